@@ -1,0 +1,67 @@
+"""Errors raised by domain rules and command handlers; the API maps each to one status."""
+
+
+class DomainError(Exception):
+    """Base of every error a user can cause; carries what to show them."""
+
+    status = 400
+    kind = "InvalidRequestException"
+
+    def __init__(self, message: str, *, field: str | None = None, element: str | None = None,
+                 file: str | None = None, errors: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.element = element
+        self.file = file
+        self.errors = errors or []
+
+    def to_dict(self) -> dict:
+        body = {"type": self.kind, "message": self.message}
+        for key in ("field", "element", "file"):
+            if getattr(self, key):
+                body[key] = getattr(self, key)
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class ValidationFailed(DomainError):
+    """Submitted data breaks a rule; `errors` lists each field and its problem."""
+
+    kind = "ValidationException"
+
+
+class DeploymentRefused(DomainError):
+    """A BPMN, DMN or form file cannot be parsed or validated."""
+
+    kind = "ParseException"
+
+
+class NotFound(DomainError):
+    status = 404
+    kind = "NotFoundException"
+
+
+class Forbidden(DomainError):
+    status = 403
+    kind = "AuthorizationException"
+
+
+class Unauthenticated(DomainError):
+    status = 401
+    kind = "AuthenticationException"
+
+
+class Conflict(DomainError):
+    """The case changed under the command (concurrent update, task already claimed)."""
+
+    status = 409
+    kind = "OptimisticLockingException"
+
+
+class EngineFailure(DomainError):
+    """Running the process failed (e.g. an expression error); nothing was stored."""
+
+    status = 422
+    kind = "ProcessEngineException"

@@ -1,0 +1,22 @@
+"""Org units as materialised paths: a user sees what lies at or below their unit."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OrgScope:
+    """The part of the organisation tree a user may see, e.g. '/sfx/cg/'."""
+
+    path: str
+
+    def covers(self, other_path: str) -> bool:
+        return other_path.startswith(self.path)
+
+    @property
+    def like_pattern(self) -> str:
+        return self.path + "%"
+
+
+def child_path(parent_path: str, code: str) -> str:
+    """Return the path of unit `code` under `parent_path`."""
+    return f"{parent_path}{code}/" if parent_path else f"/{code}/"

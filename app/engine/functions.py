@@ -1,0 +1,98 @@
+"""The allow-listed functions designers may call in expressions, scripts and forms.
+
+Dates travel through case data as ISO-8601 strings; every function accepts a string,
+a date or a datetime and returns an aware datetime in China Standard Time.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from app.domain.clock import CHINA_TZ
+from app.domain.workcalendar import WorkCalendar
+
+END_OF_DAY = time(23, 59, 59)
+
+
+def to_datetime(value) -> datetime:
+    """Read a date, datetime or ISO string as an aware datetime in China time."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time(0, 0))
+    elif isinstance(value, str):
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    else:
+        raise TypeError(f"不是日期：{value!r}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA_TZ)
+    return moment.astimezone(CHINA_TZ)
+
+
+@dataclass
+class FunctionContext:
+    """What the functions need from the command being run: its time and the calendar."""
+
+    moment: datetime
+    calendar: WorkCalendar
+    provisional: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        return self.moment.astimezone(CHINA_TZ)
+
+    def date(self, text: str) -> datetime:
+        return to_datetime(text)
+
+    def add_workdays(self, start, count: int) -> datetime:
+        result = self.calendar.add_workdays(to_datetime(start).date(), int(count))
+        self.provisional = self.provisional or result.provisional
+        return datetime.combine(result.day, END_OF_DAY, CHINA_TZ)
+
+    def add_days(self, start, count: int) -> datetime:
+        day = to_datetime(start).date().toordinal() + int(count)
+        return datetime.combine(date.fromordinal(day), END_OF_DAY, CHINA_TZ)
+
+    def next_month(self, value) -> datetime:
+        day = to_datetime(value).date()
+        year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+        return datetime(year, month, 1, tzinfo=CHINA_TZ)
+
+    def month(self, value) -> str:
+        return to_datetime(value).strftime("%Y-%m")
+
+    def is_workday(self, value) -> bool:
+        return self.calendar.is_workday(to_datetime(value).date())
+
+    def functions(self) -> dict[str, Callable]:
+        return {
+            "now": self.now,
+            "date": self.date,
+            "add_workdays": self.add_workdays,
+            "add_days": self.add_days,
+            "next_month": self.next_month,
+            "month": self.month,
+            "is_workday": self.is_workday,
+            **PURE_FUNCTIONS,
+        }
+
+
+PURE_FUNCTIONS: dict[str, Callable] = {
+    "len": len,
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "round": round,
+    "int": int,
+    "float": float,
+    "str": str,
+    "bool": bool,
+    "sum": sum,
+    "any": any,
+    "all": all,
+    "sorted": sorted,
+}
+
+FUNCTION_NAMES = frozenset(
+    ["now", "date", "add_workdays", "add_days", "next_month", "month", "is_workday", *PURE_FUNCTIONS]
+)

@@ -1,0 +1,175 @@
+"""Parse and validate BPMN/DMN files as Camunda Modeler writes them.
+
+Spiff parses the flow; the Camunda attributes the service needs (candidate groups,
+assignee, due dates, form references, external-task topics) are read here into a
+plain dict per activity, stored with the definition and used without the engine.
+"""
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
+from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from app.domain.errors import DeploymentRefused
+
+from .expressions import expression_problem
+from .scripts import script_problem
+from .serializer import dump_spec
+from .specs import ExternalServiceTask
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "camunda": "http://camunda.org/schema/1.0/bpmn",
+    "dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/",
+}
+CAMUNDA = "{%s}" % NS["camunda"]
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                            huge_tree=False, remove_comments=False)
+
+
+class _ServiceTaskParser(TaskParser):
+    pass
+
+
+class ServiceParser(CamundaParser):
+    """Camunda parser where every service task is an external task."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (_ServiceTaskParser, ExternalServiceTask),
+    }
+
+
+@dataclass
+class ParsedProcess:
+    """One executable process of a deployment, ready to store."""
+
+    key: str
+    name: str
+    resource: str
+    spec: dict
+    activities: dict[str, dict]
+    called_processes: list[str] = field(default_factory=list)
+
+
+def read_xml(content: bytes, filename: str) -> etree._Element:
+    """Parse XML refusing DTDs and entities (XXE, billion laughs)."""
+    try:
+        root = etree.fromstring(content, _SAFE_XML)
+    except etree.XMLSyntaxError as err:
+        raise DeploymentRefused(f"XML 格式错误：{err}", file=filename) from err
+    if root.getroottree().docinfo.doctype:
+        raise DeploymentRefused("不接受含 DOCTYPE/实体声明的文件", file=filename)
+    return root
+
+
+def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None = None) -> list[ParsedProcess]:
+    """Parse BPMN files (name -> bytes) together; raise DeploymentRefused on the first problem."""
+    parser = ServiceParser(validator=BpmnValidator())
+    roots = {}
+    for name, content in files.items():
+        root = read_xml(content, name)
+        if root.tag != full_tag("definitions"):
+            raise DeploymentRefused("不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）", file=name)
+        _check_camunda_attributes(root, name)
+        _spiff_call(lambda r=root, n=name: parser.add_bpmn_xml(r, filename=n), name)
+        roots[name] = root
+    for name, content in (dmn_files or {}).items():
+        _spiff_call(lambda c=content, n=name: parser.add_dmn_xml(read_xml(c, n), filename=n), name)
+    processes = []
+    for name, root in roots.items():
+        for node in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NS):
+            processes.append(_build_process(parser, node, name))
+    if not processes:
+        raise DeploymentRefused("部署中没有可执行的流程（isExecutable=\"true\"）", file=", ".join(files))
+    return processes
+
+
+def _spiff_call(action, filename: str):
+    try:
+        return action()
+    except ValidationException as err:
+        raise DeploymentRefused(_message(err), file=err.file_name or filename,
+                                element=err.id or None) from err
+    except SpiffWorkflowException as err:
+        raise DeploymentRefused(_message(err), file=filename) from err
+
+
+def _message(err: Exception) -> str:
+    text = str(err.args[0]) if err.args else type(err).__name__
+    line = getattr(err, "line_number", "")
+    return f"{text}（第{line}行）" if line else text
+
+
+def _build_process(parser: ServiceParser, node, filename: str) -> ParsedProcess:
+    key = node.get("id")
+    spec = _spiff_call(lambda: parser.get_spec(key), filename)
+    subprocess_specs = _spiff_call(lambda: parser.get_subprocess_specs(key), filename)
+    activities = {el.get("id"): _activity(el) for el in node.iter() if _is_activity(el)}
+    called = [el.get("calledElement") for el in node.iter(full_tag("callActivity"))]
+    return ParsedProcess(key, node.get("name") or key, filename, dump_spec(spec, subprocess_specs),
+                         activities, [c for c in called if c])
+
+
+def _is_activity(el) -> bool:
+    return isinstance(el.tag, str) and el.get("id") is not None and el.tag != full_tag("sequenceFlow") \
+        and el.getparent() is not None and el.getparent().tag in (full_tag("process"), full_tag("subProcess"))
+
+
+def _activity(el) -> dict:
+    tag = etree.QName(el).localname
+    info = {"type": tag, "name": el.get("name") or el.get("id")}
+    for attr in ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate",
+                 "priority", "formKey", "formRef", "topic"):
+        value = el.get(CAMUNDA + attr)
+        if value:
+            info[attr] = value
+    return info
+
+
+def _check_camunda_attributes(root, filename: str) -> None:
+    """Refuse attributes and expressions the service cannot run safely."""
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        problem = _element_problem(el)
+        if problem:
+            element = el.get("id") or _owner_id(el)
+            raise DeploymentRefused(problem, file=filename, element=element)
+
+
+def _owner_id(el) -> str | None:
+    while el is not None and el.get("id") is None:
+        el = el.getparent()
+    return el.get("id") if el is not None else None
+
+
+def _element_problem(el) -> str | None:
+    tag = etree.QName(el).localname
+    if tag == "userTask" and not (el.get(CAMUNDA + "candidateGroups") or el.get(CAMUNDA + "assignee")):
+        return "用户任务须设置 camunda:candidateGroups 或 camunda:assignee"
+    if tag == "serviceTask":
+        if el.get(CAMUNDA + "type") != "external" or not el.get(CAMUNDA + "topic"):
+            return "服务任务须为外部任务：camunda:type=\"external\" 并设置 camunda:topic"
+    if tag == "scriptTask":
+        fmt = (el.get("scriptFormat") or "python").lower()
+        if fmt not in ("python", "spiff"):
+            return f"不支持的脚本语言 {fmt}：只接受受限的 python 表达式脚本"
+        script = el.findtext(full_tag("script")) or ""
+        return script_problem(script)
+    for attr in ("dueDate", "followUpDate", "candidateGroups", "assignee"):
+        value = el.get(CAMUNDA + attr)
+        if value and (attr in ("dueDate", "followUpDate") or "{" in value):
+            problem = expression_problem(value)
+            if problem:
+                return f"camunda:{attr}：{problem}"
+    if tag in ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
+               "loopCardinality") and el.text:
+        problem = expression_problem(el.text)
+        if problem:
+            return f"{tag}：{problem}"
+    return None

@@ -1,0 +1,324 @@
+"""Run one command on a workflow and report what changed, so the service can update its tables.
+
+Every command is: load (or create) the workflow, act, run engine steps, then compare
+what is open, waiting and subscribed before and after. The service stores the state
+and applies the reported changes to its task, job and history rows in one transaction.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from app.domain.errors import Conflict, EngineFailure, NotFound
+from app.domain.workcalendar import WorkCalendar
+
+from .expressions import ExpressionError, evaluate, evaluate_time, to_storable
+from .functions import FunctionContext
+from .script_engine import RestrictedScriptEngine, at_moment, reset_moment
+from .serializer import dump_workflow, load_workflow, new_workflow
+from .specs import ExternalServiceTask
+
+ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
+
+
+@dataclass(frozen=True)
+class Definition:
+    """What the engine needs of a deployed process definition."""
+
+    id: str
+    spec: dict
+    activities: dict[str, dict]
+
+
+@dataclass
+class OpenTask:
+    id: str
+    activity_id: str
+    name: str
+    kind: str  # "user" or "external"
+    candidate_groups: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    due: str | None = None
+    follow_up: str | None = None
+    priority: int = 50
+    form_key: str | None = None
+    topic: str | None = None
+    provisional: bool = False
+
+
+@dataclass
+class Timer:
+    id: str
+    activity_id: str
+    due: str
+
+
+@dataclass
+class Subscription:
+    id: str
+    activity_id: str
+    message: str
+
+
+@dataclass
+class Activity:
+    id: str
+    activity_id: str
+    name: str
+    type: str
+
+
+@dataclass
+class Changes:
+    """The effect of one command, in terms the service's tables understand."""
+
+    state: bytes
+    variables: dict
+    completed: bool
+    opened: list[OpenTask] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    timers_set: list[Timer] = field(default_factory=list)
+    timers_cleared: list[str] = field(default_factory=list)
+    subscribed: list[Subscription] = field(default_factory=list)
+    unsubscribed: list[tuple[str, str]] = field(default_factory=list)
+    started: list[Activity] = field(default_factory=list)
+    ended: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _View:
+    tasks: dict  # id -> (activity_id, state)
+    open: dict  # id -> kind
+    timers: dict  # task id -> (activity_id, due)
+    subscriptions: dict  # (task id, message) -> activity_id
+
+
+class CaseRun:
+    """One command on one case, at one moment."""
+
+    def __init__(self, definition: Definition, calendar: WorkCalendar, moment: datetime):
+        self.definition = definition
+        self.context = FunctionContext(moment, calendar)
+        self.engine = RestrictedScriptEngine(self.context)
+        self.moment = moment
+        self.workflow = None
+        self._before = _View({}, {}, {}, {})
+
+    # -- loading -------------------------------------------------------------
+    def create(self, variables: dict) -> "CaseRun":
+        self.workflow = new_workflow(self.definition.id, self.definition.spec, self.engine)
+        for task in self.workflow.get_tasks(state=TaskState.READY):
+            task.data.update(variables)
+        return self
+
+    def load(self, state: bytes) -> "CaseRun":
+        self.workflow = load_workflow(state, self.definition.id, self.definition.spec, self.engine)
+        self._before = self._view()
+        return self
+
+    # -- commands ------------------------------------------------------------
+    def run(self) -> Changes:
+        """Run engine steps only (used after create)."""
+        return self._step(lambda: None)
+
+    def complete_task(self, task_id: str, variables: dict) -> Changes:
+        task = self._task(task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise Conflict(f"任务 {task_id} 当前不能完成")
+
+        def act():
+            task.data.update(variables)
+            task.run()
+
+        return self._step(act)
+
+    def fire_timer(self, task_id: str) -> Changes:
+        task = self._task(task_id)
+        timers = [d for _, d in _caught_events(task) if isinstance(d, TimerEventDefinition)]
+        if task.state != TaskState.WAITING or not timers:
+            raise Conflict(f"定时器 {task_id} 不在等待中")
+
+        def act():
+            if isinstance(timers[0], CycleTimerEventDefinition):
+                value = task._get_internal_data("event_value")
+                value["next"] = (self.moment - timedelta(seconds=1)).isoformat()
+            else:
+                task._set_internal_data(event_fired=True)
+            self.workflow.refresh_timers()
+
+        return self._step(act)
+
+    def correlate(self, task_id: str, message: str, variables: dict) -> Changes:
+        task = self._task(task_id)
+        matches = [d for _, d in _caught_events(task)
+                   if isinstance(d, MessageEventDefinition) and d.name == message]
+        if task.state != TaskState.WAITING or not matches:
+            raise Conflict(f"任务 {task_id} 不在等待消息 {message}")
+
+        def act():
+            task.data.update(variables)
+            self.workflow.send_event(BpmnEvent(matches[0], {"payload": variables, "result_var": message}))
+
+        return self._step(act)
+
+    def cancel(self) -> Changes:
+        return self._step(self.workflow.cancel)
+
+    def _task(self, task_id: str):
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (TaskNotFoundException, ValueError):
+            task = None
+        if task is None:
+            raise NotFound(f"案件中没有任务 {task_id}")
+        return task
+
+    def _step(self, act) -> Changes:
+        token = at_moment(self.moment)
+        try:
+            act()
+            if not self.workflow.is_completed():
+                self.workflow.do_engine_steps()
+        except (SpiffWorkflowException, ExpressionError) as err:
+            element = getattr(getattr(getattr(err, "task", None), "task_spec", None), "bpmn_id", None)
+            raise EngineFailure(str(err.args[0]) if err.args else str(err), element=element) from err
+        finally:
+            reset_moment(token)
+        return self._changes()
+
+    # -- observing -----------------------------------------------------------
+    def _workflows(self):
+        return [self.workflow, *self.workflow.subprocesses.values()]
+
+    def _view(self) -> _View:
+        view = _View({}, {}, {}, {})
+        for wf in self._workflows():
+            for task in wf.tasks.values():
+                spec = task.task_spec
+                if getattr(spec, "bpmn_id", None) is None or task.state & (ACTIVE | FINISHED) == 0:
+                    continue
+                view.tasks[str(task.id)] = task.state
+                if task.state == TaskState.READY and spec.manual:
+                    view.open[str(task.id)] = "external" if isinstance(spec, ExternalServiceTask) else "user"
+                elif task.state == TaskState.WAITING and isinstance(spec, CatchingEvent):
+                    self._observe_event(task, view)
+        return view
+
+    @staticmethod
+    def _observe_event(task, view: _View) -> None:
+        for activity_id, definition in _caught_events(task):
+            if isinstance(definition, TimerEventDefinition):
+                detail = task._get_internal_data("event_value")
+                if isinstance(detail, dict):
+                    detail = detail.get("next") if detail.get("cycles") else None
+                if isinstance(detail, str):
+                    view.timers[str(task.id)] = (activity_id, detail)
+            elif isinstance(definition, MessageEventDefinition):
+                view.subscriptions[(str(task.id), definition.name)] = activity_id
+
+    def _changes(self) -> Changes:
+        before, after = self._before, self._view()
+        changes = Changes(dump_workflow(self.workflow), self.variables(), self.workflow.is_completed())
+        for task_id, kind in after.open.items():
+            if task_id not in before.open:
+                changes.opened.append(self._open_task(task_id, kind))
+        changes.closed = [t for t in before.open if t not in after.open]
+        changes.timers_set = [Timer(t, activity, due) for t, (activity, due) in after.timers.items()
+                              if before.timers.get(t) != (activity, due)]
+        changes.timers_cleared = [t for t in before.timers if t not in after.timers]
+        changes.subscribed = [Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
+                              if (t, m) not in before.subscriptions]
+        changes.unsubscribed = [key for key in before.subscriptions if key not in after.subscriptions]
+        self._activity_changes(before, after, changes)
+        self._before = after
+        return changes
+
+    def _activity_changes(self, before: _View, after: _View, changes: Changes) -> None:
+        for task_id, state in after.tasks.items():
+            old = before.tasks.get(task_id)
+            if old is None:
+                task = self.workflow.get_task_from_id(UUID(task_id))
+                changes.started.append(Activity(task_id, task.task_spec.bpmn_id,
+                                                task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                                                _activity_type(task.task_spec)))
+            if state & FINISHED and not (old or 0) & FINISHED:
+                (changes.cancelled if state == TaskState.CANCELLED else changes.ended).append(task_id)
+
+    def _open_task(self, task_id: str, kind: str) -> OpenTask:
+        task = self.workflow.get_task_from_id(UUID(task_id))
+        activity_id = task.task_spec.bpmn_id
+        meta = self.definition.activities.get(activity_id, {})
+        names = dict(task.data)
+        self.context.provisional = False
+        groups = self._text(meta.get("candidateGroups"), names)
+        opened = OpenTask(
+            id=task_id, activity_id=activity_id, name=meta.get("name") or activity_id, kind=kind,
+            candidate_groups=[g.strip() for g in (groups or "").split(",") if g.strip()],
+            assignee=self._text(meta.get("assignee"), names),
+            due=self._time(meta.get("dueDate"), names, activity_id),
+            follow_up=self._time(meta.get("followUpDate"), names, activity_id),
+            priority=int(self._text(meta.get("priority"), names) or 50),
+            form_key=meta.get("formRef") or meta.get("formKey"), topic=meta.get("topic"),
+        )
+        opened.provisional = self.context.provisional
+        return opened
+
+    def _text(self, value: str | None, names: dict) -> str | None:
+        if not value or "{" not in value:
+            return value
+        result = evaluate(value, names, self.context)
+        return ",".join(result) if isinstance(result, (list, tuple)) else (None if result is None else str(result))
+
+    def _time(self, value: str | None, names: dict, activity_id: str) -> str | None:
+        if not value:
+            return None
+        try:
+            return evaluate_time(value, names, self.context)
+        except ExpressionError as err:
+            raise EngineFailure(f"到期时间表达式求值失败：{err}", element=activity_id) from err
+
+    def variables(self) -> dict:
+        """Return the case data: what the open branches carry, or the final data once complete."""
+        merged = {}
+        if self.workflow.is_completed():
+            merged.update(self.workflow.data)
+            if self.workflow.last_task is not None:
+                merged.update(self.workflow.last_task.data)
+        else:
+            for task in self.workflow.get_tasks(state=ACTIVE):
+                merged.update(task.data)
+        return {k: to_storable(v) for k, v in merged.items() if not k.startswith("_") and k != "data_objects"}
+
+
+def _caught_events(task) -> list[tuple[str, object]]:
+    """Return (activity id, event definition) for each event a waiting task listens for."""
+    spec = task.task_spec
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        outputs = spec.outputs if len(spec.outputs) == len(definition.event_definitions) else None
+        return [((outputs[i].bpmn_id if outputs else spec.bpmn_id), d)
+                for i, d in enumerate(definition.event_definitions)]
+    return [(spec.bpmn_id, definition)] if definition is not None else []
+
+
+def _activity_type(spec) -> str:
+    name = type(spec).__name__
+    special = {"ExternalServiceTask": "serviceTask", "EndEvent": "noneEndEvent", "NoneTask": "task"}
+    if name in special:
+        return special[name]
+    definition = getattr(spec, "event_definition", None)
+    if name in ("IntermediateCatchEvent", "BoundaryEvent") and definition is not None:
+        kind = type(definition).__name__.replace("EventDefinition", "")
+        kind = "Timer" if "Timer" in kind or "TimeDate" in kind else kind
+        return ("intermediate" if name.startswith("Intermediate") else "boundary") + kind
+    return name[0].lower() + name[1:]

@@ -1,0 +1,72 @@
+"""SpiffWorkflow's script engine replaced by the restricted evaluator; timers read the command's clock."""
+
+from contextvars import ContextVar
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
+
+from .expressions import ExpressionError, evaluate, is_iso_literal, to_storable
+from .functions import FunctionContext
+from .scripts import run_script
+
+_moment: ContextVar[datetime | None] = ContextVar("engine_moment", default=None)
+
+
+class _CommandClock(datetime):
+    """Spiff's timers call datetime.now(); during a command that is the command's time."""
+
+    @classmethod
+    def now(cls, tz=None):
+        moment = _moment.get()
+        if moment is None:
+            return datetime.now(tz)
+        return moment.astimezone(tz) if tz else moment
+
+
+_timer.datetime = _CommandClock
+
+
+def at_moment(moment: datetime):
+    """Set the time Spiff's timers see for the current command; returns a reset token."""
+    return _moment.set(moment)
+
+
+def reset_moment(token) -> None:
+    _moment.reset(token)
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """Evaluate every expression and script with the allow-listed evaluator, never eval/exec."""
+
+    def __init__(self, context: FunctionContext):
+        super().__init__()
+        self.context = context
+
+    def validate(self, expression):
+        from .expressions import expression_problem
+
+        problem = expression_problem(expression)
+        if problem:
+            raise ExpressionError(problem)
+
+    def evaluate(self, task, expression, external_context=None):
+        if is_iso_literal(expression):
+            return expression.strip()
+        names = dict(task.data)
+        names.update(external_context or {})
+        try:
+            return to_storable(evaluate(expression, names, self.context))
+        except ExpressionError as err:
+            raise WorkflowTaskException(f"表达式 '{expression}' 求值失败：{err}", task=task, exception=err) from err
+
+    def execute(self, task, script, external_context=None):
+        try:
+            run_script(script, task.data, self.context)
+        except ExpressionError as err:
+            raise WorkflowTaskException(f"脚本执行失败：{err}", task=task, exception=err) from err
+        return True
+
+    def call_service(self, task, **kwargs):
+        raise WorkflowTaskException("服务任务只能作为外部任务由工作者完成", task=task)

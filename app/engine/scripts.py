@@ -1,0 +1,58 @@
+"""Script tasks: a restricted language of assignments and if-blocks, each value a safe expression.
+
+`approved_at = now()` or `if opinion == 'reject': decided_at = now()` run; loops,
+imports, function definitions and anything else are refused at deploy time.
+"""
+
+import ast
+
+from .expressions import ExpressionError, _evaluator, to_storable, tree_problem
+from .functions import FunctionContext
+
+_ALLOWED_STATEMENTS = (ast.Assign, ast.AugAssign, ast.If, ast.Pass)
+MAX_STATEMENTS = 200
+
+
+def script_problem(script: str) -> str | None:
+    """Return why a script is unacceptable, or None."""
+    try:
+        tree = ast.parse(script or "", mode="exec")
+    except SyntaxError as err:
+        return f"脚本语法错误（第{err.lineno}行）：{err.msg}"
+    statements = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+    if len(statements) > MAX_STATEMENTS:
+        return f"脚本语句过多（上限 {MAX_STATEMENTS}）"
+    for node in statements:
+        if not isinstance(node, _ALLOWED_STATEMENTS):
+            return f"第{node.lineno}行：脚本只允许赋值与 if 语句，不允许 {type(node).__name__}"
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        for target in filter(None, targets):
+            if not isinstance(target, ast.Name):
+                return f"第{node.lineno}行：只能给变量赋值"
+    return tree_problem(tree)
+
+
+def run_script(script: str, data: dict, context: FunctionContext) -> None:
+    """Run a checked script, updating `data` in place."""
+    problem = script_problem(script)
+    if problem:
+        raise ExpressionError(problem)
+    _run_block(ast.parse(script, mode="exec").body, data, context)
+
+
+def _value(node: ast.expr, data: dict, context: FunctionContext):
+    return _evaluator(data, context).eval(ast.unparse(node))
+
+
+def _run_block(statements: list[ast.stmt], data: dict, context: FunctionContext) -> None:
+    for node in statements:
+        if isinstance(node, ast.Assign):
+            value = to_storable(_value(node.value, data, context))
+            for target in node.targets:
+                data[target.id] = value
+        elif isinstance(node, ast.AugAssign):
+            expr = ast.BinOp(left=ast.Name(node.target.id, ast.Load()), op=node.op, right=node.value)
+            data[node.target.id] = to_storable(_value(expr, data, context))
+        elif isinstance(node, ast.If):
+            branch = node.body if _value(node.test, data, context) else node.orelse
+            _run_block(branch, data, context)

@@ -1,0 +1,66 @@
+"""Store workflows without their specs: the spec lives once with the definition.
+
+A case's stored state is only its task tree and data (zlib-compressed JSON), so a
+waiting case costs a few kilobytes; the spec is restored from the definition and
+kept per thread, because Camunda multi-instance tasks update their spec while running.
+"""
+
+import json
+import threading
+import zlib
+
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+
+from .specs import ExternalServiceTask
+
+_CONFIG = dict(CAMUNDA_CONFIG)
+_CONFIG[ExternalServiceTask] = BpmnTaskSpecConverter
+_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
+_cache = threading.local()
+
+
+def dump_spec(spec, subprocess_specs: dict) -> dict:
+    """Return a JSON-able dict of a process spec and the specs it calls."""
+    return {
+        "spec": _SERIALIZER.to_dict(spec),
+        "subprocess_specs": {name: _SERIALIZER.to_dict(s) for name, s in subprocess_specs.items()},
+    }
+
+
+def _specs(definition_id: str, spec_dict: dict):
+    cache = getattr(_cache, "specs", None)
+    if cache is None:
+        cache = _cache.specs = {}
+    if definition_id not in cache:
+        copy = json.loads(json.dumps(spec_dict))
+        cache[definition_id] = (
+            _SERIALIZER.from_dict(copy["spec"]),
+            {name: _SERIALIZER.from_dict(s) for name, s in copy["subprocess_specs"].items()},
+        )
+    return cache[definition_id]
+
+
+def new_workflow(definition_id: str, spec_dict: dict, script_engine) -> BpmnWorkflow:
+    spec, subprocess_specs = _specs(definition_id, spec_dict)
+    return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> bytes:
+    """Serialize a workflow's state, without its spec, compressed."""
+    dct = _SERIALIZER.to_dict(workflow)
+    dct.pop("spec")
+    dct.pop("subprocess_specs")
+    text = json.dumps(dct, separators=(",", ":"), ensure_ascii=False)
+    return zlib.compress(text.encode("utf-8"), 6)
+
+
+def load_workflow(state: bytes, definition_id: str, spec_dict: dict, script_engine) -> BpmnWorkflow:
+    """Restore a workflow stored by `dump_workflow` onto the definition's spec."""
+    dct = json.loads(zlib.decompress(state))
+    dct["spec"], dct["subprocess_specs"] = _specs(definition_id, spec_dict)
+    workflow = _SERIALIZER.from_dict(dct)
+    workflow.script_engine = script_engine
+    return workflow

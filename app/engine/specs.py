@@ -1,0 +1,15 @@
+"""Task spec classes this service adds to SpiffWorkflow's Camunda flavour."""
+
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+
+
+class ExternalServiceTask(ServiceTask):
+    """A Camunda external task: waits until a worker fetches, locks and completes it."""
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = True
+
+    def _run_hook(self, my_task):
+        # The worker has done the work; a None result would leave the task STARTED.
+        return True
