@@ -85,7 +85,7 @@ class Changes:
     variables: dict
     completed: bool
     opened: list[OpenTask] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)
+    closed: list[tuple[str, str]] = field(default_factory=list)  # (task id, kind)
     timers_set: list[Timer] = field(default_factory=list)
     timers_cleared: list[str] = field(default_factory=list)
     subscribed: list[Subscription] = field(default_factory=list)
@@ -146,7 +146,7 @@ class CaseRun:
         task = self._task(task_id)
         timers = [d for _, d in _caught_events(task) if isinstance(d, TimerEventDefinition)]
         if task.state != TaskState.WAITING or not timers:
-            raise Conflict(f"定时器 {task_id} 不在等待中")
+            raise EngineFailure(f"定时器 {task_id} 不在等待中", element=task.task_spec.bpmn_id)
 
         def act():
             if isinstance(timers[0], CycleTimerEventDefinition):
@@ -232,7 +232,7 @@ class CaseRun:
         for task_id, kind in after.open.items():
             if task_id not in before.open:
                 changes.opened.append(self._open_task(task_id, kind))
-        changes.closed = [t for t in before.open if t not in after.open]
+        changes.closed = [(t, kind) for t, kind in before.open.items() if t not in after.open]
         changes.timers_set = [Timer(t, activity, due) for t, (activity, due) in after.timers.items()
                               if before.timers.get(t) != (activity, due)]
         changes.timers_cleared = [t for t in before.timers if t not in after.timers]

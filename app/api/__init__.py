@@ -1,0 +1,41 @@
+"""The Camunda-7-compatible REST API under /engine-rest, HTTP Basic auth."""
+
+from flask import Blueprint, Flask, g, jsonify, request
+
+from app.domain.errors import Unauthenticated
+from app.services.users import authenticate
+
+from . import external_task, history, job, process_definition, process_instance, task
+from .openapi import openapi_document
+from .support import runtime
+
+engine_rest = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
+
+
+@engine_rest.before_request
+def _authenticate():
+    if request.endpoint in ("engine_rest.version", "engine_rest.openapi"):
+        return
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.username:
+        raise Unauthenticated("需要 HTTP Basic 认证")
+    g.actor = authenticate(runtime(), auth.username, auth.password or "")
+
+
+@engine_rest.get("/version")
+def version():
+    return jsonify({"version": "7.22.0"})
+
+
+@engine_rest.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+for child in (task.bp, process_definition.bp, process_definition.deployment_bp, process_instance.bp,
+              process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp):
+    engine_rest.register_blueprint(child)
+
+
+def register_api(app: Flask) -> None:
+    app.register_blueprint(engine_rest)

@@ -1,0 +1,38 @@
+"""The one error format: Camunda's {"type", "message"} plus the field or BPMN element at fault."""
+
+from flask import Flask, jsonify
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from app.domain.errors import DomainError
+
+
+def _first(messages, prefix=""):
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            return _first(value, f"{prefix}.{key}" if prefix else str(key))
+    if isinstance(messages, list) and messages and isinstance(messages[0], (dict, list)):
+        return _first(messages[0], prefix)
+    return prefix, messages[0] if isinstance(messages, list) and messages else str(messages)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(ValidationError)
+    def _schema(err: ValidationError):
+        field, message = _first(err.messages)
+        return jsonify({"type": "InvalidRequestException", "message": f"{field}: {message}", "field": field,
+                        "errors": [{"field": field, "message": message}]}), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        kind = {404: "NotFoundException", 405: "MethodNotAllowed", 413: "RequestTooLarge"}.get(
+            err.code, "InvalidRequestException")
+        response = jsonify({"type": kind, "message": err.description})
+        response.status_code = err.code
+        if err.code == 401:
+            response.headers["WWW-Authenticate"] = 'Basic realm="engine-rest"'
+        return response

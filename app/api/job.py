@@ -1,0 +1,43 @@
+"""/job and /incident."""
+
+from flask import Blueprint, jsonify
+
+from app.services.commands import FireJob
+from app.services.jobs import fire_job, set_job_due
+from app.store.queries import incident_query, job_query
+
+from . import dto
+from .schemas import DueDateBody, JobQuery, Paging
+from .support import actor, args, body, paged, runtime
+
+bp = Blueprint("job", __name__, url_prefix="/job")
+incident_bp = Blueprint("incident", __name__, url_prefix="/incident")
+
+
+@bp.get("")
+def list_jobs():
+    actor().require("case.read")
+    params = args(JobQuery())
+    with runtime().unit_of_work() as uow:
+        return jsonify([dto.job(r) for r in uow.session.scalars(paged(job_query(actor(), params), params))])
+
+
+@bp.post("/<job_id>/execute")
+def execute(job_id: str):
+    fire_job(runtime(), FireJob(actor(), job_id))
+    return "", 204
+
+
+@bp.put("/<job_id>/duedate")
+def due_date(job_id: str):
+    set_job_due(runtime(), actor(), job_id, body(DueDateBody())["duedate"])
+    return "", 204
+
+
+@incident_bp.get("")
+def list_incidents():
+    actor().require("case.read")
+    params = args(Paging())
+    with runtime().unit_of_work() as uow:
+        rows = uow.session.scalars(paged(incident_query(actor(), params), params))
+        return jsonify([dto.incident(r) for r in rows])

@@ -1,0 +1,88 @@
+"""/process-instance and /message."""
+
+from flask import Blueprint, jsonify
+from sqlalchemy import select
+
+from app.domain.errors import NotFound
+from app.services.cases import cancel_case, correlate_message
+from app.services.commands import CancelCase, CorrelateMessage
+from app.store.queries import instance_query, visible_instance
+from app.store.tables import HistoryActivity
+
+from . import dto
+from .schemas import InstanceQuery, MessageBody
+from .support import actor, args, body, paged, runtime
+from .variables import from_camunda, to_camunda
+
+bp = Blueprint("process_instance", __name__, url_prefix="/process-instance")
+message_bp = Blueprint("message", __name__, url_prefix="/message")
+
+
+def _instance(session, instance_id: str):
+    actor().require("case.read")
+    row = visible_instance(session, actor(), instance_id)
+    if row is None:
+        raise NotFound(f"案件 {instance_id} 不存在", field="id")
+    return row
+
+
+@bp.get("")
+def list_instances():
+    actor().require("case.read")
+    params = args(InstanceQuery())
+    query = instance_query(actor(), {**params, "active": True})
+    with runtime().unit_of_work() as uow:
+        return jsonify([dto.instance(r) for r in uow.session.scalars(paged(query, params))])
+
+
+@bp.get("/<instance_id>")
+def get_instance(instance_id: str):
+    with runtime().unit_of_work() as uow:
+        row = _instance(uow.session, instance_id)
+        if row.state != "ACTIVE":
+            raise NotFound(f"案件 {instance_id} 已结束", field="id")
+        return jsonify(dto.instance(row))
+
+
+@bp.get("/<instance_id>/variables")
+def variables(instance_id: str):
+    with runtime().unit_of_work() as uow:
+        return jsonify(to_camunda(_instance(uow.session, instance_id).variables or {}))
+
+
+@bp.get("/<instance_id>/activity-instances")
+def activity_instances(instance_id: str):
+    """Return the activity tree: the case root with one child per activity it waits in."""
+    with runtime().unit_of_work() as uow:
+        row = _instance(uow.session, instance_id)
+        waiting = uow.session.scalars(select(HistoryActivity).where(
+            HistoryActivity.process_instance_id == row.id, HistoryActivity.end_time.is_(None)))
+        children = [{"id": a.id, "parentActivityInstanceId": row.id, "activityId": a.activity_id,
+                     "activityType": a.activity_type, "activityName": a.activity_name,
+                     "processInstanceId": row.id, "processDefinitionId": row.definition_id,
+                     "childActivityInstances": [], "childTransitionInstances": [], "executionIds": [row.id],
+                     "incidentIds": [], "incidents": []} for a in waiting]
+        return jsonify({"id": row.id, "parentActivityInstanceId": None, "activityId": row.definition_id,
+                        "activityType": "processDefinition", "processInstanceId": row.id,
+                        "processDefinitionId": row.definition_id, "childActivityInstances": children,
+                        "childTransitionInstances": [], "executionIds": [row.id], "activityName": None,
+                        "incidentIds": [], "incidents": []})
+
+
+@bp.delete("/<instance_id>")
+def delete_instance(instance_id: str):
+    cancel_case(runtime(), CancelCase(actor(), instance_id))
+    return "", 204
+
+
+@message_bp.post("")
+def correlate():
+    """Correlate a message to the one case waiting for it (Camunda POST /message)."""
+    data = body(MessageBody())
+    instance = correlate_message(runtime(), CorrelateMessage(
+        actor(), data["messageName"], data["businessKey"], data["processInstanceId"],
+        from_camunda(data["processVariables"], "processVariables")))
+    if data["resultEnabled"]:
+        return jsonify([{"resultType": "Execution", "execution": {"id": instance.id,
+                                                                  "processInstanceId": instance.id}}])
+    return "", 204

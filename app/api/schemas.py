@@ -1,0 +1,115 @@
+"""marshmallow schemas for every request body and query string of the engine API."""
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+def _dt():
+    return fields.AwareDateTime(format="iso", default_timezone=None)
+
+
+class Paging(_Strict):
+    firstResult = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    maxResults = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10000))
+
+
+class TaskQuery(Paging):
+    processInstanceId = fields.String()
+    processInstanceBusinessKey = fields.String()
+    processDefinitionKey = fields.String()
+    taskDefinitionKey = fields.String()
+    candidateGroup = fields.String()
+    assignee = fields.String()
+    unassigned = fields.Boolean()
+    dueBefore = fields.String()
+    dueAfter = fields.String()
+    sortBy = fields.String(validate=validate.OneOf(["dueDate", "created", "priority", "name", "id"]))
+    sortOrder = fields.String(validate=validate.OneOf(["asc", "desc"]))
+
+
+class VariablesBody(_Strict):
+    variables = fields.Dict(load_default=dict)
+    withVariablesInReturn = fields.Boolean(load_default=False)
+
+
+class StartBody(VariablesBody):
+    businessKey = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class UserIdBody(_Strict):
+    userId = fields.String(required=True, allow_none=True)
+
+
+class MessageBody(_Strict):
+    messageName = fields.String(required=True, validate=validate.Length(min=1))
+    businessKey = fields.String(load_default=None, allow_none=True)
+    processInstanceId = fields.String(load_default=None, allow_none=True)
+    processVariables = fields.Dict(load_default=dict)
+    resultEnabled = fields.Boolean(load_default=False)
+
+
+class TopicSchema(_Strict):
+    topicName = fields.String(required=True)
+    lockDuration = fields.Integer(required=True, validate=validate.Range(min=1, max=7 * 24 * 3600 * 1000))
+
+
+class FetchAndLockBody(_Strict):
+    workerId = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    maxTasks = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000))
+    usePriority = fields.Boolean(load_default=True)
+    asyncResponseTimeout = fields.Integer(load_default=None, allow_none=True)
+    topics = fields.List(fields.Nested(TopicSchema), required=True)
+
+
+class ExternalCompleteBody(_Strict):
+    workerId = fields.String(required=True)
+    variables = fields.Dict(load_default=dict)
+    localVariables = fields.Dict(load_default=dict)
+
+
+class ExternalFailureBody(_Strict):
+    workerId = fields.String(required=True)
+    errorMessage = fields.String(load_default=None, allow_none=True)
+    errorDetails = fields.String(load_default=None, allow_none=True)
+    retries = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    retryTimeout = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class ExtendLockBody(_Strict):
+    workerId = fields.String(required=True)
+    newDuration = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class DueDateBody(_Strict):
+    duedate = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class InstanceQuery(Paging):
+    processDefinitionKey = fields.String()
+    businessKey = fields.String()
+    active = fields.Boolean()
+
+
+class HistoryQuery(Paging):
+    processInstanceId = fields.String()
+    processDefinitionKey = fields.String()
+    activityId = fields.String()
+    taskDefinitionKey = fields.String()
+    finished = fields.Boolean()
+    unfinished = fields.Boolean()
+
+
+class JobQuery(Paging):
+    processInstanceId = fields.String()
+    activityId = fields.String()
+    dueDates = fields.String()
+    withException = fields.Boolean()
+
+
+class DefinitionQuery(Paging):
+    key = fields.String()
+    latestVersion = fields.Boolean()

@@ -1,0 +1,49 @@
+"""Small helpers every resource shares: the runtime, the acting user, the JSON body, dates."""
+
+from datetime import datetime
+
+from flask import current_app, g, request
+from marshmallow import Schema
+
+from app.domain.actors import Actor
+from app.domain.clock import CHINA_TZ
+from app.domain.errors import ValidationFailed
+from app.services.runtime import Runtime
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["runtime"]
+
+
+def actor() -> Actor:
+    return g.actor
+
+
+def body(schema: Schema) -> dict:
+    """Parse the JSON body with `schema`; malformed JSON is a 400 naming the body."""
+    data = request.get_json(silent=True)
+    if data is None:
+        if request.get_data():
+            raise ValidationFailed("请求体不是有效的 JSON", field="body")
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationFailed("请求体须为 JSON 对象", field="body")
+    return schema.load(data)
+
+
+def args(schema: Schema) -> dict:
+    return schema.load(request.args.to_dict())
+
+
+def camunda_date(value: datetime | None) -> str | None:
+    """Format as Camunda does: 2026-09-28T10:00:00.000+0800."""
+    if value is None:
+        return None
+    local = value.astimezone(CHINA_TZ)
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + local.strftime("%z")
+
+
+def paged(query, params: dict):
+    first, limit = params.get("firstResult") or 0, params.get("maxResults")
+    query = query.offset(first)
+    return query.limit(limit) if limit is not None else query

@@ -1,0 +1,74 @@
+"""/task: the inbox and the task commands."""
+
+from flask import Blueprint, jsonify
+from sqlalchemy import func, select
+
+from app.services.cases import claim_task, complete_task, visible_task
+from app.services.commands import ClaimTask, CompleteTask
+from app.store.queries import task_query
+
+from . import dto
+from .schemas import TaskQuery, UserIdBody, VariablesBody
+from .support import actor, args, body, paged, runtime
+from .variables import from_camunda, to_camunda
+
+bp = Blueprint("task", __name__, url_prefix="/task")
+
+
+@bp.get("")
+def list_tasks():
+    """List the tasks the user may see (Camunda GET /task)."""
+    with runtime().unit_of_work() as uow:
+        rows = uow.session.scalars(paged(task_query(actor(), args(TaskQuery())), args(TaskQuery())))
+        return jsonify([dto.task(r) for r in rows])
+
+
+@bp.get("/count")
+def count_tasks():
+    with runtime().unit_of_work() as uow:
+        query = task_query(actor(), args(TaskQuery())).order_by(None)
+        return jsonify({"count": uow.session.scalar(select(func.count()).select_from(query.subquery()))})
+
+
+@bp.get("/<task_id>")
+def get_task(task_id: str):
+    with runtime().unit_of_work() as uow:
+        return jsonify(dto.task(visible_task(uow.session, actor(), task_id)))
+
+
+@bp.get("/<task_id>/form-variables")
+def form_variables(task_id: str):
+    from app.store.tables import ProcessInstance
+
+    with runtime().unit_of_work() as uow:
+        task = visible_task(uow.session, actor(), task_id)
+        return jsonify(to_camunda(uow.session.get(ProcessInstance, task.process_instance_id).variables or {}))
+
+
+@bp.post("/<task_id>/claim")
+def claim(task_id: str):
+    claim_task(runtime(), ClaimTask(actor(), task_id, body(UserIdBody())["userId"]))
+    return "", 204
+
+
+@bp.post("/<task_id>/unclaim")
+def unclaim(task_id: str):
+    claim_task(runtime(), ClaimTask(actor(), task_id, None))
+    return "", 204
+
+
+@bp.post("/<task_id>/assignee")
+def set_assignee(task_id: str):
+    claim_task(runtime(), ClaimTask(actor(), task_id, body(UserIdBody())["userId"]))
+    return "", 204
+
+
+@bp.post("/<task_id>/complete")
+@bp.post("/<task_id>/submit-form")
+def complete(task_id: str):
+    """Complete a task with form variables; 204, or 200 with variables when asked."""
+    data = body(VariablesBody())
+    changes = complete_task(runtime(), CompleteTask(actor(), task_id, from_camunda(data["variables"])))
+    if data["withVariablesInReturn"]:
+        return jsonify(to_camunda(changes.variables))
+    return "", 204

@@ -1,0 +1,36 @@
+"""flask commands: deploy the workflows, load the demo organisation."""
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from app.domain.actors import SYSTEM
+from app.services.deploy import deploy
+from app.services.users import load_demo
+
+ROOT = Path(__file__).parent.parent
+
+
+def deploy_directory(runtime, *folders: Path) -> list[str]:
+    """Deploy every .bpmn/.dmn/.form file in the folders; unchanged files make no new version."""
+    files = {p.name: p.read_bytes() for folder in folders for p in sorted(folder.iterdir())
+             if p.suffix in (".bpmn", ".dmn", ".form")}
+    result = deploy(runtime, SYSTEM, "workflows", files, source="cli", changed_only=True)
+    return [d.id for d in result.definitions] + [f.id for f in result.forms]
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("deploy")
+    @click.option("--dir", "folders", multiple=True, type=click.Path(exists=True, file_okay=False))
+    def deploy_command(folders):
+        """Deploy workflows/ and forms/ (or the given folders)."""
+        paths = [Path(f) for f in folders] or [ROOT / "workflows", ROOT / "forms"]
+        deployed = deploy_directory(current_app.extensions["runtime"], *paths)
+        click.echo(f"deployed {len(deployed)} new definition(s)/form(s)" + "".join(f"\n  {d}" for d in deployed))
+
+    @app.cli.command("demo")
+    def demo_command():
+        """Load the demo county, townships, villages and users."""
+        created = load_demo(current_app.extensions["runtime"], current_app.config["DEMO_PASSWORD"])
+        click.echo(f"demo organisation ready ({created} user(s) created)")

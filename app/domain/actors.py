@@ -1,0 +1,53 @@
+"""Who is acting, and the one table of what each role may do."""
+
+from dataclasses import dataclass, field
+
+from .errors import Forbidden
+from .orgs import OrgScope
+
+# permission -> roles (candidate groups) holding it; the README reproduces this table.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "case.start": frozenset({"window", "village"}),
+    "case.read": frozenset({"window", "investigator", "verifier", "village", "township_reviewer",
+                            "county_reviewer", "finance", "supervisor", "auditor", "designer"}),
+    "case.cancel": frozenset({"supervisor", "county_reviewer"}),
+    "message.correlate": frozenset({"window", "village", "investigator", "township_reviewer",
+                                    "county_reviewer", "supervisor"}),
+    "deployment.create": frozenset({"designer"}),
+    "definition.read": frozenset({"window", "investigator", "verifier", "village", "township_reviewer",
+                                  "county_reviewer", "finance", "supervisor", "auditor", "designer"}),
+    "external_task.work": frozenset({"verifier"}),
+    "job.operate": frozenset({"supervisor", "designer"}),
+    "task.read_all": frozenset({"supervisor", "auditor"}),
+    "history.read": frozenset({"window", "investigator", "village", "township_reviewer", "county_reviewer",
+                               "finance", "supervisor", "auditor"}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    org_path: str
+    groups: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def scope(self) -> OrgScope:
+        return OrgScope(self.org_path)
+
+    def may(self, permission: str) -> bool:
+        return bool(self.groups & PERMISSIONS[permission])
+
+    def require(self, permission: str) -> None:
+        if not self.may(permission):
+            raise Forbidden(f"用户 {self.username} 无权执行此操作（{permission}）")
+
+    def may_work_on(self, org_path: str, candidate_groups: list[str], assignee: str | None) -> bool:
+        """Return whether the actor may claim or complete a task with these attributes."""
+        if not self.scope.covers(org_path):
+            return False
+        if assignee is not None:
+            return assignee == self.username
+        return bool(self.groups & set(candidate_groups))
+
+
+SYSTEM = Actor("system", "/", frozenset())

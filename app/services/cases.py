@@ -1,0 +1,191 @@
+"""Start cases, claim and complete their tasks, correlate messages, cancel."""
+
+from uuid import uuid4
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.domain import clock
+from app.domain.actors import Actor
+from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.engine.functions import FunctionContext
+from app.engine.runner import CaseRun, Changes
+from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
+
+from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
+from .definitions import engine_definition, get_definition, latest_definition, latest_form
+from .forms import validate_submission
+from .projection import apply_changes, changed_variables, record_event
+from .runtime import Runtime
+
+DEFAULT_SETTINGS = {"township_decides": False}
+
+
+def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
+    """Start a case of the latest version of `cmd.key` in the actor's org unit."""
+    cmd.actor.require("case.start")
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        definition = latest_definition(uow.session, cmd.key)
+        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village"))
+        variables = {**_settings(uow.session, org_path), **cmd.variables}
+        instance = ProcessInstance(id=str(uuid4()), definition_id=definition.id, definition_key=definition.key,
+                                   business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
+                                   started_at=moment, started_by=cmd.actor.username, version=1)
+        changes = CaseRun(engine_definition(definition), rt.calendar, moment).create(variables).run()
+        uow.session.add(instance)
+        apply_changes(uow.session, instance, changes, moment)
+        record_event(uow.session, instance, 1, cmd.actor, "start", moment, definition.id,
+                     {"businessKey": cmd.business_key, "variables": cmd.variables}, changes.variables)
+        uow.commit()
+        return instance
+
+
+def _case_org(session: Session, actor: Actor, village: str | None) -> str:
+    if not village:
+        return actor.org_path
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == village))
+    if unit is None or not actor.scope.covers(unit.path):
+        raise ValidationFailed(f"村（社区）{village} 不存在或不在本单位范围内", field="village")
+    return unit.path
+
+
+def _settings(session: Session, org_path: str) -> dict:
+    county = "/" + org_path.strip("/").split("/")[0] + "/"
+    rows = session.scalars(select(CountySetting).where(CountySetting.county_path == county))
+    return {**DEFAULT_SETTINGS, **{row.key: row.value.get("value") for row in rows}}
+
+
+def visible_task(session: Session, actor: Actor, task_id: str) -> Task:
+    """Return an open task the actor may see, or raise NotFound (never reveal other scopes)."""
+    task = session.get(Task, task_id)
+    if task is None or not actor.scope.covers(task.org_path):
+        raise NotFound(f"任务 {task_id} 不存在", field="id")
+    return task
+
+
+def _check_worker(actor: Actor, task: Task) -> None:
+    if task.assignee is not None and task.assignee != actor.username:
+        raise Forbidden(f"任务已由 {task.assignee} 认领，其他人不能办理")
+    if not actor.may_work_on(task.org_path, task.candidate_groups, task.assignee):
+        raise Forbidden(f"用户 {actor.username} 不在任务的候选组 {','.join(task.candidate_groups)} 中")
+
+
+def complete_task(rt: Runtime, cmd: CompleteTask) -> Changes:
+    """Validate the form, complete the task and run the case to its next wait."""
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        task = visible_task(uow.session, cmd.actor, cmd.task_id)
+        _check_worker(cmd.actor, task)
+        instance = uow.session.get(ProcessInstance, task.process_instance_id)
+        variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
+        changes = _run(rt, uow.session, instance, moment).complete_task(task.id, variables)
+        seq, before = instance.version + 1, dict(instance.variables or {})
+        apply_changes(uow.session, instance, changes, moment)
+        uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
+                            .values(assignee=cmd.actor.username))
+        record_event(uow.session, instance, seq, cmd.actor, "complete", moment, task.activity_id,
+                     {"taskId": task.id, "variables": cmd.variables},
+                     changed_variables(before, changes.variables))
+        uow.commit()
+        return changes
+
+
+def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, rt: Runtime, moment) -> dict:
+    if not task.form_key:
+        return submitted
+    form = latest_form(session, task.form_key)
+    if form is None:
+        raise NotFound(f"任务 {task.activity_id} 的表单 {task.form_key} 未部署", field="formKey")
+    return validate_submission(form.schema, submitted, instance.variables or {},
+                               FunctionContext(moment, rt.calendar))
+
+
+def _run(rt: Runtime, session: Session, instance: ProcessInstance, moment) -> CaseRun:
+    if instance.state != "ACTIVE":
+        raise Conflict(f"案件 {instance.id} 已结束")
+    definition = get_definition(session, instance.definition_id)
+    return CaseRun(engine_definition(definition), rt.calendar, moment).load(instance.workflow)
+
+
+def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
+    """Claim (or with user_id None, unclaim) a task; a claimed task cannot be claimed again."""
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        task = visible_task(uow.session, cmd.actor, cmd.task_id)
+        if cmd.user_id is None:
+            if task.assignee not in (None, cmd.actor.username) and not cmd.actor.may("case.cancel"):
+                raise Forbidden("只能退回自己认领的任务")
+            expected = task.assignee
+        else:
+            if cmd.user_id != cmd.actor.username:
+                raise Forbidden("只能由本人认领任务", field="userId")
+            if task.assignee not in (None, cmd.user_id):
+                raise Conflict(f"任务已由 {task.assignee} 认领")
+            _check_worker(cmd.actor, task)
+            expected = None if task.assignee is None else task.assignee
+        cond = Task.assignee.is_(None) if expected is None else Task.assignee == expected
+        done = uow.session.execute(update(Task).where(Task.id == task.id, cond).values(assignee=cmd.user_id))
+        if done.rowcount != 1:
+            raise Conflict("任务已被他人同时认领")
+        uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
+                            .values(assignee=cmd.user_id))
+        instance = uow.session.get(ProcessInstance, task.process_instance_id)
+        seq = _bump(uow.session, instance)
+        record_event(uow.session, instance, seq, cmd.actor, "claim" if cmd.user_id else "unclaim", moment,
+                     task.activity_id, {"taskId": task.id, "userId": cmd.user_id})
+        uow.commit()
+
+
+def _bump(session: Session, instance: ProcessInstance) -> int:
+    """Advance the case version (optimistic lock) for a command that does not run the engine."""
+    done = session.execute(update(ProcessInstance)
+                           .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
+                           .values(version=instance.version + 1))
+    if done.rowcount != 1:
+        raise Conflict("案件已被他人同时修改，请刷新后重试")
+    return instance.version + 1
+
+
+def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:
+    """Deliver a message to the one case waiting for it (by business key or instance id)."""
+    cmd.actor.require("message.correlate")
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        query = select(EventSubscription).where(EventSubscription.event_name == cmd.message)
+        if cmd.business_key is not None:
+            query = query.where(EventSubscription.business_key == cmd.business_key)
+        if cmd.process_instance_id is not None:
+            query = query.where(EventSubscription.process_instance_id == cmd.process_instance_id)
+        subs = [s for s in uow.session.scalars(query) if cmd.actor.scope.covers(s.org_path)]
+        if len(subs) != 1:
+            found = "没有" if not subs else f"有 {len(subs)} 个"
+            raise ValidationFailed(f"{found}案件在等待消息 {cmd.message}（业务键 {cmd.business_key}）",
+                                   field="messageName")
+        sub = subs[0]
+        instance = uow.session.get(ProcessInstance, sub.process_instance_id)
+        changes = _run(rt, uow.session, instance, moment).correlate(sub.task_id, cmd.message, cmd.variables)
+        seq = instance.version + 1
+        before = dict(instance.variables or {})
+        apply_changes(uow.session, instance, changes, moment)
+        record_event(uow.session, instance, seq, cmd.actor, "message", moment, cmd.message,
+                     {"messageName": cmd.message, "variables": cmd.variables},
+                     changed_variables(before, changes.variables))
+        uow.commit()
+        return instance
+
+
+def cancel_case(rt: Runtime, cmd: CancelCase) -> None:
+    """Cancel a running case (Camunda DELETE /process-instance/{id})."""
+    cmd.actor.require("case.cancel")
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        instance = uow.session.get(ProcessInstance, cmd.process_instance_id)
+        if instance is None or not cmd.actor.scope.covers(instance.org_path):
+            raise NotFound(f"案件 {cmd.process_instance_id} 不存在", field="id")
+        changes = _run(rt, uow.session, instance, moment).cancel()
+        seq = instance.version + 1
+        apply_changes(uow.session, instance, changes, moment)
+        instance.state, instance.ended_at = "EXTERNALLY_TERMINATED", moment
+        record_event(uow.session, instance, seq, cmd.actor, "cancel", moment, None, {"reason": cmd.reason})
+        uow.commit()

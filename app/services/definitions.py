@@ -1,0 +1,36 @@
+"""Look up deployed definitions and forms (latest version unless pinned)."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.domain.errors import NotFound
+from app.engine.runner import Definition
+from app.store.tables import FormDefinition, ProcessDefinition
+
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition:
+    row = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                          .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    if row is None:
+        raise NotFound(f"没有已部署的流程定义 key={key}", field="key")
+    return row
+
+
+def get_definition(session: Session, definition_id: str) -> ProcessDefinition:
+    row = session.get(ProcessDefinition, definition_id)
+    if row is None:
+        raise NotFound(f"没有流程定义 {definition_id}", field="id")
+    return row
+
+
+def engine_definition(row: ProcessDefinition) -> Definition:
+    return Definition(row.id, row.spec, row.activities)
+
+
+def latest_form(session: Session, key: str) -> FormDefinition | None:
+    return session.scalars(select(FormDefinition).where(FormDefinition.key == key)
+                           .order_by(FormDefinition.version.desc()).limit(1)).first()
+
+
+def next_version(session: Session, table, key: str) -> int:
+    return (session.scalar(select(func.max(table.version)).where(table.key == key)) or 0) + 1

@@ -1,0 +1,124 @@
+"""Deploy BPMN, DMN and form files as one versioned deployment; refuse a bad file whole."""
+
+import json
+from dataclasses import dataclass, field
+from uuid import uuid4
+
+from sqlalchemy import select
+
+from app.domain import clock
+from app.domain.actors import SYSTEM, Actor
+from app.domain.errors import DeploymentRefused
+from app.engine.expressions import expression_problem, feel_to_python
+from app.engine.parser import parse_bpmn_files
+from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
+
+from .definitions import latest_definition, latest_form, next_version
+from .forms import form_fields
+from .runtime import Runtime
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class DeployResult:
+    deployment: Deployment | None
+    definitions: list[ProcessDefinition] = field(default_factory=list)
+    forms: list[FormDefinition] = field(default_factory=list)
+
+
+def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source: str | None = None,
+           changed_only: bool = False) -> DeployResult:
+    """Parse every file, then store those that changed (all of them unless `changed_only`)."""
+    if actor is not SYSTEM:
+        actor.require("deployment.create")
+    bpmn, dmn, forms = _split(files)
+    processes = parse_bpmn_files(bpmn, dmn) if bpmn else []
+    schemas = {fname: _parse_form(fname, content) for fname, content in forms.items()}
+    form_keys = {s["id"] for s in schemas.values()}
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        session = uow.session
+        _check_form_refs(session, processes, form_keys)
+        deployment = Deployment(id=str(uuid4()), name=name, source=source, deployed_at=moment,
+                                deployed_by=actor.username)
+        result = DeployResult(deployment)
+        for process in processes:
+            if changed_only and _same_process(session, process, bpmn[process.resource]):
+                continue
+            version = next_version(session, ProcessDefinition, process.key)
+            result.definitions.append(ProcessDefinition(
+                id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version,
+                name=process.name, deployment_id=deployment.id, resource_name=process.resource,
+                spec=process.spec, activities=process.activities))
+        for schema in schemas.values():
+            current = latest_form(session, schema["id"])
+            if changed_only and current is not None and current.schema == schema:
+                continue
+            version = next_version(session, FormDefinition, schema["id"])
+            result.forms.append(FormDefinition(id=f"{schema['id']}:{version}:{deployment.id}", key=schema["id"],
+                                               version=version, deployment_id=deployment.id, schema=schema))
+        if not result.definitions and not result.forms:
+            return DeployResult(None)
+        session.add(deployment)
+        session.flush()
+        session.add_all(Resource(id=str(uuid4()), deployment_id=deployment.id, name=fname, content=content)
+                        for fname, content in files.items())
+        session.add_all(result.definitions + result.forms)
+        uow.commit()
+        return result
+
+
+def _split(files: dict[str, bytes]):
+    bpmn, dmn, forms = {}, {}, {}
+    for fname, content in files.items():
+        if len(content) > MAX_FILE_BYTES:
+            raise DeploymentRefused(f"文件超过 {MAX_FILE_BYTES // 1024} KB 上限", file=fname)
+        if fname.endswith((".bpmn", ".bpmn20.xml")):
+            bpmn[fname] = content
+        elif fname.endswith(".dmn"):
+            dmn[fname] = content
+        elif fname.endswith((".form", ".json")):
+            forms[fname] = content
+        else:
+            raise DeploymentRefused("只接受 .bpmn、.dmn 与 .form 文件", file=fname)
+    if not files:
+        raise DeploymentRefused("部署中没有文件")
+    return bpmn, dmn, forms
+
+
+def _parse_form(fname: str, content: bytes) -> dict:
+    try:
+        schema = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise DeploymentRefused(f"表单不是有效的 JSON：{err}", file=fname) from err
+    if not isinstance(schema, dict) or not schema.get("id") or not isinstance(schema.get("components"), list):
+        raise DeploymentRefused("表单须为 Camunda Forms JSON（含 id 与 components）", file=fname)
+    keys = [f["key"] for f in form_fields(schema)]
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    if duplicates:
+        raise DeploymentRefused(f"表单字段 key 重复：{', '.join(sorted(duplicates))}", file=fname)
+    for component in form_fields(schema):
+        for expr in (component.get("properties", {}).get("rule"), (component.get("conditional") or {}).get("hide")):
+            problem = expr and expression_problem(feel_to_python(expr) if expr.startswith("=") else expr)
+            if problem:
+                raise DeploymentRefused(f"字段 {component['key']}：{problem}", file=fname, element=component["key"])
+    return schema
+
+
+def _check_form_refs(session, processes, form_keys: set[str]) -> None:
+    for process in processes:
+        for activity_id, info in process.activities.items():
+            ref = info.get("formRef") or info.get("formKey")
+            if ref and ref not in form_keys and latest_form(session, ref) is None:
+                raise DeploymentRefused(f"引用的表单 {ref} 未部署", file=process.resource, element=activity_id)
+
+
+def _same_process(session, process, content: bytes) -> bool:
+    try:
+        current = latest_definition(session, process.key)
+    except Exception:
+        return False
+    stored = session.scalar(select(Resource.content).where(Resource.deployment_id == current.deployment_id,
+                                                           Resource.name == current.resource_name))
+    return stored == content

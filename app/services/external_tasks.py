@@ -1,0 +1,101 @@
+"""Camunda external tasks: workers fetch and lock by topic, then complete or report failure."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from app.domain import clock
+from app.domain.actors import Actor
+from app.domain.errors import NotFound, ValidationFailed
+from app.store.tables import ExternalTask, Incident, ProcessInstance
+
+from .cases import _run
+from .projection import apply_changes, changed_variables, record_event
+from .runtime import Runtime
+
+
+@dataclass(frozen=True)
+class TopicRequest:
+    name: str
+    lock_duration_ms: int
+
+
+def fetch_and_lock(rt: Runtime, actor: Actor, worker_id: str, max_tasks: int,
+                   topics: list[TopicRequest]) -> list[tuple[ExternalTask, dict]]:
+    """Lock up to `max_tasks` unlocked tasks of the given topics for `worker_id`."""
+    actor.require("external_task.work")
+    moment = clock.now()
+    durations = {t.name: t.lock_duration_ms for t in topics}
+    with rt.unit_of_work() as uow:
+        query = (select(ExternalTask)
+                 .where(ExternalTask.topic.in_(durations), ExternalTask.org_path.like(actor.scope.like_pattern),
+                        or_(ExternalTask.lock_expiration.is_(None), ExternalTask.lock_expiration < moment),
+                        or_(ExternalTask.retries.is_(None), ExternalTask.retries > 0))
+                 .order_by(ExternalTask.priority.desc(), ExternalTask.created).limit(max_tasks)
+                 .with_for_update(skip_locked=True))
+        tasks = list(uow.session.scalars(query))
+        for task in tasks:
+            task.worker_id = worker_id
+            task.lock_expiration = moment + timedelta(milliseconds=durations[task.topic])
+        variables = {i.id: i.variables for i in uow.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.id.in_({t.process_instance_id for t in tasks})))}
+        uow.commit()
+        return [(t, variables.get(t.process_instance_id, {})) for t in tasks]
+
+
+def _locked_task(session, actor: Actor, task_id: str, worker_id: str) -> ExternalTask:
+    task = session.get(ExternalTask, task_id)
+    if task is None or not actor.scope.covers(task.org_path):
+        raise NotFound(f"外部任务 {task_id} 不存在", field="id")
+    if task.worker_id != worker_id or task.lock_expiration is None or task.lock_expiration < clock.now():
+        raise ValidationFailed(f"外部任务 {task_id} 未被工作者 {worker_id} 锁定", field="workerId")
+    return task
+
+
+def complete_external_task(rt: Runtime, actor: Actor, task_id: str, worker_id: str, variables: dict) -> None:
+    """Complete a locked external task with the worker's result variables."""
+    actor.require("external_task.work")
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        task = _locked_task(uow.session, actor, task_id, worker_id)
+        instance = uow.session.get(ProcessInstance, task.process_instance_id)
+        changes = _run(rt, uow.session, instance, moment).complete_task(task.id, variables)
+        seq, before = instance.version + 1, dict(instance.variables or {})
+        apply_changes(uow.session, instance, changes, moment)
+        record_event(uow.session, instance, seq, actor, "external_complete", moment, task.activity_id,
+                     {"taskId": task.id, "workerId": worker_id, "variables": variables},
+                     changed_variables(before, changes.variables))
+        uow.commit()
+
+
+def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, message: str | None,
+                   details: str | None, retries: int, retry_timeout_ms: int) -> None:
+    """Record a worker's failure; with no retries left the task becomes an incident."""
+    actor.require("external_task.work")
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        task = _locked_task(uow.session, actor, task_id, worker_id)
+        task.retries, task.error_message, task.error_details = retries, message, details
+        task.lock_expiration = moment + timedelta(milliseconds=retry_timeout_ms)
+        if retries == 0:
+            uow.session.add(Incident(id=task.id, process_instance_id=task.process_instance_id,
+                                     definition_id=task.definition_id, activity_id=task.activity_id,
+                                     type="failedExternalTask", message=message or "", org_path=task.org_path,
+                                     created=moment))
+        uow.commit()
+
+
+def change_lock(rt: Runtime, actor: Actor, task_id: str, worker_id: str | None, duration_ms: int | None) -> None:
+    """Extend a lock (duration given) or release it (duration None)."""
+    actor.require("external_task.work")
+    with rt.unit_of_work() as uow:
+        if duration_ms is None:
+            task = uow.session.get(ExternalTask, task_id)
+            if task is None or not actor.scope.covers(task.org_path):
+                raise NotFound(f"外部任务 {task_id} 不存在", field="id")
+            task.worker_id, task.lock_expiration = None, None
+        else:
+            task = _locked_task(uow.session, actor, task_id, worker_id)
+            task.lock_expiration = clock.now() + timedelta(milliseconds=duration_ms)
+        uow.commit()

@@ -1,0 +1,136 @@
+"""Validate submitted task variables against a Camunda Forms (form-js) schema on the server.
+
+Supported: required, min, max, minLength, maxLength, pattern; select/radio values;
+`conditional.hide` (FEEL) to skip hidden fields; and custom properties Camunda
+Modeler's form editor can set: `format: id_number`, `minItems`, and `rule` +
+`ruleMessage` (a restricted expression over `value` and the case data).
+"""
+
+import re
+
+from app.domain.errors import ValidationFailed
+from app.domain.id_number import id_number_problem
+from app.engine.expressions import ExpressionError, evaluate, feel_to_python
+from app.engine.functions import FunctionContext
+
+INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "radio", "select", "datetime",
+               "checklist", "taglist"}
+
+
+def form_fields(schema: dict) -> list[dict]:
+    """Return the input components of a form, nested groups included."""
+    fields = []
+    for component in schema.get("components", []):
+        if component.get("type") in INPUT_TYPES and component.get("key"):
+            fields.append(component)
+        fields.extend(form_fields(component))
+    return fields
+
+
+def validate_submission(schema: dict, submitted: dict, case_data: dict, context: FunctionContext) -> dict:
+    """Return the submitted values to store, or raise ValidationFailed naming each bad field."""
+    fields = {f["key"]: f for f in form_fields(schema)}
+    errors = [{"field": k, "message": f"表单 {schema.get('id')} 中没有字段 {k}"} for k in submitted if k not in fields]
+    names = {**case_data, **submitted}
+    accepted = {}
+    for key, component in fields.items():
+        if _hidden(component, names, context):
+            continue
+        value = submitted.get(key)
+        problem = _problem(component, value, names, context)
+        if problem:
+            errors.append({"field": key, "message": f"{component.get('label') or key}：{problem}"})
+        elif key in submitted:
+            accepted[key] = _normalise(component, value)
+        elif component["type"] == "checkbox":
+            accepted[key] = False  # an unticked box submits nothing in form-js
+    if errors:
+        raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], errors=errors)
+    return accepted
+
+
+def _hidden(component: dict, names: dict, context: FunctionContext) -> bool:
+    hide = (component.get("conditional") or {}).get("hide")
+    if not hide:
+        return False
+    try:
+        return bool(evaluate(feel_to_python(hide), names, context))
+    except ExpressionError:
+        return False
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == []
+
+
+def _problem(component: dict, value, names: dict, context: FunctionContext) -> str | None:
+    rules = component.get("validate") or {}
+    if _empty(value) or (component["type"] == "checkbox" and value is False and rules.get("required")):
+        return "必填" if rules.get("required") else None
+    for check in (_type_problem, _range_problem, _property_problem):
+        problem = check(component, value, rules, names, context)
+        if problem:
+            return problem
+    return None
+
+
+def _type_problem(component, value, rules, names, context) -> str | None:
+    kind = component["type"]
+    if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return "须为数字"
+    if kind == "checkbox" and not isinstance(value, bool):
+        return "须为是/否"
+    if kind in ("textfield", "textarea", "datetime") and not isinstance(value, (str, list)):
+        return "须为文本"
+    if kind in ("radio", "select") and component.get("values"):
+        allowed = [v.get("value") for v in component["values"]]
+        if value not in allowed:
+            return f"须为以下之一：{', '.join(map(str, allowed))}"
+    return None
+
+
+def _range_problem(component, value, rules, names, context) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if rules.get("min") is not None and value < rules["min"]:
+            return f"不得小于 {rules['min']}"
+        if rules.get("max") is not None and value > rules["max"]:
+            return f"不得大于 {rules['max']}"
+    if isinstance(value, str):
+        if rules.get("minLength") and len(value) < rules["minLength"]:
+            return f"至少 {rules['minLength']} 个字符"
+        if rules.get("maxLength") and len(value) > rules["maxLength"]:
+            return f"最多 {rules['maxLength']} 个字符"
+        if rules.get("pattern") and not re.fullmatch(rules["pattern"], value):
+            return "格式不正确"
+    return None
+
+
+def _items(value) -> list:
+    if isinstance(value, list):
+        return [v for v in value if not _empty(v)]
+    return [v for v in re.split(r"[,，、;；\n]+", str(value)) if v.strip()]
+
+
+def _property_problem(component, value, rules, names, context) -> str | None:
+    props = component.get("properties") or {}
+    if props.get("format") == "id_number":
+        return id_number_problem(value)
+    if props.get("minItems") and len(_items(value)) < int(props["minItems"]):
+        return f"至少须有 {props['minItems']} 项"
+    if props.get("rule"):
+        try:
+            ok = evaluate(props["rule"], {**names, "value": value}, context)
+        except ExpressionError as err:
+            return f"校验规则无法求值：{err}"
+        if not ok:
+            return props.get("ruleMessage") or "不符合规则"
+    return None
+
+
+def _normalise(component: dict, value):
+    props = component.get("properties") or {}
+    if props.get("minItems"):
+        return [str(v).strip() for v in _items(value)]
+    if props.get("format") == "id_number":
+        return value.strip().upper()
+    return value

@@ -1,0 +1,107 @@
+"""Fire due timers: found by the index on `job.due`, each in its own transaction.
+
+On PostgreSQL the due row is taken with FOR UPDATE SKIP LOCKED, so any number of
+service processes can run the scheduler; the case's optimistic version stops a
+timer and a user completing a task from both changing the case.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain import clock
+from app.domain.actors import SYSTEM, Actor
+from app.domain.errors import Conflict, DomainError, NotFound
+from app.store.tables import Incident, Job, ProcessInstance
+
+from .cases import _run
+from .commands import FireJob
+from .projection import apply_changes, record_event
+from .runtime import Runtime
+
+log = logging.getLogger(__name__)
+RETRY_BACKOFF = timedelta(seconds=30)
+
+
+def fire_job(rt: Runtime, cmd: FireJob) -> None:
+    """Fire one timer now, whatever its due time (operations and tests)."""
+    if cmd.actor is not SYSTEM:
+        cmd.actor.require("job.operate")
+    with rt.unit_of_work() as uow:
+        job = uow.session.get(Job, cmd.job_id)
+        if job is None or not cmd.actor.scope.covers(job.org_path):
+            raise NotFound(f"作业 {cmd.job_id} 不存在", field="id")
+        _fire(rt, uow.session, job, cmd.actor, clock.now())
+        uow.commit()
+
+
+def _fire(rt: Runtime, session: Session, job: Job, actor: Actor, moment: datetime) -> None:
+    instance = session.get(ProcessInstance, job.process_instance_id)
+    changes = _run(rt, session, instance, moment).fire_timer(job.id)
+    seq = instance.version + 1
+    apply_changes(session, instance, changes, moment)
+    record_event(session, instance, seq, actor, "timer", moment, job.activity_id,
+                 {"jobId": job.id, "due": job.due.isoformat() if job.due else None})
+
+
+def fire_due_jobs(rt: Runtime, limit: int = 100) -> int:
+    """Fire up to `limit` due jobs, oldest first; return how many fired."""
+    fired = 0
+    for _ in range(limit):
+        outcome = _fire_next(rt)
+        if outcome is None:
+            break
+        fired += outcome
+    return fired
+
+
+def _fire_next(rt: Runtime) -> int | None:
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        query = (select(Job).where(Job.due <= moment, Job.retries > 0).order_by(Job.due).limit(1)
+                 .with_for_update(skip_locked=True))
+        job = uow.session.scalars(query).first()
+        if job is None:
+            return None
+        job_id = job.id
+        try:
+            with uow.session.begin_nested():
+                _fire(rt, uow.session, job, SYSTEM, moment)
+            uow.commit()
+            return 1
+        except Conflict:
+            return 0
+        except DomainError as err:
+            message = err.message
+    _record_failure(rt, job_id, message)
+    return 0
+
+
+def _record_failure(rt: Runtime, job_id: str, message: str) -> None:
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        job = uow.session.get(Job, job_id)
+        if job is None:
+            return
+        job.retries -= 1
+        job.exception_message = message
+        job.due = moment + RETRY_BACKOFF * (2 ** max(0, 2 - job.retries))
+        if job.retries == 0:
+            uow.session.add(Incident(id=job.id, process_instance_id=job.process_instance_id,
+                                     definition_id=job.definition_id, activity_id=job.activity_id, job_id=job.id,
+                                     type="failedJob", message=message, org_path=job.org_path, created=moment))
+        uow.commit()
+    log.warning("job %s failed: %s", job_id, message)
+
+
+def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None) -> None:
+    """Move a timer's due time (Camunda PUT /job/{id}/duedate)."""
+    actor.require("job.operate")
+    with rt.unit_of_work() as uow:
+        job = uow.session.get(Job, job_id)
+        if job is None or not actor.scope.covers(job.org_path):
+            raise NotFound(f"作业 {job_id} 不存在", field="id")
+        job.due = due
+        uow.commit()

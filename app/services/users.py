@@ -1,0 +1,89 @@
+"""Users, passwords and the demo organisation."""
+
+import hashlib
+import threading
+import time
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.domain.actors import Actor
+from app.domain.errors import Unauthenticated
+from app.domain.orgs import child_path
+from app.store.tables import CountySetting, OrgUnit, User
+
+from .runtime import Runtime
+
+_CACHE_SECONDS = 60
+_verified: dict[str, tuple[float, Actor]] = {}
+_lock = threading.Lock()
+
+
+def authenticate(rt: Runtime, username: str, password: str) -> Actor:
+    """Return the actor for valid credentials; a verified pair is cached briefly to spare the KDF."""
+    token = hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
+    with _lock:
+        hit = _verified.get(token)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    with rt.unit_of_work() as uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active or not check_password_hash(user.password_hash, password):
+            raise Unauthenticated("用户名或密码错误")
+        actor = Actor(user.username, user.org_path, frozenset(user.groups))
+    with _lock:
+        _verified[token] = (time.monotonic() + _CACHE_SECONDS, actor)
+    return actor
+
+
+def forget_credentials() -> None:
+    with _lock:
+        _verified.clear()
+
+
+DEMO_ORG = ("sfx", "示范县", [
+    ("cg", "城关镇", [("dongguan", "东关社区"), ("xiguan", "西关村")]),
+    ("hd", "河东街道", [("hedong1", "河东一村"), ("hedong2", "河东二村")]),
+])
+DEMO_USERS = [
+    ("window_cg", "城关镇受理窗口", "cg", ["window"]),
+    ("investigator_cg", "城关镇调查员", "cg", ["investigator"]),
+    ("reviewer_cg", "城关镇审核", "cg", ["township_reviewer"]),
+    ("village_cg", "东关社区居委会", "cg", ["village"]),
+    ("window_hd", "河东街道受理窗口", "hd", ["window"]),
+    ("county_reviewer", "县民政局审核确认", "sfx", ["county_reviewer"]),
+    ("finance", "县财政发放", "sfx", ["finance"]),
+    ("supervisor", "县民政局督导", "sfx", ["supervisor"]),
+    ("auditor", "县审计局", "sfx", ["auditor"]),
+    ("designer", "流程设计员", "sfx", ["designer"]),
+    ("verifier", "家庭经济状况核对系统", "sfx", ["verifier"]),
+]
+
+
+def load_demo(rt: Runtime, password: str) -> int:
+    """Create the demo county, townships, villages and users if missing; return users created."""
+    code, name, townships = DEMO_ORG
+    county = child_path("", code)
+    created = 0
+    with rt.unit_of_work() as uow:
+        session = uow.session
+        existing = {u.code for u in session.scalars(select(OrgUnit))}
+        units = [(code, name, "county", county)]
+        for t_code, t_name, villages in townships:
+            t_path = child_path(county, t_code)
+            units.append((t_code, t_name, "township", t_path))
+            units.extend((v_code, v_name, "village", child_path(t_path, v_code)) for v_code, v_name in villages)
+        session.add_all(OrgUnit(code=c, name=n, level=lv, path=p, county_path=county)
+                        for c, n, lv, p in units if c not in existing)
+        paths = {c: p for c, _, _, p in units}
+        users = {u.username for u in session.scalars(select(User))}
+        hashed = generate_password_hash(password)
+        for username, display, unit, groups in DEMO_USERS:
+            if username not in users:
+                session.add(User(username=username, display_name=display, password_hash=hashed,
+                                 org_path=paths[unit], groups=groups))
+                created += 1
+        if session.get(CountySetting, (county, "township_decides")) is None:
+            session.add(CountySetting(county_path=county, key="township_decides", value={"value": False}))
+        uow.commit()
+    return created

@@ -1,0 +1,1 @@
+"""Tables, the unit of work, and the read queries the inbox and history screens use."""

@@ -1,0 +1,108 @@
+"""Read-side queries: the inbox, case lists and history come from tables, never from workflows."""
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.domain.actors import Actor
+from app.engine.functions import to_datetime
+
+from .tables import (ExternalTask, HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance, Task,
+                     TaskCandidate)
+
+_TASK_SORT = {"dueDate": Task.due, "created": Task.created, "priority": Task.priority, "name": Task.name,
+              "id": Task.id}
+
+
+def task_query(actor: Actor, params: dict):
+    """Tasks the actor may see: in scope, and assigned to them or offered to one of their groups."""
+    offered = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.group_id.in_(actor.groups),
+                             TaskCandidate.org_path.like(actor.scope.like_pattern))
+    query = select(Task).where(Task.org_path.like(actor.scope.like_pattern))
+    if not actor.may("task.read_all"):
+        query = query.where(or_(Task.assignee == actor.username, offered))
+    filters = {"processInstanceId": Task.process_instance_id, "processInstanceBusinessKey": Task.business_key,
+               "processDefinitionKey": Task.definition_key, "taskDefinitionKey": Task.activity_id,
+               "assignee": Task.assignee}
+    for name, column in filters.items():
+        if params.get(name) is not None:
+            query = query.where(column == params[name])
+    if params.get("candidateGroup"):
+        query = query.where(exists().where(TaskCandidate.task_id == Task.id,
+                                           TaskCandidate.group_id == params["candidateGroup"]),
+                            Task.assignee.is_(None))
+    if params.get("unassigned"):
+        query = query.where(Task.assignee.is_(None))
+    if params.get("dueBefore"):
+        query = query.where(Task.due < to_datetime(params["dueBefore"]))
+    if params.get("dueAfter"):
+        query = query.where(Task.due > to_datetime(params["dueAfter"]))
+    column = _TASK_SORT.get(params.get("sortBy") or "created")
+    order = column.desc() if params.get("sortOrder") == "desc" else column.asc()
+    return query.order_by(order, Task.id)
+
+
+def instance_query(actor: Actor, params: dict):
+    query = select(ProcessInstance).where(ProcessInstance.org_path.like(actor.scope.like_pattern))
+    if params.get("processDefinitionKey"):
+        query = query.where(ProcessInstance.definition_key == params["processDefinitionKey"])
+    if params.get("businessKey"):
+        query = query.where(ProcessInstance.business_key == params["businessKey"])
+    if params.get("active") is not None:
+        query = query.where((ProcessInstance.state == "ACTIVE") == params["active"])
+    return query.order_by(ProcessInstance.started_at, ProcessInstance.id)
+
+
+def visible_instance(session: Session, actor: Actor, instance_id: str) -> ProcessInstance | None:
+    instance = session.get(ProcessInstance, instance_id)
+    return instance if instance is not None and actor.scope.covers(instance.org_path) else None
+
+
+def activity_query(actor: Actor, params: dict, user_tasks_only: bool = False):
+    query = select(HistoryActivity).where(HistoryActivity.org_path.like(actor.scope.like_pattern))
+    if user_tasks_only:
+        query = query.where(HistoryActivity.activity_type == "userTask")
+    if params.get("processInstanceId"):
+        query = query.where(HistoryActivity.process_instance_id == params["processInstanceId"])
+    if params.get("processDefinitionKey"):
+        query = query.where(HistoryActivity.definition_key == params["processDefinitionKey"])
+    activity = params.get("activityId") or params.get("taskDefinitionKey")
+    if activity:
+        query = query.where(HistoryActivity.activity_id == activity)
+    if params.get("finished"):
+        query = query.where(HistoryActivity.end_time.is_not(None))
+    if params.get("unfinished"):
+        query = query.where(HistoryActivity.end_time.is_(None))
+    return query.order_by(HistoryActivity.start_time, HistoryActivity.id)
+
+
+def job_query(actor: Actor, params: dict):
+    query = select(Job).where(Job.org_path.like(actor.scope.like_pattern))
+    if params.get("processInstanceId"):
+        query = query.where(Job.process_instance_id == params["processInstanceId"])
+    if params.get("activityId"):
+        query = query.where(Job.activity_id == params["activityId"])
+    if params.get("withException"):
+        query = query.where(Job.exception_message.is_not(None))
+    return query.order_by(Job.due, Job.id)
+
+
+def incident_query(actor: Actor, params: dict):
+    query = select(Incident).where(Incident.org_path.like(actor.scope.like_pattern))
+    if params.get("processInstanceId"):
+        query = query.where(Incident.process_instance_id == params["processInstanceId"])
+    return query.order_by(Incident.created)
+
+
+def definition_query(params: dict):
+    query = select(ProcessDefinition)
+    if params.get("key"):
+        query = query.where(ProcessDefinition.key == params["key"])
+    if params.get("latestVersion"):
+        other = aliased(ProcessDefinition)
+        newest = select(func.max(other.version)).where(other.key == ProcessDefinition.key).scalar_subquery()
+        query = query.where(ProcessDefinition.version == newest)
+    return query.order_by(ProcessDefinition.key, ProcessDefinition.version)
+
+
+def external_tasks_of(session: Session, instance_id: str) -> list[ExternalTask]:
+    return list(session.scalars(select(ExternalTask).where(ExternalTask.process_instance_id == instance_id)))

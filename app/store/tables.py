@@ -1,0 +1,235 @@
+"""The service's tables. The serialized workflow is the truth of a case; every other
+case table is kept in step with it in the same transaction, for reading."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .types import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+class OrgUnit(Base):
+    __tablename__ = "org_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # county | township | village
+    path: Mapped[str] = mapped_column(String(400), unique=True)
+    county_path: Mapped[str] = mapped_column(String(400))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    org_path: Mapped[str] = mapped_column(String(400))
+    groups: Mapped[list] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CountySetting(Base):
+    """Per-county values designers and admins change without code (data, not constants)."""
+
+    __tablename__ = "county_setting"
+    county_path: Mapped[str] = mapped_column(String(400), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict] = mapped_column()
+
+
+class Deployment(Base):
+    __tablename__ = "deployment"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str | None] = mapped_column(String(200))
+    deployed_at: Mapped[datetime] = mapped_column()
+    deployed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Resource(Base):
+    __tablename__ = "resource"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ProcessDefinition(Base):
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column()
+    name: Mapped[str] = mapped_column(String(200))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"))
+    resource_name: Mapped[str] = mapped_column(String(300))
+    spec: Mapped[dict] = mapped_column()
+    activities: Mapped[dict] = mapped_column()
+
+
+class FormDefinition(Base):
+    __tablename__ = "form_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column()
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"))
+    schema: Mapped[dict] = mapped_column()
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    definition_id: Mapped[str] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    definition_key: Mapped[str] = mapped_column(String(100))
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    org_path: Mapped[str] = mapped_column(String(400), index=True)
+    state: Mapped[str] = mapped_column(String(32))  # ACTIVE | COMPLETED | EXTERNALLY_TERMINATED
+    started_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    started_by: Mapped[str | None] = mapped_column(String(64))
+    variables: Mapped[dict] = mapped_column(default=dict)
+    workflow: Mapped[bytes] = mapped_column(LargeBinary)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Task(Base):
+    """An open user task, as the inbox reads it."""
+
+    __tablename__ = "task"
+    __table_args__ = (Index("ix_task_org_due", "org_path", "due"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    definition_key: Mapped[str] = mapped_column(String(100))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    org_path: Mapped[str] = mapped_column(String(400))
+    candidate_groups: Mapped[list] = mapped_column(default=list)
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    created: Mapped[datetime] = mapped_column()
+    due: Mapped[datetime | None] = mapped_column()
+    due_provisional: Mapped[bool] = mapped_column(default=False)
+    follow_up: Mapped[datetime | None] = mapped_column()
+    priority: Mapped[int] = mapped_column(default=50)
+    form_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class TaskCandidate(Base):
+    """One row per (task, candidate group): the inbox joins on it by an index."""
+
+    __tablename__ = "task_candidate"
+    __table_args__ = (Index("ix_task_candidate_group", "group_id", "org_path", "task_id"),)
+    task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_path: Mapped[str] = mapped_column(String(400))
+
+
+class ExternalTask(Base):
+    __tablename__ = "external_task"
+    __table_args__ = (Index("ix_external_task_fetch", "topic", "lock_expiration"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    definition_key: Mapped[str] = mapped_column(String(100))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(200))
+    org_path: Mapped[str] = mapped_column(String(400))
+    created: Mapped[datetime] = mapped_column()
+    worker_id: Mapped[str | None] = mapped_column(String(200))
+    lock_expiration: Mapped[datetime | None] = mapped_column()
+    retries: Mapped[int | None] = mapped_column()
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(default=0)
+
+
+class Job(Base):
+    """A timer waiting in a case; the scheduler fires due rows found by the index on `due`."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_due", "due"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    definition_key: Mapped[str] = mapped_column(String(100))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    org_path: Mapped[str] = mapped_column(String(400))
+    type: Mapped[str] = mapped_column(String(32), default="timer")
+    due: Mapped[datetime | None] = mapped_column()
+    retries: Mapped[int] = mapped_column(default=3)
+    exception_message: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column()
+
+
+class EventSubscription(Base):
+    """A case waiting for a message; POST /message finds it by name and business key."""
+
+    __tablename__ = "event_subscription"
+    __table_args__ = (Index("ix_subscription_name", "event_name", "business_key"),)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    org_path: Mapped[str] = mapped_column(String(400))
+    created: Mapped[datetime] = mapped_column()
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    org_path: Mapped[str] = mapped_column(String(400))
+    created: Mapped[datetime] = mapped_column()
+
+
+class HistoryActivity(Base):
+    """Every activity a case passed through, with start, end and who did it."""
+
+    __tablename__ = "history_activity"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine task id
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    definition_key: Mapped[str] = mapped_column(String(100))
+    activity_id: Mapped[str] = mapped_column(String(200))
+    activity_name: Mapped[str] = mapped_column(String(200))
+    activity_type: Mapped[str] = mapped_column(String(64))
+    org_path: Mapped[str] = mapped_column(String(400))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    candidate_groups: Mapped[list | None] = mapped_column()
+    due: Mapped[datetime | None] = mapped_column()
+    start_time: Mapped[datetime] = mapped_column()
+    end_time: Mapped[datetime | None] = mapped_column()
+    canceled: Mapped[bool] = mapped_column(default=False)
+    delete_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class CaseEvent(Base):
+    """Append-only log of every command on a case: who, when, what was given, what changed."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (UniqueConstraint("process_instance_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    seq: Mapped[int] = mapped_column()
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(64))
+    command: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    inputs: Mapped[dict] = mapped_column(default=dict)
+    changed: Mapped[dict] = mapped_column(default=dict)

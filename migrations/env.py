@@ -1,0 +1,30 @@
+"""Alembic environment: the app's engine and the tables' metadata."""
+
+from alembic import context
+from flask import current_app
+
+from app.store.tables import Base
+
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    engine = current_app.extensions["db_engine"]
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=current_app.config["DATABASE_URL"], target_metadata=target_metadata,
+                      literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
