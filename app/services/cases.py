@@ -15,7 +15,7 @@ from app.store.tables import CountySetting, EventSubscription, HistoryActivity, 
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
 from .definitions import engine_definition, get_definition, latest_definition, latest_form
 from .forms import validate_submission
-from .projection import apply_changes, changed_variables, record_event
+from .projection import apply_changes, changed_variables, project, record_event
 from .runtime import Runtime
 
 DEFAULT_SETTINGS = {"township_decides": False}
@@ -29,12 +29,16 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         definition = latest_definition(uow.session, cmd.key)
         org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village"))
         variables = {**_settings(uow.session, org_path), **cmd.variables}
-        instance = ProcessInstance(id=str(uuid4()), definition_id=definition.id, definition_key=definition.key,
-                                   business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
-                                   started_at=moment, started_by=cmd.actor.username, version=1)
         changes = CaseRun(engine_definition(definition), rt.calendar, moment).create(variables).run()
+        instance = ProcessInstance(id=str(uuid4()), definition_id=definition.id, definition_key=definition.key,
+                                   business_key=cmd.business_key, org_path=org_path,
+                                   state="COMPLETED" if changes.completed else "ACTIVE",
+                                   ended_at=moment if changes.completed else None, started_at=moment,
+                                   started_by=cmd.actor.username, variables=changes.variables,
+                                   workflow=changes.state, version=1)
         uow.session.add(instance)
-        apply_changes(uow.session, instance, changes, moment)
+        uow.session.flush()
+        project(uow.session, instance, changes, moment)
         record_event(uow.session, instance, 1, cmd.actor, "start", moment, definition.id,
                      {"businessKey": cmd.business_key, "variables": cmd.variables}, changes.variables)
         uow.commit()

@@ -22,6 +22,11 @@ def apply_changes(session: Session, instance: ProcessInstance, changes: Changes,
     instance.variables = changes.variables
     if changes.completed and instance.state == "ACTIVE":
         instance.state, instance.ended_at = "COMPLETED", moment
+    project(session, instance, changes, moment)
+
+
+def project(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
+    """Bring the read rows of a stored instance in step with `changes`."""
     _close(session, changes)
     _open(session, instance, changes, moment)
     _history(session, instance, changes, moment)

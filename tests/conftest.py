@@ -1,0 +1,132 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL with TEST_DATABASE_URL),
+the app, an HTTP client, a movable clock, and helpers that act as demo users."""
+
+import base64
+import os
+import uuid
+from pathlib import Path
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.cli import deploy_directory
+from app.config import Config
+from app.domain import clock as clock_module
+from app.services.users import forget_credentials, load_demo
+
+PASSWORD = "demo123"
+ROOT = Path(__file__).parent.parent
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    name = f"assistance_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return str(make_url(url).set(database=name).render_as_string(hide_password=False))
+
+
+def _drop_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    app = create_app(Config(DATABASE_URL=url, SECRET_KEY="test", TESTING=True, SCHEDULER=False))
+    with app.app_context():
+        upgrade()
+        load_demo(app.extensions["runtime"], PASSWORD)
+        deploy_directory(app.extensions["runtime"], ROOT / "workflows", ROOT / "forms")
+    yield app
+    app.extensions["db_engine"].dispose()
+    _drop_database(url)
+
+
+@pytest.fixture
+def runtime(app):
+    return app.extensions["runtime"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Clock:
+    """A movable clock: tests set and advance the service's time."""
+
+    def __init__(self, start: datetime):
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, **delta) -> None:
+        self.moment += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    # 2026-09-28 10:00 Beijing time: a Monday before the 国庆 holiday.
+    fake = Clock(datetime(2026, 9, 28, 2, 0, tzinfo=timezone.utc))
+    clock_module.set_source(fake)
+    yield fake
+    clock_module.set_source(None)
+
+
+class Api:
+    """The engine API as one demo user sees it."""
+
+    def __init__(self, client, username: str):
+        self.client = client
+        token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+        self.headers = {"Authorization": f"Basic {token}"}
+
+    def get(self, path: str, **params):
+        return self.client.get(f"/engine-rest{path}", query_string=params, headers=self.headers)
+
+    def post(self, path: str, json=None, **kwargs):
+        return self.client.post(f"/engine-rest{path}", json=json, headers=self.headers, **kwargs)
+
+    def put(self, path: str, json=None):
+        return self.client.put(f"/engine-rest{path}", json=json, headers=self.headers)
+
+    def delete(self, path: str):
+        return self.client.delete(f"/engine-rest{path}", headers=self.headers)
+
+
+@pytest.fixture
+def login_as(client):
+    forget_credentials()
+    return lambda username: Api(client, username)
+
+
+def typed(**values) -> dict:
+    """Camunda typed variables from plain values."""
+    out = {}
+    for name, value in values.items():
+        kind = {bool: "Boolean", int: "Integer", float: "Double", list: "Json"}.get(type(value), "String")
+        out[name] = {"value": value if kind != "Json" else __import__("json").dumps(value), "type": kind}
+    return out

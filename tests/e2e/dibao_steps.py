@@ -1,0 +1,86 @@
+"""Steps of the 低保 process over HTTP, as the demo users perform them."""
+
+import uuid
+
+from tests.conftest import typed
+
+
+
+def valid_id_number(first17: str = "11010119900307123") -> str:
+    from app.domain.id_number import check_digit
+
+    return first17 + check_digit(first17)
+
+
+def accept_variables(**overrides) -> dict:
+    values = {"applicant_name": "张三", "id_number": valid_id_number(), "household_size": 3,
+              "per_capita_income": 420.0, "pledge_signed": True, "materials_complete": True,
+              "registered_separately": False}
+    values.update(overrides)
+    return typed(**values)
+
+
+class Case:
+    """One 低保 case driven through the API."""
+
+    def __init__(self, login_as):
+        self.login_as = login_as
+        self.business_key = f"DB-{uuid.uuid4().hex[:12]}"
+        response = login_as("window_cg").post("/process-definition/key/dibao/start",
+                                              {"businessKey": self.business_key})
+        assert response.status_code == 200, response.json
+        self.id = response.json["id"]
+
+    def task(self, user: str, activity: str) -> dict:
+        tasks = self.login_as(user).get("/task", processInstanceId=self.id, taskDefinitionKey=activity).json
+        assert len(tasks) == 1, (activity, tasks)
+        return tasks[0]
+
+    def complete(self, user: str, activity: str, **variables):
+        task = self.task(user, activity)
+        response = self.login_as(user).post(f"/task/{task['id']}/complete", {"variables": typed(**variables)})
+        assert response.status_code == 204, response.json
+        return task
+
+    def accept(self, **overrides):
+        task = self.task("window_cg", "accept")
+        response = self.login_as("window_cg").post(f"/task/{task['id']}/complete",
+                                                   {"variables": accept_variables(**overrides)})
+        assert response.status_code == 204, response.json
+        return task
+
+    def verify(self, worker: str = "matcher-1"):
+        api = self.login_as("verifier")
+        locked = api.post("/external-task/fetchAndLock", {"workerId": worker, "maxTasks": 50, "topics": [
+            {"topicName": "household-verification", "lockDuration": 60000}]}).json
+        mine = [t for t in locked if t["processInstanceId"] == self.id]
+        assert len(mine) == 1, locked
+        response = api.post(f"/external-task/{mine[0]['id']}/complete", {
+            "workerId": worker, "variables": typed(verification_result="matched", vehicles=0)})
+        assert response.status_code == 204, response.json
+
+    def investigate(self):
+        self.complete("investigator_cg", "home_visit", visitors="李四,王五", visit_date="2026-09-29",
+                      findings="家庭成员3人，无车辆，收入来源为零工")
+        self.verify()
+
+    def activities(self) -> list[str]:
+        api = self.login_as("supervisor")
+        return [a["activityId"] for a in api.get("/process-instance/" + self.id + "/activity-instances")
+                .json["childActivityInstances"]]
+
+    def variables(self) -> dict:
+        return {k: v["value"] for k, v in self.login_as("supervisor").get(
+            f"/process-instance/{self.id}/variables").json.items()}
+
+    def job(self, activity: str) -> dict:
+        jobs = self.login_as("supervisor").get("/job", processInstanceId=self.id, activityId=activity).json
+        assert len(jobs) == 1, jobs
+        return jobs[0]
+
+    def fire(self, activity: str):
+        response = self.login_as("supervisor").post(f"/job/{self.job(activity)['id']}/execute")
+        assert response.status_code == 204, response.json
+
+    def history(self) -> dict:
+        return self.login_as("auditor").get(f"/history/process-instance/{self.id}").json
