@@ -4,8 +4,8 @@ the app, an HTTP client, a movable clock, and helpers that act as demo users."""
 import base64
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask_migrate import upgrade
@@ -90,7 +90,7 @@ class Clock:
 @pytest.fixture
 def clock():
     # 2026-09-28 10:00 Beijing time: a Monday before the 国庆 holiday.
-    fake = Clock(datetime(2026, 9, 28, 2, 0, tzinfo=timezone.utc))
+    fake = Clock(datetime(2026, 9, 28, 2, 0, tzinfo=UTC))
     clock_module.set_source(fake)
     yield fake
     clock_module.set_source(None)

@@ -1,7 +1,6 @@
 """Shape rows as the JSON Camunda 7 returns for them."""
 
-from app.store.tables import (ExternalTask, HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance,
-                              Task)
+from app.store.tables import ExternalTask, HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance, Task
 
 from .support import camunda_date
 from .variables import to_camunda

@@ -19,7 +19,11 @@ def _first(messages, prefix=""):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
-        return jsonify(err.to_dict()), err.status
+        response = jsonify(err.to_dict())
+        response.status_code = err.status
+        if err.status == 401:
+            response.headers["WWW-Authenticate"] = 'Basic realm="engine-rest"'
+        return response
 
     @app.errorhandler(ValidationError)
     def _schema(err: ValidationError):
@@ -33,6 +37,4 @@ def register_error_handlers(app: Flask) -> None:
             err.code, "InvalidRequestException")
         response = jsonify({"type": kind, "message": err.description})
         response.status_code = err.code
-        if err.code == 401:
-            response.headers["WWW-Authenticate"] = 'Basic realm="engine-rest"'
         return response

@@ -1,7 +1,7 @@
 """The one clock of the service, so tests and replay can move time."""
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 CHINA_TZ = timezone(timedelta(hours=8), "CST")
 
@@ -12,7 +12,7 @@ def now() -> datetime:
     """Return the current time as an aware UTC datetime."""
     if _source is not None:
         return _source()
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def set_source(source: Callable[[], datetime] | None) -> None:

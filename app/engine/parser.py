@@ -26,7 +26,7 @@ NS = {
     "camunda": "http://camunda.org/schema/1.0/bpmn",
     "dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/",
 }
-CAMUNDA = "{%s}" % NS["camunda"]
+CAMUNDA = f"{{{NS['camunda']}}}"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                             huge_tree=False, remove_comments=False)
 
@@ -150,26 +150,43 @@ def _owner_id(el) -> str | None:
 
 def _element_problem(el) -> str | None:
     tag = etree.QName(el).localname
-    if tag == "userTask" and not (el.get(CAMUNDA + "candidateGroups") or el.get(CAMUNDA + "assignee")):
-        return "用户任务须设置 camunda:candidateGroups 或 camunda:assignee"
-    if tag == "serviceTask":
-        if el.get(CAMUNDA + "type") != "external" or not el.get(CAMUNDA + "topic"):
-            return "服务任务须为外部任务：camunda:type=\"external\" 并设置 camunda:topic"
-    if tag == "scriptTask":
-        fmt = (el.get("scriptFormat") or "python").lower()
-        if fmt not in ("python", "spiff"):
-            return f"不支持的脚本语言 {fmt}：只接受受限的 python 表达式脚本"
-        script = el.findtext(full_tag("script")) or ""
-        return script_problem(script)
+    check = _TAG_CHECKS.get(tag)
+    problem = check(el) if check else None
+    if problem:
+        return problem
     for attr in ("dueDate", "followUpDate", "candidateGroups", "assignee"):
         value = el.get(CAMUNDA + attr)
         if value and (attr in ("dueDate", "followUpDate") or "{" in value):
             problem = expression_problem(value)
             if problem:
                 return f"camunda:{attr}：{problem}"
-    if tag in ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
-               "loopCardinality") and el.text:
+    if tag in _EXPRESSION_TAGS and el.text:
         problem = expression_problem(el.text)
         if problem:
             return f"{tag}：{problem}"
     return None
+
+
+def _user_task_problem(el) -> str | None:
+    if not (el.get(CAMUNDA + "candidateGroups") or el.get(CAMUNDA + "assignee")):
+        return "用户任务须设置 camunda:candidateGroups 或 camunda:assignee"
+    return None
+
+
+def _service_task_problem(el) -> str | None:
+    if el.get(CAMUNDA + "type") != "external" or not el.get(CAMUNDA + "topic"):
+        return "服务任务须为外部任务：camunda:type=\"external\" 并设置 camunda:topic"
+    return None
+
+
+def _script_task_problem(el) -> str | None:
+    fmt = (el.get("scriptFormat") or "python").lower()
+    if fmt not in ("python", "spiff"):
+        return f"不支持的脚本语言 {fmt}：只接受受限的 python 表达式脚本"
+    return script_problem(el.findtext(full_tag("script")) or "")
+
+
+_TAG_CHECKS = {"userTask": _user_task_problem, "manualTask": _user_task_problem,
+               "serviceTask": _service_task_problem, "scriptTask": _script_task_problem}
+_EXPRESSION_TAGS = ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
+                    "loopCardinality")

@@ -58,24 +58,27 @@ def fire_due_jobs(rt: Runtime, limit: int = 100) -> int:
 
 
 def _fire_next(rt: Runtime) -> int | None:
+    """Fire the oldest due job; None when none is due, 0 when it lost a race or failed."""
     moment = clock.now()
-    with rt.unit_of_work() as uow:
-        query = (select(Job).where(Job.due <= moment, Job.retries > 0).order_by(Job.due).limit(1)
-                 .with_for_update(skip_locked=True))
-        job = uow.session.scalars(query).first()
-        if job is None:
-            return None
-        job_id = job.id
-        try:
-            with uow.session.begin_nested():
+    try:
+        with rt.unit_of_work() as uow:
+            query = (select(Job).where(Job.due <= moment, Job.retries > 0).order_by(Job.due).limit(1)
+                     .with_for_update(skip_locked=True))
+            job = uow.session.scalars(query).first()
+            if job is None:
+                return None
+            job_id = job.id
+            try:
                 _fire(rt, uow.session, job, SYSTEM, moment)
-            uow.commit()
-            return 1
-        except Conflict:
-            return 0
-        except DomainError as err:
-            message = err.message
-    _record_failure(rt, job_id, message)
+                uow.commit()
+                return 1
+            except Conflict:
+                raise
+            except DomainError as err:
+                failure = err.message
+    except Conflict:
+        return 0  # a user changed the case at the same moment; the job is still due and fires next poll
+    _record_failure(rt, job_id, failure)
     return 0
 
 

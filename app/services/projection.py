@@ -8,8 +8,16 @@ from sqlalchemy.orm import Session
 from app.domain.actors import Actor
 from app.engine.functions import to_datetime
 from app.engine.runner import Changes
-from app.store.tables import (CaseEvent, EventSubscription, ExternalTask, HistoryActivity, Job,
-                              ProcessInstance, Task, TaskCandidate)
+from app.store.tables import (
+    CaseEvent,
+    EventSubscription,
+    ExternalTask,
+    HistoryActivity,
+    Job,
+    ProcessInstance,
+    Task,
+    TaskCandidate,
+)
 
 
 def _when(text: str | None) -> datetime | None:

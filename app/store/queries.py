@@ -6,8 +6,16 @@ from sqlalchemy.orm import Session, aliased
 from app.domain.actors import Actor
 from app.engine.functions import to_datetime
 
-from .tables import (ExternalTask, HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance, Task,
-                     TaskCandidate)
+from .tables import (
+    ExternalTask,
+    HistoryActivity,
+    Incident,
+    Job,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+    TaskCandidate,
+)
 
 _TASK_SORT = {"dueDate": Task.due, "created": Task.created, "priority": Task.priority, "name": Task.name,
               "id": Task.id}

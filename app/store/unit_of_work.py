@@ -1,9 +1,17 @@
 """One unit of work per command: owns the session, rolls back unless committed."""
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import Conflict
+
+_CONFLICT = "案件已被他人同时修改，请刷新后重试"
+
+
+def _is_concurrent_write(err: Exception) -> bool:
+    """A stale case version, or a second event with the same case sequence number."""
+    return isinstance(err, StaleDataError) or (isinstance(err, IntegrityError) and "case_event" in str(err.orig))
 
 
 class UnitOfWork:
@@ -17,18 +25,11 @@ class UnitOfWork:
         self.session = self._factory()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         self.session.rollback()
         self.session.close()
+        if exc is not None and _is_concurrent_write(exc):
+            raise Conflict(_CONFLICT) from exc
 
     def commit(self) -> None:
-        try:
-            self.session.commit()
-        except StaleDataError as err:
-            raise Conflict("案件已被他人同时修改，请刷新后重试") from err
-
-    def flush(self) -> None:
-        try:
-            self.session.flush()
-        except StaleDataError as err:
-            raise Conflict("案件已被他人同时修改，请刷新后重试") from err
+        self.session.commit()

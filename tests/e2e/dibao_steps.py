@@ -5,7 +5,6 @@ import uuid
 from tests.conftest import typed
 
 
-
 def valid_id_number(first17: str = "11010119900307123") -> str:
     from app.domain.id_number import check_digit
 

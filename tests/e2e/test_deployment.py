@@ -1,0 +1,111 @@
+"""Deploying BPMN as Camunda Modeler writes it: versions, and refusal of bad files whole."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.dibao_steps import Case
+
+ROOT = Path(__file__).parent.parent.parent
+DIBAO = (ROOT / "workflows" / "dibao.bpmn").read_text()
+
+
+def _deploy(api, files: dict[str, str], **form):
+    data = {"deployment-name": "test", **form}
+    data.update({name: (__import__("io").BytesIO(content.encode()), name) for name, content in files.items()})
+    return api.client.post("/engine-rest/deployment/create", data=data, headers=api.headers,
+                           content_type="multipart/form-data")
+
+
+def _minimal(key: str, body: str) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  id="d_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
+    {body}
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _count(api, key):
+    return len(api.get("/process-definition", key=key).json)
+
+
+def test_new_version_is_used_by_new_cases_while_running_cases_keep_theirs(login_as, clock):
+    designer = login_as("designer")
+    running = Case(login_as)
+    before = designer.get("/process-definition/key/dibao").json
+    edited = DIBAO.replace('name="入户调查"', 'name="入户调查（新版）"')
+    response = _deploy(designer, {"dibao.bpmn": edited})
+    assert response.status_code == 200, response.json
+    after = designer.get("/process-definition/key/dibao").json
+    assert after["version"] == before["version"] + 1
+    fresh = Case(login_as)
+    running.accept()
+    fresh.accept()
+    assert running.task("investigator_cg", "home_visit")["name"] == "入户调查"
+    assert fresh.task("investigator_cg", "home_visit")["name"] == "入户调查（新版）"
+    assert _deploy(designer, {"dibao.bpmn": DIBAO}).status_code == 200  # restore the reference text
+
+
+def test_duplicate_filtering_makes_no_new_version(login_as):
+    designer = login_as("designer")
+    version = designer.get("/process-definition/key/dibao").json["version"]
+    response = _deploy(designer, {"dibao.bpmn": DIBAO}, **{"enable-duplicate-filtering": "true"})
+    assert response.status_code == 200
+    assert designer.get("/process-definition/key/dibao").json["version"] == version
+
+
+@pytest.mark.parametrize("name, content, element, words", [
+    ("a.bpmn", _minimal("bad_script", '<bpmn:scriptTask id="t" scriptFormat="python"><bpmn:script>import os'
+                                      '</bpmn:script></bpmn:scriptTask>'), "t", "Import"),
+    ("b.bpmn", _minimal("bad_dunder", '<bpmn:scriptTask id="t"><bpmn:script>x = y.__class__</bpmn:script>'
+                                      '</bpmn:scriptTask>'), "t", "__class__"),
+    ("c.bpmn", _minimal("bad_due", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
+                                   'camunda:dueDate="${open(\'/etc/passwd\')}" />'), "t", "open"),
+    ("d.bpmn", _minimal("no_group", '<bpmn:userTask id="t" />'), "t", "candidateGroups"),
+    ("e.bpmn", _minimal("bad_service", '<bpmn:serviceTask id="t" camunda:class="x.Y" />'), "t", "external"),
+    ("f.bpmn", _minimal("bad_form", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
+                                    'camunda:formRef="no_such_form" />'), "t", "no_such_form"),
+])
+def test_invalid_bpmn_is_refused_naming_file_and_element(login_as, name, content, element, words):
+    designer = login_as("designer")
+    key = content.split('process id="')[1].split('"')[0]
+    response = _deploy(designer, {name: content})
+    assert response.status_code == 400, response.json
+    assert response.json["file"] == name and response.json["element"] == element
+    assert words in response.json["message"]
+    assert _count(designer, key) == 0
+
+
+@pytest.mark.parametrize("content, words", [
+    ("<bpmn:definitions", "XML"),
+    ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>', "DOCTYPE"),
+    ('<?xml version="1.0"?><root/>', "BPMN"),
+])
+def test_broken_or_hostile_xml_is_refused(login_as, content, words):
+    response = _deploy(login_as("designer"), {"x.bpmn": content})
+    assert response.status_code == 400 and words in response.json["message"]
+    assert response.json["file"] == "x.bpmn"
+
+
+def test_one_bad_file_refuses_the_whole_deployment(login_as):
+    designer = login_as("designer")
+    good = _minimal("good_one", '<bpmn:userTask id="t" camunda:candidateGroups="window" />')
+    bad = _minimal("bad_one", '<bpmn:userTask id="t" />')
+    response = _deploy(designer, {"good.bpmn": good, "bad.bpmn": bad})
+    assert response.status_code == 400 and response.json["file"] == "bad.bpmn"
+    assert _count(designer, "good_one") == 0
+
+
+def test_only_designers_deploy(login_as):
+    response = _deploy(login_as("window_cg"), {"dibao.bpmn": DIBAO})
+    assert response.status_code == 403
+
+
+def test_xml_of_latest_version_is_served(login_as):
+    response = login_as("window_cg").get("/process-definition/key/dibao/xml")
+    assert response.status_code == 200 and 'id="dibao"' in response.json["bpmn20Xml"]

@@ -1,0 +1,53 @@
+"""Server-side validation of Camunda Forms submissions."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.domain.errors import ValidationFailed
+from app.domain.workcalendar import WorkCalendar
+from app.engine.functions import FunctionContext
+from app.services.forms import validate_submission
+
+FORMS = Path(__file__).parent.parent.parent / "forms"
+
+
+def _form(name):
+    return json.loads((FORMS / f"{name}.form").read_text())
+
+
+@pytest.fixture
+def ctx():
+    return FunctionContext(datetime(2026, 9, 28, 2, tzinfo=UTC), WorkCalendar())
+
+
+def test_hidden_fields_are_not_required(ctx):
+    accepted = validate_submission(_form("dibao_township_review"), {"opinion": "approve", "proposed_amount": 5.0},
+                                   {}, ctx)
+    assert accepted == {"opinion": "approve", "proposed_amount": 5.0}
+
+
+@pytest.mark.parametrize("submitted, field", [
+    ({"opinion": "maybe"}, "opinion"),
+    ({"opinion": "approve", "proposed_amount": "300"}, "proposed_amount"),
+    ({"opinion": "reject", "reason": ""}, "reason"),
+])
+def test_bad_values_name_their_field(ctx, submitted, field):
+    with pytest.raises(ValidationFailed) as err:
+        validate_submission(_form("dibao_township_review"), submitted, {}, ctx)
+    assert err.value.field == field
+
+
+def test_visitors_are_split_into_a_list(ctx):
+    accepted = validate_submission(_form("dibao_home_visit"), {"visitors": "李四、王五", "visit_date": "2026-09-29",
+                                                               "findings": "x"}, {}, ctx)
+    assert accepted["visitors"] == ["李四", "王五"]
+
+
+def test_rule_uses_case_data(ctx):
+    case = {"approved_at": "2026-10-20T10:00:00+08:00"}
+    assert validate_submission(_form("dibao_payment"), {"first_payment_month": "2026-11"}, case, ctx)
+    with pytest.raises(ValidationFailed):
+        validate_submission(_form("dibao_payment"), {"first_payment_month": "2026-12"}, case, ctx)
