@@ -11,6 +11,7 @@ def create_app(config: Config | None = None) -> Flask:
     """Create the service; tests pass their own Config."""
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.from_object(config or Config())
+    app.json.ensure_ascii = False
     Path(app.instance_path).mkdir(exist_ok=True)
     register_extensions(app)
     register_blueprints(app)

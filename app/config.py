@@ -13,7 +13,6 @@ class Config:
         self.SCHEDULER_INTERVAL_SECONDS = float(env.get("SCHEDULER_INTERVAL_SECONDS", "1"))
         self.DEMO_PASSWORD = env.get("DEMO_PASSWORD", "demo123")
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(4 * 1024 * 1024)))
-        self.JSON_AS_ASCII = False
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)

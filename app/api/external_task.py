@@ -6,7 +6,14 @@ from app.services import external_tasks as service
 from app.services.external_tasks import TopicRequest
 
 from . import dto
-from .schemas import ExtendLockBody, ExternalCompleteBody, ExternalFailureBody, FetchAndLockBody, UserIdBody
+from .schemas import (
+    BpmnErrorBody,
+    ExtendLockBody,
+    ExternalCompleteBody,
+    ExternalFailureBody,
+    FetchAndLockBody,
+    UserIdBody,
+)
 from .support import actor, body, runtime
 from .variables import from_camunda
 
@@ -34,6 +41,14 @@ def failure(task_id: str):
     data = body(ExternalFailureBody())
     service.report_failure(runtime(), actor(), task_id, data["workerId"], data["errorMessage"],
                            data["errorDetails"], data["retries"], data["retryTimeout"])
+    return "", 204
+
+
+@bp.post("/<task_id>/bpmnError")
+def bpmn_error(task_id: str):
+    data = body(BpmnErrorBody())
+    service.report_bpmn_error(runtime(), actor(), task_id, data["workerId"], data["errorCode"],
+                              data["errorMessage"], from_camunda(data["variables"]))
     return "", 204
 
 

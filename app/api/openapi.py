@@ -18,6 +18,7 @@ _BODIES = {
     ("/external-task/{id}/complete", "post"): schemas.ExternalCompleteBody,
     ("/external-task/{id}/failure", "post"): schemas.ExternalFailureBody,
     ("/external-task/{id}/extendLock", "post"): schemas.ExtendLockBody,
+    ("/external-task/{id}/bpmnError", "post"): schemas.BpmnErrorBody,
     ("/job/{id}/duedate", "put"): schemas.DueDateBody,
 }
 _QUERIES = {

@@ -79,6 +79,13 @@ class ExternalFailureBody(_Strict):
     retryTimeout = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+class BpmnErrorBody(_Strict):
+    workerId = fields.String(required=True)
+    errorCode = fields.String(required=True, validate=validate.Length(min=1))
+    errorMessage = fields.String(load_default=None, allow_none=True)
+    variables = fields.Dict(load_default=dict)
+
+
 class ExtendLockBody(_Strict):
     workerId = fields.String(required=True)
     newDuration = fields.Integer(required=True, validate=validate.Range(min=1))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
@@ -17,7 +18,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from app.domain.errors import Conflict, EngineFailure, NotFound
+from app.domain.errors import Conflict, EngineFailure, NotFound, ValidationFailed
 from app.domain.workcalendar import WorkCalendar
 
 from .expressions import ExpressionError, evaluate, evaluate_time, to_storable
@@ -168,6 +169,23 @@ class CaseRun:
         def act():
             task.data.update(variables)
             self.workflow.send_event(BpmnEvent(matches[0], {"payload": variables, "result_var": message}))
+
+        return self._step(act)
+
+    def throw_error(self, task_id: str, code: str, variables: dict) -> Changes:
+        """A worker reports a BPMN error: an error boundary event on the task must catch it."""
+        task = self._task(task_id)
+        catchers = [definition for sibling in (task.parent.children if task.parent else [])
+                    if sibling is not task and sibling.state == TaskState.WAITING
+                    for _, definition in _caught_events(sibling)
+                    if isinstance(definition, ErrorEventDefinition) and definition.code in (None, code)]
+        if not catchers:
+            raise ValidationFailed(f"活动 {task.task_spec.bpmn_id} 上没有捕获错误码 {code} 的边界事件",
+                                   field="errorCode", element=task.task_spec.bpmn_id)
+
+        def act():
+            event = BpmnEvent(catchers[0], payload=variables, target=task.workflow)
+            self.workflow.catch(event)
 
         return self._step(act)
 

@@ -69,6 +69,23 @@ def complete_external_task(rt: Runtime, actor: Actor, task_id: str, worker_id: s
         uow.commit()
 
 
+def report_bpmn_error(rt: Runtime, actor: Actor, task_id: str, worker_id: str, code: str, message: str | None,
+                      variables: dict) -> None:
+    """Route the case along the error boundary event that catches the worker's error code."""
+    actor.require("external_task.work")
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        task = _locked_task(uow.session, actor, task_id, worker_id)
+        instance = uow.session.get(ProcessInstance, task.process_instance_id)
+        changes = _run(rt, uow.session, instance, moment).throw_error(task.id, code, variables)
+        seq, before = instance.version + 1, dict(instance.variables or {})
+        apply_changes(uow.session, instance, changes, moment)
+        record_event(uow.session, instance, seq, actor, "external_bpmn_error", moment, task.activity_id,
+                     {"taskId": task.id, "workerId": worker_id, "errorCode": code, "errorMessage": message,
+                      "variables": variables}, changed_variables(before, changes.variables))
+        uow.commit()
+
+
 def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, message: str | None,
                    details: str | None, retries: int, retry_timeout_ms: int) -> None:
     """Record a worker's failure; with no retries left the task becomes an incident."""
