@@ -16,7 +16,8 @@ def task(row: Task) -> dict:
             "camundaFormRef": {"key": row.form_key, "binding": "latest", "version": None} if row.form_key else None,
             "candidateGroups": row.candidate_groups, "dueProvisional": row.due_provisional,
             "businessKey": row.business_key, "suspended": False, "tenantId": None, "description": None,
-            "delegationState": None, "parentTaskId": None, "caseInstanceId": None}
+            "delegationState": None, "parentTaskId": None, "caseInstanceId": None, "caseExecutionId": None,
+            "caseDefinitionId": None, "lastUpdated": None, "taskState": "Created"}
 
 
 def instance(row: ProcessInstance) -> dict:

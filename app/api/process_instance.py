@@ -83,6 +83,7 @@ def correlate():
         actor(), data["messageName"], data["businessKey"], data["processInstanceId"],
         from_camunda(data["processVariables"], "processVariables")))
     if data["resultEnabled"]:
-        return jsonify([{"resultType": "Execution", "execution": {"id": instance.id,
-                                                                  "processInstanceId": instance.id}}])
+        execution = {"id": instance.id, "processInstanceId": instance.id, "ended": instance.state != "ACTIVE",
+                     "tenantId": None}
+        return jsonify([{"resultType": "Execution", "execution": execution, "processInstance": None}])
     return "", 204

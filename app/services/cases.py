@@ -143,12 +143,13 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
 
 def _bump(session: Session, instance: ProcessInstance) -> int:
     """Advance the case version (optimistic lock) for a command that does not run the engine."""
+    current = instance.version
     done = session.execute(update(ProcessInstance)
-                           .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
-                           .values(version=instance.version + 1))
+                           .where(ProcessInstance.id == instance.id, ProcessInstance.version == current)
+                           .values(version=current + 1))
     if done.rowcount != 1:
         raise Conflict("案件已被他人同时修改，请刷新后重试")
-    return instance.version + 1
+    return current + 1
 
 
 def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:
