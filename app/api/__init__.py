@@ -5,15 +5,15 @@ from flask import Blueprint, Flask, g, jsonify, request
 from app.domain.errors import Unauthenticated
 from app.services.users import authenticate
 
-from . import external_task, history, job, process_definition, process_instance, task
+from . import external_task, history, job, process_definition, process_instance, settings, task
 from .openapi import openapi_document
 from .support import runtime
 
 engine_rest = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
 
 
-@engine_rest.before_request
 def _authenticate():
+    """HTTP Basic on every API request except the version and the OpenAPI document."""
     if request.endpoint in ("engine_rest.version", "engine_rest.openapi"):
         return
     auth = request.authorization
@@ -37,5 +37,10 @@ for child in (task.bp, process_definition.bp, process_definition.deployment_bp, 
     engine_rest.register_blueprint(child)
 
 
+engine_rest.before_request(_authenticate)
+settings.bp.before_request(_authenticate)
+
+
 def register_api(app: Flask) -> None:
     app.register_blueprint(engine_rest)
+    app.register_blueprint(settings.bp)

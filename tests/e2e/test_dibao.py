@@ -83,3 +83,47 @@ def test_history_records_every_activity_with_its_actor(login_as, clock):
     activities = login_as("auditor").get("/history/activity-instance", processInstanceId=case.id).json
     assert {"start", "accept", "materials_check", "record_acceptance", "home_visit", "verify"} <= {
         a["activityId"] for a in activities}
+
+
+def test_failed_match_is_told_to_the_applicant_and_an_objection_forces_a_recheck(login_as, clock):
+    case = Case(login_as)
+    case.accept()
+    case.complete("investigator_cg", "home_visit", visitors="李四,王五", visit_date="2026-09-29", findings="属实")
+    verifier = login_as("verifier")
+    body = {"workerId": "m", "maxTasks": 100, "topics": [{"topicName": "household-verification",
+                                                         "lockDuration": 60000}]}
+    task = next(t for t in verifier.post("/external-task/fetchAndLock", body).json
+                if t["processInstanceId"] == case.id)
+    verifier.post(f"/external-task/{task['id']}/complete", {"workerId": "m", "variables": {
+        "verification_result": {"value": "mismatch", "type": "String"}}})
+    case.complete("window_cg", "notify_mismatch", mismatch_notice_delivered=True, applicant_objects=True,
+                  objection_evidence="车辆已过户，附过户证明")
+    assert "verify" in case.activities()  # the home visit is done; the join waits for the re-check
+    case.verify()
+    assert case.activities() == ["township_review"]
+
+
+def test_where_the_township_decides_its_reviewer_decides_within_20_working_days(login_as, clock):
+    designer = login_as("designer")
+    set_delegation = designer.client.put
+    url, headers = "/api/counties/sfx/settings/township_decides", designer.headers
+    assert login_as("window_cg").client.put(url, json={"value": True},
+                                            headers=login_as("window_cg").headers).status_code == 403
+    assert set_delegation(url, json={"value": "yes"}, headers=headers).status_code == 400
+    running = Case(login_as)  # started before the change: keeps the county decision
+    assert set_delegation(url, json={"value": True}, headers=headers).status_code == 204
+    try:
+        delegated = Case(login_as)
+    finally:
+        assert set_delegation(url, json={"value": False}, headers=headers).status_code == 204
+    for case in (running, delegated):
+        case.accept()
+        case.investigate()
+        case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+        case.fire("publicity")
+    assert running.task("county_reviewer", "county_review")["candidateGroups"] == ["county_reviewer"]
+    decision = delegated.task("reviewer_cg", "county_review")
+    assert decision["candidateGroups"] == ["township_reviewer"]
+    assert decision["due"] == "2026-10-30T23:59:59.000+0800"  # 20 working days after 受理 on 9/28
+    delegated.complete("reviewer_cg", "county_review", decision="approve", amount=300.0)
+    assert delegated.task("finance", "payment")
