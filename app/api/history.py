@@ -1,10 +1,9 @@
 """/history: finished and running cases, activities, tasks and variables."""
 
 from flask import Blueprint, jsonify
-from sqlalchemy import select
 
 from app.domain.errors import NotFound
-from app.store.queries import activity_query, visible_instance
+from app.store.queries import activity_query, instance_query, visible_instance
 from app.store.tables import ProcessInstance
 
 from . import dto
@@ -19,13 +18,8 @@ bp = Blueprint("history", __name__, url_prefix="/history")
 def instances():
     actor().require("history.read")
     params = args(InstanceQuery())
-    query = select(ProcessInstance).where(ProcessInstance.org_path.like(actor().scope.like_pattern))
-    if params.get("processDefinitionKey"):
-        query = query.where(ProcessInstance.definition_key == params["processDefinitionKey"])
-    if params.get("businessKey"):
-        query = query.where(ProcessInstance.business_key == params["businessKey"])
     with runtime().unit_of_work() as uow:
-        rows = uow.session.scalars(paged(query.order_by(ProcessInstance.started_at), params))
+        rows = uow.session.scalars(paged(instance_query(actor(), params), params))
         return jsonify([dto.history_instance(r) for r in rows])
 
 
@@ -61,12 +55,12 @@ def tasks():
 def variables():
     actor().require("history.read")
     params = args(HistoryQuery())
-    query = select(ProcessInstance).where(ProcessInstance.org_path.like(actor().scope.like_pattern))
+    query = instance_query(actor(), {})
     if params.get("processInstanceId"):
         query = query.where(ProcessInstance.id == params["processInstanceId"])
     with runtime().unit_of_work() as uow:
         out = []
-        for row in uow.session.scalars(query.order_by(ProcessInstance.started_at).limit(1000)):
+        for row in uow.session.scalars(query.limit(1000)):
             for name, typed in to_camunda(row.variables or {}).items():
                 out.append({"id": f"{row.id}:{name}", "name": name, **typed, "processInstanceId": row.id,
                             "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,

@@ -42,6 +42,10 @@ def is_iso_literal(expression: str) -> bool:
     return not _EL.match(expression or "") and bool(_ISO_LITERAL.match((expression or "").strip()))
 
 
+EVALUATION_ERRORS = (InvalidExpression, SyntaxError, TypeError, ValueError, KeyError, IndexError, AttributeError,
+                     ZeroDivisionError, OverflowError, MemoryError)
+
+
 def _evaluator(names: dict, context: FunctionContext) -> EvalWithCompoundTypes:
     merged = dict(JUEL_NAMES)
     merged.update(names)
@@ -53,8 +57,7 @@ def evaluate(expression: str, names: dict, context: FunctionContext):
     body = unwrap(expression)
     try:
         return _evaluator(names, context).eval(body)
-    except (InvalidExpression, SyntaxError, TypeError, ValueError, KeyError, IndexError,
-            AttributeError, ZeroDivisionError, OverflowError, MemoryError) as err:
+    except EVALUATION_ERRORS as err:
         raise ExpressionError(f"{type(err).__name__}: {err}") from err
 
 

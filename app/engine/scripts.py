@@ -6,7 +6,7 @@ imports, function definitions and anything else are refused at deploy time.
 
 import ast
 
-from .expressions import ExpressionError, _evaluator, to_storable, tree_problem
+from .expressions import EVALUATION_ERRORS, ExpressionError, _evaluator, to_storable, tree_problem
 from .functions import FunctionContext
 
 _ALLOWED_STATEMENTS = (ast.Assign, ast.AugAssign, ast.If, ast.Pass)
@@ -37,7 +37,10 @@ def run_script(script: str, data: dict, context: FunctionContext) -> None:
     problem = script_problem(script)
     if problem:
         raise ExpressionError(problem)
-    _run_block(ast.parse(script, mode="exec").body, data, context)
+    try:
+        _run_block(ast.parse(script, mode="exec").body, data, context)
+    except EVALUATION_ERRORS as err:
+        raise ExpressionError(f"{type(err).__name__}: {err}") from err
 
 
 def _value(node: ast.expr, data: dict, context: FunctionContext):

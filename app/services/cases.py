@@ -13,10 +13,11 @@ from app.engine.runner import CaseRun, Changes
 from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
-from .definitions import engine_definition, get_definition, latest_definition, latest_form
+from .definitions import engine_definition, latest_definition, latest_form
 from .forms import validate_submission
-from .projection import apply_changes, changed_variables, project, record_event
+from .projection import project, record_event
 from .runtime import Runtime
+from .steps import step_case
 
 DEFAULT_SETTINGS = {"township_decides": False}
 
@@ -83,14 +84,11 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> Changes:
         _check_worker(cmd.actor, task)
         instance = uow.session.get(ProcessInstance, task.process_instance_id)
         variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
-        changes = _run(rt, uow.session, instance, moment).complete_task(task.id, variables)
-        seq, before = instance.version + 1, dict(instance.variables or {})
-        apply_changes(uow.session, instance, changes, moment)
+        changes = step_case(rt, uow.session, instance, cmd.actor, moment, "complete", task.activity_id,
+                            {"taskId": task.id, "variables": cmd.variables},
+                            lambda run: run.complete_task(task.id, variables))
         uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
                             .values(assignee=cmd.actor.username))
-        record_event(uow.session, instance, seq, cmd.actor, "complete", moment, task.activity_id,
-                     {"taskId": task.id, "variables": cmd.variables},
-                     changed_variables(before, changes.variables))
         uow.commit()
         return changes
 
@@ -103,13 +101,6 @@ def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, 
         raise NotFound(f"任务 {task.activity_id} 的表单 {task.form_key} 未部署", field="formKey")
     return validate_submission(form.schema, submitted, instance.variables or {},
                                FunctionContext(moment, rt.calendar))
-
-
-def _run(rt: Runtime, session: Session, instance: ProcessInstance, moment) -> CaseRun:
-    if instance.state != "ACTIVE":
-        raise Conflict(f"案件 {instance.id} 已结束")
-    definition = get_definition(session, instance.definition_id)
-    return CaseRun(engine_definition(definition), rt.calendar, moment).load(instance.workflow)
 
 
 def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
@@ -169,13 +160,9 @@ def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:
                                    field="messageName")
         sub = subs[0]
         instance = uow.session.get(ProcessInstance, sub.process_instance_id)
-        changes = _run(rt, uow.session, instance, moment).correlate(sub.task_id, cmd.message, cmd.variables)
-        seq = instance.version + 1
-        before = dict(instance.variables or {})
-        apply_changes(uow.session, instance, changes, moment)
-        record_event(uow.session, instance, seq, cmd.actor, "message", moment, cmd.message,
-                     {"messageName": cmd.message, "variables": cmd.variables},
-                     changed_variables(before, changes.variables))
+        step_case(rt, uow.session, instance, cmd.actor, moment, "message", cmd.message,
+                  {"messageName": cmd.message, "variables": cmd.variables},
+                  lambda run: run.correlate(sub.task_id, cmd.message, cmd.variables))
         uow.commit()
         return instance
 
@@ -188,9 +175,7 @@ def cancel_case(rt: Runtime, cmd: CancelCase) -> None:
         instance = uow.session.get(ProcessInstance, cmd.process_instance_id)
         if instance is None or not cmd.actor.scope.covers(instance.org_path):
             raise NotFound(f"案件 {cmd.process_instance_id} 不存在", field="id")
-        changes = _run(rt, uow.session, instance, moment).cancel()
-        seq = instance.version + 1
-        apply_changes(uow.session, instance, changes, moment)
+        step_case(rt, uow.session, instance, cmd.actor, moment, "cancel", None, {"reason": cmd.reason},
+                  lambda run: run.cancel())
         instance.state, instance.ended_at = "EXTERNALLY_TERMINATED", moment
-        record_event(uow.session, instance, seq, cmd.actor, "cancel", moment, None, {"reason": cmd.reason})
         uow.commit()

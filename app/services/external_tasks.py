@@ -10,9 +10,8 @@ from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.store.tables import ExternalTask, Incident, ProcessInstance
 
-from .cases import _run
-from .projection import apply_changes, changed_variables, record_event
 from .runtime import Runtime
+from .steps import step_case
 
 
 @dataclass(frozen=True)
@@ -60,12 +59,9 @@ def complete_external_task(rt: Runtime, actor: Actor, task_id: str, worker_id: s
     with rt.unit_of_work() as uow:
         task = _locked_task(uow.session, actor, task_id, worker_id)
         instance = uow.session.get(ProcessInstance, task.process_instance_id)
-        changes = _run(rt, uow.session, instance, moment).complete_task(task.id, variables)
-        seq, before = instance.version + 1, dict(instance.variables or {})
-        apply_changes(uow.session, instance, changes, moment)
-        record_event(uow.session, instance, seq, actor, "external_complete", moment, task.activity_id,
-                     {"taskId": task.id, "workerId": worker_id, "variables": variables},
-                     changed_variables(before, changes.variables))
+        step_case(rt, uow.session, instance, actor, moment, "external_complete", task.activity_id,
+                  {"taskId": task.id, "workerId": worker_id, "variables": variables},
+                  lambda run: run.complete_task(task.id, variables))
         uow.commit()
 
 
@@ -77,12 +73,9 @@ def report_bpmn_error(rt: Runtime, actor: Actor, task_id: str, worker_id: str, c
     with rt.unit_of_work() as uow:
         task = _locked_task(uow.session, actor, task_id, worker_id)
         instance = uow.session.get(ProcessInstance, task.process_instance_id)
-        changes = _run(rt, uow.session, instance, moment).throw_error(task.id, code, variables)
-        seq, before = instance.version + 1, dict(instance.variables or {})
-        apply_changes(uow.session, instance, changes, moment)
-        record_event(uow.session, instance, seq, actor, "external_bpmn_error", moment, task.activity_id,
-                     {"taskId": task.id, "workerId": worker_id, "errorCode": code, "errorMessage": message,
-                      "variables": variables}, changed_variables(before, changes.variables))
+        step_case(rt, uow.session, instance, actor, moment, "external_bpmn_error", task.activity_id,
+                  {"taskId": task.id, "workerId": worker_id, "errorCode": code, "errorMessage": message,
+                   "variables": variables}, lambda run: run.throw_error(task.id, code, variables))
         uow.commit()
 
 

@@ -8,7 +8,7 @@ timer and a user completing a task from both changing the case.
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.domain import clock
@@ -16,10 +16,9 @@ from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, DomainError, NotFound
 from app.store.tables import Incident, Job, ProcessInstance
 
-from .cases import _run
 from .commands import FireJob
-from .projection import apply_changes, record_event
 from .runtime import Runtime
+from .steps import step_case
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF = timedelta(seconds=30)
@@ -39,11 +38,11 @@ def fire_job(rt: Runtime, cmd: FireJob) -> None:
 
 def _fire(rt: Runtime, session: Session, job: Job, actor: Actor, moment: datetime) -> None:
     instance = session.get(ProcessInstance, job.process_instance_id)
-    changes = _run(rt, session, instance, moment).fire_timer(job.id)
-    seq = instance.version + 1
-    apply_changes(session, instance, changes, moment)
-    record_event(session, instance, seq, actor, "timer", moment, job.activity_id,
-                 {"jobId": job.id, "due": job.due.isoformat() if job.due else None})
+    if job.exception_message is not None:  # a retry by hand that succeeds resolves the incident
+        session.execute(delete(Incident).where(Incident.job_id == job.id))
+    step_case(rt, session, instance, actor, moment, "timer", job.activity_id,
+              {"jobId": job.id, "due": job.due.isoformat() if job.due else None},
+              lambda run: run.fire_timer(job.id))
 
 
 def fire_due_jobs(rt: Runtime, limit: int = 100) -> int:

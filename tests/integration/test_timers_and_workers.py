@@ -88,3 +88,26 @@ def test_cancel_removes_open_work(login_as, clock):
     assert login_as("supervisor").delete(f"/process-instance/{case.id}").status_code == 204
     assert login_as("supervisor").get("/task", processInstanceId=case.id).json == []
     assert case.history()["state"] == "EXTERNALLY_TERMINATED"
+
+
+def test_a_failing_timer_retries_with_backoff_then_becomes_an_incident(runtime, login_as, clock):
+    import io
+    from pathlib import Path
+
+    designer = login_as("designer")
+    fixture = (Path(__file__).parent.parent / "fixtures" / "failing_timer.bpmn").read_bytes()
+    designer.client.post("/engine-rest/deployment/create", headers=designer.headers,
+                         content_type="multipart/form-data",
+                         data={"enable-duplicate-filtering": "true", "data": (io.BytesIO(fixture), "f.bpmn")})
+    case_id = login_as("window_cg").post("/process-definition/key/failing_timer/start", {}).json["id"]
+    supervisor = login_as("supervisor")
+    for expected_retries in (2, 1, 0):
+        clock.advance(days=1)
+        fire_due_jobs(runtime)
+        job = supervisor.get("/job", processInstanceId=case_id).json[0]
+        assert job["retries"] == expected_retries and "missing_amount" in job["exceptionMessage"]
+    incidents = [i for i in supervisor.get("/incident").json if i["processInstanceId"] == case_id]
+    assert len(incidents) == 1 and incidents[0]["activityId"] == "wait"
+    assert supervisor.get(f"/history/process-instance/{case_id}").json["state"] == "ACTIVE"
+    assert supervisor.post(f"/job/{job['id']}/execute").status_code == 422  # still failing, still stored
+    assert supervisor.get("/job", processInstanceId=case_id).json[0]["id"] == job["id"]

@@ -1,0 +1,30 @@
+"""Run one engine command on a stored case and record it: the shared body of every case command."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from app.domain.actors import Actor
+from app.domain.errors import Conflict
+from app.engine.runner import CaseRun, Changes
+from app.store.tables import ProcessInstance
+
+from .definitions import engine_definition, get_definition
+from .projection import apply_changes, changed_variables, record_event
+from .runtime import Runtime
+
+
+def step_case(rt: Runtime, session: Session, instance: ProcessInstance, actor: Actor, moment: datetime,
+              command: str, target: str | None, inputs: dict, act: Callable[[CaseRun], Changes]) -> Changes:
+    """Load the case, let `act` drive the engine, store the result and append the event."""
+    if instance.state != "ACTIVE":
+        raise Conflict(f"案件 {instance.id} 已结束")
+    definition = get_definition(session, instance.definition_id)
+    run = CaseRun(engine_definition(definition), rt.calendar, moment).load(instance.workflow)
+    changes = act(run)
+    seq, before = instance.version + 1, dict(instance.variables or {})
+    apply_changes(session, instance, changes, moment)
+    record_event(session, instance, seq, actor, command, moment, target, inputs,
+                 changed_variables(before, changes.variables))
+    return changes
