@@ -6,14 +6,22 @@ from .support import camunda_date
 from .variables import to_camunda
 
 
+def _form_ref(form_id: str | None) -> dict | None:
+    if not form_id:
+        return None
+    key, version, *_ = form_id.split(":") + [None, None]
+    return {"key": key, "binding": "version", "version": int(version) if version else None}
+
+
 def task(row: Task) -> dict:
+    form_ref = _form_ref(row.form_key)
     return {"id": row.id, "name": row.name, "assignee": row.assignee, "owner": None,
             "created": camunda_date(row.created), "due": camunda_date(row.due),
             "followUp": camunda_date(row.follow_up), "priority": row.priority,
             "processDefinitionId": row.definition_id, "processInstanceId": row.process_instance_id,
             "executionId": row.process_instance_id, "taskDefinitionKey": row.activity_id,
-            "formKey": f"camunda-forms:deployment:{row.form_key}.form" if row.form_key else None,
-            "camundaFormRef": {"key": row.form_key, "binding": "latest", "version": None} if row.form_key else None,
+            "formKey": f"camunda-forms:deployment:{form_ref['key']}.form" if form_ref else None,
+            "camundaFormRef": form_ref,
             "candidateGroups": row.candidate_groups, "dueProvisional": row.due_provisional,
             "businessKey": row.business_key, "suspended": False, "tenantId": None, "description": None,
             "delegationState": None, "parentTaskId": None, "caseInstanceId": None, "caseExecutionId": None,

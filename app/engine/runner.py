@@ -61,6 +61,7 @@ class Timer:
     id: str
     activity_id: str
     due: str
+    replaces: bool = False  # a cycle's next due time replaces the stored job
 
 
 @dataclass
@@ -251,8 +252,8 @@ class CaseRun:
             if task_id not in before.open:
                 changes.opened.append(self._open_task(task_id, kind))
         changes.closed = [(t, kind) for t, kind in before.open.items() if t not in after.open]
-        changes.timers_set = [Timer(t, activity, due) for t, (activity, due) in after.timers.items()
-                              if before.timers.get(t) != (activity, due)]
+        changes.timers_set = [Timer(t, activity, due, t in before.timers) for t, (activity, due)
+                              in after.timers.items() if before.timers.get(t) != (activity, due)]
         changes.timers_cleared = [t for t in before.timers if t not in after.timers]
         changes.subscribed = [Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
                               if (t, m) not in before.subscriptions]
@@ -286,7 +287,7 @@ class CaseRun:
             due=self._time(meta.get("dueDate"), names, activity_id),
             follow_up=self._time(meta.get("followUpDate"), names, activity_id),
             priority=int(self._text(meta.get("priority"), names) or 50),
-            form_key=meta.get("formRef") or meta.get("formKey"), topic=meta.get("topic"),
+            form_key=meta.get("formId") or meta.get("formRef") or meta.get("formKey"), topic=meta.get("topic"),
         )
         opened.provisional = self.context.provisional
         return opened

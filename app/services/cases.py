@@ -13,7 +13,7 @@ from app.engine.runner import CaseRun, Changes
 from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
-from .definitions import engine_definition, latest_definition, latest_form
+from .definitions import cached_form, engine_definition, latest_definition
 from .forms import validate_submission
 from .projection import project, record_event
 from .runtime import Runtime
@@ -69,6 +69,16 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> Task:
     return task
 
 
+def _task_and_case(session: Session, actor: Actor, task_id: str) -> tuple[Task, ProcessInstance]:
+    """Load an open task and its case in one query; NotFound outside the actor's scope."""
+    row = session.execute(select(Task, ProcessInstance)
+                          .join(ProcessInstance, ProcessInstance.id == Task.process_instance_id)
+                          .where(Task.id == task_id)).first()
+    if row is None or not actor.scope.covers(row[0].org_path):
+        raise NotFound(f"任务 {task_id} 不存在", field="id")
+    return row[0], row[1]
+
+
 def _check_worker(actor: Actor, task: Task) -> None:
     if task.assignee is not None and task.assignee != actor.username:
         raise Forbidden(f"任务已由 {task.assignee} 认领，其他人不能办理")
@@ -80,15 +90,12 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> Changes:
     """Validate the form, complete the task and run the case to its next wait."""
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        task = visible_task(uow.session, cmd.actor, cmd.task_id)
+        task, instance = _task_and_case(uow.session, cmd.actor, cmd.task_id)
         _check_worker(cmd.actor, task)
-        instance = uow.session.get(ProcessInstance, task.process_instance_id)
         variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
         changes = step_case(rt, uow.session, instance, cmd.actor, moment, "complete", task.activity_id,
                             {"taskId": task.id, "variables": cmd.variables},
-                            lambda run: run.complete_task(task.id, variables))
-        uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
-                            .values(assignee=cmd.actor.username))
+                            lambda run: run.complete_task(task.id, variables), completed_by=cmd.actor.username)
         uow.commit()
         return changes
 
@@ -96,10 +103,10 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> Changes:
 def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, rt: Runtime, moment) -> dict:
     if not task.form_key:
         return submitted
-    form = latest_form(session, task.form_key)
-    if form is None:
+    schema = cached_form(session, task.form_key)
+    if schema is None:
         raise NotFound(f"任务 {task.activity_id} 的表单 {task.form_key} 未部署", field="formKey")
-    return validate_submission(form.schema, submitted, instance.variables or {},
+    return validate_submission(schema, submitted, instance.variables or {},
                                FunctionContext(moment, rt.calendar))
 
 

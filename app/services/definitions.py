@@ -23,8 +23,29 @@ def get_definition(session: Session, definition_id: str) -> ProcessDefinition:
     return row
 
 
+_definitions: dict[str, Definition] = {}
+_forms: dict[str, dict] = {}
+
+
 def engine_definition(row: ProcessDefinition) -> Definition:
     return Definition(row.id, row.spec, row.activities)
+
+
+def cached_definition(session: Session, definition_id: str) -> Definition:
+    """Return a definition by id; definitions never change once deployed, so each process keeps them."""
+    if definition_id not in _definitions:
+        _definitions[definition_id] = engine_definition(get_definition(session, definition_id))
+    return _definitions[definition_id]
+
+
+def cached_form(session: Session, form_id: str) -> dict | None:
+    """Return a form schema by its id (immutable once deployed)."""
+    if form_id not in _forms:
+        row = session.get(FormDefinition, form_id)
+        if row is None:
+            return None
+        _forms[form_id] = row.schema
+    return _forms[form_id]
 
 
 def latest_form(session: Session, key: str) -> FormDefinition | None:

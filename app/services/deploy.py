@@ -35,15 +35,15 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
     bpmn, dmn, forms = _split(files)
     processes = parse_bpmn_files(bpmn, dmn) if bpmn else []
     schemas = {fname: _parse_form(fname, content) for fname, content in forms.items()}
-    form_keys = {s["id"] for s in schemas.values()}
     moment = clock.now()
     with rt.unit_of_work() as uow:
         session = uow.session
-        _check_form_refs(session, processes, form_keys)
         deployment = Deployment(id=str(uuid4()), name=name, source=source, deployed_at=moment,
                                 deployed_by=actor.username)
         result = DeployResult(deployment)
+        form_ids = _add_forms(session, result, schemas.values(), changed_only)
         for process in processes:
+            _pin_forms(session, process, form_ids)
             if changed_only and _same_process(session, process, bpmn[process.resource]):
                 continue
             version = next_version(session, ProcessDefinition, process.key)
@@ -51,13 +51,6 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
                 id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version,
                 name=process.name, deployment_id=deployment.id, resource_name=process.resource,
                 spec=process.spec, activities=process.activities))
-        for schema in schemas.values():
-            current = latest_form(session, schema["id"])
-            if changed_only and current is not None and current.schema == schema:
-                continue
-            version = next_version(session, FormDefinition, schema["id"])
-            result.forms.append(FormDefinition(id=f"{schema['id']}:{version}:{deployment.id}", key=schema["id"],
-                                               version=version, deployment_id=deployment.id, schema=schema))
         if not result.definitions and not result.forms:
             return DeployResult(None)
         session.add(deployment)
@@ -106,12 +99,32 @@ def _parse_form(fname: str, content: bytes) -> dict:
     return schema
 
 
-def _check_form_refs(session, processes, form_keys: set[str]) -> None:
-    for process in processes:
-        for activity_id, info in process.activities.items():
-            ref = info.get("formRef") or info.get("formKey")
-            if ref and ref not in form_keys and latest_form(session, ref) is None:
-                raise DeploymentRefused(f"引用的表单 {ref} 未部署", file=process.resource, element=activity_id)
+def _add_forms(session, result: DeployResult, schemas, changed_only: bool) -> dict[str, str]:
+    """Version the deployment's forms; return form key -> the form id tasks will use."""
+    form_ids = {}
+    for schema in schemas:
+        current = latest_form(session, schema["id"])
+        if changed_only and current is not None and current.schema == schema:
+            form_ids[schema["id"]] = current.id
+            continue
+        version = next_version(session, FormDefinition, schema["id"])
+        form = FormDefinition(id=f"{schema['id']}:{version}:{result.deployment.id}", key=schema["id"],
+                              version=version, deployment_id=result.deployment.id, schema=schema)
+        result.forms.append(form)
+        form_ids[schema["id"]] = form.id
+    return form_ids
+
+
+def _pin_forms(session, process, form_ids: dict[str, str]) -> None:
+    """Bind each form reference to the form version current at deployment, so a case's rules stay fixed."""
+    for activity_id, info in process.activities.items():
+        ref = info.get("formRef") or info.get("formKey")
+        if not ref:
+            continue
+        form_id = form_ids.get(ref) or getattr(latest_form(session, ref), "id", None)
+        if form_id is None:
+            raise DeploymentRefused(f"引用的表单 {ref} 未部署", file=process.resource, element=activity_id)
+        info["formId"] = form_id
 
 
 def _same_process(session, process, content: bytes) -> bool:
@@ -121,4 +134,4 @@ def _same_process(session, process, content: bytes) -> bool:
         return False
     stored = session.scalar(select(Resource.content).where(Resource.deployment_id == current.deployment_id,
                                                            Resource.name == current.resource_name))
-    return stored == content
+    return stored == content and current.activities == process.activities

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, update
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
@@ -24,20 +24,22 @@ def _when(text: str | None) -> datetime | None:
     return None if text is None else to_datetime(text)
 
 
-def apply_changes(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
+def apply_changes(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
+                  completed_by: str | None = None) -> None:
     """Store the workflow and bring task, job, subscription and history rows in step."""
     instance.workflow = changes.state
     instance.variables = changes.variables
     if changes.completed and instance.state == "ACTIVE":
         instance.state, instance.ended_at = "COMPLETED", moment
-    project(session, instance, changes, moment)
+    project(session, instance, changes, moment, completed_by)
 
 
-def project(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
-    """Bring the read rows of a stored instance in step with `changes`."""
+def project(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
+            completed_by: str | None = None) -> None:
+    """Bring the read rows of a stored instance in step with `changes`; `completed_by` did the closed task."""
     _close(session, changes)
     _open(session, instance, changes, moment)
-    _history(session, instance, changes, moment)
+    _history(session, instance, changes, moment, completed_by)
 
 
 def _close(session: Session, changes: Changes) -> None:
@@ -47,7 +49,7 @@ def _close(session: Session, changes: Changes) -> None:
         session.execute(delete(Task).where(Task.id.in_(user)))
     if external:
         session.execute(delete(ExternalTask).where(ExternalTask.id.in_(external)))
-    stale_jobs = changes.timers_cleared + [t.id for t in changes.timers_set]
+    stale_jobs = changes.timers_cleared + [t.id for t in changes.timers_set if t.replaces]
     if stale_jobs:
         session.execute(delete(Job).where(Job.id.in_(stale_jobs)))
     for task_id, name in changes.unsubscribed:
@@ -80,7 +82,8 @@ def _open(session: Session, instance: ProcessInstance, changes: Changes, moment:
     session.add_all(rows)
 
 
-def _history(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
+def _history(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
+             completed_by: str | None) -> None:
     opened = {o.id: o for o in changes.opened}
     session.add_all(
         HistoryActivity(id=a.id, process_instance_id=instance.id, definition_id=instance.definition_id,
@@ -93,8 +96,11 @@ def _history(session: Session, instance: ProcessInstance, changes: Changes, mome
     )
     session.flush()
     if changes.ended:
+        closed_users = [t for t, kind in changes.closed if kind == "user"]
+        assignee = (case((HistoryActivity.id.in_(closed_users), completed_by), else_=HistoryActivity.assignee)
+                    if completed_by and closed_users else HistoryActivity.assignee)
         session.execute(update(HistoryActivity).where(HistoryActivity.id.in_(changes.ended))
-                        .values(end_time=moment))
+                        .values(end_time=moment, assignee=assignee))
     if changes.cancelled:
         session.execute(update(HistoryActivity).where(HistoryActivity.id.in_(changes.cancelled))
                         .values(end_time=moment, canceled=True, delete_reason="canceled"))

@@ -10,21 +10,21 @@ from app.domain.errors import Conflict
 from app.engine.runner import CaseRun, Changes
 from app.store.tables import ProcessInstance
 
-from .definitions import engine_definition, get_definition
+from .definitions import cached_definition
 from .projection import apply_changes, changed_variables, record_event
 from .runtime import Runtime
 
 
 def step_case(rt: Runtime, session: Session, instance: ProcessInstance, actor: Actor, moment: datetime,
-              command: str, target: str | None, inputs: dict, act: Callable[[CaseRun], Changes]) -> Changes:
+              command: str, target: str | None, inputs: dict, act: Callable[[CaseRun], Changes],
+              completed_by: str | None = None) -> Changes:
     """Load the case, let `act` drive the engine, store the result and append the event."""
     if instance.state != "ACTIVE":
         raise Conflict(f"案件 {instance.id} 已结束")
-    definition = get_definition(session, instance.definition_id)
-    run = CaseRun(engine_definition(definition), rt.calendar, moment).load(instance.workflow)
+    run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar, moment).load(instance.workflow)
     changes = act(run)
     seq, before = instance.version + 1, dict(instance.variables or {})
-    apply_changes(session, instance, changes, moment)
+    apply_changes(session, instance, changes, moment, completed_by)
     record_event(session, instance, seq, actor, command, moment, target, inputs,
                  changed_variables(before, changes.variables))
     return changes
