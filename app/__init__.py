@@ -25,13 +25,13 @@ def create_app(config: Config | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from .extensions import migrate
-    from .services.calendar import official_calendar
+    from .services.calendar import current_calendar
     from .services.runtime import Runtime
     from .store.db import make_engine, make_session_factory
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
-    app.extensions["runtime"] = Runtime(make_session_factory(engine), official_calendar())
+    app.extensions["runtime"] = Runtime(make_session_factory(engine), current_calendar)
     migrate.init_app(app, db=None, directory=str(Path(__file__).parent.parent / "migrations"))
 
 

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 
 from app.domain.actors import SYSTEM
+from app.services.calendar import load_year, parse_year
 from app.services.deploy import deploy
 from app.services.users import load_demo
 
@@ -28,6 +29,15 @@ def register(app: Flask) -> None:
         paths = [Path(f) for f in folders] or [ROOT / "workflows", ROOT / "forms"]
         deployed = deploy_directory(current_app.extensions["runtime"], *paths)
         click.echo(f"deployed {len(deployed)} new definition(s)/form(s)" + "".join(f"\n  {d}" for d in deployed))
+
+    @app.cli.command("calendar-load")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def calendar_load_command(path):
+        """Load a year of holidays and 调休 days from a JSON file; recompute provisional deadlines."""
+        loaded = load_year(current_app.extensions["runtime"], SYSTEM, parse_year(Path(path).read_bytes()),
+                           source=Path(path).name)
+        click.echo(f"{loaded.year}: {loaded.holidays} holidays, {loaded.workdays} make-up working days; "
+                   f"{loaded.recomputed_tasks} provisional task deadline(s) recomputed")
 
     @app.cli.command("demo")
     def demo_command():

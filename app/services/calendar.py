@@ -1,12 +1,121 @@
-"""Build the working-day calendar from the official data in `chinesecalendar`."""
+"""The working-day calendar: `chinesecalendar`'s official data plus years an admin loads.
+
+The State Council publishes next year's holidays each November; until a year is loaded,
+deadlines reaching into it are counted Monday to Friday and flagged provisional. Loading
+the year recomputes every open task whose due date was provisional.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import date
 
 from chinese_calendar import constants
+from sqlalchemy import select, update
 
+from app.domain import clock
+from app.domain.actors import SYSTEM, Actor
+from app.domain.errors import ValidationFailed
 from app.domain.workcalendar import WorkCalendar
+from app.engine.expressions import ExpressionError, evaluate_time
+from app.engine.functions import FunctionContext, to_datetime
+from app.store.tables import CalendarYear, HistoryActivity, ProcessInstance, Task
+
+from .definitions import cached_definition
+from .runtime import Runtime
 
 
 def official_calendar() -> WorkCalendar:
     """Return the calendar of every year `chinesecalendar` carries (2004 to its last year)."""
     holidays, workdays = set(constants.holidays), set(constants.workdays)
-    years = {d.year for d in holidays | workdays}
-    return WorkCalendar(holidays, workdays, years)
+    return WorkCalendar(holidays, workdays, {d.year for d in holidays | workdays})
+
+
+def current_calendar(rt: Runtime) -> WorkCalendar:
+    """Return the official calendar with every loaded year applied over it."""
+    calendar = official_calendar()
+    with rt.unit_of_work() as uow:
+        for row in uow.session.scalars(select(CalendarYear).order_by(CalendarYear.year)):
+            calendar = calendar.with_year(row.year, map(date.fromisoformat, row.holidays),
+                                          map(date.fromisoformat, row.workdays))
+    return calendar
+
+
+@dataclass
+class YearLoaded:
+    year: int
+    holidays: int
+    workdays: int
+    recomputed_tasks: int
+
+
+def parse_year(content: bytes | str) -> dict:
+    """Read a year file: {"year": 2027, "holidays": {"2027-01-01": "元旦"}, "workdays": {...}}."""
+    try:
+        data = json.loads(content)
+    except ValueError as err:
+        raise ValidationFailed(f"日历文件不是有效的 JSON：{err}", field="file") from err
+    if not isinstance(data, dict):
+        raise ValidationFailed("日历文件须为 JSON 对象", field="file")
+    return data
+
+
+def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None) -> YearLoaded:
+    """Store a year's holidays and make-up working days, then recompute provisional due dates."""
+    if actor is not SYSTEM:
+        actor.require("deployment.create")
+    year, holidays, workdays = _checked_year(data)
+    with rt.unit_of_work() as uow:
+        row = uow.session.get(CalendarYear, year) or CalendarYear(year=year)
+        row.holidays, row.workdays, row.source = holidays, workdays, source
+        row.loaded_at, row.loaded_by = clock.now(), actor.username
+        uow.session.add(row)
+        uow.commit()
+    rt.refresh_calendar()
+    return YearLoaded(year, len(holidays), len(workdays), recompute_provisional(rt))
+
+
+def _checked_year(data: dict) -> tuple[int, dict, dict]:
+    year = data.get("year")
+    if not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise ValidationFailed("year 须为 2000–2100 之间的整数", field="year")
+    days = {}
+    for field in ("holidays", "workdays"):
+        values = data.get(field, {})
+        if not isinstance(values, dict):
+            raise ValidationFailed(f"{field} 须为 {{\"YYYY-MM-DD\": \"名称\"}} 对象", field=field)
+        for text in values:
+            try:
+                day = date.fromisoformat(text)
+            except ValueError as err:
+                raise ValidationFailed(f"{field} 中的日期 {text} 无效", field=f"{field}.{text}") from err
+            if day.year != year:
+                raise ValidationFailed(f"{field} 中的日期 {text} 不在 {year} 年", field=f"{field}.{text}")
+        days[field] = {k: str(v) for k, v in values.items()}
+    both = set(days["holidays"]) & set(days["workdays"])
+    if both:
+        raise ValidationFailed(f"日期既是假日又是工作日：{', '.join(sorted(both))}", field="workdays")
+    return year, days["holidays"], days["workdays"]
+
+
+def recompute_provisional(rt: Runtime) -> int:
+    """Re-evaluate the due date of every open task whose deadline was counted provisionally."""
+    count = 0
+    with rt.unit_of_work() as uow:
+        rows = uow.session.execute(select(Task, ProcessInstance)
+                                   .join(ProcessInstance, ProcessInstance.id == Task.process_instance_id)
+                                   .where(Task.due_provisional.is_(True))).all()
+        for task, instance in rows:
+            expression = cached_definition(uow.session, task.definition_id).activities.get(
+                task.activity_id, {}).get("dueDate")
+            if not expression:
+                continue
+            context = FunctionContext(task.created, rt.calendar)
+            try:
+                due = to_datetime(evaluate_time(expression, instance.variables or {}, context))
+            except ExpressionError:
+                continue
+            task.due, task.due_provisional = due, context.provisional
+            uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id).values(due=due))
+            count += 1
+        uow.commit()
+    return count

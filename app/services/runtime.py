@@ -1,17 +1,35 @@
 """What every handler needs: the session factory and the working-day calendar."""
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.workcalendar import WorkCalendar
 from app.store.unit_of_work import UnitOfWork
 
+CALENDAR_RECHECK_SECONDS = 60.0
 
-@dataclass
+
 class Runtime:
-    session_factory: sessionmaker[Session]
-    calendar: WorkCalendar
+    """The session factory, and a calendar every process re-reads at most once a minute."""
+
+    def __init__(self, session_factory: sessionmaker[Session], load_calendar: Callable[["Runtime"], WorkCalendar]):
+        self.session_factory = session_factory
+        self._load_calendar = load_calendar
+        self._calendar: WorkCalendar | None = None
+        self._loaded = 0.0
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None or time.monotonic() - self._loaded > CALENDAR_RECHECK_SECONDS:
+            self.refresh_calendar()
+        return self._calendar
+
+    def refresh_calendar(self) -> None:
+        """Re-read the calendar now (after this process loaded a year, or when it may be stale)."""
+        self._calendar = self._load_calendar(self)
+        self._loaded = time.monotonic()

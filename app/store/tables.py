@@ -233,3 +233,15 @@ class CaseEvent(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     inputs: Mapped[dict] = mapped_column(default=dict)
     changed: Mapped[dict] = mapped_column(default=dict)
+
+
+class CalendarYear(Base):
+    """A year of official holidays and 调休 working days loaded by an admin (newer than chinesecalendar)."""
+
+    __tablename__ = "calendar_year"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    holidays: Mapped[dict] = mapped_column()  # "YYYY-MM-DD" -> name
+    workdays: Mapped[dict] = mapped_column()
+    source: Mapped[str | None] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column()
+    loaded_by: Mapped[str] = mapped_column(String(64))
