@@ -5,7 +5,7 @@ from flask import Blueprint, Flask, g, jsonify, request
 from app.domain.errors import Unauthenticated
 from app.services.users import authenticate
 
-from . import calendar, external_task, history, job, process_definition, process_instance, settings, task
+from . import calendar, external_task, history, job, process_definition, process_instance, settings, supervision, task
 from .openapi import openapi_document
 from .support import runtime
 
@@ -40,9 +40,11 @@ for child in (task.bp, process_definition.bp, process_definition.deployment_bp, 
 engine_rest.before_request(_authenticate)
 settings.bp.before_request(_authenticate)
 calendar.bp.before_request(_authenticate)
+supervision.bp.before_request(_authenticate)
 
 
 def register_api(app: Flask) -> None:
     app.register_blueprint(engine_rest)
     app.register_blueprint(settings.bp)
     app.register_blueprint(calendar.bp)
+    app.register_blueprint(supervision.bp)

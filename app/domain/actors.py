@@ -19,6 +19,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "external_task.work": frozenset({"verifier"}),
     "job.operate": frozenset({"supervisor", "designer"}),
     "task.read_all": frozenset({"supervisor", "auditor"}),
+    "supervision.read": frozenset({"supervisor", "county_reviewer", "auditor"}),
     "history.read": frozenset({"window", "investigator", "village", "township_reviewer", "county_reviewer",
                                "finance", "supervisor", "auditor"}),
 }
