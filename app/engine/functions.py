@@ -77,6 +77,17 @@ class FunctionContext:
         }
 
 
+MAX_RANGE = 100
+
+
+def range_list(count) -> list[int]:
+    """Return [1, 2, …, count]: the numbers of a multi-instance collection (at most MAX_RANGE)."""
+    count = int(count)
+    if not 0 <= count <= MAX_RANGE:
+        raise ValueError(f"range_list 的参数须在 0 到 {MAX_RANGE} 之间")
+    return list(range(1, count + 1))
+
+
 PURE_FUNCTIONS: dict[str, Callable] = {
     "len": len,
     "min": min,
@@ -91,6 +102,7 @@ PURE_FUNCTIONS: dict[str, Callable] = {
     "any": any,
     "all": all,
     "sorted": sorted,
+    "range_list": range_list,
 }
 
 FUNCTION_NAMES = frozenset(

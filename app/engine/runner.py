@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
@@ -266,10 +267,9 @@ class CaseRun:
         for task_id, state in after.tasks.items():
             old = before.tasks.get(task_id)
             if old is None:
-                task = self.workflow.get_task_from_id(UUID(task_id))
-                changes.started.append(Activity(task_id, task.task_spec.bpmn_id,
-                                                task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                                                _activity_type(task.task_spec)))
+                spec = self.workflow.get_task_from_id(UUID(task_id)).task_spec
+                name = spec.bpmn_name or self.definition.activities.get(spec.bpmn_id, {}).get("name") or spec.bpmn_id
+                changes.started.append(Activity(task_id, _activity_id(spec), name, _activity_type(spec)))
             if state & FINISHED and not (old or 0) & FINISHED:
                 (changes.cancelled if state == TaskState.CANCELLED else changes.ended).append(task_id)
 
@@ -330,7 +330,14 @@ def _caught_events(task) -> list[tuple[str, object]]:
     return [(spec.bpmn_id, definition)] if definition is not None else []
 
 
+def _activity_id(spec) -> str:
+    """Camunda names the body of a multi-instance or loop activity `<activity id>#multiInstanceBody`."""
+    return f"{spec.bpmn_id}#multiInstanceBody" if isinstance(spec, LoopTask) else spec.bpmn_id
+
+
 def _activity_type(spec) -> str:
+    if isinstance(spec, LoopTask):
+        return "multiInstanceBody"
     name = type(spec).__name__
     special = {"ExternalServiceTask": "serviceTask", "EndEvent": "noneEndEvent", "NoneTask": "task"}
     if name in special:

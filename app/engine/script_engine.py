@@ -1,5 +1,6 @@
 """SpiffWorkflow's script engine replaced by the restricted evaluator; timers read the command's clock."""
 
+import ast
 from contextvars import ContextVar
 from datetime import datetime
 
@@ -45,8 +46,11 @@ class RestrictedScriptEngine(PythonScriptEngine):
         self.context = context
 
     def validate(self, expression):
-        from .expressions import expression_problem
+        """Refuse a forbidden expression; bad syntax stays a SyntaxError, which Spiff's DMN engine relies on."""
+        from .expressions import expression_problem, unwrap
 
+        if not is_iso_literal(expression):
+            ast.parse(unwrap(expression), mode="eval")
         problem = expression_problem(expression)
         if problem:
             raise ExpressionError(problem)

@@ -19,7 +19,7 @@ from .projection import project, record_event
 from .runtime import Runtime
 from .steps import step_case
 
-DEFAULT_SETTINGS = {"township_decides": False}
+DEFAULT_SETTINGS = {"township_decides": False, "documentation_days": 5, "township_approval_limit": 10000}
 
 
 def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:

@@ -134,4 +134,5 @@ def _same_process(session, process, content: bytes) -> bool:
         return False
     stored = session.scalar(select(Resource.content).where(Resource.deployment_id == current.deployment_id,
                                                            Resource.name == current.resource_name))
-    return stored == content and current.activities == process.activities
+    same_spec = current.spec == json.loads(json.dumps(process.spec))  # a changed decision table (.dmn) counts
+    return stored == content and current.activities == process.activities and same_spec

@@ -8,9 +8,13 @@ from app.store.tables import CountySetting, OrgUnit
 
 from .runtime import Runtime
 
+NUMBER = (int, float)
+
 # key -> (type, meaning); a case copies the values at its start, so running cases keep their rules.
-KNOWN_SETTINGS: dict[str, tuple[type, str]] = {
+KNOWN_SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "township_decides": (bool, "低保审核确认权限下放至乡镇（街道）"),
+    "documentation_days": (int, "急难型事后补充说明时限（工作日）"),
+    "township_approval_limit": (NUMBER, "乡镇审批临时救助的金额上限（元）"),
 }
 
 
@@ -29,9 +33,7 @@ def change_setting(rt: Runtime, actor: Actor, county_code: str, key: str, value)
     actor.require("deployment.create")
     if key not in KNOWN_SETTINGS:
         raise ValidationFailed(f"未知的设置项 {key}", field="key")
-    kind = KNOWN_SETTINGS[key][0]
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise ValidationFailed(f"设置项 {key} 的值须为 {kind.__name__}", field="value")
+    _check_value(key, value)
     with rt.unit_of_work() as uow:
         county = _county(uow.session, actor, county_code)
         row = uow.session.get(CountySetting, (county.path, key))
@@ -40,6 +42,16 @@ def change_setting(rt: Runtime, actor: Actor, county_code: str, key: str, value)
         else:
             row.value = {"value": value}
         uow.commit()
+
+
+def _check_value(key: str, value) -> None:
+    """Refuse a value of the wrong type; numbers are never booleans and never negative."""
+    kind = KNOWN_SETTINGS[key][0]
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        names = "/".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ValidationFailed(f"设置项 {key} 的值须为 {names}", field="value")
+    if kind is not bool and value < 0:
+        raise ValidationFailed(f"设置项 {key} 的值不能为负数", field="value")
 
 
 def _county(session, actor: Actor, code: str) -> OrgUnit:
