@@ -1,0 +1,214 @@
+"""The 特困 process end to end: 初审 within 15 wd, optional 民主评议, 公示 with a re-investigation loop,
+county 认定 within 15 wd of the files arriving, support from the following month."""
+
+import uuid
+
+import pytest
+
+from tests.conftest import typed
+from tests.e2e.dibao_steps import Case, valid_id_number
+
+
+class TekunCase(Case):
+    """One 特困 case driven through the API."""
+
+    def __init__(self, login_as):
+        self.login_as = login_as
+        self.business_key = f"TK-{uuid.uuid4().hex[:12]}"
+        response = login_as("window_cg").post("/process-definition/key/tekun/start",
+                                              {"businessKey": self.business_key})
+        assert response.status_code == 200, response.json
+        self.id = response.json["id"]
+
+    def submit(self, user: str, activity: str, **variables):
+        task = self.task(user, activity)
+        return self.login_as(user).post(f"/task/{task['id']}/complete", {"variables": typed(**variables)})
+
+    def accept(self, **overrides):
+        values = {"applicant_name": "王秀英", "id_number": valid_id_number("11010119480307123"), "age": 78,
+                  "work_capacity": "none", "disability_grade": "2", "income": 0.0, "has_able_supporter": False}
+        values.update(overrides)
+        return self.complete("window_cg", "accept", **values)
+
+    def investigate(self, activity: str = "investigation"):
+        return self.complete("investigator_cg", activity, visitors="李四,王五",
+                             findings="独居，无劳动能力，无收入，无法定赡养人")
+
+    def object_to_publicity(self, text: str = "申请人子女在外地务工，有赡养能力"):
+        response = self.login_as("village_cg").post("/message", {
+            "messageName": "publicity_objection", "businessKey": self.business_key,
+            "processVariables": {"objection_text": {"value": text, "type": "String"}}})
+        assert response.status_code == 204, response.json
+
+    def visited(self) -> list[str]:
+        activities = self.login_as("auditor").get("/history/activity-instance", processInstanceId=self.id).json
+        return [a["activityId"] for a in activities]
+
+    def state(self) -> str:
+        return self.history()["state"]
+
+
+def _published(login_as, clock) -> TekunCase:
+    """A case through 初审 and a 公示 that ended on Tue 10/6 (a 国庆 holiday)."""
+    case = TekunCase(login_as)
+    case.accept()
+    case.investigate()
+    case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
+    clock.advance(days=8)
+    case.fire("publicity")
+    return case
+
+
+def test_approval_path_with_appraisal_spot_check_and_support_from_next_month(login_as, clock):
+    case = TekunCase(login_as)
+    assert case.task("window_cg", "accept")["candidateGroups"] == ["window"]
+    case.accept()
+    assert case.variables()["work_capacity"] == "none"  # recorded; the reviewers decide eligibility
+    # accepted Mon 9/28: 9/29, 9/30, after 国庆 10/8, 10/9, the 调休 Saturday 10/10, then 10/12-10/23
+    assert case.task("investigator_cg", "investigation")["due"] == "2026-10-23T23:59:59.000+0800"
+    case.investigate()
+    review = case.task("reviewer_cg", "township_review")
+    assert review["candidateGroups"] == ["township_reviewer"]
+    assert review["due"] == "2026-10-23T23:59:59.000+0800"  # 初审 within 15 working days of 受理
+    case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=True)
+    assert case.task("village_cg", "democratic_appraisal")["candidateGroups"] == ["village"]
+    case.complete("village_cg", "democratic_appraisal", participants="赵六,钱七,孙八", appraisal_result="support",
+                  appraisal_minutes="一致认为符合特困条件")
+    assert case.activities() == ["publicity_gateway"]
+    assert case.job("publicity")["dueDate"] == "2026-10-05T23:59:59.000+0800"  # seven calendar days
+    clock.advance(days=8)
+    case.fire("publicity")
+    county = case.task("county_reviewer", "county_confirmation")
+    assert county["candidateGroups"] == ["county_reviewer"]
+    # files received Tue 10/6 (holiday): 10/8, 10/9, 10/10 (调休), 10/12-16, 10/19-23, 10/26, 10/27
+    assert county["due"] == "2026-10-27T23:59:59.000+0800"
+    clock.set(clock.moment.replace(day=27))
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
+                  spot_checked=True, spot_check_visitors="周九,吴十", spot_check_findings="入户核实属实")
+    variables = case.variables()
+    assert variables["support_from"] == "2026-11"
+    assert variables["spot_checked"] is True  # the county's ≥ 30 % spot-check rate is counted from this
+    assert case.task("finance", "support_start")["candidateGroups"] == ["finance"]
+    case.complete("finance", "support_start", first_support_month="2026-11")
+    assert case.state() == "COMPLETED"
+
+
+def test_without_appraisal_or_spot_check_the_case_goes_straight_to_publicity(login_as, clock):
+    case = TekunCase(login_as)
+    case.accept(age=12, work_capacity="limited", disability_grade="")
+    case.investigate()
+    case.complete("reviewer_cg", "township_review", opinion="approve")  # the box left unticked
+    assert case.activities() == ["publicity_gateway"]
+    case.fire("publicity")
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="centralized")
+    assert case.variables()["spot_checked"] is False
+    assert "democratic_appraisal" not in case.visited()
+
+
+def test_objection_forces_reinvestigation_a_new_review_and_a_second_publicity(login_as, clock):
+    case = TekunCase(login_as)
+    case.accept()
+    case.investigate()
+    first = case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
+    clock.set(clock.moment.replace(month=10, day=2))  # Fri 10/2, during the 公示 (which ends 10/5)
+    case.object_to_publicity()
+    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
+    reinvestigation = case.task("investigator_cg", "reinvestigation")
+    assert reinvestigation["candidateGroups"] == ["investigator"]
+    # a new 15 working days from the objection: 10/8, 10/9, 10/10 (调休), 10/12-16, 10/19-23, 10/26, 10/27
+    assert reinvestigation["due"] == "2026-10-27T23:59:59.000+0800"
+    clock.set(clock.moment.replace(day=12))
+    case.investigate("reinvestigation")
+    review = case.task("reviewer_cg", "township_review")
+    assert review["id"] != first["id"] and review["due"] == "2026-10-27T23:59:59.000+0800"
+    case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
+    assert case.job("publicity")["dueDate"] == "2026-10-19T23:59:59.000+0800"  # a second 7-day 公示
+    clock.set(clock.moment.replace(day=20))  # Tue 10/20
+    case.fire("publicity")
+    county = case.task("county_reviewer", "county_confirmation")
+    assert county["due"] == "2026-11-10T23:59:59.000+0800"  # 10/21-23, 10/26-30, 11/2-6, 11/9, 11/10
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="centralized",
+                  spot_checked=True, spot_check_visitors="周九,吴十", spot_check_findings="子女无赡养能力")
+    case.complete("finance", "support_start", first_support_month="2026-11")
+    assert case.state() == "COMPLETED"
+    assert case.variables()["objection_raised"] is True
+    visited = case.visited()
+    assert visited.count("township_review") == 2 and visited.count("publicity") == 1
+    assert visited.count("publicity_gateway") == 2 and visited.count("publicity_objection") == 1
+
+
+def test_township_rejection_ends_with_written_notice_within_three_working_days(login_as, clock):
+    case = TekunCase(login_as)
+    case.accept(work_capacity="able", income=2600.0, has_able_supporter=True)
+    case.investigate()
+    clock.advance(days=1)  # Tue 9/29
+    response = case.submit("reviewer_cg", "township_review", opinion="reject")
+    assert response.status_code == 400 and response.json["field"] == "reason"
+    case.complete("reviewer_cg", "township_review", opinion="reject", reason="有劳动能力且有稳定收入")
+    notice = case.task("window_cg", "refusal_notice")
+    assert notice["candidateGroups"] == ["window"]
+    assert notice["due"] == "2026-10-09T23:59:59.000+0800"  # 9/30, 10/8, 10/9
+    case.complete("window_cg", "refusal_notice", notice_text="经初审，不符合特困人员条件", notice_delivered=True)
+    assert case.state() == "COMPLETED"
+    assert not {"publicity_gateway", "county_confirmation"} & set(case.visited())
+
+
+def test_county_rejection_ends_with_written_notice_within_three_working_days(login_as, clock):
+    case = _published(login_as, clock)
+    response = case.submit("county_reviewer", "county_confirmation", decision="reject")
+    assert response.status_code == 400 and response.json["field"] == "reason"
+    case.complete("county_reviewer", "county_confirmation", decision="reject", reason="抽查发现有法定赡养人")
+    notice = case.task("window_cg", "refusal_notice")
+    assert notice["due"] == "2026-10-10T23:59:59.000+0800"  # decided Tue 10/6: 10/8, 10/9, 10/10 (调休)
+    case.complete("window_cg", "refusal_notice", notice_text="不予认定", notice_delivered=True)
+    assert case.state() == "COMPLETED"
+    assert "support_start" not in case.visited()
+
+
+def test_support_must_start_the_month_after_confirmation(login_as, clock):
+    case = _published(login_as, clock)
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed")
+    for month in ("2026-10", "2026-12", "2026/11"):
+        response = case.submit("finance", "support_start", first_support_month=month)
+        assert response.status_code == 400 and response.json["field"] == "first_support_month", month
+    case.complete("finance", "support_start", first_support_month="2026-11")
+    assert case.state() == "COMPLETED"
+
+
+@pytest.mark.parametrize(("variables", "field"), [
+    ({"decision": "approve"}, "support_type"),
+    ({"decision": "approve", "support_type": "居家"}, "support_type"),
+    ({"decision": "approve", "support_type": "dispersed", "spot_checked": True, "spot_check_visitors": "周九",
+      "spot_check_findings": "属实"}, "spot_check_visitors"),
+    ({"decision": "approve", "support_type": "dispersed", "spot_checked": True, "spot_check_visitors": "周九,吴十"},
+     "spot_check_findings"),
+])
+def test_county_confirmation_refuses_incomplete_decisions(login_as, clock, variables, field):
+    case = _published(login_as, clock)
+    response = case.submit("county_reviewer", "county_confirmation", **variables)
+    assert response.status_code == 400 and response.json["field"] == field
+    assert case.activities() == ["county_confirmation"]
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"id_number": "110101194803071230"}, "id_number"),
+    ({"age": -1}, "age"),
+    ({"work_capacity": "unknown"}, "work_capacity"),
+    ({"income": -5.0}, "income"),
+    ({"disability_grade": "五级"}, "disability_grade"),
+])
+def test_bad_acceptance_input_names_the_field(login_as, clock, overrides, field):
+    case = TekunCase(login_as)
+    values = {"applicant_name": "王秀英", "id_number": valid_id_number("11010119480307123"), "age": 78,
+              "work_capacity": "none", "income": 0.0}
+    values.update(overrides)
+    response = case.submit("window_cg", "accept", **values)
+    assert response.status_code == 400 and response.json["field"] == field
+    assert case.activities() == ["accept"]
+
+
+def test_investigation_needs_two_visitors(login_as, clock):
+    case = TekunCase(login_as)
+    case.accept()
+    response = case.submit("investigator_cg", "investigation", visitors="李四", findings="属实")
+    assert response.status_code == 400 and response.json["field"] == "visitors"
