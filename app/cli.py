@@ -5,12 +5,14 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from app.domain.actors import SYSTEM
+from app.domain.actors import SYSTEM, Actor
+from app.services.audit import count_cases, verify_all
 from app.services.calendar import load_year, parse_year
 from app.services.deploy import deploy
 from app.services.users import load_demo
 
 ROOT = Path(__file__).parent.parent
+AUDITOR = Actor("cli-audit", "/", frozenset({"auditor"}))
 
 
 def deploy_directory(runtime, *folders: Path) -> list[str]:
@@ -38,6 +40,18 @@ def register(app: Flask) -> None:
                            source=Path(path).name)
         click.echo(f"{loaded.year}: {loaded.holidays} holidays, {loaded.workdays} make-up working days; "
                    f"{loaded.recomputed_tasks} provisional task deadline(s) recomputed")
+
+    @app.cli.command("audit-verify")
+    def audit_verify_command():
+        """Verify the hash chain and stored state of every case; exit 1 if any fails."""
+        runtime = current_app.extensions["runtime"]
+        with click.progressbar(verify_all(runtime, AUDITOR), length=count_cases(runtime, AUDITOR),
+                               label="verifying cases") as verdicts:
+            failures = [v for v in verdicts if not v.ok]
+        for v in failures:
+            click.echo(f"FAILED {v.case_id} at event {v.first_bad_event}: {v.problem}")
+        click.echo(f"{len(failures)} case(s) failed verification")
+        raise SystemExit(1 if failures else 0)
 
     @app.cli.command("demo")
     def demo_command():

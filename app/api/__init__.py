@@ -5,7 +5,18 @@ from flask import Blueprint, Flask, g, jsonify, request
 from app.domain.errors import Unauthenticated
 from app.services.users import authenticate
 
-from . import calendar, external_task, history, job, process_definition, process_instance, settings, supervision, task
+from . import (
+    audit,
+    calendar,
+    external_task,
+    history,
+    job,
+    process_definition,
+    process_instance,
+    settings,
+    supervision,
+    task,
+)
 from .openapi import openapi_document
 from .support import runtime
 
@@ -41,6 +52,7 @@ engine_rest.before_request(_authenticate)
 settings.bp.before_request(_authenticate)
 calendar.bp.before_request(_authenticate)
 supervision.bp.before_request(_authenticate)
+audit.bp.before_request(_authenticate)
 
 
 def register_api(app: Flask) -> None:
@@ -48,3 +60,4 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(settings.bp)
     app.register_blueprint(calendar.bp)
     app.register_blueprint(supervision.bp)
+    app.register_blueprint(audit.bp)

@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "job.operate": frozenset({"supervisor", "designer"}),
     "task.read_all": frozenset({"supervisor", "auditor"}),
     "supervision.read": frozenset({"supervisor", "county_reviewer", "auditor"}),
+    "audit.verify": frozenset({"auditor", "supervisor"}),
     "history.read": frozenset({"window", "investigator", "village", "township_reviewer", "county_reviewer",
                                "finance", "supervisor", "auditor"}),
 }

@@ -38,10 +38,10 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
                                    started_by=cmd.actor.username, variables=changes.variables,
                                    workflow=changes.state, version=1)
         uow.session.add(instance)
+        record_event(uow.session, instance, 1, cmd.actor, "start", moment, definition.id,
+                     {"businessKey": cmd.business_key, "variables": variables}, changes.variables)
         uow.session.flush()
         project(uow.session, instance, changes, moment)
-        record_event(uow.session, instance, 1, cmd.actor, "start", moment, definition.id,
-                     {"businessKey": cmd.business_key, "variables": cmd.variables}, changes.variables)
         uow.commit()
         return instance
 
@@ -94,7 +94,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> Changes:
         _check_worker(cmd.actor, task)
         variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
         changes = step_case(rt, uow.session, instance, cmd.actor, moment, "complete", task.activity_id,
-                            {"taskId": task.id, "variables": cmd.variables},
+                            {"taskId": task.id, "variables": variables},
                             lambda run: run.complete_task(task.id, variables), completed_by=cmd.actor.username)
         uow.commit()
         return changes
@@ -133,21 +133,10 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
         uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
                             .values(assignee=cmd.user_id))
         instance = uow.session.get(ProcessInstance, task.process_instance_id)
-        seq = _bump(uow.session, instance)
-        record_event(uow.session, instance, seq, cmd.actor, "claim" if cmd.user_id else "unclaim", moment,
-                     task.activity_id, {"taskId": task.id, "userId": cmd.user_id})
+        # the event updates the case's last hash, so the case version (optimistic lock) moves too
+        record_event(uow.session, instance, instance.version + 1, cmd.actor, "claim" if cmd.user_id else "unclaim",
+                     moment, task.activity_id, {"taskId": task.id, "userId": cmd.user_id})
         uow.commit()
-
-
-def _bump(session: Session, instance: ProcessInstance) -> int:
-    """Advance the case version (optimistic lock) for a command that does not run the engine."""
-    current = instance.version
-    done = session.execute(update(ProcessInstance)
-                           .where(ProcessInstance.id == instance.id, ProcessInstance.version == current)
-                           .values(version=current + 1))
-    if done.rowcount != 1:
-        raise Conflict("案件已被他人同时修改，请刷新后重试")
-    return current + 1
 
 
 def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:

@@ -6,6 +6,7 @@ from sqlalchemy import case, delete, update
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
+from app.domain.audit import event_digest, state_digest
 from app.engine.functions import to_datetime
 from app.engine.runner import Changes
 from app.store.tables import (
@@ -24,14 +25,12 @@ def _when(text: str | None) -> datetime | None:
     return None if text is None else to_datetime(text)
 
 
-def apply_changes(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
-                  completed_by: str | None = None) -> None:
-    """Store the workflow and bring task, job, subscription and history rows in step."""
+def update_instance(instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
+    """Store the new workflow state and case data on the instance row."""
     instance.workflow = changes.state
     instance.variables = changes.variables
     if changes.completed and instance.state == "ACTIVE":
         instance.state, instance.ended_at = "COMPLETED", moment
-    project(session, instance, changes, moment, completed_by)
 
 
 def project(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
@@ -109,9 +108,20 @@ def _history(session: Session, instance: ProcessInstance, changes: Changes, mome
 def record_event(session: Session, instance: ProcessInstance, seq: int, actor: Actor, command: str,
                  moment: datetime, target: str | None = None, inputs: dict | None = None,
                  changed: dict | None = None) -> None:
-    """Append one event to the case's log."""
-    session.add(CaseEvent(process_instance_id=instance.id, seq=seq, at=moment, actor=actor.username,
-                          command=command, target=target, inputs=inputs or {}, changed=changed or {}))
+    """Append one event to the case's log, chained to the previous one by its hash."""
+    event = CaseEvent(instance=instance, process_instance_id=instance.id, seq=seq, at=moment,
+                      actor=actor.username, command=command, target=target, inputs=inputs or {},
+                      changed=changed or {}, state_hash=state_digest(instance.workflow),
+                      prev_hash=instance.last_event_hash)
+    event.hash = hash_of(event)
+    instance.last_event_hash = event.hash
+    session.add(event)
+
+
+def hash_of(event: CaseEvent) -> str:
+    """Recompute an event's hash from its stored content."""
+    return event_digest(event.process_instance_id, event.seq, event.at, event.actor, event.command, event.target,
+                        event.inputs, event.changed, event.state_hash, event.prev_hash)
 
 
 def changed_variables(before: dict, after: dict) -> dict:

@@ -11,7 +11,7 @@ from app.engine.runner import CaseRun, Changes
 from app.store.tables import ProcessInstance
 
 from .definitions import cached_definition
-from .projection import apply_changes, changed_variables, record_event
+from .projection import changed_variables, project, record_event, update_instance
 from .runtime import Runtime
 
 
@@ -24,7 +24,9 @@ def step_case(rt: Runtime, session: Session, instance: ProcessInstance, actor: A
     run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar, moment).load(instance.workflow)
     changes = act(run)
     seq, before = instance.version + 1, dict(instance.variables or {})
-    apply_changes(session, instance, changes, moment, completed_by)
+    update_instance(instance, changes, moment)
+    # the event goes in before any flush, so the case row is updated (and its version moved) once
     record_event(session, instance, seq, actor, command, moment, target, inputs,
                  changed_variables(before, changes.variables))
+    project(session, instance, changes, moment, completed_by)
     return changes

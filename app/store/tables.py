@@ -4,7 +4,7 @@ case table is kept in step with it in the same transaction, for reading."""
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .types import UTCDateTime
 
@@ -96,6 +96,7 @@ class ProcessInstance(Base):
     started_by: Mapped[str | None] = mapped_column(String(64))
     variables: Mapped[dict] = mapped_column(default=dict)
     workflow: Mapped[bytes] = mapped_column(LargeBinary)
+    last_event_hash: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
 
@@ -233,6 +234,10 @@ class CaseEvent(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     inputs: Mapped[dict] = mapped_column(default=dict)
     changed: Mapped[dict] = mapped_column(default=dict)
+    state_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the stored workflow after the command
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    instance: Mapped["ProcessInstance"] = relationship()  # orders the insert after the case
 
 
 class CalendarYear(Base):

@@ -1,0 +1,20 @@
+"""Tamper evidence: each case event hashes its content together with the previous event's hash."""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+
+def state_digest(state: bytes) -> str:
+    """Return the sha256 of a stored workflow state."""
+    return hashlib.sha256(state).hexdigest()
+
+
+def event_digest(case_id: str, seq: int, at: datetime, actor: str, command: str, target: str | None,
+                 inputs: dict, changed: dict, state_hash: str, prev_hash: str | None) -> str:
+    """Return the sha256 of an event's canonical JSON (sorted keys, UTC time to the microsecond)."""
+    content = {"case": case_id, "seq": seq, "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+               "actor": actor, "command": command, "target": target, "inputs": inputs, "changed": changed,
+               "state": state_hash, "prev": prev_hash}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
