@@ -27,6 +27,7 @@ from .functions import FunctionContext
 from .script_engine import RestrictedScriptEngine, at_moment, reset_moment
 from .serializer import dump_workflow, load_workflow, new_workflow
 from .specs import ExternalServiceTask
+from .timers import firing, stop_firing
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
@@ -155,9 +156,11 @@ class CaseRun:
             if isinstance(timers[0], CycleTimerEventDefinition):
                 value = task._get_internal_data("event_value")
                 value["next"] = (self.moment - timedelta(seconds=1)).isoformat()
-            else:
-                task._set_internal_data(event_fired=True)
-            self.workflow.refresh_timers()
+            token = firing(task_id)
+            try:
+                self.workflow.refresh_timers()
+            finally:
+                stop_firing(token)
 
         return self._step(act)
 

@@ -127,3 +127,16 @@ def test_where_the_township_decides_its_reviewer_decides_within_20_working_days(
     assert decision["due"] == "2026-10-30T23:59:59.000+0800"  # 20 working days after 受理 on 9/28
     delegated.complete("reviewer_cg", "county_review", decision="approve", amount=300.0)
     assert delegated.task("finance", "payment")
+
+
+def test_objection_after_the_due_time_but_before_the_timer_job_wins_alone(login_as, clock):
+    case = Case(login_as)
+    case.accept()
+    case.investigate()
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    clock.advance(days=8)  # 公示 is over on paper, but its job has not run yet
+    response = login_as("village_cg").post("/message", {"messageName": "publicity_objection",
+                                                        "businessKey": case.business_key})
+    assert response.status_code == 204, response.json
+    assert case.activities() == ["democratic_appraisal"]
+    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []

@@ -1,0 +1,56 @@
+"""Timers fire only when their job fires.
+
+SpiffWorkflow fires any timer whose time has passed whenever a workflow runs engine
+steps. Here a timer's due time is a job row, and only firing that job may fire the
+timer: otherwise a user command arriving after the due time but before the job ran
+would fire it on the side (and an event-based gateway would follow both its
+objection message and its timer at once). Camunda behaves the same way: whichever
+of the job and the message is executed first wins.
+"""
+
+from contextvars import ContextVar
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
+
+_firing: ContextVar[str | None] = ContextVar("firing_timer_task", default=None)
+
+
+def firing(task_id: str):
+    """Allow the timer(s) of one waiting task to fire during this command; returns a reset token."""
+    return _firing.set(task_id)
+
+
+def stop_firing(token) -> None:
+    _firing.reset(token)
+
+
+def _gate_once(original):
+    def has_fired(self, my_task):
+        already = my_task._get_internal_data("event_fired", False)
+        original(self, my_task)  # computes the due time on first wait
+        allowed = already or _firing.get() == str(my_task.id)
+        if not allowed:
+            my_task.internal_data.pop("event_fired", None)
+            return False
+        my_task._set_internal_data(event_fired=True)
+        return True
+
+    return has_fired
+
+
+def _gate_cycle(original):
+    def cycle_complete(self, my_task):
+        if my_task._get_internal_data("event_value") is not None and _firing.get() != str(my_task.id):
+            return False
+        return original(self, my_task)
+
+    return cycle_complete
+
+
+TimeDateEventDefinition.has_fired = _gate_once(TimeDateEventDefinition.has_fired)
+DurationTimerEventDefinition.has_fired = _gate_once(DurationTimerEventDefinition.has_fired)
+CycleTimerEventDefinition.cycle_complete = _gate_cycle(CycleTimerEventDefinition.cycle_complete)
