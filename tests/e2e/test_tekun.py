@@ -1,28 +1,16 @@
 """The 特困 process end to end: 初审 within 15 wd, optional 民主评议, 公示 with a re-investigation loop,
 county 认定 within 15 wd of the files arriving, support from the following month."""
 
-import uuid
 
 import pytest
 
-from tests.conftest import typed
 from tests.e2e.dibao_steps import Case, valid_id_number
 
 
 class TekunCase(Case):
     """One 特困 case driven through the API."""
 
-    def __init__(self, login_as):
-        self.login_as = login_as
-        self.business_key = f"TK-{uuid.uuid4().hex[:12]}"
-        response = login_as("window_cg").post("/process-definition/key/tekun/start",
-                                              {"businessKey": self.business_key})
-        assert response.status_code == 200, response.json
-        self.id = response.json["id"]
-
-    def submit(self, user: str, activity: str, **variables):
-        task = self.task(user, activity)
-        return self.login_as(user).post(f"/task/{task['id']}/complete", {"variables": typed(**variables)})
+    KEY, PREFIX = "tekun", "TK"
 
     def accept(self, **overrides):
         values = {"applicant_name": "王秀英", "id_number": valid_id_number("11010119480307123"), "age": 78,
