@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from app.services.cases import claim_task, complete_task, visible_task
 from app.services.commands import ClaimTask, CompleteTask
 from app.store.queries import task_query
+from app.store.tables import ProcessInstance
 
 from . import dto
 from .schemas import TaskQuery, UserIdBody, VariablesBody
@@ -38,8 +39,7 @@ def get_task(task_id: str):
 
 @bp.get("/<task_id>/form-variables")
 def form_variables(task_id: str):
-    from app.store.tables import ProcessInstance
-
+    """Return the case data the task's form shows beside it."""
     with runtime().unit_of_work() as uow:
         task = visible_task(uow.session, actor(), task_id)
         return jsonify(to_camunda(uow.session.get(ProcessInstance, task.process_instance_id).variables or {}))

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from simpleeval import EvalWithCompoundTypes, InvalidExpression
 
-from .functions import FunctionContext
+from .functions import FUNCTION_NAMES, FunctionContext
 
 _EL = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.S)
 _ISO_LITERAL = re.compile(r"^(R\d*/|P(?=\d|T\d)|\d{4}-\d{2}-\d{2})", re.I)
@@ -97,8 +97,6 @@ def expression_problem(expression: str) -> str | None:
 
 def tree_problem(tree: ast.AST) -> str | None:
     """Return the first forbidden construct in a parsed expression or script."""
-    from .functions import FUNCTION_NAMES
-
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             return "不允许导入模块"

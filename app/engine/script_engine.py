@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
 
-from .expressions import ExpressionError, evaluate, is_iso_literal, to_storable
+from .expressions import ExpressionError, evaluate, expression_problem, is_iso_literal, to_storable, unwrap
 from .functions import FunctionContext
 from .scripts import run_script
 
@@ -47,8 +47,6 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def validate(self, expression):
         """Refuse a forbidden expression; bad syntax stays a SyntaxError, which Spiff's DMN engine relies on."""
-        from .expressions import expression_problem, unwrap
-
         if not is_iso_literal(expression):
             ast.parse(unwrap(expression), mode="eval")
         problem = expression_problem(expression)
