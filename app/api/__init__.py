@@ -9,6 +9,7 @@ from . import (
     audit,
     calendar,
     external_task,
+    health,
     history,
     job,
     process_definition,
@@ -56,6 +57,7 @@ audit.bp.before_request(_authenticate)
 
 
 def register_api(app: Flask) -> None:
+    app.register_blueprint(health.bp)
     app.register_blueprint(engine_rest)
     app.register_blueprint(settings.bp)
     app.register_blueprint(calendar.bp)
