@@ -6,9 +6,9 @@ import io
 from flask import Blueprint, Response, jsonify
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from app.services.supervision import late_tasks
+from app.services.supervision import act_on_escalation, late_tasks, list_escalations
 
-from .support import actor, args, camunda_date, runtime
+from .support import actor, args, body, camunda_date, runtime
 
 bp = Blueprint("supervision", __name__, url_prefix="/api/supervision")
 
@@ -53,3 +53,32 @@ def tasks():
         return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=overdue.csv"})
     return jsonify({"items": rows, "buckets": buckets, "count": len(rows)})
+
+
+class EscalationQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    state = fields.String(validate=validate.OneOf(["OPEN", "ACKNOWLEDGED", "CLOSED"]))
+
+
+class EscalationAction(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(["acknowledge", "reassign", "close"]))
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    assignee = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+
+
+@bp.get("/escalations")
+def escalations():
+    rows = list_escalations(runtime(), actor(), args(EscalationQuery()).get("state"))
+    return jsonify([{"id": e.id, "processInstanceId": e.process_instance_id, "businessKey": e.business_key,
+                     "process": e.definition_key, "timer": e.timer_activity_id, "activity": e.activity_id,
+                     "taskId": e.task_id, "created": camunda_date(e.created), "state": e.state,
+                     "assignee": e.assignee, "comment": e.comment, "updatedBy": e.updated_by} for e in rows])
+
+
+@bp.post("/escalations/<int:escalation_id>")
+def act(escalation_id: int):
+    data = body(EscalationAction())
+    act_on_escalation(runtime(), actor(), escalation_id, data["action"], data["comment"], data["assignee"])
+    return "", 204

@@ -21,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "task.read_all": frozenset({"supervisor", "auditor"}),
     "supervision.read": frozenset({"supervisor", "county_reviewer", "auditor"}),
     "audit.verify": frozenset({"auditor", "supervisor"}),
+    "supervision.act": frozenset({"supervisor"}),
     "history.read": frozenset({"window", "investigator", "village", "township_reviewer", "county_reviewer",
                                "finance", "supervisor", "auditor"}),
 }

@@ -123,6 +123,9 @@ def _is_activity(el) -> bool:
 def _activity(el) -> dict:
     tag = etree.QName(el).localname
     info = {"type": tag, "name": el.get("name") or el.get("id")}
+    if tag == "boundaryEvent":
+        info["attachedTo"] = el.get("attachedToRef")
+        info["interrupting"] = el.get("cancelActivity", "true") != "false"
     for attr in ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate",
                  "priority", "formKey", "formRef", "topic"):
         value = el.get(CAMUNDA + attr)

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
@@ -97,6 +98,7 @@ class Changes:
     started: list[Activity] = field(default_factory=list)
     ended: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
+    escalated: str | None = None  # a non-interrupting boundary timer that fired: its activity id
 
 
 @dataclass
@@ -162,7 +164,10 @@ class CaseRun:
             finally:
                 stop_firing(token)
 
-        return self._step(act)
+        changes = self._step(act)
+        if isinstance(task.task_spec, BoundaryEvent) and not task.task_spec.cancel_activity:
+            changes.escalated = task.task_spec.bpmn_id
+        return changes
 
     def correlate(self, task_id: str, message: str, variables: dict) -> Changes:
         task = self._task(task_id)

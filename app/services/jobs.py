@@ -19,6 +19,7 @@ from app.store.tables import Incident, Job, ProcessInstance
 from .commands import FireJob
 from .runtime import Runtime
 from .steps import step_case
+from .supervision import record_escalation
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF = timedelta(seconds=30)
@@ -40,9 +41,11 @@ def _fire(rt: Runtime, session: Session, job: Job, actor: Actor, moment: datetim
     instance = session.get(ProcessInstance, job.process_instance_id)
     if job.exception_message is not None:  # a retry by hand that succeeds resolves the incident
         session.execute(delete(Incident).where(Incident.job_id == job.id))
-    step_case(rt, session, instance, actor, moment, "timer", job.activity_id,
-              {"jobId": job.id, "due": job.due.isoformat() if job.due else None},
-              lambda run: run.fire_timer(job.id))
+    changes = step_case(rt, session, instance, actor, moment, "timer", job.activity_id,
+                        {"jobId": job.id, "due": job.due.isoformat() if job.due else None},
+                        lambda run: run.fire_timer(job.id))
+    if changes.escalated:
+        record_escalation(session, instance, changes.escalated, moment)
 
 
 def fire_due_jobs(rt: Runtime, limit: int = 100) -> int:

@@ -8,10 +8,11 @@ from sqlalchemy import exists, select
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import CHINA_TZ, local
-from app.domain.errors import ValidationFailed
+from app.domain.errors import NotFound, ValidationFailed
 from app.engine.functions import END_OF_DAY
-from app.store.tables import OrgUnit, Task, TaskCandidate
+from app.store.tables import Escalation, OrgUnit, ProcessInstance, Task, TaskCandidate
 
+from .definitions import cached_definition
 from .runtime import Runtime
 
 BUCKETS = (("1-3", 1, 3), ("4-10", 4, 10), (">10", 11, None))
@@ -74,3 +75,52 @@ def _township(org_path: str, townships: dict[str, str]) -> str:
     parts = org_path.strip("/").split("/")
     return townships.get("/" + "/".join(parts[:2]) + "/", "") if len(parts) >= 2 else ""
 
+
+
+def record_escalation(session, instance: ProcessInstance, timer_activity_id: str, moment: datetime) -> None:
+    """Open an escalation for the activity a non-interrupting deadline timer is attached to."""
+    meta = cached_definition(session, instance.definition_id).activities.get(timer_activity_id, {})
+    late = meta.get("attachedTo")
+    task_id = session.scalar(select(Task.id).where(Task.process_instance_id == instance.id,
+                                                   Task.activity_id == late)) if late else None
+    session.add(Escalation(process_instance_id=instance.id, business_key=instance.business_key,
+                           definition_key=instance.definition_key, org_path=instance.org_path,
+                           timer_activity_id=timer_activity_id, activity_id=late, task_id=task_id,
+                           created=moment, state="OPEN"))
+
+
+def list_escalations(rt: Runtime, actor: Actor, state: str | None) -> list[Escalation]:
+    """Return escalations in the actor's scope, oldest first."""
+    actor.require("supervision.read")
+    with rt.unit_of_work() as uow:
+        query = select(Escalation).where(Escalation.org_path.like(actor.scope.like_pattern))
+        if state:
+            query = query.where(Escalation.state == state)
+        rows = list(uow.session.scalars(query.order_by(Escalation.created, Escalation.id).limit(1000)))
+        uow.session.expunge_all()
+        return rows
+
+
+_NEXT_STATE = {"acknowledge": "ACKNOWLEDGED", "reassign": "ACKNOWLEDGED", "close": "CLOSED"}
+
+
+def act_on_escalation(rt: Runtime, actor: Actor, escalation_id: int, action: str, comment: str | None,
+                      assignee: str | None) -> None:
+    """Acknowledge, reassign (name who follows it up) or close an escalation with a comment."""
+    actor.require("supervision.act")
+    if action not in _NEXT_STATE:
+        raise ValidationFailed(f"未知操作 {action}", field="action")
+    if action == "reassign" and not assignee:
+        raise ValidationFailed("转交须指定跟进人", field="assignee")
+    if action == "close" and not comment:
+        raise ValidationFailed("关闭督办须填写处理意见", field="comment")
+    with rt.unit_of_work() as uow:
+        row = uow.session.get(Escalation, escalation_id)
+        if row is None or not actor.scope.covers(row.org_path):
+            raise NotFound(f"督办 {escalation_id} 不存在", field="id")
+        if row.state == "CLOSED":
+            raise ValidationFailed("督办已关闭", field="action")
+        row.state, row.comment = _NEXT_STATE[action], comment or row.comment
+        row.assignee = assignee or row.assignee
+        row.updated, row.updated_by = clock.now(), actor.username
+        uow.commit()

@@ -250,3 +250,24 @@ class CalendarYear(Base):
     source: Mapped[str | None] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column()
     loaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class Escalation(Base):
+    """A deadline passed on a task (a non-interrupting timer fired): the supervisor follows it up."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (Index("ix_escalation_state", "state", "org_path"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    definition_key: Mapped[str] = mapped_column(String(100))
+    org_path: Mapped[str] = mapped_column(String(400))
+    timer_activity_id: Mapped[str] = mapped_column(String(200))
+    activity_id: Mapped[str | None] = mapped_column(String(200))  # the late activity the timer is attached to
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    created: Mapped[datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16), default="OPEN")  # OPEN | ACKNOWLEDGED | CLOSED
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    comment: Mapped[str | None] = mapped_column(Text)
+    updated: Mapped[datetime | None] = mapped_column()
+    updated_by: Mapped[str | None] = mapped_column(String(64))

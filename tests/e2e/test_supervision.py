@@ -27,3 +27,31 @@ def test_overdue_home_visit_is_listed_with_working_days_overdue(login_as, clock)
 def test_case_workers_cannot_see_the_supervision_view(login_as):
     assert _late(login_as("window_cg")).status_code == 403
     assert _late(login_as("supervisor"), township="nowhere").status_code == 400
+
+
+def test_a_fired_deadline_timer_opens_an_escalation_the_supervisor_follows_up(login_as, clock):
+    from tests.e2e.test_linshi import LinshiCase
+
+    case = LinshiCase(login_as)
+    case.accept(kind="急难", amount=800.0)
+    case.complete("reviewer_cg", "emergency_payment", paid_amount=800.0, paid_at="2026-09-28")
+    case.fire("documentation_overdue")
+    supervisor = login_as("supervisor")
+    url, headers = "/api/supervision/escalations", supervisor.headers
+    mine = [e for e in supervisor.client.get(url, query_string={"state": "OPEN"}, headers=headers).json
+            if e["processInstanceId"] == case.id]
+    assert len(mine) == 1
+    escalation = mine[0]
+    assert escalation["activity"] == "post_documentation" and escalation["taskId"] == case.task(
+        "window_cg", "post_documentation")["id"]
+    act = f"{url}/{escalation['id']}"
+    window = login_as("window_cg")
+    assert window.client.post(act, json={"action": "acknowledge"}, headers=window.headers).status_code == 403
+    assert supervisor.client.post(act, json={"action": "close"}, headers=headers).status_code == 400  # no comment
+    assert supervisor.client.post(act, json={"action": "reassign", "assignee": "window_cg"},
+                                  headers=headers).status_code == 204
+    assert supervisor.client.post(act, json={"action": "close", "comment": "已电话督促补齐签字"},
+                                  headers=headers).status_code == 204
+    closed = [e for e in supervisor.client.get(url, query_string={"state": "CLOSED"}, headers=headers).json
+              if e["id"] == escalation["id"]]
+    assert closed[0]["assignee"] == "window_cg" and closed[0]["comment"] == "已电话督促补齐签字"
