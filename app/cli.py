@@ -5,14 +5,13 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
-from app.domain.actors import SYSTEM, Actor
+from app.domain.actors import SYSTEM
 from app.services.audit import count_cases, verify_all
 from app.services.calendar import load_year, parse_year
 from app.services.deploy import deploy
 from app.services.users import load_demo
 
 ROOT = Path(__file__).parent.parent
-AUDITOR = Actor("cli-audit", "/", frozenset({"auditor"}))
 
 
 def deploy_directory(runtime, *folders: Path) -> list[str]:
@@ -45,7 +44,7 @@ def register(app: Flask) -> None:
     def audit_verify_command():
         """Verify the hash chain and stored state of every case; exit 1 if any fails."""
         runtime = current_app.extensions["runtime"]
-        with click.progressbar(verify_all(runtime, AUDITOR), length=count_cases(runtime, AUDITOR),
+        with click.progressbar(verify_all(runtime, SYSTEM), length=count_cases(runtime, SYSTEM),
                                label="verifying cases") as verdicts:
             failures = [v for v in verdicts if not v.ok]
         for v in failures:

@@ -3,10 +3,9 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 
-from app.services.cases import claim_task, complete_task, visible_task
+from app.services.cases import claim_task, complete_task, visible_task, visible_task_and_case
 from app.services.commands import ClaimTask, CompleteTask
 from app.store.queries import task_query
-from app.store.tables import ProcessInstance
 
 from . import dto
 from .schemas import TaskQuery, UserIdBody, VariablesBody
@@ -41,8 +40,8 @@ def get_task(task_id: str):
 def form_variables(task_id: str):
     """Return the case data the task's form shows beside it."""
     with runtime().unit_of_work() as uow:
-        task = visible_task(uow.session, actor(), task_id)
-        return jsonify(to_camunda(uow.session.get(ProcessInstance, task.process_instance_id).variables or {}))
+        _, instance = visible_task_and_case(uow.session, actor(), task_id)
+        return jsonify(to_camunda(instance.variables or {}))
 
 
 @bp.post("/<task_id>/claim")

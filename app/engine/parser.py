@@ -125,7 +125,6 @@ def _activity(el) -> dict:
     info = {"type": tag, "name": el.get("name") or el.get("id")}
     if tag == "boundaryEvent":
         info["attachedTo"] = el.get("attachedToRef")
-        info["interrupting"] = el.get("cancelActivity", "true") != "false"
     for attr in ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate",
                  "priority", "formKey", "formRef", "topic"):
         value = el.get(CAMUNDA + attr)

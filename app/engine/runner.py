@@ -25,10 +25,10 @@ from app.domain.workcalendar import WorkCalendar
 
 from .expressions import ExpressionError, evaluate, evaluate_time, to_storable
 from .functions import FunctionContext
-from .script_engine import RestrictedScriptEngine, at_moment, reset_moment
+from .script_engine import RestrictedScriptEngine
 from .serializer import dump_workflow, load_workflow, new_workflow
 from .specs import ExternalServiceTask
-from .timers import firing, stop_firing
+from .timers import at_moment, firing, reset_moment, stop_firing
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
@@ -99,6 +99,7 @@ class Changes:
     ended: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     escalated: str | None = None  # a non-interrupting boundary timer that fired: its activity id
+    terminated: bool = False  # the case was cancelled from outside
 
 
 @dataclass
@@ -200,7 +201,9 @@ class CaseRun:
         return self._step(act)
 
     def cancel(self) -> Changes:
-        return self._step(self.workflow.cancel)
+        changes = self._step(self.workflow.cancel)
+        changes.terminated = True
+        return changes
 
     def _task(self, task_id: str):
         try:

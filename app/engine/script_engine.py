@@ -1,41 +1,13 @@
-"""SpiffWorkflow's script engine replaced by the restricted evaluator; timers read the command's clock."""
+"""SpiffWorkflow's script engine replaced by the restricted evaluator."""
 
 import ast
-from contextvars import ContextVar
-from datetime import datetime
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
 
 from .expressions import ExpressionError, evaluate, expression_problem, is_iso_literal, to_storable, unwrap
 from .functions import FunctionContext
 from .scripts import run_script
-
-_moment: ContextVar[datetime | None] = ContextVar("engine_moment", default=None)
-
-
-class _CommandClock(datetime):
-    """Spiff's timers call datetime.now(); during a command that is the command's time."""
-
-    @classmethod
-    def now(cls, tz=None):
-        moment = _moment.get()
-        if moment is None:
-            return datetime.now(tz)
-        return moment.astimezone(tz) if tz else moment
-
-
-_timer.datetime = _CommandClock
-
-
-def at_moment(moment: datetime):
-    """Set the time Spiff's timers see for the current command; returns a reset token."""
-    return _moment.set(moment)
-
-
-def reset_moment(token) -> None:
-    _moment.reset(token)
 
 
 class RestrictedScriptEngine(PythonScriptEngine):

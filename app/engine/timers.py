@@ -1,4 +1,7 @@
-"""Timers fire only when their job fires.
+"""Timers read the command's clock, and fire only when their job fires.
+
+Spiff's timers call datetime.now(); during a command that is the command's time, so due
+times are computed from the service clock (tests and replay move it).
 
 SpiffWorkflow fires any timer whose time has passed whenever a workflow runs engine
 steps. Here a timer's due time is a job row, and only firing that job may fire the
@@ -9,14 +12,35 @@ of the job and the message is executed first wins.
 """
 
 from contextvars import ContextVar
+from datetime import datetime
 
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
 )
 
+_moment: ContextVar[datetime | None] = ContextVar("engine_moment", default=None)
 _firing: ContextVar[str | None] = ContextVar("firing_timer_task", default=None)
+
+
+class _CommandClock(datetime):
+    @classmethod
+    def now(cls, tz=None):
+        moment = _moment.get()
+        if moment is None:
+            return datetime.now(tz)
+        return moment.astimezone(tz) if tz else moment
+
+
+def at_moment(moment: datetime):
+    """Set the time Spiff's timers see for the current command; returns a reset token."""
+    return _moment.set(moment)
+
+
+def reset_moment(token) -> None:
+    _moment.reset(token)
 
 
 def firing(task_id: str):
@@ -51,6 +75,7 @@ def _gate_cycle(original):
     return cycle_complete
 
 
+_timer.datetime = _CommandClock
 TimeDateEventDefinition.has_fired = _gate_once(TimeDateEventDefinition.has_fired)
 DurationTimerEventDefinition.has_fired = _gate_once(DurationTimerEventDefinition.has_fired)
 CycleTimerEventDefinition.cycle_complete = _gate_cycle(CycleTimerEventDefinition.cycle_complete)

@@ -13,7 +13,7 @@ from chinese_calendar import constants
 from sqlalchemy import select, update
 
 from app.domain import clock
-from app.domain.actors import SYSTEM, Actor
+from app.domain.actors import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.workcalendar import WorkCalendar
 from app.engine.expressions import ExpressionError, evaluate_time
@@ -61,8 +61,7 @@ def parse_year(content: bytes | str) -> dict:
 
 def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None) -> YearLoaded:
     """Store a year's holidays and make-up working days, then recompute provisional due dates."""
-    if actor is not SYSTEM:
-        actor.require("deployment.create")
+    actor.require("deployment.create")
     year, holidays, workdays = _checked_year(data)
     with rt.unit_of_work() as uow:
         row = uow.session.get(CalendarYear, year) or CalendarYear(year=year)

@@ -15,7 +15,7 @@ from app.store.tables import CountySetting, EventSubscription, HistoryActivity, 
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
 from .definitions import cached_form, engine_definition, latest_definition
 from .forms import validate_submission
-from .projection import project, record_event
+from .projection import project, record_event, update_instance
 from .runtime import Runtime
 from .steps import step_case
 
@@ -32,11 +32,9 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         variables = {**_settings(uow.session, org_path), **cmd.variables}
         changes = CaseRun(engine_definition(definition), rt.calendar, moment).create(variables).run()
         instance = ProcessInstance(id=str(uuid4()), definition_id=definition.id, definition_key=definition.key,
-                                   business_key=cmd.business_key, org_path=org_path,
-                                   state="COMPLETED" if changes.completed else "ACTIVE",
-                                   ended_at=moment if changes.completed else None, started_at=moment,
-                                   started_by=cmd.actor.username, variables=changes.variables,
-                                   workflow=changes.state, version=1)
+                                   business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
+                                   started_at=moment, started_by=cmd.actor.username, version=1)
+        update_instance(instance, changes, moment)
         uow.session.add(instance)
         record_event(uow.session, instance, 1, cmd.actor, "start", moment, definition.id,
                      {"businessKey": cmd.business_key, "variables": variables}, changes.variables)
@@ -63,13 +61,10 @@ def _settings(session: Session, org_path: str) -> dict:
 
 def visible_task(session: Session, actor: Actor, task_id: str) -> Task:
     """Return an open task the actor may see, or raise NotFound (never reveal other scopes)."""
-    task = session.get(Task, task_id)
-    if task is None or not actor.scope.covers(task.org_path):
-        raise NotFound(f"任务 {task_id} 不存在", field="id")
-    return task
+    return visible_task_and_case(session, actor, task_id)[0]
 
 
-def _task_and_case(session: Session, actor: Actor, task_id: str) -> tuple[Task, ProcessInstance]:
+def visible_task_and_case(session: Session, actor: Actor, task_id: str) -> tuple[Task, ProcessInstance]:
     """Load an open task and its case in one query; NotFound outside the actor's scope."""
     row = session.execute(select(Task, ProcessInstance)
                           .join(ProcessInstance, ProcessInstance.id == Task.process_instance_id)
@@ -90,7 +85,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> Changes:
     """Validate the form, complete the task and run the case to its next wait."""
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        task, instance = _task_and_case(uow.session, cmd.actor, cmd.task_id)
+        task, instance = visible_task_and_case(uow.session, cmd.actor, cmd.task_id)
         _check_worker(cmd.actor, task)
         variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
         changes = step_case(rt, uow.session, instance, cmd.actor, moment, "complete", task.activity_id,
@@ -114,25 +109,22 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
     """Claim (or with user_id None, unclaim) a task; a claimed task cannot be claimed again."""
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        task = visible_task(uow.session, cmd.actor, cmd.task_id)
+        task, instance = visible_task_and_case(uow.session, cmd.actor, cmd.task_id)
         if cmd.user_id is None:
             if task.assignee not in (None, cmd.actor.username) and not cmd.actor.may("case.cancel"):
                 raise Forbidden("只能退回自己认领的任务")
-            expected = task.assignee
         else:
             if cmd.user_id != cmd.actor.username:
                 raise Forbidden("只能由本人认领任务", field="userId")
             if task.assignee not in (None, cmd.user_id):
                 raise Conflict(f"任务已由 {task.assignee} 认领")
             _check_worker(cmd.actor, task)
-            expected = None if task.assignee is None else task.assignee
-        cond = Task.assignee.is_(None) if expected is None else Task.assignee == expected
+        cond = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
         done = uow.session.execute(update(Task).where(Task.id == task.id, cond).values(assignee=cmd.user_id))
         if done.rowcount != 1:
             raise Conflict("任务已被他人同时认领")
         uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
                             .values(assignee=cmd.user_id))
-        instance = uow.session.get(ProcessInstance, task.process_instance_id)
         # the event updates the case's last hash, so the case version (optimistic lock) moves too
         record_event(uow.session, instance, instance.version + 1, cmd.actor, "claim" if cmd.user_id else "unclaim",
                      moment, task.activity_id, {"taskId": task.id, "userId": cmd.user_id})
@@ -173,5 +165,4 @@ def cancel_case(rt: Runtime, cmd: CancelCase) -> None:
             raise NotFound(f"案件 {cmd.process_instance_id} 不存在", field="id")
         step_case(rt, uow.session, instance, cmd.actor, moment, "cancel", None, {"reason": cmd.reason},
                   lambda run: run.cancel())
-        instance.state, instance.ended_at = "EXTERNALLY_TERMINATED", moment
         uow.commit()

@@ -7,7 +7,7 @@ from uuid import uuid4
 from sqlalchemy import select
 
 from app.domain import clock
-from app.domain.actors import SYSTEM, Actor
+from app.domain.actors import Actor
 from app.domain.errors import DeploymentRefused
 from app.engine.expressions import expression_problem, feel_to_python
 from app.engine.parser import parse_bpmn_files
@@ -30,8 +30,7 @@ class DeployResult:
 def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source: str | None = None,
            changed_only: bool = False) -> DeployResult:
     """Parse every file, then store those that changed (all of them unless `changed_only`)."""
-    if actor is not SYSTEM:
-        actor.require("deployment.create")
+    actor.require("deployment.create")
     bpmn, dmn, forms = _split(files)
     processes = parse_bpmn_files(bpmn, dmn) if bpmn else []
     schemas = {fname: _parse_form(fname, content) for fname, content in forms.items()}

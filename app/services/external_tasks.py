@@ -37,8 +37,9 @@ def fetch_and_lock(rt: Runtime, actor: Actor, worker_id: str, max_tasks: int,
         for task in tasks:
             task.worker_id = worker_id
             task.lock_expiration = moment + timedelta(milliseconds=durations[task.topic])
-        variables = {i.id: i.variables for i in uow.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.id.in_({t.process_instance_id for t in tasks})))}
+        variables = dict(uow.session.execute(
+            select(ProcessInstance.id, ProcessInstance.variables)
+            .where(ProcessInstance.id.in_({t.process_instance_id for t in tasks}))).all())
         uow.commit()
         return [(t, variables.get(t.process_instance_id, {})) for t in tasks]
 

@@ -27,8 +27,7 @@ RETRY_BACKOFF = timedelta(seconds=30)
 
 def fire_job(rt: Runtime, cmd: FireJob) -> None:
     """Fire one timer now, whatever its due time (operations and tests)."""
-    if cmd.actor is not SYSTEM:
-        cmd.actor.require("job.operate")
+    cmd.actor.require("job.operate")
     with rt.unit_of_work() as uow:
         job = uow.session.get(Job, cmd.job_id)
         if job is None or not cmd.actor.scope.covers(job.org_path):

@@ -29,7 +29,9 @@ def update_instance(instance: ProcessInstance, changes: Changes, moment: datetim
     """Store the new workflow state and case data on the instance row."""
     instance.workflow = changes.state
     instance.variables = changes.variables
-    if changes.completed and instance.state == "ACTIVE":
+    if changes.terminated:
+        instance.state, instance.ended_at = "EXTERNALLY_TERMINATED", moment
+    elif changes.completed:
         instance.state, instance.ended_at = "COMPLETED", moment
 
 
