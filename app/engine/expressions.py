@@ -8,9 +8,10 @@ import ast
 import re
 from datetime import date, datetime
 
-from simpleeval import EvalWithCompoundTypes, InvalidExpression
+from simpleeval import InvalidExpression
 
 from .functions import FUNCTION_NAMES, FunctionContext
+from .sandbox import BoundedEval, parse_source
 
 _EL = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.S)
 _ISO_LITERAL = re.compile(r"^(R\d*/|P(?=\d|T\d)|\d{4}-\d{2}-\d{2})", re.I)
@@ -43,13 +44,14 @@ def is_iso_literal(expression: str) -> bool:
 
 
 EVALUATION_ERRORS = (InvalidExpression, SyntaxError, TypeError, ValueError, KeyError, IndexError, AttributeError,
-                     ZeroDivisionError, OverflowError, MemoryError)
+                     ZeroDivisionError, OverflowError, MemoryError, RecursionError)
+MAX_EXPRESSION_LENGTH = 10_000
 
 
-def _evaluator(names: dict, context: FunctionContext) -> EvalWithCompoundTypes:
+def _evaluator(names: dict, context: FunctionContext) -> BoundedEval:
     merged = dict(JUEL_NAMES)
     merged.update(names)
-    return EvalWithCompoundTypes(names=merged, functions=context.functions())
+    return BoundedEval(names=merged, functions=context.functions())
 
 
 def evaluate(expression: str, names: dict, context: FunctionContext):
@@ -88,10 +90,14 @@ def expression_problem(expression: str) -> str | None:
     """Return why an expression is unacceptable at deploy time, or None."""
     if is_iso_literal(expression):
         return None
+    if len(expression) > MAX_EXPRESSION_LENGTH:
+        return f"表达式超过 {MAX_EXPRESSION_LENGTH} 字符上限"
     try:
-        tree = ast.parse(unwrap(expression), mode="eval")
+        tree = parse_source(unwrap(expression), "eval")
     except SyntaxError as err:
         return f"表达式语法错误：{err.msg}"
+    except (ValueError, RecursionError, MemoryError) as err:
+        return f"表达式无法解析：{type(err).__name__}"
     return tree_problem(tree)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from app.domain.clock import CHINA_TZ
+from app.domain.id_number import age_on
 from app.domain.workcalendar import WorkCalendar
 
 END_OF_DAY = time(23, 59, 59)
@@ -58,6 +59,18 @@ class FunctionContext:
         year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
         return datetime(year, month, 1, tzinfo=CHINA_TZ)
 
+    def add_months(self, start, count: int) -> datetime:
+        """The same day `count` months later (the month's last day if shorter), end of day."""
+        day = to_datetime(start).date()
+        index = day.year * 12 + day.month - 1 + int(count)
+        year, month = divmod(index, 12)
+        last = (date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - date.resolution).day
+        return datetime.combine(date(year, month + 1, min(day.day, last)), END_OF_DAY, CHINA_TZ)
+
+    def age(self, id_number, at) -> int:
+        """Full years of age at `at` of the holder of a 身份证号码."""
+        return age_on(id_number, to_datetime(at).date())
+
     def month(self, value) -> str:
         return to_datetime(value).strftime("%Y-%m")
 
@@ -71,6 +84,8 @@ class FunctionContext:
             "add_workdays": self.add_workdays,
             "add_days": self.add_days,
             "next_month": self.next_month,
+            "add_months": self.add_months,
+            "age": self.age,
             "month": self.month,
             "is_workday": self.is_workday,
             **PURE_FUNCTIONS,
@@ -106,5 +121,6 @@ PURE_FUNCTIONS: dict[str, Callable] = {
 }
 
 FUNCTION_NAMES = frozenset(
-    ["now", "date", "add_workdays", "add_days", "next_month", "month", "is_workday", *PURE_FUNCTIONS]
+    ["now", "date", "add_workdays", "add_days", "next_month", "add_months", "age", "month", "is_workday",
+     *PURE_FUNCTIONS]
 )

@@ -11,15 +11,19 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.domain.errors import DeploymentRefused
 
+from .calls import Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
+from .dmn_checks import check_dmn
 from .expressions import expression_problem
 from .scripts import script_problem
 from .serializer import dump_spec
-from .specs import ExternalServiceTask
+from .specs import CollectingParallelMultiInstanceTask, CollectingSequentialMultiInstanceTask, ExternalServiceTask
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -35,12 +39,38 @@ class _ServiceTaskParser(TaskParser):
     pass
 
 
+class _CallActivityParser(CallActivityParser):
+    """A multi-instance call activity may collect one output item per instance (BPMN `loopDataOutputRef`)."""
+
+    def _add_multiinstance_task(self, loop_characteristics):
+        prefix = "./bpmn:multiInstanceLoopCharacteristics"
+        output, item = self.xpath(f"{prefix}/bpmn:loopDataOutputRef"), self.xpath(f"{prefix}/bpmn:outputDataItem")
+        if not output or not item:
+            return super()._add_multiinstance_task(loop_characteristics)
+        collection = self.attribute("collection", "camunda", loop_characteristics)
+        element = self.attribute("elementVariable", "camunda", loop_characteristics)
+        if not collection or not element:
+            self.raise_validation_exception("收集输出的多实例调用须设置 camunda:collection 与 camunda:elementVariable")
+        condition = self.xpath(f"{prefix}/bpmn:completionCondition")
+        sequential = loop_characteristics.get("isSequential") == "true"
+        kind = CollectingSequentialMultiInstanceTask if sequential else CollectingParallelMultiInstanceTask
+        original = self.spec.task_specs.pop(self.task.name)
+        self.task = kind(self.spec, original.name, task_spec="", data_input=TaskDataReference(collection),
+                         input_item=TaskDataReference(element),
+                         data_output=TaskDataReference(output[0].text.strip()),
+                         output_item=TaskDataReference(item[0].get("name") or item[0].get("id")),
+                         condition=condition[0].text if condition else None)
+        self._copy_task_attrs(original, loop_characteristics)
+
+
 class ServiceParser(CamundaParser):
     """Camunda parser where every service task is an external task."""
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (_ServiceTaskParser, ExternalServiceTask),
+        full_tag("callActivity"): (_CallActivityParser, CamundaParser.OVERRIDE_PARSER_CLASSES[
+            full_tag("callActivity")][1]),
     }
 
 
@@ -58,6 +88,8 @@ class ParsedProcess:
 
 def read_xml(content: bytes, filename: str) -> etree._Element:
     """Parse XML refusing DTDs and entities (XXE, billion laughs)."""
+    if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
+        raise DeploymentRefused("不接受含 DOCTYPE/实体声明的文件", file=filename)
     try:
         root = etree.fromstring(content, _SAFE_XML)
     except etree.XMLSyntaxError as err:
@@ -67,8 +99,12 @@ def read_xml(content: bytes, filename: str) -> etree._Element:
     return root
 
 
-def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None = None) -> list[ParsedProcess]:
-    """Parse BPMN files (name -> bytes) together; raise DeploymentRefused on the first problem."""
+def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None = None,
+                     resolve: Resolver | None = None) -> list[ParsedProcess]:
+    """Parse BPMN files (name -> bytes) together; raise DeploymentRefused on the first problem.
+
+    `resolve(key)` returns a deployed process a call activity names when it is not in these files.
+    """
     parser = ServiceParser(validator=BpmnValidator())
     roots = {}
     for name, content in files.items():
@@ -79,11 +115,15 @@ def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None
         _spiff_call(lambda r=root, n=name: parser.add_bpmn_xml(r, filename=n), name)
         roots[name] = root
     for name, content in (dmn_files or {}).items():
-        _spiff_call(lambda c=content, n=name: parser.add_dmn_xml(read_xml(c, n), filename=n), name)
-    processes = []
-    for name, root in roots.items():
-        for node in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NS):
-            processes.append(_build_process(parser, node, name))
+        dmn_root = read_xml(content, name)
+        check_dmn(dmn_root, name)
+        _spiff_call(lambda r=dmn_root, n=name: parser.add_dmn_xml(r, filename=n), name)
+    nodes = [(name, node) for name, root in roots.items()
+             for node in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NS)]
+    where = {node.get("id"): name for name, node in nodes}
+    stored, graph = resolve_calls({node.get("id"): calls_of(node) for _, node in nodes}, where, resolve)
+    activities = {node.get("id"): _activities(node) for _, node in nodes}
+    processes = [_build_process(parser, node, name, activities, (stored, graph)) for name, node in nodes]
     if not processes:
         raise DeploymentRefused("部署中没有可执行的流程（isExecutable=\"true\"）", file=", ".join(files))
     return processes
@@ -105,14 +145,18 @@ def _message(err: Exception) -> str:
     return f"{text}（第{line}行）" if line else text
 
 
-def _build_process(parser: ServiceParser, node, filename: str) -> ParsedProcess:
+def _activities(node) -> dict[str, dict]:
+    return {el.get("id"): _activity(el) for el in node.iter() if _is_activity(el)}
+
+
+def _build_process(parser: ServiceParser, node, filename: str, activities: dict, calls: tuple) -> ParsedProcess:
     key = node.get("id")
+    stored, graph = calls
     spec = _spiff_call(lambda: parser.get_spec(key), filename)
-    subprocess_specs = _spiff_call(lambda: parser.get_subprocess_specs(key), filename)
-    activities = {el.get("id"): _activity(el) for el in node.iter() if _is_activity(el)}
-    called = [el.get("calledElement") for el in node.iter(full_tag("callActivity"))]
-    return ParsedProcess(key, node.get("name") or key, filename, dump_spec(spec, subprocess_specs),
-                         activities, [c for c in called if c])
+    specs = _spiff_call(lambda: subprocess_specs(parser, key, stored), filename)
+    dumped = {**dump_spec(spec, specs), **call_bundle(key, graph, activities, stored)}
+    return ParsedProcess(key, node.get("name") or key, filename, dumped, activities[key],
+                         [called for _, called in calls_of(node)])
 
 
 def _is_activity(el) -> bool:
@@ -130,7 +174,22 @@ def _activity(el) -> dict:
         value = el.get(CAMUNDA + attr)
         if value:
             info[attr] = value
+    inputs = {p.get("name"): (p.text or "").strip()
+              for p in el.iterfind(f"{full_tag('extensionElements')}/{CAMUNDA}inputOutput/{CAMUNDA}inputParameter")}
+    if inputs:
+        info["inputs"] = inputs  # task-local variables: what the task shows beside its form
+    time_date = el.find(f"{full_tag('timerEventDefinition')}/{full_tag('timeDate')}")
+    if time_date is not None and (time_date.text or "").strip():
+        info["timeDate"] = time_date.text.strip()  # a deadline timer, recomputed when the calendar changes
+    message = el.find(full_tag("messageEventDefinition"))
+    if tag == "startEvent" and message is not None:
+        info["message"] = _message_name(el, message.get("messageRef"))  # POST /message starts a case here
     return info
+
+
+def _message_name(el, ref: str | None) -> str | None:
+    found = el.getroottree().getroot().find(f"{full_tag('message')}[@id='{ref}']") if ref else None
+    return found.get("name") if found is not None else ref
 
 
 def _check_camunda_attributes(root, filename: str) -> None:
@@ -191,4 +250,4 @@ def _script_task_problem(el) -> str | None:
 _TAG_CHECKS = {"userTask": _user_task_problem, "manualTask": _user_task_problem,
                "serviceTask": _service_task_problem, "scriptTask": _script_task_problem}
 _EXPRESSION_TAGS = ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
-                    "loopCardinality")
+                    "loopCardinality", "inputParameter")

@@ -13,9 +13,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEve
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
@@ -23,8 +26,11 @@ from SpiffWorkflow.util.task import TaskState
 from app.domain.errors import Conflict, EngineFailure, NotFound, ValidationFailed
 from app.domain.workcalendar import WorkCalendar
 
+from .deadlines import timer_is_provisional
+from .determinism import Seed, seeded, unseed
 from .expressions import ExpressionError, evaluate, evaluate_time, to_storable
 from .functions import FunctionContext
+from .sandbox import step_budget
 from .script_engine import RestrictedScriptEngine
 from .serializer import dump_workflow, load_workflow, new_workflow
 from .specs import ExternalServiceTask
@@ -32,6 +38,7 @@ from .timers import at_moment, firing, reset_moment, stop_firing
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
+MAX_ENGINE_STEPS = 1000  # engine tasks one command may run: a loop of script tasks stops here
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class OpenTask:
     form_key: str | None = None
     topic: str | None = None
     provisional: bool = False
+    local: dict = field(default_factory=dict)  # task-local variables (camunda:inputParameter)
 
 
 @dataclass
@@ -65,6 +73,7 @@ class Timer:
     activity_id: str
     due: str
     replaces: bool = False  # a cycle's next due time replaces the stored job
+    provisional: bool = False  # a deadline counted past the known calendar (app/engine/deadlines.py)
 
 
 @dataclass
@@ -99,6 +108,7 @@ class Changes:
     ended: list[str] = field(default_factory=list)
     cancelled: list[str] = field(default_factory=list)
     escalated: str | None = None  # a non-interrupting boundary timer that fired: its activity id
+    late_task: tuple[str, str] | None = None  # (activity id, task id) the escalated timer is attached to
     terminated: bool = False  # the case was cancelled from outside
 
 
@@ -113,17 +123,22 @@ class _View:
 class CaseRun:
     """One command on one case, at one moment."""
 
-    def __init__(self, definition: Definition, calendar: WorkCalendar, moment: datetime):
+    def __init__(self, definition: Definition, calendar: WorkCalendar, moment: datetime, seed: Seed | None = None):
         self.definition = definition
         self.context = FunctionContext(moment, calendar)
         self.engine = RestrictedScriptEngine(self.context)
         self.moment = moment
+        self.seed = seed  # task ids and state-change times of this command (app/engine/determinism.py)
         self.workflow = None
         self._before = _View({}, {}, {}, {})
 
     # -- loading -------------------------------------------------------------
     def create(self, variables: dict) -> "CaseRun":
-        self.workflow = new_workflow(self.definition.id, self.definition.spec, self.engine)
+        seed = seeded(self.seed)
+        try:
+            self.workflow = new_workflow(self.definition.id, self.definition.spec, self.engine)
+        finally:
+            unseed(seed)
         for task in self.workflow.get_tasks(state=TaskState.READY):
             task.data.update(variables)
         return self
@@ -137,6 +152,33 @@ class CaseRun:
     def run(self) -> Changes:
         """Run engine steps only (used after create)."""
         return self._step(lambda: None)
+
+    def start_by_message(self, message: str, variables: dict) -> Changes:
+        """Start at the message start event named `message` (used after create); other start events are cancelled."""
+
+        def act():
+            starts = self._start_events()
+            chosen = [t for t in starts if _message_of(t) == message]
+            if not chosen:
+                raise ValidationFailed(f"流程没有消息 {message} 的开始事件", field="messageName")
+            for task in starts:
+                if task is not chosen[0]:
+                    task.cancel()
+            definition = chosen[0].task_spec.event_definition
+            self.workflow.send_event(BpmnEvent(definition, {"payload": variables, "result_var": message}))
+
+        return self._step(act)
+
+    def _start_events(self) -> list:
+        """Run the workflow's start task (and its start-event split) so its start events wait."""
+        for _ in range(3):
+            starts = [t for t in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+                      if isinstance(t.task_spec, StartEvent)]
+            if starts:
+                return starts
+            for task in self.workflow.get_tasks(state=TaskState.READY):
+                task.run()
+        return []
 
     def complete_task(self, task_id: str, variables: dict) -> Changes:
         task = self._task(task_id)
@@ -168,6 +210,7 @@ class CaseRun:
         changes = self._step(act)
         if isinstance(task.task_spec, BoundaryEvent) and not task.task_spec.cancel_activity:
             changes.escalated = task.task_spec.bpmn_id
+            changes.late_task = _attached_task(task)
         return changes
 
     def correlate(self, task_id: str, message: str, variables: dict) -> Changes:
@@ -200,6 +243,16 @@ class CaseRun:
 
         return self._step(act)
 
+    def set_variables(self, variables: dict) -> Changes:
+        """Change case data on every open or waiting branch (an operator repairing the cause of an incident)."""
+
+        def act():
+            for workflow in self._workflows():
+                for task in workflow.get_tasks(state=ACTIVE):
+                    task.data.update(variables)
+
+        return self._step(act)
+
     def cancel(self) -> Changes:
         changes = self._step(self.workflow.cancel)
         changes.terminated = True
@@ -215,15 +268,16 @@ class CaseRun:
         return task
 
     def _step(self, act) -> Changes:
-        token = at_moment(self.moment)
+        token, seed = at_moment(self.moment), seeded(self.seed)
         try:
             act()
             if not self.workflow.is_completed():
-                self.workflow.do_engine_steps()
+                self.workflow.do_engine_steps(will_complete_task=step_budget(MAX_ENGINE_STEPS))
         except (SpiffWorkflowException, ExpressionError) as err:
             element = getattr(getattr(getattr(err, "task", None), "task_spec", None), "bpmn_id", None)
             raise EngineFailure(str(err.args[0]) if err.args else str(err), element=element) from err
         finally:
+            unseed(seed)
             reset_moment(token)
         return self._changes()
 
@@ -264,8 +318,8 @@ class CaseRun:
             if task_id not in before.open:
                 changes.opened.append(self._open_task(task_id, kind))
         changes.closed = [(t, kind) for t, kind in before.open.items() if t not in after.open]
-        changes.timers_set = [Timer(t, activity, due, t in before.timers) for t, (activity, due)
-                              in after.timers.items() if before.timers.get(t) != (activity, due)]
+        changes.timers_set = [Timer(t, activity, due, t in before.timers, self._provisional_timer(t, activity))
+                              for t, (activity, due) in after.timers.items() if before.timers.get(t) != (activity, due)]
         changes.timers_cleared = [t for t in before.timers if t not in after.timers]
         changes.subscribed = [Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
                               if (t, m) not in before.subscriptions]
@@ -278,16 +332,29 @@ class CaseRun:
         for task_id, state in after.tasks.items():
             old = before.tasks.get(task_id)
             if old is None:
-                spec = self.workflow.get_task_from_id(UUID(task_id)).task_spec
-                name = spec.bpmn_name or self.definition.activities.get(spec.bpmn_id, {}).get("name") or spec.bpmn_id
+                task = self.workflow.get_task_from_id(UUID(task_id))
+                spec = task.task_spec
+                name = spec.bpmn_name or self._activities(task).get(spec.bpmn_id, {}).get("name") or spec.bpmn_id
                 changes.started.append(Activity(task_id, _activity_id(spec), name, _activity_type(spec)))
             if state & FINISHED and not (old or 0) & FINISHED:
                 (changes.cancelled if state == TaskState.CANCELLED else changes.ended).append(task_id)
 
+    def _provisional_timer(self, task_id: str, activity_id: str) -> bool:
+        context = FunctionContext(self.moment, self.context.calendar)
+        task = self.workflow.get_task_from_id(UUID(task_id))
+        return timer_is_provisional(self._activities(task).get(activity_id, {}), dict(task.data), context)
+
+    def _activities(self, task) -> dict[str, dict]:
+        """Return the activity metadata of the process a task belongs to (the case's, or a called one's)."""
+        called, workflow = self.definition.spec.get("called") or {}, task.workflow
+        while workflow is not self.workflow and workflow.spec.name not in called:
+            workflow = workflow.parent_workflow
+        return self.definition.activities if workflow is self.workflow else called[workflow.spec.name]
+
     def _open_task(self, task_id: str, kind: str) -> OpenTask:
         task = self.workflow.get_task_from_id(UUID(task_id))
         activity_id = task.task_spec.bpmn_id
-        meta = self.definition.activities.get(activity_id, {})
+        meta = self._activities(task).get(activity_id, {})
         names = dict(task.data)
         self.context.provisional = False
         groups = self._text(meta.get("candidateGroups"), names)
@@ -301,7 +368,15 @@ class CaseRun:
             form_key=meta.get("formId") or meta.get("formRef") or meta.get("formKey"), topic=meta.get("topic"),
         )
         opened.provisional = self.context.provisional
+        opened.local = self._locals(meta.get("inputs", {}), names, activity_id)
         return opened
+
+    def _locals(self, inputs: dict, names: dict, activity_id: str) -> dict:
+        try:
+            return {name: to_storable(evaluate(expr, names, self.context)) if expr else None
+                    for name, expr in inputs.items()}
+        except ExpressionError as err:
+            raise EngineFailure(f"任务输入参数求值失败：{err}", element=activity_id) from err
 
     def _text(self, value: str | None, names: dict) -> str | None:
         if not value or "{" not in value:
@@ -325,9 +400,34 @@ class CaseRun:
             if self.workflow.last_task is not None:
                 merged.update(self.workflow.last_task.data)
         else:
-            for task in self.workflow.get_tasks(state=ACTIVE):
-                merged.update(task.data)
+            for data in self._branch_data():
+                merged.update(data)
         return {k: to_storable(v) for k, v in merged.items() if not k.startswith("_") and k != "data_objects"}
+
+    def _branch_data(self):
+        """Yield the data of branches that ended, then of open ones; a called process keeps its data to itself."""
+        for task in self.workflow.get_tasks(state=TaskState.COMPLETED, skip_subprocesses=True):
+            if isinstance(task.task_spec, EndEvent):
+                yield task.data
+        called = self.definition.spec.get("called") or {}
+        for task in self.workflow.get_tasks(state=ACTIVE):
+            inside_call = task.workflow is not self.workflow and task.workflow.spec.name in called
+            # an instance of a multi-instance call holds a stale copy of the collection its parent fills
+            instance_copy = isinstance(task.task_spec, SubWorkflowTask) and task.parent is not None \
+                and isinstance(task.parent.task_spec, LoopTask)
+            if not inside_call and not instance_copy:
+                yield task.data
+
+
+def _attached_task(boundary_task) -> tuple[str, str] | None:
+    """Return (activity id, task id) of the activity a boundary event task is attached to."""
+    siblings = [t for t in boundary_task.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
+    return (siblings[0].task_spec.bpmn_id, str(siblings[0].id)) if siblings else None
+
+
+def _message_of(task) -> str | None:
+    definition = getattr(task.task_spec, "event_definition", None)
+    return definition.name if isinstance(definition, MessageEventDefinition) else None
 
 
 def _caught_events(task) -> list[tuple[str, object]]:

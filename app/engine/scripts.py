@@ -8,17 +8,23 @@ import ast
 
 from .expressions import EVALUATION_ERRORS, ExpressionError, _evaluator, to_storable, tree_problem
 from .functions import FunctionContext
+from .sandbox import parse_source
 
 _ALLOWED_STATEMENTS = (ast.Assign, ast.AugAssign, ast.If, ast.Pass)
 MAX_STATEMENTS = 200
+MAX_SCRIPT_LENGTH = 50_000
 
 
 def script_problem(script: str) -> str | None:
     """Return why a script is unacceptable, or None."""
+    if len(script or "") > MAX_SCRIPT_LENGTH:
+        return f"脚本超过 {MAX_SCRIPT_LENGTH} 字符上限"
     try:
-        tree = ast.parse(script or "", mode="exec")
+        tree = parse_source(script or "", "exec")
     except SyntaxError as err:
         return f"脚本语法错误（第{err.lineno}行）：{err.msg}"
+    except (ValueError, RecursionError, MemoryError) as err:
+        return f"脚本无法解析：{type(err).__name__}"
     statements = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
     if len(statements) > MAX_STATEMENTS:
         return f"脚本语句过多（上限 {MAX_STATEMENTS}）"
@@ -38,7 +44,7 @@ def run_script(script: str, data: dict, context: FunctionContext) -> None:
     if problem:
         raise ExpressionError(problem)
     try:
-        _run_block(ast.parse(script, mode="exec").body, data, context)
+        _run_block(parse_source(script, "exec").body, data, context)
     except EVALUATION_ERRORS as err:
         raise ExpressionError(f"{type(err).__name__}: {err}") from err
 

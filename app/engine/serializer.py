@@ -9,24 +9,27 @@ import json
 import threading
 import zlib
 
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, MultiInstanceTaskConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-from .specs import ExternalServiceTask
+from .specs import CollectingParallelMultiInstanceTask, CollectingSequentialMultiInstanceTask, ExternalServiceTask
 
 _CONFIG = dict(CAMUNDA_CONFIG)
 _CONFIG[ExternalServiceTask] = BpmnTaskSpecConverter
+_CONFIG[CollectingParallelMultiInstanceTask] = MultiInstanceTaskConverter
+_CONFIG[CollectingSequentialMultiInstanceTask] = MultiInstanceTaskConverter
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 _cache = threading.local()
 
 
 def dump_spec(spec, subprocess_specs: dict) -> dict:
-    """Return a JSON-able dict of a process spec and the specs it calls."""
+    """Return a JSON-able dict of a process spec and the specs it calls (some may be stored dicts already)."""
     return {
         "spec": _SERIALIZER.to_dict(spec),
-        "subprocess_specs": {name: _SERIALIZER.to_dict(s) for name, s in subprocess_specs.items()},
+        "subprocess_specs": {name: s if isinstance(s, dict) else _SERIALIZER.to_dict(s)
+                             for name, s in subprocess_specs.items()},
     }
 
 

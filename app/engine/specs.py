@@ -1,6 +1,6 @@
 """Task spec classes this service adds to SpiffWorkflow's Camunda flavour."""
 
-from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask, ServiceTask
 
 
 class ExternalServiceTask(ServiceTask):
@@ -13,3 +13,11 @@ class ExternalServiceTask(ServiceTask):
     def _run_hook(self, my_task):
         # The worker has done the work; a None result would leave the task STARTED.
         return True
+
+
+class CollectingParallelMultiInstanceTask(ParallelMultiInstanceTask):
+    """A parallel multi-instance whose instances each add one item to an output collection."""
+
+
+class CollectingSequentialMultiInstanceTask(SequentialMultiInstanceTask):
+    """A sequential multi-instance whose instances each add one item to an output collection."""
