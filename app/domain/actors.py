@@ -8,6 +8,8 @@ from .orgs import OrgScope
 # permission -> roles (candidate groups) holding it; the README reproduces this table.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "case.start": frozenset({"window", "village"}),
+    "case.report": frozenset({"hotline", "window", "village"}),  # a message start: 主动发现 (网格, 12345)
+    "finding.read": frozenset({"supervisor", "auditor", "county_reviewer"}),
     "case.read": frozenset({"window", "investigator", "verifier", "village", "township_reviewer",
                             "county_reviewer", "finance", "supervisor", "auditor", "designer"}),
     "case.cancel": frozenset({"supervisor", "county_reviewer"}),
@@ -18,10 +20,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                   "county_reviewer", "finance", "supervisor", "auditor", "designer"}),
     "external_task.work": frozenset({"verifier"}),
     "job.operate": frozenset({"supervisor", "designer"}),
+    "case.repair": frozenset({"supervisor"}),  # change case variables to repair the cause of an incident
     "task.read_all": frozenset({"supervisor", "auditor"}),
     "supervision.read": frozenset({"supervisor", "county_reviewer", "auditor"}),
     "audit.verify": frozenset({"auditor", "supervisor"}),
+    # who sees 身份证, name, income and contact fields whole; everyone else sees them masked (app/domain/personal.py)
+    "personal.unmasked": frozenset({"window", "investigator", "township_reviewer", "county_reviewer", "verifier"}),
     "supervision.act": frozenset({"supervisor"}),
+    "token.manage": frozenset({"designer", "verifier"}),  # integrations: Modeler deploys, the matching system
     "history.read": frozenset({"window", "investigator", "village", "township_reviewer", "county_reviewer",
                                "finance", "supervisor", "auditor"}),
 }

@@ -18,3 +18,11 @@ def event_digest(case_id: str, seq: int, at: datetime, actor: str, command: str,
                "state": state_hash, "prev": prev_hash}
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def definition_digest(resources: dict[str, bytes], spec: dict, activities: dict) -> str:
+    """Return the sha256 of a deployed definition: its deployment's files, parsed spec and activity attributes."""
+    content = {"resources": {name: hashlib.sha256(data).hexdigest() for name, data in resources.items()},
+               "spec": spec, "activities": activities}
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -65,3 +65,14 @@ class EngineFailure(DomainError):
 
     status = 422
     kind = "ProcessEngineException"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed sign-ins for this user from this address; `retry_after` seconds until the next try."""
+
+    status = 429
+    kind = "TooManyRequestsException"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -30,6 +30,18 @@ def id_number_problem(value: str) -> str | None:
     return None
 
 
+def birth_date(value: str) -> date:
+    """Return the birth date written in a 身份证号码 (characters 7–14)."""
+    text = str(value).strip()
+    return date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+
+
+def age_on(value: str, day: date) -> int:
+    """Return the full years of age on `day` of the person with this 身份证号码."""
+    born = birth_date(value)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def mask_id_number(value: str) -> str:
     """Show the first 6 and last 4 characters only."""
     if not isinstance(value, str) or len(value) < 10:

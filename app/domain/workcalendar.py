@@ -23,6 +23,7 @@ class WorkCalendar:
     holidays: set[date] = field(default_factory=set)
     workdays: set[date] = field(default_factory=set)
     known_years: set[int] = field(default_factory=set)
+    closures: dict[str, frozenset[date]] = field(default_factory=dict)  # org path -> local closure days
 
     def is_known(self, day: date) -> bool:
         return day.year in self.known_years
@@ -63,4 +64,15 @@ class WorkCalendar:
         """Return a calendar that also knows `year`, replacing any data it had for it."""
         keep_h = {d for d in self.holidays if d.year != year}
         keep_w = {d for d in self.workdays if d.year != year}
-        return WorkCalendar(keep_h | set(holidays), keep_w | set(workdays), self.known_years | {year})
+        return WorkCalendar(keep_h | set(holidays), keep_w | set(workdays), self.known_years | {year}, self.closures)
+
+    def with_closures(self, closures: dict[str, frozenset[date]]) -> "WorkCalendar":
+        """Return this calendar with local closure days per org path (applied by `for_org`)."""
+        return WorkCalendar(self.holidays, self.workdays, self.known_years, dict(closures))
+
+    def for_org(self, org_path: str) -> "WorkCalendar":
+        """Return the calendar of one org unit: its own and its county's closure days are not working days."""
+        closed = frozenset().union(*(days for path, days in self.closures.items() if org_path.startswith(path)))
+        if not closed:
+            return self
+        return WorkCalendar(self.holidays | closed, self.workdays - closed, self.known_years)

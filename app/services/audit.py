@@ -1,4 +1,4 @@
-"""Verify that a case's history proves itself: an unbroken hash chain ending in the stored state."""
+"""Verify that a case's history proves itself: an intact hash chain, its definition, a replay to its state."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -7,11 +7,13 @@ from sqlalchemy import func, select
 
 from app.domain.actors import Actor
 from app.domain.audit import state_digest
-from app.domain.errors import NotFound
+from app.domain.errors import DomainError, NotFound
+from app.domain.workcalendar import WorkCalendar
 from app.store.queries import visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
 
 from .projection import hash_of
+from .replay import DefinitionsAtHand, ReplayFailed, difference, replay
 from .runtime import Runtime
 
 
@@ -24,22 +26,64 @@ class Verdict:
     problem: str | None = None
 
 
-def verify_instance(session, instance: ProcessInstance) -> Verdict:
-    """Check sequence, content hashes, chaining, the case's last hash and its stored state."""
+def verify_instance(session, instance: ProcessInstance, definitions: DefinitionsAtHand | None = None,
+                    calendar: WorkCalendar | None = None) -> Verdict:
+    """Check the chain, then (given definitions and a calendar) the definition used and a full replay."""
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == instance.id)
                                   .order_by(CaseEvent.seq)))
+    found = _chain_problem(instance, events)
+    if found is None and definitions is not None:
+        found = _definition_problem(instance, events, definitions) or _replay_problem(
+            instance, events, definitions, calendar)
+    if found is not None:
+        return Verdict(instance.id, False, len(events), found[0], found[1])
+    return Verdict(instance.id, True, len(events))
+
+
+def _chain_problem(instance: ProcessInstance, events: list[CaseEvent]) -> tuple[int, str] | None:
+    """Sequence, content hashes, chaining, the case's last hash and its stored state."""
     previous = None
     for expected, event in enumerate(events, start=1):
         problem = _event_problem(event, expected, previous)
         if problem:
-            return Verdict(instance.id, False, len(events), min(expected, event.seq), problem)
+            return min(expected, event.seq), problem
         previous = event.hash
     if instance.last_event_hash != previous:
-        return Verdict(instance.id, False, len(events), len(events) + 1,
-                       "案件记录的最后事件哈希与日志不符（日志末尾的事件缺失）")
+        return len(events) + 1, "案件记录的最后事件哈希与日志不符（日志末尾的事件缺失）"
     if not events or events[-1].state_hash != state_digest(instance.workflow):
-        return Verdict(instance.id, False, len(events), len(events), "存储的案件状态与最后事件记录的状态不符")
-    return Verdict(instance.id, True, len(events))
+        return len(events), "存储的案件状态与最后事件记录的状态不符"
+    return None
+
+
+def _definition_problem(instance: ProcessInstance, events: list[CaseEvent],
+                        definitions: DefinitionsAtHand) -> tuple[int, str] | None:
+    recorded = (events[0].inputs or {}).get("definitionDigest")
+    try:
+        _, digest = definitions.get(instance.definition_id)
+    except DomainError:
+        return 1, f"案件所用的流程定义 {instance.definition_id} 已不存在（部署被删除）"
+    if recorded is not None and recorded != digest:
+        return 1, f"案件所用的流程定义 {instance.definition_id} 与案件开始时记录的不符（部署被修改）"
+    return None
+
+
+def _replay_problem(instance: ProcessInstance, events: list[CaseEvent], definitions: DefinitionsAtHand,
+                    calendar: WorkCalendar) -> tuple[int, str] | None:
+    definition, _ = definitions.get(instance.definition_id)
+    steps = replay(definition, calendar, events)
+    step = None
+    for event in events:
+        try:
+            step = next(steps)
+        except ReplayFailed as err:
+            return event.seq, f"重放事件 {event.seq}（{event.command}）失败：{err}"
+        if not step.matches:
+            return event.seq, difference(step)
+    if step is not None and step.variables != (instance.variables or {}):
+        keys = sorted(k for k in set(step.variables) | set(instance.variables or {})
+                      if step.variables.get(k) != (instance.variables or {}).get(k))
+        return len(events), f"存储的案件数据与重放结果不符：{', '.join(keys[:5])}"
+    return None
 
 
 def _event_problem(event: CaseEvent, expected: int, previous: str | None) -> str | None:
@@ -53,12 +97,14 @@ def _event_problem(event: CaseEvent, expected: int, previous: str | None) -> str
 
 
 def verify_case(rt: Runtime, actor: Actor, case_id: str) -> Verdict:
+    """Verify one case in the actor's scope: chain, definition and replay."""
     actor.require("audit.verify")
     with rt.unit_of_work() as uow:
         instance = visible_instance(uow.session, actor, case_id)
         if instance is None:
             raise NotFound(f"案件 {case_id} 不存在", field="id")
-        return verify_instance(uow.session, instance)
+        return verify_instance(uow.session, instance, DefinitionsAtHand(uow.session),
+                               rt.calendar_for(instance.org_path))
 
 
 def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]:
@@ -73,7 +119,9 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
                 .order_by(ProcessInstance.id).limit(batch)))
             if not cases:
                 return
-            verdicts = [verify_instance(uow.session, case) for case in cases]
+            definitions = DefinitionsAtHand(uow.session)
+            verdicts = [verify_instance(uow.session, case, definitions, rt.calendar_for(case.org_path))
+                        for case in cases]
             last = cases[-1].id
         yield from verdicts
 

@@ -2,7 +2,7 @@
 
 The State Council publishes next year's holidays each November; until a year is loaded,
 deadlines reaching into it are counted Monday to Friday and flagged provisional. Loading
-the year recomputes every open task whose due date was provisional.
+the year recomputes every open task and timer job whose due date was provisional.
 """
 
 import json
@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from chinese_calendar import constants
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.workcalendar import WorkCalendar
-from app.engine.expressions import ExpressionError, evaluate_time
-from app.engine.functions import FunctionContext, to_datetime
-from app.store.tables import CalendarYear, HistoryActivity, ProcessInstance, Task
+from app.store.tables import CalendarClosure, CalendarYear
 
-from .definitions import cached_definition
+from .deadlines import Affected, Recomputed, recompute_deadlines
 from .runtime import Runtime
 
 
@@ -31,13 +29,16 @@ def official_calendar() -> WorkCalendar:
 
 
 def current_calendar(rt: Runtime) -> WorkCalendar:
-    """Return the official calendar with every loaded year applied over it."""
+    """Return the official calendar with every loaded year and local closure applied over it."""
     calendar = official_calendar()
+    closures: dict[str, set[date]] = {}
     with rt.unit_of_work() as uow:
         for row in uow.session.scalars(select(CalendarYear).order_by(CalendarYear.year)):
             calendar = calendar.with_year(row.year, map(date.fromisoformat, row.holidays),
                                           map(date.fromisoformat, row.workdays))
-    return calendar
+        for path, day in uow.session.execute(select(CalendarClosure.org_path, CalendarClosure.day)):
+            closures.setdefault(path, set()).add(day)
+    return calendar.with_closures({path: frozenset(days) for path, days in closures.items()})
 
 
 @dataclass
@@ -46,6 +47,7 @@ class YearLoaded:
     holidays: int
     workdays: int
     recomputed_tasks: int
+    recomputed_jobs: int
 
 
 def parse_year(content: bytes | str) -> dict:
@@ -70,7 +72,8 @@ def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None) 
         uow.session.add(row)
         uow.commit()
     rt.refresh_calendar()
-    return YearLoaded(year, len(holidays), len(workdays), recompute_provisional(rt))
+    recomputed = recompute_provisional(rt)
+    return YearLoaded(year, len(holidays), len(workdays), recomputed.tasks, recomputed.jobs)
 
 
 def _checked_year(data: dict) -> tuple[int, dict, dict]:
@@ -96,25 +99,6 @@ def _checked_year(data: dict) -> tuple[int, dict, dict]:
     return year, days["holidays"], days["workdays"]
 
 
-def recompute_provisional(rt: Runtime) -> int:
-    """Re-evaluate the due date of every open task whose deadline was counted provisionally."""
-    count = 0
-    with rt.unit_of_work() as uow:
-        rows = uow.session.execute(select(Task, ProcessInstance)
-                                   .join(ProcessInstance, ProcessInstance.id == Task.process_instance_id)
-                                   .where(Task.due_provisional.is_(True))).all()
-        for task, instance in rows:
-            expression = cached_definition(uow.session, task.definition_id).activities.get(
-                task.activity_id, {}).get("dueDate")
-            if not expression:
-                continue
-            context = FunctionContext(task.created, rt.calendar)
-            try:
-                due = to_datetime(evaluate_time(expression, instance.variables or {}, context))
-            except ExpressionError:
-                continue
-            task.due, task.due_provisional = due, context.provisional
-            uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id).values(due=due))
-            count += 1
-        uow.commit()
-    return count
+def recompute_provisional(rt: Runtime) -> Recomputed:
+    """Re-evaluate every open task due date and timer job whose deadline was counted provisionally."""
+    return recompute_deadlines(rt, Affected(provisional=True))

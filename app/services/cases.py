@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
 from app.engine.runner import CaseRun, Changes
 from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
@@ -16,32 +17,43 @@ from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, Sta
 from .definitions import cached_form, engine_definition, latest_definition
 from .forms import validate_submission
 from .projection import project, record_event, update_instance
+from .provenance import digest_at_start
 from .runtime import Runtime
 from .steps import step_case
 
-DEFAULT_SETTINGS = {"township_decides": False, "documentation_days": 5, "township_approval_limit": 10000}
+DEFAULT_SETTINGS = {"township_decides": False, "documentation_days": 5, "township_approval_limit": 10000,
+                    "dibao_standard": 800, "referral_accept_days": 3, "referral_feedback_days": 15}
 
 
 def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
     """Start a case of the latest version of `cmd.key` in the actor's org unit."""
-    cmd.actor.require("case.start")
+    cmd.actor.require("case.report" if cmd.message else "case.start")
     moment = clock.now()
     with rt.unit_of_work() as uow:
         definition = latest_definition(uow.session, cmd.key)
-        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village"))
+        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township"))
         variables = {**_settings(uow.session, org_path), **cmd.variables}
-        changes = CaseRun(engine_definition(definition), rt.calendar, moment).create(variables).run()
-        instance = ProcessInstance(id=str(uuid4()), definition_id=definition.id, definition_key=definition.key,
+        case_id, digest = str(uuid4()), digest_at_start(uow.session, definition)  # query before the case is added
+        run = CaseRun(engine_definition(definition), rt.calendar_for(org_path), moment,
+                      seed_for(case_id, 1, moment)).create(variables)
+        changes = run.start_by_message(cmd.message, cmd.variables) if cmd.message else run.run()
+        instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,
                                    business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
                                    started_at=moment, started_by=cmd.actor.username, version=1)
         update_instance(instance, changes, moment)
         uow.session.add(instance)
         record_event(uow.session, instance, 1, cmd.actor, "start", moment, definition.id,
-                     {"businessKey": cmd.business_key, "variables": variables}, changes.variables)
+                     {"businessKey": cmd.business_key, "variables": variables,
+                      "definitionDigest": digest, **_message_input(cmd)}, changes.variables)
         uow.session.flush()
         project(uow.session, instance, changes, moment)
         uow.commit()
         return instance
+
+
+def _message_input(cmd: StartCase) -> dict:
+    """A case started by a message records it, so a replay starts it the same way."""
+    return {"message": {"messageName": cmd.message, "variables": cmd.variables}} if cmd.message else {}
 
 
 def _case_org(session: Session, actor: Actor, village: str | None) -> str:
@@ -69,9 +81,15 @@ def visible_task_and_case(session: Session, actor: Actor, task_id: str) -> tuple
     row = session.execute(select(Task, ProcessInstance)
                           .join(ProcessInstance, ProcessInstance.id == Task.process_instance_id)
                           .where(Task.id == task_id)).first()
-    if row is None or not actor.scope.covers(row[0].org_path):
+    if row is None or not actor.scope.covers(row[0].org_path) or not _may_see(actor, row[0]):
         raise NotFound(f"任务 {task_id} 不存在", field="id")
     return row[0], row[1]
+
+
+def _may_see(actor: Actor, task: Task) -> bool:
+    """Who may not read cases (a referral department) sees only tasks offered or assigned to them."""
+    return actor.may("case.read") or task.assignee == actor.username or (
+        task.assignee is None and bool(actor.groups & set(task.candidate_groups)))
 
 
 def _check_worker(actor: Actor, task: Task) -> None:
@@ -102,7 +120,7 @@ def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, 
     if schema is None:
         raise NotFound(f"任务 {task.activity_id} 的表单 {task.form_key} 未部署", field="formKey")
     return validate_submission(schema, submitted, instance.variables or {},
-                               FunctionContext(moment, rt.calendar))
+                               FunctionContext(moment, rt.calendar_for(instance.org_path)))
 
 
 def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
@@ -113,6 +131,8 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
         if cmd.user_id is None:
             if task.assignee not in (None, cmd.actor.username) and not cmd.actor.may("case.cancel"):
                 raise Forbidden("只能退回自己认领的任务")
+            if task.assignee is None and not cmd.actor.may("case.cancel"):
+                _check_worker(cmd.actor, task)  # readers (auditors, designers…) change nothing, not even the log
         else:
             if cmd.user_id != cmd.actor.username:
                 raise Forbidden("只能由本人认领任务", field="userId")
@@ -149,7 +169,7 @@ def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:
         sub = subs[0]
         instance = uow.session.get(ProcessInstance, sub.process_instance_id)
         step_case(rt, uow.session, instance, cmd.actor, moment, "message", cmd.message,
-                  {"messageName": cmd.message, "variables": cmd.variables},
+                  {"messageName": cmd.message, "taskId": sub.task_id, "variables": cmd.variables},
                   lambda run: run.correlate(sub.task_id, cmd.message, cmd.variables))
         uow.commit()
         return instance

@@ -11,6 +11,7 @@ class StartCase:
     key: str
     business_key: str | None = None
     variables: dict = field(default_factory=dict)
+    message: str | None = None  # started by this message at a message start event (POST /message)
 
 
 @dataclass(frozen=True)

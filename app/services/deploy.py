@@ -9,8 +9,9 @@ from sqlalchemy import select
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import DeploymentRefused
+from app.engine.dmn_checks import check_dmn
 from app.engine.expressions import expression_problem, feel_to_python
-from app.engine.parser import parse_bpmn_files
+from app.engine.parser import parse_bpmn_files, read_xml
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
 
 from .definitions import latest_definition, latest_form, next_version
@@ -32,17 +33,23 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
     """Parse every file, then store those that changed (all of them unless `changed_only`)."""
     actor.require("deployment.create")
     bpmn, dmn, forms = _split(files)
-    processes = parse_bpmn_files(bpmn, dmn) if bpmn else []
     schemas = {fname: _parse_form(fname, content) for fname, content in forms.items()}
+    for fname, content in dmn.items():  # checked even when no process of this deployment uses them
+        check_dmn(read_xml(content, fname), fname)
     moment = clock.now()
     with rt.unit_of_work() as uow:
         session = uow.session
+        processes = parse_bpmn_files(bpmn, _with_deployed_decisions(session, dmn), _deployed_process(session)) \
+            if bpmn else []
+        for process in processes:
+            _check_storable(process)
         deployment = Deployment(id=str(uuid4()), name=name, source=source, deployed_at=moment,
                                 deployed_by=actor.username)
         result = DeployResult(deployment)
         form_ids = _add_forms(session, result, schemas.values(), changed_only)
-        for process in processes:
+        for process in processes:  # all first: a process that calls another keeps its pinned forms too
             _pin_forms(session, process, form_ids)
+        for process in processes:
             if changed_only and _same_process(session, process, bpmn[process.resource]):
                 continue
             version = next_version(session, ProcessDefinition, process.key)
@@ -59,6 +66,34 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
         session.add_all(result.definitions + result.forms)
         uow.commit()
         return result
+
+
+def _deployed_process(session):
+    """Return a resolver of called processes: the latest deployed version of a key, bound at this deployment."""
+    def resolve(key: str) -> dict | None:
+        row = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                              .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return {"id": row.id, "spec": row.spec["spec"], "subprocess_specs": row.spec["subprocess_specs"],
+                "called": row.spec.get("called", {}), "calls": row.spec.get("calls", {}),
+                "activities": row.activities}
+    return resolve
+
+
+def _with_deployed_decisions(session, dmn: dict[str, bytes]) -> dict[str, bytes]:
+    """Add the latest deployed DMN files defining decisions this deployment lacks: a BPMN deployed alone
+    still finds its decision tables, as Camunda resolves a decisionRef by key."""
+    rows = session.execute(select(Resource.name, Resource.content).join(Deployment)
+                           .where(Resource.name.like("%.dmn")).order_by(Deployment.deployed_at)).all()
+    latest = {name: content for name, content in rows if name not in dmn}
+    own = {d for name, content in dmn.items() for d in _decision_ids(content, name)}
+    return {**{n: c for n, c in latest.items() if not own & _decision_ids(c, n)}, **dmn}
+
+
+def _decision_ids(content: bytes, fname: str) -> set[str]:
+    return {el.get("id") for el in read_xml(content, fname).iter() if isinstance(el.tag, str)
+            and el.tag.endswith("}decision")}
 
 
 def _split(files: dict[str, bytes]):
@@ -135,3 +170,13 @@ def _same_process(session, process, content: bytes) -> bool:
                                                            Resource.name == current.resource_name))
     same_spec = current.spec == json.loads(json.dumps(process.spec))  # a changed decision table (.dmn) counts
     return stored == content and current.activities == process.activities and same_spec
+
+
+def _check_storable(process) -> None:
+    """Refuse a process whose parsed spec cannot be stored (an element combination the service does not run)."""
+    for name, task_spec in process.spec["spec"].get("task_specs", {}).items():
+        try:
+            json.dumps(task_spec)
+        except (TypeError, ValueError) as err:
+            raise DeploymentRefused(f"不支持的元素组合（例如多实例脚本任务）：{err}", file=process.resource,
+                                    element=getattr(task_spec, "bpmn_id", None) or name) from err

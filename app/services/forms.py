@@ -44,6 +44,8 @@ def validate_submission(schema: dict, submitted: dict, case_data: dict, context:
             accepted[key] = _normalise(component, value)
         elif component["type"] == "checkbox":
             accepted[key] = False  # an unticked box submits nothing in form-js
+        elif "defaultValue" in component:
+            accepted[key] = component["defaultValue"]  # form-js submits an untouched field's default
     if errors:
         raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], errors=errors)
     return accepted
@@ -86,6 +88,17 @@ def _type_problem(component, value, rules, names, context) -> str | None:
         allowed = [v.get("value") for v in component["values"]]
         if value not in allowed:
             return f"须为以下之一：{', '.join(map(str, allowed))}"
+    if kind == "checklist":
+        return _checklist_problem(component, value)
+    return None
+
+
+def _checklist_problem(component: dict, value) -> str | None:
+    allowed = [v.get("value") for v in component.get("values") or []]
+    if not isinstance(value, list) or len(set(map(str, value))) != len(value):
+        return "须为不重复的选项列表"
+    if allowed and any(item not in allowed for item in value):
+        return f"每项须为以下之一：{', '.join(map(str, allowed))}"
     return None
 
 

@@ -6,6 +6,7 @@ timer and a user completing a task from both changing the case.
 """
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -17,6 +18,7 @@ from app.domain.errors import Conflict, DomainError, NotFound
 from app.store.tables import Incident, Job, ProcessInstance
 
 from .commands import FireJob
+from .projection import record_event
 from .runtime import Runtime
 from .steps import step_case
 from .supervision import record_escalation
@@ -44,7 +46,7 @@ def _fire(rt: Runtime, session: Session, job: Job, actor: Actor, moment: datetim
                         {"jobId": job.id, "due": job.due.isoformat() if job.due else None},
                         lambda run: run.fire_timer(job.id))
     if changes.escalated:
-        record_escalation(session, instance, changes.escalated, moment)
+        record_escalation(session, instance, changes.escalated, moment, changes.late_task)
 
 
 def fire_due_jobs(rt: Runtime, limit: int = 100) -> int:
@@ -55,6 +57,25 @@ def fire_due_jobs(rt: Runtime, limit: int = 100) -> int:
         if outcome is None:
             break
         fired += outcome
+    return fired
+
+
+def catch_up(rt: Runtime, budget_seconds: float, limit: int = 500) -> int:
+    """Fire due jobs oldest first for at most `budget_seconds` (and `limit` jobs) of this poll.
+
+    After downtime thousands of jobs may be overdue: they drain over several polls instead of
+    in one burst, and the interpreter is yielded after every job, so the process keeps
+    answering user requests, wholly for the rest of each poll interval.
+    """
+    fired, stop = 0, time.monotonic() + budget_seconds
+    for _ in range(limit):
+        outcome = _fire_next(rt)
+        if outcome is None:
+            break
+        fired += outcome
+        if time.monotonic() >= stop:
+            break
+        time.sleep(0)
     return fired
 
 
@@ -108,4 +129,22 @@ def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None) ->
         if job is None or not actor.scope.covers(job.org_path):
             raise NotFound(f"作业 {job_id} 不存在", field="id")
         job.due = due
+        instance = uow.session.get(ProcessInstance, job.process_instance_id)
+        record_event(uow.session, instance, instance.version + 1, actor, "job_due", clock.now(), job.activity_id,
+                     {"jobId": job.id, "due": due.isoformat() if due else None})
+        uow.commit()
+
+
+def set_job_retries(rt: Runtime, actor: Actor, job_id: str, retries: int) -> None:
+    """Give a failed job new tries (Camunda PUT /job/{id}/retries): its incident is resolved, it runs next poll."""
+    actor.require("job.operate")
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        job = uow.session.get(Job, job_id)
+        if job is None or not actor.scope.covers(job.org_path):
+            raise NotFound(f"作业 {job_id} 不存在", field="id")
+        job.retries = retries
+        if retries > 0:
+            uow.session.execute(delete(Incident).where(Incident.job_id == job.id))
+            job.due = min(job.due, moment) if job.due is not None else moment
         uow.commit()

@@ -68,14 +68,15 @@ def _open(session: Session, instance: ProcessInstance, changes: Changes, moment:
                              name=opened.name, candidate_groups=opened.candidate_groups, assignee=opened.assignee,
                              created=moment, due=_when(opened.due), due_provisional=opened.provisional,
                              follow_up=_when(opened.follow_up), priority=opened.priority,
-                             form_key=opened.form_key, **common))
+                             form_key=opened.form_key, local_variables=opened.local or None, **common))
             rows.extend(TaskCandidate(task_id=opened.id, group_id=g, org_path=instance.org_path)
                         for g in opened.candidate_groups)
         else:
             rows.append(ExternalTask(id=opened.id, business_key=instance.business_key,
                                      activity_id=opened.activity_id, topic=opened.topic or "",
                                      created=moment, priority=opened.priority, **common))
-    rows.extend(Job(id=t.id, activity_id=t.activity_id, due=_when(t.due), created=moment, **common)
+    rows.extend(Job(id=t.id, activity_id=t.activity_id, due=_when(t.due), due_provisional=t.provisional,
+                    created=moment, **common)
                 for t in changes.timers_set)
     rows.extend(EventSubscription(task_id=s.id, event_name=s.message, business_key=instance.business_key,
                                   activity_id=s.activity_id, created=moment, process_instance_id=instance.id,

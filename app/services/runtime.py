@@ -29,6 +29,10 @@ class Runtime:
             self.refresh_calendar()
         return self._calendar
 
+    def calendar_for(self, org_path: str) -> WorkCalendar:
+        """Return the calendar of the org unit a case belongs to (with its local closure days)."""
+        return self.calendar.for_org(org_path)
+
     def refresh_calendar(self) -> None:
         """Re-read the calendar now (after this process loaded a year, or when it may be stale)."""
         self._calendar = self._load_calendar(self)

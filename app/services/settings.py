@@ -15,6 +15,9 @@ KNOWN_SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "township_decides": (bool, "低保审核确认权限下放至乡镇（街道）"),
     "documentation_days": (int, "急难型事后补充说明时限（工作日）"),
     "township_approval_limit": (NUMBER, "乡镇审批临时救助的金额上限（元）"),
+    "referral_accept_days": (int, "转介部门接收时限（工作日）"),
+    "referral_feedback_days": (int, "转介部门反馈办理结果时限（工作日，自接收起）"),
+    "dibao_standard": (NUMBER, "城乡低保标准（元/人·月），家庭类别认定（household_class.dmn）据此比较"),
 }
 
 

@@ -41,14 +41,18 @@ def late_tasks(rt: Runtime, actor: Actor, params: dict) -> tuple[list[LateTask],
         query = _filtered(uow.session, query, params)
         rows = list(uow.session.scalars(query.order_by(Task.due).limit(params.get("maxResults") or 1000)))
         townships = {u.path: u.name for u in uow.session.scalars(select(OrgUnit).where(OrgUnit.level == "township"))}
-        today = local(now).date()
-        items = [LateTask(t, _township(t.org_path, townships),
-                          calendar.workdays_between(local(t.due).date(), today) if t.due < now else 0) for t in rows]
+        items = [LateTask(t, _township(t.org_path, townships), _workdays_overdue(rt, t, now)) for t in rows]
         uow.session.expunge_all()  # the rows are read after the unit of work closes
     items = [i for i in items if i.workdays_overdue >= (params.get("minDaysOverdue") or 0)]
     buckets = {name: sum(1 for i in items if i.workdays_overdue >= low and (high is None or i.workdays_overdue <= high))
                for name, low, high in BUCKETS}
     return items, buckets
+
+
+def _workdays_overdue(rt: Runtime, task: Task, now: datetime) -> int:
+    if task.due >= now:
+        return 0
+    return rt.calendar_for(task.org_path).workdays_between(local(task.due).date(), local(now).date())
 
 
 def _end_of(day) -> datetime:
@@ -77,12 +81,16 @@ def _township(org_path: str, townships: dict[str, str]) -> str:
 
 
 
-def record_escalation(session, instance: ProcessInstance, timer_activity_id: str, moment: datetime) -> None:
-    """Open an escalation for the activity a non-interrupting deadline timer is attached to."""
-    meta = cached_definition(session, instance.definition_id).activities.get(timer_activity_id, {})
-    late = meta.get("attachedTo")
-    task_id = session.scalar(select(Task.id).where(Task.process_instance_id == instance.id,
-                                                   Task.activity_id == late)) if late else None
+def record_escalation(session, instance: ProcessInstance, timer_activity_id: str, moment: datetime,
+                      late_task: tuple[str, str] | None = None) -> None:
+    """Open an escalation for the activity (and task, when known) a non-interrupting deadline timer is attached to."""
+    if late_task is not None:
+        late, task_id = late_task
+    else:
+        meta = cached_definition(session, instance.definition_id).activities.get(timer_activity_id, {})
+        late = meta.get("attachedTo")
+        task_id = session.scalar(select(Task.id).where(Task.process_instance_id == instance.id,
+                                                       Task.activity_id == late)) if late else None
     session.add(Escalation(process_instance_id=instance.id, business_key=instance.business_key,
                            definition_key=instance.definition_key, org_path=instance.org_path,
                            timer_activity_id=timer_activity_id, activity_id=late, task_id=task_id,

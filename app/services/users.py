@@ -21,11 +21,10 @@ _lock = threading.Lock()
 
 def authenticate(rt: Runtime, username: str, password: str) -> Actor:
     """Return the actor for valid credentials; a verified pair is cached briefly to spare the KDF."""
-    token = hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
-    with _lock:
-        hit = _verified.get(token)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
+    hit = cached_actor(username, password)
+    if hit is not None:
+        return hit
+    token = _cache_key(username, password)
     with rt.unit_of_work() as uow:
         user = uow.session.scalar(select(User).where(User.username == username))
         if user is None or not user.active or not check_password_hash(user.password_hash, password):
@@ -34,6 +33,17 @@ def authenticate(rt: Runtime, username: str, password: str) -> Actor:
     with _lock:
         _verified[token] = (time.monotonic() + _CACHE_SECONDS, actor)
     return actor
+
+
+def _cache_key(username: str, password: str) -> str:
+    return hashlib.sha256(f"{username}\0{password}".encode()).hexdigest()
+
+
+def cached_actor(username: str, password: str) -> Actor | None:
+    """Return the actor of a pair verified within the last minute, or None (no database, no KDF)."""
+    with _lock:
+        hit = _verified.get(_cache_key(username, password))
+    return hit[1] if hit and hit[0] > time.monotonic() else None
 
 
 def forget_credentials() -> None:
@@ -57,6 +67,17 @@ DEMO_USERS = [
     ("auditor", "县审计局", "sfx", ["auditor"]),
     ("designer", "流程设计员", "sfx", ["designer"]),
     ("verifier", "家庭经济状况核对系统", "sfx", ["verifier"]),
+    # 转介 referral departments: each sees only the referrals addressed to its group in its unit
+    ("dept_medical_user", "县医疗保障局", "sfx", ["dept_medical"]),
+    ("dept_education_user", "县教育局", "sfx", ["dept_education"]),
+    ("dept_housing_user", "县住房和城乡建设局", "sfx", ["dept_housing"]),
+    ("dept_employment_user", "县人力资源和社会保障局", "sfx", ["dept_employment"]),
+    ("dept_legal_user", "县司法局法律援助中心", "sfx", ["dept_legal"]),
+    ("dept_emergency_user", "县应急管理局", "sfx", ["dept_emergency"]),
+    ("dept_disability_user", "县残疾人联合会", "sfx", ["dept_disability"]),
+    ("charity_user", "县慈善总会", "sfx", ["charity"]),
+    ("dept_medical_hd", "河东街道卫生院（医疗救助经办）", "hd", ["dept_medical"]),
+    ("hotline", "12345热线与网格员主动发现", "sfx", ["hotline"]),
 ]
 
 
@@ -85,5 +106,16 @@ def load_demo(rt: Runtime, password: str) -> int:
                 created += 1
         if session.get(CountySetting, (county, "township_decides")) is None:
             session.add(CountySetting(county_path=county, key="township_decides", value={"value": False}))
+        if session.get(CountySetting, (county, "dibao_standard")) is None:
+            session.add(CountySetting(county_path=county, key="dibao_standard", value={"value": 800}))
         uow.commit()
     return created
+
+
+def active_actor(rt: Runtime, username: str) -> tuple[Actor, str] | None:
+    """Return the actor and display name of an active user (a web session), or None."""
+    with rt.unit_of_work() as uow:
+        user = uow.session.scalar(select(User).where(User.username == username))
+        if user is None or not user.active:
+            return None
+        return Actor(user.username, user.org_path, frozenset(user.groups)), user.display_name

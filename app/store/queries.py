@@ -7,12 +7,16 @@ from app.domain.actors import Actor
 from app.engine.functions import to_datetime
 
 from .tables import (
+    CaseEvent,
     ExternalTask,
+    FormDefinition,
     HistoryActivity,
     Incident,
     Job,
+    OrgUnit,
     ProcessDefinition,
     ProcessInstance,
+    Resource,
     Task,
     TaskCandidate,
 )
@@ -114,3 +118,53 @@ def definition_query(params: dict):
 
 def external_tasks_of(session: Session, instance_id: str) -> list[ExternalTask]:
     return list(session.scalars(select(ExternalTask).where(ExternalTask.process_instance_id == instance_id)))
+
+
+def inbox_query(actor: Actor, params: dict, village_path: str | None = None, latest_first: bool = False):
+    """The web inbox: my tasks and my groups' unclaimed ones, by due date (tasks without one last)."""
+    offered = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.group_id.in_(actor.groups),
+                             TaskCandidate.org_path.like(actor.scope.like_pattern))
+    query = select(Task).where(Task.org_path.like(actor.scope.like_pattern),
+                               or_(Task.assignee == actor.username, Task.assignee.is_(None) & offered))
+    for name, column in (("processInstanceId", Task.process_instance_id), ("processDefinitionKey", Task.definition_key),
+                         ("taskDefinitionKey", Task.activity_id)):
+        if params.get(name):
+            query = query.where(column == params[name])
+    if village_path:
+        query = query.where(Task.org_path.like(village_path + "%"))
+    due = Task.due.desc() if latest_first else Task.due.asc()
+    return query.order_by(Task.due.is_(None), due, Task.created, Task.id)
+
+
+def inbox_steps(actor: Actor):
+    """Distinct (process, step id, step name) among the tasks of the actor's inbox, for its filter."""
+    visible = inbox_query(actor, {}).order_by(None).subquery()
+    return select(visible.c.definition_key, visible.c.activity_id, visible.c.name).distinct().order_by(
+        visible.c.definition_key, visible.c.activity_id)
+
+
+def villages_in(actor: Actor):
+    return select(OrgUnit).where(OrgUnit.level == "village", OrgUnit.path.like(actor.scope.like_pattern)).order_by(
+        OrgUnit.path)
+
+
+def case_events(instance_id: str):
+    return select(CaseEvent).where(CaseEvent.process_instance_id == instance_id).order_by(CaseEvent.seq)
+
+
+def open_tasks_of(instance_id: str):
+    return select(Task).where(Task.process_instance_id == instance_id).order_by(Task.created, Task.id)
+
+
+def latest_forms():
+    """The newest version of every deployed form (their labels name case variables on pages)."""
+    other = aliased(FormDefinition)
+    newest = select(func.max(other.version)).where(other.key == FormDefinition.key).scalar_subquery()
+    return select(FormDefinition).where(FormDefinition.version == newest).order_by(FormDefinition.key)
+
+
+def definition_xml(definition_id: str):
+    """The BPMN file a process definition was deployed from."""
+    return select(Resource.content).join(ProcessDefinition, (Resource.deployment_id == ProcessDefinition.deployment_id)
+                                         & (Resource.name == ProcessDefinition.resource_name)).where(
+        ProcessDefinition.id == definition_id)

@@ -1,9 +1,9 @@
 """The service's tables. The serialized workflow is the truth of a case; every other
 case table is kept in step with it in the same transaction, for reading."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .types import UTCDateTime
@@ -105,7 +105,10 @@ class Task(Base):
     """An open user task, as the inbox reads it."""
 
     __tablename__ = "task"
-    __table_args__ = (Index("ix_task_org_due", "org_path", "due"),)
+    # varchar_pattern_ops: PostgreSQL serves `org_path LIKE '/sfx/cg/%'` from the index whatever the collation
+    __table_args__ = (Index("ix_task_org_due", "org_path", "due", postgresql_ops={"org_path": "varchar_pattern_ops"}),
+                      Index("ix_task_org_created", "org_path", "created",
+                            postgresql_ops={"org_path": "varchar_pattern_ops"}))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
     definition_id: Mapped[str] = mapped_column(String(120))
@@ -122,13 +125,15 @@ class Task(Base):
     follow_up: Mapped[datetime | None] = mapped_column()
     priority: Mapped[int] = mapped_column(default=50)
     form_key: Mapped[str | None] = mapped_column(String(200))
+    local_variables: Mapped[dict | None] = mapped_column()  # camunda:inputParameter values, e.g. a referral's need
 
 
 class TaskCandidate(Base):
     """One row per (task, candidate group): the inbox joins on it by an index."""
 
     __tablename__ = "task_candidate"
-    __table_args__ = (Index("ix_task_candidate_group", "group_id", "org_path", "task_id"),)
+    __table_args__ = (Index("ix_task_candidate_group", "group_id", "org_path", "task_id",
+                            postgresql_ops={"org_path": "varchar_pattern_ops"}),)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
     group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     org_path: Mapped[str] = mapped_column(String(400))
@@ -170,6 +175,7 @@ class Job(Base):
     retries: Mapped[int] = mapped_column(default=3)
     exception_message: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column()
+    due_provisional: Mapped[bool] = mapped_column(default=False)  # counted Mon–Fri past the known calendar
 
 
 class EventSubscription(Base):
@@ -252,6 +258,19 @@ class CalendarYear(Base):
     loaded_by: Mapped[str] = mapped_column(String(64))
 
 
+class CalendarClosure(Base):
+    """A local closure day (flood, epidemic): not a working day for deadlines of cases under `org_path`."""
+
+    __tablename__ = "calendar_closure"
+    __table_args__ = (UniqueConstraint("org_path", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    org_path: Mapped[str] = mapped_column(String(400))  # a county or a township
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+    created: Mapped[datetime] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
 class Escalation(Base):
     """A deadline passed on a task (a non-interrupting timer fired): the supervisor follows it up."""
 
@@ -271,3 +290,68 @@ class Escalation(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     updated: Mapped[datetime | None] = mapped_column()
     updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class AccessLog(Base):
+    """Who read a case's personal data, when, and through what (append-only, read by auditors)."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_case", "process_instance_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column()
+    username: Mapped[str] = mapped_column(String(64))
+    process_instance_id: Mapped[str] = mapped_column(String(36))
+    org_path: Mapped[str] = mapped_column(String(400))
+    what: Mapped[str] = mapped_column(String(100))  # e.g. "process-instance variables", "audit state at event 3"
+    masked: Mapped[bool] = mapped_column(default=False)
+
+
+class TaskDraft(Base):
+    """What a user typed into a task's form and saved without completing (the web 保存草稿)."""
+
+    __tablename__ = "task_draft"
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # no FK: the task row goes on completion
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(String(36), index=True)
+    values: Mapped[dict] = mapped_column()
+    saved_at: Mapped[datetime] = mapped_column()
+
+
+class HouseholdFinding(Base):
+    """A 虚报冒领 finding recorded on a household (keyed by the applicant's 身份证号码) when a review stage finds it."""
+
+    __tablename__ = "household_finding"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    id_number: Mapped[str] = mapped_column(String(18), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # "fraud"
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    definition_key: Mapped[str] = mapped_column(String(100))
+    org_path: Mapped[str] = mapped_column(String(400))
+    stage: Mapped[str] = mapped_column(String(64))  # township_review | county_review | recheck
+    reason: Mapped[str] = mapped_column(Text)
+    found_by: Mapped[str] = mapped_column(String(64))
+    found_at: Mapped[datetime] = mapped_column()
+
+
+class ApiToken(Base):
+    """A per-integration bearer token: only its sha256 is stored; it acts as its owner until revoked."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64), ForeignKey("app_user.username"), index=True)
+    created: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """One failed sign-in, kept for the rate limit (per username and client address, in a time window)."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_who", "username", "remote_addr", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    remote_addr: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]

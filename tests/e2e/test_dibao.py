@@ -25,8 +25,9 @@ def test_approval_path_from_accept_to_payment(login_as, clock):
     case.complete("county_reviewer", "county_review", decision="approve", amount=450.0)
     assert case.variables()["payment_from"] == "2026-11"
     case.complete("finance", "payment", first_payment_month="2026-11")
-    assert case.history()["state"] == "COMPLETED"
-    assert login_as("window_cg").get(f"/process-instance/{case.id}").status_code == 404
+    # 动态管理: the household now waits for its yearly re-check (tests/e2e/test_dynamic.py drives it)
+    assert case.activities() == ["recheck_timer"]
+    assert case.job("recheck_timer")["dueDate"] == "2027-10-06T23:59:59.000+0800"
 
 
 def test_township_rejection_ends_with_written_notice_within_three_working_days(login_as, clock):

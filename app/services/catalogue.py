@@ -1,0 +1,132 @@
+"""What is deployed: processes and forms with their versions, their stored files, and the diff of two versions."""
+
+import difflib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.domain.actors import Actor
+from app.domain.errors import NotFound
+from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
+
+from .definitions import get_definition, latest_definition, latest_form
+from .runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    key: str
+    version: int
+    name: str
+    deployed_at: datetime
+    deployed_by: str | None
+
+
+@dataclass(frozen=True)
+class ProcessSource:
+    key: str
+    version: int
+    name: str
+    resource_name: str
+    xml: str
+    companions: dict[str, bytes]  # the decision tables deployed with it, redeployed with an edit
+    activities: dict[str, dict]  # activity id -> its type, name and Camunda attributes
+
+
+def process_versions(rt: Runtime, actor: Actor, key: str | None = None) -> list[Version]:
+    """Return every deployed process version (of one key, if given), by key then newest first."""
+    actor.require("definition.read")
+    query = select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name,
+                   Deployment.deployed_at, Deployment.deployed_by).join(Deployment)
+    if key:
+        query = query.where(ProcessDefinition.key == key)
+    with rt.unit_of_work() as uow:
+        rows = uow.session.execute(query.order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))
+        return [Version(*row) for row in rows]
+
+
+def form_versions(rt: Runtime, actor: Actor) -> list[Version]:
+    """Return every deployed form version, by key then newest first."""
+    actor.require("definition.read")
+    query = select(FormDefinition.id, FormDefinition.key, FormDefinition.version, FormDefinition.key,
+                   Deployment.deployed_at, Deployment.deployed_by).join(Deployment)
+    with rt.unit_of_work() as uow:
+        rows = uow.session.execute(query.order_by(FormDefinition.key, FormDefinition.version.desc()))
+        return [Version(*row) for row in rows]
+
+
+def process_source(rt: Runtime, actor: Actor, key: str, version: int | None = None) -> ProcessSource:
+    """Return the BPMN file a process version was deployed from (the latest unless `version`)."""
+    actor.require("definition.read")
+    with rt.unit_of_work() as uow:
+        session = uow.session
+        row = latest_definition(session, key) if version is None else session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)).first()
+        if row is None:
+            raise NotFound(f"流程 {key} 没有第 {version} 版", field="version")
+        return _source(session, row)
+
+
+def definition_source(rt: Runtime, actor: Actor, definition_id: str) -> ProcessSource:
+    """Return the BPMN file of one deployed definition (the version a case runs on)."""
+    actor.require("definition.read")
+    with rt.unit_of_work() as uow:
+        return _source(uow.session, get_definition(uow.session, definition_id))
+
+
+def _source(session, row: ProcessDefinition) -> ProcessSource:
+    files = {r.name: r.content for r in session.scalars(
+        select(Resource).where(Resource.deployment_id == row.deployment_id))}
+    companions = {name: content for name, content in files.items() if name.endswith(".dmn")}
+    return ProcessSource(row.key, row.version, row.name, row.resource_name,
+                         files[row.resource_name].decode("utf-8"), companions, dict(row.activities or {}))
+
+
+def form_schema(rt: Runtime, actor: Actor, key: str) -> dict:
+    """Return the latest deployed schema of a form."""
+    actor.require("definition.read")
+    with rt.unit_of_work() as uow:
+        row = latest_form(uow.session, key)
+        if row is None:
+            raise NotFound(f"没有已部署的表单 {key}", field="key")
+        return row.schema
+
+
+@dataclass(frozen=True)
+class Change:
+    activity_id: str
+    name: str
+    attribute: str  # "added", "removed", or the attribute that changed (name, candidateGroups, dueDate…)
+    old: object = None
+    new: object = None
+
+
+@dataclass(frozen=True)
+class VersionDiff:
+    changes: list[Change]  # per activity: what a designer set in the properties panel
+    lines: list[str]  # the unified diff of the two BPMN files
+
+
+def version_diff(rt: Runtime, actor: Actor, key: str, old: int, new: int) -> VersionDiff:
+    """Compare two versions of a process: activities added, removed or changed, and the BPMN files' text."""
+    before = process_source(rt, actor, key, old)
+    after = process_source(rt, actor, key, new)
+    lines = list(difflib.unified_diff(before.xml.splitlines(), after.xml.splitlines(),
+                                      f"{key} 第{old}版", f"{key} 第{new}版", lineterm="", n=3))
+    return VersionDiff(_activity_changes(before.activities, after.activities), lines)
+
+
+def _activity_changes(before: dict[str, dict], after: dict[str, dict]) -> list[Change]:
+    changes = []
+    for activity_id in sorted(before.keys() | after.keys()):
+        old, new = before.get(activity_id), after.get(activity_id)
+        name = (new or old).get("name") or activity_id
+        if old is None or new is None:
+            changes.append(Change(activity_id, name, "added" if old is None else "removed"))
+            continue
+        changes.extend(Change(activity_id, name, attribute, old.get(attribute), new.get(attribute))
+                       for attribute in sorted(old.keys() | new.keys())
+                       if old.get(attribute) != new.get(attribute) and attribute != "formId")
+    return changes

@@ -1,0 +1,120 @@
+"""Rebuild a case by re-running its recorded commands on the definition it ran on.
+
+Each event holds what its command needs: the moment (Spiff's clock and task ids are seeded
+from it, app/engine/determinism.py), the actor, the validated form values, message
+payloads and external answers, and at start the county settings the case copied. Replay
+never reads the clock or asks anyone; after each event the rebuilt state must hash to the
+event's recorded `state_hash`.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from app.domain.audit import state_digest
+from app.domain.errors import DomainError
+from app.domain.workcalendar import WorkCalendar
+from app.engine.determinism import seed_for
+from app.engine.runner import CaseRun, Changes, Definition
+from app.store.tables import CaseEvent, ProcessDefinition
+
+from .definitions import engine_definition, get_definition
+from .projection import changed_variables
+from .provenance import stored_digest
+
+_ACTIONS: dict[str, Callable[[CaseRun, dict], Changes]] = {
+    "complete": lambda run, i: run.complete_task(i["taskId"], i.get("variables") or {}),
+    "external_complete": lambda run, i: run.complete_task(i["taskId"], i.get("variables") or {}),
+    "message": lambda run, i: run.correlate(i["taskId"], i["messageName"], i.get("variables") or {}),
+    "timer": lambda run, i: run.fire_timer(i["jobId"]),
+    "external_bpmn_error": lambda run, i: run.throw_error(i["taskId"], i["errorCode"], i.get("variables") or {}),
+    "variables": lambda run, i: run.set_variables(i["variables"]),
+    "cancel": lambda run, i: run.cancel(),
+}
+NO_ENGINE_CHANGE = frozenset({"claim", "unclaim", "external_failure", "job_due"})
+
+
+class ReplayFailed(Exception):
+    """A recorded command could not be re-run."""
+
+
+@dataclass
+class Step:
+    """The case after one replayed event."""
+
+    event: CaseEvent
+    state: bytes
+    variables: dict
+    changed: dict  # what this event changed in the replayed data
+
+    @property
+    def matches(self) -> bool:
+        return state_digest(self.state) == self.event.state_hash
+
+
+def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent,
+                state: bytes | None) -> Changes | None:
+    """Re-run one recorded command on `state`; None when the command does not touch the engine."""
+    seed = seed_for(event.process_instance_id, event.seq, event.at)
+    inputs = event.inputs or {}
+    try:
+        if event.command == "start":
+            run = CaseRun(definition, calendar, event.at, seed).create(inputs.get("variables") or {})
+            message = inputs.get("message")
+            return run.start_by_message(message["messageName"], message["variables"]) if message else run.run()
+        if event.command in NO_ENGINE_CHANGE:
+            return None
+        if event.command not in _ACTIONS:
+            raise ReplayFailed(f"未知的命令 {event.command}")
+        if state is None:
+            raise ReplayFailed("案件没有开始事件")
+        return _ACTIONS[event.command](CaseRun(definition, calendar, event.at, seed).load(state), inputs)
+    except DomainError as err:
+        raise ReplayFailed(err.message) from err
+    except KeyError as err:
+        raise ReplayFailed(f"事件缺少输入 {err}") from err
+
+
+def _start(run: CaseRun, inputs: dict) -> Changes:
+    run.create(inputs.get("variables") or {})
+    message = inputs.get("message")
+    return run.start_by_message(message["messageName"], message.get("variables") or {}) if message else run.run()
+
+
+def replay(definition: Definition, calendar: WorkCalendar, events: list[CaseEvent]) -> Iterator[Step]:
+    """Yield the case after each event, in order; raises ReplayFailed naming nothing (the caller knows the event)."""
+    state, variables = None, {}
+    for event in events:
+        changes = apply_event(definition, calendar, event, state)
+        changed = {}
+        if changes is not None:
+            changed = changed_variables(variables, changes.variables)
+            state, variables = changes.state, changes.variables
+        yield Step(event, state, variables, changed)
+
+
+def difference(step: Step) -> str:
+    """Say how a replayed event differs from its record."""
+    recorded = step.event.changed or {}
+    keys = sorted(set(recorded) | set(step.changed), key=str)
+    diffs = [f"{k}：记录为 {recorded.get(k)!r}，重放为 {step.changed.get(k)!r}"
+             for k in keys if recorded.get(k) != step.changed.get(k)]
+    if diffs:
+        return "重放结果与事件记录的数据变化不符：" + "；".join(diffs[:5])
+    return "重放后的流程状态（等待的活动、任务或计时器）与事件记录的状态哈希不符"
+
+
+class DefinitionsAtHand:
+    """The definitions a verification run needs, read fresh from the database once per run."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._rows: dict[str, tuple[Definition, str]] = {}
+
+    def get(self, definition_id: str) -> tuple[Definition, str]:
+        """Return the engine definition and the digest of the definition as stored now."""
+        if definition_id not in self._rows:
+            row: ProcessDefinition = get_definition(self.session, definition_id)
+            self._rows[definition_id] = (engine_definition(row), stored_digest(self.session, row))
+        return self._rows[definition_id]

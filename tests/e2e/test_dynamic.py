@@ -1,0 +1,228 @@
+"""低保 动态管理 over HTTP: household classification (DMN + county standard), re-checks started by their
+timers, proactive discovery by message, and 虚报冒领 findings that stop payment and open a recovery."""
+
+import random
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.e2e.dibao_steps import Case, valid_id_number
+
+STANDARD_URL = "/api/counties/sfx/settings/dibao_standard"
+
+
+def unique_id_number(birth: str = "19800101") -> str:
+    return valid_id_number(f"110101{birth}{random.randrange(1000):03d}")
+
+
+def investigate(case: Case, assets_qualify=False, severe_disability=False, has_able_supporter=False):
+    case.complete("investigator_cg", "home_visit", visitors="李四,王五", visit_date="2026-09-29", findings="属实",
+                  assets_qualify=assets_qualify, severe_disability=severe_disability,
+                  has_able_supporter=has_able_supporter)
+    case.verify()
+
+
+def approved(login_as, irregular: bool = False, **accept) -> Case:
+    """A case approved on Mon 2026-09-28 and paid from 2026-10, now waiting for its first re-check."""
+    case = Case(login_as)
+    case.accept(**accept)
+    investigate(case)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    case.fire("publicity")
+    case.complete("county_reviewer", "county_review", decision="approve", amount=450.0, income_irregular=irregular)
+    case.complete("finance", "payment", first_payment_month="2026-10")
+    assert case.activities() == ["recheck_timer"]
+    return case
+
+
+def recheck(case: Case, clock, **decision):
+    """Let the re-check timer's job fire, investigate, and decide."""
+    clock.set(datetime.fromisoformat(case.job("recheck_timer")["dueDate"].replace("+0800", "+08:00"))
+              .astimezone(UTC).replace(hour=2))
+    case.fire("recheck_timer")
+    case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", per_capita_income=380.0,
+                  recheck_findings="家庭人口与收入无明显变化")
+    return case.submit("county_reviewer", "recheck_decision", **decision)
+
+
+def findings(login_as, user: str, id_number: str):
+    api = login_as(user)
+    return api.client.get(f"/api/households/{id_number}/findings", headers=api.headers)
+
+
+@pytest.mark.parametrize(("income", "birth", "flags", "expected"), [
+    (420.0, "19800101", {}, "低保"),
+    (1000.0, "19800101", {"assets_qualify": True}, "低保边缘"),
+    (1000.0, "19800101", {}, "不符合"),
+    (1700.0, "19800101", {"assets_qualify": True}, "不符合"),
+    (0.0, "19480307", {}, "特困"),  # 78 years old, no income, no able supporter
+    (0.0, "19480307", {"has_able_supporter": True}, "低保"),
+    (0.0, "20100101", {}, "特困"),  # 16: covered to 18 since the 16→18 extension
+    (0.0, "19800101", {"severe_disability": True}, "特困"),
+    (0.0, "19800101", {}, "低保"),  # able to work: not 特困
+])
+def test_household_is_classified_by_the_decision_table_before_township_review(login_as, clock, income, birth,
+                                                                               flags, expected):
+    case = Case(login_as)
+    case.accept(per_capita_income=income, id_number=unique_id_number(birth))
+    investigate(case, **flags)
+    assert case.activities() == ["township_review"]
+    variables = case.variables()
+    assert variables["household_class"] == expected
+    assert variables["tekun_suggested"] is (expected == "特困")
+    assert "classify_household" in [a["activityId"] for a in login_as("auditor").get(
+        "/history/activity-instance", processInstanceId=case.id).json]
+
+
+def test_changing_the_dibao_standard_routes_new_cases_while_running_cases_keep_theirs(login_as, clock):
+    designer = login_as("designer")
+    settings = designer.client.get("/api/counties/sfx/settings", headers=designer.headers).json
+    assert settings["dibao_standard"]["value"] == 800
+    assert designer.client.put(STANDARD_URL, json={"value": "九百"}, headers=designer.headers).status_code == 400
+    window = login_as("window_cg")
+    assert window.client.put(STANDARD_URL, json={"value": 1000}, headers=window.headers).status_code == 403
+    running = Case(login_as)  # started under the standard of 800
+    assert designer.client.put(STANDARD_URL, json={"value": 1000}, headers=designer.headers).status_code == 204
+    try:
+        new = Case(login_as)
+    finally:
+        assert designer.client.put(STANDARD_URL, json={"value": 800}, headers=designer.headers).status_code == 204
+    for case in (running, new):
+        case.accept(per_capita_income=900.0)
+        investigate(case, assets_qualify=True)
+    assert running.variables()["household_class"] == "低保边缘"
+    assert running.variables()["dibao_standard"] == 800
+    assert new.variables()["household_class"] == "低保"
+    assert new.variables()["dibao_standard"] == 1000
+
+
+def test_stable_household_is_rechecked_by_its_timer_every_12_months_and_kept(login_as, clock):
+    case = approved(login_as)
+    assert case.job("recheck_timer")["dueDate"] == "2027-09-28T23:59:59.000+0800"  # 12 months after approval
+    clock.set(datetime(2027, 9, 29, 2, 0, tzinfo=UTC))
+    case.fire("recheck_timer")
+    investigation = case.task("investigator_cg", "recheck_investigation")
+    assert investigation["candidateGroups"] == ["investigator"]
+    case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", per_capita_income=380.0,
+                  recheck_findings="无变化")
+    assert case.task("county_reviewer", "recheck_decision")["candidateGroups"] == ["county_reviewer"]
+    case.complete("county_reviewer", "recheck_decision", recheck_result="keep")
+    assert case.activities() == ["recheck_timer"]  # the loop waits for the next year
+    assert case.job("recheck_timer")["dueDate"] == "2028-09-29T23:59:59.000+0800"
+    variables = case.variables()
+    assert variables["recheck_count"] == 1 and variables["amount"] == 450.0
+
+
+def test_irregular_income_means_a_6_month_recheck_and_a_change_needs_a_reason_and_a_notice(login_as, clock):
+    case = approved(login_as, irregular=True)
+    assert case.job("recheck_timer")["dueDate"] == "2027-03-28T23:59:59.000+0800"  # six months
+    response = recheck(case, clock, recheck_result="change", amount=300.0)
+    assert response.status_code == 400 and response.json["field"] == "reason"
+    case.complete("county_reviewer", "recheck_decision", recheck_result="change", amount=300.0,
+                  reason="家庭成员就业，收入增加", income_irregular=True)
+    notice = case.task("window_cg", "recheck_notice")
+    assert notice["candidateGroups"] == ["window"]
+    case.complete("window_cg", "recheck_notice", notice_text="保障金额调整为300元/月，理由：收入增加",
+                  notice_delivered=True)
+    assert case.variables()["amount"] == 300.0
+    assert case.activities() == ["recheck_timer"]
+    assert case.job("recheck_timer")["dueDate"] == "2027-09-28T23:59:59.000+0800"  # six months after the re-check
+
+
+def test_a_recheck_can_stop_the_benefit_after_a_written_notice(login_as, clock):
+    case = approved(login_as)
+    response = recheck(case, clock, recheck_result="stop")
+    assert response.status_code == 400 and response.json["field"] == "reason"
+    case.complete("county_reviewer", "recheck_decision", recheck_result="stop", reason="家庭人均收入超过低保标准")
+    case.complete("window_cg", "recheck_notice", notice_text="停发低保，理由：收入超过标准", notice_delivered=True)
+    assert case.history()["state"] == "COMPLETED"
+    ended = [a["activityId"] for a in login_as("auditor").get("/history/activity-instance",
+                                                              processInstanceId=case.id).json]
+    assert "benefit_stopped" in ended
+    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
+
+
+def test_proactive_discovery_message_starts_a_case_in_the_township_window_inbox(login_as, clock):
+    body = {"messageName": "proactive_discovery", "businessKey": f"ZD-{random.randrange(10**9)}",
+            "resultEnabled": True, "processVariables": {
+                "village": {"value": "dongguan", "type": "String"},
+                "report_channel": {"value": "12345", "type": "String"},
+                "reporter_name": {"value": "网格员刘某", "type": "String"},
+                "report_text": {"value": "独居老人，无收入来源", "type": "String"}}}
+    assert login_as("investigator_cg").post("/message", body).status_code == 403
+    missing = {**body, "processVariables": {"report_channel": {"value": "12345", "type": "String"}}}
+    response = login_as("hotline").post("/message", missing)
+    assert response.status_code == 400 and response.json["field"] == "processVariables.township"
+    response = login_as("hotline").post("/message", body)
+    assert response.status_code == 200, response.json
+    assert response.json[0]["resultType"] == "ProcessDefinition"
+    case_id = response.json[0]["processInstance"]["id"]
+    assert response.json[0]["processInstance"]["businessKey"] == body["businessKey"]
+    inbox = login_as("window_cg").get("/task", processInstanceId=case_id).json
+    assert [t["taskDefinitionKey"] for t in inbox] == ["accept"]
+    assert login_as("window_hd").get("/task", processInstanceId=case_id).json == []  # another township
+    history = login_as("auditor").get("/history/activity-instance", processInstanceId=case_id).json
+    started = {a["activityId"]: a for a in history}
+    assert started["proactive_discovery"]["endTime"] is not None and started["start"]["canceled"] is True
+    case = Case.__new__(Case)
+    case.login_as, case.id, case.business_key = login_as, case_id, body["businessKey"]
+    assert case.variables()["report_channel"] == "12345"
+    case.accept()
+    assert sorted(case.activities()) == ["home_visit", "verify"]
+    auditor = login_as("auditor")  # the recorded message start replays to the stored state
+    verdict = auditor.client.get(f"/api/audit/cases/{case_id}/verify", headers=auditor.headers).json
+    assert verdict["ok"] is True and verdict["events"] == 2, verdict
+
+
+def test_hotline_may_report_but_not_start_or_object(login_as, clock):
+    hotline = login_as("hotline")
+    assert hotline.post("/process-definition/key/dibao/start", {"businessKey": "X"}).status_code == 403
+    response = hotline.post("/message", {"messageName": "publicity_objection", "businessKey": "DB-none"})
+    assert response.status_code == 403
+
+
+def test_fraud_found_at_township_review_records_a_finding_and_opens_recovery(login_as, clock):
+    id_number = unique_id_number()
+    case = Case(login_as)
+    case.accept(id_number=id_number)
+    investigate(case)
+    response = case.submit("reviewer_cg", "township_review", opinion="fraud")
+    assert response.status_code == 400 and response.json["field"] == "reason"
+    case.complete("reviewer_cg", "township_review", opinion="fraud", reason="隐瞒营运车辆两辆，虚报家庭收入")
+    recovery = case.task("finance", "recovery")
+    assert recovery["candidateGroups"] == ["finance"]
+    found = [f for f in findings(login_as, "supervisor", id_number).json if f["caseId"] == case.id]
+    assert [(f["stage"], f["reason"], f["foundBy"], f["kind"]) for f in found] == [
+        ("township_review", "隐瞒营运车辆两辆，虚报家庭收入", "reviewer_cg", "fraud")]
+    assert found[0]["businessKey"] == case.business_key
+    assert findings(login_as, "window_cg", id_number).status_code == 403
+    assert findings(login_as, "auditor", "123").json["field"] == "id_number"
+    case.complete("finance", "recovery", recovery_amount=0.0, recovery_note="尚未发放，纳入失信记录")
+    assert case.history()["state"] == "COMPLETED"
+
+
+def test_fraud_found_at_county_review_stops_before_any_payment(login_as, clock):
+    id_number = unique_id_number("19700505")
+    case = Case(login_as)
+    case.accept(id_number=id_number)
+    investigate(case)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    case.fire("publicity")
+    case.complete("county_reviewer", "county_review", decision="fraud", reason="核对发现隐瞒存款")
+    assert case.activities() == ["recovery"]
+    found = [f for f in findings(login_as, "auditor", id_number).json if f["caseId"] == case.id]
+    assert [(f["stage"], f["foundBy"]) for f in found] == [("county_review", "county_reviewer")]
+
+
+def test_fraud_found_at_a_recheck_leaves_the_payment_loop(login_as, clock):
+    id_number = unique_id_number("19600606")
+    case = approved(login_as, id_number=id_number)
+    response = recheck(case, clock, recheck_result="fraud", reason="复核发现冒领已故成员份额")
+    assert response.status_code == 204, response.json
+    assert case.activities() == ["recovery"]
+    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []  # no next re-check
+    assert case.variables()["payment_stopped"] is True
+    found = [f for f in findings(login_as, "supervisor", id_number).json if f["caseId"] == case.id]
+    assert [(f["stage"], f["reason"]) for f in found] == [("recheck_decision", "复核发现冒领已故成员份额")]
+    case.complete("finance", "recovery", recovery_amount=5400.0, recovery_note="责令退回已领取的保障金")
+    assert case.history()["state"] == "COMPLETED"
