@@ -4,7 +4,9 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
+from app.cli_supervision import register_deadline_commands
 from app.domain.actors import SYSTEM
 from app.services.audit import count_cases, verify_all
 from app.services.calendar import load_year, parse_year
@@ -23,6 +25,8 @@ def deploy_directory(runtime, *folders: Path) -> list[str]:
 
 
 def register(app: Flask) -> None:
+    register_deadline_commands(app)
+
     @app.cli.command("deploy")
     @click.option("--dir", "folders", multiple=True, type=click.Path(exists=True, file_okay=False))
     def deploy_command(folders):
@@ -38,11 +42,12 @@ def register(app: Flask) -> None:
         loaded = load_year(current_app.extensions["runtime"], SYSTEM, parse_year(Path(path).read_bytes()),
                            source=Path(path).name)
         click.echo(f"{loaded.year}: {loaded.holidays} holidays, {loaded.workdays} make-up working days; "
-                   f"{loaded.recomputed_tasks} provisional task deadline(s) recomputed")
+                   f"{loaded.recomputed_tasks} provisional task deadline(s), "
+                   f"{loaded.recomputed_jobs} timer(s) recomputed")
 
     @app.cli.command("audit-verify")
     def audit_verify_command():
-        """Verify the hash chain and stored state of every case; exit 1 if any fails."""
+        """Verify every case: hash chain, definition used, replay to the stored state; exit 1 if any fails."""
         runtime = current_app.extensions["runtime"]
         with click.progressbar(verify_all(runtime, SYSTEM), length=count_cases(runtime, SYSTEM),
                                label="verifying cases") as verdicts:
@@ -52,8 +57,14 @@ def register(app: Flask) -> None:
         click.echo(f"{len(failures)} case(s) failed verification")
         raise SystemExit(1 if failures else 0)
 
+    audit_group = AppGroup("audit", help="Audit case histories.")
+    audit_group.add_command(audit_verify_command, "verify")  # `flask audit verify` = `flask audit-verify`
+    app.cli.add_command(audit_group)
+
     @app.cli.command("demo")
     def demo_command():
-        """Load the demo county, townships, villages and users."""
+        """Load the demo county, townships, villages and users (DEMO=1 only: their password is public)."""
+        if not current_app.config["DEMO"]:
+            raise click.ClickException("flask demo 只能在演示模式（DEMO=1）下运行：演示用户的密码是公开的")
         created = load_demo(current_app.extensions["runtime"], current_app.config["DEMO_PASSWORD"])
         click.echo(f"demo organisation ready ({created} user(s) created)")

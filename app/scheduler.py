@@ -1,4 +1,4 @@
-"""APScheduler job that fires due timers every second or two, once per process."""
+"""APScheduler job that fires due timers every second, once per process, busy for at most a share of it."""
 
 import logging
 import os
@@ -6,7 +6,7 @@ import os
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
-from app.services.jobs import fire_due_jobs
+from app.services.jobs import catch_up
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +17,11 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
         return None
     runtime = app.extensions["runtime"]
     scheduler = BackgroundScheduler(daemon=True)
+    budget = app.config["SCHEDULER_INTERVAL_SECONDS"] * app.config["SCHEDULER_BUSY_SHARE"]
 
     def tick():
         try:
-            fire_due_jobs(runtime, limit=200)
+            catch_up(runtime, budget)
         except Exception:  # keep polling; each job's failure is already recorded on the job
             log.exception("timer poll failed")
 

@@ -2,36 +2,32 @@
 
 from flask import Blueprint, Flask, g, jsonify, request
 
-from app.domain.errors import Unauthenticated
-from app.services.users import authenticate
-
 from . import (
     audit,
     calendar,
     external_task,
     health,
     history,
+    households,
     job,
     process_definition,
     process_instance,
     settings,
     supervision,
     task,
+    tokens,
 )
+from .auth import request_actor
 from .openapi import openapi_document
-from .support import runtime
 
 engine_rest = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
 
 
 def _authenticate():
-    """HTTP Basic on every API request except the version and the OpenAPI document."""
+    """HTTP Basic or a Bearer token on every API request except the version and the OpenAPI document."""
     if request.endpoint in ("engine_rest.version", "engine_rest.openapi"):
         return
-    auth = request.authorization
-    if auth is None or auth.type != "basic" or not auth.username:
-        raise Unauthenticated("需要 HTTP Basic 认证")
-    g.actor = authenticate(runtime(), auth.username, auth.password or "")
+    g.actor = request_actor()
 
 
 @engine_rest.get("/version")
@@ -54,6 +50,8 @@ settings.bp.before_request(_authenticate)
 calendar.bp.before_request(_authenticate)
 supervision.bp.before_request(_authenticate)
 audit.bp.before_request(_authenticate)
+tokens.bp.before_request(_authenticate)
+households.bp.before_request(_authenticate)
 
 
 def register_api(app: Flask) -> None:
@@ -63,3 +61,5 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(calendar.bp)
     app.register_blueprint(supervision.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(tokens.bp)
+    app.register_blueprint(households.bp)

@@ -1,17 +1,57 @@
-"""/api/audit: verification of case histories for auditors."""
+"""/api/audit: case histories for auditors — event log, state at any event by replay, verification, access log."""
 
 from flask import Blueprint, jsonify
+from marshmallow import Schema, fields, validate
 
+from app.services.access_log import access_log, shown_data
 from app.services.audit import verify_all, verify_case
+from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
 
-from .support import actor, runtime
+from .support import actor, args, camunda_date, runtime
 
 bp = Blueprint("audit", __name__, url_prefix="/api/audit")
+
+
+class AccessLogQuery(Schema):
+    caseId = fields.String(load_default=None)
+    maxResults = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
 
 
 def _dump(verdict) -> dict:
     return {"caseId": verdict.case_id, "ok": verdict.ok, "events": verdict.events,
             "firstBadEvent": verdict.first_bad_event, "problem": verdict.problem}
+
+
+def _event(event) -> dict:
+    inputs, changed = shown_event_inputs(actor(), event)
+    return {"seq": event.seq, "at": camunda_date(event.at), "actor": event.actor, "command": event.command,
+            "target": event.target, "inputs": inputs, "changed": changed, "stateHash": event.state_hash,
+            "prevHash": event.prev_hash, "hash": event.hash}
+
+
+def _state(found: StateAt) -> dict:
+    shot, seq = found.snapshot, found.event.seq
+    tasks = [{**t, "assignee": found.assignees.get(t["id"])} for t in shot.open_tasks]
+    return {"caseId": found.instance.id, "businessKey": found.instance.business_key, "seq": seq,
+            "event": _event(found.event), "prevSeq": seq - 1 if seq > 1 else None,
+            "nextSeq": seq + 1 if seq < found.total else None, "events": found.total,
+            "matchesRecord": found.matches, "completed": shot.completed,
+            "variables": shown_data(actor(), shot.variables), "openTasks": tasks, "waiting": shot.waiting}
+
+
+@bp.get("/cases/<case_id>/events")
+def events(case_id: str):
+    """List a case's events, oldest first, with their hashes."""
+    log = case_log(runtime(), actor(), case_id)
+    return jsonify({"caseId": log.instance.id, "businessKey": log.instance.business_key,
+                    "definitionId": log.instance.definition_id, "state": log.instance.state,
+                    "events": [_event(e) for e in log.events]})
+
+
+@bp.get("/cases/<case_id>/events/<int:seq>/state")
+def state(case_id: str, seq: int):
+    """The case right after event `seq`, rebuilt by replaying its log; prevSeq/nextSeq step through it."""
+    return jsonify(_state(state_at(runtime(), actor(), case_id, seq)))
 
 
 @bp.get("/cases/<case_id>/verify")
@@ -24,3 +64,12 @@ def verify_scope():
     """Verify every case in scope; list the failures and count the rest."""
     verdicts = list(verify_all(runtime(), actor()))
     return jsonify({"cases": len(verdicts), "failed": [_dump(v) for v in verdicts if not v.ok]})
+
+
+@bp.get("/access-log")
+def access_log_entries():
+    """Who read case data, when, through what (newest first)."""
+    params = args(AccessLogQuery())
+    rows = access_log(runtime(), actor(), params["caseId"], params["maxResults"])
+    return jsonify([{"id": r.id, "at": camunda_date(r.at), "user": r.username, "caseId": r.process_instance_id,
+                     "what": r.what, "masked": r.masked} for r in rows])

@@ -1,6 +1,6 @@
 """The one error format: Camunda's {"type", "message"} plus the field or BPMN element at fault."""
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +23,8 @@ def register_error_handlers(app: Flask) -> None:
         response.status_code = err.status
         if err.status == 401:
             response.headers["WWW-Authenticate"] = 'Basic realm="engine-rest"'
+        if getattr(err, "retry_after", None):
+            response.headers["Retry-After"] = str(err.retry_after)
         return response
 
     @app.errorhandler(ValidationError)
@@ -35,6 +37,10 @@ def register_error_handlers(app: Flask) -> None:
     def _http(err: HTTPException):
         kind = {404: "NotFoundException", 405: "MethodNotAllowed", 413: "RequestTooLarge"}.get(
             err.code, "InvalidRequestException")
-        response = jsonify({"type": kind, "message": err.description})
+        content = {"type": kind, "message": err.description}
+        if err.code == 413:
+            limit = current_app.config.get("MAX_CONTENT_LENGTH")
+            content.update(message=f"请求体超过 {limit} 字节上限（MAX_CONTENT_LENGTH）", field="body")
+        response = jsonify(content)
         response.status_code = err.code
         return response

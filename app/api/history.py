@@ -3,6 +3,7 @@
 from flask import Blueprint, jsonify
 
 from app.domain.errors import NotFound
+from app.services.access_log import read_case_data
 from app.store.queries import activity_query, instance_query, visible_instance
 from app.store.tables import ProcessInstance
 
@@ -61,9 +62,11 @@ def variables():
     with runtime().unit_of_work() as uow:
         out = []
         for row in uow.session.scalars(query.limit(1000)):
-            for name, typed in to_camunda(row.variables or {}).items():
+            shown = read_case_data(uow.session, actor(), row, "history variable-instance")
+            for name, typed in to_camunda(shown).items():
                 out.append({"id": f"{row.id}:{name}", "name": name, **typed, "processInstanceId": row.id,
                             "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
                             "executionId": row.id, "activityInstanceId": row.id, "state": "CREATED",
                             "tenantId": None, "errorMessage": None})
+        uow.commit()
         return jsonify(out[params["firstResult"]:][:params["maxResults"] or None])

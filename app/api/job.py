@@ -3,11 +3,11 @@
 from flask import Blueprint, jsonify
 
 from app.services.commands import FireJob
-from app.services.jobs import fire_job, set_job_due
+from app.services.jobs import fire_job, set_job_due, set_job_retries
 from app.store.queries import incident_query, job_query
 
 from . import dto
-from .schemas import DueDateBody, JobQuery, Paging
+from .schemas import DueDateBody, JobQuery, Paging, RetriesBody
 from .support import actor, args, body, paged, runtime
 
 bp = Blueprint("job", __name__, url_prefix="/job")
@@ -31,6 +31,12 @@ def execute(job_id: str):
 @bp.put("/<job_id>/duedate")
 def due_date(job_id: str):
     set_job_due(runtime(), actor(), job_id, body(DueDateBody())["duedate"])
+    return "", 204
+
+
+@bp.put("/<job_id>/retries")
+def retries(job_id: str):
+    set_job_retries(runtime(), actor(), job_id, body(RetriesBody())["retries"])
     return "", 204
 
 

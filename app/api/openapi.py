@@ -20,6 +20,8 @@ _BODIES = {
     ("/external-task/{id}/extendLock", "post"): schemas.ExtendLockBody,
     ("/external-task/{id}/bpmnError", "post"): schemas.BpmnErrorBody,
     ("/job/{id}/duedate", "put"): schemas.DueDateBody,
+    ("/job/{id}/retries", "put"): schemas.RetriesBody,
+    ("/process-instance/{id}/variables", "post"): schemas.VariableModifications,
 }
 _QUERIES = {
     ("/task", "get"): schemas.TaskQuery,

@@ -4,13 +4,16 @@ from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from app.domain.errors import NotFound
-from app.services.cases import cancel_case, correlate_message
+from app.services.access_log import read_case_data
+from app.services.cases import cancel_case
 from app.services.commands import CancelCase, CorrelateMessage
+from app.services.messages import receive_message
+from app.services.repair import modify_variables
 from app.store.queries import instance_query, visible_instance
 from app.store.tables import HistoryActivity
 
 from . import dto
-from .schemas import InstanceQuery, MessageBody
+from .schemas import InstanceQuery, MessageBody, VariableModifications
 from .support import actor, args, body, paged, runtime
 from .variables import from_camunda, to_camunda
 
@@ -47,7 +50,9 @@ def get_instance(instance_id: str):
 @bp.get("/<instance_id>/variables")
 def variables(instance_id: str):
     with runtime().unit_of_work() as uow:
-        return jsonify(to_camunda(_instance(uow.session, instance_id).variables or {}))
+        shown = read_case_data(uow.session, actor(), _instance(uow.session, instance_id), "process-instance variables")
+        uow.commit()
+        return jsonify(to_camunda(shown))
 
 
 @bp.get("/<instance_id>/activity-instances")
@@ -79,11 +84,22 @@ def delete_instance(instance_id: str):
 def correlate():
     """Correlate a message to the one case waiting for it (Camunda POST /message)."""
     data = body(MessageBody())
-    instance = correlate_message(runtime(), CorrelateMessage(
+    instance, started = receive_message(runtime(), CorrelateMessage(
         actor(), data["messageName"], data["businessKey"], data["processInstanceId"],
         from_camunda(data["processVariables"], "processVariables")))
-    if data["resultEnabled"]:
-        execution = {"id": instance.id, "processInstanceId": instance.id, "ended": instance.state != "ACTIVE",
-                     "tenantId": None}
-        return jsonify([{"resultType": "Execution", "execution": execution, "processInstance": None}])
+    if not data["resultEnabled"]:
+        return "", 204
+    if started:
+        return jsonify([{"resultType": "ProcessDefinition", "execution": None,
+                         "processInstance": dto.instance(instance)}])
+    execution = {"id": instance.id, "processInstanceId": instance.id, "ended": instance.state != "ACTIVE",
+                 "tenantId": None}
+    return jsonify([{"resultType": "Execution", "execution": execution, "processInstance": None}])
+
+
+@bp.post("/<instance_id>/variables")
+def modify(instance_id: str):
+    """Change case variables (Camunda's modifications), e.g. to repair the cause of an incident."""
+    data = body(VariableModifications())
+    modify_variables(runtime(), actor(), instance_id, from_camunda(data["modifications"], "modifications"))
     return "", 204

@@ -1,6 +1,8 @@
 """marshmallow schemas for every request body and query string of the engine API."""
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from datetime import datetime
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 
 class _Strict(Schema):
@@ -12,8 +14,16 @@ def _dt():
     return fields.AwareDateTime(format="iso", default_timezone=None)
 
 
+def _iso_moment(value: str) -> None:
+    """Accept an ISO-8601 date or date-time as Camunda writes it (2026-09-28T10:00:00.000+0800)."""
+    try:
+        datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as err:
+        raise ValidationError("须为 ISO-8601 日期时间，如 2026-09-28T10:00:00.000+0800") from err
+
+
 class Paging(_Strict):
-    firstResult = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    firstResult = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))  # fits every SQL offset
     maxResults = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10000))
 
 
@@ -25,8 +35,8 @@ class TaskQuery(Paging):
     candidateGroup = fields.String()
     assignee = fields.String()
     unassigned = fields.Boolean()
-    dueBefore = fields.String()
-    dueAfter = fields.String()
+    dueBefore = fields.String(validate=_iso_moment)
+    dueAfter = fields.String(validate=_iso_moment)
     sortBy = fields.String(validate=validate.OneOf(["dueDate", "created", "priority", "name", "id"]))
     sortOrder = fields.String(validate=validate.OneOf(["asc", "desc"]))
 
@@ -50,6 +60,11 @@ class MessageBody(_Strict):
     processInstanceId = fields.String(load_default=None, allow_none=True)
     processVariables = fields.Dict(load_default=dict)
     resultEnabled = fields.Boolean(load_default=False)
+
+
+class VariableModifications(_Strict):
+    modifications = fields.Dict(required=True)
+    deletions = fields.List(fields.String(), load_default=list, validate=validate.Length(max=0))
 
 
 class TopicSchema(_Strict):
@@ -93,6 +108,10 @@ class ExtendLockBody(_Strict):
 
 class DueDateBody(_Strict):
     duedate = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class RetriesBody(_Strict):
+    retries = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
 
 
 class InstanceQuery(Paging):

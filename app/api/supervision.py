@@ -1,20 +1,24 @@
-"""/api/supervision: overdue and due-soon tasks with aging buckets, as JSON or CSV with Chinese headers."""
-
-import csv
-import io
+"""/api/supervision: late tasks with aging buckets, per-township compliance and escalations;
+each as JSON, or with format=csv|xlsx as a file with Chinese headers."""
 
 from flask import Blueprint, Response, jsonify
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from app.services.compliance import compliance as compliance_figures
+from app.services.exports import export
 from app.services.supervision import act_on_escalation, late_tasks, list_escalations
+from app.services.supervision_tables import compliance_table, escalations_table, tasks_table
 
 from .support import actor, args, body, camunda_date, runtime
 
 bp = Blueprint("supervision", __name__, url_prefix="/api/supervision")
 
-COLUMNS = (("业务编号", "business_key"), ("乡镇（街道）", "township"), ("流程", "process"), ("环节", "name"),
-           ("环节标识", "activity"), ("候选组", "groups"), ("办理人", "assignee"), ("到期时间", "due"),
-           ("逾期工作日", "workdays_overdue"))
+FORMAT = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "xlsx"]))
+
+
+def _file(table, fmt: str) -> Response:
+    content, mimetype, filename = export(table, fmt)
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 class LateQuery(Schema):
@@ -28,7 +32,7 @@ class LateQuery(Schema):
     process = fields.String()
     minDaysOverdue = fields.Integer(validate=validate.Range(min=0))
     maxResults = fields.Integer(validate=validate.Range(min=1, max=10000))
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
+    format = FORMAT
 
 
 def _row(item) -> dict:
@@ -44,15 +48,37 @@ def tasks():
     """Overdue (default) or due-soon tasks in the supervisor's scope."""
     params = args(LateQuery())
     items, buckets = late_tasks(runtime(), actor(), params)
+    if params["format"] != "json":
+        return _file(tasks_table(items, params["state"] == "due_soon"), params["format"])
     rows = [_row(i) for i in items]
-    if params["format"] == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow([header for header, _ in COLUMNS])
-        writer.writerows([[row[key] for _, key in COLUMNS] for row in rows])
-        return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": "attachment; filename=overdue.csv"})
     return jsonify({"items": rows, "buckets": buckets, "count": len(rows)})
+
+
+class ComplianceQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    process = fields.String(load_default="dibao")
+    township = fields.String()
+    acceptedFrom = fields.Date()
+    acceptedTo = fields.Date()
+    format = FORMAT
+
+
+@bp.get("/compliance")
+def compliance():
+    """Per township: investigations started and decisions made within their limits, median days per step."""
+    params = args(ComplianceQuery())
+    townships = compliance_figures(runtime(), actor(), params)
+    if params["format"] != "json":
+        return _file(compliance_table(townships), params["format"])
+    return jsonify({"process": params["process"], "townships": [
+        {"township": t.code, "name": t.name, "accepted": t.accepted,
+         "investigationDue": t.investigation.due, "investigationOnTime": t.investigation.on_time,
+         "investigationShare": t.investigation.share, "decisionDue": t.decision.due,
+         "decidedOnTime": t.decision.on_time, "decisionShare": t.decision.share,
+         "stepMedianWorkdays": t.step_medians(), "stepCounts": {k: len(v) for k, v in t.step_days.items()}}
+        for t in townships]})
 
 
 class EscalationQuery(Schema):
@@ -60,6 +86,7 @@ class EscalationQuery(Schema):
         unknown = EXCLUDE
 
     state = fields.String(validate=validate.OneOf(["OPEN", "ACKNOWLEDGED", "CLOSED"]))
+    format = FORMAT
 
 
 class EscalationAction(Schema):
@@ -70,7 +97,10 @@ class EscalationAction(Schema):
 
 @bp.get("/escalations")
 def escalations():
-    rows = list_escalations(runtime(), actor(), args(EscalationQuery()).get("state"))
+    params = args(EscalationQuery())
+    rows = list_escalations(runtime(), actor(), params.get("state"))
+    if params["format"] != "json":
+        return _file(escalations_table(rows), params["format"])
     return jsonify([{"id": e.id, "processInstanceId": e.process_instance_id, "businessKey": e.business_key,
                      "process": e.definition_key, "timer": e.timer_activity_id, "activity": e.activity_id,
                      "taskId": e.task_id, "created": camunda_date(e.created), "state": e.state,

@@ -3,6 +3,7 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 
+from app.services.access_log import read_case_data
 from app.services.cases import claim_task, complete_task, visible_task, visible_task_and_case
 from app.services.commands import ClaimTask, CompleteTask
 from app.store.queries import task_query
@@ -40,8 +41,12 @@ def get_task(task_id: str):
 def form_variables(task_id: str):
     """Return the case data the task's form shows beside it."""
     with runtime().unit_of_work() as uow:
-        _, instance = visible_task_and_case(uow.session, actor(), task_id)
-        return jsonify(to_camunda(instance.variables or {}))
+        task, instance = visible_task_and_case(uow.session, actor(), task_id)
+        # a department answering a referral reads only the task's own variables, never the case file
+        shown = read_case_data(uow.session, actor(), instance, "task form-variables") \
+            if actor().may("case.read") else {}
+        uow.commit()
+        return jsonify(to_camunda({**shown, **(task.local_variables or {})}))
 
 
 @bp.post("/<task_id>/claim")

@@ -3,7 +3,9 @@
 import json
 from datetime import UTC, datetime
 
+from app.services.jobs import fire_due_jobs
 from tests.e2e.dibao_steps import Case
+from tests.e2e.test_linshi import LinshiCase
 
 YEAR_2027 = {"holidays": {"2027-01-01": "元旦", "2027-01-02": "元旦", "2027-01-03": "元旦"}, "workdays": {}}
 
@@ -13,19 +15,41 @@ def _put(api, year, body):
                           content_type="application/json")
 
 
-def test_a_deadline_into_an_unknown_year_is_recomputed_when_the_year_is_loaded(login_as, clock):
+def test_deadlines_and_timers_into_an_unknown_year_are_recomputed_when_the_year_is_loaded(runtime, login_as, clock):
     clock.set(datetime(2026, 12, 30, 2, 0, tzinfo=UTC))  # Wed 2026-12-30 10:00 Beijing time
     case = Case(login_as)
     case.accept()
     visit = case.task("investigator_cg", "home_visit")
     # 12/31, then Fri 1/1 and Mon 1/4 counted as weekdays until 2027 is known
     assert visit["due"] == "2027-01-04T23:59:59.000+0800" and visit["dueProvisional"] is True
+    emergency = LinshiCase(login_as)
+    emergency.accept(kind="急难", amount=800.0)
+    emergency.complete("reviewer_cg", "emergency_payment", paid_amount=800.0, paid_at="2026-12-30")
+    # the deadline timer of 事后补充说明, 5 working days: 12/31, 1/1, 1/4, 1/5, 1/6 counted as weekdays
+    assert emergency.job("documentation_overdue")["dueDate"] == "2027-01-06T23:59:59.000+0800"
     designer = login_as("designer")
     assert _put(login_as("window_cg"), 2027, YEAR_2027).status_code == 403
     response = _put(designer, 2027, YEAR_2027)
-    assert response.status_code == 200 and response.json["recomputedTasks"] >= 1
+    assert response.status_code == 200 and response.json["recomputedTasks"] >= 2
+    assert response.json["recomputedJobs"] >= 1
     visit = case.task("investigator_cg", "home_visit")
     assert visit["due"] == "2027-01-05T23:59:59.000+0800" and visit["dueProvisional"] is False
+    # 12/31, Mon 1/4, 1/5, 1/6, 1/7: 元旦 1/1 and the weekend are not working days
+    assert emergency.job("documentation_overdue")["dueDate"] == "2027-01-07T23:59:59.000+0800"
+    assert emergency.task("window_cg", "post_documentation")["due"] == "2027-01-07T23:59:59.000+0800"
+    _the_timer_fires_at_the_recomputed_time_not_before(runtime, login_as, clock, emergency)
+
+
+def _the_timer_fires_at_the_recomputed_time_not_before(runtime, login_as, clock, case):
+    clock.set(datetime(2027, 1, 7, 2, 0, tzinfo=UTC))  # 1/7 10:00: past the provisional date, not the real one
+    fire_due_jobs(runtime)
+    supervisor = login_as("supervisor")
+    assert supervisor.get("/task", processInstanceId=case.id, taskDefinitionKey="documentation_escalation").json == []
+    assert case.job("documentation_overdue")
+    clock.set(datetime(2027, 1, 7, 16, 0, 1, tzinfo=UTC))  # 1/8 00:00:01 Beijing time
+    assert fire_due_jobs(runtime) >= 1
+    assert case.task("supervisor", "documentation_escalation")
+    assert case.task("window_cg", "post_documentation")  # the non-interrupting deadline leaves the task open
 
 
 def test_bad_calendar_files_name_the_field(login_as):
@@ -45,3 +69,4 @@ def test_cli_loads_a_year_file(runner, tmp_path):
     result = runner.invoke(args=["calendar-load", str(path)])
     assert result.exit_code == 0, result.output
     assert "2028: 1 holidays, 1 make-up working days" in result.output
+

@@ -1,0 +1,143 @@
+"""The authorization matrix: every endpoint under /engine-rest and /api, who may call it, and how org scope applies.
+
+Roles come from `app.domain.actors.PERMISSIONS` (a permission name) or are listed here; the
+README table is generated from this one (`python -m app.api.permissions`), and
+tests/security/test_permission_matrix.py calls every endpoint as every role in the
+user's own org and in another county, expecting success exactly where this table allows.
+"""
+
+from dataclasses import dataclass
+
+from app.domain.actors import PERMISSIONS
+
+PUBLIC = "public"  # no credentials needed
+ANYONE = "anyone"  # every signed-in user
+TASK_GROUP = "task_group"  # a candidate group of the task (the probe's task is offered to `window`)
+
+TARGET = "target"  # a target in another org unit is 404
+LISTING = "listing"  # the answer lists only what is inside the caller's org unit
+GLOBAL = "global"  # not tied to an org unit
+
+
+# roles whose users sit in a township: a county-wide resource (its settings) is outside their unit
+TOWNSHIP_ROLES = frozenset({"window", "investigator", "township_reviewer", "village"})
+
+
+@dataclass(frozen=True)
+class Access:
+    who: str | tuple[str, ...]  # permissions of PERMISSIONS, or PUBLIC / ANYONE / TASK_GROUP
+    scope: str = TARGET
+    note: str = ""
+    county_wide: bool = False  # the target is a county: township users are outside it (404)
+    refused_as: tuple[int, ...] = (403, 404)  # how a refused cell answers
+
+    def roles(self) -> frozenset[str] | None:
+        """The roles allowed, or None when every role is."""
+        if self.who in (PUBLIC, ANYONE):
+            return None
+        names = (self.who,) if isinstance(self.who, str) else self.who
+        return frozenset().union(*({"window"} if n == TASK_GROUP else PERMISSIONS[n] for n in names))
+
+    def allows(self, role: str, scope: str) -> bool:
+        roles = self.roles()
+        if roles is not None and role not in roles:
+            return False
+        if self.county_wide and role in TOWNSHIP_ROLES:
+            return False
+        return scope == "own" or self.scope != TARGET
+
+
+ER = "/engine-rest"
+READ, HISTORY = "case.read", "history.read"
+ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
+    # the engine API: definitions and deployment
+    ("GET", f"{ER}/version"): Access(PUBLIC, GLOBAL),
+    ("GET", f"{ER}/openapi.json"): Access(PUBLIC, GLOBAL),
+    ("POST", f"{ER}/deployment/create"): Access("deployment.create", GLOBAL),
+    ("GET", f"{ER}/process-definition"): Access("definition.read", GLOBAL),
+    ("GET", f"{ER}/process-definition/key/<key>"): Access("definition.read", GLOBAL),
+    ("GET", f"{ER}/process-definition/key/<key>/xml"): Access("definition.read", GLOBAL),
+    ("POST", f"{ER}/process-definition/key/<key>/start"): Access("case.start", GLOBAL,
+                                                                 "the case belongs to the starter's unit"),
+    # cases
+    ("GET", f"{ER}/process-instance"): Access(READ, LISTING),
+    ("GET", f"{ER}/process-instance/<instance_id>"): Access(READ),
+    ("GET", f"{ER}/process-instance/<instance_id>/variables"): Access(READ),
+    ("POST", f"{ER}/process-instance/<instance_id>/variables"): Access("case.repair"),
+    ("GET", f"{ER}/process-instance/<instance_id>/activity-instances"): Access(READ),
+    ("DELETE", f"{ER}/process-instance/<instance_id>"): Access("case.cancel"),
+    ("POST", f"{ER}/message"): Access("message.correlate", refused_as=(400, 403),
+                                      note="a case in another unit is not waiting: 400 as Camunda's mismatch"),
+    # tasks
+    ("GET", f"{ER}/task"): Access(ANYONE, LISTING, "their groups' tasks (all in scope: `task.read_all`)"),
+    ("GET", f"{ER}/task/count"): Access(ANYONE, LISTING),
+    ("GET", f"{ER}/task/<task_id>"): Access(READ),
+    ("GET", f"{ER}/task/<task_id>/form-variables"): Access(READ),
+    ("POST", f"{ER}/task/<task_id>/claim"): Access(TASK_GROUP),
+    ("POST", f"{ER}/task/<task_id>/unclaim"): Access((TASK_GROUP, "case.cancel"), note="or the assignee"),
+    ("POST", f"{ER}/task/<task_id>/assignee"): Access(TASK_GROUP),
+    ("POST", f"{ER}/task/<task_id>/complete"): Access(TASK_GROUP),
+    ("POST", f"{ER}/task/<task_id>/submit-form"): Access(TASK_GROUP),
+    # external tasks (the matching system)
+    ("POST", f"{ER}/external-task/fetchAndLock"): Access("external_task.work", LISTING),
+    ("POST", f"{ER}/external-task/<task_id>/complete"): Access("external_task.work"),
+    ("POST", f"{ER}/external-task/<task_id>/failure"): Access("external_task.work"),
+    ("POST", f"{ER}/external-task/<task_id>/bpmnError"): Access("external_task.work"),
+    ("POST", f"{ER}/external-task/<task_id>/extendLock"): Access("external_task.work"),
+    ("POST", f"{ER}/external-task/<task_id>/unlock"): Access("external_task.work"),
+    # timers and incidents
+    ("GET", f"{ER}/job"): Access(READ, LISTING),
+    ("POST", f"{ER}/job/<job_id>/execute"): Access("job.operate"),
+    ("PUT", f"{ER}/job/<job_id>/duedate"): Access("job.operate"),
+    ("PUT", f"{ER}/job/<job_id>/retries"): Access("job.operate"),
+    ("GET", f"{ER}/incident"): Access(READ, LISTING),
+    # history
+    ("GET", f"{ER}/history/process-instance"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/process-instance/<instance_id>"): Access(HISTORY),
+    ("GET", f"{ER}/history/activity-instance"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/task"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/variable-instance"): Access(HISTORY, LISTING),
+    # the service's own API
+    ("GET", "/api/counties/<county>/settings"): Access(READ, county_wide=True),
+    ("PUT", "/api/counties/<county>/settings/<key>"): Access("deployment.create"),
+    ("GET", "/api/calendar/<int:year>"): Access(READ, GLOBAL),
+    ("PUT", "/api/calendar/<int:year>"): Access("deployment.create", GLOBAL),
+    ("GET", "/api/calendar/closures"): Access(READ, LISTING),
+    ("POST", "/api/calendar/closures"): Access("deployment.create"),
+    ("DELETE", "/api/calendar/closures/<int:closure_id>"): Access("deployment.create"),
+    ("GET", "/api/supervision/tasks"): Access("supervision.read", LISTING),
+    ("GET", "/api/supervision/compliance"): Access("supervision.read", LISTING),
+    ("GET", "/api/supervision/escalations"): Access("supervision.read", LISTING),
+    ("POST", "/api/supervision/escalations/<int:escalation_id>"): Access("supervision.act"),
+    ("GET", "/api/audit/verify"): Access("audit.verify", LISTING),
+    ("GET", "/api/audit/cases/<case_id>/verify"): Access("audit.verify"),
+    ("GET", "/api/audit/cases/<case_id>/events"): Access("audit.verify"),
+    ("GET", "/api/audit/cases/<case_id>/events/<int:seq>/state"): Access("audit.verify"),
+    ("GET", "/api/audit/access-log"): Access("audit.verify", LISTING),
+    ("GET", "/api/households/<id_number>/findings"): Access("finding.read", LISTING),
+    ("POST", "/api/tokens"): Access("token.manage", GLOBAL, "a token acts as its owner"),
+    ("GET", "/api/tokens"): Access("token.manage", LISTING, "the caller's own tokens"),
+    ("DELETE", "/api/tokens/<int:token_id>"): Access("token.manage", note="another user's token is 404"),
+}
+
+
+def markdown_table() -> str:
+    """Render the matrix as the README's table."""
+    lines = ["| method | endpoint | who | other org |", "|---|---|---|---|"]
+    scope_text = {TARGET: "404", LISTING: "left out of the list", GLOBAL: "—"}
+    for (method, rule), access in sorted(ENDPOINT_ACCESS.items(), key=lambda item: (item[0][1], item[0][0])):
+        roles = access.roles()
+        names = (access.who,) if isinstance(access.who, str) else access.who
+        labels = {PUBLIC: "public", ANYONE: "every role", TASK_GROUP: "the task's candidate groups"}
+        who = " + ".join(labels.get(n) or f"`{n}`" for n in names)
+        if roles is not None and names != (TASK_GROUP,):
+            who += ": " + ", ".join(sorted(roles - {"window"} if TASK_GROUP in names else roles))
+        if access.county_wide:
+            who += " (county users)"
+        lines.append(f"| {method} | `{rule}` | {who}{' — ' + access.note if access.note else ''} "
+                     f"| {scope_text[access.scope]} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -1,0 +1,76 @@
+"""A failing timer job retries with backoff, becomes an incident, and recovers by hand once its cause is repaired."""
+
+import io
+from pathlib import Path
+
+from app.services.jobs import fire_due_jobs
+
+
+def _start_failing_case(login_as) -> str:
+    designer = login_as("designer")
+    fixture = (Path(__file__).parent.parent / "fixtures" / "failing_timer.bpmn").read_bytes()
+    designer.client.post("/engine-rest/deployment/create", headers=designer.headers,
+                         content_type="multipart/form-data",
+                         data={"enable-duplicate-filtering": "true", "data": (io.BytesIO(fixture), "f.bpmn")})
+    return login_as("window_cg").post("/process-definition/key/failing_timer/start", {}).json["id"]
+
+
+def _job(supervisor, case_id) -> dict:
+    jobs = supervisor.get("/job", processInstanceId=case_id).json
+    assert len(jobs) == 1
+    return jobs[0]
+
+
+def _incidents(supervisor, case_id) -> list[dict]:
+    return [i for i in supervisor.get("/incident").json if i["processInstanceId"] == case_id]
+
+
+def _fail_three_times(runtime, supervisor, case_id, clock) -> dict:
+    clock.advance(days=1)  # the one-day timer is due
+    for retries_left, backoff in ((2, 30), (1, 60), (0, 120)):
+        fire_due_jobs(runtime)
+        job = _job(supervisor, case_id)
+        assert job["retries"] == retries_left and "missing_amount" in job["exceptionMessage"]
+        if retries_left:
+            clock.advance(seconds=backoff - 1)
+            fire_due_jobs(runtime)  # not yet: the backoff has not passed
+            assert _job(supervisor, case_id)["retries"] == retries_left
+            clock.advance(seconds=1)
+    clock.advance(days=1)
+    fire_due_jobs(runtime)  # out of tries: the scheduler leaves it alone
+    assert _job(supervisor, case_id)["retries"] == 0
+    return job
+
+
+def test_a_failed_job_becomes_an_incident_and_recovers_by_a_manual_retry_after_repair(runtime, login_as, clock):
+    case_id = _start_failing_case(login_as)
+    supervisor = login_as("supervisor")
+    job = _fail_three_times(runtime, supervisor, case_id, clock)
+    incidents = _incidents(supervisor, case_id)
+    assert len(incidents) == 1 and incidents[0]["incidentType"] == "failedJob"
+    assert incidents[0]["configuration"] == job["id"]
+    retry = f"/job/{job['id']}/retries"
+    assert login_as("window_cg").put(retry, {"retries": 1}).status_code == 403
+    assert supervisor.put(retry, {"retries": -1}).json["field"] == "retries"
+    # retried before the cause is repaired: it fails again and the incident comes back
+    assert supervisor.put(retry, {"retries": 1}).status_code == 204
+    assert _incidents(supervisor, case_id) == []
+    fire_due_jobs(runtime)
+    assert _job(supervisor, case_id)["retries"] == 0 and len(_incidents(supervisor, case_id)) == 1
+    repair = {"modifications": {"missing_amount": {"value": 41, "type": "Integer"}}}
+    assert login_as("window_cg").post(f"/process-instance/{case_id}/variables", repair).status_code == 403
+    assert supervisor.post(f"/process-instance/{case_id}/variables", repair).status_code == 204
+    assert supervisor.put(retry, {"retries": 1}).status_code == 204
+    assert fire_due_jobs(runtime) == 1
+    assert _incidents(supervisor, case_id) == [] and supervisor.get("/job", processInstanceId=case_id).json == []
+    history = login_as("auditor").get(f"/history/process-instance/{case_id}").json
+    assert history["state"] == "COMPLETED"
+    variables = supervisor.get(f"/process-instance/{case_id}/variables").json
+    assert variables["total"]["value"] == 42
+
+
+def test_retries_of_an_unknown_job_is_a_404(login_as):
+    response = login_as("supervisor").put("/job/no-such-job/retries", {"retries": 1})
+    assert response.status_code == 404 and response.json["field"] == "id"
+
+

@@ -1,0 +1,149 @@
+"""One valid request per endpoint of the matrix, aimed at a target case, closure, token or escalation."""
+
+import itertools
+import uuid
+
+from tests.e2e.dibao_steps import valid_id_number
+
+from . import diagrams as d
+from .matrix_setup import KEY, MESSAGE, WORKER, escalation_of
+
+_days = itertools.count(1)
+
+
+def _day() -> str:
+    n = next(_days)
+    return f"2031-{1 + n // 28 % 12:02d}-{1 + n % 28:02d}"
+
+
+def _deployment(ctx, t, who):
+    key = f"mx_{uuid.uuid4().hex[:8]}"
+    files = {f"{key}.bpmn": d.user_task(key).encode()}
+    return {"deploy": files}
+
+
+def _closure(ctx, t, who):
+    if "closure" not in t.extra:
+        owner = "designer" if t.scope == "own" else "designer_qt"
+        made = ctx.call(owner, "POST", "/api/calendar/closures",
+                        json={"org": t.township, "day": _day(), "reason": "matrix"})
+        assert made.status_code in (200, 201), made.json
+        t.extra["closure"] = made.json["id"]
+    return t.extra["closure"]
+
+
+def _token(ctx, t, who):
+    """The caller's own token when they may hold one (own scope), else another user's."""
+    owner = who if t.scope == "own" and ctx.may_hold_token(who) else ("designer" if t.scope == "own" else "designer_qt")
+    made = ctx.call(owner, "POST", "/api/tokens", json={"name": "matrix"})
+    assert made.status_code == 201, made.json
+    return made.json["id"]
+
+
+def _year(ctx) -> int:
+    loaded = ctx.call("designer", "PUT", "/api/calendar/2031",
+                      json={"year": 2031, "holidays": {"2031-01-01": "元旦"}, "workdays": {}})
+    assert loaded.status_code in (200, 204), loaded.json
+    return 2031
+
+
+ER = "/engine-rest"
+# (method, rule) -> function(ctx, target, username) -> dict(path=..., json=... | deploy=...)
+REQUESTS = {
+    ("GET", "/api/audit/access-log"): lambda c, t, w: {"path": "/api/audit/access-log"},
+    ("GET", "/api/audit/cases/<case_id>/events"): lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/events"},
+    ("GET", "/api/audit/cases/<case_id>/events/<int:seq>/state"):
+        lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/events/1/state"},
+    ("GET", "/api/audit/cases/<case_id>/verify"): lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/verify"},
+    ("GET", "/api/audit/verify"): lambda c, t, w: {"path": "/api/audit/verify"},
+    ("PUT", "/api/calendar/<int:year>"): lambda c, t, w: {
+        "path": "/api/calendar/2031", "json": {"year": 2031, "holidays": {"2031-01-01": "元旦"}, "workdays": {}}},
+    ("GET", "/api/calendar/<int:year>"): lambda c, t, w: {"path": f"/api/calendar/{_year(c)}"},
+    ("POST", "/api/calendar/closures"): lambda c, t, w: {
+        "path": "/api/calendar/closures", "json": {"org": t.township, "day": _day(), "reason": "停电"}},
+    ("GET", "/api/calendar/closures"): lambda c, t, w: {"path": "/api/calendar/closures"},
+    ("DELETE", "/api/calendar/closures/<int:closure_id>"):
+        lambda c, t, w: {"path": f"/api/calendar/closures/{_closure(c, t, w)}"},
+    ("GET", "/api/counties/<county>/settings"): lambda c, t, w: {"path": f"/api/counties/{t.county}/settings"},
+    ("PUT", "/api/counties/<county>/settings/<key>"): lambda c, t, w: {
+        "path": f"/api/counties/{t.county}/settings/township_decides", "json": {"value": False}},
+    ("GET", "/api/households/<id_number>/findings"):
+        lambda c, t, w: {"path": f"/api/households/{valid_id_number()}/findings"},
+    ("GET", "/api/supervision/compliance"): lambda c, t, w: {"path": "/api/supervision/compliance"},
+    ("GET", "/api/supervision/escalations"): lambda c, t, w: {"path": "/api/supervision/escalations"},
+    ("POST", "/api/supervision/escalations/<int:escalation_id>"): lambda c, t, w: {
+        "path": f"/api/supervision/escalations/{escalation_of(c.login_as, c.runtime, t)}",
+        "json": {"action": "acknowledge"}},
+    ("GET", "/api/supervision/tasks"): lambda c, t, w: {"path": "/api/supervision/tasks"},
+    ("POST", "/api/tokens"): lambda c, t, w: {"path": "/api/tokens", "json": {"name": "matrix"}},
+    ("GET", "/api/tokens"): lambda c, t, w: {"path": "/api/tokens"},
+    ("DELETE", "/api/tokens/<int:token_id>"): lambda c, t, w: {"path": f"/api/tokens/{_token(c, t, w)}"},
+    ("POST", f"{ER}/deployment/create"): lambda c, t, w: {"path": f"{ER}/deployment/create", **_deployment(c, t, w)},
+    ("POST", f"{ER}/external-task/<task_id>/bpmnError"): lambda c, t, w: {
+        "path": f"{ER}/external-task/{t.external_task_id}/bpmnError",
+        "json": {"workerId": WORKER, "errorCode": "MATRIX_ERR"}},
+    ("POST", f"{ER}/external-task/<task_id>/complete"): lambda c, t, w: {
+        "path": f"{ER}/external-task/{t.external_task_id}/complete", "json": {"workerId": WORKER}},
+    ("POST", f"{ER}/external-task/<task_id>/extendLock"): lambda c, t, w: {
+        "path": f"{ER}/external-task/{t.external_task_id}/extendLock",
+        "json": {"workerId": WORKER, "newDuration": 60000}},
+    ("POST", f"{ER}/external-task/<task_id>/failure"): lambda c, t, w: {
+        "path": f"{ER}/external-task/{t.external_task_id}/failure",
+        "json": {"workerId": WORKER, "errorMessage": "matrix", "retries": 1, "retryTimeout": 1000}},
+    ("POST", f"{ER}/external-task/<task_id>/unlock"): lambda c, t, w: {
+        "path": f"{ER}/external-task/{t.external_task_id}/unlock", "json": {}},
+    ("POST", f"{ER}/external-task/fetchAndLock"): lambda c, t, w: {
+        "path": f"{ER}/external-task/fetchAndLock", "json": {"workerId": "matrix-probe", "maxTasks": 1,
+                                                             "topics": [{"topicName": "none", "lockDuration": 1000}]}},
+    ("GET", f"{ER}/history/activity-instance"):
+        lambda c, t, w: {"path": f"{ER}/history/activity-instance?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/history/process-instance"):
+        lambda c, t, w: {"path": f"{ER}/history/process-instance?processDefinitionKey={KEY}"},
+    ("GET", f"{ER}/history/process-instance/<instance_id>"):
+        lambda c, t, w: {"path": f"{ER}/history/process-instance/{t.case_id}"},
+    ("GET", f"{ER}/history/task"): lambda c, t, w: {"path": f"{ER}/history/task?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/history/variable-instance"):
+        lambda c, t, w: {"path": f"{ER}/history/variable-instance?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/incident"): lambda c, t, w: {"path": f"{ER}/incident?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job?processInstanceId={t.case_id}"},
+    ("PUT", f"{ER}/job/<job_id>/duedate"): lambda c, t, w: {
+        "path": f"{ER}/job/{t.job_id}/duedate", "json": {"duedate": "2026-12-01T10:00:00.000+08:00"}},
+    ("POST", f"{ER}/job/<job_id>/execute"): lambda c, t, w: {"path": f"{ER}/job/{t.job_id}/execute", "json": {}},
+    ("PUT", f"{ER}/job/<job_id>/retries"): lambda c, t, w: {
+        "path": f"{ER}/job/{t.job_id}/retries", "json": {"retries": 3}},
+    ("POST", f"{ER}/message"): lambda c, t, w: {
+        "path": f"{ER}/message", "json": {"messageName": MESSAGE, "businessKey": t.business_key}},
+    ("GET", f"{ER}/openapi.json"): lambda c, t, w: {"path": f"{ER}/openapi.json"},
+    ("GET", f"{ER}/version"): lambda c, t, w: {"path": f"{ER}/version"},
+    ("GET", f"{ER}/process-definition"): lambda c, t, w: {"path": f"{ER}/process-definition"},
+    ("GET", f"{ER}/process-definition/key/<key>"): lambda c, t, w: {"path": f"{ER}/process-definition/key/{KEY}"},
+    ("POST", f"{ER}/process-definition/key/<key>/start"): lambda c, t, w: {
+        "path": f"{ER}/process-definition/key/{KEY}/start", "json": {"businessKey": f"MXS-{uuid.uuid4().hex[:10]}"}},
+    ("GET", f"{ER}/process-definition/key/<key>/xml"):
+        lambda c, t, w: {"path": f"{ER}/process-definition/key/{KEY}/xml"},
+    ("GET", f"{ER}/process-instance"): lambda c, t, w: {"path": f"{ER}/process-instance?processDefinitionKey={KEY}"},
+    ("GET", f"{ER}/process-instance/<instance_id>"): lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}"},
+    ("DELETE", f"{ER}/process-instance/<instance_id>"):
+        lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}"},
+    ("GET", f"{ER}/process-instance/<instance_id>/activity-instances"):
+        lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}/activity-instances"},
+    ("GET", f"{ER}/process-instance/<instance_id>/variables"):
+        lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}/variables"},
+    ("POST", f"{ER}/process-instance/<instance_id>/variables"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/{t.case_id}/variables",
+        "json": {"modifications": {"note": {"value": "matrix", "type": "String"}}}},
+    ("GET", f"{ER}/task"): lambda c, t, w: {"path": f"{ER}/task?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/task/count"): lambda c, t, w: {"path": f"{ER}/task/count?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/task/<task_id>"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}"},
+    ("POST", f"{ER}/task/<task_id>/assignee"):
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/assignee", "json": {"userId": w}},
+    ("POST", f"{ER}/task/<task_id>/claim"):
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/claim", "json": {"userId": w}},
+    ("POST", f"{ER}/task/<task_id>/complete"):
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/complete", "json": {"variables": {}}},
+    ("POST", f"{ER}/task/<task_id>/submit-form"):
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/submit-form", "json": {"variables": {}}},
+    ("GET", f"{ER}/task/<task_id>/form-variables"):
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/form-variables"},
+    ("POST", f"{ER}/task/<task_id>/unclaim"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/unclaim", "json": {}},
+}

@@ -1,0 +1,134 @@
+"""Authentication: a modern KDF, a login rate limit, revocable integration tokens, expiring sessions,
+and no default password or secret outside demo mode."""
+
+import base64
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from flask import request, session
+from sqlalchemy import func, select
+
+from app.config import Config
+from app.store.tables import ApiToken, User
+from tests.e2e.web_client import Web
+
+
+def _basic(username: str, password: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
+def _address() -> dict:
+    return {"REMOTE_ADDR": f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.7"}
+
+
+def test_passwords_are_stored_with_scrypt(runtime):
+    with runtime.unit_of_work() as uow:
+        hashes = list(uow.session.scalars(select(User.password_hash)))
+    assert hashes and all(h.startswith("scrypt:") for h in hashes)
+    assert not any("demo123" in h for h in hashes)
+
+
+def test_failed_logins_are_rate_limited_per_user_and_address(app, client, login_as, clock):
+    login_as("finance")  # a fresh credentials cache
+    address = _address()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        wrong = client.get("/engine-rest/task", headers=_basic("finance", "guess"), environ_base=address)
+        assert wrong.status_code == 401
+    locked = client.get("/engine-rest/task", headers=_basic("finance", "demo123"), environ_base=address)
+    assert locked.status_code == 429 and locked.json["type"] == "TooManyRequestsException"
+    assert 0 < int(locked.headers["Retry-After"]) <= app.config["LOGIN_WINDOW_SECONDS"] + 1
+    elsewhere = client.get("/engine-rest/task", headers=_basic("finance", "demo123"), environ_base=_address())
+    assert elsewhere.status_code == 200  # another address is not locked out
+    clock.advance(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 1)
+    again = client.get("/engine-rest/task", headers=_basic("finance", "demo123"), environ_base=address)
+    assert again.status_code == 200
+
+
+def test_integration_token_is_shown_once_works_as_bearer_and_can_be_revoked(client, login_as, runtime, clock):
+    designer = login_as("designer")
+    created = client.post("/api/tokens", json={"name": "Camunda Modeler"}, headers=designer.headers)
+    assert created.status_code == 201
+    token, token_id = created.json["token"], created.json["id"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/engine-rest/process-definition/key/dibao", headers=bearer).status_code == 200
+    listed = client.get("/api/tokens", headers=designer.headers).json
+    assert [t["name"] for t in listed if t["id"] == token_id] == ["Camunda Modeler"]
+    assert token not in str(listed)
+    with runtime.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(ApiToken).where(ApiToken.token_hash == token)) == 0
+    assert client.delete(f"/api/tokens/{token_id}", headers=login_as("verifier").headers).status_code == 404
+    assert client.delete(f"/api/tokens/{token_id}", headers=designer.headers).status_code == 204
+    refused = client.get("/engine-rest/process-definition/key/dibao", headers=bearer)
+    assert refused.status_code == 401 and refused.is_json
+    assert client.get("/engine-rest/task", headers={"Authorization": "Bearer sjt_made-up"}).status_code == 401
+
+
+def test_case_workers_cannot_mint_tokens(client, login_as):
+    for user in ("window_cg", "auditor"):
+        response = client.post("/api/tokens", json={"name": "x"}, headers=login_as(user).headers)
+        assert response.status_code == 403
+
+
+def test_demo_users_load_only_in_demo_mode(app, runner, runtime):
+    with runtime.unit_of_work() as uow:
+        before = uow.session.scalar(select(func.count()).select_from(User))
+    assert app.config["DEMO"] is False
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code != 0 and "DEMO=1" in result.output
+    with runtime.unit_of_work() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(User)) == before
+
+
+def test_no_default_secret_outside_demo_mode(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DEMO", "0")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        Config()
+    monkeypatch.setenv("DEMO", "1")
+    assert Config().SECRET_KEY
+
+
+def test_session_cookie_flags_in_production_mode(app, monkeypatch):
+    monkeypatch.setenv("DEMO", "0")
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    production = Config(SECRET_KEY="x")
+    assert (production.SESSION_COOKIE_SECURE, production.SESSION_COOKIE_HTTPONLY,
+            production.SESSION_COOKIE_SAMESITE) == (True, True, "Lax")
+    with app.test_request_context("/"):
+        session["username"] = "window_cg"
+        response = app.response_class()
+        app.session_interface.save_session(app, session, response)
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_sessions_expire(app, monkeypatch):
+    with app.test_request_context("/"):
+        value = app.session_interface.get_signing_serializer(app).dumps({"username": "window_cg"})
+    monkeypatch.setitem(app.config, "PERMANENT_SESSION_LIFETIME", timedelta(seconds=1))
+    with app.test_request_context("/", headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}"}):
+        assert app.session_interface.open_session(app, request).get("username") == "window_cg"
+    time.sleep(2.1)
+    with app.test_request_context("/", headers={"Cookie": f"{app.config['SESSION_COOKIE_NAME']}={value}"}):
+        assert "username" not in app.session_interface.open_session(app, request)
+
+
+def test_security_headers_on_api_and_errors(client):
+    for response in (client.get("/engine-rest/version"), client.get("/engine-rest/task"), client.get("/nope")):
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "default-src 'self'" in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_web_login_is_rate_limited_too(app, login_as, clock):
+    login_as("investigator_cg")  # a fresh credentials cache
+    web = Web(app)
+    web.client.environ_base.update(_address())
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert web.post("/login", {"username": "investigator_cg", "password": "guess"}).status_code == 401
+    locked = web.post("/login", {"username": "investigator_cg", "password": "demo123"})
+    assert locked.status_code == 429
