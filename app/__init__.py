@@ -5,17 +5,21 @@ from pathlib import Path
 from flask import Flask
 
 from .config import Config
+from .security import BoundedIntConverter, init_security
 
 
 def create_app(config: Config | None = None) -> Flask:
     """Create the service; tests pass their own Config."""
     app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.from_object(config or Config())
+    app.url_map.converters["int"] = BoundedIntConverter
     app.json.ensure_ascii = False
     Path(app.instance_path).mkdir(exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    init_security(app)
+    register_observability(app)
     if not app.config.get("TESTING"):
         from .scheduler import start_scheduler
 
@@ -38,9 +42,19 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .api import register_api
     from .api.errors import register_error_handlers
+    from .web import register_web
 
     register_api(app)
     register_error_handlers(app)
+    register_web(app)
+
+
+def register_observability(app: Flask) -> None:
+    from .logs import init_logging
+    from .metrics import init_metrics
+
+    init_logging(app)
+    init_metrics(app)
 
 
 def register_commands(app: Flask) -> None:

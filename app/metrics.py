@@ -1,0 +1,106 @@
+"""Prometheus metrics at /metrics: request latency, task completions, timers fired, timer lag, open incidents.
+
+Services stay free of Prometheus: completions and fired timers are read from the one
+`case_event` every command appends, counted when its transaction commits. Under gunicorn,
+PROMETHEUS_MULTIPROC_DIR (set by `make serve`) makes every worker's figures add up.
+"""
+
+import os
+import time
+from datetime import datetime
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session, object_session
+
+from app.store.tables import CaseEvent, Incident
+
+REQUEST_SECONDS = Histogram("assistance_http_request_duration_seconds", "HTTP request latency",
+                            ["method", "endpoint", "status"],
+                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+COMPLETIONS = Counter("assistance_task_completions_total", "Tasks completed", ["kind"])
+JOBS_FIRED = Counter("assistance_jobs_fired_total", "Timer jobs fired")
+JOB_LAG = Histogram("assistance_job_lag_seconds", "Time from a timer's due time to its firing",
+                    buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600, 86400))
+_KINDS = {"complete": "user", "external_complete": "external"}
+
+
+def init_metrics(app: Flask) -> None:
+    """Time every request, count committed commands, serve /metrics."""
+    app.before_request(_start_timer)
+    app.after_request(_observe_request)
+    app.add_url_rule("/metrics", "metrics", lambda: _scrape(app))
+    session_factory = app.extensions["runtime"].session_factory
+    if not event.contains(session_factory, "after_commit", _count_committed):
+        event.listen(session_factory, "after_commit", _count_committed)
+        event.listen(session_factory, "after_rollback", _forget)
+
+
+@event.listens_for(CaseEvent, "after_insert")
+def _seen_event(_mapper, _connection, target: CaseEvent) -> None:
+    session = object_session(target)
+    if session is not None:
+        session.info.setdefault("case_events", []).append((target.command, target.at, target.inputs or {}))
+
+
+def _count_committed(session: Session) -> None:
+    for command, at, inputs in session.info.pop("case_events", []):
+        if command in _KINDS:
+            COMPLETIONS.labels(_KINDS[command]).inc()
+        elif command == "timer":
+            JOBS_FIRED.inc()
+            if inputs.get("due"):
+                JOB_LAG.observe(max(0.0, (at - datetime.fromisoformat(inputs["due"])).total_seconds()))
+
+
+def _forget(session: Session) -> None:
+    session.info.pop("case_events", None)
+
+
+def _start_timer() -> None:
+    g.metrics_started = time.perf_counter()
+
+
+def _observe_request(response):
+    started = g.pop("metrics_started", None)
+    if started is not None and request.endpoint != "metrics":
+        REQUEST_SECONDS.labels(request.method, request.endpoint or "unmatched",
+                               str(response.status_code)).observe(time.perf_counter() - started)
+    return response
+
+
+class _OpenIncidents:
+    """Counted from the incident table at scrape time, so every process reports the same figure."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def collect(self):
+        with self.app.extensions["runtime"].unit_of_work() as uow:
+            count = uow.session.scalar(select(func.count()).select_from(Incident))
+        yield GaugeMetricFamily("assistance_open_incidents", "Open incidents (failed jobs)", value=count)
+
+
+class _ThisProcess:
+    def collect(self):
+        yield from REGISTRY.collect()
+
+
+def _scrape(app: Flask) -> Response:
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ThisProcess())
+    registry.register(_OpenIncidents(app))
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,71 @@
+"""SQL statements and commits per task completion, counted on the bench database through the REST API."""
+
+import base64
+import uuid
+
+from sqlalchemy import event
+
+from .dibao_path import STEPS
+from .load import next_month, typed
+
+
+class Counter:
+    """Counts statements and commits on an engine while `active`."""
+
+    def __init__(self, engine):
+        self.statements = self.commits = 0
+        self.active = False
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, *_args):
+        self.statements += self.active
+
+    def _commit(self, *_args):
+        self.commits += self.active
+
+
+def _headers(user: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:demo123".encode()).decode()}
+
+
+def _complete_path(client, counter: Counter, samples: list[tuple[int, int]]) -> None:
+    started = client.post("/engine-rest/process-definition/key/dibao/start", headers=_headers("window_cg"),
+                          json={"businessKey": f"COUNT-{uuid.uuid4().hex[:10]}"}).json
+    for activity, user, values in STEPS:
+        if activity == "verify":
+            locked = client.post("/engine-rest/external-task/fetchAndLock", headers=_headers(user), json={
+                "workerId": "count", "maxTasks": 1, "topics": [{"topicName": "household-verification",
+                                                                "lockDuration": 60000}]}).json
+            client.post(f"/engine-rest/external-task/{locked[0]['id']}/complete", headers=_headers(user),
+                        json={"workerId": "count", "variables": typed(values)})
+            continue
+        if activity == "publicity":
+            job = client.get("/engine-rest/job", headers=_headers(user), query_string={"processInstanceId":
+                                                                                      started["id"]}).json[0]
+            client.post(f"/engine-rest/job/{job['id']}/execute", headers=_headers(user))
+            continue
+        if activity == "payment":
+            values = {"first_payment_month": next_month()}
+        task = client.get("/engine-rest/task", headers=_headers(user), query_string={
+            "processInstanceId": started["id"], "taskDefinitionKey": activity}).json[0]
+        before = (counter.statements, counter.commits)
+        counter.active = True
+        response = client.post(f"/engine-rest/task/{task['id']}/complete", headers=_headers(user),
+                               json={"variables": typed(values)})
+        counter.active = False
+        assert response.status_code == 204, response.json
+        samples.append((counter.statements - before[0], counter.commits - before[1]))
+
+
+def measure(app, cases: int = 10) -> dict:
+    """Complete `cases` 低保 cases (after one warm-up) and count each user-task completion request."""
+    counter, samples = Counter(app.extensions["db_engine"]), []
+    client = app.test_client()
+    _complete_path(client, counter, [])  # warm-up: the first completion of a form loads it once per process
+    for _ in range(cases):
+        _complete_path(client, counter, samples)
+    statements = [s for s, _ in samples]
+    commits = [c for _, c in samples]
+    return {"completions": len(samples), "statements_mean": round(sum(statements) / len(samples), 2),
+            "statements_max": max(statements), "commits_min": min(commits), "commits_max": max(commits)}
