@@ -6,7 +6,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export FLASK_APP := app
 
-.PHONY: run test install serve lint test-sqlite test-postgres clean
+.PHONY: run test install assets browser serve bench lint test-sqlite test-postgres clean
 
 $(BIN)/activate: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -16,18 +16,35 @@ $(BIN)/activate: setup.cfg
 
 install: $(BIN)/activate
 
+## make assets: the front-end bundles (bpmn-js viewer and modeler, form-js editor) from package-lock.json
+DIST := app/web/static/dist
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(DIST)/.built: node_modules/.package-lock.json $(wildcard frontend/*)
+	npm run --silent build
+	touch $@
+
+assets: $(DIST)/.built
+
+## make browser: Debian's Chromium and CJK fonts for the browser tests (tests/browser), once; needs root
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then \
+		apt-get install -y --no-install-recommends chromium fonts-noto-cjk || \
+		{ apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }; fi
+
 ## make run: install, migrate, load demo users, deploy workflows/ and forms/, serve on 127.0.0.1:$(PORT)
-run: install
+run: install assets
 	DEMO=1 SCHEDULER=0 $(BIN)/flask db upgrade
 	DEMO=1 SCHEDULER=0 $(BIN)/flask demo
 	DEMO=1 SCHEDULER=0 $(BIN)/flask deploy
 	DEMO=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 ## make test: lint, then the whole suite on SQLite and, when 127.0.0.1:5432 answers, on PostgreSQL
-test: install lint test-sqlite test-postgres
+test: install assets browser lint test-sqlite test-postgres
 
 lint:
-	$(BIN)/ruff check app tests
+	$(BIN)/ruff check app tests bench
 
 test-sqlite:
 	$(BIN)/python -m pytest -q
@@ -38,10 +55,22 @@ test-postgres:
 		TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q; \
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432: skipped"; fi
 
-## make serve: production mode (gunicorn, DATABASE_URL and SECRET_KEY from the environment)
-serve: install
-	$(BIN)/flask db upgrade
-	$(BIN)/gunicorn --workers $${WORKERS:-2} --bind 127.0.0.1:$(PORT) 'app:create_app()'
+## make serve: production mode: gunicorn with one worker per core (gunicorn.conf.py), the scheduler in each,
+## JSON logs, Prometheus metrics at /metrics; DATABASE_URL, SECRET_KEY, PORT… from the environment (README).
+## DEMO=1 also loads the demo organisation and deploys workflows/ and forms/ (trials, benchmarks).
+PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/instance/metrics
+serve: install assets
+	SCHEDULER=0 $(BIN)/flask db upgrade
+	@if [ "$$DEMO" = "1" ]; then SCHEDULER=0 $(BIN)/flask demo && SCHEDULER=0 $(BIN)/flask deploy; fi
+	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
+	PORT=$(PORT) PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) LOG_FORMAT=$${LOG_FORMAT:-json} \
+		$(BIN)/gunicorn 'app:create_app()'
+
+## make bench: the performance harness on a fresh PostgreSQL database (BENCH_DATABASE_URL, default
+## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json
+bench: install
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules $(DIST)

@@ -1,0 +1,84 @@
+"""审计: find a case, read its event log as a timeline, step through its state event by event, verify histories."""
+
+from flask import Blueprint, current_app, render_template, request
+from sqlalchemy import or_
+
+from app.services.access_log import shown_data
+from app.services.audit import verify_all, verify_case
+from app.services.case_history import case_log, shown_event_inputs, state_at
+from app.services.catalogue import definition_source
+from app.store.queries import activity_query, instance_query
+from app.store.tables import ProcessInstance
+
+from .auth import login_required, require
+from .facts import variable_labels
+
+bp = Blueprint("auditor", __name__, url_prefix="/auditor")
+
+RECENT = 20
+COMMANDS = {"start": "发起", "complete": "完成任务", "claim": "认领", "unclaim": "退回认领", "message": "收到消息",
+            "timer": "定时器触发", "external_complete": "核对结果返回", "external_failure": "外部任务失败",
+            "external_bpmn_error": "外部任务报错", "cancel": "终止", "migrate": "迁移版本"}
+
+
+def _runtime():
+    return current_app.extensions["runtime"]
+
+
+@bp.get("")
+@login_required
+def index():
+    """Search cases by business key or case id; without a search, list the newest cases in scope."""
+    actor = require("audit.verify")
+    q = request.args.get("q", "").strip()
+    query = instance_query(actor, {}).order_by(None)
+    if q:
+        query = query.where(or_(ProcessInstance.business_key.contains(q), ProcessInstance.id == q))
+    query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id).limit(RECENT if not q else 200)
+    with _runtime().unit_of_work() as uow:
+        cases = list(uow.session.scalars(query))
+        uow.session.expunge_all()
+    return render_template("auditor/index.html", cases=cases, q=q)
+
+
+@bp.get("/verify")
+@login_required
+def verify():
+    """Verify every case history in scope and list the failures."""
+    actor = require("audit.verify")
+    verdicts = list(verify_all(_runtime(), actor))
+    return render_template("auditor/verify.html", total=len(verdicts), failed=[v for v in verdicts if not v.ok])
+
+
+@bp.get("/cases/<case_id>")
+@login_required
+def case(case_id: str):
+    """Show a case's event log as a timeline with its verification result."""
+    actor = require("audit.verify")
+    log = case_log(_runtime(), actor, case_id)
+    events = [(e, *shown_event_inputs(actor, e)) for e in log.events]
+    return render_template("auditor/case.html", instance=log.instance, events=events,
+                           verdict=verify_case(_runtime(), actor, case_id), commands=COMMANDS)
+
+
+@bp.get("/cases/<case_id>/events/<int:seq>")
+@login_required
+def replay_step(case_id: str, seq: int):
+    """Show the case as it stood right after event `seq`, rebuilt by replaying the log."""
+    actor = require("audit.verify")
+    found = state_at(_runtime(), actor, case_id, seq)
+    source = definition_source(_runtime(), actor, found.instance.definition_id)
+    with _runtime().unit_of_work() as uow:
+        done = _done_by(uow.session, actor, case_id, found.event.at)
+        labels = variable_labels(uow.session)
+    inputs, changed = shown_event_inputs(actor, found.event)
+    waiting = [t["activityId"] for t in found.snapshot.open_tasks] + [w["activityId"] for w in found.snapshot.waiting]
+    return render_template("auditor/replay.html", found=found, source=source, inputs=inputs, changed=changed,
+                           variables=shown_data(actor, found.snapshot.variables), labels=labels, commands=COMMANDS,
+                           marks={"done": sorted(done - set(waiting)), "waiting": waiting})
+
+
+def _done_by(session, actor, case_id: str, moment) -> set[str]:
+    """Activities the case had finished by `moment` (from the history table)."""
+    rows = session.scalars(activity_query(actor, {"processInstanceId": case_id, "finished": True}))
+    return {row.activity_id for row in rows if row.end_time <= moment}

@@ -1,0 +1,164 @@
+"""案件: the case list, starting a case at the window (新建申请), and one case's diagram, timeline and data."""
+
+from collections import Counter
+from pathlib import Path
+from uuid import uuid4
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from app.domain import clock
+from app.domain.actors import Actor
+from app.domain.clock import local
+from app.domain.errors import NotFound, ValidationFailed
+from app.services.access_log import read_case_data
+from app.services.cases import start_case
+from app.services.commands import StartCase
+from app.store.queries import (
+    activity_query,
+    case_events,
+    definition_query,
+    definition_xml,
+    inbox_query,
+    instance_query,
+    job_query,
+    open_tasks_of,
+    villages_in,
+    visible_instance,
+)
+from app.store.tables import ProcessInstance
+
+from .auth import login_required, require
+from .facts import case_facts, place_names, variable_labels
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+PAGE_SIZE = 20
+KEY_PREFIXES = {"dibao": "DB", "linshi": "LS", "tekun": "TK"}
+
+
+def _runtime():
+    return current_app.extensions["runtime"]
+
+
+@bp.get("")
+@login_required
+def index():
+    """List the cases in my scope, newest first, by process, state and business key."""
+    actor = require("case.read")
+    args = request.args
+    params = {"processDefinitionKey": args.get("process") or None, "businessKey": args.get("q", "").strip() or None,
+              "active": {"active": True, "ended": False}.get(args.get("state", ""))}
+    page = max(1, args.get("page", 1, type=int) or 1)
+    query = instance_query(actor, params).order_by(None).order_by(ProcessInstance.started_at.desc(),
+                                                                   ProcessInstance.id)
+    with _runtime().unit_of_work() as uow:
+        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        cases = list(uow.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        uow.session.expunge_all()
+    return render_template("cases.html", cases=cases, total=total, page=page,
+                           pages=max(1, -(-total // PAGE_SIZE)), args=args)
+
+
+@bp.get("/new")
+@login_required
+def new():
+    """Show the processes I may start and the villages of my unit."""
+    actor = require("case.start")
+    return render_template("case_new.html", **_start_choices(actor), form={})
+
+
+def _start_choices(actor: Actor) -> dict:
+    with _runtime().unit_of_work() as uow:
+        definitions = list(uow.session.scalars(definition_query({"latestVersion": True})))
+        villages = list(uow.session.scalars(villages_in(actor)))
+        uow.session.expunge_all()
+    return {"definitions": definitions, "villages": villages}
+
+
+def _business_key(key: str) -> str:
+    return f"{KEY_PREFIXES.get(key, key.upper())}-{local(clock.now()):%Y%m%d}-{uuid4().hex[:6].upper()}"
+
+
+@bp.post("/new")
+@login_required
+def create():
+    """Start a case and open its first task if it is mine."""
+    actor = require("case.start")
+    form = request.form
+    key = form.get("process", "")
+    variables = {"village": form["village"]} if form.get("village") else {}
+    try:
+        if not key:
+            raise ValidationFailed("请选择业务类型", field="process")
+        instance = start_case(_runtime(), StartCase(actor, key, form.get("business_key", "").strip()
+                                                    or _business_key(key), variables))
+    except (ValidationFailed, NotFound) as err:
+        return render_template("case_new.html", **_start_choices(actor), form=form, error=err.message), 422
+    flash(f"已受理新申请 {instance.business_key}", "success")
+    with _runtime().unit_of_work() as uow:
+        first = uow.session.scalars(inbox_query(actor, {"processInstanceId": instance.id})).first()
+        target = url_for("tasks.show", task_id=first.id) if first else url_for("cases.show", instance_id=instance.id)
+    return redirect(target)
+
+
+@bp.get("/<instance_id>")
+@login_required
+def show(instance_id: str):
+    """Show one case: its diagram with the path taken, where it waits, its timeline and its data."""
+    actor = require("case.read")
+    with _runtime().unit_of_work() as uow:
+        instance = visible_instance(uow.session, actor, instance_id)
+        if instance is None:
+            raise NotFound(f"案件 {instance_id} 不存在")
+        history = list(uow.session.scalars(activity_query(actor, {"processInstanceId": instance.id})))
+        jobs = list(uow.session.scalars(job_query(actor, {"processInstanceId": instance.id})))
+        tasks = list(uow.session.scalars(open_tasks_of(instance.id)))
+        events = list(uow.session.scalars(case_events(instance.id)))
+        xml = uow.session.scalar(definition_xml(instance.definition_id))
+        labels, places = variable_labels(uow.session), place_names(uow.session)
+        shown = read_case_data(uow.session, actor, instance, "web case page")  # logged, masked for the role
+        uow.commit()
+        uow.session.expunge_all()
+    data = {"facts": case_facts(shown, labels, places), "referrals": _referrals(shown),
+            "pending_needs": _pending_needs(shown, history), "documents": shown.get("documents") or []}
+    return render_template("case.html", instance=instance, history=_steps(history), tasks=tasks, jobs=jobs,
+                           events=events, diagram=_diagram(history, tasks, jobs), actor=actor,
+                           bpmn_xml=xml.decode("utf-8") if xml else "", names=_activity_names(history),
+                           has_viewer=_has_viewer(), **data)
+
+
+def _diagram(history, tasks, jobs) -> dict:
+    """What the viewer highlights: activities done (with counts) and those the case waits in."""
+    done = Counter(h.activity_id for h in history if h.end_time is not None and not h.canceled)
+    waiting = {h.activity_id for h in history if h.end_time is None}
+    waiting |= {t.activity_id for t in tasks} | {j.activity_id for j in jobs}
+    # a badge only where the case passed more than once (a loop: 补齐材料, 公示异议 → 重新初审)
+    return {"done": sorted(done), "waiting": sorted(waiting), "counts": {a: n for a, n in done.items() if n > 1}}
+
+
+def _has_viewer() -> bool:
+    return (Path(bp.root_path) / "static" / "dist" / "viewer.js").exists()
+
+
+def _steps(history) -> list:
+    """The steps a reader follows: named activities, without gateways and internal scripts."""
+    steps = [h for h in history if h.activity_name and "Gateway" not in h.activity_type
+             and h.activity_type != "scriptTask"]
+    return sorted(steps, key=lambda h: (h.start_time, h.end_time is None, h.end_time or h.start_time))
+
+
+def _activity_names(history) -> dict[str, str]:
+    return {h.activity_id: h.activity_name for h in history if h.activity_name}
+
+
+def _pending_needs(variables: dict, history) -> list[str]:
+    """Needs referred to departments whose feedback has not come back yet (the 转介 call is still open)."""
+    referring = any(h.activity_id == "refer_needs" and h.end_time is None for h in history)
+    needs = variables.get("needs")
+    return [str(n) for n in needs] if referring and isinstance(needs, list) else []
+
+
+def _referrals(variables: dict) -> list[dict]:
+    referrals = variables.get("referrals") or []
+    return [r for r in referrals if isinstance(r, dict)] if isinstance(referrals, list) else []

@@ -1,0 +1,65 @@
+"""Template filters: times in China Standard Time, role names, values as a reader sees them."""
+
+import json
+import re
+from datetime import datetime
+
+from flask import Flask
+
+from app.domain.clock import CHINA_TZ
+
+from .forms import shown_value
+
+ROLE_NAMES = {
+    "window": "受理窗口", "investigator": "调查员", "verifier": "核对机构", "village": "村(居)委会",
+    "township_reviewer": "镇街审核", "county_reviewer": "县民政局", "finance": "财政发放",
+    "supervisor": "督导", "auditor": "审计", "designer": "流程设计",
+    "dept_medical": "医保部门", "dept_education": "教体部门", "dept_housing": "住建部门", "dept_employment": "人社部门",
+    "dept_legal": "司法部门", "dept_emergency": "应急部门", "dept_disability": "残联", "charity": "慈善/社会组织",
+}
+PROCESS_NAMES = {"dibao": "最低生活保障（低保）", "linshi": "临时救助", "tekun": "特困人员认定"}
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
+STATE_NAMES = {"ACTIVE": "办理中", "COMPLETED": "已办结", "EXTERNALLY_TERMINATED": "已终止"}
+
+EVENT_TITLES = {"start": "发起申请", "complete": "办理完成：{}", "claim": "认领：{}", "unclaim": "退回：{}",
+                "message": "收到消息：{}", "timer": "计时到期：{}", "external_complete": "外部处理完成：{}",
+                "external_failure": "外部处理失败：{}", "external_bpmn_error": "外部处理报告业务错误：{}",
+                "cancel": "终止案件"}
+MESSAGE_NAMES = {"publicity_objection": "公示期异议"}
+
+
+def event_title(event, names: dict[str, str]) -> str:
+    """Describe a case event in a sentence: the command and the step it acted on."""
+    target = event.target or ""
+    label = names.get(target) or MESSAGE_NAMES.get(target) or target
+    return EVENT_TITLES.get(event.command, event.command + " {}").format(label).rstrip("： ")
+
+
+def cst(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """Format a moment in China Standard Time."""
+    return value.astimezone(CHINA_TZ).strftime(pattern) if value else ""
+
+
+def shown(value) -> str:
+    """Render a case variable for a reader: 是/否 for booleans, lists joined, objects as JSON."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return "、".join(map(str, value))
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and ISO_MOMENT.fullmatch(value):
+        return cst(datetime.fromisoformat(value))
+    return str(value)
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(cst, "cst")
+    app.add_template_filter(event_title, "event_title")
+    app.add_template_filter(shown, "shown")
+    app.add_template_filter(shown_value, "form_text")
+    app.add_template_filter(lambda g: ROLE_NAMES.get(g, g), "role")
+    app.add_template_filter(lambda k: PROCESS_NAMES.get(k, k), "process")
+    app.add_template_filter(lambda s: STATE_NAMES.get(s, s), "case_state")

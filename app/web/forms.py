@@ -1,0 +1,78 @@
+"""Camunda Forms (form-js) JSON on a server-rendered page: read a posted form into typed values.
+
+The page posts plain HTML fields; each component's type says how to read its string back
+(number, yes/no, a radio value of the right type, a list). What cannot be read is kept as
+typed, so the server-side validator names the field and the page shows the text again.
+"""
+
+from werkzeug.datastructures import MultiDict
+
+from app.services.forms import form_fields
+
+
+def read_submission(schema: dict, form: MultiDict) -> dict:
+    """Return the form's fields as the values a task completion takes; empty fields are left out."""
+    values = {}
+    for component in form_fields(schema):
+        key, kind = component["key"], component["type"]
+        if kind == "checkbox":
+            values[key] = form.get(key) in ("on", "true", "1")
+        elif kind in ("checklist", "taglist"):
+            values[key] = [_typed(component, v) for v in form.getlist(key) if v.strip()]  # none ticked: []
+        elif form.get(key, "").strip() != "":
+            values[key] = _typed(component, form.get(key).strip() if kind != "textarea" else form.get(key))
+        elif "defaultValue" in component:
+            values[key] = ""  # form-js submits a field it initialised, even when left empty
+    return values
+
+
+def initial_values(schema: dict, variables: dict) -> dict:
+    """Return what a fresh form shows: the case's value of each field, else the field's default (as form-js)."""
+    values = {}
+    for component in form_fields(schema):
+        key = component["key"]
+        if key in variables:
+            values[key] = variables[key]
+        elif "defaultValue" in component:
+            values[key] = component["defaultValue"]
+    return values
+
+
+def _typed(component: dict, raw: str):
+    if component["type"] == "number":
+        return _number(raw)
+    for option in component.get("values") or []:
+        if str(option.get("value")) == raw:
+            return option.get("value")
+    return raw
+
+
+def _number(raw: str):
+    text = raw.replace(",", "").replace("，", "")
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return raw  # the validator answers 须为数字 and the page shows what was typed
+
+
+def shown_value(value) -> str:
+    """Return a stored value as an input's text."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "、".join(map(str, value))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else str(value)
+    return str(value)
+
+
+def field_errors(errors: list[dict]) -> dict[str, str]:
+    """Map each field to its first problem, from a ValidationFailed's errors."""
+    out: dict[str, str] = {}
+    for error in errors:
+        out.setdefault(error.get("field") or "", error.get("message") or "")
+    return out

@@ -1,0 +1,98 @@
+"""待办: my tasks and my groups' unclaimed ones, sorted by due date, filtered and paged; claim and unclaim."""
+
+from datetime import datetime
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from app.domain import clock
+from app.domain.clock import CHINA_TZ, local
+from app.engine.functions import END_OF_DAY
+from app.services.cases import claim_task
+from app.services.commands import ClaimTask
+from app.services.supervision import DUE_SOON_WORKDAYS
+from app.store.queries import inbox_query, inbox_steps, villages_in
+
+from .auth import current_actor, login_required, safe_target
+
+bp = Blueprint("inbox", __name__, url_prefix="/inbox")
+
+PAGE_SIZE = 20
+
+
+def _runtime():
+    return current_app.extensions["runtime"]
+
+
+def _filters() -> dict:
+    args = request.args
+    return {"process": args.get("process") or None, "step": args.get("step") or None,
+            "village": args.get("village") or None, "order": "desc" if args.get("order") == "desc" else "asc",
+            "page": max(1, args.get("page", 1, type=int) or 1),
+            "size": min(100, max(1, args.get("size", PAGE_SIZE, type=int) or PAGE_SIZE))}
+
+
+def _due_soon_limit(now: datetime) -> datetime:
+    day = _runtime().calendar.add_workdays(local(now).date(), DUE_SOON_WORKDAYS).day
+    return datetime.combine(day, END_OF_DAY, CHINA_TZ)
+
+
+def due_state(due: datetime | None, now: datetime, soon: datetime) -> str | None:
+    """Return 'overdue', 'due-soon' or None for a task's due time."""
+    if due is None:
+        return None
+    if due < now:
+        return "overdue"
+    return "due-soon" if due <= soon else None
+
+
+@bp.get("")
+@login_required
+def index():
+    """List the tasks waiting for me and my groups."""
+    actor, filters = current_actor(), _filters()
+    params = {"processDefinitionKey": filters["process"], "taskDefinitionKey": filters["step"]}
+    now = clock.now()
+    with _runtime().unit_of_work() as uow:
+        villages = list(uow.session.scalars(villages_in(actor)))
+        village_path = next((v.path for v in villages if v.code == filters["village"]), None)
+        query = inbox_query(actor, params, village_path, latest_first=filters["order"] == "desc")
+        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        size = filters["size"]
+        tasks = list(uow.session.scalars(query.offset((filters["page"] - 1) * size).limit(size)))
+        steps = list(uow.session.execute(inbox_steps(actor)))
+        village_names = {v.path: v.name for v in villages}
+        uow.session.expunge_all()
+    soon = _due_soon_limit(now)
+    rows = [{"task": t, "state": due_state(t.due, now, soon), "village": _village_of(t.org_path, village_names)}
+            for t in tasks]
+    pages = max(1, -(-total // filters["size"]))
+    return render_template("inbox.html", rows=rows, total=total, pages=pages, filters=filters, steps=steps,
+                           villages=villages, processes=sorted({s.definition_key for s in steps}))
+
+
+def _village_of(org_path: str, names: dict[str, str]) -> str:
+    return next((name for path, name in names.items() if org_path.startswith(path)), "")
+
+
+def _back():
+    return redirect(safe_target(request.form.get("back"), url_for("inbox.index")))
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    """Claim a task offered to my group."""
+    actor = current_actor()
+    claim_task(_runtime(), ClaimTask(actor, task_id, actor.username))
+    flash("已认领任务", "success")
+    return _back()
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str):
+    """Give a claimed task back to the group."""
+    claim_task(_runtime(), ClaimTask(current_actor(), task_id, None))
+    flash("已退回任务，组内其他人可认领", "success")
+    return _back()

@@ -1,0 +1,89 @@
+"""督办: overdue and due-soon work per township and step, compliance per township, escalations, exports, heatmap."""
+
+from collections import Counter
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+
+from app.domain.errors import NotFound, ValidationFailed
+from app.services.catalogue import process_versions
+from app.services.compliance import MILESTONES, compliance
+from app.services.exports import FORMATS, export
+from app.services.supervision import act_on_escalation, late_tasks, list_escalations
+from app.services.supervision_tables import supervision_table
+from app.services.workload import waiting_per_step
+
+from .auth import login_required, require
+
+bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
+
+TABLES = ("tasks", "compliance", "escalations")
+
+
+def _runtime():
+    return current_app.extensions["runtime"]
+
+
+def _processes(actor) -> list[str]:
+    """The keys of the deployed processes, 低保 first."""
+    keys = {v.key for v in process_versions(_runtime(), actor)}
+    return sorted(keys, key=lambda k: (k != "dibao", k))
+
+
+@bp.get("")
+@login_required
+def index():
+    """Show the dashboard: late work per township and step, compliance, open escalations, where cases wait."""
+    actor = require("supervision.read")
+    processes = _processes(actor)
+    process = request.args.get("process") if request.args.get("process") in processes else next(iter(processes), None)
+    if process is None:
+        return render_template("supervisor/index.html", process=None, processes=[])
+    overdue, buckets = late_tasks(_runtime(), actor, {"process": process})
+    due_soon, _ = late_tasks(_runtime(), actor, {"process": process, "state": "due_soon"})
+    figures = compliance(_runtime(), actor, {"process": process}) if process in MILESTONES else None
+    escalations = [e for e in list_escalations(_runtime(), actor, None) if e.state != "CLOSED"]
+    source, counts = waiting_per_step(_runtime(), actor, process)
+    return render_template("supervisor/index.html", process=process, processes=processes, buckets=buckets,
+                           late=_per_township_and_step(overdue, due_soon), overdue=overdue[:50],
+                           figures=figures, escalations=escalations, source=source, counts=counts,
+                           may_act=actor.may("supervision.act"))
+
+
+def _per_township_and_step(overdue, due_soon) -> list[dict]:
+    """Rows (township, step) with their overdue and due-soon counts, most overdue first."""
+    late = Counter((i.township, i.task.activity_id) for i in overdue)
+    soon = Counter((i.township, i.task.activity_id) for i in due_soon)
+    # a step counts by id; its label is the name most of its tasks carry (a redeployment may rename it)
+    named = Counter((i.task.activity_id, i.task.name) for i in [*overdue, *due_soon])
+    names = {a: n for (a, n), _ in reversed(named.most_common())}
+    keys = sorted(set(late) | set(soon), key=lambda k: (-late[k], -soon[k], k))
+    return [{"township": t or "县直", "step": names[a], "overdue": late[(t, a)], "due_soon": soon[(t, a)]}
+            for t, a in keys]
+
+
+@bp.get("/export/<table>.<fmt>")
+@login_required
+def download(table: str, fmt: str):
+    """Download one of the supervisor's tables as CSV or .xlsx (what the API's format= gives)."""
+    actor = require("supervision.read")
+    if table not in TABLES or fmt not in FORMATS:
+        raise NotFound(f"没有可导出的 {table}.{fmt}")
+    params = {key: value for key, value in request.args.items() if key in ("process", "state", "township")}
+    content, mimetype, filename = export(supervision_table(_runtime(), actor, table, params), fmt)
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+@bp.post("/escalations/<int:escalation_id>")
+@login_required
+def act(escalation_id: int):
+    """Acknowledge, reassign or close an escalation."""
+    actor = require("supervision.act")
+    form = request.form
+    try:
+        act_on_escalation(_runtime(), actor, escalation_id, form.get("action", ""),
+                          form.get("comment", "").strip() or None, form.get("assignee", "").strip() or None)
+    except ValidationFailed as err:
+        flash(err.message, "error")
+    else:
+        flash({"acknowledge": "已签收督办", "reassign": "已转交督办", "close": "已关闭督办"}[form["action"]], "success")
+    return redirect(url_for("supervisor.index", process=form.get("process") or None) + "#escalations")

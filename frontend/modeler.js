@@ -1,0 +1,116 @@
+// window.ProcessModeler.open({...}): the bpmn-js modeler with the Camunda 7 properties panel,
+// bpmnlint warnings in the editor and the server's validation errors marked on their elements.
+import Modeler from 'bpmn-js/lib/Modeler';
+import {
+  BpmnPropertiesPanelModule,
+  BpmnPropertiesProviderModule,
+  CamundaPlatformPropertiesProviderModule,
+} from 'bpmn-js-properties-panel';
+import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
+import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
+import LintModule from 'bpmn-js-bpmnlint';
+import bpmnlintConfig from 'bpmnlint-config';
+import 'bpmn-js/dist/assets/diagram-js.css';
+import 'bpmn-js/dist/assets/bpmn-js.css';
+import 'bpmn-js/dist/assets/bpmn-font/css/bpmn.css';
+import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
+import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
+import './diagram.css';
+import './modeler.css';
+import TranslateZhModule from './translate-zh';
+
+function markServerErrors(modeler, errors) {
+  const registry = modeler.get('elementRegistry');
+  const canvas = modeler.get('canvas');
+  const overlays = modeler.get('overlays');
+  (errors || []).forEach(({ element, message }) => {
+    if (!element || !registry.get(element)) {
+      return;
+    }
+    canvas.addMarker(element, 'server-error');
+    const note = document.createElement('div');
+    note.className = 'server-error-note';
+    note.dataset.element = element;
+    note.textContent = message;
+    overlays.add(element, 'server-error', { position: { bottom: -6, left: 0 }, html: note });
+  });
+}
+
+// Hand-written BPMN (and some tools) omit <incoming>/<outgoing>; bpmnlint and Camunda Modeler expect them.
+function linkFlows({ elementsById }) {
+  Object.values(elementsById || {}).forEach((element) => {
+    if (element.$type !== 'bpmn:SequenceFlow' || !element.sourceRef || !element.targetRef) {
+      return;
+    }
+    const outgoing = element.sourceRef.get('outgoing');
+    const incoming = element.targetRef.get('incoming');
+    if (!outgoing.includes(element)) {
+      outgoing.push(element);
+    }
+    if (!incoming.includes(element)) {
+      incoming.push(element);
+    }
+  });
+}
+
+function reportLint(modeler, status) {
+  if (!status) {
+    return;
+  }
+  modeler.on('linting.completed', ({ issues }) => {
+    const count = Object.values(issues).reduce((sum, list) => sum + list.length, 0);
+    status.textContent = count ? `规范检查：${count} 个提示（见图中标记）` : '规范检查：没有问题';
+    status.dataset.lintIssues = String(count);
+  });
+}
+
+function saveOnSubmit(modeler, form, field) {
+  if (!form || !field) {
+    return;
+  }
+  form.addEventListener('submit', async (event) => {
+    if (form.dataset.saved === 'true') {
+      return;
+    }
+    event.preventDefault();
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the properties panel debounces typing
+    const { xml } = await modeler.saveXML({ format: true });
+    field.value = xml;
+    form.dataset.saved = 'true';
+    form.requestSubmit(event.submitter || undefined);
+  });
+}
+
+async function open({ canvas, panel, xml, errors, form, field, lintStatus }) {
+  const modeler = new Modeler({
+    container: canvas,
+    propertiesPanel: { parent: panel },
+    linting: { bpmnlint: bpmnlintConfig, active: true },
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      CamundaPlatformPropertiesProviderModule,
+      CamundaBehaviorsModule,
+      LintModule,
+      TranslateZhModule,
+    ],
+    moddleExtensions: { camunda: camundaModdle },
+  });
+  reportLint(modeler, lintStatus);
+  modeler.on('import.parse.complete', linkFlows);
+  try {
+    await modeler.importXML(xml);
+  } catch (err) {
+    canvas.textContent = `流程图无法打开：${err.message}`;
+    canvas.classList.add('diagram-error');
+    return modeler;
+  }
+  modeler.get('canvas').zoom('fit-viewport');
+  markServerErrors(modeler, errors);
+  saveOnSubmit(modeler, form, field);
+  canvas.dataset.modelerReady = 'true';
+  window.currentModeler = modeler;
+  return modeler;
+}
+
+window.ProcessModeler = { open };

@@ -1,0 +1,113 @@
+"""The designer edits a deployed process in the bpmn-js modeler and deploys it as a new version."""
+
+import io
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+DIST = Path(__file__).parent.parent.parent / "app" / "web" / "static" / "dist"
+PROCESS = (Path(__file__).parent.parent / "fixtures" / "designer_review.bpmn").read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def bundles_built():
+    """The pages load the bundles `make assets` builds; say so rather than time out waiting for them."""
+    missing = [name for name in ("viewer.js", "modeler.js", "form-editor.js") if not (DIST / name).exists()]
+    assert not missing, f"front-end bundles {missing} are not built: run `make assets`"
+
+
+def watch_errors(page) -> list[str]:
+    """Collect uncaught script errors and Content-Security-Policy refusals of a tab."""
+    seen: list[str] = []
+    page.on("pageerror", lambda err: seen.append(str(err)))
+    page.on("console", lambda msg: seen.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    return seen
+
+
+def _deploy_test_process(login_as) -> str:
+    key = f"ui_{uuid.uuid4().hex[:8]}"
+    data = {"deployment-name": key, "data": (io.BytesIO(PROCESS.format(key=key).encode()), f"{key}.bpmn")}
+    response = login_as("designer").post("/deployment/create", data=data, content_type="multipart/form-data")
+    assert response.status_code == 200, response.get_json()
+    return key
+
+
+def _open_modeler(tab, key: str):
+    page = tab.page
+    tab.errors = watch_errors(page)
+    page.goto("/designer")
+    row = page.locator(f"#processes tr[data-key='{key}']")
+    expect(row.locator(".latest-version")).to_have_text("第 1 版")
+    row.get_by_role("link", name="编辑").click()
+    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
+    page.click(".djs-element[data-element-id='review']", force=True)
+    expect(page.locator("#bio-properties-panel-name")).to_have_value("初审")
+    return page
+
+
+def _open_group(page, group_id: str) -> None:
+    """Unfold a group of the properties panel (they start folded)."""
+    header = page.locator(f".bio-properties-panel-group[data-group-id='group-{group_id}'] "
+                          ".bio-properties-panel-group-header")
+    if "open" not in (header.get_attribute("class") or "").split():
+        header.click()
+
+
+def _definition(login_as, key: str) -> dict:
+    api = login_as("designer")
+    latest = api.get(f"/process-definition/key/{key}").get_json()
+    latest["xml"] = api.get(f"/process-definition/key/{key}/xml").get_json()["bpmn20Xml"]
+    return latest
+
+
+def test_designer_renames_a_task_and_changes_its_group_then_deploys_a_new_version(browse, login_as):
+    key = _deploy_test_process(login_as)
+    tab = browse("designer")
+    page = _open_modeler(tab, key)
+    expect(page.locator(".bjs-powered-by")).to_be_visible()  # bpmn.io's watermark stays, as its license asks
+    expect(page.locator("#lint-status")).to_have_attribute("data-lint-issues", "0")
+    _open_group(page, "general")
+    page.fill("#bio-properties-panel-name", "镇街初审")
+    _open_group(page, "CamundaPlatform__UserAssignment")
+    page.fill("#bio-properties-panel-candidateGroups", "county_reviewer")
+    page.wait_for_function("() => window.currentModeler.get('elementRegistry').get('review')"
+                           ".businessObject.get('camunda:candidateGroups') === 'county_reviewer'")
+    expect(page.locator(".djs-element[data-element-id='review']")).to_contain_text("镇街初审")
+    tab.shot("designer-modeler-edited")
+    page.get_by_role("button", name="部署新版本").click()
+    expect(page.locator(".flash", has_text=f"（{key}）第 2 版")).to_be_visible()
+    expect(page.locator("#versions tr[data-version]")).to_have_count(2)
+    tab.shot("designer-process-versions")
+    deployed = _definition(login_as, key)
+    assert deployed["version"] == 2
+    assert 'name="镇街初审"' in deployed["xml"] and 'camunda:candidateGroups="county_reviewer"' in deployed["xml"]
+    page.get_by_role("link", name="与上一版比较").click()
+    changed = "#changes tr[data-activity='review'][data-attribute='{}'] td"
+    expect(page.locator(changed.format("candidateGroups"))).to_have_text(
+        ["镇街初审 review", "candidateGroups", "township_reviewer", "county_reviewer"])
+    expect(page.locator(changed.format("name")).nth(3)).to_have_text("镇街初审")
+    expect(page.locator("#diff .diff-add", has_text="county_reviewer")).to_have_count(1)
+    expect(page.locator("#diff .diff-del", has_text="township_reviewer")).to_have_count(1)
+    tab.shot("designer-diff")
+    assert tab.errors == []
+
+
+def test_a_refused_diagram_shows_the_server_error_on_its_element(browse, login_as):
+    key = _deploy_test_process(login_as)
+    tab = browse("designer")
+    page = _open_modeler(tab, key)
+    _open_group(page, "CamundaPlatform__UserAssignment")
+    page.fill("#bio-properties-panel-candidateGroups", "")
+    page.wait_for_function("() => !window.currentModeler.get('elementRegistry').get('review')"
+                           ".businessObject.get('camunda:candidateGroups')")
+    page.get_by_role("button", name="部署新版本").click()
+    note = page.locator(".server-error-note[data-element='review']")
+    expect(note).to_contain_text("candidateGroups")
+    expect(page.locator(".djs-element.server-error[data-element-id='review']")).to_have_count(1)
+    expect(page.locator(".server-error-message")).to_contain_text("review")
+    tab.shot("designer-deploy-refused")
+    assert _definition(login_as, key)["version"] == 1
+    assert tab.errors == []

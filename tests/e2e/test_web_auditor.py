@@ -1,0 +1,59 @@
+"""审计 pages: find a case, read its timeline and verification, step through its replayed states."""
+
+import json
+import re
+
+from sqlalchemy import update
+
+from app.store.tables import CaseEvent
+from tests.e2e.dibao_steps import Case
+from tests.e2e.web_client import Web
+from tests.integration.test_audit_chain import _tamper
+
+
+def _case(login_as) -> Case:
+    case = Case(login_as)
+    case.accept()
+    case.investigate()  # start, accept, home_visit, verify: four events
+    return case
+
+
+def _marks(page: str) -> dict:
+    return json.loads(re.search(r"getElementById\('replay-diagram'\), .*?, (\{.*\})\);", page)[1])
+
+
+def test_the_auditor_finds_a_case_and_reads_its_verified_timeline(app, login_as, clock):
+    case = _case(login_as)
+    web = Web(app, "auditor")
+    found = web.get("/auditor", q=case.business_key[3:]).text
+    assert re.findall(r'<tr data-case="([^"]+)"', found) == [case.id]
+    page = web.get(f"/auditor/cases/{case.id}").text
+    assert re.findall(r'<li data-seq="(\d+)" data-command="([a-z_]+)">', page) == [
+        ("1", "start"), ("2", "complete"), ("3", "complete"), ("4", "external_complete")]
+    assert '<p class="verdict-ok">通过：4 个事件' in page
+    assert Web(app, "window_cg").get(f"/auditor/cases/{case.id}").status_code == 403
+
+
+def test_replay_steps_through_the_state_after_each_event(app, login_as, clock):
+    case = _case(login_as)
+    web = Web(app, "auditor")
+    first = web.get(f"/auditor/cases/{case.id}/events/1").text
+    assert _marks(first)["waiting"] == ["accept"] and 'rel="prev"' not in first
+    assert f'href="/auditor/cases/{case.id}/events/2"' in first and "与该事件记录的状态哈希一致" in first
+    second = web.get(f"/auditor/cases/{case.id}/events/2").text
+    assert sorted(_marks(second)["waiting"]) == ["home_visit", "verify"]
+    household = re.compile(r'<dt title="household_size" data-name="household_size">[^<]+</dt><dd>3</dd>')
+    assert household.search(second) and not household.search(first)
+    last = web.get(f"/auditor/cases/{case.id}/events/4").text
+    assert "accept" in _marks(last)["done"] and 'rel="next"' not in last
+    assert web.get(f"/auditor/cases/{case.id}/events/5").status_code == 404
+
+
+def test_a_tampered_history_is_reported_on_the_case_and_in_the_scope_check(app, runtime, login_as, clock):
+    case = _case(login_as)
+    _tamper(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 3)
+            .values(actor="someone_else"))
+    web = Web(app, "auditor")
+    assert '<p class="verdict-bad">未通过：第 3 个事件起' in web.get(f"/auditor/cases/{case.id}").text
+    failures = web.get("/auditor/verify").text
+    assert f'<tr data-case="{case.id}">' in failures and "件未通过" in failures
