@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from app.domain.actors import Actor
 from app.domain.audit import state_digest
 from app.domain.errors import DomainError, NotFound
-from app.domain.workcalendar import WorkCalendar
 from app.store.queries import visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
 
+from .calendar_history import CalendarsInForce
 from .projection import hash_of
 from .replay import DefinitionsAtHand, ReplayFailed, difference, replay
 from .runtime import Runtime
@@ -27,14 +27,14 @@ class Verdict:
 
 
 def verify_instance(session, instance: ProcessInstance, definitions: DefinitionsAtHand | None = None,
-                    calendar: WorkCalendar | None = None) -> Verdict:
-    """Check the chain, then (given definitions and a calendar) the definition used and a full replay."""
+                    calendars: CalendarsInForce | None = None) -> Verdict:
+    """Check the chain, then (given definitions and calendar history) the definition used and a full replay."""
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == instance.id)
                                   .order_by(CaseEvent.seq)))
     found = _chain_problem(instance, events)
     if found is None and definitions is not None:
         found = _definition_problem(instance, events, definitions) or _replay_problem(
-            instance, events, definitions, calendar)
+            instance, events, definitions, calendars)
     if found is not None:
         return Verdict(instance.id, False, len(events), found[0], found[1])
     return Verdict(instance.id, True, len(events))
@@ -68,9 +68,9 @@ def _definition_problem(instance: ProcessInstance, events: list[CaseEvent],
 
 
 def _replay_problem(instance: ProcessInstance, events: list[CaseEvent], definitions: DefinitionsAtHand,
-                    calendar: WorkCalendar) -> tuple[int, str] | None:
+                    calendars: CalendarsInForce) -> tuple[int, str] | None:
     definition, _ = definitions.get(instance.definition_id)
-    steps = replay(definition, calendar, events)
+    steps = replay(definition, lambda moment: calendars.at(moment, instance.org_path), events)
     step = None
     for event in events:
         try:
@@ -103,14 +103,13 @@ def verify_case(rt: Runtime, actor: Actor, case_id: str) -> Verdict:
         instance = visible_instance(uow.session, actor, case_id)
         if instance is None:
             raise NotFound(f"案件 {case_id} 不存在", field="id")
-        return verify_instance(uow.session, instance, DefinitionsAtHand(uow.session),
-                               rt.calendar_for(instance.org_path))
+        return verify_instance(uow.session, instance, DefinitionsAtHand(uow.session), CalendarsInForce(uow.session))
 
 
 def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]:
     """Verify every case in the actor's scope, a batch of cases per unit of work."""
     actor.require("audit.verify")
-    last = ""
+    last, calendars = "", None
     while True:
         with rt.unit_of_work() as uow:
             cases = list(uow.session.scalars(
@@ -120,8 +119,8 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
             if not cases:
                 return
             definitions = DefinitionsAtHand(uow.session)
-            verdicts = [verify_instance(uow.session, case, definitions, rt.calendar_for(case.org_path))
-                        for case in cases]
+            calendars = calendars or CalendarsInForce(uow.session)  # read once, built once per version
+            verdicts = [verify_instance(uow.session, case, definitions, calendars) for case in cases]
             last = cases[-1].id
         yield from verdicts
 

@@ -16,7 +16,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.workcalendar import WorkCalendar
-from app.store.tables import CalendarClosure, CalendarYear
+from app.store.tables import CalendarClosure, CalendarYear, CalendarYearVersion
 
 from .deadlines import Affected, Recomputed, recompute_deadlines
 from .runtime import Runtime
@@ -36,7 +36,8 @@ def current_calendar(rt: Runtime) -> WorkCalendar:
         for row in uow.session.scalars(select(CalendarYear).order_by(CalendarYear.year)):
             calendar = calendar.with_year(row.year, map(date.fromisoformat, row.holidays),
                                           map(date.fromisoformat, row.workdays))
-        for path, day in uow.session.execute(select(CalendarClosure.org_path, CalendarClosure.day)):
+        for path, day in uow.session.execute(select(CalendarClosure.org_path, CalendarClosure.day)
+                                             .where(CalendarClosure.removed_at.is_(None))):
             closures.setdefault(path, set()).add(day)
     return calendar.with_closures({path: frozenset(days) for path, days in closures.items()})
 
@@ -70,6 +71,8 @@ def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None) 
         row.holidays, row.workdays, row.source = holidays, workdays, source
         row.loaded_at, row.loaded_by = clock.now(), actor.username
         uow.session.add(row)
+        uow.session.add(CalendarYearVersion(year=year, holidays=holidays, workdays=workdays, source=source,
+                                            loaded_at=row.loaded_at, loaded_by=row.loaded_by))
         uow.commit()
     rt.refresh_calendar()
     recomputed = recompute_provisional(rt)

@@ -11,6 +11,7 @@ from app.store.queries import case_events, visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
 
 from .access_log import record_read, shown_data
+from .calendar_history import CalendarsInForce
 from .replay import DefinitionsAtHand, ReplayFailed, replay
 from .runtime import Runtime
 
@@ -68,12 +69,12 @@ def state_at(rt: Runtime, actor: Actor, case_id: str, seq: int) -> StateAt:
             raise NotFound(f"案件 {case_id} 没有事件 {seq}", field="seq")
         definition, _ = DefinitionsAtHand(uow.session).get(instance.definition_id)
         try:
-            calendar = rt.calendar_for(instance.org_path)
-            step = list(replay(definition, calendar, events[:seq]))[-1]
+            calendars = CalendarsInForce(uow.session)
+            step = list(replay(definition, lambda moment: calendars.at(moment, instance.org_path), events[:seq]))[-1]
         except ReplayFailed as err:
             raise Conflict(f"重放到事件 {seq} 时失败：{err}") from err
-        result = StateAt(instance, step.event, len(events), snapshot(definition, step.state, calendar, step.event.at),
-                         step.matches, _assignees(events[:seq]))
+        shown = snapshot(definition, step.state, step.calendar, step.event.at)
+        result = StateAt(instance, step.event, len(events), shown, step.matches, _assignees(events[:seq]))
         record_read(uow.session, actor, instance, f"audit state at event {seq}")
         uow.commit()
         return result

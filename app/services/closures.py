@@ -38,7 +38,8 @@ def add_closure(rt: Runtime, actor: Actor, org: str, day: date, reason: str) -> 
     with rt.unit_of_work() as uow:
         unit = _unit(uow.session, actor, org)
         if uow.session.scalar(select(CalendarClosure.id).where(CalendarClosure.org_path == unit.path,
-                                                              CalendarClosure.day == day)) is not None:
+                                                              CalendarClosure.day == day,
+                                                              CalendarClosure.removed_at.is_(None))) is not None:
             raise ValidationFailed(f"{unit.name} {day} 已登记为停止办公日", field="day")
         row = CalendarClosure(org_path=unit.path, day=day, reason=reason.strip(), created=clock.now(),
                               created_by=actor.username)
@@ -53,10 +54,10 @@ def remove_closure(rt: Runtime, actor: Actor, closure_id: int) -> Recomputed:
     actor.require("deployment.create")
     with rt.unit_of_work() as uow:
         row = uow.session.get(CalendarClosure, closure_id)
-        if row is None or not actor.scope.covers(row.org_path):
+        if row is None or row.removed_at is not None or not actor.scope.covers(row.org_path):
             raise NotFound(f"停止办公日 {closure_id} 不存在", field="id")
         day, path = row.day, row.org_path
-        uow.session.delete(row)
+        row.removed_at, row.removed_by = clock.now(), actor.username
         uow.commit()
     return _recompute(rt, day, path)
 
@@ -68,7 +69,8 @@ def list_closures(rt: Runtime, actor: Actor) -> list[Closure]:
     with rt.unit_of_work() as uow:
         rows = uow.session.execute(
             select(CalendarClosure, OrgUnit).join(OrgUnit, OrgUnit.path == CalendarClosure.org_path)
-            .where(CalendarClosure.org_path.like(f"/{county}/%" if county else "/%"))
+            .where(CalendarClosure.org_path.like(f"/{county}/%" if county else "/%"),
+                   CalendarClosure.removed_at.is_(None))
             .order_by(CalendarClosure.day, CalendarClosure.id)).all()
         return [Closure(c.id, u.code, u.name, c.day, c.reason, c.created_by) for c, u in rows]
 

@@ -4,11 +4,13 @@ Each event holds what its command needs: the moment (Spiff's clock and task ids 
 from it, app/engine/determinism.py), the actor, the validated form values, message
 payloads and external answers, and at start the county settings the case copied. Replay
 never reads the clock or asks anyone; after each event the rebuilt state must hash to the
-event's recorded `state_hash`.
+event's recorded `state_hash`. Each event runs with the working-day calendar in force at its
+moment (app/services/calendar_history.py), not today's.
 """
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -47,6 +49,7 @@ class Step:
     state: bytes
     variables: dict
     changed: dict  # what this event changed in the replayed data
+    calendar: WorkCalendar  # the calendar in force at the event, which replay used
 
     @property
     def matches(self) -> bool:
@@ -82,16 +85,21 @@ def _start(run: CaseRun, inputs: dict) -> Changes:
     return run.start_by_message(message["messageName"], message.get("variables") or {}) if message else run.run()
 
 
-def replay(definition: Definition, calendar: WorkCalendar, events: list[CaseEvent]) -> Iterator[Step]:
-    """Yield the case after each event, in order; raises ReplayFailed naming nothing (the caller knows the event)."""
+def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalendar],
+           events: list[CaseEvent]) -> Iterator[Step]:
+    """Yield the case after each event, in order, each run with `calendar_at(event.at)`.
+
+    Raises ReplayFailed naming nothing (the caller knows the event).
+    """
     state, variables = None, {}
     for event in events:
+        calendar = calendar_at(event.at)
         changes = apply_event(definition, calendar, event, state)
         changed = {}
         if changes is not None:
             changed = changed_variables(variables, changes.variables)
             state, variables = changes.state, changes.variables
-        yield Step(event, state, variables, changed)
+        yield Step(event, state, variables, changed, calendar)
 
 
 def difference(step: Step) -> str:

@@ -258,17 +258,34 @@ class CalendarYear(Base):
     loaded_by: Mapped[str] = mapped_column(String(64))
 
 
+class CalendarYearVersion(Base):
+    """Every load of a year, kept so replay can use the data in force at a past moment."""
+
+    __tablename__ = "calendar_year_version"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(index=True)
+    holidays: Mapped[dict] = mapped_column()
+    workdays: Mapped[dict] = mapped_column()
+    source: Mapped[str | None] = mapped_column(String(200))
+    loaded_at: Mapped[datetime] = mapped_column()
+    loaded_by: Mapped[str] = mapped_column(String(64))
+
+
 class CalendarClosure(Base):
-    """A local closure day (flood, epidemic): not a working day for deadlines of cases under `org_path`."""
+    """A local closure day (flood, epidemic): not a working day for deadlines of cases under `org_path`.
+
+    A withdrawn closure keeps its row with `removed_at`, so replay knows it was in force before then.
+    """
 
     __tablename__ = "calendar_closure"
-    __table_args__ = (UniqueConstraint("org_path", "day"),)
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     org_path: Mapped[str] = mapped_column(String(400))  # a county or a township
     day: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(200))
     created: Mapped[datetime] = mapped_column()
     created_by: Mapped[str] = mapped_column(String(64))
+    removed_at: Mapped[datetime | None] = mapped_column()
+    removed_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class Escalation(Base):

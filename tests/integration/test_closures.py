@@ -62,3 +62,15 @@ def test_cli_adds_and_removes_a_closure(runner):
     assert duplicate.exit_code == 1 and "day:" in duplicate.output
     result = runner.invoke(args=["calendar-closure", "hd", "2026-12-07", "--remove"])
     assert result.exit_code == 0 and "removed" in result.output, result.output
+    again = runner.invoke(args=["calendar-closure", "hd", "2026-12-07", "--remove"])
+    assert again.exit_code == 1 and "no closure" in again.output  # withdrawn: kept for replay, no longer listed
+
+
+def test_a_withdrawn_day_can_be_closed_again(login_as):
+    designer = login_as("designer")
+    first = _post(designer, org="hd", day="2026-12-09", reason="停电")
+    assert first.status_code == 201 and _delete(designer, first.json["id"]).status_code == 200
+    assert _delete(designer, first.json["id"]).status_code == 404
+    second = _post(designer, org="hd", day="2026-12-09", reason="再次停电")
+    assert second.status_code == 201 and second.json["id"] != first.json["id"]
+    assert _delete(designer, second.json["id"]).status_code == 200
