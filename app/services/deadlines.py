@@ -3,7 +3,10 @@
 Loading a year recomputes every provisional deadline; adding or removing a local closure
 recomputes the deadlines of cases under that org unit that fall on or after the day.
 Each deadline is evaluated again from its expression at the moment it was first set, with
-the case's current data, so a deadline that did not depend on the changed days stays put.
+the case's current data (and a task's own input parameters, which is all a called process's
+task keeps of its data), so a deadline that did not depend on the changed days stays put.
+Deadlines therefore belong in the dueDate/timer expression itself, written from case facts
+(`${add_workdays(accepted_at, overall_limit)}`), not in a date a script computed once.
 A timer fires only through its job (app/engine/timers.py), so moving `job.due` moves the timer.
 """
 
@@ -57,14 +60,17 @@ def recompute_deadlines(rt: Runtime, affected: Affected) -> Recomputed:
         for task, instance in session.execute(affected.tasks()).all():
             context = FunctionContext(task.created, rt.calendar_for(task.org_path))
             expression = _activity(session, task).get("dueDate")
-            due = _evaluated(evaluate_time, expression, instance, context) if expression else None
+            names = {**(instance.variables or {}), **(task.local_variables or {})}
+            due = _evaluated(evaluate_time, expression, names, context) if expression else None
             if due is not None:
                 task.due, task.due_provisional = due, context.provisional
                 session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id).values(due=due))
                 result.tasks += 1
         for job, instance in session.execute(affected.jobs()).all():
             context = FunctionContext(job.created, rt.calendar_for(job.org_path))
-            due = _evaluated(timer_date, _activity(session, job), instance, context)
+            activity = _activity(session, job)
+            names = {**(instance.variables or {}), **_attached_locals(session, job, activity.get("attachedTo"))}
+            due = _evaluated(timer_date, activity, names, context)
             if due is not None:
                 job.due, job.due_provisional = due, context.provisional
                 result.jobs += 1
@@ -73,12 +79,31 @@ def recompute_deadlines(rt: Runtime, affected: Affected) -> Recomputed:
 
 
 def _activity(session, row: Task | Job) -> dict:
-    return cached_definition(session, row.definition_id).activities.get(row.activity_id, {})
+    """Return a row's activity metadata: the case's process, or a process it calls (a referral's tasks)."""
+    definition = cached_definition(session, row.definition_id)
+    if row.activity_id in definition.activities:
+        return definition.activities[row.activity_id]
+    called = (definition.spec or {}).get("called") or {}
+    return next((acts[row.activity_id] for acts in called.values() if row.activity_id in acts), {})
 
 
-def _evaluated(evaluate, source, instance: ProcessInstance, context: FunctionContext) -> datetime | None:
+def _attached_locals(session, job: Job, attached_to: str | None) -> dict:
+    """Return the input parameters of the task a boundary timer waits on, opened in the same step as the timer.
+
+    Several such tasks (a multi-instance call) with different inputs cannot be told apart: then none.
+    """
+    if not attached_to:
+        return {}
+    found = session.scalars(select(Task.local_variables).where(
+        Task.process_instance_id == job.process_instance_id, Task.activity_id == attached_to,
+        Task.created == job.created)).all()
+    distinct = {repr(sorted((v or {}).items())) for v in found}
+    return (found[0] or {}) if len(distinct) == 1 else {}
+
+
+def _evaluated(evaluate, source, names: dict, context: FunctionContext) -> datetime | None:
     try:
-        value = evaluate(source, instance.variables or {}, context)
+        value = evaluate(source, names, context)
     except ExpressionError:
         return None
     return None if value is None else to_datetime(value)

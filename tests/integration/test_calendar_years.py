@@ -6,8 +6,12 @@ from datetime import UTC, datetime
 from app.services.jobs import fire_due_jobs
 from tests.e2e.dibao_steps import Case
 from tests.e2e.test_linshi import LinshiCase
+from tests.e2e.test_referral import LinshiCase as ReferringCase
+from tests.e2e.test_referral import referral_tasks
 
-YEAR_2027 = {"holidays": {"2027-01-01": "元旦", "2027-01-02": "元旦", "2027-01-03": "元旦"}, "workdays": {}}
+SPRING_FESTIVAL = {f"2027-02-{day:02d}": "春节" for day in range(6, 13)}  # Sat 2/6 to Fri 2/12
+YEAR_2027 = {"holidays": {"2027-01-01": "元旦", "2027-01-02": "元旦", "2027-01-03": "元旦", **SPRING_FESTIVAL},
+             "workdays": {"2027-02-20": "春节调休"}}
 
 
 def _put(api, year, body):
@@ -16,7 +20,10 @@ def _put(api, year, body):
 
 
 def test_deadlines_and_timers_into_an_unknown_year_are_recomputed_when_the_year_is_loaded(runtime, login_as, clock):
+    # one test, because 2027 can be loaded only once per database
+    reviewing, deciding = _dibao_cases_with_review_deadlines_in_2027(login_as, clock)
     clock.set(datetime(2026, 12, 30, 2, 0, tzinfo=UTC))  # Wed 2026-12-30 10:00 Beijing time
+    referral = _referral_issued_across_new_year(login_as)
     case = Case(login_as)
     case.accept()
     visit = case.task("investigator_cg", "home_visit")
@@ -37,7 +44,57 @@ def test_deadlines_and_timers_into_an_unknown_year_are_recomputed_when_the_year_
     # 12/31, Mon 1/4, 1/5, 1/6, 1/7: 元旦 1/1 and the weekend are not working days
     assert emergency.job("documentation_overdue")["dueDate"] == "2027-01-07T23:59:59.000+0800"
     assert emergency.task("window_cg", "post_documentation")["due"] == "2027-01-07T23:59:59.000+0800"
+    _review_deadlines_moved_past_the_holidays(reviewing, deciding)
+    _referral_deadline_moved_past_new_year(login_as, referral)
     _the_timer_fires_at_the_recomputed_time_not_before(runtime, login_as, clock, emergency)
+
+
+def _dibao_cases_with_review_deadlines_in_2027(login_as, clock):
+    """Return a 低保 case at 初审 and one at 审核确认, both with deadlines counted into the unknown 2027."""
+    clock.set(datetime(2026, 12, 21, 2, 0, tzinfo=UTC))  # Mon 2026-12-21 10:00 Beijing time
+    deciding = Case(login_as)
+    deciding.accept()
+    deciding.investigate()
+    deciding.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    clock.set(datetime(2026, 12, 29, 2, 0, tzinfo=UTC))  # Tue 12/29: publicity over, files received
+    deciding.fire("publicity")
+    reviewing = Case(login_as)
+    reviewing.accept()
+    reviewing.investigate()
+    # 30 working days from 12/29: 12/30, 12/31, then every 2027 weekday (1/1 and 春节 too) up to Tue 2/9
+    review = reviewing.task("reviewer_cg", "township_review")
+    assert review["due"] == "2027-02-09T23:59:59.000+0800" and review["dueProvisional"] is True
+    # 10 working days from 12/29: 12/30, 12/31, 1/1, 1/4-1/8, 1/11, 1/12
+    decision = deciding.task("county_reviewer", "county_review")
+    assert decision["due"] == "2027-01-12T23:59:59.000+0800" and decision["dueProvisional"] is True
+    return reviewing, deciding
+
+
+def _review_deadlines_moved_past_the_holidays(reviewing, deciding):
+    # 12/30, 12/31, 20 weekdays 1/4-1/29, 2/1-2/5 (27), 春节 2/6-2/12, then 2/15, 2/16, 2/17
+    review = reviewing.task("reviewer_cg", "township_review")
+    assert review["due"] == "2027-02-17T23:59:59.000+0800" and review["dueProvisional"] is False
+    # 12/30, 12/31, 1/4-1/8, 1/11, 1/12, 1/13: 元旦 1/1 is not a working day
+    decision = deciding.task("county_reviewer", "county_review")
+    assert decision["due"] == "2027-01-13T23:59:59.000+0800" and decision["dueProvisional"] is False
+
+
+def _referral_issued_across_new_year(login_as) -> ReferringCase:
+    case = ReferringCase(login_as)
+    case.accept(needs=["医疗"], note="住院自付费用较高")
+    case.pay()
+    [task] = referral_tasks(login_as, "dept_medical_user", case)
+    # 3 working days from 12/30: 12/31, 1/1, 1/4 while 2027 is unknown
+    assert task["due"] == "2027-01-04T23:59:59.000+0800" and task["dueProvisional"] is True
+    assert case.job("accept_overdue")["dueDate"] == task["due"]
+    return case
+
+
+def _referral_deadline_moved_past_new_year(login_as, case: ReferringCase):
+    [task] = referral_tasks(login_as, "dept_medical_user", case)
+    # 12/31, Mon 1/4, 1/5: the called process's task is recomputed from its own input parameters
+    assert task["due"] == "2027-01-05T23:59:59.000+0800" and task["dueProvisional"] is False
+    assert case.job("accept_overdue")["dueDate"] == task["due"]  # its deadline timer moves with it
 
 
 def _the_timer_fires_at_the_recomputed_time_not_before(runtime, login_as, clock, case):
