@@ -3,6 +3,7 @@ the app, an HTTP client, a movable clock, and helpers that act as demo users."""
 
 import base64
 import os
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.cli import deploy_directory
@@ -54,6 +56,17 @@ def app(tmp_path_factory):
     yield app
     app.extensions["db_engine"].dispose()
     _drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def live_url(app):
+    """Serve the session's app (and its test database) on a free port in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture

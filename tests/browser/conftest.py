@@ -4,11 +4,9 @@ Screenshots of every page land in tests/browser/artifacts/ (gitignored). Without
 /usr/bin/chromium (installed by `make browser`) the tests skip, saying so.
 """
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
 
@@ -27,17 +25,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def live_url(app):
-    """Serve the session's app (and its test database) on a free port in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 @pytest.fixture(scope="session")
