@@ -1,7 +1,8 @@
 """Prometheus metrics at /metrics: request latency, task completions, timers fired, timer lag, open incidents.
 
 Services stay free of Prometheus: completions and fired timers are read from the one
-`case_event` every command appends, counted when its transaction commits. Under gunicorn,
+`case_event` every command appends (listed in `session.info` by app/services/projection.py),
+counted when its transaction commits. Under gunicorn,
 PROMETHEUS_MULTIPROC_DIR (set by `make serve`) makes every worker's figures add up.
 """
 
@@ -21,9 +22,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
-from app.store.tables import CaseEvent, Incident
+from app.store.tables import Incident
 
 REQUEST_SECONDS = Histogram("assistance_http_request_duration_seconds", "HTTP request latency",
                             ["method", "endpoint", "status"],
@@ -44,13 +45,6 @@ def init_metrics(app: Flask) -> None:
     if not event.contains(session_factory, "after_commit", _count_committed):
         event.listen(session_factory, "after_commit", _count_committed)
         event.listen(session_factory, "after_rollback", _forget)
-
-
-@event.listens_for(CaseEvent, "after_insert")
-def _seen_event(_mapper, _connection, target: CaseEvent) -> None:
-    session = object_session(target)
-    if session is not None:
-        session.info.setdefault("case_events", []).append((target.command, target.at, target.inputs or {}))
 
 
 def _count_committed(session: Session) -> None:

@@ -4,13 +4,14 @@ import base64
 import uuid
 
 from sqlalchemy import event
+from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from .dibao_path import STEPS
 from .load import next_month, typed
 
 
 class Counter:
-    """Counts statements and commits on an engine while `active`."""
+    """Counts statements and commits on an engine while `active`; an executemany counts once per row."""
 
     def __init__(self, engine):
         self.statements = self.commits = 0
@@ -18,8 +19,10 @@ class Counter:
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._commit)
 
-    def _statement(self, *_args):
-        self.statements += self.active
+    def _statement(self, _conn, _cursor, _statement, parameters, context, _executemany):
+        # several rows as one multi-row statement ("insertmanyvalues") count once; a driver executemany per row
+        rows = len(parameters) if context.execute_style is ExecuteStyle.EXECUTEMANY else 1
+        self.statements += self.active * rows
 
     def _commit(self, *_args):
         self.commits += self.active

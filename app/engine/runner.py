@@ -105,8 +105,8 @@ class Changes:
     subscribed: list[Subscription] = field(default_factory=list)
     unsubscribed: list[tuple[str, str]] = field(default_factory=list)
     started: list[Activity] = field(default_factory=list)
-    ended: list[str] = field(default_factory=list)
-    cancelled: list[str] = field(default_factory=list)
+    ended: list[Activity] = field(default_factory=list)
+    cancelled: list[Activity] = field(default_factory=list)
     escalated: str | None = None  # a non-interrupting boundary timer that fired: its activity id
     late_task: tuple[str, str] | None = None  # (activity id, task id) the escalated timer is attached to
     terminated: bool = False  # the case was cancelled from outside
@@ -331,13 +331,16 @@ class CaseRun:
     def _activity_changes(self, before: _View, after: _View, changes: Changes) -> None:
         for task_id, state in after.tasks.items():
             old = before.tasks.get(task_id)
-            if old is None:
+            finished = state & FINISHED and not (old or 0) & FINISHED
+            if old is None or finished:
                 task = self.workflow.get_task_from_id(UUID(task_id))
                 spec = task.task_spec
                 name = spec.bpmn_name or self._activities(task).get(spec.bpmn_id, {}).get("name") or spec.bpmn_id
-                changes.started.append(Activity(task_id, _activity_id(spec), name, _activity_type(spec)))
-            if state & FINISHED and not (old or 0) & FINISHED:
-                (changes.cancelled if state == TaskState.CANCELLED else changes.ended).append(task_id)
+                activity = Activity(task_id, _activity_id(spec), name, _activity_type(spec))
+                if old is None:
+                    changes.started.append(activity)
+                if finished:
+                    (changes.cancelled if state == TaskState.CANCELLED else changes.ended).append(activity)
 
     def _provisional_timer(self, task_id: str, activity_id: str) -> bool:
         context = FunctionContext(self.moment, self.context.calendar)

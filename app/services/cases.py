@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.domain import clock
@@ -16,7 +16,7 @@ from app.store.tables import CountySetting, EventSubscription, HistoryActivity, 
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
 from .definitions import cached_form, engine_definition, latest_definition
 from .forms import validate_submission
-from .projection import project, record_event, update_instance
+from .projection import event_row, insert_event, new_state, project, record_event
 from .provenance import digest_at_start
 from .runtime import Runtime
 from .steps import step_case
@@ -40,12 +40,15 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,
                                    business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
                                    started_at=moment, started_by=cmd.actor.username, version=1)
-        update_instance(instance, changes, moment)
+        for key, value in new_state(instance, changes, moment).items():
+            setattr(instance, key, value)
+        event = event_row(instance, 1, cmd.actor, "start", moment, definition.id,
+                          {"businessKey": cmd.business_key, "variables": variables,
+                           "definitionDigest": digest, **_message_input(cmd)}, changes.variables, changes.state)
+        instance.last_event_hash = event["hash"]
         uow.session.add(instance)
-        record_event(uow.session, instance, 1, cmd.actor, "start", moment, definition.id,
-                     {"businessKey": cmd.business_key, "variables": variables,
-                      "definitionDigest": digest, **_message_input(cmd)}, changes.variables)
         uow.session.flush()
+        insert_event(uow.session, event)
         project(uow.session, instance, changes, moment)
         uow.commit()
         return instance
@@ -76,11 +79,13 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> Task:
     return visible_task_and_case(session, actor, task_id)[0]
 
 
+_TASK_AND_CASE = (select(Task, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Task.process_instance_id)
+                  .where(Task.id == bindparam("task_id")))
+
+
 def visible_task_and_case(session: Session, actor: Actor, task_id: str) -> tuple[Task, ProcessInstance]:
     """Load an open task and its case in one query; NotFound outside the actor's scope."""
-    row = session.execute(select(Task, ProcessInstance)
-                          .join(ProcessInstance, ProcessInstance.id == Task.process_instance_id)
-                          .where(Task.id == task_id)).first()
+    row = session.execute(_TASK_AND_CASE, {"task_id": task_id}).first()
     if row is None or not actor.scope.covers(row[0].org_path) or not _may_see(actor, row[0]):
         raise NotFound(f"任务 {task_id} 不存在", field="id")
     return row[0], row[1]
@@ -146,7 +151,7 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
         uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
                             .values(assignee=cmd.user_id))
         # the event updates the case's last hash, so the case version (optimistic lock) moves too
-        record_event(uow.session, instance, instance.version + 1, cmd.actor, "claim" if cmd.user_id else "unclaim",
+        record_event(uow.session, instance, cmd.actor, "claim" if cmd.user_id else "unclaim",
                      moment, task.activity_id, {"taskId": task.id, "userId": cmd.user_id})
         uow.commit()
 

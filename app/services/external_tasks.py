@@ -92,7 +92,7 @@ def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, mess
         task.lock_expiration = moment + timedelta(milliseconds=retry_timeout_ms)
         instance = uow.session.get(ProcessInstance, task.process_instance_id)
         # the engine state does not change, but the failure is part of the case's history
-        record_event(uow.session, instance, instance.version + 1, actor, "external_failure", moment,
+        record_event(uow.session, instance, actor, "external_failure", moment,
                      task.activity_id, {"taskId": task.id, "workerId": worker_id, "errorMessage": message,
                                         "errorDetails": details, "retries": retries,
                                         "retryTimeout": retry_timeout_ms})

@@ -130,7 +130,7 @@ def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None) ->
             raise NotFound(f"作业 {job_id} 不存在", field="id")
         job.due = due
         instance = uow.session.get(ProcessInstance, job.process_instance_id)
-        record_event(uow.session, instance, instance.version + 1, actor, "job_due", clock.now(), job.activity_id,
+        record_event(uow.session, instance, actor, "job_due", clock.now(), job.activity_id,
                      {"jobId": job.id, "due": due.isoformat() if due else None})
         uow.commit()
 

@@ -1,14 +1,22 @@
-"""Apply what one engine run changed to the read tables, in the command's transaction."""
+"""Apply what one engine run changed to the case row and its read tables, in the command's transaction.
+
+Plain Core statements, not the ORM unit of work: a command writes a handful of rows it already
+knows in full, and each table is written by at most one statement (multi-row VALUES), so a task
+completion costs a fixed, small number of statements (tests/integration/test_statement_budget.py).
+"""
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.actors import Actor
 from app.domain.audit import event_digest, state_digest
+from app.domain.errors import Conflict
 from app.engine.functions import to_datetime
-from app.engine.runner import Changes
+from app.engine.runner import Activity, Changes
 from app.store.tables import (
     CaseEvent,
     EventSubscription,
@@ -20,19 +28,94 @@ from app.store.tables import (
     TaskCandidate,
 )
 
+CONFLICT = "案件已被他人同时修改，请刷新后重试"
+# built once: SQLAlchemy then only binds values, instead of building and coercing a statement per command
+_CASES = ProcessInstance.__table__
+_MOVE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
+_INSERT_EVENT = insert(CaseEvent.__table__)
+_INSERTS = {table: insert(table.__table__) for table in (Task, TaskCandidate, ExternalTask, Job, EventSubscription)}
+_DELETES = {table: delete(table.__table__).where(table.__table__.c.id.in_(bindparam("ids", expanding=True)))
+            for table in (Task, ExternalTask, Job)}
+_UNSUBSCRIBE = delete(EventSubscription.__table__).where(
+    EventSubscription.__table__.c.task_id == bindparam("task_id"),
+    EventSubscription.__table__.c.event_name == bindparam("event_name"))
+
+
+def _history_upsert(dialect):
+    """An activity already recorded keeps its start; its end, cancellation and (a user task) who completed it change.
+
+    SQLAlchemy compiles an ON CONFLICT statement anew on every execution (its clause has no cache
+    key). This one statement is built once per dialect from classes used for nothing else, so the
+    class alone identifies its ON CONFLICT clause and the compiled SQL can be cached.
+    """
+    class HistoryUpsert(dialect.Insert):
+        inherit_cache = True
+
+    class EndsAndAssignee(dialect.dml.OnConflictDoUpdate):
+        inherit_cache = True
+        _traverse_internals = []  # its cache key is its class
+
+    table = HistoryActivity.__table__
+    upsert = HistoryUpsert(table)
+    new = upsert.excluded
+    upsert._post_values_clause = EndsAndAssignee(index_elements=[table.c.id], set_={
+        "end_time": new.end_time, "canceled": new.canceled, "delete_reason": new.delete_reason,
+        "assignee": func.coalesce(new.assignee, table.c.assignee)})
+    # with RETURNING, SQLAlchemy sends several rows as one multi-row statement even with ON CONFLICT
+    return upsert.returning(table.c.id)
+
+
+_HISTORY_UPSERT = {"postgresql": _history_upsert(postgresql), "sqlite": _history_upsert(sqlite)}
+
 
 def _when(text: str | None) -> datetime | None:
     return None if text is None else to_datetime(text)
 
 
-def update_instance(instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
-    """Store the new workflow state and case data on the instance row."""
-    instance.workflow = changes.state
-    instance.variables = changes.variables
+def new_state(instance: ProcessInstance, changes: Changes, moment: datetime) -> dict:
+    """The case row's columns after a command that ran the engine."""
+    values = {"workflow": changes.state, "variables": changes.variables}
     if changes.terminated:
-        instance.state, instance.ended_at = "EXTERNALLY_TERMINATED", moment
+        values.update(state="EXTERNALLY_TERMINATED", ended_at=moment)
     elif changes.completed:
-        instance.state, instance.ended_at = "COMPLETED", moment
+        values.update(state="COMPLETED", ended_at=moment)
+    return values
+
+
+def event_row(instance: ProcessInstance, seq: int, actor: Actor, command: str, moment: datetime, target: str | None,
+              inputs: dict | None, changed: dict | None, state: bytes) -> dict:
+    """One event of the case's log, chained to the previous one by its hash."""
+    row = {"process_instance_id": instance.id, "seq": seq, "at": moment, "actor": actor.username,
+           "command": command, "target": target, "inputs": inputs or {}, "changed": changed or {},
+           "state_hash": state_digest(state), "prev_hash": instance.last_event_hash}
+    row["hash"] = event_digest(row["process_instance_id"], seq, moment, row["actor"], command, target,
+                               row["inputs"], row["changed"], row["state_hash"], row["prev_hash"])
+    return row
+
+
+def insert_event(session: Session, event: dict) -> None:
+    """Insert an event row; the transaction's events are listed in `session.info` for /metrics to count on commit."""
+    session.execute(_INSERT_EVENT, event)
+    session.info.setdefault("case_events", []).append((event["command"], event["at"], event["inputs"]))
+
+
+def record_event(session: Session, instance: ProcessInstance, actor: Actor, command: str, moment: datetime,
+                 target: str | None = None, inputs: dict | None = None, changed: dict | None = None,
+                 case_values: dict | None = None) -> None:
+    """Append one event and move the case to it (its next version, the event's hash and `case_values`).
+
+    The case row is updated only if it is still at the version this command read: another
+    command that moved it first makes this one a Conflict (HTTP 409), and nothing is written.
+    """
+    values = dict(case_values or {})
+    event = event_row(instance, instance.version + 1, actor, command, moment, target, inputs, changed,
+                      values.get("workflow", instance.workflow))
+    values.update(last_event_hash=event["hash"], version=event["seq"])
+    if session.execute(_MOVE_CASE, {**values, "case_id": instance.id, "read_version": instance.version}).rowcount != 1:
+        raise Conflict(CONFLICT)
+    insert_event(session, event)
+    for key, value in values.items():  # the loaded row shows the new state without the ORM writing it again
+        set_committed_value(instance, key, value)
 
 
 def project(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
@@ -46,79 +129,73 @@ def project(session: Session, instance: ProcessInstance, changes: Changes, momen
 def _close(session: Session, changes: Changes) -> None:
     user = [t for t, kind in changes.closed if kind == "user"]
     external = [t for t, kind in changes.closed if kind == "external"]
-    if user:
-        session.execute(delete(Task).where(Task.id.in_(user)))
-    if external:
-        session.execute(delete(ExternalTask).where(ExternalTask.id.in_(external)))
     stale_jobs = changes.timers_cleared + [t.id for t in changes.timers_set if t.replaces]
-    if stale_jobs:
-        session.execute(delete(Job).where(Job.id.in_(stale_jobs)))
+    for table, ids in ((Task, user), (ExternalTask, external), (Job, stale_jobs)):
+        if ids:  # a task's task_candidate rows go with it (ON DELETE CASCADE)
+            session.execute(_DELETES[table], {"ids": ids})
     for task_id, name in changes.unsubscribed:
-        session.execute(delete(EventSubscription).where(EventSubscription.task_id == task_id,
-                                                        EventSubscription.event_name == name))
+        session.execute(_UNSUBSCRIBE, {"task_id": task_id, "event_name": name})
 
 
 def _open(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
     common = {"process_instance_id": instance.id, "definition_id": instance.definition_id,
               "definition_key": instance.definition_key, "org_path": instance.org_path}
-    rows = []
+    tasks, candidates, external = [], [], []
     for opened in changes.opened:
         if opened.kind == "user":
-            rows.append(Task(id=opened.id, business_key=instance.business_key, activity_id=opened.activity_id,
-                             name=opened.name, candidate_groups=opened.candidate_groups, assignee=opened.assignee,
-                             created=moment, due=_when(opened.due), due_provisional=opened.provisional,
-                             follow_up=_when(opened.follow_up), priority=opened.priority,
-                             form_key=opened.form_key, local_variables=opened.local or None, **common))
-            rows.extend(TaskCandidate(task_id=opened.id, group_id=g, org_path=instance.org_path)
-                        for g in opened.candidate_groups)
+            tasks.append({**common, "id": opened.id, "business_key": instance.business_key,
+                          "activity_id": opened.activity_id, "name": opened.name,
+                          "candidate_groups": opened.candidate_groups, "assignee": opened.assignee,
+                          "created": moment, "due": _when(opened.due), "due_provisional": opened.provisional,
+                          "follow_up": _when(opened.follow_up), "priority": opened.priority,
+                          "form_key": opened.form_key, "local_variables": opened.local or None})
+            candidates.extend({"task_id": opened.id, "group_id": g, "org_path": instance.org_path}
+                              for g in opened.candidate_groups)
         else:
-            rows.append(ExternalTask(id=opened.id, business_key=instance.business_key,
-                                     activity_id=opened.activity_id, topic=opened.topic or "",
-                                     created=moment, priority=opened.priority, **common))
-    rows.extend(Job(id=t.id, activity_id=t.activity_id, due=_when(t.due), due_provisional=t.provisional,
-                    created=moment, **common)
-                for t in changes.timers_set)
-    rows.extend(EventSubscription(task_id=s.id, event_name=s.message, business_key=instance.business_key,
-                                  activity_id=s.activity_id, created=moment, process_instance_id=instance.id,
-                                  org_path=instance.org_path) for s in changes.subscribed)
-    session.add_all(rows)
+            external.append({**common, "id": opened.id, "business_key": instance.business_key,
+                             "activity_id": opened.activity_id, "topic": opened.topic or "", "created": moment,
+                             "priority": opened.priority})
+    jobs = [{**common, "id": t.id, "activity_id": t.activity_id, "type": "timer", "due": _when(t.due),
+             "due_provisional": t.provisional, "created": moment}
+            for t in changes.timers_set]
+    subscriptions = [{"task_id": s.id, "event_name": s.message, "business_key": instance.business_key,
+                      "activity_id": s.activity_id, "created": moment, "process_instance_id": instance.id,
+                      "org_path": instance.org_path} for s in changes.subscribed]
+    for table, rows in ((Task, tasks), (TaskCandidate, candidates), (ExternalTask, external), (Job, jobs),
+                        (EventSubscription, subscriptions)):
+        if rows:
+            session.execute(_INSERTS[table], rows)
 
 
 def _history(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
              completed_by: str | None) -> None:
+    """One statement: a row for each activity started, and end times for those that ended (an upsert)."""
     opened = {o.id: o for o in changes.opened}
-    session.add_all(
-        HistoryActivity(id=a.id, process_instance_id=instance.id, definition_id=instance.definition_id,
-                        definition_key=instance.definition_key, activity_id=a.activity_id,
-                        activity_name=a.name, activity_type=a.type, org_path=instance.org_path,
-                        candidate_groups=opened[a.id].candidate_groups if a.id in opened else None,
-                        assignee=opened[a.id].assignee if a.id in opened else None,
-                        due=_when(opened[a.id].due) if a.id in opened else None, start_time=moment)
-        for a in changes.started
-    )
-    session.flush()
-    if changes.ended:
-        closed_users = [t for t, kind in changes.closed if kind == "user"]
-        assignee = (case((HistoryActivity.id.in_(closed_users), completed_by), else_=HistoryActivity.assignee)
-                    if completed_by and closed_users else HistoryActivity.assignee)
-        session.execute(update(HistoryActivity).where(HistoryActivity.id.in_(changes.ended))
-                        .values(end_time=moment, assignee=assignee))
-    if changes.cancelled:
-        session.execute(update(HistoryActivity).where(HistoryActivity.id.in_(changes.cancelled))
-                        .values(end_time=moment, canceled=True, delete_reason="canceled"))
+    completer = {t: completed_by for t, kind in changes.closed if kind == "user"} if completed_by else {}
+    rows = {}
+    for a in changes.started:
+        task = opened.get(a.id)
+        rows[a.id] = _history_row(instance, a, moment, None, task.candidate_groups if task else None,
+                                  task.assignee if task else None, _when(task.due) if task else None)
+    for a in changes.ended:
+        row = rows.get(a.id) or _history_row(instance, a, moment, None, None, completer.get(a.id), None)
+        row["end_time"] = moment
+        rows[a.id] = row
+    for a in changes.cancelled:
+        row = rows.get(a.id) or _history_row(instance, a, moment, None, None, None, None)
+        row.update(end_time=moment, canceled=True, delete_reason="canceled")
+        rows[a.id] = row
+    if rows:
+        session.execute(_HISTORY_UPSERT[session.get_bind().dialect.name], list(rows.values()))
 
 
-def record_event(session: Session, instance: ProcessInstance, seq: int, actor: Actor, command: str,
-                 moment: datetime, target: str | None = None, inputs: dict | None = None,
-                 changed: dict | None = None) -> None:
-    """Append one event to the case's log, chained to the previous one by its hash."""
-    event = CaseEvent(instance=instance, process_instance_id=instance.id, seq=seq, at=moment,
-                      actor=actor.username, command=command, target=target, inputs=inputs or {},
-                      changed=changed or {}, state_hash=state_digest(instance.workflow),
-                      prev_hash=instance.last_event_hash)
-    event.hash = hash_of(event)
-    instance.last_event_hash = event.hash
-    session.add(event)
+def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, end: datetime | None,
+                 groups: list | None, assignee: str | None, due: datetime | None) -> dict:
+    return {"id": a.id, "process_instance_id": instance.id, "definition_id": instance.definition_id,
+            "definition_key": instance.definition_key, "activity_id": a.activity_id, "activity_name": a.name,
+            "activity_type": a.type, "org_path": instance.org_path, "candidate_groups": groups,
+            "assignee": assignee, "due": due, "start_time": moment, "end_time": end, "canceled": False,
+            "delete_reason": None}
 
 
 def hash_of(event: CaseEvent) -> str:

@@ -13,7 +13,7 @@ from app.store.tables import ProcessInstance
 
 from .definitions import cached_definition
 from .findings import record_findings
-from .projection import changed_variables, project, record_event, update_instance
+from .projection import changed_variables, new_state, project, record_event
 from .runtime import Runtime
 
 
@@ -23,14 +23,12 @@ def step_case(rt: Runtime, session: Session, instance: ProcessInstance, actor: A
     """Load the case, let `act` drive the engine, store the result and append the event."""
     if instance.state != "ACTIVE":
         raise Conflict(f"案件 {instance.id} 已结束")
-    seq, before = instance.version + 1, dict(instance.variables or {})
+    before = dict(instance.variables or {})
     run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path), moment,
-                  seed_for(instance.id, seq, moment)).load(instance.workflow)
+                  seed_for(instance.id, instance.version + 1, moment)).load(instance.workflow)
     changes = act(run)
-    update_instance(instance, changes, moment)
-    # the event goes in before any flush, so the case row is updated (and its version moved) once
-    record_event(session, instance, seq, actor, command, moment, target, inputs,
-                 changed_variables(before, changes.variables))
+    record_event(session, instance, actor, command, moment, target, inputs,
+                 changed_variables(before, changes.variables), new_state(instance, changes, moment))
     project(session, instance, changes, moment, completed_by)
     record_findings(session, instance, before, actor, moment, target)
     return changes

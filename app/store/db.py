@@ -17,10 +17,18 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
-        return engine
+        return _multi_row_inserts(engine)
     # JIT compiles a plan in ~50-900 ms: a loss for the service's short indexed queries
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                         connect_args={"options": "-c jit=off"})
+    # no pre-ping (a round trip per checkout): a connection the server dropped fails one request, and
+    # SQLAlchemy then discards the whole pool, so the next request reconnects
+    engine = create_engine(url, pool_size=10, max_overflow=20, connect_args={"options": "-c jit=off"})
+    return _multi_row_inserts(engine)
+
+
+def _multi_row_inserts(engine: Engine) -> Engine:
+    """Several rows for one table (a command's history rows, say) go as one multi-row INSERT, not one each."""
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
