@@ -1,14 +1,44 @@
-"""APScheduler job that fires due timers every second, once per process, busy for at most a share of it."""
+"""APScheduler job that fires due timers every second, once per process.
+
+Each poll fires timers for a share of the interval (SCHEDULER_BUSY_SHARE), so requests keep
+answering during a backlog; while no request is being served by this process, it goes on
+for most of the interval, so an idle process drains a backlog at full speed.
+"""
 
 import logging
 import os
+import threading
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from flask import Flask
+from flask import Flask, g
 
 from app.services.jobs import catch_up
 
 log = logging.getLogger(__name__)
+
+
+class RequestsInFlight:
+    """How many requests this process is serving right now."""
+
+    def __init__(self):
+        self.count, self._lock = 0, threading.Lock()
+
+    def watch(self, app: Flask) -> None:
+        app.before_request(self._enter)
+        app.teardown_request(self._leave)
+
+    def idle(self) -> bool:
+        return self.count == 0
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.count += 1
+        g.in_flight_counted = True
+
+    def _leave(self, _exc) -> None:
+        if g.pop("in_flight_counted", False):
+            with self._lock:
+                self.count -= 1
 
 
 def start_scheduler(app: Flask) -> BackgroundScheduler | None:
@@ -16,17 +46,19 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
     if not app.config["SCHEDULER"] or (app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true"):
         return None
     runtime = app.extensions["runtime"]
+    requests = RequestsInFlight()
+    requests.watch(app)
     scheduler = BackgroundScheduler(daemon=True)
-    budget = app.config["SCHEDULER_INTERVAL_SECONDS"] * app.config["SCHEDULER_BUSY_SHARE"]
+    interval = app.config["SCHEDULER_INTERVAL_SECONDS"]
+    budget = interval * app.config["SCHEDULER_BUSY_SHARE"]
 
     def tick():
         try:
-            catch_up(runtime, budget)
+            catch_up(runtime, budget, idle=requests.idle, idle_seconds=0.9 * interval)
         except Exception:  # keep polling; each job's failure is already recorded on the job
             log.exception("timer poll failed")
 
-    scheduler.add_job(tick, "interval", seconds=app.config["SCHEDULER_INTERVAL_SECONDS"], max_instances=1,
-                      coalesce=True, id="fire_due_jobs")
+    scheduler.add_job(tick, "interval", seconds=interval, max_instances=1, coalesce=True, id="fire_due_jobs")
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler
