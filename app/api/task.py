@@ -7,6 +7,7 @@ from app.services.access_log import read_case_data
 from app.services.cases import claim_task, complete_task, visible_task, visible_task_and_case
 from app.services.commands import ClaimTask, CompleteTask
 from app.store.queries import task_query
+from app.store.tables import Task
 
 from . import dto
 from .schemas import TaskQuery, UserIdBody, VariablesBody
@@ -20,7 +21,9 @@ bp = Blueprint("task", __name__, url_prefix="/task")
 def list_tasks():
     """List the tasks the user may see (Camunda GET /task)."""
     with runtime().unit_of_work() as uow:
-        rows = uow.session.scalars(paged(task_query(actor(), args(TaskQuery())), args(TaskQuery())))
+        query = paged(task_query(actor(), args(TaskQuery())), args(TaskQuery()))
+        # plain rows, not ORM objects: a page of 50 is read and shaped in a fraction of the time
+        rows = uow.session.execute(query.with_only_columns(*Task.__table__.c))
         return jsonify([dto.task(r) for r in rows])
 
 
