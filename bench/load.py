@@ -1,5 +1,6 @@
-"""Many 低保 cases in parallel through the REST API, worked the way offices work: each role
-takes a page of 50 from its inbox and completes them; counts user-task completions per second."""
+"""Many 低保 cases in parallel through the REST API, worked the way offices work: each role has
+several desks sharing its inbox; a desk takes a page of 50 and completes the tasks that are its
+share (by task id, so two desks never race for one task); counts user-task completions per second."""
 
 import threading
 import time
@@ -46,26 +47,30 @@ class Tally:
 
 
 class Office:
-    """One thread per role, as long as `stop` is not set."""
+    """`desks` threads per role, as long as `stop` is not set."""
 
-    def __init__(self, base: str, tally: Tally, in_flight: int, stop: threading.Event):
+    def __init__(self, base: str, tally: Tally, in_flight: int, stop: threading.Event, desks: int):
         self.base, self.tally, self.in_flight, self.stop = base + "/engine-rest", tally, in_flight, stop
+        self.desks = desks
         self.variables = {activity: values for activity, _, values in STEPS}
+
+    def mine(self, items: list[dict], desk: int) -> list[dict]:
+        return [item for item in items if int(item["id"][:8], 16) % self.desks == desk]
 
     def session(self, user: str) -> requests.Session:
         s = requests.Session()
         s.auth = (user, "demo123")
+        # a kept-alive connection stays with the worker that accepted it, and a few desks' connections can
+        # all land on one worker; a connection per request lets every idle worker take the next one
+        s.headers["Connection"] = "close"
         return s
 
     def threads(self) -> list[threading.Thread]:
-        workers = [threading.Thread(target=self._guard, args=(self.window,), daemon=True),
-                   threading.Thread(target=self._guard, args=(self.verifier,), daemon=True),
-                   threading.Thread(target=self._guard, args=(self.publicity,), daemon=True)]
-        for activity, user, _ in STEPS[1:]:
-            if activity not in ("verify", "publicity"):
-                workers.append(threading.Thread(target=self._guard, args=(self.user_task, user, activity),
-                                                daemon=True))
-        return workers
+        loops = [(self.window,), (self.verifier,), (self.publicity,)]
+        loops += [(self.user_task, user, activity) for activity, user, _ in STEPS[1:]
+                  if activity not in ("verify", "publicity")]
+        return [threading.Thread(target=self._guard, args=(*loop, desk), daemon=True)
+                for loop in loops for desk in range(self.desks)]
 
     def _guard(self, loop, *args) -> None:
         try:
@@ -83,25 +88,25 @@ class Office:
             return False
         return True
 
-    def window(self) -> None:
+    def window(self, desk: int) -> None:
         s = self.session("window_cg")
         while not self.stop.is_set():
-            room = self.in_flight - (self.tally.started - self.tally.finished)
+            room = (self.in_flight - (self.tally.started - self.tally.finished)) // self.desks
             for _ in range(min(max(room, 0), 10)):
                 body = {"businessKey": f"BENCH-{uuid.uuid4().hex[:12]}"}
                 if self._check(s.post(f"{self.base}/process-definition/key/dibao/start", json=body)):
                     self.tally.add("started")
-            self.user_task_page(s, "accept")
+            self.user_task_page(s, "accept", desk)
 
-    def user_task(self, user: str, activity: str) -> None:
+    def user_task(self, user: str, activity: str, desk: int) -> None:
         s = self.session(user)
         while not self.stop.is_set():
-            if not self.user_task_page(s, activity):
+            if not self.user_task_page(s, activity, desk):
                 time.sleep(0.05)
 
-    def user_task_page(self, s: requests.Session, activity: str) -> int:
-        tasks = s.get(f"{self.base}/task", params={"processDefinitionKey": "dibao", "taskDefinitionKey": activity,
-                                                   "maxResults": PAGE}).json()
+    def user_task_page(self, s: requests.Session, activity: str, desk: int) -> int:
+        tasks = self.mine(s.get(f"{self.base}/task", params={
+            "processDefinitionKey": "dibao", "taskDefinitionKey": activity, "maxResults": PAGE}).json(), desk)
         values = self.variables[activity]
         if activity == "payment":
             values = {"first_payment_month": next_month()}
@@ -114,7 +119,7 @@ class Office:
                     self.tally.add("finished")
         return len(tasks)
 
-    def verifier(self) -> None:
+    def verifier(self, desk: int) -> None:  # fetchAndLock gives each desk its own tasks
         s = self.session("verifier")
         topics = [{"topicName": "household-verification", "lockDuration": 600000}]
         while not self.stop.is_set():
@@ -126,20 +131,21 @@ class Office:
             if not locked:
                 time.sleep(0.05)
 
-    def publicity(self) -> None:
+    def publicity(self, desk: int) -> None:
         s = self.session("supervisor")
         while not self.stop.is_set():
-            jobs = s.get(f"{self.base}/job", params={"activityId": "publicity", "maxResults": PAGE}).json()
+            jobs = self.mine(s.get(f"{self.base}/job", params={"activityId": "publicity", "maxResults": PAGE}).json(),
+                             desk)
             for job in jobs:
                 self._check(s.post(f"{self.base}/job/{job['id']}/execute"))
             if not jobs:
                 time.sleep(0.05)
 
 
-def run(base: str, seconds: float, warmup: float, in_flight: int = 300) -> dict:
+def run(base: str, seconds: float, warmup: float, in_flight: int = 300, desks: int = 3) -> dict:
     """Work cases for `warmup + seconds`; return user-task completions per second after the warm-up."""
     tally, stop = Tally(), threading.Event()
-    workers = Office(base, tally, in_flight, stop).threads()
+    workers = Office(base, tally, in_flight, stop, desks).threads()
     for w in workers:
         w.start()
     begin = time.monotonic()
