@@ -27,8 +27,8 @@ from app.store.tables import (
     Task,
     TaskCandidate,
 )
+from app.store.unit_of_work import CONFLICT_MESSAGE
 
-CONFLICT = "案件已被他人同时修改，请刷新后重试"
 # built once: SQLAlchemy then only binds values, instead of building and coercing a statement per command
 _CASES = ProcessInstance.__table__
 _MOVE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
@@ -112,7 +112,7 @@ def record_event(session: Session, instance: ProcessInstance, actor: Actor, comm
                       values.get("workflow", instance.workflow))
     values.update(last_event_hash=event["hash"], version=event["seq"])
     if session.execute(_MOVE_CASE, {**values, "case_id": instance.id, "read_version": instance.version}).rowcount != 1:
-        raise Conflict(CONFLICT)
+        raise Conflict(CONFLICT_MESSAGE)
     insert_event(session, event)
     for key, value in values.items():  # the loaded row shows the new state without the ORM writing it again
         set_committed_value(instance, key, value)

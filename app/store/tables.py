@@ -243,7 +243,7 @@ class CaseEvent(Base):
     state_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the stored workflow after the command
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
-    instance: Mapped["ProcessInstance"] = relationship()  # orders the insert after the case
+    instance: Mapped["ProcessInstance"] = relationship()  # the case the event belongs to
 
 
 class CalendarYear(Base):

@@ -6,7 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import Conflict
 
-_CONFLICT = "案件已被他人同时修改，请刷新后重试"
+CONFLICT_MESSAGE = "案件已被他人同时修改，请刷新后重试"
 
 
 def _is_concurrent_write(err: Exception) -> bool:
@@ -29,7 +29,7 @@ class UnitOfWork:
         self.session.rollback()
         self.session.close()
         if exc is not None and _is_concurrent_write(exc):
-            raise Conflict(_CONFLICT) from exc
+            raise Conflict(CONFLICT_MESSAGE) from exc
 
     def commit(self) -> None:
         self.session.commit()
