@@ -1,9 +1,11 @@
 """A failing timer job retries with backoff, becomes an incident, and recovers by hand once its cause is repaired."""
 
 import io
+import uuid
 from pathlib import Path
 
 from app.services.jobs import fire_due_jobs
+from tests.integration.timer_cases import deploy_timer_fixture, start_timer_cases, states, timer_events
 
 
 def _start_failing_case(login_as) -> str:
@@ -74,3 +76,17 @@ def test_retries_of_an_unknown_job_is_a_404(login_as):
     assert response.status_code == 404 and response.json["field"] == "id"
 
 
+
+
+def test_a_failing_timer_in_a_batch_holds_back_none_of_the_others(runtime, login_as, clock):
+    """Timers fire ten to a transaction; one that fails rolls its batch back, and the rest fire one by one."""
+    deploy_timer_fixture(login_as)
+    ids = start_timer_cases(runtime, clock, f"BATCH-{uuid.uuid4().hex[:8]}", 4)
+    failing = _start_failing_case(login_as)
+    ids += start_timer_cases(runtime, clock, f"BATCH-{uuid.uuid4().hex[:8]}", 4)
+    clock.advance(days=1)  # all nine are due, the failing one in the middle of the batch
+    assert fire_due_jobs(runtime) == 8
+    assert states(runtime, ids) == {"COMPLETED"}
+    assert [event.process_instance_id for event in timer_events(runtime, ids)] == ids  # each once, oldest first
+    failed = _job(login_as("supervisor"), failing)
+    assert failed["retries"] == 2 and "missing_amount" in failed["exceptionMessage"]
