@@ -16,7 +16,7 @@ from app.domain.actors import Actor
 from app.domain.audit import event_digest, state_digest
 from app.domain.errors import Conflict
 from app.engine.functions import to_datetime
-from app.engine.runner import Activity, Changes
+from app.engine.runner import Activity, Changes, OpenTask
 from app.store.tables import (
     CaseEvent,
     EventSubscription,
@@ -171,30 +171,25 @@ def _history(session: Session, instance: ProcessInstance, changes: Changes, mome
              completed_by: str | None) -> None:
     """One statement: a row for each activity started, and end times for those that ended (an upsert)."""
     opened = {o.id: o for o in changes.opened}
-    completer = {t: completed_by for t, kind in changes.closed if kind == "user"} if completed_by else {}
-    rows = {}
-    for a in changes.started:
-        task = opened.get(a.id)
-        rows[a.id] = _history_row(instance, a, moment, None, task.candidate_groups if task else None,
-                                  task.assignee if task else None, _when(task.due) if task else None)
-    for a in changes.ended:
-        row = rows.get(a.id) or _history_row(instance, a, moment, None, None, completer.get(a.id), None)
+    rows = {a.id: _history_row(instance, a, moment, opened.get(a.id)) for a in changes.started}
+    closed_by_user = {t for t, kind in changes.closed if kind == "user"}
+    for a in changes.ended + changes.cancelled:
+        row = rows.setdefault(a.id, _history_row(instance, a, moment))
         row["end_time"] = moment
-        rows[a.id] = row
-    for a in changes.cancelled:
-        row = rows.get(a.id) or _history_row(instance, a, moment, None, None, None, None)
-        row.update(end_time=moment, canceled=True, delete_reason="canceled")
-        rows[a.id] = row
+        if a in changes.cancelled:
+            row.update(canceled=True, delete_reason="canceled")
+        elif completed_by and a.id in closed_by_user:
+            row["assignee"] = completed_by
     if rows:
         session.execute(_HISTORY_UPSERT[session.get_bind().dialect.name], list(rows.values()))
 
 
-def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, end: datetime | None,
-                 groups: list | None, assignee: str | None, due: datetime | None) -> dict:
+def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task: OpenTask | None = None) -> dict:
     return {"id": a.id, "process_instance_id": instance.id, "definition_id": instance.definition_id,
             "definition_key": instance.definition_key, "activity_id": a.activity_id, "activity_name": a.name,
-            "activity_type": a.type, "org_path": instance.org_path, "candidate_groups": groups,
-            "assignee": assignee, "due": due, "start_time": moment, "end_time": end, "canceled": False,
+            "activity_type": a.type, "org_path": instance.org_path,
+            "candidate_groups": task.candidate_groups if task else None, "assignee": task.assignee if task else None,
+            "due": _when(task.due) if task else None, "start_time": moment, "end_time": None, "canceled": False,
             "delete_reason": None}
 
 
