@@ -1,6 +1,6 @@
 """审计: find a case, read its event log as a timeline, step through its state event by event, verify histories."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from sqlalchemy import or_
 
 from app.services.access_log import shown_data
@@ -10,7 +10,7 @@ from app.services.catalogue import definition_source
 from app.store.queries import activity_query, instance_query
 from app.store.tables import ProcessInstance
 
-from .auth import login_required, require
+from .auth import login_required, require, runtime
 from .facts import variable_labels
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
@@ -19,10 +19,6 @@ RECENT = 20
 COMMANDS = {"start": "发起", "complete": "完成任务", "claim": "认领", "unclaim": "退回认领", "message": "收到消息",
             "timer": "定时器触发", "external_complete": "核对结果返回", "external_failure": "外部任务失败",
             "external_bpmn_error": "外部任务报错", "cancel": "终止", "migrate": "迁移版本"}
-
-
-def _runtime():
-    return current_app.extensions["runtime"]
 
 
 @bp.get("")
@@ -35,7 +31,7 @@ def index():
     if q:
         query = query.where(or_(ProcessInstance.business_key.contains(q), ProcessInstance.id == q))
     query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id).limit(RECENT if not q else 200)
-    with _runtime().unit_of_work() as uow:
+    with runtime().unit_of_work() as uow:
         cases = list(uow.session.scalars(query))
         uow.session.expunge_all()
     return render_template("auditor/index.html", cases=cases, q=q)
@@ -46,7 +42,7 @@ def index():
 def verify():
     """Verify every case history in scope and list the failures."""
     actor = require("audit.verify")
-    verdicts = list(verify_all(_runtime(), actor))
+    verdicts = list(verify_all(runtime(), actor))
     return render_template("auditor/verify.html", total=len(verdicts), failed=[v for v in verdicts if not v.ok])
 
 
@@ -55,10 +51,10 @@ def verify():
 def case(case_id: str):
     """Show a case's event log as a timeline with its verification result."""
     actor = require("audit.verify")
-    log = case_log(_runtime(), actor, case_id)
+    log = case_log(runtime(), actor, case_id)
     events = [(e, *shown_event_inputs(actor, e)) for e in log.events]
     return render_template("auditor/case.html", instance=log.instance, events=events,
-                           verdict=verify_case(_runtime(), actor, case_id), commands=COMMANDS)
+                           verdict=verify_case(runtime(), actor, case_id), commands=COMMANDS)
 
 
 @bp.get("/cases/<case_id>/events/<int:seq>")
@@ -66,9 +62,9 @@ def case(case_id: str):
 def replay_step(case_id: str, seq: int):
     """Show the case as it stood right after event `seq`, rebuilt by replaying the log."""
     actor = require("audit.verify")
-    found = state_at(_runtime(), actor, case_id, seq)
-    source = definition_source(_runtime(), actor, found.instance.definition_id)
-    with _runtime().unit_of_work() as uow:
+    found = state_at(runtime(), actor, case_id, seq)
+    source = definition_source(runtime(), actor, found.instance.definition_id)
+    with runtime().unit_of_work() as uow:
         done = _done_by(uow.session, actor, case_id, found.event.at)
         labels = variable_labels(uow.session)
     inputs, changed = shown_event_inputs(actor, found.event)

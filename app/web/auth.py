@@ -19,7 +19,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def _runtime():
+def runtime():
+    """The service runtime (session factory and calendar) of the current app."""
     return current_app.extensions["runtime"]
 
 
@@ -27,7 +28,7 @@ def current_actor() -> Actor | None:
     """Return the logged-in user of this request, or None (loaded once per request)."""
     if "web_actor" not in g:
         username = session.get("username")
-        found = active_actor(_runtime(), username) if username else None
+        found = active_actor(runtime(), username) if username else None
         g.web_actor, g.web_display_name = found if found else (None, None)
     return g.web_actor
 
@@ -118,7 +119,7 @@ def login():
         return render_template("login.html", username="", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()
     try:
-        actor = sign_in(_runtime(), username, request.form.get("password", ""), request.remote_addr or "",
+        actor = sign_in(runtime(), username, request.form.get("password", ""), request.remote_addr or "",
                         LoginPolicy.from_settings(current_app.config))  # rate-limited like the API
     except (Unauthenticated, TooManyAttempts) as err:
         return render_template("login.html", username=username, next=request.form.get("next", ""),

@@ -4,7 +4,7 @@ from collections import Counter
 from pathlib import Path
 from uuid import uuid4
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from app.domain import clock
@@ -28,17 +28,13 @@ from app.store.queries import (
 )
 from app.store.tables import ProcessInstance
 
-from .auth import login_required, require
+from .auth import login_required, require, runtime
 from .facts import case_facts, place_names, variable_labels
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 PAGE_SIZE = 20
 KEY_PREFIXES = {"dibao": "DB", "linshi": "LS", "tekun": "TK"}
-
-
-def _runtime():
-    return current_app.extensions["runtime"]
 
 
 @bp.get("")
@@ -52,7 +48,7 @@ def index():
     page = max(1, args.get("page", 1, type=int) or 1)
     query = instance_query(actor, params).order_by(None).order_by(ProcessInstance.started_at.desc(),
                                                                    ProcessInstance.id)
-    with _runtime().unit_of_work() as uow:
+    with runtime().unit_of_work() as uow:
         total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         cases = list(uow.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
         uow.session.expunge_all()
@@ -69,7 +65,7 @@ def new():
 
 
 def _start_choices(actor: Actor) -> dict:
-    with _runtime().unit_of_work() as uow:
+    with runtime().unit_of_work() as uow:
         definitions = list(uow.session.scalars(definition_query({"latestVersion": True})))
         villages = list(uow.session.scalars(villages_in(actor)))
         uow.session.expunge_all()
@@ -91,12 +87,12 @@ def create():
     try:
         if not key:
             raise ValidationFailed("请选择业务类型", field="process")
-        instance = start_case(_runtime(), StartCase(actor, key, form.get("business_key", "").strip()
+        instance = start_case(runtime(), StartCase(actor, key, form.get("business_key", "").strip()
                                                     or _business_key(key), variables))
     except (ValidationFailed, NotFound) as err:
         return render_template("case_new.html", **_start_choices(actor), form=form, error=err.message), 422
     flash(f"已受理新申请 {instance.business_key}", "success")
-    with _runtime().unit_of_work() as uow:
+    with runtime().unit_of_work() as uow:
         first = uow.session.scalars(inbox_query(actor, {"processInstanceId": instance.id})).first()
         target = url_for("tasks.show", task_id=first.id) if first else url_for("cases.show", instance_id=instance.id)
     return redirect(target)
@@ -107,7 +103,7 @@ def create():
 def show(instance_id: str):
     """Show one case: its diagram with the path taken, where it waits, its timeline and its data."""
     actor = require("case.read")
-    with _runtime().unit_of_work() as uow:
+    with runtime().unit_of_work() as uow:
         instance = visible_instance(uow.session, actor, instance_id)
         if instance is None:
             raise NotFound(f"案件 {instance_id} 不存在")

@@ -3,13 +3,13 @@
 import json
 from itertools import groupby
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from app.domain.errors import DeploymentRefused, ValidationFailed
 from app.services.catalogue import form_schema, form_versions, process_source, process_versions, version_diff
 from app.services.deploy import deploy
 
-from .auth import login_required, require
+from .auth import login_required, require, runtime
 
 bp = Blueprint("designer", __name__, url_prefix="/designer")
 
@@ -30,17 +30,13 @@ NEW_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _runtime():
-    return current_app.extensions["runtime"]
-
-
 @bp.get("")
 @login_required
 def index():
     """List the deployed processes and forms with their versions."""
     actor = require("definition.read")
-    processes = [list(group) for _, group in groupby(process_versions(_runtime(), actor), key=lambda v: v.key)]
-    forms = [list(group) for _, group in groupby(form_versions(_runtime(), actor), key=lambda v: v.key)]
+    processes = [list(group) for _, group in groupby(process_versions(runtime(), actor), key=lambda v: v.key)]
+    forms = [list(group) for _, group in groupby(form_versions(runtime(), actor), key=lambda v: v.key)]
     return render_template("designer/index.html", processes=processes, forms=forms,
                            may_deploy=actor.may("deployment.create"))
 
@@ -50,8 +46,8 @@ def index():
 def process(key: str):
     """Show the versions of one process and its diagram."""
     actor = require("definition.read")
-    versions = process_versions(_runtime(), actor, key)
-    source = process_source(_runtime(), actor, key)
+    versions = process_versions(runtime(), actor, key)
+    source = process_source(runtime(), actor, key)
     return render_template("designer/process.html", key=key, versions=versions, source=source,
                            may_deploy=actor.may("deployment.create"))
 
@@ -60,7 +56,7 @@ def process(key: str):
 @login_required
 def download(key: str, version: int):
     """Download the BPMN file of a version (to open it in Camunda Modeler)."""
-    source = process_source(_runtime(), require("definition.read"), key, version)
+    source = process_source(runtime(), require("definition.read"), key, version)
     return Response(source.xml, mimetype="application/xml",
                     headers={"Content-Disposition": f"attachment; filename={source.resource_name}"})
 
@@ -73,7 +69,7 @@ def diff(key: str):
     old, new = request.args.get("old", type=int), request.args.get("new", type=int)
     if not old or not new:
         raise ValidationFailed("请选择要比较的两个版本", field="old")
-    result = version_diff(_runtime(), actor, key, old, new)
+    result = version_diff(runtime(), actor, key, old, new)
     return render_template("designer/diff.html", key=key, old=old, new=new, changes=result.changes,
                            lines=result.lines)
 
@@ -91,7 +87,7 @@ def new_process():
 def edit_process(key: str):
     """Open the modeler on a version of a process (the latest unless `version`)."""
     actor = require("deployment.create")
-    source = process_source(_runtime(), actor, key, request.args.get("version", type=int))
+    source = process_source(runtime(), actor, key, request.args.get("version", type=int))
     return _modeler(source, source.xml, source.resource_name, [])
 
 
@@ -102,10 +98,10 @@ def deploy_process():
     actor = require("deployment.create")
     xml, resource_name = request.form.get("xml", ""), _bpmn_name(request.form.get("resource_name"))
     edited = request.form.get("key")
-    source = process_source(_runtime(), actor, edited, request.form.get("version", type=int)) if edited else None
+    source = process_source(runtime(), actor, edited, request.form.get("version", type=int)) if edited else None
     files = {**(source.companions if source else {}), resource_name: xml.encode("utf-8")}
     try:
-        result = deploy(_runtime(), actor, resource_name.removesuffix(".bpmn"), files, source="web-modeler",
+        result = deploy(runtime(), actor, resource_name.removesuffix(".bpmn"), files, source="web-modeler",
                         changed_only=True)
     except DeploymentRefused as err:
         error = {"element": err.element, "message": err.message, "file": err.file}
@@ -133,7 +129,7 @@ def _modeler(source, xml: str, resource_name: str, errors: list[dict]):
 def edit_form(key: str):
     """Open the form editor on the latest version of a form."""
     actor = require("deployment.create")
-    return render_template("designer/form_editor.html", key=key, schema=form_schema(_runtime(), actor, key),
+    return render_template("designer/form_editor.html", key=key, schema=form_schema(runtime(), actor, key),
                            error=None)
 
 
@@ -147,7 +143,7 @@ def deploy_form(key: str):
         schema = json.loads(text)
         if not isinstance(schema, dict) or schema.get("id") != key:
             raise DeploymentRefused(f"表单 id 须保持为 {key}", file=f"{key}.form")
-        result = deploy(_runtime(), actor, key, {f"{key}.form": text.encode("utf-8")}, source="web-form-editor",
+        result = deploy(runtime(), actor, key, {f"{key}.form": text.encode("utf-8")}, source="web-form-editor",
                         changed_only=True)
     except (DeploymentRefused, ValueError) as err:
         message = getattr(err, "message", None) or f"表单不是有效的 JSON：{err}"

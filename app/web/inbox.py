@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from app.domain import clock
@@ -13,15 +13,11 @@ from app.services.commands import ClaimTask
 from app.services.supervision import DUE_SOON_WORKDAYS
 from app.store.queries import inbox_query, inbox_steps, villages_in
 
-from .auth import current_actor, login_required, safe_target
+from .auth import current_actor, login_required, runtime, safe_target
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 PAGE_SIZE = 20
-
-
-def _runtime():
-    return current_app.extensions["runtime"]
 
 
 def _filters() -> dict:
@@ -33,7 +29,7 @@ def _filters() -> dict:
 
 
 def _due_soon_limit(now: datetime) -> datetime:
-    day = _runtime().calendar.add_workdays(local(now).date(), DUE_SOON_WORKDAYS).day
+    day = runtime().calendar.add_workdays(local(now).date(), DUE_SOON_WORKDAYS).day
     return datetime.combine(day, END_OF_DAY, CHINA_TZ)
 
 
@@ -53,7 +49,7 @@ def index():
     actor, filters = current_actor(), _filters()
     params = {"processDefinitionKey": filters["process"], "taskDefinitionKey": filters["step"]}
     now = clock.now()
-    with _runtime().unit_of_work() as uow:
+    with runtime().unit_of_work() as uow:
         villages = list(uow.session.scalars(villages_in(actor)))
         village_path = next((v.path for v in villages if v.code == filters["village"]), None)
         query = inbox_query(actor, params, village_path, latest_first=filters["order"] == "desc")
@@ -84,7 +80,7 @@ def _back():
 def claim(task_id: str):
     """Claim a task offered to my group."""
     actor = current_actor()
-    claim_task(_runtime(), ClaimTask(actor, task_id, actor.username))
+    claim_task(runtime(), ClaimTask(actor, task_id, actor.username))
     flash("已认领任务", "success")
     return _back()
 
@@ -93,6 +89,6 @@ def claim(task_id: str):
 @login_required
 def unclaim(task_id: str):
     """Give a claimed task back to the group."""
-    claim_task(_runtime(), ClaimTask(current_actor(), task_id, None))
+    claim_task(runtime(), ClaimTask(current_actor(), task_id, None))
     flash("已退回任务，组内其他人可认领", "success")
     return _back()

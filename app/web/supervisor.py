@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from app.domain.errors import NotFound, ValidationFailed
 from app.services.catalogue import process_versions
@@ -12,20 +12,16 @@ from app.services.supervision import act_on_escalation, late_tasks, list_escalat
 from app.services.supervision_tables import supervision_table
 from app.services.workload import waiting_per_step
 
-from .auth import login_required, require
+from .auth import login_required, require, runtime
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
 TABLES = ("tasks", "compliance", "escalations")
 
 
-def _runtime():
-    return current_app.extensions["runtime"]
-
-
 def _processes(actor) -> list[str]:
     """The keys of the deployed processes, 低保 first."""
-    keys = {v.key for v in process_versions(_runtime(), actor)}
+    keys = {v.key for v in process_versions(runtime(), actor)}
     return sorted(keys, key=lambda k: (k != "dibao", k))
 
 
@@ -38,11 +34,11 @@ def index():
     process = request.args.get("process") if request.args.get("process") in processes else next(iter(processes), None)
     if process is None:
         return render_template("supervisor/index.html", process=None, processes=[])
-    overdue, buckets = late_tasks(_runtime(), actor, {"process": process})
-    due_soon, _ = late_tasks(_runtime(), actor, {"process": process, "state": "due_soon"})
-    figures = compliance(_runtime(), actor, {"process": process}) if process in MILESTONES else None
-    escalations = [e for e in list_escalations(_runtime(), actor, None) if e.state != "CLOSED"]
-    source, counts = waiting_per_step(_runtime(), actor, process)
+    overdue, buckets = late_tasks(runtime(), actor, {"process": process})
+    due_soon, _ = late_tasks(runtime(), actor, {"process": process, "state": "due_soon"})
+    figures = compliance(runtime(), actor, {"process": process}) if process in MILESTONES else None
+    escalations = [e for e in list_escalations(runtime(), actor, None) if e.state != "CLOSED"]
+    source, counts = waiting_per_step(runtime(), actor, process)
     return render_template("supervisor/index.html", process=process, processes=processes, buckets=buckets,
                            late=_per_township_and_step(overdue, due_soon), overdue=overdue[:50],
                            figures=figures, escalations=escalations, source=source, counts=counts,
@@ -69,7 +65,7 @@ def download(table: str, fmt: str):
     if table not in TABLES or fmt not in FORMATS:
         raise NotFound(f"没有可导出的 {table}.{fmt}")
     params = {key: value for key, value in request.args.items() if key in ("process", "state", "township")}
-    content, mimetype, filename = export(supervision_table(_runtime(), actor, table, params), fmt)
+    content, mimetype, filename = export(supervision_table(runtime(), actor, table, params), fmt)
     return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
@@ -80,7 +76,7 @@ def act(escalation_id: int):
     actor = require("supervision.act")
     form = request.form
     try:
-        act_on_escalation(_runtime(), actor, escalation_id, form.get("action", ""),
+        act_on_escalation(runtime(), actor, escalation_id, form.get("action", ""),
                           form.get("comment", "").strip() or None, form.get("assignee", "").strip() or None)
     except ValidationFailed as err:
         flash(err.message, "error")

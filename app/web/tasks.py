@@ -1,29 +1,25 @@
 """办理: a task's form rendered from its Camunda Forms JSON, the case facts beside it, draft and complete."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, EngineFailure, Forbidden, ValidationFailed
 from app.services.access_log import read_case_data
-from app.services.cases import claim_task, complete_task, visible_task_and_case
-from app.services.commands import ClaimTask, CompleteTask
+from app.services.cases import complete_task, visible_task_and_case
+from app.services.commands import CompleteTask
 from app.services.definitions import cached_form
 from app.services.drafts import discard_drafts, load_draft, save_draft
 from app.store.queries import inbox_query
 
-from .auth import current_actor, login_required
+from .auth import current_actor, login_required, runtime
 from .facts import case_facts, place_names, variable_labels
 from .forms import field_errors, initial_values, read_submission
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
-def _runtime():
-    return current_app.extensions["runtime"]
-
-
 def _load(actor: Actor, task_id: str) -> dict:
-    with _runtime().unit_of_work() as uow:
+    with runtime().unit_of_work() as uow:
         task, instance = visible_task_and_case(uow.session, actor, task_id)
         schema = cached_form(uow.session, task.form_key) if task.form_key else None
         labels, places = variable_labels(uow.session), place_names(uow.session)
@@ -47,7 +43,7 @@ def show(task_id: str):
     """Show the task's form, filled from my draft or else from the case's data."""
     actor = current_actor()
     page = _load(actor, task_id)
-    draft = load_draft(_runtime(), actor, task_id)
+    draft = load_draft(runtime(), actor, task_id)
     # the form's own fields start from the case's values whole: the worker edits what the task owns
     values = draft.values if draft else initial_values(page["schema"], page["instance"].variables or {})
     return _render(page, values, draft=draft)
@@ -61,23 +57,23 @@ def submit(task_id: str):
     page = _load(actor, task_id)
     values = read_submission(page["schema"], request.form)
     if request.form.get("action") == "save":
-        save_draft(_runtime(), actor, task_id, values)
+        save_draft(runtime(), actor, task_id, values)
         flash("草稿已保存", "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
-        complete_task(_runtime(), CompleteTask(actor, task_id, values))
+        complete_task(runtime(), CompleteTask(actor, task_id, values))
     except ValidationFailed as err:
         errors = field_errors(err.errors or [{"field": err.field, "message": err.message}])
         return _render(page, values, errors, status=422)
     except (Conflict, Forbidden, EngineFailure) as err:  # e.g. claimed meanwhile: show it, keep what was typed
         return _render(page, values, {"": err.message}, status=err.status)
-    discard_drafts(_runtime(), task_id)
+    discard_drafts(runtime(), task_id)
     return _after_completion(actor, page["task"])
 
 
 def _after_completion(actor: Actor, done):
     """Open my next task in the same case if there is one, else go back to the inbox."""
-    with _runtime().unit_of_work() as uow:
+    with runtime().unit_of_work() as uow:
         nxt = uow.session.scalars(inbox_query(actor, {"processInstanceId": done.process_instance_id})).first()
         target = (nxt.id, nxt.name) if nxt is not None else None
     if target is None:
@@ -87,11 +83,3 @@ def _after_completion(actor: Actor, done):
     return redirect(url_for("tasks.show", task_id=target[0]))
 
 
-@bp.post("/<task_id>/claim")
-@login_required
-def claim(task_id: str):
-    """Claim the task from its page."""
-    actor = current_actor()
-    claim_task(_runtime(), ClaimTask(actor, task_id, actor.username))
-    flash("已认领任务", "success")
-    return redirect(url_for("tasks.show", task_id=task_id))

@@ -280,3 +280,15 @@ def test_claiming_a_task_a_colleague_just_took_says_so_on_the_page_it_came_from(
     elsewhere = web.client.post(f"/inbox/tasks/{task['id']}/claim", data={"csrf_token": web.token()},
                                 headers={"Referer": "http://evil.example/x"})
     assert elsewhere.location == "/inbox"
+
+
+def test_claim_from_the_task_page_returns_to_it(app, login_as, clock):
+    case = Case(login_as)
+    task = case.task("window_cg", "accept")
+    web = Web(app, "window_cg")
+    page = web.get(f"/tasks/{task['id']}").text
+    assert f'action="/inbox/tasks/{task["id"]}/claim"' in page and "认领此任务" in page
+    back = f"/tasks/{task['id']}"
+    assert web.post(f"/inbox/tasks/{task['id']}/claim", {"back": back}).location == back
+    assert case.task("window_cg", "accept")["assignee"] == "window_cg"
+    assert "认领此任务" not in web.get(back).text
