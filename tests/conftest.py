@@ -45,14 +45,20 @@ def _drop_database(url: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    url = _database_url(tmp_path_factory)
-    app = create_app(Config(DATABASE_URL=url, SECRET_KEY="test", TESTING=True, SCHEDULER=False))
+def service_app(url: str, secret: str):
+    """The service on a fresh database at `url`: migrated, demo organisation loaded, workflows/ and forms/ deployed."""
+    app = create_app(Config(DATABASE_URL=url, SECRET_KEY=secret, TESTING=True, SCHEDULER=False))
     with app.app_context():
         upgrade()
         load_demo(app.extensions["runtime"], PASSWORD)
         deploy_directory(app.extensions["runtime"], ROOT / "workflows", ROOT / "forms")
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    app = service_app(url, "test")
     yield app
     app.extensions["db_engine"].dispose()
     _drop_database(url)

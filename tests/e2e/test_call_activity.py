@@ -2,27 +2,15 @@
 
 import uuid
 
-from tests.e2e.test_deployment import _deploy
-
-
-def _process(key: str, body: str, first: str = "t") -> str:
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{key}" isExecutable="true">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="{first}" />
-    {body}
-    <bpmn:sequenceFlow id="f2" sourceRef="{first}" targetRef="e" /><bpmn:endEvent id="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
+from tests.e2e.test_deployment import _deploy, _minimal
 
 
 def _user_task(key: str, name: str) -> str:
-    return _process(key, f'<bpmn:userTask id="t" name="{name}" camunda:candidateGroups="window" />')
+    return _minimal(key, f'<bpmn:userTask id="t" name="{name}" camunda:candidateGroups="window" />')
 
 
 def _caller(key: str, callee: str, call_id: str = "call") -> str:
-    return _process(key, f'<bpmn:callActivity id="{call_id}" calledElement="{callee}" />', first=call_id)
+    return _minimal(key, f'<bpmn:callActivity id="{call_id}" calledElement="{callee}" />', first=call_id)
 
 
 def _keys(*names: str) -> list[str]:

@@ -17,15 +17,16 @@ def _deploy(api, files: dict[str, str], **form):
                            content_type="multipart/form-data")
 
 
-def _minimal(key: str, body: str) -> str:
+def _minimal(key: str, body: str, first: str = "t") -> str:
+    """A process start → `first` → end, with `body` declaring `first`."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
   id="d_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="{key}" isExecutable="true">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="{first}" />
     {body}
-    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f2" sourceRef="{first}" targetRef="e" /><bpmn:endEvent id="e" />
   </bpmn:process>
 </bpmn:definitions>"""
 

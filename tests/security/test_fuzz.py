@@ -11,15 +11,12 @@ import re
 from urllib.parse import quote
 
 import pytest
-from flask_migrate import upgrade
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
-from app.cli import deploy_directory
 from app.config import Config
-from app.services.users import load_demo
-from tests.conftest import PASSWORD, ROOT, Api
+from tests.conftest import Api, service_app
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "20"))
 USERS = ("supervisor", "designer", "window_cg", "verifier", "auditor")
@@ -44,12 +41,7 @@ def _served_rules(app):
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite3'}"
-    app = create_app(Config(DATABASE_URL=url, SECRET_KEY="fuzz", TESTING=True, SCHEDULER=False))
-    with app.app_context():
-        upgrade()
-        load_demo(app.extensions["runtime"], PASSWORD)
-        deploy_directory(app.extensions["runtime"], ROOT / "workflows", ROOT / "forms")
+    app = service_app(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.sqlite3'}", "fuzz")
     yield app
     app.extensions["db_engine"].dispose()
 
