@@ -82,14 +82,18 @@ def new_state(instance: ProcessInstance, changes: Changes, moment: datetime) -> 
     return values
 
 
+# the event columns its hash covers, in `event_digest`'s order
+_HASHED = ("process_instance_id", "seq", "at", "actor", "command", "target", "inputs", "changed", "state_hash",
+           "prev_hash")
+
+
 def event_row(instance: ProcessInstance, seq: int, actor: Actor, command: str, moment: datetime, target: str | None,
               inputs: dict | None, changed: dict | None, state: bytes) -> dict:
     """One event of the case's log, chained to the previous one by its hash."""
     row = {"process_instance_id": instance.id, "seq": seq, "at": moment, "actor": actor.username,
            "command": command, "target": target, "inputs": inputs or {}, "changed": changed or {},
            "state_hash": state_digest(state), "prev_hash": instance.last_event_hash}
-    row["hash"] = event_digest(row["process_instance_id"], seq, moment, row["actor"], command, target,
-                               row["inputs"], row["changed"], row["state_hash"], row["prev_hash"])
+    row["hash"] = event_digest(*(row[name] for name in _HASHED))
     return row
 
 
@@ -195,8 +199,7 @@ def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task:
 
 def hash_of(event: CaseEvent) -> str:
     """Recompute an event's hash from its stored content."""
-    return event_digest(event.process_instance_id, event.seq, event.at, event.actor, event.command, event.target,
-                        event.inputs, event.changed, event.state_hash, event.prev_hash)
+    return event_digest(*(getattr(event, name) for name in _HASHED))
 
 
 def changed_variables(before: dict, after: dict) -> dict:
