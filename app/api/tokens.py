@@ -22,7 +22,7 @@ def _dto(row) -> dict:
 @bp.post("")
 def create():
     """Create a token; the response is the only place its text ever appears."""
-    row, token = create_token(runtime(), actor(), body(TokenBody())["name"])
+    row, token = create_token(runtime(), actor(), body(TokenBody)["name"])
     return jsonify({**_dto(row), "token": token}), 201
 
 

@@ -15,24 +15,47 @@ from app.store.tables import CountySetting, OrgUnit, User
 from .runtime import Runtime
 
 _CACHE_SECONDS = 60
-_verified: dict[str, tuple[float, Actor]] = {}
+# credentials -> (trusted until, actor, the stored hash they were checked against)
+_verified: dict[str, tuple[float, Actor, str]] = {}
+_checking: dict[str, threading.Lock] = {}  # credentials being checked now -> their lock
 _lock = threading.Lock()
 
 
 def authenticate(rt: Runtime, username: str, password: str) -> Actor:
-    """Return the actor for valid credentials; a verified pair is cached briefly to spare the KDF."""
-    hit = cached_actor(username, password)
-    if hit is not None:
-        return hit
+    """Return the actor for valid credentials.
+
+    The password KDF costs tens of milliseconds of CPU, so it runs at most once per credentials:
+    a pair verified within the last minute needs nothing; after that one query re-reads the user,
+    and only a changed password hash (or a pair never verified) runs the KDF again. A deactivated
+    user or a changed password is refused within the minute. Requests arriving together with the
+    same unverified pair wait for one KDF instead of each running it.
+    """
     token = _cache_key(username, password)
+    with _lock:
+        gate = _checking.setdefault(token, threading.Lock())
+    try:
+        with gate:
+            with _lock:
+                known = _verified.get(token)
+            if known is not None and known[0] > time.monotonic():
+                return known[1]
+            actor, password_hash = _verify(rt, username, password, known[2] if known else None)
+            with _lock:
+                _verified[token] = (time.monotonic() + _CACHE_SECONDS, actor, password_hash)
+            return actor
+    finally:
+        with _lock:
+            _checking.pop(token, None)
+
+
+def _verify(rt: Runtime, username: str, password: str, verified_hash: str | None) -> tuple[Actor, str]:
+    """Read the user; run the KDF unless the password was verified against the hash still stored."""
     with rt.unit_of_work() as uow:
         user = uow.session.scalar(select(User).where(User.username == username))
-        if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        if user is None or not user.active or not (
+                user.password_hash == verified_hash or check_password_hash(user.password_hash, password)):
             raise Unauthenticated("用户名或密码错误")
-        actor = Actor(user.username, user.org_path, frozenset(user.groups))
-    with _lock:
-        _verified[token] = (time.monotonic() + _CACHE_SECONDS, actor)
-    return actor
+        return Actor(user.username, user.org_path, frozenset(user.groups)), user.password_hash
 
 
 def _cache_key(username: str, password: str) -> str:

@@ -132,3 +132,38 @@ def test_web_login_is_rate_limited_too(app, login_as, clock):
         assert web.post("/login", {"username": "investigator_cg", "password": "guess"}).status_code == 401
     locked = web.post("/login", {"username": "investigator_cg", "password": "demo123"})
     assert locked.status_code == 429
+
+
+def test_a_verified_password_is_rechecked_each_minute_without_the_kdf(runtime, monkeypatch):
+    from werkzeug.security import generate_password_hash
+
+    from app.domain.errors import Unauthenticated
+    from app.services import users
+
+    users.forget_credentials()
+    kdf_runs = []
+    real_check = users.check_password_hash
+    monkeypatch.setattr(users, "check_password_hash", lambda *a: kdf_runs.append(a[0]) or real_check(*a))
+    now = [1000.0]
+    monkeypatch.setattr(users.time, "monotonic", lambda: now[0])
+
+    assert users.authenticate(runtime, "finance", "demo123").username == "finance"
+    now[0] += 61  # past the minute: the stored hash is read again, unchanged, so no KDF
+    assert users.authenticate(runtime, "finance", "demo123").username == "finance"
+    assert len(kdf_runs) == 1
+
+    with runtime.unit_of_work() as uow:
+        user = uow.session.scalar(select(User).where(User.username == "finance"))
+        user.password_hash = generate_password_hash("changed-password")
+        uow.commit()
+    assert users.authenticate(runtime, "finance", "demo123").username == "finance"  # still inside the minute
+    now[0] += 61
+    with pytest.raises(Unauthenticated):  # the password changed: the old one is refused within a minute
+        users.authenticate(runtime, "finance", "demo123")
+    assert users.authenticate(runtime, "finance", "changed-password").username == "finance"
+    assert len(kdf_runs) == 3
+    with runtime.unit_of_work() as uow:
+        user = uow.session.scalar(select(User).where(User.username == "finance"))
+        user.password_hash, user.active = generate_password_hash("demo123"), True
+        uow.commit()
+    users.forget_credentials()
