@@ -69,7 +69,7 @@ def verify_scope():
 @bp.get("/access-log")
 def access_log_entries():
     """Who read case data, when, through what (newest first)."""
-    params = args(AccessLogQuery())
+    params = args(AccessLogQuery)
     rows = access_log(runtime(), actor(), params["caseId"], params["maxResults"])
     return jsonify([{"id": r.id, "at": camunda_date(r.at), "user": r.username, "caseId": r.process_instance_id,
                      "what": r.what, "masked": r.masked} for r in rows])

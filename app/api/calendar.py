@@ -46,7 +46,7 @@ def _closure(c) -> dict:
 
 @bp.post("/closures")
 def post_closure():
-    data = body(ClosureBody())
+    data = body(ClosureBody)
     closure, recomputed = add_closure(runtime(), actor(), data["org"], data["day"], data["reason"])
     return jsonify({**_closure(closure), "recomputedTasks": recomputed.tasks, "recomputedJobs": recomputed.jobs}), 201
 

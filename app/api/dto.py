@@ -13,6 +13,12 @@ def _form_ref(form_id: str | None) -> dict | None:
     return {"key": key, "binding": "version", "version": int(version) if version else None}
 
 
+# what `task` reads: an inbox page selects only these (not the task's local variables)
+TASK_COLUMNS = tuple(Task.__table__.c[name] for name in (
+    "id", "name", "assignee", "created", "due", "follow_up", "priority", "definition_id", "process_instance_id",
+    "activity_id", "form_key", "candidate_groups", "due_provisional", "business_key"))
+
+
 def task(row: Task) -> dict:
     form_ref = _form_ref(row.form_key)
     return {"id": row.id, "name": row.name, "assignee": row.assignee, "owner": None,

@@ -22,7 +22,7 @@ bp = Blueprint("external_task", __name__, url_prefix="/external-task")
 
 @bp.post("/fetchAndLock")
 def fetch_and_lock():
-    data = body(FetchAndLockBody())
+    data = body(FetchAndLockBody)
     topics = [TopicRequest(t["topicName"], t["lockDuration"]) for t in data["topics"]]
     locked = service.fetch_and_lock(runtime(), actor(), data["workerId"], data["maxTasks"], topics)
     return jsonify([dto.locked_external_task(task, variables) for task, variables in locked])
@@ -30,7 +30,7 @@ def fetch_and_lock():
 
 @bp.post("/<task_id>/complete")
 def complete(task_id: str):
-    data = body(ExternalCompleteBody())
+    data = body(ExternalCompleteBody)
     variables = {**from_camunda(data["variables"]), **from_camunda(data["localVariables"], "localVariables")}
     service.complete_external_task(runtime(), actor(), task_id, data["workerId"], variables)
     return "", 204
@@ -38,7 +38,7 @@ def complete(task_id: str):
 
 @bp.post("/<task_id>/failure")
 def failure(task_id: str):
-    data = body(ExternalFailureBody())
+    data = body(ExternalFailureBody)
     service.report_failure(runtime(), actor(), task_id, data["workerId"], data["errorMessage"],
                            data["errorDetails"], data["retries"], data["retryTimeout"])
     return "", 204
@@ -46,7 +46,7 @@ def failure(task_id: str):
 
 @bp.post("/<task_id>/bpmnError")
 def bpmn_error(task_id: str):
-    data = body(BpmnErrorBody())
+    data = body(BpmnErrorBody)
     service.report_bpmn_error(runtime(), actor(), task_id, data["workerId"], data["errorCode"],
                               data["errorMessage"], from_camunda(data["variables"]))
     return "", 204
@@ -54,7 +54,7 @@ def bpmn_error(task_id: str):
 
 @bp.post("/<task_id>/extendLock")
 def extend_lock(task_id: str):
-    data = body(ExtendLockBody())
+    data = body(ExtendLockBody)
     service.change_lock(runtime(), actor(), task_id, data["workerId"], data["newDuration"])
     return "", 204
 

@@ -18,7 +18,7 @@ bp = Blueprint("history", __name__, url_prefix="/history")
 @bp.get("/process-instance")
 def instances():
     actor().require("history.read")
-    params = args(InstanceQuery())
+    params = args(InstanceQuery)
     with runtime().unit_of_work() as uow:
         rows = uow.session.scalars(paged(instance_query(actor(), params), params))
         return jsonify([dto.history_instance(r) for r in rows])
@@ -37,7 +37,7 @@ def instance(instance_id: str):
 @bp.get("/activity-instance")
 def activities():
     actor().require("history.read")
-    params = args(HistoryQuery())
+    params = args(HistoryQuery)
     with runtime().unit_of_work() as uow:
         rows = uow.session.scalars(paged(activity_query(actor(), params), params))
         return jsonify([dto.activity(r) for r in rows])
@@ -46,7 +46,7 @@ def activities():
 @bp.get("/task")
 def tasks():
     actor().require("history.read")
-    params = args(HistoryQuery())
+    params = args(HistoryQuery)
     with runtime().unit_of_work() as uow:
         rows = uow.session.scalars(paged(activity_query(actor(), params, user_tasks_only=True), params))
         return jsonify([dto.history_task(r) for r in rows])
@@ -55,7 +55,7 @@ def tasks():
 @bp.get("/variable-instance")
 def variables():
     actor().require("history.read")
-    params = args(HistoryQuery())
+    params = args(HistoryQuery)
     query = instance_query(actor(), {})
     if params.get("processInstanceId"):
         query = query.where(ProcessInstance.id == params["processInstanceId"])

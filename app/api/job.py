@@ -17,7 +17,7 @@ incident_bp = Blueprint("incident", __name__, url_prefix="/incident")
 @bp.get("")
 def list_jobs():
     actor().require("case.read")
-    params = args(JobQuery())
+    params = args(JobQuery)
     with runtime().unit_of_work() as uow:
         return jsonify([dto.job(r) for r in uow.session.scalars(paged(job_query(actor(), params), params))])
 
@@ -30,20 +30,20 @@ def execute(job_id: str):
 
 @bp.put("/<job_id>/duedate")
 def due_date(job_id: str):
-    set_job_due(runtime(), actor(), job_id, body(DueDateBody())["duedate"])
+    set_job_due(runtime(), actor(), job_id, body(DueDateBody)["duedate"])
     return "", 204
 
 
 @bp.put("/<job_id>/retries")
 def retries(job_id: str):
-    set_job_retries(runtime(), actor(), job_id, body(RetriesBody())["retries"])
+    set_job_retries(runtime(), actor(), job_id, body(RetriesBody)["retries"])
     return "", 204
 
 
 @incident_bp.get("")
 def list_incidents():
     actor().require("case.read")
-    params = args(Paging())
+    params = args(Paging)
     with runtime().unit_of_work() as uow:
         rows = uow.session.scalars(paged(incident_query(actor(), params), params))
         return jsonify([dto.incident(r) for r in rows])

@@ -47,7 +47,7 @@ def create_deployment():
 @bp.get("")
 def list_definitions():
     actor().require("definition.read")
-    params = args(DefinitionQuery())
+    params = args(DefinitionQuery)
     with runtime().unit_of_work() as uow:
         return jsonify([dto.definition(r) for r in uow.session.scalars(paged(definition_query(params), params))])
 
@@ -72,7 +72,7 @@ def xml_by_key(key: str):
 @bp.post("/key/<key>/start")
 def start(key: str):
     """Start a case of the latest version (Camunda POST /process-definition/key/{key}/start)."""
-    data = body(StartBody())
+    data = body(StartBody)
     instance = start_case(runtime(), StartCase(actor(), key, data["businessKey"], from_camunda(data["variables"])))
     result = dto.instance(instance)
     if data["withVariablesInReturn"]:

@@ -32,7 +32,7 @@ def _instance(session, instance_id: str):
 @bp.get("")
 def list_instances():
     actor().require("case.read")
-    params = args(InstanceQuery())
+    params = args(InstanceQuery)
     query = instance_query(actor(), {**params, "active": True})
     with runtime().unit_of_work() as uow:
         return jsonify([dto.instance(r) for r in uow.session.scalars(paged(query, params))])
@@ -83,7 +83,7 @@ def delete_instance(instance_id: str):
 @message_bp.post("")
 def correlate():
     """Correlate a message to the one case waiting for it (Camunda POST /message)."""
-    data = body(MessageBody())
+    data = body(MessageBody)
     instance, started = receive_message(runtime(), CorrelateMessage(
         actor(), data["messageName"], data["businessKey"], data["processInstanceId"],
         from_camunda(data["processVariables"], "processVariables")))
@@ -100,6 +100,6 @@ def correlate():
 @bp.post("/<instance_id>/variables")
 def modify(instance_id: str):
     """Change case variables (Camunda's modifications), e.g. to repair the cause of an incident."""
-    data = body(VariableModifications())
+    data = body(VariableModifications)
     modify_variables(runtime(), actor(), instance_id, from_camunda(data["modifications"], "modifications"))
     return "", 204

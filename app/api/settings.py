@@ -21,5 +21,5 @@ def list_settings(county: str):
 
 @bp.put("/<county>/settings/<key>")
 def put_setting(county: str, key: str):
-    change_setting(runtime(), actor(), county, key, body(SettingBody())["value"])
+    change_setting(runtime(), actor(), county, key, body(SettingBody)["value"])
     return "", 204

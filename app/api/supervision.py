@@ -46,7 +46,7 @@ def _row(item) -> dict:
 @bp.get("/tasks")
 def tasks():
     """Overdue (default) or due-soon tasks in the supervisor's scope."""
-    params = args(LateQuery())
+    params = args(LateQuery)
     items, buckets = late_tasks(runtime(), actor(), params)
     if params["format"] != "json":
         return _file(tasks_table(items, params["state"] == "due_soon"), params["format"])
@@ -68,7 +68,7 @@ class ComplianceQuery(Schema):
 @bp.get("/compliance")
 def compliance():
     """Per township: investigations started and decisions made within their limits, median days per step."""
-    params = args(ComplianceQuery())
+    params = args(ComplianceQuery)
     townships = compliance_figures(runtime(), actor(), params)
     if params["format"] != "json":
         return _file(compliance_table(townships), params["format"])
@@ -97,7 +97,7 @@ class EscalationAction(Schema):
 
 @bp.get("/escalations")
 def escalations():
-    params = args(EscalationQuery())
+    params = args(EscalationQuery)
     rows = list_escalations(runtime(), actor(), params.get("state"))
     if params["format"] != "json":
         return _file(escalations_table(rows), params["format"])
@@ -109,6 +109,6 @@ def escalations():
 
 @bp.post("/escalations/<int:escalation_id>")
 def act(escalation_id: int):
-    data = body(EscalationAction())
+    data = body(EscalationAction)
     act_on_escalation(runtime(), actor(), escalation_id, data["action"], data["comment"], data["assignee"])
     return "", 204
