@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from . import bulk, database, floor, inbox, load, statements, storage, timers
+from . import bulk, cpu, database, floor, inbox, load, statements, storage, timers
 from .report import Row, table, write
 from .server import Server
 
@@ -38,7 +38,7 @@ def measure_all() -> dict:
     raw["statements"] = statements.measure(app)
     with Server(url, scheduler=True, interval=1.0) as server:
         say(f"service throughput: gunicorn x{len(server.worker_pids())} workers, {LOAD_SECONDS:.0f} s")
-        raw["service"] = load.run(server.base, LOAD_SECONDS, warmup=10)
+        raw["service"] = load.run(server.base, LOAD_SECONDS, warmup=10, meter=cpu.Meter(server.worker_pids()))
         raw["rss_after_load_mb"] = server.worker_rss_mb()
         raw["storage"] = storage.measure(engine)
         _scale(raw, server, engine)
@@ -97,6 +97,7 @@ def rows(raw: dict) -> list[Row]:
         Row(f"service via REST, {raw['cores']} workers (completions/s)", f"{service}", f">= {floor_rate}",
             service >= floor_rate),
         Row("service / floor", f"{service / floor_rate:.2f}", ">= 1.0", service / floor_rate >= 1.0),
+        *_cpu_rows(raw["service"], floor_rate),
         Row("SQL statements per completion (mean / max)", f"{st['statements_mean']} / {st['statements_max']}", "<= 8",
             st["statements_max"] <= 8),
         Row("commits per completion", f"{st['commits_min']}..{st['commits_max']}", "exactly 1",
@@ -120,6 +121,21 @@ def rows(raw: dict) -> list[Row]:
         Row("resident memory per service process (max)", f"{rss} MB", "<= 200 MB", rss <= 200),
     ]
     return out + _audit_rows(raw.get("audit_verify"))
+
+
+def _cpu_rows(service: dict, floor_rate: float) -> list[Row]:
+    """Where the machine's CPU went per completion: the workers, PostgreSQL and the load generator share the cores,
+    so also what two cores given to the workers alone would serve at the workers' measured cost."""
+    workers = service.get("workers_ms_per_completion")
+    if not workers:
+        return []
+    alone = round(2000 / workers, 1)
+    return [
+        Row("CPU per completion: workers / PostgreSQL / load (ms)",
+            f"{workers} / {service['postgres_ms_per_completion']} / {service['load_ms_per_completion']}", "-", None),
+        Row("workers alone on 2 cores (2 s / worker CPU per completion)", f"{alone} ({alone / floor_rate:.2f}x)",
+            "-", None),
+    ]
 
 
 def _audit_rows(result: dict | None) -> list[Row]:

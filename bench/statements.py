@@ -1,13 +1,12 @@
 """SQL statements and commits per task completion, counted on the bench database through the REST API."""
 
-import base64
 import uuid
 
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from .dibao_path import STEPS
-from .load import next_month, typed
+from .load import basic_auth, next_month, typed
 
 
 class Counter:
@@ -28,33 +27,29 @@ class Counter:
         self.commits += self.active
 
 
-def _headers(user: str) -> dict:
-    return {"Authorization": "Basic " + base64.b64encode(f"{user}:demo123".encode()).decode()}
-
-
 def _complete_path(client, counter: Counter, samples: list[tuple[int, int]]) -> None:
-    started = client.post("/engine-rest/process-definition/key/dibao/start", headers=_headers("window_cg"),
+    started = client.post("/engine-rest/process-definition/key/dibao/start", headers=basic_auth("window_cg"),
                           json={"businessKey": f"COUNT-{uuid.uuid4().hex[:10]}"}).json
     for activity, user, values in STEPS:
         if activity == "verify":
-            locked = client.post("/engine-rest/external-task/fetchAndLock", headers=_headers(user), json={
+            locked = client.post("/engine-rest/external-task/fetchAndLock", headers=basic_auth(user), json={
                 "workerId": "count", "maxTasks": 1, "topics": [{"topicName": "household-verification",
                                                                 "lockDuration": 60000}]}).json
-            client.post(f"/engine-rest/external-task/{locked[0]['id']}/complete", headers=_headers(user),
+            client.post(f"/engine-rest/external-task/{locked[0]['id']}/complete", headers=basic_auth(user),
                         json={"workerId": "count", "variables": typed(values)})
             continue
         if activity == "publicity":
-            job = client.get("/engine-rest/job", headers=_headers(user), query_string={"processInstanceId":
+            job = client.get("/engine-rest/job", headers=basic_auth(user), query_string={"processInstanceId":
                                                                                       started["id"]}).json[0]
-            client.post(f"/engine-rest/job/{job['id']}/execute", headers=_headers(user))
+            client.post(f"/engine-rest/job/{job['id']}/execute", headers=basic_auth(user))
             continue
         if activity == "payment":
             values = {"first_payment_month": next_month()}
-        task = client.get("/engine-rest/task", headers=_headers(user), query_string={
+        task = client.get("/engine-rest/task", headers=basic_auth(user), query_string={
             "processInstanceId": started["id"], "taskDefinitionKey": activity}).json[0]
         before = (counter.statements, counter.commits)
         counter.active = True
-        response = client.post(f"/engine-rest/task/{task['id']}/complete", headers=_headers(user),
+        response = client.post(f"/engine-rest/task/{task['id']}/complete", headers=basic_auth(user),
                                json={"variables": typed(values)})
         counter.active = False
         assert response.status_code == 204, response.json
