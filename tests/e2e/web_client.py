@@ -32,6 +32,17 @@ class Web:
         page = self.get("/inbox", **params).text
         return [{"mark": m[0], "id": m[1], "activity": m[2], "business_key": m[3]} for m in ROW.findall(page)]
 
+    def inbox_row_html(self, task_id: str, **params) -> str:
+        """One task's <tr> in the inbox, looked up page by page (tasks due the same moment have no fixed order)."""
+        page = 1
+        while True:
+            text = self.get("/inbox", **params, size=100, page=page).text
+            found = re.search(rf'<tr [^>]*data-task-id="{task_id}".*?</tr>', text, re.S)
+            if found:
+                return found[0]
+            assert "下一页</a>" in text, f"task {task_id} is not in the inbox"
+            page += 1
+
 
 def field_value(page: str, name: str) -> str | None:
     """The value an <input name=...> shows, or a <textarea>'s text."""
