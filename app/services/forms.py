@@ -1,6 +1,6 @@
 """Validate submitted task variables against a Camunda Forms (form-js) schema on the server.
 
-Supported: required, min, max, minLength, maxLength, pattern; select/radio values;
+Supported: required, min, max, minLength, maxLength, pattern; a number's decimalDigits; select/radio values;
 `conditional.hide` (FEEL) to skip hidden fields; and custom properties Camunda
 Modeler's form editor can set: `format: id_number`, `minItems`, and `rule` +
 `ruleMessage` (a restricted expression over `value` and the case data).
@@ -80,6 +80,9 @@ def _type_problem(component, value, rules, names, context) -> str | None:
     kind = component["type"]
     if kind == "number" and (isinstance(value, bool) or not isinstance(value, (int, float))):
         return "须为数字"
+    digits = component.get("decimalDigits") if kind == "number" else None
+    if digits is not None and round(value, digits) != value:
+        return "须为整数" if digits == 0 else f"最多 {digits} 位小数"
     if kind == "checkbox" and not isinstance(value, bool):
         return "须为是/否"
     if kind in ("textfield", "textarea", "datetime") and not isinstance(value, (str, list)):

@@ -51,3 +51,15 @@ def test_rule_uses_case_data(ctx):
     assert validate_submission(_form("dibao_payment"), {"first_payment_month": "2026-11"}, case, ctx)
     with pytest.raises(ValidationFailed):
         validate_submission(_form("dibao_payment"), {"first_payment_month": "2026-12"}, case, ctx)
+
+
+@pytest.mark.parametrize("digits, good, bad, problem", [
+    (0, 3.0, 2.5, "须为整数"),
+    (2, 450.25, 450.255, "最多 2 位小数"),
+])
+def test_a_number_keeps_to_its_decimal_digits(ctx, digits, good, bad, problem):
+    form = {"components": [{"type": "number", "key": "n", "label": "n", "decimalDigits": digits}]}
+    assert validate_submission(form, {"n": good}, {}, ctx) == {"n": good}
+    with pytest.raises(ValidationFailed) as err:
+        validate_submission(form, {"n": bad}, {}, ctx)
+    assert err.value.field == "n" and problem in err.value.message
