@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from app.cli_supervision import register_deadline_commands
 from app.domain.actors import SYSTEM
+from app.extensions import runtime
 from app.services.audit import count_cases, verify_all
 from app.services.calendar import load_year, parse_year
 from app.services.deploy import deploy
@@ -32,14 +33,14 @@ def register(app: Flask) -> None:
     def deploy_command(folders):
         """Deploy workflows/ and forms/ (or the given folders)."""
         paths = [Path(f) for f in folders] or [ROOT / "workflows", ROOT / "forms"]
-        deployed = deploy_directory(current_app.extensions["runtime"], *paths)
+        deployed = deploy_directory(runtime(), *paths)
         click.echo(f"deployed {len(deployed)} new definition(s)/form(s)" + "".join(f"\n  {d}" for d in deployed))
 
     @app.cli.command("calendar-load")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     def calendar_load_command(path):
         """Load a year of holidays and 调休 days from a JSON file; recompute provisional deadlines."""
-        loaded = load_year(current_app.extensions["runtime"], SYSTEM, parse_year(Path(path).read_bytes()),
+        loaded = load_year(runtime(), SYSTEM, parse_year(Path(path).read_bytes()),
                            source=Path(path).name)
         click.echo(f"{loaded.year}: {loaded.holidays} holidays, {loaded.workdays} make-up working days; "
                    f"{loaded.recomputed_tasks} provisional task deadline(s), "
@@ -48,8 +49,8 @@ def register(app: Flask) -> None:
     @app.cli.command("audit-verify")
     def audit_verify_command():
         """Verify every case: hash chain, definition used, replay to the stored state; exit 1 if any fails."""
-        runtime = current_app.extensions["runtime"]
-        with click.progressbar(verify_all(runtime, SYSTEM), length=count_cases(runtime, SYSTEM),
+        rt = runtime()
+        with click.progressbar(verify_all(rt, SYSTEM), length=count_cases(rt, SYSTEM),
                                label="verifying cases") as verdicts:
             failures = [v for v in verdicts if not v.ok]
         for v in failures:
@@ -66,5 +67,5 @@ def register(app: Flask) -> None:
         """Load the demo county, townships, villages and users (DEMO=1 only: their password is public)."""
         if not current_app.config["DEMO"]:
             raise click.ClickException("flask demo 只能在演示模式（DEMO=1）下运行：演示用户的密码是公开的")
-        created = load_demo(current_app.extensions["runtime"], current_app.config["DEMO_PASSWORD"])
+        created = load_demo(runtime(), current_app.config["DEMO_PASSWORD"])
         click.echo(f"demo organisation ready ({created} user(s) created)")

@@ -1,10 +1,11 @@
 """flask commands for deadlines and supervision: local closure days and supervisor exports."""
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 
 from app.domain.actors import SYSTEM
 from app.domain.errors import DomainError
+from app.extensions import runtime
 from app.services.closures import add_closure, list_closures, remove_closure
 from app.services.exports import export
 from app.services.supervision_tables import supervision_table
@@ -18,15 +19,15 @@ def register_deadline_commands(app: Flask) -> None:
     @click.option("--remove", is_flag=True, help="withdraw the closure instead of adding it")
     def calendar_closure_command(org, day, reason, remove):
         """Close a county or township (by code) for one day, or --remove it; recompute open deadlines."""
-        runtime = current_app.extensions["runtime"]
+        rt = runtime()
         try:
             if remove:
-                found = [c for c in list_closures(runtime, SYSTEM) if c.org == org and c.day == day.date()]
+                found = [c for c in list_closures(rt, SYSTEM) if c.org == org and c.day == day.date()]
                 if not found:
                     raise click.ClickException(f"no closure of {org} on {day.date()}")
-                recomputed = remove_closure(runtime, SYSTEM, found[0].id)
+                recomputed = remove_closure(rt, SYSTEM, found[0].id)
             else:
-                _, recomputed = add_closure(runtime, SYSTEM, org, day.date(), reason or "")
+                _, recomputed = add_closure(rt, SYSTEM, org, day.date(), reason or "")
         except DomainError as err:
             raise click.ClickException(f"{err.field}: {err.message}") from err
         click.echo(f"{org} {day.date()}: {'removed' if remove else 'closed'}; {recomputed.tasks} task deadline(s), "
@@ -48,7 +49,7 @@ def register_deadline_commands(app: Flask) -> None:
         params = {"state": state, "township": township, "process": process,
                   "acceptedFrom": accepted_from.date() if accepted_from else None,
                   "acceptedTo": accepted_to.date() if accepted_to else None}
-        built = supervision_table(current_app.extensions["runtime"], SYSTEM, table, params)
+        built = supervision_table(runtime(), SYSTEM, table, params)
         content, _, _ = export(built, fmt)
         with open(out, "wb") as file:
             file.write(content)

@@ -3,17 +3,13 @@
 from datetime import datetime
 from functools import cache
 
-from flask import current_app, g, request
+from flask import g, request
 from marshmallow import Schema
 
 from app.domain.actors import Actor
 from app.domain.clock import CHINA_TZ
 from app.domain.errors import ValidationFailed
-from app.services.runtime import Runtime
-
-
-def runtime() -> Runtime:
-    return current_app.extensions["runtime"]
+from app.extensions import runtime  # noqa: F401 (the resources import it from here)
 
 
 def actor() -> Actor:

@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from app.domain.actors import Actor
 from app.domain.errors import Forbidden, TooManyAttempts, Unauthenticated
+from app.extensions import runtime
 from app.services.logins import LoginPolicy, sign_in
 from app.services.users import active_actor
 
@@ -17,11 +18,6 @@ bp = Blueprint("auth", __name__)
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-
-
-def runtime():
-    """The service runtime (session factory and calendar) of the current app."""
-    return current_app.extensions["runtime"]
 
 
 def current_actor() -> Actor | None:
