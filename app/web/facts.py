@@ -19,7 +19,8 @@ OTHER_LABELS = {"accepted_at": "受理时间", "decided_at": "决定时间", "ve
                 "overall_limit": "办结时限（工作日）", "decision_due": "审核确认期限", "decision_group": "审核确认岗位",
                 "approved_at": "批准时间", "review_due": "初审期限", "confirmed_at": "认定时间",
                 "household_class": "家庭类别", "classified_at": "类别认定时间", "tekun_suggested": "建议按特困人员认定",
-                "review_stage": "审核阶段", "files_received_at": "县级收到材料时间", "review_from": "初审时限起算时间"}
+                "review_stage": "审核阶段", "files_received_at": "县级收到材料时间", "review_from": "初审时限起算时间",
+                "recheck_reason": "复核原因", "recheck_due": "复核期限", "recheck_decided_at": "复核决定时间"}
 
 
 def variable_labels(session: Session) -> dict[str, str]:

@@ -26,7 +26,7 @@ def test_approval_path_from_accept_to_payment(login_as, clock):
     assert case.variables()["payment_from"] == "2026-11"
     case.complete("finance", "payment", first_payment_month="2026-11")
     # 动态管理: the household now waits for its yearly re-check (tests/e2e/test_dynamic.py drives it)
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]  # the re-check timer, or a reported death
     assert case.job("recheck_timer")["dueDate"] == "2027-10-06T23:59:59.000+0800"
 
 

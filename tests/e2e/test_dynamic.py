@@ -1,5 +1,6 @@
 """低保 动态管理 over HTTP: household classification (DMN + county standard), re-checks started by their
-timers, proactive discovery by message, and 虚报冒领 findings that stop payment and open a recovery."""
+timers or by a reported death, 渐退, proactive discovery by message, and 虚报冒领 findings that stop payment
+and open a recovery."""
 
 import random
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ def approved(login_as, irregular: bool = False, **accept) -> Case:
     case.fire("publicity")
     case.complete("county_reviewer", "county_review", decision="approve", amount=450.0, income_irregular=irregular)
     case.complete("finance", "payment", first_payment_month="2026-10")
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]
     return case
 
 
@@ -107,7 +108,7 @@ def test_stable_household_is_rechecked_by_its_timer_every_12_months_and_kept(log
                   recheck_findings="无变化")
     assert case.task("county_reviewer", "recheck_decision")["candidateGroups"] == ["county_reviewer"]
     case.complete("county_reviewer", "recheck_decision", recheck_result="keep")
-    assert case.activities() == ["recheck_timer"]  # the loop waits for the next year
+    assert case.activities() == ["recheck_wait"]  # the loop waits for the next year
     assert case.job("recheck_timer")["dueDate"] == "2028-09-29T23:59:59.000+0800"
     variables = case.variables()
     assert variables["recheck_count"] == 1 and variables["amount"] == 450.0
@@ -125,7 +126,7 @@ def test_irregular_income_means_a_6_month_recheck_and_a_change_needs_a_reason_an
     case.complete("window_cg", "recheck_notice", notice_text="保障金额调整为300元/月，理由：收入增加",
                   notice_delivered=True)
     assert case.variables()["amount"] == 300.0
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]
     assert case.job("recheck_timer")["dueDate"] == "2027-09-28T23:59:59.000+0800"  # six months after the re-check
 
 
@@ -140,6 +141,49 @@ def test_a_recheck_can_stop_the_benefit_after_a_written_notice(login_as, clock):
                                                               processInstanceId=case.id).json]
     assert "benefit_stopped" in ended
     assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
+
+
+def test_a_death_in_the_household_starts_a_recheck_due_within_three_months(login_as, clock):
+    case = approved(login_as)
+    clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))
+    report = {"messageName": "household_member_died", "businessKey": case.business_key}
+    assert login_as("hotline").post("/message", report).status_code == 403
+    assert login_as("village_cg").post("/message", report).status_code == 204
+    assert case.activities() == ["recheck_investigation"]
+    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []  # the yearly timer is off
+    investigation = case.task("investigator_cg", "recheck_investigation")
+    assert investigation["due"] == "2027-03-15T23:59:59.000+0800"  # three months after the report
+    case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", per_capita_income=520.0,
+                  recheck_findings="户主于12月病故，家庭人口减为2人")
+    assert case.task("county_reviewer", "recheck_decision")["due"] == "2027-03-15T23:59:59.000+0800"
+    case.complete("county_reviewer", "recheck_decision", recheck_result="keep")
+    variables = case.variables()
+    assert variables["recheck_reason"] == "death" and variables["recheck_count"] == 1
+    assert case.activities() == ["recheck_wait"]  # back to the yearly cycle, counted from this re-check
+    assert case.job("recheck_timer")["dueDate"] == "2027-12-15T23:59:59.000+0800"
+    response = login_as("village_cg").post("/message", {**report, "businessKey": "DB-none"})
+    assert response.status_code == 400 and response.json["field"] == "messageName"
+
+
+def test_gradual_exit_keeps_the_benefit_for_the_months_decided_then_stops(login_as, clock):
+    case = approved(login_as)
+    decision = {"recheck_result": "gradual_exit", "reason": "户主已就业，收入超过标准"}
+    response = recheck(case, clock, **decision)
+    assert response.status_code == 400 and response.json["field"] == "gradual_exit_months"
+    for months, problem in ((7, "不得大于 6"), (2.5, "须为整数")):
+        response = case.submit("county_reviewer", "recheck_decision", **decision, gradual_exit_months=months)
+        assert response.status_code == 400 and problem in response.json["message"], response.json
+    case.complete("county_reviewer", "recheck_decision", **decision, gradual_exit_months=6)
+    case.complete("window_cg", "recheck_notice", notice_text="渐退6个月后停发低保，理由：户主已就业",
+                  notice_delivered=True)
+    assert case.activities() == ["gradual_exit_timer"]
+    # decided on 2027-09-28 (the re-check's day): paid six months more, then stopped
+    assert case.job("gradual_exit_timer")["dueDate"] == "2028-03-28T23:59:59.000+0800"
+    case.fire("gradual_exit_timer")
+    assert case.history()["state"] == "COMPLETED"
+    ended = [a["activityId"] for a in login_as("auditor").get("/history/activity-instance",
+                                                              processInstanceId=case.id).json]
+    assert "gradual_exit_end" in ended and "benefit_stopped" not in ended
 
 
 def test_proactive_discovery_message_starts_a_case_in_the_township_window_inbox(login_as, clock):

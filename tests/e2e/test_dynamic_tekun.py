@@ -1,4 +1,5 @@
-"""特困 动态管理 over HTTP: a yearly re-check started by its timer keeps, changes or — after a 7-day
+"""特困 动态管理 over HTTP: a yearly re-check started by its timer (or a re-assessment within 10 working days
+of a reported change in self-care ability) keeps, changes or — after a 7-day
 公示 — terminates support; a 虚报冒领 finding at the re-check stops support and opens a recovery."""
 
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ def supported(login_as, **accept) -> TekunCase:
     case.fire("publicity")
     case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed")
     case.complete("finance", "support_start", first_support_month="2026-10")
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]
     return case
 
 
@@ -32,7 +33,7 @@ def recheck(case: TekunCase, clock, **decision):
 def test_yearly_recheck_keeps_support_and_waits_for_the_next_year(login_as, clock):
     case = supported(login_as)
     assert recheck(case, clock, recheck_result="keep").status_code == 204
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]
     assert case.job("recheck_timer")["dueDate"] == "2028-09-28T23:59:59.000+0800"
     assert case.variables()["recheck_count"] == 1
 
@@ -45,7 +46,7 @@ def test_a_change_of_support_type_needs_a_reason_and_a_written_notice(login_as, 
                   reason="生活自理能力下降，转为集中供养")
     case.complete("window_cg", "recheck_notice", notice_text="转为集中供养", notice_delivered=True)
     assert case.variables()["support_type"] == "centralized"
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]
 
 
 def test_termination_is_published_for_7_days_then_noticed_in_writing(login_as, clock):
@@ -71,7 +72,7 @@ def test_an_objection_to_the_termination_notice_sends_the_case_back_to_investiga
     assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
     case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", recheck_findings="子女无收入")
     case.complete("county_reviewer", "recheck_decision", recheck_result="keep")
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]
     assert case.variables()["objection_text"] == "子女无固定收入，无赡养能力"
 
 
@@ -107,3 +108,21 @@ def test_fraud_found_at_township_review_or_county_confirmation_is_recorded_on_th
         assert case.activities() == ["recovery"]
         found = [f for f in findings(login_as, "auditor", id_number).json if f["caseId"] == case.id]
         assert [(f["stage"], f["foundBy"]) for f in found] == [(stage, who)]
+
+
+def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(login_as, clock):
+    case = supported(login_as)
+    clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))  # Tue 12-15
+    report = {"messageName": "self_care_changed", "businessKey": case.business_key}
+    assert login_as("village_cg").post("/message", report).status_code == 204
+    assert case.activities() == ["recheck_investigation"]
+    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []  # the yearly timer is off
+    assert case.task("investigator_cg", "recheck_investigation")["due"] == "2026-12-29T23:59:59.000+0800"
+    case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", recheck_findings="中风后卧床")
+    case.complete("county_reviewer", "recheck_decision", recheck_result="change", support_type="centralized",
+                  reason="生活不能自理，转为集中供养")
+    case.complete("window_cg", "recheck_notice", notice_text="转为集中供养", notice_delivered=True)
+    variables = case.variables()
+    assert variables["recheck_reason"] == "self_care_changed" and variables["support_type"] == "centralized"
+    assert case.activities() == ["recheck_wait"]
+    assert case.job("recheck_timer")["dueDate"] == "2027-12-15T23:59:59.000+0800"  # a year after the re-assessment

@@ -78,7 +78,7 @@ def test_approval_path_with_appraisal_spot_check_and_support_from_next_month(log
     assert variables["spot_checked"] is True  # the county's ≥ 30 % spot-check rate is counted from this
     assert case.task("finance", "support_start")["candidateGroups"] == ["finance"]
     case.complete("finance", "support_start", first_support_month="2026-11")
-    assert case.activities() == ["recheck_timer"]  # 动态管理: yearly re-check (test_dynamic_tekun.py)
+    assert case.activities() == ["recheck_wait"]  # 动态管理: yearly re-check (test_dynamic_tekun.py)
     assert case.job("recheck_timer")["dueDate"] == "2027-10-27T23:59:59.000+0800"
 
 
@@ -119,7 +119,7 @@ def test_objection_forces_reinvestigation_a_new_review_and_a_second_publicity(lo
     case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="centralized",
                   spot_checked=True, spot_check_visitors="周九,吴十", spot_check_findings="子女无赡养能力")
     case.complete("finance", "support_start", first_support_month="2026-11")
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]
     assert case.variables()["objection_raised"] is True
     visited = case.visited()
     assert visited.count("township_review") == 2 and visited.count("publicity") == 1
@@ -161,7 +161,7 @@ def test_support_must_start_the_month_after_confirmation(login_as, clock):
         response = case.submit("finance", "support_start", first_support_month=month)
         assert response.status_code == 400 and response.json["field"] == "first_support_month", month
     case.complete("finance", "support_start", first_support_month="2026-11")
-    assert case.activities() == ["recheck_timer"]
+    assert case.activities() == ["recheck_wait"]
 
 
 @pytest.mark.parametrize(("variables", "field"), [

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from app.domain.actors import SYSTEM
 from app.services.case_history import state_at
 from app.store.tables import Job, ProcessInstance, Task
-from tests.e2e import test_dibao, test_dynamic, test_linshi, test_referral, test_tekun
+from tests.e2e import test_dibao, test_dynamic, test_dynamic_tekun, test_linshi, test_referral, test_tekun
 
-D, L, T, Y, R = test_dibao, test_linshi, test_tekun, test_dynamic, test_referral
+D, L, T, Y, R, K = test_dibao, test_linshi, test_tekun, test_dynamic, test_referral, test_dynamic_tekun
 SCENARIOS = {  # name -> (end-to-end test, its extra arguments)
     "dibao approval": (D.test_approval_path_from_accept_to_payment, ()),
     "dibao township rejection": (D.test_township_rejection_ends_with_written_notice_within_three_working_days, ()),
@@ -35,7 +35,10 @@ SCENARIOS = {  # name -> (end-to-end test, its extra arguments)
     "tekun objection": (T.test_objection_forces_reinvestigation_a_new_review_and_a_second_publicity, ()),
     "tekun township rejection": (T.test_township_rejection_ends_with_written_notice_within_three_working_days, ()),
     "tekun county rejection": (T.test_county_rejection_ends_with_written_notice_within_three_working_days, ()),
+    "tekun re-assessment": (K.test_a_change_in_self_care_ability_is_reassessed_within_10_working_days, ()),
     "dibao yearly re-check": (Y.test_stable_household_is_rechecked_by_its_timer_every_12_months_and_kept, ()),
+    "dibao re-check after a death": (Y.test_a_death_in_the_household_starts_a_recheck_due_within_three_months, ()),
+    "dibao 渐退": (Y.test_gradual_exit_keeps_the_benefit_for_the_months_decided_then_stops, ()),
     "dibao started by a message": (Y.test_proactive_discovery_message_starts_a_case_in_the_township_window_inbox, ()),
     "dibao fraud at township review": (Y.test_fraud_found_at_township_review_records_a_finding_and_opens_recovery, ()),
     "referral call activity": (R.test_a_referral_goes_to_the_department_and_its_feedback_returns_to_the_case, ()),
