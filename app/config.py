@@ -18,6 +18,9 @@ class Config:
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(4 * 1024 * 1024)))
         self.LOG_FORMAT = env.get("LOG_FORMAT", "text")  # "json": one JSON object per line (make serve)
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        # SpiffWorkflow logs every task state change at INFO: several records per step, which the case's event log
+        # already says better; its warnings and errors still show
+        self.ENGINE_LOG_LEVEL = env.get("ENGINE_LOG_LEVEL", "WARNING")
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", "5"))  # per username and address ...
         self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", "900"))  # ... within this window: 429
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=float(env.get("SESSION_HOURS", "8")))

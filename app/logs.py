@@ -42,7 +42,8 @@ class RequestContext(logging.Filter):
 
 
 def init_logging(app: Flask) -> None:
-    """Configure the root logger from LOG_FORMAT / LOG_LEVEL and log every request."""
+    """Configure the root logger from LOG_FORMAT / LOG_LEVEL, the engine's from ENGINE_LOG_LEVEL; log every request."""
+    logging.getLogger("spiff").setLevel(app.config.get("ENGINE_LOG_LEVEL", "WARNING"))
     if app.config.get("LOG_FORMAT") == "json":
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())

@@ -56,3 +56,21 @@ def test_production_mode_writes_json_lines_from_every_logger(app):
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+
+
+def test_the_engine_logs_warnings_but_not_each_task_state_change(login_as):
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        api = login_as("window_cg")
+        started = api.post("/process-definition/key/dibao/start", {"businessKey": "LOG-1"})
+        assert started.status_code == 200, started.json
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert "State changed to" not in stream.getvalue()
+    assert logging.getLogger("spiff.task").getEffectiveLevel() == logging.WARNING
