@@ -25,7 +25,7 @@ EVENT_TITLES = {"start": "发起申请", "complete": "办理完成：{}", "claim
                 "message": "收到消息：{}", "timer": "计时到期：{}", "external_complete": "外部处理完成：{}",
                 "external_failure": "外部处理失败：{}", "external_bpmn_error": "外部处理报告业务错误：{}",
                 "cancel": "终止案件"}
-MESSAGE_NAMES = {"publicity_objection": "公示期异议", "household_member_died": "家庭成员死亡报告"}
+MESSAGE_NAMES = {"publicity_objection": "公示期异议"}
 
 
 def event_title(event, names: dict[str, str]) -> str:

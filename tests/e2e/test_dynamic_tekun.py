@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from tests.e2e.test_dynamic import findings, unique_id_number
 from tests.e2e.test_tekun import TekunCase
+from tests.e2e.web_client import Web
 
 
 def supported(login_as, **accept) -> TekunCase:
@@ -110,7 +111,7 @@ def test_fraud_found_at_township_review_or_county_confirmation_is_recorded_on_th
         assert [(f["stage"], f["foundBy"]) for f in found] == [(stage, who)]
 
 
-def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(login_as, clock):
+def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(app, login_as, clock):
     case = supported(login_as)
     clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))  # Tue 12-15
     report = {"messageName": "self_care_changed", "businessKey": case.business_key}
@@ -126,3 +127,4 @@ def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(logi
     assert variables["recheck_reason"] == "self_care_changed" and variables["support_type"] == "centralized"
     assert case.activities() == ["recheck_wait"]
     assert case.job("recheck_timer")["dueDate"] == "2027-12-15T23:59:59.000+0800"  # a year after the re-assessment
+    assert "收到消息：生活自理能力变化" in Web(app, "supervisor").get(f"/cases/{case.id}").text
