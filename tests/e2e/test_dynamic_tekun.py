@@ -111,7 +111,7 @@ def test_fraud_found_at_township_review_or_county_confirmation_is_recorded_on_th
         assert [(f["stage"], f["foundBy"]) for f in found] == [(stage, who)]
 
 
-def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(app, login_as, clock):
+def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(login_as, clock):
     case = supported(login_as)
     clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))  # Tue 12-15
     report = {"messageName": "self_care_changed", "businessKey": case.business_key}
@@ -127,4 +127,9 @@ def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(app,
     assert variables["recheck_reason"] == "self_care_changed" and variables["support_type"] == "centralized"
     assert case.activities() == ["recheck_wait"]
     assert case.job("recheck_timer")["dueDate"] == "2027-12-15T23:59:59.000+0800"  # a year after the re-assessment
+
+
+def test_the_case_page_names_the_reported_change(app, login_as, clock):
+    case = supported(login_as)
+    login_as("village_cg").post("/message", {"messageName": "self_care_changed", "businessKey": case.business_key})
     assert "收到消息：生活自理能力变化" in Web(app, "supervisor").get(f"/cases/{case.id}").text
