@@ -5,9 +5,10 @@ knows in full, and each table is written by at most one statement (multi-row VAL
 completion costs a fixed, small number of statements (tests/integration/test_statement_budget.py).
 """
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import TextClause, bindparam, delete, insert, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -41,31 +42,43 @@ _UNSUBSCRIBE = delete(EventSubscription.__table__).where(
     EventSubscription.__table__.c.event_name == bindparam("event_name"))
 
 
-def _history_upsert(dialect):
+_HISTORY_COLUMNS = ("id", "process_instance_id", "definition_id", "definition_key", "activity_id", "activity_name",
+                    "activity_type", "org_path", "candidate_groups", "assignee", "due", "start_time", "end_time",
+                    "canceled", "delete_reason")
+
+
+def _history_upsert(dialect) -> TextClause:
     """An activity already recorded keeps its start; its end, cancellation and (a user task) who completed it change.
 
-    SQLAlchemy compiles an ON CONFLICT statement anew on every execution (its clause has no cache
-    key). This one statement is built once per dialect from classes used for nothing else, so the
-    class alone identifies its ON CONFLICT clause and the compiled SQL can be cached.
+    The rows arrive as one JSON array, so the statement's text is the same whatever the number of rows:
+    it is compiled once, the driver prepares it once, and binding costs one parameter instead of
+    fifteen per row (a third of the CPU of a multi-row VALUES upsert, measured on PostgreSQL).
     """
-    class HistoryUpsert(dialect.Insert):
-        inherit_cache = True
-
-    class EndsAndAssignee(dialect.dml.OnConflictDoUpdate):
-        inherit_cache = True
-        _traverse_internals = []  # its cache key is its class
-
-    table = HistoryActivity.__table__
-    upsert = HistoryUpsert(table)
-    new = upsert.excluded
-    upsert._post_values_clause = EndsAndAssignee(index_elements=[table.c.id], set_={
-        "end_time": new.end_time, "canceled": new.canceled, "delete_reason": new.delete_reason,
-        "assignee": func.coalesce(new.assignee, table.c.assignee)})
-    # with RETURNING, SQLAlchemy sends several rows as one multi-row statement even with ON CONFLICT
-    return upsert.returning(table.c.id)
+    table, names = HistoryActivity.__table__, ", ".join(_HISTORY_COLUMNS)
+    if dialect.name == "postgresql":
+        typed = ", ".join(f"{c} {table.c[c].type.compile(dialect)}" for c in _HISTORY_COLUMNS)
+        rows = f"json_to_recordset(CAST(:rows AS json)) AS r({typed})"
+    else:
+        fields = ", ".join(f"json_extract(value, '$.{c}') AS {c}" for c in _HISTORY_COLUMNS)
+        rows = f"(SELECT {fields} FROM json_each(:rows)) AS r"
+    # `WHERE true` lets SQLite tell the upsert clause from a join condition of the SELECT
+    return text(f"INSERT INTO history_activity ({names}) SELECT {names} FROM {rows} WHERE true "
+                "ON CONFLICT (id) DO UPDATE SET end_time = excluded.end_time, canceled = excluded.canceled, "
+                "delete_reason = excluded.delete_reason, "
+                "assignee = coalesce(excluded.assignee, history_activity.assignee)")
 
 
-_HISTORY_UPSERT = {"postgresql": _history_upsert(postgresql), "sqlite": _history_upsert(sqlite)}
+_HISTORY_UPSERT = {d.name: _history_upsert(d) for d in (postgresql.dialect(), sqlite.dialect())}
+
+
+def _history_json(rows: list[dict], dialect_name: str) -> str:
+    """The rows as the JSON array `_history_upsert` reads: times as naive UTC, in each database's own text form."""
+    sep = " " if dialect_name == "sqlite" else "T"
+
+    def value(v):
+        return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep, "microseconds") if isinstance(v, datetime) else v
+
+    return json.dumps([{k: value(v) for k, v in row.items()} for row in rows], ensure_ascii=False)
 
 
 def _when(text: str | None) -> datetime | None:
@@ -185,7 +198,8 @@ def _history(session: Session, instance: ProcessInstance, changes: Changes, mome
         elif completed_by and a.id in closed_by_user:
             row["assignee"] = completed_by
     if rows:
-        session.execute(_HISTORY_UPSERT[session.get_bind().dialect.name], list(rows.values()))
+        dialect = session.get_bind().dialect.name
+        session.execute(_HISTORY_UPSERT[dialect], {"rows": _history_json(list(rows.values()), dialect)})
 
 
 def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task: OpenTask | None = None) -> dict:
