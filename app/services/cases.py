@@ -14,7 +14,7 @@ from app.engine.runner import CaseRun, Changes
 from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
-from .definitions import cached_form, engine_definition, latest_definition
+from .definitions import cached_definition, cached_form, latest_definition
 from .forms import validate_submission
 from .projection import event_row, insert_event, new_state, project, record_event
 from .provenance import digest_at_start
@@ -34,7 +34,7 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township"))
         variables = {**_settings(uow.session, org_path), **cmd.variables}
         case_id, digest = str(uuid4()), digest_at_start(uow.session, definition)  # query before the case is added
-        run = CaseRun(engine_definition(definition), rt.calendar_for(org_path), moment,
+        run = CaseRun(cached_definition(uow.session, definition.id), rt.calendar_for(org_path), moment,
                       seed_for(case_id, 1, moment)).create(variables)
         changes = run.start_by_message(cmd.message, cmd.variables) if cmd.message else run.run()
         instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,

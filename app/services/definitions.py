@@ -1,7 +1,7 @@
 """Look up deployed definitions and forms (latest version unless pinned)."""
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer_group
 
 from app.domain.errors import NotFound
 from app.engine.runner import Definition
@@ -16,8 +16,9 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition:
     return row
 
 
-def get_definition(session: Session, definition_id: str) -> ProcessDefinition:
-    row = session.get(ProcessDefinition, definition_id)
+def get_definition(session: Session, definition_id: str, with_spec: bool = False) -> ProcessDefinition:
+    """Return a definition row; `with_spec` reads its parsed process in the same query (else on first use)."""
+    row = session.get(ProcessDefinition, definition_id, options=[undefer_group("engine")] if with_spec else None)
     if row is None:
         raise NotFound(f"没有流程定义 {definition_id}", field="id")
     return row
@@ -34,7 +35,7 @@ def engine_definition(row: ProcessDefinition) -> Definition:
 def cached_definition(session: Session, definition_id: str) -> Definition:
     """Return a definition by id; definitions never change once deployed, so each process keeps them."""
     if definition_id not in _definitions:
-        _definitions[definition_id] = engine_definition(get_definition(session, definition_id))
+        _definitions[definition_id] = engine_definition(get_definition(session, definition_id, with_spec=True))
     return _definitions[definition_id]
 
 

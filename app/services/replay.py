@@ -123,6 +123,6 @@ class DefinitionsAtHand:
     def get(self, definition_id: str) -> tuple[Definition, str]:
         """Return the engine definition and the digest of the definition as stored now."""
         if definition_id not in self._rows:
-            row: ProcessDefinition = get_definition(self.session, definition_id)
+            row: ProcessDefinition = get_definition(self.session, definition_id, with_spec=True)
             self._rows[definition_id] = (engine_definition(row), stored_digest(self.session, row))
         return self._rows[definition_id]

@@ -69,8 +69,10 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(200))
     deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"))
     resource_name: Mapped[str] = mapped_column(String(300))
-    spec: Mapped[dict] = mapped_column()
-    activities: Mapped[dict] = mapped_column()
+    # the parsed process, read by the engine from a per-process cache (app/services/definitions.py); a start
+    # or a catalogue page reading a definition row need not decode it
+    spec: Mapped[dict] = mapped_column(deferred=True, deferred_group="engine")
+    activities: Mapped[dict] = mapped_column(deferred=True, deferred_group="engine")
 
 
 class FormDefinition(Base):
