@@ -232,9 +232,9 @@ class CaseEvent(Base):
     """Append-only log of every command on a case: who, when, what was given, what changed."""
 
     __tablename__ = "case_event"
-    __table_args__ = (UniqueConstraint("process_instance_id", "seq"),)
+    __table_args__ = (UniqueConstraint("process_instance_id", "seq"),)  # also the index of a case's events
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"))
     seq: Mapped[int] = mapped_column()
     at: Mapped[datetime] = mapped_column()
     actor: Mapped[str] = mapped_column(String(64))
