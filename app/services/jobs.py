@@ -4,7 +4,9 @@ On PostgreSQL the due rows are taken with FOR UPDATE SKIP LOCKED, so any number 
 service processes can run the scheduler; the case's optimistic version stops a
 timer and a user completing a task from both changing the case. A batch shares one
 commit; if any of its timers fails or loses a race, the batch is rolled back and its
-timers are fired one to a transaction, so one failure never holds back the others.
+timers are fired one to a transaction, so one failure never holds back the others: a
+timer that fails, from its workflow or from a defect, spends a retry with backoff and
+becomes an incident after its last.
 """
 
 import logging
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.domain import clock
@@ -28,6 +31,8 @@ from .supervision import record_escalation
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF = timedelta(seconds=30)
+# the database itself is unreachable: no job is to blame, so none spends a retry; the poll stops and tries next time
+_DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def fire_job(rt: Runtime, cmd: FireJob) -> None:
@@ -103,7 +108,9 @@ def _fire_batch(rt: Runtime, size: int) -> int | None:
                     _fire(rt, uow.session, job, SYSTEM, moment)
                 uow.commit()
                 return len(jobs)
-        except DomainError:  # one failed or lost a race: none of the batch was stored
+        except _DATABASE_DOWN:
+            raise
+        except Exception:  # one failed or lost a race: none of the batch was stored
             pass
     fired = 0
     for _ in range(size):
@@ -131,6 +138,11 @@ def _fire_next(rt: Runtime) -> int | None:
                 raise
             except DomainError as err:
                 failure = err.message
+            except _DATABASE_DOWN:
+                raise
+            except Exception as err:  # a defect met by this one job: it fails on its own, the others still fire
+                log.exception("job %s failed unexpectedly", job_id)
+                failure = f"内部错误 {type(err).__name__}: {err}"
     except Conflict:
         return 0  # a user changed the case at the same moment; the job is still due and fires next poll
     _record_failure(rt, job_id, failure)

@@ -4,6 +4,7 @@ import io
 import uuid
 from pathlib import Path
 
+from app.engine.runner import CaseRun
 from app.services.jobs import fire_due_jobs
 from tests.integration.timer_cases import deploy_timer_fixture, start_timer_cases, states, timer_events
 
@@ -90,3 +91,30 @@ def test_a_failing_timer_in_a_batch_holds_back_none_of_the_others(runtime, login
     assert [event.process_instance_id for event in timer_events(runtime, ids)] == ids  # each once, oldest first
     failed = _job(login_as("supervisor"), failing)
     assert failed["retries"] == 2 and "missing_amount" in failed["exceptionMessage"]
+
+
+def test_a_timer_that_meets_a_defect_fails_alone_and_the_poll_goes_on(runtime, login_as, clock, monkeypatch):
+    """An unexpected error firing one timer (a defect, not the workflow's own failure) spends that timer's retry
+    with backoff, as a workflow failure does; the timers around it still fire, and it fires once the defect is gone."""
+    deploy_timer_fixture(login_as)
+    ids = start_timer_cases(runtime, clock, f"DEFECT-{uuid.uuid4().hex[:8]}", 3)
+    poisoned = ids.pop(1)
+    supervisor = login_as("supervisor")
+    job_id = _job(supervisor, poisoned)["id"]
+    fire_timer = CaseRun.fire_timer
+
+    def defective(run, task_id):
+        if task_id == job_id:
+            raise RuntimeError("simulated defect")
+        return fire_timer(run, task_id)
+
+    monkeypatch.setattr(CaseRun, "fire_timer", defective)
+    clock.advance(days=1)
+    assert fire_due_jobs(runtime) == 2
+    assert states(runtime, ids) == {"COMPLETED"}
+    failed = _job(supervisor, poisoned)
+    assert failed["retries"] == 2 and "RuntimeError: simulated defect" in failed["exceptionMessage"]
+    monkeypatch.undo()
+    clock.advance(seconds=30)
+    assert fire_due_jobs(runtime) == 1
+    assert states(runtime, [poisoned]) == {"COMPLETED"}
