@@ -5,7 +5,6 @@ knows in full, and each table is written by at most one statement (multi-row VAL
 completion costs a fixed, small number of statements (tests/integration/test_statement_budget.py).
 """
 
-import json
 from datetime import UTC, datetime
 
 from sqlalchemy import TextClause, bindparam, delete, insert, text, update
@@ -18,6 +17,7 @@ from app.domain.audit import event_digest, state_digest
 from app.domain.errors import Conflict
 from app.engine.functions import to_datetime
 from app.engine.runner import Activity, Changes, OpenTask
+from app.store.db import json_text
 from app.store.tables import (
     CaseEvent,
     EventSubscription,
@@ -78,7 +78,7 @@ def _history_json(rows: list[dict], dialect_name: str) -> str:
     def value(v):
         return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep, "microseconds") if isinstance(v, datetime) else v
 
-    return json.dumps([{k: value(v) for k, v in row.items()} for row in rows], ensure_ascii=False)
+    return json_text([{k: value(v) for k, v in row.items()} for row in rows])
 
 
 def _when(text: str | None) -> datetime | None:

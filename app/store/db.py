@@ -8,13 +8,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 # JSON columns (case data, event inputs) hold much Chinese text: as UTF-8 it takes half the bytes of \u escapes
-_JSON_TEXT = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+json_text = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, json_serializer=_JSON_TEXT,
+        engine = create_engine(url, json_serializer=json_text,
                                connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -28,7 +28,7 @@ def make_engine(url: str) -> Engine:
     # JIT compiles a plan in ~50-900 ms: a loss for the service's short indexed queries
     # no pre-ping (a round trip per checkout): a connection the server dropped fails one request, and
     # SQLAlchemy then discards the whole pool, so the next request reconnects
-    engine = create_engine(url, pool_size=10, max_overflow=20, json_serializer=_JSON_TEXT,
+    engine = create_engine(url, pool_size=10, max_overflow=20, json_serializer=json_text,
                            connect_args={"options": "-c jit=off"})
     return _multi_row_inserts(engine)
 
