@@ -20,6 +20,7 @@ from .server import Server
 
 HERE = Path(__file__).parent
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "40"))
+FLOOR_SECONDS = float(os.environ.get("BENCH_FLOOR_SECONDS", "20"))
 
 
 def say(message: str) -> None:
@@ -29,9 +30,9 @@ def say(message: str) -> None:
 def measure_all() -> dict:
     raw = {"cores": os.cpu_count()}
     say("engine floor (one core, in memory)")
-    raw["floor"] = floor.measure(float(os.environ.get("BENCH_FLOOR_SECONDS", "20")))
+    raw["floor"] = floor.measure(FLOOR_SECONDS)
     say("the same with the stored state reloaded before each step, as every command of the service must")
-    raw["floor_reloaded"] = floor.measure(float(os.environ.get("BENCH_FLOOR_SECONDS", "20")) / 2, reload=True)
+    raw["floor_reloaded"] = floor.measure(FLOOR_SECONDS / 2, reload=True)
     url = database.bench_url()
     say(f"fresh database {url.rsplit('/', 1)[-1]}: migrate, demo, deploy")
     app = database.prepare(url)
