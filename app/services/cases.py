@@ -12,6 +12,7 @@ from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
 from app.engine.runner import CaseRun, Changes
 from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
+from app.store.writes import Writes
 
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
 from .definitions import cached_definition, cached_form, latest_definition
@@ -48,8 +49,9 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         instance.last_event_hash = event["hash"]
         uow.session.add(instance)
         uow.session.flush()
-        insert_event(uow.session, event)
-        project(uow.session, instance, changes, moment)
+        with Writes(uow.session) as writes:
+            insert_event(writes, event)
+            project(writes, instance, changes, moment)
         uow.commit()
         return instance
 
@@ -151,8 +153,9 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
         uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
                             .values(assignee=cmd.user_id))
         # the event updates the case's last hash, so the case version (optimistic lock) moves too
-        record_event(uow.session, instance, cmd.actor, "claim" if cmd.user_id else "unclaim",
-                     moment, task.activity_id, {"taskId": task.id, "userId": cmd.user_id})
+        with Writes(uow.session) as writes:
+            record_event(writes, instance, cmd.actor, "claim" if cmd.user_id else "unclaim",
+                         moment, task.activity_id, {"taskId": task.id, "userId": cmd.user_id})
         uow.commit()
 
 

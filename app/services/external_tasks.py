@@ -9,6 +9,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.store.tables import ExternalTask, Incident, ProcessInstance
+from app.store.writes import Writes
 
 from .projection import record_event
 from .runtime import Runtime
@@ -92,10 +93,11 @@ def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, mess
         task.lock_expiration = moment + timedelta(milliseconds=retry_timeout_ms)
         instance = uow.session.get(ProcessInstance, task.process_instance_id)
         # the engine state does not change, but the failure is part of the case's history
-        record_event(uow.session, instance, actor, "external_failure", moment,
-                     task.activity_id, {"taskId": task.id, "workerId": worker_id, "errorMessage": message,
-                                        "errorDetails": details, "retries": retries,
-                                        "retryTimeout": retry_timeout_ms})
+        with Writes(uow.session) as writes:
+            record_event(writes, instance, actor, "external_failure", moment,
+                         task.activity_id, {"taskId": task.id, "workerId": worker_id, "errorMessage": message,
+                                            "errorDetails": details, "retries": retries,
+                                            "retryTimeout": retry_timeout_ms})
         if retries == 0:
             uow.session.add(Incident(id=task.id, process_instance_id=task.process_instance_id,
                                      definition_id=task.definition_id, activity_id=task.activity_id,

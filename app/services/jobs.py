@@ -22,6 +22,7 @@ from app.domain import clock
 from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, DomainError, NotFound
 from app.store.tables import Incident, Job, ProcessInstance
+from app.store.writes import Writes
 
 from .commands import FireJob
 from .projection import record_event
@@ -175,8 +176,9 @@ def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None) ->
             raise NotFound(f"作业 {job_id} 不存在", field="id")
         job.due = due
         instance = uow.session.get(ProcessInstance, job.process_instance_id)
-        record_event(uow.session, instance, actor, "job_due", clock.now(), job.activity_id,
-                     {"jobId": job.id, "due": due.isoformat() if due else None})
+        with Writes(uow.session) as writes:
+            record_event(writes, instance, actor, "job_due", clock.now(), job.activity_id,
+                         {"jobId": job.id, "due": due.isoformat() if due else None})
         uow.commit()
 
 

@@ -1,23 +1,19 @@
 """Apply what one engine run changed to the case row and its read tables, in the command's transaction.
 
-Plain Core statements, not the ORM unit of work: a command writes a handful of rows it already
-knows in full, and each table is written by at most one statement (multi-row VALUES), so a task
-completion costs a fixed, small number of statements (tests/integration/test_statement_budget.py).
+Not the ORM unit of work: a command writes a handful of rows it already knows in full, each
+table's rows as one write of `Writes` (app/store/writes.py), which PostgreSQL receives as one
+statement, so a task completion costs a fixed, small number of statements
+(tests/integration/test_statement_budget.py).
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import TextClause, bindparam, delete, insert, text, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.actors import Actor
 from app.domain.audit import event_digest, state_digest
-from app.domain.errors import Conflict
 from app.engine.functions import to_datetime
 from app.engine.runner import Activity, Changes, OpenTask
-from app.store.db import json_text
 from app.store.tables import (
     CaseEvent,
     EventSubscription,
@@ -28,57 +24,13 @@ from app.store.tables import (
     Task,
     TaskCandidate,
 )
-from app.store.unit_of_work import CONFLICT_MESSAGE
+from app.store.writes import Writes
 
-# built once: SQLAlchemy then only binds values, instead of building and coercing a statement per command
-_CASES = ProcessInstance.__table__
-_MOVE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"), _CASES.c.version == bindparam("read_version"))
-_INSERT_EVENT = insert(CaseEvent.__table__)
-_INSERTS = {table: insert(table.__table__) for table in (Task, TaskCandidate, ExternalTask, Job, EventSubscription)}
-_DELETES = {table: delete(table.__table__).where(table.__table__.c.id.in_(bindparam("ids", expanding=True)))
-            for table in (Task, ExternalTask, Job)}
-_UNSUBSCRIBE = delete(EventSubscription.__table__).where(
-    EventSubscription.__table__.c.task_id == bindparam("task_id"),
-    EventSubscription.__table__.c.event_name == bindparam("event_name"))
+_CASES, _EVENTS = ProcessInstance.__table__, CaseEvent.__table__
 
-
-_HISTORY_COLUMNS = ("id", "process_instance_id", "definition_id", "definition_key", "activity_id", "activity_name",
-                    "activity_type", "org_path", "candidate_groups", "assignee", "due", "start_time", "end_time",
-                    "canceled", "delete_reason")
-
-
-def _history_upsert(dialect) -> TextClause:
-    """An activity already recorded keeps its start; its end, cancellation and (a user task) who completed it change.
-
-    The rows arrive as one JSON array, so the statement's text is the same whatever the number of rows:
-    it is compiled once, the driver prepares it once, and binding costs one parameter instead of
-    fifteen per row (a third of the CPU of a multi-row VALUES upsert, measured on PostgreSQL).
-    """
-    table, names = HistoryActivity.__table__, ", ".join(_HISTORY_COLUMNS)
-    if dialect.name == "postgresql":
-        typed = ", ".join(f"{c} {table.c[c].type.compile(dialect)}" for c in _HISTORY_COLUMNS)
-        rows = f"json_to_recordset(CAST(:rows AS json)) AS r({typed})"
-    else:
-        fields = ", ".join(f"json_extract(value, '$.{c}') AS {c}" for c in _HISTORY_COLUMNS)
-        rows = f"(SELECT {fields} FROM json_each(:rows)) AS r"
-    # `WHERE true` lets SQLite tell the upsert clause from a join condition of the SELECT
-    return text(f"INSERT INTO history_activity ({names}) SELECT {names} FROM {rows} WHERE true "
-                "ON CONFLICT (id) DO UPDATE SET end_time = excluded.end_time, canceled = excluded.canceled, "
-                "delete_reason = excluded.delete_reason, "
-                "assignee = coalesce(excluded.assignee, history_activity.assignee)")
-
-
-_HISTORY_UPSERT = {d.name: _history_upsert(d) for d in (postgresql.dialect(), sqlite.dialect())}
-
-
-def _history_json(rows: list[dict], dialect_name: str) -> str:
-    """The rows as the JSON array `_history_upsert` reads: times as naive UTC, in each database's own text form."""
-    sep = " " if dialect_name == "sqlite" else "T"
-
-    def value(v):
-        return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep, "microseconds") if isinstance(v, datetime) else v
-
-    return json_text([{k: value(v) for k, v in row.items()} for row in rows])
+_HISTORY_UPSERT = ("ON CONFLICT (id) DO UPDATE SET end_time = excluded.end_time, canceled = excluded.canceled, "
+                   "delete_reason = excluded.delete_reason, "
+                   "assignee = coalesce(excluded.assignee, history_activity.assignee)")
 
 
 def _when(text: str | None) -> datetime | None:
@@ -110,51 +62,48 @@ def event_row(instance: ProcessInstance, seq: int, actor: Actor, command: str, m
     return row
 
 
-def insert_event(session: Session, event: dict) -> None:
+def insert_event(writes: Writes, event: dict) -> None:
     """Insert an event row; the transaction's events are listed in `session.info` for /metrics to count on commit."""
-    session.execute(_INSERT_EVENT, event)
-    session.info.setdefault("case_events", []).append((event["command"], event["at"], event["inputs"]))
+    writes.insert(_EVENTS, [event])
+    writes.session.info.setdefault("case_events", []).append((event["command"], event["at"], event["inputs"]))
 
 
-def record_event(session: Session, instance: ProcessInstance, actor: Actor, command: str, moment: datetime,
+def record_event(writes: Writes, instance: ProcessInstance, actor: Actor, command: str, moment: datetime,
                  target: str | None = None, inputs: dict | None = None, changed: dict | None = None,
                  case_values: dict | None = None) -> None:
     """Append one event and move the case to it (its next version, the event's hash and `case_values`).
 
     The case row is updated only if it is still at the version this command read: another
-    command that moved it first makes this one a Conflict (HTTP 409), and nothing is written.
+    command that moved it first makes this one a Conflict (HTTP 409) when `writes` are executed.
     """
     values = dict(case_values or {})
     event = event_row(instance, instance.version + 1, actor, command, moment, target, inputs, changed,
                       values.get("workflow", instance.workflow))
     values.update(last_event_hash=event["hash"], version=event["seq"])
-    if session.execute(_MOVE_CASE, {**values, "case_id": instance.id, "read_version": instance.version}).rowcount != 1:
-        raise Conflict(CONFLICT_MESSAGE)
-    insert_event(session, event)
+    writes.move_case(_CASES, instance.id, instance.version, values)
+    insert_event(writes, event)
     for key, value in values.items():  # the loaded row shows the new state without the ORM writing it again
         set_committed_value(instance, key, value)
 
 
-def project(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
+def project(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
             completed_by: str | None = None) -> None:
     """Bring the read rows of a stored instance in step with `changes`; `completed_by` did the closed task."""
-    _close(session, changes)
-    _open(session, instance, changes, moment)
-    _history(session, instance, changes, moment, completed_by)
+    _close(writes, changes)
+    _open(writes, instance, changes, moment)
+    _history(writes, instance, changes, moment, completed_by)
 
 
-def _close(session: Session, changes: Changes) -> None:
+def _close(writes: Writes, changes: Changes) -> None:
     user = [t for t, kind in changes.closed if kind == "user"]
     external = [t for t, kind in changes.closed if kind == "external"]
     stale_jobs = changes.timers_cleared + [t.id for t in changes.timers_set if t.replaces]
     for table, ids in ((Task, user), (ExternalTask, external), (Job, stale_jobs)):
-        if ids:  # a task's task_candidate rows go with it (ON DELETE CASCADE)
-            session.execute(_DELETES[table], {"ids": ids})
-    for task_id, name in changes.unsubscribed:
-        session.execute(_UNSUBSCRIBE, {"task_id": task_id, "event_name": name})
+        writes.delete(table.__table__, ids)  # a task's task_candidate rows go with it (ON DELETE CASCADE)
+    writes.delete(EventSubscription.__table__, changes.unsubscribed, ("task_id", "event_name"))
 
 
-def _open(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
+def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
     common = {"process_instance_id": instance.id, "definition_id": instance.definition_id,
               "definition_key": instance.definition_key, "org_path": instance.org_path}
     tasks, candidates, external = [], [], []
@@ -180,11 +129,10 @@ def _open(session: Session, instance: ProcessInstance, changes: Changes, moment:
                       "org_path": instance.org_path} for s in changes.subscribed]
     for table, rows in ((Task, tasks), (TaskCandidate, candidates), (ExternalTask, external), (Job, jobs),
                         (EventSubscription, subscriptions)):
-        if rows:
-            session.execute(_INSERTS[table], rows)
+        writes.insert(table.__table__, rows)
 
 
-def _history(session: Session, instance: ProcessInstance, changes: Changes, moment: datetime,
+def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
              completed_by: str | None) -> None:
     """One statement: a row for each activity started, and end times for those that ended (an upsert)."""
     opened = {o.id: o for o in changes.opened}
@@ -197,9 +145,7 @@ def _history(session: Session, instance: ProcessInstance, changes: Changes, mome
             row.update(canceled=True, delete_reason="canceled")
         elif completed_by and a.id in closed_by_user:
             row["assignee"] = completed_by
-    if rows:
-        dialect = session.get_bind().dialect.name
-        session.execute(_HISTORY_UPSERT[dialect], {"rows": _history_json(list(rows.values()), dialect)})
+    writes.insert(HistoryActivity.__table__, list(rows.values()), _HISTORY_UPSERT)
 
 
 def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task: OpenTask | None = None) -> dict:

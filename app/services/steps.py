@@ -10,6 +10,7 @@ from app.domain.errors import Conflict
 from app.engine.determinism import seed_for
 from app.engine.runner import CaseRun, Changes
 from app.store.tables import ProcessInstance
+from app.store.writes import Writes
 
 from .definitions import cached_definition
 from .findings import record_findings
@@ -27,8 +28,9 @@ def step_case(rt: Runtime, session: Session, instance: ProcessInstance, actor: A
     run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path), moment,
                   seed_for(instance.id, instance.version + 1, moment)).load(instance.workflow)
     changes = act(run)
-    record_event(session, instance, actor, command, moment, target, inputs,
-                 changed_variables(before, changes.variables), new_state(instance, changes, moment))
-    project(session, instance, changes, moment, completed_by)
+    with Writes(session) as writes:
+        record_event(writes, instance, actor, command, moment, target, inputs,
+                     changed_variables(before, changes.variables), new_state(instance, changes, moment))
+        project(writes, instance, changes, moment, completed_by)
     record_findings(session, instance, before, actor, moment, target)
     return changes

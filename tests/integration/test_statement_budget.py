@@ -1,12 +1,13 @@
 """SQL statements and commits per task completion: a counted figure, so it cannot silently regress.
 
 Every user task of the 低保 approval path is completed through the REST API while the engine's
-statements are counted. A multi-row write must be one statement (multi-row VALUES), not an
-executemany that the count would see once but the server would run once per row.
+statements are counted. A multi-row write must be one statement (its rows as one JSON array), not
+an executemany that the count would see once but the server would run once per row.
 """
 
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import ExecuteStyle
 
@@ -72,3 +73,15 @@ def test_every_completion_of_the_approval_path_costs_at_most_eight_statements_an
         assert counts["statements"] <= STATEMENTS_PER_COMPLETION, (activity, counts["sql"])
     # 受理 opens the investigation's user task and the data-matching external task at once: the costliest
     assert counted["accept"]["statements"] == max(c["statements"] for c in counted.values())
+
+
+def test_on_postgresql_all_writes_of_a_completion_are_one_statement(runtime, login_as, clock):
+    """PostgreSQL gets a command's writes as one statement of data-modifying CTEs (app/store/writes.py)."""
+    if runtime.session_factory.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("one statement per command is PostgreSQL's; SQLite runs each write alone")
+    _approval_path(runtime, login_as, clock)
+    counted = _approval_path(runtime, login_as, clock)
+    for activity, counts in counted.items():
+        writes = [sql for sql in counts["sql"] if sql.split()[0] in ("WITH", "INSERT", "UPDATE", "DELETE")]
+        assert writes == ["WITH w0 AS"], (activity, counts["sql"])
+        assert counts["statements"] <= 3, (activity, counts["sql"])

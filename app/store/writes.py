@@ -1,0 +1,146 @@
+"""A command's writes in as few statements as the database allows.
+
+Each write — the guarded move of the case row, its event, the task, job and history rows — is
+one piece of SQL that reads all its rows from one JSON array, so its text is the same whatever
+the number of rows. On PostgreSQL the pieces reach the server as ONE statement of data-modifying
+CTEs: one round trip, one bind, one plan the driver prepares once (per statement, the client
+spends about as much CPU as the server does). On SQLite, embedded and without round trips to
+save, each piece is its own statement. Either way the case move decides: a command that another
+overtook (the case is no longer at the version it read) writes nothing and is a Conflict.
+"""
+
+import functools
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Table, TextClause, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.domain.errors import Conflict
+
+from .db import json_text
+from .tables import Base
+from .unit_of_work import CONFLICT_MESSAGE
+
+_DIALECTS = {"postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}
+
+
+class Writes:
+    """A command's writes, collected and sent by `execute()` (or on leaving `with Writes(session) as writes:`
+    without an error); a case move always goes first."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        self.pieces: list[tuple[tuple, dict]] = []  # (what its SQL text depends on, its values)
+
+    def __enter__(self) -> "Writes":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.execute()
+
+    def move_case(self, table: Table, case_id: str, read_version: int, values: dict) -> None:
+        """Set `values` on the case row if it is still at `read_version`; if not, the command is a Conflict."""
+        self.pieces.insert(0, (("move", table.name, tuple(values)),
+                               {**values, "case_id": case_id, "read_version": read_version}))
+
+    def insert(self, table: Table, rows: list[dict], on_conflict: str = "") -> None:
+        """Insert `rows` (dicts with the same keys); `on_conflict`, an ON CONFLICT clause, for rows that may exist."""
+        if rows:
+            columns = (*rows[0], *(c for c in _defaults(table.name) if c not in rows[0]))
+            self.pieces.append((("insert", table.name, columns, on_conflict),
+                                {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
+
+    def delete(self, table: Table, keys: list, columns: tuple[str, ...] = ("id",)) -> None:
+        """Delete the rows whose `columns` hold one of `keys` (a value each, or a tuple for several columns)."""
+        if keys:
+            rows = [dict(zip(columns, k if isinstance(k, tuple) else (k,), strict=True)) for k in keys]
+            self.pieces.append((("delete", table.name, columns), {"rows": json_text(rows)}))
+
+    def execute(self) -> None:
+        """Send the writes; raise Conflict, having written nothing that stays, if the case had moved on."""
+        moves = bool(self.pieces) and self.pieces[0][0][0] == "move"
+        if self.dialect == "postgresql" and self.pieces:
+            values = {f"w{i}_{name}": v for i, (_, params) in enumerate(self.pieces) for name, v in params.items()}
+            if self.session.execute(_combined(tuple(key for key, _ in self.pieces)), values).scalar() != 1:
+                raise Conflict(CONFLICT_MESSAGE)
+        else:
+            for i, (key, params) in enumerate(self.pieces):
+                done = self.session.execute(_alone(key, self.dialect, f"w{i}"),
+                                            {f"w{i}_{name}": v for name, v in params.items()})
+                if i == 0 and moves and done.rowcount != 1:
+                    raise Conflict(CONFLICT_MESSAGE)
+        self.pieces = []
+
+
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+@functools.cache
+def _defaults(table: str) -> dict:
+    """Each column's scalar default, which a statement reading its rows from JSON must supply itself."""
+    return {c.name: c.default.arg for c in _table(table).c if c.default is not None and c.default.is_scalar}
+
+
+def _rows_json(table: str, columns: tuple, rows: list[dict], dialect: str) -> str:
+    """The rows as one JSON array; times as naive UTC (as UTCDateTime stores them) in the database's text form."""
+    defaults, sep = _defaults(table), " " if dialect == "sqlite" else "T"
+
+    def plain(v):
+        if isinstance(v, datetime):
+            if v.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep, "microseconds")
+        return v
+
+    return json_text([{c: plain(row[c] if c in row else defaults[c]) for c in columns} for row in rows])
+
+
+def _recordset(table: str, columns: tuple, dialect: str, param: str) -> str:
+    """The JSON array `param` as rows of `columns`, typed as the table's columns."""
+    cols = _table(table).c
+    if dialect == "postgresql":
+        typed = ", ".join(f"{c} {cols[c].type.compile(_DIALECTS[dialect])}" for c in columns)
+        return f"json_to_recordset(CAST(:{param} AS json)) AS r({typed})"
+    fields = ", ".join(f"value {'->' if isinstance(cols[c].type, JSON) else '->>'} '$.{c}' AS {c}" for c in columns)
+    return f"(SELECT {fields} FROM json_each(:{param})) AS r"
+
+
+def _piece(key: tuple, dialect: str, name: str, guard: str) -> str:
+    """One write's SQL; its parameters are named `{name}_…`, and `guard` decides whether it writes at all."""
+    kind, table, columns = key[:3]
+    if kind == "move":
+        sets = ", ".join(f"{c} = :{name}_{c}" for c in columns)
+        return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id AND version = :{name}_read_version"
+    names, rows = ", ".join(columns), _recordset(table, columns, dialect, f"{name}_rows")
+    if kind == "insert":  # `WHERE` also lets SQLite tell an ON CONFLICT clause from a join condition
+        return f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} WHERE {guard} {key[3]}".rstrip()
+    match = columns[0] if len(columns) == 1 else f"({names})"
+    return f"DELETE FROM {table} WHERE {match} IN (SELECT {names} FROM {rows}) AND {guard}"
+
+
+def _typed(statement: TextClause, key: tuple, name: str) -> TextClause:
+    """A case move's values bound with their columns' types (JSON, bytes, UTC times), as the ORM binds them."""
+    if key[0] != "move":
+        return statement
+    cols = _table(key[1]).c
+    return statement.bindparams(*(bindparam(f"{name}_{c}", type_=cols[c].type) for c in key[2]))
+
+
+@functools.cache
+def _alone(key: tuple, dialect: str, name: str) -> TextClause:
+    return _typed(text(_piece(key, dialect, name, "true")), key, name)
+
+
+@functools.cache
+def _combined(keys: tuple) -> TextClause:
+    """Every write as one PostgreSQL statement; it returns 1 unless a case move matched no row (then all are void)."""
+    moves = keys[0][0] == "move"
+    guard = "EXISTS (SELECT FROM w0)" if moves else "true"
+    parts = [f"w{i} AS ({_piece(key, 'postgresql', f'w{i}', guard)}{' RETURNING 1' if i == 0 and moves else ''})"
+             for i, key in enumerate(keys)]
+    final = "SELECT count(*) FROM w0" if moves else "SELECT 1"
+    return _typed(text(f"WITH {', '.join(parts)} {final}"), keys[0], "w0")
