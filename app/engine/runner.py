@@ -72,7 +72,6 @@ class Timer:
     id: str
     activity_id: str
     due: str
-    replaces: bool = False  # a cycle's next due time replaces the stored job
     provisional: bool = False  # a deadline counted past the known calendar (app/engine/deadlines.py)
 
 
@@ -318,7 +317,7 @@ class CaseRun:
             if task_id not in before.open:
                 changes.opened.append(self._open_task(task_id, kind))
         changes.closed = [(t, kind) for t, kind in before.open.items() if t not in after.open]
-        changes.timers_set = [Timer(t, activity, due, t in before.timers, self._provisional_timer(t, activity))
+        changes.timers_set = [Timer(t, activity, due, self._provisional_timer(t, activity))
                               for t, (activity, due) in after.timers.items() if before.timers.get(t) != (activity, due)]
         changes.timers_cleared = [t for t in before.timers if t not in after.timers]
         changes.subscribed = [Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()

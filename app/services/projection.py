@@ -32,6 +32,10 @@ _HISTORY_UPSERT = ("ON CONFLICT (id) DO UPDATE SET end_time = excluded.end_time,
                    "delete_reason = excluded.delete_reason, "
                    "assignee = coalesce(excluded.assignee, history_activity.assignee)")
 
+# a fresh row in place of the old: one statement may not delete and insert the same key (PostgreSQL)
+_REPLACE_JOB = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
+    f"{c.name} = excluded.{c.name}" for c in Job.__table__.c if c.name != "id")
+
 
 def _when(text: str | None) -> datetime | None:
     return None if text is None else to_datetime(text)
@@ -97,8 +101,7 @@ def project(writes: Writes, instance: ProcessInstance, changes: Changes, moment:
 def _close(writes: Writes, changes: Changes) -> None:
     user = [t for t, kind in changes.closed if kind == "user"]
     external = [t for t, kind in changes.closed if kind == "external"]
-    stale_jobs = changes.timers_cleared + [t.id for t in changes.timers_set if t.replaces]
-    for table, ids in ((Task, user), (ExternalTask, external), (Job, stale_jobs)):
+    for table, ids in ((Task, user), (ExternalTask, external), (Job, changes.timers_cleared)):
         writes.delete(table.__table__, ids)  # a task's task_candidate rows go with it (ON DELETE CASCADE)
     writes.delete(EventSubscription.__table__, changes.unsubscribed, ("task_id", "event_name"))
 
@@ -127,9 +130,10 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
     subscriptions = [{"task_id": s.id, "event_name": s.message, "business_key": instance.business_key,
                       "activity_id": s.activity_id, "created": moment, "process_instance_id": instance.id,
                       "org_path": instance.org_path} for s in changes.subscribed]
-    for table, rows in ((Task, tasks), (TaskCandidate, candidates), (ExternalTask, external), (Job, jobs),
+    for table, rows in ((Task, tasks), (TaskCandidate, candidates), (ExternalTask, external),
                         (EventSubscription, subscriptions)):
         writes.insert(table.__table__, rows)
+    writes.insert(Job.__table__, jobs, _REPLACE_JOB)  # a cycle's next due time replaces its job row
 
 
 def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
