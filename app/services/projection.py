@@ -28,6 +28,7 @@ from app.store.writes import Writes
 
 _CASES, _EVENTS = ProcessInstance.__table__, CaseEvent.__table__
 
+# an activity already recorded keeps its start; its end, cancellation and (a user task) who completed it change
 _HISTORY_UPSERT = ("ON CONFLICT (id) DO UPDATE SET end_time = excluded.end_time, canceled = excluded.canceled, "
                    "delete_reason = excluded.delete_reason, "
                    "assignee = coalesce(excluded.assignee, history_activity.assignee)")
