@@ -34,7 +34,7 @@ def make_engine(url: str) -> Engine:
 
 
 def _multi_row_inserts(engine: Engine) -> Engine:
-    """Several rows for one table (a command's history rows, say) go as one multi-row INSERT, not one each."""
+    """Several ORM rows for one table (a deployment's resources, say) go as one multi-row INSERT, not one each."""
     engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
 

@@ -13,7 +13,7 @@ import functools
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Table, TextClause, bindparam, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict
@@ -22,7 +22,7 @@ from .db import json_text
 from .tables import Base
 from .unit_of_work import CONFLICT_MESSAGE
 
-_DIALECTS = {"postgresql": postgresql.dialect(), "sqlite": sqlite.dialect()}
+_POSTGRESQL = postgresql.dialect()
 
 
 class Writes:
@@ -61,16 +61,14 @@ class Writes:
 
     def execute(self) -> None:
         """Send the writes; raise Conflict, having written nothing that stays, if the case had moved on."""
-        moves = bool(self.pieces) and self.pieces[0][0][0] == "move"
         if self.dialect == "postgresql" and self.pieces:
             values = {f"w{i}_{name}": v for i, (_, params) in enumerate(self.pieces) for name, v in params.items()}
             if self.session.execute(_combined(tuple(key for key, _ in self.pieces)), values).scalar() != 1:
                 raise Conflict(CONFLICT_MESSAGE)
         else:
-            for i, (key, params) in enumerate(self.pieces):
-                done = self.session.execute(_alone(key, self.dialect, f"w{i}"),
-                                            {f"w{i}_{name}": v for name, v in params.items()})
-                if i == 0 and moves and done.rowcount != 1:
+            for key, params in self.pieces:
+                done = self.session.execute(_alone(key, self.dialect), {f"w0_{name}": v for name, v in params.items()})
+                if key[0] == "move" and done.rowcount != 1:
                     raise Conflict(CONFLICT_MESSAGE)
         self.pieces = []
 
@@ -103,7 +101,7 @@ def _recordset(table: str, columns: tuple, dialect: str, param: str) -> str:
     """The JSON array `param` as rows of `columns`, typed as the table's columns."""
     cols = _table(table).c
     if dialect == "postgresql":
-        typed = ", ".join(f"{c} {cols[c].type.compile(_DIALECTS[dialect])}" for c in columns)
+        typed = ", ".join(f"{c} {cols[c].type.compile(_POSTGRESQL)}" for c in columns)
         return f"json_to_recordset(CAST(:{param} AS json)) AS r({typed})"
     fields = ", ".join(f"value {'->' if isinstance(cols[c].type, JSON) else '->>'} '$.{c}' AS {c}" for c in columns)
     return f"(SELECT {fields} FROM json_each(:{param})) AS r"
@@ -131,8 +129,9 @@ def _typed(statement: TextClause, key: tuple, name: str) -> TextClause:
 
 
 @functools.cache
-def _alone(key: tuple, dialect: str, name: str) -> TextClause:
-    return _typed(text(_piece(key, dialect, name, "true")), key, name)
+def _alone(key: tuple, dialect: str) -> TextClause:
+    """One write as a statement of its own, its parameters named `w0_…`."""
+    return _typed(text(_piece(key, dialect, "w0", "true")), key, "w0")
 
 
 @functools.cache
