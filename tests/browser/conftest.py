@@ -12,6 +12,7 @@ from tests.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
+DIST = Path(__file__).parent.parent.parent / "app" / "web" / "static" / "dist"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -80,3 +81,19 @@ def browse(chromium, live_url):
     yield open_as
     for tab in opened:
         tab.close()
+
+
+@pytest.fixture
+def bundles_built():
+    """The pages load the bundles `make assets` builds; say so rather than time out waiting for them."""
+    missing = [name for name in ("viewer.js", "modeler.js", "form-editor.js") if not (DIST / name).exists()]
+    assert not missing, f"front-end bundles {missing} are not built: run `make assets`"
+
+
+def watch_errors(page) -> list[str]:
+    """Collect uncaught script errors and Content-Security-Policy refusals of a tab."""
+    seen: list[str] = []
+    page.on("pageerror", lambda err: seen.append(str(err)))
+    page.on("console", lambda msg: seen.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    return seen

@@ -7,24 +7,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-DIST = Path(__file__).parent.parent.parent / "app" / "web" / "static" / "dist"
+from .conftest import watch_errors
+
 PROCESS = (Path(__file__).parent.parent / "fixtures" / "designer_review.bpmn").read_text(encoding="utf-8")
 
 
-@pytest.fixture(autouse=True)
-def bundles_built():
-    """The pages load the bundles `make assets` builds; say so rather than time out waiting for them."""
-    missing = [name for name in ("viewer.js", "modeler.js", "form-editor.js") if not (DIST / name).exists()]
-    assert not missing, f"front-end bundles {missing} are not built: run `make assets`"
-
-
-def watch_errors(page) -> list[str]:
-    """Collect uncaught script errors and Content-Security-Policy refusals of a tab."""
-    seen: list[str] = []
-    page.on("pageerror", lambda err: seen.append(str(err)))
-    page.on("console", lambda msg: seen.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text else None)
-    return seen
+pytestmark = pytest.mark.usefixtures("bundles_built")
 
 
 def _deploy_test_process(login_as) -> str:

@@ -2,11 +2,14 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.dibao_steps import Case
 
-from .test_designer import bundles_built, watch_errors  # noqa: F401 (an autouse fixture)
+from .conftest import watch_errors
+
+pytestmark = pytest.mark.usefixtures("bundles_built")
 
 
 def test_the_supervisor_sees_waiting_cases_as_counts_on_the_diagram(browse, login_as, clock):

@@ -63,4 +63,5 @@ def test_overdue_timers_fire_once_oldest_first_while_requests_keep_answering(app
     assert states(runtime, ids) == {"COMPLETED"}
     dues = [e.inputs["due"] for e in events]
     assert dues == sorted(dues)  # oldest first
-    assert events[-1].at - events[0].at > timedelta(seconds=2)  # drained over several polls, not in one burst
+    # drained over more than one poll (1 s apart), not in one burst: a poll fires for part of its interval only
+    assert events[-1].at - events[0].at > timedelta(seconds=1)

@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 
 from app.engine import runner, serializer
-from tests.integration.test_replay import SCENARIOS
+from tests.integration.scenarios import SCENARIOS
 
 
 class SpiffState(serializer.StateConverter):
