@@ -10,9 +10,10 @@ import json
 import time
 from pathlib import Path
 
+from app.engine.changes import Definition
 from app.engine.functions import FunctionContext
 from app.engine.parser import parse_bpmn_files
-from app.engine.runner import CaseRun, Definition
+from app.engine.runner import CaseRun
 from app.services.calendar import official_calendar
 from app.services.cases import DEFAULT_SETTINGS
 from app.services.forms import validate_submission

@@ -6,7 +6,8 @@ from uuid import UUID
 
 from app.domain.workcalendar import WorkCalendar
 
-from .runner import CaseRun, Definition
+from .changes import Definition
+from .runner import CaseRun
 
 
 @dataclass

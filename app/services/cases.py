@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.engine.changes import Changes
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
-from app.engine.runner import CaseRun, Changes
+from app.engine.runner import CaseRun
 from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
 from app.store.writes import Writes
 

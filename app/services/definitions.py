@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer_group
 
 from app.domain.errors import NotFound
-from app.engine.runner import Definition
+from app.engine.changes import Definition
 from app.store.tables import FormDefinition, ProcessDefinition
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.actors import Actor
 from app.domain.audit import event_digest, state_digest
+from app.engine.changes import Activity, Changes, OpenTask
 from app.engine.functions import to_datetime
-from app.engine.runner import Activity, Changes, OpenTask
 from app.store.tables import (
     CaseEvent,
     EventSubscription,

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 from app.domain.audit import state_digest
 from app.domain.errors import DomainError
 from app.domain.workcalendar import WorkCalendar
+from app.engine.changes import Changes, Definition
 from app.engine.determinism import seed_for
-from app.engine.runner import CaseRun, Changes, Definition
+from app.engine.runner import CaseRun
 from app.store.tables import CaseEvent, ProcessDefinition
 
 from .definitions import engine_definition, get_definition

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict
+from app.engine.changes import Changes
 from app.engine.determinism import seed_for
-from app.engine.runner import CaseRun, Changes
+from app.engine.runner import CaseRun
 from app.store.tables import ProcessInstance
 from app.store.writes import Writes
 

@@ -1,0 +1,74 @@
+"""What one command did to a case, in terms the service's tables understand, and what the engine needs of a
+definition."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Definition:
+    """What the engine needs of a deployed process definition."""
+
+    id: str
+    spec: dict
+    activities: dict[str, dict]
+
+
+@dataclass
+class OpenTask:
+    id: str
+    activity_id: str
+    name: str
+    kind: str  # "user" or "external"
+    candidate_groups: list[str] = field(default_factory=list)
+    assignee: str | None = None
+    due: str | None = None
+    follow_up: str | None = None
+    priority: int = 50
+    form_key: str | None = None
+    topic: str | None = None
+    provisional: bool = False
+    local: dict = field(default_factory=dict)  # task-local variables (camunda:inputParameter)
+
+
+@dataclass
+class Timer:
+    id: str
+    activity_id: str
+    due: str
+    provisional: bool = False  # a deadline counted past the known calendar (app/engine/deadlines.py)
+
+
+@dataclass
+class Subscription:
+    id: str
+    activity_id: str
+    message: str
+
+
+@dataclass
+class Activity:
+    id: str
+    activity_id: str
+    name: str
+    type: str
+
+
+@dataclass
+class Changes:
+    """The effect of one command, in terms the service's tables understand."""
+
+    state: bytes
+    variables: dict
+    completed: bool
+    opened: list[OpenTask] = field(default_factory=list)
+    closed: list[tuple[str, str]] = field(default_factory=list)  # (task id, kind)
+    timers_set: list[Timer] = field(default_factory=list)
+    timers_cleared: list[str] = field(default_factory=list)
+    subscribed: list[Subscription] = field(default_factory=list)
+    unsubscribed: list[tuple[str, str]] = field(default_factory=list)
+    started: list[Activity] = field(default_factory=list)
+    ended: list[Activity] = field(default_factory=list)
+    cancelled: list[Activity] = field(default_factory=list)
+    escalated: str | None = None  # a non-interrupting boundary timer that fired: its activity id
+    late_task: tuple[str, str] | None = None  # (activity id, task id) the escalated timer is attached to
+    terminated: bool = False  # the case was cancelled from outside

@@ -1,0 +1,129 @@
+"""What a workflow has open, waiting and subscribed, and its case data, read off its tasks; how Camunda names
+its activities.
+
+A command compares the view before and after it runs (app/engine/runner.py) to report its changes.
+"""
+
+from dataclasses import dataclass, field
+
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.util.task import TaskState
+
+from .expressions import to_storable
+from .specs import ExternalServiceTask
+
+ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
+
+
+@dataclass
+class View:
+    tasks: dict = field(default_factory=dict)  # id -> state
+    open: dict = field(default_factory=dict)  # id -> kind
+    timers: dict = field(default_factory=dict)  # task id -> (activity_id, due)
+    subscriptions: dict = field(default_factory=dict)  # (task id, message) -> activity_id
+
+
+def view_of(workflows) -> View:
+    """Return the BPMN tasks of `workflows` that are active or finished, the open ones, and what waiting ones await."""
+    view = View()
+    for wf in workflows:
+        for task in wf.tasks.values():
+            spec = task.task_spec
+            if getattr(spec, "bpmn_id", None) is None or task.state & (ACTIVE | FINISHED) == 0:
+                continue
+            view.tasks[str(task.id)] = task.state
+            if task.state == TaskState.READY and spec.manual:
+                view.open[str(task.id)] = "external" if isinstance(spec, ExternalServiceTask) else "user"
+            elif task.state == TaskState.WAITING and isinstance(spec, CatchingEvent):
+                _observe_event(task, view)
+    return view
+
+
+def _observe_event(task, view: View) -> None:
+    for activity_id, definition in caught_events(task):
+        if isinstance(definition, TimerEventDefinition):
+            detail = task._get_internal_data("event_value")
+            if isinstance(detail, dict):
+                detail = detail.get("next") if detail.get("cycles") else None
+            if isinstance(detail, str):
+                view.timers[str(task.id)] = (activity_id, detail)
+        elif isinstance(definition, MessageEventDefinition):
+            view.subscriptions[(str(task.id), definition.name)] = activity_id
+
+
+def caught_events(task) -> list[tuple[str, object]]:
+    """Return (activity id, event definition) for each event a waiting task listens for."""
+    spec = task.task_spec
+    definition = getattr(spec, "event_definition", None)
+    if isinstance(definition, MultipleEventDefinition):
+        outputs = spec.outputs if len(spec.outputs) == len(definition.event_definitions) else None
+        return [((outputs[i].bpmn_id if outputs else spec.bpmn_id), d)
+                for i, d in enumerate(definition.event_definitions)]
+    return [(spec.bpmn_id, definition)] if definition is not None else []
+
+
+def attached_task(boundary_task) -> tuple[str, str] | None:
+    """Return (activity id, task id) of the activity a boundary event task is attached to."""
+    siblings = [t for t in boundary_task.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
+    return (siblings[0].task_spec.bpmn_id, str(siblings[0].id)) if siblings else None
+
+
+def message_of(task) -> str | None:
+    definition = getattr(task.task_spec, "event_definition", None)
+    return definition.name if isinstance(definition, MessageEventDefinition) else None
+
+
+def activity_id(spec) -> str:
+    """Camunda names the body of a multi-instance or loop activity `<activity id>#multiInstanceBody`."""
+    return f"{spec.bpmn_id}#multiInstanceBody" if isinstance(spec, LoopTask) else spec.bpmn_id
+
+
+def activity_type(spec) -> str:
+    if isinstance(spec, LoopTask):
+        return "multiInstanceBody"
+    name = type(spec).__name__
+    special = {"ExternalServiceTask": "serviceTask", "EndEvent": "noneEndEvent", "NoneTask": "task"}
+    if name in special:
+        return special[name]
+    definition = getattr(spec, "event_definition", None)
+    if name in ("IntermediateCatchEvent", "BoundaryEvent") and definition is not None:
+        kind = type(definition).__name__.replace("EventDefinition", "")
+        kind = "Timer" if "Timer" in kind or "TimeDate" in kind else kind
+        return ("intermediate" if name.startswith("Intermediate") else "boundary") + kind
+    return name[0].lower() + name[1:]
+
+
+def case_data(workflow, called: dict) -> dict:
+    """Return the case data: what the open branches carry, or the final data once complete; a process `called`
+    by the case keeps its data to itself."""
+    merged = {}
+    if workflow.is_completed():
+        merged.update(workflow.data)
+        if workflow.last_task is not None:
+            merged.update(workflow.last_task.data)
+    else:
+        for data in _branch_data(workflow, called):
+            merged.update(data)
+    return {k: to_storable(v) for k, v in merged.items() if not k.startswith("_") and k != "data_objects"}
+
+
+def _branch_data(workflow, called: dict):
+    """Yield the data of branches that ended, then of open ones."""
+    for task in workflow.get_tasks(state=TaskState.COMPLETED, skip_subprocesses=True):
+        if isinstance(task.task_spec, EndEvent):
+            yield task.data
+    for task in workflow.get_tasks(state=ACTIVE):
+        inside_call = task.workflow is not workflow and task.workflow.spec.name in called
+        # an instance of a multi-instance call holds a stale copy of the collection its parent fills
+        instance_copy = isinstance(task.task_spec, SubWorkflowTask) and task.parent is not None \
+            and isinstance(task.parent.task_spec, LoopTask)
+        if not inside_call and not instance_copy:
+            yield task.data
