@@ -32,11 +32,7 @@ _SCALARS = frozenset((str, int, float, bool, type(None)))
 def _uuid(text: str) -> UUID:
     uuid = _UUIDS.get(text)
     if uuid is None:
-        if len(_UUIDS) > _KNOWN_IDS:
-            _UUIDS.clear()
-            _TEXTS.clear()
-        uuid = _UUIDS[text] = UUID(text)
-        _TEXTS[uuid] = text
+        uuid = _remember(UUID(text), text)
     return uuid
 
 
@@ -44,8 +40,17 @@ def _text(uuid: UUID) -> str:
     text = _TEXTS.get(uuid)
     if text is None:
         text = str(uuid)
-        _uuid(text)  # remembered both ways
+        _remember(uuid, text)
     return text
+
+
+def _remember(uuid: UUID, text: str) -> UUID:
+    """Keep an id both ways, each form made once."""
+    if len(_UUIDS) > _KNOWN_IDS:
+        _UUIDS.clear()
+        _TEXTS.clear()
+    _UUIDS[text], _TEXTS[uuid] = uuid, text
+    return uuid
 
 
 class StateConverter(BpmnWorkflowConverter):
