@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.domain import clock
@@ -12,6 +12,7 @@ from app.engine.changes import Changes
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
 from app.engine.runner import CaseRun
+from app.store.queries import with_case
 from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
 from app.store.writes import Writes
 
@@ -82,16 +83,12 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> Task:
     return visible_task_and_case(session, actor, task_id)[0]
 
 
-_TASK_AND_CASE = (select(Task, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Task.process_instance_id)
-                  .where(Task.id == bindparam("task_id")))
-
-
 def visible_task_and_case(session: Session, actor: Actor, task_id: str) -> tuple[Task, ProcessInstance]:
     """Load an open task and its case in one query; NotFound outside the actor's scope."""
-    row = session.execute(_TASK_AND_CASE, {"task_id": task_id}).first()
-    if row is None or not actor.scope.covers(row[0].org_path) or not _may_see(actor, row[0]):
+    task, instance = with_case(session, Task, task_id)
+    if task is None or not actor.scope.covers(task.org_path) or not _may_see(actor, task):
         raise NotFound(f"任务 {task_id} 不存在", field="id")
-    return row[0], row[1]
+    return task, instance
 
 
 def _may_see(actor: Actor, task: Task) -> bool:

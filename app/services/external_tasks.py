@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
+from app.store.queries import with_case
 from app.store.tables import ExternalTask, Incident, ProcessInstance
 from app.store.writes import Writes
 
@@ -46,13 +47,14 @@ def fetch_and_lock(rt: Runtime, actor: Actor, worker_id: str, max_tasks: int,
         return [(t, variables.get(t.process_instance_id, {})) for t in tasks]
 
 
-def _locked_task(session, actor: Actor, task_id: str, worker_id: str) -> ExternalTask:
-    task = session.get(ExternalTask, task_id)
+def _locked_task(session, actor: Actor, task_id: str, worker_id: str) -> tuple[ExternalTask, ProcessInstance]:
+    """The task `worker_id` holds the lock of, and its case, in one query."""
+    task, instance = with_case(session, ExternalTask, task_id)
     if task is None or not actor.scope.covers(task.org_path):
         raise NotFound(f"外部任务 {task_id} 不存在", field="id")
     if task.worker_id != worker_id or task.lock_expiration is None or task.lock_expiration < clock.now():
         raise ValidationFailed(f"外部任务 {task_id} 未被工作者 {worker_id} 锁定", field="workerId")
-    return task
+    return task, instance
 
 
 def complete_external_task(rt: Runtime, actor: Actor, task_id: str, worker_id: str, variables: dict) -> None:
@@ -60,8 +62,7 @@ def complete_external_task(rt: Runtime, actor: Actor, task_id: str, worker_id: s
     actor.require("external_task.work")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        task = _locked_task(uow.session, actor, task_id, worker_id)
-        instance = uow.session.get(ProcessInstance, task.process_instance_id)
+        task, instance = _locked_task(uow.session, actor, task_id, worker_id)
         step_case(rt, uow.session, instance, actor, moment, "external_complete", task.activity_id,
                   {"taskId": task.id, "workerId": worker_id, "variables": variables},
                   lambda run: run.complete_task(task.id, variables))
@@ -74,8 +75,7 @@ def report_bpmn_error(rt: Runtime, actor: Actor, task_id: str, worker_id: str, c
     actor.require("external_task.work")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        task = _locked_task(uow.session, actor, task_id, worker_id)
-        instance = uow.session.get(ProcessInstance, task.process_instance_id)
+        task, instance = _locked_task(uow.session, actor, task_id, worker_id)
         step_case(rt, uow.session, instance, actor, moment, "external_bpmn_error", task.activity_id,
                   {"taskId": task.id, "workerId": worker_id, "errorCode": code, "errorMessage": message,
                    "variables": variables}, lambda run: run.throw_error(task.id, code, variables))
@@ -88,10 +88,9 @@ def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, mess
     actor.require("external_task.work")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        task = _locked_task(uow.session, actor, task_id, worker_id)
+        task, instance = _locked_task(uow.session, actor, task_id, worker_id)
         task.retries, task.error_message, task.error_details = retries, message, details
         task.lock_expiration = moment + timedelta(milliseconds=retry_timeout_ms)
-        instance = uow.session.get(ProcessInstance, task.process_instance_id)
         # the engine state does not change, but the failure is part of the case's history
         with Writes(uow.session) as writes:
             record_event(writes, instance, actor, "external_failure", moment,
@@ -116,6 +115,6 @@ def change_lock(rt: Runtime, actor: Actor, task_id: str, worker_id: str | None, 
                 raise NotFound(f"外部任务 {task_id} 不存在", field="id")
             task.worker_id, task.lock_expiration = None, None
         else:
-            task = _locked_task(uow.session, actor, task_id, worker_id)
+            task, _ = _locked_task(uow.session, actor, task_id, worker_id)
             task.lock_expiration = clock.now() + timedelta(milliseconds=duration_ms)
         uow.commit()

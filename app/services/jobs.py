@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, DomainError, NotFound
+from app.store.queries import with_case
 from app.store.tables import Incident, Job, ProcessInstance
 from app.store.writes import Writes
 
@@ -40,7 +41,7 @@ def fire_job(rt: Runtime, cmd: FireJob) -> None:
     """Fire one timer now, whatever its due time (operations and tests)."""
     cmd.actor.require("job.operate")
     with rt.unit_of_work() as uow:
-        job = uow.session.get(Job, cmd.job_id)
+        job, _ = with_case(uow.session, Job, cmd.job_id)  # the case waits in the session for _fire
         if job is None or not cmd.actor.scope.covers(job.org_path):
             raise NotFound(f"作业 {cmd.job_id} 不存在", field="id")
         _fire(rt, uow.session, job, cmd.actor, clock.now())

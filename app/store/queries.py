@@ -1,6 +1,8 @@
 """Read-side queries: the inbox, case lists and history come from tables, never from workflows."""
 
-from sqlalchemy import exists, func, or_, select
+import functools
+
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.actors import Actor
@@ -20,6 +22,18 @@ from .tables import (
     Task,
     TaskCandidate,
 )
+
+
+@functools.cache
+def _with_case(model):
+    return (select(model, ProcessInstance).join(ProcessInstance, ProcessInstance.id == model.process_instance_id)
+            .where(model.id == bindparam("row_id")))
+
+
+def with_case(session: Session, model, row_id: str) -> tuple:
+    """A case's task, job or external task and the case itself in one query: (row, case), or (None, None)."""
+    return session.execute(_with_case(model), {"row_id": row_id}).first() or (None, None)
+
 
 _TASK_SORT = {"dueDate": Task.due, "created": Task.created, "priority": Task.priority, "name": Task.name,
               "id": Task.id}

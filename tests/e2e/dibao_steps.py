@@ -55,15 +55,22 @@ class Case:
         assert response.status_code == 204, response.json
         return task
 
-    def verify(self, worker: str = "matcher-1"):
-        api = self.login_as("verifier")
-        locked = api.post("/external-task/fetchAndLock", {"workerId": worker, "maxTasks": 50, "topics": [
-            {"topicName": "household-verification", "lockDuration": 60000}]}).json
+    def lock_verification(self, worker: str = "matcher-1") -> str:
+        """Fetch and lock the case's data-matching task as `worker`; return its id."""
+        locked = self.login_as("verifier").post("/external-task/fetchAndLock", {
+            "workerId": worker, "maxTasks": 50,
+            "topics": [{"topicName": "household-verification", "lockDuration": 60000}]}).json
         mine = [t for t in locked if t["processInstanceId"] == self.id]
         assert len(mine) == 1, locked
-        response = api.post(f"/external-task/{mine[0]['id']}/complete", {
+        return mine[0]["id"]
+
+    def complete_verification(self, task_id: str, worker: str = "matcher-1"):
+        response = self.login_as("verifier").post(f"/external-task/{task_id}/complete", {
             "workerId": worker, "variables": typed(verification_result="matched", vehicles=0)})
         assert response.status_code == 204, response.json
+
+    def verify(self, worker: str = "matcher-1"):
+        self.complete_verification(self.lock_verification(worker), worker)
 
     def investigate(self):
         self.complete("investigator_cg", "home_visit", visitors="李四,王五", visit_date="2026-09-29",
