@@ -172,11 +172,10 @@ def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None) ->
     """Move a timer's due time (Camunda PUT /job/{id}/duedate)."""
     actor.require("job.operate")
     with rt.unit_of_work() as uow:
-        job = uow.session.get(Job, job_id)
+        job, instance = with_case(uow.session, Job, job_id)
         if job is None or not actor.scope.covers(job.org_path):
             raise NotFound(f"作业 {job_id} 不存在", field="id")
         job.due = due
-        instance = uow.session.get(ProcessInstance, job.process_instance_id)
         with Writes(uow.session) as writes:
             record_event(writes, instance, actor, "job_due", clock.now(), job.activity_id,
                          {"jobId": job.id, "due": due.isoformat() if due else None})
