@@ -128,13 +128,17 @@ def rows(raw: dict) -> list[Row]:
 
 
 def _cpu_rows(service: dict, floor_rate: float) -> list[Row]:
-    """Where the machine's CPU went per completion: the workers, PostgreSQL and the load generator share the cores,
-    so also what two cores given to the workers alone would serve at the workers' measured cost."""
+    """Where the machine's CPU went per completion: the requests that carry it (a completion's share of the case's
+    start, matching and timer commands, and of the desks' inbox and job list reads); the workers, PostgreSQL and the
+    load generator, which share the cores; and what two cores given to the workers alone would serve at the workers'
+    measured cost."""
     workers = service.get("workers_ms_per_completion")
     if not workers:
         return []
     alone = round(2000 / workers, 1)
     return [
+        Row("HTTP requests per completion: commands / list reads",
+            f"{service['commands_per_completion']} / {service['reads_per_completion']}", "-", None),
         Row("CPU per completion: workers / PostgreSQL / load (ms)",
             f"{workers} / {service['postgres_ms_per_completion']} / {service['load_ms_per_completion']}", "-", None),
         Row("workers alone on 2 cores (2 s / worker CPU per completion)", f"{alone} ({alone / floor_rate:.2f}x)",

@@ -52,7 +52,8 @@ class Desk:
     Plain http.client: the load generator shares the cores with the service, and `requests` costs it about
     a millisecond per request more."""
 
-    def __init__(self, base: str, user: str):
+    def __init__(self, base: str, user: str, tally: "Tally"):
+        self.tally = tally
         parts = urlsplit(base)
         self.host, self.port, self.prefix = parts.hostname, parts.port, parts.path
         self.headers = {**basic_auth(user), "Connection": "close", "Accept": "application/json"}
@@ -73,6 +74,7 @@ class Desk:
                 headers["Content-Type"] = "application/json"
             conn.request(method, self.prefix + path, body, headers)
             response = conn.getresponse()
+            self.tally.add("reads" if method == "GET" else "commands")
             return Reply(method, path, response.status, response.read().decode())
         finally:
             conn.close()
@@ -80,9 +82,12 @@ class Desk:
 
 @dataclass
 class Tally:
-    """Timestamps of user-task completions, cases started and finished, and failed requests."""
+    """Timestamps of user-task completions, cases started and finished, requests sent (commands and inbox or job
+    list reads) and failed requests."""
 
     completions: list[float] = field(default_factory=list)
+    commands: int = 0
+    reads: int = 0
     started: int = 0
     conflicts: int = 0
     finished: int = 0
@@ -138,7 +143,7 @@ class Office:
         return True
 
     def window(self, desk: int) -> None:
-        s = Desk(self.base, "window_cg")
+        s = Desk(self.base, "window_cg", self.tally)
         while not self.stop.is_set():
             room = (self.in_flight - (self.tally.started - self.tally.finished)) // self.desks
             opened = min(max(room, 0), 10)
@@ -149,7 +154,7 @@ class Office:
             self.rest(opened + self.user_task_page(s, "accept", desk))
 
     def user_task(self, user: str, activity: str, desk: int) -> None:
-        s = Desk(self.base, user)
+        s = Desk(self.base, user, self.tally)
         while not self.stop.is_set():
             self.rest(self.user_task_page(s, activity, desk))
 
@@ -169,7 +174,7 @@ class Office:
         return len(tasks)
 
     def verifier(self, desk: int) -> None:  # fetchAndLock gives each desk its own tasks
-        s = Desk(self.base, "verifier")
+        s = Desk(self.base, "verifier", self.tally)
         topics = [{"topicName": "household-verification", "lockDuration": 600000}]
         while not self.stop.is_set():
             locked = s.post("/external-task/fetchAndLock",
@@ -180,7 +185,7 @@ class Office:
             self.rest(len(locked))
 
     def publicity(self, desk: int) -> None:
-        s = Desk(self.base, "supervisor")
+        s = Desk(self.base, "supervisor", self.tally)
         while not self.stop.is_set():
             jobs = self.mine(s.get("/job", params={"activityId": "publicity", "maxResults": PAGE}).json(),
                              desk)
@@ -208,6 +213,9 @@ def run(base: str, seconds: float, warmup: float, in_flight: int = 300, desks: i
     window = [t for t in tally.completions if begin + warmup <= t <= begin + warmup + seconds]
     per_completion = {k.replace("_cpu_s", "_ms_per_completion"): round(1000 * v / max(1, len(window)), 1)
                       for k, v in cpu.items()}
+    done = max(1, len(tally.completions))
     return {"completions_per_second": round(len(window) / seconds, 1), "completions": len(tally.completions),
+            "commands_per_completion": round(tally.commands / done, 2),
+            "reads_per_completion": round(tally.reads / done, 2),
             "cases_started": tally.started, "cases_finished": tally.finished, "conflicts": tally.conflicts,
             **cpu, **per_completion, "errors": tally.errors[:5], "error_count": len(tally.errors)}
