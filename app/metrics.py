@@ -80,7 +80,7 @@ class _OpenIncidents:
         self.app = app
 
     def collect(self):
-        with self.app.extensions["runtime"].unit_of_work() as uow:
+        with self.app.extensions["runtime"].reading() as uow:
             count = uow.session.scalar(select(func.count()).select_from(Incident))
         yield GaugeMetricFamily("assistance_open_incidents", "Open incidents (failed jobs)", value=count)
 

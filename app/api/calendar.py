@@ -25,7 +25,7 @@ def put_year(year: int):
 @bp.get("/<int:year>")
 def get_year(year: int):
     actor().require("case.read")
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         row = uow.session.scalar(select(CalendarYear).where(CalendarYear.year == year))
         if row is None:
             raise NotFound(f"{year} 年的日历未加载（由 chinesecalendar 提供的年份无需加载）", field="year")

@@ -4,8 +4,10 @@ from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import text
+
+from app.extensions import runtime
 
 bp = Blueprint("health", __name__)
 MIGRATIONS = Path(__file__).parent.parent.parent / "migrations"
@@ -23,8 +25,8 @@ def ready():
     config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
     try:
-        with current_app.extensions["db_engine"].connect() as connection:
-            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        with runtime().reading() as uow:  # a probe every few seconds must not roll back a pooled connection
+            current = uow.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
     except Exception as err:  # any database failure means "not ready"; the reason is reported
         return jsonify({"status": "DOWN", "database": type(err).__name__}), 503
     status = 200 if current == head else 503

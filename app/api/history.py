@@ -19,7 +19,7 @@ bp = Blueprint("history", __name__, url_prefix="/history")
 def instances():
     actor().require("history.read")
     params = args(InstanceQuery)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         rows = uow.session.scalars(paged(instance_query(actor(), params), params))
         return jsonify([dto.history_instance(r) for r in rows])
 
@@ -27,7 +27,7 @@ def instances():
 @bp.get("/process-instance/<instance_id>")
 def instance(instance_id: str):
     actor().require("history.read")
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         row = visible_instance(uow.session, actor(), instance_id)
         if row is None:
             raise NotFound(f"案件 {instance_id} 不存在", field="id")
@@ -38,7 +38,7 @@ def instance(instance_id: str):
 def activities():
     actor().require("history.read")
     params = args(HistoryQuery)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         rows = uow.session.scalars(paged(activity_query(actor(), params), params))
         return jsonify([dto.activity(r) for r in rows])
 
@@ -47,7 +47,7 @@ def activities():
 def tasks():
     actor().require("history.read")
     params = args(HistoryQuery)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         rows = uow.session.scalars(paged(activity_query(actor(), params, user_tasks_only=True), params))
         return jsonify([dto.history_task(r) for r in rows])
 

@@ -18,7 +18,7 @@ incident_bp = Blueprint("incident", __name__, url_prefix="/incident")
 def list_jobs():
     actor().require("case.read")
     params = args(JobQuery)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         return jsonify([dto.job(r) for r in uow.session.scalars(paged(job_query(actor(), params), params))])
 
 
@@ -44,6 +44,6 @@ def retries(job_id: str):
 def list_incidents():
     actor().require("case.read")
     params = args(Paging)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         rows = uow.session.scalars(paged(incident_query(actor(), params), params))
         return jsonify([dto.incident(r) for r in rows])

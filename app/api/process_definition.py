@@ -48,21 +48,21 @@ def create_deployment():
 def list_definitions():
     actor().require("definition.read")
     params = args(DefinitionQuery)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         return jsonify([dto.definition(r) for r in uow.session.scalars(paged(definition_query(params), params))])
 
 
 @bp.get("/key/<key>")
 def get_by_key(key: str):
     actor().require("definition.read")
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         return jsonify(dto.definition(latest_definition(uow.session, key)))
 
 
 @bp.get("/key/<key>/xml")
 def xml_by_key(key: str):
     actor().require("definition.read")
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         row = latest_definition(uow.session, key)
         content = uow.session.scalar(select(Resource.content).where(Resource.deployment_id == row.deployment_id,
                                                                     Resource.name == row.resource_name))

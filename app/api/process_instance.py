@@ -34,13 +34,13 @@ def list_instances():
     actor().require("case.read")
     params = args(InstanceQuery)
     query = instance_query(actor(), {**params, "active": True})
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         return jsonify([dto.instance(r) for r in uow.session.scalars(paged(query, params))])
 
 
 @bp.get("/<instance_id>")
 def get_instance(instance_id: str):
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         row = _instance(uow.session, instance_id)
         if row.state != "ACTIVE":
             raise NotFound(f"案件 {instance_id} 已结束", field="id")
@@ -58,7 +58,7 @@ def variables(instance_id: str):
 @bp.get("/<instance_id>/activity-instances")
 def activity_instances(instance_id: str):
     """Return the activity tree: the case root with one child per activity it waits in."""
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         row = _instance(uow.session, instance_id)
         waiting = uow.session.scalars(select(HistoryActivity).where(
             HistoryActivity.process_instance_id == row.id, HistoryActivity.end_time.is_(None)))

@@ -19,7 +19,7 @@ bp = Blueprint("task", __name__, url_prefix="/task")
 @bp.get("")
 def list_tasks():
     """List the tasks the user may see (Camunda GET /task)."""
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         params = args(TaskQuery)
         query = paged(task_query(actor(), params), params)
         # plain rows, not ORM objects: a page of 50 is read and shaped in a fraction of the time
@@ -29,14 +29,14 @@ def list_tasks():
 
 @bp.get("/count")
 def count_tasks():
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         query = task_query(actor(), args(TaskQuery)).order_by(None)
         return jsonify({"count": uow.session.scalar(select(func.count()).select_from(query.subquery()))})
 
 
 @bp.get("/<task_id>")
 def get_task(task_id: str):
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         return jsonify(dto.task(visible_task(uow.session, actor(), task_id)))
 
 

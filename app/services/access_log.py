@@ -37,7 +37,7 @@ def read_case_data(session: Session, actor: Actor, instance: ProcessInstance, wh
 def access_log(rt: Runtime, actor: Actor, case_id: str | None, limit: int = 1000) -> list[AccessLog]:
     """Return who read case data (one case, or every case in scope), newest first."""
     actor.require("audit.verify")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         query = select(AccessLog).where(AccessLog.org_path.like(actor.scope.like_pattern))
         if case_id is not None:
             if visible_instance(uow.session, actor, case_id) is None:

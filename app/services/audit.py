@@ -99,7 +99,7 @@ def _event_problem(event: CaseEvent, expected: int, previous: str | None) -> str
 def verify_case(rt: Runtime, actor: Actor, case_id: str) -> Verdict:
     """Verify one case in the actor's scope: chain, definition and replay."""
     actor.require("audit.verify")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         instance = visible_instance(uow.session, actor, case_id)
         if instance is None:
             raise NotFound(f"案件 {case_id} 不存在", field="id")
@@ -111,7 +111,7 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
     actor.require("audit.verify")
     last, calendars = "", None
     while True:
-        with rt.unit_of_work() as uow:
+        with rt.reading() as uow:
             cases = list(uow.session.scalars(
                 select(ProcessInstance).where(ProcessInstance.org_path.like(actor.scope.like_pattern),
                                               ProcessInstance.id > last)
@@ -126,6 +126,6 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
 
 
 def count_cases(rt: Runtime, actor: Actor) -> int:
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         return uow.session.scalar(select(func.count()).select_from(ProcessInstance)
                                   .where(ProcessInstance.org_path.like(actor.scope.like_pattern))) or 0

@@ -32,7 +32,7 @@ def current_calendar(rt: Runtime) -> WorkCalendar:
     """Return the official calendar with every loaded year and local closure applied over it."""
     calendar = official_calendar()
     closures: dict[str, set[date]] = {}
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         for row in uow.session.scalars(select(CalendarYear).order_by(CalendarYear.year)):
             calendar = calendar.with_year(row.year, map(date.fromisoformat, row.holidays),
                                           map(date.fromisoformat, row.workdays))

@@ -42,7 +42,7 @@ def process_versions(rt: Runtime, actor: Actor, key: str | None = None) -> list[
                    Deployment.deployed_at, Deployment.deployed_by).join(Deployment)
     if key:
         query = query.where(ProcessDefinition.key == key)
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         rows = uow.session.execute(query.order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))
         return [Version(*row) for row in rows]
 
@@ -52,7 +52,7 @@ def form_versions(rt: Runtime, actor: Actor) -> list[Version]:
     actor.require("definition.read")
     query = select(FormDefinition.id, FormDefinition.key, FormDefinition.version, FormDefinition.key,
                    Deployment.deployed_at, Deployment.deployed_by).join(Deployment)
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         rows = uow.session.execute(query.order_by(FormDefinition.key, FormDefinition.version.desc()))
         return [Version(*row) for row in rows]
 
@@ -60,7 +60,7 @@ def form_versions(rt: Runtime, actor: Actor) -> list[Version]:
 def process_source(rt: Runtime, actor: Actor, key: str, version: int | None = None) -> ProcessSource:
     """Return the BPMN file a process version was deployed from (the latest unless `version`)."""
     actor.require("definition.read")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         session = uow.session
         row = latest_definition(session, key) if version is None else session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)).first()
@@ -72,7 +72,7 @@ def process_source(rt: Runtime, actor: Actor, key: str, version: int | None = No
 def definition_source(rt: Runtime, actor: Actor, definition_id: str) -> ProcessSource:
     """Return the BPMN file of one deployed definition (the version a case runs on)."""
     actor.require("definition.read")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         return _source(uow.session, get_definition(uow.session, definition_id))
 
 
@@ -87,7 +87,7 @@ def _source(session, row: ProcessDefinition) -> ProcessSource:
 def form_schema(rt: Runtime, actor: Actor, key: str) -> dict:
     """Return the latest deployed schema of a form."""
     actor.require("definition.read")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         row = latest_form(uow.session, key)
         if row is None:
             raise NotFound(f"没有已部署的表单 {key}", field="key")

@@ -66,7 +66,7 @@ def list_closures(rt: Runtime, actor: Actor) -> list[Closure]:
     """Return the closure days of the actor's county and its townships, by day."""
     actor.require("case.read")
     county = actor.scope.path.split("/")[1] if actor.scope.path.count("/") > 1 else ""
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         rows = uow.session.execute(
             select(CalendarClosure, OrgUnit).join(OrgUnit, OrgUnit.path == CalendarClosure.org_path)
             .where(CalendarClosure.org_path.like(f"/{county}/%" if county else "/%"),

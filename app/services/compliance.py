@@ -79,7 +79,7 @@ def compliance(rt: Runtime, actor: Actor, params: dict) -> list[TownshipComplian
     if milestones is None:
         raise ValidationFailed(f"流程 {process} 没有时限考核口径（可用：{', '.join(MILESTONES)}）", field="process")
     now = clock.now()
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         result = {path: TownshipCompliance(unit.code, unit.name)
                   for path, unit in _townships(uow.session, actor, params.get("township")).items()}
         cases = _cases(uow.session, actor, process, params)

@@ -27,7 +27,7 @@ def save_draft(rt: Runtime, actor: Actor, task_id: str, values: dict) -> None:
 
 def load_draft(rt: Runtime, actor: Actor, task_id: str) -> TaskDraft | None:
     """Return the actor's saved draft of a task, if any."""
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         draft = uow.session.get(TaskDraft, (task_id, actor.username))
         if draft is not None:
             uow.session.expunge(draft)

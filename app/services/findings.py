@@ -34,7 +34,7 @@ def household_findings(rt: Runtime, actor: Actor, id_number: str) -> list[Househ
     problem = id_number_problem(id_number)
     if problem:
         raise ValidationFailed(problem, field="id_number")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         rows = uow.session.scalars(select(HouseholdFinding).where(HouseholdFinding.id_number == id_number.upper())
                                    .order_by(HouseholdFinding.found_at, HouseholdFinding.id)).all()
         uow.session.expunge_all()  # read-only rows, handed out after the unit of work ends

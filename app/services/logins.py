@@ -54,7 +54,7 @@ def sign_in(rt: Runtime, username: str, password: str, remote_addr: str,
 
 def _recent_failures(rt: Runtime, username: str, remote_addr: str, policy: LoginPolicy) -> list:
     since = clock.now() - policy.window
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         return list(uow.session.scalars(
             select(LoginFailure.at).where(LoginFailure.username == username, LoginFailure.remote_addr == remote_addr,
                                           LoginFailure.at > since).order_by(LoginFailure.at)))

@@ -32,7 +32,7 @@ def message_start_key(rt: Runtime, message: str) -> str | None:
               .group_by(ProcessDefinition.key).subquery())
     query = select(ProcessDefinition).join(latest, (ProcessDefinition.key == latest.c.key)
                                            & (ProcessDefinition.version == latest.c.version))
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         for definition in uow.session.scalars(query):
             if any(a.get("type") == "startEvent" and a.get("message") == message
                    for a in (definition.activities or {}).values()):

@@ -23,6 +23,10 @@ class Runtime:
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads: the database refuses its writes; it ends without a rollback."""
+        return UnitOfWork(self.session_factory, read_only=True)
+
     @property
     def calendar(self) -> WorkCalendar:
         if self._calendar is None or time.monotonic() - self._loaded > CALENDAR_RECHECK_SECONDS:

@@ -24,7 +24,7 @@ KNOWN_SETTINGS: dict[str, tuple[type | tuple[type, ...], str]] = {
 def county_settings(rt: Runtime, actor: Actor, county_code: str) -> dict:
     """Return every known setting of a county with its current value."""
     actor.require("case.read")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         county = _county(uow.session, actor, county_code)
         stored = {r.key: r.value.get("value") for r in uow.session.scalars(
             select(CountySetting).where(CountySetting.county_path == county.path))}

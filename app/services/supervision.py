@@ -31,7 +31,7 @@ def late_tasks(rt: Runtime, actor: Actor, params: dict) -> tuple[list[LateTask],
     actor.require("supervision.read")
     now = clock.now()
     calendar = rt.calendar
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         query = select(Task).where(Task.org_path.like(actor.scope.like_pattern), Task.due.is_not(None))
         if params.get("state") == "due_soon":
             horizon = calendar.add_workdays(local(now).date(), DUE_SOON_WORKDAYS).day
@@ -100,7 +100,7 @@ def record_escalation(session, instance: ProcessInstance, timer_activity_id: str
 def list_escalations(rt: Runtime, actor: Actor, state: str | None) -> list[Escalation]:
     """Return escalations in the actor's scope, oldest first."""
     actor.require("supervision.read")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         query = select(Escalation).where(Escalation.org_path.like(actor.scope.like_pattern))
         if state:
             query = query.where(Escalation.state == state)

@@ -37,7 +37,7 @@ def create_token(rt: Runtime, actor: Actor, name: str) -> tuple[ApiToken, str]:
 def list_tokens(rt: Runtime, actor: Actor) -> list[ApiToken]:
     """Return the actor's own tokens, newest first (hashes are never returned by the API)."""
     actor.require("token.manage")
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         rows = list(uow.session.scalars(select(ApiToken).where(ApiToken.username == actor.username)
                                         .order_by(ApiToken.id.desc())))
         uow.session.expunge_all()
@@ -58,7 +58,7 @@ def revoke_token(rt: Runtime, actor: Actor, token_id: int) -> None:
 
 def actor_for_token(rt: Runtime, token: str) -> Actor:
     """Return the owner of an active token, or raise Unauthenticated."""
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         row = uow.session.execute(select(ApiToken, User).join(User, User.username == ApiToken.username)
                                   .where(ApiToken.token_hash == _digest(token))).first()
         if row is None or row.ApiToken.revoked_at is not None or not row.User.active:

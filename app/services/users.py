@@ -50,7 +50,7 @@ def authenticate(rt: Runtime, username: str, password: str) -> Actor:
 
 def _verify(rt: Runtime, username: str, password: str, verified_hash: str | None) -> tuple[Actor, str]:
     """Read the user; run the KDF unless the password was verified against the hash still stored."""
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         user = uow.session.scalar(select(User).where(User.username == username))
         if user is None or not user.active or not (
                 user.password_hash == verified_hash or check_password_hash(user.password_hash, password)):
@@ -137,7 +137,7 @@ def load_demo(rt: Runtime, password: str) -> int:
 
 def active_actor(rt: Runtime, username: str) -> tuple[Actor, str] | None:
     """Return the actor and display name of an active user (a web session), or None."""
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         user = uow.session.scalar(select(User).where(User.username == username))
         if user is None or not user.active:
             return None

@@ -18,7 +18,7 @@ def waiting_per_step(rt: Runtime, actor: Actor, process: str) -> tuple[ProcessSo
     actor.require("supervision.read")
     source = process_source(rt, actor, process)
     counts: dict[str, int] = {}
-    with rt.unit_of_work() as uow:
+    with rt.reading() as uow:
         for table in (Task, ExternalTask, Job):
             query = select(table.activity_id, func.count(func.distinct(table.process_instance_id))).where(
                 table.definition_key == process, table.org_path.like(actor.scope.like_pattern)

@@ -1,4 +1,4 @@
-"""One unit of work per command: owns the session, rolls back unless committed."""
+"""One unit of work per command: owns the session, rolls back unless committed; and one per read."""
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,17 +15,28 @@ def _is_concurrent_write(err: Exception) -> bool:
 
 
 class UnitOfWork:
-    """`with UnitOfWork(factory) as uow: ...; uow.commit()` — exactly one commit per command."""
+    """`with UnitOfWork(factory) as uow: ...; uow.commit()` — exactly one commit per command.
 
-    def __init__(self, session_factory: sessionmaker[Session]):
+    A read (`read_only`) runs in a transaction PostgreSQL keeps from writing, and ends it with COMMIT:
+    psycopg forgets every statement it has prepared on a connection when the connection rolls back,
+    so reads that rolled back kept the service's statements from ever being prepared, and PostgreSQL
+    parsed and planned each one on every execution.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False):
         self._factory = session_factory
+        self.read_only = read_only
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
+        if self.read_only:
+            self.session.connection(execution_options={"postgresql_readonly": True})
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        if self.read_only and exc is None:
+            self.session.commit()
         self.session.rollback()
         self.session.close()
         if exc is not None and _is_concurrent_write(exc):

@@ -31,7 +31,7 @@ def index():
     if q:
         query = query.where(or_(ProcessInstance.business_key.contains(q), ProcessInstance.id == q))
     query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id).limit(RECENT if not q else 200)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         cases = list(uow.session.scalars(query))
         uow.session.expunge_all()
     return render_template("auditor/index.html", cases=cases, q=q)
@@ -64,7 +64,7 @@ def replay_step(case_id: str, seq: int):
     actor = require("audit.verify")
     found = state_at(runtime(), actor, case_id, seq)
     source = definition_source(runtime(), actor, found.instance.definition_id)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         done = _done_by(uow.session, actor, case_id, found.event.at)
         labels = variable_labels(uow.session)
     inputs, changed = shown_event_inputs(actor, found.event)

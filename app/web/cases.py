@@ -48,7 +48,7 @@ def index():
     page = max(1, args.get("page", 1, type=int) or 1)
     query = instance_query(actor, params).order_by(None).order_by(ProcessInstance.started_at.desc(),
                                                                    ProcessInstance.id)
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         cases = list(uow.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
         uow.session.expunge_all()
@@ -65,7 +65,7 @@ def new():
 
 
 def _start_choices(actor: Actor) -> dict:
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         definitions = list(uow.session.scalars(definition_query({"latestVersion": True})))
         villages = list(uow.session.scalars(villages_in(actor)))
         uow.session.expunge_all()
@@ -92,7 +92,7 @@ def create():
     except (ValidationFailed, NotFound) as err:
         return render_template("case_new.html", **_start_choices(actor), form=form, error=err.message), 422
     flash(f"已受理新申请 {instance.business_key}", "success")
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         first = uow.session.scalars(inbox_query(actor, {"processInstanceId": instance.id})).first()
         target = url_for("tasks.show", task_id=first.id) if first else url_for("cases.show", instance_id=instance.id)
     return redirect(target)

@@ -49,7 +49,7 @@ def index():
     actor, filters = current_actor(), _filters()
     params = {"processDefinitionKey": filters["process"], "taskDefinitionKey": filters["step"]}
     now = clock.now()
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         villages = list(uow.session.scalars(villages_in(actor)))
         village_path = next((v.path for v in villages if v.code == filters["village"]), None)
         query = inbox_query(actor, params, village_path, latest_first=filters["order"] == "desc")

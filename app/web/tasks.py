@@ -73,7 +73,7 @@ def submit(task_id: str):
 
 def _after_completion(actor: Actor, done):
     """Open my next task in the same case if there is one, else go back to the inbox."""
-    with runtime().unit_of_work() as uow:
+    with runtime().reading() as uow:
         nxt = uow.session.scalars(inbox_query(actor, {"processInstanceId": done.process_instance_id})).first()
         target = (nxt.id, nxt.name) if nxt is not None else None
     if target is None:
