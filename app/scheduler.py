@@ -12,6 +12,7 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, g
 
+from app.metrics import engine_time
 from app.services.jobs import catch_up
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
 
     def tick():
         try:
-            catch_up(runtime, budget, idle=requests.idle, idle_seconds=0.9 * interval)
+            with engine_time():
+                catch_up(runtime, budget, idle=requests.idle, idle_seconds=0.9 * interval)
         except Exception:  # keep polling; each job's failure is already recorded on the job
             log.exception("timer poll failed")
 

@@ -21,6 +21,7 @@ from app.domain.errors import Conflict, EngineFailure, NotFound, ValidationFaile
 from app.domain.workcalendar import WorkCalendar
 
 from .changes import Activity, Changes, Definition, OpenTask, Subscription, Timer
+from .cputime import charged
 from .deadlines import timer_is_provisional
 from .determinism import Seed, seeded, unseed
 from .expressions import ExpressionError
@@ -59,6 +60,7 @@ class CaseRun:
         self._before = View()
 
     # -- loading -------------------------------------------------------------
+    @charged()
     def create(self, variables: dict) -> "CaseRun":
         seed = seeded(self.seed)
         try:
@@ -69,6 +71,7 @@ class CaseRun:
             task.data.update(variables)
         return self
 
+    @charged()
     def load(self, state: bytes) -> "CaseRun":
         self.workflow = load_workflow(state, self.definition.id, self.definition.spec, self.engine)
         self._before = self._view()
@@ -193,6 +196,7 @@ class CaseRun:
             raise NotFound(f"案件中没有任务 {task_id}")
         return task
 
+    @charged()
     def _step(self, act) -> Changes:
         token, seed = at_moment(self.moment), seeded(self.seed)
         try:

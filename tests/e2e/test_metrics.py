@@ -48,3 +48,14 @@ def test_external_task_completions_are_counted_apart(client, login_as, clock):
     name = "assistance_task_completions_total"
     assert value(after, name, kind="external") == value(before, name, kind="external") + 1
     assert value(after, name, kind="user") == value(before, name, kind="user")
+
+
+def test_the_engine_cpu_of_a_command_is_counted_and_a_read_has_none(client, login_as, clock):
+    case = Case(login_as)
+    name = "assistance_engine_cpu_seconds_total"
+    before = scrape(client)
+    case.accept()  # reads the inbox, then completes 受理: the engine restores, runs and stores the case
+    after = scrape(client)
+    assert value(after, name) > value(before, name)
+    login_as("window_cg").get("/task", processInstanceId=case.id)
+    assert value(scrape(client), name) == value(after, name)
