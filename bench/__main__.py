@@ -41,7 +41,8 @@ def measure_all() -> dict:
     raw["statements"] = statements.measure(app)
     with Server(url, scheduler=True, interval=1.0) as server:
         say(f"service throughput: gunicorn x{len(server.worker_pids())} workers, {LOAD_SECONDS:.0f} s")
-        raw["service"] = load.run(server.base, LOAD_SECONDS, warmup=10, meter=cpu.Meter(server.worker_pids()))
+        meter = cpu.Meter(server.worker_pids(), server.base)
+        raw["service"] = load.run(server.base, LOAD_SECONDS, warmup=10, meter=meter)
         raw["rss_after_load_mb"] = server.worker_rss_mb()
         raw["storage"] = storage.measure(engine)
         _scale(raw, server, engine)
@@ -101,7 +102,7 @@ def rows(raw: dict) -> list[Row]:
         Row(f"service via REST, {raw['cores']} workers (completions/s)", f"{service}", f">= {floor_rate}",
             service >= floor_rate),
         Row("service / floor", f"{service / floor_rate:.2f}", ">= 1.0", service / floor_rate >= 1.0),
-        *_cpu_rows(raw["service"], floor_rate),
+        *_cpu_rows(raw, floor_rate),
         Row("SQL statements per completion (mean / max)", f"{st['statements_mean']} / {st['statements_max']}", "<= 8",
             st["statements_max"] <= 8),
         Row("commits per completion", f"{st['commits_min']}..{st['commits_max']}", "exactly 1",
@@ -127,39 +128,38 @@ def rows(raw: dict) -> list[Row]:
     return out + _audit_rows(raw.get("audit_verify"))
 
 
-def _cpu_rows(service: dict, floor_rate: float) -> list[Row]:
+def _cpu_rows(raw: dict, floor_rate: float) -> list[Row]:
     """Where the machine's CPU went per completion: the requests that carry it (a completion's share of the case's
-    start, matching and timer commands, and of the desks' inbox and job list reads); the workers, PostgreSQL and the
-    load generator, which share the cores; and what two cores given to the workers alone would serve at the workers'
-    measured cost."""
+    start, matching and timer commands, and of the desks' inbox and job list reads); the workers, the engine inside
+    them, PostgreSQL and the load generator, which share the cores; what the target allows; the ceiling, what these
+    cores would serve if the service's own code cost nothing (the engine, PostgreSQL and the load generator costing
+    what they did); and what the cores would serve given to the workers alone."""
+    service, cores = raw["service"], raw["cores"]
     workers = service.get("workers_ms_per_completion")
     if not workers:
         return []
-    alone = round(2000 / workers, 1)
+    engine, postgres, load_ = (service[f"{party}_ms_per_completion"] for party in ("engine", "postgres", "load"))
+    ceiling, alone = round(cores * 1000 / (engine + postgres + load_), 1), round(cores * 1000 / workers, 1)
     return [
         Row("HTTP requests per completion: commands / list reads",
             f"{service['commands_per_completion']} / {service['reads_per_completion']}", "-", None),
-        Row("CPU per completion: workers / PostgreSQL / load (ms)",
-            f"{workers} / {service['postgres_ms_per_completion']} / {service['load_ms_per_completion']}", "-", None),
-        Row("workers alone on 2 cores (2 s / worker CPU per completion)", f"{alone} ({alone / floor_rate:.2f}x)",
+        Row("CPU per completion: workers (engine) / PostgreSQL / load (ms)",
+            f"{workers} ({engine}) / {postgres} / {load_}", "-", None),
+        Row(f"CPU per completion that 1.0x allows ({cores} cores / floor, ms)", f"{cores * 1000 / floor_rate:.1f}",
             "-", None),
+        Row("ceiling: cores / (engine + PostgreSQL + load CPU)", f"{ceiling} ({ceiling / floor_rate:.2f}x)", "-", None),
+        Row(f"workers alone on {cores} cores (cores / worker CPU per completion)",
+            f"{alone} ({alone / floor_rate:.2f}x)", "-", None),
     ]
 
 
 def _reload_rows(raw: dict, floor_rate: float) -> list[Row]:
-    """The engine work a stateless service cannot avoid: restoring the case before each step. Its CPU per step,
-    with PostgreSQL's and the load generator's per completion, bounds what any service could serve on these cores."""
-    reloaded, service = raw.get("floor_reloaded", {}).get("steps_per_second"), raw["service"]
+    """The engine work a stateless service cannot avoid: restoring the case before each step."""
+    reloaded = raw.get("floor_reloaded", {}).get("steps_per_second")
     if not reloaded:
         return []
-    rows = [Row("engine with state reloaded each step (1 core, steps/s)", f"{reloaded} ({reloaded / floor_rate:.2f}x)",
+    return [Row("engine with state reloaded each step (1 core, steps/s)", f"{reloaded} ({reloaded / floor_rate:.2f}x)",
                 "-", None)]
-    if service.get("postgres_ms_per_completion") is not None:
-        least = 1000 / reloaded + service["postgres_ms_per_completion"] + service["load_ms_per_completion"]
-        ceiling = round(raw["cores"] * 1000 / least, 1)
-        rows.append(Row("ceiling: cores / (reloaded step + PostgreSQL + load CPU)", f"{ceiling} "
-                        f"({ceiling / floor_rate:.2f}x)", "-", None))
-    return rows
 
 
 def _audit_rows(result: dict | None) -> list[Row]:
