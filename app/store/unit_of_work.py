@@ -35,10 +35,12 @@ class UnitOfWork:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if self.read_only and exc is None:
-            self.session.commit()
-        self.session.rollback()
-        self.session.close()
+        try:
+            if self.read_only and exc is None:
+                self.session.commit()
+        finally:
+            self.session.rollback()  # nothing left to roll back after a commit
+            self.session.close()
         if exc is not None and _is_concurrent_write(exc):
             raise Conflict(CONFLICT_MESSAGE) from exc
 
