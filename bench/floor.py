@@ -10,12 +10,12 @@ import json
 import time
 from pathlib import Path
 
+from app.domain.county_settings import defaults
 from app.engine.changes import Definition
 from app.engine.functions import FunctionContext
 from app.engine.parser import parse_bpmn_files
 from app.engine.runner import CaseRun
 from app.services.calendar import official_calendar
-from app.services.cases import DEFAULT_SETTINGS
 from app.services.forms import validate_submission
 
 from .dibao_path import STEPS, USER_TASKS
@@ -55,7 +55,7 @@ class Inputs:
 def run_case(definition: Definition, inputs: Inputs, moment, reload: bool = False) -> int:
     """Run one case from start to payment; return the bytes serialized along the way. With `reload`, each step
     runs on the workflow restored from the state the step before stored, as a stateless service's command does."""
-    run = CaseRun(definition, inputs.calendar, moment).create(dict(DEFAULT_SETTINGS))
+    run = CaseRun(definition, inputs.calendar, moment).create(defaults())
     changes = run.run()
     stored, waiting = len(changes.state), {}
     for activity, _, submitted in STEPS:

@@ -4,10 +4,12 @@ Dates travel through case data as ISO-8601 strings; every function accepts a str
 a date or a datetime and returns an aware datetime in China Standard Time.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from app.domain import amounts
 from app.domain.clock import CHINA_TZ
 from app.domain.id_number import age_on
 from app.domain.workcalendar import WorkCalendar
@@ -38,6 +40,7 @@ class FunctionContext:
     calendar: WorkCalendar
     provisional: bool = False
     notes: list[str] = field(default_factory=list)
+    sample_key: str | None = None  # the case and event a command runs for: what `sampled` draws from
 
     def now(self) -> datetime:
         return self.moment.astimezone(CHINA_TZ)
@@ -77,6 +80,13 @@ class FunctionContext:
     def is_workday(self, value) -> bool:
         return self.calendar.is_workday(to_datetime(value).date())
 
+    def sampled(self, share, label: str = "") -> bool:
+        """Return whether this case's event falls in a sample of `share` (0–1): the same on every replay."""
+        if self.sample_key is None:
+            raise ValueError("sampled() 只能在案件的命令中使用")
+        digest = hashlib.sha256(f"{self.sample_key}/{label}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") < float(share) * 2**64
+
     def functions(self) -> dict[str, Callable]:
         return {
             "now": self.now,
@@ -88,6 +98,7 @@ class FunctionContext:
             "age": self.age,
             "month": self.month,
             "is_workday": self.is_workday,
+            "sampled": self.sampled,
             **PURE_FUNCTIONS,
         }
 
@@ -103,7 +114,35 @@ def range_list(count) -> list[int]:
     return list(range(1, count + 1))
 
 
+def dibao_amount(standard, per_capita_income, household_size, unit="yuan") -> float:
+    """The 低保 补差 (app/domain/amounts.py) as case data stores it."""
+    return float(amounts.dibao_top_up(standard, per_capita_income, household_size, unit))
+
+
+def dibao_max(standard, household_size) -> float:
+    return float(amounts.dibao_ceiling(standard, household_size))
+
+
+def income_after_expenses(per_capita_income, household_size, deductible_expenses) -> float:
+    return float(amounts.income_after_expenses(per_capita_income, household_size, deductible_expenses))
+
+
+def tekun_amount(basic_standard, care_self, care_partial, care_full, self_care_class) -> float:
+    """The 特困 support for a self-care class, from the county's standards."""
+    care = dict(zip(amounts.SELF_CARE_CLASSES, (care_self, care_partial, care_full), strict=True))
+    return float(amounts.tekun_support(basic_standard, care, self_care_class))
+
+
+def amount_left(approved, paid) -> float:
+    return float(amounts.amount_left(approved, list(paid or [])))
+
+
+MONEY_FUNCTIONS: dict[str, Callable] = {"dibao_amount": dibao_amount, "dibao_max": dibao_max,
+                                        "income_after_expenses": income_after_expenses,
+                                        "tekun_amount": tekun_amount, "amount_left": amount_left}
+
 PURE_FUNCTIONS: dict[str, Callable] = {
+    **MONEY_FUNCTIONS,
     "len": len,
     "min": min,
     "max": max,
@@ -122,5 +161,5 @@ PURE_FUNCTIONS: dict[str, Callable] = {
 
 FUNCTION_NAMES = frozenset(
     ["now", "date", "add_workdays", "add_days", "next_month", "add_months", "age", "month", "is_workday",
-     *PURE_FUNCTIONS]
+     "sampled", *PURE_FUNCTIONS]
 )

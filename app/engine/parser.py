@@ -21,6 +21,7 @@ from app.domain.errors import DeploymentRefused
 from .calls import Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
 from .dmn_checks import check_dmn
 from .expressions import expression_problem
+from .owned import owned_names
 from .scripts import script_problem
 from .serializer import dump_spec
 from .specs import CollectingParallelMultiInstanceTask, CollectingSequentialMultiInstanceTask, ExternalServiceTask
@@ -154,7 +155,8 @@ def _build_process(parser: ServiceParser, node, filename: str, activities: dict,
     stored, graph = calls
     spec = _spiff_call(lambda: parser.get_spec(key), filename)
     specs = _spiff_call(lambda: subprocess_specs(parser, key, stored), filename)
-    dumped = {**dump_spec(spec, specs), **call_bundle(key, graph, activities, stored)}
+    dumped = {**dump_spec(spec, specs), **call_bundle(key, graph, activities, stored),
+              "owned": sorted(owned_names(node))}  # variables no client may set (app/services/inputs.py)
     return ParsedProcess(key, node.get("name") or key, filename, dumped, activities[key],
                          [called for _, called in calls_of(node)])
 

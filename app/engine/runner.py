@@ -52,7 +52,7 @@ class CaseRun:
 
     def __init__(self, definition: Definition, calendar: WorkCalendar, moment: datetime, seed: Seed | None = None):
         self.definition = definition
-        self.context = FunctionContext(moment, calendar)
+        self.context = FunctionContext(moment, calendar, sample_key=seed and f"{seed.namespace}/{seed.seq}")
         self.engine = RestrictedScriptEngine(self.context)
         self.moment = moment
         self.seed = seed  # task ids and state-change times of this command (app/engine/determinism.py)

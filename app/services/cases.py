@@ -13,19 +13,18 @@ from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
 from app.engine.runner import CaseRun
 from app.store.queries import with_case
-from app.store.tables import CountySetting, EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
+from app.store.tables import EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
 from app.store.writes import Writes
 
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
 from .definitions import cached_definition, cached_form, latest_definition
 from .forms import validate_submission
+from .inputs import refuse_reserved, start_inputs
 from .projection import event_row, insert_event, new_state, project, record_event
 from .provenance import digest_at_start
 from .runtime import Runtime
+from .settings import settings_in_force
 from .steps import step_case
-
-DEFAULT_SETTINGS = {"township_decides": False, "documentation_days": 5, "township_approval_limit": 10000,
-                    "dibao_standard": 800, "referral_accept_days": 3, "referral_feedback_days": 15}
 
 
 def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
@@ -35,11 +34,13 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
     with rt.unit_of_work() as uow:
         definition = latest_definition(uow.session, cmd.key)
         org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township"))
-        variables = {**_settings(uow.session, org_path), **cmd.variables}
+        spec = cached_definition(uow.session, definition.id)
+        given = start_inputs(uow.session, spec, cmd.message, cmd.variables,
+                             FunctionContext(moment, rt.calendar_for(org_path)))
+        variables = {**settings_in_force(uow.session, org_path), **given}
         case_id, digest = str(uuid4()), digest_at_start(uow.session, definition)  # query before the case is added
-        run = CaseRun(cached_definition(uow.session, definition.id), rt.calendar_for(org_path), moment,
-                      seed_for(case_id, 1, moment)).create(variables)
-        changes = run.start_by_message(cmd.message, cmd.variables) if cmd.message else run.run()
+        run = CaseRun(spec, rt.calendar_for(org_path), moment, seed_for(case_id, 1, moment)).create(variables)
+        changes = run.start_by_message(cmd.message, given) if cmd.message else run.run()
         instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,
                                    business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
                                    started_at=moment, started_by=cmd.actor.username, version=1)
@@ -70,12 +71,6 @@ def _case_org(session: Session, actor: Actor, village: str | None) -> str:
     if unit is None or not actor.scope.covers(unit.path):
         raise ValidationFailed(f"村（社区）{village} 不存在或不在本单位范围内", field="village")
     return unit.path
-
-
-def _settings(session: Session, org_path: str) -> dict:
-    county = "/" + org_path.strip("/").split("/")[0] + "/"
-    rows = session.scalars(select(CountySetting).where(CountySetting.county_path == county))
-    return {**DEFAULT_SETTINGS, **{row.key: row.value.get("value") for row in rows}}
 
 
 def visible_task(session: Session, actor: Actor, task_id: str) -> Task:
@@ -120,6 +115,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> Changes:
 
 def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, rt: Runtime, moment) -> dict:
     if not task.form_key:
+        refuse_reserved(cached_definition(session, instance.definition_id), submitted)
         return submitted
     schema = cached_form(session, task.form_key)
     if schema is None:
@@ -174,6 +170,7 @@ def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:
                                    field="messageName")
         sub = subs[0]
         instance = uow.session.get(ProcessInstance, sub.process_instance_id)
+        refuse_reserved(cached_definition(uow.session, instance.definition_id), cmd.variables, "processVariables")
         step_case(rt, uow.session, instance, cmd.actor, moment, "message", cmd.message,
                   {"messageName": cmd.message, "taskId": sub.task_id, "variables": cmd.variables},
                   lambda run: run.correlate(sub.task_id, cmd.message, cmd.variables))

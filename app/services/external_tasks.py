@@ -12,6 +12,8 @@ from app.store.queries import with_case
 from app.store.tables import ExternalTask, Incident, ProcessInstance
 from app.store.writes import Writes
 
+from .definitions import cached_definition
+from .inputs import refuse_reserved
 from .projection import record_event
 from .runtime import Runtime
 from .steps import step_case
@@ -63,6 +65,7 @@ def complete_external_task(rt: Runtime, actor: Actor, task_id: str, worker_id: s
     moment = clock.now()
     with rt.unit_of_work() as uow:
         task, instance = _locked_task(uow.session, actor, task_id, worker_id)
+        refuse_reserved(cached_definition(uow.session, instance.definition_id), variables)
         step_case(rt, uow.session, instance, actor, moment, "external_complete", task.activity_id,
                   {"taskId": task.id, "workerId": worker_id, "variables": variables},
                   lambda run: run.complete_task(task.id, variables))
@@ -76,6 +79,7 @@ def report_bpmn_error(rt: Runtime, actor: Actor, task_id: str, worker_id: str, c
     moment = clock.now()
     with rt.unit_of_work() as uow:
         task, instance = _locked_task(uow.session, actor, task_id, worker_id)
+        refuse_reserved(cached_definition(uow.session, instance.definition_id), variables)
         step_case(rt, uow.session, instance, actor, moment, "external_bpmn_error", task.activity_id,
                   {"taskId": task.id, "workerId": worker_id, "errorCode": code, "errorMessage": message,
                    "variables": variables}, lambda run: run.throw_error(task.id, code, variables))

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.services.cases import DEFAULT_SETTINGS
+from app.domain.county_settings import SETTINGS
 from app.services.forms import form_fields
 from app.store.queries import latest_forms
 from app.store.tables import OrgUnit
@@ -25,7 +25,7 @@ OTHER_LABELS = {"accepted_at": "受理时间", "decided_at": "决定时间", "ve
 
 def variable_labels(session: Session) -> dict[str, str]:
     """Map variable names to the labels the deployed forms give them."""
-    labels = {**SETTING_LABELS, **OTHER_LABELS}
+    labels = {**{key: s.meaning for key, s in SETTINGS.items()}, **SETTING_LABELS, **OTHER_LABELS}
     for form in session.scalars(latest_forms()):
         for field in form_fields(form.schema):
             labels.setdefault(field["key"], field.get("label") or field["key"])
@@ -44,7 +44,7 @@ def case_facts(shown: dict, labels: dict[str, str], places: dict[str, str]) -> l
         shown["village"] = places[shown["village"]]
     if shown.get("decision_group") in ROLE_NAMES:
         shown["decision_group"] = ROLE_NAMES[shown["decision_group"]]
-    settings_keys = set(DEFAULT_SETTINGS) | set(SETTING_LABELS)
+    settings_keys = set(SETTINGS)
     facts = [(k, labels.get(k, k), v) for k, v in shown.items() if k not in settings_keys and k != "referrals"]
     settings = [(k, labels.get(k, k), v) for k, v in shown.items() if k in settings_keys]
     return facts + settings

@@ -170,20 +170,17 @@ def test_completing_a_task_opens_my_next_task_in_the_same_case(app, login_as, cl
 
 
 def test_the_case_page_shows_the_path_where_it_waits_the_timeline_and_referrals(app, login_as, clock):
-    referrals = [{"need": "医疗", "dept": "dept_medical", "note": "大病医疗救助", "accepted": True,
-                  "outcome": "已纳入医疗救助", "amount_or_service": "5000元",
-                  "answered_at": "2026-10-12T10:00:00+08:00"}]
-    response = login_as("window_cg").post("/process-definition/key/dibao/start", {
-        "businessKey": f"DB-{uuid.uuid4().hex[:12]}", "variables": typed(referrals=referrals)})
-    case = Case.__new__(Case)
-    case.login_as, case.id = login_as, response.json["id"]
-    case.accept()
+    case = Case(login_as)
+    case.accept(needs=["医疗"], note="大病医疗救助")
+    case.complete("dept_medical_user", "referral_accept", referral_decision="accept")
+    case.complete("dept_medical_user", "referral_feedback", outcome="已救助", amount_or_service="5000元",
+                  feedback_date="2026-10-12")
     page = Web(app, "reviewer_cg").get(f"/cases/{case.id}").text
     diagram = re.search(r'id="case-diagram" class="diagram" data-done="([^"]*)" data-waiting="([^"]*)"', page)
     assert "accept" in diagram[1].split(",")
     assert {"home_visit", "verify"} <= set(diagram[2].split(","))
     assert "发起申请" in page and "办理完成：受理" in page
-    assert "医保部门" in page and "大病医疗救助" in page and "已纳入医疗救助（5000元）" in page
+    assert "医保部门" in page and "大病医疗救助" in page and "已救助（5000元）" in page
 
 
 def test_the_case_page_works_without_the_diagram_bundle(app, login_as, clock, monkeypatch):

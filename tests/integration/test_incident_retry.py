@@ -33,7 +33,7 @@ def _fail_three_times(runtime, supervisor, case_id, clock) -> dict:
     for retries_left, backoff in ((2, 30), (1, 60), (0, 120)):
         fire_due_jobs(runtime)
         job = _job(supervisor, case_id)
-        assert job["retries"] == retries_left and "missing_amount" in job["exceptionMessage"]
+        assert job["retries"] == retries_left and "missing_count" in job["exceptionMessage"]
         if retries_left:
             clock.advance(seconds=backoff - 1)
             fire_due_jobs(runtime)  # not yet: the backoff has not passed
@@ -60,7 +60,7 @@ def test_a_failed_job_becomes_an_incident_and_recovers_by_a_manual_retry_after_r
     assert _incidents(supervisor, case_id) == []
     fire_due_jobs(runtime)
     assert _job(supervisor, case_id)["retries"] == 0 and len(_incidents(supervisor, case_id)) == 1
-    repair = {"modifications": {"missing_amount": {"value": 41, "type": "Integer"}}}
+    repair = {"modifications": {"missing_count": {"value": 41, "type": "Integer"}}}
     assert login_as("window_cg").post(f"/process-instance/{case_id}/variables", repair).status_code == 403
     assert supervisor.post(f"/process-instance/{case_id}/variables", repair).status_code == 204
     assert supervisor.put(retry, {"retries": 1}).status_code == 204
@@ -90,7 +90,7 @@ def test_a_failing_timer_in_a_batch_holds_back_none_of_the_others(runtime, login
     assert states(runtime, ids) == {"COMPLETED"}
     assert [event.process_instance_id for event in timer_events(runtime, ids)] == ids  # each once, oldest first
     failed = _job(login_as("supervisor"), failing)
-    assert failed["retries"] == 2 and "missing_amount" in failed["exceptionMessage"]
+    assert failed["retries"] == 2 and "missing_count" in failed["exceptionMessage"]
 
 
 def test_a_timer_that_meets_a_defect_fails_alone_and_the_poll_goes_on(runtime, login_as, clock, monkeypatch):

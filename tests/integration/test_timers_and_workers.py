@@ -105,7 +105,7 @@ def test_a_failing_timer_retries_with_backoff_then_becomes_an_incident(runtime, 
         clock.advance(days=1)
         fire_due_jobs(runtime)
         job = supervisor.get("/job", processInstanceId=case_id).json[0]
-        assert job["retries"] == expected_retries and "missing_amount" in job["exceptionMessage"]
+        assert job["retries"] == expected_retries and "missing_count" in job["exceptionMessage"]
     incidents = [i for i in supervisor.get("/incident").json if i["processInstanceId"] == case_id]
     assert len(incidents) == 1 and incidents[0]["activityId"] == "wait"
     assert supervisor.get(f"/history/process-instance/{case_id}").json["state"] == "ACTIVE"
