@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify
 from marshmallow import Schema, fields, validate
 
-from app.services.access_log import access_log, shown_data
+from app.services.access_log import access_log
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
 
@@ -22,8 +22,8 @@ def _dump(verdict) -> dict:
             "firstBadEvent": verdict.first_bad_event, "problem": verdict.problem}
 
 
-def _event(event) -> dict:
-    inputs, changed = shown_event_inputs(actor(), event)
+def _event(event, view) -> dict:
+    inputs, changed = shown_event_inputs(view, event)
     return {"seq": event.seq, "at": camunda_date(event.at), "actor": event.actor, "command": event.command,
             "target": event.target, "inputs": inputs, "changed": changed, "stateHash": event.state_hash,
             "prevHash": event.prev_hash, "hash": event.hash}
@@ -33,10 +33,10 @@ def _state(found: StateAt) -> dict:
     shot, seq = found.snapshot, found.event.seq
     tasks = [{**t, "assignee": found.assignees.get(t["id"])} for t in shot.open_tasks]
     return {"caseId": found.instance.id, "businessKey": found.instance.business_key, "seq": seq,
-            "event": _event(found.event), "prevSeq": seq - 1 if seq > 1 else None,
+            "event": _event(found.event, found.view), "prevSeq": seq - 1 if seq > 1 else None,
             "nextSeq": seq + 1 if seq < found.total else None, "events": found.total,
             "matchesRecord": found.matches, "completed": shot.completed,
-            "variables": shown_data(actor(), shot.variables), "openTasks": tasks, "waiting": shot.waiting}
+            "variables": found.variables, "openTasks": tasks, "waiting": shot.waiting}
 
 
 @bp.get("/cases/<case_id>/events")
@@ -45,7 +45,7 @@ def events(case_id: str):
     log = case_log(runtime(), actor(), case_id)
     return jsonify({"caseId": log.instance.id, "businessKey": log.instance.business_key,
                     "definitionId": log.instance.definition_id, "state": log.instance.state,
-                    "events": [_event(e) for e in log.events]})
+                    "events": [_event(e, log.view) for e in log.events]})
 
 
 @bp.get("/cases/<case_id>/events/<int:seq>/state")

@@ -23,9 +23,10 @@ bp = Blueprint("external_task", __name__, url_prefix="/external-task")
 @bp.post("/fetchAndLock")
 def fetch_and_lock():
     data = body(FetchAndLockBody)
-    topics = [TopicRequest(t["topicName"], t["lockDuration"]) for t in data["topics"]]
+    topics = [TopicRequest(t["topicName"], t["lockDuration"],
+                           None if t["variables"] is None else tuple(t["variables"])) for t in data["topics"]]
     locked = service.fetch_and_lock(runtime(), actor(), data["workerId"], data["maxTasks"], topics)
-    return jsonify([dto.locked_external_task(task, variables) for task, variables in locked])
+    return jsonify([dto.locked_external_task(task, view.variables) for task, view in locked])
 
 
 @bp.post("/<task_id>/complete")

@@ -3,9 +3,8 @@
 from flask import Blueprint, jsonify
 
 from app.domain.errors import NotFound
-from app.services.access_log import read_case_data
+from app.services.case_reads import history_variables
 from app.store.queries import activity_query, instance_query, visible_instance
-from app.store.tables import ProcessInstance
 
 from . import dto
 from .schemas import HistoryQuery, InstanceQuery
@@ -54,19 +53,11 @@ def tasks():
 
 @bp.get("/variable-instance")
 def variables():
-    actor().require("history.read")
     params = args(HistoryQuery)
-    query = instance_query(actor(), {})
-    if params.get("processInstanceId"):
-        query = query.where(ProcessInstance.id == params["processInstanceId"])
-    with runtime().unit_of_work() as uow:
-        out = []
-        for row in uow.session.scalars(query.limit(1000)):
-            shown = read_case_data(uow.session, actor(), row, "history variable-instance")
-            for name, typed in to_camunda(shown).items():
-                out.append({"id": f"{row.id}:{name}", "name": name, **typed, "processInstanceId": row.id,
-                            "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
-                            "executionId": row.id, "activityInstanceId": row.id, "state": "CREATED",
-                            "tenantId": None, "errorMessage": None})
-        uow.commit()
-        return jsonify(out[params["firstResult"]:][:params["maxResults"] or None])
+    out = [{"id": f"{case.case_id}:{name}", "name": name, **typed, "processInstanceId": case.case_id,
+            "processDefinitionKey": case.definition_key, "processDefinitionId": case.definition_id,
+            "executionId": case.case_id, "activityInstanceId": case.case_id, "state": "CREATED",
+            "tenantId": None, "errorMessage": None}
+           for case in history_variables(runtime(), actor(), params.get("processInstanceId"))
+           for name, typed in to_camunda(case.view.variables).items()]
+    return jsonify(out[params["firstResult"]:][:params["maxResults"] or None])

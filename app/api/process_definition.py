@@ -4,6 +4,8 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import select
 
 from app.domain.errors import ValidationFailed
+from app.services.case_data import START_RESULT
+from app.services.case_reads import command_result
 from app.services.cases import start_case
 from app.services.commands import StartCase
 from app.services.definitions import latest_definition
@@ -73,8 +75,10 @@ def xml_by_key(key: str):
 def start(key: str):
     """Start a case of the latest version (Camunda POST /process-definition/key/{key}/start)."""
     data = body(StartBody)
-    instance = start_case(runtime(), StartCase(actor(), key, data["businessKey"], from_camunda(data["variables"])))
+    variables = from_camunda(data["variables"])
+    instance = start_case(runtime(), StartCase(actor(), key, data["businessKey"], variables))
     result = dto.instance(instance)
     if data["withVariablesInReturn"]:
-        result["variables"] = to_camunda(instance.variables)
+        result["variables"] = to_camunda(command_result(runtime(), actor(), instance.id, START_RESULT,
+                                                        variables).variables)
     return jsonify(result), 200

@@ -4,7 +4,8 @@ from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from app.domain.errors import NotFound
-from app.services.access_log import read_case_data
+from app.services.case_data import MESSAGE_RESULT
+from app.services.case_reads import case_variables, command_result
 from app.services.cases import cancel_case
 from app.services.commands import CancelCase, CorrelateMessage
 from app.services.messages import receive_message
@@ -49,10 +50,7 @@ def get_instance(instance_id: str):
 
 @bp.get("/<instance_id>/variables")
 def variables(instance_id: str):
-    with runtime().unit_of_work() as uow:
-        shown = read_case_data(uow.session, actor(), _instance(uow.session, instance_id), "process-instance variables")
-        uow.commit()
-        return jsonify(to_camunda(shown))
+    return jsonify(to_camunda(case_variables(runtime(), actor(), instance_id).variables))
 
 
 @bp.get("/<instance_id>/activity-instances")
@@ -84,17 +82,21 @@ def delete_instance(instance_id: str):
 def correlate():
     """Correlate a message to the one case waiting for it (Camunda POST /message)."""
     data = body(MessageBody)
+    payload = from_camunda(data["processVariables"], "processVariables")
     instance, started = receive_message(runtime(), CorrelateMessage(
-        actor(), data["messageName"], data["businessKey"], data["processInstanceId"],
-        from_camunda(data["processVariables"], "processVariables")))
+        actor(), data["messageName"], data["businessKey"], data["processInstanceId"], payload))
     if not data["resultEnabled"]:
         return "", 204
     if started:
-        return jsonify([{"resultType": "ProcessDefinition", "execution": None,
-                         "processInstance": dto.instance(instance)}])
-    execution = {"id": instance.id, "processInstanceId": instance.id, "ended": instance.state != "ACTIVE",
-                 "tenantId": None}
-    return jsonify([{"resultType": "Execution", "execution": execution, "processInstance": None}])
+        result = {"resultType": "ProcessDefinition", "execution": None, "processInstance": dto.instance(instance)}
+    else:
+        result = {"resultType": "Execution", "processInstance": None, "execution": {
+            "id": instance.id, "processInstanceId": instance.id, "ended": instance.state != "ACTIVE",
+            "tenantId": None}}
+    if data["variablesInResultEnabled"]:  # the case as the sender may see it; a role that does not read cases
+        result["variables"] = to_camunda(  # sees what it sent
+            command_result(runtime(), actor(), instance.id, MESSAGE_RESULT, payload).variables)
+    return jsonify([result])
 
 
 @bp.post("/<instance_id>/variables")

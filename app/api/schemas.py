@@ -60,6 +60,7 @@ class MessageBody(_Strict):
     processInstanceId = fields.String(load_default=None, allow_none=True)
     processVariables = fields.Dict(load_default=dict)
     resultEnabled = fields.Boolean(load_default=False)
+    variablesInResultEnabled = fields.Boolean(load_default=False)
 
 
 class VariableModifications(_Strict):
@@ -70,6 +71,7 @@ class VariableModifications(_Strict):
 class TopicSchema(_Strict):
     topicName = fields.String(required=True)
     lockDuration = fields.Integer(required=True, validate=validate.Range(min=1, max=7 * 24 * 3600 * 1000))
+    variables = fields.List(fields.String(), load_default=None, allow_none=True)  # None: all the topic declares
 
 
 class FetchAndLockBody(_Strict):

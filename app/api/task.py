@@ -3,8 +3,9 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 
-from app.services.access_log import read_case_data
-from app.services.cases import claim_task, complete_task, visible_task, visible_task_and_case
+from app.services.case_data import TASK_FORM
+from app.services.case_reads import task_data
+from app.services.cases import claim_task, complete_task, visible_task
 from app.services.commands import ClaimTask, CompleteTask
 from app.store.queries import task_query
 
@@ -42,14 +43,8 @@ def get_task(task_id: str):
 
 @bp.get("/<task_id>/form-variables")
 def form_variables(task_id: str):
-    """Return the case data the task's form shows beside it."""
-    with runtime().unit_of_work() as uow:
-        task, instance = visible_task_and_case(uow.session, actor(), task_id)
-        # a department answering a referral reads only the task's own variables, never the case file
-        shown = read_case_data(uow.session, actor(), instance, "task form-variables") \
-            if actor().may("case.read") else {}
-        uow.commit()
-        return jsonify(to_camunda({**shown, **(task.local_variables or {})}))
+    """Return the case data the task's form shows beside it (a referral's department: the task's own only)."""
+    return jsonify(to_camunda(task_data(runtime(), actor(), task_id, TASK_FORM).view.variables))
 
 
 @bp.post("/<task_id>/claim")
@@ -75,7 +70,6 @@ def set_assignee(task_id: str):
 def complete(task_id: str):
     """Complete a task with form variables; 204, or 200 with variables when asked."""
     data = body(VariablesBody)
-    changes = complete_task(runtime(), CompleteTask(actor(), task_id, from_camunda(data["variables"])))
-    if data["withVariablesInReturn"]:
-        return jsonify(to_camunda(changes.variables))
-    return "", 204
+    result = complete_task(runtime(), CompleteTask(actor(), task_id, from_camunda(data["variables"]),
+                                                   data["withVariablesInReturn"]))
+    return jsonify(to_camunda(result.variables)) if result is not None else ("", 204)

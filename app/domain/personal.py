@@ -1,42 +1,65 @@
-"""Personal data in case variables: which fields are personal, and how they are masked.
+"""Personal data in case variables: the one table of personal fields, and how each kind is masked.
 
-Roles that handle the applicant in person (permission `personal.unmasked`) see the
-fields whole; every other role sees them masked: a 身份证 keeps its first 6 and last 4
-characters, a name its family name, a phone its first 3 and last 4 digits, a bank
-account its last 4, and an income or amount of household income is hidden.
+A field is personal because it is in `PERSONAL_FIELDS`, because a form marks it (the custom property
+`personal` set to one of `KINDS`), or because a script or an input parameter fills it from a personal
+field (app/engine/marks.py carries the mark). Roles that handle the applicant in person (permission
+`personal.unmasked`) see personal fields whole; every other role sees them masked: a 身份证 keeps its
+first 6 and last 4 characters, a name its family name, a phone its first 3 and last 4 digits, a bank
+account its last 4; an income, and any value made from personal data (`DERIVED`), is hidden.
 """
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from .id_number import mask_id_number
 
-ID_FIELDS = frozenset({"id_number"})
-NAME_FIELDS = frozenset({"applicant_name"})
-INCOME_FIELDS = frozenset({"per_capita_income", "income"})
-PHONE_FIELDS = frozenset({"phone"})
-ACCOUNT_FIELDS = frozenset({"bank_account"})
-PERSONAL_FIELDS = ID_FIELDS | NAME_FIELDS | INCOME_FIELDS | PHONE_FIELDS | ACCOUNT_FIELDS
 HIDDEN = "***"
+DERIVED = "derived"  # a value a script built from personal data (a concatenation, a slice, a record)
+FORM_PROPERTY = "personal"  # the form field's custom property that marks it personal; its value is a kind
 
 
-def mask_value(name: str, value):
-    """Return a personal field's value as a masked view shows it (other fields unchanged)."""
-    if value is None or name not in PERSONAL_FIELDS:
-        return value
-    text = str(value)
-    if name in ID_FIELDS:
-        return mask_id_number(text)
-    if name in NAME_FIELDS:
-        return text[:1] + "*" * max(len(text) - 1, 1)
-    if name in PHONE_FIELDS and len(text) >= 7:
-        return text[:3] + "*" * (len(text) - 7) + text[-4:]
-    if name in ACCOUNT_FIELDS and len(text) > 4:
-        return "*" * (len(text) - 4) + text[-4:]
-    return HIDDEN
+def _name(text: str) -> str:
+    return text[:1] + "*" * max(len(text) - 1, 1)
 
 
-def mask_variables(variables: dict) -> dict:
-    """Return the case data with every personal field masked."""
-    return {name: mask_value(name, value) for name, value in variables.items()}
+def _phone(text: str) -> str:
+    return text[:3] + "*" * (len(text) - 7) + text[-4:] if len(text) >= 7 else HIDDEN
 
 
-def has_personal_data(variables: dict) -> bool:
-    return any(name in PERSONAL_FIELDS for name in variables)
+def _account(text: str) -> str:
+    return "*" * (len(text) - 4) + text[-4:] if len(text) > 4 else HIDDEN
+
+
+KINDS: dict[str, Callable[[str], str]] = {
+    "id_number": mask_id_number, "name": _name, "phone": _phone, "account": _account,
+    "income": lambda _text: HIDDEN, DERIVED: lambda _text: HIDDEN,
+}
+
+# the fields every process shares; a form may mark more (FORM_PROPERTY), scripts carry the marks on
+PERSONAL_FIELDS: dict[str, str] = {
+    "id_number": "id_number", "applicant_name": "name", "reporter_name": "name",
+    "per_capita_income": "income", "income": "income", "phone": "phone", "bank_account": "account",
+}
+
+
+def mask(kind: str, value: Any) -> Any:
+    """Return a value of this personal kind as a masked view shows it."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return HIDDEN  # a list or record of personal data shows nothing of it
+    return KINDS.get(kind, KINDS[DERIVED])(str(value))
+
+
+def mask_marked(variables: Mapping[str, Any], marks: Mapping[str, str]) -> dict[str, Any]:
+    """Return the variables with every marked one masked as its kind."""
+    return {name: mask(marks[name], value) if name in marks else value for name, value in variables.items()}
+
+
+def scrub(text: str, values: Iterable[tuple[str, Any]]) -> str:
+    """Return `text` with every (kind, value) personal value in it replaced by its masked form."""
+    for kind, value in sorted(values, key=lambda item: -len(str(item[1]))):
+        whole = str(value) if isinstance(value, (str, int, float)) and not isinstance(value, bool) else ""
+        if len(whole) >= 2 and whole in text:
+            text = text.replace(whole, str(mask(kind, value)))
+    return text

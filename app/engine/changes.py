@@ -12,6 +12,13 @@ class Definition:
     spec: dict
     activities: dict[str, dict]
 
+    def activity(self, activity_id: str) -> dict:
+        """Return the attributes of an activity of this process, or of a process it calls."""
+        for group in (self.activities, *(self.spec.get("called") or {}).values()):
+            if activity_id in group:
+                return group[activity_id]
+        return {}
+
 
 @dataclass
 class OpenTask:

@@ -180,6 +180,9 @@ def _activity(el) -> dict:
               for p in el.iterfind(f"{full_tag('extensionElements')}/{CAMUNDA}inputOutput/{CAMUNDA}inputParameter")}
     if inputs:
         info["inputs"] = inputs  # task-local variables: what the task shows beside its form
+    declared = declared_variables(el)
+    if declared is not None:
+        info["variables"] = declared  # what an external task's worker may see, or a message may carry
     time_date = el.find(f"{full_tag('timerEventDefinition')}/{full_tag('timeDate')}")
     if time_date is not None and (time_date.text or "").strip():
         info["timeDate"] = time_date.text.strip()  # a deadline timer, recomputed when the calendar changes
@@ -187,6 +190,20 @@ def _activity(el) -> dict:
     if tag == "startEvent" and message is not None:
         info["message"] = _message_name(el, message.get("messageRef"))  # POST /message starts a case here
     return info
+
+
+def declared_variables(el) -> list[str] | None:
+    """The variables an element declares (extension property `variables`: names separated by commas)."""
+    found = el.find(f"{full_tag('extensionElements')}/{CAMUNDA}properties/{CAMUNDA}property[@name='variables']")
+    if found is None:
+        return None
+    return [name.strip() for name in (found.get("value") or "").split(",") if name.strip()]
+
+
+def _declared_problem(el) -> str | None:
+    names = declared_variables(el) or []
+    bad = [name for name in names if not name.isidentifier() or name.startswith("_")]
+    return f"扩展属性 variables 中的变量名无效：{', '.join(bad)}" if bad else None
 
 
 def _message_name(el, ref: str | None) -> str | None:
@@ -214,7 +231,7 @@ def _owner_id(el) -> str | None:
 def _element_problem(el) -> str | None:
     tag = etree.QName(el).localname
     check = _TAG_CHECKS.get(tag)
-    problem = check(el) if check else None
+    problem = (check(el) if check else None) or _declared_problem(el)
     if problem:
         return problem
     for attr in ("dueDate", "followUpDate", "candidateGroups", "assignee"):

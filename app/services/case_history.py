@@ -10,8 +10,8 @@ from app.engine.snapshot import Snapshot, snapshot
 from app.store.queries import case_events, visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
 
-from .access_log import record_read, shown_data
 from .calendar_history import CalendarsInForce
+from .case_data import AUDIT_EVENTS, AUDIT_STATE, CaseView, open_case
 from .replay import DefinitionsAtHand, ReplayFailed, replay
 from .runtime import Runtime
 
@@ -20,6 +20,7 @@ from .runtime import Runtime
 class CaseLog:
     instance: ProcessInstance
     events: list[CaseEvent]
+    view: CaseView  # how the reader sees the events' data
 
 
 @dataclass
@@ -31,15 +32,24 @@ class StateAt:
     total: int
     snapshot: Snapshot
     matches: bool  # the rebuilt state hashes to the event's recorded state_hash
+    view: CaseView  # how the reader sees the state's and the event's data
     assignees: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def variables(self) -> dict:
+        """The rebuilt state's variables as the reader may see them."""
+        return self.view.shown(self.snapshot.variables)
 
-def shown_event_inputs(actor: Actor, event: CaseEvent) -> tuple[dict, dict]:
-    """Return an event's inputs and changed data with personal fields masked for this actor."""
+
+def shown_event_inputs(view: CaseView, event: CaseEvent) -> tuple[dict, dict]:
+    """Return an event's inputs and changed data as the reader of `view` may see them."""
     inputs = dict(event.inputs or {})
     if isinstance(inputs.get("variables"), dict):
-        inputs["variables"] = shown_data(actor, inputs["variables"])
-    return inputs, shown_data(actor, event.changed or {})
+        inputs["variables"] = view.shown(inputs["variables"])
+    message = inputs.get("message")
+    if isinstance(message, dict) and isinstance(message.get("variables"), dict):  # a case a message started
+        inputs["message"] = {**message, "variables": view.shown(message["variables"])}
+    return inputs, view.shown(event.changed or {})
 
 
 def _case(session: Session, actor: Actor, case_id: str) -> ProcessInstance:
@@ -55,9 +65,9 @@ def case_log(rt: Runtime, actor: Actor, case_id: str) -> CaseLog:
     with rt.unit_of_work() as uow:
         instance = _case(uow.session, actor, case_id)
         events = list(uow.session.scalars(case_events(instance.id)))
-        record_read(uow.session, actor, instance, "audit events")
+        view = open_case(uow.session, actor, instance, AUDIT_EVENTS)
         uow.commit()
-        return CaseLog(instance, events)
+        return CaseLog(instance, events, view)
 
 
 def state_at(rt: Runtime, actor: Actor, case_id: str, seq: int) -> StateAt:
@@ -74,8 +84,8 @@ def state_at(rt: Runtime, actor: Actor, case_id: str, seq: int) -> StateAt:
         except ReplayFailed as err:
             raise Conflict(f"重放到事件 {seq} 时失败：{err}") from err
         shown = snapshot(definition, step.state, step.calendar, step.event.at)
-        result = StateAt(instance, step.event, len(events), shown, step.matches, _assignees(events[:seq]))
-        record_read(uow.session, actor, instance, f"audit state at event {seq}")
+        view = open_case(uow.session, actor, instance, AUDIT_STATE.at(f"at event {seq}"))
+        result = StateAt(instance, step.event, len(events), shown, step.matches, view, _assignees(events[:seq]))
         uow.commit()
         return result
 

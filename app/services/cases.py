@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.engine.changes import Changes
+from app.engine.changes import Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
 from app.engine.runner import CaseRun
@@ -16,6 +16,7 @@ from app.store.queries import with_case
 from app.store.tables import EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
 from app.store.writes import Writes
 
+from .case_data import TASK_RESULT, CaseView, case_marks, open_case
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
 from .definitions import cached_definition, cached_form, latest_definition
 from .forms import validate_submission
@@ -35,6 +36,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         definition = latest_definition(uow.session, cmd.key)
         org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township"))
         spec = cached_definition(uow.session, definition.id)
+        if cmd.message:
+            _refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)
         given = start_inputs(uow.session, spec, cmd.message, cmd.variables,
                              FunctionContext(moment, rt.calendar_for(org_path)))
         variables = {**settings_in_force(uow.session, org_path), **given}
@@ -99,18 +102,22 @@ def _check_worker(actor: Actor, task: Task) -> None:
         raise Forbidden(f"用户 {actor.username} 不在任务的候选组 {','.join(task.candidate_groups)} 中")
 
 
-def complete_task(rt: Runtime, cmd: CompleteTask) -> Changes:
-    """Validate the form, complete the task and run the case to its next wait."""
+def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
+    """Validate the form, complete the task and run the case to its next wait; answer with the case's
+    variables (to a role that does not read cases: the task's own) when asked."""
     moment = clock.now()
     with rt.unit_of_work() as uow:
         task, instance = visible_task_and_case(uow.session, cmd.actor, cmd.task_id)
         _check_worker(cmd.actor, task)
         variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
-        changes = step_case(rt, uow.session, instance, cmd.actor, moment, "complete", task.activity_id,
-                            {"taskId": task.id, "variables": variables},
-                            lambda run: run.complete_task(task.id, variables), completed_by=cmd.actor.username)
+        step_case(rt, uow.session, instance, cmd.actor, moment, "complete", task.activity_id,
+                  {"taskId": task.id, "variables": variables},
+                  lambda run: run.complete_task(task.id, variables), completed_by=cmd.actor.username)
+        result = open_case(uow.session, cmd.actor, instance, TASK_RESULT, {**(task.local_variables or {}),
+                                                                           **variables}) \
+            if cmd.with_variables else None
         uow.commit()
-        return changes
+        return result
 
 
 def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, rt: Runtime, moment) -> dict:
@@ -121,7 +128,8 @@ def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, 
     if schema is None:
         raise NotFound(f"任务 {task.activity_id} 的表单 {task.form_key} 未部署", field="formKey")
     return validate_submission(schema, submitted, instance.variables or {},
-                               FunctionContext(moment, rt.calendar_for(instance.org_path)))
+                               FunctionContext(moment, rt.calendar_for(instance.org_path)),
+                               case_marks(session, instance.definition_id))
 
 
 def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
@@ -170,12 +178,33 @@ def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:
                                    field="messageName")
         sub = subs[0]
         instance = uow.session.get(ProcessInstance, sub.process_instance_id)
-        refuse_reserved(cached_definition(uow.session, instance.definition_id), cmd.variables, "processVariables")
+        definition = cached_definition(uow.session, instance.definition_id)
+        refuse_reserved(definition, cmd.variables, "processVariables")
+        _refuse_undeclared(definition, sub.activity_id, cmd.message, cmd.variables)
         step_case(rt, uow.session, instance, cmd.actor, moment, "message", cmd.message,
                   {"messageName": cmd.message, "taskId": sub.task_id, "variables": cmd.variables},
                   lambda run: run.correlate(sub.task_id, cmd.message, cmd.variables))
         uow.commit()
         return instance
+
+
+def _message_start(definition: Definition, message: str) -> str | None:
+    return next((activity_id for activity_id, info in definition.activities.items()
+                 if info.get("type") == "startEvent" and info.get("message") == message), None)
+
+
+def _refuse_undeclared(definition: Definition, activity_id: str | None, message: str, variables: dict) -> None:
+    """A message carries only the variables its event declares: the extension property `variables`, or the
+    fields of the event's form (a message start's payload form, validated as a form)."""
+    info = definition.activity(activity_id) if activity_id else {}
+    if info.get("formId") or info.get("formRef"):
+        return
+    declared = set(info.get("variables") or ())
+    for name in variables:
+        if name not in declared:
+            allowed = "、".join(sorted(declared)) or "无"
+            raise ValidationFailed(f"消息 {message} 不能携带变量 {name}（流程图为它声明的变量：{allowed}）",
+                                   field=f"processVariables.{name}")
 
 
 def cancel_case(rt: Runtime, cmd: CancelCase) -> None:

@@ -19,6 +19,7 @@ class CompleteTask:
     actor: Actor
     task_id: str
     variables: dict = field(default_factory=dict)
+    with_variables: bool = False  # answer with the case's variables as the actor may see them (logged)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from app.engine.parser import parse_bpmn_files, read_xml
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
 
 from .definitions import latest_definition, latest_form, next_version
-from .forms import form_fields
+from .forms import check_marks, form_fields
 from .runtime import Runtime
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -130,6 +130,7 @@ def _parse_form(fname: str, content: bytes) -> dict:
             problem = expr and expression_problem(feel_to_python(expr) if expr.startswith("=") else expr)
             if problem:
                 raise DeploymentRefused(f"字段 {component['key']}：{problem}", file=fname, element=component["key"])
+    check_marks(schema, fname)
     return schema
 
 

@@ -4,14 +4,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.store.queries import with_case
-from app.store.tables import ExternalTask, Incident, ProcessInstance
+from app.store.tables import ExternalTask, Incident, ProcessDefinition, ProcessInstance
 from app.store.writes import Writes
 
+from .case_data import WORKER_PAYLOAD, CaseView, open_case
 from .definitions import cached_definition
 from .inputs import refuse_reserved
 from .projection import record_event
@@ -23,15 +25,20 @@ from .steps import step_case
 class TopicRequest:
     name: str
     lock_duration_ms: int
+    variables: tuple[str, ...] | None = None  # the variables the worker asks for; None: all its topic declares
 
 
 def fetch_and_lock(rt: Runtime, actor: Actor, worker_id: str, max_tasks: int,
-                   topics: list[TopicRequest]) -> list[tuple[ExternalTask, dict]]:
-    """Lock up to `max_tasks` unlocked tasks of the given topics for `worker_id`."""
+                   topics: list[TopicRequest]) -> list[tuple[ExternalTask, CaseView]]:
+    """Lock up to `max_tasks` unlocked tasks of the given topics for `worker_id`; each comes with the variables
+    its service task declares (extension property `variables`), or those of them the worker asks for,
+    masked for the worker's role, and each read logged."""
     actor.require("external_task.work")
     moment = clock.now()
     durations = {t.name: t.lock_duration_ms for t in topics}
+    asked = {t.name: t.variables for t in topics}
     with rt.unit_of_work() as uow:
+        _refuse_undeclared(uow.session, topics)
         query = (select(ExternalTask)
                  .where(ExternalTask.topic.in_(durations), ExternalTask.org_path.like(actor.scope.like_pattern),
                         or_(ExternalTask.lock_expiration.is_(None), ExternalTask.lock_expiration < moment),
@@ -42,11 +49,39 @@ def fetch_and_lock(rt: Runtime, actor: Actor, worker_id: str, max_tasks: int,
         for task in tasks:
             task.worker_id = worker_id
             task.lock_expiration = moment + timedelta(milliseconds=durations[task.topic])
-        variables = dict(uow.session.execute(
-            select(ProcessInstance.id, ProcessInstance.variables)
-            .where(ProcessInstance.id.in_({t.process_instance_id for t in tasks}))).all())
+        cases = {case.id: case for case in uow.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.id.in_({t.process_instance_id for t in tasks})))}
+        locked = [(t, open_case(uow.session, actor, cases[t.process_instance_id], WORKER_PAYLOAD,
+                                names=_payload(uow.session, t, asked[t.topic]))) for t in tasks]
         uow.commit()
-        return [(t, variables.get(t.process_instance_id, {})) for t in tasks]
+        return locked
+
+
+def _payload(session: Session, task: ExternalTask, asked: tuple[str, ...] | None) -> set[str]:
+    declared = set(cached_definition(session, task.definition_id).activity(task.activity_id).get("variables") or ())
+    return declared if asked is None else declared & set(asked)
+
+
+_declared: dict[str, dict[str, frozenset[str]]] = {}  # definition id -> topic -> the variables it declares
+
+
+def _refuse_undeclared(session: Session, topics: list[TopicRequest]) -> None:
+    """A worker may ask only for variables some service task of its topic declares."""
+    if all(t.variables is None for t in topics):
+        return
+    for definition_id, activities in session.execute(select(ProcessDefinition.id, ProcessDefinition.activities)
+                                                     .where(ProcessDefinition.id.not_in(list(_declared)))):
+        found: dict[str, set[str]] = {}
+        for info in activities.values():
+            if info.get("topic"):
+                found.setdefault(info["topic"], set()).update(info.get("variables") or ())
+        _declared[definition_id] = {topic: frozenset(names) for topic, names in found.items()}
+    for index, topic in enumerate(topics):
+        declared = set().union(*(by_topic.get(topic.name, ()) for by_topic in _declared.values()))
+        undeclared = [name for name in topic.variables or () if name not in declared]
+        if undeclared:
+            raise ValidationFailed(f"主题 {topic.name} 未声明变量 {'、'.join(undeclared)}（流程图中为该主题声明的变量："
+                                   f"{'、'.join(sorted(declared)) or '无'}）", field=f"topics[{index}].variables")
 
 
 def _locked_task(session, actor: Actor, task_id: str, worker_id: str) -> tuple[ExternalTask, ProcessInstance]:

@@ -3,13 +3,16 @@
 Supported: required, min, max, minLength, maxLength, pattern; a number's decimalDigits; select/radio values;
 `conditional.hide` (FEEL) to skip hidden fields; and custom properties Camunda
 Modeler's form editor can set: `format: id_number`, `minItems`, and `rule` +
-`ruleMessage` (a restricted expression over `value` and the case data).
+`ruleMessage` (a restricted expression over `value` and the case data); `personal` marks a field as
+personal data of a kind (app/domain/personal.py), and no message ever shows a personal value whole.
 """
 
 import re
+from collections.abc import Mapping
 
-from app.domain.errors import ValidationFailed
+from app.domain.errors import DeploymentRefused, ValidationFailed
 from app.domain.id_number import id_number_problem
+from app.domain.personal import FORM_PROPERTY, KINDS, PERSONAL_FIELDS, scrub
 from app.engine.expressions import ExpressionError, evaluate, feel_to_python
 from app.engine.functions import FunctionContext
 
@@ -27,8 +30,26 @@ def form_fields(schema: dict) -> list[dict]:
     return fields
 
 
-def validate_submission(schema: dict, submitted: dict, case_data: dict, context: FunctionContext) -> dict:
-    """Return the submitted values to store, or raise ValidationFailed naming each bad field."""
+def form_marks(schema: dict) -> dict[str, str]:
+    """Return the fields the form marks as personal (custom property `personal`) and their kinds."""
+    return {f["key"]: str(f["properties"][FORM_PROPERTY]) for f in form_fields(schema)
+            if FORM_PROPERTY in (f.get("properties") or {})}
+
+
+def check_marks(schema: dict, filename: str) -> None:
+    """Refuse a form that marks a field with a kind of personal data the service does not know."""
+    for key, kind in form_marks(schema).items():
+        if kind not in KINDS:
+            raise DeploymentRefused(f"字段 {key}：personal 的值 {kind} 不是已知的个人信息类别"
+                                    f"（{', '.join(KINDS)}）", file=filename, element=key)
+
+
+def validate_submission(schema: dict, submitted: dict, case_data: dict, context: FunctionContext,
+                        marks: Mapping[str, str] | None = None) -> dict:
+    """Return the submitted values to store, or raise ValidationFailed naming each bad field.
+
+    A message never shows a personal value (by `marks`, else the table and the form's own) whole.
+    """
     fields = {f["key"]: f for f in form_fields(schema)}
     errors = [{"field": k, "message": f"表单 {schema.get('id')} 中没有字段 {k}"} for k in submitted if k not in fields]
     names = {**case_data, **submitted}
@@ -47,6 +68,10 @@ def validate_submission(schema: dict, submitted: dict, case_data: dict, context:
         elif "defaultValue" in component:
             accepted[key] = component["defaultValue"]  # form-js submits an untouched field's default
     if errors:
+        marks = marks if marks is not None else {**PERSONAL_FIELDS, **form_marks(schema)}
+        personal = [(kind, value) for data in (case_data, submitted) for name, value in data.items()
+                    if (kind := marks.get(name))]
+        errors = [{**e, "message": scrub(e["message"], personal)} for e in errors]
         raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], errors=errors)
     return accepted
 

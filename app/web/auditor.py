@@ -3,7 +3,6 @@
 from flask import Blueprint, render_template, request
 from sqlalchemy import or_
 
-from app.services.access_log import shown_data
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
@@ -52,7 +51,7 @@ def case(case_id: str):
     """Show a case's event log as a timeline with its verification result."""
     actor = require("audit.verify")
     log = case_log(runtime(), actor, case_id)
-    events = [(e, *shown_event_inputs(actor, e)) for e in log.events]
+    events = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
     return render_template("auditor/case.html", instance=log.instance, events=events,
                            verdict=verify_case(runtime(), actor, case_id), commands=COMMANDS)
 
@@ -67,10 +66,10 @@ def replay_step(case_id: str, seq: int):
     with runtime().reading() as uow:
         done = _done_by(uow.session, actor, case_id, found.event.at)
         labels = variable_labels(uow.session)
-    inputs, changed = shown_event_inputs(actor, found.event)
+    inputs, changed = shown_event_inputs(found.view, found.event)
     waiting = [t["activityId"] for t in found.snapshot.open_tasks] + [w["activityId"] for w in found.snapshot.waiting]
     return render_template("auditor/replay.html", found=found, source=source, inputs=inputs, changed=changed,
-                           variables=shown_data(actor, found.snapshot.variables), labels=labels, commands=COMMANDS,
+                           variables=found.variables, labels=labels, commands=COMMANDS,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})
 
 

@@ -11,7 +11,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
 from app.domain.errors import NotFound, ValidationFailed
-from app.services.access_log import read_case_data
+from app.services.case_data import WEB_CASE_PAGE, open_case
 from app.services.cases import start_case
 from app.services.commands import StartCase
 from app.store.queries import (
@@ -113,7 +113,7 @@ def show(instance_id: str):
         events = list(uow.session.scalars(case_events(instance.id)))
         xml = uow.session.scalar(definition_xml(instance.definition_id))
         labels, places = variable_labels(uow.session), place_names(uow.session)
-        shown = read_case_data(uow.session, actor, instance, "web case page")  # logged, masked for the role
+        shown = open_case(uow.session, actor, instance, WEB_CASE_PAGE).variables  # logged, masked for the role
         uow.commit()
         uow.session.expunge_all()
     data = {"facts": case_facts(shown, labels, places), "referrals": _referrals(shown),

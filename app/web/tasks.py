@@ -4,10 +4,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, EngineFailure, Forbidden, ValidationFailed
-from app.services.access_log import read_case_data
-from app.services.cases import complete_task, visible_task_and_case
+from app.services.case_data import WEB_TASK_PAGE
+from app.services.case_reads import task_data
+from app.services.cases import complete_task
 from app.services.commands import CompleteTask
-from app.services.definitions import cached_form
 from app.services.drafts import discard_drafts, load_draft, save_draft
 from app.store.queries import inbox_query
 
@@ -19,20 +19,17 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 
 def _load(actor: Actor, task_id: str) -> dict:
-    with runtime().unit_of_work() as uow:
-        task, instance = visible_task_and_case(uow.session, actor, task_id)
-        schema = cached_form(uow.session, task.form_key) if task.form_key else None
+    found = task_data(runtime(), actor, task_id, WEB_TASK_PAGE)  # logged, scoped and masked as the API's
+    with runtime().reading() as uow:
         labels, places = variable_labels(uow.session), place_names(uow.session)
-        shown = read_case_data(uow.session, actor, instance, "web task page")
-        uow.commit()
-        uow.session.expunge_all()
+    task = found.task
     may_work = actor.may_work_on(task.org_path, task.candidate_groups, task.assignee)
-    return {"task": task, "instance": instance, "schema": schema or {"components": []}, "labels": labels,
-            "places": places, "shown": shown, "may_work": may_work}
+    return {"task": task, "instance": found.instance, "schema": found.schema, "labels": labels,
+            "places": places, "view": found.view, "may_work": may_work}
 
 
 def _render(page: dict, values: dict, errors: dict | None = None, draft=None, status: int = 200):
-    facts = case_facts(page["shown"], page["labels"], page["places"])
+    facts = case_facts(page["view"].variables, page["labels"], page["places"])
     return render_template("task.html", **page, values=values, errors=errors or {}, draft=draft,
                            facts=facts), status
 
@@ -44,9 +41,16 @@ def show(task_id: str):
     actor = current_actor()
     page = _load(actor, task_id)
     draft = load_draft(runtime(), actor, task_id)
-    # the form's own fields start from the case's values whole: the worker edits what the task owns
-    values = draft.values if draft else initial_values(page["schema"], page["instance"].variables or {})
+    values = draft.values if draft else _prefill(page)
     return _render(page, values, draft=draft)
+
+
+def _prefill(page: dict) -> dict:
+    """The form starts from the case's values as the reader may see them; a field the worker may not see
+    whole starts empty, so a masked value is never submitted over the real one."""
+    view = page["view"]
+    values = initial_values(page["schema"], view.variables)
+    return {k: v for k, v in values.items() if not (page["may_work"] and view.withheld(k))}
 
 
 @bp.post("/<task_id>")

@@ -71,6 +71,10 @@ def test_duplicate_filtering_makes_no_new_version(login_as):
     ("e.bpmn", _minimal("bad_service", '<bpmn:serviceTask id="t" camunda:class="x.Y" />'), "t", "external"),
     ("f.bpmn", _minimal("bad_form", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
                                     'camunda:formRef="no_such_form" />'), "t", "no_such_form"),
+    ("g.bpmn", _minimal("bad_declared", '<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x">'
+                                        '<bpmn:extensionElements><camunda:properties><camunda:property '
+                                        'name="variables" value="id_number, 身份-证" /></camunda:properties>'
+                                        '</bpmn:extensionElements></bpmn:serviceTask>'), "t", "身份-证"),
 ])
 def test_invalid_bpmn_is_refused_naming_file_and_element(login_as, name, content, element, words):
     designer = login_as("designer")
@@ -100,6 +104,14 @@ def test_one_bad_file_refuses_the_whole_deployment(login_as):
     response = _deploy(designer, {"good.bpmn": good, "bad.bpmn": bad})
     assert response.status_code == 400 and response.json["file"] == "bad.bpmn"
     assert _count(designer, "good_one") == 0
+
+
+def test_a_form_marking_a_field_with_an_unknown_kind_of_personal_data_is_refused(login_as):
+    form = ('{"id": "odd_marks", "components": [{"type": "textfield", "key": "wechat", '
+            '"properties": {"personal": "social"}}]}')
+    response = _deploy(login_as("designer"), {"odd_marks.form": form})
+    assert response.status_code == 400, response.json
+    assert (response.json["file"], response.json["element"]) == ("odd_marks.form", "wechat")
 
 
 def test_only_designers_deploy(login_as):

@@ -63,3 +63,33 @@ def test_a_number_keeps_to_its_decimal_digits(ctx, digits, good, bad, problem):
     with pytest.raises(ValidationFailed) as err:
         validate_submission(form, {"n": bad}, {}, ctx)
     assert err.value.field == "n" and problem in err.value.message
+
+
+def test_forms_mark_their_personal_fields():
+    from app.services.forms import form_marks
+
+    assert form_marks(_form("dibao_accept")) == {"applicant_name": "name", "id_number": "id_number",
+                                                 "per_capita_income": "income", "phone": "phone"}
+    assert form_marks(_form("dibao_township_review")) == {}
+
+
+def test_a_form_marking_an_unknown_kind_is_refused():
+    from app.domain.errors import DeploymentRefused
+    from app.services.forms import check_marks
+
+    schema = {"id": "f", "components": [{"type": "textfield", "key": "wechat", "properties": {"personal": "social"}}]}
+    with pytest.raises(DeploymentRefused) as err:
+        check_marks(schema, "f.form")
+    assert err.value.element == "wechat" and "social" in err.value.message
+
+
+def test_no_message_shows_a_personal_value_whole(ctx):
+    schema = {"id": "f", "components": [
+        {"type": "textfield", "key": "contact", "label": "联系方式",
+         "properties": {"personal": "phone", "rule": 'int(value + "号") > 0'}},
+        {"type": "textfield", "key": "note", "label": "备注", "properties": {"rule": 'int(applicant_name) > 0'}}]}
+    with pytest.raises(ValidationFailed) as err:
+        validate_submission(schema, {"contact": "13812345678", "note": "x"}, {"applicant_name": "欧阳娜娜"}, ctx)
+    text = json.dumps(err.value.errors, ensure_ascii=False)
+    assert "13812345678" not in text and "138****5678" in text
+    assert "欧阳娜娜" not in text and "欧***" in text

@@ -1,0 +1,112 @@
+"""Carry the personal-data marks through a definition: a variable a script or an input parameter fills from a
+personal one is personal too.
+
+`copy = id_number` makes `copy` a 身份证 (masked as one); `label = "申请人" + applicant_name`, a slice, a record
+or anything else built from personal data is `DERIVED` (hidden whole). A comparison, `len`, `age` and the
+other functions that answer a fact about a value rather than the value itself carry nothing, so
+`eligible = per_capita_income < dibao_standard` stays an ordinary variable.
+"""
+
+import ast
+from collections.abc import Iterator, Mapping
+
+from app.domain.personal import DERIVED
+
+from .expressions import unwrap
+from .sandbox import parse_source
+
+# functions whose answer is a fact about their arguments, not (part of) their content
+FACTS = frozenset({"len", "bool", "age", "is_workday", "any", "all", "now", "range_list", "month",
+                   "add_workdays", "add_days", "add_months", "next_month", "date"})
+COPIES = frozenset({"str"})  # the answer is the argument itself
+
+
+def carried_marks(spec: dict, activities: Mapping[str, dict], marks: Mapping[str, str]) -> dict[str, str]:
+    """Return `marks` plus every variable a script, input parameter or multi-instance item of the
+    definition (its own processes and those it calls) fills from a marked one."""
+    flows = list(_flows(spec, activities))
+    carried = dict(marks)
+    for _ in range(2 * len(flows) + 1):  # a round that changes nothing ends it; a target changes twice at most
+        changed = False
+        for target, source in flows:
+            kind = source(carried)
+            if kind is not None and carried.get(target) not in (kind, DERIVED):
+                carried[target] = kind if target not in carried else DERIVED
+                changed = True
+        if not changed:
+            break
+    return carried
+
+
+def _flows(spec: dict, activities: Mapping[str, dict]) -> Iterator[tuple[str, object]]:
+    """(target variable, function of the marks giving the kind it receives, or None)."""
+    specs = [spec.get("spec") or {}, *(spec.get("subprocess_specs") or {}).values()]
+    for task_spec in (t for s in specs for t in (s.get("task_specs") or {}).values()):
+        for field in ("script", "prescript", "postscript"):
+            if isinstance(task_spec.get(field), str):
+                yield from _script_flows(task_spec[field])
+        yield from _item_flows(task_spec)
+    every = [activities, *(spec.get("called") or {}).values()]
+    for info in (i for group in every for i in group.values()):
+        for name, expression in (info.get("inputs") or {}).items():
+            tree = _parse(unwrap(expression or ""), "eval")
+            if tree is not None:
+                yield name, lambda marks, node=tree.body: kind_of(node, marks)
+
+
+def _item_flows(task_spec: dict) -> Iterator[tuple[str, object]]:
+    """A multi-instance task's element comes from its collection, and its collected output from each item."""
+    def ref(key: str) -> str | None:
+        return (task_spec.get(key) or {}).get("bpmn_id")
+    for target, source in ((ref("input_item"), ref("data_input")), (ref("data_output"), ref("output_item"))):
+        if target and source:
+            yield target, lambda marks, name=source: DERIVED if name in marks else None
+
+
+def _script_flows(script: str) -> Iterator[tuple[str, object]]:
+    tree = _parse(script, "exec")
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, lambda marks, value=node.value: kind_of(value, marks)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            expr = ast.BinOp(left=ast.Name(node.target.id, ast.Load()), op=node.op, right=node.value)
+            yield node.target.id, lambda marks, value=expr: kind_of(value, marks)
+
+
+def _parse(source: str, mode: str):
+    try:
+        return parse_source(source, mode)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # refused at deploy; a stored definition always parses
+
+
+def kind_of(node: ast.AST, marks: Mapping[str, str]) -> str | None:
+    """Return the personal kind an expression's value carries: its source's for a copy, DERIVED for
+    anything built from personal data, None when it carries none."""
+    if isinstance(node, ast.Name):
+        return marks.get(node.id)
+    if isinstance(node, (ast.Constant, ast.Compare)) or (isinstance(node, ast.UnaryOp)
+                                                          and isinstance(node.op, ast.Not)):
+        return None
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id in FACTS:
+            return None
+        if node.func.id in COPIES and len(node.args) == 1 and not node.keywords:
+            return kind_of(node.args[0], marks)
+    if isinstance(node, ast.IfExp):
+        return _either(kind_of(node.body, marks), kind_of(node.orelse, marks))
+    if isinstance(node, ast.BoolOp):
+        kinds = [kind_of(value, marks) for value in node.values]
+        found = {k for k in kinds if k is not None}
+        return found.pop() if len(found) == 1 else (DERIVED if found else None)
+    parts = [kind_of(child, marks) for child in ast.iter_child_nodes(node)]
+    return DERIVED if any(k is not None for k in parts) else None
+
+
+def _either(first: str | None, second: str | None) -> str | None:
+    """The kind of a value that is one of two: the same kind, or DERIVED when they differ."""
+    if first is None or second is None or first == second:
+        return first or second
+    return DERIVED

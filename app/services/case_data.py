@@ -1,0 +1,122 @@
+"""The one door for case data.
+
+Whatever a route, a page or a worker shows of a case's data — its variables, a task's own variables, a
+command's answer, an event's inputs, a state rebuilt by replay, a finding, a worker's payload — it gets
+through `open_case`: the read is scoped to what its purpose may show, masked for the actor by the marks of
+the case's definition (app/domain/personal.py, the forms, and what scripts carry), and written to the
+access log in the reading unit of work. `PURPOSES` is the table of every way case data leaves the service.
+"""
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.domain.actors import Actor
+from app.domain.errors import NotFound
+from app.domain.personal import PERSONAL_FIELDS, mask_marked
+from app.engine.marks import carried_marks
+from app.store.tables import ProcessInstance
+
+from .access_log import record_read
+from .definitions import cached_definition, cached_form
+from .forms import form_marks
+
+
+class Reach(Enum):
+    CASE = "case"  # the case's variables
+    OWN = "own"  # the task's or the command's own variables, over the case's for roles that read cases
+    GIVEN = "given"  # none of the case's variables: only what the reader shows through the view
+
+
+@dataclass(frozen=True)
+class Purpose:
+    what: str  # written to the access log
+    reach: Reach
+    permission: str | None = None  # needed beyond having the case in scope
+
+    def at(self, detail: str) -> "Purpose":
+        return replace(self, what=f"{self.what} {detail}")
+
+
+PROCESS_VARIABLES = Purpose("process-instance variables", Reach.CASE, "case.read")
+HISTORY_VARIABLES = Purpose("history variable-instance", Reach.CASE, "history.read")
+WEB_CASE_PAGE = Purpose("web case page", Reach.CASE, "case.read")
+TASK_FORM = Purpose("task form-variables", Reach.OWN)
+WEB_TASK_PAGE = Purpose("web task page", Reach.OWN)
+TASK_RESULT = Purpose("task completion result", Reach.OWN)
+START_RESULT = Purpose("case start result", Reach.OWN)
+MESSAGE_RESULT = Purpose("message correlation result", Reach.OWN)
+WORKER_PAYLOAD = Purpose("external-task fetchAndLock", Reach.CASE, "external_task.work")
+AUDIT_EVENTS = Purpose("audit events", Reach.GIVEN, "audit.verify")
+AUDIT_STATE = Purpose("audit state", Reach.GIVEN, "audit.verify")
+FINDINGS = Purpose("household findings", Reach.GIVEN, "finding.read")
+PURPOSES = (PROCESS_VARIABLES, HISTORY_VARIABLES, WEB_CASE_PAGE, TASK_FORM, WEB_TASK_PAGE, TASK_RESULT,
+            START_RESULT, MESSAGE_RESULT, WORKER_PAYLOAD, AUDIT_EVENTS, AUDIT_STATE, FINDINGS)
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What one read shows of one case: its variables for the purpose, masked for the reader."""
+
+    case_id: str
+    what: str
+    variables: Mapping[str, Any]
+    masked: bool
+    marks: Mapping[str, str]
+
+    def shown(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Return more data of this case (an event's inputs, a replayed state) as this reader may see it."""
+        return mask_marked(data, self.marks) if self.masked else dict(data)
+
+    def withheld(self, name: str) -> bool:
+        """Return whether this reader sees the variable `name` masked."""
+        return self.masked and name in self.marks
+
+
+def open_case(session: Session, actor: Actor, instance: ProcessInstance, purpose: Purpose,
+              own: Mapping[str, Any] | None = None, names: Collection[str] | None = None) -> CaseView:
+    """Return what `purpose` shows `actor` of the case — scoped, masked — and log the read.
+
+    `own`: the task's or command's own variables (Reach.OWN); `names`: show only these variables.
+    """
+    if not actor.scope.covers(instance.org_path):
+        raise NotFound(f"案件 {instance.id} 不存在", field="id")
+    if purpose.permission:
+        actor.require(purpose.permission)
+    masked = not actor.may("personal.unmasked")
+    marks = case_marks(session, instance.definition_id)
+    data = _scoped(actor, instance, purpose.reach, own or {})
+    if names is not None:
+        data = {name: value for name, value in data.items() if name in names}
+    record_read(session, actor, instance, purpose.what, masked)
+    return CaseView(instance.id, purpose.what, mask_marked(data, marks) if masked else data, masked, marks)
+
+
+def _scoped(actor: Actor, instance: ProcessInstance, reach: Reach, own: Mapping[str, Any]) -> dict[str, Any]:
+    if reach is Reach.GIVEN:
+        return {}
+    case = dict(instance.variables or {})
+    if reach is Reach.CASE:
+        return case
+    return {**(case if actor.may("case.read") else {}), **own}
+
+
+_marks: dict[str, Mapping[str, str]] = {}
+
+
+def case_marks(session: Session, definition_id: str) -> Mapping[str, str]:
+    """Return the personal variables of a definition's cases and their kinds: the table's, those its bound
+    forms mark, and those its scripts and input parameters fill from them (definitions never change)."""
+    if definition_id not in _marks:
+        definition = cached_definition(session, definition_id)
+        marks = dict(PERSONAL_FIELDS)
+        groups = [definition.activities, *(definition.spec.get("called") or {}).values()]
+        for form_id in {info["formId"] for group in groups for info in group.values() if info.get("formId")}:
+            marks.update(form_marks(cached_form(session, form_id) or {}))
+        _marks[definition_id] = MappingProxyType(carried_marks(definition.spec, definition.activities, marks))
+    return _marks[definition_id]
+

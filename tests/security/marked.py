@@ -1,0 +1,55 @@
+"""A case filled with a marked value in every personal field: recognisable strings a test greps response
+bodies for. A body that contains one whole was shown the field unmasked."""
+
+import json
+import uuid
+
+from tests.conftest import typed
+from tests.e2e.dibao_steps import Case, valid_id_number
+
+MARKED = {"applicant_name": "甄秘名", "id_number": valid_id_number("44010619850101777"),
+          "per_capita_income": 4321.5, "phone": "13912345678"}
+MARKED_ACCOUNT = "6222020200112233445"
+MASKED = {"applicant_name": "甄**", "id_number": MARKED["id_number"][:6] + "*" * 8 + MARKED["id_number"][-4:],
+          "per_capita_income": "***", "phone": "139****5678"}
+SEEN_WHOLE_BY = frozenset({"window", "investigator", "township_reviewer", "county_reviewer", "verifier"})
+
+
+def _texts(value) -> list[str]:
+    """The ways a marked value can appear in a JSON or HTML body."""
+    text = str(value)
+    return [text, json.dumps(text, ensure_ascii=True)[1:-1]] if not text.isascii() else [text]
+
+
+def leaked(body: str, values: dict | None = None) -> list[str]:
+    """The personal fields whose marked value appears whole in `body`."""
+    values = values if values is not None else {**MARKED, "bank_account": MARKED_ACCOUNT}
+    return sorted(name for name, value in values.items() if any(t in body for t in _texts(value)))
+
+
+class MarkedCase(Case):
+    """A 低保 case of village 东关社区 whose applicant carries the marked values."""
+
+    def __init__(self, login_as, village: str = "dongguan"):
+        self.login_as = login_as
+        self.business_key = f"{self.PREFIX}-{uuid.uuid4().hex[:12]}"
+        response = login_as("window_cg").post(f"/process-definition/key/{self.KEY}/start", {
+            "businessKey": self.business_key, "variables": typed(village=village)})
+        assert response.status_code == 200, response.json
+        self.id = response.json["id"]
+
+    def accept_marked(self, **overrides):
+        return self.accept(**{**MARKED, **overrides})
+
+    def reopened_accept(self) -> dict:
+        """受理 with the marked facts, 材料不全, the one notice, and 受理 open again over the same facts."""
+        self.accept_marked(materials_complete=False, missing_materials="户口簿")
+        self.complete("window_cg", "notify_missing", missing_materials="户口簿", notice_delivered=True)
+        return self.task("window_cg", "accept")
+
+
+def access_log(login_as, case_id: str) -> list[tuple[str, str, bool]]:
+    """(user, what, masked) of every read of the case's data, newest first."""
+    api = login_as("auditor")
+    entries = api.client.get("/api/audit/access-log", query_string={"caseId": case_id}, headers=api.headers).json
+    return [(e["user"], e["what"], e["masked"]) for e in entries]
