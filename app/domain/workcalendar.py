@@ -55,11 +55,6 @@ class WorkCalendar:
             count += self.is_workday(day)
         return count
 
-    def next_workday_on_or_after(self, day: date) -> date:
-        while not self.is_workday(day):
-            day += timedelta(days=1)
-        return day
-
     def with_year(self, year: int, holidays: Iterable[date], workdays: Iterable[date]) -> "WorkCalendar":
         """Return a calendar that also knows `year`, replacing any data it had for it."""
         keep_h = {d for d in self.holidays if d.year != year}

@@ -42,7 +42,7 @@ class Timer:
     id: str
     activity_id: str
     due: str
-    provisional: bool = False  # a deadline counted past the known calendar (app/engine/deadlines.py)
+    provisional: bool = False  # a deadline counted past the known calendar (app/engine/timer_dates.py)
 
 
 @dataclass

@@ -22,7 +22,6 @@ from app.domain.workcalendar import WorkCalendar
 
 from .changes import Activity, Changes, Definition, OpenTask, Subscription, Timer
 from .cputime import charged
-from .deadlines import timer_is_provisional
 from .determinism import Seed, seeded, unseed
 from .expressions import ExpressionError
 from .functions import FunctionContext
@@ -42,6 +41,7 @@ from .open_tasks import describe
 from .sandbox import step_budget
 from .script_engine import RestrictedScriptEngine
 from .serializer import dump_workflow, load_workflow, new_workflow
+from .timer_dates import timer_is_provisional
 from .timers import at_moment, firing, reset_moment, stop_firing
 
 MAX_ENGINE_STEPS = 1000  # engine tasks one command may run: a loop of script tasks stops here

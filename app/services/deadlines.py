@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from app.engine.deadlines import timer_date
 from app.engine.expressions import ExpressionError, evaluate_time
 from app.engine.functions import FunctionContext, to_datetime
+from app.engine.timer_dates import timer_date
 from app.store.tables import HistoryActivity, Job, ProcessInstance, Task
 
 from .definitions import cached_definition

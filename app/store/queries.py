@@ -10,7 +10,6 @@ from app.engine.functions import to_datetime
 
 from .tables import (
     CaseEvent,
-    ExternalTask,
     FormDefinition,
     HistoryActivity,
     Incident,
@@ -128,10 +127,6 @@ def definition_query(params: dict):
         newest = select(func.max(other.version)).where(other.key == ProcessDefinition.key).scalar_subquery()
         query = query.where(ProcessDefinition.version == newest)
     return query.order_by(ProcessDefinition.key, ProcessDefinition.version)
-
-
-def external_tasks_of(session: Session, instance_id: str) -> list[ExternalTask]:
-    return list(session.scalars(select(ExternalTask).where(ExternalTask.process_instance_id == instance_id)))
 
 
 def inbox_query(actor: Actor, params: dict, village_path: str | None = None, latest_first: bool = False):
