@@ -28,6 +28,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.engine.cputime import engine_seconds
+from app.services.registry import COMMANDS
 from app.store.tables import Incident
 
 REQUEST_SECONDS = Histogram("assistance_http_request_duration_seconds", "HTTP request latency",
@@ -40,7 +41,6 @@ JOB_LAG = Histogram("assistance_job_lag_seconds", "Time from a timer's due time 
 # its share of the process's CPU says whether to make the engine's work cheaper or the service's around it
 ENGINE_SECONDS = Counter("assistance_engine_cpu_seconds_total",
                          "CPU time spent in the workflow engine: restoring, running and storing cases")
-_KINDS = {"complete": "user", "external_complete": "external"}
 
 
 def init_metrics(app: Flask) -> None:
@@ -55,13 +55,15 @@ def init_metrics(app: Flask) -> None:
 
 
 def _count_committed(session: Session) -> None:
-    for command, at, inputs in session.info.pop("case_events", []):
-        if command in _KINDS:
-            COMPLETIONS.labels(_KINDS[command]).inc()
-        elif command == "timer":
+    for name, at, inputs in session.info.pop("case_events", []):
+        command = COMMANDS[name]
+        if command.completes:
+            COMPLETIONS.labels(command.completes).inc()
+        if command.fires_timer:
             JOBS_FIRED.inc()
-            if inputs.get("due"):
-                JOB_LAG.observe(max(0.0, (at - datetime.fromisoformat(inputs["due"])).total_seconds()))
+            due = command.read(inputs).due
+            if due:
+                JOB_LAG.observe(max(0.0, (at - datetime.fromisoformat(due)).total_seconds()))
 
 
 def _forget(session: Session) -> None:

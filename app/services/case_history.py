@@ -12,6 +12,7 @@ from app.store.tables import CaseEvent, ProcessInstance
 
 from .calendar_history import CalendarsInForce
 from .case_data import AUDIT_EVENTS, AUDIT_STATE, CaseView, open_case
+from .registry import COMMANDS
 from .replay import DefinitionsAtHand, ReplayFailed, replay
 from .runtime import Runtime
 
@@ -94,9 +95,12 @@ def _assignees(events: list[CaseEvent]) -> dict[str, str]:
     """Who held each task after these events (claims live beside the engine state, in the log)."""
     held: dict[str, str] = {}
     for event in events:
-        task_id = (event.inputs or {}).get("taskId")
-        if event.command == "claim" and task_id:
-            held[task_id] = event.inputs.get("userId")
-        elif event.command in ("unclaim", "complete") and task_id:
-            held.pop(task_id, None)
+        command = COMMANDS.get(event.command)
+        if command is None or command.holds is None or "taskId" not in (event.inputs or {}):
+            continue
+        inputs = command.read(event.inputs)
+        if command.holds and inputs.user_id:
+            held[inputs.task_id] = inputs.user_id
+        else:
+            held.pop(inputs.task_id, None)
     return held

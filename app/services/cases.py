@@ -11,21 +11,34 @@ from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.engine.changes import Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
-from app.engine.runner import CaseRun
 from app.store.queries import with_case
 from app.store.tables import EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
 from app.store.writes import Writes
 
+from .case_commands import run_command
 from .case_data import TASK_RESULT, CaseView, case_marks, open_case
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
 from .definitions import cached_definition, cached_form, latest_definition
 from .forms import validate_submission
 from .inputs import refuse_reserved, start_inputs
-from .projection import event_row, insert_event, new_state, project, record_event
+from .projection import event_row, insert_event, new_state, project
 from .provenance import digest_at_start
+from .registry import (
+    CANCEL,
+    CLAIM,
+    COMPLETE,
+    MESSAGE,
+    START,
+    UNCLAIM,
+    CancelInputs,
+    ClaimInputs,
+    Issued,
+    MessageInputs,
+    StartInputs,
+    TaskInputs,
+)
 from .runtime import Runtime
 from .settings import settings_in_force
-from .steps import step_case
 
 
 def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
@@ -42,16 +55,16 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
                              FunctionContext(moment, rt.calendar_for(org_path)))
         variables = {**settings_in_force(uow.session, org_path), **given}
         case_id, digest = str(uuid4()), digest_at_start(uow.session, definition)  # query before the case is added
-        run = CaseRun(spec, rt.calendar_for(org_path), moment, seed_for(case_id, 1, moment)).create(variables)
-        changes = run.start_by_message(cmd.message, given) if cmd.message else run.run()
+        message = {"messageName": cmd.message, "variables": given} if cmd.message else None
+        issued = Issued(START, StartInputs(cmd.business_key, variables, digest, message), cmd.actor, moment,
+                        definition.id)
+        changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs)
         instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,
                                    business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
                                    started_at=moment, started_by=cmd.actor.username, version=1)
         for key, value in new_state(instance, changes, moment).items():
             setattr(instance, key, value)
-        event = event_row(instance, 1, cmd.actor, "start", moment, definition.id,
-                          {"businessKey": cmd.business_key, "variables": variables,
-                           "definitionDigest": digest, **_message_input(cmd)}, changes.variables, changes.state)
+        event = event_row(instance, 1, issued, changes.variables, changes.state)
         instance.last_event_hash = event["hash"]
         uow.session.add(instance)
         uow.session.flush()
@@ -60,11 +73,6 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
             project(writes, instance, changes, moment)
         uow.commit()
         return instance
-
-
-def _message_input(cmd: StartCase) -> dict:
-    """A case started by a message records it, so a replay starts it the same way."""
-    return {"message": {"messageName": cmd.message, "variables": cmd.variables}} if cmd.message else {}
 
 
 def _case_org(session: Session, actor: Actor, village: str | None) -> str:
@@ -110,9 +118,8 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
         task, instance = visible_task_and_case(uow.session, cmd.actor, cmd.task_id)
         _check_worker(cmd.actor, task)
         variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
-        step_case(rt, uow.session, instance, cmd.actor, moment, "complete", task.activity_id,
-                  {"taskId": task.id, "variables": variables},
-                  lambda run: run.complete_task(task.id, variables), completed_by=cmd.actor.username)
+        run_command(rt, uow.session, instance,
+                    Issued(COMPLETE, TaskInputs(task.id, variables), cmd.actor, moment, task.activity_id))
         result = open_case(uow.session, cmd.actor, instance, TASK_RESULT, {**(task.local_variables or {}),
                                                                            **variables}) \
             if cmd.with_variables else None
@@ -155,9 +162,9 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
         uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
                             .values(assignee=cmd.user_id))
         # the event updates the case's last hash, so the case version (optimistic lock) moves too
-        with Writes(uow.session) as writes:
-            record_event(writes, instance, cmd.actor, "claim" if cmd.user_id else "unclaim",
-                         moment, task.activity_id, {"taskId": task.id, "userId": cmd.user_id})
+        run_command(rt, uow.session, instance, Issued(CLAIM if cmd.user_id else UNCLAIM,
+                                                      ClaimInputs(task.id, cmd.user_id), cmd.actor, moment,
+                                                      task.activity_id))
         uow.commit()
 
 
@@ -181,9 +188,8 @@ def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:
         definition = cached_definition(uow.session, instance.definition_id)
         refuse_reserved(definition, cmd.variables, "processVariables")
         _refuse_undeclared(definition, sub.activity_id, cmd.message, cmd.variables)
-        step_case(rt, uow.session, instance, cmd.actor, moment, "message", cmd.message,
-                  {"messageName": cmd.message, "taskId": sub.task_id, "variables": cmd.variables},
-                  lambda run: run.correlate(sub.task_id, cmd.message, cmd.variables))
+        run_command(rt, uow.session, instance, Issued(MESSAGE, MessageInputs(cmd.message, sub.task_id, cmd.variables),
+                                                      cmd.actor, moment, cmd.message))
         uow.commit()
         return instance
 
@@ -215,6 +221,5 @@ def cancel_case(rt: Runtime, cmd: CancelCase) -> None:
         instance = uow.session.get(ProcessInstance, cmd.process_instance_id)
         if instance is None or not cmd.actor.scope.covers(instance.org_path):
             raise NotFound(f"案件 {cmd.process_instance_id} 不存在", field="id")
-        step_case(rt, uow.session, instance, cmd.actor, moment, "cancel", None, {"reason": cmd.reason},
-                  lambda run: run.cancel())
+        run_command(rt, uow.session, instance, Issued(CANCEL, CancelInputs(cmd.reason), cmd.actor, moment))
         uow.commit()

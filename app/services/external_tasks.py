@@ -11,14 +11,21 @@ from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.store.queries import with_case
 from app.store.tables import ExternalTask, Incident, ProcessDefinition, ProcessInstance
-from app.store.writes import Writes
 
+from .case_commands import run_command
 from .case_data import WORKER_PAYLOAD, CaseView, open_case
 from .definitions import cached_definition
 from .inputs import refuse_reserved
-from .projection import record_event
+from .registry import (
+    EXTERNAL_BPMN_ERROR,
+    EXTERNAL_COMPLETE,
+    EXTERNAL_FAILURE,
+    BpmnErrorInputs,
+    FailureInputs,
+    Issued,
+    WorkerInputs,
+)
 from .runtime import Runtime
-from .steps import step_case
 
 
 @dataclass(frozen=True)
@@ -101,9 +108,8 @@ def complete_external_task(rt: Runtime, actor: Actor, task_id: str, worker_id: s
     with rt.unit_of_work() as uow:
         task, instance = _locked_task(uow.session, actor, task_id, worker_id)
         refuse_reserved(cached_definition(uow.session, instance.definition_id), variables)
-        step_case(rt, uow.session, instance, actor, moment, "external_complete", task.activity_id,
-                  {"taskId": task.id, "workerId": worker_id, "variables": variables},
-                  lambda run: run.complete_task(task.id, variables))
+        run_command(rt, uow.session, instance, Issued(EXTERNAL_COMPLETE, WorkerInputs(task.id, worker_id, variables),
+                                                      actor, moment, task.activity_id))
         uow.commit()
 
 
@@ -115,9 +121,8 @@ def report_bpmn_error(rt: Runtime, actor: Actor, task_id: str, worker_id: str, c
     with rt.unit_of_work() as uow:
         task, instance = _locked_task(uow.session, actor, task_id, worker_id)
         refuse_reserved(cached_definition(uow.session, instance.definition_id), variables)
-        step_case(rt, uow.session, instance, actor, moment, "external_bpmn_error", task.activity_id,
-                  {"taskId": task.id, "workerId": worker_id, "errorCode": code, "errorMessage": message,
-                   "variables": variables}, lambda run: run.throw_error(task.id, code, variables))
+        inputs = BpmnErrorInputs(task.id, code, worker_id, message, variables)
+        run_command(rt, uow.session, instance, Issued(EXTERNAL_BPMN_ERROR, inputs, actor, moment, task.activity_id))
         uow.commit()
 
 
@@ -130,12 +135,8 @@ def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, mess
         task, instance = _locked_task(uow.session, actor, task_id, worker_id)
         task.retries, task.error_message, task.error_details = retries, message, details
         task.lock_expiration = moment + timedelta(milliseconds=retry_timeout_ms)
-        # the engine state does not change, but the failure is part of the case's history
-        with Writes(uow.session) as writes:
-            record_event(writes, instance, actor, "external_failure", moment,
-                         task.activity_id, {"taskId": task.id, "workerId": worker_id, "errorMessage": message,
-                                            "errorDetails": details, "retries": retries,
-                                            "retryTimeout": retry_timeout_ms})
+        inputs = FailureInputs(task.id, worker_id, message, details, retries, retry_timeout_ms)
+        run_command(rt, uow.session, instance, Issued(EXTERNAL_FAILURE, inputs, actor, moment, task.activity_id))
         if retries == 0:
             uow.session.add(Incident(id=task.id, process_instance_id=task.process_instance_id,
                                      definition_id=task.definition_id, activity_id=task.activity_id,

@@ -23,12 +23,11 @@ from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, DomainError, NotFound
 from app.store.queries import with_case
 from app.store.tables import Incident, Job, ProcessInstance
-from app.store.writes import Writes
 
+from .case_commands import run_command
 from .commands import FireJob
-from .projection import record_event
+from .registry import JOB_DUE, TIMER, Issued, JobInputs
 from .runtime import Runtime
-from .steps import step_case
 from .supervision import record_escalation
 
 log = logging.getLogger(__name__)
@@ -52,9 +51,8 @@ def _fire(rt: Runtime, session: Session, job: Job, actor: Actor, moment: datetim
     instance = session.get(ProcessInstance, job.process_instance_id)
     if job.exception_message is not None:  # a retry by hand that succeeds resolves the incident
         session.execute(delete(Incident).where(Incident.job_id == job.id))
-    changes = step_case(rt, session, instance, actor, moment, "timer", job.activity_id,
-                        {"jobId": job.id, "due": job.due.isoformat() if job.due else None},
-                        lambda run: run.fire_timer(job.id))
+    changes = run_command(rt, session, instance, Issued(TIMER, JobInputs(job.id, _iso(job.due)), actor, moment,
+                                                        job.activity_id))
     if changes.escalated:
         record_escalation(session, instance, changes.escalated, moment, changes.late_task)
 
@@ -176,10 +174,13 @@ def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None) ->
         if job is None or not actor.scope.covers(job.org_path):
             raise NotFound(f"作业 {job_id} 不存在", field="id")
         job.due = due
-        with Writes(uow.session) as writes:
-            record_event(writes, instance, actor, "job_due", clock.now(), job.activity_id,
-                         {"jobId": job.id, "due": due.isoformat() if due else None})
+        run_command(rt, uow.session, instance, Issued(JOB_DUE, JobInputs(job.id, _iso(due)), actor, clock.now(),
+                                                      job.activity_id))
         uow.commit()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def set_job_retries(rt: Runtime, actor: Actor, job_id: str, retries: int) -> None:

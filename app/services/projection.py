@@ -10,7 +10,6 @@ from datetime import datetime
 
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.domain.actors import Actor
 from app.domain.audit import event_digest, state_digest
 from app.engine.changes import Activity, Changes, OpenTask
 from app.engine.functions import to_datetime
@@ -25,6 +24,8 @@ from app.store.tables import (
     TaskCandidate,
 )
 from app.store.writes import Writes
+
+from .registry import Issued
 
 _CASES, _EVENTS = ProcessInstance.__table__, CaseEvent.__table__
 
@@ -57,12 +58,11 @@ _HASHED = ("process_instance_id", "seq", "at", "actor", "command", "target", "in
            "prev_hash")
 
 
-def event_row(instance: ProcessInstance, seq: int, actor: Actor, command: str, moment: datetime, target: str | None,
-              inputs: dict | None, changed: dict | None, state: bytes) -> dict:
+def event_row(instance: ProcessInstance, seq: int, issued: Issued, changed: dict | None, state: bytes) -> dict:
     """One event of the case's log, chained to the previous one by its hash."""
-    row = {"process_instance_id": instance.id, "seq": seq, "at": moment, "actor": actor.username,
-           "command": command, "target": target, "inputs": inputs or {}, "changed": changed or {},
-           "state_hash": state_digest(state), "prev_hash": instance.last_event_hash}
+    row = {"process_instance_id": instance.id, "seq": seq, "at": issued.moment, "actor": issued.actor.username,
+           "command": issued.command.name, "target": issued.target, "inputs": issued.inputs.to_json(),
+           "changed": changed or {}, "state_hash": state_digest(state), "prev_hash": instance.last_event_hash}
     row["hash"] = event_digest(*(row[name] for name in _HASHED))
     return row
 
@@ -73,17 +73,15 @@ def insert_event(writes: Writes, event: dict) -> None:
     writes.session.info.setdefault("case_events", []).append((event["command"], event["at"], event["inputs"]))
 
 
-def record_event(writes: Writes, instance: ProcessInstance, actor: Actor, command: str, moment: datetime,
-                 target: str | None = None, inputs: dict | None = None, changed: dict | None = None,
+def record_event(writes: Writes, instance: ProcessInstance, issued: Issued, changed: dict | None = None,
                  case_values: dict | None = None) -> None:
-    """Append one event and move the case to it (its next version, the event's hash and `case_values`).
+    """Append the event of `issued` and move the case to it (its next version, the event's hash and `case_values`).
 
     The case row is updated only if it is still at the version this command read: another
     command that moved it first makes this one a Conflict (HTTP 409) when `writes` are executed.
     """
     values = dict(case_values or {})
-    event = event_row(instance, instance.version + 1, actor, command, moment, target, inputs, changed,
-                      values.get("workflow", instance.workflow))
+    event = event_row(instance, instance.version + 1, issued, changed, values.get("workflow", instance.workflow))
     values.update(last_event_hash=event["hash"], version=event["seq"])
     writes.move_case(_CASES, instance.id, instance.version, values)
     insert_event(writes, event)

@@ -10,9 +10,10 @@ from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.store.queries import visible_instance
 
+from .case_commands import run_command
 from .inputs import refuse_repair_of
+from .registry import VARIABLES, Issued, VariablesInputs
 from .runtime import Runtime
-from .steps import step_case
 
 
 def modify_variables(rt: Runtime, actor: Actor, instance_id: str, variables: dict) -> None:
@@ -26,6 +27,5 @@ def modify_variables(rt: Runtime, actor: Actor, instance_id: str, variables: dic
         instance = visible_instance(uow.session, actor, instance_id)
         if instance is None:
             raise NotFound(f"案件 {instance_id} 不存在", field="id")
-        step_case(rt, uow.session, instance, actor, moment, "variables", None, {"variables": variables},
-                  lambda run: run.set_variables(variables))
+        run_command(rt, uow.session, instance, Issued(VARIABLES, VariablesInputs(variables), actor, moment))
         uow.commit()

@@ -19,23 +19,12 @@ from app.domain.errors import DomainError
 from app.domain.workcalendar import WorkCalendar
 from app.engine.changes import Changes, Definition
 from app.engine.determinism import seed_for
-from app.engine.runner import CaseRun
 from app.store.tables import CaseEvent, ProcessDefinition
 
 from .definitions import engine_definition, get_definition
 from .projection import changed_variables
 from .provenance import stored_digest
-
-_ACTIONS: dict[str, Callable[[CaseRun, dict], Changes]] = {
-    "complete": lambda run, i: run.complete_task(i["taskId"], i.get("variables") or {}),
-    "external_complete": lambda run, i: run.complete_task(i["taskId"], i.get("variables") or {}),
-    "message": lambda run, i: run.correlate(i["taskId"], i["messageName"], i.get("variables") or {}),
-    "timer": lambda run, i: run.fire_timer(i["jobId"]),
-    "external_bpmn_error": lambda run, i: run.throw_error(i["taskId"], i["errorCode"], i.get("variables") or {}),
-    "variables": lambda run, i: run.set_variables(i["variables"]),
-    "cancel": lambda run, i: run.cancel(),
-}
-NO_ENGINE_CHANGE = frozenset({"claim", "unclaim", "external_failure", "job_due"})
+from .registry import COMMANDS
 
 
 class ReplayFailed(Exception):
@@ -60,30 +49,18 @@ class Step:
 def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent,
                 state: bytes | None) -> Changes | None:
     """Re-run one recorded command on `state`; None when the command does not touch the engine."""
-    seed = seed_for(event.process_instance_id, event.seq, event.at)
-    inputs = event.inputs or {}
+    command = COMMANDS.get(event.command)
+    if command is None:
+        raise ReplayFailed(f"未知的命令 {event.command}")
+    if state is None and command.apply is not None and not command.starts:
+        raise ReplayFailed("案件没有开始事件")
     try:
-        if event.command == "start":
-            run = CaseRun(definition, calendar, event.at, seed).create(inputs.get("variables") or {})
-            message = inputs.get("message")
-            return run.start_by_message(message["messageName"], message["variables"]) if message else run.run()
-        if event.command in NO_ENGINE_CHANGE:
-            return None
-        if event.command not in _ACTIONS:
-            raise ReplayFailed(f"未知的命令 {event.command}")
-        if state is None:
-            raise ReplayFailed("案件没有开始事件")
-        return _ACTIONS[event.command](CaseRun(definition, calendar, event.at, seed).load(state), inputs)
+        return command.run(definition, calendar, seed_for(event.process_instance_id, event.seq, event.at), state,
+                           command.read(event.inputs))
     except DomainError as err:
         raise ReplayFailed(err.message) from err
     except KeyError as err:
         raise ReplayFailed(f"事件缺少输入 {err}") from err
-
-
-def _start(run: CaseRun, inputs: dict) -> Changes:
-    run.create(inputs.get("variables") or {})
-    message = inputs.get("message")
-    return run.start_by_message(message["messageName"], message.get("variables") or {}) if message else run.run()
 
 
 def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalendar],

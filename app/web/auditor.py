@@ -15,9 +15,6 @@ from .facts import variable_labels
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
 RECENT = 20
-COMMANDS = {"start": "发起", "complete": "完成任务", "claim": "认领", "unclaim": "退回认领", "message": "收到消息",
-            "timer": "定时器触发", "external_complete": "核对结果返回", "external_failure": "外部任务失败",
-            "external_bpmn_error": "外部任务报错", "cancel": "终止", "migrate": "迁移版本"}
 
 
 @bp.get("")
@@ -53,7 +50,7 @@ def case(case_id: str):
     log = case_log(runtime(), actor, case_id)
     events = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
     return render_template("auditor/case.html", instance=log.instance, events=events,
-                           verdict=verify_case(runtime(), actor, case_id), commands=COMMANDS)
+                           verdict=verify_case(runtime(), actor, case_id))
 
 
 @bp.get("/cases/<case_id>/events/<int:seq>")
@@ -69,7 +66,7 @@ def replay_step(case_id: str, seq: int):
     inputs, changed = shown_event_inputs(found.view, found.event)
     waiting = [t["activityId"] for t in found.snapshot.open_tasks] + [w["activityId"] for w in found.snapshot.waiting]
     return render_template("auditor/replay.html", found=found, source=source, inputs=inputs, changed=changed,
-                           variables=found.variables, labels=labels, commands=COMMANDS,
+                           variables=found.variables, labels=labels,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask
 
 from app.domain.clock import CHINA_TZ
+from app.services import registry
 
 from .forms import shown_value
 
@@ -21,10 +22,6 @@ PROCESS_NAMES = {"dibao": "最低生活保障（低保）", "linshi": "临时救
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 STATE_NAMES = {"ACTIVE": "办理中", "COMPLETED": "已办结", "EXTERNALLY_TERMINATED": "已终止"}
 
-EVENT_TITLES = {"start": "发起申请", "complete": "办理完成：{}", "claim": "认领：{}", "unclaim": "退回：{}",
-                "message": "收到消息：{}", "timer": "计时到期：{}", "external_complete": "外部处理完成：{}",
-                "external_failure": "外部处理失败：{}", "external_bpmn_error": "外部处理报告业务错误：{}",
-                "cancel": "终止案件"}
 MESSAGE_NAMES = {"publicity_objection": "公示期异议"}
 
 
@@ -32,7 +29,7 @@ def event_title(event, names: dict[str, str]) -> str:
     """Describe a case event in a sentence: the command and the step it acted on."""
     target = event.target or ""
     label = names.get(target) or MESSAGE_NAMES.get(target) or target
-    return EVENT_TITLES.get(event.command, event.command + " {}").format(label).rstrip("： ")
+    return registry.title(event.command, label)
 
 
 def cst(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
@@ -58,6 +55,7 @@ def shown(value) -> str:
 def register_filters(app: Flask) -> None:
     app.add_template_filter(cst, "cst")
     app.add_template_filter(event_title, "event_title")
+    app.add_template_filter(registry.label, "command_label")
     app.add_template_filter(shown, "shown")
     app.add_template_filter(shown_value, "form_text")
     app.add_template_filter(lambda g: ROLE_NAMES.get(g, g), "role")

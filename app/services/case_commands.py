@@ -1,0 +1,36 @@
+"""Run one engine command on a stored case and record it: the shared body of every case command."""
+
+from sqlalchemy.orm import Session
+
+from app.domain.errors import Conflict
+from app.engine.changes import Changes
+from app.engine.determinism import seed_for
+from app.store.tables import ProcessInstance
+from app.store.writes import Writes
+
+from .definitions import cached_definition
+from .findings import record_findings
+from .projection import changed_variables, new_state, project, record_event
+from .registry import Issued
+from .runtime import Runtime
+
+
+def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued: Issued) -> Changes | None:
+    """Run `issued` on the case, store the result and append its event; None when the engine was not run."""
+    command = issued.command
+    if command.apply is None:  # the engine state does not change, but the command is part of the case's history
+        with Writes(session) as writes:
+            record_event(writes, instance, issued)
+        return None
+    if instance.state != "ACTIVE":
+        raise Conflict(f"案件 {instance.id} 已结束")
+    before = dict(instance.variables or {})
+    changes = command.run(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path),
+                          seed_for(instance.id, instance.version + 1, issued.moment), instance.workflow, issued.inputs)
+    with Writes(session) as writes:
+        record_event(writes, instance, issued, changed_variables(before, changes.variables),
+                     new_state(instance, changes, issued.moment))
+        project(writes, instance, changes, issued.moment,
+                issued.actor.username if command.completes == "user" else None)
+    record_findings(session, instance, before, issued.actor, issued.moment, issued.target)
+    return changes

@@ -1,0 +1,209 @@
+"""The engine commands, one object each: its name in the case log, its inputs, what it does to a run, its label.
+
+A handler (app/services/cases.py, external_tasks.py, jobs.py, repair.py) checks who may do what and
+finds the case, then runs one of these (app/services/case_commands.py). Replay re-runs the same
+object on the inputs its event recorded (app/services/replay.py); /metrics counts completions and
+fired timers by its attributes (app/metrics.py); the pages show its label (app/web/format.py). A
+new command is one more entry here.
+"""
+
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Self, TypeVar
+
+from app.domain.actors import Actor
+from app.domain.workcalendar import WorkCalendar
+from app.engine.changes import Changes, Definition
+from app.engine.determinism import Seed
+from app.engine.runner import CaseRun
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a command was given, as its event stores it: a JSON object whose keys are the fields in camelCase.
+
+    A field with a default may be missing or null in a stored event (then it takes the default); a field
+    without one must be there.
+    """
+
+    OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset()  # fields left out of the event when None
+
+    def to_json(self) -> dict:
+        return {_camel(f.name): getattr(self, f.name) for f in fields(self)
+                if not (f.name in self.OMIT_WHEN_NONE and getattr(self, f.name) is None)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Self:
+        """Read a stored event's inputs; a missing required field raises KeyError naming its key."""
+        values = {}
+        for f in fields(cls):
+            key = _camel(f.name)
+            if f.default is MISSING and f.default_factory is MISSING:
+                values[f.name] = data[key]
+            elif data.get(key) is not None:
+                values[f.name] = data[key]
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class StartInputs(Inputs):
+    OMIT_WHEN_NONE = frozenset({"message"})
+    business_key: str | None = None
+    variables: dict = field(default_factory=dict)  # the county settings copied, then what the starter gave
+    definition_digest: str | None = None  # the deployment as it was at the start (app/services/provenance.py)
+    message: dict | None = None  # {"messageName", "variables"}: started at that message start event
+
+
+@dataclass(frozen=True)
+class TaskInputs(Inputs):
+    task_id: str
+    variables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ClaimInputs(Inputs):
+    task_id: str
+    user_id: str | None = None  # None: given back
+
+
+@dataclass(frozen=True)
+class MessageInputs(Inputs):
+    message_name: str
+    task_id: str
+    variables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobInputs(Inputs):
+    job_id: str
+    due: str | None = None  # ISO 8601: when the timer was due (fired), or its new due time (moved)
+
+
+@dataclass(frozen=True)
+class WorkerInputs(Inputs):
+    task_id: str
+    worker_id: str | None = None
+    variables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BpmnErrorInputs(Inputs):
+    task_id: str
+    error_code: str
+    worker_id: str | None = None
+    error_message: str | None = None
+    variables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FailureInputs(Inputs):
+    task_id: str
+    worker_id: str | None = None
+    error_message: str | None = None
+    error_details: str | None = None
+    retries: int = 0
+    retry_timeout: int = 0
+
+
+@dataclass(frozen=True)
+class VariablesInputs(Inputs):
+    variables: dict
+
+
+@dataclass(frozen=True)
+class CancelInputs(Inputs):
+    reason: str | None = None
+
+
+In = TypeVar("In", bound=Inputs)
+
+
+@dataclass(frozen=True)
+class Command(Generic[In]):
+    """One engine command."""
+
+    name: str  # as the case log records it (`case_event.command`)
+    label: str  # what the audit pages call it
+    title: str  # a case event in a sentence; `{}` is the step it acted on
+    inputs: type[In]
+    apply: Callable[[CaseRun, In], Changes] | None = None  # None: the engine state does not change
+    starts: bool = False  # creates the case's workflow rather than loading it
+    completes: str | None = None  # the kind of task it completes ("user", "external"), counted on /metrics
+    fires_timer: bool = False
+    holds: bool | None = None  # True: the task's user holds it afterwards; False: no one does
+
+    def read(self, data: dict | None) -> In:
+        """Return an event's stored inputs, typed."""
+        return self.inputs.from_json(data or {})
+
+    def run(self, definition: Definition, calendar: WorkCalendar, seed: Seed, state: bytes | None,
+            inputs: In) -> Changes | None:
+        """Run the command on a case's stored `state` at `seed.moment`; None when it does not touch the engine."""
+        if self.apply is None:
+            return None
+        run = CaseRun(definition, calendar, seed.moment, seed)
+        if not self.starts:
+            if state is None:
+                raise ValueError(f"{self.name} needs a stored case")
+            run.load(state)
+        return self.apply(run, inputs)
+
+
+def _start(run: CaseRun, i: StartInputs) -> Changes:
+    run.create(i.variables)
+    message = i.message
+    return run.start_by_message(message["messageName"], message.get("variables") or {}) if message else run.run()
+
+
+START = Command("start", "发起", "发起申请", StartInputs, _start, starts=True)
+COMPLETE = Command("complete", "完成任务", "办理完成：{}", TaskInputs,
+                   lambda run, i: run.complete_task(i.task_id, i.variables), completes="user", holds=False)
+CLAIM = Command("claim", "认领", "认领：{}", ClaimInputs, holds=True)
+UNCLAIM = Command("unclaim", "退回认领", "退回：{}", ClaimInputs, holds=False)
+MESSAGE = Command("message", "收到消息", "收到消息：{}", MessageInputs,
+                  lambda run, i: run.correlate(i.task_id, i.message_name, i.variables))
+TIMER = Command("timer", "定时器触发", "计时到期：{}", JobInputs, lambda run, i: run.fire_timer(i.job_id),
+                fires_timer=True)
+JOB_DUE = Command("job_due", "调整到期时间", "调整到期时间：{}", JobInputs)
+EXTERNAL_COMPLETE = Command("external_complete", "核对结果返回", "外部处理完成：{}", WorkerInputs,
+                            lambda run, i: run.complete_task(i.task_id, i.variables), completes="external")
+EXTERNAL_FAILURE = Command("external_failure", "外部任务失败", "外部处理失败：{}", FailureInputs)
+EXTERNAL_BPMN_ERROR = Command("external_bpmn_error", "外部任务报错", "外部处理报告业务错误：{}", BpmnErrorInputs,
+                              lambda run, i: run.throw_error(i.task_id, i.error_code, i.variables))
+VARIABLES = Command("variables", "修改变量", "修改案件数据", VariablesInputs,
+                    lambda run, i: run.set_variables(i.variables))
+CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i: run.cancel())
+
+COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
+    START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
+    EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL)}
+
+
+def label(name: str) -> str:
+    """What people call the command recorded as `name` (an unknown name shows as it is)."""
+    command = COMMANDS.get(name)
+    return command.label if command else name
+
+
+def title(name: str, step: str) -> str:
+    """Describe an event of command `name` on `step` in a sentence."""
+    command = COMMANDS.get(name)
+    pattern = command.title if command else name + " {}"
+    return pattern.format(step).rstrip("： ")
+
+
+@dataclass(frozen=True)
+class Issued(Generic[In]):
+    """A command issued on a case: which, with what, by whom, when, and on which BPMN element."""
+
+    command: Command[In]
+    inputs: In
+    actor: Actor
+    moment: datetime
+    target: str | None = None
