@@ -5,15 +5,23 @@ last day. Years past the loaded data are counted Monday to Friday and flagged
 provisional, never guessed silently.
 """
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 
 @dataclass(frozen=True)
 class WorkdayResult:
     day: date
     provisional: bool
+
+
+def _weekdays_until(day: date) -> int:
+    """Monday-to-Friday days from an epoch up to and including `day`."""
+    weeks, weekday = divmod(day.toordinal() - 1, 7)  # ordinal 1 (0001-01-01) is a Monday
+    return weeks * 5 + min(weekday + 1, 5)
 
 
 @dataclass
@@ -37,23 +45,59 @@ class WorkCalendar:
         return day.weekday() < 5
 
     def add_workdays(self, start: date, count: int) -> WorkdayResult:
-        """Return the `count`-th working day after `start` (start day not counted)."""
-        day, provisional, step = start, False, 1 if count >= 0 else -1
-        remaining = abs(count)
-        while remaining:
-            day += timedelta(days=step)
-            provisional = provisional or not self.is_known(day)
-            if self.is_workday(day):
-                remaining -= 1
+        """Return the `count`-th working day after `start` (start day not counted; before it if negative).
+
+        Counted by whole weeks and the table of exceptions (holidays on weekdays, 调休 weekends), so the
+        cost grows with the logarithm of `count`, not with `count`.
+        """
+        if count == 0:
+            return WorkdayResult(start, False)
+        if count > 0:
+            day = self._search(start, lambda d: self.workdays_between(start, d) >= count, forward=True)
+        else:
+            day = self._search(start, lambda d: self.workdays_between(d - timedelta(days=1),
+                                                                      start - timedelta(days=1)) >= -count,
+                               forward=False)
+        first, last = sorted((start + timedelta(days=1 if count > 0 else -1), day))
+        provisional = any(year not in self.known_years for year in range(first.year, last.year + 1))
         return WorkdayResult(day, provisional)
+
+    @staticmethod
+    def _search(start: date, reached, forward: bool) -> date:
+        """The day nearest `start` (after it, or before it) for which `reached(day)` holds, by doubling then halving."""
+        sign, span = (1 if forward else -1), 8
+        room = ((date.max if forward else date.min) - start).days * sign
+        while not reached(start + timedelta(days=sign * min(span, room))):
+            if span >= room:
+                raise OverflowError("日期超出范围")
+            span *= 2
+        span = min(span, room)
+        low, high = 0, span  # reached at `high` days away, not at `low`
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if reached(start + timedelta(days=sign * middle)) else (middle, high)
+        return start + timedelta(days=sign * high)
 
     def workdays_between(self, start: date, end: date) -> int:
         """Count working days after `start` up to and including `end`."""
-        count, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            count += self.is_workday(day)
-        return count
+        if end <= start:
+            return 0
+        return _weekdays_until(end) - _weekdays_until(start) - self._between(self._lost, start, end) \
+            + self._between(self._gained, start, end)
+
+    @staticmethod
+    def _between(days: list[date], start: date, end: date) -> int:
+        return bisect_right(days, end) - bisect_right(days, start)
+
+    @cached_property
+    def _lost(self) -> list[date]:
+        """Weekdays that are not working days (holidays), sorted."""
+        return sorted(d for d in self.holidays if d.weekday() < 5 and d not in self.workdays)
+
+    @cached_property
+    def _gained(self) -> list[date]:
+        """Weekend days that are working days (调休), sorted."""
+        return sorted(d for d in self.workdays if d.weekday() >= 5)
 
     def with_year(self, year: int, holidays: Iterable[date], workdays: Iterable[date]) -> "WorkCalendar":
         """Return a calendar that also knows `year`, replacing any data it had for it."""

@@ -11,7 +11,8 @@ from datetime import date, datetime
 from simpleeval import InvalidExpression
 
 from .functions import FUNCTION_NAMES, FunctionContext
-from .sandbox import BoundedEval, parse_source
+from .sandbox import MAX_SECONDS, BoundedEval, deadline_exceeded, parse_source
+from .watchdog import within_cpu_seconds
 
 _EL = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.S)
 _ISO_LITERAL = re.compile(r"^(R\d*/|P(?=\d|T\d)|\d{4}-\d{2}-\d{2})", re.I)
@@ -54,13 +55,18 @@ def _evaluator(names: dict, context: FunctionContext) -> BoundedEval:
     return BoundedEval(names=merged, functions=context.functions())
 
 
+def bounded(evaluation):
+    """Run `evaluation()` under the CPU deadline; any failure of it is an ExpressionError."""
+    try:
+        return within_cpu_seconds(MAX_SECONDS, evaluation, deadline_exceeded)
+    except EVALUATION_ERRORS as err:
+        raise ExpressionError(f"{type(err).__name__}: {err}") from err
+
+
 def evaluate(expression: str, names: dict, context: FunctionContext):
     """Evaluate one expression against case data `names`."""
     body = unwrap(expression)
-    try:
-        return _evaluator(names, context).eval(body)
-    except EVALUATION_ERRORS as err:
-        raise ExpressionError(f"{type(err).__name__}: {err}") from err
+    return bounded(lambda: _evaluator(names, context).eval(body))
 
 
 def evaluate_time(expression: str, names: dict, context: FunctionContext) -> str:

@@ -15,6 +15,16 @@ from app.domain.id_number import age_on
 from app.domain.workcalendar import WorkCalendar
 
 END_OF_DAY = time(23, 59, 59)
+# a period counted in days, working days or months reaches at most about a century
+MAX_COUNTS = {"add_days": 36_525, "add_workdays": 25_000, "add_months": 1_200}
+
+
+def _count(function: str, value) -> int:
+    """Read the size argument of `function`, refusing one past its bound before any work is done."""
+    count = int(value)
+    if abs(count) > MAX_COUNTS[function]:
+        raise ValueError(f"{function} 的数量 {count} 超出 ±{MAX_COUNTS[function]} 上限（约一百年）")
+    return count
 
 
 def to_datetime(value) -> datetime:
@@ -49,12 +59,12 @@ class FunctionContext:
         return to_datetime(text)
 
     def add_workdays(self, start, count: int) -> datetime:
-        result = self.calendar.add_workdays(to_datetime(start).date(), int(count))
+        result = self.calendar.add_workdays(to_datetime(start).date(), _count("add_workdays", count))
         self.provisional = self.provisional or result.provisional
         return datetime.combine(result.day, END_OF_DAY, CHINA_TZ)
 
     def add_days(self, start, count: int) -> datetime:
-        day = to_datetime(start).date().toordinal() + int(count)
+        day = to_datetime(start).date().toordinal() + _count("add_days", count)
         return datetime.combine(date.fromordinal(day), END_OF_DAY, CHINA_TZ)
 
     def next_month(self, value) -> datetime:
@@ -65,7 +75,7 @@ class FunctionContext:
     def add_months(self, start, count: int) -> datetime:
         """The same day `count` months later (the month's last day if shorter), end of day."""
         day = to_datetime(start).date()
-        index = day.year * 12 + day.month - 1 + int(count)
+        index = day.year * 12 + day.month - 1 + _count("add_months", count)
         year, month = divmod(index, 12)
         last = (date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - date.resolution).day
         return datetime.combine(date(year, month + 1, min(day.day, last)), END_OF_DAY, CHINA_TZ)

@@ -1,9 +1,12 @@
-"""simpleeval with bounded work: every evaluation has a node budget, a time limit and size limits.
+"""simpleeval with bounded work: every evaluation has a step budget, a CPU deadline and size limits.
 
 The allow-list decides *what* an expression may do; these limits decide *how much*: no
 number beyond MAX_INT_BITS, no string or list beyond MAX_LENGTH, no nested value beyond
-MAX_DEEP_SIZE, no call of anything but a named allow-listed function, and no evaluation
-longer than MAX_SECONDS or MAX_NODES steps. `step_budget` bounds the engine steps of a command.
+MAX_DEEP_SIZE, no more than MAX_BUILT characters and elements built in one evaluation (a script
+counts as one), no call of anything but a named allow-listed function, no evaluation longer than
+MAX_NODES steps or MAX_SECONDS of CPU (interrupted wherever it is: watchdog.py). A value is
+measured *before* it is turned into text (`str(x)`, `f"{x}"`, `"%s" % x`) or joined (`a + b`), so
+no string is built past the limits first. `step_budget` bounds the engine steps of a command.
 """
 
 import ast
@@ -11,7 +14,6 @@ import math
 import operator
 import re
 import threading
-import time
 from functools import lru_cache
 
 from simpleeval import (
@@ -29,6 +31,8 @@ MAX_LENGTH = 100_000
 MAX_NODES = 50_000
 MAX_SECONDS = 0.5
 MAX_DEEP_SIZE = 1_000_000  # nested elements plus characters of one value
+MAX_BUILT = 2_000_000  # characters and elements of every value one evaluation (or script) builds
+MAX_ROUND_DIGITS = 1000
 _WIDE_FORMAT = re.compile(r"\d{5,}|\*")
 
 
@@ -47,7 +51,11 @@ def parse_source(source: str, mode: str = "eval") -> ast.AST:
 
 
 class EvaluationBudgetExceeded(NumberTooHigh):
-    """An evaluation took too many steps or too long."""
+    """An evaluation took too many steps, too much CPU or built too much."""
+
+
+def deadline_exceeded() -> EvaluationBudgetExceeded:
+    return EvaluationBudgetExceeded(f"表达式求值超过 {MAX_SECONDS} 秒 CPU 时间上限")
 
 
 def _check_int(value):
@@ -77,6 +85,8 @@ def _size(value, seen: dict, limit: int) -> int:
     """Elements plus characters of `value`; each distinct container is measured once (`seen`)."""
     if isinstance(value, str):
         return len(value)
+    if isinstance(value, int):
+        return 1 + value.bit_length() * 3 // 10  # its decimal digits: what str() of it takes
     if not isinstance(value, (list, tuple, set, frozenset, dict)):
         return 1
     if id(value) not in seen:
@@ -90,8 +100,37 @@ def _size(value, seen: dict, limit: int) -> int:
     return seen[id(value)]
 
 
+def _check_printable(value):
+    """Refuse a value whose text would pass MAX_LENGTH, before that text is built.
+
+    The measure counts characters, digits and elements, so the text str() or repr() makes of a value that
+    passes is at most a few times MAX_LENGTH (quotes, separators, escapes) and is then checked exactly.
+    """
+    try:
+        _check_deep(value, MAX_LENGTH)
+    except IterableTooLong:
+        raise IterableTooLong(f"转为文本后将超过 {MAX_LENGTH} 字符上限") from None
+    return value
+
+
 def _safe_str(value="") -> str:
-    return str(_check_deep(value))
+    return _check_length(str(_check_printable(value)))
+
+
+def _safe_sum(values, start=0):
+    """sum() of numbers only: adding lists or tuples copies them again at every item (quadratic)."""
+    if isinstance(start, bool) or not isinstance(start, (int, float)):
+        raise TypeError("sum 只能对数字求和")
+    return _check_int(sum(values, start))
+
+
+def _safe_round(number, ndigits=None):
+    if ndigits is not None and (not isinstance(ndigits, int) or abs(ndigits) > MAX_ROUND_DIGITS):
+        raise NumberTooHigh(f"round 的位数须为 ±{MAX_ROUND_DIGITS} 以内的整数")  # round(5, -10**8) builds 10**10**8
+    return round(number, ndigits)
+
+
+BOUNDED_FUNCTIONS = {"str": _safe_str, "sum": _safe_sum, "round": _safe_round}
 
 
 def _power(a, b):
@@ -118,23 +157,34 @@ def _shift(a, b):
 
 
 def _mod(a, b):
-    if isinstance(a, str) and _WIDE_FORMAT.search(a):
-        raise IterableTooLong("格式宽度过大")
+    if isinstance(a, str):
+        if _WIDE_FORMAT.search(a):
+            raise IterableTooLong("格式宽度过大")
+        _check_printable([a, b])
     return _check_length(a % b)
 
 
+def _add(a, b):
+    if hasattr(a, "__len__") and hasattr(b, "__len__") and len(a) + len(b) > MAX_LENGTH:
+        raise IterableTooLong(f"结果长度超过 {MAX_LENGTH} 上限")
+    return _check_int(operator.add(a, b))
+
+
 OPERATORS = {**DEFAULT_OPERATORS, ast.Pow: _power, ast.Mult: _mult, ast.LShift: _shift, ast.Mod: _mod,
-             ast.Add: lambda a, b: _check_length(_check_int(operator.add(a, b)))}
+             ast.Add: _add}
+# nodes whose result is a new value (not a name, a literal or an item of one): what an evaluation builds
+_BUILDING = (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Call, ast.ListComp, ast.GeneratorExp, ast.DictComp,
+             ast.SetComp, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Subscript)
 
 
 class BoundedEval(EvalWithCompoundTypes):
     """EvalWithCompoundTypes that counts its steps, watches the clock and calls only named functions."""
 
     def __init__(self, names: dict, functions: dict):
-        functions = {**functions, "str": _safe_str} if "str" in functions else functions
+        functions = {**functions, **{k: v for k, v in BOUNDED_FUNCTIONS.items() if k in functions}}
         super().__init__(operators=OPERATORS, names=names, functions=functions)
         self._steps = 0
-        self._deadline = time.monotonic() + MAX_SECONDS
+        self.built = 0
 
     def eval(self, expr, previously_parsed=None):
         return _check_deep(super().eval(expr, previously_parsed))
@@ -147,9 +197,18 @@ class BoundedEval(EvalWithCompoundTypes):
 
     def _eval(self, node):
         self._steps += 1
-        if self._steps > MAX_NODES or (self._steps % 256 == 0 and time.monotonic() > self._deadline):
-            raise EvaluationBudgetExceeded(f"表达式求值超过上限（{MAX_NODES} 步或 {MAX_SECONDS} 秒）")
-        return _check_length(super()._eval(node))
+        if self._steps > MAX_NODES:
+            raise EvaluationBudgetExceeded(f"表达式求值超过 {MAX_NODES} 步上限")
+        result = _check_length(super()._eval(node))
+        if isinstance(node, _BUILDING) and hasattr(result, "__len__"):
+            self.charge(len(result))
+        return result
+
+    def charge(self, size: int) -> None:
+        """Count `size` characters or elements as built by this evaluation; refuse past MAX_BUILT."""
+        self.built += size
+        if self.built > MAX_BUILT:
+            raise IterableTooLong(f"一次求值构造的数据超过 {MAX_BUILT} 个字符或元素上限")
 
     def _eval_call(self, node):
         if not isinstance(node.func, ast.Name):
@@ -159,7 +218,10 @@ class BoundedEval(EvalWithCompoundTypes):
     def _eval_formattedvalue(self, node):
         if node.format_spec is not None and _WIDE_FORMAT.search(ast.unparse(node.format_spec)):
             raise IterableTooLong("格式宽度过大")
-        return super()._eval_formattedvalue(node)
+        value = _check_printable(self._eval(node.value))
+        if node.format_spec is None:
+            return _safe_str(value)
+        return _check_length(("{:" + self._eval(node.format_spec) + "}").format(value))
 
 
 def step_budget(limit: int):

@@ -6,13 +6,14 @@ imports, function definitions and anything else are refused at deploy time.
 
 import ast
 
-from .expressions import EVALUATION_ERRORS, ExpressionError, _evaluator, to_storable, tree_problem
+from .expressions import ExpressionError, _evaluator, bounded, to_storable, tree_problem
 from .functions import FunctionContext
-from .sandbox import parse_source
+from .sandbox import BoundedEval, _size, parse_source
 
 _ALLOWED_STATEMENTS = (ast.Assign, ast.AugAssign, ast.If, ast.Pass)
 MAX_STATEMENTS = 200
 MAX_SCRIPT_LENGTH = 50_000
+MAX_ASSIGNED = 10_000_000  # measuring stops here: the size budget refuses far below
 
 
 def script_problem(script: str) -> str | None:
@@ -39,29 +40,28 @@ def script_problem(script: str) -> str | None:
 
 
 def run_script(script: str, data: dict, context: FunctionContext) -> None:
-    """Run a checked script, updating `data` in place."""
+    """Run a checked script, updating `data` in place: one evaluation, under one CPU deadline and size budget."""
     problem = script_problem(script)
     if problem:
         raise ExpressionError(problem)
-    try:
-        _run_block(parse_source(script, "exec").body, data, context)
-    except EVALUATION_ERRORS as err:
-        raise ExpressionError(f"{type(err).__name__}: {err}") from err
+    statements = parse_source(script, "exec").body
+    bounded(lambda: _run_block(statements, _evaluator(data, context), data))
 
 
-def _value(node: ast.expr, data: dict, context: FunctionContext):
-    return _evaluator(data, context).eval(ast.unparse(node))
+def _assign(evaluator: BoundedEval, data: dict, name: str, value) -> None:
+    evaluator.charge(_size(value, {}, MAX_ASSIGNED))  # what a script keeps in the case counts as built too
+    data[name] = evaluator.names[name] = value
 
 
-def _run_block(statements: list[ast.stmt], data: dict, context: FunctionContext) -> None:
+def _run_block(statements: list[ast.stmt], evaluator: BoundedEval, data: dict) -> None:
     for node in statements:
         if isinstance(node, ast.Assign):
-            value = to_storable(_value(node.value, data, context))
+            value = to_storable(evaluator.eval(ast.unparse(node.value)))
             for target in node.targets:
-                data[target.id] = value
+                _assign(evaluator, data, target.id, value)
         elif isinstance(node, ast.AugAssign):
             expr = ast.BinOp(left=ast.Name(node.target.id, ast.Load()), op=node.op, right=node.value)
-            data[node.target.id] = to_storable(_value(expr, data, context))
+            _assign(evaluator, data, node.target.id, to_storable(evaluator.eval(ast.unparse(expr))))
         elif isinstance(node, ast.If):
-            branch = node.body if _value(node.test, data, context) else node.orelse
-            _run_block(branch, data, context)
+            branch = node.body if evaluator.eval(ast.unparse(node.test)) else node.orelse
+            _run_block(branch, evaluator, data)

@@ -1,6 +1,8 @@
 """Pure rules: 身份证 check digits and Chinese working days."""
 
-from datetime import date
+import random
+import time
+from datetime import date, timedelta
 
 import pytest
 
@@ -55,3 +57,36 @@ def test_days_past_the_known_calendar_are_provisional(calendar):
     result = calendar.add_workdays(date(2026, 12, 28), 10)
     assert result.provisional
     assert result.day == date(2027, 1, 11)  # counted Monday to Friday meanwhile
+
+
+def _walk(calendar, start: date, count: int) -> tuple[date, bool]:
+    """The working days counted one day at a time: what add_workdays must agree with."""
+    day, provisional, step = start, False, 1 if count >= 0 else -1
+    for _ in range(abs(count)):
+        day += timedelta(days=step)
+        provisional = provisional or not calendar.is_known(day)
+        while not calendar.is_workday(day):
+            day += timedelta(days=step)
+            provisional = provisional or not calendar.is_known(day)
+    return day, provisional
+
+
+def test_add_workdays_by_whole_weeks_agrees_with_a_walk_day_by_day(calendar):
+    closed = calendar.with_closures({"/sfx/cg": frozenset({date(2026, 11, 18), date(2025, 3, 3)})}).for_org("/sfx/cg")
+    chance = random.Random(22)
+    for _ in range(500):
+        start = date(2004, 1, 1) + timedelta(days=chance.randint(0, 8500))
+        count = chance.choice([chance.randint(-30, 30), chance.randint(-2500, 2500)])
+        for cal in (calendar, closed):
+            result = cal.add_workdays(start, count)
+            assert (result.day, result.provisional) == _walk(cal, start, count), (start, count)
+            end = start + timedelta(days=chance.randint(-10, 900))
+            walked = sum(cal.is_workday(start + timedelta(days=k)) for k in range(1, (end - start).days + 1))
+            assert cal.workdays_between(start, end) == walked
+
+
+def test_add_workdays_costs_the_logarithm_of_its_count(calendar):
+    started = time.perf_counter()
+    far = calendar.add_workdays(date(2026, 1, 1), 2_000_000)
+    assert time.perf_counter() - started < 0.05
+    assert far.provisional and calendar.workdays_between(date(2026, 1, 1), far.day) == 2_000_000
