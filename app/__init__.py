@@ -29,11 +29,13 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from .engine.timer_checks import set_min_cycle
     from .extensions import migrate
     from .services.calendar import current_calendar
     from .services.runtime import Runtime
     from .store.db import make_engine, make_session_factory
 
+    set_min_cycle(app.config.get("TIMER_MIN_CYCLE_SECONDS", 60))
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["runtime"] = Runtime(make_session_factory(engine), current_calendar)

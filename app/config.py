@@ -1,7 +1,20 @@
 """Settings read from the environment, in one place."""
 
+import ipaddress
 import os
 from datetime import timedelta
+
+DEMO_SECRET_KEY = "demo-only-secret"  # public: signs sessions only in demo mode, which serves only this machine
+
+
+def is_loopback(host: str | None) -> bool:
+    """Return whether `host` (a name or an address) stays on this machine."""
+    if host in ("localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Config:
@@ -9,7 +22,8 @@ class Config:
         env = os.environ
         self.DATABASE_URL = env.get("DATABASE_URL", "sqlite:///instance/assistance.sqlite3")
         self.DEMO = env.get("DEMO", "0") == "1"
-        self.SECRET_KEY = env.get("SECRET_KEY") or ("demo-only-secret" if self.DEMO else None)
+        self.SECRET_KEY = env.get("SECRET_KEY") or (DEMO_SECRET_KEY if self.DEMO else None)
+        self.HOST = env.get("HOST") or env.get("FLASK_RUN_HOST") or "127.0.0.1"  # where gunicorn / flask run listen
         self.SCHEDULER = env.get("SCHEDULER", "1") == "1"
         self.SCHEDULER_INTERVAL_SECONDS = float(env.get("SCHEDULER_INTERVAL_SECONDS", "1"))
         # the share of each poll the scheduler may spend firing overdue jobs; the rest is left to requests
@@ -23,6 +37,8 @@ class Config:
         self.ENGINE_LOG_LEVEL = env.get("ENGINE_LOG_LEVEL", "WARNING")
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", "5"))  # per username and address ...
         self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", "900"))  # ... within this window: 429
+        # a timer cycle may repeat no faster than this (R/PT0S would fire, and log, at every poll)
+        self.TIMER_MIN_CYCLE_SECONDS = float(env.get("TIMER_MIN_CYCLE_SECONDS", "60"))
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=float(env.get("SESSION_HOURS", "8")))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
@@ -31,5 +47,14 @@ class Config:
             setattr(self, key, value)
         if "SESSION_COOKIE_SECURE" not in overrides:  # production mode: the session cookie travels over HTTPS only
             self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0" if self.DEMO else "1") == "1"
+        self._refuse_unsafe_demo()
+
+    def _refuse_unsafe_demo(self) -> None:
+        """Refuse to start where the public demo password or secret key would be reachable from elsewhere."""
         if not self.SECRET_KEY:
             raise RuntimeError("SECRET_KEY must be set outside demo mode (DEMO=1)")
+        if self.SECRET_KEY == DEMO_SECRET_KEY and not self.DEMO:
+            raise RuntimeError("the demo SECRET_KEY is public: set a secret of your own outside demo mode (DEMO=1)")
+        if self.DEMO and not is_loopback(self.HOST):
+            raise RuntimeError(f"demo mode (DEMO=1) serves only this machine: HOST={self.HOST} is not a loopback "
+                               "address; its users' password is public")

@@ -5,7 +5,9 @@ from app.domain.errors import EngineFailure
 
 from .changes import OpenTask
 from .expressions import ExpressionError, evaluate, evaluate_time, to_storable
-from .functions import FunctionContext
+from .functions import FunctionContext, to_datetime
+
+MAX_PRIORITY = 2**31 - 1  # Camunda's priority is a Java int
 
 
 def describe(task, kind: str, meta: dict, context: FunctionContext) -> OpenTask:
@@ -13,14 +15,14 @@ def describe(task, kind: str, meta: dict, context: FunctionContext) -> OpenTask:
     activity = task.task_spec.bpmn_id
     names = dict(task.data)
     context.provisional = False
-    groups = _text(meta.get("candidateGroups"), names, context)
+    groups = _text("candidateGroups", meta, names, activity, context)
     opened = OpenTask(
         id=str(task.id), activity_id=activity, name=meta.get("name") or activity, kind=kind,
         candidate_groups=[g.strip() for g in (groups or "").split(",") if g.strip()],
-        assignee=_text(meta.get("assignee"), names, context),
-        due=_time(meta.get("dueDate"), names, activity, context),
-        follow_up=_time(meta.get("followUpDate"), names, activity, context),
-        priority=int(_text(meta.get("priority"), names, context) or 50),
+        assignee=_text("assignee", meta, names, activity, context),
+        due=_time("dueDate", meta, names, activity, context),
+        follow_up=_time("followUpDate", meta, names, activity, context),
+        priority=_priority(meta, names, activity, context),
         form_key=meta.get("formId") or meta.get("formRef") or meta.get("formKey"), topic=meta.get("topic"),
     )
     opened.provisional = context.provisional
@@ -35,17 +37,37 @@ def _locals(inputs: dict, names: dict, activity: str, context: FunctionContext) 
         raise EngineFailure(f"任务输入参数求值失败：{err}", element=activity) from err
 
 
-def _text(value: str | None, names: dict, context: FunctionContext) -> str | None:
+def _text(attribute: str, meta: dict, names: dict, activity: str, context: FunctionContext) -> str | None:
+    value = meta.get(attribute)
     if not value or "{" not in value:
         return value
-    result = evaluate(value, names, context)
-    return ",".join(result) if isinstance(result, (list, tuple)) else (None if result is None else str(result))
+    try:
+        result = evaluate(value, names, context)
+    except ExpressionError as err:
+        raise EngineFailure(f"camunda:{attribute} 表达式求值失败：{err}", element=activity) from err
+    if isinstance(result, (list, tuple)):
+        return ",".join(map(str, result))
+    return None if result is None else str(result)
 
 
-def _time(value: str | None, names: dict, activity: str, context: FunctionContext) -> str | None:
+def _priority(meta: dict, names: dict, activity: str, context: FunctionContext) -> int:
+    text = _text("priority", meta, names, activity, context)
+    try:
+        priority = 50 if text is None else int(text)
+    except ValueError:
+        priority = None
+    if priority is None or abs(priority) > MAX_PRIORITY:
+        raise EngineFailure(f"camunda:priority 须得到整数，得到 {str(text)[:40]!r}", element=activity)
+    return priority
+
+
+def _time(attribute: str, meta: dict, names: dict, activity: str, context: FunctionContext) -> str | None:
+    value = meta.get(attribute)
     if not value:
         return None
     try:
-        return evaluate_time(value, names, context)
-    except ExpressionError as err:
-        raise EngineFailure(f"到期时间表达式求值失败：{err}", element=activity) from err
+        moment = evaluate_time(value, names, context)
+        to_datetime(moment)
+    except (ExpressionError, ValueError, TypeError) as err:
+        raise EngineFailure(f"camunda:{attribute} 须得到 ISO 8601 日期时间：{err}", element=activity) from err
+    return moment

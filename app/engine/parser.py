@@ -20,11 +20,12 @@ from app.domain.errors import DeploymentRefused
 
 from .calls import Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
 from .dmn_checks import check_dmn
-from .expressions import expression_problem
+from .expressions import expression_problem, is_iso_literal
 from .owned import owned_names
 from .scripts import script_problem
 from .serializer import dump_spec
 from .specs import CollectingParallelMultiInstanceTask, CollectingSequentialMultiInstanceTask, ExternalServiceTask
+from .timer_checks import timer_problem
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -234,16 +235,25 @@ def _element_problem(el) -> str | None:
     problem = (check(el) if check else None) or _declared_problem(el)
     if problem:
         return problem
-    for attr in ("dueDate", "followUpDate", "candidateGroups", "assignee"):
+    for attr in ("dueDate", "followUpDate", "candidateGroups", "assignee", "priority"):
         value = el.get(CAMUNDA + attr)
-        if value and (attr in ("dueDate", "followUpDate") or "{" in value):
-            problem = expression_problem(value)
-            if problem:
-                return f"camunda:{attr}：{problem}"
+        problem = value and _attribute_problem(attr, value)
+        if problem:
+            return f"camunda:{attr}：{problem}"
     if tag in _EXPRESSION_TAGS and el.text:
         problem = expression_problem(el.text)
         if problem:
             return f"{tag}：{problem}"
+    if tag in _TIMER_TAGS and is_iso_literal(el.text or ""):
+        return timer_problem(tag, el.text)
+    return None
+
+
+def _attribute_problem(attr: str, value: str) -> str | None:
+    if "{" in value or attr in ("dueDate", "followUpDate"):
+        return expression_problem(value)
+    if attr == "priority" and not (value.strip().lstrip("-").isdigit() and abs(int(value)) < 2**31):
+        return f"优先级须为整数或表达式：{value[:40]}"
     return None
 
 
@@ -268,5 +278,6 @@ def _script_task_problem(el) -> str | None:
 
 _TAG_CHECKS = {"userTask": _user_task_problem, "manualTask": _user_task_problem,
                "serviceTask": _service_task_problem, "scriptTask": _script_task_problem}
-_EXPRESSION_TAGS = ("conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
-                    "loopCardinality", "inputParameter")
+_TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
+_EXPRESSION_TAGS = (*_TIMER_TAGS, "conditionExpression", "completionCondition", "loopCardinality", "loopCondition",
+                    "inputParameter")

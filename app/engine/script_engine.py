@@ -3,12 +3,22 @@
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 
 from .expressions import ExpressionError, evaluate, expression_problem, is_iso_literal, to_storable, unwrap
 from .functions import MAX_RANGE as MAX_INSTANCES
 from .functions import FunctionContext
 from .sandbox import parse_source
 from .scripts import run_script
+from .timer_checks import timer_problem
+
+_TIMER_KINDS = {TimeDateEventDefinition: "timeDate", DurationTimerEventDefinition: "timeDuration",
+                CycleTimerEventDefinition: "timeCycle"}
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
@@ -28,16 +38,18 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task, expression, external_context=None):
         if is_iso_literal(expression):
-            return expression.strip()
-        names = dict(task.data)
-        names.update(external_context or {})
-        try:
-            value = to_storable(evaluate(expression, names, self.context))
-        except ExpressionError as err:
-            raise WorkflowTaskException(f"表达式 '{expression}' 求值失败：{err}", task=task, exception=err) from err
+            value = expression.strip()
+        else:
+            names = dict(task.data)
+            names.update(external_context or {})
+            try:
+                value = to_storable(evaluate(expression, names, self.context))
+            except ExpressionError as err:
+                raise WorkflowTaskException(f"表达式 '{expression}' 求值失败：{err}", task=task, exception=err) from err
         if expression == getattr(task.task_spec, "cardinality", None) and isinstance(value, int) \
                 and not 0 <= value <= MAX_INSTANCES:
             raise WorkflowTaskException(f"多实例数量 {value} 超出 0–{MAX_INSTANCES}", task=task)
+        _check_timer(task, expression, value)
         return value
 
     def execute(self, task, script, external_context=None):
@@ -49,3 +61,31 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def call_service(self, task, **kwargs):
         raise WorkflowTaskException("服务任务只能作为外部任务由工作者完成", task=task)
+
+
+def _check_timer(task, expression: str, value) -> None:
+    """Refuse what a timer's expression yields when SpiffWorkflow could not schedule it in bounded time."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    kind = _TIMER_KINDS.get(type(definition))
+    if kind is None or expression != definition.expression:
+        return
+    problem = timer_problem(kind, value) if isinstance(value, str) else f"{kind} 须得到 ISO 8601 文本，得到 {value!r}"
+    if problem:
+        raise WorkflowTaskException(f"定时器 {problem}", task=task)
+
+
+def _capped_update_hook(self, my_task):
+    """Refuse a multi-instance over a collection larger than a cardinality may be, before any instance exists."""
+    collection = self.data_input.get(my_task) if self.data_input is not None and self.data_input.exists(
+        my_task) else None
+    if hasattr(collection, "__len__") and len(collection) > MAX_INSTANCES:
+        raise WorkflowTaskException(f"多实例集合 {self.data_input.bpmn_id} 有 {len(collection)} 项，"
+                                    f"超出 {MAX_INSTANCES} 上限", task=my_task)
+    return super(MultiInstanceTask, self)._update_hook(my_task)
+
+
+# SpiffWorkflow 3.2's parallel and sequential kinds reach this through super()._update_hook before creating their
+# instances; MultiInstanceTask has no hook of its own to replace (a newer version that adds one must be looked at)
+if "_update_hook" in vars(MultiInstanceTask):
+    raise ImportError("SpiffWorkflow's MultiInstanceTask now has an _update_hook: review the collection cap")
+MultiInstanceTask._update_hook = _capped_update_hook

@@ -10,11 +10,11 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import DeploymentRefused
 from app.engine.dmn_checks import check_dmn
-from app.engine.expressions import expression_problem, feel_to_python
 from app.engine.parser import parse_bpmn_files, read_xml
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
 
 from .definitions import latest_definition, latest_form, next_version
+from .form_checks import field_problem
 from .forms import check_marks, form_fields
 from .runtime import Runtime
 
@@ -126,10 +126,9 @@ def _parse_form(fname: str, content: bytes) -> dict:
     if duplicates:
         raise DeploymentRefused(f"表单字段 key 重复：{', '.join(sorted(duplicates))}", file=fname)
     for component in form_fields(schema):
-        for expr in (component.get("properties", {}).get("rule"), (component.get("conditional") or {}).get("hide")):
-            problem = expr and expression_problem(feel_to_python(expr) if expr.startswith("=") else expr)
-            if problem:
-                raise DeploymentRefused(f"字段 {component['key']}：{problem}", file=fname, element=component["key"])
+        problem = field_problem(component)
+        if problem:
+            raise DeploymentRefused(f"字段 {component['key']}：{problem}", file=fname, element=component["key"])
     check_marks(schema, fname)
     return schema
 

@@ -16,6 +16,9 @@ from app.domain.personal import FORM_PROPERTY, KINDS, PERSONAL_FIELDS, scrub
 from app.engine.expressions import ExpressionError, evaluate, feel_to_python
 from app.engine.functions import FunctionContext
 
+from .patterns import PatternError, matches
+
+LIST_SEPARATOR = "、"
 INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "radio", "select", "datetime",
                "checklist", "taglist"}
 
@@ -23,8 +26,10 @@ INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "radio", "select",
 def form_fields(schema: dict) -> list[dict]:
     """Return the input components of a form, nested groups included."""
     fields = []
-    for component in schema.get("components", []):
-        if component.get("type") in INPUT_TYPES and component.get("key"):
+    for component in schema.get("components") or []:
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") in INPUT_TYPES and component.get("key") and isinstance(component["key"], str):
             fields.append(component)
         fields.extend(form_fields(component))
     return fields
@@ -110,8 +115,10 @@ def _type_problem(component, value, rules, names, context) -> str | None:
         return "须为整数" if digits == 0 else f"最多 {digits} 位小数"
     if kind == "checkbox" and not isinstance(value, bool):
         return "须为是/否"
-    if kind in ("textfield", "textarea", "datetime") and not isinstance(value, (str, list)):
-        return "须为文本"
+    if kind in ("textfield", "textarea", "datetime") and not isinstance(value, str):
+        listed = isinstance(value, list) and (component.get("properties") or {}).get("minItems")
+        if not listed or not all(isinstance(item, str) for item in value):
+            return "须为文本" if not listed else "每项须为文本"
     if kind in ("radio", "select") and component.get("values"):
         allowed = [v.get("value") for v in component["values"]]
         if value not in allowed:
@@ -136,14 +143,23 @@ def _range_problem(component, value, rules, names, context) -> str | None:
             return f"不得小于 {rules['min']}"
         if rules.get("max") is not None and value > rules["max"]:
             return f"不得大于 {rules['max']}"
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        value = LIST_SEPARATOR.join(value)  # a list stands for the text a user types in the field: the same rules
     if isinstance(value, str):
         if rules.get("minLength") and len(value) < rules["minLength"]:
             return f"至少 {rules['minLength']} 个字符"
         if rules.get("maxLength") and len(value) > rules["maxLength"]:
             return f"最多 {rules['maxLength']} 个字符"
-        if rules.get("pattern") and not re.fullmatch(rules["pattern"], value):
+        if rules.get("pattern") and not _matches(rules["pattern"], value):
             return "格式不正确"
     return None
+
+
+def _matches(pattern, text: str) -> bool:
+    try:
+        return matches(pattern, text)
+    except (PatternError, TypeError):
+        return False  # a form deployed before patterns were checked: its rule cannot pass
 
 
 def _items(value) -> list:
@@ -156,7 +172,7 @@ def _property_problem(component, value, rules, names, context) -> str | None:
     props = component.get("properties") or {}
     if props.get("format") == "id_number":
         return id_number_problem(value)
-    if props.get("minItems") and len(_items(value)) < int(props["minItems"]):
+    if props.get("minItems") and len(_items(value)) < _whole(props["minItems"]):
         return f"至少须有 {props['minItems']} 项"
     if props.get("rule"):
         try:
@@ -166,6 +182,11 @@ def _property_problem(component, value, rules, names, context) -> str | None:
         if not ok:
             return props.get("ruleMessage") or "不符合规则"
     return None
+
+
+def _whole(text) -> int:
+    """A count a form's custom property gives as text; one that is not a count cannot be met."""
+    return int(text) if str(text).strip().isdigit() else 10**9
 
 
 def _normalise(component: dict, value):
