@@ -7,9 +7,11 @@ sniffed as another type, and no URL leaks to other sites in the Referer.
 
 import secrets
 
-from flask import Flask, Request, Response, g
+from flask import Flask, Request, Response, g, jsonify, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.routing import IntegerConverter
+
+from .config import is_loopback
 
 CSP = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -39,8 +41,20 @@ def _secure_headers(response: Response) -> Response:
     return response
 
 
+def _demo_only_here() -> Response | None:
+    """In demo mode answer only this machine, however the server was bound (`flask run --host 0.0.0.0`)."""
+    if is_loopback(request.remote_addr):
+        return None
+    response = jsonify({"type": "AuthorizationException", "field": "DEMO",
+                        "message": "演示模式（DEMO=1）只服务本机：演示用户的密码是公开的"})
+    response.status_code = 403
+    return response
+
+
 def init_security(app: Flask) -> None:
     """Add the security headers to every response; offer `csp_nonce()` to templates."""
+    if app.config.get("DEMO"):
+        app.before_request(_demo_only_here)
     app.after_request(_secure_headers)
     app.context_processor(lambda: {"csp_nonce": csp_nonce})
     app.session_interface = CookieSessions()

@@ -1,4 +1,9 @@
-"""Tables the supervisor exports (CSV for any tool, .xlsx for Excel), with Chinese headers."""
+"""Tables the supervisor exports (CSV for any tool, .xlsx for Excel), with Chinese headers.
+
+A text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return would be read by a spreadsheet as a
+formula (`=HYPERLINK(…)` in a business key, `+cmd|…` in a comment): every such cell is written as text — in CSV
+behind an apostrophe, as OWASP advises, and in .xlsx as a string cell.
+"""
 
 import csv
 import io
@@ -24,12 +29,20 @@ def local_text(moment: datetime | None) -> str:
     return "" if moment is None else local(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    """Return whether a spreadsheet would take this cell for a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
 def to_csv(table: Table) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens the Chinese headers correctly."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(table.headers)
-    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+    for row in [table.headers, *table.rows]:
+        writer.writerow(["" if v is None else "'" + v if is_formula_like(v) else v for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -38,9 +51,11 @@ def to_xlsx(table: Table) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31]
-    sheet.append(table.headers)
-    for row in table.rows:
+    for row in [table.headers, *table.rows]:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if is_formula_like(cell.value):
+                cell.data_type = "s"  # openpyxl took it for a formula; it is the text it says
     sheet.freeze_panes = "A2"
     for index, header in enumerate(table.headers, start=1):
         width = max([len(str(header)) * 2] + [len(str(r[index - 1] or "")) for r in table.rows[:200]])

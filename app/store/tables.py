@@ -365,6 +365,17 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class WebSession(Base):
+    """A signed-in browser session: the cookie carries a token whose sha256 is this row's id; logging out ends it
+    here, so a copied cookie stops working even though its signature is still valid."""
+
+    __tablename__ = "web_session"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), ForeignKey("app_user.username"), index=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
 class LoginFailure(Base):
     """One failed sign-in, kept for the rate limit (per username and client address, in a time window)."""
 

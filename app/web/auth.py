@@ -13,6 +13,7 @@ from app.domain.errors import Forbidden, TooManyAttempts, Unauthenticated
 from app.extensions import runtime
 from app.services.logins import LoginPolicy, sign_in
 from app.services.users import active_actor
+from app.services.web_sessions import end_session, session_user, start_session
 
 bp = Blueprint("auth", __name__)
 
@@ -23,7 +24,7 @@ CSRF_HEADER = "X-CSRF-Token"
 def current_actor() -> Actor | None:
     """Return the logged-in user of this request, or None (loaded once per request)."""
     if "web_actor" not in g:
-        username = session.get("username")
+        username = session_user(runtime(), session.get("sid"))  # a logged-out session's cookie signs no one in
         found = active_actor(runtime(), username) if username else None
         g.web_actor, g.web_display_name = found if found else (None, None)
     return g.web_actor
@@ -121,6 +122,7 @@ def login():
         return render_template("login.html", username=username, next=request.form.get("next", ""),
                                error=err.message), err.status
     session.clear()  # a new session id and token on login: no fixation
+    session["sid"] = start_session(runtime(), actor.username)
     session["username"] = actor.username
     session.permanent = False
     flash("已登录", "info")
@@ -129,7 +131,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """End the session."""
+    """End the session, on the server too."""
+    end_session(runtime(), session.get("sid"))
     session.clear()
     flash("已退出登录", "info")
     return redirect(url_for("auth.login"))
