@@ -9,6 +9,7 @@ from app.services.calendar import load_year, parse_year
 from app.services.closures import add_closure, list_closures, remove_closure
 from app.store.tables import CalendarYear
 
+from .schemas import in_range
 from .support import actor, body, camunda_date, runtime
 
 bp = Blueprint("calendar", __name__, url_prefix="/api/calendar")
@@ -35,7 +36,7 @@ def get_year(year: int):
 
 class ClosureBody(Schema):
     org = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    day = fields.Date(required=True)
+    day = fields.Date(required=True, validate=in_range)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 

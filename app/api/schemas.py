@@ -1,6 +1,6 @@
 """marshmallow schemas for every request body and query string of the engine API."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
@@ -14,12 +14,23 @@ def _dt():
     return fields.AwareDateTime(format="iso", default_timezone=None)
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # moved to UTC or China time, still a valid date
+
+
+def in_range(value: date | datetime) -> None:
+    """Refuse a date or moment too far out for every time zone and database to hold."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(f"须在 {FIRST_DAY.year}–{LAST_DAY.year} 年之间")
+
+
 def _iso_moment(value: str) -> None:
     """Accept an ISO-8601 date or date-time as Camunda writes it (2026-09-28T10:00:00.000+0800)."""
     try:
-        datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError as err:
         raise ValidationError("须为 ISO-8601 日期时间，如 2026-09-28T10:00:00.000+0800") from err
+    in_range(moment)
 
 
 class Paging(_Strict):
@@ -109,7 +120,7 @@ class ExtendLockBody(_Strict):
 
 
 class DueDateBody(_Strict):
-    duedate = fields.AwareDateTime(required=True, allow_none=True)
+    duedate = fields.AwareDateTime(required=True, allow_none=True, validate=in_range)
 
 
 class RetriesBody(_Strict):

@@ -9,6 +9,7 @@ from app.services.exports import export
 from app.services.supervision import act_on_escalation, late_tasks, list_escalations
 from app.services.supervision_tables import compliance_table, escalations_table, tasks_table
 
+from .schemas import in_range
 from .support import actor, args, body, camunda_date, runtime
 
 bp = Blueprint("supervision", __name__, url_prefix="/api/supervision")
@@ -60,8 +61,8 @@ class ComplianceQuery(Schema):
 
     process = fields.String(load_default="dibao")
     township = fields.String()
-    acceptedFrom = fields.Date()
-    acceptedTo = fields.Date()
+    acceptedFrom = fields.Date(validate=in_range)
+    acceptedTo = fields.Date(validate=in_range)
     format = FORMAT
 
 

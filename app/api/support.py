@@ -9,6 +9,7 @@ from marshmallow import Schema
 from app.domain.actors import Actor
 from app.domain.clock import CHINA_TZ
 from app.domain.errors import ValidationFailed
+from app.domain.strict_json import JsonRefused, strict_loads
 from app.extensions import runtime  # noqa: F401 (the resources import it from here)
 
 
@@ -28,11 +29,18 @@ def _loader(schema: Schema | type[Schema]) -> Schema:
 
 def body(schema: Schema | type[Schema]) -> dict:
     """Parse the JSON body with `schema`; malformed JSON is a 400 naming the body."""
-    data = request.get_json(silent=True)
-    if data is None:
-        if request.get_data():
-            raise ValidationFailed("请求体不是有效的 JSON", field="body")
+    raw = request.get_data()
+    if not raw:
         data = {}
+    elif not request.is_json:
+        raise ValidationFailed("请求体不是有效的 JSON", field="body")
+    else:
+        try:
+            data = strict_loads(raw)
+        except JsonRefused as err:
+            raise ValidationFailed(str(err), field=err.field) from err
+        except ValueError as err:
+            raise ValidationFailed("请求体不是有效的 JSON", field="body") from err
     if not isinstance(data, dict):
         raise ValidationFailed("请求体须为 JSON 对象", field="body")
     return _loader(schema).load(data)

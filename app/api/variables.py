@@ -4,6 +4,7 @@ import json
 from datetime import datetime
 
 from app.domain.errors import ValidationFailed
+from app.domain.strict_json import JsonRefused, strict_loads
 
 _CHECKS = {
     "string": lambda v: isinstance(v, str),
@@ -34,7 +35,9 @@ def _value(name: str, typed, field: str):
         if not isinstance(value, str):
             return value
         try:
-            return json.loads(value)
+            return strict_loads(value, f"{where}.value")
+        except JsonRefused as err:
+            raise ValidationFailed(f"变量 {name}：{err}", field=err.field) from err
         except ValueError as err:
             raise ValidationFailed(f"变量 {name} 不是有效的 JSON", field=where) from err
     if kind == "date":

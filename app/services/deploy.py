@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import DeploymentRefused
+from app.domain.strict_json import strict_loads
 from app.engine.dmn_checks import check_dmn
 from app.engine.parser import parse_bpmn_files, read_xml
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
@@ -116,7 +117,7 @@ def _split(files: dict[str, bytes]):
 
 def _parse_form(fname: str, content: bytes) -> dict:
     try:
-        schema = json.loads(content)
+        schema = strict_loads(content)
     except (ValueError, UnicodeDecodeError) as err:
         raise DeploymentRefused(f"表单不是有效的 JSON：{err}", file=fname) from err
     if not isinstance(schema, dict) or not schema.get("id") or not isinstance(schema.get("components"), list):

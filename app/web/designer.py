@@ -1,11 +1,11 @@
 """流程设计: deployed processes and forms, the BPMN modeler and form editor that deploy a new version, version diffs."""
 
-import json
 from itertools import groupby
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from app.domain.errors import DeploymentRefused, ValidationFailed
+from app.domain.strict_json import strict_loads
 from app.services.catalogue import form_schema, form_versions, process_source, process_versions, version_diff
 from app.services.deploy import deploy
 
@@ -140,7 +140,7 @@ def deploy_form(key: str):
     actor = require("deployment.create")
     text = request.form.get("schema", "")
     try:
-        schema = json.loads(text)
+        schema = strict_loads(text)
         if not isinstance(schema, dict) or schema.get("id") != key:
             raise DeploymentRefused(f"表单 id 须保持为 {key}", file=f"{key}.form")
         result = deploy(runtime(), actor, key, {f"{key}.form": text.encode("utf-8")}, source="web-form-editor",
@@ -155,6 +155,6 @@ def deploy_form(key: str):
 
 def _loaded(text: str):
     try:
-        return json.loads(text)
+        return strict_loads(text)
     except ValueError:
         return {"id": "", "components": []}
