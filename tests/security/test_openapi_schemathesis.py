@@ -1,0 +1,50 @@
+"""schemathesis generates requests for every operation of the served OpenAPI document (/engine-rest/openapi.json):
+ones that keep to the schema and ones that break it, sent as the role the operation is for. None may answer a
+5xx. The run is bounded (SCHEMATHESIS_EXAMPLES per operation and mode) and uses a database of its own.
+
+schemathesis' own pytest plugin does not run under pytest 9, so each operation's strategy is drawn with
+hypothesis directly."""
+
+import base64
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+
+from app.api.openapi import openapi_document
+from tests.conftest import PASSWORD, service_app
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "20"))
+ROLES = (("/external-task", "verifier"), ("/deployment", "designer"), ("/start", "window_cg"),
+         ("/message", "window_cg"), ("", "supervisor"))
+OPERATIONS = sorted((op.ok().method.upper(), op.ok().path)
+                    for op in schemathesis.openapi.from_dict(openapi_document()).get_all_operations())
+
+
+@pytest.fixture(scope="module")
+def engine_schema(tmp_path_factory):
+    app = service_app(f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'api.sqlite3'}", "schemathesis")
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # a defect answers 500, as in production, and fails the test
+    yield schemathesis.openapi.from_wsgi("/engine-rest/openapi.json", app)
+    app.extensions["db_engine"].dispose()
+
+
+def _credentials(path: str) -> dict:
+    user = next(user for part, user in ROLES if part in path)
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{PASSWORD}".encode()).decode()}
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("method, path", OPERATIONS)
+def test_no_operation_answers_a_server_error(engine_schema, method, path, mode):
+    operation = engine_schema[path][method]
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def call(case):
+        response = case.call(headers=_credentials(path))
+        assert response.status_code < 500, (case.formatted_path, case.query, case.body, response.text[:500])
+
+    call()
