@@ -250,6 +250,8 @@ def _element_problem(el) -> str | None:
 
 
 def _attribute_problem(attr: str, value: str) -> str | None:
+    if attr in ("dueDate", "followUpDate") and is_iso_literal(value):
+        return timer_problem("timeDate", value)  # a literal due date is a date, not a duration
     if "{" in value or attr in ("dueDate", "followUpDate"):
         return expression_problem(value)
     if attr == "priority" and not (value.strip().lstrip("-").isdigit() and abs(int(value)) < 2**31):

@@ -56,8 +56,10 @@ def test_a_timer_expression_yielding_what_cannot_be_honoured_fails_its_command(l
 @pytest.mark.parametrize("attributes, words", [
     ({"priority": "high"}, "camunda:priority"),
     ({"priority": "${__import__('os').getpid()}"}, "camunda:priority"),
+    ({"dueDate": "P3D"}, "camunda:dueDate"),
+    ({"followUpDate": "2026-02-30T00:00:00"}, "camunda:followUpDate"),
 ])
-def test_a_bad_priority_is_refused_at_deploy(login_as, attributes, words):
+def test_a_bad_priority_or_due_date_literal_is_refused_at_deploy(login_as, attributes, words):
     key = _key("attr")
     _refused_at_deploy(login_as, {f"{key}.bpmn": d.user_task(key, **attributes)}, "t", words)
 
@@ -76,7 +78,7 @@ def test_a_forbidden_loop_condition_is_refused_at_deploy(login_as):
     {"candidateGroups": "${1 / 0}"},
     {"assignee": "${nobody_knows}"},
     {"dueDate": "${'next week'}"},
-    {"dueDate": "P3D"},
+    {"dueDate": "${'P3D'}"},
     {"followUpDate": "${missing_date}"},
 ])
 def test_a_task_attribute_that_fails_at_run_time_is_a_422_naming_the_element(login_as, clock, attributes):
