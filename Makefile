@@ -45,6 +45,7 @@ test: install assets browser lint test-sqlite test-postgres
 
 lint:
 	$(BIN)/ruff check app tests bench
+	$(BIN)/lint-imports --no-logo
 
 test-sqlite:
 	$(BIN)/python -m pytest -q
@@ -73,4 +74,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache node_modules $(DIST)
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache node_modules $(DIST)

@@ -2,12 +2,10 @@
 
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
 
-from app.domain.errors import NotFound
 from app.services.calendar import load_year, parse_year
 from app.services.closures import add_closure, list_closures, remove_closure
-from app.store.tables import CalendarYear
+from app.services.listings import calendar_year
 
 from .schemas import in_range
 from .support import actor, body, camunda_date, runtime
@@ -25,13 +23,9 @@ def put_year(year: int):
 
 @bp.get("/<int:year>")
 def get_year(year: int):
-    actor().require("case.read")
-    with runtime().reading() as uow:
-        row = uow.session.scalar(select(CalendarYear).where(CalendarYear.year == year))
-        if row is None:
-            raise NotFound(f"{year} 年的日历未加载（由 chinesecalendar 提供的年份无需加载）", field="year")
-        return jsonify({"year": row.year, "holidays": row.holidays, "workdays": row.workdays,
-                        "loadedAt": camunda_date(row.loaded_at), "loadedBy": row.loaded_by})
+    row = calendar_year(runtime(), actor(), year)
+    return jsonify({"year": row.year, "holidays": row.holidays, "workdays": row.workdays,
+                    "loadedAt": camunda_date(row.loaded_at), "loadedBy": row.loaded_by})
 
 
 class ClosureBody(Schema):

@@ -1,6 +1,6 @@
 """Shape rows as the JSON Camunda 7 returns for them."""
 
-from app.store.tables import ExternalTask, HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance, Task
+from typing import Any
 
 from .support import camunda_date
 from .variables import to_camunda
@@ -13,13 +13,7 @@ def _form_ref(form_id: str | None) -> dict | None:
     return {"key": key, "binding": "version", "version": int(version) if version else None}
 
 
-# what `task` reads: an inbox page selects only these (not the task's local variables)
-TASK_COLUMNS = tuple(Task.__table__.c[name] for name in (
-    "id", "name", "assignee", "created", "due", "follow_up", "priority", "definition_id", "process_instance_id",
-    "activity_id", "form_key", "candidate_groups", "due_provisional", "business_key"))
-
-
-def task(row: Task) -> dict:
+def task(row: Any) -> dict:
     form_ref = _form_ref(row.form_key)
     return {"id": row.id, "name": row.name, "assignee": row.assignee, "owner": None,
             "created": camunda_date(row.created), "due": camunda_date(row.due),
@@ -34,20 +28,20 @@ def task(row: Task) -> dict:
             "caseDefinitionId": None, "lastUpdated": None, "taskState": "Created"}
 
 
-def instance(row: ProcessInstance) -> dict:
+def instance(row: Any) -> dict:
     return {"id": row.id, "definitionId": row.definition_id, "businessKey": row.business_key,
             "caseInstanceId": None, "ended": row.state != "ACTIVE", "suspended": False, "tenantId": None,
             "links": []}
 
 
-def definition(row: ProcessDefinition) -> dict:
+def definition(row: Any) -> dict:
     return {"id": row.id, "key": row.key, "name": row.name, "version": row.version, "category": None,
             "description": None, "deploymentId": row.deployment_id, "resource": row.resource_name,
             "diagram": None, "suspended": False, "tenantId": None, "versionTag": None,
             "historyTimeToLive": None, "startableInTasklist": True}
 
 
-def history_instance(row: ProcessInstance) -> dict:
+def history_instance(row: Any) -> dict:
     duration = None
     if row.ended_at:
         duration = int((row.ended_at - row.started_at).total_seconds() * 1000)
@@ -57,7 +51,7 @@ def history_instance(row: ProcessInstance) -> dict:
             "state": row.state, "superProcessInstanceId": None, "deleteReason": None, "tenantId": None}
 
 
-def activity(row: HistoryActivity) -> dict:
+def activity(row: Any) -> dict:
     duration = int((row.end_time - row.start_time).total_seconds() * 1000) if row.end_time else None
     return {"id": row.id, "activityId": row.activity_id, "activityName": row.activity_name,
             "activityType": row.activity_type, "processDefinitionId": row.definition_id,
@@ -68,7 +62,7 @@ def activity(row: HistoryActivity) -> dict:
             "completeScope": row.activity_type.endswith("EndEvent"), "tenantId": None}
 
 
-def history_task(row: HistoryActivity) -> dict:
+def history_task(row: Any) -> dict:
     base = activity(row)
     return {"id": row.id, "name": row.activity_name, "taskDefinitionKey": row.activity_id,
             "processInstanceId": row.process_instance_id, "processDefinitionId": row.definition_id,
@@ -78,7 +72,7 @@ def history_task(row: HistoryActivity) -> dict:
             "candidateGroups": row.candidate_groups}
 
 
-def job(row: Job) -> dict:
+def job(row: Any) -> dict:
     return {"id": row.id, "jobDefinitionId": f"{row.definition_id}#{row.activity_id}",
             "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
             "processDefinitionId": row.definition_id, "processDefinitionKey": row.definition_key,
@@ -87,7 +81,7 @@ def job(row: Job) -> dict:
             "priority": 0, "tenantId": None, "createTime": camunda_date(row.created)}
 
 
-def incident(row: Incident) -> dict:
+def incident(row: Any) -> dict:
     return {"id": row.id, "processDefinitionId": row.definition_id, "processInstanceId": row.process_instance_id,
             "executionId": row.process_instance_id, "incidentTimestamp": camunda_date(row.created),
             "incidentType": row.type, "activityId": row.activity_id, "failedActivityId": row.activity_id,
@@ -95,7 +89,7 @@ def incident(row: Incident) -> dict:
             "incidentMessage": row.message, "tenantId": None, "jobDefinitionId": None, "annotation": None}
 
 
-def locked_external_task(row: ExternalTask, variables: dict) -> dict:
+def locked_external_task(row: Any, variables: dict) -> dict:
     return {"activityId": row.activity_id, "activityInstanceId": row.id, "errorMessage": row.error_message,
             "errorDetails": row.error_details, "executionId": row.process_instance_id, "id": row.id,
             "lockExpirationTime": camunda_date(row.lock_expiration), "processDefinitionId": row.definition_id,

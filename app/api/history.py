@@ -2,13 +2,12 @@
 
 from flask import Blueprint, jsonify
 
-from app.domain.errors import NotFound
+from app.services import listings
 from app.services.case_reads import history_variables
-from app.store.queries import activity_query, instance_query, visible_instance
 
 from . import dto
 from .schemas import HistoryQuery, InstanceQuery
-from .support import actor, args, paged, runtime
+from .support import actor, args, runtime
 from .variables import to_camunda
 
 bp = Blueprint("history", __name__, url_prefix="/history")
@@ -16,39 +15,24 @@ bp = Blueprint("history", __name__, url_prefix="/history")
 
 @bp.get("/process-instance")
 def instances():
-    actor().require("history.read")
-    params = args(InstanceQuery)
-    with runtime().reading() as uow:
-        rows = uow.session.scalars(paged(instance_query(actor(), params), params))
-        return jsonify([dto.history_instance(r) for r in rows])
+    rows = listings.cases(runtime(), actor(), args(InstanceQuery), "history.read")
+    return jsonify([dto.history_instance(r) for r in rows])
 
 
 @bp.get("/process-instance/<instance_id>")
 def instance(instance_id: str):
-    actor().require("history.read")
-    with runtime().reading() as uow:
-        row = visible_instance(uow.session, actor(), instance_id)
-        if row is None:
-            raise NotFound(f"案件 {instance_id} 不存在", field="id")
-        return jsonify(dto.history_instance(row))
+    return jsonify(dto.history_instance(listings.case(runtime(), actor(), instance_id, "history.read")))
 
 
 @bp.get("/activity-instance")
 def activities():
-    actor().require("history.read")
-    params = args(HistoryQuery)
-    with runtime().reading() as uow:
-        rows = uow.session.scalars(paged(activity_query(actor(), params), params))
-        return jsonify([dto.activity(r) for r in rows])
+    return jsonify([dto.activity(r) for r in listings.activities(runtime(), actor(), args(HistoryQuery))])
 
 
 @bp.get("/task")
 def tasks():
-    actor().require("history.read")
-    params = args(HistoryQuery)
-    with runtime().reading() as uow:
-        rows = uow.session.scalars(paged(activity_query(actor(), params, user_tasks_only=True), params))
-        return jsonify([dto.history_task(r) for r in rows])
+    rows = listings.activities(runtime(), actor(), args(HistoryQuery), user_tasks_only=True)
+    return jsonify([dto.history_task(r) for r in rows])
 
 
 @bp.get("/variable-instance")

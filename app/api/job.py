@@ -2,13 +2,13 @@
 
 from flask import Blueprint, jsonify
 
+from app.services import listings
 from app.services.commands import FireJob
 from app.services.jobs import fire_job, set_job_due, set_job_retries
-from app.store.queries import incident_query, job_query
 
 from . import dto
 from .schemas import DueDateBody, JobQuery, Paging, RetriesBody
-from .support import actor, args, body, paged, runtime
+from .support import actor, args, body, runtime
 
 bp = Blueprint("job", __name__, url_prefix="/job")
 incident_bp = Blueprint("incident", __name__, url_prefix="/incident")
@@ -16,10 +16,7 @@ incident_bp = Blueprint("incident", __name__, url_prefix="/incident")
 
 @bp.get("")
 def list_jobs():
-    actor().require("case.read")
-    params = args(JobQuery)
-    with runtime().reading() as uow:
-        return jsonify([dto.job(r) for r in uow.session.scalars(paged(job_query(actor(), params), params))])
+    return jsonify([dto.job(r) for r in listings.jobs(runtime(), actor(), args(JobQuery))])
 
 
 @bp.post("/<job_id>/execute")
@@ -42,8 +39,4 @@ def retries(job_id: str):
 
 @incident_bp.get("")
 def list_incidents():
-    actor().require("case.read")
-    params = args(Paging)
-    with runtime().reading() as uow:
-        rows = uow.session.scalars(paged(incident_query(actor(), params), params))
-        return jsonify([dto.incident(r) for r in rows])
+    return jsonify([dto.incident(r) for r in listings.incidents(runtime(), actor(), args(Paging))])

@@ -1,21 +1,18 @@
 """/process-definition and /deployment: deploy, list, read XML, start cases."""
 
 from flask import Blueprint, jsonify, request
-from sqlalchemy import select
 
 from app.domain.errors import ValidationFailed
+from app.services import listings
 from app.services.case_data import START_RESULT
 from app.services.case_reads import command_result
 from app.services.cases import start_case
 from app.services.commands import StartCase
-from app.services.definitions import latest_definition
 from app.services.deploy import deploy
-from app.store.queries import definition_query
-from app.store.tables import Resource
 
 from . import dto
 from .schemas import DefinitionQuery, StartBody
-from .support import actor, args, body, camunda_date, paged, runtime
+from .support import actor, args, body, camunda_date, runtime
 from .variables import from_camunda, to_camunda
 
 bp = Blueprint("process_definition", __name__, url_prefix="/process-definition")
@@ -48,27 +45,18 @@ def create_deployment():
 
 @bp.get("")
 def list_definitions():
-    actor().require("definition.read")
-    params = args(DefinitionQuery)
-    with runtime().reading() as uow:
-        return jsonify([dto.definition(r) for r in uow.session.scalars(paged(definition_query(params), params))])
+    return jsonify([dto.definition(r) for r in listings.definitions(runtime(), actor(), args(DefinitionQuery))])
 
 
 @bp.get("/key/<key>")
 def get_by_key(key: str):
-    actor().require("definition.read")
-    with runtime().reading() as uow:
-        return jsonify(dto.definition(latest_definition(uow.session, key)))
+    return jsonify(dto.definition(listings.latest(runtime(), actor(), key)[0]))
 
 
 @bp.get("/key/<key>/xml")
 def xml_by_key(key: str):
-    actor().require("definition.read")
-    with runtime().reading() as uow:
-        row = latest_definition(uow.session, key)
-        content = uow.session.scalar(select(Resource.content).where(Resource.deployment_id == row.deployment_id,
-                                                                    Resource.name == row.resource_name))
-        return jsonify({"id": row.id, "bpmn20Xml": content.decode("utf-8")})
+    row, content = listings.latest(runtime(), actor(), key, with_xml=True)
+    return jsonify({"id": row.id, "bpmn20Xml": content.decode("utf-8")})
 
 
 @bp.post("/key/<key>/start")

@@ -1,51 +1,37 @@
 """/process-instance and /message."""
 
 from flask import Blueprint, jsonify
-from sqlalchemy import select
 
 from app.domain.errors import NotFound
+from app.services import listings
 from app.services.case_data import MESSAGE_RESULT
 from app.services.case_reads import case_variables, command_result
 from app.services.cases import cancel_case
 from app.services.commands import CancelCase, CorrelateMessage
 from app.services.messages import receive_message
 from app.services.repair import modify_variables
-from app.store.queries import instance_query, visible_instance
-from app.store.tables import HistoryActivity
 
 from . import dto
 from .schemas import InstanceQuery, MessageBody, VariableModifications
-from .support import actor, args, body, paged, runtime
+from .support import actor, args, body, runtime
 from .variables import from_camunda, to_camunda
 
 bp = Blueprint("process_instance", __name__, url_prefix="/process-instance")
 message_bp = Blueprint("message", __name__, url_prefix="/message")
 
 
-def _instance(session, instance_id: str):
-    actor().require("case.read")
-    row = visible_instance(session, actor(), instance_id)
-    if row is None:
-        raise NotFound(f"案件 {instance_id} 不存在", field="id")
-    return row
-
-
 @bp.get("")
 def list_instances():
-    actor().require("case.read")
-    params = args(InstanceQuery)
-    query = instance_query(actor(), {**params, "active": True})
-    with runtime().reading() as uow:
-        return jsonify([dto.instance(r) for r in uow.session.scalars(paged(query, params))])
+    rows = listings.cases(runtime(), actor(), {**args(InstanceQuery), "active": True})
+    return jsonify([dto.instance(r) for r in rows])
 
 
 @bp.get("/<instance_id>")
 def get_instance(instance_id: str):
-    with runtime().reading() as uow:
-        row = _instance(uow.session, instance_id)
-        if row.state != "ACTIVE":
-            raise NotFound(f"案件 {instance_id} 已结束", field="id")
-        return jsonify(dto.instance(row))
+    row = listings.case(runtime(), actor(), instance_id)
+    if row.state != "ACTIVE":
+        raise NotFound(f"案件 {instance_id} 已结束", field="id")
+    return jsonify(dto.instance(row))
 
 
 @bp.get("/<instance_id>/variables")
@@ -56,20 +42,17 @@ def variables(instance_id: str):
 @bp.get("/<instance_id>/activity-instances")
 def activity_instances(instance_id: str):
     """Return the activity tree: the case root with one child per activity it waits in."""
-    with runtime().reading() as uow:
-        row = _instance(uow.session, instance_id)
-        waiting = uow.session.scalars(select(HistoryActivity).where(
-            HistoryActivity.process_instance_id == row.id, HistoryActivity.end_time.is_(None)))
-        children = [{"id": a.id, "parentActivityInstanceId": row.id, "activityId": a.activity_id,
-                     "activityType": a.activity_type, "activityName": a.activity_name,
-                     "processInstanceId": row.id, "processDefinitionId": row.definition_id,
-                     "childActivityInstances": [], "childTransitionInstances": [], "executionIds": [row.id],
-                     "incidentIds": [], "incidents": []} for a in waiting]
-        return jsonify({"id": row.id, "parentActivityInstanceId": None, "activityId": row.definition_id,
-                        "activityType": "processDefinition", "processInstanceId": row.id,
-                        "processDefinitionId": row.definition_id, "childActivityInstances": children,
-                        "childTransitionInstances": [], "executionIds": [row.id], "activityName": None,
-                        "incidentIds": [], "incidents": []})
+    row, waiting = listings.waiting_in(runtime(), actor(), instance_id)
+    children = [{"id": a.id, "parentActivityInstanceId": row.id, "activityId": a.activity_id,
+                 "activityType": a.activity_type, "activityName": a.activity_name,
+                 "processInstanceId": row.id, "processDefinitionId": row.definition_id,
+                 "childActivityInstances": [], "childTransitionInstances": [], "executionIds": [row.id],
+                 "incidentIds": [], "incidents": []} for a in waiting]
+    return jsonify({"id": row.id, "parentActivityInstanceId": None, "activityId": row.definition_id,
+                    "activityType": "processDefinition", "processInstanceId": row.id,
+                    "processDefinitionId": row.definition_id, "childActivityInstances": children,
+                    "childTransitionInstances": [], "executionIds": [row.id], "activityName": None,
+                    "incidentIds": [], "incidents": []})
 
 
 @bp.delete("/<instance_id>")

@@ -57,8 +57,3 @@ def camunda_date(value: datetime | None) -> str | None:
     text = value.astimezone(CHINA_TZ).isoformat(timespec="milliseconds")  # ...000+08:00
     return text[:-3] + text[-2:]
 
-
-def paged(query, params: dict):
-    first, limit = params.get("firstResult") or 0, params.get("maxResults")
-    query = query.offset(first)
-    return query.limit(limit) if limit is not None else query

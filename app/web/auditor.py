@@ -1,13 +1,11 @@
 """审计: find a case, read its event log as a timeline, step through its state event by event, verify histories."""
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import or_
 
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
-from app.store.queries import activity_query, instance_query
-from app.store.tables import ProcessInstance
+from app.services.page_reads import find_cases, finished_by
 
 from .auth import login_required, require, runtime
 from .facts import variable_labels
@@ -23,13 +21,7 @@ def index():
     """Search cases by business key or case id; without a search, list the newest cases in scope."""
     actor = require("audit.verify")
     q = request.args.get("q", "").strip()
-    query = instance_query(actor, {}).order_by(None)
-    if q:
-        query = query.where(or_(ProcessInstance.business_key.contains(q), ProcessInstance.id == q))
-    query = query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id).limit(RECENT if not q else 200)
-    with runtime().reading() as uow:
-        cases = list(uow.session.scalars(query))
-        uow.session.expunge_all()
+    cases = find_cases(runtime(), actor, q, RECENT if not q else 200)
     return render_template("auditor/index.html", cases=cases, q=q)
 
 
@@ -60,17 +52,11 @@ def replay_step(case_id: str, seq: int):
     actor = require("audit.verify")
     found = state_at(runtime(), actor, case_id, seq)
     source = definition_source(runtime(), actor, found.instance.definition_id)
-    with runtime().reading() as uow:
-        done = _done_by(uow.session, actor, case_id, found.event.at)
-        labels = variable_labels(uow.session)
+    done = finished_by(runtime(), actor, case_id, found.event.at)
+    labels = variable_labels(runtime())
     inputs, changed = shown_event_inputs(found.view, found.event)
     waiting = [t["activityId"] for t in found.snapshot.open_tasks] + [w["activityId"] for w in found.snapshot.waiting]
     return render_template("auditor/replay.html", found=found, source=source, inputs=inputs, changed=changed,
                            variables=found.variables, labels=labels,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})
 
-
-def _done_by(session, actor, case_id: str, moment) -> set[str]:
-    """Activities the case had finished by `moment` (from the history table)."""
-    rows = session.scalars(activity_query(actor, {"processInstanceId": case_id, "finished": True}))
-    return {row.activity_id for row in rows if row.end_time <= moment}

@@ -5,31 +5,17 @@ from pathlib import Path
 from uuid import uuid4
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
 from app.domain.errors import NotFound, ValidationFailed
-from app.services.case_data import WEB_CASE_PAGE, open_case
 from app.services.cases import start_case
 from app.services.commands import StartCase
-from app.store.queries import (
-    activity_query,
-    case_events,
-    definition_query,
-    definition_xml,
-    inbox_query,
-    instance_query,
-    job_query,
-    open_tasks_of,
-    villages_in,
-    visible_instance,
-)
-from app.store.tables import ProcessInstance
+from app.services.page_reads import case_list, case_page, next_task_of, place_names, start_choices
 
 from .auth import login_required, require, runtime
-from .facts import case_facts, place_names, variable_labels
+from .facts import case_facts, variable_labels
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -46,12 +32,7 @@ def index():
     params = {"processDefinitionKey": args.get("process") or None, "businessKey": args.get("q", "").strip() or None,
               "active": {"active": True, "ended": False}.get(args.get("state", ""))}
     page = max(1, args.get("page", 1, type=int) or 1)
-    query = instance_query(actor, params).order_by(None).order_by(ProcessInstance.started_at.desc(),
-                                                                   ProcessInstance.id)
-    with runtime().reading() as uow:
-        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        cases = list(uow.session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-        uow.session.expunge_all()
+    cases, total = case_list(runtime(), actor, params, page, PAGE_SIZE)
     return render_template("cases.html", cases=cases, total=total, page=page,
                            pages=max(1, -(-total // PAGE_SIZE)), args=args)
 
@@ -65,10 +46,7 @@ def new():
 
 
 def _start_choices(actor: Actor) -> dict:
-    with runtime().reading() as uow:
-        definitions = list(uow.session.scalars(definition_query({"latestVersion": True})))
-        villages = list(uow.session.scalars(villages_in(actor)))
-        uow.session.expunge_all()
+    definitions, villages = start_choices(runtime(), actor)
     return {"definitions": definitions, "villages": villages}
 
 
@@ -92,9 +70,8 @@ def create():
     except (ValidationFailed, NotFound) as err:
         return render_template("case_new.html", **_start_choices(actor), form=form, error=err.message), 422
     flash(f"已受理新申请 {instance.business_key}", "success")
-    with runtime().reading() as uow:
-        first = uow.session.scalars(inbox_query(actor, {"processInstanceId": instance.id})).first()
-        target = url_for("tasks.show", task_id=first.id) if first else url_for("cases.show", instance_id=instance.id)
+    first = next_task_of(runtime(), actor, instance.id)
+    target = url_for("tasks.show", task_id=first.id) if first else url_for("cases.show", instance_id=instance.id)
     return redirect(target)
 
 
@@ -103,24 +80,14 @@ def create():
 def show(instance_id: str):
     """Show one case: its diagram with the path taken, where it waits, its timeline and its data."""
     actor = require("case.read")
-    with runtime().unit_of_work() as uow:
-        instance = visible_instance(uow.session, actor, instance_id)
-        if instance is None:
-            raise NotFound(f"案件 {instance_id} 不存在")
-        history = list(uow.session.scalars(activity_query(actor, {"processInstanceId": instance.id})))
-        jobs = list(uow.session.scalars(job_query(actor, {"processInstanceId": instance.id})))
-        tasks = list(uow.session.scalars(open_tasks_of(instance.id)))
-        events = list(uow.session.scalars(case_events(instance.id)))
-        xml = uow.session.scalar(definition_xml(instance.definition_id))
-        labels, places = variable_labels(uow.session), place_names(uow.session)
-        shown = open_case(uow.session, actor, instance, WEB_CASE_PAGE).variables  # logged, masked for the role
-        uow.commit()
-        uow.session.expunge_all()
+    found = case_page(runtime(), actor, instance_id)  # the data logged and masked for the role
+    shown, history, tasks, jobs = found.view.variables, found.history, found.tasks, found.jobs
+    labels, places = variable_labels(runtime()), place_names(runtime())
     data = {"facts": case_facts(shown, labels, places), "referrals": _referrals(shown),
             "pending_needs": _pending_needs(shown, history), "documents": shown.get("documents") or []}
-    return render_template("case.html", instance=instance, history=_steps(history), tasks=tasks, jobs=jobs,
-                           events=events, diagram=_diagram(history, tasks, jobs), actor=actor,
-                           bpmn_xml=xml.decode("utf-8") if xml else "", names=_activity_names(history),
+    return render_template("case.html", instance=found.instance, history=_steps(history), tasks=tasks, jobs=jobs,
+                           events=found.events, diagram=_diagram(history, tasks, jobs), actor=actor,
+                           bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=_activity_names(history),
                            has_viewer=_has_viewer(), **data)
 
 

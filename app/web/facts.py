@@ -1,12 +1,8 @@
 """Case data as a page shows it: Chinese labels from the deployed forms, county settings apart."""
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from app.domain.county_settings import SETTINGS
-from app.services.forms import form_fields
-from app.store.queries import latest_forms
-from app.store.tables import OrgUnit
+from app.services.page_reads import form_labels
+from app.services.runtime import Runtime
 
 from .format import ROLE_NAMES
 
@@ -23,18 +19,9 @@ OTHER_LABELS = {"accepted_at": "受理时间", "decided_at": "决定时间", "ve
                 "recheck_reason": "复核原因", "recheck_due": "复核期限", "recheck_decided_at": "复核决定时间"}
 
 
-def variable_labels(session: Session) -> dict[str, str]:
-    """Map variable names to the labels the deployed forms give them."""
-    labels = {**{key: s.meaning for key, s in SETTINGS.items()}, **SETTING_LABELS, **OTHER_LABELS}
-    for form in session.scalars(latest_forms()):
-        for field in form_fields(form.schema):
-            labels.setdefault(field["key"], field.get("label") or field["key"])
-    return labels
-
-
-def place_names(session: Session) -> dict[str, str]:
-    """Map org unit codes (a case's `village`) to their names."""
-    return {unit.code: unit.name for unit in session.scalars(select(OrgUnit))}
+def variable_labels(rt: Runtime) -> dict[str, str]:
+    """Map variable names to their labels: the service's own, else those the deployed forms give them."""
+    return {**form_labels(rt), **{key: s.meaning for key, s in SETTINGS.items()}, **SETTING_LABELS, **OTHER_LABELS}
 
 
 def case_facts(shown: dict, labels: dict[str, str], places: dict[str, str]) -> list[tuple[str, str, object]]:

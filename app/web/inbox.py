@@ -3,15 +3,14 @@
 from datetime import datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
 
 from app.domain import clock
 from app.domain.clock import CHINA_TZ, local
 from app.engine.functions import END_OF_DAY
 from app.services.cases import claim_task
 from app.services.commands import ClaimTask
+from app.services.page_reads import inbox
 from app.services.supervision import DUE_SOON_WORKDAYS
-from app.store.queries import inbox_query, inbox_steps, villages_in
 
 from .auth import current_actor, login_required, runtime, safe_target
 
@@ -49,22 +48,16 @@ def index():
     actor, filters = current_actor(), _filters()
     params = {"processDefinitionKey": filters["process"], "taskDefinitionKey": filters["step"]}
     now = clock.now()
-    with runtime().reading() as uow:
-        villages = list(uow.session.scalars(villages_in(actor)))
-        village_path = next((v.path for v in villages if v.code == filters["village"]), None)
-        query = inbox_query(actor, params, village_path, latest_first=filters["order"] == "desc")
-        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        size = filters["size"]
-        tasks = list(uow.session.scalars(query.offset((filters["page"] - 1) * size).limit(size)))
-        steps = list(uow.session.execute(inbox_steps(actor)))
-        village_names = {v.path: v.name for v in villages}
-        uow.session.expunge_all()
+    found = inbox(runtime(), actor, params, filters["village"], filters["order"] == "desc", filters["page"],
+                  filters["size"])
+    village_names = {v.path: v.name for v in found.villages}
     soon = _due_soon_limit(now)
     rows = [{"task": t, "state": due_state(t.due, now, soon), "village": _village_of(t.org_path, village_names)}
-            for t in tasks]
-    pages = max(1, -(-total // filters["size"]))
-    return render_template("inbox.html", rows=rows, total=total, pages=pages, filters=filters, steps=steps,
-                           villages=villages, processes=sorted({s.definition_key for s in steps}))
+            for t in found.tasks]
+    pages = max(1, -(-found.total // filters["size"]))
+    return render_template("inbox.html", rows=rows, total=found.total, pages=pages, filters=filters,
+                           steps=found.steps, villages=found.villages,
+                           processes=sorted({s.definition_key for s in found.steps}))
 
 
 def _village_of(org_path: str, names: dict[str, str]) -> str:

@@ -9,10 +9,10 @@ from app.services.case_reads import task_data
 from app.services.cases import complete_task
 from app.services.commands import CompleteTask
 from app.services.drafts import discard_drafts, load_draft, save_draft
-from app.store.queries import inbox_query
+from app.services.page_reads import next_task_of, place_names
 
 from .auth import current_actor, login_required, runtime
-from .facts import case_facts, place_names, variable_labels
+from .facts import case_facts, variable_labels
 from .forms import field_errors, initial_values, read_submission
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -20,8 +20,7 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 def _load(actor: Actor, task_id: str) -> dict:
     found = task_data(runtime(), actor, task_id, WEB_TASK_PAGE)  # logged, scoped and masked as the API's
-    with runtime().reading() as uow:
-        labels, places = variable_labels(uow.session), place_names(uow.session)
+    labels, places = variable_labels(runtime()), place_names(runtime())
     task = found.task
     may_work = actor.may_work_on(task.org_path, task.candidate_groups, task.assignee)
     return {"task": task, "instance": found.instance, "schema": found.schema, "labels": labels,
@@ -77,13 +76,11 @@ def submit(task_id: str):
 
 def _after_completion(actor: Actor, done):
     """Open my next task in the same case if there is one, else go back to the inbox."""
-    with runtime().reading() as uow:
-        nxt = uow.session.scalars(inbox_query(actor, {"processInstanceId": done.process_instance_id})).first()
-        target = (nxt.id, nxt.name) if nxt is not None else None
-    if target is None:
+    nxt = next_task_of(runtime(), actor, done.process_instance_id)
+    if nxt is None:
         flash(f"已完成「{done.name}」（{done.business_key or ''}）", "success")
         return redirect(url_for("inbox.index"))
-    flash(f"已完成「{done.name}」，请继续办理本案的「{target[1]}」", "success")
-    return redirect(url_for("tasks.show", task_id=target[0]))
+    flash(f"已完成「{done.name}」，请继续办理本案的「{nxt.name}」", "success")
+    return redirect(url_for("tasks.show", task_id=nxt.id))
 
 

@@ -1,0 +1,139 @@
+"""What the web pages read: the inbox, the case list and one case's page, the start choices, the auditor's
+search — queries on the tables kept for reading, scoped to the actor. A case's variables reach a page only
+through the door (app/services/case_data.py)."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from app.domain.actors import Actor
+from app.domain.errors import NotFound
+from app.store.queries import (
+    activity_query,
+    case_events,
+    definition_query,
+    definition_xml,
+    inbox_query,
+    inbox_steps,
+    instance_query,
+    job_query,
+    latest_forms,
+    open_tasks_of,
+    villages_in,
+    visible_instance,
+)
+from app.store.tables import OrgUnit, ProcessInstance, Task
+
+from .case_data import WEB_CASE_PAGE, CaseView, open_case
+from .forms import form_fields
+from .runtime import Runtime
+
+
+def form_labels(rt: Runtime) -> dict[str, str]:
+    """Map variable names to the labels the newest deployed forms give them."""
+    labels: dict[str, str] = {}
+    with rt.reading() as uow:
+        for form in uow.session.scalars(latest_forms()):
+            for field in form_fields(form.schema):
+                labels.setdefault(field["key"], field.get("label") or field["key"])
+    return labels
+
+
+def place_names(rt: Runtime) -> dict[str, str]:
+    """Map org unit codes (a case's `village`) to their names."""
+    with rt.reading() as uow:
+        return {unit.code: unit.name for unit in uow.session.scalars(select(OrgUnit))}
+
+
+@dataclass(frozen=True)
+class Inbox:
+    tasks: list[Task]
+    total: int
+    steps: list[Any]  # (definition_key, activity_id, name) of every task in the inbox, for its filter
+    villages: list[OrgUnit]
+
+
+def inbox(rt: Runtime, actor: Actor, params: dict, village: str | None, latest_first: bool, page: int,
+          size: int) -> Inbox:
+    """Return one page of my tasks and my groups' unclaimed ones, in one village of my unit or all."""
+    with rt.reading() as uow:
+        villages = list(uow.session.scalars(villages_in(actor)))
+        village_path = next((v.path for v in villages if v.code == village), None)
+        query = inbox_query(actor, params, village_path, latest_first=latest_first)
+        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        tasks = list(uow.session.scalars(query.offset((page - 1) * size).limit(size)))
+        return Inbox(tasks, total, list(uow.session.execute(inbox_steps(actor))), villages)
+
+
+def next_task_of(rt: Runtime, actor: Actor, case_id: str) -> Task | None:
+    """Return the first task of the case waiting for me or my groups, if any."""
+    with rt.reading() as uow:
+        return uow.session.scalars(inbox_query(actor, {"processInstanceId": case_id})).first()
+
+
+def case_list(rt: Runtime, actor: Actor, params: dict, page: int, size: int) -> tuple[list[ProcessInstance], int]:
+    """Return one page of the cases in my scope, newest first, and how many there are."""
+    actor.require("case.read")
+    query = instance_query(actor, params).order_by(None).order_by(ProcessInstance.started_at.desc(),
+                                                                   ProcessInstance.id)
+    with rt.reading() as uow:
+        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        return list(uow.session.scalars(query.offset((page - 1) * size).limit(size))), total
+
+
+def start_choices(rt: Runtime, actor: Actor) -> tuple[list[Any], list[OrgUnit]]:
+    """Return the latest definitions and the villages of my unit, to start a case in."""
+    actor.require("case.start")
+    with rt.reading() as uow:
+        return (list(uow.session.scalars(definition_query({"latestVersion": True}))),
+                list(uow.session.scalars(villages_in(actor))))
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One case as its page shows it: where it has been and waits, its log and its data."""
+
+    instance: ProcessInstance
+    history: list[Any]
+    jobs: list[Any]
+    tasks: list[Task]
+    events: list[Any]
+    xml: bytes | None
+    view: CaseView
+
+
+def case_page(rt: Runtime, actor: Actor, case_id: str) -> CasePage:
+    """Return a case in my scope with its history, timers, open tasks, events, diagram and data (logged)."""
+    actor.require("case.read")
+    with rt.unit_of_work() as uow:
+        session = uow.session
+        instance = visible_instance(session, actor, case_id)
+        if instance is None:
+            raise NotFound(f"案件 {case_id} 不存在")
+        page = CasePage(instance, list(session.scalars(activity_query(actor, {"processInstanceId": instance.id}))),
+                        list(session.scalars(job_query(actor, {"processInstanceId": instance.id}))),
+                        list(session.scalars(open_tasks_of(instance.id))),
+                        list(session.scalars(case_events(instance.id))),
+                        session.scalar(definition_xml(instance.definition_id)),
+                        open_case(session, actor, instance, WEB_CASE_PAGE))
+        uow.commit()
+        return page
+
+
+def find_cases(rt: Runtime, actor: Actor, text: str, limit: int) -> list[ProcessInstance]:
+    """Return the newest cases in scope whose business key contains `text` (or whose id it is)."""
+    query = instance_query(actor, {}).order_by(None)
+    if text:
+        query = query.where(or_(ProcessInstance.business_key.contains(text), ProcessInstance.id == text))
+    with rt.reading() as uow:
+        return list(uow.session.scalars(query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
+                                        .limit(limit)))
+
+
+def finished_by(rt: Runtime, actor: Actor, case_id: str, moment: datetime) -> set[str]:
+    """Return the activities the case had finished by `moment` (from the history table)."""
+    with rt.reading() as uow:
+        rows = uow.session.scalars(activity_query(actor, {"processInstanceId": case_id, "finished": True}))
+        return {row.activity_id for row in rows if row.end_time <= moment}
