@@ -72,11 +72,7 @@ def _check_length(value):
 
 def _check_deep(value, limit: int = MAX_DEEP_SIZE):
     """Refuse a value whose nested elements and characters add up past `limit` (shared sub-lists count each time)."""
-    try:
-        size = _size(value, {}, limit)
-    except RecursionError:
-        size = limit + 1
-    if size > limit:
+    if deep_size(value, limit) > limit:
         raise IterableTooLong(f"结果总大小超过 {limit} 上限")
     return value
 
@@ -98,6 +94,14 @@ def _size(value, seen: dict, limit: int) -> int:
                 break
         seen[id(value)] = total
     return seen[id(value)]
+
+
+def deep_size(value, limit: int) -> int:
+    """Elements, characters and digits of `value`, counted up to about `limit`."""
+    try:
+        return _size(value, {}, limit)
+    except RecursionError:
+        return limit + 1
 
 
 def _check_printable(value):
@@ -178,7 +182,7 @@ _BUILDING = (ast.BinOp, ast.JoinedStr, ast.FormattedValue, ast.Call, ast.ListCom
 
 
 class BoundedEval(EvalWithCompoundTypes):
-    """EvalWithCompoundTypes that counts its steps, watches the clock and calls only named functions."""
+    """EvalWithCompoundTypes that counts its steps and what it builds, and calls only named functions."""
 
     def __init__(self, names: dict, functions: dict):
         functions = {**functions, **{k: v for k, v in BOUNDED_FUNCTIONS.items() if k in functions}}

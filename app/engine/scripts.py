@@ -8,12 +8,11 @@ import ast
 
 from .expressions import ExpressionError, _evaluator, bounded, to_storable, tree_problem
 from .functions import FunctionContext
-from .sandbox import BoundedEval, _size, parse_source
+from .sandbox import MAX_BUILT, BoundedEval, deep_size, parse_source
 
 _ALLOWED_STATEMENTS = (ast.Assign, ast.AugAssign, ast.If, ast.Pass)
 MAX_STATEMENTS = 200
 MAX_SCRIPT_LENGTH = 50_000
-MAX_ASSIGNED = 10_000_000  # measuring stops here: the size budget refuses far below
 
 
 def script_problem(script: str) -> str | None:
@@ -49,7 +48,7 @@ def run_script(script: str, data: dict, context: FunctionContext) -> None:
 
 
 def _assign(evaluator: BoundedEval, data: dict, name: str, value) -> None:
-    evaluator.charge(_size(value, {}, MAX_ASSIGNED))  # what a script keeps in the case counts as built too
+    evaluator.charge(deep_size(value, MAX_BUILT))  # what a script keeps in the case counts as built too
     data[name] = evaluator.names[name] = value
 
 
