@@ -36,7 +36,7 @@ def _request(base: str, username: str, method: str, path: str, body=None, timeou
     return response.status, (json.loads(raw) if raw else {})
 
 
-def answered_in_time(base: str, username: str, method: str, path: str, body=None, limit: float = 5.0,
+def answered_in_time(base: str, username: str, method: str, path: str, body=None, limit: float = 10.0,
                      memory: bool = False) -> Answer:
     """Send the request to the server at `base` as `username`; probe `GET /engine-rest/version` meanwhile.
 

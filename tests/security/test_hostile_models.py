@@ -49,7 +49,7 @@ def test_a_timer_expression_yielding_what_cannot_be_honoured_fails_its_command(l
                               {"businessKey": key, "variables": {"when": {"value": value, "type": "String"}}})
     assert answer.status == 422 and answer.body["element"] == "t", answer.body
     assert value in answer.body["message"]
-    assert answer.seconds < 3 and answer.slowest_probe < 1.5
+    assert answer.seconds < 5 and answer.slowest_probe < 2
     assert _instances(login_as, key) == []
 
 
@@ -101,7 +101,7 @@ def test_a_multi_instance_over_a_huge_collection_is_refused_before_any_instance_
                               {"businessKey": key, "variables": {"items": items}}, memory=True)
     assert answer.status == 422 and answer.body["element"] == "t", answer.body
     assert "100000" in answer.body["message"] and "100" in answer.body["message"]
-    assert answer.seconds < 5 and answer.slowest_probe < 1.5
+    assert answer.seconds < 5 and answer.slowest_probe < 2
     assert answer.peak_bytes < 200_000_000, answer.peak_bytes
     assert _instances(login_as, key) == []
 
@@ -149,7 +149,7 @@ def test_a_catastrophic_pattern_answers_at_once(login_as, live_url):
     body = {"variables": {"answer": {"value": "a" * 36 + "!", "type": "String"}}}
     answer = answered_in_time(live_url, "window_cg", "POST", f"/engine-rest/task/{task}/complete", body)
     assert answer.status == 400 and answer.body["field"] == "answer", answer.body
-    assert answer.seconds < 3 and answer.slowest_probe < 1.5
+    assert answer.seconds < 5 and answer.slowest_probe < 2
 
 
 @pytest.mark.parametrize("field, value", [
