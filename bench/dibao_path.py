@@ -13,9 +13,9 @@ STEPS = [
     ("home_visit", "investigator_cg", {"visitors": "李四,王五", "visit_date": "2026-09-29",
                                        "findings": "家庭成员3人，无车辆，收入来源为零工"}),
     ("verify", "verifier", {"verification_result": "matched", "vehicles": 0}),
-    ("township_review", "reviewer_cg", {"opinion": "approve", "proposed_amount": 450.0}),
+    ("township_review", "reviewer_cg", {"opinion": "approve", "proposed_amount": 1140.0}),
     ("publicity", "supervisor", {}),
-    ("county_review", "county_reviewer", {"decision": "approve", "amount": 450.0}),
+    ("county_review", "county_reviewer", {"decision": "approve", "amount": 1140.0}),
     ("payment", "finance", {"first_payment_month": None}),  # the month after approval, read from the case
 ]
 USER_TASKS = sum(1 for activity, _, _ in STEPS if activity not in ("verify", "publicity"))

@@ -102,7 +102,7 @@ def _township_review(tab, business_key: str, case_id: str) -> None:
     page = _open_task(tab, business_key, "初审")
     expect(page.locator("input[name=proposed_amount]")).to_be_hidden()
     page.get_by_label("拟同意").check()
-    page.fill("input[name=proposed_amount]", "280")
+    expect(page.locator("input[name=proposed_amount]")).to_have_value("1140")  # the 补差 the service computed
     tab.shot("05-township-review")
     _submit(page)
     page.goto(f"/cases/{case_id}")
@@ -123,7 +123,7 @@ def _fire_publicity(login_as, case_id: str) -> None:
 def _county_review(tab, business_key: str) -> None:
     page = _open_task(tab, business_key, "审核确认")
     page.get_by_label("批准", exact=True).check()
-    page.fill("input[name=amount]", "280")
+    expect(page.locator("input[name=amount]")).to_have_value("1140")  # the township's proposal
     _submit(page)
     expect(page.locator(".flash-success")).to_contain_text("已完成「审核确认」")
 

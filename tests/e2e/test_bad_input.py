@@ -67,9 +67,9 @@ def test_payment_must_start_the_month_after_approval(login_as, clock):
     case = Case(login_as)
     case.accept()
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     case.fire("publicity")
-    case.complete("county_reviewer", "county_review", decision="approve", amount=300.0)
+    case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0)
     task = case.task("finance", "payment")
     response = login_as("finance").post(f"/task/{task['id']}/complete",
                                         {"variables": typed(first_payment_month="2026-09")})

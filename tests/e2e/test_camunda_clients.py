@@ -57,7 +57,7 @@ def test_pycamunda_and_external_task_client_run_a_case(engine_url, clock):
     visit = _task(engine_url, "investigator_cg", instance.id_, "home_visit")
     _complete(engine_url, "investigator_cg", visit.id_, visitors="李四,王五", visit_date="2026-09-29", findings="属实")
     review = _task(engine_url, "reviewer_cg", instance.id_, "township_review")
-    _complete(engine_url, "reviewer_cg", review.id_, opinion="approve", proposed_amount=280.0)
+    _complete(engine_url, "reviewer_cg", review.id_, opinion="approve", proposed_amount=1000.0)
 
     objection = pycamunda.message.CorrelateSingle(engine_url, message_name="publicity_objection",
                                                   business_key=key, result_enabled=True)

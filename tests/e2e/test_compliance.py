@@ -31,7 +31,7 @@ def _at(clock, month: int, day: int, hour: int = 10) -> None:
 def _to_publicity(case: Case, clock, day: int) -> None:
     _at(clock, 3, day)
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
 
 
 def _publicity_ends(case: Case, clock, decider: str, month: int, day: int) -> None:
@@ -40,7 +40,7 @@ def _publicity_ends(case: Case, clock, decider: str, month: int, day: int) -> No
     _at(clock, month, day)
     if decider == "county_reviewer" and "county_home_visit" in case.activities():
         case.complete(decider, "county_home_visit", visitors="周九,吴十", visit_date="2026-04-20", findings="属实")
-    case.complete(decider, "county_review", decision="approve", amount=300.0)
+    case.complete(decider, "county_review", decision="approve", amount=1140.0)
 
 
 def _delegated_case(login_as) -> Case:
@@ -68,7 +68,7 @@ def _seed(login_as, clock) -> None:
     _at(clock, 3, 5)
     d.complete("village_cg", "democratic_appraisal", participants="赵六,钱七,孙八", appraisal_result="support",
                appraisal_minutes="经评议，情况属实")
-    d.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    d.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     _to_publicity(e, clock, 5)
     _at(clock, 3, 6)
     b.investigate()

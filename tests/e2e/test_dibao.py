@@ -12,7 +12,7 @@ def test_approval_path_from_accept_to_payment(login_as, clock):
     # accepted Mon 2026-09-28: three working days are 9/29, 9/30 and, after 国庆 (10/1-10/7), 10/8.
     assert home_visit["due"] == "2026-10-08T23:59:59.000+0800"
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     assert case.activities() == ["publicity_gateway"]  # Camunda too waits in the event-based gateway
     publicity = case.job("publicity")
     assert publicity["dueDate"] == "2026-10-05T23:59:59.000+0800"  # seven calendar days
@@ -22,7 +22,7 @@ def test_approval_path_from_accept_to_payment(login_as, clock):
     assert county["candidateGroups"] == ["county_reviewer"]
     # files received Tue 10/6 (holiday); ten working days count 调休 Saturday 10/10 and end on 10/20.
     assert county["due"] == "2026-10-20T23:59:59.000+0800"
-    case.complete("county_reviewer", "county_review", decision="approve", amount=450.0)
+    case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0)
     assert case.variables()["payment_from"] == "2026-11"
     case.complete("finance", "payment", first_payment_month="2026-11")
     # 动态管理: the household now waits for its yearly re-check (tests/e2e/test_dynamic.py drives it)
@@ -46,7 +46,7 @@ def test_objection_during_publicity_leads_to_appraisal_and_new_review(login_as, 
     case = Case(login_as)
     case.accept()
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     response = login_as("village_cg").post("/message", {
         "messageName": "publicity_objection", "businessKey": case.business_key,
         "processVariables": {"objection_text": {"value": "申请人有营运车辆", "type": "String"}}})
@@ -54,7 +54,7 @@ def test_objection_during_publicity_leads_to_appraisal_and_new_review(login_as, 
     assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
     case.complete("village_cg", "democratic_appraisal", participants="赵六,钱七,孙八",
                   appraisal_result="support", appraisal_minutes="经评议，车辆已于去年出售")
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     case.fire("publicity")
     # an objection means the county visits the household before deciding
     case.complete("county_reviewer", "county_home_visit", visitors="周九,吴十", visit_date="2026-10-09",
@@ -120,13 +120,13 @@ def test_where_the_township_decides_its_reviewer_decides_within_20_working_days(
     for case in (running, delegated):
         case.accept()
         case.investigate()
-        case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+        case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
         case.fire("publicity")
     assert running.task("county_reviewer", "county_review")["candidateGroups"] == ["county_reviewer"]
     decision = delegated.task("reviewer_cg", "county_review")
     assert decision["candidateGroups"] == ["township_reviewer"]
     assert decision["due"] == "2026-10-30T23:59:59.000+0800"  # 20 working days after 受理 on 9/28
-    delegated.complete("reviewer_cg", "county_review", decision="approve", amount=300.0)
+    delegated.complete("reviewer_cg", "county_review", decision="approve", amount=1140.0)
     assert delegated.task("finance", "payment")
 
 
@@ -134,7 +134,7 @@ def test_objection_after_the_due_time_but_before_the_timer_job_wins_alone(login_
     case = Case(login_as)
     case.accept()
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     clock.advance(days=8)  # 公示 is over on paper, but its job has not run yet
     response = login_as("village_cg").post("/message", {"messageName": "publicity_objection",
                                                         "businessKey": case.business_key})

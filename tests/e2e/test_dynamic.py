@@ -28,9 +28,9 @@ def approved(login_as, irregular: bool = False, **accept) -> Case:
     case = Case(login_as)
     case.accept(**accept)
     investigate(case)
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     case.fire("publicity")
-    case.complete("county_reviewer", "county_review", decision="approve", amount=450.0, income_irregular=irregular)
+    case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0, income_irregular=irregular)
     case.complete("finance", "payment", first_payment_month="2026-10")
     assert case.activities() == ["recheck_wait"]
     return case
@@ -111,7 +111,7 @@ def test_stable_household_is_rechecked_by_its_timer_every_12_months_and_kept(log
     assert case.activities() == ["recheck_wait"]  # the loop waits for the next year
     assert case.job("recheck_timer")["dueDate"] == "2028-09-29T23:59:59.000+0800"
     variables = case.variables()
-    assert variables["recheck_count"] == 1 and variables["amount"] == 450.0
+    assert variables["recheck_count"] == 1 and variables["amount"] == 1140.0
 
 
 def test_irregular_income_means_a_6_month_recheck_and_a_change_needs_a_reason_and_a_notice(login_as, clock):
@@ -250,7 +250,7 @@ def test_fraud_found_at_county_review_stops_before_any_payment(login_as, clock):
     case = Case(login_as)
     case.accept(id_number=id_number)
     investigate(case)
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     case.fire("publicity")
     case.complete("county_reviewer", "county_review", decision="fraud", reason="核对发现隐瞒存款")
     assert case.activities() == ["recovery"]

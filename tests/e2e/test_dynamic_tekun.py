@@ -16,7 +16,8 @@ def supported(login_as, **accept) -> TekunCase:
     case.investigate()
     case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
     case.fire("publicity")
-    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed")
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
+                  self_care_class="全自理")
     case.complete("finance", "support_start", first_support_month="2026-10")
     assert case.activities() == ["recheck_wait"]
     return case
@@ -41,9 +42,11 @@ def test_yearly_recheck_keeps_support_and_waits_for_the_next_year(login_as, cloc
 
 def test_a_change_of_support_type_needs_a_reason_and_a_written_notice(login_as, clock):
     case = supported(login_as)
-    response = recheck(case, clock, recheck_result="change", support_type="centralized")
+    response = recheck(case, clock, recheck_result="change", support_type="centralized",
+                       self_care_class="半护理")
     assert response.status_code == 400 and response.json["field"] == "reason"
     case.complete("county_reviewer", "recheck_decision", recheck_result="change", support_type="centralized",
+                  self_care_class="半护理",
                   reason="生活自理能力下降，转为集中供养")
     case.complete("window_cg", "recheck_notice", notice_text="转为集中供养", notice_delivered=True)
     assert case.variables()["support_type"] == "centralized"
@@ -121,6 +124,7 @@ def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(logi
     assert case.task("investigator_cg", "recheck_investigation")["due"] == "2026-12-29T23:59:59.000+0800"
     case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", recheck_findings="中风后卧床")
     case.complete("county_reviewer", "recheck_decision", recheck_result="change", support_type="centralized",
+                  self_care_class="半护理",
                   reason="生活不能自理，转为集中供养")
     case.complete("window_cg", "recheck_notice", notice_text="转为集中供养", notice_delivered=True)
     variables = case.variables()

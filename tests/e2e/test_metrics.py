@@ -20,11 +20,11 @@ def test_a_completion_and_a_fired_timer_show_in_the_metrics(client, login_as, cl
     case = Case(login_as)
     case.accept()
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     before = scrape(client)
     clock.advance(days=8)
     case.fire("publicity")
-    case.complete("county_reviewer", "county_review", decision="approve", amount=450.0)
+    case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0)
     after = scrape(client)
     completions = "assistance_task_completions_total"
     assert value(after, completions, kind="user") == value(before, completions, kind="user") + 1

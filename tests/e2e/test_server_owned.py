@@ -108,7 +108,7 @@ def test_a_message_to_a_waiting_case_cannot_set_a_reserved_variable(login_as, cl
     case = Case(login_as)
     case.accept()
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     response = login_as("village_cg").post("/message", {
         "messageName": "publicity_objection", "businessKey": case.business_key,
         "processVariables": typed(objection_text="有车辆", overall_limit=99)})

@@ -4,36 +4,8 @@ county 认定 within 15 wd of the files arriving, support from the following mon
 
 import pytest
 
-from tests.e2e.dibao_steps import Case, valid_id_number
-
-
-class TekunCase(Case):
-    """One 特困 case driven through the API."""
-
-    KEY, PREFIX = "tekun", "TK"
-
-    def accept(self, **overrides):
-        values = {"applicant_name": "王秀英", "id_number": valid_id_number("11010119480307123"), "age": 78,
-                  "work_capacity": "none", "disability_grade": "2", "income": 0.0, "has_able_supporter": False}
-        values.update(overrides)
-        return self.complete("window_cg", "accept", **values)
-
-    def investigate(self, activity: str = "investigation"):
-        return self.complete("investigator_cg", activity, visitors="李四,王五",
-                             findings="独居，无劳动能力，无收入，无法定赡养人")
-
-    def object_to_publicity(self, text: str = "申请人子女在外地务工，有赡养能力"):
-        response = self.login_as("village_cg").post("/message", {
-            "messageName": "publicity_objection", "businessKey": self.business_key,
-            "processVariables": {"objection_text": {"value": text, "type": "String"}}})
-        assert response.status_code == 204, response.json
-
-    def visited(self) -> list[str]:
-        activities = self.login_as("auditor").get("/history/activity-instance", processInstanceId=self.id).json
-        return [a["activityId"] for a in activities]
-
-    def state(self) -> str:
-        return self.history()["state"]
+from tests.e2e.case_steps import TekunCase
+from tests.e2e.dibao_steps import valid_id_number
 
 
 def _published(login_as, clock) -> TekunCase:
@@ -72,6 +44,7 @@ def test_approval_path_with_appraisal_spot_check_and_support_from_next_month(log
     assert county["due"] == "2026-10-27T23:59:59.000+0800"
     clock.set(clock.moment.replace(day=27))
     case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
+                  self_care_class="全自理",
                   spot_checked=True, spot_check_visitors="周九,吴十", spot_check_findings="入户核实属实")
     variables = case.variables()
     assert variables["support_from"] == "2026-11"
@@ -89,7 +62,8 @@ def test_without_appraisal_or_spot_check_the_case_goes_straight_to_publicity(log
     case.complete("reviewer_cg", "township_review", opinion="approve")  # the box left unticked
     assert case.activities() == ["publicity_gateway"]
     case.fire("publicity")
-    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="centralized")
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="centralized",
+                  self_care_class="全自理")
     assert case.variables()["spot_checked"] is False
     assert "democratic_appraisal" not in case.visited()
 
@@ -117,6 +91,7 @@ def test_objection_forces_reinvestigation_a_new_review_and_a_second_publicity(lo
     county = case.task("county_reviewer", "county_confirmation")
     assert county["due"] == "2026-11-10T23:59:59.000+0800"  # 10/21-23, 10/26-30, 11/2-6, 11/9, 11/10
     case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="centralized",
+                  self_care_class="全自理",
                   spot_checked=True, spot_check_visitors="周九,吴十", spot_check_findings="子女无赡养能力")
     case.complete("finance", "support_start", first_support_month="2026-11")
     assert case.activities() == ["recheck_wait"]
@@ -156,7 +131,8 @@ def test_county_rejection_ends_with_written_notice_within_three_working_days(log
 
 def test_support_must_start_the_month_after_confirmation(login_as, clock):
     case = _published(login_as, clock)
-    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed")
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
+                  self_care_class="全自理")
     for month in ("2026-10", "2026-12", "2026/11"):
         response = case.submit("finance", "support_start", first_support_month=month)
         assert response.status_code == 400 and response.json["field"] == "first_support_month", month
@@ -167,10 +143,11 @@ def test_support_must_start_the_month_after_confirmation(login_as, clock):
 @pytest.mark.parametrize(("variables", "field"), [
     ({"decision": "approve"}, "support_type"),
     ({"decision": "approve", "support_type": "居家"}, "support_type"),
-    ({"decision": "approve", "support_type": "dispersed", "spot_checked": True, "spot_check_visitors": "周九",
-      "spot_check_findings": "属实"}, "spot_check_visitors"),
-    ({"decision": "approve", "support_type": "dispersed", "spot_checked": True, "spot_check_visitors": "周九,吴十"},
-     "spot_check_findings"),
+    ({"decision": "approve", "support_type": "dispersed"}, "self_care_class"),
+    ({"decision": "approve", "support_type": "dispersed", "self_care_class": "全自理", "spot_checked": True,
+      "spot_check_visitors": "周九", "spot_check_findings": "属实"}, "spot_check_visitors"),
+    ({"decision": "approve", "support_type": "dispersed", "self_care_class": "全自理", "spot_checked": True,
+      "spot_check_visitors": "周九,吴十"}, "spot_check_findings"),
 ])
 def test_county_confirmation_refuses_incomplete_decisions(login_as, clock, variables, field):
     case = _published(login_as, clock)

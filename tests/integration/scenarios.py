@@ -16,7 +16,7 @@ SCENARIOS = {  # name -> (end-to-end test, its extra arguments)
     "linshi 支出 township tier": (L.test_expense_amount_decides_the_approval_tier,
                                 (9999.99, "township_approval", "reviewer_cg", "township")),
     "linshi 支出 deliberation tier": (L.test_expense_amount_decides_the_approval_tier,
-                                    (50000, "deliberation", "county_reviewer", "deliberation")),
+                                    (50000.01, "deliberation", "county_reviewer", "deliberation")),
     "linshi 支出 staged payment": (L.test_approval_in_two_stages_pays_two_installments, ()),
     "linshi rejection": (L.test_rejection_ends_with_written_notice_within_three_working_days, ()),
     "linshi objection": (L.test_objection_during_publicity_leads_to_appraisal_and_new_investigation, ()),

@@ -55,7 +55,7 @@ def _dibao_cases_with_review_deadlines_in_2027(login_as, clock):
     deciding = Case(login_as)
     deciding.accept()
     deciding.investigate()
-    deciding.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    deciding.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     clock.set(datetime(2026, 12, 29, 2, 0, tzinfo=UTC))  # Tue 12/29: publicity over, files received
     deciding.fire("publicity")
     reviewing = Case(login_as)

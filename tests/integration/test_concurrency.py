@@ -24,7 +24,7 @@ def test_concurrent_completions_end_in_one_success_and_one_conflict(app, runtime
         barrier.wait()
         try:
             complete_task(runtime, CompleteTask(actor, task_id, {"opinion": opinion, "reason": "x",
-                                                                 "proposed_amount": 100.0}))
+                                                                 "proposed_amount": 1140.0}))
             outcomes.append("ok")
         except (Conflict, NotFound, Forbidden) as err:
             outcomes.append(type(err).__name__)

@@ -62,12 +62,12 @@ def _approval_path(runtime, login_as, clock) -> tuple[dict[str, dict], dict[str,
     verification = case.lock_verification()
     with count(others, "verify"):
         case.complete_verification(verification)
-    complete("reviewer_cg", "township_review", typed(opinion="approve", proposed_amount=450.0))
+    complete("reviewer_cg", "township_review", typed(opinion="approve", proposed_amount=1140.0))
     clock.advance(days=8)
     job = case.job("publicity")
     with count(others, "publicity"):
         assert login_as("supervisor").post(f"/job/{job['id']}/execute").status_code == 204
-    complete("county_reviewer", "county_review", typed(decision="approve", amount=450.0))
+    complete("county_reviewer", "county_review", typed(decision="approve", amount=1140.0))
     complete("finance", "payment", typed(first_payment_month=case.variables()["payment_from"]))
     return counted, others
 

@@ -8,7 +8,7 @@ def _to_publicity(login_as) -> Case:
     case = Case(login_as)
     case.accept()
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     return case
 
 

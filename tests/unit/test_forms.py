@@ -25,7 +25,7 @@ def ctx():
 
 def test_hidden_fields_are_not_required(ctx):
     accepted = validate_submission(_form("dibao_township_review"), {"opinion": "approve", "proposed_amount": 5.0},
-                                   {}, ctx)
+                                   {"computed_amount": 5.0, "amount_ceiling": 2400.0}, ctx)
     assert accepted == {"opinion": "approve", "proposed_amount": 5.0}
 
 

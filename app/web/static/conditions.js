@@ -1,6 +1,7 @@
 // Show and hide form fields as the user types, following the form's `conditional.hide` (FEEL).
 // Only the simple shapes Camunda forms use here are understood: =name, =not(name), =name = value,
-// =name != value (value: true, false, a number or "text"). Anything else leaves the field shown;
+// =name != value (value: true, false, a number or "text"), and several of them joined by `or` (a part
+// it does not understand counts as false). Anything else leaves the field shown;
 // the server decides what is required either way. A hidden field's inputs are disabled, not cleared.
 (function () {
   var form = document.getElementById("task-form");
@@ -27,6 +28,10 @@
   }
 
   function hidden(expr) {
+    return expr.replace(/^\s*=/, "").split(/\s+or\s+/).some(function (part) { return hiddenBy("=" + part); });
+  }
+
+  function hiddenBy(expr) {
     var m = shape.exec(expr);
     if (!m) return false;
     var value = current(m[2]);
