@@ -82,8 +82,8 @@ class Case:
         return [a["activityId"] for a in api.get("/process-instance/" + self.id + "/activity-instances")
                 .json["childActivityInstances"]]
 
-    def variables(self) -> dict:
-        return {k: v["value"] for k, v in self.login_as("supervisor").get(
+    def variables(self, user: str = "supervisor") -> dict:
+        return {k: v["value"] for k, v in self.login_as(user).get(
             f"/process-instance/{self.id}/variables").json.items()}
 
     def job(self, activity: str) -> dict:

@@ -50,7 +50,7 @@ def test_a_proposal_above_standard_times_household_is_refused(login_as, clock):
     response = case.submit("reviewer_cg", "township_review", opinion="approve", proposed_amount=500.0)
     assert response.status_code == 400 and response.json["field"] == "proposed_amount_reason", response.json
     case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=10.0)  # the computed one
-    assert case.variables()["proposed_amount"] == 10.0
+    assert case.variables("county_reviewer")["proposed_amount"] == 10.0
 
 
 def test_another_amount_with_a_written_reason_stands_up_to_the_ceiling(login_as, clock):
@@ -67,7 +67,7 @@ def test_another_amount_with_a_written_reason_stands_up_to_the_ceiling(login_as,
     assert response.status_code == 400 and response.json["field"] == "amount_reason"
     case.complete("county_reviewer", "county_review", decision="approve", amount=800.0,
                   amount_reason="核实为一次性收入")
-    assert case.variables()["amount"] == 800.0
+    assert case.variables("county_reviewer")["amount"] == 800.0
 
 
 @pytest.mark.parametrize(("rounding", "expected"), [("yuan", 1176.0), ("jiao", 1176.1), ("fen", 1176.06)])
@@ -97,7 +97,7 @@ def test_tekun_support_is_the_basic_standard_plus_the_care_standard_of_the_self_
     assert response.status_code == 400 and response.json["field"] == "self_care_class"
     case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
                   self_care_class="半护理")
-    assert case.variables()["support_amount"] == 1540.0  # 1040 基本生活 + 500 半护理, recorded at 认定
+    assert case.variables("county_reviewer")["support_amount"] == 1540.0  # 1040 基本生活 + 500 半护理, recorded at 认定
 
 
 def test_tekun_standards_are_county_settings(login_as, clock):
@@ -109,7 +109,7 @@ def test_tekun_standards_are_county_settings(login_as, clock):
     case.fire("publicity")
     case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="centralized",
                   self_care_class="全护理")
-    assert case.variables()["support_amount"] == 2240.0
+    assert case.variables("county_reviewer")["support_amount"] == 2240.0
 
 
 def _linshi_published(login_as, amount: float) -> LinshiCase:
@@ -126,7 +126,7 @@ def test_approving_above_the_township_tier_sends_the_case_to_the_county(login_as
     assert form_values(case, "county_reviewer", "deliberation")["approved_amount"] == 80000.0
     case.complete("county_reviewer", "deliberation", decision="approve", approved_amount=20000.0)
     assert case.activities() == ["staged_payment"]  # the higher tier may approve less
-    variables = case.variables()
+    variables = case.variables("county_reviewer")
     assert (variables["approved_amount"], variables["tier"]) == (20000.0, "deliberation")
 
 
@@ -134,7 +134,7 @@ def test_approving_within_the_tier_pays_without_going_further(login_as, clock):
     case = _linshi_published(login_as, 12000.0)
     case.complete("county_reviewer", "county_approval", decision="approve", approved_amount=10000.0)
     assert case.activities() == ["staged_payment"]
-    assert case.variables()["tier"] == "county"
+    assert case.variables("county_reviewer")["tier"] == "county"
 
 
 def test_staged_payments_add_up_to_exactly_the_approved_amount(login_as, clock):
@@ -148,7 +148,7 @@ def test_staged_payments_add_up_to_exactly_the_approved_amount(login_as, clock):
     assert response.status_code == 400 and response.json["field"] == "installment_amount"  # the last pays the rest
     case.complete("finance", "staged_payment", paid=True, installment_amount=3000.0)
     assert case.state() == "COMPLETED"
-    assert case.variables()["paid_amounts"] == "[3000.0, 3000.0, 3000.0]"
+    assert case.variables("county_reviewer")["paid_amounts"] == "[3000.0, 3000.0, 3000.0]"
 
 
 def test_an_emergency_payment_is_at_most_the_township_limit_and_its_account_states_it(login_as, clock):

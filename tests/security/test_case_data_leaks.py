@@ -27,7 +27,8 @@ def _in_publicity(login_as) -> MarkedCase:
     case = MarkedCase(login_as)
     case.accept_marked()
     case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=300.0,
+                  proposed_amount_reason="收入为一次性所得")
     return case
 
 
