@@ -12,7 +12,11 @@ MARKED = {"applicant_name": "甄秘名", "id_number": valid_id_number("440106198
 MARKED_ACCOUNT = "6222020200112233445"
 MASKED = {"applicant_name": "甄**", "id_number": MARKED["id_number"][:6] + "*" * 8 + MARKED["id_number"][-4:],
           "per_capita_income": "***", "phone": "139****5678"}
-SEEN_WHOLE_BY = frozenset({"window", "investigator", "township_reviewer", "county_reviewer", "verifier"})
+# every field of the table in app/domain/personal.py, each with a marked value
+EVERY_FIELD = {**MARKED, "bank_account": MARKED_ACCOUNT, "reporter_name": "郝报告人", "income": 8765.25}
+# the masked forms a reader can be recognised by (an income masks to the common "***")
+MASKED_FORMS = {**{k: v for k, v in MASKED.items() if k != "per_capita_income"},
+                "bank_account": "*" * 15 + MARKED_ACCOUNT[-4:], "reporter_name": "郝***"}
 
 
 def _texts(value) -> list[str]:
@@ -21,10 +25,14 @@ def _texts(value) -> list[str]:
     return [text, json.dumps(text, ensure_ascii=True)[1:-1]] if not text.isascii() else [text]
 
 
-def leaked(body: str, values: dict | None = None) -> list[str]:
+def leaked(body: str, values: dict = EVERY_FIELD) -> list[str]:
     """The personal fields whose marked value appears whole in `body`."""
-    values = values if values is not None else {**MARKED, "bank_account": MARKED_ACCOUNT}
-    return sorted(name for name, value in values.items() if any(t in body for t in _texts(value)))
+    return sorted(name for name, value in values.items() if shows(body, value))
+
+
+def shows(body: str, value) -> bool:
+    """Whether `value` appears in a JSON or HTML body."""
+    return any(t in body for t in _texts(value))
 
 
 class MarkedCase(Case):

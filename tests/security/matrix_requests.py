@@ -3,9 +3,11 @@
 import itertools
 import uuid
 
+from tests.conftest import typed
 from tests.e2e.dibao_steps import valid_id_number
 
 from . import diagrams as d
+from .marked import EVERY_FIELD
 from .matrix_setup import KEY, MESSAGE, WORKER, escalation_of
 
 _days = itertools.count(1)
@@ -112,13 +114,16 @@ REQUESTS = {
     ("PUT", f"{ER}/job/<job_id>/retries"): lambda c, t, w: {
         "path": f"{ER}/job/{t.job_id}/retries", "json": {"retries": 3}},
     ("POST", f"{ER}/message"): lambda c, t, w: {
-        "path": f"{ER}/message", "json": {"messageName": MESSAGE, "businessKey": t.business_key}},
+        "path": f"{ER}/message", "json": {"messageName": MESSAGE, "businessKey": t.business_key,
+                                          "resultEnabled": True, "variablesInResultEnabled": True}},
     ("GET", f"{ER}/openapi.json"): lambda c, t, w: {"path": f"{ER}/openapi.json"},
     ("GET", f"{ER}/version"): lambda c, t, w: {"path": f"{ER}/version"},
     ("GET", f"{ER}/process-definition"): lambda c, t, w: {"path": f"{ER}/process-definition"},
     ("GET", f"{ER}/process-definition/key/<key>"): lambda c, t, w: {"path": f"{ER}/process-definition/key/{KEY}"},
     ("POST", f"{ER}/process-definition/key/<key>/start"): lambda c, t, w: {
-        "path": f"{ER}/process-definition/key/{KEY}/start", "json": {"businessKey": f"MXS-{uuid.uuid4().hex[:10]}"}},
+        "path": f"{ER}/process-definition/key/{KEY}/start", "json": {
+            "businessKey": f"MXS-{uuid.uuid4().hex[:10]}", "variables": typed(**EVERY_FIELD),
+            "withVariablesInReturn": True}},
     ("GET", f"{ER}/process-definition/key/<key>/xml"):
         lambda c, t, w: {"path": f"{ER}/process-definition/key/{KEY}/xml"},
     ("GET", f"{ER}/process-instance"): lambda c, t, w: {"path": f"{ER}/process-instance?processDefinitionKey={KEY}"},
@@ -140,9 +145,11 @@ REQUESTS = {
     ("POST", f"{ER}/task/<task_id>/claim"):
         lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/claim", "json": {"userId": w}},
     ("POST", f"{ER}/task/<task_id>/complete"):
-        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/complete", "json": {"variables": {}}},
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/complete",
+                         "json": {"variables": {}, "withVariablesInReturn": True}},
     ("POST", f"{ER}/task/<task_id>/submit-form"):
-        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/submit-form", "json": {"variables": {}}},
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/submit-form",
+                         "json": {"variables": {}, "withVariablesInReturn": True}},
     ("GET", f"{ER}/task/<task_id>/form-variables"):
         lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/form-variables"},
     ("POST", f"{ER}/task/<task_id>/unclaim"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/unclaim", "json": {}},

@@ -12,8 +12,10 @@ from app.domain.orgs import child_path
 from app.services.commands import FireJob
 from app.services.jobs import fire_job
 from app.store.tables import Escalation, ExternalTask, Job, OrgUnit, Task, User
+from tests.conftest import typed
 
 from . import diagrams as d
+from .marked import EVERY_FIELD
 
 KEY, TOPIC, MESSAGE = "matrix_probe", "matrix-check", "matrix_ping"
 OTHER_COUNTY, OTHER_TOWNSHIP = "qtx", "qt1"
@@ -26,7 +28,9 @@ PROBE = f"""<?xml version="1.0" encoding="UTF-8"?>
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_probe" targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:message id="m1" name="{MESSAGE}" /><bpmn:error id="err1" errorCode="MATRIX_ERR" />
   <bpmn:process id="{KEY}" isExecutable="true">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="split" />
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="copy" />
+    <bpmn:scriptTask id="copy" scriptFormat="python"><bpmn:script>contact = phone</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f00" sourceRef="copy" targetRef="split" />
     <bpmn:parallelGateway id="split" />
     <bpmn:sequenceFlow id="f1" sourceRef="split" targetRef="work" />
     <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="check" />
@@ -90,7 +94,8 @@ def start_target(login_as, runtime, scope: str) -> Target:
     """Start a probe case in the own county (城关镇) or the other one, and lock its external task."""
     starter, verifier = ("window_cg", "verifier") if scope == "own" else ("window_qt", "verifier_qt")
     business_key = f"MX-{uuid.uuid4().hex[:12]}"
-    started = login_as(starter).post(f"/process-definition/key/{KEY}/start", {"businessKey": business_key})
+    started = login_as(starter).post(f"/process-definition/key/{KEY}/start", {
+        "businessKey": business_key, "variables": typed(**EVERY_FIELD)})  # and a script copies the phone
     assert started.status_code == 200, started.json
     case_id = started.json["id"]
     locked = login_as(verifier).post("/external-task/fetchAndLock", {

@@ -1,16 +1,46 @@
 """Every endpoint under /engine-rest and /api × every role × own/other org: allowed cells succeed,
-every other cell is 403/404 and changes nothing. The table is app/api/permissions.py."""
+every other cell is 403/404 and changes nothing. The table is app/api/permissions.py.
+
+Every body is compared with what the role may see: the target cases carry a marked value in every personal
+field (and a script's copy of one); a refused cell shows none of them, not even masked; an allowed cell shows
+them whole only to the roles of `personal.unmasked`; and an endpoint that answers with the case's variables
+shows every one of them, whole or masked as the role's due."""
 
 from pathlib import Path
 
 import pytest
 
 from app.api.permissions import ENDPOINT_ACCESS, LISTING, markdown_table
+from app.domain.actors import PERMISSIONS
+from tests.security.marked import EVERY_FIELD, MASKED_FORMS, leaked, shows
 from tests.security.matrix_context import ROLES, Matrix
 from tests.security.matrix_requests import REQUESTS
 
 SCOPES = ("own", "other")
 ESCALATION = ("POST", "/api/supervision/escalations/<int:escalation_id>")
+ER = "/engine-rest"
+# endpoints whose answer carries the target case's variables (a start: the new case's)
+SHOWS_VARIABLES = {("GET", f"{ER}/process-instance/<instance_id>/variables"),
+                   ("GET", f"{ER}/history/variable-instance"), ("GET", f"{ER}/task/<task_id>/form-variables"),
+                   ("POST", f"{ER}/task/<task_id>/complete"), ("POST", f"{ER}/task/<task_id>/submit-form"),
+                   ("POST", f"{ER}/process-definition/key/<key>/start"), ("POST", f"{ER}/message"),
+                   ("GET", "/api/audit/cases/<case_id>/events"),
+                   ("GET", "/api/audit/cases/<case_id>/events/<int:seq>/state")}
+SEES_WHOLE = PERMISSIONS["personal.unmasked"]
+
+
+def body_problem(key, role: str, scope: str, allowed: bool, body: str) -> str | None:
+    """What of the marked personal data `body` shows that the role may not see, or leaves out that it may."""
+    whole, masked = leaked(body), sorted(n for n, v in MASKED_FORMS.items() if shows(body, v))
+    if not allowed:
+        return f"refused, yet shows {whole + masked}" if whole or masked else None
+    if role not in SEES_WHOLE and whole:
+        return f"shows {whole} whole"
+    if key in SHOWS_VARIABLES and scope == "own":
+        expected = set(EVERY_FIELD) if role in SEES_WHOLE else set(MASKED_FORMS)
+        missing = expected - set(whole if role in SEES_WHOLE else masked)
+        return f"leaves out {sorted(missing)}" if missing else None
+    return None
 
 
 def _served(app) -> set[tuple[str, str]]:
@@ -62,9 +92,10 @@ def test_permission_matrix(app, matrix, key):
             else:
                 ok = response.status_code in access.refused_as and response.is_json
                 ok = ok and (before is None or matrix.snapshot() == before)
-            if not ok:
+            problem = body_problem(key, role, scope, allowed, response.get_data(as_text=True))
+            if not ok or problem:
                 wrong.append((role, scope, "allow" if allowed else "deny", response.status_code,
-                              response.get_data(as_text=True)[:160]))
+                              problem or response.get_data(as_text=True)[:160]))
     assert wrong == []
 
 
@@ -79,3 +110,45 @@ def test_auditors_get_403_on_every_write_and_designers_cannot_work_case_tasks(ap
         key = ("POST", f"/engine-rest/task/<task_id>/{action}")
         _allowed, _target, response, _before = _cell(matrix, key, "designer", "own")
         assert response.status_code == 403, (action, response.json)
+
+
+# the pages, each GET route with the target's ids; pages without case data are left out by name
+WEB_PAGES = {
+    "/": "/", "/inbox": "/inbox", "/cases": "/cases", "/cases/new": "/cases/new",
+    "/cases/<instance_id>": "/cases/{case}", "/tasks/<task_id>": "/tasks/{task}",
+    "/auditor": "/auditor?q={key}", "/auditor/verify": "/auditor/verify",
+    "/auditor/cases/<case_id>": "/auditor/cases/{case}",
+    "/auditor/cases/<case_id>/events/<int:seq>": "/auditor/cases/{case}/events/1",
+    "/supervisor": "/supervisor", "/supervisor/export/<table>.<fmt>": "/supervisor/export/tasks.csv",
+    "/designer": "/designer", "/designer/processes/new": "/designer/processes/new",
+    "/designer/processes/<key>": "/designer/processes/matrix_probe",
+    "/designer/processes/<key>/edit": "/designer/processes/matrix_probe/edit",
+    "/designer/processes/<key>/diff": "/designer/processes/matrix_probe/diff",
+    "/designer/processes/<key>/<int:version>.bpmn": "/designer/processes/matrix_probe/1.bpmn",
+    "/designer/forms/<key>/edit": "/designer/forms/dibao_accept/edit",
+}
+WITHOUT_CASE_DATA = {"/login", "/health", "/ready", "/metrics", "/assets/<path:filename>", "/static/<path:filename>"}
+CASE_PAGES = {"/cases/<instance_id>", "/tasks/<task_id>", "/auditor/cases/<case_id>",
+              "/auditor/cases/<case_id>/events/<int:seq>"}
+
+
+def test_every_page_is_in_the_web_matrix(app):
+    pages = {rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods
+             and not rule.rule.startswith(("/engine-rest", "/api/"))}
+    assert pages - set(WEB_PAGES) - WITHOUT_CASE_DATA == set()
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_every_page_shows_each_role_only_the_personal_data_it_may_see(app, matrix, role):
+    from tests.e2e.web_client import Web
+
+    web, wrong = Web(app, ROLES[role]), []
+    for scope in SCOPES:
+        target = matrix.target(scope)
+        for rule, path in sorted(WEB_PAGES.items()):
+            page = web.client.get(path.format(case=target.case_id, task=target.task_id, key=target.business_key))
+            key = ("GET", f"{ER}/process-instance/<instance_id>/variables") if rule in CASE_PAGES else rule
+            problem = body_problem(key, role, scope, page.status_code == 200, page.get_data(as_text=True))
+            if problem:
+                wrong.append((rule, scope, page.status_code, problem))
+    assert wrong == []
