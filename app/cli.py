@@ -12,6 +12,7 @@ from app.extensions import runtime
 from app.services.audit import count_cases, verify_all
 from app.services.calendar import load_year, parse_year
 from app.services.deploy import deploy
+from app.services.payroll.ledger import verify_payment_ledgers
 from app.services.users import load_demo
 
 ROOT = Path(__file__).parent.parent
@@ -56,7 +57,13 @@ def register(app: Flask) -> None:
         for v in failures:
             click.echo(f"FAILED {v.case_id} at event {v.first_bad_event}: {v.problem}")
         click.echo(f"{len(failures)} case(s) failed verification")
-        raise SystemExit(1 if failures else 0)
+        ledgers = verify_payment_ledgers(rt, SYSTEM)
+        for v in ledgers:
+            if not v.ok:
+                click.echo(f"FAILED payment ledger {v.county_path} at entry {v.seq}: {v.problem}")
+        bad_ledgers = sum(not v.ok for v in ledgers)
+        click.echo(f"{len(ledgers)} payment ledger(s) checked, {bad_ledgers} failed verification")
+        raise SystemExit(1 if failures or bad_ledgers else 0)
 
     audit_group = AppGroup("audit", help="Audit case histories.")
     audit_group.add_command(audit_verify_command, "verify")  # `flask audit verify` = `flask audit-verify`

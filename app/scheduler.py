@@ -14,6 +14,7 @@ from flask import Flask, g
 
 from app.metrics import engine_time
 from app.services.jobs import catch_up
+from app.services.payroll.runs import payroll_tick
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,14 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
             log.exception("timer poll failed")
 
     scheduler.add_job(tick, "interval", seconds=interval, max_instances=1, coalesce=True, id="fire_due_jobs")
+
+    def payroll():
+        try:
+            payroll_tick(runtime)
+        except Exception:  # keep the monthly timer going; a failed build is retried at the next tick
+            log.exception("payroll tick failed")
+
+    scheduler.add_job(payroll, "interval", seconds=60, max_instances=1, coalesce=True, id="payroll")
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler

@@ -10,6 +10,7 @@ from . import (
     history,
     households,
     job,
+    payroll,
     process_definition,
     process_instance,
     settings,
@@ -52,6 +53,8 @@ supervision.bp.before_request(_authenticate)
 audit.bp.before_request(_authenticate)
 tokens.bp.before_request(_authenticate)
 households.bp.before_request(_authenticate)
+payroll.bp.before_request(_authenticate)
+payroll.cases_bp.before_request(_authenticate)
 
 
 def register_api(app: Flask) -> None:
@@ -63,3 +66,5 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(audit.bp)
     app.register_blueprint(tokens.bp)
     app.register_blueprint(households.bp)
+    app.register_blueprint(payroll.bp)
+    app.register_blueprint(payroll.cases_bp)

@@ -28,6 +28,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "personal.unmasked": frozenset({"window", "investigator", "township_reviewer", "county_reviewer", "verifier"}),
     "supervision.act": frozenset({"supervisor"}),
     "token.manage": frozenset({"designer", "verifier"}),  # integrations: Modeler deploys, the matching system
+    "payroll.run": frozenset({"finance"}),  # start payment runs, review them, the bank file, the bank's result
+    "payroll.read": frozenset({"finance", "supervisor", "auditor"}),  # runs and lines (personal data masked)
+    "standard.preview": frozenset({"designer", "finance"}),  # the impact of a new 低保 standard
     "history.read": frozenset({"window", "investigator", "village", "township_reviewer", "county_reviewer",
                                "finance", "supervisor", "auditor"}),
 }

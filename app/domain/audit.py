@@ -26,3 +26,12 @@ def definition_digest(resources: dict[str, bytes], spec: dict, activities: dict)
                "spec": spec, "activities": activities}
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def ledger_digest(entry: dict) -> str:
+    """Return the sha256 of a payment ledger entry (its content and the previous entry's hash)."""
+    content = {k: entry[k] for k in ("county_path", "seq", "run_id", "line_id", "process_instance_id", "month",
+                                     "entry", "amount_fen", "note", "actor", "prev_hash")}
+    content["at"] = entry["at"].astimezone(UTC).isoformat(timespec="microseconds")
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -4,10 +4,12 @@ A case copies every setting when it starts, so a running case keeps the rules it
 set one in a case (they are server-owned data, like what the diagrams' scripts compute).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Real
 
 from .errors import ValidationFailed
+from .payroll import BANK_FILE_COLUMNS, DEFAULT_BANK_COLUMNS, bank_columns_problem
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,7 @@ class Setting:
     choices: tuple = ()
     minimum: float | None = 0
     maximum: float | None = None
+    rule: Callable[[object], str | None] | None = None  # says what is wrong with a value of the right kind
 
 
 SETTINGS: dict[str, Setting] = {s.key: s for s in (
@@ -54,6 +57,10 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("linshi_decision_days", int, 5, "临时救助公示期满后审批的时限（工作日）", minimum=1),
     Setting("referral_accept_days", int, 3, "转介部门接收时限（工作日）"),
     Setting("referral_feedback_days", int, 15, "转介部门反馈办理结果时限（工作日，自接收起）"),
+    Setting("payroll_day", int, 20, "每月生成次月发放名册的日期（1–28 日）", minimum=1, maximum=28),
+    Setting("bank_file_columns", str, ",".join(DEFAULT_BANK_COLUMNS),
+            f"银行批量代发文件的列及其顺序（逗号分隔，取自 {'、'.join(BANK_FILE_COLUMNS)}，须含序号和金额）",
+            rule=bank_columns_problem),
 )}
 
 
@@ -77,6 +84,9 @@ def checked_value(key: str, value):
             raise ValidationFailed(f"设置项 {key} 的值不得小于 {setting.minimum}", field="value")
         if setting.maximum is not None and value > setting.maximum:
             raise ValidationFailed(f"设置项 {key} 的值不得大于 {setting.maximum}", field="value")
+    problem = setting.rule(value) if setting.rule else None
+    if problem:
+        raise ValidationFailed(f"设置项 {key}：{problem}", field="value")
     return value
 
 

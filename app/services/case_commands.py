@@ -10,6 +10,8 @@ from app.store.writes import Writes
 
 from .definitions import cached_definition
 from .findings import record_findings
+from .payroll.facts import project_benefit
+from .payroll.hooks import after_payroll_step
 from .projection import changed_variables, new_state, project, record_event
 from .registry import Issued
 from .runtime import Runtime
@@ -32,5 +34,7 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
                      new_state(instance, changes, issued.moment))
         project(writes, instance, changes, issued.moment,
                 issued.actor.username if command.completes == "user" else None)
+        project_benefit(writes, instance, before, changes, issued.moment)
     record_findings(session, instance, before, issued.actor, issued.moment, issued.target)
+    after_payroll_step(session, instance, changes, issued.actor, issued.moment)
     return changes

@@ -47,7 +47,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
     moment = clock.now()
     with rt.unit_of_work() as uow:
         definition = latest_definition(uow.session, cmd.key)
-        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township"))
+        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
+                             or cmd.variables.get("county"))
         spec = cached_definition(uow.session, definition.id)
         if cmd.message:
             _refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)
@@ -103,11 +104,24 @@ def _may_see(actor: Actor, task: Task) -> bool:
         task.assignee is None and bool(actor.groups & set(task.candidate_groups)))
 
 
-def _check_worker(actor: Actor, task: Task) -> None:
+def _check_worker(actor: Actor, task: Task, session: Session | None = None) -> None:
     if task.assignee is not None and task.assignee != actor.username:
         raise Forbidden(f"任务已由 {task.assignee} 认领，其他人不能办理")
     if not actor.may_work_on(task.org_path, task.candidate_groups, task.assignee):
         raise Forbidden(f"用户 {actor.username} 不在任务的候选组 {','.join(task.candidate_groups)} 中")
+    first = (task.local_variables or {}).get(FOUR_EYES)
+    if first and session is not None and _completed_by(session, task.process_instance_id, first) == actor.username:
+        raise Forbidden(f"双人复核：{task.name} 须由完成 {first} 的人以外的另一人办理", field="assignee")
+
+
+FOUR_EYES = "four_eyes_after"  # a task input naming the activity whose completer may not also do this task
+
+
+def _completed_by(session: Session, case_id: str, activity_id: str) -> str | None:
+    """Who last completed `activity_id` in the case (history), if anyone."""
+    return session.scalar(select(HistoryActivity.assignee).where(
+        HistoryActivity.process_instance_id == case_id, HistoryActivity.activity_id == activity_id,
+        HistoryActivity.end_time.is_not(None)).order_by(HistoryActivity.end_time.desc()).limit(1))
 
 
 def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
@@ -116,7 +130,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
     moment = clock.now()
     with rt.unit_of_work() as uow:
         task, instance = visible_task_and_case(uow.session, cmd.actor, cmd.task_id)
-        _check_worker(cmd.actor, task)
+        _check_worker(cmd.actor, task, uow.session)
         variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
         run_command(rt, uow.session, instance,
                     Issued(COMPLETE, TaskInputs(task.id, variables), cmd.actor, moment, task.activity_id))
@@ -154,7 +168,7 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
                 raise Forbidden("只能由本人认领任务", field="userId")
             if task.assignee not in (None, cmd.user_id):
                 raise Conflict(f"任务已由 {task.assignee} 认领")
-            _check_worker(cmd.actor, task)
+            _check_worker(cmd.actor, task, uow.session)
         cond = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
         done = uow.session.execute(update(Task).where(Task.id == task.id, cond).values(assignee=cmd.user_id))
         if done.rowcount != 1:

@@ -121,6 +121,26 @@ class CancelInputs(Inputs):
     reason: str | None = None
 
 
+@dataclass(frozen=True)
+class StandardInputs(Inputs):
+    """A new 低保 standard recomputes a household's 补差 (app/services/payroll/standard.py)."""
+
+    variables: dict  # the case's new standard and amount, and the change itself
+    notice: dict | None = None  # the approval notice of the new amount: {"kind", "text"}
+
+
+@dataclass(frozen=True)
+class LedgerInputs(Inputs):
+    """A frozen roll's entries in the county's payment ledger (app/services/payroll/ledger.py)."""
+
+    run_id: int
+    entries: int
+    first: int | None
+    last: int | None
+    head: str | None  # the hash of the last entry: audit-verify checks the ledger's chain reaches it
+    total_fen: int = 0
+
+
 In = TypeVar("In", bound=Inputs)
 
 
@@ -179,10 +199,13 @@ EXTERNAL_BPMN_ERROR = Command("external_bpmn_error", "外部任务报错", "外�
 VARIABLES = Command("variables", "修改变量", "修改案件数据", VariablesInputs,
                     lambda run, i: run.set_variables(i.variables))
 CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i: run.cancel())
+STANDARD_CHANGE = Command("standard_change", "调整低保标准", "低保标准调整，重新核定保障金", StandardInputs,
+                          lambda run, i: run.set_variables(i.variables))
+LEDGER = Command("ledger", "写入发放台账", "发放名册冻结，写入发放台账", LedgerInputs)
 
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
-    EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL)}
+    EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER)}
 
 
 def label(name: str) -> str:

@@ -26,6 +26,11 @@ def settings_in_force(session: Session, org_path: str) -> dict:
     return {**defaults(), **_stored(session, "/" + org_path.strip("/").split("/")[0] + "/")}
 
 
+def county_setting(session: Session, county_path: str, key: str):
+    """Return one setting of a county as in force now (the service's own reads: the payroll day, the bank file)."""
+    return _stored(session, county_path).get(key, SETTINGS[key].default)
+
+
 def _stored(session: Session, county_path: str) -> dict:
     rows = session.scalars(select(CountySetting).where(CountySetting.county_path == county_path))
     return {row.key: row.value.get("value") for row in rows if row.key in SETTINGS}

@@ -86,6 +86,7 @@ DEMO_USERS = [
     ("window_hd", "河东街道受理窗口", "hd", ["window"]),
     ("county_reviewer", "县民政局审核确认", "sfx", ["county_reviewer"]),
     ("finance", "县财政发放", "sfx", ["finance"]),
+    ("finance2", "县财政发放复核", "sfx", ["finance"]),  # 双人复核: a roll is confirmed by a second finance user
     ("supervisor", "县民政局督导", "sfx", ["supervisor"]),
     ("auditor", "县审计局", "sfx", ["auditor"]),
     ("designer", "流程设计员", "sfx", ["designer"]),

@@ -3,7 +3,18 @@ case table is kept in step with it in the same transaction, for reading."""
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .types import UTCDateTime
@@ -385,3 +396,130 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64))
     remote_addr: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+
+
+_BIG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite numbers rows only on INTEGER PRIMARY KEY
+
+
+class Benefit(Base):
+    """A 低保 or 特困 household approved for payment: the facts the monthly roll reads (app/domain/benefits.py).
+
+    Kept by the command path in the transaction of the step that changed them, never read from workflows.
+    """
+
+    __tablename__ = "benefit"
+    __table_args__ = (Index("ix_benefit_county", "county_path", "township_path"),)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    definition_key: Mapped[str] = mapped_column(String(100))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    org_path: Mapped[str] = mapped_column(String(400))
+    township_path: Mapped[str] = mapped_column(String(400))
+    county_path: Mapped[str] = mapped_column(String(400))
+    applicant_name: Mapped[str | None] = mapped_column(String(200))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    household_size: Mapped[int | None] = mapped_column()
+    income_fen: Mapped[int | None] = mapped_column(BigInteger)  # the last assessed monthly (per-capita) income
+    bank_account: Mapped[str | None] = mapped_column(String(40))
+    account_problem: Mapped[str | None] = mapped_column(String(200))  # why it cannot be paid into, or NULL
+    payment_from: Mapped[str] = mapped_column(String(7))
+    updated_at: Mapped[datetime] = mapped_column()
+
+
+class BenefitChange(Base):
+    """From `effective_month` on, the household is paid `amount_fen` a month (0: not paid); never changed."""
+
+    __tablename__ = "benefit_change"
+    __table_args__ = (Index("ix_benefit_change_case", "process_instance_id", "effective_month"),
+                      Index("ix_benefit_change_county", "county_path", "recorded_at"))
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"))
+    county_path: Mapped[str] = mapped_column(String(400))
+    effective_month: Mapped[str] = mapped_column(String(7))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column()
+
+
+class PayrollRun(Base):
+    """One payment run of a county for a month: the regular roll, or a correction run after it froze."""
+
+    __tablename__ = "payroll_run"
+    __table_args__ = (UniqueConstraint("county_path", "month", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    county_path: Mapped[str] = mapped_column(String(400))
+    month: Mapped[str] = mapped_column(String(7))
+    number: Mapped[int] = mapped_column()  # 0: the regular run; 1, 2…: correction runs
+    business_key: Mapped[str] = mapped_column(String(200), unique=True)  # of its `payroll` case
+    state: Mapped[str] = mapped_column(String(16))  # building | review | frozen
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column()
+    built_at: Mapped[datetime | None] = mapped_column()
+    # facts recorded from this moment on may have missed the roll (a command that began before the build and
+    # committed after it): later runs look at them again for what is still owed
+    facts_from: Mapped[datetime | None] = mapped_column()
+    lines: Mapped[int] = mapped_column(default=0)
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    held_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # lines not sent to the bank (no valid account)
+    frozen_at: Mapped[datetime | None] = mapped_column()
+    frozen_by: Mapped[str | None] = mapped_column(String(64))
+    ledger_first: Mapped[int | None] = mapped_column(BigInteger)  # the county ledger's seq of its first entry
+    ledger_last: Mapped[int | None] = mapped_column(BigInteger)
+    ledger_head: Mapped[str | None] = mapped_column(String(64))  # the hash of its last ledger entry
+
+
+class PayrollLine(Base):
+    """One household's payment for one month in a run (the month's amount, or a month paid late: 补发)."""
+
+    __tablename__ = "payroll_line"
+    __table_args__ = (UniqueConstraint("run_id", "seq"), Index("ix_payroll_line_case", "process_instance_id", "month"),
+                      Index("ix_payroll_line_township", "run_id", "township_path", "seq"))
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("payroll_run.id"))
+    seq: Mapped[int] = mapped_column()  # 序号 in the bank file
+    process_instance_id: Mapped[str] = mapped_column(String(36))
+    definition_key: Mapped[str] = mapped_column(String(100))
+    township_path: Mapped[str] = mapped_column(String(400))
+    month: Mapped[str] = mapped_column(String(7))  # the month the amount is for
+    kind: Mapped[str] = mapped_column(String(16))  # regular | back_pay (补发)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    previous_fen: Mapped[int | None] = mapped_column(BigInteger)  # the household's line in the last regular roll
+    status: Mapped[str] = mapped_column(String(8))  # pay | held (not sent: no valid bank account)
+    flags: Mapped[str] = mapped_column(String(100), default="")  # new, changed, back_pay, account
+    applicant_name: Mapped[str | None] = mapped_column(String(200))
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    bank_account: Mapped[str | None] = mapped_column(String(40))
+    account_problem: Mapped[str | None] = mapped_column(String(200))
+
+
+class PaymentLedger(Base):
+    """The county's payment ledger: each entry chained to the one before by its hash; never changed.
+
+    `ordered` when a roll freezes (one per line sent to the bank), `paid` or `failed` from the bank's result.
+    """
+
+    __tablename__ = "payment_ledger"
+    __table_args__ = (UniqueConstraint("county_path", "seq"), Index("ix_payment_ledger_case", "process_instance_id"),
+                      Index("ix_payment_ledger_line", "line_id"))
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
+    county_path: Mapped[str] = mapped_column(String(400))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    run_id: Mapped[int] = mapped_column(Integer)
+    line_id: Mapped[int] = mapped_column(BigInteger)
+    process_instance_id: Mapped[str] = mapped_column(String(36))
+    month: Mapped[str] = mapped_column(String(7))
+    entry: Mapped[str] = mapped_column(String(16))  # ordered | paid | failed
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerHead(Base):
+    """The last entry of a county's ledger: locked to append, checked against the chain by audit-verify."""
+
+    __tablename__ = "ledger_head"
+    county_path: Mapped[str] = mapped_column(String(400), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))

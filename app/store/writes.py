@@ -53,6 +53,13 @@ class Writes:
             self.pieces.append((("insert", table.name, columns, on_conflict),
                                 {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
+    def update_rows(self, table: Table, rows: list[dict], key: tuple[str, ...]) -> None:
+        """Set each row's other columns on the row its `key` columns name (rows with the same keys)."""
+        if rows:
+            columns = tuple(rows[0])
+            self.pieces.append((("update", table.name, columns, key),
+                                {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
+
     def delete(self, table: Table, keys: list, columns: tuple[str, ...] = ("id",)) -> None:
         """Delete the rows whose `columns` hold one of `keys` (a value each, or a tuple for several columns)."""
         if keys:
@@ -114,6 +121,10 @@ def _piece(key: tuple, dialect: str, name: str, guard: str) -> str:
         sets = ", ".join(f"{c} = :{name}_{c}" for c in columns)
         return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id AND version = :{name}_read_version"
     names, rows = ", ".join(columns), _recordset(table, columns, dialect, f"{name}_rows")
+    if kind == "update":
+        sets = ", ".join(f"{c} = r.{c}" for c in columns if c not in key[3])
+        match = " AND ".join(f"{table}.{c} = r.{c}" for c in key[3])
+        return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match} AND {guard}"
     if kind == "insert":  # `WHERE` also lets SQLite tell an ON CONFLICT clause from a join condition
         return f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} WHERE {guard} {key[3]}".rstrip()
     match = columns[0] if len(columns) == 1 else f"({names})"

@@ -15,6 +15,8 @@ from tests.conftest import typed
 from tests.e2e.dibao_steps import Case, accept_variables
 
 STATEMENTS_PER_COMPLETION = 8
+# 审核确认 also writes the household's payment facts (its row and the amount in force): two more on SQLite
+PAYMENT_FACTS = {"county_review": 2}
 
 
 @contextmanager
@@ -80,9 +82,11 @@ def test_every_completion_of_the_approval_path_costs_at_most_eight_statements_an
     for activity, counts in counted.items():
         assert counts["commits"] == 1, (activity, counts)
         assert counts["executemany"] == 0, (activity, counts["sql"])
-        assert counts["statements"] <= STATEMENTS_PER_COMPLETION, (activity, counts["sql"])
+        assert counts["statements"] - PAYMENT_FACTS.get(activity, 0) <= STATEMENTS_PER_COMPLETION, (
+            activity, counts["sql"])
     # 受理 opens the investigation's user task and the data-matching external task at once: the costliest
-    assert counted["accept"]["statements"] == max(c["statements"] for c in counted.values())
+    assert counted["accept"]["statements"] == max(c["statements"] - PAYMENT_FACTS.get(a, 0)
+                                                  for a, c in counted.items())
 
 
 def test_on_postgresql_all_writes_of_a_completion_are_one_statement(runtime, login_as, clock):

@@ -3,6 +3,13 @@
 import itertools
 import uuid
 
+from sqlalchemy import select
+
+from app.domain.actors import SYSTEM, Actor
+from app.services.cases import complete_task
+from app.services.commands import CompleteTask
+from app.services.payroll.runs import start_run
+from app.store.tables import Task
 from tests.conftest import typed
 from tests.e2e.dibao_steps import valid_id_number
 
@@ -49,6 +56,29 @@ def _year(ctx) -> int:
     return 2031
 
 
+_RUNS: dict[str, int] = {}  # county -> a payment run of 2001-01 (frozen in the own county, so a correction may follow)
+
+
+def _payroll_run(ctx, t) -> int:
+    if t.county not in _RUNS:
+        _RUNS[t.county] = start_run(ctx.runtime, SYSTEM, t.county, "2001-01")
+        if t.scope == "own":
+            for activity, user, values in (("payroll_review", "finance", {"review_decision": "approve"}),
+                                           ("payroll_confirm", "finance2", {"confirm_decision": "confirm"})):
+                with ctx.runtime.unit_of_work() as uow:
+                    task = uow.session.scalar(select(Task.id).where(Task.activity_id == activity,
+                                                                    Task.business_key == f"PR-{t.county}-2001-01"))
+                complete_task(ctx.runtime, CompleteTask(Actor(user, "/sfx/", frozenset({"finance"})), task, values))
+    return _RUNS[t.county]
+
+
+def _new_run(ctx, t, w):
+    if t.scope == "own":
+        _payroll_run(ctx, t)
+        return {"path": "/api/payroll/runs", "json": {"county": t.county, "month": "2001-01", "kind": "correction"}}
+    return {"path": "/api/payroll/runs", "json": {"county": t.county, "month": "2001-02"}}
+
+
 ER = "/engine-rest"
 # (method, rule) -> function(ctx, target, username) -> dict(path=..., json=... | deploy=...)
 REQUESTS = {
@@ -69,6 +99,12 @@ REQUESTS = {
     ("GET", "/api/counties/<county>/settings"): lambda c, t, w: {"path": f"/api/counties/{t.county}/settings"},
     ("PUT", "/api/counties/<county>/settings/<key>"): lambda c, t, w: {
         "path": f"/api/counties/{t.county}/settings/township_decides", "json": {"value": False}},
+    ("GET", "/api/payroll/runs"): lambda c, t, w: {"path": "/api/payroll/runs?month=2001-01"},
+    ("POST", "/api/payroll/runs"): _new_run,
+    ("GET", "/api/payroll/runs/<int:run_id>"): lambda c, t, w: {"path": f"/api/payroll/runs/{_payroll_run(c, t)}"},
+    ("GET", "/api/payroll/runs/<int:run_id>/lines"):
+        lambda c, t, w: {"path": f"/api/payroll/runs/{_payroll_run(c, t)}/lines"},
+    ("GET", "/api/cases/<case_id>/payments"): lambda c, t, w: {"path": f"/api/cases/{t.case_id}/payments"},
     ("GET", "/api/households/<id_number>/findings"):
         lambda c, t, w: {"path": f"/api/households/{valid_id_number()}/findings"},
     ("GET", "/api/supervision/compliance"): lambda c, t, w: {"path": "/api/supervision/compliance"},

@@ -1,0 +1,87 @@
+"""Build a run's lines from the payment facts: set-based SQL, the roll never passes through Python.
+
+A regular run for month M pays each household in payment its amount in force in M; every run
+also pays what is still owed for an earlier month whose regular roll froze without it (补发): a
+household approved or set up after that roll was built, an amount raised back to an earlier
+month (a new standard), a line held for want of a valid account or refused by the bank. What is
+owed for a month is its amount in force less what frozen rolls sent for it and the bank did not
+refuse, so no month is ever paid twice, whichever run pays it.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.domain.payroll import shift_month
+from app.store.tables import PayrollRun
+
+_AMOUNT_AT = """(SELECT c.amount_fen FROM benefit_change c WHERE c.process_instance_id = {case}
+                 AND c.effective_month <= {month} ORDER BY c.effective_month DESC, c.id DESC LIMIT 1)"""
+
+_COLUMNS = ("run_id, seq, process_instance_id, definition_key, township_path, month, kind, amount_fen, previous_fen, "
+            "status, flags, applicant_name, id_number, bank_account, account_problem")
+
+_STATUS = "CASE WHEN {b}.account_problem IS NULL THEN 'pay' ELSE 'held' END"
+_ACCOUNT_FLAG = "CASE WHEN {b}.account_problem IS NULL THEN '' ELSE 'account,' END"
+
+REGULAR = text(f"""
+INSERT INTO payroll_line ({_COLUMNS})
+SELECT :run_id, ROW_NUMBER() OVER (ORDER BY x.township_path, x.process_instance_id), x.process_instance_id,
+       x.definition_key, x.township_path, :month, 'regular', x.amount_fen, p.amount_fen, {_STATUS.format(b="x")},
+       CASE WHEN CAST(:prev_run AS INTEGER) IS NOT NULL AND p.id IS NULL THEN 'new,' ELSE '' END
+       || CASE WHEN p.amount_fen IS NOT NULL AND p.amount_fen <> x.amount_fen THEN 'changed,' ELSE '' END
+       || {_ACCOUNT_FLAG.format(b="x")},
+       x.applicant_name, x.id_number, x.bank_account, x.account_problem
+FROM (SELECT b.*, {_AMOUNT_AT.format(case="b.process_instance_id", month=":month")} AS amount_fen
+      FROM benefit b WHERE b.county_path = :county AND b.payment_from <= :month) x
+LEFT JOIN payroll_line p ON p.run_id = CAST(:prev_run AS INTEGER) AND p.process_instance_id = x.process_instance_id
+                        AND p.kind = 'regular'
+WHERE x.amount_fen > 0
+""")
+
+_UNPAID = "(l.status = 'held' OR EXISTS (SELECT 1 FROM payment_ledger f WHERE f.line_id = l.id AND f.entry = 'failed'))"
+
+BACK_PAY = text(f"""
+WITH past AS (SELECT month, facts_from FROM payroll_run
+              WHERE county_path = :county AND number = 0 AND frozen_at IS NOT NULL AND month < :before),
+cand AS (SELECT c.process_instance_id AS pid, p.month AS month FROM benefit_change c
+         JOIN past p ON c.effective_month <= p.month AND c.recorded_at >= p.facts_from WHERE c.county_path = :county
+         UNION
+         SELECT l.process_instance_id, l.month FROM payroll_line l JOIN payroll_run r ON r.id = l.run_id
+         WHERE r.county_path = :county AND r.frozen_at IS NOT NULL AND l.month < :before AND {_UNPAID}),
+owed AS (SELECT cand.pid, cand.month, {_AMOUNT_AT.format(case="cand.pid", month="cand.month")} AS due_fen,
+                (SELECT COALESCE(SUM(l.amount_fen), 0) FROM payroll_line l JOIN payroll_run r ON r.id = l.run_id
+                 WHERE l.process_instance_id = cand.pid AND l.month = cand.month AND r.frozen_at IS NOT NULL
+                   AND NOT {_UNPAID}) AS paid_fen
+         FROM cand)
+INSERT INTO payroll_line ({_COLUMNS})
+SELECT :run_id, :offset + ROW_NUMBER() OVER (ORDER BY b.township_path, b.process_instance_id, o.month),
+       b.process_instance_id, b.definition_key, b.township_path, o.month, 'back_pay', o.due_fen - o.paid_fen, NULL,
+       {_STATUS.format(b="b")}, 'back_pay,' || {_ACCOUNT_FLAG.format(b="b")},
+       b.applicant_name, b.id_number, b.bank_account, b.account_problem
+FROM owed o JOIN benefit b ON b.process_instance_id = o.pid
+WHERE o.due_fen - o.paid_fen > 0 AND o.month >= b.payment_from
+""")
+
+TOTALS = text("""SELECT count(*), COALESCE(SUM(amount_fen), 0),
+                        COALESCE(SUM(CASE WHEN status = 'held' THEN amount_fen ELSE 0 END), 0)
+                 FROM payroll_line WHERE run_id = :run_id""")
+
+
+def previous_regular(session: Session, run: PayrollRun) -> int | None:
+    """The frozen regular run of the month before, whose lines say what was paid last month."""
+    return session.scalar(text("SELECT id FROM payroll_run WHERE county_path = :county AND month = :month "
+                               "AND number = 0 AND frozen_at IS NOT NULL"),
+                          {"county": run.county_path, "month": shift_month(run.month, -1)})
+
+
+def write_lines(session: Session, run: PayrollRun) -> tuple[int, int, int]:
+    """Replace the run's lines by the roll as the facts stand now; return (lines, total, held) in fen."""
+    session.execute(text("DELETE FROM payroll_line WHERE run_id = :run_id"), {"run_id": run.id})
+    regular = 0
+    if run.number == 0:
+        regular = session.execute(REGULAR, {"run_id": run.id, "month": run.month, "county": run.county_path,
+                                            "prev_run": previous_regular(session, run)}).rowcount
+    before = run.month if run.number == 0 else shift_month(run.month, 1)  # a correction also owes its own month
+    session.execute(BACK_PAY, {"run_id": run.id, "county": run.county_path, "before": before, "offset": regular})
+    lines, total, held = session.execute(TOTALS, {"run_id": run.id}).one()
+    return int(lines), int(total), int(held)

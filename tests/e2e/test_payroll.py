@@ -1,0 +1,119 @@
+"""The monthly roll over HTTP: the amount in force each month, the end of payment, 补发 for a household approved
+after its first month's roll, review with 双人复核, and frozen rolls."""
+
+from datetime import UTC, datetime
+
+from tests.e2e.payroll_steps import Finance, Household, new_county
+
+
+def at(clock, day: str) -> None:
+    """Move the clock to 10:00 Beijing time of `day`."""
+    clock.set(datetime.fromisoformat(f"{day}T02:00:00").replace(tzinfo=UTC))
+
+
+def amounts(lines: list[dict]) -> dict:
+    return {(line["caseId"], line["month"], line["kind"]): line["amount"] for line in lines}
+
+
+def test_a_household_is_paid_every_month_and_the_roll_follows_a_recheck_change(client, login_as, runtime, clock):
+    county = new_county(runtime)
+    finance = Finance(client, login_as, county)
+    household = Household(login_as, county).approve(amount=450.0)  # approved 2026-09-28: paid from 2026-10
+    for month, day in (("2026-10", "2026-09-28"), ("2026-11", "2026-10-20"), ("2026-12", "2026-11-20")):
+        at(clock, day)
+        run, lines = finance.paid(month)
+        assert amounts(lines) == {(household.id, month, "regular"): 450.0}
+        assert run["total"] == 450.0 and run["lines"] == 1
+    at(clock, "2026-12-01")
+    assert household.recheck(income=500.0, recheck_result="change", amount=300.0,
+                             reason="家庭收入增加").status_code == 204
+    at(clock, "2026-12-20")
+    run, lines = finance.paid("2027-01")  # decided in December: the new amount from January
+    assert amounts(lines) == {(household.id, "2027-01", "regular"): 300.0}
+    assert lines[0]["previousAmount"] == 450.0 and lines[0]["flags"] == ["changed"]
+    payments = login_as(county.user("window")).client.get(
+        f"/api/cases/{household.id}/payments", headers=login_as(county.user("window")).headers).json
+    assert [(p["month"], p["amount"], p["paymentStatus"]) for p in payments] == [
+        ("2026-10", 450.0, "ordered"), ("2026-11", 450.0, "ordered"), ("2026-12", 450.0, "ordered"),
+        ("2027-01", 300.0, "ordered")]
+
+
+def test_a_stop_a_gradual_exit_a_death_and_a_fraud_finding_each_end_payment(client, login_as, runtime, clock):
+    county = new_county(runtime)
+    finance = Finance(client, login_as, county)
+    stop, exiting, died, fraud, kept = (Household(login_as, county, household_size=1).approve() for _ in range(5))
+    run, _ = finance.paid("2026-10")
+    assert run["lines"] == 5
+    at(clock, "2026-10-12")
+    assert stop.recheck(recheck_result="stop", reason="收入超过标准").status_code == 204
+    assert exiting.recheck(recheck_result="gradual_exit", gradual_exit_months=1,
+                           reason="已就业").status_code == 204
+    response = login_as(county.user("window")).post("/message", {
+        "messageName": "household_member_died", "businessKey": died.business_key,
+        "processVariables": {"remaining_members": {"value": 0, "type": "Integer"},
+                             "died_on": {"value": "2026-10-10", "type": "String"}}})
+    assert response.status_code in (200, 204), response.json
+    assert fraud.recheck(recheck_result="fraud", reason="隐瞒收入").status_code == 204
+    at(clock, "2026-10-20")
+    run, lines = finance.paid("2026-11")
+    assert {line["caseId"] for line in lines} == {exiting.id, kept.id}  # 渐退: one more month
+    assert run["exceptions"]["stopped"] == 3
+    assert {s["caseId"] for s in run["stopped"]} == {stop.id, died.id, fraud.id}
+    at(clock, "2026-11-20")
+    _, lines = finance.paid("2026-12")
+    assert {line["caseId"] for line in lines} == {kept.id}
+
+
+def test_a_household_approved_after_its_first_roll_gets_that_month_as_back_pay(client, login_as, runtime, clock):
+    county = new_county(runtime)
+    finance = Finance(client, login_as, county)
+    early = Household(login_as, county).approve(amount=450.0)
+    finance.paid("2026-10")  # built on 2026-09-28, before the late household was approved
+    clock.advance(hours=2)
+    late = Household(login_as, county, township=1).approve(amount=520.0)
+    assert late.variables()["payment_from"] == "2026-10"
+    at(clock, "2026-10-20")
+    run, lines = finance.paid("2026-11")
+    assert amounts(lines) == {(early.id, "2026-11", "regular"): 450.0, (late.id, "2026-11", "regular"): 520.0,
+                              (late.id, "2026-10", "back_pay"): 520.0}
+    assert run["total"] == 1490.0 and run["exceptions"]["back_pay"] == 1
+    at(clock, "2026-11-20")
+    _, lines = finance.paid("2026-12")  # paid once: no back pay again
+    assert sorted(line["kind"] for line in lines) == ["regular", "regular"]
+
+
+def test_a_roll_is_confirmed_by_a_second_finance_user_and_then_frozen(client, login_as, runtime, clock):
+    county = new_county(runtime)
+    finance = Finance(client, login_as, county)
+    Household(login_as, county).approve()
+    run = finance.run("2026-10")
+    assert run["state"] == "review" and run["openTask"]["activityId"] == "payroll_review"
+    assert finance.start("2026-11").json["field"] == "month"  # not before its month's payroll day
+    assert finance.start("2026-09").status_code == 409  # one open run per county
+    assert finance.decide(run, "payroll_review", county.user("finance"), review_decision="approve").status_code == 204
+    refused = finance.decide(run, "payroll_confirm", county.user("finance"), confirm_decision="confirm")
+    assert refused.status_code == 403 and "双人复核" in refused.json["message"]
+    confirmed = finance.decide(run, "payroll_confirm", county.user("finance2"), confirm_decision="confirm")
+    assert confirmed.status_code == 204
+    frozen = finance.call("GET", f"/runs/{run['id']}").json
+    assert frozen["state"] == "frozen" and frozen["frozenBy"] == county.user("finance2")
+    assert frozen["ledgerHead"] and frozen["bankResult"]["ordered"] == 1
+    assert finance.start("2026-10").status_code == 409  # the month's roll exists: only a correction may follow
+    correction = finance.run("2026-10", kind="correction")
+    assert correction["businessKey"].endswith("-C1") and correction["lines"] == 0
+
+
+def test_review_can_send_the_roll_back_to_be_rebuilt_from_the_facts(client, login_as, runtime, clock):
+    county = new_county(runtime)
+    finance = Finance(client, login_as, county)
+    Household(login_as, county).approve()
+    run = finance.run("2026-10")
+    clock.advance(minutes=5)
+    second = Household(login_as, county).approve()
+    assert finance.decide(run, "payroll_review", county.user("finance"), review_decision="rebuild").status_code == 204
+    from app.services.payroll.runs import build_waiting_runs
+
+    assert build_waiting_runs(runtime) >= 1
+    rebuilt = finance.call("GET", f"/runs/{run['id']}").json
+    assert rebuilt["lines"] == 2 and rebuilt["state"] == "review"
+    assert second.id in {line["caseId"] for line in finance.lines(run["id"])}
