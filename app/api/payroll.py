@@ -1,9 +1,13 @@
 """/api/payroll: the monthly payment runs — start, read, lines (and the bank file), the bank's result."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 from marshmallow import Schema, fields, validate
 
+from app.domain.errors import ValidationFailed
+from app.services.payroll.bank import csv_chunks, file_chunks, open_bank_file, xlsx_path
+from app.services.payroll.bank_result import record_bank_result
 from app.services.payroll.reads import case_payments, list_runs, run_lines, run_summary
+from app.services.payroll.roster import township_roster
 from app.services.payroll.runs import start_run
 
 from .support import actor, args, body, runtime
@@ -52,11 +56,50 @@ def run(run_id: int):
     return jsonify(run_summary(runtime(), actor(), run_id))
 
 
+class RosterQuery(Schema):
+    township = fields.String(required=True)
+    copy = fields.String(load_default="village", validate=validate.OneOf(["finance", "village"]))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @bp.get("/runs/<int:run_id>/lines")
 def lines(run_id: int):
+    """A page of the roll as JSON, or with format=csv|xlsx the bank's batch file (finance, a frozen roll)."""
     query = args(LineQuery)
+    if query["format"] != "json":
+        return _bank_file(run_id, query["format"])
     count, page = run_lines(runtime(), actor(), run_id, query)
     return jsonify({"count": count, "firstResult": query["firstResult"], "lines": page})
+
+
+def _bank_file(run_id: int, fmt: str) -> Response:
+    rt = runtime()
+    file = open_bank_file(rt, actor(), run_id, fmt)
+    disposition = {"Content-Disposition": f"attachment; filename={file.name}.{fmt}"}
+    if fmt == "csv":
+        return Response(stream_with_context(csv_chunks(rt, file)), mimetype="text/csv; charset=utf-8",
+                        headers=disposition)
+    return Response(file_chunks(xlsx_path(rt, file)), mimetype=XLSX, headers=disposition)
+
+
+@bp.get("/runs/<int:run_id>/roster.pdf")
+def roster(run_id: int):
+    """The printable 发放名册 of one township: copy=village (masked, the default) or finance (whole)."""
+    query = args(RosterQuery)
+    pdf = township_roster(runtime(), actor(), run_id, query["township"], query["copy"])
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f"inline; filename=roster-{run_id}-{query['township']}-{query['copy']}.pdf"})
+
+
+@bp.post("/runs/<int:run_id>/bank-result")
+def bank_result(run_id: int):
+    """Upload the bank's result file (multipart field `file`, CSV or xlsx)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed("须以 multipart 字段 file 上传银行回盘文件（CSV 或 xlsx）", field="file")
+    return jsonify(record_bank_result(runtime(), actor(), run_id, upload.filename, upload.read()))
 
 
 @cases_bp.get("/<case_id>/payments")

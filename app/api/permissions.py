@@ -119,8 +119,11 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/api/payroll/runs"): Access("payroll.run", county_wide=True,
                                           note="a county (`county`) outside the caller's unit is 404"),
     ("GET", "/api/payroll/runs/<int:run_id>"): Access("payroll.read"),
-    ("GET", "/api/payroll/runs/<int:run_id>/lines"): Access("payroll.read",
-                                                            note="names, 身份证 and accounts masked but for finance"),
+    ("GET", "/api/payroll/runs/<int:run_id>/lines"): Access(
+        "payroll.read", note="personal data masked but for finance; format=csv|xlsx (the bank file): finance"),
+    ("GET", "/api/payroll/runs/<int:run_id>/roster.pdf"): Access("payroll.read",
+                                                                 note="copy=finance (whole): finance only"),
+    ("POST", "/api/payroll/runs/<int:run_id>/bank-result"): Access("payroll.run"),
     ("GET", "/api/cases/<case_id>/payments"): Access((READ, "payroll.read")),
     ("POST", "/api/tokens"): Access("token.manage", GLOBAL, "a token acts as its owner"),
     ("GET", "/api/tokens"): Access("token.manage", LISTING, "the caller's own tokens"),

@@ -115,7 +115,8 @@ class Household:
         return self
 
     def variables(self) -> dict:
-        return {k: v["value"] for k, v in self.login_as(self.county.user("supervisor")).get(
+        """The case data as the township window sees it (whole)."""
+        return {k: v["value"] for k, v in self.login_as(self.user("window")).get(
             f"/process-instance/{self.id}/variables").json.items()}
 
     def fire(self, activity: str) -> None:

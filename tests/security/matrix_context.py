@@ -43,11 +43,14 @@ class Matrix:
         groups = next(g for u, _, _, g in DEMO_USERS if u == username)
         return bool(set(groups) & PERMISSIONS["token.manage"])
 
-    def call(self, username: str, method: str, path: str, json=None, deploy=None):
+    def call(self, username: str, method: str, path: str, json=None, deploy=None, upload=None):
         token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
         headers = {"Authorization": f"Basic {token}"}
+        if upload is not None:
+            deploy = {}
+            data = {field: FileStorage(io.BytesIO(raw), filename=name) for field, (raw, name) in upload.items()}
         if deploy is not None:
-            data = {"deployment-name": "matrix"}
+            data = {"deployment-name": "matrix"} if upload is None else data
             data.update({name: FileStorage(io.BytesIO(raw), filename=name) for name, raw in deploy.items()})
             boundary, payload = encode_multipart(data)
             return self.client.open(path, method=method, data=payload, headers=headers,

@@ -2,6 +2,7 @@
 
 import itertools
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -9,7 +10,7 @@ from app.domain.actors import SYSTEM, Actor
 from app.services.cases import complete_task
 from app.services.commands import CompleteTask
 from app.services.payroll.runs import start_run
-from app.store.tables import Task
+from app.store.tables import Benefit, BenefitChange, Task
 from tests.conftest import typed
 from tests.e2e.dibao_steps import valid_id_number
 
@@ -61,6 +62,7 @@ _RUNS: dict[str, int] = {}  # county -> a payment run of 2001-01 (frozen in the 
 
 def _payroll_run(ctx, t) -> int:
     if t.county not in _RUNS:
+        _household(ctx, t)
         _RUNS[t.county] = start_run(ctx.runtime, SYSTEM, t.county, "2001-01")
         if t.scope == "own":
             for activity, user, values in (("payroll_review", "finance", {"review_decision": "approve"}),
@@ -70,6 +72,29 @@ def _payroll_run(ctx, t) -> int:
                                                                     Task.business_key == f"PR-{t.county}-2001-01"))
                 complete_task(ctx.runtime, CompleteTask(Actor(user, "/sfx/", frozenset({"finance"})), task, values))
     return _RUNS[t.county]
+
+
+def _household(ctx, t) -> None:
+    """The probe case as a household paid from 2001-01, so the own county's roll has a line for the bank."""
+    moment = datetime(2001, 1, 1, tzinfo=UTC)
+    with ctx.runtime.unit_of_work() as uow:
+        uow.session.add(Benefit(process_instance_id=t.case_id, definition_key="dibao", org_path=f"/{t.county}/",
+                                township_path=f"/{t.county}/{t.township}/", county_path=f"/{t.county}/",
+                                applicant_name="探针", id_number=valid_id_number(), household_size=1,
+                                bank_account=ACCOUNT, payment_from="2001-01", updated_at=moment))
+        uow.session.add(BenefitChange(process_instance_id=t.case_id, county_path=f"/{t.county}/",
+                                      effective_month="2001-01", amount_fen=10000, reason="approval",
+                                      recorded_at=moment))
+        uow.commit()
+
+
+ACCOUNT = "6217000000000000011"
+
+
+def _bank_result(ctx, t, w):
+    run = _payroll_run(ctx, t)
+    content = "序号,银行账号,金额,状态\n1,6217000000000000011,100.00,成功\n".encode()
+    return {"path": f"/api/payroll/runs/{run}/bank-result", "upload": {"file": (content, "result.csv")}}
 
 
 def _new_run(ctx, t, w):
@@ -104,6 +129,9 @@ REQUESTS = {
     ("GET", "/api/payroll/runs/<int:run_id>"): lambda c, t, w: {"path": f"/api/payroll/runs/{_payroll_run(c, t)}"},
     ("GET", "/api/payroll/runs/<int:run_id>/lines"):
         lambda c, t, w: {"path": f"/api/payroll/runs/{_payroll_run(c, t)}/lines"},
+    ("GET", "/api/payroll/runs/<int:run_id>/roster.pdf"):
+        lambda c, t, w: {"path": f"/api/payroll/runs/{_payroll_run(c, t)}/roster.pdf?township={t.township}"},
+    ("POST", "/api/payroll/runs/<int:run_id>/bank-result"): _bank_result,
     ("GET", "/api/cases/<case_id>/payments"): lambda c, t, w: {"path": f"/api/cases/{t.case_id}/payments"},
     ("GET", "/api/households/<id_number>/findings"):
         lambda c, t, w: {"path": f"/api/households/{valid_id_number()}/findings"},
