@@ -48,9 +48,9 @@ def test_the_bank_file_has_the_county_columns_and_only_finance_downloads_it(clie
     assert any(entry["what"].startswith("bank file csv") and entry["user"] == county.user("finance") for entry in log)
     designer = login_as(county.user("designer"))
     assert designer.client.put(f"/api/counties/{county.code}/settings/bank_file_columns", headers=designer.headers,
-                               json={"value": ["序号", "银行账号", "金额", "姓名"]}).status_code == 204
+                               json={"value": "序号,银行账号,金额,姓名"}).status_code == 204
     assert designer.client.put(f"/api/counties/{county.code}/settings/bank_file_columns", headers=designer.headers,
-                               json={"value": ["序号", "开户行"]}).json["field"] == "value"
+                               json={"value": "序号,开户行"}).json["field"] == "value"
     book = load_workbook(io.BytesIO(_get(login_as, county.user("finance"), path, format="xlsx").get_data()))
     assert [[c.value for c in row] for row in book.active.iter_rows()] == [
         ["序号", "银行账号", "金额", "姓名"], [1, account, "450.00", "李四"]]

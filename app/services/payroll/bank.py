@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict
-from app.domain.payroll import month_label, yuan_text
+from app.domain.payroll import bank_columns, month_label, yuan_text
 from app.store.tables import OrgUnit, ProcessInstance
 
 from ..access_log import record_read
@@ -46,7 +46,7 @@ def open_bank_file(rt: Runtime, actor: Actor, run_id: int, fmt: str) -> BankFile
             raise Conflict(f"发放名册 {run.business_key} 尚未复核冻结，不能导出银行文件")
         case = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == run.business_key))
         record_read(uow.session, actor, case, f"bank file {fmt}: {run.business_key} ({run.lines} lines)")
-        columns = tuple(county_setting(uow.session, run.county_path, "bank_file_columns"))
+        columns = bank_columns(county_setting(uow.session, run.county_path, "bank_file_columns"))
         townships = dict(uow.session.execute(select(OrgUnit.path, OrgUnit.name).where(
             OrgUnit.path.like(run.county_path + "%"))).all())
         uow.commit()
