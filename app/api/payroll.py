@@ -9,6 +9,7 @@ from app.services.payroll.bank_result import record_bank_result
 from app.services.payroll.reads import case_payments, list_runs, run_lines, run_summary
 from app.services.payroll.roster import township_roster
 from app.services.payroll.runs import start_run
+from app.services.payroll.standard import apply_standard, preview_standard
 
 from .support import actor, args, body, runtime
 
@@ -105,3 +106,23 @@ def bank_result(run_id: int):
 @cases_bp.get("/<case_id>/payments")
 def payments(case_id: str):
     return jsonify(case_payments(runtime(), actor(), case_id))
+
+
+class NewStandard(Schema):
+    county = fields.String(required=True)
+    standard = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0, min_inclusive=False))
+    effectiveMonth = fields.String(required=True, validate=MONTH)
+
+
+@bp.post("/standards/preview")
+def standard_preview():
+    """The impact of a new 低保 standard per township, before it is saved (designer, finance)."""
+    data = body(NewStandard)
+    return jsonify(preview_standard(runtime(), actor(), data["county"], data["standard"], data["effectiveMonth"]))
+
+
+@bp.post("/standards")
+def standard_change():
+    """Save a new 低保 standard from its effective month: every household in payment is recomputed."""
+    data = body(NewStandard)
+    return jsonify(apply_standard(runtime(), actor(), data["county"], data["standard"], data["effectiveMonth"]))

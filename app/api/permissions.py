@@ -124,6 +124,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/api/payroll/runs/<int:run_id>/roster.pdf"): Access("payroll.read",
                                                                  note="copy=finance (whole): finance only"),
     ("POST", "/api/payroll/runs/<int:run_id>/bank-result"): Access("payroll.run"),
+    ("POST", "/api/payroll/standards/preview"): Access("standard.preview", county_wide=True),
+    ("POST", "/api/payroll/standards"): Access("deployment.create", county_wide=True),
     ("GET", "/api/cases/<case_id>/payments"): Access((READ, "payroll.read")),
     ("POST", "/api/tokens"): Access("token.manage", GLOBAL, "a token acts as its owner"),
     ("GET", "/api/tokens"): Access("token.manage", LISTING, "the caller's own tokens"),

@@ -13,6 +13,7 @@ income, bank account) and which monthly amounts come into force from which month
 | a reported death leaving no member (`remaining_members` = 0) | nothing from the month after the death |
 | 虚报冒领 (`record_fraud`) | nothing from the month of the finding: payment stops at once |
 | the case cancelled | nothing from the month after |
+| a new county standard (`standard_change`) | the recomputed `amount` from the standard's effective month |
 """
 
 from dataclasses import dataclass, field
@@ -69,7 +70,7 @@ def benefit_step(process: str, before: dict, after: dict, ended: set[str], momen
         return _approval(facts, after)
     if not _approved(before):
         return None  # not (yet) in payment: nothing to follow
-    changes = _amount_changes(facts, after, ended, moment, cancelled)
+    changes = _amount_changes(facts, before, after, ended, moment, cancelled)
     household = _household(facts, before, after)
     if facts.payment_task in ended and after.get("bank_account"):
         household["bank_account"] = str(after["bank_account"]).strip()
@@ -114,8 +115,11 @@ def _household(facts: ProcessFacts, before: dict, after: dict) -> dict:
     return changed
 
 
-def _amount_changes(facts: ProcessFacts, after: dict, ended: set[str], moment: datetime,
+def _amount_changes(facts: ProcessFacts, before: dict, after: dict, ended: set[str], moment: datetime,
                     cancelled: bool) -> list[AmountChange]:
+    standard = after.get("standard_change")
+    if isinstance(standard, dict) and standard != before.get("standard_change"):
+        return [AmountChange(standard["effective_month"], to_fen(after["amount"]), "standard_change")]
     this_month = month_of(moment)
     following = shift_month(this_month, 1)
     if "record_fraud" in ended:

@@ -97,6 +97,11 @@ def _bank_result(ctx, t, w):
     return {"path": f"/api/payroll/runs/{run}/bank-result", "upload": {"file": (content, "result.csv")}}
 
 
+def _standard(t) -> dict:
+    """The demo standard again, from a month only the probe household is paid in: nothing else changes."""
+    return {"county": t.county, "standard": 800, "effectiveMonth": "2001-01"}
+
+
 def _new_run(ctx, t, w):
     if t.scope == "own":
         _payroll_run(ctx, t)
@@ -132,6 +137,9 @@ REQUESTS = {
     ("GET", "/api/payroll/runs/<int:run_id>/roster.pdf"):
         lambda c, t, w: {"path": f"/api/payroll/runs/{_payroll_run(c, t)}/roster.pdf?township={t.township}"},
     ("POST", "/api/payroll/runs/<int:run_id>/bank-result"): _bank_result,
+    ("POST", "/api/payroll/standards/preview"): lambda c, t, w: {
+        "path": "/api/payroll/standards/preview", "json": _standard(t)},
+    ("POST", "/api/payroll/standards"): lambda c, t, w: {"path": "/api/payroll/standards", "json": _standard(t)},
     ("GET", "/api/cases/<case_id>/payments"): lambda c, t, w: {"path": f"/api/cases/{t.case_id}/payments"},
     ("GET", "/api/households/<id_number>/findings"):
         lambda c, t, w: {"path": f"/api/households/{valid_id_number()}/findings"},
