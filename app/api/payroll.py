@@ -13,7 +13,7 @@ from app.services.payroll.standard import apply_standard, preview_standard
 
 from .support import actor, args, body, runtime
 
-bp = Blueprint("payroll", __name__, url_prefix="/api/payroll")
+bp = Blueprint("payroll_api", __name__, url_prefix="/api/payroll")
 cases_bp = Blueprint("payroll_cases", __name__, url_prefix="/api/cases")
 
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="须为 YYYY-MM 格式的月份")

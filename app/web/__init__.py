@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = [
     "designer",
     "supervisor",
     "auditor",
+    "payroll",
 ]
 
 # app/web/templates for every page blueprint; app.css and the front-end bundles (dist/):

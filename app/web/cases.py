@@ -13,6 +13,7 @@ from app.domain.errors import NotFound, ValidationFailed
 from app.services.cases import start_case
 from app.services.commands import StartCase
 from app.services.page_reads import case_list, case_page, next_task_of, place_names, start_choices
+from app.services.payroll.reads import page_payments
 
 from .auth import login_required, require, runtime
 from .facts import case_facts, variable_labels
@@ -88,7 +89,8 @@ def show(instance_id: str):
     return render_template("case.html", instance=found.instance, history=_steps(history), tasks=tasks, jobs=jobs,
                            events=found.events, diagram=_diagram(history, tasks, jobs), actor=actor,
                            bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=_activity_names(history),
-                           has_viewer=_has_viewer(), **data)
+                           has_viewer=_has_viewer(), payments=page_payments(runtime(), actor, found.instance.id),
+                           **data)
 
 
 def _diagram(history, tasks, jobs) -> dict:

@@ -52,6 +52,13 @@ def shown(value) -> str:
     return str(value)
 
 
+PAYMENT_STATES = {"draft": "名册未冻结", "held": "暂缓（账户待更正）", "ordered": "已发往银行", "paid": "已到账",
+                  "failed": "银行退回"}
+
+
+RUN_STATES = {"building": "生成中", "review": "待审核", "confirming": "待复核", "frozen": "已冻结"}
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(cst, "cst")
     app.add_template_filter(event_title, "event_title")
@@ -61,3 +68,5 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(lambda g: ROLE_NAMES.get(g, g), "role")
     app.add_template_filter(lambda k: PROCESS_NAMES.get(k, k), "process")
     app.add_template_filter(lambda s: STATE_NAMES.get(s, s), "case_state")
+    app.add_template_filter(lambda s: PAYMENT_STATES.get(s, s), "payment_status")
+    app.add_template_filter(lambda s: RUN_STATES.get(s, s), "run_state")

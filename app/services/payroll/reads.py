@@ -158,16 +158,45 @@ def case_payments(rt: Runtime, actor: Actor, case_id: str) -> list[dict]:
         if instance is None or not (actor.may("case.read") or actor.may("payroll.read")):
             raise NotFound(f"案件 {case_id} 不存在", field="id")
         record_read(uow.session, actor, instance, "payments")
-        rows = uow.session.execute(text(
-            "SELECT l.*, r.business_key AS run_key, r.frozen_at AS frozen_at, "
-            "(SELECT f.entry FROM payment_ledger f WHERE f.line_id = l.id ORDER BY f.seq DESC LIMIT 1) AS entry, "
-            "(SELECT f.note FROM payment_ledger f WHERE f.line_id = l.id ORDER BY f.seq DESC LIMIT 1) AS note "
-            "FROM payroll_line l JOIN payroll_run r ON r.id = l.run_id "
-            "WHERE l.process_instance_id = :case ORDER BY l.month, r.month, r.number"), {"case": case_id}).all()
-        payments = [{**shown_line(actor, row), "run": row.run_key, "runId": row.run_id,
-                     "paymentStatus": _payment_status(row), "bankNote": row.note} for row in rows]
+        payments = payment_rows(uow.session, actor, case_id)
         uow.commit()
         return payments
+
+
+_PAYMENTS = text(
+    "SELECT l.*, r.business_key AS run_key, r.frozen_at AS frozen_at, "
+    "(SELECT f.entry FROM payment_ledger f WHERE f.line_id = l.id ORDER BY f.seq DESC LIMIT 1) AS entry, "
+    "(SELECT f.note FROM payment_ledger f WHERE f.line_id = l.id ORDER BY f.seq DESC LIMIT 1) AS note "
+    "FROM payroll_line l JOIN payroll_run r ON r.id = l.run_id "
+    "WHERE l.process_instance_id = :case ORDER BY l.month, r.month, r.number")
+
+
+def counties_in_scope(rt: Runtime, actor: Actor) -> list[dict]:
+    """The counties the actor may start runs or change standards in: code and name."""
+    with rt.reading() as uow:
+        return [{"code": code, "name": name} for code, name in uow.session.execute(
+            select(OrgUnit.code, OrgUnit.name).where(OrgUnit.level == "county",
+                                                     OrgUnit.path.like(actor.scope.like_pattern))
+            .order_by(OrgUnit.code))]
+
+
+def unit_codes(rt: Runtime, paths: set[str]) -> dict[str, str]:
+    """The codes of the org units at these paths (a township's 名册 is asked for by code)."""
+    with rt.reading() as uow:
+        return dict(uow.session.execute(select(OrgUnit.path, OrgUnit.code).where(OrgUnit.path.in_(paths))).all())
+
+
+def page_payments(rt: Runtime, actor: Actor, case_id: str) -> list[dict]:
+    """The payments the case page shows beside the case data it has read (and logged) already."""
+    with rt.reading() as uow:
+        return payment_rows(uow.session, actor, case_id)
+
+
+def payment_rows(session: Session, actor: Actor, case_id: str) -> list[dict]:
+    """The case's roll lines with their run and bank status (the caller has logged the read)."""
+    return [{**shown_line(actor, row), "run": row.run_key, "runId": row.run_id,
+             "paymentStatus": _payment_status(row), "bankNote": row.note}
+            for row in session.execute(_PAYMENTS, {"case": case_id})]
 
 
 def _payment_status(row) -> str:
