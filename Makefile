@@ -68,10 +68,12 @@ serve: install assets
 		$(BIN)/gunicorn 'app:create_app()'
 
 ## make bench: the performance harness on a fresh PostgreSQL database (BENCH_DATABASE_URL, default
-## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json
+## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json;
+## then the 1,000,000-household payment roll (bench/payroll.py, the same database made afresh)
 bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.payroll
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache node_modules $(DIST)

@@ -28,10 +28,17 @@ def definition_digest(resources: dict[str, bytes], spec: dict, activities: dict)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def ledger_digest(entry: dict) -> str:
-    """Return the sha256 of a payment ledger entry (its content and the previous entry's hash)."""
-    content = {k: entry[k] for k in ("county_path", "seq", "run_id", "line_id", "process_instance_id", "month",
-                                     "entry", "amount_fen", "note", "actor", "prev_hash")}
-    content["at"] = entry["at"].astimezone(UTC).isoformat(timespec="microseconds")
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+LEDGER_FIELDS = ("county_path", "seq", "run_id", "line_id", "process_instance_id", "month", "entry", "amount_fen",
+                 "note", "at", "actor", "prev_hash")
+
+
+def ledger_time(at: datetime) -> str:
+    """A ledger entry's time as its hash covers it: UTC ISO-8601 to the microsecond."""
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def ledger_digest(values: tuple | list) -> str:
+    """Return the sha256 of a payment ledger entry: its LEDGER_FIELDS values in order, the time as `ledger_time`,
+    as one JSON array (which takes in the previous entry's hash)."""
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

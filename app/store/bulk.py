@@ -1,28 +1,28 @@
 """Many rows into one table at once: PostgreSQL's COPY, or an executemany elsewhere."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-
-def _plain(value):
-    """Aware times as naive UTC, as UTCDateTime stores them (COPY bypasses the column type)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None)
-    return value
+from .types import UTCDateTime
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict]) -> None:
-    """Insert `rows` (dicts with the same keys) in the session's transaction."""
+def bulk_insert(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert `rows` (tuples of `columns`' values) in the session's transaction."""
     if not rows:
         return
-    columns = list(rows[0])
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        session.execute(table.insert(), rows)
+        session.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
+    # COPY bypasses the column types: aware times go in as the naive UTC that UTCDateTime stores
+    times = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, UTCDateTime)]
     cursor = connection.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(tuple(_plain(row[c]) for c in columns))
+            if times:
+                row = list(row)
+                for i in times:
+                    row[i] = row[i].astimezone(UTC).replace(tzinfo=None)
+            copy.write_row(row)

@@ -472,7 +472,8 @@ class PayrollLine(Base):
 
     __tablename__ = "payroll_line"
     __table_args__ = (UniqueConstraint("run_id", "seq"), Index("ix_payroll_line_case", "process_instance_id", "month"),
-                      Index("ix_payroll_line_township", "run_id", "township_path", "seq"))
+                      Index("ix_payroll_line_township", "run_id", "township_path", "seq"),
+                      Index("ix_payroll_line_run_case", "run_id", "process_instance_id"))
     id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("payroll_run.id"))
     seq: Mapped[int] = mapped_column()  # 序号 in the bank file

@@ -127,6 +127,7 @@ def upgrade():
     )
     op.create_index('ix_payroll_line_case', 'payroll_line', ['process_instance_id', 'month'])
     op.create_index('ix_payroll_line_township', 'payroll_line', ['run_id', 'township_path', 'seq'])
+    op.create_index('ix_payroll_line_run_case', 'payroll_line', ['run_id', 'process_instance_id'])
     op.create_table('payment_ledger',
     sa.Column('id', BIG_ID, primary_key=True, autoincrement=True),
     sa.Column('county_path', sa.String(length=400), nullable=False),

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict
-from app.domain.payroll import bank_columns, month_label, yuan_text
+from app.domain.payroll import bank_columns, month_label
 from app.store.tables import OrgUnit, ProcessInstance
 
 from ..access_log import record_read
@@ -59,26 +59,23 @@ _ROWS = text("SELECT seq, applicant_name, id_number, bank_account, amount_fen, m
 
 
 def _cells(row, townships: dict[str, str]) -> dict:
-    summary = month_label(row.month) + BENEFIT_NAMES.get(row.definition_key, "救助金") + (
-        "补发" if row.kind == "back_pay" else "")
-    return {"序号": row.seq, "姓名": row.applicant_name or "", "身份证号": row.id_number or "",
-            "银行账号": row.bank_account or "", "金额": yuan_text(row.amount_fen).replace(",", ""), "摘要": summary,
-            "乡镇": townships.get(row.township_path, row.township_path), "月份": row.month,
-            "类别": PROCESS_NAMES.get(row.definition_key, row.definition_key)}
+    seq, name, id_number, account, amount_fen, month, kind, key, township = row  # by position: 10x a Row's names
+    benefit = BENEFIT_NAMES.get(key, "救助金") + ("补发" if kind == "back_pay" else "")
+    return {"序号": seq, "姓名": name or "", "身份证号": id_number or "", "银行账号": account or "",
+            "金额": f"{amount_fen / 100:.2f}", "摘要": month_label(month) + benefit,
+            "乡镇": townships.get(township, township), "月份": month, "类别": PROCESS_NAMES.get(key, key)}
 
 
-def bank_rows(rt: Runtime, file: BankFile) -> Iterator[list]:
-    """The file's data rows in 序号 order, one page per read transaction."""
+def bank_pages(rt: Runtime, file: BankFile) -> Iterator[list[list]]:
+    """The file's data rows in 序号 order, a page per read transaction."""
     last = 0
     while True:
         with rt.reading() as uow:
             page = uow.session.execute(_ROWS, {"run": file.run_id, "last": last}).all()
         if not page:
             return
-        for row in page:
-            cells = _cells(row, file.townships)
-            yield [cells[c] for c in file.columns]
-        last = page[-1].seq
+        yield [[cells[c] for c in file.columns] for cells in (_cells(row, file.townships) for row in page)]
+        last = page[-1][0]
 
 
 def csv_chunks(rt: Runtime, file: BankFile) -> Iterator[bytes]:
@@ -87,12 +84,11 @@ def csv_chunks(rt: Runtime, file: BankFile) -> Iterator[bytes]:
     writer = csv.writer(out)
     out.write("\ufeff")
     writer.writerow(file.columns)
-    for index, row in enumerate(bank_rows(rt, file), start=1):
-        writer.writerow(row)
-        if index % PAGE == 0:
-            yield out.getvalue().encode("utf-8")
-            out.seek(0)
-            out.truncate()
+    for page in bank_pages(rt, file):
+        writer.writerows(page)
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
     yield out.getvalue().encode("utf-8")
 
 
@@ -107,12 +103,15 @@ def xlsx_path(rt: Runtime, file: BankFile) -> str:
     for col, name in enumerate(file.columns):
         sheet.set_column(col, col, 22 if name in ("身份证号", "银行账号", "摘要") else 12)
         sheet.write_string(0, col, name)
-    for number, row in enumerate(bank_rows(rt, file), start=1):
-        for col, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(number, col, value)
-            else:  # an account or 身份证 stays text, never a number Excel rounds
-                sheet.write_string(number, col, value, text_format)
+    number = 0
+    for page in bank_pages(rt, file):
+        for row in page:
+            number += 1
+            for col, value in enumerate(row):
+                if isinstance(value, int):
+                    sheet.write_number(number, col, value)
+                else:  # an account or 身份证 stays text, never a number Excel rounds
+                    sheet.write_string(number, col, value, text_format)
     book.close()
     return path
 

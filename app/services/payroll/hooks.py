@@ -40,8 +40,8 @@ def freeze_run(session, instance: ProcessInstance, actor: Actor, moment: datetim
     if run is None or run.frozen_at is not None:
         raise Conflict(f"发放批次 {instance.business_key} 已冻结或不存在")
     ledger = LedgerWriter(session, run.county_path, actor.username, moment)
-    for line in lines_in_order(session, run.id, "AND status = 'pay'"):
-        ledger.add(run.id, line.id, line.process_instance_id, line.month, "ordered", line.amount_fen)
+    for line_id, _, case_id, month, amount_fen, _ in lines_in_order(session, run.id, "AND status = 'pay'"):
+        ledger.add(run.id, line_id, case_id, month, "ordered", amount_fen)
     ledger.close()
     session.execute(update(PayrollRun).where(PayrollRun.id == run.id).values(
         frozen_at=moment, frozen_by=actor.username, state="frozen", ledger_first=ledger.first,

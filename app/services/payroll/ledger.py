@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.domain.audit import ledger_digest
+from app.domain.audit import LEDGER_FIELDS, ledger_digest, ledger_time
 from app.store.bulk import bulk_insert
 from app.store.tables import CaseEvent, LedgerHead, PaymentLedger, PayrollRun, ProcessInstance
 
@@ -29,24 +29,24 @@ class LedgerWriter:
         self.seq, self.prev = (head.seq, head.hash) if head else (0, None)
         self.first: int | None = None
         self.count = 0
-        self._rows: list[dict] = []
+        self._rows: list[tuple] = []
         self._existed = head is not None
+        self._at = ledger_time(moment)
 
     def add(self, run_id: int, line_id: int, case_id: str, month: str, entry: str, amount_fen: int,
             note: str | None = None) -> None:
         self.seq += 1
         self.first = self.first or self.seq
-        row = {"county_path": self.county, "seq": self.seq, "run_id": run_id, "line_id": line_id,
-               "process_instance_id": case_id, "month": month, "entry": entry, "amount_fen": int(amount_fen),
-               "note": note, "at": self.moment, "actor": self.actor, "prev_hash": self.prev}
-        row["hash"] = self.prev = ledger_digest(row)
-        self._rows.append(row)
+        values = (self.county, self.seq, run_id, line_id, case_id, month, entry, int(amount_fen), note, self._at,
+                  self.actor, self.prev)
+        self.prev = ledger_digest(values)
+        self._rows.append((*values[:9], self.moment, self.actor, values[11], self.prev))
         self.count += 1
         if len(self._rows) >= CHUNK:
             self.flush()
 
     def flush(self) -> None:
-        bulk_insert(self.session, PaymentLedger.__table__, self._rows)
+        bulk_insert(self.session, PaymentLedger.__table__, (*LEDGER_FIELDS, "hash"), self._rows)
         self._rows = []
 
     def close(self) -> None:
@@ -71,7 +71,7 @@ def lines_in_order(session: Session, run_id: int, where: str = "") -> Iterator:
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1][1]
 
 
 @dataclass
@@ -106,9 +106,9 @@ def _entry_problem(session: Session, entry: PaymentLedger, expected: int, prev: 
         return f"台账序号不连续：应为 {expected}，实为 {entry.seq}（条目缺失）"
     if entry.prev_hash != prev:
         return "台账条目的前序哈希与上一条不符"
-    row = {c: getattr(entry, c) for c in ("county_path", "seq", "run_id", "line_id", "process_instance_id", "month",
-                                          "entry", "amount_fen", "note", "at", "actor", "prev_hash")}
-    if ledger_digest(row) != entry.hash:
+    values = [getattr(entry, c) for c in LEDGER_FIELDS]
+    values[LEDGER_FIELDS.index("at")] = ledger_time(entry.at)
+    if ledger_digest(values) != entry.hash:
         return f"台账条目内容与其哈希不符（条目被修改：案件 {entry.process_instance_id}，{entry.month}）"
     if entry.entry == "ordered":
         line = session.execute(lines, {"id": entry.line_id}).first()
