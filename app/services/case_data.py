@@ -54,8 +54,12 @@ WORKER_PAYLOAD = Purpose("external-task fetchAndLock", Reach.CASE, "external_tas
 AUDIT_EVENTS = Purpose("audit events", Reach.GIVEN, "audit.verify")
 AUDIT_STATE = Purpose("audit state", Reach.GIVEN, "audit.verify")
 FINDINGS = Purpose("household findings", Reach.GIVEN, "finding.read")
+PAYMENTS = Purpose("payments", Reach.GIVEN)  # a household's roll lines (app/services/payroll/reads.py)
+BANK_FILE = Purpose("bank file", Reach.GIVEN, "payroll.run")  # a frozen roll's file, whole: logged on its run
+ROSTER = Purpose("roster", Reach.GIVEN, "payroll.read")  # a township's 发放名册 (finance copy whole)
 PURPOSES = (PROCESS_VARIABLES, HISTORY_VARIABLES, WEB_CASE_PAGE, TASK_FORM, WEB_TASK_PAGE, TASK_RESULT,
-            START_RESULT, MESSAGE_RESULT, WORKER_PAYLOAD, AUDIT_EVENTS, AUDIT_STATE, FINDINGS)
+            START_RESULT, MESSAGE_RESULT, WORKER_PAYLOAD, AUDIT_EVENTS, AUDIT_STATE, FINDINGS, PAYMENTS, BANK_FILE,
+            ROSTER)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from app.domain.payroll import bank_columns, month_label
 from app.store.tables import OrgUnit, ProcessInstance
 
 from ..access_log import record_read
+from ..case_data import BANK_FILE
 from ..runtime import Runtime
 from ..settings import county_setting
 from .reads import PROCESS_NAMES, visible_run
@@ -45,7 +46,9 @@ def open_bank_file(rt: Runtime, actor: Actor, run_id: int, fmt: str) -> BankFile
         if run.frozen_at is None:
             raise Conflict(f"发放名册 {run.business_key} 尚未复核冻结，不能导出银行文件")
         case = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == run.business_key))
-        record_read(uow.session, actor, case, f"bank file {fmt}: {run.business_key} ({run.lines} lines)")
+        # the file is whole (the bank pays into the account beside the name): logged as read unmasked
+        record_read(uow.session, actor, case, BANK_FILE.at(f"{fmt}: {run.business_key} ({run.lines} lines)").what,
+                    masked=False)
         columns = bank_columns(county_setting(uow.session, run.county_path, "bank_file_columns"))
         townships = dict(uow.session.execute(select(OrgUnit.path, OrgUnit.name).where(
             OrgUnit.path.like(run.county_path + "%"))).all())

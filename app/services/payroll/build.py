@@ -23,19 +23,27 @@ _COLUMNS = ("run_id, seq, process_instance_id, definition_key, township_path, mo
 _STATUS = "CASE WHEN {b}.account_problem IS NULL THEN 'pay' ELSE 'held' END"
 _ACCOUNT_FLAG = "CASE WHEN {b}.account_problem IS NULL THEN '' ELSE 'account,' END"
 
+# the amount each household of the county has in force in :month: its latest change from that month or before,
+# found for all households at once (one pass over the changes, no lookup per household)
+_IN_FORCE = """(SELECT process_instance_id, amount_fen FROM
+                 (SELECT process_instance_id, amount_fen, ROW_NUMBER() OVER (
+                     PARTITION BY process_instance_id ORDER BY effective_month DESC, id DESC) AS latest
+                  FROM benefit_change WHERE county_path = :county AND effective_month <= :month) c
+                 WHERE latest = 1)"""
+
 REGULAR = text(f"""
 INSERT INTO payroll_line ({_COLUMNS})
-SELECT :run_id, ROW_NUMBER() OVER (ORDER BY x.township_path, x.process_instance_id), x.process_instance_id,
-       x.definition_key, x.township_path, :month, 'regular', x.amount_fen, p.amount_fen, {_STATUS.format(b="x")},
+SELECT :run_id, ROW_NUMBER() OVER (ORDER BY b.township_path, b.process_instance_id), b.process_instance_id,
+       b.definition_key, b.township_path, :month, 'regular', a.amount_fen, p.amount_fen, {_STATUS.format(b="b")},
        CASE WHEN CAST(:prev_run AS INTEGER) IS NOT NULL AND p.id IS NULL THEN 'new,' ELSE '' END
-       || CASE WHEN p.amount_fen IS NOT NULL AND p.amount_fen <> x.amount_fen THEN 'changed,' ELSE '' END
-       || {_ACCOUNT_FLAG.format(b="x")},
-       x.applicant_name, x.id_number, x.bank_account, x.account_problem
-FROM (SELECT b.*, {_AMOUNT_AT.format(case="b.process_instance_id", month=":month")} AS amount_fen
-      FROM benefit b WHERE b.county_path = :county AND b.payment_from <= :month) x
-LEFT JOIN payroll_line p ON p.run_id = CAST(:prev_run AS INTEGER) AND p.process_instance_id = x.process_instance_id
+       || CASE WHEN p.amount_fen IS NOT NULL AND p.amount_fen <> a.amount_fen THEN 'changed,' ELSE '' END
+       || {_ACCOUNT_FLAG.format(b="b")},
+       b.applicant_name, b.id_number, b.bank_account, b.account_problem
+FROM benefit b
+JOIN {_IN_FORCE} a ON a.process_instance_id = b.process_instance_id
+LEFT JOIN payroll_line p ON p.run_id = CAST(:prev_run AS INTEGER) AND p.process_instance_id = b.process_instance_id
                         AND p.kind = 'regular'
-WHERE x.amount_fen > 0
+WHERE b.county_path = :county AND b.payment_from <= :month AND a.amount_fen > 0
 """)
 
 _UNPAID = "(l.status = 'held' OR EXISTS (SELECT 1 FROM payment_ledger f WHERE f.line_id = l.id AND f.entry = 'failed'))"

@@ -11,18 +11,18 @@ from sqlalchemy.orm import Session
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.domain.payroll import to_yuan
-from app.domain.personal import mask_value
+from app.domain.personal import PERSONAL_FIELDS, mask_marked
 from app.store.queries import visible_instance
 from app.store.tables import OrgUnit, PaymentLedger, PayrollLine, PayrollRun, ProcessInstance, Task
 
-from ..access_log import record_read
+from ..case_data import PAYMENTS, open_case
 from ..runtime import Runtime
 from .build import previous_regular
 from .runs import county_unit
 
 PROCESS_NAMES = {"dibao": "低保", "tekun": "特困"}
 FLAG_NAMES = {"new": "新增", "changed": "金额变化", "back_pay": "补发", "account": "账户缺失或无效"}
-PERSONAL = {"applicant_name": "applicant_name", "id_number": "id_number", "bank_account": "bank_account"}
+PERSONAL = {"applicantName": "applicant_name", "idNumber": "id_number", "bankAccount": "bank_account"}
 
 
 def sees_whole(actor: Actor) -> bool:
@@ -32,15 +32,14 @@ def sees_whole(actor: Actor) -> bool:
 
 def shown_line(actor: Actor, line) -> dict:
     """One roll line as this actor may see it."""
-    whole = sees_whole(actor)
-    person = {key: getattr(line, column) if whole else mask_value(column, getattr(line, column))
-              for key, column in PERSONAL.items()}
+    person = {column: getattr(line, column) for column in PERSONAL.values()}
+    if not sees_whole(actor):
+        person = mask_marked(person, PERSONAL_FIELDS)  # the masking table of app/domain/personal.py
     return {"seq": line.seq, "caseId": line.process_instance_id, "process": line.definition_key,
             "township": line.township_path, "month": line.month, "kind": line.kind, "amount": to_yuan(line.amount_fen),
             "previousAmount": to_yuan(line.previous_fen), "status": line.status,
             "flags": [f for f in line.flags.split(",") if f], "accountProblem": line.account_problem,
-            "applicantName": person["applicant_name"], "idNumber": person["id_number"],
-            "bankAccount": person["bank_account"]}
+            **{key: person[column] for key, column in PERSONAL.items()}}
 
 
 def visible_run(session: Session, actor: Actor, run_id: int) -> PayrollRun:
@@ -157,7 +156,7 @@ def case_payments(rt: Runtime, actor: Actor, case_id: str) -> list[dict]:
         instance = visible_instance(uow.session, actor, case_id)
         if instance is None or not (actor.may("case.read") or actor.may("payroll.read")):
             raise NotFound(f"案件 {case_id} 不存在", field="id")
-        record_read(uow.session, actor, instance, "payments")
+        open_case(uow.session, actor, instance, PAYMENTS)  # checks the scope and logs the read
         payments = payment_rows(uow.session, actor, case_id)
         uow.commit()
         return payments

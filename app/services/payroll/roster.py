@@ -17,10 +17,11 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import DomainError, NotFound, ValidationFailed
 from app.domain.payroll import month_label, yuan_text
-from app.domain.personal import mask_value
+from app.domain.personal import PERSONAL_FIELDS, mask
 from app.store.tables import OrgUnit, ProcessInstance
 
 from ..access_log import record_read
+from ..case_data import ROSTER
 from ..runtime import Runtime
 from .reads import PROCESS_NAMES, visible_run
 
@@ -74,7 +75,8 @@ def township_roster(rt: Runtime, actor: Actor, run_id: int, township: str, copy:
         county = uow.session.scalar(select(OrgUnit.name).where(OrgUnit.path == run.county_path))
         rows = uow.session.execute(_LINES, {"run": run.id, "township": unit.path}).all()
         case = uow.session.scalar(select(ProcessInstance).where(ProcessInstance.business_key == run.business_key))
-        record_read(uow.session, actor, case, f"roster {copy} {township}: {run.business_key}")
+        record_read(uow.session, actor, case, ROSTER.at(f"{copy} {township}: {run.business_key}").what,
+                    masked=copy == "village")
         uow.commit()
         state = "已冻结" if run.frozen_at else "草稿（未冻结，不得用于发放）"
         roster = Roster(f"{county}{unit.name} {month_label(run.month)} 社会救助资金发放名册",
@@ -86,7 +88,7 @@ def township_roster(rt: Runtime, actor: Actor, run_id: int, township: str, copy:
 
 def _cells(row, masked: bool) -> list[str]:
     def shown(field: str, value):
-        return mask_value(field, value) if masked else (value or "")
+        return (mask(PERSONAL_FIELDS[field], value) or "") if masked else (value or "")
 
     kind = "补发" if row.kind == "back_pay" else "当月"
     held = "（暂缓）" if row.status == "held" else ""
