@@ -1,8 +1,9 @@
-"""The bank's batch file of a frozen roll (CSV or xlsx, the county's columns), streamed page by page.
+"""The bank's batch file of a frozen roll (CSV or xlsx, the county's columns), streamed.
 
 Only finance downloads it, whole — the bank pays into the account beside the name — and each download
-is written to the access log on the run's case. The roll is frozen, so pages read in separate
-transactions are one consistent file; memory holds one page, never the roll.
+is written to the access log on the run's case. Every cell is defined once, in SQL (`CELLS`): PostgreSQL
+writes the CSV itself (COPY … TO STDOUT, streamed as it comes), elsewhere and for xlsx the rows are read
+a page at a time. Memory holds a chunk or a page, never the roll.
 """
 
 import csv
@@ -17,17 +18,33 @@ from sqlalchemy import select, text
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict
-from app.domain.payroll import bank_columns, month_label
-from app.store.tables import OrgUnit, ProcessInstance
+from app.domain.payroll import bank_columns
+from app.store.tables import ProcessInstance
 
 from ..access_log import record_read
 from ..case_data import BANK_FILE
 from ..runtime import Runtime
 from ..settings import county_setting
-from .reads import PROCESS_NAMES, visible_run
+from .reads import visible_run
 
 PAGE = 5000
-BENEFIT_NAMES = {"dibao": "低保金", "tekun": "特困供养金"}
+
+_BENEFIT = "CASE l.definition_key WHEN 'dibao' THEN '低保金' WHEN 'tekun' THEN '特困供养金' ELSE '救助金' END"
+_AMOUNT = {"postgresql": "to_char(l.amount_fen / 100.0, 'FM999999999990.00')",
+           "sqlite": "printf('%.2f', l.amount_fen / 100.0)"}
+# each column of the bank file as an SQL expression over the line `l` and its township `o`
+CELLS = {
+    "序号": "l.seq",
+    "姓名": "COALESCE(l.applicant_name, '')",
+    "身份证号": "COALESCE(l.id_number, '')",
+    "银行账号": "COALESCE(l.bank_account, '')",
+    "金额": None,  # the dialect's number formatting (_AMOUNT)
+    "摘要": f"substr(l.month, 1, 4) || '年' || substr(l.month, 6, 2) || '月' || {_BENEFIT}"
+            " || CASE WHEN l.kind = 'back_pay' THEN '补发' ELSE '' END",
+    "乡镇": "COALESCE(o.name, l.township_path)",
+    "月份": "l.month",
+    "类别": "CASE l.definition_key WHEN 'dibao' THEN '低保' WHEN 'tekun' THEN '特困' ELSE l.definition_key END",
+}
 
 
 @dataclass(frozen=True)
@@ -35,7 +52,6 @@ class BankFile:
     run_id: int
     name: str  # file name stem: PR-sfx-2027-01
     columns: tuple[str, ...]
-    townships: dict[str, str]  # path -> name
 
 
 def open_bank_file(rt: Runtime, actor: Actor, run_id: int, fmt: str) -> BankFile:
@@ -50,42 +66,43 @@ def open_bank_file(rt: Runtime, actor: Actor, run_id: int, fmt: str) -> BankFile
         record_read(uow.session, actor, case, BANK_FILE.at(f"{fmt}: {run.business_key} ({run.lines} lines)").what,
                     masked=False)
         columns = bank_columns(county_setting(uow.session, run.county_path, "bank_file_columns"))
-        townships = dict(uow.session.execute(select(OrgUnit.path, OrgUnit.name).where(
-            OrgUnit.path.like(run.county_path + "%"))).all())
         uow.commit()
-        return BankFile(run.id, run.business_key, columns, townships)
+        return BankFile(run.id, run.business_key, columns)
 
 
-_ROWS = text("SELECT seq, applicant_name, id_number, bank_account, amount_fen, month, kind, definition_key, "
-             "township_path FROM payroll_line WHERE run_id = :run AND status = 'pay' AND seq > :last "
-             f"ORDER BY seq LIMIT {PAGE}")
+def _select(file: BankFile, dialect: str, paged: bool) -> str:
+    cells = ", ".join(f'{CELLS[c] or _AMOUNT[dialect]} AS "{c}"' for c in file.columns)
+    page = f"AND l.seq > :last ORDER BY l.seq LIMIT {PAGE}" if paged else "ORDER BY l.seq"
+    return (f"SELECT {cells}, l.seq AS _seq FROM payroll_line l LEFT JOIN org_unit o ON o.path = l.township_path "
+            f"WHERE l.run_id = {int(file.run_id)} AND l.status = 'pay' {page}")
 
 
-def _cells(row, townships: dict[str, str]) -> dict:
-    seq, name, id_number, account, amount_fen, month, kind, key, township = row  # by position: 10x a Row's names
-    benefit = BENEFIT_NAMES.get(key, "救助金") + ("补发" if kind == "back_pay" else "")
-    return {"序号": seq, "姓名": name or "", "身份证号": id_number or "", "银行账号": account or "",
-            "金额": f"{amount_fen / 100:.2f}", "摘要": month_label(month) + benefit,
-            "乡镇": townships.get(township, township), "月份": month, "类别": PROCESS_NAMES.get(key, key)}
-
-
-def bank_pages(rt: Runtime, file: BankFile) -> Iterator[list[list]]:
-    """The file's data rows in 序号 order, a page per read transaction."""
+def bank_pages(rt: Runtime, file: BankFile) -> Iterator[list[tuple]]:
+    """The file's data rows in 序号 order, a page per read transaction (the roll is frozen: one file)."""
     last = 0
     while True:
         with rt.reading() as uow:
-            page = uow.session.execute(_ROWS, {"run": file.run_id, "last": last}).all()
+            query = text(_select(file, uow.session.get_bind().dialect.name, paged=True))
+            page = uow.session.execute(query, {"last": last}).all()
         if not page:
             return
-        yield [[cells[c] for c in file.columns] for cells in (_cells(row, file.townships) for row in page)]
-        last = page[-1][0]
+        yield [tuple(row)[:-1] for row in page]
+        last = page[-1][-1]
 
 
 def csv_chunks(rt: Runtime, file: BankFile) -> Iterator[bytes]:
-    """UTF-8 with a byte-order mark (Excel opens the Chinese headers), a page of rows per chunk."""
+    """UTF-8 with a byte-order mark (Excel opens the Chinese headers): PostgreSQL's own CSV, or a page per chunk."""
+    yield "\ufeff".encode()
+    with rt.reading() as uow:
+        connection = uow.session.connection()
+        if connection.dialect.name == "postgresql":
+            query = _select(file, "postgresql", paged=False).replace(", l.seq AS _seq", "")
+            cursor = connection.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+                yield from (bytes(chunk) for chunk in copy)
+            return
     out = io.StringIO()
-    writer = csv.writer(out)
-    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(file.columns)
     for page in bank_pages(rt, file):
         writer.writerows(page)

@@ -85,13 +85,18 @@ def previous_regular(session: Session, run: PayrollRun) -> int | None:
 def write_lines(session: Session, run: PayrollRun) -> tuple[int, int, int]:
     """Replace the run's lines by the roll as the facts stand now; return (lines, total, held) in fen."""
     session.execute(text("DELETE FROM payroll_line WHERE run_id = :run_id"), {"run_id": run.id})
-    regular = 0
+    regular, postgresql = 0, session.get_bind().dialect.name == "postgresql"
     if run.number == 0:
+        if postgresql:  # a county's whole roll: hash joins and an in-memory sort, whatever the row estimates say
+            session.execute(text("SET LOCAL work_mem = '256MB'"))
+            session.execute(text("SET LOCAL enable_nestloop = off"))
         regular = session.execute(REGULAR, {"run_id": run.id, "month": run.month, "county": run.county_path,
                                             "prev_run": previous_regular(session, run)}).rowcount
+        if postgresql:  # 补发 looks up a few households: index lookups again
+            session.execute(text("SET LOCAL enable_nestloop = on"))
     before = run.month if run.number == 0 else shift_month(run.month, 1)  # a correction also owes its own month
     session.execute(BACK_PAY, {"run_id": run.id, "county": run.county_path, "before": before, "offset": regular})
-    if session.get_bind().dialect.name == "postgresql":
+    if postgresql:
         session.execute(text("ANALYZE payroll_line"))  # a roll adds up to a million rows: plan on what is there now
     lines, total, held = session.execute(TOTALS, {"run_id": run.id}).one()
     return int(lines), int(total), int(held)
