@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from werkzeug.security import generate_password_hash
 
+from app.domain.amounts import dibao_top_up
 from app.domain.id_number import check_digit
 from app.domain.orgs import child_path
 from app.domain.payroll import luhn_ok
@@ -104,10 +105,14 @@ class Household:
         mine = [t for t in locked if t["processInstanceId"] == self.id]
         assert verifier.post(f"/external-task/{mine[0]['id']}/complete", {
             "workerId": "w", "variables": typed(verification_result="matched")}).status_code == 204
-        self.complete("township_reviewer", "township_review", opinion="approve", proposed_amount=amount)
+        data = self.variables()
+        computed = float(dibao_top_up(800, data["per_capita_income"], data["household_size"]))
+        why = {} if amount == computed else {"proposed_amount_reason": "家庭有大额刚性支出，经评议调整"}
+        self.complete("township_reviewer", "township_review", opinion="approve", proposed_amount=amount, **why)
         self.fire("publicity")
+        why = {} if amount == computed else {"amount_reason": "家庭有大额刚性支出，经评议调整"}
         self.complete("county_reviewer", "county_review", decision="approve", amount=amount,
-                      income_irregular=irregular)
+                      income_irregular=irregular, **why)
         payment = {"first_payment_month": self.variables()["payment_from"]}
         if account:
             payment["bank_account"] = bank_account(abs(hash(self.id)) % 10**12) if account == "auto" else account
