@@ -2,12 +2,13 @@
 
 A case's step is described by its data before and after and the activities it ended; from that
 this module says which household facts change (who is paid, household size, last assessed
-income, bank account) and which monthly amounts come into force from which month:
+income, bank account) and which monthly amounts (低保 `amount`, 特困 `support_amount`) come into
+force from which month:
 
 | step | amount in force |
 |---|---|
-| approval (低保 `record_approval`, 特困 `record_confirmation`) | the approved `amount` from the month after approval |
-| re-check `change` | the new `amount` from the month after the decision |
+| approval (低保 `record_approval`, 特困 `record_confirmation`) | the approved amount from the month after |
+| a re-check that changes the amount (低保 `change`; 特困 a new self-care class) | the new amount from the month after |
 | re-check `gradual_exit` (渐退, n months) | nothing from the month after the n-th month after the decision |
 | re-check `stop` (低保), termination after 公示 (特困 `support_terminated`) | nothing from the month after |
 | a reported death leaving no member (`remaining_members` = 0) | nothing from the month after the death |
@@ -27,6 +28,7 @@ class ProcessFacts:
     """Where a process keeps the facts the roll needs (variable names) and the steps that change them."""
 
     approval: str  # the script task that records the approval
+    amount: str  # the variable holding the monthly amount
     first_month: str  # the variable holding the first month paid ('YYYY-MM')
     size: str | None  # household size (特困: a person, 1)
     income: str  # the last assessed monthly (per-capita) income
@@ -36,9 +38,10 @@ class ProcessFacts:
 
 
 PROCESSES: dict[str, ProcessFacts] = {
-    "dibao": ProcessFacts("record_approval", "payment_from", "household_size", "per_capita_income", "payment", True),
-    "tekun": ProcessFacts("record_confirmation", "support_from", None, "income", "support_start", False,
-                          {"support_terminated": "termination"}),
+    "dibao": ProcessFacts("record_approval", "amount", "payment_from", "household_size", "per_capita_income",
+                          "payment", True),
+    "tekun": ProcessFacts("record_confirmation", "support_amount", "support_from", None, "income", "support_start",
+                          False, {"support_terminated": "termination"}),
 }
 HOUSEHOLD_FIELDS = ("applicant_name", "id_number", "bank_account")
 
@@ -84,7 +87,7 @@ def _approved(data: dict) -> bool:
 
 
 def _approval(facts: ProcessFacts, after: dict) -> BenefitStep | None:
-    amount = after.get("amount")
+    amount = after.get(facts.amount)
     first = after.get(facts.first_month)
     if amount is None or not isinstance(first, str):
         return None  # an approval without an amount cannot be paid; the roll's exceptions cannot list it either
@@ -119,7 +122,7 @@ def _amount_changes(facts: ProcessFacts, before: dict, after: dict, ended: set[s
                     cancelled: bool) -> list[AmountChange]:
     standard = after.get("standard_change")
     if isinstance(standard, dict) and standard != before.get("standard_change"):
-        return [AmountChange(standard["effective_month"], to_fen(after["amount"]), "standard_change")]
+        return [AmountChange(standard["effective_month"], to_fen(after[facts.amount]), "standard_change")]
     this_month = month_of(moment)
     following = shift_month(this_month, 1)
     if "record_fraud" in ended:
@@ -131,15 +134,15 @@ def _amount_changes(facts: ProcessFacts, before: dict, after: dict, ended: set[s
             return [AmountChange(following, 0, reason)]
     if "household_member_died" in ended and after.get("remaining_members") == 0:
         return [AmountChange(shift_month(_death_month(after, this_month), 1), 0, "death")]
-    if "recheck_decision" in ended:
-        return _recheck(facts, after, following)
+    if "recheck_decision" in ended or after.get(facts.amount) != before.get(facts.amount):
+        return _recheck(facts, before, after, following)
     return []
 
 
-def _recheck(facts: ProcessFacts, after: dict, following: str) -> list[AmountChange]:
+def _recheck(facts: ProcessFacts, before: dict, after: dict, following: str) -> list[AmountChange]:
     result = after.get("recheck_result")
-    if result == "change" and after.get("amount") is not None:
-        return [AmountChange(following, to_fen(after["amount"]), "recheck_change")]
+    if after.get(facts.amount) is not None and after.get(facts.amount) != before.get(facts.amount):
+        return [AmountChange(following, to_fen(after[facts.amount]), "recheck_change")]
     if result == "gradual_exit":
         months = int(after.get("gradual_exit_months") or 0)
         return [AmountChange(shift_month(following, months), 0, "gradual_exit_end")]

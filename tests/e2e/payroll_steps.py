@@ -181,3 +181,36 @@ class Finance:
         """Make the month's roll, freeze it, and return it with its lines."""
         run = self.freeze(self.run(month, kind))
         return run, self.lines(run["id"])
+
+
+class Supported(Household):
+    """A 特困 case of the county, driven through the API as its users."""
+
+    def __init__(self, login_as, county: County, township: int = 0, **accept):
+        self.login_as, self.county, self.township = login_as, county, township
+        self.business_key = f"TK-{uuid.uuid4().hex[:12]}"
+        started = login_as(county.user("window", township)).post(
+            "/process-definition/key/tekun/start", {"businessKey": self.business_key})
+        assert started.status_code == 200, started.json
+        self.id = started.json["id"]
+        values = {"applicant_name": "王秀英", "id_number": id_number(), "age": 78, "work_capacity": "none",
+                  "disability_grade": "2", "income": 0.0, "has_able_supporter": False, **accept}
+        self.complete("window", "accept", **values)
+
+    def approve(self, self_care_class: str = "全自理", account: str | None = "auto") -> "Supported":
+        """Investigate, review, publish, confirm (support = basic standard + care standard) and start support."""
+        self.complete("investigator", "investigation", visitors="李四,王五", findings="独居，无劳动能力")
+        self.complete("township_reviewer", "township_review", opinion="approve", appraisal_needed=False)
+        self.fire("publicity")
+        self.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
+                      self_care_class=self_care_class)
+        start = {"first_support_month": self.variables()["support_from"]}
+        if account:
+            start["bank_account"] = bank_account(abs(hash(self.id)) % 10**12)
+        self.complete("finance", "support_start", **start)
+        return self
+
+    def recheck(self, **decision):
+        self.fire("recheck_timer")
+        self.complete("investigator", "recheck_investigation", visitors="李四,王五", recheck_findings="复核")
+        return self.submit("county_reviewer", "recheck_decision", **decision)

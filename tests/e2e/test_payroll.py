@@ -3,7 +3,7 @@ after its first month's roll, review with 双人复核, and frozen rolls."""
 
 from datetime import UTC, datetime
 
-from tests.e2e.payroll_steps import Finance, Household, new_county
+from tests.e2e.payroll_steps import Finance, Household, Supported, new_county
 
 
 def at(clock, day: str) -> None:
@@ -117,3 +117,27 @@ def test_review_can_send_the_roll_back_to_be_rebuilt_from_the_facts(client, logi
     rebuilt = finance.call("GET", f"/runs/{run['id']}").json
     assert rebuilt["lines"] == 2 and rebuilt["state"] == "review"
     assert second.id in {line["caseId"] for line in finance.lines(run["id"])}
+
+
+def test_a_tekun_person_is_paid_the_support_of_their_care_class_until_termination(client, login_as, runtime,
+                                                                                   clock):
+    county = new_county(runtime)
+    finance = Finance(client, login_as, county)
+    person = Supported(login_as, county).approve(self_care_class="全自理")  # 1040 + 100 (county defaults)
+    _, lines = finance.paid("2026-10")
+    assert amounts(lines) == {(person.id, "2026-10", "regular"): 1140.0}
+    at(clock, "2026-10-12")
+    assert person.recheck(recheck_result="change", support_type="dispersed", self_care_class="全护理",
+                          reason="失能，需全护理").status_code == 204
+    person.complete("window", "recheck_notice", notice_text="调整为全护理", notice_delivered=True)
+    at(clock, "2026-10-20")
+    _, lines = finance.paid("2026-11")
+    assert amounts(lines) == {(person.id, "2026-11", "regular"): 2040.0}  # 1040 + 1000 from the month after
+    at(clock, "2026-11-02")
+    assert person.recheck(recheck_result="stop", reason="子女返乡，具备赡养能力").status_code == 204
+    at(clock, "2026-11-10")
+    person.fire("termination_publicity")  # terminated only after its 7-day 公示
+    person.complete("window", "termination_notice", notice_text="终止供养", notice_delivered=True)
+    at(clock, "2026-11-20")
+    run, lines = finance.paid("2026-12")
+    assert lines == [] and run["exceptions"]["stopped"] == 1
