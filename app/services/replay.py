@@ -81,13 +81,13 @@ def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalenda
 
 
 def difference(step: Step) -> str:
-    """Say how a replayed event differs from its record."""
+    """Say which variables of a replayed event differ from its record (their values are case data: an auditor
+    reads them through the replayed states, masked and logged)."""
     recorded = step.event.changed or {}
     keys = sorted(set(recorded) | set(step.changed), key=str)
-    diffs = [f"{k}：记录为 {recorded.get(k)!r}，重放为 {step.changed.get(k)!r}"
-             for k in keys if recorded.get(k) != step.changed.get(k)]
+    diffs = [str(k) for k in keys if recorded.get(k) != step.changed.get(k)]
     if diffs:
-        return "重放结果与事件记录的数据变化不符：" + "；".join(diffs[:5])
+        return "重放结果与事件记录的数据变化不符：" + "、".join(diffs[:5])
     return "重放后的流程状态（等待的活动、任务或计时器）与事件记录的状态哈希不符"
 
 

@@ -128,7 +128,8 @@ def test_an_edited_event_with_a_recomputed_chain_is_caught_by_replay(runtime, lo
             .values(last_event_hash=previous))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == 2
-    assert "per_capita_income" in verdict["problem"] and "9999.0" in verdict["problem"]
+    # the verdict names the variable; its values (an income) are read through the replayed states, masked
+    assert "per_capita_income" in verdict["problem"] and "9999" not in verdict["problem"]
 
 
 def test_changed_stored_case_data_is_caught_by_replay(runtime, login_as, clock):
