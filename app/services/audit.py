@@ -8,12 +8,11 @@ from sqlalchemy import func, select
 from app.domain.actors import Actor
 from app.domain.audit import state_digest
 from app.domain.errors import DomainError, NotFound
-from app.domain.personal import scrub
 from app.store.queries import visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
 
 from .calendar_history import CalendarsInForce
-from .case_data import case_marks
+from .case_data import scrubbed
 from .projection import hash_of
 from .replay import DefinitionsAtHand, ReplayFailed, difference, replay
 from .runtime import Runtime
@@ -38,17 +37,11 @@ def verify_instance(session, instance: ProcessInstance, definitions: Definitions
         found = _definition_problem(instance, events, definitions) or _replay_problem(
             instance, events, definitions, calendars)
     if found is not None:
-        return Verdict(instance.id, False, len(events), found[0], _scrubbed(session, instance, events, found[1]))
+        given = [(event.inputs or {}).get("variables") for event in events]  # a replay error may quote one
+        problem = scrubbed(session, instance.definition_id, found[1], instance.variables or {},
+                           *(g for g in given if isinstance(g, dict)))
+        return Verdict(instance.id, False, len(events), found[0], problem)
     return Verdict(instance.id, True, len(events))
-
-
-def _scrubbed(session, instance: ProcessInstance, events: list[CaseEvent], problem: str) -> str:
-    """A verdict names variables, never shows personal values (a replay error may quote one)."""
-    marks = case_marks(session, instance.definition_id)
-    given = [(event.inputs or {}).get("variables") for event in events]
-    data = [instance.variables or {}, *(g for g in given if isinstance(g, dict))]
-    return scrub(problem, [(marks[name], value) for values in data for name, value in values.items()
-                           if name in marks])
 
 
 def _chain_problem(instance: ProcessInstance, events: list[CaseEvent]) -> tuple[int, str] | None:

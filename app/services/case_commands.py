@@ -8,6 +8,7 @@ from app.engine.determinism import seed_for
 from app.store.tables import ProcessInstance
 from app.store.writes import Writes
 
+from .case_data import errors_quote_no_personal_values
 from .definitions import cached_definition
 from .findings import record_findings
 from .payroll.facts import project_benefit
@@ -27,8 +28,11 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
     if instance.state != "ACTIVE":
         raise Conflict(f"案件 {instance.id} 已结束")
     before = dict(instance.variables or {})
-    changes = command.run(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path),
-                          seed_for(instance.id, instance.version + 1, issued.moment), instance.workflow, issued.inputs)
+    definition = cached_definition(session, instance.definition_id)
+    seed = seed_for(instance.id, instance.version + 1, issued.moment)
+    given = getattr(issued.inputs, "variables", None)
+    with errors_quote_no_personal_values(session, definition.id, before, given if isinstance(given, dict) else {}):
+        changes = command.run(definition, rt.calendar_for(instance.org_path), seed, instance.workflow, issued.inputs)
     with Writes(session) as writes:
         record_event(writes, instance, issued, changed_variables(before, changes.variables),
                      new_state(instance, changes, issued.moment))
@@ -38,3 +42,4 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
     record_findings(session, instance, before, issued.actor, issued.moment, issued.target)
     after_payroll_step(session, instance, changes, issued.actor, issued.moment)
     return changes
+

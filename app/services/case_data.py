@@ -7,7 +7,8 @@ the case's definition (app/domain/personal.py, the forms, and what scripts carry
 access log in the reading unit of work. `PURPOSES` is the table of every way case data leaves the service.
 """
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
 from types import MappingProxyType
@@ -16,8 +17,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
-from app.domain.errors import NotFound
-from app.domain.personal import PERSONAL_FIELDS, mask_marked
+from app.domain.errors import EngineFailure, NotFound
+from app.domain.personal import PERSONAL_FIELDS, mask_marked, scrub
 from app.engine.marks import carried_marks
 from app.store.tables import ProcessInstance
 
@@ -124,3 +125,22 @@ def case_marks(session: Session, definition_id: str) -> Mapping[str, str]:
         _marks[definition_id] = MappingProxyType(carried_marks(definition.spec, definition.activities, marks))
     return _marks[definition_id]
 
+
+def scrubbed(session: Session, definition_id: str, text: str, *data: Mapping[str, Any]) -> str:
+    """Return `text` (an error, a verdict) with every personal value of `data` in it masked, by the marks of
+    the definition's cases: a message never quotes a personal value whole."""
+    marks = case_marks(session, definition_id)
+    return scrub(text, [(marks[name], value) for values in data for name, value in values.items()
+                        if name in marks])
+
+
+@contextmanager
+def errors_quote_no_personal_values(session: Session, definition_id: str, *data: Mapping[str, Any]) -> Iterator[None]:
+    """Mask the personal values of `data` in the message of an engine failure raised inside (an expression's
+    error may quote a value; the answer, the log and an incident must not)."""
+    try:
+        yield
+    except EngineFailure as err:
+        err.message = scrubbed(session, definition_id, err.message, *data)
+        err.args = (err.message,)
+        raise

@@ -16,7 +16,7 @@ from app.store.tables import EventSubscription, HistoryActivity, OrgUnit, Proces
 from app.store.writes import Writes
 
 from .case_commands import run_command
-from .case_data import TASK_RESULT, CaseView, case_marks, open_case
+from .case_data import TASK_RESULT, CaseView, case_marks, errors_quote_no_personal_values, open_case
 from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
 from .definitions import cached_definition, cached_form, latest_definition
 from .forms import validate_submission
@@ -59,7 +59,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         message = {"messageName": cmd.message, "variables": given} if cmd.message else None
         issued = Issued(START, StartInputs(cmd.business_key, variables, digest, message), cmd.actor, moment,
                         definition.id)
-        changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs)
+        with errors_quote_no_personal_values(uow.session, definition.id, variables):
+            changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs)
         instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,
                                    business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
                                    started_at=moment, started_by=cmd.actor.username, version=1)

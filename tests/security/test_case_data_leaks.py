@@ -231,3 +231,15 @@ def test_a_message_answers_with_the_case_as_its_sender_may_see_it(login_as, cloc
                      "report_text": "独居老人"}
     case_id = result["processInstance"]["id"]
     assert access_log(login_as, case_id) == [("hotline", "message correlation result", True)]
+
+
+def test_an_engine_error_never_quotes_a_personal_value(login_as, clock):
+    key = f"quote_{uuid.uuid4().hex[:8]}"
+    failing = d.process(key, """<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
+    <bpmn:scriptTask id="t" scriptFormat="python"><bpmn:script>n = int(id_number + "号")</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />""")
+    assert d.deploy(login_as("designer"), {f"{key}.bpmn": failing}).status_code == 200
+    response = login_as("village_cg").post(f"/process-definition/key/{key}/start", {
+        "variables": typed(village="dongguan", id_number=MARKED["id_number"])})
+    assert response.status_code == 422 and response.json["element"] == "t", response.json
+    assert leaked(response.text) == [] and MASKED["id_number"] in response.text
