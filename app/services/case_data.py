@@ -68,7 +68,6 @@ class CaseView:
     """What one read shows of one case: its variables for the purpose, masked for the reader."""
 
     case_id: str
-    what: str
     variables: Mapping[str, Any]
     masked: bool
     marks: Mapping[str, str]
@@ -98,7 +97,7 @@ def open_case(session: Session, actor: Actor, instance: ProcessInstance, purpose
     if names is not None:
         data = {name: value for name, value in data.items() if name in names}
     record_read(session, actor, instance, purpose.what, masked)
-    return CaseView(instance.id, purpose.what, mask_marked(data, marks) if masked else data, masked, marks)
+    return CaseView(instance.id, mask_marked(data, marks) if masked else data, masked, marks)
 
 
 def _scoped(actor: Actor, instance: ProcessInstance, reach: Reach, own: Mapping[str, Any]) -> dict[str, Any]:
