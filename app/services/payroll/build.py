@@ -55,7 +55,10 @@ cand AS (SELECT c.process_instance_id AS pid, p.month AS month FROM benefit_chan
          JOIN past p ON c.effective_month <= p.month AND c.recorded_at >= p.facts_from WHERE c.county_path = :county
          UNION
          SELECT l.process_instance_id, l.month FROM payroll_line l JOIN payroll_run r ON r.id = l.run_id
-         WHERE r.county_path = :county AND r.frozen_at IS NOT NULL AND l.month < :before AND {_UNPAID}),
+         WHERE r.county_path = :county AND r.frozen_at IS NOT NULL AND l.month < :before AND l.status = 'held'
+         UNION
+         SELECT f.process_instance_id, f.month FROM payment_ledger f
+         WHERE f.county_path = :county AND f.entry = 'failed' AND f.month < :before),
 owed AS (SELECT cand.pid, cand.month, {_AMOUNT_AT.format(case="cand.pid", month="cand.month")} AS due_fen,
                 (SELECT COALESCE(SUM(l.amount_fen), 0) FROM payroll_line l JOIN payroll_run r ON r.id = l.run_id
                  WHERE l.process_instance_id = cand.pid AND l.month = cand.month AND r.frozen_at IS NOT NULL
