@@ -141,3 +141,26 @@ def test_a_tekun_person_is_paid_the_support_of_their_care_class_until_terminatio
     at(clock, "2026-11-20")
     run, lines = finance.paid("2026-12")
     assert lines == [] and run["exceptions"]["stopped"] == 1
+
+
+def test_the_monthly_timer_makes_next_months_roll_on_the_county_payroll_day(client, login_as, runtime, clock):
+    from app.services.payroll.runs import payroll_tick
+
+    county = new_county(runtime)
+    finance = Finance(client, login_as, county)
+    designer = login_as(county.user("designer"))
+    assert designer.client.put(f"/api/counties/{county.code}/settings/payroll_day", headers=designer.headers,
+                               json={"value": 25}).status_code == 204
+    assert designer.client.put(f"/api/counties/{county.code}/settings/payroll_day", headers=designer.headers,
+                               json={"value": 31}).json["field"] == "value"  # not every month has it
+    household = Household(login_as, county).approve(amount=450.0)
+    at(clock, "2026-10-24")
+    payroll_tick(runtime)
+    assert finance.call("GET", f"/runs?county={county.code}").json == []
+    at(clock, "2026-10-25")
+    payroll_tick(runtime)
+    runs = finance.call("GET", f"/runs?county={county.code}").json
+    assert [(r["businessKey"], r["state"], r["lines"]) for r in runs] == [(f"PR-{county.code}-2026-11", "review", 1)]
+    payroll_tick(runtime)  # once a month
+    assert len(finance.call("GET", f"/runs?county={county.code}").json) == 1
+    assert finance.lines(runs[0]["id"])[0]["caseId"] == household.id

@@ -10,7 +10,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import xlsxwriter
@@ -136,7 +136,7 @@ def xlsx_path(rt: Runtime, file: BankFile) -> str:
     return path
 
 
-def file_chunks(path: str, size: int = 1 << 16, done: Callable[[], None] | None = None) -> Iterator[bytes]:
+def file_chunks(path: str, size: int = 1 << 16) -> Iterator[bytes]:
     """Stream a temporary file and remove it afterwards."""
     try:
         with open(path, "rb") as handle:
@@ -144,5 +144,3 @@ def file_chunks(path: str, size: int = 1 << 16, done: Callable[[], None] | None 
                 yield chunk
     finally:
         os.unlink(path)
-        if done:
-            done()
