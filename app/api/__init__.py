@@ -5,10 +5,12 @@ from flask import Blueprint, Flask, g, jsonify, request
 from . import (
     audit,
     calendar,
+    deployment,
     external_task,
     health,
     history,
     households,
+    identity,
     job,
     payroll,
     process_definition,
@@ -20,13 +22,14 @@ from . import (
 )
 from .auth import request_actor
 from .openapi import openapi_document
+from .support import refuse_unread_args
 
 engine_rest = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
 
 
 def _authenticate():
     """HTTP Basic or a Bearer token on every API request except the version and the OpenAPI document."""
-    if request.endpoint in ("engine_rest.version", "engine_rest.openapi"):
+    if request.endpoint in ("engine_rest.version", "engine_rest.openapi", "engine_rest.engines"):
         return
     g.actor = request_actor()
 
@@ -36,17 +39,25 @@ def version():
     return jsonify({"version": "7.22.0"})
 
 
+@engine_rest.get("/engine")
+def engines():
+    """The process engines this REST API serves: one, named as Camunda's default."""
+    return jsonify([{"name": "default"}])
+
+
 @engine_rest.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
 
 
-for child in (task.bp, process_definition.bp, process_definition.deployment_bp, process_instance.bp,
-              process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp):
+for child in (task.bp, process_definition.bp, deployment.bp, process_instance.bp,
+              process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp, identity.user_bp,
+              identity.group_bp, identity.identity_bp, process_instance.subscription_bp):
     engine_rest.register_blueprint(child)
 
 
 engine_rest.before_request(_authenticate)
+engine_rest.before_request(refuse_unread_args)
 settings.bp.before_request(_authenticate)
 calendar.bp.before_request(_authenticate)
 supervision.bp.before_request(_authenticate)

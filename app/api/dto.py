@@ -1,9 +1,9 @@
-"""Shape rows as the JSON Camunda 7 returns for them."""
-
-from typing import Any
+"""Shape rows as the JSON Camunda 7 returns for them (its DTOs' fields, its date format)."""
 
 from .support import camunda_date
-from .variables import to_camunda
+from .variables import to_camunda, typed_value
+
+CASE_FIELDS = {"caseInstanceId": None, "caseExecutionId": None, "caseDefinitionId": None}
 
 
 def _form_ref(form_id: str | None) -> dict | None:
@@ -13,7 +13,24 @@ def _form_ref(form_id: str | None) -> dict | None:
     return {"key": key, "binding": "version", "version": int(version) if version else None}
 
 
-def task(row: Any) -> dict:
+def _millis(start, end) -> int | None:
+    return int((end - start).total_seconds() * 1000) if start and end else None
+
+
+def definition_version(definition_id: str) -> int | None:
+    """The version in a definition id (`key:version:deployment`)."""
+    parts = definition_id.split(":")
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else None
+
+
+def form_key(form_id: str | None) -> dict:
+    """Camunda's FormDto of a task bound to a deployed Camunda Form."""
+    ref = _form_ref(form_id)
+    return {"key": f"camunda-forms:deployment:{ref['key']}.form" if ref else None, "camundaFormRef": ref,
+            "contextPath": None}
+
+
+def task(row) -> dict:
     form_ref = _form_ref(row.form_key)
     return {"id": row.id, "name": row.name, "assignee": row.assignee, "owner": None,
             "created": camunda_date(row.created), "due": camunda_date(row.due),
@@ -23,77 +40,192 @@ def task(row: Any) -> dict:
             "formKey": f"camunda-forms:deployment:{form_ref['key']}.form" if form_ref else None,
             "camundaFormRef": form_ref,
             "candidateGroups": row.candidate_groups, "dueProvisional": row.due_provisional,
-            "businessKey": row.business_key, "suspended": False, "tenantId": None, "description": None,
-            "delegationState": None, "parentTaskId": None, "caseInstanceId": None, "caseExecutionId": None,
-            "caseDefinitionId": None, "lastUpdated": None, "taskState": "Created"}
+            "businessKey": row.business_key, "suspended": row.suspended, "tenantId": None, "description": None,
+            "delegationState": None, "parentTaskId": None, **CASE_FIELDS, "lastUpdated": None,
+            "taskState": "Created"}
 
 
-def instance(row: Any) -> dict:
-    return {"id": row.id, "definitionId": row.definition_id, "businessKey": row.business_key,
-            "caseInstanceId": None, "ended": row.state != "ACTIVE", "suspended": False, "tenantId": None,
-            "links": []}
+def instance(row) -> dict:
+    return {"id": row.id, "definitionId": row.definition_id, "definitionKey": row.definition_key,
+            "businessKey": row.business_key, "caseInstanceId": None, "ended": row.state != "ACTIVE",
+            "suspended": row.suspended, "tenantId": None, "links": []}
 
 
-def definition(row: Any) -> dict:
+def definition(row) -> dict:
     return {"id": row.id, "key": row.key, "name": row.name, "version": row.version, "category": None,
             "description": None, "deploymentId": row.deployment_id, "resource": row.resource_name,
-            "diagram": None, "suspended": False, "tenantId": None, "versionTag": None,
+            "diagram": None, "suspended": row.suspended, "tenantId": None, "versionTag": None,
             "historyTimeToLive": None, "startableInTasklist": True}
 
 
-def history_instance(row: Any) -> dict:
-    duration = None
-    if row.ended_at:
-        duration = int((row.ended_at - row.started_at).total_seconds() * 1000)
-    return {"id": row.id, "businessKey": row.business_key, "processDefinitionId": row.definition_id,
-            "processDefinitionKey": row.definition_key, "startTime": camunda_date(row.started_at),
-            "endTime": camunda_date(row.ended_at), "durationInMillis": duration, "startUserId": row.started_by,
-            "state": row.state, "superProcessInstanceId": None, "deleteReason": None, "tenantId": None}
+def history_instance(row, definition_name: str | None = None) -> dict:
+    state = "SUSPENDED" if row.state == "ACTIVE" and row.suspended else row.state
+    return {"id": row.id, "rootProcessInstanceId": row.id, "superProcessInstanceId": None,
+            "superCaseInstanceId": None, "caseInstanceId": None,
+            "processDefinitionName": getattr(row, "definition_name", definition_name),
+            "processDefinitionKey": row.definition_key,
+            "processDefinitionVersion": definition_version(row.definition_id),
+            "processDefinitionId": row.definition_id, "businessKey": row.business_key,
+            "startTime": camunda_date(row.started_at), "endTime": camunda_date(row.ended_at), "removalTime": None,
+            "durationInMillis": _millis(row.started_at, row.ended_at), "startUserId": row.started_by,
+            "startActivityId": None, "deleteReason": None, "tenantId": None, "state": state,
+            "restartedProcessInstanceId": None}
 
 
-def activity(row: Any) -> dict:
-    duration = int((row.end_time - row.start_time).total_seconds() * 1000) if row.end_time else None
-    return {"id": row.id, "activityId": row.activity_id, "activityName": row.activity_name,
-            "activityType": row.activity_type, "processDefinitionId": row.definition_id,
-            "processDefinitionKey": row.definition_key, "processInstanceId": row.process_instance_id,
-            "executionId": row.process_instance_id, "taskId": row.id if row.activity_type == "userTask" else None,
-            "assignee": row.assignee, "startTime": camunda_date(row.start_time),
-            "endTime": camunda_date(row.end_time), "durationInMillis": duration, "canceled": row.canceled,
-            "completeScope": row.activity_type.endswith("EndEvent"), "tenantId": None}
+def activity(row) -> dict:
+    return {"id": row.id, "parentActivityInstanceId": row.process_instance_id, "activityId": row.activity_id,
+            "activityName": row.activity_name, "activityType": row.activity_type,
+            "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
+            "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
+            "taskId": row.id if row.activity_type == "userTask" else None, "assignee": row.assignee,
+            "calledProcessInstanceId": None, "calledCaseInstanceId": None,
+            "startTime": camunda_date(row.start_time), "endTime": camunda_date(row.end_time),
+            "durationInMillis": _millis(row.start_time, row.end_time), "canceled": row.canceled,
+            "completeScope": row.activity_type.endswith("EndEvent"), "tenantId": None, "removalTime": None,
+            "rootProcessInstanceId": row.process_instance_id}
 
 
-def history_task(row: Any) -> dict:
-    base = activity(row)
-    return {"id": row.id, "name": row.activity_name, "taskDefinitionKey": row.activity_id,
-            "processInstanceId": row.process_instance_id, "processDefinitionId": row.definition_id,
-            "processDefinitionKey": row.definition_key, "assignee": row.assignee,
-            "startTime": base["startTime"], "endTime": base["endTime"], "duration": base["durationInMillis"],
-            "due": camunda_date(row.due), "deleteReason": row.delete_reason or ("completed" if row.end_time else None),
+def _delete_reason(row) -> str | None:
+    return row.delete_reason or ("completed" if row.end_time else None)
+
+
+def history_task(row) -> dict:
+    return {"id": row.id, "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
+            "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
+            "caseDefinitionKey": None, **CASE_FIELDS, "activityInstanceId": row.id, "name": row.activity_name,
+            "description": None, "deleteReason": _delete_reason(row), "owner": None, "assignee": row.assignee,
+            "startTime": camunda_date(row.start_time), "endTime": camunda_date(row.end_time),
+            "duration": _millis(row.start_time, row.end_time), "taskDefinitionKey": row.activity_id,
+            "priority": row.priority if row.priority is not None else 50, "due": camunda_date(row.due),
+            "parentTaskId": None, "followUp": None, "tenantId": None, "removalTime": None,
+            "rootProcessInstanceId": row.process_instance_id,
+            "taskState": ("Completed" if row.end_time and not row.canceled else "Deleted" if row.end_time
+                          else "Created"),
             "candidateGroups": row.candidate_groups}
 
 
-def job(row: Any) -> dict:
-    return {"id": row.id, "jobDefinitionId": f"{row.definition_id}#{row.activity_id}",
+def job_definition_id(row) -> str:
+    return f"{row.definition_id}#{row.activity_id}"
+
+
+def job(row) -> dict:
+    return {"id": row.id, "jobDefinitionId": job_definition_id(row),
             "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
             "processDefinitionId": row.definition_id, "processDefinitionKey": row.definition_key,
             "activityId": row.activity_id, "dueDate": camunda_date(row.due), "retries": row.retries,
-            "exceptionMessage": row.exception_message, "failedActivityId": None, "suspended": False,
-            "priority": 0, "tenantId": None, "createTime": camunda_date(row.created)}
+            "exceptionMessage": row.exception_message,
+            "failedActivityId": row.activity_id if row.exception_message else None, "suspended": row.suspended,
+            "priority": 0, "tenantId": None, "createTime": camunda_date(row.created), "batchId": None}
 
 
-def incident(row: Any) -> dict:
+def incident(row) -> dict:
+    failed_job = row.type == "failedJob"
     return {"id": row.id, "processDefinitionId": row.definition_id, "processInstanceId": row.process_instance_id,
             "executionId": row.process_instance_id, "incidentTimestamp": camunda_date(row.created),
             "incidentType": row.type, "activityId": row.activity_id, "failedActivityId": row.activity_id,
-            "causeIncidentId": row.id, "rootCauseIncidentId": row.id, "configuration": row.job_id,
-            "incidentMessage": row.message, "tenantId": None, "jobDefinitionId": None, "annotation": None}
+            "causeIncidentId": row.id, "rootCauseIncidentId": row.id, "configuration": row.job_id or row.id,
+            "incidentMessage": row.message, "tenantId": None,
+            "jobDefinitionId": job_definition_id(row) if failed_job else None, "annotation": None}
 
 
-def locked_external_task(row: Any, variables: dict) -> dict:
+def external_task(row) -> dict:
     return {"activityId": row.activity_id, "activityInstanceId": row.id, "errorMessage": row.error_message,
-            "errorDetails": row.error_details, "executionId": row.process_instance_id, "id": row.id,
-            "lockExpirationTime": camunda_date(row.lock_expiration), "processDefinitionId": row.definition_id,
-            "processDefinitionKey": row.definition_key, "processInstanceId": row.process_instance_id,
-            "retries": row.retries, "workerId": row.worker_id, "topicName": row.topic, "tenantId": None,
-            "variables": to_camunda(variables), "priority": row.priority, "businessKey": row.business_key,
-            "extensionProperties": {}}
+            "executionId": row.process_instance_id, "id": row.id,
+            "lockExpirationTime": camunda_date(row.lock_expiration),
+            "processDefinitionId": row.definition_id, "processDefinitionKey": row.definition_key,
+            "processDefinitionVersionTag": None, "processInstanceId": row.process_instance_id, "tenantId": None,
+            "retries": row.retries, "suspended": row.suspended, "workerId": row.worker_id, "topicName": row.topic,
+            "priority": row.priority, "businessKey": row.business_key, "createTime": camunda_date(row.created)}
+
+
+def locked_external_task(locked, deserialize: bool = True) -> dict:
+    """A task fetchAndLock gave a worker: the task, the case variables it asked for, extension properties."""
+    return {**external_task(locked.task), "errorDetails": locked.task.error_details,
+            "variables": to_camunda(locked.view.variables, locked.types, deserialize),
+            "extensionProperties": locked.extension_properties}
+
+
+def message_result(row, started: bool, variables: dict | None) -> dict:
+    """One result of POST /message with `resultEnabled`: the case started, or the execution the message reached."""
+    result = {"resultType": "ProcessDefinition" if started else "Execution", "execution": None,
+              "processInstance": None}
+    if started:
+        result["processInstance"] = instance(row)
+    else:
+        result["execution"] = {"id": row.id, "processInstanceId": row.id, "ended": row.state != "ACTIVE",
+                               "tenantId": None}
+    if variables is not None:
+        result["variables"] = to_camunda(variables)
+    return result
+
+
+def _incident_refs(incidents: list) -> dict:
+    return {"incidentIds": [i.id for i in incidents],
+            "incidents": [{"id": i.id, "activityId": i.activity_id} for i in incidents]}
+
+
+def activity_tree(tree) -> dict:
+    """The activity instance tree of a running case: the case, and one child per activity it waits in."""
+    row = tree.instance
+    children = [{"id": a.id, "parentActivityInstanceId": row.id, "activityId": a.activity_id,
+                 "activityType": a.activity_type, "activityName": a.activity_name, "name": a.activity_name,
+                 "processInstanceId": row.id, "processDefinitionId": row.definition_id,
+                 "childActivityInstances": [], "childTransitionInstances": [], "executionIds": [row.id],
+                 **_incident_refs([i for i in tree.incidents if i.activity_id == a.activity_id])}
+                for a in tree.waiting]
+    return {"id": row.id, "parentActivityInstanceId": None, "activityId": row.definition_id,
+            "activityType": "processDefinition", "activityName": tree.process_name, "name": tree.process_name,
+            "processInstanceId": row.id, "processDefinitionId": row.definition_id,
+            "childActivityInstances": children, "childTransitionInstances": [], "executionIds": [row.id],
+            **_incident_refs([i for i in tree.incidents if i.activity_id is None])}
+
+
+def history_variable(row, deserialize: bool = True) -> dict:
+    """A case variable as Camunda's historic (and runtime) variable instance."""
+    case = row.instance
+    return {"id": row.id, "name": row.name, **typed_value(row.value, row.declared, deserialize),
+            "processDefinitionKey": case.definition_key, "processDefinitionId": case.definition_id,
+            "processInstanceId": case.id, "executionId": case.id, "activityInstanceId": case.id,
+            "caseDefinitionKey": None, "caseDefinitionId": None, "caseInstanceId": None, "caseExecutionId": None,
+            "taskId": None, "tenantId": None, "errorMessage": None, "state": "CREATED",
+            "createTime": camunda_date(case.started_at), "removalTime": None, "rootProcessInstanceId": case.id}
+
+
+def deployment(row) -> dict:
+    return {"id": row.id, "name": row.name, "source": row.source, "tenantId": None,
+            "deploymentTime": camunda_date(row.deployed_at), "links": []}
+
+
+def deployment_with_definitions(result) -> dict:
+    return {**deployment(result.deployment),
+            "deployedProcessDefinitions": {p.id: definition(p) for p in result.definitions} or None,
+            "deployedForms": {f.id: {"id": f.id, "key": f.key, "version": f.version} for f in result.forms} or None,
+            "deployedCaseDefinitions": None, "deployedDecisionDefinitions": None,
+            "deployedDecisionRequirementsDefinitions": None}
+
+
+def resource(row) -> dict:
+    return {"id": row.id, "name": row.name, "deploymentId": row.deployment_id}
+
+
+def called_definition(called) -> dict:
+    return {**definition(called.definition), "calledFromActivityIds": called.called_from,
+            "callingProcessDefinitionId": called.calling_id}
+
+
+def user_profile(row) -> dict:
+    return {"id": row.username, "firstName": row.display_name, "lastName": None, "email": None}
+
+
+def group_user(row) -> dict:
+    return {"id": row.username, "firstName": row.display_name, "lastName": None, "displayName": row.display_name}
+
+
+def group(row) -> dict:
+    return {"id": row.id, "name": row.name, "type": row.type}
+
+
+def event_subscription(row) -> dict:
+    return {"id": f"{row.task_id}:{row.event_name}", "eventType": "message", "eventName": row.event_name,
+            "executionId": row.process_instance_id, "processInstanceId": row.process_instance_id,
+            "activityId": row.activity_id, "createdDate": camunda_date(row.created), "tenantId": None}

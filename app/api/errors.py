@@ -7,13 +7,16 @@ from werkzeug.exceptions import HTTPException
 from app.domain.errors import DomainError
 
 
-def _first(messages, prefix=""):
+def _flat(messages, prefix=""):
+    """Every (field, message) of marshmallow's nested messages, in order."""
     if isinstance(messages, dict):
         for key, value in messages.items():
-            return _first(value, f"{prefix}.{key}" if prefix else str(key))
-    if isinstance(messages, list) and messages and isinstance(messages[0], (dict, list)):
-        return _first(messages[0], prefix)
-    return prefix, messages[0] if isinstance(messages, list) and messages else str(messages)
+            yield from _flat(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(messages, list) and messages and isinstance(messages[0], (dict, list)):
+        for item in messages:
+            yield from _flat(item, prefix)
+    else:
+        yield prefix, messages[0] if isinstance(messages, list) and messages else str(messages)
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -29,9 +32,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _schema(err: ValidationError):
-        field, message = _first(err.messages)
+        errors = [{"field": field, "message": message} for field, message in _flat(err.messages)]
+        field, message = errors[0]["field"], errors[0]["message"]
         return jsonify({"type": "InvalidRequestException", "message": f"{field}: {message}", "field": field,
-                        "errors": [{"field": field, "message": message}]}), 400
+                        "errors": errors}), 400
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):

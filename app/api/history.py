@@ -1,47 +1,70 @@
 """/history: finished and running cases, activities, tasks and variables."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
-from app.services import listings
-from app.services.case_reads import history_variables
+from app.domain.errors import NotFound
+from app.services.case_views import history_case, row_in_scope
+from app.services.variable_instances import count_variables as count_variable_rows
+from app.services.variable_instances import variable_rows
+from app.services.variable_reads import variable_content
 
 from . import dto
-from .schemas import HistoryQuery, InstanceQuery
-from .support import actor, args, runtime
-from .variables import to_camunda
+from .queries import register_list
+from .schemas import DeserializeArgs
+from .support import accepts, actor, args, binary_response, runtime, takes_args
+from .variable_queries import variable_query
 
 bp = Blueprint("history", __name__, url_prefix="/history")
-
-
-@bp.get("/process-instance")
-def instances():
-    rows = listings.cases(runtime(), actor(), args(InstanceQuery), "history.read")
-    return jsonify([dto.history_instance(r) for r in rows])
+register_list(bp, "/process-instance", "history/process-instance", dto.history_instance)
+register_list(bp, "/activity-instance", "history/activity-instance", dto.activity)
+register_list(bp, "/task", "history/task", dto.history_task)
 
 
 @bp.get("/process-instance/<instance_id>")
 def instance(instance_id: str):
-    return jsonify(dto.history_instance(listings.case(runtime(), actor(), instance_id, "history.read")))
+    row, name = history_case(runtime(), actor(), instance_id)
+    return jsonify(dto.history_instance(row, name))
 
 
-@bp.get("/activity-instance")
-def activities():
-    return jsonify([dto.activity(r) for r in listings.activities(runtime(), actor(), args(HistoryQuery))])
+@bp.get("/activity-instance/<activity_id>")
+def activity(activity_id: str):
+    return jsonify(dto.activity(row_in_scope(runtime(), actor(), "history activity", activity_id)))
 
 
-@bp.get("/task")
-def tasks():
-    rows = listings.activities(runtime(), actor(), args(HistoryQuery), user_tasks_only=True)
-    return jsonify([dto.history_task(r) for r in rows])
+def _variable(variable_id: str):
+    case_id, _, name = variable_id.partition(":")
+    rows = variable_rows(runtime(), actor(), {"processInstanceId": case_id, "variableName": name}, (), 0, 1, False)
+    if not rows:
+        raise NotFound(f"变量实例 {variable_id} 不存在", field="id")
+    return rows[0]
 
 
-@bp.get("/variable-instance")
+@bp.get("/variable-instance/<variable_id>")
+@accepts(query=DeserializeArgs)
+def variable(variable_id: str):
+    return jsonify(dto.history_variable(_variable(variable_id), args()["deserializeValues"]))
+
+
+@bp.get("/variable-instance/<variable_id>/data")
+def variable_data(variable_id: str):
+    row = _variable(variable_id)
+    return binary_response(*variable_content(runtime(), row.value, row.declared, row.name))
+
+
+@bp.route("/variable-instance", methods=["GET", "POST"])
+@takes_args
 def variables():
-    params = args(HistoryQuery)
-    out = [{"id": f"{case.case_id}:{name}", "name": name, **typed, "processInstanceId": case.case_id,
-            "processDefinitionKey": case.definition_key, "processDefinitionId": case.definition_id,
-            "executionId": case.case_id, "activityInstanceId": case.case_id, "state": "CREATED",
-            "tenantId": None, "errorMessage": None}
-           for case in history_variables(runtime(), actor(), params.get("processInstanceId"))
-           for name, typed in to_camunda(case.view.variables).items()]
-    return jsonify(out[params["firstResult"]:][:params["maxResults"] or None])
+    post = request.method == "POST"
+    params, page = variable_query(post)
+    deserialize = params.pop("deserializeValues")
+    sorting = params.pop("sorting")
+    rows = variable_rows(runtime(), actor(), params, sorting, page["firstResult"], page["maxResults"], False)
+    return jsonify([dto.history_variable(row, deserialize) for row in rows])
+
+
+@bp.route("/variable-instance/count", methods=["GET", "POST"])
+@takes_args
+def count_variables():
+    params, _ = variable_query(request.method == "POST", paged=False)
+    params.pop("deserializeValues"), params.pop("sorting")
+    return jsonify({"count": count_variable_rows(runtime(), actor(), params, False)})

@@ -1,71 +1,63 @@
-"""Serve an OpenAPI 3 document of the engine API, built from the marshmallow schemas."""
+"""Serve an OpenAPI 3 document of the engine API: every served operation, with the parameters and
+bodies it reads, built from the same marshmallow schemas that parse them."""
 
+import re
 from functools import lru_cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
 
-from . import schemas
+from . import variable_queries  # noqa: F401 (registers its list)
+from .queries import LIST_ROUTES
 
-_BODIES = {
-    ("/process-definition/key/{key}/start", "post"): schemas.StartBody,
-    ("/task/{id}/complete", "post"): schemas.VariablesBody,
-    ("/task/{id}/submit-form", "post"): schemas.VariablesBody,
-    ("/task/{id}/claim", "post"): schemas.UserIdBody,
-    ("/task/{id}/assignee", "post"): schemas.UserIdBody,
-    ("/message", "post"): schemas.MessageBody,
-    ("/external-task/fetchAndLock", "post"): schemas.FetchAndLockBody,
-    ("/external-task/{id}/complete", "post"): schemas.ExternalCompleteBody,
-    ("/external-task/{id}/failure", "post"): schemas.ExternalFailureBody,
-    ("/external-task/{id}/extendLock", "post"): schemas.ExtendLockBody,
-    ("/external-task/{id}/bpmnError", "post"): schemas.BpmnErrorBody,
-    ("/job/{id}/duedate", "put"): schemas.DueDateBody,
-    ("/job/{id}/retries", "put"): schemas.RetriesBody,
-    ("/process-instance/{id}/variables", "post"): schemas.VariableModifications,
-}
-_QUERIES = {
-    ("/task", "get"): schemas.TaskQuery,
-    ("/task/count", "get"): schemas.TaskQuery,
-    ("/process-definition", "get"): schemas.DefinitionQuery,
-    ("/process-instance", "get"): schemas.InstanceQuery,
-    ("/history/process-instance", "get"): schemas.InstanceQuery,
-    ("/history/activity-instance", "get"): schemas.HistoryQuery,
-    ("/history/task", "get"): schemas.HistoryQuery,
-    ("/history/variable-instance", "get"): schemas.HistoryQuery,
-    ("/job", "get"): schemas.JobQuery,
-    ("/incident", "get"): schemas.Paging,
-}
-_PLAIN = [
-    ("/version", "get"), ("/deployment/create", "post"), ("/process-definition/key/{key}", "get"),
-    ("/process-definition/key/{key}/xml", "get"), ("/process-instance/{id}", "get"),
-    ("/process-instance/{id}", "delete"), ("/process-instance/{id}/variables", "get"),
-    ("/process-instance/{id}/activity-instances", "get"), ("/task/{id}", "get"),
-    ("/task/{id}/form-variables", "get"), ("/task/{id}/unclaim", "post"), ("/external-task/{id}/unlock", "post"),
-    ("/job/{id}/execute", "post"), ("/history/process-instance/{id}", "get"),
-]
+_RESPONSES = {"200": {"description": "OK"}, "204": {"description": "No content"},
+              "4XX": {"description": "Error naming the field or element"}}
+
+
+def served_operations(app) -> list[tuple[str, str, object]]:
+    """Every (path, method, view) served under /engine-rest, the path in OpenAPI form (`{id}`), without the prefix."""
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/engine-rest/") and rule.endpoint != "engine_rest.openapi":
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/engine-rest"):])
+            view = app.view_functions[rule.endpoint]
+            found.update((path, method.lower(), view) for method in rule.methods - {"HEAD", "OPTIONS"})
+    return sorted(found, key=lambda item: item[:2])
+
+
+def _operation(path: str, method: str, view) -> dict:
+    operation: dict = {"responses": dict(_RESPONSES)}
+    listed = LIST_ROUTES.get(path.removesuffix("/count"))
+    query, body = getattr(view, "query_schema", None), getattr(view, "body_schema", None)
+    if listed and method == "get":
+        query = listed[0](not path.endswith("/count"))
+    elif listed and method == "post":
+        body = listed[1]()
+    if body is not None:
+        operation["requestBody"] = {"content": {"application/json": {"schema": body}}}
+    if query is not None:
+        operation["parameters"] = [{"in": "query", "schema": query}]
+    for variable in re.findall(r"{([^}]+)}", path):
+        operation.setdefault("parameters", []).append(
+            {"in": "path", "name": variable, "required": True, "schema": {"type": "string"}})
+    return operation
 
 
 @lru_cache(maxsize=1)
-def openapi_document() -> dict:
+def _document(operations: tuple[tuple[str, str, object], ...]) -> dict:
     spec = APISpec("社会救助工作流服务 engine-rest", "1.0.0", "3.0.3", plugins=[MarshmallowPlugin()],
                    servers=[{"url": "/engine-rest"}],
                    components={"securitySchemes": {"basic": {"type": "http", "scheme": "basic"}}})
     paths: dict[str, dict] = {}
-    for (path, method), schema in _BODIES.items():
-        paths.setdefault(path, {})[method] = {"requestBody": {"content": {"application/json": {"schema": schema}}}}
-    for (path, method), schema in _QUERIES.items():
-        paths.setdefault(path, {})[method] = {"parameters": [{"in": "query", "schema": schema}]}
-    for path, method in _PLAIN:
-        paths.setdefault(path, {}).setdefault(method, {})
-    for path, operations in paths.items():
-        for operation in operations.values():
-            operation.setdefault("responses", {"200": {"description": "OK"}, "204": {"description": "No content"},
-                                               "4XX": {"description": "Error naming the field or element"}})
-            if "{" in path:
-                name = path.split("{")[1].split("}")[0]
-                operation.setdefault("parameters", []).append(
-                    {"in": "path", "name": name, "required": True, "schema": {"type": "string"}})
-        spec.path(path=path, operations=operations)
+    for path, method, view in operations:
+        paths.setdefault(path, {})[method] = _operation(path, method, view)
+    for path, methods in paths.items():
+        spec.path(path=path, operations=methods)
     document = spec.to_dict()
     document["security"] = [{"basic": []}]
     return document
+
+
+def openapi_document() -> dict:
+    return _document(tuple(served_operations(current_app)))

@@ -1,72 +1,88 @@
-"""/process-definition and /deployment: deploy, list, read XML, start cases."""
+"""/process-definition: list, read (by key: the latest version; or by id), read XML and start forms, start cases."""
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from app.domain.errors import ValidationFailed
-from app.services import listings
+from app.services import repository, suspension
 from app.services.case_data import START_RESULT
 from app.services.case_reads import command_result
 from app.services.cases import start_case
 from app.services.commands import StartCase
-from app.services.deploy import deploy
+from app.services.suspension import DefinitionSuspension
+from app.services.variable_reads import shown_types
 
 from . import dto
-from .schemas import DefinitionQuery, StartBody
-from .support import actor, args, body, camunda_date, runtime
-from .variables import from_camunda, to_camunda
+from .queries import register_list
+from .schemas import DefinitionSuspensionBody, StartBody
+from .support import accepts, actor, body, runtime
+from .variables import parse, to_camunda
 
 bp = Blueprint("process_definition", __name__, url_prefix="/process-definition")
-deployment_bp = Blueprint("deployment", __name__, url_prefix="/deployment")
-
-
-@deployment_bp.post("/create")
-def create_deployment():
-    """Deploy the uploaded files (multipart, as Camunda Modeler sends them)."""
-    files = {f.filename: f.read() for f in request.files.values() if f.filename}
-    if not files:
-        raise ValidationFailed("请上传至少一个 .bpmn / .dmn / .form 文件", field="data")
-    form = request.form
-    result = deploy(runtime(), actor(), form.get("deployment-name") or "deployment", files,
-                    source=form.get("deployment-source"),
-                    changed_only=form.get("deploy-changed-only") == "true"
-                    or form.get("enable-duplicate-filtering") == "true")
-    if result.deployment is None:
-        return jsonify({"id": None, "name": form.get("deployment-name"), "deployedProcessDefinitions": None,
-                        "message": "没有变化的文件，未产生新版本"}), 200
-    d = result.deployment
-    return jsonify({"id": d.id, "name": d.name, "source": d.source, "tenantId": None,
-                    "deploymentTime": camunda_date(d.deployed_at), "links": [],
-                    "deployedProcessDefinitions": {p.id: dto.definition(p) for p in result.definitions} or None,
-                    "deployedForms": {f.id: {"id": f.id, "key": f.key, "version": f.version}
-                                      for f in result.forms} or None,
-                    "deployedCaseDefinitions": None, "deployedDecisionDefinitions": None,
-                    "deployedDecisionRequirementsDefinitions": None})
-
-
-@bp.get("")
-def list_definitions():
-    return jsonify([dto.definition(r) for r in listings.definitions(runtime(), actor(), args(DefinitionQuery))])
+register_list(bp, "", "process-definition", dto.definition, post=False)
 
 
 @bp.get("/key/<key>")
-def get_by_key(key: str):
-    return jsonify(dto.definition(listings.latest(runtime(), actor(), key)[0]))
+@bp.get("/<definition_id>")
+def get_definition(key: str | None = None, definition_id: str | None = None):
+    return jsonify(dto.definition(repository.definition(runtime(), actor(), definition_id, key)))
 
 
 @bp.get("/key/<key>/xml")
-def xml_by_key(key: str):
-    row, content = listings.latest(runtime(), actor(), key, with_xml=True)
-    return jsonify({"id": row.id, "bpmn20Xml": content.decode("utf-8")})
+@bp.get("/<definition_id>/xml")
+def definition_xml(key: str | None = None, definition_id: str | None = None):
+    row, xml = repository.definition_xml(runtime(), actor(), definition_id, key)
+    return jsonify({"id": row.id, "bpmn20Xml": xml})
+
+
+@bp.get("/key/<key>/diagram")
+@bp.get("/<definition_id>/diagram")
+def diagram(key: str | None = None, definition_id: str | None = None):
+    """No diagram image is deployed with a process here: 204, as Camunda answers then."""
+    repository.definition(runtime(), actor(), definition_id, key)
+    return "", 204
+
+
+@bp.get("/key/<key>/startForm")
+@bp.get("/<definition_id>/startForm")
+def start_form_key(key: str | None = None, definition_id: str | None = None):
+    return jsonify({"key": repository.start_form(runtime(), actor(), definition_id, key), "camundaFormRef": None,
+                    "contextPath": None})
+
+
+@bp.get("/<definition_id>/static-called-process-definitions")
+def called_definitions(definition_id: str):
+    return jsonify([dto.called_definition(c) for c in repository.called_definitions(runtime(), actor(),
+                                                                                   definition_id)])
 
 
 @bp.post("/key/<key>/start")
-def start(key: str):
-    """Start a case of the latest version (Camunda POST /process-definition/key/{key}/start)."""
-    data = body(StartBody)
-    variables = from_camunda(data["variables"])
-    instance = start_case(runtime(), StartCase(actor(), key, data["businessKey"], variables))
+@bp.post("/<definition_id>/start")
+@accepts(body=StartBody)
+def start(key: str | None = None, definition_id: str | None = None):
+    """Start a case of the latest version of a key, or of one version (Camunda POST …/start)."""
+    data = body()
+    parsed = parse(data["variables"])
+    instance = start_case(runtime(), StartCase(actor(), key, data["businessKey"], parsed.values, typed=parsed.typed,
+                                               definition_id=definition_id))
     result = dto.instance(instance)
     if data["withVariablesInReturn"]:
-        result["variables"] = to_camunda(command_result(runtime(), actor(), instance.id, START_RESULT,
-                                                        variables).variables)
+        view = command_result(runtime(), actor(), instance.id, START_RESULT, parsed.values)
+        result["variables"] = to_camunda(view.variables, shown_types(runtime(), actor(), view))
     return jsonify(result), 200
+
+
+@bp.put("/<definition_id>/suspended")
+@bp.put("/key/<key>/suspended")
+@bp.put("/suspended")
+@accepts(body=DefinitionSuspensionBody)
+def suspend(key: str | None = None, definition_id: str | None = None):
+    """Suspend or activate a definition (no new case starts), or every version of a key; with
+    `includeProcessInstances`, their running cases too."""
+    data = body()
+    definition_id = definition_id or (None if key else data["processDefinitionId"])
+    key = key or (None if definition_id else data["processDefinitionKey"])
+    if not (definition_id or key):
+        raise ValidationFailed("须给出 processDefinitionId 或 processDefinitionKey", field="processDefinitionId")
+    suspension.suspend_definitions(runtime(), actor(), DefinitionSuspension(
+        data["suspended"], definition_id, key, bool(data["includeProcessInstances"])))
+    return "", 204

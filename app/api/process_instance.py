@@ -3,88 +3,142 @@
 from flask import Blueprint, jsonify
 
 from app.domain.errors import NotFound
-from app.services import listings
-from app.services.case_data import MESSAGE_RESULT
-from app.services.case_reads import case_variables, command_result
+from app.services import suspension
+from app.services.case_data import PROCESS_VARIABLES
+from app.services.case_views import activity_tree, running_case
 from app.services.cases import cancel_case
 from app.services.commands import CancelCase, CorrelateMessage
 from app.services.messages import receive_message
 from app.services.repair import modify_variables
+from app.services.variable_reads import case_variables, variable_data
 
 from . import dto
-from .schemas import InstanceQuery, MessageBody, VariableModifications
-from .support import actor, args, body, runtime
-from .variables import from_camunda, to_camunda
+from .queries import register_list
+from .schemas import (
+    CasesSuspensionBody,
+    DeleteInstanceArgs,
+    DeserializeArgs,
+    DeserializeOneArgs,
+    MessageBody,
+    SuspensionBody,
+    TypedValueBody,
+    VariableModifications,
+)
+from .support import accepts, actor, args, binary_response, body, runtime
+from .variables import from_camunda, parse, to_camunda, uploaded_variable
 
 bp = Blueprint("process_instance", __name__, url_prefix="/process-instance")
 message_bp = Blueprint("message", __name__, url_prefix="/message")
-
-
-@bp.get("")
-def list_instances():
-    rows = listings.cases(runtime(), actor(), {**args(InstanceQuery), "active": True})
-    return jsonify([dto.instance(r) for r in rows])
+subscription_bp = Blueprint("event_subscription", __name__, url_prefix="/event-subscription")
+register_list(bp, "", "process-instance", dto.instance)
+register_list(subscription_bp, "", "event-subscription", dto.event_subscription, post=False)
 
 
 @bp.get("/<instance_id>")
 def get_instance(instance_id: str):
-    row = listings.case(runtime(), actor(), instance_id)
-    if row.state != "ACTIVE":
-        raise NotFound(f"案件 {instance_id} 已结束", field="id")
-    return jsonify(dto.instance(row))
+    return jsonify(dto.instance(running_case(runtime(), actor(), instance_id)))
 
 
 @bp.get("/<instance_id>/variables")
+@accepts(query=DeserializeArgs)
 def variables(instance_id: str):
-    return jsonify(to_camunda(case_variables(runtime(), actor(), instance_id).variables))
+    deserialize = args()["deserializeValues"]
+    found = case_variables(runtime(), actor(), instance_id)
+    return jsonify(to_camunda(found.values, found.types, deserialize))
+
+
+@bp.get("/<instance_id>/variables/<name>")
+@accepts(query=DeserializeOneArgs)
+def variable(instance_id: str, name: str):
+    deserialize = args()["deserializeValue"]
+    found = case_variables(runtime(), actor(), instance_id, PROCESS_VARIABLES.at(name)).one(name)
+    return jsonify(to_camunda(found.values, found.types, deserialize)[name])
+
+
+@bp.get("/<instance_id>/variables/<name>/data")
+def variable_content(instance_id: str, name: str):
+    found = case_variables(runtime(), actor(), instance_id, PROCESS_VARIABLES.at(f"{name} data"))
+    return binary_response(*variable_data(runtime(), found, name))
 
 
 @bp.get("/<instance_id>/activity-instances")
 def activity_instances(instance_id: str):
     """Return the activity tree: the case root with one child per activity it waits in."""
-    row, waiting = listings.waiting_in(runtime(), actor(), instance_id)
-    children = [{"id": a.id, "parentActivityInstanceId": row.id, "activityId": a.activity_id,
-                 "activityType": a.activity_type, "activityName": a.activity_name,
-                 "processInstanceId": row.id, "processDefinitionId": row.definition_id,
-                 "childActivityInstances": [], "childTransitionInstances": [], "executionIds": [row.id],
-                 "incidentIds": [], "incidents": []} for a in waiting]
-    return jsonify({"id": row.id, "parentActivityInstanceId": None, "activityId": row.definition_id,
-                    "activityType": "processDefinition", "processInstanceId": row.id,
-                    "processDefinitionId": row.definition_id, "childActivityInstances": children,
-                    "childTransitionInstances": [], "executionIds": [row.id], "activityName": None,
-                    "incidentIds": [], "incidents": []})
+    return jsonify(dto.activity_tree(activity_tree(runtime(), actor(), instance_id)))
 
 
 @bp.delete("/<instance_id>")
+@accepts(query=DeleteInstanceArgs)
 def delete_instance(instance_id: str):
-    cancel_case(runtime(), CancelCase(actor(), instance_id))
+    params = args()
+    try:
+        cancel_case(runtime(), CancelCase(actor(), instance_id))
+    except NotFound:
+        if params["failIfNotExists"]:
+            raise
     return "", 204
 
 
 @message_bp.post("")
+@accepts(body=MessageBody)
 def correlate():
-    """Correlate a message to the one case waiting for it (Camunda POST /message)."""
-    data = body(MessageBody)
-    payload = from_camunda(data["processVariables"], "processVariables")
-    instance, started = receive_message(runtime(), CorrelateMessage(
-        actor(), data["messageName"], data["businessKey"], data["processInstanceId"], payload))
+    """Correlate a message to the case waiting for it, or start one (Camunda POST /message)."""
+    data = body()
+    payload = parse(data["processVariables"], "processVariables")
+    results = receive_message(runtime(), CorrelateMessage(
+        actor(), data["messageName"], data["businessKey"], data["processInstanceId"], payload.values,
+        from_camunda(data["correlationKeys"], "correlationKeys"),
+        from_camunda(data["localCorrelationKeys"], "localCorrelationKeys"), data["all"], payload.typed),
+        with_variables=data["variablesInResultEnabled"])
     if not data["resultEnabled"]:
         return "", 204
-    if started:
-        result = {"resultType": "ProcessDefinition", "execution": None, "processInstance": dto.instance(instance)}
-    else:
-        result = {"resultType": "Execution", "processInstance": None, "execution": {
-            "id": instance.id, "processInstanceId": instance.id, "ended": instance.state != "ACTIVE",
-            "tenantId": None}}
-    if data["variablesInResultEnabled"]:  # the case as the sender may see it; a role that does not read cases
-        result["variables"] = to_camunda(  # sees what it sent
-            command_result(runtime(), actor(), instance.id, MESSAGE_RESULT, payload).variables)
-    return jsonify([result])
+    return jsonify([dto.message_result(r.instance, r.started, r.variables) for r in results])
 
 
 @bp.post("/<instance_id>/variables")
+@accepts(body=VariableModifications)
 def modify(instance_id: str):
-    """Change case variables (Camunda's modifications), e.g. to repair the cause of an incident."""
-    data = body(VariableModifications)
-    modify_variables(runtime(), actor(), instance_id, from_camunda(data["modifications"], "modifications"))
+    """Change or delete case variables (Camunda's modifications), e.g. to repair the cause of an incident."""
+    data = body()
+    parsed = parse(data["modifications"], "modifications")
+    modify_variables(runtime(), actor(), instance_id, parsed.values, parsed.typed, tuple(data["deletions"] or ()))
+    return "", 204
+
+
+@bp.put("/<instance_id>/variables/<name>")
+@accepts(body=TypedValueBody)
+def put_variable(instance_id: str, name: str):
+    parsed = parse({name: body()}, "body")
+    modify_variables(runtime(), actor(), instance_id, parsed.values, parsed.typed)
+    return "", 204
+
+
+@bp.delete("/<instance_id>/variables/<name>")
+def delete_variable(instance_id: str, name: str):
+    modify_variables(runtime(), actor(), instance_id, {}, deletions=(name,))
+    return "", 204
+
+
+@bp.post("/<instance_id>/variables/<name>/data")
+def post_variable_content(instance_id: str, name: str):
+    """Set a Bytes or File variable from a multipart upload (`data`, and `valueType` Bytes or File)."""
+    parsed = parse({name: uploaded_variable()}, "data")
+    modify_variables(runtime(), actor(), instance_id, parsed.values, parsed.typed)
+    return "", 204
+
+
+@bp.put("/<instance_id>/suspended")
+@accepts(body=SuspensionBody)
+def suspend(instance_id: str):
+    suspension.suspend_case(runtime(), actor(), instance_id, body()["suspended"])
+    return "", 204
+
+
+@bp.put("/suspended")
+@accepts(body=CasesSuspensionBody)
+def suspend_many():
+    """Suspend or activate the running cases named, or those of a definition or of every version of a key."""
+    data = body()
+    suspension.suspend_cases(runtime(), actor(), data["suspended"], data["processInstanceIds"],
+                             data["processDefinitionId"], data["processDefinitionKey"])
     return "", 204

@@ -1,64 +1,45 @@
-"""marshmallow schemas for every request body and query string of the engine API."""
+"""marshmallow schemas for the request bodies and query strings of the engine API.
 
-from datetime import date, datetime
+Every field Camunda defines for a body is declared: honoured, or `Refused` — a field this service
+cannot act on is accepted only at its Camunda default (absent, null or the default value), so a
+client that sends defaults works and one that asks for more gets a 400 naming the field.
+"""
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-
-class _Strict(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-
-def _dt():
-    return fields.AwareDateTime(format="iso", default_timezone=None)
+from .fields import CamundaDateTime, CommaList, in_range  # noqa: F401 (calendar and supervision use it)
+from .fields import StrictSchema as _Strict
 
 
-FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # moved to UTC or China time, still a valid date
+class Refused(fields.Field):
+    """A Camunda field this service does not act on: only its default (or null) is accepted."""
+
+    def __init__(self, default=None, reason: str = "本服务不支持", **kwargs):
+        super().__init__(load_default=default, allow_none=True, **kwargs)
+        self.default, self.reason = default, reason
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        empty = isinstance(self.default, (dict, list)) and isinstance(value, (dict, list)) and not value
+        if value == self.default or empty:
+            return self.default
+        raise ValidationError(f"{self.reason}（只接受默认值 {self.default!r}）")
 
 
-def in_range(value: date | datetime) -> None:
-    """Refuse a date or moment too far out for every time zone and database to hold."""
-    day = value.date() if isinstance(value, datetime) else value
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValidationError(f"须在 {FIRST_DAY.year}–{LAST_DAY.year} 年之间")
-
-
-def _iso_moment(value: str) -> None:
-    """Accept an ISO-8601 date or date-time as Camunda writes it (2026-09-28T10:00:00.000+0800)."""
-    try:
-        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError as err:
-        raise ValidationError("须为 ISO-8601 日期时间，如 2026-09-28T10:00:00.000+0800") from err
-    in_range(moment)
-
-
-class Paging(_Strict):
-    firstResult = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))  # fits every SQL offset
-    maxResults = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10000))
-
-
-class TaskQuery(Paging):
-    processInstanceId = fields.String()
-    processInstanceBusinessKey = fields.String()
-    processDefinitionKey = fields.String()
-    taskDefinitionKey = fields.String()
-    candidateGroup = fields.String()
-    assignee = fields.String()
-    unassigned = fields.Boolean()
-    dueBefore = fields.String(validate=_iso_moment)
-    dueAfter = fields.String(validate=_iso_moment)
-    sortBy = fields.String(validate=validate.OneOf(["dueDate", "created", "priority", "name", "id"]))
-    sortOrder = fields.String(validate=validate.OneOf(["asc", "desc"]))
+def _variables():
+    return fields.Dict(load_default=dict, allow_none=True)
 
 
 class VariablesBody(_Strict):
-    variables = fields.Dict(load_default=dict)
+    variables = _variables()
     withVariablesInReturn = fields.Boolean(load_default=False)
 
 
 class StartBody(VariablesBody):
     businessKey = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    caseInstanceId = Refused(reason="CMMN 案例不受支持")
+    startInstructions = Refused([], reason="尚不支持从指定活动开始")
+    skipCustomListeners = fields.Boolean(allow_none=True)  # there are no custom (Java) listeners to skip
+    skipIoMappings = fields.Boolean(allow_none=True)  # Camunda reads it only with startInstructions
 
 
 class UserIdBody(_Strict):
@@ -69,34 +50,79 @@ class MessageBody(_Strict):
     messageName = fields.String(required=True, validate=validate.Length(min=1))
     businessKey = fields.String(load_default=None, allow_none=True)
     processInstanceId = fields.String(load_default=None, allow_none=True)
-    processVariables = fields.Dict(load_default=dict)
+    correlationKeys = _variables()
+    localCorrelationKeys = _variables()
+    processVariables = _variables()
+    processVariablesLocal = Refused({}, reason="消息的局部变量不受支持")
+    processVariablesToTriggeredScope = Refused({}, reason="消息的局部变量不受支持")
+    tenantId = Refused(reason="本服务没有租户")
+    withoutTenantId = fields.Boolean(load_default=False)  # every case here is without a tenant
+    all = fields.Boolean(load_default=False)
     resultEnabled = fields.Boolean(load_default=False)
     variablesInResultEnabled = fields.Boolean(load_default=False)
 
 
 class VariableModifications(_Strict):
-    modifications = fields.Dict(required=True)
-    deletions = fields.List(fields.String(), load_default=list, validate=validate.Length(max=0))
+    modifications = fields.Dict(load_default=dict, allow_none=True)
+    deletions = fields.List(fields.String(), load_default=list, allow_none=True)
+
+
+def _names():
+    return fields.List(fields.String(), load_default=None, allow_none=True)
 
 
 class TopicSchema(_Strict):
     topicName = fields.String(required=True)
     lockDuration = fields.Integer(required=True, validate=validate.Range(min=1, max=7 * 24 * 3600 * 1000))
-    variables = fields.List(fields.String(), load_default=None, allow_none=True)  # None: all the topic declares
+    variables = _names()  # None: all the topic declares
+    localVariables = Refused(False, reason="外部任务没有局部变量可单独返回")
+    businessKey = fields.String(load_default=None, allow_none=True)
+    processDefinitionId = fields.String(load_default=None, allow_none=True)
+    processDefinitionIdIn = _names()
+    processDefinitionKey = fields.String(load_default=None, allow_none=True)
+    processDefinitionKeyIn = _names()
+    processDefinitionVersionTag = fields.String(load_default=None, allow_none=True)
+    withoutTenantId = fields.Boolean(allow_none=True)  # every task here is without a tenant
+    tenantIdIn = _names()
+    processVariables = fields.Dict(load_default=dict, allow_none=True)
+    deserializeValues = fields.Boolean(allow_none=True)
+    includeExtensionProperties = fields.Boolean(allow_none=True)
+
+    @post_load
+    def _single(self, data, **kwargs):
+        """`processDefinitionId` / `…Key` narrow like a one-item `…In` (both given: both apply)."""
+        for one, many in (("processDefinitionId", "processDefinitionIdIn"), ("processDefinitionKey",
+                                                                             "processDefinitionKeyIn")):
+            if data.get(one) is not None:
+                data[many] = [v for v in (data.get(many) or [data[one]]) if v == data[one]]
+        return data
+
+
+class FetchSorting(_Strict):
+    sortBy = fields.String(required=True, validate=validate.OneOf(["createTime"]))
+    sortOrder = fields.String(required=True, validate=validate.OneOf(["asc", "desc"]))
 
 
 class FetchAndLockBody(_Strict):
     workerId = fields.String(required=True, validate=validate.Length(min=1, max=200))
     maxTasks = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000))
-    usePriority = fields.Boolean(load_default=True)
-    asyncResponseTimeout = fields.Integer(load_default=None, allow_none=True)
+    usePriority = fields.Boolean(load_default=True, allow_none=True)
+    asyncResponseTimeout = fields.Integer(load_default=None, allow_none=True,
+                                          validate=validate.Range(min=0, max=1_800_000))
     topics = fields.List(fields.Nested(TopicSchema), required=True)
+    sorting = fields.List(fields.Nested(FetchSorting), load_default=None, allow_none=True,
+                          validate=validate.Length(max=1))
+
+    @post_load
+    def _priority(self, data, **kwargs):
+        data["usePriority"] = data["usePriority"] is not False
+        return data
 
 
 class ExternalCompleteBody(_Strict):
     workerId = fields.String(required=True)
-    variables = fields.Dict(load_default=dict)
-    localVariables = fields.Dict(load_default=dict)
+    variables = _variables()
+    localVariables = _variables()
 
 
 class ExternalFailureBody(_Strict):
@@ -105,13 +131,15 @@ class ExternalFailureBody(_Strict):
     errorDetails = fields.String(load_default=None, allow_none=True)
     retries = fields.Integer(load_default=0, validate=validate.Range(min=0))
     retryTimeout = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    variables = Refused({}, reason="失败时设置变量尚不支持")
+    localVariables = Refused({}, reason="失败时设置变量尚不支持")
 
 
 class BpmnErrorBody(_Strict):
     workerId = fields.String(required=True)
     errorCode = fields.String(required=True, validate=validate.Length(min=1))
     errorMessage = fields.String(load_default=None, allow_none=True)
-    variables = fields.Dict(load_default=dict)
+    variables = _variables()
 
 
 class ExtendLockBody(_Strict):
@@ -120,35 +148,134 @@ class ExtendLockBody(_Strict):
 
 
 class DueDateBody(_Strict):
-    duedate = fields.AwareDateTime(required=True, allow_none=True, validate=in_range)
+    duedate = CamundaDateTime(required=True, allow_none=True)
+    cascade = Refused(False, reason="到期时间级联到后续定时器尚不支持")
 
 
 class RetriesBody(_Strict):
     retries = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+    dueDate = CamundaDateTime(load_default=None, allow_none=True)
 
 
-class InstanceQuery(Paging):
-    processDefinitionKey = fields.String()
-    businessKey = fields.String()
-    active = fields.Boolean()
+class DeleteInstanceArgs(_Strict):
+    skipCustomListeners = fields.Boolean()  # there are no custom (Java) listeners to skip
+    skipIoMappings = fields.Boolean()  # a cancelled activity runs no output mapping here, as in Camunda
+    skipSubprocesses = Refused(False, reason="被调用的流程在案件之内，随案件一并取消")
+    failIfNotExists = fields.Boolean(load_default=True)
 
 
-class HistoryQuery(Paging):
-    processInstanceId = fields.String()
-    processDefinitionKey = fields.String()
-    activityId = fields.String()
-    taskDefinitionKey = fields.String()
-    finished = fields.Boolean()
-    unfinished = fields.Boolean()
+class DeserializeArgs(_Strict):
+    deserializeValues = fields.Boolean(load_default=True)
 
 
-class JobQuery(Paging):
-    processInstanceId = fields.String()
-    activityId = fields.String()
-    dueDates = fields.String()
-    withException = fields.Boolean()
+class DeserializeOneArgs(_Strict):
+    deserializeValue = fields.Boolean(load_default=True)
 
 
-class DefinitionQuery(Paging):
-    key = fields.String()
-    latestVersion = fields.Boolean()
+class FormVariablesArgs(DeserializeArgs):
+    variableNames = CommaList()
+
+
+class LockBody(_Strict):
+    workerId = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    lockDuration = fields.Integer(required=True, validate=validate.Range(min=1, max=7 * 24 * 3600 * 1000))
+
+
+class RetriesOnlyBody(_Strict):
+    retries = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+
+
+class ExternalRetriesBody(RetriesOnlyBody):
+    externalTaskIds = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=1000))
+    processInstanceIds = Refused([], reason="按案件选择外部任务尚不支持，请给出 externalTaskIds")
+    externalTaskQuery = Refused(reason="按查询选择外部任务尚不支持，请给出 externalTaskIds")
+    processInstanceQuery = Refused(reason="按查询选择外部任务尚不支持，请给出 externalTaskIds")
+    historicProcessInstanceQuery = Refused(reason="按查询选择外部任务尚不支持，请给出 externalTaskIds")
+
+
+class PriorityBody(_Strict):
+    priority = fields.Integer(required=True, validate=validate.Range(min=-2**31, max=2**31 - 1))
+
+
+class TopicNamesArgs(_Strict):
+    withLockedTasks = fields.Boolean(load_default=False)
+    withUnlockedTasks = fields.Boolean(load_default=False)
+    withRetriesLeft = fields.Boolean(load_default=False)
+
+
+class NoBody(_Strict):
+    """An endpoint whose Camunda request has no body: any field sent is refused."""
+
+
+class TypedValueBody(_Strict):
+    """One Camunda typed variable (VariableValueDto); `variables.parse` reads it."""
+
+    value = fields.Raw(allow_none=True)
+    type = fields.String(allow_none=True)
+    valueInfo = fields.Dict(allow_none=True)
+
+
+class DeleteDeploymentArgs(_Strict):
+    cascade = fields.Boolean()  # either way a deployment any case ran on is kept (its cases' record is permanent)
+    skipCustomListeners = fields.Boolean()  # there are no custom (Java) listeners to skip
+    skipIoMappings = fields.Boolean()
+
+
+class PageOnlyArgs(_Strict):
+    firstResult = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+    maxResults = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10000))
+
+
+def _group_filters(post: bool) -> dict:
+    listed = fields.List(fields.String(), allow_none=True) if post else CommaList()
+    return {"id": fields.String(allow_none=post), "idIn": listed, "name": fields.String(allow_none=post),
+            "nameLike": fields.String(allow_none=post), "type": fields.String(allow_none=post),
+            "member": fields.String(allow_none=post), "memberOfTenant": fields.String(allow_none=post)}
+
+
+_GROUP_SORT = {"sortBy": fields.String(validate=validate.OneOf(["id", "name", "type"])),
+               "sortOrder": fields.String(validate=validate.OneOf(["asc", "desc"]))}
+GroupQueryArgs = _Strict.from_dict({**_group_filters(False), **_GROUP_SORT, **PageOnlyArgs._declared_fields},
+                                   name="GroupQuery")
+GroupCountArgs = _Strict.from_dict(_group_filters(False), name="GroupCountQuery")
+GroupSorting = _Strict.from_dict({k: fields.String(required=True, validate=f.validate) for k, f in _GROUP_SORT.items()},
+                                 name="GroupSorting")
+GroupQueryBody = _Strict.from_dict({**_group_filters(True),
+                                    "sorting": fields.List(fields.Nested(GroupSorting), allow_none=True)},
+                                   name="GroupQueryBody")
+
+
+class IdentityGroupsArgs(_Strict):
+    userId = fields.String(required=True)
+
+
+class IdentityLinkArgs(_Strict):
+    type = fields.String(validate=validate.OneOf(["assignee", "candidate", "owner"]))
+
+
+class SuspensionBody(_Strict):
+    suspended = fields.Boolean(required=True)
+
+
+class CasesSuspensionBody(SuspensionBody):
+    processDefinitionId = fields.String(load_default=None, allow_none=True)
+    processDefinitionKey = fields.String(load_default=None, allow_none=True)
+    processInstanceIds = fields.List(fields.String(), load_default=None, allow_none=True)
+    processDefinitionTenantId = Refused(reason="本服务没有租户")
+    processDefinitionWithoutTenantId = fields.Boolean(allow_none=True)  # every definition here is without one
+    processInstanceQuery = Refused(reason="按查询挂起尚不支持，请给出 processInstanceIds 或流程定义")
+    historicProcessInstanceQuery = Refused(reason="按查询挂起尚不支持，请给出 processInstanceIds 或流程定义")
+
+    @validates_schema
+    def _one_selection(self, data, **kwargs):
+        chosen = [k for k in ("processDefinitionId", "processDefinitionKey", "processInstanceIds") if data.get(k)]
+        if len(chosen) != 1:
+            raise ValidationError("须且只能给出 processInstanceIds、processDefinitionId、processDefinitionKey 之一",
+                                  "processInstanceIds")
+
+
+class DefinitionSuspensionBody(SuspensionBody):
+    processDefinitionId = fields.String(load_default=None, allow_none=True)
+    processDefinitionKey = fields.String(load_default=None, allow_none=True)
+    includeProcessInstances = fields.Boolean(load_default=False, allow_none=True)
+    executionDate = Refused(reason="不支持定时挂起或激活")

@@ -1,46 +1,76 @@
 """/task: the inbox and the task commands."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
-from app.services import listings
+from app.services import task_views
 from app.services.case_data import TASK_FORM
-from app.services.case_reads import task_data
-from app.services.cases import claim_task, complete_task
+from app.services.cases import claim_task, complete_task, visible_task
 from app.services.commands import ClaimTask, CompleteTask
+from app.services.variable_reads import shown_types, task_variables, variable_data
 
 from . import dto
-from .schemas import TaskQuery, UserIdBody, VariablesBody
-from .support import actor, args, body, runtime
-from .variables import from_camunda, to_camunda
+from .queries import register_list
+from .schemas import DeserializeArgs, DeserializeOneArgs, FormVariablesArgs, IdentityLinkArgs, UserIdBody, VariablesBody
+from .support import accepts, actor, args, binary_response, body, runtime
+from .variables import parse, to_camunda
 
 bp = Blueprint("task", __name__, url_prefix="/task")
 
 
-@bp.get("")
-def list_tasks():
-    """List the tasks the user may see (Camunda GET /task)."""
-    return jsonify([dto.task(r) for r in listings.tasks(runtime(), actor(), args(TaskQuery))])
-
-
-@bp.get("/count")
-def count_tasks():
-    return jsonify({"count": listings.task_count(runtime(), actor(), args(TaskQuery))})
+@bp.get("/report/candidate-group-count")
+def candidate_group_count():
+    return jsonify([{"groupName": group, "taskCount": count}
+                    for group, count in task_views.candidate_group_counts(runtime(), actor())])
+# the tasks the user may see; a page is read as plain rows of the columns it shows, not ORM objects
+register_list(bp, "", "task", dto.task)
 
 
 @bp.get("/<task_id>")
 def get_task(task_id: str):
-    return jsonify(dto.task(listings.task(runtime(), actor(), task_id)))
+    with runtime().reading() as uow:
+        return jsonify(dto.task(visible_task(uow.session, actor(), task_id)))
 
 
 @bp.get("/<task_id>/form-variables")
+@accepts(query=FormVariablesArgs)
 def form_variables(task_id: str):
-    """Return the case data the task's form shows beside it (a referral's department: the task's own only)."""
-    return jsonify(to_camunda(task_data(runtime(), actor(), task_id, TASK_FORM).view.variables))
+    """Return the variables the task's form shows beside it (its own over its case's)."""
+    params = args()
+    found = task_variables(runtime(), actor(), task_id)
+    wanted = params.get("variableNames")
+    values = {k: v for k, v in found.values.items() if wanted is None or k in wanted}
+    return jsonify(to_camunda(values, found.types, params["deserializeValues"]))
+
+
+@bp.get("/<task_id>/variables")
+@bp.get("/<task_id>/localVariables")
+@accepts(query=DeserializeArgs)
+def variables(task_id: str):
+    local = request.path.endswith("/localVariables")
+    found = task_variables(runtime(), actor(), task_id, TASK_FORM.at("variables"), local_only=local)
+    return jsonify(to_camunda(found.values, found.types, args()["deserializeValues"]))
+
+
+@bp.get("/<task_id>/variables/<name>")
+@bp.get("/<task_id>/localVariables/<name>")
+@accepts(query=DeserializeOneArgs)
+def variable(task_id: str, name: str):
+    local = "/localVariables/" in request.path
+    found = task_variables(runtime(), actor(), task_id, TASK_FORM.at(name), local_only=local).one(name)
+    return jsonify(to_camunda(found.values, found.types, args()["deserializeValue"])[name])
+
+
+@bp.get("/<task_id>/variables/<name>/data")
+def variable_content(task_id: str, name: str):
+    """A Bytes or File variable's content (a task's own variables, from input parameters, are never binary)."""
+    found = task_variables(runtime(), actor(), task_id, TASK_FORM.at(f"{name} data"))
+    return binary_response(*variable_data(runtime(), found, name))
 
 
 @bp.post("/<task_id>/claim")
+@accepts(body=UserIdBody)
 def claim(task_id: str):
-    claim_task(runtime(), ClaimTask(actor(), task_id, body(UserIdBody)["userId"]))
+    claim_task(runtime(), ClaimTask(actor(), task_id, body()["userId"]))
     return "", 204
 
 
@@ -51,16 +81,42 @@ def unclaim(task_id: str):
 
 
 @bp.post("/<task_id>/assignee")
+@accepts(body=UserIdBody)
 def set_assignee(task_id: str):
-    claim_task(runtime(), ClaimTask(actor(), task_id, body(UserIdBody)["userId"]))
+    claim_task(runtime(), ClaimTask(actor(), task_id, body()["userId"]))
     return "", 204
 
 
 @bp.post("/<task_id>/complete")
 @bp.post("/<task_id>/submit-form")
+@accepts(body=VariablesBody)
 def complete(task_id: str):
     """Complete a task with form variables; 204, or 200 with variables when asked."""
-    data = body(VariablesBody)
-    result = complete_task(runtime(), CompleteTask(actor(), task_id, from_camunda(data["variables"]),
-                                                   data["withVariablesInReturn"]))
-    return jsonify(to_camunda(result.variables)) if result is not None else ("", 204)
+    data = body()
+    parsed = parse(data["variables"])
+    view = complete_task(runtime(), CompleteTask(actor(), task_id, parsed.values, data["withVariablesInReturn"],
+                                                 parsed.typed))
+    if view is None:
+        return "", 204
+    return jsonify(to_camunda(view.variables, shown_types(runtime(), actor(), view)))
+
+
+@bp.get("/<task_id>/form")
+def form_key(task_id: str):
+    form = task_views.task_form(runtime(), actor(), task_id)
+    return jsonify(dto.form_key(form.form_id))
+
+
+@bp.get("/<task_id>/deployed-form")
+def deployed_form(task_id: str):
+    """The task's Camunda Form (JSON), the version bound when its process was deployed."""
+    return jsonify(task_views.require_form(task_views.task_form(runtime(), actor(), task_id)))
+
+
+@bp.get("/<task_id>/identity-links")
+@accepts(query=IdentityLinkArgs)
+def identity_links(task_id: str):
+    kind = args().get("type")
+    return jsonify([{"userId": user, "groupId": group, "type": link_type}
+                    for user, group, link_type in task_views.identity_links(runtime(), actor(), task_id)
+                    if kind is None or link_type == kind])

@@ -13,6 +13,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.read": frozenset({"window", "investigator", "verifier", "village", "township_reviewer",
                             "county_reviewer", "finance", "supervisor", "auditor", "designer"}),
     "case.cancel": frozenset({"supervisor", "county_reviewer"}),
+    "case.suspend": frozenset({"supervisor", "county_reviewer", "designer"}),  # suspend and activate cases
     "message.correlate": frozenset({"window", "village", "investigator", "township_reviewer",
                                     "county_reviewer", "supervisor"}),
     "deployment.create": frozenset({"designer"}),
@@ -20,6 +21,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                   "county_reviewer", "finance", "supervisor", "auditor", "designer"}),
     "external_task.work": frozenset({"verifier"}),
     "job.operate": frozenset({"supervisor", "designer"}),
+    "external_task.operate": frozenset({"supervisor", "designer"}),  # new retries (resolving an incident), priority
     "case.repair": frozenset({"supervisor"}),  # change case variables to repair the cause of an incident
     "task.read_all": frozenset({"supervisor", "auditor"}),
     "supervision.read": frozenset({"supervisor", "county_reviewer", "auditor"}),

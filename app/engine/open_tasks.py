@@ -22,7 +22,7 @@ def describe(task, kind: str, meta: dict, context: FunctionContext) -> OpenTask:
         assignee=_text("assignee", meta, names, activity, context),
         due=_time("dueDate", meta, names, activity, context),
         follow_up=_time("followUpDate", meta, names, activity, context),
-        priority=_priority(meta, names, activity, context),
+        priority=_priority(meta, kind, names, activity, context),
         form_key=meta.get("formId") or meta.get("formRef") or meta.get("formKey"), topic=meta.get("topic"),
     )
     opened.provisional = context.provisional
@@ -50,14 +50,16 @@ def _text(attribute: str, meta: dict, names: dict, activity: str, context: Funct
     return None if result is None else str(result)
 
 
-def _priority(meta: dict, names: dict, activity: str, context: FunctionContext) -> int:
-    text = _text("priority", meta, names, activity, context)
+def _priority(meta: dict, kind: str, names: dict, activity: str, context: FunctionContext) -> int:
+    """A user task's camunda:priority (default 50); an external task's camunda:taskPriority (default 0)."""
+    attribute = "priority" if kind == "user" else "taskPriority"
+    text = _text(attribute, meta, names, activity, context)
     try:
-        priority = 50 if text is None else int(text)
+        priority = (50 if kind == "user" else 0) if text is None else int(text)
     except ValueError:
         priority = None
     if priority is None or abs(priority) > MAX_PRIORITY:
-        raise EngineFailure(f"camunda:priority 须得到整数，得到 {str(text)[:40]!r}", element=activity)
+        raise EngineFailure(f"camunda:{attribute} 须得到整数，得到 {str(text)[:40]!r}", element=activity)
     return priority
 
 

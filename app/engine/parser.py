@@ -173,7 +173,7 @@ def _activity(el) -> dict:
     if tag == "boundaryEvent":
         info["attachedTo"] = el.get("attachedToRef")
     for attr in ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate",
-                 "priority", "formKey", "formRef", "topic"):
+                 "priority", "formKey", "formRef", "topic", "taskPriority"):
         value = el.get(CAMUNDA + attr)
         if value:
             info[attr] = value
@@ -184,6 +184,10 @@ def _activity(el) -> dict:
     declared = declared_variables(el)
     if declared is not None:
         info["variables"] = declared  # what an external task's worker may see, or a message may carry
+    properties = {p.get("name"): p.get("value")
+                  for p in el.iterfind(f"{full_tag('extensionElements')}/{CAMUNDA}properties/{CAMUNDA}property")}
+    if properties:
+        info["properties"] = properties  # an external task's extension properties, given to workers that ask
     time_date = el.find(f"{full_tag('timerEventDefinition')}/{full_tag('timeDate')}")
     if time_date is not None and (time_date.text or "").strip():
         info["timeDate"] = time_date.text.strip()  # a deadline timer, recomputed when the calendar changes
@@ -235,7 +239,7 @@ def _element_problem(el) -> str | None:
     problem = (check(el) if check else None) or _declared_problem(el)
     if problem:
         return problem
-    for attr in ("dueDate", "followUpDate", "candidateGroups", "assignee", "priority"):
+    for attr in ("dueDate", "followUpDate", "candidateGroups", "assignee", "priority", "taskPriority"):
         value = el.get(CAMUNDA + attr)
         problem = value and _attribute_problem(attr, value)
         if problem:
@@ -254,7 +258,7 @@ def _attribute_problem(attr: str, value: str) -> str | None:
         return timer_problem("timeDate", value)  # a literal due date is a date, not a duration
     if "{" in value or attr in ("dueDate", "followUpDate"):
         return expression_problem(value)
-    if attr == "priority" and not (value.strip().lstrip("-").isdigit() and abs(int(value)) < 2**31):
+    if attr in ("priority", "taskPriority") and not (value.strip().lstrip("-").isdigit() and abs(int(value)) < 2**31):
         return f"优先级须为整数或表达式：{value[:40]}"
     return None
 

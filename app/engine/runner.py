@@ -172,13 +172,15 @@ class CaseRun:
 
         return self._step(act)
 
-    def set_variables(self, variables: dict) -> Changes:
-        """Change case data on every open or waiting branch (an operator repairing the cause of an incident)."""
+    def set_variables(self, variables: dict, deletions: tuple[str, ...] = ()) -> Changes:
+        """Change (or delete) case data on every open or waiting branch (e.g. repairing the cause of an incident)."""
 
         def act():
             for workflow in self._workflows():
                 for task in workflow.get_tasks(state=ACTIVE):
                     task.data.update(variables)
+                    for name in deletions:
+                        task.data.pop(name, None)
 
         return self._step(act)
 
@@ -186,6 +188,10 @@ class CaseRun:
         changes = self._step(self.workflow.cancel)
         changes.terminated = True
         return changes
+
+    def scope_data(self, task_id: str) -> dict:
+        """The data activity `task_id` sees: its own scope (a called process's, a multi-instance item's)."""
+        return dict(self._task(task_id).data)
 
     def _task(self, task_id: str):
         try:

@@ -14,13 +14,15 @@ from .findings import record_findings
 from .payroll.facts import project_benefit
 from .payroll.hooks import after_payroll_step
 from .projection import changed_variables, new_state, project, record_event
-from .registry import Issued
+from .registry import HELD_WHILE_SUSPENDED, Issued
 from .runtime import Runtime
 
 
 def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued: Issued) -> Changes | None:
     """Run `issued` on the case, store the result and append its event; None when the engine was not run."""
     command = issued.command
+    if instance.suspended and command.name in HELD_WHILE_SUSPENDED:
+        raise Conflict(f"案件 {instance.id} 已挂起：激活后才能办理")
     if command.apply is None:  # the engine state does not change, but the command is part of the case's history
         with Writes(session) as writes:
             record_event(writes, instance, issued)

@@ -1,4 +1,4 @@
-"""Start cases, claim and complete their tasks, correlate messages, cancel."""
+"""Start cases, claim and complete their tasks, cancel."""
 
 from uuid import uuid4
 
@@ -12,13 +12,14 @@ from app.engine.changes import Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
 from app.store.queries import with_case
-from app.store.tables import EventSubscription, HistoryActivity, OrgUnit, ProcessInstance, Task
+from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
 from app.store.writes import Writes
 
 from .case_commands import run_command
 from .case_data import TASK_RESULT, CaseView, case_marks, errors_quote_no_personal_values, open_case
-from .commands import CancelCase, ClaimTask, CompleteTask, CorrelateMessage, StartCase
-from .definitions import cached_definition, cached_form, latest_definition
+from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
+from .contents import keep_contents
+from .definitions import cached_definition, cached_form, get_definition, latest_definition
 from .forms import validate_submission
 from .inputs import refuse_reserved, start_inputs
 from .projection import event_row, insert_event, new_state, project
@@ -27,18 +28,17 @@ from .registry import (
     CANCEL,
     CLAIM,
     COMPLETE,
-    MESSAGE,
     START,
     UNCLAIM,
     CancelInputs,
     ClaimInputs,
     Issued,
-    MessageInputs,
     StartInputs,
     TaskInputs,
 )
 from .runtime import Runtime
 from .settings import settings_in_force
+from .typed import keep_typed, merged_types
 
 
 def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
@@ -46,12 +46,15 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
     cmd.actor.require("case.report" if cmd.message else "case.start")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        definition = latest_definition(uow.session, cmd.key)
+        definition = get_definition(uow.session, cmd.definition_id) if cmd.definition_id \
+            else latest_definition(uow.session, cmd.key)
+        if definition.suspended:
+            raise Conflict(f"流程定义 {definition.id} 已挂起，不能发起新案件")
         org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
                              or cmd.variables.get("county"))
         spec = cached_definition(uow.session, definition.id)
         if cmd.message:
-            _refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)
+            refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)
         given = start_inputs(uow.session, spec, cmd.message, cmd.variables,
                              FunctionContext(moment, rt.calendar_for(org_path)))
         variables = {**settings_in_force(uow.session, org_path), **given}
@@ -63,12 +66,14 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
             changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs)
         instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,
                                    business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
-                                   started_at=moment, started_by=cmd.actor.username, version=1)
+                                   started_at=moment, started_by=cmd.actor.username, version=1,
+                                   variable_types=merged_types(None, cmd.typed.types))
         for key, value in new_state(instance, changes, moment).items():
             setattr(instance, key, value)
         event = event_row(instance, 1, issued, changes.variables, changes.state)
         instance.last_event_hash = event["hash"]
         uow.session.add(instance)
+        keep_contents(uow.session, cmd.typed.contents)
         uow.session.flush()
         with Writes(uow.session) as writes:
             insert_event(writes, event)
@@ -135,6 +140,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
         variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
         run_command(rt, uow.session, instance,
                     Issued(COMPLETE, TaskInputs(task.id, variables), cmd.actor, moment, task.activity_id))
+        keep_typed(uow.session, instance, cmd.typed)
         result = open_case(uow.session, cmd.actor, instance, TASK_RESULT, {**(task.local_variables or {}),
                                                                            **variables}) \
             if cmd.with_variables else None
@@ -183,38 +189,12 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
         uow.commit()
 
 
-def correlate_message(rt: Runtime, cmd: CorrelateMessage) -> ProcessInstance:
-    """Deliver a message to the one case waiting for it (by business key or instance id)."""
-    cmd.actor.require("message.correlate")
-    moment = clock.now()
-    with rt.unit_of_work() as uow:
-        query = select(EventSubscription).where(EventSubscription.event_name == cmd.message)
-        if cmd.business_key is not None:
-            query = query.where(EventSubscription.business_key == cmd.business_key)
-        if cmd.process_instance_id is not None:
-            query = query.where(EventSubscription.process_instance_id == cmd.process_instance_id)
-        subs = [s for s in uow.session.scalars(query) if cmd.actor.scope.covers(s.org_path)]
-        if len(subs) != 1:
-            found = "没有" if not subs else f"有 {len(subs)} 个"
-            raise ValidationFailed(f"{found}案件在等待消息 {cmd.message}（业务键 {cmd.business_key}）",
-                                   field="messageName")
-        sub = subs[0]
-        instance = uow.session.get(ProcessInstance, sub.process_instance_id)
-        definition = cached_definition(uow.session, instance.definition_id)
-        refuse_reserved(definition, cmd.variables, "processVariables")
-        _refuse_undeclared(definition, sub.activity_id, cmd.message, cmd.variables)
-        run_command(rt, uow.session, instance, Issued(MESSAGE, MessageInputs(cmd.message, sub.task_id, cmd.variables),
-                                                      cmd.actor, moment, cmd.message))
-        uow.commit()
-        return instance
-
-
 def _message_start(definition: Definition, message: str) -> str | None:
     return next((activity_id for activity_id, info in definition.activities.items()
                  if info.get("type") == "startEvent" and info.get("message") == message), None)
 
 
-def _refuse_undeclared(definition: Definition, activity_id: str | None, message: str, variables: dict) -> None:
+def refuse_undeclared(definition: Definition, activity_id: str | None, message: str, variables: dict) -> None:
     """A message carries only the variables its event declares: the extension property `variables`, or the
     fields of the event's form (a message start's payload form, validated as a form)."""
     info = definition.activity(activity_id) if activity_id else {}

@@ -6,12 +6,24 @@ from app.domain.actors import Actor
 
 
 @dataclass(frozen=True)
+class Typed:
+    """What a client said of the variables a command sets beyond their JSON values: each one's declared
+    Camunda type (None: the JSON says it) and the bytes of Bytes and File variables (the values hold
+    references to them by sha256)."""
+
+    types: dict = field(default_factory=dict)
+    contents: tuple[bytes, ...] = ()
+
+
+@dataclass(frozen=True)
 class StartCase:
     actor: Actor
     key: str
     business_key: str | None = None
     variables: dict = field(default_factory=dict)
     message: str | None = None  # started by this message at a message start event (POST /message)
+    typed: Typed = Typed()
+    definition_id: str | None = None  # this version, not the latest of `key`
 
 
 @dataclass(frozen=True)
@@ -20,6 +32,7 @@ class CompleteTask:
     task_id: str
     variables: dict = field(default_factory=dict)
     with_variables: bool = False  # answer with the case's variables as the actor may see them (logged)
+    typed: Typed = Typed()
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,10 @@ class CorrelateMessage:
     business_key: str | None = None
     process_instance_id: str | None = None
     variables: dict = field(default_factory=dict)
+    correlation_keys: dict = field(default_factory=dict)  # case variables the receiving case must hold
+    local_correlation_keys: dict = field(default_factory=dict)  # variables of the waiting activity's own scope
+    all: bool = False  # every case waiting, not exactly one
+    typed: Typed = Typed()
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,8 @@ def catch_up(rt: Runtime, budget_seconds: float, limit: int = 5000, idle: Callab
 
 
 def _due(moment: datetime, size: int):
-    return (select(Job).where(Job.due <= moment, Job.retries > 0).order_by(Job.due).limit(size)
-            .with_for_update(skip_locked=True))
+    return (select(Job).where(Job.due <= moment, Job.retries > 0, Job.suspended.is_(False)).order_by(Job.due)
+            .limit(size).with_for_update(skip_locked=True))
 
 
 def _fire_batch(rt: Runtime, size: int) -> int | None:
@@ -183,8 +183,9 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def set_job_retries(rt: Runtime, actor: Actor, job_id: str, retries: int) -> None:
-    """Give a failed job new tries (Camunda PUT /job/{id}/retries): its incident is resolved, it runs next poll."""
+def set_job_retries(rt: Runtime, actor: Actor, job_id: str, retries: int, due: datetime | None = None) -> None:
+    """Give a failed job new tries (Camunda PUT /job/{id}/retries): its incident is resolved, it runs next poll
+    (or at `due`)."""
     actor.require("job.operate")
     moment = clock.now()
     with rt.unit_of_work() as uow:
@@ -195,4 +196,6 @@ def set_job_retries(rt: Runtime, actor: Actor, job_id: str, retries: int) -> Non
         if retries > 0:
             uow.session.execute(delete(Incident).where(Incident.job_id == job.id))
             job.due = min(job.due, moment) if job.due is not None else moment
+        if due is not None:
+            job.due = due
         uow.commit()

@@ -1,29 +1,112 @@
-"""POST /message: start a case at a message start event, or deliver the message to the case waiting for it."""
+"""POST /message: start a case at a message start event, or deliver the message to the cases waiting for it."""
+
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from app.domain import clock
 from app.domain.errors import ValidationFailed
-from app.store.tables import ProcessDefinition, ProcessInstance
+from app.engine.runner import CaseRun
+from app.store.tables import EventSubscription, ProcessDefinition, ProcessInstance
 
-from .cases import correlate_message, start_case
+from .case_commands import run_command
+from .case_data import MESSAGE_RESULT, open_case
+from .cases import refuse_undeclared, start_case
 from .commands import CorrelateMessage, StartCase
+from .definitions import cached_definition
+from .inputs import refuse_reserved
+from .registry import MESSAGE, Issued, MessageInputs
 from .runtime import Runtime
+from .typed import keep_typed
 
 
-def receive_message(rt: Runtime, cmd: CorrelateMessage) -> tuple[ProcessInstance, bool]:
-    """Return the case the message started (True) or reached (False), as Camunda correlates it.
+@dataclass(frozen=True)
+class Correlated:
+    """A case the message reached (or started), and its variables as the sender may see them if asked."""
+
+    instance: ProcessInstance
+    started: bool
+    variables: dict | None = None
+
+
+def receive_message(rt: Runtime, cmd: CorrelateMessage, with_variables: bool = False) -> list[Correlated]:
+    """Return the cases the message started or reached, as Camunda correlates it.
 
     A message that names a message start event of a deployed process (e.g. `proactive_discovery`)
-    starts a new case of that process's latest version, in the township or village the message
-    names; any other message goes to the one case waiting for it.
+    and is aimed at no case (no instance id, no correlation keys) starts a new case of that
+    process's latest version, in the township or village the message names; any other message
+    goes to the case waiting for it — exactly one, or with `all` every one.
     """
-    key = None if cmd.process_instance_id else message_start_key(rt, cmd.message)
+    aimed = cmd.process_instance_id or cmd.correlation_keys or cmd.local_correlation_keys
+    key = None if aimed else message_start_key(rt, cmd.message)
     if key is None:
-        return correlate_message(rt, cmd), False
+        return correlate_message(rt, cmd, with_variables)
     if not (cmd.variables.get("village") or cmd.variables.get("township")):
         raise ValidationFailed(f"消息 {cmd.message} 开始的案件须指明乡镇（township）或村（社区）（village）",
                                field="processVariables.township")
-    return start_case(rt, StartCase(cmd.actor, key, cmd.business_key, cmd.variables, message=cmd.message)), True
+    instance = start_case(rt, StartCase(cmd.actor, key, cmd.business_key, cmd.variables, message=cmd.message,
+                                        typed=cmd.typed))
+    shown = None
+    if with_variables:  # the case as the sender may see it; a role that does not read cases sees what it sent
+        with rt.unit_of_work() as uow:
+            shown = dict(open_case(uow.session, cmd.actor, instance, MESSAGE_RESULT, cmd.variables).variables)
+            uow.commit()
+    return [Correlated(instance, True, shown)]
+
+
+def _holds(values: dict, keys: dict) -> bool:
+    return all(name in values and values[name] == value for name, value in keys.items())
+
+
+def _waiting(rt: Runtime, session: Session, cmd: CorrelateMessage) -> list[tuple[EventSubscription, ProcessInstance]]:
+    """The subscriptions to the message, in the actor's scope, whose case (and scope) hold the correlation keys."""
+    query = (select(EventSubscription, ProcessInstance)
+             .join(ProcessInstance, ProcessInstance.id == EventSubscription.process_instance_id)
+             .where(EventSubscription.event_name == cmd.message,
+                    EventSubscription.org_path.like(cmd.actor.scope.like_pattern))
+             .order_by(EventSubscription.created, EventSubscription.task_id))
+    if cmd.business_key is not None:
+        query = query.where(EventSubscription.business_key == cmd.business_key)
+    if cmd.process_instance_id is not None:
+        query = query.where(EventSubscription.process_instance_id == cmd.process_instance_id)
+    found = [(sub, case) for sub, case in session.execute(query)
+             if not case.suspended and _holds(case.variables or {}, cmd.correlation_keys)]
+    if cmd.local_correlation_keys:
+        found = [(sub, case) for sub, case in found if _holds(_scope_data(rt, session, case, sub.task_id),
+                                                              cmd.local_correlation_keys)]
+    return found
+
+
+def _scope_data(rt: Runtime, session: Session, instance: ProcessInstance, task_id: str) -> dict:
+    run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path), clock.now())
+    return run.load(instance.workflow).scope_data(task_id)
+
+
+def correlate_message(rt: Runtime, cmd: CorrelateMessage, with_variables: bool = False) -> list[Correlated]:
+    """Deliver a message to the one case waiting for it, or with `all` to every one, in one unit of work."""
+    cmd.actor.require("message.correlate")
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        found = _waiting(rt, uow.session, cmd)
+        if not found or (len(found) > 1 and not cmd.all):
+            count = "没有" if not found else f"有 {len(found)} 个"
+            raise ValidationFailed(f"{count}案件在等待消息 {cmd.message}（业务键 {cmd.business_key}）",
+                                   field="messageName")
+        results = []
+        for sub, instance in found:
+            definition = cached_definition(uow.session, instance.definition_id)
+            refuse_reserved(definition, cmd.variables, "processVariables")
+            refuse_undeclared(definition, sub.activity_id, cmd.message, cmd.variables)
+            run_command(rt, uow.session, instance, Issued(MESSAGE, MessageInputs(cmd.message, sub.task_id,
+                                                                                 cmd.variables),
+                                                          cmd.actor, moment, cmd.message))
+            keep_typed(uow.session, instance, cmd.typed)
+            shown = dict(open_case(uow.session, cmd.actor, instance, MESSAGE_RESULT, cmd.variables).variables) \
+                if with_variables else None
+            results.append(Correlated(instance, False, shown))
+        uow.commit()
+        return results
 
 
 def message_start_key(rt: Runtime, message: str) -> str | None:

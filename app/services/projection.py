@@ -26,6 +26,7 @@ from app.store.tables import (
 from app.store.writes import Writes
 
 from .registry import Issued
+from .wakeup import Wakeup
 
 _CASES, _EVENTS = ProcessInstance.__table__, CaseEvent.__table__
 
@@ -129,6 +130,8 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
     subscriptions = [{"task_id": s.id, "event_name": s.message, "business_key": instance.business_key,
                       "activity_id": s.activity_id, "created": moment, "process_instance_id": instance.id,
                       "org_path": instance.org_path} for s in changes.subscribed]
+    if external:
+        Wakeup.mark(writes.session)  # long-polling workers wake once this commits
     for table, rows in ((Task, tasks), (TaskCandidate, candidates), (ExternalTask, external),
                         (EventSubscription, subscriptions)):
         writes.insert(table.__table__, rows)
@@ -156,8 +159,8 @@ def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task:
             "definition_key": instance.definition_key, "activity_id": a.activity_id, "activity_name": a.name,
             "activity_type": a.type, "org_path": instance.org_path,
             "candidate_groups": task.candidate_groups if task else None, "assignee": task.assignee if task else None,
-            "due": _when(task.due) if task else None, "start_time": moment, "end_time": None, "canceled": False,
-            "delete_reason": None}
+            "due": _when(task.due) if task else None, "priority": task.priority if task else None,
+            "start_time": moment, "end_time": None, "canceled": False, "delete_reason": None}
 
 
 def hash_of(event: CaseEvent) -> str:

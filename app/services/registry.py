@@ -87,9 +87,12 @@ class JobInputs(Inputs):
 
 @dataclass(frozen=True)
 class WorkerInputs(Inputs):
+    OMIT_WHEN_NONE = frozenset({"local_variables"})
     task_id: str
     worker_id: str | None = None
     variables: dict = field(default_factory=dict)
+    # variables of the task's own scope, which ends with it (no output mapping is served): kept only here
+    local_variables: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,21 @@ class FailureInputs(Inputs):
 
 
 @dataclass(frozen=True)
+class RetriesInputs(Inputs):
+    task_id: str
+    retries: int
+
+
+@dataclass(frozen=True)
 class VariablesInputs(Inputs):
+    OMIT_WHEN_NONE = frozenset({"deletions"})
     variables: dict
+    deletions: list | None = None  # deleted after the changes (a variable both changed and deleted ends deleted)
+
+
+@dataclass(frozen=True)
+class SuspensionInputs(Inputs):
+    suspended: bool  # True: suspended (no task, job, external task or message moves it); False: active again
 
 
 @dataclass(frozen=True)
@@ -194,18 +210,25 @@ JOB_DUE = Command("job_due", "调整到期时间", "调整到期时间：{}", Jo
 EXTERNAL_COMPLETE = Command("external_complete", "核对结果返回", "外部处理完成：{}", WorkerInputs,
                             lambda run, i: run.complete_task(i.task_id, i.variables), completes="external")
 EXTERNAL_FAILURE = Command("external_failure", "外部任务失败", "外部处理失败：{}", FailureInputs)
+EXTERNAL_RETRIES = Command("external_retries", "外部任务重试次数", "外部任务重试次数：{}", RetriesInputs)
 EXTERNAL_BPMN_ERROR = Command("external_bpmn_error", "外部任务报错", "外部处理报告业务错误：{}", BpmnErrorInputs,
                               lambda run, i: run.throw_error(i.task_id, i.error_code, i.variables))
 VARIABLES = Command("variables", "修改变量", "修改案件数据", VariablesInputs,
-                    lambda run, i: run.set_variables(i.variables))
+                    lambda run, i: run.set_variables(i.variables, tuple(i.deletions or ())))
 CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i: run.cancel())
 STANDARD_CHANGE = Command("standard_change", "调整低保标准", "低保标准调整，重新核定保障金", StandardInputs,
                           lambda run, i: run.set_variables(i.variables))
 LEDGER = Command("ledger", "写入发放台账", "发放名册冻结，写入发放台账", LedgerInputs)
 
+SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", SuspensionInputs)
+
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
-    EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER)}
+    EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION)}
+# what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
+# payroll entry still apply
+HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,
+                                  EXTERNAL_COMPLETE.name, EXTERNAL_FAILURE.name, EXTERNAL_BPMN_ERROR.name})
 
 
 def label(name: str) -> str:

@@ -11,21 +11,29 @@ from app.domain.errors import NotFound, ValidationFailed
 from app.store.queries import visible_instance
 
 from .case_commands import run_command
+from .commands import Typed
 from .inputs import refuse_repair_of
 from .registry import VARIABLES, Issued, VariablesInputs
 from .runtime import Runtime
+from .typed import keep_typed
 
 
-def modify_variables(rt: Runtime, actor: Actor, instance_id: str, variables: dict) -> None:
-    """Set variables on every open branch of a running case (Camunda POST /process-instance/{id}/variables)."""
+def modify_variables(rt: Runtime, actor: Actor, instance_id: str, variables: dict, typed: Typed = Typed(),
+                     deletions: tuple[str, ...] = ()) -> None:
+    """Set (then delete) variables on every open branch of a running case (POST /process-instance/{id}/variables).
+
+    As in Camunda, a variable both modified and deleted ends deleted.
+    """
     actor.require("case.repair")
-    if not variables:
-        raise ValidationFailed("须给出要修改的变量", field="modifications")
-    refuse_repair_of(variables)
+    if not variables and not deletions:
+        raise ValidationFailed("须给出要修改或删除的变量", field="modifications")
+    refuse_repair_of({**variables, **dict.fromkeys(deletions)})
     moment = clock.now()
     with rt.unit_of_work() as uow:
         instance = visible_instance(uow.session, actor, instance_id)
         if instance is None:
             raise NotFound(f"案件 {instance_id} 不存在", field="id")
-        run_command(rt, uow.session, instance, Issued(VARIABLES, VariablesInputs(variables), actor, moment))
+        inputs = VariablesInputs(variables, list(deletions) or None)
+        run_command(rt, uow.session, instance, Issued(VARIABLES, inputs, actor, moment))
+        keep_typed(uow.session, instance, Typed({**typed.types, **dict.fromkeys(deletions)}, typed.contents))
         uow.commit()

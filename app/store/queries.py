@@ -6,13 +6,11 @@ from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.domain.actors import Actor
-from app.engine.functions import to_datetime
 
 from .tables import (
     CaseEvent,
     FormDefinition,
     HistoryActivity,
-    Incident,
     Job,
     OrgUnit,
     ProcessDefinition,
@@ -32,38 +30,6 @@ def _with_case(model):
 def with_case(session: Session, model, row_id: str) -> tuple:
     """A case's task, job or external task and the case itself in one query: (row, case), or (None, None)."""
     return session.execute(_with_case(model), {"row_id": row_id}).first() or (None, None)
-
-
-_TASK_SORT = {"dueDate": Task.due, "created": Task.created, "priority": Task.priority, "name": Task.name,
-              "id": Task.id}
-
-
-def task_query(actor: Actor, params: dict):
-    """Tasks the actor may see: in scope, and assigned to them or offered to one of their groups."""
-    offered = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.group_id.in_(actor.groups),
-                             TaskCandidate.org_path.like(actor.scope.like_pattern))
-    query = select(Task).where(Task.org_path.like(actor.scope.like_pattern))
-    if not actor.may("task.read_all"):
-        query = query.where(or_(Task.assignee == actor.username, offered))
-    filters = {"processInstanceId": Task.process_instance_id, "processInstanceBusinessKey": Task.business_key,
-               "processDefinitionKey": Task.definition_key, "taskDefinitionKey": Task.activity_id,
-               "assignee": Task.assignee}
-    for name, column in filters.items():
-        if params.get(name) is not None:
-            query = query.where(column == params[name])
-    if params.get("candidateGroup"):
-        query = query.where(exists().where(TaskCandidate.task_id == Task.id,
-                                           TaskCandidate.group_id == params["candidateGroup"]),
-                            Task.assignee.is_(None))
-    if params.get("unassigned"):
-        query = query.where(Task.assignee.is_(None))
-    if params.get("dueBefore"):
-        query = query.where(Task.due < to_datetime(params["dueBefore"]))
-    if params.get("dueAfter"):
-        query = query.where(Task.due > to_datetime(params["dueAfter"]))
-    column = _TASK_SORT.get(params.get("sortBy") or "created")
-    order = column.desc() if params.get("sortOrder") == "desc" else column.asc()
-    return query.order_by(order, Task.id)
 
 
 def instance_query(actor: Actor, params: dict):
@@ -109,13 +75,6 @@ def job_query(actor: Actor, params: dict):
     if params.get("withException"):
         query = query.where(Job.exception_message.is_not(None))
     return query.order_by(Job.due, Job.id)
-
-
-def incident_query(actor: Actor, params: dict):
-    query = select(Incident).where(Incident.org_path.like(actor.scope.like_pattern))
-    if params.get("processInstanceId"):
-        query = query.where(Incident.process_instance_id == params["processInstanceId"])
-    return query.order_by(Incident.created)
 
 
 def definition_query(params: dict):

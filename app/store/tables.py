@@ -84,6 +84,7 @@ class ProcessDefinition(Base):
     # or a catalogue page reading a definition row need not decode it
     spec: Mapped[dict] = mapped_column(deferred=True, deferred_group="engine")
     activities: Mapped[dict] = mapped_column(deferred=True, deferred_group="engine")
+    suspended: Mapped[bool] = mapped_column(default=False)  # no new cases start while suspended
 
 
 class FormDefinition(Base):
@@ -111,6 +112,9 @@ class ProcessInstance(Base):
     workflow: Mapped[bytes] = mapped_column(LargeBinary)
     last_event_hash: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    suspended: Mapped[bool] = mapped_column(default=False)  # its tasks, jobs and external tasks wait while suspended
+    # the Camunda type a client gave a variable whose JSON value does not say it (Date, Short, Long, Object, File…)
+    variable_types: Mapped[dict | None] = mapped_column()
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -139,6 +143,7 @@ class Task(Base):
     priority: Mapped[int] = mapped_column(default=50)
     form_key: Mapped[str | None] = mapped_column(String(200))
     local_variables: Mapped[dict | None] = mapped_column()  # camunda:inputParameter values, e.g. a referral's need
+    suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended
 
 
 class TaskCandidate(Base):
@@ -170,6 +175,7 @@ class ExternalTask(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     error_details: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(default=0)
+    suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended
 
 
 class Job(Base):
@@ -189,6 +195,7 @@ class Job(Base):
     exception_message: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column()
     due_provisional: Mapped[bool] = mapped_column(default=False)  # counted Mon–Fri past the known calendar
+    suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended: the scheduler leaves it
 
 
 class EventSubscription(Base):
@@ -237,6 +244,7 @@ class HistoryActivity(Base):
     end_time: Mapped[datetime | None] = mapped_column()
     canceled: Mapped[bool] = mapped_column(default=False)
     delete_reason: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[int | None] = mapped_column()  # a user task's
 
 
 class CaseEvent(Base):
@@ -362,6 +370,16 @@ class HouseholdFinding(Base):
     reason: Mapped[str] = mapped_column(Text)
     found_by: Mapped[str] = mapped_column(String(64))
     found_at: Mapped[datetime] = mapped_column()
+
+
+class Content(Base):
+    """The bytes of a Bytes or File variable or an attachment, by their sha256; reached only through a case."""
+
+    __tablename__ = "content"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column()
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created: Mapped[datetime] = mapped_column()
 
 
 class ApiToken(Base):

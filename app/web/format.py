@@ -7,17 +7,11 @@ from datetime import datetime
 from flask import Flask
 
 from app.domain.clock import CHINA_TZ
+from app.domain.roles import ROLE_NAMES  # noqa: F401 (templates read it from here)
 from app.services import registry
 
 from .forms import shown_value
 
-ROLE_NAMES = {
-    "window": "受理窗口", "investigator": "调查员", "verifier": "核对机构", "village": "村(居)委会",
-    "township_reviewer": "镇街审核", "county_reviewer": "县民政局", "finance": "财政发放",
-    "supervisor": "督导", "auditor": "审计", "designer": "流程设计",
-    "dept_medical": "医保部门", "dept_education": "教体部门", "dept_housing": "住建部门", "dept_employment": "人社部门",
-    "dept_legal": "司法部门", "dept_emergency": "应急部门", "dept_disability": "残联", "charity": "慈善/社会组织",
-}
 PROCESS_NAMES = {"dibao": "最低生活保障（低保）", "linshi": "临时救助", "tekun": "特困人员认定"}
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 STATE_NAMES = {"ACTIVE": "办理中", "COMPLETED": "已办结", "EXTERNALLY_TERMINATED": "已终止"}

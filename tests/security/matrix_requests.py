@@ -109,6 +109,61 @@ def _new_run(ctx, t, w):
     return {"path": "/api/payroll/runs", "json": {"county": t.county, "month": "2001-02"}}
 
 
+def _file_variable(ctx, t, who) -> str:
+    """The target case's File variable (set once by a supervisor of its county)."""
+    if "file" not in t.extra:
+        made = ctx.call("supervisor", "PUT", f"{ER}/process-instance/{t.case_id}/variables/matrix_file",
+                        json={"value": "bWF0cml4", "type": "File", "valueInfo": {"filename": "m.txt"}})
+        assert made.status_code in (204, 404), made.json  # another county's case is out of the supervisor's reach
+        t.extra["file"] = "matrix_file"
+    return t.extra["file"]
+
+
+def _incident(ctx, t, who) -> str:
+    """The target's external task failed for good: its incident (a target kept for this)."""
+    if "incident" not in t.extra:
+        worker = "verifier" if t.scope == "own" else "verifier_qt"
+        failed = ctx.call(worker, "POST", f"{ER}/external-task/{t.external_task_id}/failure",
+                          json={"workerId": WORKER, "errorMessage": "matrix", "retries": 0})
+        assert failed.status_code == 204, failed.json
+        t.extra["incident"] = t.external_task_id
+    return t.extra["incident"]
+
+
+def _fresh_deployment(ctx, t, who) -> str:
+    made = ctx.call("designer", "POST", f"{ER}/deployment/create", **_deployment(ctx, t, who))
+    assert made.status_code == 200, made.json
+    return made.json["id"]
+
+
+def _form_task(ctx, t, who) -> str:
+    """A task bound to a deployed form: a 低保 case's 受理 in the target's county."""
+    if "form_task" not in t.extra:
+        starter = "window_cg" if t.scope == "own" else "window_qt"
+        case = ctx.call(starter, "POST", f"{ER}/process-definition/key/dibao/start", json={})
+        assert case.status_code == 200, case.json
+        tasks = ctx.call("supervisor" if t.scope == "own" else starter, "GET",
+                         f"{ER}/task?processInstanceId={case.json['id']}")
+        t.extra["form_task"] = tasks.json[0]["id"]
+    return t.extra["form_task"]
+
+
+def _definition_id(ctx) -> str:
+    return ctx.call("designer", "GET", f"{ER}/process-definition/key/{KEY}").json["id"]
+
+
+def _deployment_id(ctx) -> str:
+    return ctx.call("designer", "GET", f"{ER}/process-definition/key/{KEY}").json["deploymentId"]
+
+
+def _resource_id(ctx) -> str:
+    return ctx.call("designer", "GET", f"{ER}/deployment/{_deployment_id(ctx)}/resources").json[0]["id"]
+
+
+def _user(t) -> str:
+    return "village_cg" if t.scope == "own" else "window_qt"  # the own county's user every role there sees
+
+
 ER = "/engine-rest"
 # (method, rule) -> function(ctx, target, username) -> dict(path=..., json=... | deploy=...)
 REQUESTS = {
@@ -166,6 +221,23 @@ REQUESTS = {
         "json": {"workerId": WORKER, "errorMessage": "matrix", "retries": 1, "retryTimeout": 1000}},
     ("POST", f"{ER}/external-task/<task_id>/unlock"): lambda c, t, w: {
         "path": f"{ER}/external-task/{t.external_task_id}/unlock", "json": {}},
+    ("POST", f"{ER}/external-task/<task_id>/lock"): lambda c, t, w: {
+        "path": f"{ER}/external-task/{t.external_task_id}/lock", "json": {"workerId": WORKER, "lockDuration": 60000}},
+    ("GET", f"{ER}/external-task"): lambda c, t, w: {"path": f"{ER}/external-task?processInstanceId={t.case_id}"},
+    ("POST", f"{ER}/external-task"): lambda c, t, w: {
+        "path": f"{ER}/external-task", "json": {"processInstanceId": t.case_id}},
+    ("GET", f"{ER}/external-task/count"): lambda c, t, w: {"path": f"{ER}/external-task/count"},
+    ("POST", f"{ER}/external-task/count"): lambda c, t, w: {"path": f"{ER}/external-task/count", "json": {}},
+    ("GET", f"{ER}/external-task/topic-names"): lambda c, t, w: {"path": f"{ER}/external-task/topic-names"},
+    ("GET", f"{ER}/external-task/<task_id>"): lambda c, t, w: {"path": f"{ER}/external-task/{t.external_task_id}"},
+    ("GET", f"{ER}/external-task/<task_id>/errorDetails"):
+        lambda c, t, w: {"path": f"{ER}/external-task/{t.external_task_id}/errorDetails"},
+    ("PUT", f"{ER}/external-task/<task_id>/retries"): lambda c, t, w: {
+        "path": f"{ER}/external-task/{t.external_task_id}/retries", "json": {"retries": 2}},
+    ("PUT", f"{ER}/external-task/retries"): lambda c, t, w: {
+        "path": f"{ER}/external-task/retries", "json": {"retries": 2, "externalTaskIds": [t.external_task_id]}},
+    ("PUT", f"{ER}/external-task/<task_id>/priority"): lambda c, t, w: {
+        "path": f"{ER}/external-task/{t.external_task_id}/priority", "json": {"priority": 7}},
     ("POST", f"{ER}/external-task/fetchAndLock"): lambda c, t, w: {
         "path": f"{ER}/external-task/fetchAndLock", "json": {"workerId": "matrix-probe", "maxTasks": 1,
                                                              "topics": [{"topicName": "none", "lockDuration": 1000}]}},
@@ -179,7 +251,25 @@ REQUESTS = {
     ("GET", f"{ER}/history/variable-instance"):
         lambda c, t, w: {"path": f"{ER}/history/variable-instance?processInstanceId={t.case_id}"},
     ("GET", f"{ER}/incident"): lambda c, t, w: {"path": f"{ER}/incident?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/incident/count"): lambda c, t, w: {"path": f"{ER}/incident/count"},
+    ("GET", f"{ER}/incident/<incident_id>"): lambda c, t, w: {"path": f"{ER}/incident/{_incident(c, t, w)}"},
+    ("GET", f"{ER}/job/<job_id>"): lambda c, t, w: {"path": f"{ER}/job/{t.job_id}"},
+    ("GET", f"{ER}/job/<job_id>/stacktrace"): lambda c, t, w: {"path": f"{ER}/job/{t.job_id}/stacktrace"},
+    ("GET", f"{ER}/history/activity-instance/<activity_id>"):
+        lambda c, t, w: {"path": f"{ER}/history/activity-instance/{t.task_id}"},
+    ("GET", f"{ER}/history/variable-instance/<variable_id>"):
+        lambda c, t, w: {"path": f"{ER}/history/variable-instance/{t.case_id}:{_file_variable(c, t, w)}"},
+    ("GET", f"{ER}/history/variable-instance/<variable_id>/data"):
+        lambda c, t, w: {"path": f"{ER}/history/variable-instance/{t.case_id}:{_file_variable(c, t, w)}/data"},
+    **{(method, f"{ER}/history/{name}{rest}"): (lambda c, t, w, name=name, rest=rest, method=method: {
+        "path": f"{ER}/history/{name}{rest}",
+        **({"json": {"processInstanceId": t.case_id}} if method == "POST" else {})})
+       for name in ("process-instance", "activity-instance", "task", "variable-instance")
+       for method, rest in (("POST", ""), ("GET", "/count"), ("POST", "/count"))},
     ("GET", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job?processInstanceId={t.case_id}"},
+    ("POST", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job", "json": {"processInstanceId": t.case_id}},
+    ("GET", f"{ER}/job/count"): lambda c, t, w: {"path": f"{ER}/job/count"},
+    ("POST", f"{ER}/job/count"): lambda c, t, w: {"path": f"{ER}/job/count", "json": {}},
     ("PUT", f"{ER}/job/<job_id>/duedate"): lambda c, t, w: {
         "path": f"{ER}/job/{t.job_id}/duedate", "json": {"duedate": "2026-12-01T10:00:00.000+08:00"}},
     ("POST", f"{ER}/job/<job_id>/execute"): lambda c, t, w: {"path": f"{ER}/job/{t.job_id}/execute", "json": {}},
@@ -191,6 +281,50 @@ REQUESTS = {
     ("GET", f"{ER}/openapi.json"): lambda c, t, w: {"path": f"{ER}/openapi.json"},
     ("GET", f"{ER}/version"): lambda c, t, w: {"path": f"{ER}/version"},
     ("GET", f"{ER}/process-definition"): lambda c, t, w: {"path": f"{ER}/process-definition"},
+    ("GET", f"{ER}/process-definition/count"): lambda c, t, w: {"path": f"{ER}/process-definition/count"},
+    **{("GET", f"{ER}/process-definition/<definition_id>{rest}"): (lambda c, t, w, rest=rest: {
+        "path": f"{ER}/process-definition/{_definition_id(c)}{rest}"})
+       for rest in ("", "/xml", "/diagram", "/startForm", "/static-called-process-definitions")},
+    **{("GET", f"{ER}/process-definition/key/<key>{rest}"): (lambda c, t, w, rest=rest: {
+        "path": f"{ER}/process-definition/key/{KEY}{rest}"}) for rest in ("/diagram", "/startForm")},
+    ("POST", f"{ER}/process-definition/<definition_id>/start"): lambda c, t, w: {
+        "path": f"{ER}/process-definition/{_definition_id(c)}/start",
+        "json": {"businessKey": f"MXS-{uuid.uuid4().hex[:10]}"}},
+    ("PUT", f"{ER}/process-instance/<instance_id>/suspended"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/{t.case_id}/suspended", "json": {"suspended": True}},
+    ("PUT", f"{ER}/process-instance/suspended"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/suspended", "json": {"suspended": True, "processInstanceIds": [t.case_id]}},
+    ("PUT", f"{ER}/process-definition/<definition_id>/suspended"): lambda c, t, w: {
+        "path": f"{ER}/process-definition/{_definition_id(c)}/suspended", "json": {"suspended": False}},
+    ("PUT", f"{ER}/process-definition/key/<key>/suspended"): lambda c, t, w: {
+        "path": f"{ER}/process-definition/key/{KEY}/suspended", "json": {"suspended": False}},
+    ("PUT", f"{ER}/process-definition/suspended"): lambda c, t, w: {
+        "path": f"{ER}/process-definition/suspended", "json": {"suspended": False, "processDefinitionKey": KEY}},
+    ("GET", f"{ER}/deployment"): lambda c, t, w: {"path": f"{ER}/deployment"},
+    ("GET", f"{ER}/deployment/count"): lambda c, t, w: {"path": f"{ER}/deployment/count"},
+    ("GET", f"{ER}/deployment/registered"): lambda c, t, w: {"path": f"{ER}/deployment/registered"},
+    ("GET", f"{ER}/deployment/<deployment_id>"): lambda c, t, w: {"path": f"{ER}/deployment/{_deployment_id(c)}"},
+    ("GET", f"{ER}/deployment/<deployment_id>/resources"):
+        lambda c, t, w: {"path": f"{ER}/deployment/{_deployment_id(c)}/resources"},
+    ("GET", f"{ER}/deployment/<deployment_id>/resources/<resource_id>"):
+        lambda c, t, w: {"path": f"{ER}/deployment/{_deployment_id(c)}/resources/{_resource_id(c)}"},
+    ("GET", f"{ER}/deployment/<deployment_id>/resources/<resource_id>/data"):
+        lambda c, t, w: {"path": f"{ER}/deployment/{_deployment_id(c)}/resources/{_resource_id(c)}/data"},
+    ("DELETE", f"{ER}/deployment/<deployment_id>"):
+        lambda c, t, w: {"path": f"{ER}/deployment/{_fresh_deployment(c, t, w)}"},
+    ("GET", f"{ER}/engine"): lambda c, t, w: {"path": f"{ER}/engine"},
+    ("GET", f"{ER}/event-subscription"):
+        lambda c, t, w: {"path": f"{ER}/event-subscription?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/event-subscription/count"): lambda c, t, w: {"path": f"{ER}/event-subscription/count"},
+    ("GET", f"{ER}/user"): lambda c, t, w: {"path": f"{ER}/user"},
+    ("GET", f"{ER}/user/count"): lambda c, t, w: {"path": f"{ER}/user/count"},
+    ("GET", f"{ER}/user/<user_id>/profile"): lambda c, t, w: {"path": f"{ER}/user/{_user(t)}/profile"},
+    ("GET", f"{ER}/identity/groups"): lambda c, t, w: {"path": f"{ER}/identity/groups?userId={_user(t)}"},
+    ("GET", f"{ER}/group"): lambda c, t, w: {"path": f"{ER}/group"},
+    ("POST", f"{ER}/group"): lambda c, t, w: {"path": f"{ER}/group", "json": {"nameLike": "%审%"}},
+    ("GET", f"{ER}/group/count"): lambda c, t, w: {"path": f"{ER}/group/count"},
+    ("POST", f"{ER}/group/count"): lambda c, t, w: {"path": f"{ER}/group/count", "json": {}},
+    ("GET", f"{ER}/group/<group_id>"): lambda c, t, w: {"path": f"{ER}/group/window"},
     ("GET", f"{ER}/process-definition/key/<key>"): lambda c, t, w: {"path": f"{ER}/process-definition/key/{KEY}"},
     ("POST", f"{ER}/process-definition/key/<key>/start"): lambda c, t, w: {
         "path": f"{ER}/process-definition/key/{KEY}/start", "json": {
@@ -199,6 +333,20 @@ REQUESTS = {
     ("GET", f"{ER}/process-definition/key/<key>/xml"):
         lambda c, t, w: {"path": f"{ER}/process-definition/key/{KEY}/xml"},
     ("GET", f"{ER}/process-instance"): lambda c, t, w: {"path": f"{ER}/process-instance?processDefinitionKey={KEY}"},
+    ("POST", f"{ER}/process-instance"): lambda c, t, w: {
+        "path": f"{ER}/process-instance", "json": {"processDefinitionKey": KEY}},
+    ("GET", f"{ER}/process-instance/count"): lambda c, t, w: {"path": f"{ER}/process-instance/count"},
+    ("POST", f"{ER}/process-instance/count"): lambda c, t, w: {"path": f"{ER}/process-instance/count", "json": {}},
+    ("GET", f"{ER}/process-instance/<instance_id>/variables/<name>"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/{t.case_id}/variables/{_file_variable(c, t, w)}"},
+    ("GET", f"{ER}/process-instance/<instance_id>/variables/<name>/data"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/{t.case_id}/variables/{_file_variable(c, t, w)}/data"},
+    ("PUT", f"{ER}/process-instance/<instance_id>/variables/<name>"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/{t.case_id}/variables/note", "json": {"value": "matrix", "type": "String"}},
+    ("DELETE", f"{ER}/process-instance/<instance_id>/variables/<name>"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/{t.case_id}/variables/note"},
+    ("POST", f"{ER}/process-instance/<instance_id>/variables/<name>/data"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/{t.case_id}/variables/upload/data", "upload": {"data": (b"matrix", "m.txt")}},
     ("GET", f"{ER}/process-instance/<instance_id>"): lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}"},
     ("DELETE", f"{ER}/process-instance/<instance_id>"):
         lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}"},
@@ -211,6 +359,20 @@ REQUESTS = {
         "json": {"modifications": {"note": {"value": "matrix", "type": "String"}}}},
     ("GET", f"{ER}/task"): lambda c, t, w: {"path": f"{ER}/task?processInstanceId={t.case_id}"},
     ("GET", f"{ER}/task/count"): lambda c, t, w: {"path": f"{ER}/task/count?processInstanceId={t.case_id}"},
+    ("POST", f"{ER}/task"): lambda c, t, w: {"path": f"{ER}/task", "json": {"processInstanceId": t.case_id}},
+    ("GET", f"{ER}/task/report/candidate-group-count"):
+        lambda c, t, w: {"path": f"{ER}/task/report/candidate-group-count"},
+    ("GET", f"{ER}/task/<task_id>/form"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/form"},
+    ("GET", f"{ER}/task/<task_id>/deployed-form"):
+        lambda c, t, w: {"path": f"{ER}/task/{_form_task(c, t, w)}/deployed-form"},
+    ("GET", f"{ER}/task/<task_id>/identity-links"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/identity-links"},
+    ("POST", f"{ER}/task/count"): lambda c, t, w: {"path": f"{ER}/task/count", "json": {}},
+    **{("GET", f"{ER}/task/<task_id>/variables{rest}"): (lambda c, t, w, rest=rest: {
+        "path": f"{ER}/task/{t.task_id}/variables{rest.replace('<name>', _file_variable(c, t, w))}"})
+       for rest in ("", "/<name>", "/<name>/data")},
+    ("GET", f"{ER}/task/<task_id>/localVariables"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/localVariables"},
+    ("GET", f"{ER}/task/<task_id>/localVariables/<name>"):
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/localVariables/matrix_local"},
     ("GET", f"{ER}/task/<task_id>"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}"},
     ("POST", f"{ER}/task/<task_id>/assignee"):
         lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/assignee", "json": {"userId": w}},

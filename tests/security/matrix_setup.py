@@ -35,7 +35,11 @@ PROBE = f"""<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:sequenceFlow id="f1" sourceRef="split" targetRef="work" />
     <bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="check" />
     <bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="wait_ping" />
-    <bpmn:userTask id="work" camunda:candidateGroups="window" />
+    <bpmn:userTask id="work" camunda:candidateGroups="window">
+      <bpmn:extensionElements><camunda:inputOutput>
+        <camunda:inputParameter name="matrix_local">${{"probe"}}</camunda:inputParameter>
+      </camunda:inputOutput></bpmn:extensionElements>
+    </bpmn:userTask>
     <bpmn:boundaryEvent id="remind" attachedToRef="work" cancelActivity="false">
       <bpmn:timerEventDefinition><bpmn:timeDuration>P10D</bpmn:timeDuration></bpmn:timerEventDefinition>
     </bpmn:boundaryEvent>

@@ -1,0 +1,86 @@
+"""/deployment: deploy (multipart, as Camunda Modeler sends), list, read, read resources, delete."""
+
+from flask import Blueprint, Response, jsonify, request
+
+from app.domain.errors import ValidationFailed
+from app.services import repository
+from app.services.deploy import deploy
+
+from . import dto
+from .queries import register_list
+from .schemas import DeleteDeploymentArgs
+from .support import accepts, actor, args, runtime
+
+bp = Blueprint("deployment", __name__, url_prefix="/deployment")
+register_list(bp, "", "deployment", dto.deployment, post=False)
+
+_FORM_FIELDS = {"deployment-name", "enable-duplicate-filtering", "deploy-changed-only", "deployment-source",
+                "tenant-id", "deployment-activation-time"}
+
+
+def _form() -> dict:
+    """The multipart fields Camunda defines; a tenant or a delayed activation cannot be honoured here."""
+    form = request.form
+    for name in form:
+        if name not in _FORM_FIELDS:
+            raise ValidationFailed(f"{name}: 不支持此字段", field=name)
+    for name, reason in (("tenant-id", "本服务没有租户"), ("deployment-activation-time", "不支持延迟激活部署")):
+        if form.get(name):
+            raise ValidationFailed(f"{name}: {reason}", field=name)
+    return form
+
+
+@bp.post("/create")
+def create_deployment():
+    """Deploy the uploaded files (multipart, as Camunda Modeler sends them)."""
+    form = _form()
+    files = {f.filename: f.read() for f in request.files.values() if f.filename}
+    if not files:
+        raise ValidationFailed("请上传至少一个 .bpmn / .dmn / .form 文件", field="data")
+    result = deploy(runtime(), actor(), form.get("deployment-name") or "deployment", files,
+                    source=form.get("deployment-source"),
+                    changed_only=form.get("deploy-changed-only") == "true"
+                    or form.get("enable-duplicate-filtering") == "true")
+    if result.deployment is None:
+        return jsonify({"id": None, "name": form.get("deployment-name"), "deployedProcessDefinitions": None,
+                        "message": "没有变化的文件，未产生新版本"}), 200
+    return jsonify(dto.deployment_with_definitions(result))
+
+
+@bp.get("/registered")
+def registered():
+    """Deployments registered with a process application: there are none (no Java applications here)."""
+    actor().require("definition.read")
+    return jsonify([])
+
+
+@bp.get("/<deployment_id>")
+def get_deployment(deployment_id: str):
+    return jsonify(dto.deployment(repository.deployment(runtime(), actor(), deployment_id)))
+
+
+@bp.delete("/<deployment_id>")
+@accepts(query=DeleteDeploymentArgs)
+def delete_deployment(deployment_id: str):
+    args()
+    repository.delete_deployment(runtime(), actor(), deployment_id)
+    return "", 204
+
+
+@bp.get("/<deployment_id>/resources")
+def resources(deployment_id: str):
+    return jsonify([dto.resource(r) for r in repository.resources(runtime(), actor(), deployment_id)])
+
+
+@bp.get("/<deployment_id>/resources/<resource_id>")
+def resource(deployment_id: str, resource_id: str):
+    return jsonify(dto.resource(repository.resources(runtime(), actor(), deployment_id, resource_id)[0]))
+
+
+@bp.get("/<deployment_id>/resources/<resource_id>/data")
+def resource_data(deployment_id: str, resource_id: str):
+    name, content = repository.resource_content(runtime(), actor(), deployment_id, resource_id)
+    kind = "application/json" if name.endswith(".form") else "application/xml"
+    response = Response(content, mimetype=kind)
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response

@@ -1,0 +1,66 @@
+"""Reads of one case for the engine API: the case, the activities it waits in, one of its jobs or incidents."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.domain.actors import Actor
+from app.domain.errors import NotFound
+from app.store.tables import HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
+
+from .runtime import Runtime
+from .variable_reads import visible_case
+
+
+@dataclass(frozen=True)
+class ActivityTree:
+    instance: ProcessInstance
+    process_name: str | None
+    waiting: list[HistoryActivity]
+    incidents: list[Incident]
+
+
+def running_case(rt: Runtime, actor: Actor, instance_id: str) -> ProcessInstance:
+    """A running case the actor may read (Camunda's runtime API does not show finished ones)."""
+    with rt.reading() as uow:
+        row = visible_case(uow.session, actor, instance_id)
+    if row.state != "ACTIVE":
+        raise NotFound(f"案件 {instance_id} 已结束", field="id")
+    return row
+
+
+def history_case(rt: Runtime, actor: Actor, instance_id: str) -> tuple[ProcessInstance, str | None]:
+    """A case (running or finished) in the actor's scope, and its process's name."""
+    actor.require("history.read")
+    with rt.reading() as uow:
+        row = visible_case(uow.session, actor, instance_id)
+        return row, uow.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == row.definition_id))
+
+
+def activity_tree(rt: Runtime, actor: Actor, instance_id: str) -> ActivityTree:
+    """The activities a running case waits in, and the incidents open on them."""
+    with rt.reading() as uow:
+        row = visible_case(uow.session, actor, instance_id)
+        waiting = list(uow.session.scalars(select(HistoryActivity).where(
+            HistoryActivity.process_instance_id == row.id, HistoryActivity.end_time.is_(None))
+            .order_by(HistoryActivity.start_time, HistoryActivity.id)))
+        incidents = list(uow.session.scalars(select(Incident).where(Incident.process_instance_id == row.id)))
+        name = uow.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == row.definition_id))
+    if row.state != "ACTIVE":
+        raise NotFound(f"案件 {instance_id} 已结束", field="id")
+    return ActivityTree(row, name, waiting, incidents)
+
+
+_ROWS = {"job": (Job, "case.read", "作业"), "incident": (Incident, "case.read", "事件"),
+         "history activity": (HistoryActivity, "history.read", "活动实例")}
+
+
+def row_in_scope(rt: Runtime, actor: Actor, kind: str, row_id: str):
+    """One job, incident or historic activity of a case in the actor's scope (NotFound otherwise)."""
+    model, permission, label = _ROWS[kind]
+    actor.require(permission)
+    with rt.reading() as uow:
+        row = uow.session.get(model, row_id)
+    if row is None or not actor.scope.covers(row.org_path):
+        raise NotFound(f"{label} {row_id} 不存在", field="id")
+    return row

@@ -1,0 +1,62 @@
+"""Read the engine API's lists: one table of lists, each naming the Camunda parameters it honours."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.actors import Actor
+from app.store.history_lists import ACTIVITIES, HISTORY_INSTANCES, HISTORY_TASKS
+from app.store.listing import Listing
+from app.store.repository_lists import DEPLOYMENTS, EVENT_SUBSCRIPTIONS, USERS
+from app.store.runtime_lists import DEFINITIONS, EXTERNAL_TASKS, INCIDENTS, INSTANCES, JOBS, TASKS
+
+from .runtime import Runtime
+
+LISTS: dict[str, Listing] = {
+    "task": TASKS, "process-instance": INSTANCES, "job": JOBS, "incident": INCIDENTS,
+    "process-definition": DEFINITIONS, "history/process-instance": HISTORY_INSTANCES,
+    "history/activity-instance": ACTIVITIES, "history/task": HISTORY_TASKS, "external-task": EXTERNAL_TASKS,
+    "deployment": DEPLOYMENTS, "event-subscription": EVENT_SUBSCRIPTIONS, "user": USERS,
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a client asked of a list: filters, sorting ((sortBy, sortOrder) pairs) and the page."""
+
+    name: str
+    params: Mapping[str, Any]
+    sorting: tuple[tuple[str, str], ...] = ()
+    first: int = 0
+    limit: int | None = None
+
+
+def parameters(name: str) -> dict[str, str]:
+    """The parameters list `name` honours, each with its kind (string, strings, boolean, integer, datetime…)."""
+    return LISTS[name].parameters()
+
+
+def sort_keys(name: str) -> list[str]:
+    return list(LISTS[name].sorts)
+
+
+def _allowed(actor: Actor, listing: Listing) -> None:
+    if listing.permission:
+        actor.require(listing.permission)
+
+
+def list_rows(rt: Runtime, actor: Actor, query: ListQuery) -> list:
+    """Return one page of the list, as rows of its table (or of its selected columns)."""
+    listing = LISTS[query.name]
+    _allowed(actor, listing)
+    statement = listing.page(actor, query.params, query.sorting, query.first, query.limit)
+    with rt.reading() as uow:
+        result = uow.session.execute(statement)
+        return list(result if listing.columns else result.scalars())
+
+
+def count_rows(rt: Runtime, actor: Actor, query: ListQuery) -> int:
+    listing = LISTS[query.name]
+    _allowed(actor, listing)
+    with rt.reading() as uow:
+        return uow.session.scalar(listing.count(actor, query.params))

@@ -1,0 +1,139 @@
+"""Deployments and process definitions as the engine API reads them, and the deletion of a deployment."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import String, cast, delete, exists, select
+
+from app.domain.actors import Actor
+from app.domain.errors import Conflict, NotFound
+from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
+
+from .definitions import get_definition, latest_definition
+from .runtime import Runtime
+
+
+def _definition(session, actor: Actor, definition_id: str | None, key: str | None) -> ProcessDefinition:
+    actor.require("definition.read")
+    return get_definition(session, definition_id) if definition_id else latest_definition(session, key)
+
+
+def definition(rt: Runtime, actor: Actor, definition_id: str | None = None, key: str | None = None):
+    """A definition by id, or the latest version of a key."""
+    with rt.reading() as uow:
+        return _definition(uow.session, actor, definition_id, key)
+
+
+def definition_xml(rt: Runtime, actor: Actor, definition_id: str | None = None,
+                   key: str | None = None) -> tuple[ProcessDefinition, str]:
+    """A definition and the BPMN file it was deployed from."""
+    with rt.reading() as uow:
+        row = _definition(uow.session, actor, definition_id, key)
+        content = uow.session.scalar(select(Resource.content).where(Resource.deployment_id == row.deployment_id,
+                                                                    Resource.name == row.resource_name))
+        return row, content.decode("utf-8")
+
+
+def start_form(rt: Runtime, actor: Actor, definition_id: str | None = None, key: str | None = None) -> str | None:
+    """The form of the definition's (none-)start event bound at deployment, as Camunda's form key."""
+    with rt.reading() as uow:
+        row = _definition(uow.session, actor, definition_id, key)
+        activities = get_definition(uow.session, row.id, with_spec=True).activities
+        starts = [a for a in activities.values() if a.get("type") == "startEvent" and not a.get("message")]
+        form_id = next((a.get("formId") or a.get("formRef") for a in starts if a.get("formId") or a.get("formRef")),
+                       None)
+        return None if form_id is None else f"camunda-forms:deployment:{form_id.split(':')[0]}.form"
+
+
+@dataclass(frozen=True)
+class CalledDefinition:
+    definition: ProcessDefinition
+    called_from: list[str]
+    calling_id: str
+
+
+def called_definitions(rt: Runtime, actor: Actor, definition_id: str) -> list[CalledDefinition]:
+    """The processes a definition's call activities are bound to: the same deployment's version of the
+    called key, else the latest one deployed before it (as it was bound at deployment)."""
+    with rt.reading() as uow:
+        row = _definition(uow.session, actor, definition_id, None)
+        spec = get_definition(uow.session, row.id, with_spec=True).spec
+        elements: dict[str, list[str]] = {}
+        for task_spec in spec["spec"]["task_specs"].values():  # a call activity names the process it calls
+            if task_spec.get("spec") and task_spec.get("bpmn_id"):
+                elements.setdefault(task_spec["spec"], []).append(task_spec["bpmn_id"])
+        deployed_at = select(Deployment.deployed_at).where(Deployment.id == row.deployment_id).scalar_subquery()
+        found = []
+        for key, from_ids in sorted(elements.items()):
+            bound = uow.session.scalars(
+                select(ProcessDefinition).join(Deployment, Deployment.id == ProcessDefinition.deployment_id)
+                .where(ProcessDefinition.key == key, Deployment.deployed_at <= deployed_at)
+                .order_by((ProcessDefinition.deployment_id == row.deployment_id).desc(),
+                          ProcessDefinition.version.desc()).limit(1)).first()
+            if bound is not None:
+                found.append(CalledDefinition(bound, sorted(from_ids), row.id))
+        return found
+
+
+def deployment(rt: Runtime, actor: Actor, deployment_id: str) -> Deployment:
+    actor.require("definition.read")
+    with rt.reading() as uow:
+        row = uow.session.get(Deployment, deployment_id)
+    if row is None:
+        raise NotFound(f"部署 {deployment_id} 不存在", field="id")
+    return row
+
+
+def resources(rt: Runtime, actor: Actor, deployment_id: str, resource_id: str | None = None) -> list[Resource]:
+    """A deployment's files (without their content), or the one named by `resource_id`."""
+    deployment(rt, actor, deployment_id)
+    with rt.reading() as uow:
+        query = select(Resource.id, Resource.name, Resource.deployment_id).where(
+            Resource.deployment_id == deployment_id)
+        if resource_id is not None:
+            query = query.where(Resource.id == resource_id)
+        rows = list(uow.session.execute(query.order_by(Resource.name)))
+    if resource_id is not None and not rows:
+        raise NotFound(f"部署 {deployment_id} 中没有资源 {resource_id}", field="resourceId")
+    return rows
+
+
+def resource_content(rt: Runtime, actor: Actor, deployment_id: str, resource_id: str) -> tuple[str, bytes]:
+    row = resources(rt, actor, deployment_id, resource_id)[0]
+    with rt.reading() as uow:
+        return row.name, uow.session.scalar(select(Resource.content).where(Resource.id == resource_id))
+
+
+def delete_deployment(rt: Runtime, actor: Actor, deployment_id: str) -> None:
+    """Delete a deployment no case ever ran on and no other deployment relies on.
+
+    Camunda's `cascade` would delete the history of the deployment's cases; here a case's record is
+    kept for good (its events are append-only), so a deployment any case ran on is never deleted.
+    """
+    actor.require("deployment.create")
+    with rt.unit_of_work() as uow:
+        session = uow.session
+        if session.get(Deployment, deployment_id) is None:
+            raise NotFound(f"部署 {deployment_id} 不存在", field="id")
+        mine = session.execute(select(ProcessDefinition.id, ProcessDefinition.key).where(
+            ProcessDefinition.deployment_id == deployment_id)).all()
+        forms = list(session.scalars(select(FormDefinition.id).where(FormDefinition.deployment_id == deployment_id)))
+        if session.scalar(select(exists().where(ProcessInstance.definition_id.in_([d.id for d in mine])))):
+            raise Conflict(f"部署 {deployment_id} 的流程已有案件（办理中或已办结），案件记录永久保存，不能删除")
+        _refuse_if_bound(session, deployment_id, {d.key for d in mine}, [f'"{d.key}"' for d in mine] + forms)
+        session.execute(delete(ProcessDefinition).where(ProcessDefinition.deployment_id == deployment_id))
+        session.execute(delete(FormDefinition).where(FormDefinition.deployment_id == deployment_id))
+        session.execute(delete(Resource).where(Resource.deployment_id == deployment_id))
+        session.execute(delete(Deployment).where(Deployment.id == deployment_id))
+        uow.commit()
+
+
+def _refuse_if_bound(session, deployment_id: str, keys: set[str], names: list[str]) -> None:
+    """Another process (not a version of these) names one of these processes (a call) or pins one of these forms."""
+    others = select(ProcessDefinition.id).where(ProcessDefinition.deployment_id != deployment_id,
+                                                ProcessDefinition.key.not_in(keys))
+    for name in names:
+        text = f"%{name}%"
+        hit = session.scalar(others.where(cast(ProcessDefinition.spec, String).like(text)
+                                          | cast(ProcessDefinition.activities, String).like(text)).limit(1))
+        if hit is not None:
+            raise Conflict(f"流程定义 {hit} 引用了本部署的 {name.strip(chr(34))}，不能删除部署 {deployment_id}")

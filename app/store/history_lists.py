@@ -1,0 +1,183 @@
+"""The history lists of the engine API (cases, activities, user tasks), as Camunda filters them."""
+
+from operator import eq, ge, gt, le, lt
+
+from sqlalchemy import String, case, cast, exists, literal, null, select
+
+from app.domain.actors import Actor
+
+from .listing import (
+    EVERY_ROW,
+    TENANTS,
+    Filter,
+    Listing,
+    equal,
+    like,
+    moment,
+    never,
+    never_when_true,
+    none_of,
+    number,
+    one_of,
+    when_true,
+)
+from .runtime_lists import NO_CASES, definition_name
+from .tables import HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
+
+
+def _in_scope(model, actor: Actor):
+    return select(model).where(model.org_path.like(actor.scope.like_pattern))
+
+
+def _activity(case_column, condition):
+    return exists().where(HistoryActivity.process_instance_id == case_column, condition)
+
+
+def _incident(condition=literal(True)):
+    return exists().where(Incident.process_instance_id == ProcessInstance.id, condition)
+
+
+DEFINITION_NAME = select(ProcessDefinition.name).where(
+    ProcessDefinition.id == ProcessInstance.definition_id).scalar_subquery()
+DEFINITION_VERSION = select(ProcessDefinition.version).where(
+    ProcessDefinition.id == ProcessInstance.definition_id).scalar_subquery()
+_STATE = ProcessInstance.state
+
+
+def _cases(actor: Actor):
+    return _in_scope(ProcessInstance, actor)
+
+
+def _executed(compare):
+    return Filter("datetime", lambda v: _activity(ProcessInstance.id, compare(HistoryActivity.start_time, v)
+                                                  | compare(HistoryActivity.end_time, v)))
+
+
+HISTORY_INSTANCES = Listing(
+    _cases,
+    {"processInstanceId": equal(ProcessInstance.id), "processInstanceIds": one_of(ProcessInstance.id),
+     "processInstanceIdNotIn": none_of(ProcessInstance.id),
+     "processDefinitionId": equal(ProcessInstance.definition_id),
+     "processDefinitionKey": equal(ProcessInstance.definition_key),
+     "processDefinitionKeyIn": one_of(ProcessInstance.definition_key),
+     "processDefinitionKeyNotIn": none_of(ProcessInstance.definition_key),
+     **definition_name(ProcessInstance.definition_id),
+     "processInstanceBusinessKey": equal(ProcessInstance.business_key),
+     "processInstanceBusinessKeyIn": one_of(ProcessInstance.business_key),
+     "processInstanceBusinessKeyLike": like(ProcessInstance.business_key),
+     "rootProcessInstances": EVERY_ROW, "rootProcessInstanceId": equal(ProcessInstance.id),
+     "finished": when_true(ProcessInstance.ended_at.is_not(None)),
+     "unfinished": when_true(ProcessInstance.ended_at.is_(None)),
+     "withJobsRetrying": when_true(exists().where(Job.process_instance_id == ProcessInstance.id,
+                                                  Job.exception_message.is_not(None), Job.retries > 0)),
+     "withIncidents": when_true(_incident()), "withRootIncidents": when_true(_incident()),
+     "incidentIdIn": Filter("strings", lambda v: _incident(Incident.id.in_(v))),
+     "incidentType": Filter("string", lambda v: _incident(Incident.type == v)),
+     "incidentMessage": Filter("string", lambda v: _incident(Incident.message == v)),
+     "incidentMessageLike": Filter("string", lambda v: _incident(Incident.message.like(v))),
+     "startedBefore": moment(ProcessInstance.started_at, le),
+     "startedAfter": moment(ProcessInstance.started_at, ge),
+     "finishedBefore": moment(ProcessInstance.ended_at, le),
+     "finishedAfter": moment(ProcessInstance.ended_at, ge),
+     "executedActivityAfter": _executed(ge),
+     "executedActivityBefore": _executed(le),
+     "startedBy": equal(ProcessInstance.started_by),
+     **{name: never() for name in ("superProcessInstanceId", "subProcessInstanceId", "superCaseInstanceId",
+                                   "subCaseInstanceId", "caseInstanceId")},
+     **TENANTS,
+     "activityIdIn": Filter("strings", lambda v: _activity(ProcessInstance.id, HistoryActivity.end_time.is_(None)
+                                                           & HistoryActivity.activity_id.in_(v))),
+     "activeActivityIdIn": Filter("strings", lambda v: _activity(
+         ProcessInstance.id, HistoryActivity.end_time.is_(None) & HistoryActivity.activity_id.in_(v))),
+     "executedActivityIdIn": Filter("strings", lambda v: _activity(
+         ProcessInstance.id, HistoryActivity.end_time.is_not(None) & HistoryActivity.activity_id.in_(v))),
+     "active": when_true((_STATE == "ACTIVE") & ProcessInstance.suspended.is_(False)),
+     "suspended": when_true((_STATE == "ACTIVE") & ProcessInstance.suspended.is_(True)),
+     "completed": when_true(_STATE == "COMPLETED"),
+     "externallyTerminated": when_true(_STATE == "EXTERNALLY_TERMINATED"),
+     "internallyTerminated": never_when_true()},
+    {"instanceId": ProcessInstance.id, "definitionId": ProcessInstance.definition_id,
+     "definitionKey": ProcessInstance.definition_key, "definitionName": DEFINITION_NAME,
+     "definitionVersion": DEFINITION_VERSION, "businessKey": ProcessInstance.business_key,
+     "startTime": ProcessInstance.started_at, "endTime": ProcessInstance.ended_at, "tenantId": None},
+    (ProcessInstance.started_at, ProcessInstance.id), permission="history.read",
+    columns=(*(c for c in ProcessInstance.__table__.c if c.name not in ("workflow", "variables")),
+             DEFINITION_NAME.label("definition_name")))
+
+
+def _activities(actor: Actor):
+    return _in_scope(HistoryActivity, actor)
+
+
+_H = HistoryActivity
+ACTIVITY_COMMON = {
+    "processInstanceId": equal(_H.process_instance_id), "processDefinitionId": equal(_H.definition_id),
+    "executionId": equal(_H.process_instance_id),
+    "finished": when_true(_H.end_time.is_not(None)), "unfinished": when_true(_H.end_time.is_(None)),
+    "startedBefore": moment(_H.start_time, le), "startedAfter": moment(_H.start_time, ge),
+    "finishedBefore": moment(_H.end_time, le), "finishedAfter": moment(_H.end_time, ge),
+    **TENANTS,
+}
+
+ACTIVITIES = Listing(
+    _activities,
+    {**ACTIVITY_COMMON, "activityInstanceId": equal(_H.id), "activityId": equal(_H.activity_id),
+     "activityName": equal(_H.activity_name), "activityType": equal(_H.activity_type),
+     "taskAssignee": equal(_H.assignee), "canceled": when_true(_H.canceled.is_(True)),
+     "completeScope": when_true(_H.activity_type.like("%EndEvent"))},
+    {"activityInstanceId": _H.id, "instanceId": _H.process_instance_id, "executionId": _H.process_instance_id,
+     "activityId": _H.activity_id, "activityName": _H.activity_name, "activityType": _H.activity_type,
+     "startTime": _H.start_time, "endTime": _H.end_time, "definitionId": _H.definition_id,
+     "occurrence": _H.start_time, "tenantId": None},
+    (_H.start_time, _H.id), permission="history.read")
+
+# a completed task has no stored reason: Camunda calls it "completed"
+DELETE_REASON = case((_H.delete_reason.is_not(None), _H.delete_reason), (_H.end_time.is_not(None), "completed"),
+                     else_=null())
+
+
+def _user_tasks(actor: Actor):
+    return _activities(actor).where(_H.activity_type == "userTask")
+
+
+def _of_cases(condition):
+    return _H.process_instance_id.in_(select(ProcessInstance.id).where(condition))
+
+
+def _had_group(v: str):
+    """A candidate group of the task (kept as a JSON list of names)."""
+    return cast(_H.candidate_groups, String).like(f'%"{v}"%')
+
+
+_HAS_GROUPS = _H.candidate_groups.is_not(None) & (cast(_H.candidate_groups, String).like('%"%'))
+
+HISTORY_TASKS = Listing(
+    _user_tasks,
+    {**ACTIVITY_COMMON, **NO_CASES, "taskId": equal(_H.id), "taskParentTaskId": never(),
+     "rootProcessInstanceId": equal(_H.process_instance_id),
+     "processInstanceBusinessKey": Filter("string", lambda v: _of_cases(ProcessInstance.business_key == v)),
+     "processInstanceBusinessKeyIn": Filter("strings", lambda v: _of_cases(ProcessInstance.business_key.in_(v))),
+     "processInstanceBusinessKeyLike": Filter("string", lambda v: _of_cases(ProcessInstance.business_key.like(v))),
+     "processDefinitionKey": equal(_H.definition_key), **definition_name(_H.definition_id),
+     "activityInstanceIdIn": one_of(_H.id), "taskName": equal(_H.activity_name), "taskNameLike": like(_H.activity_name),
+     "taskDescription": never(), "taskDescriptionLike": never(),
+     "taskDefinitionKey": equal(_H.activity_id), "taskDefinitionKeyIn": one_of(_H.activity_id),
+     "taskDeleteReason": equal(DELETE_REASON), "taskDeleteReasonLike": like(DELETE_REASON),
+     "taskAssignee": equal(_H.assignee), "taskAssigneeLike": like(_H.assignee),
+     "taskOwner": never(), "taskOwnerLike": never(), "taskPriority": number(_H.priority),
+     "assigned": when_true(_H.assignee.is_not(None)), "unassigned": when_true(_H.assignee.is_(None)),
+     "processFinished": when_true(_of_cases(ProcessInstance.ended_at.is_not(None))),
+     "processUnfinished": when_true(_of_cases(ProcessInstance.ended_at.is_(None))),
+     "taskDueDate": moment(_H.due, eq), "taskDueDateBefore": moment(_H.due, lt),
+     "taskDueDateAfter": moment(_H.due, gt), "withoutTaskDueDate": when_true(_H.due.is_(None)),
+     "taskInvolvedUser": equal(_H.assignee),  # candidates here are groups: the only user involved is the assignee
+     "taskInvolvedGroup": Filter("string", _had_group), "taskHadCandidateGroup": Filter("string", _had_group),
+     "taskHadCandidateUser": never(),
+     "withCandidateGroups": when_true(_HAS_GROUPS), "withoutCandidateGroups": when_true(~_HAS_GROUPS)},
+    {"taskId": _H.id, "activityInstanceId": _H.id, "processDefinitionId": _H.definition_id,
+     "processInstanceId": _H.process_instance_id, "executionId": _H.process_instance_id, "endTime": _H.end_time,
+     "startTime": _H.start_time, "taskName": _H.activity_name, "assignee": _H.assignee, "dueDate": _H.due,
+     "deleteReason": DELETE_REASON, "taskDefinitionKey": _H.activity_id, "priority": _H.priority,
+     **{name: None for name in ("taskDescription", "owner", "caseDefinitionId", "caseInstanceId",
+                                  "caseExecutionId", "tenantId")}},
+    (_H.start_time, _H.id), permission="history.read")

@@ -1,0 +1,111 @@
+"""A list of the engine API as a table: the parameters it honours, each with the SQL condition it adds.
+
+Camunda's lists take dozens of filters; a list here names every filter it honours and what it
+does, so the API refuses every other parameter (tests/e2e/test_camunda_parameters.py walks
+Camunda's own OpenAPI document over them).
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, false, func, select
+
+from app.domain.actors import Actor
+
+# the parsed value of a parameter -> a condition on the list's rows, or None for "no condition"
+Condition = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Filter:
+    kind: str  # string | strings (a comma list, or an array in a POST query) | boolean | integer | datetime
+    where: Condition
+
+
+def equal(column) -> Filter:
+    return Filter("string", lambda v: column == v)
+
+
+def one_of(column) -> Filter:
+    return Filter("strings", lambda v: column.in_(v))
+
+
+def none_of(column) -> Filter:
+    return Filter("strings", lambda v: column.is_(None) | column.not_in(v))
+
+
+def like(column) -> Filter:
+    """SQL LIKE with the value as given (`%` and `_` are the caller's wildcards, as in Camunda)."""
+    return Filter("string", lambda v: column.like(v))
+
+
+def not_like(column) -> Filter:
+    return Filter("string", lambda v: column.is_(None) | column.not_like(v))
+
+
+def number(column, compare: Callable[[Any, Any], Any] = lambda c, v: c == v) -> Filter:
+    return Filter("integer", lambda v: compare(column, v))
+
+
+def moment(column, compare: Callable[[Any, Any], Any]) -> Filter:
+    return Filter("datetime", lambda v: compare(column, v))
+
+
+def when_true(condition) -> Filter:
+    """A flag Camunda defines as "only …": true adds the condition, false adds none."""
+    return Filter("boolean", lambda v: condition if v else None)
+
+
+def never(kind: str = "string") -> Filter:
+    """An attribute no row here has (tenants, CMMN cases): any value selects nothing."""
+    return Filter(kind, lambda v: false())
+
+
+def never_when_true() -> Filter:
+    return when_true(false())
+
+
+EVERY_ROW = Filter("boolean", lambda v: None)  # a flag every row here satisfies (e.g. withoutTenantId)
+
+# what every list of Camunda's takes about tenants: this service has none
+TENANTS = {"tenantIdIn": never("strings"), "withoutTenantId": EVERY_ROW}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list: the rows an actor may see, the filters and sort keys it honours, its final order."""
+
+    base: Callable[[Actor], Select]
+    filters: Mapping[str, Filter]
+    sorts: Mapping[str, Any]  # Camunda's sortBy value -> column (None: every row has the same value, e.g. no tenant)
+    order: tuple  # the order after the requested sorting, ending in a unique column so pages are stable
+    columns: tuple = ()  # select only these columns (a list read often), else whole rows
+    permission: str | None = None  # needed to read the list at all
+    extra: Callable[[Mapping[str, Any]], Any] | None = None  # a condition that reads several parameters together
+
+    def parameters(self) -> dict[str, str]:
+        return {name: f.kind for name, f in self.filters.items()}
+
+    def query(self, actor: Actor, params: Mapping[str, Any], sorting: list[tuple[str, str]] = ()) -> Select:
+        """The rows of `actor`, filtered by `params` and ordered by `sorting` ((sortBy, sortOrder) pairs)."""
+        query = self.base(actor)
+        for name, value in params.items():
+            condition = self.filters[name].where(value) if name in self.filters and value is not None else None
+            if condition is not None:
+                query = query.where(condition)
+        combined = self.extra(params) if self.extra else None
+        if combined is not None:
+            query = query.where(combined)
+        keys = [self.sorts[by].desc() if how == "desc" else self.sorts[by].asc()
+                for by, how in sorting if self.sorts[by] is not None]
+        return query.order_by(*keys, *self.order)
+
+    def page(self, actor: Actor, params: Mapping[str, Any], sorting, first: int, limit: int | None) -> Select:
+        query = self.query(actor, params, sorting).offset(first)
+        if limit is not None:
+            query = query.limit(limit)
+        return query.with_only_columns(*self.columns) if self.columns else query
+
+    def count(self, actor: Actor, params: Mapping[str, Any]) -> Select:
+        return select(func.count()).select_from(self.query(actor, params).order_by(None).subquery())

@@ -1,0 +1,49 @@
+"""Lists of deployments, message subscriptions and users, as Camunda filters them."""
+
+from operator import ge, le
+
+from sqlalchemy import String, cast, literal, select
+
+from app.domain.actors import Actor
+
+from .listing import EVERY_ROW, TENANTS, Filter, Listing, equal, like, moment, never, one_of, when_true
+from .tables import Deployment, EventSubscription, User
+
+DEPLOYMENTS = Listing(
+    lambda actor: select(Deployment),
+    {"id": equal(Deployment.id), "name": equal(Deployment.name), "nameLike": like(Deployment.name),
+     "source": equal(Deployment.source), "withoutSource": when_true(Deployment.source.is_(None)), **TENANTS,
+     "includeDeploymentsWithoutTenantId": EVERY_ROW,
+     "after": moment(Deployment.deployed_at, ge), "before": moment(Deployment.deployed_at, le)},
+    {"id": Deployment.id, "name": Deployment.name, "deploymentTime": Deployment.deployed_at, "tenantId": None},
+    (Deployment.deployed_at, Deployment.id), permission="definition.read")
+
+_S = EventSubscription
+EVENT_SUBSCRIPTIONS = Listing(
+    lambda actor: select(_S).where(_S.org_path.like(actor.scope.like_pattern)),
+    {"eventSubscriptionId": Filter("string", lambda v: (_S.task_id + literal(":") + _S.event_name) == v),
+     "eventName": equal(_S.event_name),
+     "eventType": Filter("string", lambda v: literal(v == "message")),  # messages are the only kind waited for
+     "executionId": equal(_S.process_instance_id), "processInstanceId": equal(_S.process_instance_id),
+     "activityId": equal(_S.activity_id), **TENANTS, "includeEventSubscriptionsWithoutTenantId": EVERY_ROW},
+    {"created": _S.created, "tenantId": None},
+    (_S.created, _S.task_id, _S.event_name), permission="case.read")
+
+
+def _member_of(group: str):
+    """A user of the group (their groups are kept as a JSON list of names)."""
+    return cast(User.groups, String).like(f'%"{group}"%')
+
+
+def _users(actor: Actor):
+    return select(User).where(User.active.is_(True), User.org_path.like(actor.scope.like_pattern))
+
+
+USERS = Listing(
+    _users,
+    {"id": equal(User.username), "idIn": one_of(User.username),
+     "firstName": equal(User.display_name), "firstNameLike": like(User.display_name),
+     "lastName": never(), "lastNameLike": never(), "email": never(), "emailLike": never(),  # not kept here
+     "memberOfGroup": Filter("string", _member_of), "memberOfTenant": never()},
+    {"userId": User.username, "firstName": User.display_name, "lastName": None, "email": None},
+    (User.username,), permission="case.read")

@@ -1,0 +1,331 @@
+"""The runtime lists of the engine API (tasks, cases, jobs, incidents, definitions), as Camunda filters them."""
+
+from operator import eq, ge, gt, le, lt
+
+from sqlalchemy import and_, exists, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from app.domain import clock
+from app.domain.actors import Actor
+
+from .listing import (
+    EVERY_ROW,
+    TENANTS,
+    Filter,
+    Listing,
+    equal,
+    like,
+    moment,
+    never,
+    never_when_true,
+    none_of,
+    not_like,
+    number,
+    one_of,
+    when_true,
+)
+from .tables import (
+    Deployment,
+    ExternalTask,
+    HistoryActivity,
+    Incident,
+    Job,
+    ProcessDefinition,
+    ProcessInstance,
+    Task,
+    TaskCandidate,
+)
+
+NO_CASES = {name: never() for name in ("caseInstanceId", "caseExecutionId", "caseDefinitionId", "caseDefinitionKey",
+                                       "caseDefinitionName", "caseDefinitionNameLike", "caseInstanceBusinessKey",
+                                       "caseInstanceBusinessKeyLike")}  # CMMN is not served
+
+
+def _of_definitions(column, condition) -> object:
+    """`column` names a process definition that satisfies `condition`."""
+    return column.in_(select(ProcessDefinition.id).where(condition))
+
+
+def definition_name(column) -> dict:
+    return {"processDefinitionName": Filter("string", lambda v: _of_definitions(column, ProcessDefinition.name == v)),
+            "processDefinitionNameLike": Filter("string", lambda v: _of_definitions(
+                column, ProcessDefinition.name.like(v)))}
+
+
+def suspension(column) -> dict:
+    """`active` / `suspended`: a task, job or external task is suspended with its case."""
+    return {"active": when_true(column.is_(False)), "suspended": when_true(column.is_(True))}
+
+
+def _candidate(condition):
+    return exists().where(TaskCandidate.task_id == Task.id, condition)
+
+
+def _in_scope(model, actor: Actor):
+    return select(model).where(model.org_path.like(actor.scope.like_pattern))
+
+
+def _visible_tasks(actor: Actor):
+    query = _in_scope(Task, actor)
+    if not actor.may("task.read_all"):
+        offered = _candidate(TaskCandidate.group_id.in_(actor.groups)
+                             & TaskCandidate.org_path.like(actor.scope.like_pattern))
+        query = query.where(or_(Task.assignee == actor.username, offered))
+    return query
+
+
+def _offered(kind: str, condition) -> Filter:
+    """A candidate filter; assigned tasks are left out by `task_extra`, as Camunda does."""
+    return Filter(kind, lambda v: _candidate(condition(v)))
+
+
+TASK_FILTERS: dict[str, Filter] = {
+    "taskId": equal(Task.id), "taskIdIn": one_of(Task.id),
+    "processInstanceId": equal(Task.process_instance_id), "processInstanceIdIn": one_of(Task.process_instance_id),
+    "processInstanceBusinessKey": equal(Task.business_key), "processInstanceBusinessKeyIn": one_of(Task.business_key),
+    "processInstanceBusinessKeyLike": like(Task.business_key),
+    "processDefinitionId": equal(Task.definition_id), "processDefinitionKey": equal(Task.definition_key),
+    "processDefinitionKeyIn": one_of(Task.definition_key), **definition_name(Task.definition_id),
+    "executionId": equal(Task.process_instance_id), "activityInstanceIdIn": one_of(Task.id),
+    **NO_CASES, **TENANTS,
+    "assignee": equal(Task.assignee), "assigneeLike": like(Task.assignee), "assigneeIn": one_of(Task.assignee),
+    "assigneeNotIn": none_of(Task.assignee), "owner": never(), "delegationState": never(), "parentTaskId": never(),
+    "candidateGroup": _offered("string", lambda v: TaskCandidate.group_id == v),
+    "candidateGroupLike": _offered("string", lambda v: TaskCandidate.group_id.like(v)),
+    "candidateGroups": _offered("strings", lambda v: TaskCandidate.group_id.in_(v)),
+    "includeAssignedTasks": EVERY_ROW,  # read by `task_extra`
+    "assigned": when_true(Task.assignee.is_not(None)), "unassigned": when_true(Task.assignee.is_(None)),
+    "withCandidateGroups": when_true(_candidate(literal(True))),
+    "withoutCandidateGroups": when_true(~_candidate(literal(True))),
+    "withCandidateUsers": never_when_true(), "withoutCandidateUsers": EVERY_ROW,  # candidates are groups here
+    "taskDefinitionKey": equal(Task.activity_id), "taskDefinitionKeyIn": one_of(Task.activity_id),
+    "taskDefinitionKeyNotIn": none_of(Task.activity_id), "taskDefinitionKeyLike": like(Task.activity_id),
+    "name": equal(Task.name), "nameNotEqual": Filter("string", lambda v: Task.name != v),
+    "nameLike": like(Task.name), "nameNotLike": not_like(Task.name),
+    "description": never(), "descriptionLike": never(),
+    "priority": number(Task.priority), "maxPriority": number(Task.priority, le),
+    "minPriority": number(Task.priority, ge),
+    "dueDate": moment(Task.due, eq), "dueAfter": moment(Task.due, gt),
+    "dueBefore": moment(Task.due, lt), "withoutDueDate": when_true(Task.due.is_(None)),
+    "followUpDate": moment(Task.follow_up, eq),
+    "followUpAfter": moment(Task.follow_up, gt),
+    "followUpBefore": moment(Task.follow_up, lt),
+    "followUpBeforeOrNotExistent": moment(Task.follow_up, lambda c, v: c.is_(None) | (c < v)),
+    "createdOn": moment(Task.created, eq), "createdAfter": moment(Task.created, gt),
+    "createdBefore": moment(Task.created, lt),
+    **suspension(Task.suspended),
+}
+_CANDIDATE_FILTERS = ("candidateGroup", "candidateGroupLike", "candidateGroups")
+
+
+def task_extra(params: dict):
+    """A candidate filter leaves out assigned tasks unless `includeAssignedTasks` is true (as in Camunda)."""
+    if any(params.get(name) is not None for name in _CANDIDATE_FILTERS) and not params.get("includeAssignedTasks"):
+        return Task.assignee.is_(None)
+    return None
+
+
+TASKS = Listing(
+    _visible_tasks, TASK_FILTERS,
+    {"instanceId": Task.process_instance_id, "executionId": Task.process_instance_id, "dueDate": Task.due,
+     "assignee": Task.assignee, "created": Task.created, "id": Task.id, "name": Task.name, "priority": Task.priority,
+     "caseInstanceId": None, "caseExecutionId": None, "description": None},
+    (Task.id,), extra=task_extra,
+    columns=tuple(Task.__table__.c[name] for name in (
+        "id", "name", "assignee", "created", "due", "follow_up", "priority", "definition_id", "process_instance_id",
+        "activity_id", "form_key", "candidate_groups", "due_provisional", "business_key", "suspended")))
+
+
+def _with_incident(column, condition=literal(True)):
+    return exists().where(Incident.process_instance_id == column, condition)
+
+
+def incident_filters(column) -> dict:
+    return {"withIncident": when_true(_with_incident(column)),
+            "incidentId": Filter("string", lambda v: _with_incident(column, Incident.id == v)),
+            "incidentType": Filter("string", lambda v: _with_incident(column, Incident.type == v)),
+            "incidentMessage": Filter("string", lambda v: _with_incident(column, Incident.message == v)),
+            "incidentMessageLike": Filter("string", lambda v: _with_incident(column, Incident.message.like(v)))}
+
+
+def open_activity(column, condition):
+    return exists().where(HistoryActivity.process_instance_id == column, HistoryActivity.end_time.is_(None), condition)
+
+
+def _running_cases(actor: Actor):
+    return _in_scope(ProcessInstance, actor).where(ProcessInstance.state == "ACTIVE")
+
+
+def _deployed_in(column):
+    return Filter("string", lambda v: _of_definitions(column, ProcessDefinition.deployment_id == v))
+
+
+INSTANCES = Listing(
+    _running_cases,
+    {"processInstanceIds": one_of(ProcessInstance.id), "businessKey": equal(ProcessInstance.business_key),
+     "businessKeyLike": like(ProcessInstance.business_key), "caseInstanceId": never(),
+     "processDefinitionId": equal(ProcessInstance.definition_id),
+     "processDefinitionKey": equal(ProcessInstance.definition_key),
+     "processDefinitionKeyIn": one_of(ProcessInstance.definition_key),
+     "processDefinitionKeyNotIn": none_of(ProcessInstance.definition_key),
+     "deploymentId": _deployed_in(ProcessInstance.definition_id),
+     **{name: never() for name in ("superProcessInstance", "subProcessInstance", "superCaseInstance",
+                                   "subCaseInstance")},
+     "active": when_true(ProcessInstance.suspended.is_(False)),
+     "suspended": when_true(ProcessInstance.suspended.is_(True)),
+     **incident_filters(ProcessInstance.id), **TENANTS, "processDefinitionWithoutTenantId": EVERY_ROW,
+     "activityIdIn": Filter("strings", lambda v: open_activity(ProcessInstance.id, _activity_in(v))),
+     "rootProcessInstances": EVERY_ROW, "leafProcessInstances": EVERY_ROW,  # a called process runs inside its case
+     "rootProcessInstanceId": equal(ProcessInstance.id)},
+    {"instanceId": ProcessInstance.id, "definitionKey": ProcessInstance.definition_key,
+     "definitionId": ProcessInstance.definition_id, "businessKey": ProcessInstance.business_key, "tenantId": None},
+    (ProcessInstance.started_at, ProcessInstance.id), permission="case.read")
+
+
+def _activity_in(ids):
+    return HistoryActivity.activity_id.in_(ids)
+
+
+def _jobs(actor: Actor):
+    return _in_scope(Job, actor)
+
+
+JOB_DEFINITION_ID = Job.definition_id + literal("#") + Job.activity_id
+
+
+def _executable():
+    return (Job.retries > 0) & (Job.due.is_(None) | (Job.due <= clock.now()))
+
+
+def _constant(test):
+    """A condition on a value every row shares (e.g. every job's priority 0)."""
+    return lambda v: literal(True) if test(v) else literal(False)
+
+
+JOBS = Listing(
+    _jobs,
+    {"jobId": equal(Job.id), "jobIds": one_of(Job.id), "jobDefinitionId": equal(JOB_DEFINITION_ID),
+     "processInstanceId": equal(Job.process_instance_id), "processInstanceIds": one_of(Job.process_instance_id),
+     "executionId": equal(Job.process_instance_id), "processDefinitionId": equal(Job.definition_id),
+     "processDefinitionKey": equal(Job.definition_key), "activityId": equal(Job.activity_id),
+     "withRetriesLeft": when_true(Job.retries > 0), "noRetriesLeft": when_true(Job.retries == 0),
+     "executable": Filter("boolean", lambda v: _executable() if v else None),
+     "timers": EVERY_ROW, "messages": never_when_true(),  # every job here is a timer
+     "dueDates": Filter("comparisons", lambda v: and_(*(op(Job.due, when) for op, when in v))),
+     "createTimes": Filter("comparisons", lambda v: and_(*(op(Job.created, when) for op, when in v))),
+     "withException": when_true(Job.exception_message.is_not(None)),
+     "exceptionMessage": equal(Job.exception_message),
+     "failedActivityId": Filter("string", lambda v: (Job.activity_id == v) & Job.exception_message.is_not(None)),
+     **suspension(Job.suspended),
+     "priorityLowerThanOrEquals": Filter("integer", _constant(lambda v: 0 <= v)),
+     "priorityHigherThanOrEquals": Filter("integer", _constant(lambda v: 0 >= v)),
+     **TENANTS, "includeJobsWithoutTenantId": EVERY_ROW,
+     "acquired": never_when_true()},  # a due job is taken and fired inside one transaction
+    {"jobId": Job.id, "executionId": Job.process_instance_id, "processInstanceId": Job.process_instance_id,
+     "processDefinitionId": Job.definition_id, "processDefinitionKey": Job.definition_key, "jobRetries": Job.retries,
+     "jobDueDate": Job.due, "jobPriority": None, "tenantId": None},
+    (Job.due, Job.id), permission="case.read")
+
+
+def _incidents(actor: Actor):
+    return _in_scope(Incident, actor)
+
+
+INCIDENT_CONFIGURATION = Incident.job_id  # failedJob: the job; failedExternalTask: the task, whose id the incident has
+
+INCIDENTS = Listing(
+    _incidents,
+    {"incidentId": equal(Incident.id), "incidentType": equal(Incident.type), "incidentMessage": equal(Incident.message),
+     "incidentMessageLike": like(Incident.message), "processDefinitionId": equal(Incident.definition_id),
+     "processDefinitionKeyIn": Filter("strings", lambda v: _of_definitions(Incident.definition_id,
+                                                                            ProcessDefinition.key.in_(v))),
+     "processInstanceId": equal(Incident.process_instance_id), "executionId": equal(Incident.process_instance_id),
+     "incidentTimestampBefore": moment(Incident.created, lt),
+     "incidentTimestampAfter": moment(Incident.created, gt),
+     "activityId": equal(Incident.activity_id), "failedActivityId": equal(Incident.activity_id),
+     "causeIncidentId": equal(Incident.id), "rootCauseIncidentId": equal(Incident.id),  # each is its own cause
+     "configuration": Filter("string", lambda v: (Incident.job_id == v) | (Incident.id == v)),
+     "jobDefinitionIdIn": Filter("strings", lambda v: (Incident.type == "failedJob") & (
+         (Incident.definition_id + literal("#") + Incident.activity_id).in_(v))),
+     "tenantIdIn": never("strings")},
+    {"incidentId": Incident.id, "incidentMessage": Incident.message, "incidentTimestamp": Incident.created,
+     "incidentType": Incident.type, "executionId": Incident.process_instance_id, "activityId": Incident.activity_id,
+     "processInstanceId": Incident.process_instance_id, "processDefinitionId": Incident.definition_id,
+     "causeIncidentId": Incident.id, "rootCauseIncidentId": Incident.id, "configuration": Incident.job_id,
+     "tenantId": None},
+    (Incident.created, Incident.id), permission="case.read")
+
+
+def _definitions(actor: Actor):
+    return select(ProcessDefinition)
+
+
+def _latest(flag: bool):
+    if not flag:
+        return None
+    other = aliased(ProcessDefinition)
+    top = select(other.version).where(other.key == ProcessDefinition.key).order_by(other.version.desc()).limit(1)
+    return ProcessDefinition.version == top.scalar_subquery()
+
+
+def _deployed(compare):
+    return Filter("datetime", lambda v: ProcessDefinition.deployment_id.in_(
+        select(Deployment.id).where(compare(Deployment.deployed_at, v))))
+
+
+def _definition_incident(condition):
+    return exists().where(Incident.definition_id == ProcessDefinition.id, condition)
+
+
+DEPLOY_TIME = select(Deployment.deployed_at).where(Deployment.id == ProcessDefinition.deployment_id).scalar_subquery()
+
+DEFINITIONS = Listing(
+    _definitions,
+    {"processDefinitionId": equal(ProcessDefinition.id), "processDefinitionIdIn": one_of(ProcessDefinition.id),
+     "name": equal(ProcessDefinition.name), "nameLike": like(ProcessDefinition.name),
+     "deploymentId": equal(ProcessDefinition.deployment_id),
+     "deployedAfter": _deployed(gt), "deployedAt": _deployed(eq),
+     "key": equal(ProcessDefinition.key), "keysIn": one_of(ProcessDefinition.key),
+     "keyLike": like(ProcessDefinition.key),
+     "category": never(), "categoryLike": never(), "version": number(ProcessDefinition.version),
+     "latestVersion": Filter("boolean", _latest),
+     "resourceName": equal(ProcessDefinition.resource_name), "resourceNameLike": like(ProcessDefinition.resource_name),
+     "active": when_true(ProcessDefinition.suspended.is_(False)),
+     "suspended": when_true(ProcessDefinition.suspended.is_(True)),
+     "incidentId": Filter("string", lambda v: _definition_incident(Incident.id == v)),
+     "incidentType": Filter("string", lambda v: _definition_incident(Incident.type == v)),
+     "incidentMessage": Filter("string", lambda v: _definition_incident(Incident.message == v)),
+     "incidentMessageLike": Filter("string", lambda v: _definition_incident(Incident.message.like(v))),
+     **TENANTS, "includeProcessDefinitionsWithoutTenantId": EVERY_ROW,
+     "versionTag": never(), "versionTagLike": never(), "withoutVersionTag": EVERY_ROW,
+     "startableInTasklist": EVERY_ROW, "notStartableInTasklist": never_when_true()},
+    {"category": None, "key": ProcessDefinition.key, "id": ProcessDefinition.id, "name": ProcessDefinition.name,
+     "version": ProcessDefinition.version, "deploymentId": ProcessDefinition.deployment_id, "deployTime": DEPLOY_TIME,
+     "tenantId ": None, "versionTag": None},  # Camunda's document spells it "tenantId " (with the space)
+    (ProcessDefinition.key, ProcessDefinition.version), permission="definition.read")
+
+
+
+def _lock_held():
+    return ExternalTask.lock_expiration > clock.now()
+
+
+_X = ExternalTask
+EXTERNAL_TASKS = Listing(
+    lambda actor: _in_scope(ExternalTask, actor),
+    {"externalTaskId": equal(_X.id), "externalTaskIdIn": one_of(_X.id), "topicName": equal(_X.topic),
+     "workerId": equal(_X.worker_id),
+     "locked": Filter("boolean", lambda v: _lock_held() if v else None),
+     "notLocked": Filter("boolean", lambda v: (_X.lock_expiration.is_(None) | ~_lock_held()) if v else None),
+     "withRetriesLeft": when_true(_X.retries.is_(None) | (_X.retries > 0)), "noRetriesLeft": when_true(_X.retries == 0),
+     "lockExpirationAfter": moment(_X.lock_expiration, gt), "lockExpirationBefore": moment(_X.lock_expiration, lt),
+     "activityId": equal(_X.activity_id), "activityIdIn": one_of(_X.activity_id),
+     "executionId": equal(_X.process_instance_id), "processInstanceId": equal(_X.process_instance_id),
+     "processInstanceIdIn": one_of(_X.process_instance_id), "processDefinitionId": equal(_X.definition_id),
+     "processDefinitionKey": equal(_X.definition_key), "processDefinitionKeyIn": one_of(_X.definition_key),
+     **definition_name(_X.definition_id), "tenantIdIn": never("strings"), **suspension(_X.suspended),
+     "priorityHigherThanOrEquals": number(_X.priority, ge), "priorityLowerThanOrEquals": number(_X.priority, le)},
+    {"id": _X.id, "lockExpirationTime": _X.lock_expiration, "processInstanceId": _X.process_instance_id,
+     "processDefinitionId": _X.definition_id, "processDefinitionKey": _X.definition_key, "taskPriority": _X.priority,
+     "tenantId": None},
+    (_X.created, _X.id), permission="case.read")
