@@ -69,6 +69,13 @@ def register(app: Flask) -> None:
     audit_group.add_command(audit_verify_command, "verify")  # `flask audit verify` = `flask audit-verify`
     app.cli.add_command(audit_group)
 
+    @app.cli.command("camunda-table")
+    def camunda_table():
+        """Print the README's table of Camunda's REST operations and those served."""
+        from app.api.camunda_table import markdown_table
+
+        click.echo(markdown_table(app))
+
     @app.cli.command("demo")
     def demo_command():
         """Load the demo county, townships, villages and users (DEMO=1 only: their password is public)."""

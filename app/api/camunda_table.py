@@ -1,5 +1,5 @@
 """The README's table of Camunda's REST operations and which the service serves, from the served routes
-and Camunda's own document (docs/camunda/openapi.json): `python -m app.api.camunda_table`."""
+and Camunda's own document (docs/camunda/openapi.json): `flask camunda-table`."""
 
 import json
 import re
@@ -45,10 +45,3 @@ def markdown_table(app) -> str:
     lines += ["", "</details>"]
     return "\n".join(lines)
 
-
-if __name__ == "__main__":
-    from app import create_app
-    from app.config import Config
-
-    print(markdown_table(create_app(Config(DATABASE_URL="sqlite://", SECRET_KEY="table", TESTING=True,
-                                           SCHEDULER=False))))

@@ -224,4 +224,4 @@ def test_readme_lists_the_served_operations(app):
     from app.api.camunda_table import markdown_table
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    assert markdown_table(app) in readme, "regenerate with: python -m app.api.camunda_table"
+    assert markdown_table(app) in readme, "regenerate with: flask camunda-table"
