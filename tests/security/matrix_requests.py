@@ -288,8 +288,9 @@ REQUESTS = {
     **{("GET", f"{ER}/process-definition/key/<key>{rest}"): (lambda c, t, w, rest=rest: {
         "path": f"{ER}/process-definition/key/{KEY}{rest}"}) for rest in ("/diagram", "/startForm")},
     ("POST", f"{ER}/process-definition/<definition_id>/start"): lambda c, t, w: {
-        "path": f"{ER}/process-definition/{_definition_id(c)}/start",
-        "json": {"businessKey": f"MXS-{uuid.uuid4().hex[:10]}"}},
+        "path": f"{ER}/process-definition/{_definition_id(c)}/start", "json": {
+            "businessKey": f"MXS-{uuid.uuid4().hex[:10]}", "variables": typed(**EVERY_FIELD),
+            "withVariablesInReturn": True}},
     ("PUT", f"{ER}/process-instance/<instance_id>/suspended"): lambda c, t, w: {
         "path": f"{ER}/process-instance/{t.case_id}/suspended", "json": {"suspended": True}},
     ("PUT", f"{ER}/process-instance/suspended"): lambda c, t, w: {
