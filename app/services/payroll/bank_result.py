@@ -20,8 +20,9 @@ from app.domain.errors import Conflict, ValidationFailed
 from app.domain.payroll import to_fen
 from app.store.tables import Benefit, EventSubscription, OrgUnit, PayrollRun
 
-from ..cases import correlate_message, start_case
+from ..cases import start_case
 from ..commands import CorrelateMessage, StartCase
+from ..messages import correlate_message
 from ..runtime import Runtime
 from .ledger import LedgerWriter
 from .reads import visible_run

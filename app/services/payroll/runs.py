@@ -20,8 +20,9 @@ from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.domain.payroll import month_of, parse_month, shift_month
 from app.store.tables import Benefit, EventSubscription, OrgUnit, PayrollRun
 
-from ..cases import correlate_message, start_case
+from ..cases import start_case
 from ..commands import CorrelateMessage, StartCase
+from ..messages import correlate_message
 from ..runtime import Runtime
 from ..settings import county_setting
 from .build import write_lines

@@ -1,16 +1,16 @@
 """Camunda surface: suspension of cases and definitions, declared variable types and
 contents (Bytes, File), user task priority in history
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 from alembic import op
 import sqlalchemy as sa
 import app.store.types
 
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
