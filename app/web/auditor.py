@@ -6,6 +6,7 @@ from app.services.audit import verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
 from app.services.page_reads import find_cases, finished_by
+from app.services.payroll.reads import page_payments
 
 from .auth import login_required, require, runtime
 from .facts import variable_labels
@@ -42,7 +43,8 @@ def case(case_id: str):
     log = case_log(runtime(), actor, case_id)
     events = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
     return render_template("auditor/case.html", instance=log.instance, events=events,
-                           verdict=verify_case(runtime(), actor, case_id))
+                           verdict=verify_case(runtime(), actor, case_id),
+                           payments=page_payments(runtime(), actor, case_id))
 
 
 @bp.get("/cases/<case_id>/events/<int:seq>")

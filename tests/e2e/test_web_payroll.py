@@ -27,6 +27,8 @@ def test_finance_reviews_and_a_second_user_confirms_on_the_review_page(app, clie
     assert run["businessKey"] in second.get("/payroll").text
     case_page = Web(app, county.user("window")).get(f"/cases/{household.id}").text
     assert re.search(r'id="payments".*2026-10.*450\.00.*已发往银行', case_page, re.S)
+    audit_page = Web(app, county.user("auditor")).get(f"/auditor/cases/{household.id}").text
+    assert re.search(r'id="payments".*2026-10.*450\.00.*已发往银行', audit_page, re.S)
     auditor = Web(app, county.user("auditor")).get(f"/payroll/runs/{run['id']}").text
     assert "张*" in auditor and "张三" not in auditor and "下载银行文件" not in auditor
 
