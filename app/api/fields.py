@@ -3,7 +3,7 @@
 import operator
 from datetime import date, datetime
 
-from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 from app.domain.clock import CHINA_TZ
 
@@ -69,9 +69,16 @@ UNKNOWN = "不支持此参数（Camunda 定义的参数本服务未实现，或�
 
 
 class StrictSchema(Schema):
-    """Refuses every field it does not declare, naming it."""
+    """Refuses every field it does not declare, naming it; a field it does not declare sent as null is
+    taken as not sent (clients that send every field of Camunda's DTO send null for what they do not ask)."""
 
     class Meta:
         unknown = RAISE
 
     error_messages = {"unknown": UNKNOWN}
+
+    @pre_load
+    def _absent_when_null(self, data, **kwargs):
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None or k in self.load_fields}
+        return data

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import current_app
+from flask import Flask, current_app, has_app_context
 
 from . import variable_queries  # noqa: F401 (registers its list)
 from .queries import LIST_ROUTES
@@ -60,4 +60,14 @@ def _document(operations: tuple[tuple[str, str, object], ...]) -> dict:
 
 
 def openapi_document() -> dict:
-    return _document(tuple(served_operations(current_app)))
+    """The document of the engine API as this app serves it (outside a request: as the blueprint declares it)."""
+    return _document(tuple(served_operations(current_app if has_app_context() else _routes_only())))
+
+
+@lru_cache(maxsize=1)
+def _routes_only() -> Flask:
+    from . import engine_rest  # noqa: PLC0415 (the package registers this module's route)
+
+    app = Flask(__name__)
+    app.register_blueprint(engine_rest)
+    return app

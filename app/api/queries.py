@@ -24,7 +24,7 @@ class PageArgs(StrictSchema):
 
 def _field(kind: str, post: bool) -> fields.Field:
     if kind == "strings":
-        return fields.List(fields.String()) if post else CommaList()
+        return fields.List(fields.String(), allow_none=True) if post else CommaList()
     return {"string": fields.String, "boolean": fields.Boolean, "integer": fields.Integer,
             "datetime": CamundaDateTime, "comparisons": Comparisons}[kind](allow_none=post)
 

@@ -1,4 +1,4 @@
-"""Unmodified Camunda 7 client libraries drive a 低保 case against a live server."""
+"""pycamunda 0.6.1 and camunda-external-task-client-python3 4.5.0 (unmodified) drive a 低保 case against the running service."""
 
 import uuid
 
