@@ -1,4 +1,4 @@
-"""pycamunda 0.6.1 and camunda-external-task-client-python3 4.5.0 (unmodified) drive a 低保 case against the running service."""
+"""pycamunda 0.6.1 and camunda-external-task-client-python3 4.5.0, unmodified, drive a 低保 case on the service."""
 
 import uuid
 
