@@ -66,11 +66,13 @@ def _change_row(case_id: str, county: str, change: AmountChange, moment: datetim
 
 
 def backfill_benefits(connection: Connection) -> int:
-    """Derive the payment facts of approved 低保 and 特困 cases from their stored data; return how many."""
+    """Derive the payment facts of approved 低保 and 特困 cases that have none from their stored data; return how
+    many (run again, it adds none)."""
     moment = clock.now()
     cases = connection.execute(select(ProcessInstance.__table__.c["id", "definition_key", "business_key",
                                                                     "org_path", "state", "ended_at", "variables"])
-                               .where(ProcessInstance.definition_key.in_(PROCESSES))).all()
+                               .where(ProcessInstance.definition_key.in_(PROCESSES),
+                                      ProcessInstance.id.not_in(select(Benefit.process_instance_id)))).all()
     done = 0
     for case in cases:
         approval = _approval_of(case)
