@@ -8,17 +8,18 @@ class DomainError(Exception):
     kind = "InvalidRequestException"
 
     def __init__(self, message: str, *, field: str | None = None, element: str | None = None,
-                 file: str | None = None, errors: list[dict] | None = None):
+                 file: str | None = None, errors: list[dict] | None = None, line: int | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
         self.element = element
         self.file = file
+        self.line = line  # where in the file, for an element that has no id
         self.errors = errors or []
 
     def to_dict(self) -> dict:
         body = {"type": self.kind, "message": self.message}
-        for key in ("field", "element", "file"):
+        for key in ("field", "element", "file", "line"):
             if getattr(self, key):
                 body[key] = getattr(self, key)
         if self.errors:

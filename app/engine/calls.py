@@ -27,7 +27,7 @@ def resolve_calls(calls: dict[str, list], where: dict[str, str], resolve: Resolv
     for key, refs in calls.items():
         for element, called in refs:
             if not called:
-                raise DeploymentRefused("调用活动须设置 calledElement", file=where[key], element=element)
+                raise DeploymentRefused("调用活动 callActivity 须设置 calledElement", file=where[key], element=element)
             if called in calls or called in stored:
                 continue
             bundle = resolve(called) if resolve else None

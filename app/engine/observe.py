@@ -90,7 +90,8 @@ def activity_type(spec) -> str:
     if isinstance(spec, LoopTask):
         return "multiInstanceBody"
     name = type(spec).__name__
-    special = {"ExternalServiceTask": "serviceTask", "EndEvent": "noneEndEvent", "NoneTask": "task"}
+    special = {"ExternalServiceTask": "serviceTask", "EndEvent": "noneEndEvent", "NoneTask": "task",
+               "PassThroughTask": "task", "PassThroughManualTask": "manualTask"}
     if name in special:
         return special[name]
     definition = getattr(spec, "event_definition", None)

@@ -13,18 +13,25 @@ from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser
+from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser, CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.domain.errors import DeploymentRefused
 
 from .calls import Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
+from .camunda_model import assign_ids, drop_ignored_data, model_problem, where
 from .dmn_checks import check_dmn
 from .expressions import expression_problem, is_iso_literal
 from .owned import owned_names
 from .scripts import script_problem
 from .serializer import dump_spec
-from .specs import CollectingParallelMultiInstanceTask, CollectingSequentialMultiInstanceTask, ExternalServiceTask
+from .specs import (
+    CollectingParallelMultiInstanceTask,
+    CollectingSequentialMultiInstanceTask,
+    ExternalServiceTask,
+    PassThroughManualTask,
+    PassThroughTask,
+)
 from .timer_checks import timer_problem
 
 NS = {
@@ -71,6 +78,8 @@ class ServiceParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (_ServiceTaskParser, ExternalServiceTask),
+        full_tag("task"): (CamundaTaskParser, PassThroughTask),
+        full_tag("manualTask"): (CamundaTaskParser, PassThroughManualTask),
         full_tag("callActivity"): (_CallActivityParser, CamundaParser.OVERRIDE_PARSER_CLASSES[
             full_tag("callActivity")][1]),
     }
@@ -113,6 +122,7 @@ def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None
         root = read_xml(content, name)
         if root.tag != full_tag("definitions"):
             raise DeploymentRefused("不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）", file=name)
+        check_model(root, name)
         _check_camunda_attributes(root, name)
         _spiff_call(lambda r=root, n=name: parser.add_bpmn_xml(r, filename=n), name)
         roots[name] = root
@@ -131,12 +141,24 @@ def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None
     return processes
 
 
+def check_model(root, filename: str) -> None:
+    """Refuse what the service cannot run as Camunda does; then give id-less elements their ids and drop the data
+    elements Camunda does not execute."""
+    found = model_problem(root)
+    if found is not None:
+        element, line = where(found[0])
+        raise DeploymentRefused(found[1] if element else f"第{line}行：{found[1]}", file=filename,
+                                element=element, line=line)
+    assign_ids(root)
+    drop_ignored_data(root)
+
+
 def _spiff_call(action, filename: str):
     try:
         return action()
     except ValidationException as err:
-        raise DeploymentRefused(_message(err), file=err.file_name or filename,
-                                element=err.id or None) from err
+        raise DeploymentRefused(_message(err), file=err.file_name or filename, element=err.id or None,
+                                line=getattr(err, "line_number", None) or None) from err
     except SpiffWorkflowException as err:
         raise DeploymentRefused(_message(err), file=filename) from err
 
@@ -263,18 +285,6 @@ def _attribute_problem(attr: str, value: str) -> str | None:
     return None
 
 
-def _user_task_problem(el) -> str | None:
-    if not (el.get(CAMUNDA + "candidateGroups") or el.get(CAMUNDA + "assignee")):
-        return "用户任务须设置 camunda:candidateGroups 或 camunda:assignee"
-    return None
-
-
-def _service_task_problem(el) -> str | None:
-    if el.get(CAMUNDA + "type") != "external" or not el.get(CAMUNDA + "topic"):
-        return "服务任务须为外部任务：camunda:type=\"external\" 并设置 camunda:topic"
-    return None
-
-
 def _script_task_problem(el) -> str | None:
     fmt = (el.get("scriptFormat") or "python").lower()
     if fmt not in ("python", "spiff"):
@@ -282,8 +292,7 @@ def _script_task_problem(el) -> str | None:
     return script_problem(el.findtext(full_tag("script")) or "")
 
 
-_TAG_CHECKS = {"userTask": _user_task_problem, "manualTask": _user_task_problem,
-               "serviceTask": _service_task_problem, "scriptTask": _script_task_problem}
+_TAG_CHECKS = {"scriptTask": _script_task_problem}
 _TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
 _EXPRESSION_TAGS = (*_TIMER_TAGS, "conditionExpression", "completionCondition", "loopCardinality", "loopCondition",
                     "inputParameter")

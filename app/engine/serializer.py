@@ -19,7 +19,13 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.task import Task, TaskState
 
-from .specs import CollectingParallelMultiInstanceTask, CollectingSequentialMultiInstanceTask, ExternalServiceTask
+from .specs import (
+    CollectingParallelMultiInstanceTask,
+    CollectingSequentialMultiInstanceTask,
+    ExternalServiceTask,
+    PassThroughManualTask,
+    PassThroughTask,
+)
 
 # Task ids as text and back. A state holds each id up to four times (task, key, parent, children) and a
 # command reads and writes the same ids, so each conversion is done once; both directions are pure.
@@ -128,6 +134,8 @@ _CONFIG = dict(CAMUNDA_CONFIG)
 _CONFIG[BpmnWorkflow] = StateConverter
 _CONFIG[Task] = TaskStateConverter
 _CONFIG[ExternalServiceTask] = BpmnTaskSpecConverter
+_CONFIG[PassThroughTask] = BpmnTaskSpecConverter
+_CONFIG[PassThroughManualTask] = BpmnTaskSpecConverter
 _CONFIG[CollectingParallelMultiInstanceTask] = MultiInstanceTaskConverter
 _CONFIG[CollectingSequentialMultiInstanceTask] = MultiInstanceTaskConverter
 _SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))

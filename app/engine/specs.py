@@ -1,6 +1,12 @@
 """Task spec classes this service adds to SpiffWorkflow's Camunda flavour."""
 
-from SpiffWorkflow.bpmn.specs.defaults import ParallelMultiInstanceTask, SequentialMultiInstanceTask, ServiceTask
+from SpiffWorkflow.bpmn.specs.defaults import (
+    ManualTask,
+    NoneTask,
+    ParallelMultiInstanceTask,
+    SequentialMultiInstanceTask,
+    ServiceTask,
+)
 
 
 class ExternalServiceTask(ServiceTask):
@@ -21,3 +27,19 @@ class CollectingParallelMultiInstanceTask(ParallelMultiInstanceTask):
 
 class CollectingSequentialMultiInstanceTask(SequentialMultiInstanceTask):
     """A sequential multi-instance whose instances each add one item to an output collection."""
+
+
+class PassThroughTask(NoneTask):
+    """A `bpmn:task`: Camunda 7 passes through it without waiting (SpiffWorkflow's NoneTask waits)."""
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False
+
+
+class PassThroughManualTask(ManualTask):
+    """A `bpmn:manualTask`: done outside any system, so Camunda 7 passes through it without waiting."""
+
+    def __init__(self, wf_spec, bpmn_id, **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.manual = False

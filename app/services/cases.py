@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.domain.orgs import OrgScope
 from app.engine.changes import Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
 from app.store.queries import with_case
-from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
+from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task, User
 from app.store.writes import Writes
 
 from .case_commands import run_command
@@ -170,9 +171,9 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
                 raise Forbidden("只能退回自己认领的任务")
             if task.assignee is None and not cmd.actor.may("case.cancel"):
                 _check_worker(cmd.actor, task)  # readers (auditors, designers…) change nothing, not even the log
+        elif cmd.user_id != cmd.actor.username:
+            _check_assignment(uow.session, cmd.actor, task, cmd.user_id)
         else:
-            if cmd.user_id != cmd.actor.username:
-                raise Forbidden("只能由本人认领任务", field="userId")
             if task.assignee not in (None, cmd.user_id):
                 raise Conflict(f"任务已由 {task.assignee} 认领")
             _check_worker(cmd.actor, task, uow.session)
@@ -187,6 +188,16 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
                                                       ClaimInputs(task.id, cmd.user_id), cmd.actor, moment,
                                                       task.activity_id))
         uow.commit()
+
+
+def _check_assignment(session: Session, actor: Actor, task: Task, user_id: str) -> None:
+    """A task nobody is offered (no assignee, no candidate group — Camunda allows it) is given to a user of its
+    unit by a supervisor; everyone else may only claim for themselves."""
+    if task.candidate_groups or task.assignee is not None or not actor.may("supervision.act"):
+        raise Forbidden("只能由本人认领任务；无候选组且未指派的任务由督办人员指派", field="userId")
+    user = session.scalar(select(User).where(User.username == user_id, User.active.is_(True)))
+    if user is None or not OrgScope(user.org_path).covers(task.org_path):
+        raise ValidationFailed(f"用户 {user_id} 不存在或不在任务所属单位范围内", field="userId")
 
 
 def _message_start(definition: Definition, message: str) -> str | None:

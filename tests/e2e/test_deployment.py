@@ -67,7 +67,9 @@ def test_duplicate_filtering_makes_no_new_version(login_as):
                                       '</bpmn:scriptTask>'), "t", "__class__"),
     ("c.bpmn", _minimal("bad_due", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
                                    'camunda:dueDate="${open(\'/etc/passwd\')}" />'), "t", "open"),
-    ("d.bpmn", _minimal("no_group", '<bpmn:userTask id="t" />'), "t", "candidateGroups"),
+    ("d.bpmn", _minimal("java_listener", '<bpmn:userTask id="t"><bpmn:extensionElements><camunda:taskListener '
+                                         'event="create" class="x.Y" /></bpmn:extensionElements></bpmn:userTask>'),
+     "t", "Java"),
     ("e.bpmn", _minimal("bad_service", '<bpmn:serviceTask id="t" camunda:class="x.Y" />'), "t", "external"),
     ("f.bpmn", _minimal("bad_form", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
                                     'camunda:formRef="no_such_form" />'), "t", "no_such_form"),
@@ -100,7 +102,7 @@ def test_broken_or_hostile_xml_is_refused(login_as, content, words):
 def test_one_bad_file_refuses_the_whole_deployment(login_as):
     designer = login_as("designer")
     good = _minimal("good_one", '<bpmn:userTask id="t" camunda:candidateGroups="window" />')
-    bad = _minimal("bad_one", '<bpmn:userTask id="t" />')
+    bad = _minimal("bad_one", '<bpmn:userTask id="t" camunda:candidateUsers="someone" />')
     response = _deploy(designer, {"good.bpmn": good, "bad.bpmn": bad})
     assert response.status_code == 400 and response.json["file"] == "bad.bpmn"
     assert _count(designer, "good_one") == 0

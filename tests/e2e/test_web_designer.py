@@ -56,13 +56,14 @@ def test_the_modeler_deploys_an_edited_diagram_as_the_next_version(app, login_as
 
 def test_a_refused_diagram_returns_to_the_modeler_with_the_error_of_its_element(app, login_as):
     key = _new_process(login_as)
-    broken = PROCESS.format(key=key).replace(' camunda:candidateGroups="township_reviewer"', "")
+    broken = PROCESS.format(key=key).replace(' camunda:candidateGroups="township_reviewer"',
+                                             ' camunda:candidateUsers="zhang"')
     response = Web(app, "designer").post("/designer/processes/deploy",
                                          {"xml": broken, "resource_name": f"{key}.bpmn", "key": key})
     assert response.status_code == 400
     errors = json.loads(re.search(r"errors: (\[.*?\]),\n", response.text)[1])
-    assert errors[0]["element"] == "review" and "candidateGroups" in errors[0]["message"]
-    assert "candidateGroups=" not in re.search(r'name="xml" id="xml-field" value="([^"]*)"', response.text)[1]
+    assert errors[0]["element"] == "review" and "candidateUsers" in errors[0]["message"]
+    assert "candidateUsers=" in re.search(r'name="xml" id="xml-field" value="([^"]*)"', response.text)[1]
     assert _latest(login_as, key)["version"] == 1
 
 

@@ -63,12 +63,12 @@ def test_a_bad_priority_or_due_date_literal_is_refused_at_deploy(login_as, attri
     _refused_at_deploy(login_as, {f"{key}.bpmn": d.user_task(key, **attributes)}, "t", words)
 
 
-def test_a_forbidden_loop_condition_is_refused_at_deploy(login_as):
+def test_a_standard_loop_is_refused_at_deploy_as_camunda_7_does_not_run_it(login_as):
     key = _key("loop")
     body = d.around(key, '<bpmn:userTask id="t" camunda:candidateGroups="window"><bpmn:standardLoopCharacteristics>'
                          f'<bpmn:loopCondition>{escape("${().__class__}")}</bpmn:loopCondition>'
                          '</bpmn:standardLoopCharacteristics></bpmn:userTask>')
-    _refused_at_deploy(login_as, {f"{key}.bpmn": body}, "t", "loopCondition")
+    _refused_at_deploy(login_as, {f"{key}.bpmn": body}, "t", "standardLoopCharacteristics")
 
 
 @pytest.mark.parametrize("attributes", [

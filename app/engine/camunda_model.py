@@ -1,0 +1,426 @@
+"""What of a Camunda 7 model the service runs: every BPMN element, `camunda:` attribute and `camunda:` extension
+element a diagram holds either runs with Camunda's meaning here or refuses the deployment, naming it and why.
+
+The tables below are the whole list; an element or attribute they do not name is refused, so nothing a designer
+draws is silently ignored. Diagram interchange (`bpmndi`, `dc`, `di`) and other vendors' extensions are ignored,
+as Camunda 7 ignores them.
+"""
+
+from collections.abc import Callable
+
+from lxml import etree
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+JAVA = "Java 代码不能在本服务运行：改为外部任务（camunda:type=\"external\" 并设置 camunda:topic）"
+NOT_IN_CAMUNDA = "Camunda 7 也不执行此元素"
+
+Check = Callable[[etree._Element], str | None]
+Rule = str | Check | None  # None: runs with Camunda's meaning; a text: why it is refused; a check: decides per element
+
+
+def _local(el) -> str:
+    return etree.QName(el).localname
+
+
+def _parent(el) -> str:
+    parent = el.getparent()
+    return _local(parent) if parent is not None else ""
+
+
+def _c(el, name: str) -> str | None:
+    return el.get(f"{{{CAMUNDA}}}{name}")
+
+
+# -- BPMN elements ---------------------------------------------------------------------------------------------
+
+
+def _start_event(el) -> str | None:
+    if el.find(f"{{{BPMN}}}timerEventDefinition") is not None and _parent(el) == "process":
+        return "流程级定时开始事件：服务不按定时自动创建案件（请用消息开始事件或由调度调用开始接口）"
+    return None
+
+
+def _throw_message(el) -> str | None:
+    if _parent(el) in ("endEvent", "intermediateThrowEvent"):
+        return "消息抛出事件：Camunda 7 以 Java 实现其发送，本服务不能运行"
+    return None
+
+
+def _sub_process(el) -> str | None:
+    if el.get("triggeredByEvent") == "true":
+        return "事件子流程暂不支持"
+    return None
+
+
+def _service_task(el) -> str | None:
+    if _c(el, "type") != "external" or not _c(el, "topic"):
+        return f"服务任务：{JAVA}"
+    return None
+
+
+def _business_rule_task(el) -> str | None:
+    if _c(el, "decisionRef") is None:
+        return f"业务规则任务须引用决策表（camunda:decisionRef）；{JAVA}"
+    return None
+
+
+def _receive_task(el) -> str | None:
+    if el.get("instantiate") == "true":
+        return "receiveTask instantiate=\"true\"：不支持以接收任务创建案件"
+    if not el.get("messageRef"):
+        return "接收任务须引用消息（messageRef）"
+    return None
+
+
+def _multi_instance(el) -> str | None:
+    if el.find(f"{{{BPMN}}}loopDataInputRef") is not None and not _c(el, "collection"):
+        return "多实例请用 camunda:collection 与 camunda:elementVariable 指定集合"
+    return None
+
+
+def _condition(el) -> str | None:
+    language = (el.get("language") or "").lower()
+    if language and language not in ("juel", "python", "http://www.omg.org/spec/bpmn/20100524/model"):
+        return f"条件表达式语言 {language}：只接受服务的表达式语言（${{…}}），不运行脚本语言"
+    if el.get(f"{{{CAMUNDA}}}resource"):
+        return "camunda:resource：不从外部文件读取表达式"
+    return None
+
+
+SIGNAL = "信号事件暂不支持（服务没有 POST /signal）"
+ESCALATION = "升级事件暂不支持"
+COMPENSATION = "补偿事件暂不支持"
+CONDITIONAL = "条件事件暂不支持"
+LINK = "链接事件暂不支持"
+CANCEL = "取消事件（事务子流程）暂不支持"
+PERFORMER = "请用 camunda:candidateGroups 或 camunda:assignee 指定办理人"
+
+# data elements Camunda 7 does not execute: they are dropped before the engine reads the diagram
+IGNORED_DATA = frozenset({
+    "dataObject", "dataObjectReference", "dataStore", "dataStoreReference", "dataState", "dataInputAssociation",
+    "dataOutputAssociation", "property", "ioSpecification", "dataInput", "dataOutput", "inputSet", "outputSet",
+    "dataInputRefs", "dataOutputRefs", "optionalInputRefs", "optionalOutputRefs", "whileExecutingInputRefs",
+    "whileExecutingOutputRefs", "inputSetRefs", "outputSetRefs", "sourceRef", "targetRef", "assignment", "from",
+    "to", "transformation", "ioBinding",
+})
+
+ELEMENTS: dict[str, Rule] = {
+    # structure, documentation and what only the diagram shows
+    "definitions": None, "process": None, "collaboration": None, "participant": None, "messageFlow": None,
+    "laneSet": None, "lane": None, "flowNodeRef": None, "childLaneSet": None, "documentation": None,
+    "extensionElements": None, "textAnnotation": None, "text": None, "association": None, "group": None,
+    "category": None, "categoryValue": None, "incoming": None, "outgoing": None, "itemDefinition": None,
+    "message": None, "error": None, "signal": None, "escalation": None,
+    **{name: None for name in IGNORED_DATA},
+    # events
+    "startEvent": _start_event, "endEvent": None, "intermediateCatchEvent": None, "intermediateThrowEvent": None,
+    "boundaryEvent": None, "messageEventDefinition": _throw_message, "timerEventDefinition": None,
+    "errorEventDefinition": None, "terminateEventDefinition": None, "timeDate": None, "timeDuration": None,
+    "timeCycle": None,
+    "signalEventDefinition": SIGNAL, "escalationEventDefinition": ESCALATION,
+    "compensateEventDefinition": COMPENSATION, "conditionalEventDefinition": CONDITIONAL, "condition": CONDITIONAL,
+    "linkEventDefinition": LINK, "cancelEventDefinition": CANCEL, "eventDefinitionRef": NOT_IN_CAMUNDA,
+    "implicitThrowEvent": NOT_IN_CAMUNDA,
+    # activities
+    "task": None, "manualTask": None, "userTask": None, "scriptTask": None, "script": None,
+    "serviceTask": _service_task, "businessRuleTask": _business_rule_task, "receiveTask": _receive_task,
+    "sendTask": f"发送任务：{JAVA}", "callActivity": None, "subProcess": _sub_process,
+    "transaction": "事务子流程暂不支持", "adHocSubProcess": f"自由子流程：{NOT_IN_CAMUNDA}",
+    "multiInstanceLoopCharacteristics": _multi_instance, "loopCardinality": None, "completionCondition": None,
+    "loopDataOutputRef": None, "outputDataItem": None,
+    "loopDataInputRef": None, "inputDataItem": None,
+    "standardLoopCharacteristics": f"标准循环：{NOT_IN_CAMUNDA}（请用多实例）", "loopCondition": NOT_IN_CAMUNDA,
+    "complexBehaviorDefinition": NOT_IN_CAMUNDA,
+    # gateways and flows
+    "exclusiveGateway": None, "parallelGateway": None, "inclusiveGateway": None, "eventBasedGateway": None,
+    "complexGateway": f"复杂网关：{NOT_IN_CAMUNDA}", "activationCondition": NOT_IN_CAMUNDA,
+    "sequenceFlow": None, "conditionExpression": _condition,
+    # assignment the BPMN way
+    "potentialOwner": PERFORMER, "humanPerformer": PERFORMER, "performer": PERFORMER,
+    "resourceAssignmentExpression": PERFORMER, "resourceRole": PERFORMER, "resourceParameterBinding": PERFORMER,
+    "formalExpression": PERFORMER,
+}
+
+
+BPMN_ATTRIBUTES: list[tuple[str, Callable[[str, etree._Element], bool], str]] = [
+    ("isForCompensation", lambda v, el: v == "true", COMPENSATION),
+    ("startQuantity", lambda v, el: v != "1", f"startQuantity≠1：{NOT_IN_CAMUNDA}"),
+    ("completionQuantity", lambda v, el: v != "1", f"completionQuantity≠1：{NOT_IN_CAMUNDA}"),
+    ("parallelMultiple", lambda v, el: v == "true", "parallelMultiple 事件：Camunda 7 也不支持"),
+    ("eventGatewayType", lambda v, el: v == "Parallel", "并行事件网关：Camunda 7 也不支持"),
+    ("scriptFormat", lambda v, el: v.lower() not in ("python", "spiff"),
+     "脚本语言只接受服务的表达式语言（scriptFormat=\"python\"）：JavaScript、Groovy 等不运行"),
+]
+
+
+# -- camunda: attributes ---------------------------------------------------------------------------------------
+
+
+def _one_of(*values: str) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        return None if value in values else f"只接受 {' / '.join(values)}，得到 {value[:40]}"
+    return check
+
+
+def _refused(reason: str) -> Callable[[str], str | None]:
+    return lambda value: reason
+
+
+def _accepted(value: str) -> str | None:
+    return None
+
+
+# attribute -> check of its value (None: accepted as Camunda means it, see the README's "Deploying")
+ATTRIBUTES: dict[str, Callable[[str], str | None]] = {
+    # kept and shown, no effect on a run in Camunda either
+    "diagramRelationId": _accepted, "modelerTemplate": _accepted, "modelerTemplateVersion": _accepted,
+    "versionTag": _accepted, "historyTimeToLive": _accepted, "isStartableInTasklist": _accepted,
+    "errorMessage": _accepted,
+    # transaction boundaries: every command already commits at its next wait state (README, "Deploying")
+    "async": _accepted, "asyncBefore": _accepted, "asyncAfter": _accepted, "exclusive": _accepted,
+    # users and tasks
+    "assignee": _accepted, "candidateGroups": _accepted, "dueDate": _accepted, "followUpDate": _accepted,
+    "priority": _accepted, "initiator": _accepted,
+    "candidateUsers": _refused("camunda:candidateUsers 暂不支持：请用候选组 camunda:candidateGroups"),
+    "candidateStarterGroups": _refused("camunda:candidateStarterGroups 暂不支持：开始权限由角色表决定"),
+    "candidateStarterUsers": _refused("camunda:candidateStarterUsers 暂不支持：开始权限由角色表决定"),
+    # forms
+    "formKey": _accepted, "formRef": _accepted, "formRefBinding": _one_of("latest", "deployment", "version"),
+    "formRefVersion": _accepted, "formHandlerClass": _refused(JAVA),
+    # external tasks and decisions
+    "type": _one_of("external"), "topic": _accepted, "decisionRef": _accepted,
+    "decisionRefBinding": _one_of("latest", "deployment"), "mapDecisionResult": _one_of(
+        "singleEntry", "singleResult", "collectEntries", "resultList"),
+    "resultVariable": _accepted,
+    "decisionRefVersion": _refused("decisionRefVersion 暂不支持：决策按部署时的最新版本绑定"),
+    "decisionRefVersionTag": _refused("decisionRefVersionTag 暂不支持：决策按部署时的最新版本绑定"),
+    "decisionRefTenantId": _refused("多租户暂不支持"),
+    # multi-instance
+    "collection": _accepted, "elementVariable": _accepted,
+    # call activities
+    "calledElementBinding": _one_of("latest", "deployment"),
+    "calledElementVersion": _refused("calledElementVersion 暂不支持：被调用流程按部署时的最新版本绑定"),
+    "calledElementVersionTag": _refused("calledElementVersionTag 暂不支持：被调用流程按部署时的最新版本绑定"),
+    "calledElementTenantId": _refused("多租户暂不支持"),
+    "caseRef": _refused("CMMN 案例不支持"), "caseBinding": _refused("CMMN 案例不支持"),
+    "caseVersion": _refused("CMMN 案例不支持"), "caseTenantId": _refused("CMMN 案例不支持"),
+    "variableMappingClass": _refused(JAVA), "variableMappingDelegateExpression": _refused(JAVA),
+    # Java and JUEL beans
+    "class": _refused(JAVA), "delegateExpression": _refused(JAVA), "expression": _refused(JAVA),
+    "resource": _refused("不从外部资源文件读取脚本或表达式"),
+    # what the service does not do
+    "jobPriority": _refused("作业优先级暂不支持：作业按到期时间执行"),
+    "taskPriority": _refused("外部任务优先级暂不支持：外部任务按创建顺序取得"),
+    "errorCodeVariable": _refused("errorCodeVariable 暂不支持"),
+    "errorMessageVariable": _refused("errorMessageVariable 暂不支持"),
+    "escalationCodeVariable": _refused(ESCALATION), "variableName": _refused(CONDITIONAL),
+    "variableEvents": _refused(CONDITIONAL),
+}
+
+# attributes of camunda: extension elements, checked with the element that holds them (EXTENSIONS below)
+_OWN_ATTRIBUTES = frozenset({"name", "value", "id", "event", "source", "sourceExpression", "target", "variables",
+                             "local", "businessKey", "scriptFormat", "key", "config", "label"})
+
+
+# -- camunda: extension elements -------------------------------------------------------------------------------
+
+
+def _script_language(el) -> str | None:
+    fmt = (el.get("scriptFormat") or "").lower()
+    if el.get("resource"):
+        return "camunda:script resource：不从外部资源文件读取脚本"
+    if fmt not in ("python", "spiff"):
+        return (f"camunda:script scriptFormat=\"{el.get('scriptFormat')}\"：只运行服务的表达式语言脚本"
+                "（scriptFormat=\"python\"，只能赋值与 if），JavaScript、Groovy 等不运行")
+    return None
+
+
+LISTENER_EVENTS = {"taskListener": ("create", "complete"), "executionListener": ("start", "end")}
+
+
+def _listener(el) -> str | None:
+    kind = _local(el)
+    if any(el.get(attr) for attr in ("class", "delegateExpression", "expression")):
+        return f"camunda:{kind} 的 class/delegateExpression/expression：{JAVA}"
+    if el.find(f"{{{CAMUNDA}}}field") is not None:
+        return f"camunda:{kind} 的 camunda:field 只用于 Java 监听器"
+    if el.find(f"{{{CAMUNDA}}}script") is None:
+        return f"camunda:{kind} 须含 camunda:script"
+    event = el.get("event") or ""
+    allowed = LISTENER_EVENTS[kind]
+    if event not in allowed:
+        return f"camunda:{kind} event=\"{event}\" 暂不支持：只支持 {' / '.join(allowed)}"
+    host = _host(el)
+    if kind == "executionListener" and host not in _LISTENING_HOSTS:
+        return f"{host} 上的执行监听器暂不支持：只支持活动与事件上的 start/end"
+    return None
+
+
+_LISTENING_HOSTS = frozenset({"task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask",
+                              "receiveTask", "callActivity", "subProcess", "startEvent", "endEvent",
+                              "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"})
+
+
+def _host(el) -> str:
+    """The BPMN element an extension belongs to."""
+    node = el.getparent()
+    while node is not None and etree.QName(node).namespace != BPMN or (node is not None
+                                                                         and _local(node) == "extensionElements"):
+        node = node.getparent()
+    return _local(node) if node is not None else ""
+
+
+def _input_output(el) -> str | None:
+    if el.find(f"{{{CAMUNDA}}}inputParameter") is not None and _host(el) != "userTask":
+        return "camunda:inputParameter 暂只支持用户任务（任务的局部变量）"
+    if el.find(f"{{{CAMUNDA}}}outputParameter") is not None and _host(el) != "userTask":
+        return "camunda:outputParameter 暂只支持用户任务"
+    return None
+
+
+def _in_out(el) -> str | None:
+    if _host(el) != "callActivity":
+        return f"camunda:{_local(el)} 只支持调用活动上的变量传递"
+    if el.get("businessKey") is not None:
+        return "camunda:in businessKey 暂不支持：被调用流程在调用者案件内运行，没有自己的业务键"
+    if el.get("local") == "true":
+        return f"camunda:{_local(el)} local=\"true\" 暂不支持"
+    if el.get("variables") not in (None, "all"):
+        return f"camunda:{_local(el)} variables 只接受 all"
+    if el.get("variables") is None and not (el.get("source") or el.get("sourceExpression")):
+        return f"camunda:{_local(el)} 须设置 source、sourceExpression 或 variables=\"all\""
+    if el.get("variables") is None and not el.get("target"):
+        return f"camunda:{_local(el)} 须设置 target"
+    return None
+
+
+def _property(el) -> str | None:
+    if (el.get("name") or "").startswith("camunda:"):
+        return "扩展属性名不能以 camunda: 开头（保留给服务）"
+    return None
+
+
+EXTENSIONS: dict[str, Rule] = {
+    "properties": None, "property": _property,
+    "inputOutput": _input_output, "inputParameter": None, "outputParameter": None, "list": None, "map": None,
+    "entry": None, "value": None, "script": _script_language,
+    "taskListener": _listener, "executionListener": _listener,
+    "in": _in_out, "out": _in_out,
+    "connector": "Camunda 连接器（camunda:connector）需要 Java 插件，本服务不能运行：改为外部任务",
+    "connectorId": "Camunda 连接器需要 Java 插件", "field": f"camunda:field：{JAVA}",
+    "string": f"camunda:field：{JAVA}", "expression": f"camunda:field：{JAVA}",
+    "failedJobRetryTimeCycle": "camunda:failedJobRetryTimeCycle 暂不支持：失败作业固定重试三次（30 s、60 s、120 s）",
+    "formData": "生成式表单（camunda:formData）不支持：请用 Camunda Forms（camunda:formRef）",
+    "formField": "生成式表单（camunda:formData）不支持：请用 Camunda Forms（camunda:formRef）",
+    "formProperty": "camunda:formProperty 不支持：请用 Camunda Forms（camunda:formRef）",
+    "validation": "生成式表单（camunda:formData）不支持", "constraint": "生成式表单（camunda:formData）不支持",
+    "potentialStarter": "camunda:potentialStarter 暂不支持：开始权限由角色表决定",
+    "errorEventDefinition": "外部任务的 camunda:errorEventDefinition 暂不支持",
+}
+
+
+# -- the walk --------------------------------------------------------------------------------------------------
+
+
+def model_problem(root) -> tuple[etree._Element, str] | None:
+    """Return the first element that refuses the model and why, or None."""
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        namespace = etree.QName(el).namespace
+        if namespace == BPMN:
+            problem = _bpmn_problem(el)
+        elif namespace == CAMUNDA:
+            problem = _extension_problem(el)
+        else:
+            continue
+        problem = problem or _attribute_problem(el)
+        if problem:
+            return el, problem
+    return None
+
+
+def _apply(rule: Rule, el) -> str | None:
+    return rule(el) if callable(rule) else rule
+
+
+def _bpmn_problem(el) -> str | None:
+    name = _local(el)
+    if name not in ELEMENTS:
+        return f"BPMN 元素 {name} 不受支持：{NOT_IN_CAMUNDA}或本服务不能按 Camunda 的含义执行"
+    problem = _apply(ELEMENTS[name], el)
+    if problem:
+        return f"{name}：{problem}"
+    for attribute, refused, reason in BPMN_ATTRIBUTES:
+        value = el.get(attribute)
+        if value is not None and refused(value, el):
+            return f"{name} {attribute}=\"{value}\"：{reason}"
+    return None
+
+
+def _extension_problem(el) -> str | None:
+    name = _local(el)
+    if name not in EXTENSIONS:
+        return f"扩展元素 camunda:{name} 不受支持"
+    problem = _apply(EXTENSIONS[name], el)
+    return f"camunda:{name}：{problem}" if problem and not problem.startswith("camunda:") else problem
+
+
+def _attribute_problem(el) -> str | None:
+    own = etree.QName(el).namespace == CAMUNDA
+    for key, value in el.attrib.items():
+        qname = etree.QName(key)
+        if qname.namespace != CAMUNDA:
+            continue
+        name = qname.localname
+        if own and name in _OWN_ATTRIBUTES:
+            continue
+        check = ATTRIBUTES.get(name)
+        if check is None:
+            return f"camunda:{name} 不受支持"
+        problem = check(value)
+        if problem:
+            return f"camunda:{name}：{problem}"
+    return None
+
+
+CONTAINERS = frozenset({"definitions", "process", "subProcess", "transaction", "adHocSubProcess", "laneSet",
+                        "collaboration"})
+
+
+def where(el) -> tuple[str | None, int | None]:
+    """(id, None) to name a refused element by, or (None, line) for an element of a process that has no id;
+    what sits inside an element (a condition, an extension) is named by that element."""
+    node = el
+    while node is not None:
+        if etree.QName(node).namespace == BPMN and node.get("id"):
+            return node.get("id"), None
+        if etree.QName(node).namespace == BPMN and _parent(node) in CONTAINERS:
+            return None, node.sourceline
+        node = node.getparent()
+    return None, el.sourceline
+
+
+def assign_ids(root) -> None:
+    """Give each element of a process that has no id one made from its kind and line, as Camunda needs one
+    for every activity, event, gateway and flow; the same file always gets the same ids."""
+    taken = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.get("id") or etree.QName(el).namespace != BPMN \
+                or _parent(el) not in CONTAINERS or _local(el) in ("extensionElements", "documentation"):
+            continue
+        made = f"{_local(el)}_line{el.sourceline}"
+        while made in taken:
+            made += "_"
+        el.set("id", made)
+        taken.add(made)
+
+
+def drop_ignored_data(root) -> None:
+    """Remove the data elements Camunda 7 does not execute, which SpiffWorkflow would act on."""
+    for el in list(root.iter(*(f"{{{BPMN}}}{name}" for name in IGNORED_DATA))):
+        parent = el.getparent()
+        if parent is not None and etree.QName(parent).namespace == BPMN and _local(parent) not in IGNORED_DATA:
+            parent.remove(el)

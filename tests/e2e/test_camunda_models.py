@@ -1,0 +1,95 @@
+"""Diagrams drawn for Camunda 7 run as they run on Camunda: id-less flows are followed, a plain task and a manual
+task pass through, a user task nobody is offered waits for a supervisor to give it to someone."""
+
+import io
+import uuid
+
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/'
+        'MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">\n'
+        '<bpmn:process id="{key}" isExecutable="true">\n{body}\n</bpmn:process>\n</bpmn:definitions>')
+
+
+def deploy(api, files: dict[str, str]):
+    data = {"deployment-name": "camunda-model"}
+    for fname, content in files.items():
+        data[fname] = FileStorage(io.BytesIO(content.encode()), filename=fname)
+    boundary, payload = encode_multipart(data)
+    return api.client.post("/engine-rest/deployment/create", data=payload, headers=api.headers,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _key(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+
+def _deployed(login_as, key: str, body: str) -> None:
+    response = deploy(login_as("designer"), {f"{key}.bpmn": HEAD.format(key=key, body=body)})
+    assert response.status_code == 200, response.json
+
+
+def _start(login_as, key: str) -> dict:
+    response = login_as("window_cg").post(f"/process-definition/key/{key}/start", json={"businessKey": key})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def _open_tasks(api, instance_id: str) -> list[dict]:
+    return api.get("/task", processInstanceId=instance_id).json
+
+
+def test_flows_without_ids_are_followed_to_the_task_they_lead_to(login_as):
+    key = _key("no_ids")
+    _deployed(login_as, key, '<bpmn:startEvent id="s"/>\n<bpmn:sequenceFlow sourceRef="s" targetRef="u"/>\n'
+                             '<bpmn:userTask id="u" camunda:candidateGroups="window"/>\n'
+                             '<bpmn:sequenceFlow sourceRef="u" targetRef="e"/>\n<bpmn:endEvent id="e"/>')
+    instance = _start(login_as, key)
+    window = login_as("window_cg")
+    assert window.get(f"/process-instance/{instance['id']}").json["ended"] is False
+    assert [t["taskDefinitionKey"] for t in _open_tasks(window, instance["id"])] == ["u"]
+
+
+def test_a_plain_task_and_a_manual_task_pass_through_without_waiting(login_as):
+    key = _key("pass")
+    _deployed(login_as, key, '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a"/>'
+                             '<bpmn:task id="a"/><bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="m"/>'
+                             '<bpmn:manualTask id="m"/><bpmn:sequenceFlow id="f3" sourceRef="m" targetRef="u"/>'
+                             '<bpmn:userTask id="u" camunda:candidateGroups="window"/>'
+                             '<bpmn:sequenceFlow id="f4" sourceRef="u" targetRef="e"/><bpmn:endEvent id="e"/>')
+    instance = _start(login_as, key)
+    window = login_as("window_cg")
+    assert [t["taskDefinitionKey"] for t in _open_tasks(window, instance["id"])] == ["u"]
+    passed = window.get("/history/activity-instance", processInstanceId=instance["id"]).json
+    assert {a["activityId"]: a["activityType"] for a in passed if a["activityId"] in ("a", "m")} == {
+        "a": "task", "m": "manualTask"}
+
+
+def test_a_user_task_offered_to_nobody_is_seen_by_the_supervisor_who_gives_it_to_a_user(login_as):
+    key = _key("unassigned")
+    _deployed(login_as, key, '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u"/>'
+                             '<bpmn:userTask id="u" name="无人认领"/><bpmn:sequenceFlow id="f2" sourceRef="u" '
+                             'targetRef="e"/><bpmn:endEvent id="e"/>')
+    instance = _start(login_as, key)
+    window, supervisor = login_as("window_cg"), login_as("supervisor")
+    assert _open_tasks(window, instance["id"]) == []
+    tasks = _open_tasks(supervisor, instance["id"])
+    assert [t["taskDefinitionKey"] for t in tasks] == ["u"] and tasks[0]["assignee"] is None
+    task_id = tasks[0]["id"]
+    assert window.post(f"/task/{task_id}/claim", json={"userId": "window_cg"}).status_code == 403
+    refused = supervisor.post(f"/task/{task_id}/assignee", json={"userId": "nobody_here"})
+    assert refused.status_code == 400 and refused.json["field"] == "userId"
+    assert supervisor.post(f"/task/{task_id}/assignee", json={"userId": "window_cg"}).status_code == 204
+    assert [t["assignee"] for t in _open_tasks(window, instance["id"])] == ["window_cg"]
+    assert window.post(f"/task/{task_id}/complete", json={"variables": {}}).status_code == 204
+    assert window.get(f"/process-instance/{instance['id']}").status_code == 404
+
+
+def test_a_refusal_names_the_line_of_an_element_without_an_id(login_as):
+    key = _key("line")
+    body = HEAD.format(key=key, body='<bpmn:startEvent id="s"/>\n<bpmn:complexGateway/>')
+    response = deploy(login_as("designer"), {f"{key}.bpmn": body})
+    assert response.status_code == 400
+    assert response.json["file"] == f"{key}.bpmn" and response.json["line"] == 5
+    assert "complexGateway" in response.json["message"]
