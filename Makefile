@@ -35,10 +35,10 @@ browser:
 
 ## make run: install, migrate, load demo users, deploy workflows/ and forms/, serve on 127.0.0.1:$(PORT)
 run: install assets
-	DEMO=1 SCHEDULER=0 $(BIN)/flask db upgrade
-	DEMO=1 SCHEDULER=0 $(BIN)/flask demo
-	DEMO=1 SCHEDULER=0 $(BIN)/flask deploy
-	DEMO=1 $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	DEMO=1 $(BIN)/flask db upgrade
+	DEMO=1 $(BIN)/flask demo
+	DEMO=1 $(BIN)/flask deploy
+	DEMO=1 $(BIN)/flask --app app.wsgi run --host 127.0.0.1 --port $(PORT)
 
 ## make test: lint, then the whole suite on SQLite and, when 127.0.0.1:5432 answers, on PostgreSQL
 test: install assets browser lint test-sqlite test-postgres
@@ -61,11 +61,11 @@ test-postgres:
 ## DEMO=1 also loads the demo organisation and deploys workflows/ and forms/ (trials, benchmarks).
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/instance/metrics
 serve: install assets
-	SCHEDULER=0 $(BIN)/flask db upgrade
-	@if [ "$$DEMO" = "1" ]; then SCHEDULER=0 $(BIN)/flask demo && SCHEDULER=0 $(BIN)/flask deploy; fi
+	$(BIN)/flask db upgrade
+	@if [ "$$DEMO" = "1" ]; then $(BIN)/flask demo && $(BIN)/flask deploy; fi
 	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
 	PORT=$(PORT) PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) LOG_FORMAT=$${LOG_FORMAT:-json} \
-		$(BIN)/gunicorn 'app:create_app()'
+		$(BIN)/gunicorn app.wsgi:app
 
 ## make bench: the performance harness on a fresh PostgreSQL database (BENCH_DATABASE_URL, default
 ## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json;

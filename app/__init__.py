@@ -1,4 +1,4 @@
-"""The app factory: config, extensions, blueprints, commands, scheduler."""
+"""The app factory: config, extensions, blueprints, commands. The timer scheduler starts in app/wsgi.py only."""
 
 from pathlib import Path
 
@@ -21,10 +21,6 @@ def create_app(config: Config | None = None) -> Flask:
     register_commands(app)
     init_security(app)
     register_observability(app)
-    if not app.config.get("TESTING"):
-        from .scheduler import start_scheduler
-
-        start_scheduler(app)
     return app
 
 

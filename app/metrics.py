@@ -41,6 +41,8 @@ JOB_LAG = Histogram("assistance_job_lag_seconds", "Time from a timer's due time 
 # its share of the process's CPU says whether to make the engine's work cheaper or the service's around it
 ENGINE_SECONDS = Counter("assistance_engine_cpu_seconds_total",
                          "CPU time spent in the workflow engine: restoring, running and storing cases")
+SCHEDULER_POLL_FAILURES = Counter("assistance_scheduler_poll_failures_total",
+                                  "Timer polls that failed as a whole (the database unreachable, say)")
 
 
 def init_metrics(app: Flask) -> None:

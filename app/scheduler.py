@@ -3,6 +3,10 @@
 Each poll fires timers for a share of the interval (SCHEDULER_BUSY_SHARE), so requests keep
 answering during a backlog; while no request is being served by this process, it goes on
 for most of the interval, so an idle process drains a backlog at full speed.
+
+It starts from app/wsgi.py in serving processes only. APScheduler's lines about each poll (running,
+executed, skipped while the previous poll still runs) are DEBUG records; a failed poll is logged
+and counted in /metrics (`assistance_scheduler_poll_failures_total`).
 """
 
 import logging
@@ -12,11 +16,30 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, g
 
-from app.metrics import engine_time
+from app.metrics import SCHEDULER_POLL_FAILURES, engine_time
 from app.services.jobs import catch_up
 from app.services.payroll.runs import payroll_tick
 
 log = logging.getLogger(__name__)
+# what APScheduler says about every poll, twice a second per process at INFO or WARNING
+_PER_POLL = ("Running job", "Job \"", "Execution of job", "Run time of job")
+
+
+class PerPollAsDebug(logging.Filter):
+    """Log APScheduler's per-poll records at DEBUG, so they show only when the service logs at DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING or not str(record.msg).startswith(_PER_POLL):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def _quiet_apscheduler() -> None:
+    for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, PerPollAsDebug) for f in logger.filters):
+            logger.addFilter(PerPollAsDebug())
 
 
 class RequestsInFlight:
@@ -47,6 +70,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
     """Start the timer poller unless disabled, or this is the reloader's watcher process."""
     if not app.config["SCHEDULER"] or (app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true"):
         return None
+    _quiet_apscheduler()
     runtime = app.extensions["runtime"]
     requests = RequestsInFlight()
     requests.watch(app)
@@ -59,6 +83,7 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
             with engine_time():
                 catch_up(runtime, budget, idle=requests.idle, idle_seconds=0.9 * interval)
         except Exception:  # keep polling; each job's failure is already recorded on the job
+            SCHEDULER_POLL_FAILURES.inc()
             log.exception("timer poll failed")
 
     scheduler.add_job(tick, "interval", seconds=interval, max_instances=1, coalesce=True, id="fire_due_jobs")

@@ -27,7 +27,7 @@ class Server:
 
     def __enter__(self) -> "Server":
         gunicorn = str(Path(os.sys.executable).parent / "gunicorn")
-        self.process = subprocess.Popen([gunicorn, "app:create_app()"], cwd=ROOT, env=self.env,
+        self.process = subprocess.Popen([gunicorn, "app.wsgi:app"], cwd=ROOT, env=self.env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and self.process.poll() is None:

@@ -23,7 +23,9 @@ SERVICE = """
 import sys, time
 from app import create_app
 from app.config import Config
-create_app(Config(DATABASE_URL=sys.argv[1], SECRET_KEY="x", SCHEDULER=True, SCHEDULER_INTERVAL_SECONDS=1.0))
+from app.scheduler import start_scheduler
+start_scheduler(create_app(Config(DATABASE_URL=sys.argv[1], SECRET_KEY="x", SCHEDULER=True,
+                                  SCHEDULER_INTERVAL_SECONDS=1.0)))
 while True:
     time.sleep(1)
 """

@@ -1,0 +1,9 @@
+"""The served app, and the one place a timer scheduler starts: `gunicorn app.wsgi:app` (make serve) and
+`flask --app app.wsgi run` (make run) import this module in each serving process. Every other `flask`
+command (deploy, demo, audit-verify…) builds the app with `create_app()` and fires no timers."""
+
+from app import create_app
+from app.scheduler import start_scheduler
+
+app = create_app()
+start_scheduler(app)
