@@ -6,11 +6,12 @@ from flask import Flask
 
 from .config import Config
 from .security import BoundedIntConverter, init_security
+from .serving import Service, init_serving
 
 
 def create_app(config: Config | None = None) -> Flask:
     """Create the service; tests pass their own Config."""
-    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"))
+    app = Service(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.from_object(config or Config())
     app.url_map.converters["int"] = BoundedIntConverter
     app.json.ensure_ascii = False
@@ -20,6 +21,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_blueprints(app)
     register_commands(app)
     init_security(app)
+    init_serving(app)
     register_observability(app)
     return app
 
@@ -29,10 +31,10 @@ def register_extensions(app: Flask) -> None:
     from .extensions import migrate
     from .services.calendar import current_calendar
     from .services.runtime import Runtime
-    from .store.db import make_engine, make_session_factory
+    from .store.db import DatabaseLimits, make_engine, make_session_factory
 
     set_min_cycle(app.config.get("TIMER_MIN_CYCLE_SECONDS", 60))
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"], DatabaseLimits.from_settings(app.config))
     app.extensions["db_engine"] = engine
     app.extensions["runtime"] = Runtime(make_session_factory(engine), current_calendar)
     migrate.init_app(app, db=None, directory=str(Path(__file__).parent.parent / "migrations"))

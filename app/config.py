@@ -35,6 +35,16 @@ class Config:
         # SpiffWorkflow logs every task state change at INFO: several records per step, which the case's event log
         # already says better; its warnings and errors still show
         self.ENGINE_LOG_LEVEL = env.get("ENGINE_LOG_LEVEL", "WARNING")
+        # waits are bounded: a request that cannot get its locks, or runs too long, answers 503 and changes nothing
+        self.DB_LOCK_TIMEOUT_MS = int(env.get("DB_LOCK_TIMEOUT_MS", "2000"))
+        self.DB_STATEMENT_TIMEOUT_MS = int(env.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
+        # a process that stalls inside a transaction loses it (and its locks) after this long
+        self.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS = int(env.get("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "15000"))
+        self.READY_TIMEOUT_MS = int(env.get("READY_TIMEOUT_MS", "1000"))  # /ready's wait for the database
+        # a command still running this long after the request arrived is not committed: its client has gone
+        self.REQUEST_DEADLINE_SECONDS = float(env.get("REQUEST_DEADLINE_SECONDS", "50"))
+        # proxies in front whose X-Forwarded-For/-Proto are trusted (make serve: 1, the front)
+        self.FORWARDED_HOPS = int(env.get("FORWARDED_HOPS", "0"))
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", "5"))  # per username and address ...
         self.LOGIN_WINDOW_SECONDS = int(env.get("LOGIN_WINDOW_SECONDS", "900"))  # ... within this window: 429
         # a timer cycle may repeat no faster than this (R/PT0S would fire, and log, at every poll)

@@ -25,11 +25,13 @@ def recreate(url: str) -> None:
 
 
 def bench_app(url: str):
-    """The service app on the bench database, scheduler off (the harness drives it)."""
+    """The service app on the bench database, scheduler off (the harness drives it); its bulk loads of millions of
+    rows run without the service's statement and idle-transaction time limits."""
     from app import create_app
     from app.config import Config
 
-    return create_app(Config(DATABASE_URL=url, SECRET_KEY="bench", DEMO=True, SCHEDULER=False))
+    return create_app(Config(DATABASE_URL=url, SECRET_KEY="bench", DEMO=True, SCHEDULER=False,
+                             DB_STATEMENT_TIMEOUT_MS=0, DB_IDLE_IN_TRANSACTION_TIMEOUT_MS=0))
 
 
 def prepare(url: str):

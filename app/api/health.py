@@ -1,12 +1,15 @@
-"""/health (the process answers) and /ready (the database answers and its schema is current)."""
+"""/health: liveness, the process answers (no database, no lock); /ready: readiness, the database answers
+within READY_TIMEOUT_MS and its schema is current."""
 
 from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
+from app.domain.errors import DomainError
 from app.extensions import runtime
 
 bp = Blueprint("health", __name__)
@@ -15,19 +18,25 @@ MIGRATIONS = Path(__file__).parent.parent.parent / "migrations"
 
 @bp.get("/health")
 def health():
+    """Answer while the process lives: nothing here waits on the database or on a lock a command holds."""
     return jsonify({"status": "UP"})
 
 
 @bp.get("/ready")
 def ready():
-    """Answer 200 only when the database is reachable and migrated to the newest revision."""
+    """Answer 200 only when the database answers quickly and is migrated to the newest revision."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
     try:
         with runtime().reading() as uow:  # a probe every few seconds must not roll back a pooled connection
+            if uow.session.bind.dialect.name == "postgresql":
+                limit = int(current_app.config["READY_TIMEOUT_MS"])
+                uow.session.execute(text(f"SET LOCAL statement_timeout = {limit}"))
+                uow.session.execute(text(f"SET LOCAL lock_timeout = {limit}"))
             current = uow.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception as err:  # any database failure means "not ready"; the reason is reported
-        return jsonify({"status": "DOWN", "database": type(err).__name__}), 503
+    except (DomainError, SQLAlchemyError) as err:  # any database failure means "not ready"; the reason is reported
+        cause = err.__cause__ if isinstance(err, DomainError) and err.__cause__ else err
+        return jsonify({"status": "DOWN", "database": type(cause).__name__}), 503
     status = 200 if current == head else 503
     return jsonify({"status": "UP" if status == 200 else "DOWN", "schema": current, "expected": head}), status

@@ -77,3 +77,17 @@ class TooManyAttempts(DomainError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The service cannot act on the request now (the database busy, unreachable or too slow, or the request past
+    its deadline); `retry_after` seconds before trying again. `retryable`: the failure was transient and
+    nothing was committed, so the service may run the whole request once more by itself."""
+
+    status = 503
+    kind = "ServiceUnavailableException"
+
+    def __init__(self, message: str, *, retry_after: int = 1, retryable: bool = False):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.retryable = retryable

@@ -2,6 +2,8 @@
 
 import functools
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -11,11 +13,30 @@ from sqlalchemy.orm import Session, sessionmaker
 json_text = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout."""
+@dataclass(frozen=True)
+class DatabaseLimits:
+    """How long a session may wait for a lock, run one statement, and sit idle inside a transaction (ms)."""
+
+    lock_ms: int = 2000
+    statement_ms: int = 30000
+    idle_in_transaction_ms: int = 15000
+
+    @classmethod
+    def from_settings(cls, settings: Mapping) -> "DatabaseLimits":
+        return cls(settings["DB_LOCK_TIMEOUT_MS"], settings["DB_STATEMENT_TIMEOUT_MS"],
+                   settings["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"])
+
+    def options(self) -> str:
+        """PostgreSQL's settings for every session, given at connect: no statement spent setting them."""
+        return (f"-c lock_timeout={self.lock_ms} -c statement_timeout={self.statement_ms} "
+                f"-c idle_in_transaction_session_timeout={self.idle_in_transaction_ms}")
+
+
+def make_engine(url: str, limits: DatabaseLimits = DatabaseLimits()) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout (its only lock wait)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, json_serializer=json_text,
-                               connect_args={"timeout": 30, "check_same_thread": False})
+                               connect_args={"timeout": limits.lock_ms / 1000, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -31,7 +52,8 @@ def make_engine(url: str) -> Engine:
     # LIFO: requests keep to the connections used last, on which psycopg has prepared their statements
     # (at a statement's sixth execution on a connection); first-in-first-out spread them over the pool
     engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True, json_serializer=json_text,
-                           connect_args={"options": "-c jit=off"})
+                           connect_args={"options": f"-c jit=off {limits.options()}", "connect_timeout": 5,
+                                         "application_name": "assistance"})
     return _multi_row_inserts(engine)
 
 

@@ -1,10 +1,14 @@
 """One unit of work per command: owns the session, rolls back unless committed; and one per read."""
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import Conflict
+
+from .failures import unavailable
+from .scope import current_scope
 
 CONFLICT_MESSAGE = "案件已被他人同时修改，请刷新后重试"
 
@@ -21,6 +25,10 @@ class UnitOfWork:
     psycopg forgets every statement it has prepared on a connection when the connection rolls back,
     so reads that rolled back kept the service's statements from ever being prepared, and PostgreSQL
     parsed and planned each one on every execution.
+
+    A database failure that is no fault of the request (a lock or statement timeout, a deadlock, a lost
+    connection) leaves as `Unavailable` (503): app/store/failures.py. Inside a request, a command commits
+    only before the request's deadline (app/store/scope.py).
     """
 
     def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False):
@@ -37,12 +45,37 @@ class UnitOfWork:
     def __exit__(self, exc_type, exc, tb):
         try:
             if self.read_only and exc is None:
-                self.session.commit()
+                self._commit()
         finally:
-            self.session.rollback()  # nothing left to roll back after a commit
-            self.session.close()
-        if exc is not None and _is_concurrent_write(exc):
+            self._close()
+        if exc is None:
+            return
+        if _is_concurrent_write(exc):
             raise Conflict(CONFLICT_MESSAGE) from exc
+        if isinstance(exc, (DBAPIError, PoolTimeout)) and (failure := unavailable(exc)) is not None:
+            raise failure from exc
 
     def commit(self) -> None:
-        self.session.commit()
+        scope = current_scope()
+        if scope is not None:
+            scope.before_commit()
+        self._commit()
+        if scope is not None:
+            scope.commits += 1
+
+    def _commit(self) -> None:
+        try:
+            self.session.commit()
+        except DBAPIError as err:
+            failure = unavailable(err, at_commit=True)
+            if failure is None:
+                raise
+            raise failure from err
+
+    def _close(self) -> None:
+        try:
+            self.session.rollback()  # nothing left to roll back after a commit
+        except DBAPIError:  # the connection is gone: nothing to roll back either
+            pass
+        finally:
+            self.session.close()

@@ -3,7 +3,7 @@
 from importlib import import_module
 from urllib.parse import urlparse
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, make_response, redirect, render_template, request, url_for
 
 from app.domain.errors import DomainError, Unauthenticated
 
@@ -53,5 +53,9 @@ def _error_page(err: DomainError):
         back = urlparse(request.referrer or "")
         same_site = back.netloc == request.host and back.path.startswith("/")
         return redirect(back.path + (f"?{back.query}" if back.query else "") if same_site else url_for("inbox.index"))
-    titles = {403: "无权访问", 404: "未找到", 409: "操作冲突"}
-    return render_template("error.html", title=titles.get(err.status, "操作未完成"), message=err.message), err.status
+    titles = {403: "无权访问", 404: "未找到", 409: "操作冲突", 503: "暂时无法办理，请稍后重试"}
+    page = make_response(render_template("error.html", title=titles.get(err.status, "操作未完成"), message=err.message),
+                         err.status)
+    if getattr(err, "retry_after", None):
+        page.headers["Retry-After"] = str(err.retry_after)
+    return page
