@@ -43,6 +43,7 @@ class Config:
         self.READY_TIMEOUT_MS = int(env.get("READY_TIMEOUT_MS", "1000"))  # /ready's wait for the database
         # a command still running this long after the request arrived is not committed: its client has gone
         self.REQUEST_DEADLINE_SECONDS = float(env.get("REQUEST_DEADLINE_SECONDS", "50"))
+        self.IDEMPOTENCY_KEY_HOURS = float(env.get("IDEMPOTENCY_KEY_HOURS", "24"))
         # proxies in front whose X-Forwarded-For/-Proto are trusted (make serve: 1, the front)
         self.FORWARDED_HOPS = int(env.get("FORWARDED_HOPS", "0"))
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", "5"))  # per username and address ...

@@ -4,7 +4,8 @@ Each poll fires timers for a share of the interval (SCHEDULER_BUSY_SHARE), so re
 answering during a backlog; while no request is being served by this process, it goes on
 for most of the interval, so an idle process drains a backlog at full speed.
 
-It starts from app/wsgi.py in serving processes only. APScheduler's lines about each poll (running,
+It starts from app/wsgi.py in serving processes only, and every ten minutes also deletes the
+idempotency keys older than IDEMPOTENCY_KEY_HOURS. APScheduler's lines about each poll (running,
 executed, skipped while the previous poll still runs) are DEBUG records; a failed poll is logged
 and counted in /metrics (`assistance_scheduler_poll_failures_total`).
 """
@@ -16,6 +17,7 @@ import threading
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask, g
 
+from app.api.idempotency import purge_expired
 from app.metrics import SCHEDULER_POLL_FAILURES, engine_time
 from app.services.jobs import catch_up
 from app.services.payroll.runs import payroll_tick
@@ -66,6 +68,15 @@ class RequestsInFlight:
                 self.count -= 1
 
 
+def _purge_keys(app: Flask) -> None:
+    try:
+        purged = purge_expired(app)
+    except Exception:  # the next run tries again; expired keys answer nothing meanwhile
+        log.exception("purging expired idempotency keys failed")
+    else:
+        log.debug("purged %d expired idempotency keys", purged)
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler | None:
     """Start the timer poller unless disabled, or this is the reloader's watcher process."""
     if not app.config["SCHEDULER"] or (app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true"):
@@ -95,6 +106,8 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
             log.exception("payroll tick failed")
 
     scheduler.add_job(payroll, "interval", seconds=60, max_instances=1, coalesce=True, id="payroll")
+    scheduler.add_job(_purge_keys, "interval", args=(app,), minutes=10, max_instances=1, coalesce=True,
+                      id="purge_idempotency_keys")
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler

@@ -21,6 +21,7 @@ from . import (
     tokens,
 )
 from .auth import request_actor
+from .idempotency import KeyInUse, answer_from_first, keep_answer, take_key
 from .openapi import openapi_document
 from .support import refuse_unread_args
 
@@ -28,10 +29,12 @@ engine_rest = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
 
 
 def _authenticate():
-    """HTTP Basic or a Bearer token on every API request except the version and the OpenAPI document."""
+    """HTTP Basic or a Bearer token on every API request except the version, the engines and the OpenAPI
+    document; a command with an Idempotency-Key it already committed is answered here."""
     if request.endpoint in ("engine_rest.version", "engine_rest.openapi", "engine_rest.engines"):
-        return
+        return None
     g.actor = request_actor()
+    return take_key()
 
 
 @engine_rest.get("/version")
@@ -56,19 +59,15 @@ for child in (task.bp, process_definition.bp, deployment.bp, process_instance.bp
     engine_rest.register_blueprint(child)
 
 
-engine_rest.before_request(_authenticate)
+for resource in (engine_rest, settings.bp, calendar.bp, supervision.bp, audit.bp, tokens.bp, households.bp,
+                 payroll.bp, payroll.cases_bp):
+    resource.before_request(_authenticate)
+    resource.after_request(keep_answer)
 engine_rest.before_request(refuse_unread_args)
-settings.bp.before_request(_authenticate)
-calendar.bp.before_request(_authenticate)
-supervision.bp.before_request(_authenticate)
-audit.bp.before_request(_authenticate)
-tokens.bp.before_request(_authenticate)
-households.bp.before_request(_authenticate)
-payroll.bp.before_request(_authenticate)
-payroll.cases_bp.before_request(_authenticate)
 
 
 def register_api(app: Flask) -> None:
+    app.register_error_handler(KeyInUse, answer_from_first)
     app.register_blueprint(health.bp)
     app.register_blueprint(engine_rest)
     app.register_blueprint(settings.bp)

@@ -1,6 +1,6 @@
 """The one error format: Camunda's {"type", "message"} plus the field or BPMN element at fault."""
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -19,16 +19,19 @@ def _flat(messages, prefix=""):
         yield prefix, messages[0] if isinstance(messages, list) and messages else str(messages)
 
 
+def error_response(err: DomainError) -> Response:
+    """The JSON answer to a domain error, with its status and headers."""
+    response = jsonify(err.to_dict())
+    response.status_code = err.status
+    if err.status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="engine-rest"'
+    if getattr(err, "retry_after", None):
+        response.headers["Retry-After"] = str(err.retry_after)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def _domain(err: DomainError):
-        response = jsonify(err.to_dict())
-        response.status_code = err.status
-        if err.status == 401:
-            response.headers["WWW-Authenticate"] = 'Basic realm="engine-rest"'
-        if getattr(err, "retry_after", None):
-            response.headers["Retry-After"] = str(err.retry_after)
-        return response
+    app.register_error_handler(DomainError, error_response)
 
     @app.errorhandler(ValidationError)
     def _schema(err: ValidationError):

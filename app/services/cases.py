@@ -16,6 +16,7 @@ from app.store.queries import with_case
 from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task, User
 from app.store.writes import Writes
 
+from .business_keys import refuse_active_duplicate
 from .case_commands import run_command
 from .case_data import TASK_RESULT, CaseView, case_marks, errors_quote_no_personal_values, open_case
 from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
@@ -51,6 +52,7 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
             else latest_definition(uow.session, cmd.key)
         if definition.suspended:
             raise Conflict(f"流程定义 {definition.id} 已挂起，不能发起新案件")
+        refuse_active_duplicate(uow.session, cmd.actor, definition.key, cmd.business_key)
         org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
                              or cmd.variables.get("county"))
         spec = cached_definition(uow.session, definition.id)

@@ -1,22 +1,34 @@
 """What the request being served asks of every unit of work it opens.
 
 A command commits only before the request's deadline: past it the client (or the front, which
-answers in its place) no longer waits, so a commit then would change what nobody is told
-about. The scope is per thread (a context variable), set when a request begins and cleared when
-it ends; work outside requests (the scheduler, CLI commands) has none.
+answers 504 in its place) no longer waits, so a commit then would change what nobody is told
+about. A command sent with an Idempotency-Key records the key first thing in its own transaction,
+so a second request with the same key waits for the first to end, then finds its answer. The scope
+is per thread (a context variable), set when a request begins and cleared when it ends; work
+outside requests (the scheduler, CLI commands) has none.
 """
 
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from app.domain.errors import Unavailable
+
+from .idempotency import PendingKey, record_key
 
 
 @dataclass
 class RequestScope:
     deadline: float  # time.monotonic()
+    key: PendingKey | None = None
     commits: int = 0
+
+    def on_begin(self, session: Session) -> None:
+        """Add the idempotency key to the transaction of a command, until one has committed."""
+        if self.key is not None and self.commits == 0:
+            record_key(session, self.key)
 
     def before_commit(self) -> None:
         """Refuse a commit past the deadline."""

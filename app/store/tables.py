@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -99,6 +100,10 @@ class FormDefinition(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
+    # one active case per process and business key: a retried start cannot make a second one (migration 0017)
+    __table_args__ = (Index("uq_process_instance_active_business_key", "definition_key", "business_key", unique=True,
+                            postgresql_where=text("state = 'ACTIVE' AND business_key IS NOT NULL"),
+                            sqlite_where=text("state = 'ACTIVE' AND business_key IS NOT NULL")),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     definition_id: Mapped[str] = mapped_column(ForeignKey("process_definition.id"), index=True)
     definition_key: Mapped[str] = mapped_column(String(100))
@@ -542,3 +547,16 @@ class LedgerHead(Base):
     county_path: Mapped[str] = mapped_column(String(400), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class IdempotencyKey(Base):
+    """A command's Idempotency-Key, recorded in the command's own transaction, with the answer it was given."""
+
+    __tablename__ = "idempotency_key"
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)  # keys are the user's own
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the method, path and body
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    status: Mapped[int | None] = mapped_column()  # None until the answer is stored, just after the commit
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -11,11 +11,20 @@ from .failures import unavailable
 from .scope import current_scope
 
 CONFLICT_MESSAGE = "案件已被他人同时修改，请刷新后重试"
+DUPLICATE_BUSINESS_KEY = "业务键已由同一流程的另一个进行中的案件使用（同时发起）"
+# PostgreSQL names the index; SQLite names its columns
+_ACTIVE_BUSINESS_KEY = ("uq_process_instance_active_business_key",
+                        "process_instance.definition_key, process_instance.business_key")
 
 
 def _is_concurrent_write(err: Exception) -> bool:
     """A stale case version, or a second event with the same case sequence number."""
     return isinstance(err, StaleDataError) or (isinstance(err, IntegrityError) and "case_event" in str(err.orig))
+
+
+def _is_duplicate_business_key(err: Exception) -> bool:
+    """Two starts raced to give two active cases of one process the same business key."""
+    return isinstance(err, IntegrityError) and any(name in str(err.orig) for name in _ACTIVE_BUSINESS_KEY)
 
 
 class UnitOfWork:
@@ -28,7 +37,7 @@ class UnitOfWork:
 
     A database failure that is no fault of the request (a lock or statement timeout, a deadlock, a lost
     connection) leaves as `Unavailable` (503): app/store/failures.py. Inside a request, a command commits
-    only before the request's deadline (app/store/scope.py).
+    only before the request's deadline, and with the request's idempotency key (app/store/scope.py).
     """
 
     def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False):
@@ -38,8 +47,14 @@ class UnitOfWork:
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
-        if self.read_only:
-            self.session.connection(execution_options={"postgresql_readonly": True})
+        try:
+            if self.read_only:
+                self.session.connection(execution_options={"postgresql_readonly": True})
+            elif (scope := current_scope()) is not None:
+                scope.on_begin(self.session)
+        except BaseException as err:
+            self.__exit__(type(err), err, None)
+            raise
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -52,6 +67,8 @@ class UnitOfWork:
             return
         if _is_concurrent_write(exc):
             raise Conflict(CONFLICT_MESSAGE) from exc
+        if _is_duplicate_business_key(exc):
+            raise Conflict(DUPLICATE_BUSINESS_KEY, field="businessKey") from exc
         if isinstance(exc, (DBAPIError, PoolTimeout)) and (failure := unavailable(exc)) is not None:
             raise failure from exc
 

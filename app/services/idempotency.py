@@ -1,0 +1,61 @@
+"""Idempotency keys for the API: attach one to the request's command, find the first answer a key was given,
+store it, and delete the keys that have expired. The key itself is written by the unit of work, first thing in
+the command's own transaction (app/store/scope.py), so a command and its key commit together or not at all."""
+
+import time
+from datetime import datetime
+
+from app.store.idempotency import KeyInUse, KnownKey, PendingKey, find_key, purge_keys, store_answer
+from app.store.scope import current_scope, end_scope
+
+from .runtime import Runtime
+
+__all__ = ["KeyInUse", "KnownKey", "PendingKey", "attach", "attached_key", "committed_key", "find_answer",
+           "keep_answer", "purge_expired"]
+
+
+def attach(pending: PendingKey) -> bool:
+    """Have the commands of the request being served record `pending`; False outside a request."""
+    scope = current_scope()
+    if scope is None:
+        return False
+    scope.key = pending
+    return True
+
+
+def committed_key() -> PendingKey | None:
+    """The request's key, once its command committed."""
+    scope = current_scope()
+    return scope.key if scope is not None and scope.commits else None
+
+
+def attached_key() -> PendingKey | None:
+    scope = current_scope()
+    return scope.key if scope is not None else None
+
+
+def find_answer(rt: Runtime, pending: PendingKey, wait: float = 1.0) -> KnownKey | None:
+    """The key's record; one whose command committed a moment ago is given `wait` seconds for its answer."""
+    until = time.monotonic() + wait
+    while True:
+        with rt.reading() as uow:
+            known = find_key(uow.session, pending.owner, pending.key, pending.kept_since)
+        if known is None or known.status is not None or time.monotonic() >= until:
+            return known
+        time.sleep(0.05)
+
+
+def keep_answer(rt: Runtime, pending: PendingKey, status: int, content_type: str | None, body: bytes) -> None:
+    """Store the answer of the request's committed command, even if the request's deadline has just passed."""
+    end_scope()
+    with rt.unit_of_work() as uow:
+        store_answer(uow.session, pending.owner, pending.key, status, content_type, body)
+        uow.commit()
+
+
+def purge_expired(rt: Runtime, kept_since: datetime) -> int:
+    """Delete the keys recorded before `kept_since`; return how many."""
+    with rt.unit_of_work() as uow:
+        purged = purge_keys(uow.session, kept_since)
+        uow.commit()
+    return purged

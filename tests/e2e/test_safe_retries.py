@@ -1,0 +1,151 @@
+"""Retries are safe: a second active case with the same business key is refused with 409 naming the first, and a
+command sent again with the same Idempotency-Key gets its first answer instead of running again."""
+
+import threading
+import uuid
+
+import requests
+from sqlalchemy import func, select
+
+from app.store.tables import IdempotencyKey, ProcessInstance
+from tests.conftest import PASSWORD
+from tests.e2e.dibao_steps import Case, accept_variables
+
+
+def _key() -> str:
+    return f"RT-{uuid.uuid4().hex[:12]}"
+
+
+def _active(runtime, definition_key: str, business_key: str) -> int:
+    with runtime.reading() as uow:
+        return uow.session.scalar(select(func.count()).where(
+            ProcessInstance.definition_key == definition_key, ProcessInstance.business_key == business_key,
+            ProcessInstance.state == "ACTIVE"))
+
+
+def _start(api, business_key: str, key: str | None = None, process: str = "dibao"):
+    headers = {"Idempotency-Key": key} if key else {}
+    return api.client.post(f"/engine-rest/process-definition/key/{process}/start", json={"businessKey": business_key},
+                           headers={**api.headers, **headers})
+
+
+def test_a_second_active_case_with_the_same_business_key_is_refused_naming_the_first(runtime, login_as):
+    window, business_key = login_as("window_cg"), _key()
+    first = _start(window, business_key)
+    assert first.status_code == 200
+    again = _start(window, business_key)
+    assert again.status_code == 409 and again.json["field"] == "businessKey"
+    assert first.json["id"] in again.json["message"] and "Idempotency-Key" in again.json["message"]
+    assert _active(runtime, "dibao", business_key) == 1
+    # a user who may not see the first case hears that the key is taken, not which case holds it
+    other = _start(login_as("window_hd"), business_key)
+    assert other.status_code == 409 and first.json["id"] not in other.json["message"]
+
+
+def test_the_business_key_is_free_again_once_its_case_ends_and_other_processes_may_share_it(runtime, login_as):
+    window, business_key = login_as("window_cg"), _key()
+    first = _start(window, business_key).json["id"]
+    assert _start(window, business_key, process="linshi").status_code == 200  # another process: no clash
+    assert login_as("supervisor").delete(f"/process-instance/{first}").status_code == 204
+    second = _start(window, business_key)
+    assert second.status_code == 200 and second.json["id"] != first
+
+
+def test_a_start_retried_with_its_idempotency_key_gets_the_first_answer(runtime, login_as):
+    window, business_key, key = login_as("window_cg"), _key(), str(uuid.uuid4())
+    first = _start(window, business_key, key)
+    again = _start(window, business_key, key)
+    assert first.status_code == again.status_code == 200
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert _active(runtime, "dibao", business_key) == 1
+    # the same key on another request is refused, naming the header
+    other = _start(window, _key(), key)
+    assert other.status_code == 422 and other.json["field"] == "Idempotency-Key"
+    # keys are each user's own: another user's identical key is another command
+    assert _start(login_as("window_hd"), _key(), key).status_code == 200
+
+
+def test_a_completion_retried_after_it_committed_gets_its_first_answer_not_404(runtime, login_as, clock):
+    case = Case(login_as)
+    window, task = login_as("window_cg"), case.task("window_cg", "accept")
+    headers = {**window.headers, "Idempotency-Key": "accept-" + task["id"]}
+    body = {"variables": accept_variables()}
+    first = window.client.post(f"/engine-rest/task/{task['id']}/complete", json=body, headers=headers)
+    again = window.client.post(f"/engine-rest/task/{task['id']}/complete", json=body, headers=headers)
+    assert first.status_code == again.status_code == 204 and again.headers["Idempotent-Replayed"] == "true"
+    assert window.post(f"/task/{task['id']}/complete", body).status_code == 404  # without the key: it is gone
+    assert [t["taskDefinitionKey"] for t in login_as("investigator_cg").get(
+        "/task", processInstanceId=case.id).json] == ["home_visit"]
+
+
+def test_a_failed_command_keeps_no_key_so_it_may_be_sent_again(runtime, login_as, clock):
+    case = Case(login_as)
+    window, task = login_as("window_cg"), case.task("window_cg", "accept")
+    headers = {**window.headers, "Idempotency-Key": str(uuid.uuid4())}
+    url = f"/engine-rest/task/{task['id']}/complete"
+    bad = window.client.post(url, json={"variables": accept_variables(household_size=0)}, headers=headers)
+    assert bad.status_code == 400
+    with runtime.reading() as uow:
+        assert uow.session.get(IdempotencyKey, ("window_cg", headers["Idempotency-Key"])) is None
+    assert window.client.post(url, json={"variables": accept_variables(household_size=0)},
+                              headers=headers).status_code == 400
+
+
+def test_keys_expire_after_the_kept_hours(app, runtime, login_as, clock):
+    window, key = login_as("window_cg"), str(uuid.uuid4())
+    business_key = _key()
+    first = _start(window, business_key, key)
+    clock.advance(hours=app.config["IDEMPOTENCY_KEY_HOURS"] + 1)
+    again = _start(window, business_key, key)
+    assert first.status_code == 200 and again.status_code == 409  # the key no longer answers: the start runs
+    from app.api.idempotency import purge_expired
+
+    assert purge_expired(app) >= 1
+    with runtime.reading() as uow:
+        assert uow.session.get(IdempotencyKey, ("window_cg", key)) is None
+
+
+def test_a_key_may_not_be_blank_or_overlong(login_as):
+    window = login_as("window_cg")
+    for key in (" ", "k" * 201):
+        response = _start(window, _key(), key)
+        assert response.status_code == 400 and response.json["field"] == "Idempotency-Key"
+
+
+def test_the_same_start_sent_twice_at_once_makes_one_case_and_one_answer(runtime, live_url):
+    """Two copies of one request race (a client that retried before its first attempt answered)."""
+    business_key, key = _key(), str(uuid.uuid4())
+    barrier, answers = threading.Barrier(2), []
+
+    def send():
+        barrier.wait()
+        answers.append(requests.post(f"{live_url}/engine-rest/process-definition/key/dibao/start",
+                                     json={"businessKey": business_key}, auth=("window_cg", PASSWORD),
+                                     headers={"Idempotency-Key": key}, timeout=30))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _active(runtime, "dibao", business_key) == 1
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+
+
+def test_two_different_starts_with_one_business_key_at_once_make_one_case(runtime, live_url):
+    business_key, barrier, answers = _key(), threading.Barrier(2), []
+
+    def send():
+        barrier.wait()
+        answers.append(requests.post(f"{live_url}/engine-rest/process-definition/key/dibao/start",
+                                     json={"businessKey": business_key}, auth=("window_cg", PASSWORD), timeout=30))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+    assert _active(runtime, "dibao", business_key) == 1
