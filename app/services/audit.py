@@ -103,7 +103,7 @@ def _event_problem(event: CaseEvent, expected: int, previous: str | None) -> str
 def verify_case(rt: Runtime, actor: Actor, case_id: str) -> Verdict:
     """Verify one case in the actor's scope: chain, definition and replay."""
     actor.require("audit.verify")
-    with rt.reading() as uow:
+    with rt.reading(snapshot=True) as uow:  # the case and its events as of one moment, whatever runs meanwhile
         instance = visible_instance(uow.session, actor, case_id)
         if instance is None:
             raise NotFound(f"案件 {case_id} 不存在", field="id")
@@ -115,7 +115,7 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
     actor.require("audit.verify")
     last, calendars = "", None
     while True:
-        with rt.reading() as uow:
+        with rt.reading(snapshot=True) as uow:  # each case and its events as of one moment
             cases = list(uow.session.scalars(
                 select(ProcessInstance).where(ProcessInstance.org_path.like(actor.scope.like_pattern),
                                               ProcessInstance.id > last)

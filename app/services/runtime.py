@@ -23,9 +23,10 @@ class Runtime:
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
-    def reading(self) -> UnitOfWork:
-        """A unit of work that only reads: the database refuses its writes; it ends without a rollback."""
-        return UnitOfWork(self.session_factory, read_only=True)
+    def reading(self, snapshot: bool = False) -> UnitOfWork:
+        """A unit of work that only reads: the database refuses its writes; it ends without a rollback.
+        With `snapshot`, every statement sees the database as of the first (REPEATABLE READ)."""
+        return UnitOfWork(self.session_factory, read_only=True, snapshot=snapshot)
 
     @property
     def calendar(self) -> WorkCalendar:

@@ -30,7 +30,8 @@ def _is_duplicate_business_key(err: Exception) -> bool:
 class UnitOfWork:
     """`with UnitOfWork(factory) as uow: ...; uow.commit()` — exactly one commit per command.
 
-    A read (`read_only`) runs in a transaction PostgreSQL keeps from writing, and ends it with COMMIT:
+    A read (`read_only`) runs in a transaction PostgreSQL keeps from writing, and ends it with COMMIT
+    (a `snapshot` read sees the whole database as of one moment, however many statements it takes):
     psycopg forgets every statement it has prepared on a connection when the connection rolls back,
     so reads that rolled back kept the service's statements from ever being prepared, and PostgreSQL
     parsed and planned each one on every execution.
@@ -40,16 +41,17 @@ class UnitOfWork:
     only before the request's deadline, and with the request's idempotency key (app/store/scope.py).
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False):
+    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False, snapshot: bool = False):
         self._factory = session_factory
-        self.read_only = read_only
+        self.read_only = read_only or snapshot
+        self.snapshot = snapshot
         self.session: Session | None = None
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
         try:
             if self.read_only:
-                self.session.connection(execution_options={"postgresql_readonly": True})
+                self._begin_reading()
             elif (scope := current_scope()) is not None:
                 scope.on_begin(self.session)
         except BaseException as err:
@@ -71,6 +73,16 @@ class UnitOfWork:
             raise Conflict(DUPLICATE_BUSINESS_KEY, field="businessKey") from exc
         if isinstance(exc, (DBAPIError, PoolTimeout)) and (failure := unavailable(exc)) is not None:
             raise failure from exc
+
+    def _begin_reading(self) -> None:
+        """A read-only transaction; a `snapshot` sees every row as of its first statement (REPEATABLE READ)."""
+        options = {"postgresql_readonly": True}
+        dialect = self.session.get_bind().dialect.name
+        if self.snapshot and dialect == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+        connection = self.session.connection(execution_options=options)
+        if self.snapshot and dialect == "sqlite":  # pysqlite begins no transaction before a SELECT by itself
+            connection.exec_driver_sql("BEGIN")
 
     def commit(self) -> None:
         scope = current_scope()
