@@ -6,7 +6,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export FLASK_APP := app
 
-.PHONY: run test install assets browser serve bench lint test-sqlite test-postgres clean
+.PHONY: run test install assets browser haproxy serve bench lint test-sqlite test-postgres clean
 
 $(BIN)/activate: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ browser:
 		apt-get install -y --no-install-recommends chromium fonts-noto-cjk || \
 		{ apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk; }; fi
 
+## make haproxy: Debian's HAProxy, the front of make serve, once; needs root
+haproxy:
+	@if ! command -v haproxy >/dev/null; then \
+		apt-get install -y --no-install-recommends haproxy || \
+		{ apt-get update && apt-get install -y --no-install-recommends haproxy; }; fi
+
 ## make run: install, migrate, load demo users, deploy workflows/ and forms/, serve on 127.0.0.1:$(PORT)
 run: install assets
 	DEMO=1 $(BIN)/flask db upgrade
@@ -56,16 +62,17 @@ test-postgres:
 		TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q; \
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432: skipped"; fi
 
-## make serve: production mode: gunicorn with one worker per core (gunicorn.conf.py), the scheduler in each,
-## JSON logs, Prometheus metrics at /metrics; DATABASE_URL, SECRET_KEY, PORT… from the environment (README).
+## make serve: production mode: the HAProxy front (front/haproxy.cfg.in) on 127.0.0.1:$(PORT) before gunicorn
+## (gunicorn.conf.py, one worker per core, the scheduler in each) on APP_PORT (PORT+1); both start and stop here.
+## JSON logs, Prometheus metrics at /metrics; DATABASE_URL, SECRET_KEY, UPSTREAMS… from the environment (README).
 ## DEMO=1 also loads the demo organisation and deploys workflows/ and forms/ (trials, benchmarks).
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/instance/metrics
-serve: install assets
+serve: install assets haproxy
 	$(BIN)/flask db upgrade
 	@if [ "$$DEMO" = "1" ]; then $(BIN)/flask demo && $(BIN)/flask deploy; fi
 	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
 	PORT=$(PORT) PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) LOG_FORMAT=$${LOG_FORMAT:-json} \
-		$(BIN)/gunicorn app.wsgi:app
+		BIN=$(BIN) front/serve.sh
 
 ## make bench: the performance harness on a fresh PostgreSQL database (BENCH_DATABASE_URL, default
 ## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json;

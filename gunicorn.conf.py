@@ -13,6 +13,15 @@ threads = int(os.environ.get("THREADS", "2"))
 timeout = int(os.environ.get("WORKER_TIMEOUT", "60"))
 backlog = 2048
 accesslog = None  # the app logs each request itself (LOG_FORMAT=json)
+control_socket_disable = True  # one shared path per user (~/.gunicorn): instances side by side would collide
+if os.environ.get("LOG_FORMAT") == "json":  # gunicorn's own lines (workers started, killed, timed out) as JSON too
+    logconfig_dict = {
+        "version": 1, "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "app.logs.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
+        "root": {"level": "INFO", "handlers": []},  # the app adds its own (app/logs.py)
+    }
 
 
 def post_worker_init(worker):
