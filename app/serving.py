@@ -31,10 +31,12 @@ class Service(Flask):
     """Flask, with a request run once more after a transient database failure where that is safe."""
 
     def dispatch_request(self):
+        scope = current_scope()
+        if scope is not None:  # what the request's hooks committed (sign-in counting) is not the view's command
+            scope.commits = 0
         try:
             return super().dispatch_request()
         except Unavailable as err:
-            scope = current_scope()
             if not err.retryable or scope is None or not scope.may_retry():
                 raise
             log.warning("running the request again after: %s", err.message)

@@ -19,7 +19,7 @@ def attach(pending: PendingKey) -> bool:
     scope = current_scope()
     if scope is None:
         return False
-    scope.key = pending
+    scope.key, scope.commits = pending, 0  # what signing in committed is not the command
     return True
 
 
