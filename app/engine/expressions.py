@@ -16,6 +16,7 @@ from .watchdog import within_cpu_seconds
 
 _EL = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.S)
 _ISO_LITERAL = re.compile(r"^(R\d*/|P(?=\d|T\d)|\d{4}-\d{2}-\d{2})", re.I)
+_STRINGS = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')""")
 JUEL_NAMES = {"true": True, "false": False, "null": None}
 
 
@@ -29,8 +30,24 @@ def unwrap(expression: str) -> str:
     body = match.group("body") if match else (expression or "")
     if not match:
         return body.strip()
-    body = body.replace("&&", " and ").replace("||", " or ")
-    return re.sub(r"!(?!=)", " not ", body).strip()
+    parts = _STRINGS.split(body)  # JUEL operators outside string literals only: "Hi!" stays "Hi!"
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"!(?!=)", " not ", parts[i].replace("&&", " and ").replace("||", " or "))
+        parts[i] = _DATE_TIME.sub(_date_time, parts[i])
+    return "".join(parts).strip()
+
+
+# Camunda's built-in `dateTime()` (a Joda DateTime of now) with its plus/minus methods and `.toDate()`
+_DATE_TIME = re.compile(r"dateTime\(\)((?:\s*\.\s*(?:plus|minus)(?:Years|Months|Weeks|Days|Hours|Minutes|Seconds)"
+                        r"\([^()]*\))*)(?:\s*\.\s*toDate\(\))?")
+_SHIFT = re.compile(r"(plus|minus)(Years|Months|Weeks|Days|Hours|Minutes|Seconds)\(([^()]*)\)")
+
+
+def _date_time(match: re.Match) -> str:
+    moment = "now()"
+    for sign, unit, count in _SHIFT.findall(match.group(1)):
+        moment = f"plus_time({moment}, {unit.lower()!r}, {'-' if sign == 'minus' else ''}({count}))"
+    return moment
 
 
 def feel_to_python(expression: str) -> str:
@@ -67,6 +84,12 @@ def evaluate(expression: str, names: dict, context: FunctionContext):
     """Evaluate one expression against case data `names`."""
     body = unwrap(expression)
     return bounded(lambda: _evaluator(names, context).eval(body))
+
+
+def evaluate_compiled(source: str, names: dict, context: FunctionContext, extra_functions: dict):
+    """Evaluate text compiled for the evaluator (FEEL, feel.py) with the allow-list and `extra_functions`."""
+    evaluator = BoundedEval(names=dict(names), functions={**context.functions(), **extra_functions})
+    return bounded(lambda: evaluator.eval(source))
 
 
 def evaluate_time(expression: str, names: dict, context: FunctionContext) -> str:
@@ -107,8 +130,9 @@ def expression_problem(expression: str) -> str | None:
     return tree_problem(tree)
 
 
-def tree_problem(tree: ast.AST) -> str | None:
-    """Return the first forbidden construct in a parsed expression or script."""
+def tree_problem(tree: ast.AST, extra_functions: frozenset[str] = frozenset()) -> str | None:
+    """Return the first forbidden construct in a parsed expression or script (`extra_functions`: what compiled
+    FEEL may call besides the allow-list)."""
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             return "不允许导入模块"
@@ -120,6 +144,6 @@ def tree_problem(tree: ast.AST) -> str | None:
                              ast.Global, ast.Nonlocal, ast.Await, ast.Yield, ast.YieldFrom)):
             return f"不允许的语法：{type(node).__name__}"
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTION_NAMES:
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTION_NAMES | extra_functions:
                 return f"不允许调用函数：{ast.unparse(node.func)}"
     return None

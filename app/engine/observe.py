@@ -91,7 +91,8 @@ def activity_type(spec) -> str:
         return "multiInstanceBody"
     name = type(spec).__name__
     special = {"ExternalServiceTask": "serviceTask", "EndEvent": "noneEndEvent", "NoneTask": "task",
-               "PassThroughTask": "task", "PassThroughManualTask": "manualTask"}
+               "PassThroughTask": "task", "PassThroughManualTask": "manualTask",
+               "DecisionTask": "businessRuleTask"}
     if name in special:
         return special[name]
     definition = getattr(spec, "event_definition", None)

@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.parser.TaskParser import TaskParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.task_spec import CallActivityParser, CamundaTaskParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -20,14 +21,16 @@ from app.domain.errors import DeploymentRefused
 
 from .calls import Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
 from .camunda_model import assign_ids, drop_ignored_data, model_problem, where
-from .dmn_checks import check_dmn
+from .decisions import decision_graph, parse_decisions
 from .expressions import expression_problem, is_iso_literal
+from .extensions import LISTENERS, OUTPUTS, MappedCallActivity, extensions_of, parameter_expression
 from .owned import owned_names
 from .scripts import script_problem
 from .serializer import dump_spec
 from .specs import (
     CollectingParallelMultiInstanceTask,
     CollectingSequentialMultiInstanceTask,
+    DecisionTask,
     ExternalServiceTask,
     PassThroughManualTask,
     PassThroughTask,
@@ -72,16 +75,33 @@ class _CallActivityParser(CallActivityParser):
         self._copy_task_attrs(original, loop_characteristics)
 
 
+class _DecisionTaskParser(CamundaTaskParser):
+    """A business rule task bound to the decision it names, read by app/engine/decisions.py."""
+
+    @staticmethod
+    def get_decision_ref(node):
+        return node.get(CAMUNDA + "decisionRef")
+
+    def create_task(self):
+        ref = self.node.get(CAMUNDA + "decisionRef") or ""
+        decisions = self.process_parser.parser.decisions
+        if ref not in decisions:
+            self.raise_validation_exception(f"引用的决策 {ref} 既不在本次部署中，也未曾部署")
+        return self.spec_class(self.spec, self.bpmn_id, decision=ref, decisions=decision_graph(decisions, ref),
+                               result_variable=self.node.get(CAMUNDA + "resultVariable"),
+                               map_result=self.node.get(CAMUNDA + "mapDecisionResult"), **self.bpmn_attributes)
+
+
 class ServiceParser(CamundaParser):
-    """Camunda parser where every service task is an external task."""
+    """Camunda parser where every service task is an external task and decisions are Camunda's."""
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (_ServiceTaskParser, ExternalServiceTask),
         full_tag("task"): (CamundaTaskParser, PassThroughTask),
+        full_tag("businessRuleTask"): (_DecisionTaskParser, DecisionTask),
         full_tag("manualTask"): (CamundaTaskParser, PassThroughManualTask),
-        full_tag("callActivity"): (_CallActivityParser, CamundaParser.OVERRIDE_PARSER_CLASSES[
-            full_tag("callActivity")][1]),
+        full_tag("callActivity"): (_CallActivityParser, MappedCallActivity),
     }
 
 
@@ -117,6 +137,7 @@ def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None
     `resolve(key)` returns a deployed process a call activity names when it is not in these files.
     """
     parser = ServiceParser(validator=BpmnValidator())
+    parser.decisions = {}
     roots = {}
     for name, content in files.items():
         root = read_xml(content, name)
@@ -127,9 +148,7 @@ def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None
         _spiff_call(lambda r=root, n=name: parser.add_bpmn_xml(r, filename=n), name)
         roots[name] = root
     for name, content in (dmn_files or {}).items():
-        dmn_root = read_xml(content, name)
-        check_dmn(dmn_root, name)
-        _spiff_call(lambda r=dmn_root, n=name: parser.add_dmn_xml(r, filename=n), name)
+        parser.decisions.update(parse_decisions(read_xml(content, name), name))
     nodes = [(name, node) for name, root in roots.items()
              for node in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NS)]
     where = {node.get("id"): name for name, node in nodes}
@@ -178,10 +197,25 @@ def _build_process(parser: ServiceParser, node, filename: str, activities: dict,
     stored, graph = calls
     spec = _spiff_call(lambda: parser.get_spec(key), filename)
     specs = _spiff_call(lambda: subprocess_specs(parser, key, stored), filename)
+    elements = {el.get("id"): el for el in node.getroottree().getroot().iter() if isinstance(el.tag, str)}
+    for process_spec in (spec, *(s for s in specs.values() if not isinstance(s, dict))):
+        _attach_extensions(process_spec, elements)
     dumped = {**dump_spec(spec, specs), **call_bundle(key, graph, activities, stored),
               "owned": sorted(owned_names(node))}  # variables no client may set (app/services/inputs.py)
     return ParsedProcess(key, node.get("name") or key, filename, dumped, activities[key],
                          [called for _, called in calls_of(node)])
+
+
+def _attach_extensions(process_spec, elements: dict) -> None:
+    """Give each task spec what its element's extensions do at run time (listeners, outputs, in/out mappings)."""
+    for task_spec in process_spec.task_specs.values():
+        el = elements.get(getattr(task_spec, "bpmn_id", None))
+        found = extensions_of(el) if el is not None else {}
+        if isinstance(task_spec, LoopTask):  # the multi-instance body: each instance listens, not the body
+            found.pop(LISTENERS, None)
+            found.pop(OUTPUTS, None)
+        if found:
+            task_spec.extensions = {**(getattr(task_spec, "extensions", None) or {}), **found}
 
 
 def _is_activity(el) -> bool:
@@ -199,7 +233,7 @@ def _activity(el) -> dict:
         value = el.get(CAMUNDA + attr)
         if value:
             info[attr] = value
-    inputs = {p.get("name"): (p.text or "").strip()
+    inputs = {p.get("name"): parameter_expression(p)
               for p in el.iterfind(f"{full_tag('extensionElements')}/{CAMUNDA}inputOutput/{CAMUNDA}inputParameter")}
     if inputs:
         info["inputs"] = inputs  # task-local variables: what the task shows beside its form
@@ -266,6 +300,8 @@ def _element_problem(el) -> str | None:
         problem = value and _attribute_problem(attr, value)
         if problem:
             return f"camunda:{attr}：{problem}"
+    if tag in ("inputParameter", "outputParameter"):
+        return _parameter_problem(el)
     if tag in _EXPRESSION_TAGS and el.text:
         problem = expression_problem(el.text)
         if problem:
@@ -285,6 +321,19 @@ def _attribute_problem(attr: str, value: str) -> str | None:
     return None
 
 
+def _parameter_problem(el) -> str | None:
+    text = (el.text or "").strip()
+    if "${" in text and not (text.startswith("${") and text.endswith("}")):
+        return f"camunda:{etree.QName(el).localname} {el.get('name')}：文本与表达式混写（如 \"a ${{b}}\"）暂不支持"
+    problem = expression_problem(parameter_expression(el))
+    return f"camunda:{etree.QName(el).localname} {el.get('name')}：{problem}" if problem else None
+
+
+def _listener_problem(el) -> str | None:
+    problem = script_problem(el.findtext(CAMUNDA + "script") or "")
+    return f"camunda:{etree.QName(el).localname}：{problem}" if problem else None
+
+
 def _script_task_problem(el) -> str | None:
     fmt = (el.get("scriptFormat") or "python").lower()
     if fmt not in ("python", "spiff"):
@@ -292,7 +341,7 @@ def _script_task_problem(el) -> str | None:
     return script_problem(el.findtext(full_tag("script")) or "")
 
 
-_TAG_CHECKS = {"scriptTask": _script_task_problem}
+_TAG_CHECKS = {"scriptTask": _script_task_problem, "taskListener": _listener_problem,
+               "executionListener": _listener_problem}
 _TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
-_EXPRESSION_TAGS = (*_TIMER_TAGS, "conditionExpression", "completionCondition", "loopCardinality", "loopCondition",
-                    "inputParameter")
+_EXPRESSION_TAGS = (*_TIMER_TAGS, "conditionExpression", "completionCondition", "loopCardinality", "loopCondition")

@@ -10,7 +10,16 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 
-from .expressions import ExpressionError, evaluate, expression_problem, is_iso_literal, to_storable, unwrap
+from .expressions import (
+    ExpressionError,
+    evaluate,
+    evaluate_compiled,
+    expression_problem,
+    is_iso_literal,
+    to_storable,
+    unwrap,
+)
+from .feel import FEEL_FUNCTIONS
 from .functions import MAX_RANGE as MAX_INSTANCES
 from .functions import FunctionContext
 from .sandbox import parse_source
@@ -58,6 +67,10 @@ class RestrictedScriptEngine(PythonScriptEngine):
         except ExpressionError as err:
             raise WorkflowTaskException(f"脚本执行失败：{err}", task=task, exception=err) from err
         return True
+
+    def evaluate_compiled(self, source: str, names: dict):
+        """Evaluate compiled FEEL (a decision's cells) over `names`."""
+        return evaluate_compiled(source, names, self.context, FEEL_FUNCTIONS)
 
     def call_service(self, task, **kwargs):
         raise WorkflowTaskException("服务任务只能作为外部任务由工作者完成", task=task)

@@ -14,14 +14,17 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, MultiInstanceTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.task import Task, TaskState
 
+from .extensions import MappedCallActivity
 from .specs import (
     CollectingParallelMultiInstanceTask,
     CollectingSequentialMultiInstanceTask,
+    DecisionTask,
     ExternalServiceTask,
     PassThroughManualTask,
     PassThroughTask,
@@ -57,6 +60,16 @@ def _remember(uuid: UUID, text: str) -> UUID:
         _TEXTS.clear()
     _UUIDS[text], _TEXTS[uuid] = uuid, text
     return uuid
+
+
+class DecisionTaskConverter(BpmnTaskSpecConverter):
+    """A business rule task with the decisions it evaluates (app/engine/decisions.py), as plain data."""
+
+    def to_dict(self, spec):
+        dct = self.get_default_attributes(spec)
+        dct.update(decision=spec.decision, decisions=spec.decisions, result_variable=spec.result_variable,
+                   map_result=spec.map_result)
+        return dct
 
 
 class StateConverter(BpmnWorkflowConverter):
@@ -135,6 +148,8 @@ _CONFIG[BpmnWorkflow] = StateConverter
 _CONFIG[Task] = TaskStateConverter
 _CONFIG[ExternalServiceTask] = BpmnTaskSpecConverter
 _CONFIG[PassThroughTask] = BpmnTaskSpecConverter
+_CONFIG[DecisionTask] = DecisionTaskConverter
+_CONFIG[MappedCallActivity] = _CONFIG[CallActivity]
 _CONFIG[PassThroughManualTask] = BpmnTaskSpecConverter
 _CONFIG[CollectingParallelMultiInstanceTask] = MultiInstanceTaskConverter
 _CONFIG[CollectingSequentialMultiInstanceTask] = MultiInstanceTaskConverter

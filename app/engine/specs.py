@@ -1,5 +1,6 @@
 """Task spec classes this service adds to SpiffWorkflow's Camunda flavour."""
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import (
     ManualTask,
     NoneTask,
@@ -7,6 +8,10 @@ from SpiffWorkflow.bpmn.specs.defaults import (
     SequentialMultiInstanceTask,
     ServiceTask,
 )
+from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+
+from .decisions import DecisionError, evaluate_decision, map_result
+from .expressions import ExpressionError, bounded, to_storable
 
 
 class ExternalServiceTask(ServiceTask):
@@ -43,3 +48,29 @@ class PassThroughManualTask(ManualTask):
     def __init__(self, wf_spec, bpmn_id, **kwargs):
         super().__init__(wf_spec, bpmn_id, **kwargs)
         self.manual = False
+
+
+class DecisionTask(BpmnSpecMixin):
+    """A business rule task: the decision it calls (with the decisions that one requires) is evaluated as Camunda 7
+    evaluates it, and its result, shaped by `camunda:mapDecisionResult`, is stored in `camunda:resultVariable`
+    (without a result variable nothing is stored, as in Camunda)."""
+
+    def __init__(self, wf_spec, bpmn_id, decision=None, decisions=None, result_variable=None, map_result=None,
+                 **kwargs):
+        super().__init__(wf_spec, bpmn_id, **kwargs)
+        self.decision = decision
+        self.decisions = decisions or {}
+        self.result_variable = result_variable
+        self.map_result = map_result
+
+    def _run_hook(self, my_task):
+        engine = my_task.workflow.script_engine
+        try:
+            results = bounded(lambda: evaluate_decision(self.decisions, self.decision, dict(my_task.data),
+                                                        engine.evaluate_compiled))
+            value = map_result(results, self.map_result, self.bpmn_id)
+        except (DecisionError, ExpressionError) as err:
+            raise WorkflowTaskException(f"决策 {self.decision}：{err}", task=my_task, exception=err) from err
+        if self.result_variable:
+            my_task.data[self.result_variable] = to_storable(value)
+        return True

@@ -10,7 +10,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import DeploymentRefused
 from app.domain.strict_json import strict_loads
-from app.engine.dmn_checks import check_dmn
+from app.engine.decisions import parse_decisions
 from app.engine.parser import parse_bpmn_files, read_xml
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
 
@@ -36,7 +36,7 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
     bpmn, dmn, forms = _split(files)
     schemas = {fname: _parse_form(fname, content) for fname, content in forms.items()}
     for fname, content in dmn.items():  # checked even when no process of this deployment uses them
-        check_dmn(read_xml(content, fname), fname)
+        parse_decisions(read_xml(content, fname), fname)
     moment = clock.now()
     with rt.unit_of_work() as uow:
         session = uow.session
@@ -58,7 +58,7 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
                 id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version,
                 name=process.name, deployment_id=deployment.id, resource_name=process.resource,
                 spec=process.spec, activities=process.activities))
-        if not result.definitions and not result.forms:
+        if not result.definitions and not result.forms and not _new_decisions(session, dmn, changed_only):
             return DeployResult(None)
         session.add(deployment)
         session.flush()
@@ -90,6 +90,15 @@ def _with_deployed_decisions(session, dmn: dict[str, bytes]) -> dict[str, bytes]
     latest = {name: content for name, content in rows if name not in dmn}
     own = {d for name, content in dmn.items() for d in _decision_ids(content, name)}
     return {**{n: c for n, c in latest.items() if not own & _decision_ids(c, n)}, **dmn}
+
+
+def _new_decisions(session, dmn: dict[str, bytes], changed_only: bool) -> bool:
+    """Whether decision files are deployed for themselves (a DMN-only deployment, as Camunda stores one)."""
+    if not changed_only:
+        return bool(dmn)
+    stored = dict(session.execute(select(Resource.name, Resource.content).join(Deployment)
+                                  .where(Resource.name.in_(list(dmn))).order_by(Deployment.deployed_at)).all())
+    return any(stored.get(name) != content for name, content in dmn.items())
 
 
 def _decision_ids(content: bytes, fname: str) -> set[str]:

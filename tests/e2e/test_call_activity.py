@@ -1,5 +1,6 @@
 """Call activities at deploy time: the called process is bound then; unknown or cyclic calls are refused."""
 
+import json
 import uuid
 
 from tests.e2e.test_deployment import _deploy, _minimal
@@ -62,3 +63,31 @@ def test_the_called_version_is_bound_when_the_caller_is_deployed(login_as):
     assert task["name"] == "第一版" and task["candidateGroups"] == ["window"]
     assert window.post(f"/task/{task['id']}/complete", {"variables": {}}).status_code == 204
     assert login_as("auditor").get(f"/history/process-instance/{started['id']}").json["state"] == "COMPLETED"
+
+
+def test_only_the_variables_mapped_in_and_out_pass_between_caller_and_called(login_as):
+    """camunda:in / camunda:out as Camunda passes them: the called process sees only what `in` names, the caller
+    gets back only what `out` names (an unset source arrives as null)."""
+    callee, caller = _keys("callee", "caller")
+    called = _minimal(callee, '<bpmn:scriptTask id="t" scriptFormat="python"><bpmn:script>'
+                              'seen = [amount, doubled]\nother = 1</bpmn:script></bpmn:scriptTask>')
+    calling = _minimal(caller, f'<bpmn:callActivity id="call" calledElement="{callee}"><bpmn:extensionElements>'
+                               '<camunda:in source="amount" target="amount" />'
+                               '<camunda:in sourceExpression="${amount * 2}" target="doubled" />'
+                               '<camunda:out source="seen" target="seen" />'
+                               '<camunda:out source="secret" target="secret_inside" />'
+                               '</bpmn:extensionElements></bpmn:callActivity>'
+                               '<bpmn:userTask id="after" camunda:candidateGroups="window" />'
+                               '<bpmn:sequenceFlow id="f3" sourceRef="call" targetRef="after" />',
+                       first="call").replace('<bpmn:sequenceFlow id="f2" sourceRef="call"',
+                                             '<bpmn:sequenceFlow id="f2" sourceRef="after"')
+    designer = login_as("designer")
+    assert _deploy(designer, {"callee.bpmn": called, "caller.bpmn": calling}).status_code == 200
+    window = login_as("window_cg")
+    started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": caller, "variables": {
+        "amount": {"value": 5}, "secret": {"value": "x"}}})
+    assert started.status_code == 200, started.json
+    found = window.get(f"/process-instance/{started.json['id']}/variables").json
+    seen = found["seen"]["value"]
+    assert (json.loads(seen) if isinstance(seen, str) else seen) == [5, 10]
+    assert found["secret_inside"]["value"] is None and "other" not in found and "doubled" not in found

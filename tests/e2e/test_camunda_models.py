@@ -2,6 +2,7 @@
 task pass through, a user task nobody is offered waits for a supervisor to give it to someone."""
 
 import io
+import json
 import uuid
 
 from werkzeug.datastructures import FileStorage
@@ -93,3 +94,47 @@ def test_a_refusal_names_the_line_of_an_element_without_an_id(login_as):
     assert response.status_code == 400
     assert response.json["file"] == f"{key}.bpmn" and response.json["line"] == 5
     assert "complexGateway" in response.json["message"]
+
+
+def test_listeners_in_the_expression_language_run_when_camunda_runs_them(login_as):
+    key = _key("listen")
+    listener = ('<camunda:{kind} event="{event}"><camunda:script scriptFormat="python">{code}</camunda:script>'
+                '</camunda:{kind}>')
+    _deployed(login_as, key, (
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u"/>'
+        '<bpmn:userTask id="u" camunda:candidateGroups="window"><bpmn:extensionElements>'
+        + listener.format(kind="executionListener", event="start", code="trail = ['start']")
+        + listener.format(kind="taskListener", event="create", code="trail = trail + ['create']")
+        + listener.format(kind="taskListener", event="complete", code="trail = trail + ['complete:' + answer]")
+        + listener.format(kind="executionListener", event="end", code="trail = trail + ['end']")
+        + '<camunda:inputOutput><camunda:inputParameter name="hint">plain text</camunda:inputParameter>'
+          '<camunda:outputParameter name="shout">${answer + "!"}</camunda:outputParameter></camunda:inputOutput>'
+          '</bpmn:extensionElements></bpmn:userTask>'
+          '<bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="w"/>'
+          '<bpmn:userTask id="w" camunda:candidateGroups="window"/>'
+          '<bpmn:sequenceFlow id="f3" sourceRef="w" targetRef="e"/><bpmn:endEvent id="e"/>'))
+    instance = _start(login_as, key)
+    window = login_as("window_cg")
+    [task] = _open_tasks(window, instance["id"])
+    assert window.get(f"/process-instance/{instance['id']}/variables").json["trail"]["value"] in (
+        '["start", "create"]', ["start", "create"])
+    assert window.get(f"/task/{task['id']}/form-variables").json["hint"]["value"] == "plain text"
+    assert window.post(f"/task/{task['id']}/complete", json={"variables": {
+        "answer": {"value": "yes"}}}).status_code == 204
+    found = window.get(f"/process-instance/{instance['id']}/variables").json
+    trail = found["trail"]["value"]
+    assert (json.loads(trail) if isinstance(trail, str) else trail) == ["start", "create", "complete:yes", "end"]
+    assert found["shout"]["value"] == "yes!"
+
+
+def test_a_javascript_listener_is_refused_saying_so(login_as):
+    key = _key("js")
+    body = HEAD.format(key=key, body=(
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u"/>'
+        '<bpmn:userTask id="u"><bpmn:extensionElements><camunda:taskListener event="create"><camunda:script '
+        'scriptFormat="javascript">task.setAssignee("x")</camunda:script></camunda:taskListener>'
+        '</bpmn:extensionElements></bpmn:userTask><bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="e"/>'
+        '<bpmn:endEvent id="e"/>'))
+    response = deploy(login_as("designer"), {f"{key}.bpmn": body})
+    assert response.status_code == 400 and response.json["element"] == "u"
+    assert "JavaScript" in response.json["message"]

@@ -1,0 +1,152 @@
+"""The Camunda extensions that act while a case runs: task and execution listeners (sandboxed scripts), output
+parameters of user tasks, and the variables a call activity passes in and out (`camunda:in` / `camunda:out`).
+
+They are read from the diagram at deploy (`extensions_of`) into each task spec's `extensions`, which SpiffWorkflow
+stores with the spec, and run from two points of SpiffWorkflow's task life cycle that every task passes:
+`_on_ready` (execution listener `start`, task listener `create`) and `_on_complete` (task listener `complete`,
+output parameters, execution listener `end`), each wrapped once here, guarded by the installed version.
+"""
+
+from copy import deepcopy
+
+from lxml import etree
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity
+from SpiffWorkflow.specs.base import TaskSpec
+from SpiffWorkflow.version import __version__ as SPIFF_VERSION
+
+from .camunda_model import CAMUNDA
+from .expressions import ExpressionError, evaluate, to_storable
+
+LISTENERS, OUTPUTS, INS, OUTS = "camunda:listeners", "camunda:outputs", "camunda:in", "camunda:out"
+_C = f"{{{CAMUNDA}}}"
+
+
+# -- reading the diagram ---------------------------------------------------------------------------------------
+
+
+def extensions_of(el) -> dict:
+    """What an element's extension elements make it do at run time (the walk in camunda_model.py has checked
+    them)."""
+    found: dict = {}
+    listeners: dict[str, list[str]] = {}
+    for listener in el.iterfind(f"{_extension_path()}*"):
+        if etree.QName(listener).localname in ("taskListener", "executionListener"):
+            script = listener.find(f"{_C}script")
+            listeners.setdefault(listener.get("event"), []).append((script.text or "") if script is not None else "")
+    if listeners:
+        found[LISTENERS] = listeners
+    outputs = {p.get("name"): parameter_expression(p)
+               for p in el.iterfind(f"{_extension_path()}{_C}inputOutput/{_C}outputParameter")}
+    if outputs:
+        found[OUTPUTS] = outputs
+    for kind, key in (("in", INS), ("out", OUTS)):
+        mappings = [_mapping(m) for m in el.iterfind(f"{_extension_path()}{_C}{kind}")]
+        if mappings:
+            found[key] = mappings
+    return found
+
+
+def _extension_path() -> str:
+    return "{http://www.omg.org/spec/BPMN/20100524/MODEL}extensionElements/"
+
+
+def _mapping(el) -> dict:
+    if el.get("variables") == "all":
+        return {"all": True}
+    source = el.get("sourceExpression") or None
+    return {"source": el.get("source"), "expression": source, "target": el.get("target")}
+
+
+def parameter_expression(el) -> str:
+    """An input or output parameter as an expression: `${…}` as written, a plain text as that text (Camunda reads
+    it as a string constant), a `camunda:list` or `camunda:map` as a list or record of such values, a
+    `camunda:script` in the service's language as its expression."""
+    child = next((c for c in el if isinstance(c.tag, str)), None)
+    if child is None:
+        return _value(el.text or "")
+    kind = etree.QName(child).localname
+    if kind == "list":
+        return "[" + ", ".join(parameter_expression(item) for item in child if isinstance(item.tag, str)) + "]"
+    if kind == "map":
+        return "{" + ", ".join(f"{entry.get('key')!r}: {parameter_expression(entry)}"
+                               for entry in child if isinstance(entry.tag, str)) + "}"
+    return "${" + (child.text or "").strip() + "}"  # camunda:script (python) or camunda:value
+
+
+def _value(text: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith(("${", "#{")) and stripped.endswith("}"):
+        return stripped
+    return "${" + repr(text) + "}"
+
+
+# -- running them ----------------------------------------------------------------------------------------------
+
+
+def _run_listeners(spec, my_task, events: tuple[str, ...]) -> None:
+    listeners = (getattr(spec, "extensions", None) or {}).get(LISTENERS)
+    if not listeners:
+        return
+    for event in events:
+        for script in listeners.get(event, []):
+            my_task.workflow.script_engine.execute(my_task, script)
+
+
+def _set_outputs(spec, my_task) -> None:
+    outputs = (getattr(spec, "extensions", None) or {}).get(OUTPUTS)
+    for name, expression in (outputs or {}).items():
+        my_task.data[name] = _evaluate(my_task, expression, dict(my_task.data))
+
+
+def _evaluate(my_task, expression: str, names: dict):
+    try:
+        return to_storable(evaluate(expression, names, my_task.workflow.script_engine.context))
+    except ExpressionError as err:
+        raise WorkflowTaskException(f"{expression}：{err}", task=my_task, exception=err) from err
+
+
+_on_ready, _on_complete = TaskSpec._on_ready, TaskSpec._on_complete
+
+
+def _listening_on_ready(self, my_task):
+    _run_listeners(self, my_task, ("start", "create"))
+    return _on_ready(self, my_task)
+
+
+def _listening_on_complete(self, my_task):
+    _run_listeners(self, my_task, ("complete",))
+    _set_outputs(self, my_task)
+    _run_listeners(self, my_task, ("end",))
+    return _on_complete(self, my_task)
+
+
+if not SPIFF_VERSION.startswith("3.2"):
+    raise ImportError(f"SpiffWorkflow {SPIFF_VERSION}: check that _on_ready/_on_complete still run for every task")
+TaskSpec._on_ready = _listening_on_ready
+TaskSpec._on_complete = _listening_on_complete
+
+
+class MappedCallActivity(CallActivity):
+    """A call activity that passes variables as Camunda does: only what `camunda:in` names (or all of them with
+    `variables="all"`) into the called process, only what `camunda:out` names back."""
+
+    def copy_data(self, my_task, subworkflow):
+        start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")
+        start.set_data(**self._mapped(my_task, INS, dict(my_task.data)))
+
+    def update_data(self, my_task, subworkflow):
+        my_task.data.update(self._mapped(my_task, OUTS, dict(subworkflow.last_task.data)))
+
+    def _mapped(self, my_task, kind: str, source: dict) -> dict:
+        passed: dict = {}
+        for mapping in (self.extensions or {}).get(kind, []):
+            if mapping.get("all"):
+                passed.update(deepcopy(source))
+            elif mapping["expression"]:
+                passed[mapping["target"]] = _evaluate(my_task, mapping["expression"], source)
+            elif mapping["source"] in source:
+                passed[mapping["target"]] = deepcopy(source[mapping["source"]])
+            else:
+                passed[mapping["target"]] = None  # Camunda passes an unset source as null
+        return passed
