@@ -6,7 +6,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export FLASK_APP := app
 
-.PHONY: run test install assets browser haproxy serve bench lint test-sqlite test-postgres clean
+.PHONY: run test install assets browser fonts haproxy serve bench lint test-sqlite test-postgres clean
 
 $(BIN)/activate: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -39,15 +39,22 @@ haproxy:
 		apt-get install -y --no-install-recommends haproxy || \
 		{ apt-get update && apt-get install -y --no-install-recommends haproxy; }; fi
 
+## make fonts: the font notice PDFs embed (Debian fonts-arphic-uming, AR PL UMing), once; needs root
+NOTICE_FONT ?= /usr/share/fonts/truetype/arphic/uming.ttc
+fonts:
+	@if [ ! -f "$(NOTICE_FONT)" ]; then \
+		apt-get install -y --no-install-recommends fonts-arphic-uming || \
+		{ apt-get update && apt-get install -y --no-install-recommends fonts-arphic-uming; }; fi
+
 ## make run: install, migrate, load demo users, deploy workflows/ and forms/, serve on 127.0.0.1:$(PORT)
-run: install assets
+run: install assets fonts
 	DEMO=1 $(BIN)/flask db upgrade
 	DEMO=1 $(BIN)/flask demo
 	DEMO=1 $(BIN)/flask deploy
 	DEMO=1 $(BIN)/flask --app app.wsgi run --host 127.0.0.1 --port $(PORT)
 
 ## make test: lint, then the whole suite on SQLite and, when 127.0.0.1:5432 answers, on PostgreSQL
-test: install assets browser lint test-sqlite test-postgres
+test: install assets browser fonts lint test-sqlite test-postgres
 
 lint:
 	$(BIN)/ruff check app tests bench
@@ -67,7 +74,7 @@ test-postgres:
 ## JSON logs, Prometheus metrics at /metrics; DATABASE_URL, SECRET_KEY, UPSTREAMS… from the environment (README).
 ## DEMO=1 also loads the demo organisation and deploys workflows/ and forms/ (trials, benchmarks).
 PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/instance/metrics
-serve: install assets haproxy
+serve: install assets fonts haproxy
 	$(BIN)/flask db upgrade
 	@if [ "$$DEMO" = "1" ]; then $(BIN)/flask demo && $(BIN)/flask deploy; fi
 	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)

@@ -16,14 +16,15 @@ from app.services.payroll.ledger import verify_payment_ledgers
 from app.services.users import load_demo
 
 ROOT = Path(__file__).parent.parent
+DEPLOYED_FOLDERS = tuple(ROOT / name for name in ("workflows", "forms", "notices"))
 
 
 def deploy_directory(runtime, *folders: Path) -> list[str]:
-    """Deploy every .bpmn/.dmn/.form file in the folders; unchanged files make no new version."""
+    """Deploy every .bpmn/.dmn/.form/.notice file in the folders; unchanged files make no new version."""
     files = {p.name: p.read_bytes() for folder in folders for p in sorted(folder.iterdir())
-             if p.suffix in (".bpmn", ".dmn", ".form")}
+             if p.suffix in (".bpmn", ".dmn", ".form", ".notice")}
     result = deploy(runtime, SYSTEM, "workflows", files, source="cli", changed_only=True)
-    return [d.id for d in result.definitions] + [f.id for f in result.forms]
+    return [d.id for d in result.definitions] + [f.id for f in result.forms] + [t.id for t in result.templates]
 
 
 def register(app: Flask) -> None:
@@ -32,8 +33,8 @@ def register(app: Flask) -> None:
     @app.cli.command("deploy")
     @click.option("--dir", "folders", multiple=True, type=click.Path(exists=True, file_okay=False))
     def deploy_command(folders):
-        """Deploy workflows/ and forms/ (or the given folders)."""
-        paths = [Path(f) for f in folders] or [ROOT / "workflows", ROOT / "forms"]
+        """Deploy workflows/, forms/ and notices/ (or the given folders)."""
+        paths = [Path(f) for f in folders] or list(DEPLOYED_FOLDERS)
         deployed = deploy_directory(runtime(), *paths)
         click.echo(f"deployed {len(deployed)} new definition(s)/form(s)" + "".join(f"\n  {d}" for d in deployed))
 

@@ -53,6 +53,8 @@ class Config:
         self.PERMANENT_SESSION_LIFETIME = timedelta(hours=float(env.get("SESSION_HOURS", "8")))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
+        # the embedded font of notice PDFs (Debian fonts-arphic-uming, installed by `make run` / `make test`)
+        self.NOTICE_FONT = env.get("NOTICE_FONT", "/usr/share/fonts/truetype/arphic/uming.ttc")
         self.TESTING = False
         for key, value in overrides.items():
             setattr(self, key, value)

@@ -54,5 +54,5 @@ def prepare(url: str):
 def _files() -> dict[str, bytes]:
     """Every workflow and form (as `flask deploy`), and the bench's re-check timer process."""
     paths = [*sorted((ROOT / "workflows").iterdir()), *sorted((ROOT / "forms").iterdir()),
-             ROOT / "bench" / "workflows" / "recheck.bpmn"]
-    return {p.name: p.read_bytes() for p in paths if p.suffix in (".bpmn", ".dmn", ".form")}
+             *sorted((ROOT / "notices").iterdir()), ROOT / "bench" / "workflows" / "recheck.bpmn"]
+    return {p.name: p.read_bytes() for p in paths if p.suffix in (".bpmn", ".dmn", ".form", ".notice")}

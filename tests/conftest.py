@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.cli import deploy_directory
+from app.cli import DEPLOYED_FOLDERS, deploy_directory
 from app.config import Config
 from app.domain import clock as clock_module
 from app.services.users import forget_credentials, load_demo
@@ -51,7 +51,7 @@ def service_app(url: str, secret: str):
     with app.app_context():
         upgrade()
         load_demo(app.extensions["runtime"], PASSWORD)
-        deploy_directory(app.extensions["runtime"], ROOT / "workflows", ROOT / "forms")
+        deploy_directory(app.extensions["runtime"], *DEPLOYED_FOLDERS)
     return app
 
 

@@ -12,6 +12,7 @@ from . import (
     households,
     identity,
     job,
+    notices,
     payroll,
     process_definition,
     process_instance,
@@ -60,7 +61,7 @@ for child in (task.bp, process_definition.bp, deployment.bp, process_instance.bp
 
 
 for resource in (engine_rest, settings.bp, calendar.bp, supervision.bp, audit.bp, tokens.bp, households.bp,
-                 payroll.bp, payroll.cases_bp):
+                 payroll.bp, payroll.cases_bp, notices.bp):
     resource.before_request(_authenticate)
     resource.after_request(keep_answer)
 engine_rest.before_request(refuse_unread_args)
@@ -78,3 +79,4 @@ def register_api(app: Flask) -> None:
     app.register_blueprint(households.bp)
     app.register_blueprint(payroll.bp)
     app.register_blueprint(payroll.cases_bp)
+    app.register_blueprint(notices.bp)

@@ -36,7 +36,7 @@ def create_deployment():
     form = _form()
     files = {f.filename: f.read() for f in request.files.values() if f.filename}
     if not files:
-        raise ValidationFailed("请上传至少一个 .bpmn / .dmn / .form 文件", field="data")
+        raise ValidationFailed("请上传至少一个 .bpmn / .dmn / .form / .notice 文件", field="data")
     result = deploy(runtime(), actor(), form.get("deployment-name") or "deployment", files,
                     source=form.get("deployment-source"),
                     changed_only=form.get("deploy-changed-only") == "true"
@@ -80,7 +80,8 @@ def resource(deployment_id: str, resource_id: str):
 @bp.get("/<deployment_id>/resources/<resource_id>/data")
 def resource_data(deployment_id: str, resource_id: str):
     name, content = repository.resource_content(runtime(), actor(), deployment_id, resource_id)
-    kind = "application/json" if name.endswith(".form") else "application/xml"
+    kind = "application/json" if name.endswith(".form") else (
+        "text/plain; charset=utf-8" if name.endswith(".notice") else "application/xml")
     response = Response(content, mimetype=kind)
     response.headers.set("Content-Disposition", "attachment", filename=name)
     return response

@@ -200,6 +200,8 @@ def deployment_with_definitions(result) -> dict:
     return {**deployment(result.deployment),
             "deployedProcessDefinitions": {p.id: definition(p) for p in result.definitions} or None,
             "deployedForms": {f.id: {"id": f.id, "key": f.key, "version": f.version} for f in result.forms} or None,
+            "deployedNoticeTemplates": {t.id: {"id": t.id, "kind": t.key, "version": t.version}
+                                        for t in result.templates} or None,
             "deployedCaseDefinitions": None, "deployedDecisionDefinitions": None,
             "deployedDecisionRequirementsDefinitions": None}
 

@@ -164,6 +164,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
        for method, rest in (("POST", ""), ("GET", "/count"), ("POST", "/count"))},
     # the service's own API
     ("GET", "/api/counties/<county>/settings"): Access(READ, county_wide=True),
+    ("GET", "/api/cases/<case_id>/notices"): Access(READ, note="whole or masked as the case data"),
+    ("GET", "/api/cases/<case_id>/notices/<notice_id>/pdf"): Access(READ, note="whole or masked as the case data"),
     ("PUT", "/api/counties/<county>/settings/<key>"): Access("deployment.create"),
     ("GET", "/api/calendar/<int:year>"): Access(READ, GLOBAL),
     ("PUT", "/api/calendar/<int:year>"): Access("deployment.create", GLOBAL),

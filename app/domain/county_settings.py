@@ -61,6 +61,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("bank_file_columns", str, ",".join(DEFAULT_BANK_COLUMNS),
             f"银行批量代发文件的列及其顺序（逗号分隔，取自 {'、'.join(BANK_FILE_COLUMNS)}，须含序号和金额）",
             rule=bank_columns_problem),
+    # read when a notice of a decision is issued, not as the case started: a notice names the body in force
+    Setting("review_body", str, "", "告知书写明的行政复议机关（空：本县人民政府，行政复议法第二十四条）"),
+    Setting("court", str, "", "告知书写明的行政诉讼管辖法院（空：本县人民法院）"),
 )}
 
 

@@ -35,6 +35,7 @@ class OpenTask:
     topic: str | None = None
     provisional: bool = False
     local: dict = field(default_factory=dict)  # task-local variables (camunda:inputParameter)
+    notice: str | None = None  # the kind of notice of a decision the task hands over (app/engine/notice_property.py)
 
 
 @dataclass

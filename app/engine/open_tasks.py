@@ -6,6 +6,7 @@ from app.domain.errors import EngineFailure
 from .changes import OpenTask
 from .expressions import ExpressionError, evaluate, evaluate_time, to_storable
 from .functions import FunctionContext, to_datetime
+from .notice_property import notice_kind
 
 MAX_PRIORITY = 2**31 - 1  # Camunda's priority is a Java int
 
@@ -27,6 +28,7 @@ def describe(task, kind: str, meta: dict, context: FunctionContext) -> OpenTask:
     )
     opened.provisional = context.provisional
     opened.local = _locals(meta.get("inputs", {}), names, activity, context)
+    opened.notice = notice_kind(meta, names, activity, context)
     return opened
 
 

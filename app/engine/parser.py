@@ -24,6 +24,8 @@ from .camunda_model import assign_ids, drop_ignored_data, model_problem, where
 from .decisions import decision_graph, parse_decisions
 from .expressions import expression_problem, is_iso_literal
 from .extensions import LISTENERS, OUTPUTS, MappedCallActivity, extensions_of, parameter_expression
+from .notice_property import PROPERTY as NOTICE_PROPERTY
+from .notice_property import declared_kinds
 from .owned import owned_names
 from .scripts import script_problem
 from .serializer import dump_spec
@@ -244,6 +246,9 @@ def _activity(el) -> dict:
                   for p in el.iterfind(f"{full_tag('extensionElements')}/{CAMUNDA}properties/{CAMUNDA}property")}
     if properties:
         info["properties"] = properties  # an external task's extension properties, given to workers that ask
+    notice = _properties(el).get(NOTICE_PROPERTY)
+    if notice:
+        info[NOTICE_PROPERTY], info["noticeKinds"] = notice, declared_kinds(notice)  # checked by _notice_problem
     time_date = el.find(f"{full_tag('timerEventDefinition')}/{full_tag('timeDate')}")
     if time_date is not None and (time_date.text or "").strip():
         info["timeDate"] = time_date.text.strip()  # a deadline timer, recomputed when the calendar changes
@@ -265,6 +270,24 @@ def _declared_problem(el) -> str | None:
     names = declared_variables(el) or []
     bad = [name for name in names if not name.isidentifier() or name.startswith("_")]
     return f"扩展属性 variables 中的变量名无效：{', '.join(bad)}" if bad else None
+def _properties(el) -> dict[str, str]:
+    return {p.get("name"): p.get("value") or ""
+            for p in el.iterfind(f"{full_tag('extensionElements')}/{CAMUNDA}properties/{CAMUNDA}property")}
+
+
+def _notice_problem(el) -> str | None:
+    """A `notice` property belongs on a user task (the handover) and names kinds the service knows."""
+    if el.tag != CAMUNDA + "property" or el.get("name") != NOTICE_PROPERTY:
+        return None
+    owner = el.getparent().getparent() if el.getparent() is not None else None
+    owner = owner.getparent() if owner is not None else None
+    if owner is None or owner.tag != full_tag("userTask"):
+        return "camunda:property notice 只能声明在交付告知书的用户任务上"
+    try:
+        declared_kinds(el.get("value") or "")
+    except ValueError as err:
+        return f"camunda:property notice：{err}"
+    return None
 
 
 def _message_name(el, ref: str | None) -> str | None:
@@ -342,6 +365,6 @@ def _script_task_problem(el) -> str | None:
 
 
 _TAG_CHECKS = {"scriptTask": _script_task_problem, "taskListener": _listener_problem,
-               "executionListener": _listener_problem}
+               "executionListener": _listener_problem, "property": _notice_problem}
 _TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
 _EXPRESSION_TAGS = (*_TIMER_TAGS, "conditionExpression", "completionCondition", "loopCardinality", "loopCondition")

@@ -13,6 +13,8 @@ from app.store.tables import CaseEvent, ProcessInstance
 
 from .calendar_history import CalendarsInForce
 from .case_data import scrubbed
+from .notice_audit import replayed_notice_problem, stored_notices_problem
+from .notices import COMMAND as NOTICE
 from .projection import hash_of
 from .replay import DefinitionsAtHand, ReplayFailed, difference, replay
 from .runtime import Runtime
@@ -32,10 +34,10 @@ def verify_instance(session, instance: ProcessInstance, definitions: Definitions
     """Check the chain, then (given definitions and calendar history) the definition used and a full replay."""
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == instance.id)
                                   .order_by(CaseEvent.seq)))
-    found = _chain_problem(instance, events)
+    found = _chain_problem(instance, events) or stored_notices_problem(session, instance, events)
     if found is None and definitions is not None:
         found = _definition_problem(instance, events, definitions) or _replay_problem(
-            instance, events, definitions, calendars)
+            session, instance, events, definitions, calendars)
     if found is not None:
         given = [(event.inputs or {}).get("variables") for event in events]  # a replay error may quote one
         problem = scrubbed(session, instance.definition_id, found[1], instance.variables or {},
@@ -71,11 +73,11 @@ def _definition_problem(instance: ProcessInstance, events: list[CaseEvent],
     return None
 
 
-def _replay_problem(instance: ProcessInstance, events: list[CaseEvent], definitions: DefinitionsAtHand,
+def _replay_problem(session, instance: ProcessInstance, events: list[CaseEvent], definitions: DefinitionsAtHand,
                     calendars: CalendarsInForce) -> tuple[int, str] | None:
     definition, _ = definitions.get(instance.definition_id)
     steps = replay(definition, lambda moment: calendars.at(moment, instance.org_path), events)
-    step = None
+    step, opened = None, []
     for event in events:
         try:
             step = next(steps)
@@ -83,6 +85,12 @@ def _replay_problem(instance: ProcessInstance, events: list[CaseEvent], definiti
             return event.seq, f"重放事件 {event.seq}（{event.command}）失败：{err}"
         if not step.matches:
             return event.seq, difference(step)
+        if event.command != NOTICE:
+            opened = step.opened  # the tasks the notices that follow were issued for
+            continue
+        problem = replayed_notice_problem(session, instance, event, opened, step.variables)
+        if problem:
+            return event.seq, problem
     if step is not None and step.variables != (instance.variables or {}):
         keys = sorted(k for k in set(step.variables) | set(instance.variables or {})
                       if step.variables.get(k) != (instance.variables or {}).get(k))

@@ -11,6 +11,7 @@ from app.store.writes import Writes
 from .case_data import errors_quote_no_personal_values
 from .definitions import cached_definition
 from .findings import record_findings
+from .notices import insert_notices, notices_to_issue
 from .payroll.facts import project_benefit
 from .payroll.hooks import after_payroll_step
 from .projection import changed_variables, new_state, project, record_event
@@ -35,12 +36,14 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
     given = getattr(issued.inputs, "variables", None)
     with errors_quote_no_personal_values(session, definition.id, before, given if isinstance(given, dict) else {}):
         changes = command.run(definition, rt.calendar_for(instance.org_path), seed, instance.workflow, issued.inputs)
+    notices = notices_to_issue(session, instance, changes, issued.moment, instance.version + 2)
     with Writes(session) as writes:
         record_event(writes, instance, issued, changed_variables(before, changes.variables),
-                     new_state(instance, changes, issued.moment))
+                     new_state(instance, changes, issued.moment), [notice.issued(issued.actor) for notice in notices])
         project(writes, instance, changes, issued.moment,
                 issued.actor.username if command.completes == "user" else None)
         project_benefit(writes, instance, before, changes, issued.moment)
+        insert_notices(writes, instance, notices)
     record_findings(session, instance, before, issued.actor, issued.moment, issued.target)
     after_payroll_step(session, instance, changes, issued.actor, issued.moment)
     return changes

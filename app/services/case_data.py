@@ -57,10 +57,12 @@ AUDIT_STATE = Purpose("audit state", Reach.GIVEN, "audit.verify")
 FINDINGS = Purpose("household findings", Reach.GIVEN, "finding.read")
 PAYMENTS = Purpose("payments", Reach.GIVEN)  # a household's roll lines (app/services/payroll/reads.py)
 BANK_FILE = Purpose("bank file", Reach.GIVEN, "payroll.run")  # a frozen roll's file, whole: logged on its run
+NOTICES = Purpose("notices", Reach.GIVEN, "case.read")  # its notices of decisions: whole or as masked when issued
+NOTICE_PDF = Purpose("notice pdf", Reach.GIVEN, "case.read")
 ROSTER = Purpose("roster", Reach.GIVEN, "payroll.read")  # a township's 发放名册 (finance copy whole)
 PURPOSES = (PROCESS_VARIABLES, HISTORY_VARIABLES, WEB_CASE_PAGE, TASK_FORM, WEB_TASK_PAGE, TASK_RESULT,
             START_RESULT, MESSAGE_RESULT, WORKER_PAYLOAD, AUDIT_EVENTS, AUDIT_STATE, FINDINGS, PAYMENTS, BANK_FILE,
-            ROSTER)
+            ROSTER, NOTICES, NOTICE_PDF)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from .contents import keep_contents
 from .definitions import cached_definition, cached_form, get_definition, latest_definition
 from .forms import validate_submission
 from .inputs import refuse_reserved, start_inputs
-from .projection import event_row, insert_event, new_state, project
+from .notices import insert_notices, notices_to_issue
+from .projection import event_row, insert_event, move_to_event, new_state, project, with_following
 from .provenance import digest_at_start
 from .registry import (
     CANCEL,
@@ -74,13 +75,18 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         for key, value in new_state(instance, changes, moment).items():
             setattr(instance, key, value)
         event = event_row(instance, 1, issued, changes.variables, changes.state)
+        notices = notices_to_issue(uow.session, instance, changes, moment, 2)
+        events = with_following(event, [notice.issued(cmd.actor) for notice in notices])
         instance.last_event_hash = event["hash"]
         uow.session.add(instance)
         keep_contents(uow.session, cmd.typed.contents)
         uow.session.flush()
         with Writes(uow.session) as writes:
-            insert_event(writes, event)
+            if len(events) > 1:  # a notice issued at the start: the case moves on to its event
+                move_to_event(writes, instance, events[-1])
+            insert_event(writes, *events)
             project(writes, instance, changes, moment)
+            insert_notices(writes, instance, notices)
         uow.commit()
         return instance
 

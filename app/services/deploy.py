@@ -12,11 +12,13 @@ from app.domain.errors import DeploymentRefused
 from app.domain.strict_json import strict_loads
 from app.engine.decisions import parse_decisions
 from app.engine.parser import parse_bpmn_files, read_xml
-from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
+from app.store.tables import Deployment, FormDefinition, NoticeTemplate, ProcessDefinition, Resource
 
 from .definitions import latest_definition, latest_form, next_version
 from .form_checks import field_problem
 from .forms import check_marks, form_fields
+from .notice_templates import TEMPLATE_SUFFIX, check_template, kind_of
+from .notice_versions import add_templates, pin_templates
 from .runtime import Runtime
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -27,14 +29,16 @@ class DeployResult:
     deployment: Deployment | None
     definitions: list[ProcessDefinition] = field(default_factory=list)
     forms: list[FormDefinition] = field(default_factory=list)
+    templates: list[NoticeTemplate] = field(default_factory=list)  # notice templates (notices/<kind>.notice)
 
 
 def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source: str | None = None,
            changed_only: bool = False) -> DeployResult:
     """Parse every file, then store those that changed (all of them unless `changed_only`)."""
     actor.require("deployment.create")
-    bpmn, dmn, forms = _split(files)
+    bpmn, dmn, forms, notices = _split(files)
     schemas = {fname: _parse_form(fname, content) for fname, content in forms.items()}
+    templates = {kind_of(fname): check_template(fname, content) for fname, content in notices.items()}
     for fname, content in dmn.items():  # checked even when no process of this deployment uses them
         parse_decisions(read_xml(content, fname), fname)
     moment = clock.now()
@@ -48,8 +52,10 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
                                 deployed_by=actor.username)
         result = DeployResult(deployment)
         form_ids = _add_forms(session, result, schemas.values(), changed_only)
+        template_ids = add_templates(session, deployment.id, templates, changed_only, result.templates)
         for process in processes:  # all first: a process that calls another keeps its pinned forms too
             _pin_forms(session, process, form_ids)
+            pin_templates(session, process, template_ids)
         for process in processes:
             if changed_only and _same_process(session, process, bpmn[process.resource]):
                 continue
@@ -58,13 +64,13 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
                 id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version,
                 name=process.name, deployment_id=deployment.id, resource_name=process.resource,
                 spec=process.spec, activities=process.activities))
-        if not result.definitions and not result.forms and not _new_decisions(session, dmn, changed_only):
+        if not (result.definitions or result.forms or result.templates or _new_decisions(session, dmn, changed_only)):
             return DeployResult(None)
         session.add(deployment)
         session.flush()
         session.add_all(Resource(id=str(uuid4()), deployment_id=deployment.id, name=fname, content=content)
                         for fname, content in files.items())
-        session.add_all(result.definitions + result.forms)
+        session.add_all(result.definitions + result.forms + result.templates)
         uow.commit()
         return result
 
@@ -107,7 +113,7 @@ def _decision_ids(content: bytes, fname: str) -> set[str]:
 
 
 def _split(files: dict[str, bytes]):
-    bpmn, dmn, forms = {}, {}, {}
+    bpmn, dmn, forms, notices = {}, {}, {}, {}
     for fname, content in files.items():
         if len(content) > MAX_FILE_BYTES:
             raise DeploymentRefused(f"文件超过 {MAX_FILE_BYTES // 1024} KB 上限", file=fname)
@@ -117,11 +123,13 @@ def _split(files: dict[str, bytes]):
             dmn[fname] = content
         elif fname.endswith((".form", ".json")):
             forms[fname] = content
+        elif fname.endswith(TEMPLATE_SUFFIX):
+            notices[fname] = content
         else:
-            raise DeploymentRefused("只接受 .bpmn、.dmn 与 .form 文件", file=fname)
+            raise DeploymentRefused("只接受 .bpmn、.dmn、.form 与 .notice 文件", file=fname)
     if not files:
         raise DeploymentRefused("部署中没有文件")
-    return bpmn, dmn, forms
+    return bpmn, dmn, forms, notices
 
 
 def _parse_form(fname: str, content: bytes) -> dict:

@@ -57,7 +57,7 @@ def validate_submission(schema: dict, submitted: dict, case_data: dict, context:
     """
     fields = {f["key"]: f for f in form_fields(schema)}
     errors = [{"field": k, "message": f"表单 {schema.get('id')} 中没有字段 {k}"} for k in submitted if k not in fields]
-    names = {**case_data, **submitted}
+    names = {**case_data, **_untouched(fields), **submitted}  # a condition sees what form-js would submit
     accepted = {}
     for key, component in fields.items():
         if _hidden(component, names, context):
@@ -79,6 +79,12 @@ def validate_submission(schema: dict, submitted: dict, case_data: dict, context:
         errors = [{**e, "message": scrub(e["message"], personal)} for e in errors]
         raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], errors=errors)
     return accepted
+
+
+def _untouched(fields: dict[str, dict]) -> dict:
+    """What an untouched field submits: an unticked box False, another field its default."""
+    return {key: False if c["type"] == "checkbox" else c["defaultValue"] for key, c in fields.items()
+            if c["type"] == "checkbox" or "defaultValue" in c}
 
 
 def _hidden(component: dict, names: dict, context: FunctionContext) -> bool:

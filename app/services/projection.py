@@ -68,25 +68,49 @@ def event_row(instance: ProcessInstance, seq: int, issued: Issued, changed: dict
     return row
 
 
-def insert_event(writes: Writes, event: dict) -> None:
-    """Insert an event row; the transaction's events are listed in `session.info` for /metrics to count on commit."""
-    writes.insert(_EVENTS, [event])
-    writes.session.info.setdefault("case_events", []).append((event["command"], event["at"], event["inputs"]))
+def with_following(event: dict, following: list[Issued]) -> list[dict]:
+    """`event` and the events of the commands it set off that change nothing in the engine (a notice it issued),
+    chained after it, at its state."""
+    events = [event]
+    for issued in following:
+        row = {**events[-1], "seq": events[-1]["seq"] + 1, "at": issued.moment, "actor": issued.actor.username,
+               "command": issued.command.name, "target": issued.target, "inputs": issued.inputs.to_json(),
+               "changed": {}, "prev_hash": events[-1]["hash"]}
+        row["hash"] = event_digest(*(row[name] for name in _HASHED))
+        events.append(row)
+    return events
+
+
+def insert_event(writes: Writes, *events: dict) -> None:
+    """Insert event rows; the transaction's events are listed in `session.info` for /metrics to count on commit."""
+    writes.insert(_EVENTS, list(events))
+    for event in events:
+        writes.session.info.setdefault("case_events", []).append((event["command"], event["at"], event["inputs"]))
 
 
 def record_event(writes: Writes, instance: ProcessInstance, issued: Issued, changed: dict | None = None,
-                 case_values: dict | None = None) -> None:
-    """Append the event of `issued` and move the case to it (its next version, the event's hash and `case_values`).
+                 case_values: dict | None = None, following: list[Issued] = ()) -> None:
+    """Append the event of `issued` (and of the `following` commands it set off, see `with_following`) and move
+    the case to the last of them (its version, its hash and `case_values`).
 
     The case row is updated only if it is still at the version this command read: another
     command that moved it first makes this one a Conflict (HTTP 409) when `writes` are executed.
     """
     values = dict(case_values or {})
-    event = event_row(instance, instance.version + 1, issued, changed, values.get("workflow", instance.workflow))
-    values.update(last_event_hash=event["hash"], version=event["seq"])
+    events = with_following(event_row(instance, instance.version + 1, issued, changed,
+                                      values.get("workflow", instance.workflow)), list(following))
+    values.update(last_event_hash=events[-1]["hash"], version=events[-1]["seq"])
     writes.move_case(_CASES, instance.id, instance.version, values)
-    insert_event(writes, event)
+    insert_event(writes, *events)
     for key, value in values.items():  # the loaded row shows the new state without the ORM writing it again
+        set_committed_value(instance, key, value)
+
+
+def move_to_event(writes: Writes, instance: ProcessInstance, event: dict) -> None:
+    """Move the case to `event` (its version and last hash), guarded like `record_event`."""
+    values = {"last_event_hash": event["hash"], "version": event["seq"]}
+    writes.move_case(_CASES, instance.id, instance.version, values)
+    for key, value in values.items():
         set_committed_value(instance, key, value)
 
 

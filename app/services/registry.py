@@ -157,6 +157,22 @@ class LedgerInputs(Inputs):
     total_fen: int = 0
 
 
+@dataclass(frozen=True)
+class NoticeInputs(Inputs):
+    """A notice of a decision a command issued (app/services/notices.py): what its text depends on besides the
+    case data, and the sha256 of its text whole and masked."""
+
+    notice_id: str
+    kind: str
+    template: str  # the template version's id
+    task_id: str  # the handover task that opened with it
+    process_name: str
+    settings: dict  # the county's 复议 body and court in force
+    sha256: str
+    masked_sha256: str
+    business_key: str | None = None
+
+
 In = TypeVar("In", bound=Inputs)
 
 
@@ -219,12 +235,13 @@ CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i
 STANDARD_CHANGE = Command("standard_change", "调整低保标准", "低保标准调整，重新核定保障金", StandardInputs,
                           lambda run, i: run.set_variables(i.variables))
 LEDGER = Command("ledger", "写入发放台账", "发放名册冻结，写入发放台账", LedgerInputs)
+NOTICE = Command("notice", "出具告知书", "出具告知书：{}", NoticeInputs)  # set off by the command before it
 
 SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", SuspensionInputs)
 
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
-    EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION)}
+    EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
 HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,

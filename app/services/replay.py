@@ -9,7 +9,7 @@ moment (app/services/calendar_history.py), not today's.
 """
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -40,6 +40,7 @@ class Step:
     variables: dict
     changed: dict  # what this event changed in the replayed data
     calendar: WorkCalendar  # the calendar in force at the event, which replay used
+    opened: list = field(default_factory=list)  # the tasks this event opened (OpenTask), with their notice kinds
 
     @property
     def matches(self) -> bool:
@@ -73,11 +74,11 @@ def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalenda
     for event in events:
         calendar = calendar_at(event.at)
         changes = apply_event(definition, calendar, event, state)
-        changed = {}
+        changed, opened = {}, []
         if changes is not None:
             changed = changed_variables(variables, changes.variables)
-            state, variables = changes.state, changes.variables
-        yield Step(event, state, variables, changed, calendar)
+            state, variables, opened = changes.state, changes.variables, changes.opened
+        yield Step(event, state, variables, changed, calendar, opened)
 
 
 def difference(step: Step) -> str:

@@ -560,3 +560,38 @@ class IdempotencyKey(Base):
     status: Mapped[int | None] = mapped_column()  # None until the answer is stored, just after the commit
     content_type: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+class NoticeTemplate(Base):
+    """A version of the template of one notice kind (`notices/<kind>.notice`), immutable once deployed."""
+
+    __tablename__ = "notice_template"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)  # the notice kind
+    version: Mapped[int] = mapped_column()
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class Notice(Base):
+    """A notice of a decision issued on a case (append-only): its text whole and as masked roles see it.
+
+    The event that issued it (command `notice`, seq) records both texts' sha256; verification renders
+    the template again from the replayed case and checks both against the event and this row.
+    """
+
+    __tablename__ = "notice"
+    __table_args__ = (UniqueConstraint("process_instance_id", "seq"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"))
+    seq: Mapped[int] = mapped_column()  # the case event that issued it
+    org_path: Mapped[str] = mapped_column(String(400))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    template_id: Mapped[str] = mapped_column(String(120))
+    task_id: Mapped[str] = mapped_column(String(36))  # the handover task that opened with it
+    activity_id: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column()
+    text: Mapped[str] = mapped_column(Text)
+    masked_text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    masked_sha256: Mapped[str] = mapped_column(String(64))

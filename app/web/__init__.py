@@ -20,6 +20,8 @@ BLUEPRINT_MODULES = [
     "supervisor",
     "auditor",
     "payroll",
+    "notices",
+    "notice_designer",
 ]
 
 # app/web/templates for every page blueprint; app.css and the front-end bundles (dist/):

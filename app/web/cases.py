@@ -17,6 +17,7 @@ from app.services.payroll.reads import page_payments
 
 from .auth import login_required, require, runtime
 from .facts import case_facts, variable_labels
+from .notices import notices_of
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -90,6 +91,7 @@ def show(instance_id: str):
                            events=found.events, diagram=_diagram(history, tasks, jobs), actor=actor,
                            bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=_activity_names(history),
                            has_viewer=_has_viewer(), payments=page_payments(runtime(), actor, found.instance.id),
+                           notices=notices_of(actor, found.view),
                            **data)
 
 

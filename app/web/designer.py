@@ -8,6 +8,7 @@ from app.domain.errors import DeploymentRefused, ValidationFailed
 from app.domain.strict_json import strict_loads
 from app.services.catalogue import form_schema, form_versions, process_source, process_versions, version_diff
 from app.services.deploy import deploy
+from app.services.notice_versions import template_versions
 
 from .auth import login_required, require, runtime
 
@@ -37,7 +38,8 @@ def index():
     actor = require("definition.read")
     processes = [list(group) for _, group in groupby(process_versions(runtime(), actor), key=lambda v: v.key)]
     forms = [list(group) for _, group in groupby(form_versions(runtime(), actor), key=lambda v: v.key)]
-    return render_template("designer/index.html", processes=processes, forms=forms,
+    notices = [list(group) for _, group in groupby(template_versions(runtime(), actor), key=lambda v: v.key)]
+    return render_template("designer/index.html", processes=processes, forms=forms, notices=notices,
                            may_deploy=actor.may("deployment.create"))
 
 

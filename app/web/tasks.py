@@ -14,6 +14,7 @@ from app.services.page_reads import next_task_of, place_names
 from .auth import current_actor, login_required, runtime
 from .facts import case_facts, variable_labels
 from .forms import field_errors, initial_values, read_submission
+from .notices import notices_of
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -24,7 +25,8 @@ def _load(actor: Actor, task_id: str) -> dict:
     task = found.task
     may_work = actor.may_work_on(task.org_path, task.candidate_groups, task.assignee)
     return {"task": task, "instance": found.instance, "schema": found.schema, "labels": labels,
-            "places": places, "view": found.view, "may_work": may_work}
+            "places": places, "view": found.view, "may_work": may_work,
+            "notices": notices_of(actor, found.view, task.id)}
 
 
 def _render(page: dict, values: dict, errors: dict | None = None, draft=None, status: int = 200):

@@ -95,5 +95,15 @@ class Case:
         response = self.login_as("supervisor").post(f"/job/{self.job(activity)['id']}/execute")
         assert response.status_code == 204, response.json
 
+    def hand_over(self, activity: str, user: str = "window_cg"):
+        """Deliver the notice a handover task opened with (the window prints it and the household signs)."""
+        return self.complete(user, activity, notice_delivered=True)
+
+    def notices(self, user: str = "window_cg") -> list[dict]:
+        api = self.login_as(user)
+        response = api.client.get(f"/api/cases/{self.id}/notices", headers=api.headers)
+        assert response.status_code == 200, response.json
+        return response.json
+
     def history(self) -> dict:
         return self.login_as("auditor").get(f"/history/process-instance/{self.id}").json

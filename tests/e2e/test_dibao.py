@@ -25,6 +25,7 @@ def test_approval_path_from_accept_to_payment(login_as, clock):
     case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0)
     assert case.variables()["payment_from"] == "2026-11"
     case.complete("finance", "payment", first_payment_month="2026-11")
+    case.hand_over("approval_notice")
     # 动态管理: the household now waits for its yearly re-check (tests/e2e/test_dynamic.py drives it)
     assert case.activities() == ["recheck_wait"]  # the re-check timer, or a reported death
     assert case.job("recheck_timer")["dueDate"] == "2027-10-06T23:59:59.000+0800"
@@ -38,7 +39,7 @@ def test_township_rejection_ends_with_written_notice_within_three_working_days(l
     case.complete("reviewer_cg", "township_review", opinion="reject", reason="家庭人均收入高于当地低保标准")
     notice = case.task("window_cg", "refusal_notice")
     assert notice["due"] == "2026-10-09T23:59:59.000+0800"  # 9/30, 10/8, 10/9
-    case.complete("window_cg", "refusal_notice", notice_text="经审核，不符合条件", notice_delivered=True)
+    case.complete("window_cg", "refusal_notice", notice_delivered=True)
     assert case.history()["state"] == "COMPLETED"
 
 
@@ -61,7 +62,7 @@ def test_objection_during_publicity_leads_to_appraisal_and_new_review(login_as, 
                   findings="核实无车辆")
     case.complete("county_reviewer", "county_review", decision="reject", reason="核查发现隐瞒收入")
     assert case.variables()["overall_limit"] == 45
-    case.complete("window_cg", "refusal_notice", notice_text="不予批准", notice_delivered=True)
+    case.complete("window_cg", "refusal_notice", notice_delivered=True)
     assert case.history()["state"] == "COMPLETED"
 
 

@@ -32,6 +32,7 @@ def approved(login_as, irregular: bool = False, **accept) -> Case:
     case.fire("publicity")
     case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0, income_irregular=irregular)
     case.complete("finance", "payment", first_payment_month="2026-10")
+    case.hand_over("approval_notice")
     assert case.activities() == ["recheck_wait"]
     return case
 
@@ -123,8 +124,7 @@ def test_irregular_income_means_a_6_month_recheck_and_a_change_needs_a_reason_an
                   reason="家庭成员就业，收入增加", income_irregular=True)
     notice = case.task("window_cg", "recheck_notice")
     assert notice["candidateGroups"] == ["window"]
-    case.complete("window_cg", "recheck_notice", notice_text="保障金额调整为300元/月，理由：收入增加",
-                  notice_delivered=True)
+    case.complete("window_cg", "recheck_notice", notice_delivered=True)
     assert case.variables()["amount"] == 300.0
     assert case.activities() == ["recheck_wait"]
     assert case.job("recheck_timer")["dueDate"] == "2027-09-28T23:59:59.000+0800"  # six months after the re-check
@@ -135,7 +135,7 @@ def test_a_recheck_can_stop_the_benefit_after_a_written_notice(login_as, clock):
     response = recheck(case, clock, recheck_result="stop")
     assert response.status_code == 400 and response.json["field"] == "reason"
     case.complete("county_reviewer", "recheck_decision", recheck_result="stop", reason="家庭人均收入超过低保标准")
-    case.complete("window_cg", "recheck_notice", notice_text="停发低保，理由：收入超过标准", notice_delivered=True)
+    case.complete("window_cg", "recheck_notice", notice_delivered=True)
     assert case.history()["state"] == "COMPLETED"
     ended = [a["activityId"] for a in login_as("auditor").get("/history/activity-instance",
                                                               processInstanceId=case.id).json]
@@ -174,8 +174,7 @@ def test_gradual_exit_keeps_the_benefit_for_the_months_decided_then_stops(login_
         response = case.submit("county_reviewer", "recheck_decision", **decision, gradual_exit_months=months)
         assert response.status_code == 400 and problem in response.json["message"], response.json
     case.complete("county_reviewer", "recheck_decision", **decision, gradual_exit_months=6)
-    case.complete("window_cg", "recheck_notice", notice_text="渐退6个月后停发低保，理由：户主已就业",
-                  notice_delivered=True)
+    case.complete("window_cg", "recheck_notice", notice_delivered=True)
     assert case.activities() == ["gradual_exit_timer"]
     # decided on 2027-09-28 (the re-check's day): paid six months more, then stopped
     assert case.job("gradual_exit_timer")["dueDate"] == "2028-03-28T23:59:59.000+0800"
@@ -242,6 +241,7 @@ def test_fraud_found_at_township_review_records_a_finding_and_opens_recovery(log
     assert findings(login_as, "window_cg", id_number).status_code == 403
     assert findings(login_as, "auditor", "123").json["field"] == "id_number"
     case.complete("finance", "recovery", recovery_amount=0.0, recovery_note="尚未发放，纳入失信记录")
+    case.hand_over("recovery_notice")
     assert case.history()["state"] == "COMPLETED"
 
 
@@ -269,4 +269,5 @@ def test_fraud_found_at_a_recheck_leaves_the_payment_loop(login_as, clock):
     found = [f for f in findings(login_as, "supervisor", id_number).json if f["caseId"] == case.id]
     assert [(f["stage"], f["reason"]) for f in found] == [("recheck_decision", "复核发现冒领已故成员份额")]
     case.complete("finance", "recovery", recovery_amount=5400.0, recovery_note="责令退回已领取的保障金")
+    case.hand_over("recovery_notice")
     assert case.history()["state"] == "COMPLETED"

@@ -19,6 +19,7 @@ def supported(login_as, **accept) -> TekunCase:
     case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
                   self_care_class="全自理")
     case.complete("finance", "support_start", first_support_month="2026-10")
+    case.hand_over("approval_notice")
     assert case.activities() == ["recheck_wait"]
     return case
 
@@ -63,8 +64,7 @@ def test_termination_is_published_for_7_days_then_noticed_in_writing(login_as, c
     case.fire("termination_publicity")
     notice = case.task("window_cg", "termination_notice")
     assert notice["candidateGroups"] == ["window"]
-    case.complete("window_cg", "termination_notice", notice_text="终止特困供养，理由：有赡养能力",
-                  notice_delivered=True)
+    case.complete("window_cg", "termination_notice", notice_delivered=True)
     assert case.state() == "COMPLETED"
     assert "support_terminated" in case.visited()
 
@@ -90,6 +90,7 @@ def test_fraud_found_at_the_recheck_stops_support_and_opens_recovery(login_as, c
     assert [(f["stage"], f["foundBy"], f["processDefinitionKey"]) for f in found] == [
         ("recheck_decision", "county_reviewer", "tekun")]
     case.complete("finance", "recovery", recovery_amount=12000.0, recovery_note="责令退回供养金")
+    case.hand_over("recovery_notice")
     assert case.state() == "COMPLETED"
 
 

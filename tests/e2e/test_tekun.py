@@ -51,6 +51,7 @@ def test_approval_path_with_appraisal_spot_check_and_support_from_next_month(log
     assert variables["spot_checked"] is True  # the county's ≥ 30 % spot-check rate is counted from this
     assert case.task("finance", "support_start")["candidateGroups"] == ["finance"]
     case.complete("finance", "support_start", first_support_month="2026-11")
+    case.hand_over("approval_notice")
     assert case.activities() == ["recheck_wait"]  # 动态管理: yearly re-check (test_dynamic_tekun.py)
     assert case.job("recheck_timer")["dueDate"] == "2027-10-27T23:59:59.000+0800"
 
@@ -94,6 +95,7 @@ def test_objection_forces_reinvestigation_a_new_review_and_a_second_publicity(lo
                   self_care_class="全自理",
                   spot_checked=True, spot_check_visitors="周九,吴十", spot_check_findings="子女无赡养能力")
     case.complete("finance", "support_start", first_support_month="2026-11")
+    case.hand_over("approval_notice")
     assert case.activities() == ["recheck_wait"]
     assert case.variables()["objection_raised"] is True
     visited = case.visited()
@@ -112,7 +114,7 @@ def test_township_rejection_ends_with_written_notice_within_three_working_days(l
     notice = case.task("window_cg", "refusal_notice")
     assert notice["candidateGroups"] == ["window"]
     assert notice["due"] == "2026-10-09T23:59:59.000+0800"  # 9/30, 10/8, 10/9
-    case.complete("window_cg", "refusal_notice", notice_text="经初审，不符合特困人员条件", notice_delivered=True)
+    case.complete("window_cg", "refusal_notice", notice_delivered=True)
     assert case.state() == "COMPLETED"
     assert not {"publicity_gateway", "county_confirmation"} & set(case.visited())
 
@@ -124,7 +126,7 @@ def test_county_rejection_ends_with_written_notice_within_three_working_days(log
     case.complete("county_reviewer", "county_confirmation", decision="reject", reason="抽查发现有法定赡养人")
     notice = case.task("window_cg", "refusal_notice")
     assert notice["due"] == "2026-10-10T23:59:59.000+0800"  # decided Tue 10/6: 10/8, 10/9, 10/10 (调休)
-    case.complete("window_cg", "refusal_notice", notice_text="不予认定", notice_delivered=True)
+    case.complete("window_cg", "refusal_notice", notice_delivered=True)
     assert case.state() == "COMPLETED"
     assert "support_start" not in case.visited()
 
@@ -137,6 +139,7 @@ def test_support_must_start_the_month_after_confirmation(login_as, clock):
         response = case.submit("finance", "support_start", first_support_month=month)
         assert response.status_code == 400 and response.json["field"] == "first_support_month", month
     case.complete("finance", "support_start", first_support_month="2026-11")
+    case.hand_over("approval_notice")
     assert case.activities() == ["recheck_wait"]
 
 

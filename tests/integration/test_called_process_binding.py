@@ -1,12 +1,11 @@
 """A caller's definition carries the called process it was deployed with; redeploying unchanged files adds nothing."""
 
-from app.cli import deploy_directory
+from app.cli import DEPLOYED_FOLDERS, deploy_directory
 from app.services.definitions import latest_definition
-from tests.conftest import ROOT
 
 
 def test_redeploying_unchanged_workflows_makes_no_new_version_of_callers_or_called(runtime):
-    deployed = deploy_directory(runtime, ROOT / "workflows", ROOT / "forms")
+    deployed = deploy_directory(runtime, *DEPLOYED_FOLDERS)
     assert not [d for d in deployed if d.split(":")[0] in ("referral", "dibao", "linshi", "tekun")]
 
 

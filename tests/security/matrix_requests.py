@@ -181,6 +181,9 @@ REQUESTS = {
     ("GET", "/api/calendar/closures"): lambda c, t, w: {"path": "/api/calendar/closures"},
     ("DELETE", "/api/calendar/closures/<int:closure_id>"):
         lambda c, t, w: {"path": f"/api/calendar/closures/{_closure(c, t, w)}"},
+    ("GET", "/api/cases/<case_id>/notices"): lambda c, t, w: {"path": f"/api/cases/{t.case_id}/notices"},
+    ("GET", "/api/cases/<case_id>/notices/<notice_id>/pdf"):
+        lambda c, t, w: {"path": f"/api/cases/{t.case_id}/notices/{t.notice_id}/pdf"},
     ("GET", "/api/counties/<county>/settings"): lambda c, t, w: {"path": f"/api/counties/{t.county}/settings"},
     ("PUT", "/api/counties/<county>/settings/<key>"): lambda c, t, w: {
         "path": f"/api/counties/{t.county}/settings/township_decides", "json": {"value": False}},

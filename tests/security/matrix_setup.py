@@ -11,7 +11,7 @@ from app.domain.actors import SYSTEM
 from app.domain.orgs import child_path
 from app.services.commands import FireJob
 from app.services.jobs import fire_job
-from app.store.tables import Escalation, ExternalTask, Job, OrgUnit, Task, User
+from app.store.tables import Escalation, ExternalTask, Job, Notice, OrgUnit, Task, User
 from tests.conftest import typed
 
 from . import diagrams as d
@@ -40,6 +40,11 @@ PROBE = f"""<?xml version="1.0" encoding="UTF-8"?>
         <camunda:inputParameter name="matrix_local">${{"probe"}}</camunda:inputParameter>
       </camunda:inputOutput></bpmn:extensionElements>
     </bpmn:userTask>
+    <bpmn:sequenceFlow id="f9" sourceRef="split" targetRef="notify" />
+    <bpmn:userTask id="notify" camunda:candidateGroups="window">
+      <bpmn:extensionElements><camunda:properties><camunda:property name="notice" value="approval" />
+      </camunda:properties></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="f10" sourceRef="notify" targetRef="e4" /><bpmn:endEvent id="e4" />
     <bpmn:boundaryEvent id="remind" attachedToRef="work" cancelActivity="false">
       <bpmn:timerEventDefinition><bpmn:timeDuration>P10D</bpmn:timeDuration></bpmn:timerEventDefinition>
     </bpmn:boundaryEvent>
@@ -69,6 +74,7 @@ class Target:
     job_id: str
     county: str
     township: str
+    notice_id: str
     extra: dict = field(default_factory=dict)
 
 
@@ -107,11 +113,13 @@ def start_target(login_as, runtime, scope: str) -> Target:
     assert locked.status_code == 200, locked.json
     with runtime.unit_of_work() as uow:
         session = uow.session
-        task_id = session.scalar(select(Task.id).where(Task.process_instance_id == case_id))
+        task_id = session.scalar(select(Task.id).where(Task.process_instance_id == case_id, Task.activity_id == "work"))
+        notice_id = session.scalar(select(Notice.id).where(Notice.process_instance_id == case_id))
         external_id = session.scalar(select(ExternalTask.id).where(ExternalTask.process_instance_id == case_id))
         job_id = session.scalar(select(Job.id).where(Job.process_instance_id == case_id))
     return Target(scope, case_id, business_key, task_id, external_id, job_id,
-                  "sfx" if scope == "own" else OTHER_COUNTY, OWN_TOWNSHIP if scope == "own" else OTHER_TOWNSHIP)
+                  "sfx" if scope == "own" else OTHER_COUNTY, OWN_TOWNSHIP if scope == "own" else OTHER_TOWNSHIP,
+                  notice_id)
 
 
 def escalation_of(login_as, runtime, target: Target) -> int:
