@@ -45,12 +45,12 @@ def dibao_reviewed(login_as) -> Case:
 
 
 def dibao_approved(login_as) -> Case:
-    """Approved at ¥450 a month on 2026-09-28, paid from 2026-10, the approval notice handed over: waiting for its
+    """Approved at ¥1,140 a month on 2026-09-28, paid from 2026-10, the approval notice handed over: waiting for its
     re-check."""
     case = dibao_reviewed(login_as)
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     case.fire("publicity")
-    case.complete("county_reviewer", "county_review", decision="approve", amount=450.0)
+    case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0)
     case.complete("finance", "payment", first_payment_month=case.variables()["payment_from"])
     case.hand_over("approval_notice")
     return case
@@ -80,9 +80,9 @@ def dibao_refusal(login_as, clock):
 
 def dibao_approval(login_as, clock):
     case = dibao_reviewed(login_as)
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=450.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     case.fire("publicity")
-    case.complete("county_reviewer", "county_review", decision="approve", amount=450.0)
+    case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0)
     return case, "approval_notice"
 
 
@@ -92,7 +92,7 @@ def dibao_reduction(login_as, clock):
 
 
 def dibao_raise(login_as, clock):
-    return dibao_rechecked(login_as, clock, recheck_result="change", amount=520.0,
+    return dibao_rechecked(login_as, clock, recheck_result="change", amount=1500.0,
                            reason="家庭成员患重病，支出增加"), "recheck_notice"
 
 
@@ -126,7 +126,8 @@ def tekun_refusal(login_as, clock):
 def tekun_confirmed(login_as) -> TekunWalk:
     case = TekunWalk(login_as)
     case.to_confirmation()
-    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed")
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
+                  self_care_class="全自理")
     return case
 
 
