@@ -83,6 +83,7 @@ def dibao_approval(login_as, clock):
     case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     case.fire("publicity")
     case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0)
+    case.complete("finance", "payment", first_payment_month=case.variables()["payment_from"])
     return case, "approval_notice"
 
 
@@ -132,7 +133,9 @@ def tekun_confirmed(login_as) -> TekunWalk:
 
 
 def tekun_approval(login_as, clock):
-    return tekun_confirmed(login_as), "approval_notice"
+    case = tekun_confirmed(login_as)
+    case.complete("finance", "support_start", first_support_month=case.variables()["support_from"])
+    return case, "approval_notice"
 
 
 def tekun_termination(login_as, clock):

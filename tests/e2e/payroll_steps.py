@@ -117,6 +117,7 @@ class Household:
         if account:
             payment["bank_account"] = bank_account(abs(hash(self.id)) % 10**12) if account == "auto" else account
         self.complete("finance", "payment", **payment)
+        self.complete("window", "approval_notice", notice_delivered=True)  # the 批准通知 delivered
         return self
 
     def variables(self) -> dict:

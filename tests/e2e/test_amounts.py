@@ -125,7 +125,7 @@ def test_approving_above_the_township_tier_sends_the_case_to_the_county(login_as
     assert case.activities() == ["deliberation"]  # ¥80,000 is beyond the county's ¥50,000 too: 一事一议
     assert form_values(case, "county_reviewer", "deliberation")["approved_amount"] == 80000.0
     case.complete("county_reviewer", "deliberation", decision="approve", approved_amount=20000.0)
-    assert case.activities() == ["staged_payment"]  # the higher tier may approve less
+    assert case.activities() == ["approval_notice"]  # the higher tier may approve less; then the notice, then pay
     variables = case.variables("county_reviewer")
     assert (variables["approved_amount"], variables["tier"]) == (20000.0, "deliberation")
 
@@ -133,13 +133,14 @@ def test_approving_above_the_township_tier_sends_the_case_to_the_county(login_as
 def test_approving_within_the_tier_pays_without_going_further(login_as, clock):
     case = _linshi_published(login_as, 12000.0)
     case.complete("county_reviewer", "county_approval", decision="approve", approved_amount=10000.0)
-    assert case.activities() == ["staged_payment"]
+    assert case.activities() == ["approval_notice"]
     assert case.variables("county_reviewer")["tier"] == "county"
 
 
 def test_staged_payments_add_up_to_exactly_the_approved_amount(login_as, clock):
     case = _linshi_published(login_as, 9000.0)
     case.complete("reviewer_cg", "township_approval", decision="approve", approved_amount=9000.0, installments=3)
+    case.hand_over("approval_notice")
     response = case.submit("finance", "staged_payment", paid=True, installment_amount=9000.01)
     assert response.status_code == 400 and response.json["field"] == "installment_amount"
     case.complete("finance", "staged_payment", paid=True, installment_amount=3000.0)

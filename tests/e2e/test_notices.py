@@ -133,3 +133,4 @@ def test_the_handover_task_and_the_case_page_show_the_notice_with_its_pdf(app, l
     assert 'data-kind="refusal"' in case_page[case_page.index('id="notices"'):]
     finance_page = Web(app, "finance").get(f"/cases/{case.id}").text
     assert "李*" in finance_page[finance_page.index('id="notices"'):]
+

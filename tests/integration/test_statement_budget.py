@@ -15,10 +15,10 @@ from tests.conftest import typed
 from tests.e2e.dibao_steps import Case, accept_variables
 
 STATEMENTS_PER_COMPLETION = 8
-# 审核确认 also writes the household's payment facts (its row and the amount in force), and opens the window's
-# approval-notice handover: issuing the notice reads the county's 复议 body and court and writes the notice row
-# (its event goes into the command's own event insert): four more on SQLite
-EXTRA = {"county_review": 4}
+# 审核确认 also writes the household's payment facts (its row and the amount in force): two more on SQLite; 发放
+# opens the window's approval-notice handover: issuing the notice reads the county's 复议 body and court and writes
+# the notice row (its event goes into the command's own event insert): two more
+EXTRA = {"county_review": 2, "payment": 2}
 
 
 @contextmanager
