@@ -209,6 +209,7 @@ class Supported(Household):
         if account:
             start["bank_account"] = bank_account(abs(hash(self.id)) % 10**12)
         self.complete("finance", "support_start", **start)
+        self.complete("window", "approval_notice", notice_delivered=True)  # the 认定通知 delivered
         return self
 
     def recheck(self, **decision):

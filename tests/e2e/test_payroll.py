@@ -137,7 +137,7 @@ def test_a_tekun_person_is_paid_the_support_of_their_care_class_until_terminatio
     assert person.recheck(recheck_result="stop", reason="子女返乡，具备赡养能力").status_code == 204
     at(clock, "2026-11-10")
     person.fire("termination_publicity")  # terminated only after its 7-day 公示
-    person.complete("window", "termination_notice", notice_text="终止供养", notice_delivered=True)
+    person.complete("window", "termination_notice", notice_delivered=True)
     at(clock, "2026-11-20")
     run, lines = finance.paid("2026-12")
     assert lines == [] and run["exceptions"]["stopped"] == 1
