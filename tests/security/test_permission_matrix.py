@@ -132,6 +132,8 @@ WEB_PAGES = {
     "/designer/processes/<key>/diff": "/designer/processes/matrix_probe/diff",
     "/designer/processes/<key>/<int:version>.bpmn": "/designer/processes/matrix_probe/1.bpmn",
     "/designer/forms/<key>/edit": "/designer/forms/dibao_accept/edit",
+    "/designer/notices/<kind>/edit": "/designer/notices/refusal/edit",
+    "/cases/<case_id>/notices/<notice_id>.pdf": "/cases/{case}/notices/{notice}.pdf",
     "/payroll": "/payroll", "/payroll/standard": "/payroll/standard?county=sfx&standard=800&month=2001-01",
     "/payroll/runs/<int:run_id>": "/payroll/runs/1", "/payroll/runs/<int:run_id>/lines": "/payroll/runs/1/lines",
     "/payroll/runs/<int:run_id>/bank.<fmt>": "/payroll/runs/1/bank.csv",
@@ -156,7 +158,8 @@ def test_every_page_shows_each_role_only_the_personal_data_it_may_see(app, matri
     for scope in SCOPES:
         target = matrix.target(scope)
         for rule, path in sorted(WEB_PAGES.items()):
-            page = web.client.get(path.format(case=target.case_id, task=target.task_id, key=target.business_key))
+            page = web.client.get(path.format(case=target.case_id, task=target.task_id, key=target.business_key,
+                                              notice=target.notice_id))
             key = ("GET", f"{ER}/process-instance/<instance_id>/variables") if rule in CASE_PAGES else rule
             problem = body_problem(key, role, scope, page.status_code == 200,
                                    page.get_data().decode("utf-8", "replace"))
