@@ -155,12 +155,12 @@ def test_the_monthly_timer_makes_next_months_roll_on_the_county_payroll_day(clie
                                json={"value": 31}).json["field"] == "value"  # not every month has it
     household = Household(login_as, county).approve(amount=450.0)
     at(clock, "2026-10-24")
-    payroll_tick(runtime)
+    payroll_tick(runtime, only={county.code})  # this county's: other tests' counties are left alone
     assert finance.call("GET", f"/runs?county={county.code}").json == []
     at(clock, "2026-10-25")
-    payroll_tick(runtime)
+    payroll_tick(runtime, only={county.code})
     runs = finance.call("GET", f"/runs?county={county.code}").json
     assert [(r["businessKey"], r["state"], r["lines"]) for r in runs] == [(f"PR-{county.code}-2026-11", "review", 1)]
-    payroll_tick(runtime)  # once a month
+    payroll_tick(runtime, only={county.code})  # once a month
     assert len(finance.call("GET", f"/runs?county={county.code}").json) == 1
     assert finance.lines(runs[0]["id"])[0]["caseId"] == household.id

@@ -7,6 +7,7 @@ never both pay what is owed; the roll of month M is built on the county's `payro
 month before (the bank pays at the start of M).
 """
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -132,12 +133,13 @@ def build_waiting_runs(rt: Runtime) -> int:
     return len(ids)
 
 
-def start_due_runs(rt: Runtime) -> list[int]:
-    """Start next month's regular run in each county whose `payroll_day` has come; return their ids."""
+def start_due_runs(rt: Runtime, only: Collection[str] | None = None) -> list[int]:
+    """Start next month's regular run in each county (or those coded `only`) whose `payroll_day` has come."""
     moment = clock.now()
     target, started = latest_month(moment), []
     with rt.reading() as uow:
-        counties = uow.session.execute(select(OrgUnit.code, OrgUnit.path).where(OrgUnit.level == "county")).all()
+        query = select(OrgUnit.code, OrgUnit.path).where(OrgUnit.level == "county")
+        counties = uow.session.execute(query if only is None else query.where(OrgUnit.code.in_(only))).all()
         due = [code for code, path in counties if _due(uow.session, path, target, moment)]
     for code in due:
         try:
@@ -158,8 +160,8 @@ def _due(session: Session, county_path: str, target: str, moment: datetime) -> b
     return exists is None and has_households is not None
 
 
-def payroll_tick(rt: Runtime) -> None:
+def payroll_tick(rt: Runtime, only: Collection[str] | None = None) -> None:
     """The scheduler's monthly timer and build worker: start due runs, build the runs waiting for a roll."""
-    start_due_runs(rt)
+    start_due_runs(rt, only)
     build_waiting_runs(rt)
 
