@@ -1,5 +1,7 @@
 """Shape rows as the JSON Camunda 7 returns for them (its DTOs' fields, its date format)."""
 
+from app.services.forms import is_client_form
+
 from .support import camunda_date
 from .variables import to_camunda, typed_value
 
@@ -7,7 +9,7 @@ CASE_FIELDS = {"caseInstanceId": None, "caseExecutionId": None, "caseDefinitionI
 
 
 def _form_ref(form_id: str | None) -> dict | None:
-    if not form_id:
+    if not form_id or is_client_form(form_id):
         return None
     key, version, *_ = form_id.split(":") + [None, None]
     return {"key": key, "binding": "version", "version": int(version) if version else None}
@@ -26,6 +28,8 @@ def definition_version(definition_id: str) -> int | None:
 def form_key(form_id: str | None) -> dict:
     """Camunda's FormDto of a task bound to a deployed Camunda Form."""
     ref = _form_ref(form_id)
+    if is_client_form(form_id):  # an embedded form: its key as written, for the client that renders it
+        return {"key": form_id, "camundaFormRef": None, "contextPath": None}
     return {"key": f"camunda-forms:deployment:{ref['key']}.form" if ref else None, "camundaFormRef": ref,
             "contextPath": None}
 

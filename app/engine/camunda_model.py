@@ -6,6 +6,7 @@ draws is silently ignored. Diagram interchange (`bpmndi`, `dc`, `di`) and other 
 as Camunda 7 ignores them.
 """
 
+import re
 from collections.abc import Callable
 
 from lxml import etree
@@ -172,6 +173,16 @@ def _accepted(value: str) -> str | None:
     return None
 
 
+_NAME = re.compile(r"\s*(?:\$\{\s*)?([^\W\d]\w*)\s*\}?\s*")
+
+
+def _variable_name(value: str) -> str | None:
+    """A multi-instance collection: a variable, by name or as `${name}`."""
+    if _NAME.fullmatch(value) and value.count("{") == value.count("}") == ("${" in value):
+        return None
+    return f"只接受变量名或 ${{变量名}}，得到 {value[:40]}"
+
+
 # attribute -> check of its value (None: accepted as Camunda means it, see the README's "Deploying")
 ATTRIBUTES: dict[str, Callable[[str], str | None]] = {
     # kept and shown, no effect on a run in Camunda either
@@ -198,7 +209,7 @@ ATTRIBUTES: dict[str, Callable[[str], str | None]] = {
     "decisionRefVersionTag": _refused("decisionRefVersionTag 暂不支持：决策按部署时的最新版本绑定"),
     "decisionRefTenantId": _refused("多租户暂不支持"),
     # multi-instance
-    "collection": _accepted, "elementVariable": _accepted,
+    "collection": _variable_name, "elementVariable": _accepted,
     # call activities
     "calledElementBinding": _one_of("latest", "deployment"),
     "calledElementVersion": _refused("calledElementVersion 暂不支持：被调用流程按部署时的最新版本绑定"),
@@ -212,7 +223,7 @@ ATTRIBUTES: dict[str, Callable[[str], str | None]] = {
     "resource": _refused("不从外部资源文件读取脚本或表达式"),
     # what the service does not do
     "jobPriority": _refused("作业优先级暂不支持：作业按到期时间执行"),
-    "taskPriority": _refused("外部任务优先级暂不支持：外部任务按创建顺序取得"),
+    "taskPriority": _accepted,  # an external task's priority, as fetchAndLock's usePriority reads it
     "errorCodeVariable": _refused("errorCodeVariable 暂不支持"),
     "errorMessageVariable": _refused("errorMessageVariable 暂不支持"),
     "escalationCodeVariable": _refused(ESCALATION), "variableName": _refused(CONDITIONAL),
@@ -273,6 +284,10 @@ def _host(el) -> str:
 
 
 def _input_output(el) -> str | None:
+    for script in el.iter(f"{{{CAMUNDA}}}script"):
+        problem = _script_language(script)
+        if problem:
+            return f"camunda:inputOutput 中的 {problem}"
     if el.find(f"{{{CAMUNDA}}}inputParameter") is not None and _host(el) != "userTask":
         return "camunda:inputParameter 暂只支持用户任务（任务的局部变量）"
     if el.find(f"{{{CAMUNDA}}}outputParameter") is not None and _host(el) != "userTask":
@@ -416,6 +431,14 @@ def assign_ids(root) -> None:
             made += "_"
         el.set("id", made)
         taken.add(made)
+
+
+def plain_collections(root) -> None:
+    """Write `camunda:collection="${items}"` as the variable name `items` the engine reads."""
+    for el in root.iter(f"{{{BPMN}}}multiInstanceLoopCharacteristics"):
+        value = el.get(f"{{{CAMUNDA}}}collection")
+        if value and "${" in value:
+            el.set(f"{{{CAMUNDA}}}collection", _NAME.fullmatch(value).group(1))
 
 
 def drop_ignored_data(root) -> None:

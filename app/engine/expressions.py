@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from simpleeval import InvalidExpression
 
+from .cron import is_cron
 from .functions import FUNCTION_NAMES, FunctionContext
 from .sandbox import MAX_SECONDS, BoundedEval, deadline_exceeded, parse_source
 from .watchdog import within_cpu_seconds
@@ -30,6 +31,7 @@ def unwrap(expression: str) -> str:
     body = match.group("body") if match else (expression or "")
     if not match:
         return body.strip()
+    body = _SPIN_VALUE.sub("", _SPIN_PROP.sub(r"[\1\2\1]", body))
     parts = _STRINGS.split(body)  # JUEL operators outside string literals only: "Hi!" stays "Hi!"
     for i in range(0, len(parts), 2):
         parts[i] = re.sub(r"!(?!=)", " not ", parts[i].replace("&&", " and ").replace("||", " or "))
@@ -37,6 +39,9 @@ def unwrap(expression: str) -> str:
     return "".join(parts).strip()
 
 
+# Camunda Spin's JSON navigation on a Json variable: `customer.prop("age").numberValue()` is `customer["age"]`
+_SPIN_PROP = re.compile(r"""\.prop\(\s*(["'])([^"']*)\1\s*\)""")
+_SPIN_VALUE = re.compile(r"\.(?:numberValue|stringValue|boolValue|value)\(\s*\)")
 # Camunda's built-in `dateTime()` (a Joda DateTime of now) with its plus/minus methods and `.toDate()`
 _DATE_TIME = re.compile(r"dateTime\(\)((?:\s*\.\s*(?:plus|minus)(?:Years|Months|Weeks|Days|Hours|Minutes|Seconds)"
                         r"\([^()]*\))*)(?:\s*\.\s*toDate\(\))?")
@@ -58,7 +63,9 @@ def feel_to_python(expression: str) -> str:
 
 def is_iso_literal(expression: str) -> bool:
     """Return whether a timer/due text is a plain ISO date, duration or cycle."""
-    return not _EL.match(expression or "") and bool(_ISO_LITERAL.match((expression or "").strip()))
+    if _EL.match(expression or ""):
+        return False
+    return bool(_ISO_LITERAL.match((expression or "").strip())) or is_cron(expression or "")
 
 
 EVALUATION_ERRORS = (InvalidExpression, SyntaxError, TypeError, ValueError, KeyError, IndexError, AttributeError,

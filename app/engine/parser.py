@@ -20,7 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from app.domain.errors import DeploymentRefused
 
 from .calls import Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
-from .camunda_model import assign_ids, drop_ignored_data, model_problem, where
+from .camunda_model import assign_ids, drop_ignored_data, model_problem, plain_collections, where
 from .decisions import decision_graph, parse_decisions
 from .expressions import expression_problem, is_iso_literal
 from .extensions import LISTENERS, OUTPUTS, MappedCallActivity, extensions_of, parameter_expression
@@ -171,6 +171,7 @@ def check_model(root, filename: str) -> None:
         raise DeploymentRefused(found[1] if element else f"第{line}行：{found[1]}", file=filename,
                                 element=element, line=line)
     assign_ids(root)
+    plain_collections(root)
     drop_ignored_data(root)
 
 
@@ -231,7 +232,7 @@ def _activity(el) -> dict:
     if tag == "boundaryEvent":
         info["attachedTo"] = el.get("attachedToRef")
     for attr in ("candidateGroups", "candidateUsers", "assignee", "dueDate", "followUpDate",
-                 "priority", "formKey", "formRef", "topic", "taskPriority"):
+                 "priority", "formKey", "formRef", "topic", "taskPriority", "initiator"):
         value = el.get(CAMUNDA + attr)
         if value:
             info[attr] = value

@@ -8,6 +8,8 @@ diagram is deployed; what a timer expression yields is checked when the timer st
 import re
 from datetime import datetime
 
+from .cron import cron_problem, is_cron
+
 MAX_DURATION_SECONDS = 100 * 365.25 * 86400
 _DATE_UNITS = {"Y": 365.25 * 86400, "M": 30.44 * 86400, "W": 7 * 86400, "D": 86400}
 _TIME_UNITS = {"H": 3600, "M": 60, "S": 1}
@@ -65,9 +67,12 @@ def _duration_problem(text: str) -> str | None:
 
 
 def _cycle_problem(text: str) -> str | None:
+    if is_cron(text):
+        return cron_problem(text, _settings["min_cycle_seconds"])
     parts = text.split("/")
     if len(parts) not in (2, 3) or not re.fullmatch(r"R\d*", parts[0], re.I):
-        return f"timeCycle 须为 ISO 8601 重复间隔（如 R3/PT1H、R/2026-01-01T00:00:00+08:00/P1D）：{text[:40]}"
+        return (f"timeCycle 须为 ISO 8601 重复间隔（如 R3/PT1H、R/2026-01-01T00:00:00+08:00/P1D）或 cron"
+                f"（如 0 0 9 * * ?）：{text[:40]}")
     durations = [p for p in parts[1:] if _is_duration(p)]
     others = [p for p in parts[1:] if not _is_duration(p)]
     if len(durations) != 1 or any(not _is_datetime(p) for p in others):

@@ -12,7 +12,7 @@ of the job and the message is executed first wins.
 """
 
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -20,6 +20,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
 )
+
+from .cron import is_cron, next_fire
 
 _moment: ContextVar[datetime | None] = ContextVar("engine_moment", default=None)
 _firing: ContextVar[str | None] = ContextVar("firing_timer_task", default=None)
@@ -68,11 +70,30 @@ def _gate_once(original):
 
 def _gate_cycle(original):
     def cycle_complete(self, my_task):
-        if my_task._get_internal_data("event_value") is not None and _firing.get() != str(my_task.id):
+        if my_task._get_internal_data("event_value") is None:
+            my_task._set_internal_data(event_value=_first_cycle(self, my_task))
+        elif _firing.get() != str(my_task.id):
             return False
-        return original(self, my_task)
+        value = my_task._get_internal_data("event_value")
+        ready = original(self, my_task)
+        if ready and value.get("cron"):  # a cron cycle fires next at its next time after this firing
+            value["next"] = next_fire(value["cron"], _CommandClock.now(UTC)).isoformat()
+        return ready
 
     return cycle_complete
+
+
+def _first_cycle(definition, my_task) -> dict:
+    """When a cycle first fires: a cron's next time; an ISO cycle's first repetition not already past (those past
+    count as used, as Camunda counts them)."""
+    expression = my_task.workflow.script_engine.evaluate(my_task, definition.expression)
+    now = _CommandClock.now(UTC)
+    if is_cron(expression):
+        return {"cycles": -1, "next": next_fire(expression, now).isoformat(), "duration": 0, "cron": expression}
+    cycles, start, duration = _timer.TimerEventDefinition.parse_iso_recurring_interval(expression)
+    while start < now and cycles != 0 and duration.total_seconds() > 0:
+        start, cycles = start + duration, cycles - 1
+    return {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
 
 
 _timer.datetime = _CommandClock

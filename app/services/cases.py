@@ -22,8 +22,8 @@ from .case_data import TASK_RESULT, CaseView, case_marks, errors_quote_no_person
 from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
 from .contents import keep_contents
 from .definitions import cached_definition, cached_form, get_definition, latest_definition
-from .forms import validate_submission
-from .inputs import refuse_reserved, start_inputs
+from .forms import is_client_form, validate_submission
+from .inputs import initiator, refuse_reserved, start_inputs
 from .notices import insert_notices, notices_to_issue
 from .projection import event_row, insert_event, move_to_event, new_state, project, with_following
 from .provenance import digest_at_start
@@ -61,7 +61,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
             refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)
         given = start_inputs(uow.session, spec, cmd.message, cmd.variables,
                              FunctionContext(moment, rt.calendar_for(org_path)))
-        variables = {**settings_in_force(uow.session, org_path), **given}
+        variables = {**settings_in_force(uow.session, org_path), **given,
+                     **initiator(spec, cmd.message, cmd.actor.username)}
         case_id, digest = str(uuid4()), digest_at_start(uow.session, definition)  # query before the case is added
         message = {"messageName": cmd.message, "variables": given} if cmd.message else None
         issued = Issued(START, StartInputs(cmd.business_key, variables, digest, message), cmd.actor, moment,
@@ -158,7 +159,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
 
 
 def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, rt: Runtime, moment) -> dict:
-    if not task.form_key:
+    if not task.form_key or is_client_form(task.form_key):
         refuse_reserved(cached_definition(session, instance.definition_id), submitted)
         return submitted
     schema = cached_form(session, task.form_key)

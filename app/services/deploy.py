@@ -1,6 +1,7 @@
 """Deploy BPMN, DMN and form files as one versioned deployment; refuse a bad file whole."""
 
 import json
+import re
 from dataclasses import dataclass, field
 from uuid import uuid4
 
@@ -16,7 +17,7 @@ from app.store.tables import Deployment, FormDefinition, NoticeTemplate, Process
 
 from .definitions import latest_definition, latest_form, next_version
 from .form_checks import field_problem
-from .forms import check_marks, form_fields
+from .forms import FORM_TYPES, all_components, check_marks, form_fields, is_client_form
 from .notice_templates import TEMPLATE_SUFFIX, check_template, kind_of
 from .notice_versions import add_templates, pin_templates
 from .runtime import Runtime
@@ -53,6 +54,7 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
         result = DeployResult(deployment)
         form_ids = _add_forms(session, result, schemas.values(), changed_only)
         template_ids = add_templates(session, deployment.id, templates, changed_only, result.templates)
+        form_ids.update({fname: form_ids[schema["id"]] for fname, schema in schemas.items()})
         for process in processes:  # all first: a process that calls another keeps its pinned forms too
             _pin_forms(session, process, form_ids)
             pin_templates(session, process, template_ids)
@@ -137,8 +139,15 @@ def _parse_form(fname: str, content: bytes) -> dict:
         schema = strict_loads(content)
     except (ValueError, UnicodeDecodeError) as err:
         raise DeploymentRefused(f"表单不是有效的 JSON：{err}", file=fname) from err
+    if isinstance(schema, dict) and not schema.get("id") and isinstance(schema.get("components"), list):
+        schema["id"] = fname.rsplit("/", 1)[-1].removesuffix(".form")  # older form-js writes no id: its file names it
     if not isinstance(schema, dict) or not schema.get("id") or not isinstance(schema.get("components"), list):
         raise DeploymentRefused("表单须为 Camunda Forms JSON（含 id 与 components）", file=fname)
+    for component in all_components(schema):
+        if component.get("type") not in FORM_TYPES:
+            name = component.get("key") or component.get("id") or component.get("type")
+            raise DeploymentRefused(f"表单组件 {component.get('type')}（{name}）暂不支持：服务的页面与校验只处理 "
+                                    f"{', '.join(sorted(FORM_TYPES))}", file=fname, element=name)
     keys = [f["key"] for f in form_fields(schema)]
     duplicates = {k for k in keys if keys.count(k) > 1}
     if duplicates:
@@ -167,12 +176,18 @@ def _add_forms(session, result: DeployResult, schemas, changed_only: bool) -> di
     return form_ids
 
 
+_CAMUNDA_FORM_KEY = re.compile(r"camunda-forms:(?:deployment|app):(?:.*/)?([^/]+\.form)")
+
+
 def _pin_forms(session, process, form_ids: dict[str, str]) -> None:
     """Bind each form reference to the form version current at deployment, so a case's rules stay fixed."""
     for activity_id, info in process.activities.items():
         ref = info.get("formRef") or info.get("formKey")
-        if not ref:
-            continue
+        if not ref or (not info.get("formRef") and is_client_form(ref)):
+            continue  # an embedded form is the client's: its key is kept as written
+        found = _CAMUNDA_FORM_KEY.fullmatch(ref)
+        if found:  # camunda-forms:deployment:x.form (or :app:) names the form file x.form
+            ref = found.group(1) if found.group(1) in form_ids else found.group(1).removesuffix(".form")
         form_id = form_ids.get(ref) or getattr(latest_form(session, ref), "id", None)
         if form_id is None:
             raise DeploymentRefused(f"引用的表单 {ref} 未部署", file=process.resource, element=activity_id)

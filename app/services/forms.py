@@ -23,6 +23,29 @@ INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "radio", "select",
                "checklist", "taglist"}
 
 
+CLIENT_FORM_PREFIXES = ("embedded:", "app:", "deployment:", "external:")
+
+
+def is_client_form(form_key: str | None) -> bool:
+    """A `camunda:formKey` the client renders (an embedded HTML form, `embedded:app:forms/x.html`): kept and returned
+    as Camunda returns it; the service validates no fields for it."""
+    return bool(form_key) and (form_key.startswith(CLIENT_FORM_PREFIXES) or form_key.endswith((".html", ".htm")))
+
+
+# what the pages render and the service validates: the inputs, and the layout that carries no value
+FORM_TYPES = INPUT_TYPES | {"group", "text", "spacer", "separator"}
+
+
+def all_components(schema: dict) -> list[dict]:
+    """Every component of a form, nested groups included."""
+    found = []
+    for component in schema.get("components") or []:
+        if isinstance(component, dict):
+            found.append(component)
+            found.extend(all_components(component))
+    return found
+
+
 def form_fields(schema: dict) -> list[dict]:
     """Return the input components of a form, nested groups included."""
     fields = []

@@ -15,7 +15,7 @@ from app.engine.changes import Definition
 from app.engine.functions import FunctionContext
 
 from .definitions import cached_form
-from .forms import validate_submission
+from .forms import is_client_form, validate_submission
 
 
 def reserved_names(definition: Definition) -> set[str]:
@@ -50,7 +50,14 @@ def _start_form(definition: Definition, message: str | None) -> str | None:
     starts = [a for a in definition.activities.values() if a.get("type") == "startEvent"
               and a.get("message") == message]
     forms = {a.get("formId") or a.get("formRef") or a.get("formKey") for a in starts}
-    return next(iter(forms - {None}), None)
+    return next((f for f in forms if f and not is_client_form(f)), None)
+
+
+def initiator(definition: Definition, message: str | None, username: str) -> dict:
+    """`camunda:initiator` on the start event: the variable that names who started the case."""
+    names = {a["initiator"] for a in definition.activities.values() if a.get("type") == "startEvent"
+             and a.get("message") == message and a.get("initiator")}
+    return {name: username for name in names}
 
 
 def refuse_repair_of(variables: dict) -> None:

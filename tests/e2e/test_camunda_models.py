@@ -138,3 +138,24 @@ def test_a_javascript_listener_is_refused_saying_so(login_as):
     response = deploy(login_as("designer"), {f"{key}.bpmn": body})
     assert response.status_code == 400 and response.json["element"] == "u"
     assert "JavaScript" in response.json["message"]
+
+
+def test_a_form_with_a_component_the_service_cannot_handle_is_refused_naming_it(login_as):
+    form = json.dumps({"id": "with_file", "components": [
+        {"type": "textfield", "key": "name"}, {"type": "filepicker", "key": "scan", "label": "扫描件"}]})
+    response = deploy(login_as("designer"), {"with_file.form": form})
+    assert response.status_code == 400 and response.json["element"] == "scan"
+    assert "filepicker" in response.json["message"]
+
+
+def test_an_embedded_html_form_key_is_kept_and_returned_as_camunda_returns_it(login_as):
+    key = _key("embedded")
+    _deployed(login_as, key, '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u"/>'
+                             '<bpmn:userTask id="u" camunda:candidateGroups="window" '
+                             'camunda:formKey="embedded:app:forms/approve.html"/>'
+                             '<bpmn:sequenceFlow id="f2" sourceRef="u" targetRef="e"/><bpmn:endEvent id="e"/>')
+    window = login_as("window_cg")
+    [task] = _open_tasks(window, _start(login_as, key)["id"])
+    assert window.get(f"/task/{task['id']}/form").json["key"] == "embedded:app:forms/approve.html"
+    assert window.post(f"/task/{task['id']}/complete", json={"variables": {"approved": {"value": True}}}
+                       ).status_code == 204

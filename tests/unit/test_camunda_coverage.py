@@ -114,7 +114,7 @@ RUNS = {
                                     'xsi:type="bpmn:tFormalExpression">${a &gt; 1}</bpmn:conditionExpression>'
                                     '</bpmn:sequenceFlow>'),
     "multiInstanceLoopCharacteristics": _in_flow('<bpmn:userTask id="x"><bpmn:multiInstanceLoopCharacteristics '
-                                                 'camunda:collection="items" camunda:elementVariable="item"/>'
+                                                 'camunda:collection="${items}" camunda:elementVariable="item"/>'
                                                  '</bpmn:userTask>'),
     "loopCardinality": _in_flow('<bpmn:userTask id="x"><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>'
                                 '3</bpmn:loopCardinality><bpmn:completionCondition>${a}</bpmn:completionCondition>'
@@ -163,6 +163,7 @@ HOSTS = {"bpmn:UserTask": '<bpmn:userTask id="x" {attr}/>', "bpmn:StartEvent": N
                                                    'camunda:topic="t" {attr}/>',
          "bpmn:BusinessRuleTask": None, "bpmn:CallActivity": None, "bpmn:ScriptTask": None}
 SAMPLES = {"dueDate": "2026-01-01T00:00:00+08:00", "followUpDate": "2026-01-01T00:00:00+08:00", "priority": "5",
+           "taskPriority": "5",
            "formRefBinding": "latest", "type": "external", "async": "true", "asyncBefore": "true",
            "asyncAfter": "true", "exclusive": "true"}
 
