@@ -204,7 +204,8 @@ def _build_process(parser: ServiceParser, node, filename: str, activities: dict,
     for process_spec in (spec, *(s for s in specs.values() if not isinstance(s, dict))):
         _attach_extensions(process_spec, elements)
     dumped = {**dump_spec(spec, specs), **call_bundle(key, graph, activities, stored),
-              "owned": sorted(owned_names(node))}  # variables no client may set (app/services/inputs.py)
+              "owned": sorted(owned_names(node)),  # variables no client may set (app/services/inputs.py)
+              "startableInTasklist": node.get(CAMUNDA + "isStartableInTasklist") != "false"}
     return ParsedProcess(key, node.get("name") or key, filename, dumped, activities[key],
                          [called for _, called in calls_of(node)])
 

@@ -27,6 +27,7 @@ from app.store.queries import (
 from app.store.tables import OrgUnit, ProcessInstance, Task
 
 from .case_data import WEB_CASE_PAGE, CaseView, open_case
+from .definitions import cached_definition
 from .forms import form_fields
 from .runtime import Runtime
 
@@ -87,8 +88,10 @@ def start_choices(rt: Runtime, actor: Actor) -> tuple[list[Any], list[OrgUnit]]:
     """Return the latest definitions and the villages of my unit, to start a case in."""
     actor.require("case.start")
     with rt.reading() as uow:
-        return (list(uow.session.scalars(definition_query({"latestVersion": True}))),
-                list(uow.session.scalars(villages_in(actor))))
+        latest = uow.session.scalars(definition_query({"latestVersion": True}))
+        # camunda:isStartableInTasklist="false": started by its caller or a client, never offered here
+        startable = [d for d in latest if cached_definition(uow.session, d.id).spec.get("startableInTasklist", True)]
+        return startable, list(uow.session.scalars(villages_in(actor)))
 
 
 @dataclass(frozen=True)

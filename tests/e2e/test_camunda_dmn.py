@@ -5,13 +5,16 @@ import json
 import uuid
 from pathlib import Path
 
-from .test_camunda_models import HEAD, deploy
+from app.domain.actors import SYSTEM
+from app.services.decisions import evaluate_deployed_decision
+from tests.support.camunda_sets import PROCESS
+from tests.support.deployments import deploy_files as deploy
 
 DINNER = (Path(__file__).parents[1] / "models" / "sets" / "dmn-drg-dinner" / "dinnerDecisions.dmn").read_text()
 
 
 def _process(key: str, attributes: str) -> str:
-    return HEAD.format(key=key, body=(
+    return PROCESS.format(key=key, body=(
         '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="decide"/>'
         f'<bpmn:businessRuleTask id="decide" camunda:decisionRef="beverages" {attributes}/>'
         '<bpmn:sequenceFlow id="f2" sourceRef="decide" targetRef="u"/>'
@@ -58,3 +61,10 @@ def test_a_result_that_does_not_fit_its_mapping_is_an_error_naming_the_task(logi
         "season": {"value": "Summer"}, "guestCount": {"value": 14}, "guestsWithChildren": {"value": False}}})
     assert started.status_code == 422 and started.json["element"] == "decide"
     assert "singleEntry" in started.json["message"]
+
+
+def test_a_deployed_decision_is_evaluated_on_its_own_with_its_required_decisions(login_as, runtime):
+    assert deploy(login_as("designer"), {"dinnerDecisions.dmn": DINNER}).status_code == 200
+    result = evaluate_deployed_decision(runtime, SYSTEM, "beverages", {
+        "season": "Spring", "guestCount": 10, "guestsWithChildren": False})
+    assert sorted(r["beverages"] for r in result) == ["Guiness", "Water"]  # DrgDecisionTest.shouldServeGuiness

@@ -2,28 +2,21 @@
 deploys — unchanged, or with only its Java delegates made external tasks — or is refused naming the file, the
 element and why; the engine tests' diagrams run as Camunda's own tests say; the invoice runs its three paths."""
 
-import io
 import json
 
 import pytest
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
-from werkzeug.test import encode_multipart
 
 from app.store.tables import User
-from tests.support.camunda_sets import description, files, set_names
+from tests.support.camunda_sets import SETS, description, files, set_names
+from tests.support.deployments import deploy_files
 
 from ..conftest import PASSWORD
 
 
 def _deploy(api, name: str, content: dict[str, bytes]):
-    data = {"deployment-name": name}
-    for fname, raw in content.items():
-        data[fname] = FileStorage(io.BytesIO(raw), filename=fname)
-    boundary, payload = encode_multipart(data)
-    return api.client.post("/engine-rest/deployment/create", data=payload, headers=api.headers,
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    return deploy_files(api, content, name)
 
 
 def _definition(response, key: str) -> str:
@@ -193,7 +186,7 @@ def test_the_invoice_that_cannot_be_clarified_is_not_processed(login_as, invoice
 
 def test_the_published_invoice_is_refused_naming_its_javascript_listener(login_as):
     original = {name: content for name, content in files("invoice").items() if name.endswith(".dmn")}
-    folder = __import__("tests.support.camunda_sets", fromlist=["SETS"]).SETS / "invoice" / "original"
+    folder = SETS / "invoice" / "original"
     original.update({p.name: p.read_bytes() for p in folder.iterdir()})
     response = _deploy(login_as("designer"), "invoice-original", original)
     assert response.status_code == 400 and response.json["element"] == "approveInvoice"

@@ -1,25 +1,16 @@
 """Diagrams drawn for Camunda 7 run as they run on Camunda: id-less flows are followed, a plain task and a manual
 task pass through, a user task nobody is offered waits for a supervisor to give it to someone."""
 
-import io
 import json
 import uuid
 
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
-
-HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/'
-        'MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">\n'
-        '<bpmn:process id="{key}" isExecutable="true">\n{body}\n</bpmn:process>\n</bpmn:definitions>')
+from tests.e2e.web_client import Web
+from tests.support.camunda_sets import PROCESS
+from tests.support.deployments import deploy_files
 
 
 def deploy(api, files: dict[str, str]):
-    data = {"deployment-name": "camunda-model"}
-    for fname, content in files.items():
-        data[fname] = FileStorage(io.BytesIO(content.encode()), filename=fname)
-    boundary, payload = encode_multipart(data)
-    return api.client.post("/engine-rest/deployment/create", data=payload, headers=api.headers,
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    return deploy_files(api, files, "camunda-model")
 
 
 def _key(prefix: str) -> str:
@@ -27,7 +18,7 @@ def _key(prefix: str) -> str:
 
 
 def _deployed(login_as, key: str, body: str) -> None:
-    response = deploy(login_as("designer"), {f"{key}.bpmn": HEAD.format(key=key, body=body)})
+    response = deploy(login_as("designer"), {f"{key}.bpmn": PROCESS.format(key=key, body=body)})
     assert response.status_code == 200, response.json
 
 
@@ -89,7 +80,7 @@ def test_a_user_task_offered_to_nobody_is_seen_by_the_supervisor_who_gives_it_to
 
 def test_a_refusal_names_the_line_of_an_element_without_an_id(login_as):
     key = _key("line")
-    body = HEAD.format(key=key, body='<bpmn:startEvent id="s"/>\n<bpmn:complexGateway/>')
+    body = PROCESS.format(key=key, body='<bpmn:startEvent id="s"/>\n<bpmn:complexGateway/>')
     response = deploy(login_as("designer"), {f"{key}.bpmn": body})
     assert response.status_code == 400
     assert response.json["file"] == f"{key}.bpmn" and response.json["line"] == 5
@@ -129,7 +120,7 @@ def test_listeners_in_the_expression_language_run_when_camunda_runs_them(login_a
 
 def test_a_javascript_listener_is_refused_saying_so(login_as):
     key = _key("js")
-    body = HEAD.format(key=key, body=(
+    body = PROCESS.format(key=key, body=(
         '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="u"/>'
         '<bpmn:userTask id="u"><bpmn:extensionElements><camunda:taskListener event="create"><camunda:script '
         'scriptFormat="javascript">task.setAssignee("x")</camunda:script></camunda:taskListener>'
@@ -159,3 +150,14 @@ def test_an_embedded_html_form_key_is_kept_and_returned_as_camunda_returns_it(lo
     assert window.get(f"/task/{task['id']}/form").json["key"] == "embedded:app:forms/approve.html"
     assert window.post(f"/task/{task['id']}/complete", json={"variables": {"approved": {"value": True}}}
                        ).status_code == 204
+
+
+def test_a_process_not_startable_in_the_tasklist_is_not_offered_on_the_new_case_page(app, login_as):
+    shown, hidden = _key("shown"), _key("hidden")
+    for key, attribute in ((shown, ""), (hidden, ' camunda:isStartableInTasklist="false"')):
+        body = PROCESS.format(key=key, body='<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" '
+                              'targetRef="e"/><bpmn:endEvent id="e"/>').replace(
+            'isExecutable="true"', f'isExecutable="true"{attribute}')
+        assert deploy(login_as("designer"), {f"{key}.bpmn": body}).status_code == 200
+    page = Web(app, "window_cg").get("/cases/new").text
+    assert shown in page and hidden not in page

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.deployments import deploy_files
+
 FIXTURE = (Path(__file__).parent.parent / "fixtures" / "timers.bpmn").read_bytes()
 
 
@@ -78,11 +80,7 @@ CYCLES = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def _cycle_case(login_as, key: str, cycle: str) -> str:
-    designer = login_as("designer")
-    response = designer.client.post("/engine-rest/deployment/create", headers=designer.headers,
-                                    content_type="multipart/form-data",
-                                    data={"deployment-name": key, "data": (
-                                        io.BytesIO(CYCLES.format(key=key, cycle=cycle).encode()), f"{key}.bpmn")})
+    response = deploy_files(login_as("designer"), {f"{key}.bpmn": CYCLES.format(key=key, cycle=cycle)}, key)
     assert response.status_code == 200, response.json
     return login_as("window_cg").post(f"/process-definition/key/{key}/start", {}).json["id"]
 
@@ -105,10 +103,6 @@ def test_a_repeating_interval_from_a_past_start_fires_next_at_its_first_time_sti
 
 
 def test_a_cron_firing_faster_than_the_shortest_cycle_is_refused(login_as):
-    designer = login_as("designer")
-    response = designer.client.post("/engine-rest/deployment/create", headers=designer.headers,
-                                    content_type="multipart/form-data", data={"deployment-name": "fast", "data": (
-                                        io.BytesIO(CYCLES.format(key="fast_cron", cycle="* * * * * ?").encode()),
-                                        "fast.bpmn")})
+    response = deploy_files(login_as("designer"), {"fast.bpmn": CYCLES.format(key="fast_cron", cycle="* * * * * ?")})
     assert response.status_code == 400 and response.json["element"] == "remind"
     assert "TIMER_MIN_CYCLE_SECONDS" in response.json["message"]

@@ -8,6 +8,10 @@ from pathlib import Path
 from lxml import etree
 
 SETS = Path(__file__).parents[1] / "models" / "sets"
+# a one-process diagram as Camunda Modeler writes it, around `body`
+PROCESS = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/'
+           'MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">\n'
+           '<bpmn:process id="{key}" isExecutable="true">\n{body}\n</bpmn:process>\n</bpmn:definitions>')
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
 JAVA = ("class", "delegateExpression", "expression", "resultVariable")
