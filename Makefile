@@ -54,7 +54,7 @@ run: install assets fonts
 	DEMO=1 $(BIN)/flask --app app.wsgi run --host 127.0.0.1 --port $(PORT)
 
 ## make test: lint, then the whole suite on SQLite and, when 127.0.0.1:5432 answers, on PostgreSQL
-test: install assets browser fonts lint test-sqlite test-postgres
+test: install assets browser fonts haproxy lint test-sqlite test-postgres
 
 lint:
 	$(BIN)/ruff check app tests bench

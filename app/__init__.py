@@ -31,12 +31,18 @@ def register_extensions(app: Flask) -> None:
     from .extensions import migrate
     from .services.calendar import current_calendar
     from .services.runtime import Runtime
+    from .services.users import CREDENTIALS, forget_credentials
+    from .store.broadcast import Broadcast
     from .store.db import DatabaseLimits, make_engine, make_session_factory
 
     set_min_cycle(app.config.get("TIMER_MIN_CYCLE_SECONDS", 60))
     engine = make_engine(app.config["DATABASE_URL"], DatabaseLimits.from_settings(app.config))
     app.extensions["db_engine"] = engine
-    app.extensions["runtime"] = Runtime(make_session_factory(engine), current_calendar)
+    sessions = make_session_factory(engine)
+    broadcast = Broadcast(engine, sessions)
+    app.extensions["runtime"] = Runtime(sessions, current_calendar, broadcast)
+    broadcast.subscribe(CREDENTIALS, forget_credentials)
+    broadcast.start()  # PostgreSQL: hear other processes' changes (calendars, credentials, external tasks)
     migrate.init_app(app, db=None, directory=str(Path(__file__).parent.parent / "migrations"))
 
 

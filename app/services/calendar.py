@@ -16,10 +16,11 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.workcalendar import WorkCalendar
+from app.store.broadcast import announce
 from app.store.tables import CalendarClosure, CalendarYear, CalendarYearVersion
 
 from .deadlines import Affected, Recomputed, recompute_deadlines
-from .runtime import Runtime
+from .runtime import CALENDAR, Runtime
 
 
 def official_calendar() -> WorkCalendar:
@@ -73,8 +74,8 @@ def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None) 
         uow.session.add(row)
         uow.session.add(CalendarYearVersion(year=year, holidays=holidays, workdays=workdays, source=source,
                                             loaded_at=row.loaded_at, loaded_by=row.loaded_by))
+        announce(uow.session, CALENDAR)
         uow.commit()
-    rt.refresh_calendar()
     recomputed = recompute_provisional(rt)
     return YearLoaded(year, len(holidays), len(workdays), recomputed.tasks, recomputed.jobs)
 

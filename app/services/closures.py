@@ -14,10 +14,11 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import CHINA_TZ
 from app.domain.errors import NotFound, ValidationFailed
+from app.store.broadcast import announce
 from app.store.tables import CalendarClosure, OrgUnit
 
 from .deadlines import Affected, Recomputed, recompute_deadlines
-from .runtime import Runtime
+from .runtime import CALENDAR, Runtime
 
 
 @dataclass
@@ -44,6 +45,7 @@ def add_closure(rt: Runtime, actor: Actor, org: str, day: date, reason: str) -> 
         row = CalendarClosure(org_path=unit.path, day=day, reason=reason.strip(), created=clock.now(),
                               created_by=actor.username)
         uow.session.add(row)
+        announce(uow.session, CALENDAR)
         uow.commit()
         closure = Closure(row.id, unit.code, unit.name, day, row.reason, row.created_by)
     return closure, _recompute(rt, closure.day, unit.path)
@@ -58,6 +60,7 @@ def remove_closure(rt: Runtime, actor: Actor, closure_id: int) -> Recomputed:
             raise NotFound(f"停止办公日 {closure_id} 不存在", field="id")
         day, path = row.day, row.org_path
         row.removed_at, row.removed_by = clock.now(), actor.username
+        announce(uow.session, CALENDAR)
         uow.commit()
     return _recompute(rt, day, path)
 
@@ -85,6 +88,5 @@ def _unit(session, actor: Actor, code: str) -> OrgUnit:
 
 
 def _recompute(rt: Runtime, day: date, org_path: str) -> Recomputed:
-    rt.refresh_calendar()
     since = datetime.combine(day, datetime.min.time(), CHINA_TZ)
     return recompute_deadlines(rt, Affected(org_path=org_path, since=since))

@@ -255,6 +255,8 @@ def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, mess
         run_command(rt, uow.session, instance, Issued(EXTERNAL_FAILURE, inputs, actor, moment, task.activity_id))
         if retries == 0:
             _raise_incident(uow.session, task, message, moment)
+        else:
+            Wakeup.mark(uow.session)  # waiters everywhere count again to the end of its (shorter) retry timeout
         uow.commit()
 
 

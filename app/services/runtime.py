@@ -1,24 +1,33 @@
-"""What every handler needs: the session factory and the working-day calendar."""
+"""What every handler needs: the session factory, the working-day calendar and the changes all processes hear."""
 
+import threading
 import time
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.workcalendar import WorkCalendar
+from app.store.broadcast import Broadcast
 from app.store.unit_of_work import UnitOfWork
 
+# without a cross-process broadcast (SQLite), a process re-reads the calendar at most this long after a change
 CALENDAR_RECHECK_SECONDS = 60.0
+CALENDAR = "calendar"  # the broadcast topic of a loaded year or a closure day added or removed
 
 
 class Runtime:
-    """The session factory, and a calendar every process re-reads at most once a minute."""
+    """The session factory; the calendar, re-read when any process announces a change to it."""
 
-    def __init__(self, session_factory: sessionmaker[Session], load_calendar: Callable[["Runtime"], WorkCalendar]):
+    def __init__(self, session_factory: sessionmaker[Session], load_calendar: Callable[["Runtime"], WorkCalendar],
+                 broadcast: Broadcast):
         self.session_factory = session_factory
+        self.broadcast = broadcast
         self._load_calendar = load_calendar
         self._calendar: WorkCalendar | None = None
         self._loaded = 0.0
+        self._calendar_changes = 0  # announcements heard; a read that began before the last one is stale
+        self._calendar_lock = threading.Lock()
+        broadcast.subscribe(CALENDAR, self._calendar_changed)
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -30,15 +39,27 @@ class Runtime:
 
     @property
     def calendar(self) -> WorkCalendar:
-        if self._calendar is None or time.monotonic() - self._loaded > CALENDAR_RECHECK_SECONDS:
-            self.refresh_calendar()
-        return self._calendar
+        calendar = self._calendar
+        if calendar is None or (not self.broadcast.crosses_processes
+                                and time.monotonic() - self._loaded > CALENDAR_RECHECK_SECONDS):
+            calendar = self.refresh_calendar()
+        return calendar
 
     def calendar_for(self, org_path: str) -> WorkCalendar:
         """Return the calendar of the org unit a case belongs to (with its local closure days)."""
         return self.calendar.for_org(org_path)
 
-    def refresh_calendar(self) -> None:
-        """Re-read the calendar now (after this process loaded a year, or when it may be stale)."""
-        self._calendar = self._load_calendar(self)
-        self._loaded = time.monotonic()
+    def refresh_calendar(self) -> WorkCalendar:
+        """Re-read the calendar now; kept unless a change was announced while it was being read."""
+        with self._calendar_lock:
+            seen = self._calendar_changes
+        calendar = self._load_calendar(self)
+        with self._calendar_lock:
+            if seen == self._calendar_changes:
+                self._calendar, self._loaded = calendar, time.monotonic()
+        return calendar
+
+    def _calendar_changed(self, _key: str) -> None:
+        with self._calendar_lock:
+            self._calendar_changes += 1
+            self._calendar = None

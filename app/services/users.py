@@ -15,6 +15,7 @@ from app.store.tables import CountySetting, OrgUnit, User
 from .runtime import Runtime
 
 _CACHE_SECONDS = 60
+CREDENTIALS = "credentials"  # the broadcast topic: a user changed (PostgreSQL announces every update, migration 0019)
 # credentials -> (trusted until, actor, the stored hash they were checked against)
 _verified: dict[str, tuple[float, Actor, str]] = {}
 _checking: dict[str, threading.Lock] = {}  # credentials being checked now -> their lock
@@ -26,9 +27,10 @@ def authenticate(rt: Runtime, username: str, password: str) -> Actor:
 
     The password KDF costs tens of milliseconds of CPU, so it runs at most once per credentials:
     a pair verified within the last minute needs nothing; after that one query re-reads the user,
-    and only a changed password hash (or a pair never verified) runs the KDF again. A deactivated
-    user or a changed password is refused within the minute. Requests arriving together with the
-    same unverified pair wait for one KDF instead of each running it.
+    and only a changed password hash (or a pair never verified) runs the KDF again. On PostgreSQL any
+    change to a user row, however made, is announced to every process, which forgets that user's pairs
+    at once; elsewhere a deactivated user or a changed password is refused within the minute. Requests
+    arriving together with the same unverified pair wait for one KDF instead of each running it.
     """
     token = _cache_key(username, password)
     with _lock:
@@ -69,9 +71,14 @@ def cached_actor(username: str, password: str) -> Actor | None:
     return hit[1] if hit and hit[0] > time.monotonic() else None
 
 
-def forget_credentials() -> None:
+def forget_credentials(username: str = "*") -> None:
+    """Forget the verified pairs of one user (every user: "*", as after the broadcast lost announcements)."""
     with _lock:
-        _verified.clear()
+        if username == "*":
+            _verified.clear()
+        else:
+            for token in [t for t, (_, actor, _) in _verified.items() if actor.username == username]:
+                del _verified[token]
 
 
 DEMO_ORG = ("sfx", "示范县", [

@@ -1,25 +1,27 @@
 """Wake long-polling fetchAndLock requests when an external task may have become available.
 
-One small interface (`Wakeup`: `mark`, `version`, `wait`): a commit in this process that opened,
-unlocked or re-tried an external task wakes the waiters at once (a transaction marks itself with
-`mark(session)`); tasks made available by other processes are noticed by one poller thread per
-process, which runs only while requests wait and reads one count a second. A cross-node
-notification (PostgreSQL LISTEN/NOTIFY) can replace the poller behind the same interface.
+One small interface (`Wakeup`: `mark`, `version`, `wait`): a commit that opened, unlocked, re-tried or
+failed (with a retry timeout) an external task announces it (`mark(session)`) on the runtime's broadcast,
+which wakes this process's waiters at once and, on PostgreSQL, every other process's through NOTIFY
+(app/store/broadcast.py), on any node. Without a cross-process broadcast (SQLite), tasks made available by
+other processes are noticed by one poller thread per process, which runs only while requests wait and reads
+one count a second.
 """
 
 import threading
 import weakref
 
-from sqlalchemy import event, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.domain import clock
+from app.store.broadcast import announce
 from app.store.tables import ExternalTask
 
 from .runtime import Runtime
 
 POLL_SECONDS = 1.0
-_MARK = "external_task_available"
+EXTERNAL_TASK = "external_task"  # the broadcast topic: an external task may have become available
 
 
 class Wakeup:
@@ -29,12 +31,13 @@ class Wakeup:
         self._version = 0
         self._waiting = 0
         self._poller: threading.Thread | None = None
-        event.listen(rt.session_factory, "after_commit", self._after_commit)
+        self._polls = not rt.broadcast.crosses_processes
+        rt.broadcast.subscribe(EXTERNAL_TASK, lambda _key: self.notify())
 
     @staticmethod
     def mark(session: Session) -> None:
         """Say that this transaction, once committed, may have made an external task available."""
-        session.info[_MARK] = True
+        announce(session, EXTERNAL_TASK)
 
     def version(self) -> int:
         with self._changed:
@@ -49,15 +52,12 @@ class Wakeup:
         """Return once something changed after version `seen`, or after `timeout` seconds."""
         with self._changed:
             self._waiting += 1
-            self._ensure_poller()
+            if self._polls:
+                self._ensure_poller()
             try:
                 self._changed.wait_for(lambda: self._version != seen, timeout)
             finally:
                 self._waiting -= 1
-
-    def _after_commit(self, session: Session) -> None:
-        if session.info.pop(_MARK, False):
-            self.notify()
 
     def _ensure_poller(self) -> None:
         if self._poller is None or not self._poller.is_alive():

@@ -156,10 +156,13 @@ def test_a_verified_password_is_rechecked_each_minute_without_the_kdf(runtime, m
         user = uow.session.scalar(select(User).where(User.username == "finance"))
         user.password_hash = generate_password_hash("changed-password")
         uow.commit()
-    assert users.authenticate(runtime, "finance", "demo123").username == "finance"  # still inside the minute
-    now[0] += 61
-    with pytest.raises(Unauthenticated):  # the password changed: the old one is refused within a minute
-        users.authenticate(runtime, "finance", "demo123")
+    if runtime.broadcast.crosses_processes:  # PostgreSQL announces the change: refused within a second
+        _refused_within_a_second(lambda: users.authenticate(runtime, "finance", "demo123"))
+    else:
+        assert users.authenticate(runtime, "finance", "demo123").username == "finance"  # still inside the minute
+        now[0] += 61
+        with pytest.raises(Unauthenticated):  # the password changed: the old one is refused within a minute
+            users.authenticate(runtime, "finance", "demo123")
     assert users.authenticate(runtime, "finance", "changed-password").username == "finance"
     assert len(kdf_runs) == 3
     with runtime.unit_of_work() as uow:
@@ -167,3 +170,18 @@ def test_a_verified_password_is_rechecked_each_minute_without_the_kdf(runtime, m
         user.password_hash, user.active = generate_password_hash("demo123"), True
         uow.commit()
     users.forget_credentials()
+
+
+def _refused_within_a_second(attempt) -> None:
+    import time
+
+    from app.domain.errors import Unauthenticated
+
+    deadline = time.perf_counter() + 1.0
+    while time.perf_counter() < deadline:
+        try:
+            attempt()
+        except Unauthenticated:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the old password was still accepted a second after the change")
