@@ -18,10 +18,12 @@ def deployed(app):
 
 @pytest.fixture
 def cases(deployed, login_as):
-    """Two waiting cases sharing a business key, told apart by `household` (`A-<key>`, `B-<key>`)."""
+    """Two waiting cases of one batch (`batch` = key; a business key names one active case only), told apart
+    by `household` (`A-<key>`, `B-<key>`)."""
     key = f"MSG-{uuid.uuid4().hex[:8]}"
     started = [login_as("window_cg").post("/process-definition/key/message_wait/start", {
-        "businessKey": key, "variables": typed(household=f"{n}-{key}", village="dongguan")}) for n in ("A", "B")]
+        "businessKey": f"{n}-{key}", "variables": typed(batch=key, household=f"{n}-{key}", village="dongguan")})
+        for n in ("A", "B")]
     assert all(r.status_code == 200 for r in started), [r.json for r in started]
     return key, [r.json["id"] for r in started]
 
@@ -34,7 +36,7 @@ def _waiting(login_as, case_id) -> bool:
 def test_correlation_keys_pick_the_case_that_holds_them(login_as, cases):
     key, (a, b) = cases
     response = login_as("window_cg").post("/message", {
-        "messageName": "ping", "businessKey": key, "correlationKeys": typed(household=f"B-{key}"),
+        "messageName": "ping", "correlationKeys": typed(batch=key, household=f"B-{key}"),
         "resultEnabled": True})
     assert response.status_code == 200, response.json
     assert [r["execution"]["processInstanceId"] for r in response.json] == [b]
@@ -44,17 +46,18 @@ def test_correlation_keys_pick_the_case_that_holds_them(login_as, cases):
 def test_keys_no_case_holds_correlate_nothing(login_as, cases):
     key, (a, b) = cases
     response = login_as("window_cg").post("/message", {
-        "messageName": "ping", "businessKey": key, "correlationKeys": typed(household=f"C-{key}")})
+        "messageName": "ping", "correlationKeys": typed(batch=key, household=f"C-{key}")})
     assert response.status_code == 400 and response.json["field"] == "messageName"
     assert _waiting(login_as, a) and _waiting(login_as, b)
 
 
 def test_two_waiting_cases_need_all(login_as, cases):
     key, (a, b) = cases
-    refused = login_as("window_cg").post("/message", {"messageName": "ping", "businessKey": key})
+    batch = typed(batch=key)
+    refused = login_as("window_cg").post("/message", {"messageName": "ping", "correlationKeys": batch})
     assert refused.status_code == 400 and _waiting(login_as, a) and _waiting(login_as, b)
-    response = login_as("window_cg").post("/message", {"messageName": "ping", "businessKey": key, "all": True,
-                                                       "resultEnabled": True})
+    response = login_as("window_cg").post("/message", {"messageName": "ping", "correlationKeys": batch,
+                                                       "all": True, "resultEnabled": True})
     assert sorted(r["execution"]["processInstanceId"] for r in response.json) == sorted([a, b])
     assert not _waiting(login_as, a) and not _waiting(login_as, b)
 

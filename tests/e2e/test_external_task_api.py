@@ -42,16 +42,17 @@ def _fetch(login_as, worker="w1", **topic):
 
 
 def test_topic_filters_select_what_a_worker_locks(deployed, login_as):
-    key = f"ET-{uuid.uuid4().hex[:8]}"
-    wanted, other = _start(login_as, key, level="county"), _start(login_as, key, level="township")
+    key = f"ET-{uuid.uuid4().hex[:8]}"  # one batch of two cases; a business key names one active case only
+    wanted = _start(login_as, f"{key}-a", batch=key, level="county")
+    other = _start(login_as, f"{key}-b", batch=key, level="township")
     for case in (wanted, other):
         _reach_check(login_as, case)
     assert _fetch(login_as, businessKey=f"{key}-none") == []
-    assert _fetch(login_as, businessKey=key, processDefinitionKeyIn=["dibao"]) == []
-    assert _fetch(login_as, businessKey=key, tenantIdIn=["t1"]) == []
-    locked = _fetch(login_as, businessKey=key, processDefinitionKey="message_wait",
-                    processVariables={"level": "county"}, variables=["level"], includeExtensionProperties=True)
-    assert _fetch(login_as, businessKey=key, processVariables={"level": "village"}) == []
+    assert _fetch(login_as, businessKey=f"{key}-a", processDefinitionKeyIn=["dibao"]) == []
+    assert _fetch(login_as, businessKey=f"{key}-a", tenantIdIn=["t1"]) == []
+    locked = _fetch(login_as, processDefinitionKey="message_wait", processVariables={"batch": key, "level": "county"},
+                    variables=["level"], includeExtensionProperties=True)
+    assert _fetch(login_as, processVariables={"batch": key, "level": "village"}) == []
     assert [t["processInstanceId"] for t in locked] == [wanted]
     assert locked[0]["variables"] == {"level": {"value": "county", "type": "String", "valueInfo": {}}}
     assert locked[0]["extensionProperties"] == {"system": "公安", "variables": "level,household"}
@@ -124,14 +125,14 @@ def test_a_failed_task_is_read_and_its_incident_resolved_with_the_client_library
 
 def test_priority_orders_fetching(deployed, login_as):
     key = f"PR-{uuid.uuid4().hex[:8]}"
-    first, second = _start(login_as, key), _start(login_as, key)
+    first, second = _start(login_as, f"{key}-1", batch=key), _start(login_as, f"{key}-2", batch=key)
     for case in (first, second):
         _reach_check(login_as, case)
     second_task = login_as("supervisor").get("/external-task", processInstanceId=second).json[0]["id"]
     assert login_as("verifier").put(f"/external-task/{second_task}/priority", {"priority": 50}).status_code == 403
     assert login_as("supervisor").put(f"/external-task/{second_task}/priority", {"priority": 50}).status_code == 204
     locked = login_as("verifier").post("/external-task/fetchAndLock", {
-        "workerId": "w2", "maxTasks": 1, "topics": [{"topicName": TOPIC, "lockDuration": 1000, "businessKey": key}]})
+        "workerId": "w2", "maxTasks": 1, "topics": [{"topicName": TOPIC, "lockDuration": 1000, "processVariables": {"batch": key}}]})
     assert [t["id"] for t in locked.json] == [second_task]
 
 
