@@ -19,6 +19,7 @@ class TekunWalk(Case):
     def to_confirmation(self):
         self.accept()
         self.complete("investigator_cg", "investigation", visitors="李四,王五", findings="独居，无劳动能力")
+        self.verify()
         self.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
         self.fire("publicity")
 
@@ -34,6 +35,7 @@ class LinshiWalk(Case):
     def to_approval(self):
         self.accept()
         self.complete("investigator_cg", "investigation", visitors="李四,王五", findings="住院自付费用属实")
+        self.verify()
         self.fire("publicity")
 
 

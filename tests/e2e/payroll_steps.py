@@ -81,6 +81,16 @@ class Household:
     def user(self, role: str) -> str:
         return self.county.user(role, self.township)
 
+    def verify(self) -> None:
+        """The county's matching system answers the case's 家庭经济状况核对: matched."""
+        verifier = self.login_as(self.county.user("verifier"))
+        locked = verifier.post("/external-task/fetchAndLock", {
+            "workerId": "w", "maxTasks": 100, "topics": [{"topicName": "household-verification",
+                                                          "lockDuration": 60000}]}).json
+        mine = [t for t in locked if t["processInstanceId"] == self.id]
+        assert verifier.post(f"/external-task/{mine[0]['id']}/complete", {
+            "workerId": "w", "variables": typed(verification_result="matched")}).status_code == 204
+
     def task(self, role: str, activity: str) -> dict:
         tasks = self.login_as(self.user(role)).get("/task", processInstanceId=self.id,
                                                    taskDefinitionKey=activity).json
@@ -98,13 +108,7 @@ class Household:
     def approve(self, amount: float = 450.0, account: str | None = "auto", irregular: bool = True) -> "Household":
         """Investigate, review, publish, approve and set up payment (first month: the month after approval)."""
         self.complete("investigator", "home_visit", visitors="李四,王五", visit_date="2026-09-29", findings="属实")
-        verifier = self.login_as(self.county.user("verifier"))
-        locked = verifier.post("/external-task/fetchAndLock", {
-            "workerId": "w", "maxTasks": 100, "topics": [{"topicName": "household-verification",
-                                                          "lockDuration": 60000}]}).json
-        mine = [t for t in locked if t["processInstanceId"] == self.id]
-        assert verifier.post(f"/external-task/{mine[0]['id']}/complete", {
-            "workerId": "w", "variables": typed(verification_result="matched")}).status_code == 204
+        self.verify()
         data = self.variables()
         computed = float(dibao_top_up(800, data["per_capita_income"], data["household_size"]))
         why = {} if amount == computed else {"proposed_amount_reason": "家庭有大额刚性支出，经评议调整"}
@@ -201,6 +205,7 @@ class Supported(Household):
     def approve(self, self_care_class: str = "全自理", account: str | None = "auto") -> "Supported":
         """Investigate, review, publish, confirm (support = basic standard + care standard) and start support."""
         self.complete("investigator", "investigation", visitors="李四,王五", findings="独居，无劳动能力")
+        self.verify()
         self.complete("township_reviewer", "township_review", opinion="approve", appraisal_needed=False)
         self.fire("publicity")
         self.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",

@@ -100,6 +100,7 @@ def test_rejection_ends_with_written_notice_within_three_working_days(login_as, 
     case = LinshiCase(login_as)
     case.accept(amount=12000)
     case.complete("investigator_cg", "investigation", visitors="李四,王五", findings="有稳定收入")
+    case.verify()
     clock.advance(days=8)  # publicity over on Tue 10/6, a holiday
     case.fire("publicity")
     case.complete("county_reviewer", "county_approval", decision="reject", reason="家庭收入足以承担该项支出")
@@ -113,13 +114,16 @@ def test_objection_during_publicity_leads_to_appraisal_and_new_investigation(log
     case = LinshiCase(login_as)
     case.accept(amount=3000.0)
     case.complete("investigator_cg", "investigation", visitors="李四,王五", findings="属实")
+    case.verify()
     response = login_as("village_cg").post("/message", {
         "messageName": "publicity_objection", "businessKey": case.business_key,
         "processVariables": {"objection_text": {"value": "医疗费已由保险报销", "type": "String"}}})
     assert response.status_code == 204, response.json
     case.complete("village_cg", "democratic_appraisal", participants="赵六,钱七,孙八",
                   appraisal_result="support", appraisal_minutes="保险仅报销一半")
-    assert case.activities() == ["investigation"]
+    assert case.activities() == ["reinvestigation"]  # matching is not run again: the visit answers the objection
+    case.complete("investigator_cg", "reinvestigation", visitors="李四,王五", findings="保险报销一半，仍有困难")
+    assert case.activities() == ["publicity_gateway"]
 
 
 def test_township_limit_setting_changes_routing_for_new_cases_only(login_as, clock):
