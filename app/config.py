@@ -44,6 +44,8 @@ class Config:
         # a command still running this long after the request arrived is not committed: its client has gone
         self.REQUEST_DEADLINE_SECONDS = float(env.get("REQUEST_DEADLINE_SECONDS", "50"))
         self.IDEMPOTENCY_KEY_HOURS = float(env.get("IDEMPOTENCY_KEY_HOURS", "24"))
+        # the longest fetchAndLock wait (asyncResponseTimeout, ms) served; a longer one is refused, never shortened
+        self.LONG_POLL_MAX_MS = int(env.get("LONG_POLL_MAX_MS", "1800000"))  # Camunda's own limit: 30 minutes
         # proxies in front whose X-Forwarded-For/-Proto are trusted (make serve: 1, the front)
         self.FORWARDED_HOPS = int(env.get("FORWARDED_HOPS", "0"))
         self.LOGIN_MAX_FAILURES = int(env.get("LOGIN_MAX_FAILURES", "5"))  # per username and address ...

@@ -22,9 +22,8 @@ from app.store.scope import begin_scope, current_scope, end_scope
 
 log = logging.getLogger(__name__)
 RETRIES = Counter("assistance_request_retries_total", "Requests run a second time after a transient database failure")
-# a long poll waits up to Camunda's asyncResponseTimeout (at most 30 min) before it answers
+# a long poll waits up to its asyncResponseTimeout (at most LONG_POLL_MAX_MS) before it answers
 LONG_POLLS = {"engine_rest.external_task.fetch_and_lock"}
-LONG_POLL_SECONDS = 1800
 
 
 class Service(Flask):
@@ -60,7 +59,7 @@ def init_serving(app: Flask) -> None:
 def _begin() -> None:
     limit = current_app.config["REQUEST_DEADLINE_SECONDS"]
     if request.endpoint in LONG_POLLS:
-        limit += LONG_POLL_SECONDS
+        limit += current_app.config["LONG_POLL_MAX_MS"] / 1000
     begin_scope(time.monotonic() + limit - _waited_at_front())
 
 

@@ -1,6 +1,8 @@
 """/external-task: workers such as the household-data matching system, and operators resolving their incidents."""
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify
+
+from app.domain.errors import DomainError
 
 from app.services import external_tasks as service
 from app.services.external_tasks import FetchRequest, TopicRequest
@@ -42,6 +44,9 @@ def _topic(t: dict) -> TopicRequest:
 def fetch_and_lock():
     """Lock tasks for a worker, waiting up to `asyncResponseTimeout` ms for one to become available."""
     data = body()
+    longest = current_app.config["LONG_POLL_MAX_MS"]
+    if (data["asyncResponseTimeout"] or 0) > longest:
+        raise DomainError(f"asyncResponseTimeout 最长 {longest} 毫秒", field="asyncResponseTimeout")
     sorting = data.get("sorting") or []
     request = FetchRequest(data["workerId"], data["maxTasks"], tuple(_topic(t) for t in data["topics"]),
                            data["usePriority"], sorting[0]["sortOrder"] if sorting else None,

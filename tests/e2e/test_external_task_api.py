@@ -146,3 +146,20 @@ def test_local_variables_of_a_completion_stay_in_the_tasks_scope(deployed, login
     assert done.status_code == 204, done.json
     assert login_as("supervisor").get("/history/variable-instance", processInstanceId=case,
                                       variableName="result").json[0]["value"] == "ok"
+
+
+def test_a_wait_longer_than_the_service_serves_is_refused_not_shortened(app, login_as):
+    longest = app.config["LONG_POLL_MAX_MS"]
+    assert longest == 1_800_000  # Camunda's own limit is the default
+    response = login_as("verifier").post("/external-task/fetchAndLock", {
+        "workerId": "w1", "maxTasks": 1, "asyncResponseTimeout": longest + 1,
+        "topics": [{"topicName": TOPIC, "lockDuration": 1000}]})
+    assert response.status_code == 400 and response.json["field"] == "asyncResponseTimeout", response.json
+    app.config["LONG_POLL_MAX_MS"] = 500
+    try:
+        response = login_as("verifier").post("/external-task/fetchAndLock", {
+            "workerId": "w1", "maxTasks": 1, "asyncResponseTimeout": 501,
+            "topics": [{"topicName": "nobody-publishes-this", "lockDuration": 1000}]})
+        assert response.status_code == 400 and response.json["field"] == "asyncResponseTimeout", response.json
+    finally:
+        app.config["LONG_POLL_MAX_MS"] = longest
