@@ -88,12 +88,12 @@ def test_a_refused_diagram_shows_the_server_error_on_its_element(browse, login_a
     tab = browse("designer")
     page = _open_modeler(tab, key)
     _open_group(page, "CamundaPlatform__UserAssignment")
-    page.fill("#bio-properties-panel-candidateGroups", "")
-    page.wait_for_function("() => !window.currentModeler.get('elementRegistry').get('review')"
-                           ".businessObject.get('camunda:candidateGroups')")
+    page.fill("#bio-properties-panel-candidateUsers", "window_cg")  # the service assigns by group only
+    page.wait_for_function("() => window.currentModeler.get('elementRegistry').get('review')"
+                           ".businessObject.get('camunda:candidateUsers')")
     page.get_by_role("button", name="部署新版本").click()
     note = page.locator(".server-error-note[data-element='review']")
-    expect(note).to_contain_text("candidateGroups")
+    expect(note).to_contain_text("candidateUsers")
     expect(page.locator(".djs-element.server-error[data-element-id='review']")).to_have_count(1)
     expect(page.locator(".server-error-message")).to_contain_text("review")
     tab.shot("designer-deploy-refused")
