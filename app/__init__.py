@@ -5,12 +5,14 @@ from pathlib import Path
 from flask import Flask
 
 from .config import Config
+from .engine import spiff_compat
 from .security import BoundedIntConverter, init_security
 from .serving import Service, init_serving
 
 
 def create_app(config: Config | None = None) -> Flask:
     """Create the service; tests pass their own Config."""
+    spiff_compat.install()  # refuses to start on a SpiffWorkflow version the engine was not tested with
     app = Service(__name__, instance_path=str(Path.cwd() / "instance"))
     app.config.from_object(config or Config())
     app.url_map.converters["int"] = BoundedIntConverter

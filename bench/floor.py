@@ -15,6 +15,7 @@ from app.engine.changes import Definition
 from app.engine.functions import FunctionContext
 from app.engine.parser import parse_bpmn_files
 from app.engine.runner import CaseRun
+from app.engine.spiff_compat import install as install_spiff_compat
 from app.services.calendar import official_calendar
 from app.services.forms import validate_submission
 
@@ -78,6 +79,7 @@ def measure(seconds: float = 20.0, reload: bool = False) -> dict:
     """Run cases for about `seconds` of CPU time; return user-task steps per CPU second."""
     from app.domain import clock
 
+    install_spiff_compat()
     definition = _definition()
     inputs = Inputs(definition, official_calendar())
     run_case(definition, inputs, clock.now())  # validates each form once and warms the spec cache

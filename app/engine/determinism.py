@@ -1,19 +1,18 @@
 """Task ids and state-change times from the command, so re-running a case's commands rebuilds it byte for byte.
 
-SpiffWorkflow names each new task with uuid4() and stamps state changes with
-time.time(). During a command, ids are instead uuid5(case id, "<event seq>/<n>") and
-the time is the command's moment; both come from the event log on replay. Outside a
-command (no seed set) Spiff's own behaviour is kept.
+SpiffWorkflow names each new task with uuid4() and stamps state changes with time.time(). During a command,
+ids are instead uuid5(case id, "<event seq>/<n>") and the time is the command's moment; both come from the event
+log on replay. Outside a command (no seed set) Spiff's own behaviour is kept. The seed is set here; SpiffWorkflow
+reads it through app/engine/spiff_compat/task_ids.py.
 """
 
 import itertools
-import time as _time
-from contextvars import ContextVar
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
-
-from SpiffWorkflow import task as _spiff_task
 
 
 @dataclass
@@ -23,8 +22,8 @@ class Seed:
     namespace: UUID
     seq: int
     moment: datetime
-    counter: itertools.count = field(default_factory=itertools.count)
-    ticks: itertools.count = field(default_factory=itertools.count)
+    counter: Iterator[int] = field(default_factory=itertools.count)
+    ticks: Iterator[int] = field(default_factory=itertools.count)
 
     def next_id(self) -> UUID:
         return uuid5(self.namespace, f"{self.seq}/{next(self.counter)}")
@@ -46,28 +45,22 @@ def seed_for(case_id: str, seq: int, moment: datetime) -> Seed:
     return Seed(uuid5(NAMESPACE_URL, f"case:{case_id}"), seq, moment)
 
 
-def seeded(seed: Seed | None):
+def seeded(seed: Seed | None) -> Token[Seed | None]:
     """Use `seed` for the ids and times Spiff makes until reset; returns a reset token."""
     return _seed.set(seed)
 
 
-def unseed(token) -> None:
+def unseed(token: Token[Seed | None]) -> None:
     _seed.reset(token)
 
 
-def _task_id() -> UUID:
+def new_task_id() -> UUID:
+    """The id of a task SpiffWorkflow creates now: the command's next id, or a random one outside a command."""
     seed = _seed.get()
     return uuid4() if seed is None else seed.next_id()
 
 
-class _CommandTime:
-    """Stands in for the `time` module inside SpiffWorkflow.task."""
-
-    @staticmethod
-    def time() -> float:
-        seed = _seed.get()
-        return _time.time() if seed is None else seed.next_time()
-
-
-_spiff_task.uuid4 = _task_id
-_spiff_task.time = _CommandTime
+def state_change_time() -> float:
+    """The time SpiffWorkflow stamps on a state change now: the command's next stamp, or the wall clock."""
+    seed = _seed.get()
+    return time.time() if seed is None else seed.next_time()

@@ -2,9 +2,8 @@
 parameters of user tasks, and the variables a call activity passes in and out (`camunda:in` / `camunda:out`).
 
 They are read from the diagram at deploy (`extensions_of`) into each task spec's `extensions`, which SpiffWorkflow
-stores with the spec, and run from two points of SpiffWorkflow's task life cycle that every task passes:
-`_on_ready` (execution listener `start`, task listener `create`) and `_on_complete` (task listener `complete`,
-output parameters, execution listener `end`), each wrapped once here, guarded by the installed version.
+stores with the spec; listeners and output parameters run from SpiffWorkflow's task life cycle
+(app/engine/spiff_compat/listeners.py), call activities map their variables here.
 """
 
 from copy import deepcopy
@@ -12,8 +11,6 @@ from copy import deepcopy
 from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity
-from SpiffWorkflow.specs.base import TaskSpec
-from SpiffWorkflow.version import __version__ as SPIFF_VERSION
 
 from .camunda_model import CAMUNDA
 from .expressions import ExpressionError, evaluate, to_storable
@@ -84,47 +81,12 @@ def _value(text: str) -> str:
 # -- running them ----------------------------------------------------------------------------------------------
 
 
-def _run_listeners(spec, my_task, events: tuple[str, ...]) -> None:
-    listeners = (getattr(spec, "extensions", None) or {}).get(LISTENERS)
-    if not listeners:
-        return
-    for event in events:
-        for script in listeners.get(event, []):
-            my_task.workflow.script_engine.execute(my_task, script)
-
-
-def _set_outputs(spec, my_task) -> None:
-    outputs = (getattr(spec, "extensions", None) or {}).get(OUTPUTS)
-    for name, expression in (outputs or {}).items():
-        my_task.data[name] = _evaluate(my_task, expression, dict(my_task.data))
-
-
-def _evaluate(my_task, expression: str, names: dict):
+def evaluate_in(my_task, expression: str, names: dict):
+    """Evaluate an expression of a diagram's extension for a task, as a task failure naming it if it fails."""
     try:
         return to_storable(evaluate(expression, names, my_task.workflow.script_engine.context))
     except ExpressionError as err:
         raise WorkflowTaskException(f"{expression}：{err}", task=my_task, exception=err) from err
-
-
-_on_ready, _on_complete = TaskSpec._on_ready, TaskSpec._on_complete
-
-
-def _listening_on_ready(self, my_task):
-    _run_listeners(self, my_task, ("start", "create"))
-    return _on_ready(self, my_task)
-
-
-def _listening_on_complete(self, my_task):
-    _run_listeners(self, my_task, ("complete",))
-    _set_outputs(self, my_task)
-    _run_listeners(self, my_task, ("end",))
-    return _on_complete(self, my_task)
-
-
-if not SPIFF_VERSION.startswith("3.2"):
-    raise ImportError(f"SpiffWorkflow {SPIFF_VERSION}: check that _on_ready/_on_complete still run for every task")
-TaskSpec._on_ready = _listening_on_ready
-TaskSpec._on_complete = _listening_on_complete
 
 
 class MappedCallActivity(CallActivity):
@@ -144,7 +106,7 @@ class MappedCallActivity(CallActivity):
             if mapping.get("all"):
                 passed.update(deepcopy(source))
             elif mapping["expression"]:
-                passed[mapping["target"]] = _evaluate(my_task, mapping["expression"], source)
+                passed[mapping["target"]] = evaluate_in(my_task, mapping["expression"], source)
             elif mapping["source"] in source:
                 passed[mapping["target"]] = deepcopy(source[mapping["source"]])
             else:

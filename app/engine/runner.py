@@ -41,6 +41,7 @@ from .open_tasks import describe
 from .sandbox import step_budget
 from .script_engine import RestrictedScriptEngine
 from .serializer import dump_workflow, load_workflow, new_workflow
+from .spiff_compat import installed as spiff_compat_installed
 from .timer_dates import timer_is_provisional
 from .timers import at_moment, firing, reset_moment, stop_firing
 
@@ -51,6 +52,8 @@ class CaseRun:
     """One command on one case, at one moment."""
 
     def __init__(self, definition: Definition, calendar: WorkCalendar, moment: datetime, seed: Seed | None = None):
+        if not spiff_compat_installed():
+            raise RuntimeError("SpiffWorkflow runs only with app.engine.spiff_compat.install() (create_app calls it)")
         self.definition = definition
         self.context = FunctionContext(moment, calendar, sample_key=seed and f"{seed.namespace}/{seed.seq}")
         self.engine = RestrictedScriptEngine(self.context)

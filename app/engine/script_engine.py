@@ -8,7 +8,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
 )
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 
 from .expressions import (
     ExpressionError,
@@ -85,20 +84,3 @@ def _check_timer(task, expression: str, value) -> None:
     problem = timer_problem(kind, value) if isinstance(value, str) else f"{kind} 须得到 ISO 8601 文本，得到 {value!r}"
     if problem:
         raise WorkflowTaskException(f"定时器 {problem}", task=task)
-
-
-def _capped_update_hook(self, my_task):
-    """Refuse a multi-instance over a collection larger than a cardinality may be, before any instance exists."""
-    collection = self.data_input.get(my_task) if self.data_input is not None and self.data_input.exists(
-        my_task) else None
-    if hasattr(collection, "__len__") and len(collection) > MAX_INSTANCES:
-        raise WorkflowTaskException(f"多实例集合 {self.data_input.bpmn_id} 有 {len(collection)} 项，"
-                                    f"超出 {MAX_INSTANCES} 上限", task=my_task)
-    return super(MultiInstanceTask, self)._update_hook(my_task)
-
-
-# SpiffWorkflow 3.2's parallel and sequential kinds reach this through super()._update_hook before creating their
-# instances; MultiInstanceTask has no hook of its own to replace (a newer version that adds one must be looked at)
-if "_update_hook" in vars(MultiInstanceTask):
-    raise ImportError("SpiffWorkflow's MultiInstanceTask now has an _update_hook: review the collection cap")
-MultiInstanceTask._update_hook = _capped_update_hook

@@ -1,5 +1,6 @@
-"""The state codec (app/engine/serializer.py) writes and reads a case's state exactly as SpiffWorkflow's own
-task converter does: every state that cases of each process path store is checked, as it is written."""
+"""The state codec (app/engine/spiff_compat/converters.py) writes and reads a case's state exactly as
+SpiffWorkflow's own task converter does: every state that cases of each process path store is checked, as it
+is written."""
 
 import json
 import zlib
@@ -11,11 +12,12 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 
-from app.engine import runner, serializer
+from app.engine import runner
+from app.engine.spiff_compat import converters
 from tests.integration.scenarios import SCENARIOS
 
 
-class SpiffState(serializer.StateConverter):
+class SpiffState(converters.StateConverter):
     """The state without specs, with SpiffWorkflow's own id conversion."""
 
     mapping_to_dict = BpmnConverter.mapping_to_dict
@@ -23,8 +25,8 @@ class SpiffState(serializer.StateConverter):
 
 
 SPIFF = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(
-    {**serializer._CONFIG, BpmnWorkflow: SpiffState, Task: TaskConverter}))
-OURS = serializer._SERIALIZER
+    {**converters.CONFIG, BpmnWorkflow: SpiffState, Task: TaskConverter}))
+OURS = converters.SERIALIZER
 
 
 def _restored(codec: BpmnWorkflowSerializer, state: bytes, live: BpmnWorkflow) -> BpmnWorkflow:
