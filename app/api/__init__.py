@@ -12,6 +12,7 @@ from . import (
     households,
     identity,
     job,
+    modification,
     notices,
     payroll,
     process_definition,
@@ -56,7 +57,7 @@ def openapi():
 
 for child in (task.bp, process_definition.bp, deployment.bp, process_instance.bp,
               process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp, identity.user_bp,
-              identity.group_bp, identity.identity_bp, process_instance.subscription_bp):
+              identity.group_bp, identity.identity_bp, process_instance.subscription_bp, modification.bp):
     engine_rest.register_blueprint(child)
 
 

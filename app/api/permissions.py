@@ -95,6 +95,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", f"{ER}/process-instance/<instance_id>/activity-instances"): Access(READ),
     ("DELETE", f"{ER}/process-instance/<instance_id>"): Access("case.cancel"),
     ("PUT", f"{ER}/process-instance/<instance_id>/suspended"): Access("case.suspend"),
+    ("POST", f"{ER}/process-instance/<instance_id>/modification"): Access("case.modify"),
+    ("POST", f"{ER}/modification/execute"): Access("case.modify"),
     ("PUT", f"{ER}/process-instance/suspended"): Access("case.suspend", LISTING,
                                                         "cases outside the caller's unit are left alone"),
     **{("PUT", f"{ER}/process-definition/{path}"): Access("deployment.create", GLOBAL)

@@ -13,12 +13,14 @@ from app.services.repair import modify_variables
 from app.services.variable_reads import case_variables, variable_data
 
 from . import dto
+from .modification import modify_instance
 from .queries import register_list
 from .schemas import (
     CasesSuspensionBody,
     DeleteInstanceArgs,
     DeserializeArgs,
     DeserializeOneArgs,
+    InstanceModificationBody,
     MessageBody,
     SuspensionBody,
     TypedValueBody,
@@ -142,3 +144,10 @@ def suspend_many():
     suspension.suspend_cases(runtime(), actor(), data["suspended"], data["processInstanceIds"],
                              data["processDefinitionId"], data["processDefinitionKey"])
     return "", 204
+
+
+@bp.post("/<instance_id>/modification")
+@accepts(body=InstanceModificationBody)
+def modify_activities(instance_id: str):
+    """Start before or after an activity and cancel activity instances (Camunda's modification)."""
+    return modify_instance(instance_id)

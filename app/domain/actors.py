@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "job.operate": frozenset({"supervisor", "designer"}),
     "external_task.operate": frozenset({"supervisor", "designer"}),  # new retries (resolving an incident), priority
     "case.repair": frozenset({"supervisor"}),  # change case variables to repair the cause of an incident
+    "case.modify": frozenset({"supervisor"}),  # move a stuck case to another step (process-instance modification)
+    "case.migrate": frozenset({"supervisor", "designer"}),  # move running cases to another version of their process
     "task.read_all": frozenset({"supervisor", "auditor"}),
     "supervision.read": frozenset({"supervisor", "county_reviewer", "auditor"}),
     "audit.verify": frozenset({"auditor", "supervisor"}),

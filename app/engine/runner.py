@@ -20,11 +20,13 @@ from SpiffWorkflow.util.task import TaskState
 from app.domain.errors import Conflict, EngineFailure, NotFound, ValidationFailed
 from app.domain.workcalendar import WorkCalendar
 
+from . import moves
 from .changes import Activity, Changes, Definition, OpenTask, Subscription, Timer
 from .cputime import charged
 from .determinism import Seed, seeded, unseed
 from .expressions import ExpressionError
 from .functions import FunctionContext
+from .moves import Instruction
 from .observe import (
     ACTIVE,
     FINISHED,
@@ -186,6 +188,22 @@ class CaseRun:
                         task.data.pop(name, None)
 
         return self._step(act)
+
+    def modify(self, instructions: list[Instruction]) -> Changes:
+        """Start and cancel activity instances in order (Camunda's modification); a case left with no active
+        activity ends cancelled, as in Camunda."""
+        ended = []
+
+        def act():
+            for index, instruction in enumerate(instructions):
+                moves.apply(self.workflow, instruction, index, self.variables())
+            if not moves.has_tokens(self.workflow):
+                self.workflow.cancel()
+                ended.append(True)
+
+        changes = self._step(act)
+        changes.terminated = bool(ended)
+        return changes
 
     def cancel(self) -> Changes:
         changes = self._step(self.workflow.cancel)

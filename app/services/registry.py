@@ -16,6 +16,7 @@ from app.domain.actors import Actor
 from app.domain.workcalendar import WorkCalendar
 from app.engine.changes import Changes, Definition
 from app.engine.determinism import Seed
+from app.engine.moves import Instruction
 from app.engine.runner import CaseRun
 
 
@@ -138,6 +139,15 @@ class CancelInputs(Inputs):
 
 
 @dataclass(frozen=True)
+class ModificationInputs(Inputs):
+    """Camunda's process-instance modification: its instructions in order (app/engine/moves.py) and why."""
+
+    OMIT_WHEN_NONE = frozenset({"annotation"})
+    instructions: list  # Instruction.to_json() each
+    annotation: str | None = None
+
+
+@dataclass(frozen=True)
 class StandardInputs(Inputs):
     """A new 低保 standard recomputes a household's 补差 (app/services/payroll/standard.py)."""
 
@@ -232,6 +242,8 @@ EXTERNAL_BPMN_ERROR = Command("external_bpmn_error", "外部任务报错", "外�
 VARIABLES = Command("variables", "修改变量", "修改案件数据", VariablesInputs,
                     lambda run, i: run.set_variables(i.variables, tuple(i.deletions or ())))
 CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i: run.cancel())
+MODIFICATION = Command("modification", "移动流程位置", "调整办理环节：{}", ModificationInputs,
+                       lambda run, i: run.modify([Instruction.from_json(x) for x in i.instructions]))
 STANDARD_CHANGE = Command("standard_change", "调整低保标准", "低保标准调整，重新核定保障金", StandardInputs,
                           lambda run, i: run.set_variables(i.variables))
 LEDGER = Command("ledger", "写入发放台账", "发放名册冻结，写入发放台账", LedgerInputs)
@@ -241,11 +253,13 @@ SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", Sus
 
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
-    EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE)}
+    EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE,
+    MODIFICATION)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
 HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,
-                                  EXTERNAL_COMPLETE.name, EXTERNAL_FAILURE.name, EXTERNAL_BPMN_ERROR.name})
+                                  EXTERNAL_COMPLETE.name, EXTERNAL_FAILURE.name, EXTERNAL_BPMN_ERROR.name,
+                                  MODIFICATION.name})
 
 
 def label(name: str) -> str:

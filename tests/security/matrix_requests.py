@@ -294,6 +294,13 @@ REQUESTS = {
         "path": f"{ER}/process-definition/{_definition_id(c)}/start", "json": {
             "businessKey": f"MXS-{uuid.uuid4().hex[:10]}", "variables": typed(**EVERY_FIELD),
             "withVariablesInReturn": True}},
+    ("POST", f"{ER}/process-instance/<instance_id>/modification"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/{t.case_id}/modification",
+        "json": {"instructions": [{"type": "startBeforeActivity", "activityId": "work"}]}},
+    ("POST", f"{ER}/modification/execute"): lambda c, t, w: {
+        "path": f"{ER}/modification/execute", "json": {
+            "processDefinitionId": _definition_id(c), "processInstanceIds": [t.case_id],
+            "instructions": [{"type": "startBeforeActivity", "activityId": "work"}]}},
     ("PUT", f"{ER}/process-instance/<instance_id>/suspended"): lambda c, t, w: {
         "path": f"{ER}/process-instance/{t.case_id}/suspended", "json": {"suspended": True}},
     ("PUT", f"{ER}/process-instance/suspended"): lambda c, t, w: {
