@@ -13,7 +13,7 @@ from app import create_app
 from app.config import Config
 from app.domain.errors import EngineFailure
 from app.domain.workcalendar import WorkCalendar
-from app.engine import spiff_compat
+from app.engine import moves, spiff_compat
 from app.engine.changes import Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import MAX_RANGE
@@ -77,7 +77,7 @@ def _resolve(name: str):
     raise LookupError(name)
 
 
-@pytest.mark.parametrize("patch", [*spiff_compat.PATCHES, converters], ids=lambda m: m.__name__.rsplit(".")[-1])
+@pytest.mark.parametrize("patch", [*spiff_compat.PATCHES, converters, moves], ids=lambda m: m.__name__.rsplit(".")[-1])
 def test_each_patch_meets_the_spiffworkflow_code_it_was_written_against(patch):
     changed = [name for name, digest in patch.RELIES_ON.items()
                if hashlib.sha256(inspect.getsource(_resolve(name)).encode()).hexdigest()[:16] != digest]
