@@ -5,9 +5,10 @@ from flask import Blueprint, Response, jsonify
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.services.compliance import compliance as compliance_figures
-from app.services.exports import export
+from app.services.exports import attachment, export
 from app.services.supervision import act_on_escalation, late_tasks, list_escalations
 from app.services.supervision_tables import compliance_table, escalations_table, tasks_table
+from app.services.vocabulary import vocabulary
 
 from .schemas import in_range
 from .support import actor, args, body, camunda_date, runtime
@@ -19,7 +20,7 @@ FORMAT = fields.String(load_default="json", validate=validate.OneOf(["json", "cs
 
 def _file(table, fmt: str) -> Response:
     content, mimetype, filename = export(table, fmt)
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": attachment(filename)})
 
 
 class LateQuery(Schema):
@@ -50,7 +51,7 @@ def tasks():
     params = args(LateQuery)
     items, buckets = late_tasks(runtime(), actor(), params)
     if params["format"] != "json":
-        return _file(tasks_table(items, params["state"] == "due_soon"), params["format"])
+        return _file(tasks_table(items, vocabulary(runtime()), params["state"] == "due_soon"), params["format"])
     rows = [_row(i) for i in items]
     return jsonify({"items": rows, "buckets": buckets, "count": len(rows)})
 
@@ -101,7 +102,7 @@ def escalations():
     params = args(EscalationQuery)
     rows = list_escalations(runtime(), actor(), params.get("state"))
     if params["format"] != "json":
-        return _file(escalations_table(rows), params["format"])
+        return _file(escalations_table(rows, vocabulary(runtime())), params["format"])
     return jsonify([{"id": e.id, "processInstanceId": e.process_instance_id, "businessKey": e.business_key,
                      "process": e.definition_key, "timer": e.timer_activity_id, "activity": e.activity_id,
                      "taskId": e.task_id, "created": camunda_date(e.created), "state": e.state,

@@ -19,7 +19,6 @@ from app.store.queries import (
     inbox_steps,
     instance_query,
     job_query,
-    latest_forms,
     open_tasks_of,
     villages_in,
     visible_instance,
@@ -28,18 +27,7 @@ from app.store.tables import OrgUnit, ProcessInstance, Task
 
 from .case_data import WEB_CASE_PAGE, CaseView, open_case
 from .definitions import cached_definition
-from .forms import form_fields
 from .runtime import Runtime
-
-
-def form_labels(rt: Runtime) -> dict[str, str]:
-    """Map variable names to the labels the newest deployed forms give them."""
-    labels: dict[str, str] = {}
-    with rt.reading() as uow:
-        for form in uow.session.scalars(latest_forms()):
-            for field in form_fields(form.schema):
-                labels.setdefault(field["key"], field.get("label") or field["key"])
-    return labels
 
 
 def place_names(rt: Runtime) -> dict[str, str]:

@@ -1,19 +1,23 @@
 """The supervisor's three tables — late tasks, compliance, escalations — as rows under Chinese headers."""
 
 from app.domain.actors import Actor
+from app.domain.roles import ROLE_NAMES
 
 from .compliance import TownshipCompliance, compliance
-from .exports import Table, local_text
+from .exports import Percent, Table, local_text
 from .runtime import Runtime
 from .supervision import LateTask, late_tasks, list_escalations
+from .vocabulary import Vocabulary, vocabulary
 
 ESCALATION_STATES = {"OPEN": "待处理", "ACKNOWLEDGED": "已签收", "CLOSED": "已关闭"}
 
 
-def tasks_table(items: list[LateTask], due_soon: bool = False) -> Table:
-    headers = ["业务编号", "乡镇（街道）", "流程", "环节", "环节标识", "候选组", "办理人", "到期时间", "逾期工作日"]
-    rows = [[i.task.business_key, i.township, i.task.definition_key, i.task.name, i.task.activity_id,
-             ",".join(i.task.candidate_groups), i.task.assignee, local_text(i.task.due), i.workdays_overdue]
+def tasks_table(items: list[LateTask], words: Vocabulary, due_soon: bool = False) -> Table:
+    headers = ["业务编号", "乡镇（街道）", "业务", "环节", "办理岗位", "办理人", "到期时间", "逾期工作日"]
+    rows = [[i.task.business_key, i.township, words.process(i.task.definition_key),
+             words.step(i.task.definition_key, i.task.activity_id),
+             "、".join(ROLE_NAMES.get(g, g) for g in i.task.candidate_groups), words.person(i.task.assignee),
+             local_text(i.task.due), i.workdays_overdue]
             for i in items]
     return Table("due_soon" if due_soon else "overdue", "即将到期任务" if due_soon else "逾期任务", headers, rows)
 
@@ -27,23 +31,29 @@ def compliance_table(townships: list[TownshipCompliance]) -> Table:
     rows = []
     for t in townships:
         medians = t.step_medians()
-        rows.append([t.name, t.accepted, t.investigation.due, t.investigation.on_time, t.investigation.share,
-                     t.decision.due, t.decision.on_time, t.decision.share] + [medians.get(s) for s in steps])
+        rows.append([t.name, t.accepted, t.investigation.due, t.investigation.on_time, _percent(t.investigation.share),
+                     t.decision.due, t.decision.on_time, _percent(t.decision.share)] + [medians.get(s) for s in steps])
     return Table("compliance", "时限达标情况", headers, rows)
 
 
-def escalations_table(rows) -> Table:
-    headers = ["业务编号", "流程", "超时环节", "定时器", "产生时间", "状态", "跟进人", "处理意见", "处理人", "处理时间"]
+def _percent(share: float | None) -> Percent | None:
+    return None if share is None else Percent(share)
+
+
+def escalations_table(rows, words: Vocabulary) -> Table:
+    headers = ["业务编号", "业务", "超时环节", "期限", "产生时间", "状态", "跟进人", "处理意见", "处理人", "处理时间"]
     return Table("escalations", "督办记录", headers, [
-        [e.business_key, e.definition_key, e.activity_id, e.timer_activity_id, local_text(e.created),
-         ESCALATION_STATES.get(e.state, e.state), e.assignee, e.comment, e.updated_by, local_text(e.updated)]
+        [e.business_key, words.process(e.definition_key), words.step(e.definition_key, e.activity_id),
+         words.step(e.definition_key, e.timer_activity_id), local_text(e.created),
+         ESCALATION_STATES.get(e.state, e.state), words.person(e.assignee), e.comment, words.person(e.updated_by),
+         local_text(e.updated)]
         for e in rows])
 
 
 def supervision_table(rt: Runtime, actor: Actor, table: str, params: dict) -> Table:
     """Build one of the tables by name: tasks, compliance or escalations."""
     if table == "tasks":
-        return tasks_table(late_tasks(rt, actor, params)[0], params.get("state") == "due_soon")
+        return tasks_table(late_tasks(rt, actor, params)[0], vocabulary(rt), params.get("state") == "due_soon")
     if table == "compliance":
         return compliance_table(compliance(rt, actor, params))
-    return escalations_table(list_escalations(rt, actor, params.get("state")))
+    return escalations_table(list_escalations(rt, actor, params.get("state")), vocabulary(rt))

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, render_template, request
 
+from app.domain.county_settings import SETTINGS
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
@@ -9,7 +10,8 @@ from app.services.page_reads import find_cases, finished_by
 from app.services.payroll.reads import page_payments
 
 from .auth import login_required, require, runtime
-from .facts import variable_labels
+from .facts import words
+from .timeline import timeline
 
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
@@ -41,7 +43,8 @@ def case(case_id: str):
     """Show a case's event log as a timeline with its verification result."""
     actor = require("audit.verify")
     log = case_log(runtime(), actor, case_id)
-    events = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
+    shown = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
+    events = timeline(shown, words(), log.instance.definition_key)
     return render_template("auditor/case.html", instance=log.instance, events=events,
                            verdict=verify_case(runtime(), actor, case_id),
                            payments=page_payments(runtime(), actor, case_id))
@@ -55,10 +58,21 @@ def replay_step(case_id: str, seq: int):
     found = state_at(runtime(), actor, case_id, seq)
     source = definition_source(runtime(), actor, found.instance.definition_id)
     done = finished_by(runtime(), actor, case_id, found.event.at)
-    labels = variable_labels(runtime())
+    vocab, process = words(), found.instance.definition_key
     inputs, changed = shown_event_inputs(found.view, found.event)
     waiting = [t["activityId"] for t in found.snapshot.open_tasks] + [w["activityId"] for w in found.snapshot.waiting]
-    return render_template("auditor/replay.html", found=found, source=source, inputs=inputs, changed=changed,
-                           variables=found.variables, labels=labels,
+    state = [(k, vocab.label(process, k), vocab.shown(process, k, v))
+             for k, v in _form_order(vocab, process, found.variables)]
+    entry = timeline([(found.event, inputs, changed)], vocab, process)[0]
+    return render_template("auditor/replay.html", found=found, source=source, entry=entry, state=state,
+                           words=vocab,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})
 
+
+
+def _form_order(vocab, process: str, variables: dict) -> list[tuple]:
+    """The replayed data in the order the process's forms ask for it, computed values after, settings last."""
+    order = {name: i for i, name in enumerate(vocab.labels.get(process, {}))}
+    own_settings = set(vocab.settings_of(process))
+    kept = [(k, v) for k, v in variables.items() if k not in SETTINGS or k in own_settings]
+    return sorted(kept, key=lambda kv: (kv[0] in SETTINGS, order.get(kv[0], len(order)), kv[0]))

@@ -12,11 +12,11 @@ from app.domain.clock import local
 from app.domain.errors import NotFound, ValidationFailed
 from app.services.cases import start_case
 from app.services.commands import StartCase
-from app.services.page_reads import case_list, case_page, next_task_of, place_names, start_choices
+from app.services.page_reads import case_list, case_page, next_task_of, start_choices
 from app.services.payroll.reads import page_payments
 
 from .auth import login_required, require, runtime
-from .facts import case_facts, variable_labels
+from .facts import case_facts, words
 from .notices import notices_of
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -84,12 +84,12 @@ def show(instance_id: str):
     actor = require("case.read")
     found = case_page(runtime(), actor, instance_id)  # the data logged and masked for the role
     shown, history, tasks, jobs = found.view.variables, found.history, found.tasks, found.jobs
-    labels, places = variable_labels(runtime()), place_names(runtime())
-    data = {"facts": case_facts(shown, labels, places), "referrals": _referrals(shown),
+    vocab, process = words(), found.instance.definition_key
+    data = {"facts": case_facts(shown, process, vocab), "referrals": _referrals(shown),
             "pending_needs": _pending_needs(shown, history), "documents": shown.get("documents") or []}
     return render_template("case.html", instance=found.instance, history=_steps(history), tasks=tasks, jobs=jobs,
                            events=found.events, diagram=_diagram(history, tasks, jobs), actor=actor,
-                           bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=_activity_names(history),
+                           bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=vocab.steps.get(process, {}),
                            has_viewer=_has_viewer(), payments=page_payments(runtime(), actor, found.instance.id),
                            notices=notices_of(actor, found.view),
                            **data)
@@ -108,15 +108,16 @@ def _has_viewer() -> bool:
     return (Path(bp.root_path) / "static" / "dist" / "viewer.js").exists()
 
 
+# a cancelled task was open and then withdrawn (an objection interrupts it); a cancelled event never happened:
+# a start event the case did not start at, a boundary timer that never fired
+BEGUN_WORK = {"userTask", "serviceTask", "callActivity", "subProcess", "manualTask", "sendTask", "receiveTask"}
+
+
 def _steps(history) -> list:
-    """The steps a reader follows: named activities, without gateways and internal scripts."""
+    """The steps a reader follows: named activities, without gateways, internal scripts and events not taken."""
     steps = [h for h in history if h.activity_name and "Gateway" not in h.activity_type
-             and h.activity_type != "scriptTask"]
+             and h.activity_type != "scriptTask" and not (h.canceled and h.activity_type not in BEGUN_WORK)]
     return sorted(steps, key=lambda h: (h.start_time, h.end_time is None, h.end_time or h.start_time))
-
-
-def _activity_names(history) -> dict[str, str]:
-    return {h.activity_id: h.activity_name for h in history if h.activity_name}
 
 
 def _pending_needs(variables: dict, history) -> list[str]:

@@ -10,20 +10,15 @@ from app.domain.clock import CHINA_TZ
 from app.domain.roles import ROLE_NAMES  # noqa: F401 (templates read it from here)
 from app.services import registry
 
+from .facts import words
 from .forms import shown_value
 
-PROCESS_NAMES = {"dibao": "最低生活保障（低保）", "linshi": "临时救助", "tekun": "特困人员认定"}
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 STATE_NAMES = {"ACTIVE": "办理中", "COMPLETED": "已办结", "EXTERNALLY_TERMINATED": "已终止"}
 
-MESSAGE_NAMES = {"publicity_objection": "公示期异议"}
-
-
-def event_title(event, names: dict[str, str]) -> str:
-    """Describe a case event in a sentence: the command and the step it acted on."""
-    target = event.target or ""
-    label = names.get(target) or MESSAGE_NAMES.get(target) or target
-    return registry.title(event.command, label)
+def event_title(event, process: str | None) -> str:
+    """Describe a case event in a sentence: the command and the step it acted on, in the staff's words."""
+    return registry.title(event.command, words().step(process, event.target))
 
 
 def cst(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
@@ -60,7 +55,9 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(shown, "shown")
     app.add_template_filter(shown_value, "form_text")
     app.add_template_filter(lambda g: ROLE_NAMES.get(g, g), "role")
-    app.add_template_filter(lambda k: PROCESS_NAMES.get(k, k), "process")
+    app.add_template_filter(lambda k: words().process(k), "process")
+    app.add_template_filter(lambda u: words().person(u), "person")
+    app.add_template_filter(lambda a, p: words().step(p, a), "step")
     app.add_template_filter(lambda s: STATE_NAMES.get(s, s), "case_state")
     app.add_template_filter(lambda s: PAYMENT_STATES.get(s, s), "payment_status")
     app.add_template_filter(lambda s: RUN_STATES.get(s, s), "run_state")

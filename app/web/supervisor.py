@@ -7,7 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from app.domain.errors import NotFound, ValidationFailed
 from app.services.catalogue import process_versions
 from app.services.compliance import MILESTONES, compliance
-from app.services.exports import FORMATS, export
+from app.services.exports import FORMATS, attachment, export
 from app.services.supervision import act_on_escalation, late_tasks, list_escalations
 from app.services.supervision_tables import supervision_table
 from app.services.workload import waiting_per_step
@@ -66,7 +66,7 @@ def download(table: str, fmt: str):
         raise NotFound(f"没有可导出的 {table}.{fmt}")
     params = {key: value for key, value in request.args.items() if key in ("process", "state", "township")}
     content, mimetype, filename = export(supervision_table(runtime(), actor, table, params), fmt)
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": attachment(filename)})
 
 
 @bp.post("/escalations/<int:escalation_id>")

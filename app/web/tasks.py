@@ -2,17 +2,20 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from app.domain import clock
 from app.domain.actors import Actor
+from app.domain.clock import local
 from app.domain.errors import Conflict, EngineFailure, Forbidden, ValidationFailed
 from app.services.case_data import WEB_TASK_PAGE
 from app.services.case_reads import task_data
 from app.services.cases import complete_task
 from app.services.commands import CompleteTask
 from app.services.drafts import discard_drafts, load_draft, save_draft
-from app.services.page_reads import next_task_of, place_names
+from app.services.forms import form_fields
+from app.services.page_reads import next_task_of
 
 from .auth import current_actor, login_required, runtime
-from .facts import case_facts, variable_labels
+from .facts import case_facts, words
 from .forms import field_errors, initial_values, read_submission
 from .notices import notices_of
 
@@ -21,16 +24,16 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 def _load(actor: Actor, task_id: str) -> dict:
     found = task_data(runtime(), actor, task_id, WEB_TASK_PAGE)  # logged, scoped and masked as the API's
-    labels, places = variable_labels(runtime()), place_names(runtime())
-    task = found.task
+    vocab, task = words(), found.task
     may_work = actor.may_work_on(task.org_path, task.candidate_groups, task.assignee)
-    return {"task": task, "instance": found.instance, "schema": found.schema, "labels": labels,
-            "places": places, "view": found.view, "may_work": may_work,
+    schema = filled_texts(found.schema, vocab, task.definition_key, found.view.variables)
+    return {"task": task, "instance": found.instance, "schema": schema, "words": vocab,
+            "view": found.view, "may_work": may_work,
             "notices": notices_of(actor, found.view, task.id)}
 
 
 def _render(page: dict, values: dict, errors: dict | None = None, draft=None, status: int = 200):
-    facts = case_facts(page["view"].variables, page["labels"], page["places"])
+    facts = case_facts(page["view"].variables, page["task"].definition_key, page["words"])
     return render_template("task.html", **page, values=values, errors=errors or {}, draft=draft,
                            facts=facts), status
 
@@ -50,8 +53,30 @@ def _prefill(page: dict) -> dict:
     """The form starts from the case's values as the reader may see them; a field the worker may not see
     whole starts empty, so a masked value is never submitted over the real one."""
     view = page["view"]
-    values = initial_values(page["schema"], view.variables)
+    values = {**_known(page["schema"], view.variables), **initial_values(page["schema"], view.variables)}
     return {k: v for k, v in values.items() if not (page["may_work"] and view.withheld(k))}
+
+
+# a field the case has no value for yet starts from the value the service knows or computed for it
+PREFILL_FROM = {"paid_amount": "amount", "how_much": "paid_amount", "proposed_amount": "computed_amount",
+                "first_payment_month": "payment_from", "first_support_month": "support_from",
+                "approved_amount": "amount_to_approve", "installment_amount": "amount_unpaid"}
+DATE_PATTERNS = {"^\\d{4}-\\d{2}-\\d{2}$", "\\d{4}-\\d{2}-\\d{2}"}
+
+
+def _known(schema: dict, variables: dict) -> dict:
+    """Values a fresh form starts with: what the case computed for a field, today's date in a date field."""
+    today = local(clock.now()).date().isoformat()
+    known = {}
+    for component in form_fields(schema):
+        key = component["key"]
+        source = PREFILL_FROM.get(key)
+        if source and variables.get(source) not in (None, ""):
+            known[key] = variables[source]
+        elif (component.get("validate") or {}).get("pattern") in DATE_PATTERNS or (
+                component["type"] == "datetime" and component.get("subtype", "date") == "date"):
+            known[key] = today
+    return known
 
 
 @bp.post("/<task_id>")
@@ -74,6 +99,23 @@ def submit(task_id: str):
         return _render(page, values, {"": err.message}, status=err.status)
     discard_drafts(runtime(), task_id)
     return _after_completion(actor, page["task"])
+
+
+def filled_texts(schema: dict, vocab, process: str, variables: dict) -> dict:
+    """The form with the `{{name}}` templates of its texts and hints filled from the case as the reader sees it."""
+
+    def fill(component):
+        if not isinstance(component, dict):
+            return component
+        out = dict(component)
+        for part in ("text", "description"):
+            if isinstance(out.get(part), str):
+                out[part] = vocab.fill(process, out[part], variables)
+        if isinstance(out.get("components"), list):
+            out["components"] = [fill(c) for c in out["components"]]
+        return out
+
+    return fill(schema)
 
 
 def _after_completion(actor: Actor, done):

@@ -114,9 +114,10 @@ def _exports_carry_the_same_figures(supervisor):
     assert rows[0][:8] == ("乡镇（街道）", "受理案件数", "应启动调查数", "3个工作日内启动数",
                            "按时启动率", "应办结数", "时限内办结数", "按时办结率")
     assert rows[1][:8] == ("城关镇", 6, 6, 4, 0.6667, 5, 3, 0.6)
+    assert sheet["E2"].number_format == "0.0%"  # a share reads as a percentage in Excel too
     assert rows[1][rows[0].index("入户调查（中位工作日）")] == 2
     csv = _get(supervisor, "compliance", format="csv", **PERIOD).get_data(as_text=True)
-    assert csv.startswith("\ufeff乡镇（街道）,受理案件数") and "城关镇,6,6,4,0.6667,5,3,0.6" in csv
+    assert csv.startswith("\ufeff乡镇（街道）,受理案件数") and "城关镇,6,6,4,66.7%,5,3,60.0%" in csv
 
 
 def test_compliance_is_for_supervisors_and_names_bad_parameters(login_as):
@@ -136,9 +137,10 @@ def test_every_supervision_table_exports_to_excel_with_chinese_headers(login_as,
     sheet = load_workbook(io.BytesIO(_get(supervisor, "tasks", format="xlsx").data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert sheet.title == "逾期任务" and rows[0][0] == "业务编号" and rows[0][-1] == "逾期工作日"
-    assert any(r[0] == case.business_key and r[4] == "home_visit" for r in rows[1:])
+    assert any(r[0] == case.business_key and r[2:5] == ("最低生活保障（低保）", "入户调查", "调查员")
+               for r in rows[1:]), rows
     sheet = load_workbook(io.BytesIO(_get(supervisor, "escalations", format="xlsx").data)).active
-    assert sheet.title == "督办记录" and next(sheet.iter_rows(values_only=True))[:3] == ("业务编号", "流程", "超时环节")
+    assert sheet.title == "督办记录" and next(sheet.iter_rows(values_only=True))[:3] == ("业务编号", "业务", "超时环节")
     out = tmp_path / "overdue.xlsx"
     result = runner.invoke(args=["supervision-export", "--table", "tasks", "--format", "xlsx", "--out", str(out)])
     assert result.exit_code == 0, result.output

@@ -79,7 +79,7 @@ def test_the_supervisor_acknowledges_and_closes_an_escalation_from_the_page(app,
     assert f'data-escalation="{escalation["id"]}" data-state="ACKNOWLEDGED"' in web.get("/supervisor").text
     assert web.post(url, {"action": "reassign", "assignee": "window_cg"}).status_code == 302
     row = web.get("/supervisor").text.split(f'data-escalation="{escalation["id"]}"')[1].split("</tr>")[0]
-    assert "<td>window_cg" in row
+    assert "<td>城关镇受理窗口" in row  # the display name, not the user id
     web.post(url, {"action": "close"})
     assert "关闭督办须填写处理意见" in web.get("/supervisor").text
     assert web.post(url, {"action": "close", "comment": "已电话督促"}).status_code == 302

@@ -1,0 +1,49 @@
+"""An audit timeline in the staff's words: who did what, and the data each event recorded as before/after."""
+
+from dataclasses import dataclass, field
+
+from app.domain.county_settings import SETTINGS
+from app.services.vocabulary import Vocabulary
+
+from .format import event_title
+
+
+@dataclass
+class Entry:
+    event: object
+    title: str
+    who: str
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (label, before, after)
+
+
+def _submitted(inputs: dict) -> dict:
+    """What the actor of an event handed in: a form's values, a worker's answer, a message's payload."""
+    found = inputs.get("variables")
+    message = inputs.get("message")
+    if isinstance(message, dict) and isinstance(message.get("variables"), dict):
+        found = {**(found or {}), **message["variables"]}
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def timeline(shown_events: list[tuple], words: Vocabulary, process: str | None) -> list[Entry]:
+    """Each event with the data it recorded credited to it: a task completed in a parallel branch enters the
+    case data only when the branches join, so its values show on its own event, never on the joining one."""
+    known: dict = {}
+    pending: dict = {}  # handed in by an earlier event, not yet in the case data
+    other_settings = set(SETTINGS) - set(words.settings_of(process))
+    entries = []
+    for event, inputs, changed in shown_events:
+        submitted = {k: v for k, v in _submitted(inputs).items() if k not in other_settings}
+        rows = {k: (known.get(k), v) for k, v in submitted.items()}
+        for key, value in changed.items():
+            if key in rows or key in other_settings or (key in pending and pending[key] == value):
+                continue
+            rows[key] = (known.get(key), value)
+        for key in changed:
+            pending.pop(key, None)
+        pending.update({k: v for k, v in submitted.items() if changed.get(k) != v})
+        known.update(changed)
+        entries.append(Entry(event, event_title(event, process), words.person(event.actor), [
+            (words.label(process, k), "" if before is None else words.shown(process, k, before),
+             words.shown(process, k, after)) for k, (before, after) in rows.items()]))
+    return entries
