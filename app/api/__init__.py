@@ -12,6 +12,7 @@ from . import (
     households,
     identity,
     job,
+    migration,
     modification,
     notices,
     payroll,
@@ -57,7 +58,8 @@ def openapi():
 
 for child in (task.bp, process_definition.bp, deployment.bp, process_instance.bp,
               process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp, identity.user_bp,
-              identity.group_bp, identity.identity_bp, process_instance.subscription_bp, modification.bp):
+              identity.group_bp, identity.identity_bp, process_instance.subscription_bp, modification.bp,
+              migration.bp):
     engine_rest.register_blueprint(child)
 
 

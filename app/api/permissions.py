@@ -97,6 +97,9 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("PUT", f"{ER}/process-instance/<instance_id>/suspended"): Access("case.suspend"),
     ("POST", f"{ER}/process-instance/<instance_id>/modification"): Access("case.modify"),
     ("POST", f"{ER}/modification/execute"): Access("case.modify"),
+    ("POST", f"{ER}/migration/generate"): Access("case.migrate", GLOBAL),
+    ("POST", f"{ER}/migration/validate"): Access("case.migrate", GLOBAL),
+    ("POST", f"{ER}/migration/execute"): Access("case.migrate"),
     ("PUT", f"{ER}/process-instance/suspended"): Access("case.suspend", LISTING,
                                                         "cases outside the caller's unit are left alone"),
     **{("PUT", f"{ER}/process-definition/{path}"): Access("deployment.create", GLOBAL)

@@ -312,3 +312,31 @@ class ModificationBody(InstanceModificationBody):
     processInstanceIds = fields.List(fields.String(), required=True)
     processInstanceQuery = Refused(reason="按查询调整尚不支持，请给出 processInstanceIds")
     historicProcessInstanceQuery = Refused(reason="按查询调整尚不支持，请给出 processInstanceIds")
+
+
+class MigrationInstruction(_Strict):
+    sourceActivityIds = fields.List(fields.String(), required=True, validate=validate.Length(equal=1))
+    targetActivityIds = fields.List(fields.String(), required=True, validate=validate.Length(equal=1))
+    updateEventTrigger = Refused(False, reason="迁移保留原有的计时器和消息订阅，不能更新事件触发器")
+
+
+class MigrationPlanBody(_Strict):
+    sourceProcessDefinitionId = fields.String(required=True)
+    targetProcessDefinitionId = fields.String(required=True)
+    instructions = fields.List(fields.Nested(MigrationInstruction), required=True)
+    variables = fields.Dict(load_default=dict, allow_none=True)
+
+
+class MigrationGenerationBody(_Strict):
+    sourceProcessDefinitionId = fields.String(required=True)
+    targetProcessDefinitionId = fields.String(required=True)
+    updateEventTriggers = Refused(False, reason="迁移保留原有的计时器和消息订阅，不能更新事件触发器")
+    variables = fields.Dict(load_default=dict, allow_none=True)
+
+
+class MigrationExecutionBody(_Strict):
+    migrationPlan = fields.Nested(MigrationPlanBody, required=True)
+    processInstanceIds = fields.List(fields.String(), required=True)
+    processInstanceQuery = Refused(reason="按查询迁移尚不支持，请给出 processInstanceIds")
+    skipCustomListeners = Refused(False, reason="监听器是流程的一部分，不能跳过")
+    skipIoMappings = Refused(False, reason="输入输出映射是流程的一部分，不能跳过")

@@ -80,3 +80,4 @@ class Changes:
     escalated: str | None = None  # a non-interrupting boundary timer that fired: its activity id
     late_task: tuple[str, str] | None = None  # (activity id, task id) the escalated timer is attached to
     terminated: bool = False  # the case was cancelled from outside
+    migrated_to: str | None = None  # the case continues on this definition (a migration)

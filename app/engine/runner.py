@@ -5,6 +5,7 @@ what is open, waiting and subscribed before and after. The service stores the st
 and applies the reported changes to its task, job and history rows in one transaction.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -20,7 +21,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.domain.errors import Conflict, EngineFailure, NotFound, ValidationFailed
 from app.domain.workcalendar import WorkCalendar
 
-from . import moves
+from . import migration, moves
 from .changes import Activity, Changes, Definition, OpenTask, Subscription, Timer
 from .cputime import charged
 from .determinism import Seed, seeded, unseed
@@ -42,7 +43,7 @@ from .observe import (
 from .open_tasks import describe
 from .sandbox import step_budget
 from .script_engine import RestrictedScriptEngine
-from .serializer import dump_workflow, load_workflow, new_workflow
+from .serializer import dump_workflow, load_workflow, new_workflow, process_spec
 from .spiff_compat import installed as spiff_compat_installed
 from .timer_dates import timer_is_provisional
 from .timers import at_moment, firing, reset_moment, stop_firing
@@ -63,6 +64,7 @@ class CaseRun:
         self.seed = seed  # task ids and state-change times of this command (app/engine/determinism.py)
         self.workflow = None
         self._before = View()
+        self.resolve: Callable[[str], Definition] | None = None  # another definition by id (a migration's target)
 
     # -- loading -------------------------------------------------------------
     @charged()
@@ -203,6 +205,28 @@ class CaseRun:
 
         changes = self._step(act)
         changes.terminated = bool(ended)
+        return changes
+
+    def migrate(self, target: Definition, mapping: dict[str, str], variables: dict) -> Changes:
+        """Continue the case on `target`, each active activity at the one `mapping` names (Camunda's migration),
+        then set `variables` on it; the case's tasks keep their ids."""
+        unmapped = sorted({t.task_spec.bpmn_id for t in moves.active_tasks(self.workflow)} - set(mapping))
+        if unmapped:
+            raise ValidationFailed(f"活动 {unmapped[0]} 有进行中的实例，但迁移计划没有为它指定目标活动",
+                                   field="migrationPlan.instructions", element=unmapped[0])
+        source = {name: getattr(spec, "bpmn_id", None) or name for name, spec in self.workflow.spec.task_specs.items()}
+        state = migration.moved_state(dump_workflow(self.workflow), mapping,
+                                      process_spec(target.id, target.spec).task_specs, source)
+        self.definition = target
+        self.workflow = load_workflow(state, target.id, target.spec, self.engine)
+
+        def act():
+            migration.predict_ahead(self.workflow)
+            for task in self.workflow.get_tasks(state=ACTIVE):
+                task.data.update(variables)
+
+        changes = self._step(act)
+        changes.migrated_to = target.id
         return changes
 
     def cancel(self) -> Changes:

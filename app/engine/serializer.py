@@ -39,6 +39,11 @@ def _specs(definition_id: str, spec_dict: dict):
     return cache[definition_id]
 
 
+def process_spec(definition_id: str, spec_dict: dict):
+    """The definition's process spec (shared, not to be changed)."""
+    return _specs(definition_id, spec_dict)[0]
+
+
 def new_workflow(definition_id: str, spec_dict: dict, script_engine) -> BpmnWorkflow:
     spec, subprocess_specs = _specs(definition_id, spec_dict)
     return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)

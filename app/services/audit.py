@@ -16,7 +16,7 @@ from .case_data import scrubbed
 from .notice_audit import replayed_notice_problem, stored_notices_problem
 from .notices import COMMAND as NOTICE
 from .projection import hash_of
-from .replay import DefinitionsAtHand, ReplayFailed, difference, replay
+from .replay import DefinitionsAtHand, ReplayFailed, difference, replay, started_on
 from .runtime import Runtime
 
 
@@ -64,19 +64,21 @@ def _chain_problem(instance: ProcessInstance, events: list[CaseEvent]) -> tuple[
 def _definition_problem(instance: ProcessInstance, events: list[CaseEvent],
                         definitions: DefinitionsAtHand) -> tuple[int, str] | None:
     recorded = (events[0].inputs or {}).get("definitionDigest")
+    started = started_on(instance.definition_id, events)
     try:
-        _, digest = definitions.get(instance.definition_id)
+        _, digest = definitions.get(started)
+        definitions.get(instance.definition_id)
     except DomainError:
-        return 1, f"案件所用的流程定义 {instance.definition_id} 已不存在（部署被删除）"
+        return 1, f"案件所用的流程定义 {started} 已不存在（部署被删除）"
     if recorded is not None and recorded != digest:
-        return 1, f"案件所用的流程定义 {instance.definition_id} 与案件开始时记录的不符（部署被修改）"
+        return 1, f"案件所用的流程定义 {started} 与案件开始时记录的不符（部署被修改）"
     return None
 
 
 def _replay_problem(session, instance: ProcessInstance, events: list[CaseEvent], definitions: DefinitionsAtHand,
                     calendars: CalendarsInForce) -> tuple[int, str] | None:
-    definition, _ = definitions.get(instance.definition_id)
-    steps = replay(definition, lambda moment: calendars.at(moment, instance.org_path), events)
+    definition, _ = definitions.get(started_on(instance.definition_id, events))
+    steps = replay(definition, lambda moment: calendars.at(moment, instance.org_path), events, definitions.engine)
     step, opened = None, []
     for event in events:
         try:

@@ -35,7 +35,8 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
     seed = seed_for(instance.id, instance.version + 1, issued.moment)
     given = getattr(issued.inputs, "variables", None)
     with errors_quote_no_personal_values(session, definition.id, before, given if isinstance(given, dict) else {}):
-        changes = command.run(definition, rt.calendar_for(instance.org_path), seed, instance.workflow, issued.inputs)
+        changes = command.run(definition, rt.calendar_for(instance.org_path), seed, instance.workflow, issued.inputs,
+                              lambda other: cached_definition(session, other))
     notices = notices_to_issue(session, instance, changes, issued.moment, instance.version + 2)
     with Writes(session) as writes:
         record_event(writes, instance, issued, changed_variables(before, changes.variables),

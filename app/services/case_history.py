@@ -13,7 +13,7 @@ from app.store.tables import CaseEvent, ProcessInstance
 from .calendar_history import CalendarsInForce
 from .case_data import AUDIT_EVENTS, AUDIT_STATE, CaseView, open_case
 from .registry import COMMANDS
-from .replay import DefinitionsAtHand, ReplayFailed, replay
+from .replay import DefinitionsAtHand, ReplayFailed, replay, started_on
 from .runtime import Runtime
 
 
@@ -78,17 +78,26 @@ def state_at(rt: Runtime, actor: Actor, case_id: str, seq: int) -> StateAt:
         events = list(uow.session.scalars(case_events(instance.id)))
         if not 1 <= seq <= len(events) or events[seq - 1].seq != seq:
             raise NotFound(f"案件 {case_id} 没有事件 {seq}", field="seq")
-        definition, _ = DefinitionsAtHand(uow.session).get(instance.definition_id)
+        definitions = DefinitionsAtHand(uow.session)
         try:
             calendars = CalendarsInForce(uow.session)
-            step = list(replay(definition, lambda moment: calendars.at(moment, instance.org_path), events[:seq]))[-1]
+            step = list(replay(definitions.engine(started_on(instance.definition_id, events)),
+                               lambda moment: calendars.at(moment, instance.org_path), events[:seq],
+                               definitions.engine))[-1]
         except ReplayFailed as err:
             raise Conflict(f"重放到事件 {seq} 时失败：{err}") from err
-        shown = snapshot(definition, step.state, step.calendar, step.event.at)
+        shown = snapshot(definitions.engine(_definition_at(instance.definition_id, events, seq)), step.state,
+                         step.calendar, step.event.at)
         view = open_case(uow.session, actor, instance, AUDIT_STATE.at(f"at event {seq}"))
         result = StateAt(instance, step.event, len(events), shown, step.matches, view, _assignees(events[:seq]))
         uow.commit()
         return result
+
+
+def _definition_at(definition_id: str, events: list[CaseEvent], seq: int) -> str:
+    """The definition the case ran on after event `seq` (the target of the last migration up to it)."""
+    migrated = [e for e in events[:seq] if e.command == "migration"]
+    return (migrated[-1].inputs or {})["targetProcessDefinitionId"] if migrated else started_on(definition_id, events)
 
 
 def _assignees(events: list[CaseEvent]) -> dict[str, str]:

@@ -148,6 +148,22 @@ class ModificationInputs(Inputs):
 
 
 @dataclass(frozen=True)
+class MigrationInputs(Inputs):
+    """Camunda's migration of a case to another version: the plan's activity pairs and variables."""
+
+    source_process_definition_id: str
+    target_process_definition_id: str
+    instructions: list  # [source activity id, target activity id] each
+    variables: dict = field(default_factory=dict)
+
+
+def _migrate(run: CaseRun, i: MigrationInputs) -> Changes:
+    if run.resolve is None:
+        raise ValueError("a migration needs its target definition")
+    return run.migrate(run.resolve(i.target_process_definition_id), dict(i.instructions), i.variables)
+
+
+@dataclass(frozen=True)
 class StandardInputs(Inputs):
     """A new 低保 standard recomputes a household's 补差 (app/services/payroll/standard.py)."""
 
@@ -205,11 +221,14 @@ class Command(Generic[In]):
         return self.inputs.from_json(data or {})
 
     def run(self, definition: Definition, calendar: WorkCalendar, seed: Seed, state: bytes | None,
-            inputs: In) -> Changes | None:
-        """Run the command on a case's stored `state` at `seed.moment`; None when it does not touch the engine."""
+            inputs: In, resolve: Callable[[str], Definition] | None = None) -> Changes | None:
+        """Run the command on a case's stored `state` at `seed.moment`; None when it does not touch the engine.
+
+        `resolve` finds another definition by id (a migration's target)."""
         if self.apply is None:
             return None
         run = CaseRun(definition, calendar, seed.moment, seed)
+        run.resolve = resolve
         if not self.starts:
             if state is None:
                 raise ValueError(f"{self.name} needs a stored case")
@@ -244,6 +263,7 @@ VARIABLES = Command("variables", "修改变量", "修改案件数据", Variables
 CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i: run.cancel())
 MODIFICATION = Command("modification", "移动流程位置", "调整办理环节：{}", ModificationInputs,
                        lambda run, i: run.modify([Instruction.from_json(x) for x in i.instructions]))
+MIGRATION = Command("migration", "迁移流程版本", "迁移到新版本流程", MigrationInputs, _migrate)
 STANDARD_CHANGE = Command("standard_change", "调整低保标准", "低保标准调整，重新核定保障金", StandardInputs,
                           lambda run, i: run.set_variables(i.variables))
 LEDGER = Command("ledger", "写入发放台账", "发放名册冻结，写入发放台账", LedgerInputs)
@@ -254,12 +274,12 @@ SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", Sus
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
     EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE,
-    MODIFICATION)}
+    MODIFICATION, MIGRATION)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
 HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,
                                   EXTERNAL_COMPLETE.name, EXTERNAL_FAILURE.name, EXTERNAL_BPMN_ERROR.name,
-                                  MODIFICATION.name})
+                                  MODIFICATION.name, MIGRATION.name})
 
 
 def label(name: str) -> str:

@@ -24,7 +24,7 @@ from app.store.tables import CaseEvent, ProcessDefinition
 from .definitions import engine_definition, get_definition
 from .projection import changed_variables
 from .provenance import stored_digest
-from .registry import COMMANDS
+from .registry import COMMANDS, MIGRATION
 
 
 class ReplayFailed(Exception):
@@ -48,7 +48,7 @@ class Step:
 
 
 def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent,
-                state: bytes | None) -> Changes | None:
+                state: bytes | None, resolve: Callable[[str], Definition] | None = None) -> Changes | None:
     """Re-run one recorded command on `state`; None when the command does not touch the engine."""
     command = COMMANDS.get(event.command)
     if command is None:
@@ -57,7 +57,7 @@ def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent
         raise ReplayFailed("案件没有开始事件")
     try:
         return command.run(definition, calendar, seed_for(event.process_instance_id, event.seq, event.at), state,
-                           command.read(event.inputs))
+                           command.read(event.inputs), resolve)
     except DomainError as err:
         raise ReplayFailed(err.message) from err
     except KeyError as err:
@@ -65,15 +65,18 @@ def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent
 
 
 def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalendar],
-           events: list[CaseEvent]) -> Iterator[Step]:
-    """Yield the case after each event, in order, each run with `calendar_at(event.at)`.
+           events: list[CaseEvent], resolve: Callable[[str], Definition] | None = None) -> Iterator[Step]:
+    """Yield the case after each event, in order, each run with `calendar_at(event.at)`; `definition` is the one
+    the case started on, and after a migration the case runs on its target (`resolve(id)`).
 
     Raises ReplayFailed naming nothing (the caller knows the event).
     """
     state, variables = None, {}
     for event in events:
         calendar = calendar_at(event.at)
-        changes = apply_event(definition, calendar, event, state)
+        changes = apply_event(definition, calendar, event, state, resolve)
+        if changes is not None and changes.migrated_to and resolve is not None:
+            definition = resolve(changes.migrated_to)
         changed, opened = {}, []
         if changes is not None:
             changed = changed_variables(variables, changes.variables)
@@ -92,6 +95,14 @@ def difference(step: Step) -> str:
     return "重放后的流程状态（等待的活动、任务或计时器）与事件记录的状态哈希不符"
 
 
+def started_on(definition_id: str, events: list[CaseEvent]) -> str:
+    """The definition a case started on: its own, or the source of its first migration."""
+    for event in events:
+        if event.command == MIGRATION.name:
+            return (event.inputs or {})["sourceProcessDefinitionId"]
+    return definition_id
+
+
 class DefinitionsAtHand:
     """The definitions a verification run needs, read fresh from the database once per run."""
 
@@ -105,3 +116,7 @@ class DefinitionsAtHand:
             row: ProcessDefinition = get_definition(self.session, definition_id, with_spec=True)
             self._rows[definition_id] = (engine_definition(row), stored_digest(self.session, row))
         return self._rows[definition_id]
+
+    def engine(self, definition_id: str) -> Definition:
+        """Return the engine definition alone (what replay resolves a migration's target with)."""
+        return self.get(definition_id)[0]

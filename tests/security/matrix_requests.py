@@ -152,6 +152,12 @@ def _definition_id(ctx) -> str:
     return ctx.call("designer", "GET", f"{ER}/process-definition/key/{KEY}").json["id"]
 
 
+def _self_plan(ctx, generated: bool = True) -> dict:
+    """A migration plan from the probe's definition to itself (every activity to itself)."""
+    ids = {"sourceProcessDefinitionId": _definition_id(ctx), "targetProcessDefinitionId": _definition_id(ctx)}
+    return ctx.call("designer", "POST", f"{ER}/migration/generate", json=ids).json if generated else ids
+
+
 def _deployment_id(ctx) -> str:
     return ctx.call("designer", "GET", f"{ER}/process-definition/key/{KEY}").json["deploymentId"]
 
@@ -301,6 +307,12 @@ REQUESTS = {
         "path": f"{ER}/modification/execute", "json": {
             "processDefinitionId": _definition_id(c), "processInstanceIds": [t.case_id],
             "instructions": [{"type": "startBeforeActivity", "activityId": "work"}]}},
+    ("POST", f"{ER}/migration/generate"): lambda c, t, w: {
+        "path": f"{ER}/migration/generate", "json": _self_plan(c, generated=False)},
+    ("POST", f"{ER}/migration/validate"): lambda c, t, w: {
+        "path": f"{ER}/migration/validate", "json": _self_plan(c)},
+    ("POST", f"{ER}/migration/execute"): lambda c, t, w: {
+        "path": f"{ER}/migration/execute", "json": {"migrationPlan": _self_plan(c), "processInstanceIds": [t.case_id]}},
     ("PUT", f"{ER}/process-instance/<instance_id>/suspended"): lambda c, t, w: {
         "path": f"{ER}/process-instance/{t.case_id}/suspended", "json": {"suspended": True}},
     ("PUT", f"{ER}/process-instance/suspended"): lambda c, t, w: {
