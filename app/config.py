@@ -30,6 +30,8 @@ class Config:
         self.SCHEDULER_BUSY_SHARE = float(env.get("SCHEDULER_BUSY_SHARE", "0.5"))
         self.DEMO_PASSWORD = env.get("DEMO_PASSWORD", "demo123")
         self.MAX_CONTENT_LENGTH = int(env.get("MAX_CONTENT_LENGTH", str(4 * 1024 * 1024)))
+        # the largest attachment (a photo, a scanned document); its request may exceed MAX_CONTENT_LENGTH by this much
+        self.ATTACHMENT_MAX_BYTES = int(env.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
         self.LOG_FORMAT = env.get("LOG_FORMAT", "text")  # "json": one JSON object per line (make serve)
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
         # SpiffWorkflow logs every task state change at INFO: several records per step, which the case's event log

@@ -3,6 +3,7 @@
 from flask import Blueprint, Flask, g, jsonify, request
 
 from . import (
+    attachments,
     audit,
     calendar,
     deployment,
@@ -56,13 +57,14 @@ def openapi():
     return jsonify(openapi_document())
 
 
-for child in (task.bp, process_definition.bp, deployment.bp, process_instance.bp,
+for child in (task.bp, attachments.bp, process_definition.bp, deployment.bp, process_instance.bp,
               process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp, identity.user_bp,
               identity.group_bp, identity.identity_bp, process_instance.subscription_bp, modification.bp,
               migration.bp):
     engine_rest.register_blueprint(child)
 
 
+engine_rest.before_request(attachments.allow_attachment_bodies)  # before any hook reads the body
 for resource in (engine_rest, settings.bp, calendar.bp, supervision.bp, audit.bp, tokens.bp, households.bp,
                  payroll.bp, payroll.cases_bp, notices.bp):
     resource.before_request(_authenticate)

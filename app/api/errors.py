@@ -1,6 +1,6 @@
 """The one error format: Camunda's {"type", "message"} plus the field or BPMN element at fault."""
 
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -46,8 +46,8 @@ def register_error_handlers(app: Flask) -> None:
             err.code, "InvalidRequestException")
         content = {"type": kind, "message": err.description}
         if err.code == 413:
-            limit = current_app.config.get("MAX_CONTENT_LENGTH")
-            content.update(message=f"请求体超过 {limit} 字节上限（MAX_CONTENT_LENGTH）", field="body")
+            limit, setting = g.get("body_limit", (request.max_content_length, "MAX_CONTENT_LENGTH"))
+            content.update(message=f"请求体超过 {limit} 字节上限（{setting}）", field="body")
         response = jsonify(content)
         response.status_code = err.code
         return response

@@ -124,6 +124,11 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("POST", f"{ER}/task/<task_id>/assignee"): Access(TASK_GROUP),
     ("POST", f"{ER}/task/<task_id>/complete"): Access(TASK_GROUP),
     ("POST", f"{ER}/task/<task_id>/submit-form"): Access(TASK_GROUP),
+    ("GET", f"{ER}/task/<task_id>/attachment"): Access(READ, note="also of a task that is done"),
+    ("GET", f"{ER}/task/<task_id>/attachment/<attachment_id>"): Access(READ),
+    ("GET", f"{ER}/task/<task_id>/attachment/<attachment_id>/data"): Access(READ),
+    ("POST", f"{ER}/task/<task_id>/attachment/create"): Access(TASK_GROUP, note="an open task; or its assignee"),
+    ("DELETE", f"{ER}/task/<task_id>/attachment/<attachment_id>"): Access(TASK_GROUP, note="an open task"),
     # external tasks (the matching system)
     ("POST", f"{ER}/external-task/fetchAndLock"): Access("external_task.work", LISTING),
     ("POST", f"{ER}/external-task/<task_id>/complete"): Access("external_task.work"),

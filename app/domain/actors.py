@@ -12,6 +12,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finding.read": frozenset({"supervisor", "auditor", "county_reviewer"}),
     "case.read": frozenset({"window", "investigator", "verifier", "village", "township_reviewer",
                             "county_reviewer", "finance", "supervisor", "auditor", "designer"}),
+    # attach a photo or a scan to a case itself (a task's worker attaches to their task)
+    "attachment.add": frozenset({"window", "investigator", "village", "township_reviewer", "county_reviewer"}),
     "case.cancel": frozenset({"supervisor", "county_reviewer"}),
     "case.suspend": frozenset({"supervisor", "county_reviewer", "designer"}),  # suspend and activate cases
     "message.correlate": frozenset({"window", "village", "investigator", "township_reviewer",

@@ -61,6 +61,13 @@ class Conflict(DomainError):
     kind = "OptimisticLockingException"
 
 
+class TooLarge(DomainError):
+    """A body or a file larger than the setting that bounds it (named in the message)."""
+
+    status = 413
+    kind = "InvalidRequestException"
+
+
 class EngineFailure(DomainError):
     """Running the process failed (e.g. an expression error); nothing was stored."""
 

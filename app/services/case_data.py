@@ -60,7 +60,8 @@ BANK_FILE = Purpose("bank file", Reach.GIVEN, "payroll.run")  # a frozen roll's 
 NOTICES = Purpose("notices", Reach.GIVEN, "case.read")  # its notices of decisions: whole or as masked when issued
 NOTICE_PDF = Purpose("notice pdf", Reach.GIVEN, "case.read")
 ROSTER = Purpose("roster", Reach.GIVEN, "payroll.read")  # a township's 发放名册 (finance copy whole)
-PURPOSES = (PROCESS_VARIABLES, HISTORY_VARIABLES, WEB_CASE_PAGE, TASK_FORM, WEB_TASK_PAGE, TASK_RESULT,
+ATTACHMENTS = Purpose("attachments", Reach.GIVEN, "case.read")  # a case's or its tasks' files and their bytes
+PURPOSES = (ATTACHMENTS, PROCESS_VARIABLES, HISTORY_VARIABLES, WEB_CASE_PAGE, TASK_FORM, WEB_TASK_PAGE, TASK_RESULT,
             START_RESULT, MESSAGE_RESULT, WORKER_PAYLOAD, AUDIT_EVENTS, AUDIT_STATE, FINDINGS, PAYMENTS, BANK_FILE,
             ROSTER, NOTICES, NOTICE_PDF)
 

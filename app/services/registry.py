@@ -199,6 +199,21 @@ class NoticeInputs(Inputs):
     business_key: str | None = None
 
 
+@dataclass(frozen=True)
+class AttachmentInputs(Inputs):
+    """A file or link attached to the case or one of its tasks, or removed: the content's sha256 and size, so
+    verification can check the bytes kept are the bytes attached."""
+
+    OMIT_WHEN_NONE = frozenset({"task_id", "sha256", "size", "url", "media_type"})
+    attachment_id: str
+    name: str
+    task_id: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    media_type: str | None = None
+    url: str | None = None
+
+
 In = TypeVar("In", bound=Inputs)
 
 
@@ -269,12 +284,14 @@ STANDARD_CHANGE = Command("standard_change", "调整低保标准", "低保标准
 LEDGER = Command("ledger", "写入发放台账", "发放名册冻结，写入发放台账", LedgerInputs)
 NOTICE = Command("notice", "出具告知书", "出具告知书：{}", NoticeInputs)  # set off by the command before it
 
+ATTACH = Command("attach", "添加附件", "添加附件：{}", AttachmentInputs)
+DETACH = Command("detach", "删除附件", "删除附件：{}", AttachmentInputs)
 SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", SuspensionInputs)
 
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
     EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE,
-    MODIFICATION, MIGRATION)}
+    MODIFICATION, MIGRATION, ATTACH, DETACH)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
 HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,

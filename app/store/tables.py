@@ -595,3 +595,26 @@ class Notice(Base):
     masked_text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     masked_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class Attachment(Base):
+    """A file or a link attached to a case or to one of its tasks (Camunda's task attachments).
+
+    The bytes are a content (by their sha256); the event that added it records the hash, the one that
+    removed it says so. Read only through a case the reader may read (app/services/attachments.py).
+    """
+
+    __tablename__ = "attachment"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36), index=True)  # None: attached to the case itself
+    activity_id: Mapped[str | None] = mapped_column(String(200))  # the task's step
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(String(255))  # Camunda's free attachment type, e.g. a MIME type
+    url: Mapped[str | None] = mapped_column(String(2000))  # a link instead of content
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column()
+    media_type: Mapped[str | None] = mapped_column(String(100))  # what the bytes are (sniffed), None: unknown
+    created: Mapped[datetime] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(64))

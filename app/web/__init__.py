@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, flash, make_response, redirect, render_templ
 
 from app.domain.errors import DomainError, Unauthenticated
 
+from .attachments import allow_upload_bodies
 from .auth import check_csrf, csrf_field, csrf_token, current_actor, display_name
 from .format import register_filters
 
@@ -22,6 +23,7 @@ BLUEPRINT_MODULES = [
     "payroll",
     "notices",
     "notice_designer",
+    "attachments",
 ]
 
 # app/web/templates for every page blueprint; app.css and the front-end bundles (dist/):
@@ -35,6 +37,7 @@ def register_web(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.register_blueprint(assets)
+    app.before_request(allow_upload_bodies)  # before the CSRF check reads an upload's form
     for name in BLUEPRINT_MODULES:
         blueprint = import_module(f"{__name__}.{name}").bp
         app.register_blueprint(blueprint)

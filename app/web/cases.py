@@ -10,6 +10,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
 from app.domain.errors import NotFound, ValidationFailed
+from app.services.attachments import case_attachments
 from app.services.cases import start_case
 from app.services.commands import StartCase
 from app.services.page_reads import case_list, case_page, next_task_of, start_choices
@@ -92,6 +93,7 @@ def show(instance_id: str):
                            bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=vocab.steps.get(process, {}),
                            has_viewer=_has_viewer(), payments=page_payments(runtime(), actor, found.instance.id),
                            notices=notices_of(actor, found.view),
+                           attachments=case_attachments(runtime(), actor, found.instance.id),
                            **data)
 
 

@@ -6,6 +6,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
 from app.domain.errors import Conflict, EngineFailure, Forbidden, ValidationFailed
+from app.services.attachments import task_attachments
 from app.services.case_data import WEB_TASK_PAGE
 from app.services.case_reads import task_data
 from app.services.cases import complete_task
@@ -29,7 +30,8 @@ def _load(actor: Actor, task_id: str) -> dict:
     schema = filled_texts(found.schema, vocab, task.definition_key, found.view.variables)
     return {"task": task, "instance": found.instance, "schema": schema, "words": vocab,
             "view": found.view, "may_work": may_work,
-            "notices": notices_of(actor, found.view, task.id)}
+            "notices": notices_of(actor, found.view, task.id),
+            "attachments": task_attachments(runtime(), actor, task.id) if actor.may("case.read") else []}
 
 
 def _render(page: dict, values: dict, errors: dict | None = None, draft=None, status: int = 200):

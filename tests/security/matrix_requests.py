@@ -119,6 +119,21 @@ def _file_variable(ctx, t, who) -> str:
     return t.extra["file"]
 
 
+def _attachment(ctx, t, who) -> str:
+    """An attachment on the target's task, added by a window of its township."""
+    owner = "window_cg" if t.scope == "own" else "window_qt"
+    made = ctx.call(owner, "POST", f"{ER}/task/{t.task_id}/attachment/create",
+                    upload={"attachment-name": (b"matrix.pdf", "n"), "content": (b"%PDF-1.4 matrix", "m.pdf")})
+    assert made.status_code == 200, made.json
+    return made.json["id"]
+
+
+def _shared_attachment(ctx, t, who) -> str:
+    if "attachment" not in t.extra:
+        t.extra["attachment"] = _attachment(ctx, t, who)
+    return t.extra["attachment"]
+
+
 def _incident(ctx, t, who) -> str:
     """The target's external task failed for good: its incident (a target kept for this)."""
     if "incident" not in t.extra:
@@ -409,5 +424,13 @@ REQUESTS = {
                          "json": {"variables": {}, "withVariablesInReturn": True}},
     ("GET", f"{ER}/task/<task_id>/form-variables"):
         lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/form-variables"},
+    ("GET", f"{ER}/task/<task_id>/attachment"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/attachment"},
+    **{("GET", f"{ER}/task/<task_id>/attachment/<attachment_id>{rest}"): (lambda c, t, w, rest=rest: {
+        "path": f"{ER}/task/{t.task_id}/attachment/{_shared_attachment(c, t, w)}{rest}"}) for rest in ("", "/data")},
+    ("POST", f"{ER}/task/<task_id>/attachment/create"): lambda c, t, w: {
+        "path": f"{ER}/task/{t.task_id}/attachment/create",
+        "upload": {"attachment-name": (b"photo.jpg", "n"), "content": (b"\xff\xd8\xff matrix", "p.jpg")}},
+    ("DELETE", f"{ER}/task/<task_id>/attachment/<attachment_id>"): lambda c, t, w: {
+        "path": f"{ER}/task/{t.task_id}/attachment/{_attachment(c, t, w)}"},
     ("POST", f"{ER}/task/<task_id>/unclaim"): lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/unclaim", "json": {}},
 }

@@ -134,6 +134,7 @@ WEB_PAGES = {
     "/designer/forms/<key>/edit": "/designer/forms/dibao_accept/edit",
     "/designer/notices/<kind>/edit": "/designer/notices/refusal/edit",
     "/cases/<case_id>/notices/<notice_id>.pdf": "/cases/{case}/notices/{notice}.pdf",
+    "/cases/<instance_id>/attachments/<attachment_id>": "/cases/{case}/attachments/none",
     "/payroll": "/payroll", "/payroll/standard": "/payroll/standard?county=sfx&standard=800&month=2001-01",
     "/payroll/runs/<int:run_id>": "/payroll/runs/1", "/payroll/runs/<int:run_id>/lines": "/payroll/runs/1/lines",
     "/payroll/runs/<int:run_id>/bank.<fmt>": "/payroll/runs/1/bank.csv",
