@@ -1,5 +1,7 @@
 """Shape rows as the JSON Camunda 7 returns for them (its DTOs' fields, its date format)."""
 
+from flask import request
+
 from app.services.forms import is_client_form
 
 from .support import camunda_date
@@ -235,3 +237,12 @@ def event_subscription(row) -> dict:
     return {"id": f"{row.task_id}:{row.event_name}", "eventType": "message", "eventName": row.event_name,
             "executionId": row.process_instance_id, "processInstanceId": row.process_instance_id,
             "activityId": row.activity_id, "createdDate": camunda_date(row.created), "tenantId": None}
+
+
+def comment(found) -> dict:
+    """A task comment (办理意见) as Camunda's CommentDto."""
+    return {"id": found.id, "userId": found.user_id, "time": camunda_date(found.time),
+            "taskId": found.task_id, "processInstanceId": found.process_instance_id,
+            "message": found.message, "removalTime": None, "rootProcessInstanceId": found.process_instance_id,
+            "links": [{"method": "GET", "href": f"{request.url_root}engine-rest/task/{found.task_id}/comment/"
+                       f"{found.id}", "rel": "self"}]}

@@ -3,7 +3,6 @@
 from flask import Blueprint, Response, current_app, jsonify
 
 from app.domain.errors import DomainError
-
 from app.services import external_tasks as service
 from app.services.external_tasks import FetchRequest, TopicRequest
 

@@ -129,6 +129,10 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", f"{ER}/task/<task_id>/attachment/<attachment_id>/data"): Access(READ),
     ("POST", f"{ER}/task/<task_id>/attachment/create"): Access(TASK_GROUP, note="an open task; or its assignee"),
     ("DELETE", f"{ER}/task/<task_id>/attachment/<attachment_id>"): Access(TASK_GROUP, note="an open task"),
+    ("POST", f"{ER}/task/<task_id>/comment/create"): Access("task.comment"),
+    ("GET", f"{ER}/task/<task_id>/comment"): Access(READ),
+    ("GET", f"{ER}/task/<task_id>/comment/<comment_id>"): Access(READ),
+    ("GET", f"{ER}/process-instance/<instance_id>/comment"): Access(READ),
     # external tasks (the matching system)
     ("POST", f"{ER}/external-task/fetchAndLock"): Access("external_task.work", LISTING),
     ("POST", f"{ER}/external-task/<task_id>/complete"): Access("external_task.work"),

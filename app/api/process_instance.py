@@ -8,6 +8,7 @@ from app.services.case_data import PROCESS_VARIABLES
 from app.services.case_views import activity_tree, running_case
 from app.services.cases import cancel_case
 from app.services.commands import CancelCase, CorrelateMessage
+from app.services.comments import case_comments
 from app.services.messages import receive_message
 from app.services.repair import modify_variables
 from app.services.variable_reads import case_variables, variable_data
@@ -151,3 +152,9 @@ def suspend_many():
 def modify_activities(instance_id: str):
     """Start before or after an activity and cancel activity instances (Camunda's modification)."""
     return modify_instance(instance_id)
+
+
+@bp.get("/<instance_id>/comment")
+def comments_of(instance_id: str):
+    """Every comment (办理意见) on the case's tasks, oldest first."""
+    return jsonify([dto.comment(c) for c in case_comments(runtime(), actor(), instance_id)])

@@ -340,3 +340,8 @@ class MigrationExecutionBody(_Strict):
     processInstanceQuery = Refused(reason="按查询迁移尚不支持，请给出 processInstanceIds")
     skipCustomListeners = Refused(False, reason="监听器是流程的一部分，不能跳过")
     skipIoMappings = Refused(False, reason="输入输出映射是流程的一部分，不能跳过")
+
+
+class CommentBody(_Strict):
+    message = fields.String(required=True)
+    processInstanceId = fields.String(load_default=None, allow_none=True)

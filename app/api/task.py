@@ -2,7 +2,8 @@
 
 from flask import Blueprint, jsonify, request
 
-from app.services import task_views
+from app.domain.errors import NotFound
+from app.services import comments, task_views
 from app.services.case_data import TASK_FORM
 from app.services.cases import claim_task, complete_task, visible_task
 from app.services.commands import ClaimTask, CompleteTask
@@ -10,7 +11,15 @@ from app.services.variable_reads import shown_types, task_variables, variable_da
 
 from . import dto
 from .queries import register_list
-from .schemas import DeserializeArgs, DeserializeOneArgs, FormVariablesArgs, IdentityLinkArgs, UserIdBody, VariablesBody
+from .schemas import (
+    CommentBody,
+    DeserializeArgs,
+    DeserializeOneArgs,
+    FormVariablesArgs,
+    IdentityLinkArgs,
+    UserIdBody,
+    VariablesBody,
+)
 from .support import accepts, actor, args, binary_response, body, runtime
 from .variables import parse, to_camunda
 
@@ -120,3 +129,25 @@ def identity_links(task_id: str):
     return jsonify([{"userId": user, "groupId": group, "type": link_type}
                     for user, group, link_type in task_views.identity_links(runtime(), actor(), task_id)
                     if kind is None or link_type == kind])
+
+
+@bp.post("/<task_id>/comment/create")
+@accepts(body=CommentBody)
+def create_comment(task_id: str):
+    """Write a comment (办理意见) on the task; it is kept in the case's log."""
+    data = body()
+    return jsonify(dto.comment(comments.add_comment(runtime(), actor(), task_id, data["message"],
+                                                 data["processInstanceId"])))
+
+
+@bp.get("/<task_id>/comment")
+def list_comments(task_id: str):
+    return jsonify([dto.comment(c) for c in comments.task_comments(runtime(), actor(), task_id)])
+
+
+@bp.get("/<task_id>/comment/<comment_id>")
+def get_comment(task_id: str, comment_id: str):
+    found = [c for c in comments.task_comments(runtime(), actor(), task_id) if c.id == comment_id]
+    if not found:
+        raise NotFound(f"任务 {task_id} 没有意见 {comment_id}", field="commentId")
+    return jsonify(dto.comment(found[0]))

@@ -25,6 +25,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "job.operate": frozenset({"supervisor", "designer"}),
     "external_task.operate": frozenset({"supervisor", "designer"}),  # new retries (resolving an incident), priority
     "case.repair": frozenset({"supervisor"}),  # change case variables to repair the cause of an incident
+    # write a comment on a task (办理意见): who works on cases
+    "task.comment": frozenset({"window", "investigator", "verifier", "village", "township_reviewer",
+                               "county_reviewer", "finance", "supervisor"}),
     "case.modify": frozenset({"supervisor"}),  # move a stuck case to another step (process-instance modification)
     "case.migrate": frozenset({"supervisor", "designer"}),  # move running cases to another version of their process
     "task.read_all": frozenset({"supervisor", "auditor"}),

@@ -164,6 +164,15 @@ def _migrate(run: CaseRun, i: MigrationInputs) -> Changes:
 
 
 @dataclass(frozen=True)
+class CommentInputs(Inputs):
+    """A comment on a task (办理意见), kept in the case's log: Camunda's task comment."""
+
+    comment_id: str
+    task_id: str
+    message: str
+
+
+@dataclass(frozen=True)
 class StandardInputs(Inputs):
     """A new 低保 standard recomputes a household's 补差 (app/services/payroll/standard.py)."""
 
@@ -279,6 +288,7 @@ CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i
 MODIFICATION = Command("modification", "移动流程位置", "调整办理环节：{}", ModificationInputs,
                        lambda run, i: run.modify([Instruction.from_json(x) for x in i.instructions]))
 MIGRATION = Command("migration", "迁移流程版本", "迁移到新版本流程", MigrationInputs, _migrate)
+COMMENT = Command("comment", "办理意见", "填写办理意见：{}", CommentInputs)
 STANDARD_CHANGE = Command("standard_change", "调整低保标准", "低保标准调整，重新核定保障金", StandardInputs,
                           lambda run, i: run.set_variables(i.variables))
 LEDGER = Command("ledger", "写入发放台账", "发放名册冻结，写入发放台账", LedgerInputs)
@@ -291,7 +301,7 @@ SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", Sus
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
     EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE,
-    MODIFICATION, MIGRATION, ATTACH, DETACH)}
+    MODIFICATION, MIGRATION, ATTACH, DETACH, COMMENT)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
 HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,
