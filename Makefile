@@ -59,6 +59,7 @@ test: install assets browser fonts haproxy lint test-sqlite test-postgres
 lint:
 	$(BIN)/ruff check app tests bench
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 test-sqlite:
 	$(BIN)/python -m pytest -q

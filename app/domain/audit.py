@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 
 def state_digest(state: bytes) -> str:
@@ -11,7 +12,7 @@ def state_digest(state: bytes) -> str:
 
 
 def event_digest(case_id: str, seq: int, at: datetime, actor: str, command: str, target: str | None,
-                 inputs: dict, changed: dict, state_hash: str, prev_hash: str | None) -> str:
+                 inputs: dict[str, Any], changed: dict[str, Any], state_hash: str, prev_hash: str | None) -> str:
     """Return the sha256 of an event's canonical JSON (sorted keys, UTC time to the microsecond)."""
     content = {"case": case_id, "seq": seq, "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
                "actor": actor, "command": command, "target": target, "inputs": inputs, "changed": changed,
@@ -20,7 +21,7 @@ def event_digest(case_id: str, seq: int, at: datetime, actor: str, command: str,
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def definition_digest(resources: dict[str, bytes], spec: dict, activities: dict) -> str:
+def definition_digest(resources: dict[str, bytes], spec: dict[str, Any], activities: dict[str, Any]) -> str:
     """Return the sha256 of a deployed definition: its deployment's files, parsed spec and activity attributes."""
     content = {"resources": {name: hashlib.sha256(data).hexdigest() for name, data in resources.items()},
                "spec": spec, "activities": activities}
@@ -37,7 +38,7 @@ def ledger_time(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def ledger_digest(values: tuple | list) -> str:
+def ledger_digest(values: tuple[Any, ...] | list[Any]) -> str:
     """Return the sha256 of a payment ledger entry: its LEDGER_FIELDS values in order, the time as `ledger_time`,
     as one JSON array (which takes in the previous entry's hash)."""
     text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))

@@ -19,6 +19,7 @@ force from which month:
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from .payroll import month_of, shift_month, to_fen
 
@@ -59,11 +60,11 @@ class AmountChange:
 class BenefitStep:
     """The household facts a step set (column -> value) and the amounts it brought into force."""
 
-    household: dict
+    household: dict[str, Any]
     changes: tuple[AmountChange, ...]
 
 
-def benefit_step(process: str, before: dict, after: dict, ended: set[str], moment: datetime,
+def benefit_step(process: str, before: dict[str, Any], after: dict[str, Any], ended: set[str], moment: datetime,
                  cancelled: bool = False) -> BenefitStep | None:
     """Return what a step changed in the household's payment, or None when it changed nothing."""
     facts = PROCESSES.get(process)
@@ -82,11 +83,11 @@ def benefit_step(process: str, before: dict, after: dict, ended: set[str], momen
     return BenefitStep(household, tuple(changes))
 
 
-def _approved(data: dict) -> bool:
+def _approved(data: dict[str, Any]) -> bool:
     return bool(data.get("approved_at") or data.get("confirmed_at"))
 
 
-def _approval(facts: ProcessFacts, after: dict) -> BenefitStep | None:
+def _approval(facts: ProcessFacts, after: dict[str, Any]) -> BenefitStep | None:
     amount = after.get(facts.amount)
     first = after.get(facts.first_month)
     if amount is None or not isinstance(first, str):
@@ -96,16 +97,16 @@ def _approval(facts: ProcessFacts, after: dict) -> BenefitStep | None:
     return BenefitStep(household, (AmountChange(first, to_fen(amount), "approval"),))
 
 
-def _size(facts: ProcessFacts, data: dict) -> int:
+def _size(facts: ProcessFacts, data: dict[str, Any]) -> int:
     return int(data.get(facts.size) or 1) if facts.size else 1
 
 
-def _income(facts: ProcessFacts, data: dict) -> int | None:
+def _income(facts: ProcessFacts, data: dict[str, Any]) -> int | None:
     value = data.get(facts.income)
     return None if value is None else to_fen(value)
 
 
-def _household(facts: ProcessFacts, before: dict, after: dict) -> dict:
+def _household(facts: ProcessFacts, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """The household facts this step changed (a re-check's income, a corrected name…)."""
     changed = {}
     if after.get(facts.income) != before.get(facts.income):
@@ -118,7 +119,8 @@ def _household(facts: ProcessFacts, before: dict, after: dict) -> dict:
     return changed
 
 
-def _amount_changes(facts: ProcessFacts, before: dict, after: dict, ended: set[str], moment: datetime,
+def _amount_changes(facts: ProcessFacts, before: dict[str, Any], after: dict[str, Any], ended: set[str],
+                    moment: datetime,
                     cancelled: bool) -> list[AmountChange]:
     standard = after.get("standard_change")
     if isinstance(standard, dict) and standard != before.get("standard_change"):
@@ -139,7 +141,7 @@ def _amount_changes(facts: ProcessFacts, before: dict, after: dict, ended: set[s
     return []
 
 
-def _recheck(facts: ProcessFacts, before: dict, after: dict, following: str) -> list[AmountChange]:
+def _recheck(facts: ProcessFacts, before: dict[str, Any], after: dict[str, Any], following: str) -> list[AmountChange]:
     result = after.get("recheck_result")
     if after.get(facts.amount) is not None and after.get(facts.amount) != before.get(facts.amount):
         return [AmountChange(following, to_fen(after[facts.amount]), "recheck_change")]
@@ -151,7 +153,7 @@ def _recheck(facts: ProcessFacts, before: dict, after: dict, following: str) -> 
     return []
 
 
-def _death_month(after: dict, fallback: str) -> str:
+def _death_month(after: dict[str, Any], fallback: str) -> str:
     died_on = after.get("died_on")
     if isinstance(died_on, str):
         try:

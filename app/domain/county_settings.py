@@ -7,6 +7,7 @@ set one in a case (they are server-owned data, like what the diagrams' scripts c
 from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Real
+from typing import Any
 
 from .errors import ValidationFailed
 from .payroll import BANK_FILE_COLUMNS, DEFAULT_BANK_COLUMNS, bank_columns_problem
@@ -18,7 +19,7 @@ class Setting:
     kind: type  # bool, int, float (any number) or str
     default: object
     meaning: str
-    choices: tuple = ()
+    choices: tuple[Any, ...] = ()
     minimum: float | None = 0
     maximum: float | None = None
     rule: Callable[[object], str | None] | None = None  # says what is wrong with a value of the right kind
@@ -67,12 +68,12 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
 )}
 
 
-def defaults() -> dict:
+def defaults() -> dict[str, Any]:
     """Return every setting's default value."""
     return {key: setting.default for key, setting in SETTINGS.items()}
 
 
-def checked_value(key: str, value):
+def checked_value(key: str, value: Any) -> Any:
     """Return `value` for setting `key`, or raise ValidationFailed naming what is wrong with it."""
     setting = SETTINGS.get(key)
     if setting is None:
@@ -82,7 +83,7 @@ def checked_value(key: str, value):
         raise ValidationFailed(f"设置项 {key} 的值须为{names[setting.kind]}", field="value")
     if setting.choices and value not in setting.choices:
         raise ValidationFailed(f"设置项 {key} 的值须为以下之一：{', '.join(setting.choices)}", field="value")
-    if isinstance(value, Real) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         if setting.minimum is not None and value < setting.minimum:
             raise ValidationFailed(f"设置项 {key} 的值不得小于 {setting.minimum}", field="value")
         if setting.maximum is not None and value > setting.maximum:
@@ -93,7 +94,7 @@ def checked_value(key: str, value):
     return value
 
 
-def _of_kind(value, kind: type) -> bool:
+def _of_kind(value: Any, kind: type) -> bool:
     if kind is bool or isinstance(value, bool):
         return kind is bool and isinstance(value, bool)
     if kind is int:

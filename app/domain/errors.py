@@ -1,5 +1,7 @@
 """Errors raised by domain rules and command handlers; the API maps each to one status."""
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error a user can cause; carries what to show them."""
@@ -8,7 +10,7 @@ class DomainError(Exception):
     kind = "InvalidRequestException"
 
     def __init__(self, message: str, *, field: str | None = None, element: str | None = None,
-                 file: str | None = None, errors: list[dict] | None = None, line: int | None = None):
+                 file: str | None = None, errors: list[dict[str, Any]] | None = None, line: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
@@ -17,8 +19,8 @@ class DomainError(Exception):
         self.line = line  # where in the file, for an element that has no id
         self.errors = errors or []
 
-    def to_dict(self) -> dict:
-        body = {"type": self.kind, "message": self.message}
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": self.kind, "message": self.message}
         for key in ("field", "element", "file", "line"):
             if getattr(self, key):
                 body[key] = getattr(self, key)
@@ -81,7 +83,7 @@ class TooManyAttempts(DomainError):
     status = 429
     kind = "TooManyRequestsException"
 
-    def __init__(self, message: str, *, retry_after: int):
+    def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -94,7 +96,7 @@ class Unavailable(DomainError):
     status = 503
     kind = "ServiceUnavailableException"
 
-    def __init__(self, message: str, *, retry_after: int = 1, retryable: bool = False):
+    def __init__(self, message: str, *, retry_after: int = 1, retryable: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.retryable = retryable

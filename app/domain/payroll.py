@@ -7,6 +7,7 @@ digit that UnionPay (银联) cards carry, which is what the 一卡通 accounts o
 
 import re
 from datetime import datetime
+from typing import Any
 
 from .clock import local
 from .errors import ValidationFailed
@@ -27,7 +28,7 @@ def shift_month(month: str, count: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def parse_month(value, field: str = "month") -> str:
+def parse_month(value: Any, field: str = "month") -> str:
     """Return a valid 'YYYY-MM' month or refuse naming the field."""
     if not isinstance(value, str) or not _MONTH.match(value):
         raise ValidationFailed(f"{field} 须为 YYYY-MM 格式的月份", field=field)
@@ -39,7 +40,7 @@ def month_label(month: str) -> str:
     return f"{month[:4]}年{month[5:7]}月"
 
 
-def to_fen(yuan) -> int:
+def to_fen(yuan: Any) -> int:
     """Return an amount in yuan (a number) as whole fen, rounded half up."""
     return int((float(yuan) * 100) + (0.5 if float(yuan) >= 0 else -0.5))
 
@@ -82,7 +83,7 @@ def bank_columns(value: str) -> tuple[str, ...]:
     return tuple(c.strip() for c in value.split(",") if c.strip())
 
 
-def bank_columns_problem(value) -> str | None:
+def bank_columns_problem(value: Any) -> str | None:
     """Say what is wrong with a bank file layout, or None."""
     columns = bank_columns(str(value))
     unknown = [c for c in columns if c not in BANK_FILE_COLUMNS]

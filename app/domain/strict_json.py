@@ -7,6 +7,7 @@ Each is refused here as a ValueError naming where in the document it stands.
 
 import json
 import math
+from typing import Any
 
 MAX_DEPTH = 64
 
@@ -14,7 +15,7 @@ MAX_DEPTH = 64
 class JsonRefused(ValueError):
     """A JSON document the service does not accept; `field` is the path of the offending value."""
 
-    def __init__(self, message: str, field: str):
+    def __init__(self, message: str, field: str) -> None:
         super().__init__(message)
         self.field = field
 
@@ -26,11 +27,11 @@ def _number(text: str) -> float:
     return value
 
 
-def _constant(text: str):
+def _constant(text: str) -> None:
     raise JsonRefused(f"JSON 不允许 {text}", "body")
 
 
-def strict_loads(text: str | bytes, field: str = ""):
+def strict_loads(text: str | bytes, field: str = "") -> Any:
     """Parse `text`, refusing NaN and infinities, lone surrogates and nesting deeper than MAX_DEPTH.
 
     `field` is where the document stands (a variable's path; "" for a request body): an error names the path of
@@ -46,7 +47,7 @@ def strict_loads(text: str | bytes, field: str = ""):
     return value
 
 
-def check_storable(value, field: str = "", depth: int = 0) -> None:
+def check_storable(value: Any, field: str = "", depth: int = 0) -> None:
     """Refuse a parsed value whose nesting passes MAX_DEPTH or whose text is not valid Unicode."""
     if depth > MAX_DEPTH:
         raise JsonRefused(f"JSON 嵌套超过 {MAX_DEPTH} 层", field or "body")

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class WorkCalendar:
         return WorkdayResult(day, provisional)
 
     @staticmethod
-    def _search(start: date, reached, forward: bool) -> date:
+    def _search(start: date, reached: Any, forward: bool) -> date:
         """The day nearest `start` (after it, or before it) for which `reached(day)` holds, by doubling then halving."""
         sign, span = (1 if forward else -1), 8
         room = ((date.max if forward else date.min) - start).days * sign

@@ -6,6 +6,7 @@ caller's definition, so a case keeps the called version it started with.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
@@ -13,15 +14,16 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from app.domain.errors import DeploymentRefused
 
 # key -> {"spec", "subprocess_specs", "called", "calls", "activities"} of a stored definition, or None
-Resolver = Callable[[str], dict | None]
+Resolver = Callable[[str], dict[str, Any] | None]
 
 
-def calls_of(node) -> list[tuple[str, str | None]]:
+def calls_of(node: Any) -> list[tuple[str, str | None]]:
     """Return (call activity id, calledElement) for each call activity of a process element."""
     return [(el.get("id"), el.get("calledElement")) for el in node.iter(full_tag("callActivity"))]
 
 
-def resolve_calls(calls: dict[str, list], where: dict[str, str], resolve: Resolver | None) -> tuple[dict, dict]:
+def resolve_calls(calls: dict[str, list[Any]], where: dict[str, str], resolve: Resolver | None) -> tuple[dict[str,
+                  Any], dict[str, Any]]:
     """Return (stored bundles by key, call graph); refuse an unknown calledElement or a cycle."""
     stored, graph = {}, {key: [called for _, called in refs] for key, refs in calls.items()}
     for key, refs in calls.items():
@@ -45,7 +47,7 @@ def resolve_calls(calls: dict[str, list], where: dict[str, str], resolve: Resolv
     return stored, graph
 
 
-def _cycle_from(start: str, graph: dict[str, list]) -> list[str] | None:
+def _cycle_from(start: str, graph: dict[str, list[Any]]) -> list[str] | None:
     stack, seen = [(start, [start])], set()
     while stack:
         node, path = stack.pop()
@@ -58,7 +60,7 @@ def _cycle_from(start: str, graph: dict[str, list]) -> list[str] | None:
     return None
 
 
-def reachable(key: str, graph: dict[str, list]) -> list[str]:
+def reachable(key: str, graph: dict[str, list[Any]]) -> list[str]:
     """Return every process `key` calls, directly or not."""
     found, pending = [], list(graph.get(key, []))
     while pending:
@@ -69,7 +71,7 @@ def reachable(key: str, graph: dict[str, list]) -> list[str]:
     return found
 
 
-def subprocess_specs(parser, key: str, stored: dict) -> dict:
+def subprocess_specs(parser: Any, key: str, stored: dict[str, Any]) -> dict[str, Any]:
     """Return the specs (objects, or stored dicts for bound versions) a process needs to run."""
     specs, pending = {}, [key]
     while pending:
@@ -87,7 +89,8 @@ def subprocess_specs(parser, key: str, stored: dict) -> dict:
     return specs
 
 
-def call_bundle(key: str, graph: dict[str, list], activities: dict[str, dict], stored: dict) -> dict:
+def call_bundle(key: str, graph: dict[str, list[Any]], activities: dict[str, dict[str, Any]], stored: dict[str,
+                Any]) -> dict[str, Any]:
     """Return what a definition keeps of the processes it calls: their activities and the call graph."""
     known = {}
     for name, bundle in stored.items():

@@ -8,6 +8,7 @@ as Camunda 7 ignores them.
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
@@ -21,53 +22,55 @@ Check = Callable[[etree._Element], str | None]
 Rule = str | Check | None  # None: runs with Camunda's meaning; a text: why it is refused; a check: decides per element
 
 
-def _local(el) -> str:
-    return etree.QName(el).localname
+def _local(el: Any) -> str:
+    name: str = etree.QName(el).localname
+    return name
 
 
-def _parent(el) -> str:
+def _parent(el: Any) -> str:
     parent = el.getparent()
     return _local(parent) if parent is not None else ""
 
 
-def _c(el, name: str) -> str | None:
-    return el.get(f"{{{CAMUNDA}}}{name}")
+def _c(el: Any, name: str) -> str | None:
+    value: str | None = el.get(f"{{{CAMUNDA}}}{name}")
+    return value
 
 
 # -- BPMN elements ---------------------------------------------------------------------------------------------
 
 
-def _start_event(el) -> str | None:
+def _start_event(el: Any) -> str | None:
     if el.find(f"{{{BPMN}}}timerEventDefinition") is not None and _parent(el) == "process":
         return "流程级定时开始事件：服务不按定时自动创建案件（请用消息开始事件或由调度调用开始接口）"
     return None
 
 
-def _throw_message(el) -> str | None:
+def _throw_message(el: Any) -> str | None:
     if _parent(el) in ("endEvent", "intermediateThrowEvent"):
         return "消息抛出事件：Camunda 7 以 Java 实现其发送，本服务不能运行"
     return None
 
 
-def _sub_process(el) -> str | None:
+def _sub_process(el: Any) -> str | None:
     if el.get("triggeredByEvent") == "true":
         return "事件子流程暂不支持"
     return None
 
 
-def _service_task(el) -> str | None:
+def _service_task(el: Any) -> str | None:
     if _c(el, "type") != "external" or not _c(el, "topic"):
         return f"服务任务：{JAVA}"
     return None
 
 
-def _business_rule_task(el) -> str | None:
+def _business_rule_task(el: Any) -> str | None:
     if _c(el, "decisionRef") is None:
         return f"业务规则任务须引用决策表（camunda:decisionRef）；{JAVA}"
     return None
 
 
-def _receive_task(el) -> str | None:
+def _receive_task(el: Any) -> str | None:
     if el.get("instantiate") == "true":
         return "receiveTask instantiate=\"true\"：不支持以接收任务创建案件"
     if not el.get("messageRef"):
@@ -75,13 +78,13 @@ def _receive_task(el) -> str | None:
     return None
 
 
-def _multi_instance(el) -> str | None:
+def _multi_instance(el: Any) -> str | None:
     if el.find(f"{{{BPMN}}}loopDataInputRef") is not None and not _c(el, "collection"):
         return "多实例请用 camunda:collection 与 camunda:elementVariable 指定集合"
     return None
 
 
-def _condition(el) -> str | None:
+def _condition(el: Any) -> str | None:
     language = (el.get("language") or "").lower()
     if language and language not in ("juel", "python", "http://www.omg.org/spec/bpmn/20100524/model"):
         return f"条件表达式语言 {language}：只接受服务的表达式语言（${{…}}），不运行脚本语言"
@@ -238,7 +241,7 @@ _OWN_ATTRIBUTES = frozenset({"name", "value", "id", "event", "source", "sourceEx
 # -- camunda: extension elements -------------------------------------------------------------------------------
 
 
-def _script_language(el) -> str | None:
+def _script_language(el: Any) -> str | None:
     fmt = (el.get("scriptFormat") or "").lower()
     if el.get("resource"):
         return "camunda:script resource：不从外部资源文件读取脚本"
@@ -251,7 +254,7 @@ def _script_language(el) -> str | None:
 LISTENER_EVENTS = {"taskListener": ("create", "complete"), "executionListener": ("start", "end")}
 
 
-def _listener(el) -> str | None:
+def _listener(el: Any) -> str | None:
     kind = _local(el)
     if any(el.get(attr) for attr in ("class", "delegateExpression", "expression")):
         return f"camunda:{kind} 的 class/delegateExpression/expression：{JAVA}"
@@ -274,7 +277,7 @@ _LISTENING_HOSTS = frozenset({"task", "userTask", "manualTask", "scriptTask", "s
                               "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent"})
 
 
-def _host(el) -> str:
+def _host(el: Any) -> str:
     """The BPMN element an extension belongs to."""
     node = el.getparent()
     while node is not None and etree.QName(node).namespace != BPMN or (node is not None
@@ -283,7 +286,7 @@ def _host(el) -> str:
     return _local(node) if node is not None else ""
 
 
-def _input_output(el) -> str | None:
+def _input_output(el: Any) -> str | None:
     for script in el.iter(f"{{{CAMUNDA}}}script"):
         problem = _script_language(script)
         if problem:
@@ -295,7 +298,7 @@ def _input_output(el) -> str | None:
     return None
 
 
-def _in_out(el) -> str | None:
+def _in_out(el: Any) -> str | None:
     if _host(el) != "callActivity":
         return f"camunda:{_local(el)} 只支持调用活动上的变量传递"
     if el.get("businessKey") is not None:
@@ -311,7 +314,7 @@ def _in_out(el) -> str | None:
     return None
 
 
-def _property(el) -> str | None:
+def _property(el: Any) -> str | None:
     if (el.get("name") or "").startswith("camunda:"):
         return "扩展属性名不能以 camunda: 开头（保留给服务）"
     return None
@@ -339,7 +342,7 @@ EXTENSIONS: dict[str, Rule] = {
 # -- the walk --------------------------------------------------------------------------------------------------
 
 
-def model_problem(root) -> tuple[etree._Element, str] | None:
+def model_problem(root: Any) -> tuple[etree._Element, str] | None:
     """Return the first element that refuses the model and why, or None."""
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -357,11 +360,11 @@ def model_problem(root) -> tuple[etree._Element, str] | None:
     return None
 
 
-def _apply(rule: Rule, el) -> str | None:
+def _apply(rule: Rule, el: Any) -> str | None:
     return rule(el) if callable(rule) else rule
 
 
-def _bpmn_problem(el) -> str | None:
+def _bpmn_problem(el: Any) -> str | None:
     name = _local(el)
     if name not in ELEMENTS:
         return f"BPMN 元素 {name} 不受支持：{NOT_IN_CAMUNDA}或本服务不能按 Camunda 的含义执行"
@@ -375,7 +378,7 @@ def _bpmn_problem(el) -> str | None:
     return None
 
 
-def _extension_problem(el) -> str | None:
+def _extension_problem(el: Any) -> str | None:
     name = _local(el)
     if name not in EXTENSIONS:
         return f"扩展元素 camunda:{name} 不受支持"
@@ -383,7 +386,7 @@ def _extension_problem(el) -> str | None:
     return f"camunda:{name}：{problem}" if problem and not problem.startswith("camunda:") else problem
 
 
-def _attribute_problem(el) -> str | None:
+def _attribute_problem(el: Any) -> str | None:
     own = etree.QName(el).namespace == CAMUNDA
     for key, value in el.attrib.items():
         qname = etree.QName(key)
@@ -405,7 +408,7 @@ CONTAINERS = frozenset({"definitions", "process", "subProcess", "transaction", "
                         "collaboration"})
 
 
-def where(el) -> tuple[str | None, int | None]:
+def where(el: Any) -> tuple[str | None, int | None]:
     """(id, None) to name a refused element by, or (None, line) for an element of a process that has no id;
     what sits inside an element (a condition, an extension) is named by that element."""
     node = el
@@ -418,7 +421,7 @@ def where(el) -> tuple[str | None, int | None]:
     return None, el.sourceline
 
 
-def assign_ids(root) -> None:
+def assign_ids(root: Any) -> None:
     """Give each element of a process that has no id one made from its kind and line, as Camunda needs one
     for every activity, event, gateway and flow; the same file always gets the same ids."""
     taken = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
@@ -433,15 +436,16 @@ def assign_ids(root) -> None:
         taken.add(made)
 
 
-def plain_collections(root) -> None:
+def plain_collections(root: Any) -> None:
     """Write `camunda:collection="${items}"` as the variable name `items` the engine reads."""
     for el in root.iter(f"{{{BPMN}}}multiInstanceLoopCharacteristics"):
         value = el.get(f"{{{CAMUNDA}}}collection")
         if value and "${" in value:
-            el.set(f"{{{CAMUNDA}}}collection", _NAME.fullmatch(value).group(1))
+            name = _NAME.fullmatch(value)
+            el.set(f"{{{CAMUNDA}}}collection", name.group(1) if name else value)
 
 
-def drop_ignored_data(root) -> None:
+def drop_ignored_data(root: Any) -> None:
     """Remove the data elements Camunda 7 does not execute, which SpiffWorkflow would act on."""
     for el in list(root.iter(*(f"{{{BPMN}}}{name}" for name in IGNORED_DATA))):
         parent = el.getparent()

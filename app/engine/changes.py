@@ -2,6 +2,7 @@
 definition."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -9,14 +10,15 @@ class Definition:
     """What the engine needs of a deployed process definition."""
 
     id: str
-    spec: dict
-    activities: dict[str, dict]
+    spec: dict[str, Any]
+    activities: dict[str, dict[str, Any]]
 
-    def activity(self, activity_id: str) -> dict:
+    def activity(self, activity_id: str) -> dict[str, Any]:
         """Return the attributes of an activity of this process, or of a process it calls."""
         for group in (self.activities, *(self.spec.get("called") or {}).values()):
             if activity_id in group:
-                return group[activity_id]
+                found: dict[str, Any] = group[activity_id]
+                return found
         return {}
 
 
@@ -34,7 +36,7 @@ class OpenTask:
     form_key: str | None = None
     topic: str | None = None
     provisional: bool = False
-    local: dict = field(default_factory=dict)  # task-local variables (camunda:inputParameter)
+    local: dict[str, Any] = field(default_factory=dict)  # task-local variables (camunda:inputParameter)
     notice: str | None = None  # the kind of notice of a decision the task hands over (app/engine/notice_property.py)
 
 
@@ -66,7 +68,7 @@ class Changes:
     """The effect of one command, in terms the service's tables understand."""
 
     state: bytes
-    variables: dict
+    variables: dict[str, Any]
     completed: bool
     opened: list[OpenTask] = field(default_factory=list)
     closed: list[tuple[str, str]] = field(default_factory=list)  # (task id, kind)

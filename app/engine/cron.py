@@ -42,4 +42,6 @@ def cron_problem(text: str, min_seconds: float) -> str | None:
 
 def next_fire(text: str, after: datetime) -> datetime:
     """The first time after `after` the cron cycle fires."""
-    return croniter(_croniter_text(text), after.astimezone(CHINA_TZ), second_at_beginning=True).get_next(datetime)
+    fires: datetime = croniter(_croniter_text(text), after.astimezone(CHINA_TZ),
+                               second_at_beginning=True).get_next(datetime)
+    return fires

@@ -8,6 +8,7 @@ keeps the rules it started under. Evaluation runs each compiled cell in the boun
 
 import ast
 from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
@@ -31,7 +32,7 @@ class DecisionError(Exception):
 # -- reading DMN -----------------------------------------------------------------------------------------------
 
 
-def parse_decisions(root, filename: str) -> dict[str, dict]:
+def parse_decisions(root: Any, filename: str) -> dict[str, dict[str, Any]]:
     """Return every decision of a DMN file by id; refuse the file naming the cell that cannot be compiled."""
     if etree.QName(root).localname != "definitions" or etree.QName(root).namespace not in DMN_NAMESPACES:
         raise DeploymentRefused("不是 DMN 文件（根元素应为 dmn:definitions）", file=filename)
@@ -49,7 +50,7 @@ def parse_decisions(root, filename: str) -> dict[str, dict]:
     return decisions
 
 
-def _decision(node, filename: str) -> dict:
+def _decision(node: Any, filename: str) -> dict[str, Any]:
     requires = [ref.get("href", "").lstrip("#") for ref in node.iterfind("{*}informationRequirement/"
                                                                          "{*}requiredDecision")]
     table, literal = node.find("{*}decisionTable"), node.find("{*}literalExpression")
@@ -64,7 +65,7 @@ def _decision(node, filename: str) -> dict:
     raise DeploymentRefused("决策须为决策表或字面表达式", file=filename, element=node.get("id"))
 
 
-def _table(table, filename: str) -> dict:
+def _table(table: Any, filename: str) -> dict[str, Any]:
     owner = table.get("id")
     policy = (table.get("hitPolicy") or "UNIQUE").upper().replace("_", " ")
     aggregation = table.get("aggregation")
@@ -95,7 +96,7 @@ def _table(table, filename: str) -> dict:
     return {"hitPolicy": policy, "aggregation": aggregation, "inputs": inputs, "outputs": outputs, "rules": rules}
 
 
-def _output_values(output, filename: str) -> list | None:
+def _output_values(output: Any, filename: str) -> list[Any] | None:
     values = output.find("{*}outputValues")
     if values is None:
         return None
@@ -119,7 +120,7 @@ def _split_list(text: str) -> list[str]:
     return [p for p in [*parts, current] if p.strip()]
 
 
-def _cell(el, filename: str, element: str | None, compile_text: Callable[[str], str | None]) -> str | None:
+def _cell(el: Any, filename: str, element: str | None, compile_text: Callable[[str], str | None]) -> str | None:
     if el is None:
         return None
     language = (el.get("expressionLanguage") or "").lower()
@@ -132,7 +133,7 @@ def _cell(el, filename: str, element: str | None, compile_text: Callable[[str], 
         raise DeploymentRefused(f"单元格 {text.strip()[:60]!r}：{err}", file=filename, element=element) from err
 
 
-def decision_graph(decisions: dict[str, dict], decision_id: str) -> dict[str, dict]:
+def decision_graph(decisions: dict[str, dict[str, Any]], decision_id: str) -> dict[str, dict[str, Any]]:
     """The decision `decision_id` and every decision it requires, directly or not."""
     graph, pending = {}, [decision_id]
     while pending:
@@ -145,10 +146,11 @@ def decision_graph(decisions: dict[str, dict], decision_id: str) -> dict[str, di
 
 # -- evaluating ------------------------------------------------------------------------------------------------
 
-Evaluate = Callable[[str, dict], object]  # (compiled expression, names) -> value, in the bounded evaluator
+Evaluate = Callable[[str, dict[str, Any]], object]  # (compiled expression, names) -> value, in the bounded evaluator
 
 
-def evaluate_decision(graph: dict[str, dict], decision_id: str, data: dict, evaluate: Evaluate) -> list[dict]:
+def evaluate_decision(graph: dict[str, dict[str, Any]], decision_id: str, data: dict[str, Any],
+                      evaluate: Evaluate) -> list[dict[str, Any]]:
     """Return the decision's result: one dict of output name -> value per matched rule (Camunda's result list).
 
     Each required decision is evaluated first; its outputs are visible to the decision by their names (a list of
@@ -162,17 +164,17 @@ def evaluate_decision(graph: dict[str, dict], decision_id: str, data: dict, eval
     return _apply_hit_policy(decision, _matches(decision, names, evaluate))
 
 
-def _as_variables(results: list[dict]) -> dict:
+def _as_variables(results: list[dict[str, Any]]) -> dict[str, Any]:
     if len(results) == 1:
         return dict(results[0])
-    merged: dict = {}
+    merged: dict[str, Any] = {}
     for result in results:
         for key, value in result.items():
             merged.setdefault(key, []).append(value)
     return merged
 
 
-def _matches(table: dict, names: dict, evaluate: Evaluate) -> list[dict]:
+def _matches(table: dict[str, Any], names: dict[str, Any], evaluate: Evaluate) -> list[dict[str, Any]]:
     values = [evaluate(entry["expression"], names) if entry["expression"] else None for entry in table["inputs"]]
     matched = []
     for rule in table["rules"]:
@@ -184,12 +186,12 @@ def _matches(table: dict, names: dict, evaluate: Evaluate) -> list[dict]:
     return matched
 
 
-def _with_input(names: dict, entry: dict, value) -> dict:
+def _with_input(names: dict[str, Any], entry: dict[str, Any], value: Any) -> dict[str, Any]:
     """The names a unary test sees: the input as `cellInput` (`?`), and by its `camunda:inputVariable` name."""
     return {**names, CELL_INPUT: value, **({entry["variable"]: value} if entry.get("variable") else {})}
 
 
-def _apply_hit_policy(table: dict, matched: list[dict]) -> list[dict]:
+def _apply_hit_policy(table: dict[str, Any], matched: list[dict[str, Any]]) -> list[dict[str, Any]]:
     policy, results = table["hitPolicy"], [m["outputs"] for m in matched]
     if policy == "UNIQUE" and len(matched) > 1:
         raise DecisionError(f"决策表 {table['id']}（UNIQUE）命中多条规则：{', '.join(m['rule'] for m in matched)}")
@@ -205,7 +207,7 @@ def _apply_hit_policy(table: dict, matched: list[dict]) -> list[dict]:
     return results
 
 
-def _priority(table: dict, result: dict) -> tuple:
+def _priority(table: dict[str, Any], result: dict[str, Any]) -> tuple[Any, ...]:
     key = []
     for output in table["outputs"]:
         values = output["values"] or []
@@ -214,7 +216,11 @@ def _priority(table: dict, result: dict) -> tuple:
     return tuple(key)
 
 
-def _aggregate(table: dict, results: list[dict]) -> list[dict]:
+_AGGREGATES: dict[str, Callable[[list[Any]], Any]] = {"SUM": lambda v: sum(v), "MIN": lambda v: min(v),
+                                                      "MAX": lambda v: max(v)}
+
+
+def _aggregate(table: dict[str, Any], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     name, kind = table["outputs"][0]["name"], table["aggregation"]
     values = [r[name] for r in results if r.get(name) is not None]
     if kind == "COUNT":
@@ -222,7 +228,7 @@ def _aggregate(table: dict, results: list[dict]) -> list[dict]:
     if not values:
         return []
     try:
-        total = {"SUM": sum, "MIN": min, "MAX": max}[kind](values)
+        total = _AGGREGATES[kind](values)
     except TypeError as err:
         raise DecisionError(f"决策表 {table['id']} 的 {kind} 须作用于数值：{err}") from err
     return [{name: total}]
@@ -231,7 +237,7 @@ def _aggregate(table: dict, results: list[dict]) -> list[dict]:
 MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
 
 
-def map_result(results: list[dict], mapping: str | None, activity: str):
+def map_result(results: list[dict[str, Any]], mapping: str | None, activity: str) -> Any:
     """Shape a decision result as `camunda:mapDecisionResult` says (Camunda's default: resultList)."""
     mapping = mapping or "resultList"
     if mapping in ("singleEntry", "singleResult") and len(results) > 1:

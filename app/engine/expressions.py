@@ -7,6 +7,7 @@ null, &&, ||, !) are read as their Python equivalents. FEEL in forms starts with
 import ast
 import re
 from datetime import date, datetime
+from typing import Any
 
 from simpleeval import InvalidExpression
 
@@ -48,7 +49,7 @@ _DATE_TIME = re.compile(r"dateTime\(\)((?:\s*\.\s*(?:plus|minus)(?:Years|Months|
 _SHIFT = re.compile(r"(plus|minus)(Years|Months|Weeks|Days|Hours|Minutes|Seconds)\(([^()]*)\)")
 
 
-def _date_time(match: re.Match) -> str:
+def _date_time(match: re.Match[str]) -> str:
     moment = "now()"
     for sign, unit, count in _SHIFT.findall(match.group(1)):
         moment = f"plus_time({moment}, {unit.lower()!r}, {'-' if sign == 'minus' else ''}({count}))"
@@ -73,13 +74,13 @@ EVALUATION_ERRORS = (InvalidExpression, SyntaxError, TypeError, ValueError, KeyE
 MAX_EXPRESSION_LENGTH = 10_000
 
 
-def _evaluator(names: dict, context: FunctionContext) -> BoundedEval:
+def _evaluator(names: dict[str, Any], context: FunctionContext) -> BoundedEval:
     merged = dict(JUEL_NAMES)
     merged.update(names)
     return BoundedEval(names=merged, functions=context.functions())
 
 
-def bounded(evaluation):
+def bounded(evaluation: Any) -> Any:
     """Run `evaluation()` under the CPU deadline; any failure of it is an ExpressionError."""
     try:
         return within_cpu_seconds(MAX_SECONDS, evaluation, deadline_exceeded)
@@ -87,19 +88,20 @@ def bounded(evaluation):
         raise ExpressionError(f"{type(err).__name__}: {err}") from err
 
 
-def evaluate(expression: str, names: dict, context: FunctionContext):
+def evaluate(expression: str, names: dict[str, Any], context: FunctionContext) -> Any:
     """Evaluate one expression against case data `names`."""
     body = unwrap(expression)
     return bounded(lambda: _evaluator(names, context).eval(body))
 
 
-def evaluate_compiled(source: str, names: dict, context: FunctionContext, extra_functions: dict):
+def evaluate_compiled(source: str, names: dict[str, Any], context: FunctionContext, extra_functions: dict[str,
+                      Any]) -> Any:
     """Evaluate text compiled for the evaluator (FEEL, feel.py) with the allow-list and `extra_functions`."""
     evaluator = BoundedEval(names=dict(names), functions={**context.functions(), **extra_functions})
     return bounded(lambda: evaluator.eval(source))
 
 
-def evaluate_time(expression: str, names: dict, context: FunctionContext) -> str:
+def evaluate_time(expression: str, names: dict[str, Any], context: FunctionContext) -> str:
     """Evaluate a timer or due-date expression to an ISO-8601 string."""
     if is_iso_literal(expression):
         return expression.strip()
@@ -111,7 +113,7 @@ def evaluate_time(expression: str, names: dict, context: FunctionContext) -> str
     raise ExpressionError(f"时间表达式须得到日期或ISO-8601文本，得到 {value!r}")
 
 
-def to_storable(value):
+def to_storable(value: Any) -> Any:
     """Return `value` in a JSON-storable form (dates as ISO-8601 strings)."""
     if isinstance(value, (datetime, date)):
         return value.isoformat()

@@ -7,6 +7,7 @@ stores with the spec; listeners and output parameters run from SpiffWorkflow's t
 """
 
 from copy import deepcopy
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -22,10 +23,10 @@ _C = f"{{{CAMUNDA}}}"
 # -- reading the diagram ---------------------------------------------------------------------------------------
 
 
-def extensions_of(el) -> dict:
+def extensions_of(el: Any) -> dict[str, Any]:
     """What an element's extension elements make it do at run time (the walk in camunda_model.py has checked
     them)."""
-    found: dict = {}
+    found: dict[str, Any] = {}
     listeners: dict[str, list[str]] = {}
     for listener in el.iterfind(f"{_extension_path()}*"):
         if etree.QName(listener).localname in ("taskListener", "executionListener"):
@@ -48,14 +49,14 @@ def _extension_path() -> str:
     return "{http://www.omg.org/spec/BPMN/20100524/MODEL}extensionElements/"
 
 
-def _mapping(el) -> dict:
+def _mapping(el: Any) -> dict[str, Any]:
     if el.get("variables") == "all":
         return {"all": True}
     source = el.get("sourceExpression") or None
     return {"source": el.get("source"), "expression": source, "target": el.get("target")}
 
 
-def parameter_expression(el) -> str:
+def parameter_expression(el: Any) -> str:
     """An input or output parameter as an expression: `${…}` as written, a plain text as that text (Camunda reads
     it as a string constant), a `camunda:list` or `camunda:map` as a list or record of such values, a
     `camunda:script` in the service's language as its expression."""
@@ -81,7 +82,7 @@ def _value(text: str) -> str:
 # -- running them ----------------------------------------------------------------------------------------------
 
 
-def evaluate_in(my_task, expression: str, names: dict):
+def evaluate_in(my_task: Any, expression: str, names: dict[str, Any]) -> Any:
     """Evaluate an expression of a diagram's extension for a task, as a task failure naming it if it fails."""
     try:
         return to_storable(evaluate(expression, names, my_task.workflow.script_engine.context))
@@ -89,19 +90,19 @@ def evaluate_in(my_task, expression: str, names: dict):
         raise WorkflowTaskException(f"{expression}：{err}", task=my_task, exception=err) from err
 
 
-class MappedCallActivity(CallActivity):
+class MappedCallActivity(CallActivity):  # type: ignore[misc]  # an untyped base class
     """A call activity that passes variables as Camunda does: only what `camunda:in` names (or all of them with
     `variables="all"`) into the called process, only what `camunda:out` names back."""
 
-    def copy_data(self, my_task, subworkflow):
+    def copy_data(self, my_task: Any, subworkflow: Any) -> None:
         start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")
         start.set_data(**self._mapped(my_task, INS, dict(my_task.data)))
 
-    def update_data(self, my_task, subworkflow):
+    def update_data(self, my_task: Any, subworkflow: Any) -> None:
         my_task.data.update(self._mapped(my_task, OUTS, dict(subworkflow.last_task.data)))
 
-    def _mapped(self, my_task, kind: str, source: dict) -> dict:
-        passed: dict = {}
+    def _mapped(self, my_task: Any, kind: str, source: dict[str, Any]) -> dict[str, Any]:
+        passed: dict[str, Any] = {}
         for mapping in (self.extensions or {}).get(kind, []):
             if mapping.get("all"):
                 passed.update(deepcopy(source))

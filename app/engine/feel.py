@@ -15,6 +15,7 @@ is refused at deploy, naming the cell.
 import ast
 import re
 from datetime import date, datetime, time
+from typing import Any
 
 from .expressions import tree_problem
 
@@ -42,7 +43,8 @@ _FUNCTIONS = {"date": "feel_date", "date and time": "feel_date_time", "not": "no
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    found, pos = [], 0
+    found: list[tuple[str, str]] = []
+    pos = 0
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
@@ -50,7 +52,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         pos = match.end()
         kind = match.lastgroup
         if kind != "space":
-            found.append((kind, match.group()))
+            found.append((kind or "", match.group()))
     return _join_multiword(found)
 
 
@@ -131,7 +133,9 @@ def _closing(tokens: list[tuple[str, str]], start: int) -> int:
 def _split_commas(tokens: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
     """Split unary tests at their top-level commas; a test opening with a bracket (a range such as `]1..5[`, or a
     list) runs to the bracket that closes it."""
-    parts, current, inner, bracket = [], [], 0, False
+    parts: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    inner, bracket = 0, False
     for kind, value in tokens:
         op = kind == "op"
         if op and value == "," and inner == 0 and not bracket:
@@ -203,7 +207,7 @@ def feel_date_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _comparable(a, b):
+def _comparable(a: Any, b: Any) -> Any:
     """Compare an ISO text with a date or date-time as the date it names; a date with a date-time by its day."""
     if isinstance(a, str) and isinstance(b, (date, datetime, time)):
         a = _parse_like(a, b)
@@ -216,7 +220,7 @@ def _comparable(a, b):
     return a, b
 
 
-def _parse_like(text: str, other):
+def _parse_like(text: str, other: Any) -> Any:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -224,47 +228,49 @@ def _parse_like(text: str, other):
     return moment if isinstance(other, datetime) else moment.date()
 
 
-def _compare(a, b, test) -> bool | None:
+def _compare(a: Any, b: Any, test: Any) -> bool | None:
     if a is None or b is None:
         return None
     a, b = _comparable(a, b)
     if isinstance(a, bool) != isinstance(b, bool) or isinstance(a, str) != isinstance(b, str):
         return None  # FEEL compares only values of one type: null, no match
-    return test(a, b)
+    result: bool | None = test(a, b)
+    return result
 
 
-def feel_lt(a, b):
+def feel_lt(a: Any, b: Any) -> Any:
     return _compare(a, b, lambda x, y: x < y)
 
 
-def feel_le(a, b):
+def feel_le(a: Any, b: Any) -> Any:
     return _compare(a, b, lambda x, y: x <= y)
 
 
-def feel_gt(a, b):
+def feel_gt(a: Any, b: Any) -> Any:
     return _compare(a, b, lambda x, y: x > y)
 
 
-def feel_ge(a, b):
+def feel_ge(a: Any, b: Any) -> Any:
     return _compare(a, b, lambda x, y: x >= y)
 
 
-def feel_eq(a, b):
+def feel_eq(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return a is None and b is None
     a, b = _comparable(a, b)
     return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
-def feel_ne(a, b):
+def feel_ne(a: Any, b: Any) -> bool:
     return not feel_eq(a, b)
 
 
-def feel_matches(value, test) -> bool:
+def feel_matches(value: Any, test: Any) -> bool:
     """A unary test that is a plain value: equality, or membership when the value is a list."""
     if isinstance(test, (list, tuple)):
         return any(feel_eq(value, item) for item in test)
-    return feel_eq(value, test)
+    equal: bool = feel_eq(value, test)
+    return equal
 
 
 FEEL_FUNCTIONS = {"feel_date": feel_date, "feel_date_time": feel_date_time, "feel_lt": feel_lt, "feel_le": feel_le,

@@ -8,6 +8,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from app.domain import amounts
 from app.domain.clock import CHINA_TZ
@@ -20,7 +21,7 @@ MAX_COUNTS = {"add_days": 36_525, "add_workdays": 25_000, "add_months": 1_200, "
 _SECONDS = {"weeks": 604_800, "days": 86_400, "hours": 3_600, "minutes": 60, "seconds": 1}
 
 
-def _count(function: str, value) -> int:
+def _count(function: str, value: Any) -> int:
     """Read the size argument of `function`, refusing one past its bound before any work is done."""
     count = int(value)
     if abs(count) > MAX_COUNTS[function]:
@@ -28,7 +29,7 @@ def _count(function: str, value) -> int:
     return count
 
 
-def to_datetime(value) -> datetime:
+def to_datetime(value: Any) -> datetime:
     """Read a date, datetime or ISO string as an aware datetime in China time."""
     if isinstance(value, datetime):
         moment = value
@@ -59,21 +60,21 @@ class FunctionContext:
     def date(self, text: str) -> datetime:
         return to_datetime(text)
 
-    def add_workdays(self, start, count: int) -> datetime:
+    def add_workdays(self, start: Any, count: int) -> datetime:
         result = self.calendar.add_workdays(to_datetime(start).date(), _count("add_workdays", count))
         self.provisional = self.provisional or result.provisional
         return datetime.combine(result.day, END_OF_DAY, CHINA_TZ)
 
-    def add_days(self, start, count: int) -> datetime:
+    def add_days(self, start: Any, count: int) -> datetime:
         day = to_datetime(start).date().toordinal() + _count("add_days", count)
         return datetime.combine(date.fromordinal(day), END_OF_DAY, CHINA_TZ)
 
-    def next_month(self, value) -> datetime:
+    def next_month(self, value: Any) -> datetime:
         day = to_datetime(value).date()
         year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
         return datetime(year, month, 1, tzinfo=CHINA_TZ)
 
-    def add_months(self, start, count: int) -> datetime:
+    def add_months(self, start: Any, count: int) -> datetime:
         """The same day `count` months later (the month's last day if shorter), end of day."""
         day = to_datetime(start).date()
         index = day.year * 12 + day.month - 1 + _count("add_months", count)
@@ -81,7 +82,7 @@ class FunctionContext:
         last = (date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - date.resolution).day
         return datetime.combine(date(year, month + 1, min(day.day, last)), END_OF_DAY, CHINA_TZ)
 
-    def plus_time(self, start, unit: str, count: int) -> datetime:
+    def plus_time(self, start: Any, unit: str, count: int) -> datetime:
         """`start` moved by `count` years, months, weeks, days, hours, minutes or seconds, the time of day kept
         (what Camunda's `dateTime().plusWeeks(1)` gives)."""
         moment, count = to_datetime(start), _count("plus_time", count)
@@ -93,24 +94,24 @@ class FunctionContext:
             raise ValueError(f"plus_time 的单位 {unit} 无效")
         return moment + timedelta(seconds=count * _SECONDS[unit])
 
-    def age(self, id_number, at) -> int:
+    def age(self, id_number: Any, at: Any) -> int:
         """Full years of age at `at` of the holder of a 身份证号码."""
         return age_on(id_number, to_datetime(at).date())
 
-    def month(self, value) -> str:
+    def month(self, value: Any) -> str:
         return to_datetime(value).strftime("%Y-%m")
 
-    def is_workday(self, value) -> bool:
+    def is_workday(self, value: Any) -> bool:
         return self.calendar.is_workday(to_datetime(value).date())
 
-    def sampled(self, share, label: str = "") -> bool:
+    def sampled(self, share: Any, label: str = "") -> bool:
         """Return whether this case's event falls in a sample of `share` (0–1): the same on every replay."""
         if self.sample_key is None:
             raise ValueError("sampled() 只能在案件的命令中使用")
         digest = hashlib.sha256(f"{self.sample_key}/{label}".encode()).digest()
         return int.from_bytes(digest[:8], "big") < float(share) * 2**64
 
-    def functions(self) -> dict[str, Callable]:
+    def functions(self) -> dict[str, Callable[..., Any]]:
         return {
             "now": self.now,
             "date": self.date,
@@ -130,7 +131,7 @@ class FunctionContext:
 MAX_RANGE = 100
 
 
-def range_list(count) -> list[int]:
+def range_list(count: Any) -> list[int]:
     """Return [1, 2, …, count]: the numbers of a multi-instance collection (at most MAX_RANGE)."""
     count = int(count)
     if not 0 <= count <= MAX_RANGE:
@@ -138,34 +139,34 @@ def range_list(count) -> list[int]:
     return list(range(1, count + 1))
 
 
-def dibao_amount(standard, per_capita_income, household_size, unit="yuan") -> float:
+def dibao_amount(standard: Any, per_capita_income: Any, household_size: Any, unit: Any = "yuan") -> float:
     """The 低保 补差 (app/domain/amounts.py) as case data stores it."""
     return float(amounts.dibao_top_up(standard, per_capita_income, household_size, unit))
 
 
-def dibao_max(standard, household_size) -> float:
+def dibao_max(standard: Any, household_size: Any) -> float:
     return float(amounts.dibao_ceiling(standard, household_size))
 
 
-def income_after_expenses(per_capita_income, household_size, deductible_expenses) -> float:
+def income_after_expenses(per_capita_income: Any, household_size: Any, deductible_expenses: Any) -> float:
     return float(amounts.income_after_expenses(per_capita_income, household_size, deductible_expenses))
 
 
-def tekun_amount(basic_standard, care_self, care_partial, care_full, self_care_class) -> float:
+def tekun_amount(basic_standard: Any, care_self: Any, care_partial: Any, care_full: Any, self_care_class: Any) -> float:
     """The 特困 support for a self-care class, from the county's standards."""
     care = dict(zip(amounts.SELF_CARE_CLASSES, (care_self, care_partial, care_full), strict=True))
     return float(amounts.tekun_support(basic_standard, care, self_care_class))
 
 
-def amount_left(approved, paid) -> float:
+def amount_left(approved: Any, paid: Any) -> float:
     return float(amounts.amount_left(approved, list(paid or [])))
 
 
-MONEY_FUNCTIONS: dict[str, Callable] = {"dibao_amount": dibao_amount, "dibao_max": dibao_max,
+MONEY_FUNCTIONS: dict[str, Callable[..., Any]] = {"dibao_amount": dibao_amount, "dibao_max": dibao_max,
                                         "income_after_expenses": income_after_expenses,
                                         "tekun_amount": tekun_amount, "amount_left": amount_left}
 
-PURE_FUNCTIONS: dict[str, Callable] = {
+PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     **MONEY_FUNCTIONS,
     "len": len,
     "min": min,

@@ -8,7 +8,8 @@ other functions that answer a fact about a value rather than the value itself ca
 """
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from app.domain.personal import DERIVED
 
@@ -23,7 +24,10 @@ FACTS = frozenset({"len", "bool", "age", "is_workday", "any", "all", "now", "ran
 COPIES = frozenset({"str"})  # the answer is the argument itself
 
 
-def carried_marks(spec: dict, activities: Mapping[str, dict], marks: Mapping[str, str]) -> dict[str, str]:
+Flow = Callable[..., str | None]  # the kind a variable receives, given the marks so far
+
+def carried_marks(spec: dict[str, Any], activities: Mapping[str, dict[str, Any]], marks: Mapping[str,
+                  str]) -> dict[str, str]:
     """Return `marks` plus every variable a script, input parameter or multi-instance item of the
     definition (its own processes and those it calls) fills from a marked one."""
     flows = list(_flows(spec, activities))
@@ -40,7 +44,7 @@ def carried_marks(spec: dict, activities: Mapping[str, dict], marks: Mapping[str
     return carried
 
 
-def _flows(spec: dict, activities: Mapping[str, dict]) -> Iterator[tuple[str, object]]:
+def _flows(spec: dict[str, Any], activities: Mapping[str, dict[str, Any]]) -> Iterator[tuple[str, Flow]]:
     """(target variable, function of the marks giving the kind it receives, or None)."""
     specs = [spec.get("spec") or {}, *(spec.get("subprocess_specs") or {}).values()]
     for task_spec in (t for s in specs for t in (s.get("task_specs") or {}).values()):
@@ -56,7 +60,7 @@ def _flows(spec: dict, activities: Mapping[str, dict]) -> Iterator[tuple[str, ob
                 yield name, lambda marks, node=tree.body: kind_of(node, marks)
 
 
-def _item_flows(task_spec: dict) -> Iterator[tuple[str, object]]:
+def _item_flows(task_spec: dict[str, Any]) -> Iterator[tuple[str, Flow]]:
     """A multi-instance task's element comes from its collection, and its collected output from each item."""
     def ref(key: str) -> str | None:
         return (task_spec.get(key) or {}).get("bpmn_id")
@@ -65,7 +69,7 @@ def _item_flows(task_spec: dict) -> Iterator[tuple[str, object]]:
             yield target, lambda marks, name=source: DERIVED if name in marks else None
 
 
-def _script_flows(script: str) -> Iterator[tuple[str, object]]:
+def _script_flows(script: str) -> Iterator[tuple[str, Flow]]:
     tree = _parse(script, "exec")
     for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.Assign):
@@ -77,7 +81,7 @@ def _script_flows(script: str) -> Iterator[tuple[str, object]]:
             yield node.target.id, lambda marks, value=expr: kind_of(value, marks)
 
 
-def _parse(source: str, mode: str):
+def _parse(source: str, mode: str) -> Any:
     try:
         return parse_source(source, mode)
     except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -7,7 +7,7 @@ process are refused naming the activity, as is an instruction Camunda defines th
 
 from copy import deepcopy
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin, BoundaryEventSplit
@@ -37,14 +37,14 @@ class Instruction:
     type: str
     activity_id: str | None = None
     activity_instance_id: str | None = None
-    variables: dict = field(default_factory=dict)  # set on the case with the token it starts
+    variables: dict[str, Any] = field(default_factory=dict)  # set on the case with the token it starts
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "activityId": self.activity_id, "activityInstanceId": self.activity_instance_id,
                 "variables": self.variables}
 
     @classmethod
-    def from_json(cls, data: dict) -> Self:
+    def from_json(cls, data: dict[str, Any]) -> Self:
         return cls(data["type"], data.get("activityId"), data.get("activityInstanceId"), data.get("variables") or {})
 
 
@@ -52,7 +52,7 @@ def _where(index: int, name: str) -> str:
     return f"instructions[{index}].{name}"
 
 
-def _activity_spec(workflow, activity_id: str, index: int):
+def _activity_spec(workflow: Any, activity_id: str | None, index: int) -> Any:
     spec = workflow.spec.task_specs.get(activity_id)
     if spec is None or getattr(spec, "bpmn_id", None) != activity_id:
         raise ValidationFailed(f"流程中没有活动 {activity_id}（只能移动到本流程的活动，不含子流程内的活动）",
@@ -60,12 +60,12 @@ def _activity_spec(workflow, activity_id: str, index: int):
     return spec
 
 
-def _entry(workflow, spec):
+def _entry(workflow: Any, spec: Any) -> Any:
     """The spec a token enters `spec` through: its boundary-event split when it has boundary events."""
     return workflow.spec.task_specs.get(f"{spec.name}.BoundaryEventSplit") or spec
 
 
-def _after(workflow, spec, index: int):
+def _after(workflow: Any, spec: Any, index: int) -> Any:
     """The one activity the outgoing sequence flow of `spec` leads to (Camunda: exactly one flow)."""
     outputs = [o for o in spec.outputs if not isinstance(o, BoundaryEventJoin)]  # the join waits for boundaries
     if len(outputs) != 1:
@@ -74,17 +74,17 @@ def _after(workflow, spec, index: int):
     return outputs[0]
 
 
-def active_tasks(workflow) -> list:
+def active_tasks(workflow: Any) -> list[Any]:
     """The case's own process's active BPMN tasks (what Camunda calls its activity instances)."""
     return [t for t in workflow.get_tasks(state=ACTIVE) if getattr(t.task_spec, "bpmn_id", None) is not None]
 
 
-def has_tokens(workflow) -> bool:
+def has_tokens(workflow: Any) -> bool:
     """Whether anything of the case's own process is still to run (a token just started has not run yet)."""
     return bool(workflow.get_tasks(state=ACTIVE))
 
 
-def _anchor(workflow):
+def _anchor(workflow: Any) -> Any:
     """Where a new token hangs in the task tree: beside an active token of the case, else after its last step."""
     active = active_tasks(workflow)
     if active:
@@ -92,7 +92,7 @@ def _anchor(workflow):
     return workflow.get_tasks(state=TaskState.COMPLETED)[-1]
 
 
-def _start(workflow, spec, data: dict) -> None:
+def _start(workflow: Any, spec: Any, data: dict[str, Any]) -> None:
     task = _anchor(workflow)._add_child(_entry(workflow, spec), TaskState.FUTURE)
     task.data = deepcopy(data)
     task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)
@@ -100,7 +100,7 @@ def _start(workflow, spec, data: dict) -> None:
     task.data = deepcopy(data)  # the new token carries the case data now, not that of the step it hangs on
 
 
-def _cancel_task(task) -> None:
+def _cancel_task(task: Any) -> None:
     """Cancel one activity instance, with the boundary events attached to it."""
     parent = task.parent
     if parent is not None and isinstance(parent.task_spec, BoundaryEventSplit):
@@ -111,7 +111,7 @@ def _cancel_task(task) -> None:
         task.cancel()
 
 
-def _instances(workflow, instruction: Instruction, index: int) -> list:
+def _instances(workflow: Any, instruction: Instruction, index: int) -> list[Any]:
     if instruction.activity_instance_id:
         try:
             task = workflow.get_task_from_id(UUID(instruction.activity_instance_id))
@@ -128,7 +128,7 @@ def _instances(workflow, instruction: Instruction, index: int) -> list:
     return found
 
 
-def apply(workflow, instruction: Instruction, index: int, data: dict) -> None:
+def apply(workflow: Any, instruction: Instruction, index: int, data: dict[str, Any]) -> None:
     """Carry out one instruction on `workflow`; `data` is the case data a started token carries."""
     if instruction.type == CANCEL:
         for task in _instances(workflow, instruction, index):

@@ -14,6 +14,7 @@ which then issues the notice (app/services/notices.py).
 """
 
 import ast
+from typing import Any
 
 from app.domain.errors import EngineFailure
 from app.domain.notices import kind_problem
@@ -48,17 +49,17 @@ def _results(node: ast.expr) -> list[str]:
     raise ValueError("告知书种类表达式的每个结果须为写明的种类（如 'stop' if … else 'reduction'）")
 
 
-def notice_kind(meta: dict, names: dict, activity: str, context: FunctionContext) -> str | None:
+def notice_kind(meta: dict[str, Any], names: dict[str, Any], activity: str, context: FunctionContext) -> str | None:
     """The kind of notice the task issues as it opens with case data `names`, or None."""
     value = meta.get(PROPERTY)
     if not value:
         return None
     if "{" not in value:
-        return value.strip()
+        return str(value).strip()
     try:
         kind = evaluate(value, names, context)
     except ExpressionError as err:
         raise EngineFailure(f"告知书种类表达式求值失败：{err}", element=activity) from err
     if kind not in meta.get("noticeTemplates", {}):
         raise EngineFailure(f"告知书种类表达式得到 {kind!r}，不是本任务声明的种类", element=activity)
-    return kind
+    return str(kind)

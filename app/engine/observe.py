@@ -5,6 +5,7 @@ A command compares the view before and after it runs (app/engine/runner.py) to r
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
@@ -23,15 +24,17 @@ ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 FINISHED = TaskState.COMPLETED | TaskState.CANCELLED | TaskState.ERROR
 
 
-@dataclass
+@dataclass(frozen=True)
 class View:
-    tasks: dict = field(default_factory=dict)  # id -> state
-    open: dict = field(default_factory=dict)  # id -> kind
-    timers: dict = field(default_factory=dict)  # task id -> (activity_id, due)
-    subscriptions: dict = field(default_factory=dict)  # (task id, message) -> activity_id
+    """What a case's workflows show at one moment: the tasks the service tracks, and what waits for what."""
+
+    tasks: dict[str, int] = field(default_factory=dict)  # id -> state
+    open: dict[str, str] = field(default_factory=dict)  # id -> kind ("user" or "external")
+    timers: dict[str, tuple[str, str]] = field(default_factory=dict)  # task id -> (activity_id, due)
+    subscriptions: dict[tuple[str, str], str] = field(default_factory=dict)  # (task id, message) -> activity_id
 
 
-def view_of(workflows) -> View:
+def view_of(workflows: Any) -> View:
     """Return the BPMN tasks of `workflows` that are active or finished, the open ones, and what waiting ones await."""
     view = View()
     for wf in workflows:
@@ -47,7 +50,7 @@ def view_of(workflows) -> View:
     return view
 
 
-def _observe_event(task, view: View) -> None:
+def _observe_event(task: Any, view: View) -> None:
     for activity_id, definition in caught_events(task):
         if isinstance(definition, TimerEventDefinition):
             detail = task._get_internal_data("event_value")
@@ -59,7 +62,7 @@ def _observe_event(task, view: View) -> None:
             view.subscriptions[(str(task.id), definition.name)] = activity_id
 
 
-def caught_events(task) -> list[tuple[str, object]]:
+def caught_events(task: Any) -> list[tuple[str, object]]:
     """Return (activity id, event definition) for each event a waiting task listens for."""
     spec = task.task_spec
     definition = getattr(spec, "event_definition", None)
@@ -70,23 +73,23 @@ def caught_events(task) -> list[tuple[str, object]]:
     return [(spec.bpmn_id, definition)] if definition is not None else []
 
 
-def attached_task(boundary_task) -> tuple[str, str] | None:
+def attached_task(boundary_task: Any) -> tuple[str, str] | None:
     """Return (activity id, task id) of the activity a boundary event task is attached to."""
     siblings = [t for t in boundary_task.parent.children if not isinstance(t.task_spec, BoundaryEvent)]
     return (siblings[0].task_spec.bpmn_id, str(siblings[0].id)) if siblings else None
 
 
-def message_of(task) -> str | None:
+def message_of(task: Any) -> str | None:
     definition = getattr(task.task_spec, "event_definition", None)
     return definition.name if isinstance(definition, MessageEventDefinition) else None
 
 
-def activity_id(spec) -> str:
+def activity_id(spec: Any) -> str:
     """Camunda names the body of a multi-instance or loop activity `<activity id>#multiInstanceBody`."""
     return f"{spec.bpmn_id}#multiInstanceBody" if isinstance(spec, LoopTask) else spec.bpmn_id
 
 
-def activity_type(spec) -> str:
+def activity_type(spec: Any) -> str:
     if isinstance(spec, LoopTask):
         return "multiInstanceBody"
     name = type(spec).__name__
@@ -103,7 +106,7 @@ def activity_type(spec) -> str:
     return name[0].lower() + name[1:]
 
 
-def case_data(workflow, called: dict) -> dict:
+def case_data(workflow: Any, called: dict[str, Any]) -> dict[str, Any]:
     """Return the case data: what the open branches carry, or the final data once complete; a process `called`
     by the case keeps its data to itself."""
     merged = {}
@@ -117,7 +120,7 @@ def case_data(workflow, called: dict) -> dict:
     return {k: to_storable(v) for k, v in merged.items() if not k.startswith("_") and k != "data_objects"}
 
 
-def _branch_data(workflow, called: dict):
+def _branch_data(workflow: Any, called: dict[str, Any]) -> Any:
     """Yield the data of branches that ended, then of open ones."""
     for task in workflow.get_tasks(state=TaskState.COMPLETED, skip_subprocesses=True):
         if isinstance(task.task_spec, EndEvent):

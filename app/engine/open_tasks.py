@@ -1,6 +1,8 @@
 """A task that opened, as the service's task row needs it: candidate groups, assignee, due dates, form and inputs,
 each worked out from the activity's attributes and the case data at the moment it opened."""
 
+from typing import Any
+
 from app.domain.errors import EngineFailure
 
 from .changes import OpenTask
@@ -11,7 +13,7 @@ from .notice_property import notice_kind
 MAX_PRIORITY = 2**31 - 1  # Camunda's priority is a Java int
 
 
-def describe(task, kind: str, meta: dict, context: FunctionContext) -> OpenTask:
+def describe(task: Any, kind: str, meta: dict[str, Any], context: FunctionContext) -> OpenTask:
     """Return the open `task` (a "user" or "external" one) with its activity attributes `meta` evaluated."""
     activity = task.task_spec.bpmn_id
     names = dict(task.data)
@@ -32,14 +34,15 @@ def describe(task, kind: str, meta: dict, context: FunctionContext) -> OpenTask:
     return opened
 
 
-def _locals(inputs: dict, names: dict, activity: str, context: FunctionContext) -> dict:
+def _locals(inputs: dict[str, Any], names: dict[str, Any], activity: str, context: FunctionContext) -> dict[str, Any]:
     try:
         return {name: to_storable(evaluate(expr, names, context)) if expr else None for name, expr in inputs.items()}
     except ExpressionError as err:
         raise EngineFailure(f"任务输入参数求值失败：{err}", element=activity) from err
 
 
-def _text(attribute: str, meta: dict, names: dict, activity: str, context: FunctionContext) -> str | None:
+def _text(attribute: str, meta: dict[str, Any], names: dict[str, Any], activity: str,
+          context: FunctionContext) -> str | None:
     value = meta.get(attribute)
     if not value or "{" not in value:
         return value
@@ -52,7 +55,7 @@ def _text(attribute: str, meta: dict, names: dict, activity: str, context: Funct
     return None if result is None else str(result)
 
 
-def _priority(meta: dict, kind: str, names: dict, activity: str, context: FunctionContext) -> int:
+def _priority(meta: dict[str, Any], kind: str, names: dict[str, Any], activity: str, context: FunctionContext) -> int:
     """A user task's camunda:priority (default 50); an external task's camunda:taskPriority (default 0)."""
     attribute = "priority" if kind == "user" else "taskPriority"
     text = _text(attribute, meta, names, activity, context)
@@ -65,7 +68,8 @@ def _priority(meta: dict, kind: str, names: dict, activity: str, context: Functi
     return priority
 
 
-def _time(attribute: str, meta: dict, names: dict, activity: str, context: FunctionContext) -> str | None:
+def _time(attribute: str, meta: dict[str, Any], names: dict[str, Any], activity: str,
+          context: FunctionContext) -> str | None:
     value = meta.get(attribute)
     if not value:
         return None

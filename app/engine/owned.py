@@ -2,6 +2,7 @@
 activities and message events write. No client may set them (app/services/inputs.py)."""
 
 import ast
+from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 
@@ -10,7 +11,7 @@ from .sandbox import parse_source
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
 
 
-def owned_names(process) -> set[str]:
+def owned_names(process: Any) -> set[str]:
     """Return the names of the variables the process element `process` sets itself."""
     names: set[str] = set()
     for el in process.iter():
@@ -41,8 +42,9 @@ def assigned_names(script: str) -> set[str]:
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
 
 
-def _message_name(definition) -> str | None:
+def _message_name(definition: Any) -> str | None:
     """The name of the message an event catches: a message payload lands in the variable of that name."""
     ref = definition.get("messageRef")
     found = definition.getroottree().getroot().find(f"{full_tag('message')}[@id='{ref}']")
-    return found.get("name") if found is not None else ref
+    name: str | None = found.get("name") if found is not None else ref
+    return name

@@ -6,6 +6,7 @@ plain dict per activity, stored with the definition and used without the engine.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
@@ -49,14 +50,16 @@ _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fa
                             huge_tree=False, remove_comments=False)
 
 
-class _ServiceTaskParser(TaskParser):
+class _ServiceTaskParser(TaskParser):  # type: ignore[misc]  # an untyped base class
     pass
 
 
-class _CallActivityParser(CallActivityParser):
+class _CallActivityParser(CallActivityParser):  # type: ignore[misc]  # an untyped base class
     """A multi-instance call activity may collect one output item per instance (BPMN `loopDataOutputRef`)."""
 
-    def _add_multiinstance_task(self, loop_characteristics):
+    task: Any  # the task spec being built (SpiffWorkflow's TaskParser sets it)
+
+    def _add_multiinstance_task(self, loop_characteristics: Any) -> Any:
         prefix = "./bpmn:multiInstanceLoopCharacteristics"
         output, item = self.xpath(f"{prefix}/bpmn:loopDataOutputRef"), self.xpath(f"{prefix}/bpmn:outputDataItem")
         if not output or not item:
@@ -68,7 +71,7 @@ class _CallActivityParser(CallActivityParser):
         condition = self.xpath(f"{prefix}/bpmn:completionCondition")
         sequential = loop_characteristics.get("isSequential") == "true"
         kind = CollectingSequentialMultiInstanceTask if sequential else CollectingParallelMultiInstanceTask
-        original = self.spec.task_specs.pop(self.task.name)
+        original: Any = self.spec.task_specs.pop(self.task.name)
         self.task = kind(self.spec, original.name, task_spec="", data_input=TaskDataReference(collection),
                          input_item=TaskDataReference(element),
                          data_output=TaskDataReference(output[0].text.strip()),
@@ -77,14 +80,14 @@ class _CallActivityParser(CallActivityParser):
         self._copy_task_attrs(original, loop_characteristics)
 
 
-class _DecisionTaskParser(CamundaTaskParser):
+class _DecisionTaskParser(CamundaTaskParser):  # type: ignore[misc]  # an untyped base class
     """A business rule task bound to the decision it names, read by app/engine/decisions.py."""
 
     @staticmethod
-    def get_decision_ref(node):
+    def get_decision_ref(node: Any) -> Any:
         return node.get(CAMUNDA + "decisionRef")
 
-    def create_task(self):
+    def create_task(self) -> Any:
         ref = self.node.get(CAMUNDA + "decisionRef") or ""
         decisions = self.process_parser.parser.decisions
         if ref not in decisions:
@@ -94,7 +97,7 @@ class _DecisionTaskParser(CamundaTaskParser):
                                map_result=self.node.get(CAMUNDA + "mapDecisionResult"), **self.bpmn_attributes)
 
 
-class ServiceParser(CamundaParser):
+class ServiceParser(CamundaParser):  # type: ignore[misc]  # an untyped base class
     """Camunda parser where every service task is an external task and decisions are Camunda's."""
 
     OVERRIDE_PARSER_CLASSES = {
@@ -114,8 +117,8 @@ class ParsedProcess:
     key: str
     name: str
     resource: str
-    spec: dict
-    activities: dict[str, dict]
+    spec: dict[str, Any]
+    activities: dict[str, dict[str, Any]]
     called_processes: list[str] = field(default_factory=list)
 
 
@@ -162,7 +165,7 @@ def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None
     return processes
 
 
-def check_model(root, filename: str) -> None:
+def check_model(root: Any, filename: str) -> None:
     """Refuse what the service cannot run as Camunda does; then give id-less elements their ids and drop the data
     elements Camunda does not execute."""
     found = model_problem(root)
@@ -175,7 +178,7 @@ def check_model(root, filename: str) -> None:
     drop_ignored_data(root)
 
 
-def _spiff_call(action, filename: str):
+def _spiff_call(action: Any, filename: str) -> Any:
     try:
         return action()
     except ValidationException as err:
@@ -191,11 +194,12 @@ def _message(err: Exception) -> str:
     return f"{text}（第{line}行）" if line else text
 
 
-def _activities(node) -> dict[str, dict]:
+def _activities(node: Any) -> dict[str, dict[str, Any]]:
     return {el.get("id"): _activity(el) for el in node.iter() if _is_activity(el)}
 
 
-def _build_process(parser: ServiceParser, node, filename: str, activities: dict, calls: tuple) -> ParsedProcess:
+def _build_process(parser: ServiceParser, node: Any, filename: str, activities: dict[str, Any], calls: tuple[Any,
+                   ...]) -> ParsedProcess:
     key = node.get("id")
     stored, graph = calls
     spec = _spiff_call(lambda: parser.get_spec(key), filename)
@@ -207,13 +211,13 @@ def _build_process(parser: ServiceParser, node, filename: str, activities: dict,
               "owned": sorted(owned_names(node)),  # variables no client may set (app/services/inputs.py)
               "startableInTasklist": node.get(CAMUNDA + "isStartableInTasklist") != "false"}
     return ParsedProcess(key, node.get("name") or key, filename, dumped, activities[key],
-                         [called for _, called in calls_of(node)])
+                         [called for _, called in calls_of(node) if called is not None])
 
 
-def _attach_extensions(process_spec, elements: dict) -> None:
+def _attach_extensions(process_spec: Any, elements: dict[str, Any]) -> None:
     """Give each task spec what its element's extensions do at run time (listeners, outputs, in/out mappings)."""
     for task_spec in process_spec.task_specs.values():
-        el = elements.get(getattr(task_spec, "bpmn_id", None))
+        el = elements.get(getattr(task_spec, "bpmn_id", None) or "")
         found = extensions_of(el) if el is not None else {}
         if isinstance(task_spec, LoopTask):  # the multi-instance body: each instance listens, not the body
             found.pop(LISTENERS, None)
@@ -222,12 +226,12 @@ def _attach_extensions(process_spec, elements: dict) -> None:
             task_spec.extensions = {**(getattr(task_spec, "extensions", None) or {}), **found}
 
 
-def _is_activity(el) -> bool:
+def _is_activity(el: Any) -> bool:
     return isinstance(el.tag, str) and el.get("id") is not None and el.tag != full_tag("sequenceFlow") \
         and el.getparent() is not None and el.getparent().tag in (full_tag("process"), full_tag("subProcess"))
 
 
-def _activity(el) -> dict:
+def _activity(el: Any) -> dict[str, Any]:
     tag = etree.QName(el).localname
     info = {"type": tag, "name": el.get("name") or el.get("id")}
     if tag == "boundaryEvent":
@@ -260,7 +264,7 @@ def _activity(el) -> dict:
     return info
 
 
-def declared_variables(el) -> list[str] | None:
+def declared_variables(el: Any) -> list[str] | None:
     """The variables an element declares (extension property `variables`: names separated by commas)."""
     found = el.find(f"{full_tag('extensionElements')}/{CAMUNDA}properties/{CAMUNDA}property[@name='variables']")
     if found is None:
@@ -268,16 +272,16 @@ def declared_variables(el) -> list[str] | None:
     return [name.strip() for name in (found.get("value") or "").split(",") if name.strip()]
 
 
-def _declared_problem(el) -> str | None:
+def _declared_problem(el: Any) -> str | None:
     names = declared_variables(el) or []
     bad = [name for name in names if not name.isidentifier() or name.startswith("_")]
     return f"扩展属性 variables 中的变量名无效：{', '.join(bad)}" if bad else None
-def _properties(el) -> dict[str, str]:
+def _properties(el: Any) -> dict[str, str]:
     return {p.get("name"): p.get("value") or ""
             for p in el.iterfind(f"{full_tag('extensionElements')}/{CAMUNDA}properties/{CAMUNDA}property")}
 
 
-def _notice_problem(el) -> str | None:
+def _notice_problem(el: Any) -> str | None:
     """A `notice` property belongs on a user task (the handover) and names kinds the service knows."""
     if el.tag != CAMUNDA + "property" or el.get("name") != NOTICE_PROPERTY:
         return None
@@ -292,12 +296,12 @@ def _notice_problem(el) -> str | None:
     return None
 
 
-def _message_name(el, ref: str | None) -> str | None:
+def _message_name(el: Any, ref: str | None) -> str | None:
     found = el.getroottree().getroot().find(f"{full_tag('message')}[@id='{ref}']") if ref else None
     return found.get("name") if found is not None else ref
 
 
-def _check_camunda_attributes(root, filename: str) -> None:
+def _check_camunda_attributes(root: Any, filename: str) -> None:
     """Refuse attributes and expressions the service cannot run safely."""
     for el in root.iter():
         if not isinstance(el.tag, str):
@@ -308,13 +312,13 @@ def _check_camunda_attributes(root, filename: str) -> None:
             raise DeploymentRefused(problem, file=filename, element=element)
 
 
-def _owner_id(el) -> str | None:
+def _owner_id(el: Any) -> str | None:
     while el is not None and el.get("id") is None:
         el = el.getparent()
     return el.get("id") if el is not None else None
 
 
-def _element_problem(el) -> str | None:
+def _element_problem(el: Any) -> str | None:
     tag = etree.QName(el).localname
     check = _TAG_CHECKS.get(tag)
     problem = (check(el) if check else None) or _declared_problem(el)
@@ -346,7 +350,7 @@ def _attribute_problem(attr: str, value: str) -> str | None:
     return None
 
 
-def _parameter_problem(el) -> str | None:
+def _parameter_problem(el: Any) -> str | None:
     text = (el.text or "").strip()
     if "${" in text and not (text.startswith("${") and text.endswith("}")):
         return f"camunda:{etree.QName(el).localname} {el.get('name')}：文本与表达式混写（如 \"a ${{b}}\"）暂不支持"
@@ -354,12 +358,12 @@ def _parameter_problem(el) -> str | None:
     return f"camunda:{etree.QName(el).localname} {el.get('name')}：{problem}" if problem else None
 
 
-def _listener_problem(el) -> str | None:
+def _listener_problem(el: Any) -> str | None:
     problem = script_problem(el.findtext(CAMUNDA + "script") or "")
     return f"camunda:{etree.QName(el).localname}：{problem}" if problem else None
 
 
-def _script_task_problem(el) -> str | None:
+def _script_task_problem(el: Any) -> str | None:
     fmt = (el.get("scriptFormat") or "python").lower()
     if fmt not in ("python", "spiff"):
         return f"不支持的脚本语言 {fmt}：只接受受限的 python 表达式脚本"

@@ -7,6 +7,7 @@ and applies the reported changes to its task, job and history rows in one transa
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
@@ -54,21 +55,22 @@ MAX_ENGINE_STEPS = 1000  # engine tasks one command may run: a loop of script ta
 class CaseRun:
     """One command on one case, at one moment."""
 
-    def __init__(self, definition: Definition, calendar: WorkCalendar, moment: datetime, seed: Seed | None = None):
+    def __init__(self, definition: Definition, calendar: WorkCalendar, moment: datetime,
+                 seed: Seed | None = None) -> None:
         if not spiff_compat_installed():
             raise RuntimeError("SpiffWorkflow runs only with app.engine.spiff_compat.install() (create_app calls it)")
         self.definition = definition
-        self.context = FunctionContext(moment, calendar, sample_key=seed and f"{seed.namespace}/{seed.seq}")
+        self.context = FunctionContext(moment, calendar, sample_key=f"{seed.namespace}/{seed.seq}" if seed else None)
         self.engine = RestrictedScriptEngine(self.context)
         self.moment = moment
         self.seed = seed  # task ids and state-change times of this command (app/engine/determinism.py)
-        self.workflow = None
+        self.workflow: Any = None  # a SpiffWorkflow BpmnWorkflow, once created or loaded
         self._before = View()
         self.resolve: Callable[[str], Definition] | None = None  # another definition by id (a migration's target)
 
     # -- loading -------------------------------------------------------------
     @charged()
-    def create(self, variables: dict) -> "CaseRun":
+    def create(self, variables: dict[str, Any]) -> "CaseRun":
         seed = seeded(self.seed)
         try:
             self.workflow = new_workflow(self.definition.id, self.definition.spec, self.engine)
@@ -89,10 +91,10 @@ class CaseRun:
         """Run engine steps only (used after create)."""
         return self._step(lambda: None)
 
-    def start_by_message(self, message: str, variables: dict) -> Changes:
+    def start_by_message(self, message: str, variables: dict[str, Any]) -> Changes:
         """Start at the message start event named `message` (used after create); other start events are cancelled."""
 
-        def act():
+        def act() -> None:
             starts = self._start_events()
             chosen = [t for t in starts if message_of(t) == message]
             if not chosen:
@@ -105,7 +107,7 @@ class CaseRun:
 
         return self._step(act)
 
-    def _start_events(self) -> list:
+    def _start_events(self) -> list[Any]:
         """Run the workflow's start task (and its start-event split) so its start events wait."""
         for _ in range(3):
             starts = [t for t in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
@@ -116,12 +118,12 @@ class CaseRun:
                 task.run()
         return []
 
-    def complete_task(self, task_id: str, variables: dict) -> Changes:
+    def complete_task(self, task_id: str, variables: dict[str, Any]) -> Changes:
         task = self._task(task_id)
         if task.state != TaskState.READY or not task.task_spec.manual:
             raise Conflict(f"任务 {task_id} 当前不能完成")
 
-        def act():
+        def act() -> None:
             task.data.update(variables)
             task.run()
 
@@ -133,7 +135,7 @@ class CaseRun:
         if task.state != TaskState.WAITING or not timers:
             raise EngineFailure(f"定时器 {task_id} 不在等待中", element=task.task_spec.bpmn_id)
 
-        def act():
+        def act() -> None:
             if isinstance(timers[0], CycleTimerEventDefinition):
                 value = task._get_internal_data("event_value")
                 value["next"] = (self.moment - timedelta(seconds=1)).isoformat()
@@ -149,20 +151,20 @@ class CaseRun:
             changes.late_task = attached_task(task)
         return changes
 
-    def correlate(self, task_id: str, message: str, variables: dict) -> Changes:
+    def correlate(self, task_id: str, message: str, variables: dict[str, Any]) -> Changes:
         task = self._task(task_id)
         matches = [d for _, d in caught_events(task)
                    if isinstance(d, MessageEventDefinition) and d.name == message]
         if task.state != TaskState.WAITING or not matches:
             raise Conflict(f"任务 {task_id} 不在等待消息 {message}")
 
-        def act():
+        def act() -> None:
             task.data.update(variables)
             self.workflow.send_event(BpmnEvent(matches[0], {"payload": variables, "result_var": message}))
 
         return self._step(act)
 
-    def throw_error(self, task_id: str, code: str, variables: dict) -> Changes:
+    def throw_error(self, task_id: str, code: str, variables: dict[str, Any]) -> Changes:
         """A worker reports a BPMN error: an error boundary event on the task must catch it."""
         task = self._task(task_id)
         catchers = [definition for sibling in (task.parent.children if task.parent else [])
@@ -173,16 +175,16 @@ class CaseRun:
             raise ValidationFailed(f"活动 {task.task_spec.bpmn_id} 上没有捕获错误码 {code} 的边界事件",
                                    field="errorCode", element=task.task_spec.bpmn_id)
 
-        def act():
+        def act() -> None:
             event = BpmnEvent(catchers[0], payload=variables, target=task.workflow)
             self.workflow.catch(event)
 
         return self._step(act)
 
-    def set_variables(self, variables: dict, deletions: tuple[str, ...] = ()) -> Changes:
+    def set_variables(self, variables: dict[str, Any], deletions: tuple[str, ...] = ()) -> Changes:
         """Change (or delete) case data on every open or waiting branch (e.g. repairing the cause of an incident)."""
 
-        def act():
+        def act() -> None:
             for workflow in self._workflows():
                 for task in workflow.get_tasks(state=ACTIVE):
                     task.data.update(variables)
@@ -196,7 +198,7 @@ class CaseRun:
         activity ends cancelled, as in Camunda."""
         ended = []
 
-        def act():
+        def act() -> None:
             for index, instruction in enumerate(instructions):
                 moves.apply(self.workflow, instruction, index, self.variables())
             if not moves.has_tokens(self.workflow):
@@ -234,11 +236,11 @@ class CaseRun:
         changes.terminated = True
         return changes
 
-    def scope_data(self, task_id: str) -> dict:
+    def scope_data(self, task_id: str) -> dict[str, Any]:
         """The data activity `task_id` sees: its own scope (a called process's, a multi-instance item's)."""
         return dict(self._task(task_id).data)
 
-    def _task(self, task_id: str):
+    def _task(self, task_id: str) -> Any:
         try:
             task = self.workflow.get_task_from_id(UUID(task_id))
         except (TaskNotFoundException, ValueError):
@@ -248,7 +250,7 @@ class CaseRun:
         return task
 
     @charged()
-    def _step(self, act) -> Changes:
+    def _step(self, act: Any) -> Changes:
         token, seed = at_moment(self.moment), seeded(self.seed)
         try:
             act()
@@ -263,7 +265,7 @@ class CaseRun:
         return self._changes()
 
     # -- observing -----------------------------------------------------------
-    def _workflows(self):
+    def _workflows(self) -> Any:
         return [self.workflow, *self.workflow.subprocesses.values()]
 
     def _view(self) -> View:
@@ -305,7 +307,7 @@ class CaseRun:
         task = self.workflow.get_task_from_id(UUID(task_id))
         return timer_is_provisional(self._activities(task).get(activity_id, {}), dict(task.data), context)
 
-    def _activities(self, task) -> dict[str, dict]:
+    def _activities(self, task: Any) -> dict[str, dict[str, Any]]:
         """Return the activity metadata of the process a task belongs to (the case's, or a called one's)."""
         called, workflow = self.definition.spec.get("called") or {}, task.workflow
         while workflow is not self.workflow and workflow.spec.name not in called:
@@ -316,6 +318,6 @@ class CaseRun:
         task = self.workflow.get_task_from_id(UUID(task_id))
         return describe(task, kind, self._activities(task).get(task.task_spec.bpmn_id, {}), self.context)
 
-    def variables(self) -> dict:
+    def variables(self) -> dict[str, Any]:
         """Return the case data: what the open branches carry, or the final data once complete."""
         return case_data(self.workflow, self.definition.spec.get("called") or {})

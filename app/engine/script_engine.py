@@ -1,6 +1,8 @@
 """SpiffWorkflow's script engine replaced by the restricted evaluator."""
 
 
+from typing import Any
+
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -29,14 +31,14 @@ _TIMER_KINDS = {TimeDateEventDefinition: "timeDate", DurationTimerEventDefinitio
                 CycleTimerEventDefinition: "timeCycle"}
 
 
-class RestrictedScriptEngine(PythonScriptEngine):
+class RestrictedScriptEngine(PythonScriptEngine):  # type: ignore[misc]  # an untyped base class
     """Evaluate every expression and script with the allow-listed evaluator, never eval/exec."""
 
-    def __init__(self, context: FunctionContext):
+    def __init__(self, context: FunctionContext) -> None:
         super().__init__()
         self.context = context
 
-    def validate(self, expression):
+    def validate(self, expression: str) -> None:
         """Refuse a forbidden expression; bad syntax stays a SyntaxError, which Spiff's DMN engine relies on."""
         if not is_iso_literal(expression):
             parse_source(unwrap(expression), "eval")
@@ -44,7 +46,7 @@ class RestrictedScriptEngine(PythonScriptEngine):
         if problem:
             raise ExpressionError(problem)
 
-    def evaluate(self, task, expression, external_context=None):
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
         if is_iso_literal(expression):
             value = expression.strip()
         else:
@@ -60,26 +62,26 @@ class RestrictedScriptEngine(PythonScriptEngine):
         _check_timer(task, expression, value)
         return value
 
-    def execute(self, task, script, external_context=None):
+    def execute(self, task: Any, script: Any, external_context: Any = None) -> bool:
         try:
             run_script(script, task.data, self.context)
         except ExpressionError as err:
             raise WorkflowTaskException(f"脚本执行失败：{err}", task=task, exception=err) from err
         return True
 
-    def evaluate_compiled(self, source: str, names: dict):
+    def evaluate_compiled(self, source: str, names: dict[str, Any]) -> Any:
         """Evaluate compiled FEEL (a decision's cells) over `names`."""
         return evaluate_compiled(source, names, self.context, FEEL_FUNCTIONS)
 
-    def call_service(self, task, **kwargs):
+    def call_service(self, task: Any, **kwargs: Any) -> None:
         raise WorkflowTaskException("服务任务只能作为外部任务由工作者完成", task=task)
 
 
-def _check_timer(task, expression: str, value) -> None:
+def _check_timer(task: Any, expression: str, value: Any) -> None:
     """Refuse what a timer's expression yields when SpiffWorkflow could not schedule it in bounded time."""
     definition = getattr(task.task_spec, "event_definition", None)
     kind = _TIMER_KINDS.get(type(definition))
-    if kind is None or expression != definition.expression:
+    if kind is None or definition is None or expression != definition.expression:
         return
     problem = timer_problem(kind, value) if isinstance(value, str) else f"{kind} 须得到 ISO 8601 文本，得到 {value!r}"
     if problem:

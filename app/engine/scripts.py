@@ -5,6 +5,7 @@ imports, function definitions and anything else are refused at deploy time.
 """
 
 import ast
+from typing import Any, cast
 
 from .expressions import ExpressionError, _evaluator, bounded, to_storable, tree_problem
 from .functions import FunctionContext
@@ -38,7 +39,7 @@ def script_problem(script: str) -> str | None:
     return tree_problem(tree)
 
 
-def run_script(script: str, data: dict, context: FunctionContext) -> None:
+def run_script(script: str, data: dict[str, Any], context: FunctionContext) -> None:
     """Run a checked script, updating `data` in place: one evaluation, under one CPU deadline and size budget."""
     problem = script_problem(script)
     if problem:
@@ -47,20 +48,21 @@ def run_script(script: str, data: dict, context: FunctionContext) -> None:
     bounded(lambda: _run_block(statements, _evaluator(data, context), data))
 
 
-def _assign(evaluator: BoundedEval, data: dict, name: str, value) -> None:
+def _assign(evaluator: BoundedEval, data: dict[str, Any], name: str, value: Any) -> None:
     evaluator.charge(deep_size(value, MAX_BUILT))  # what a script keeps in the case counts as built too
     data[name] = evaluator.names[name] = value
 
 
-def _run_block(statements: list[ast.stmt], evaluator: BoundedEval, data: dict) -> None:
+def _run_block(statements: list[ast.stmt], evaluator: BoundedEval, data: dict[str, Any]) -> None:
     for node in statements:
         if isinstance(node, ast.Assign):
             value = to_storable(evaluator.eval(ast.unparse(node.value)))
             for target in node.targets:
-                _assign(evaluator, data, target.id, value)
+                _assign(evaluator, data, cast(ast.Name, target).id, value)  # script_problem allows names only
         elif isinstance(node, ast.AugAssign):
-            expr = ast.BinOp(left=ast.Name(node.target.id, ast.Load()), op=node.op, right=node.value)
-            _assign(evaluator, data, node.target.id, to_storable(evaluator.eval(ast.unparse(expr))))
+            name = cast(ast.Name, node.target).id
+            expr = ast.BinOp(left=ast.Name(name, ast.Load()), op=node.op, right=node.value)
+            _assign(evaluator, data, name, to_storable(evaluator.eval(ast.unparse(expr))))
         elif isinstance(node, ast.If):
             branch = node.body if evaluator.eval(ast.unparse(node.test)) else node.orelse
             _run_block(branch, evaluator, data)

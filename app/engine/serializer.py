@@ -9,6 +9,7 @@ The converters that make this so are registered in app/engine/spiff_compat/conve
 import json
 import threading
 import zlib
+from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
@@ -17,7 +18,7 @@ from .spiff_compat.converters import SERIALIZER as _SERIALIZER
 _cache = threading.local()
 
 
-def dump_spec(spec, subprocess_specs: dict) -> dict:
+def dump_spec(spec: Any, subprocess_specs: dict[str, Any]) -> dict[str, Any]:
     """Return a JSON-able dict of a process spec and the specs it calls (some may be stored dicts already)."""
     return {
         "spec": _SERIALIZER.to_dict(spec),
@@ -26,7 +27,7 @@ def dump_spec(spec, subprocess_specs: dict) -> dict:
     }
 
 
-def _specs(definition_id: str, spec_dict: dict):
+def _specs(definition_id: str, spec_dict: dict[str, Any]) -> Any:
     cache = getattr(_cache, "specs", None)
     if cache is None:
         cache = _cache.specs = {}
@@ -39,12 +40,12 @@ def _specs(definition_id: str, spec_dict: dict):
     return cache[definition_id]
 
 
-def process_spec(definition_id: str, spec_dict: dict):
+def process_spec(definition_id: str, spec_dict: dict[str, Any]) -> Any:
     """The definition's process spec (shared, not to be changed)."""
     return _specs(definition_id, spec_dict)[0]
 
 
-def new_workflow(definition_id: str, spec_dict: dict, script_engine) -> BpmnWorkflow:
+def new_workflow(definition_id: str, spec_dict: dict[str, Any], script_engine: Any) -> BpmnWorkflow:
     spec, subprocess_specs = _specs(definition_id, spec_dict)
     return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
 
@@ -56,7 +57,7 @@ def dump_workflow(workflow: BpmnWorkflow) -> bytes:
     return zlib.compress(text.encode("utf-8"), 6)
 
 
-def load_workflow(state: bytes, definition_id: str, spec_dict: dict, script_engine) -> BpmnWorkflow:
+def load_workflow(state: bytes, definition_id: str, spec_dict: dict[str, Any], script_engine: Any) -> BpmnWorkflow:
     """Restore a workflow stored by `dump_workflow` onto the definition's spec."""
     dct = json.loads(zlib.decompress(state))
     dct["spec"], dct["subprocess_specs"] = _specs(definition_id, spec_dict)

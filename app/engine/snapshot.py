@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from app.domain.workcalendar import WorkCalendar
@@ -12,10 +13,10 @@ from .runner import CaseRun
 
 @dataclass
 class Snapshot:
-    variables: dict
+    variables: dict[str, Any]
     completed: bool
-    open_tasks: list[dict] = field(default_factory=list)  # {id, activityId, name, kind}
-    waiting: list[dict] = field(default_factory=list)  # {id, activityId, type: timer|message, due|messageName}
+    open_tasks: list[dict[str, Any]] = field(default_factory=list)  # {id, activityId, name, kind}
+    waiting: list[dict[str, Any]] = field(default_factory=list)  # {id, activityId, type, due or messageName}
 
 
 def snapshot(definition: Definition, state: bytes, calendar: WorkCalendar, moment: datetime) -> Snapshot:

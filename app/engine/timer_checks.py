@@ -6,6 +6,7 @@ diagram is deployed; what a timer expression yields is checked when the timer st
 """
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
 from .cron import cron_problem, is_cron
@@ -41,7 +42,7 @@ def _duration_seconds(text: str) -> float | None:
     return _sum(match.group(1), _DATE_UNITS) + _sum(match.group(2), _TIME_UNITS)
 
 
-def _sum(part: str | None, units: dict[str, float]) -> float:
+def _sum(part: str | None, units: Mapping[str, float]) -> float:
     return sum(float(number.replace(",", ".")) * units[unit.upper()] for number, unit in _PART.findall(part or ""))
 
 
@@ -80,7 +81,7 @@ def _cycle_problem(text: str) -> str | None:
     problem = _duration_problem(durations[0])
     if problem:
         return problem
-    if _duration_seconds(durations[0]) < _settings["min_cycle_seconds"]:
+    if (_duration_seconds(durations[0]) or 0.0) < _settings["min_cycle_seconds"]:
         return (f"循环 {text[:40]} 的间隔 {durations[0]} 短于 {_settings['min_cycle_seconds']:g} 秒下限"
                 "（TIMER_MIN_CYCLE_SECONDS）")
     return None

@@ -13,6 +13,7 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
@@ -35,7 +36,7 @@ def announce(session: Session, topic: str, key: str = "") -> None:
 class Broadcast:
     """Topics processes subscribe to; `start()` listens for other processes' announcements (PostgreSQL)."""
 
-    def __init__(self, engine: Engine, session_factory: sessionmaker[Session]):
+    def __init__(self, engine: Engine, session_factory: sessionmaker[Session]) -> None:
         self._engine = engine
         self.crosses_processes = engine.dialect.name == "postgresql"
         self.origin = uuid.uuid4().hex[:12]  # this process's announcements, heard back, are not handled twice
@@ -106,7 +107,7 @@ class Broadcast:
                 self._stopped.wait(_RECONNECT_SECONDS[min(attempt, len(_RECONNECT_SECONDS) - 1)])
                 attempt += 1
 
-    def _connect(self):
+    def _connect(self) -> Any:
         """A connection of its own (not the pool's), in autocommit, listening on the channel."""
         import psycopg
 

@@ -4,6 +4,7 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -22,7 +23,7 @@ class DatabaseLimits:
     idle_in_transaction_ms: int = 15000
 
     @classmethod
-    def from_settings(cls, settings: Mapping) -> "DatabaseLimits":
+    def from_settings(cls, settings: Mapping[str, Any]) -> "DatabaseLimits":
         return cls(settings["DB_LOCK_TIMEOUT_MS"], settings["DB_STATEMENT_TIMEOUT_MS"],
                    settings["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS"])
 
@@ -39,7 +40,7 @@ def make_engine(url: str, limits: DatabaseLimits = DatabaseLimits()) -> Engine:
                                connect_args={"timeout": limits.lock_ms / 1000, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")

@@ -1,6 +1,7 @@
 """The history lists of the engine API (cases, activities, user tasks), as Camunda filters them."""
 
 from operator import eq, ge, gt, le, lt
+from typing import Any
 
 from sqlalchemy import String, case, cast, exists, literal, null, select
 
@@ -25,15 +26,15 @@ from .runtime_lists import NO_CASES, definition_name
 from .tables import HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
 
 
-def _in_scope(model, actor: Actor):
+def _in_scope(model: Any, actor: Actor) -> Any:
     return select(model).where(model.org_path.like(actor.scope.like_pattern))
 
 
-def _activity(case_column, condition):
+def _activity(case_column: Any, condition: Any) -> Any:
     return exists().where(HistoryActivity.process_instance_id == case_column, condition)
 
 
-def _incident(condition=literal(True)):
+def _incident(condition: Any = literal(True)) -> Any:
     return exists().where(Incident.process_instance_id == ProcessInstance.id, condition)
 
 
@@ -44,11 +45,11 @@ DEFINITION_VERSION = select(ProcessDefinition.version).where(
 _STATE = ProcessInstance.state
 
 
-def _cases(actor: Actor):
+def _cases(actor: Actor) -> Any:
     return _in_scope(ProcessInstance, actor)
 
 
-def _executed(compare):
+def _executed(compare: Any) -> Any:
     return Filter("datetime", lambda v: _activity(ProcessInstance.id, compare(HistoryActivity.start_time, v)
                                                   | compare(HistoryActivity.end_time, v)))
 
@@ -105,7 +106,7 @@ HISTORY_INSTANCES = Listing(
              DEFINITION_NAME.label("definition_name")))
 
 
-def _activities(actor: Actor):
+def _activities(actor: Actor) -> Any:
     return _in_scope(HistoryActivity, actor)
 
 
@@ -136,15 +137,15 @@ DELETE_REASON = case((_H.delete_reason.is_not(None), _H.delete_reason), (_H.end_
                      else_=null())
 
 
-def _user_tasks(actor: Actor):
+def _user_tasks(actor: Actor) -> Any:
     return _activities(actor).where(_H.activity_type == "userTask")
 
 
-def _of_cases(condition):
+def _of_cases(condition: Any) -> Any:
     return _H.process_instance_id.in_(select(ProcessInstance.id).where(condition))
 
 
-def _had_group(v: str):
+def _had_group(v: str) -> Any:
     """A candidate group of the task (kept as a JSON list of names)."""
     return cast(_H.candidate_groups, String).like(f'%"{v}"%')
 

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -65,4 +66,5 @@ def store_answer(session: Session, owner: str, key: str, status: int, content_ty
 
 def purge_keys(session: Session, kept_since: datetime) -> int:
     """Delete the keys that have expired; return how many."""
-    return session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < kept_since)).rowcount
+    done: Any = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < kept_since))
+    return int(done.rowcount)

@@ -5,7 +5,7 @@ does, so the API refuses every other parameter (tests/e2e/test_camunda_parameter
 Camunda's own OpenAPI document over them).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,36 +23,36 @@ class Filter:
     where: Condition
 
 
-def equal(column) -> Filter:
+def equal(column: Any) -> Filter:
     return Filter("string", lambda v: column == v)
 
 
-def one_of(column) -> Filter:
+def one_of(column: Any) -> Filter:
     return Filter("strings", lambda v: column.in_(v))
 
 
-def none_of(column) -> Filter:
+def none_of(column: Any) -> Filter:
     return Filter("strings", lambda v: column.is_(None) | column.not_in(v))
 
 
-def like(column) -> Filter:
+def like(column: Any) -> Filter:
     """SQL LIKE with the value as given (`%` and `_` are the caller's wildcards, as in Camunda)."""
     return Filter("string", lambda v: column.like(v))
 
 
-def not_like(column) -> Filter:
+def not_like(column: Any) -> Filter:
     return Filter("string", lambda v: column.is_(None) | column.not_like(v))
 
 
-def number(column, compare: Callable[[Any, Any], Any] = lambda c, v: c == v) -> Filter:
+def number(column: Any, compare: Callable[[Any, Any], Any] = lambda c, v: c == v) -> Filter:
     return Filter("integer", lambda v: compare(column, v))
 
 
-def moment(column, compare: Callable[[Any, Any], Any]) -> Filter:
+def moment(column: Any, compare: Callable[[Any, Any], Any]) -> Filter:
     return Filter("datetime", lambda v: compare(column, v))
 
 
-def when_true(condition) -> Filter:
+def when_true(condition: Any) -> Filter:
     """A flag Camunda defines as "only …": true adds the condition, false adds none."""
     return Filter("boolean", lambda v: condition if v else None)
 
@@ -76,18 +76,18 @@ TENANTS = {"tenantIdIn": never("strings"), "withoutTenantId": EVERY_ROW}
 class Listing:
     """One list: the rows an actor may see, the filters and sort keys it honours, its final order."""
 
-    base: Callable[[Actor], Select]
+    base: Callable[[Actor], Select[Any]]
     filters: Mapping[str, Filter]
     sorts: Mapping[str, Any]  # Camunda's sortBy value -> column (None: every row has the same value, e.g. no tenant)
-    order: tuple  # the order after the requested sorting, ending in a unique column so pages are stable
-    columns: tuple = ()  # select only these columns (a list read often), else whole rows
+    order: tuple[Any, ...]  # the order after the requested sorting, ending in a unique column so pages are stable
+    columns: tuple[Any, ...] = ()  # select only these columns (a list read often), else whole rows
     permission: str | None = None  # needed to read the list at all
     extra: Callable[[Mapping[str, Any]], Any] | None = None  # a condition that reads several parameters together
 
     def parameters(self) -> dict[str, str]:
         return {name: f.kind for name, f in self.filters.items()}
 
-    def query(self, actor: Actor, params: Mapping[str, Any], sorting: list[tuple[str, str]] = ()) -> Select:
+    def query(self, actor: Actor, params: Mapping[str, Any], sorting: Sequence[tuple[str, str]] = ()) -> Select[Any]:
         """The rows of `actor`, filtered by `params` and ordered by `sorting` ((sortBy, sortOrder) pairs)."""
         query = self.base(actor)
         for name, value in params.items():
@@ -101,11 +101,11 @@ class Listing:
                 for by, how in sorting if self.sorts[by] is not None]
         return query.order_by(*keys, *self.order)
 
-    def page(self, actor: Actor, params: Mapping[str, Any], sorting, first: int, limit: int | None) -> Select:
+    def page(self, actor: Actor, params: Mapping[str, Any], sorting: Any, first: int, limit: int | None) -> Select[Any]:
         query = self.query(actor, params, sorting).offset(first)
         if limit is not None:
             query = query.limit(limit)
         return query.with_only_columns(*self.columns) if self.columns else query
 
-    def count(self, actor: Actor, params: Mapping[str, Any]) -> Select:
+    def count(self, actor: Actor, params: Mapping[str, Any]) -> Select[Any]:
         return select(func.count()).select_from(self.query(actor, params).order_by(None).subquery())

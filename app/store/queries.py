@@ -1,6 +1,7 @@
 """Read-side queries: the inbox, case lists and history come from tables, never from workflows."""
 
 import functools
+from typing import Any
 
 from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -22,17 +23,18 @@ from .tables import (
 
 
 @functools.cache
-def _with_case(model):
+def _with_case(model: Any) -> Any:
     return (select(model, ProcessInstance).join(ProcessInstance, ProcessInstance.id == model.process_instance_id)
             .where(model.id == bindparam("row_id")))
 
 
-def with_case(session: Session, model, row_id: str) -> tuple:
+def with_case(session: Session, model: Any, row_id: str) -> tuple[Any, Any]:
     """A case's task, job or external task and the case itself in one query: (row, case), or (None, None)."""
-    return session.execute(_with_case(model), {"row_id": row_id}).first() or (None, None)
+    found = session.execute(_with_case(model), {"row_id": row_id}).first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
 
-def instance_query(actor: Actor, params: dict):
+def instance_query(actor: Actor, params: dict[str, Any]) -> Any:
     query = select(ProcessInstance).where(ProcessInstance.org_path.like(actor.scope.like_pattern))
     if params.get("processDefinitionKey"):
         query = query.where(ProcessInstance.definition_key == params["processDefinitionKey"])
@@ -48,7 +50,7 @@ def visible_instance(session: Session, actor: Actor, instance_id: str) -> Proces
     return instance if instance is not None and actor.scope.covers(instance.org_path) else None
 
 
-def activity_query(actor: Actor, params: dict, user_tasks_only: bool = False):
+def activity_query(actor: Actor, params: dict[str, Any], user_tasks_only: bool = False) -> Any:
     query = select(HistoryActivity).where(HistoryActivity.org_path.like(actor.scope.like_pattern))
     if user_tasks_only:
         query = query.where(HistoryActivity.activity_type == "userTask")
@@ -66,7 +68,7 @@ def activity_query(actor: Actor, params: dict, user_tasks_only: bool = False):
     return query.order_by(HistoryActivity.start_time, HistoryActivity.id)
 
 
-def job_query(actor: Actor, params: dict):
+def job_query(actor: Actor, params: dict[str, Any]) -> Any:
     query = select(Job).where(Job.org_path.like(actor.scope.like_pattern))
     if params.get("processInstanceId"):
         query = query.where(Job.process_instance_id == params["processInstanceId"])
@@ -77,7 +79,7 @@ def job_query(actor: Actor, params: dict):
     return query.order_by(Job.due, Job.id)
 
 
-def definition_query(params: dict):
+def definition_query(params: dict[str, Any]) -> Any:
     query = select(ProcessDefinition)
     if params.get("key"):
         query = query.where(ProcessDefinition.key == params["key"])
@@ -88,7 +90,8 @@ def definition_query(params: dict):
     return query.order_by(ProcessDefinition.key, ProcessDefinition.version)
 
 
-def inbox_query(actor: Actor, params: dict, village_path: str | None = None, latest_first: bool = False):
+def inbox_query(actor: Actor, params: dict[str, Any], village_path: str | None = None,
+                latest_first: bool = False) -> Any:
     """The web inbox: my tasks and my groups' unclaimed ones, by due date (tasks without one last)."""
     offered = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.group_id.in_(actor.groups),
                              TaskCandidate.org_path.like(actor.scope.like_pattern))
@@ -104,34 +107,34 @@ def inbox_query(actor: Actor, params: dict, village_path: str | None = None, lat
     return query.order_by(Task.due.is_(None), due, Task.created, Task.id)
 
 
-def inbox_steps(actor: Actor):
+def inbox_steps(actor: Actor) -> Any:
     """Distinct (process, step id, step name) among the tasks of the actor's inbox, for its filter."""
     visible = inbox_query(actor, {}).order_by(None).subquery()
     return select(visible.c.definition_key, visible.c.activity_id, visible.c.name).distinct().order_by(
         visible.c.definition_key, visible.c.activity_id)
 
 
-def villages_in(actor: Actor):
+def villages_in(actor: Actor) -> Any:
     return select(OrgUnit).where(OrgUnit.level == "village", OrgUnit.path.like(actor.scope.like_pattern)).order_by(
         OrgUnit.path)
 
 
-def case_events(instance_id: str):
+def case_events(instance_id: str) -> Any:
     return select(CaseEvent).where(CaseEvent.process_instance_id == instance_id).order_by(CaseEvent.seq)
 
 
-def open_tasks_of(instance_id: str):
+def open_tasks_of(instance_id: str) -> Any:
     return select(Task).where(Task.process_instance_id == instance_id).order_by(Task.created, Task.id)
 
 
-def latest_forms():
+def latest_forms() -> Any:
     """The newest version of every deployed form (their labels name case variables on pages)."""
     other = aliased(FormDefinition)
     newest = select(func.max(other.version)).where(other.key == FormDefinition.key).scalar_subquery()
     return select(FormDefinition).where(FormDefinition.version == newest).order_by(FormDefinition.key)
 
 
-def definition_xml(definition_id: str):
+def definition_xml(definition_id: str) -> Any:
     """The BPMN file a process definition was deployed from."""
     return select(Resource.content).join(ProcessDefinition, (Resource.deployment_id == ProcessDefinition.deployment_id)
                                          & (Resource.name == ProcessDefinition.resource_name)).where(

@@ -1,6 +1,7 @@
 """Lists of deployments, message subscriptions and users, as Camunda filters them."""
 
 from operator import ge, le
+from typing import Any
 
 from sqlalchemy import String, cast, literal, select
 
@@ -30,12 +31,12 @@ EVENT_SUBSCRIPTIONS = Listing(
     (_S.created, _S.task_id, _S.event_name), permission="case.read")
 
 
-def _member_of(group: str):
+def _member_of(group: str) -> Any:
     """A user of the group (their groups are kept as a JSON list of names)."""
     return cast(User.groups, String).like(f'%"{group}"%')
 
 
-def _users(actor: Actor):
+def _users(actor: Actor) -> Any:
     return select(User).where(User.active.is_(True), User.org_path.like(actor.scope.like_pattern))
 
 

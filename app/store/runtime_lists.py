@@ -1,6 +1,8 @@
 """The runtime lists of the engine API (tasks, cases, jobs, incidents, definitions), as Camunda filters them."""
 
+from collections.abc import Mapping
 from operator import eq, ge, gt, le, lt
+from typing import Any
 
 from sqlalchemy import and_, exists, literal, or_, select
 from sqlalchemy.orm import aliased
@@ -41,31 +43,31 @@ NO_CASES = {name: never() for name in ("caseInstanceId", "caseExecutionId", "cas
                                        "caseInstanceBusinessKeyLike")}  # CMMN is not served
 
 
-def _of_definitions(column, condition) -> object:
+def _of_definitions(column: Any, condition: Any) -> object:
     """`column` names a process definition that satisfies `condition`."""
     return column.in_(select(ProcessDefinition.id).where(condition))
 
 
-def definition_name(column) -> dict:
+def definition_name(column: Any) -> dict[str, Any]:
     return {"processDefinitionName": Filter("string", lambda v: _of_definitions(column, ProcessDefinition.name == v)),
             "processDefinitionNameLike": Filter("string", lambda v: _of_definitions(
                 column, ProcessDefinition.name.like(v)))}
 
 
-def suspension(column) -> dict:
+def suspension(column: Any) -> dict[str, Any]:
     """`active` / `suspended`: a task, job or external task is suspended with its case."""
     return {"active": when_true(column.is_(False)), "suspended": when_true(column.is_(True))}
 
 
-def _candidate(condition):
+def _candidate(condition: Any) -> Any:
     return exists().where(TaskCandidate.task_id == Task.id, condition)
 
 
-def _in_scope(model, actor: Actor):
+def _in_scope(model: Any, actor: Actor) -> Any:
     return select(model).where(model.org_path.like(actor.scope.like_pattern))
 
 
-def _visible_tasks(actor: Actor):
+def _visible_tasks(actor: Actor) -> Any:
     query = _in_scope(Task, actor)
     if not actor.may("task.read_all"):
         offered = _candidate(TaskCandidate.group_id.in_(actor.groups)
@@ -74,7 +76,7 @@ def _visible_tasks(actor: Actor):
     return query
 
 
-def _offered(kind: str, condition) -> Filter:
+def _offered(kind: str, condition: Any) -> Filter:
     """A candidate filter; assigned tasks are left out by `task_extra`, as Camunda does."""
     return Filter(kind, lambda v: _candidate(condition(v)))
 
@@ -118,7 +120,7 @@ TASK_FILTERS: dict[str, Filter] = {
 _CANDIDATE_FILTERS = ("candidateGroup", "candidateGroupLike", "candidateGroups")
 
 
-def task_extra(params: dict):
+def task_extra(params: Mapping[str, Any]) -> Any:
     """A candidate filter leaves out assigned tasks unless `includeAssignedTasks` is true (as in Camunda)."""
     if any(params.get(name) is not None for name in _CANDIDATE_FILTERS) and not params.get("includeAssignedTasks"):
         return Task.assignee.is_(None)
@@ -136,11 +138,11 @@ TASKS = Listing(
         "activity_id", "form_key", "candidate_groups", "due_provisional", "business_key", "suspended")))
 
 
-def _with_incident(column, condition=literal(True)):
+def _with_incident(column: Any, condition: Any = literal(True)) -> Any:
     return exists().where(Incident.process_instance_id == column, condition)
 
 
-def incident_filters(column) -> dict:
+def incident_filters(column: Any) -> dict[str, Any]:
     return {"withIncident": when_true(_with_incident(column)),
             "incidentId": Filter("string", lambda v: _with_incident(column, Incident.id == v)),
             "incidentType": Filter("string", lambda v: _with_incident(column, Incident.type == v)),
@@ -148,15 +150,15 @@ def incident_filters(column) -> dict:
             "incidentMessageLike": Filter("string", lambda v: _with_incident(column, Incident.message.like(v)))}
 
 
-def open_activity(column, condition):
+def open_activity(column: Any, condition: Any) -> Any:
     return exists().where(HistoryActivity.process_instance_id == column, HistoryActivity.end_time.is_(None), condition)
 
 
-def _running_cases(actor: Actor):
+def _running_cases(actor: Actor) -> Any:
     return _in_scope(ProcessInstance, actor).where(ProcessInstance.state == "ACTIVE")
 
 
-def _deployed_in(column):
+def _deployed_in(column: Any) -> Any:
     return Filter("string", lambda v: _of_definitions(column, ProcessDefinition.deployment_id == v))
 
 
@@ -182,22 +184,22 @@ INSTANCES = Listing(
     (ProcessInstance.started_at, ProcessInstance.id), permission="case.read")
 
 
-def _activity_in(ids):
+def _activity_in(ids: Any) -> Any:
     return HistoryActivity.activity_id.in_(ids)
 
 
-def _jobs(actor: Actor):
+def _jobs(actor: Actor) -> Any:
     return _in_scope(Job, actor)
 
 
 JOB_DEFINITION_ID = Job.definition_id + literal("#") + Job.activity_id
 
 
-def _executable():
+def _executable() -> Any:
     return (Job.retries > 0) & (Job.due.is_(None) | (Job.due <= clock.now()))
 
 
-def _constant(test):
+def _constant(test: Any) -> Any:
     """A condition on a value every row shares (e.g. every job's priority 0)."""
     return lambda v: literal(True) if test(v) else literal(False)
 
@@ -227,7 +229,7 @@ JOBS = Listing(
     (Job.due, Job.id), permission="case.read")
 
 
-def _incidents(actor: Actor):
+def _incidents(actor: Actor) -> Any:
     return _in_scope(Incident, actor)
 
 
@@ -256,11 +258,11 @@ INCIDENTS = Listing(
     (Incident.created, Incident.id), permission="case.read")
 
 
-def _definitions(actor: Actor):
+def _definitions(actor: Actor) -> Any:
     return select(ProcessDefinition)
 
 
-def _latest(flag: bool):
+def _latest(flag: bool) -> Any:
     if not flag:
         return None
     other = aliased(ProcessDefinition)
@@ -268,12 +270,12 @@ def _latest(flag: bool):
     return ProcessDefinition.version == top.scalar_subquery()
 
 
-def _deployed(compare):
+def _deployed(compare: Any) -> Any:
     return Filter("datetime", lambda v: ProcessDefinition.deployment_id.in_(
         select(Deployment.id).where(compare(Deployment.deployed_at, v))))
 
 
-def _definition_incident(condition):
+def _definition_incident(condition: Any) -> Any:
     return exists().where(Incident.definition_id == ProcessDefinition.id, condition)
 
 
@@ -306,7 +308,7 @@ DEFINITIONS = Listing(
 
 
 
-def _lock_held():
+def _lock_held() -> Any:
     return ExternalTask.lock_expiration > clock.now()
 
 

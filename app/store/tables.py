@@ -2,6 +2,7 @@
 case table is kept in step with it in the same transaction, for reading."""
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,7 +23,7 @@ from .types import UTCDateTime
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON, dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class OrgUnit(Base):
@@ -42,7 +43,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256))
     org_path: Mapped[str] = mapped_column(String(400))
-    groups: Mapped[list] = mapped_column(default=list)
+    groups: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -52,7 +53,7 @@ class CountySetting(Base):
     __tablename__ = "county_setting"
     county_path: Mapped[str] = mapped_column(String(400), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[dict] = mapped_column()
+    value: Mapped[dict[str, Any]] = mapped_column()
 
 
 class Deployment(Base):
@@ -83,8 +84,8 @@ class ProcessDefinition(Base):
     resource_name: Mapped[str] = mapped_column(String(300))
     # the parsed process, read by the engine from a per-process cache (app/services/definitions.py); a start
     # or a catalogue page reading a definition row need not decode it
-    spec: Mapped[dict] = mapped_column(deferred=True, deferred_group="engine")
-    activities: Mapped[dict] = mapped_column(deferred=True, deferred_group="engine")
+    spec: Mapped[dict[str, Any]] = mapped_column(deferred=True, deferred_group="engine")
+    activities: Mapped[dict[str, Any]] = mapped_column(deferred=True, deferred_group="engine")
     suspended: Mapped[bool] = mapped_column(default=False)  # no new cases start while suspended
 
 
@@ -95,7 +96,7 @@ class FormDefinition(Base):
     key: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int] = mapped_column()
     deployment_id: Mapped[str] = mapped_column(ForeignKey("deployment.id"))
-    schema: Mapped[dict] = mapped_column()
+    schema: Mapped[dict[str, Any]] = mapped_column()
 
 
 class ProcessInstance(Base):
@@ -113,13 +114,13 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
     started_by: Mapped[str | None] = mapped_column(String(64))
-    variables: Mapped[dict] = mapped_column(default=dict)
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
     workflow: Mapped[bytes] = mapped_column(LargeBinary)
     last_event_hash: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
     suspended: Mapped[bool] = mapped_column(default=False)  # its tasks, jobs and external tasks wait while suspended
     # the Camunda type a client gave a variable whose JSON value does not say it (Date, Short, Long, Object, File…)
-    variable_types: Mapped[dict | None] = mapped_column()
+    variable_types: Mapped[dict[str, Any] | None] = mapped_column()
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -139,7 +140,7 @@ class Task(Base):
     activity_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(200))
     org_path: Mapped[str] = mapped_column(String(400))
-    candidate_groups: Mapped[list] = mapped_column(default=list)
+    candidate_groups: Mapped[list[Any]] = mapped_column(default=list)
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)
     created: Mapped[datetime] = mapped_column()
     due: Mapped[datetime | None] = mapped_column()
@@ -147,7 +148,7 @@ class Task(Base):
     follow_up: Mapped[datetime | None] = mapped_column()
     priority: Mapped[int] = mapped_column(default=50)
     form_key: Mapped[str | None] = mapped_column(String(200))
-    local_variables: Mapped[dict | None] = mapped_column()  # camunda:inputParameter values, e.g. a referral's need
+    local_variables: Mapped[dict[str, Any] | None] = mapped_column()  # camunda:inputParameter values
     suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended
 
 
@@ -243,7 +244,7 @@ class HistoryActivity(Base):
     activity_type: Mapped[str] = mapped_column(String(64))
     org_path: Mapped[str] = mapped_column(String(400))
     assignee: Mapped[str | None] = mapped_column(String(64))
-    candidate_groups: Mapped[list | None] = mapped_column()
+    candidate_groups: Mapped[list[Any] | None] = mapped_column()
     due: Mapped[datetime | None] = mapped_column()
     start_time: Mapped[datetime] = mapped_column()
     end_time: Mapped[datetime | None] = mapped_column()
@@ -264,8 +265,8 @@ class CaseEvent(Base):
     actor: Mapped[str] = mapped_column(String(64))
     command: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
-    inputs: Mapped[dict] = mapped_column(default=dict)
-    changed: Mapped[dict] = mapped_column(default=dict)
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    changed: Mapped[dict[str, Any]] = mapped_column(default=dict)
     state_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the stored workflow after the command
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
@@ -277,8 +278,8 @@ class CalendarYear(Base):
 
     __tablename__ = "calendar_year"
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    holidays: Mapped[dict] = mapped_column()  # "YYYY-MM-DD" -> name
-    workdays: Mapped[dict] = mapped_column()
+    holidays: Mapped[dict[str, Any]] = mapped_column()  # "YYYY-MM-DD" -> name
+    workdays: Mapped[dict[str, Any]] = mapped_column()
     source: Mapped[str | None] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column()
     loaded_by: Mapped[str] = mapped_column(String(64))
@@ -290,8 +291,8 @@ class CalendarYearVersion(Base):
     __tablename__ = "calendar_year_version"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     year: Mapped[int] = mapped_column(index=True)
-    holidays: Mapped[dict] = mapped_column()
-    workdays: Mapped[dict] = mapped_column()
+    holidays: Mapped[dict[str, Any]] = mapped_column()
+    workdays: Mapped[dict[str, Any]] = mapped_column()
     source: Mapped[str | None] = mapped_column(String(200))
     loaded_at: Mapped[datetime] = mapped_column()
     loaded_by: Mapped[str] = mapped_column(String(64))
@@ -356,7 +357,7 @@ class TaskDraft(Base):
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # no FK: the task row goes on completion
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     process_instance_id: Mapped[str] = mapped_column(String(36), index=True)
-    values: Mapped[dict] = mapped_column()
+    values: Mapped[dict[str, Any]] = mapped_column()
     saved_at: Mapped[datetime] = mapped_column()
 
 

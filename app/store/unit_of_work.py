@@ -1,5 +1,8 @@
 """One unit of work per command: owns the session, rolls back unless committed; and one per read."""
 
+from types import TracebackType
+from typing import Any
+
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,11 +44,11 @@ class UnitOfWork:
     only before the request's deadline, and with the request's idempotency key (app/store/scope.py).
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False, snapshot: bool = False):
+    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False, snapshot: bool = False) -> None:
         self._factory = session_factory
         self.read_only = read_only or snapshot
         self.snapshot = snapshot
-        self.session: Session | None = None
+        self.session: Session  # opened by __enter__
 
     def __enter__(self) -> "UnitOfWork":
         self.session = self._factory()
@@ -59,13 +62,16 @@ class UnitOfWork:
             raise
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         try:
             if self.read_only and exc is None:
                 self._commit()
         finally:
             self._close()
         if exc is None:
+            return
+        if not isinstance(exc, Exception):
             return
         if _is_concurrent_write(exc):
             raise Conflict(CONFLICT_MESSAGE) from exc
@@ -76,7 +82,7 @@ class UnitOfWork:
 
     def _begin_reading(self) -> None:
         """A read-only transaction; a `snapshot` sees every row as of its first statement (REPEATABLE READ)."""
-        options = {"postgresql_readonly": True}
+        options: dict[str, Any] = {"postgresql_readonly": True}
         dialect = self.session.get_bind().dialect.name
         if self.snapshot and dialect == "postgresql":
             options["isolation_level"] = "REPEATABLE READ"

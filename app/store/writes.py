@@ -11,6 +11,8 @@ overtook (the case is no longer at the version it read) writes nothing and is a 
 
 import functools
 from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
 
 from sqlalchemy import JSON, Table, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql
@@ -22,45 +24,46 @@ from .db import json_text
 from .tables import Base
 from .unit_of_work import CONFLICT_MESSAGE
 
-_POSTGRESQL = postgresql.dialect()
+_POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves the dialect's constructor untyped
 
 
 class Writes:
     """A command's writes, collected and sent by `execute()` (or on leaving `with Writes(session) as writes:`
     without an error); a case move always goes first."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session) -> None:
         self.session = session
         self.dialect = session.get_bind().dialect.name
-        self.pieces: list[tuple[tuple, dict]] = []  # (what its SQL text depends on, its values)
+        self.pieces: list[tuple[tuple[Any, ...], dict[str, Any]]] = []  # (what its SQL text depends on, its values)
 
     def __enter__(self) -> "Writes":
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc_type is None:
             self.execute()
 
-    def move_case(self, table: Table, case_id: str, read_version: int, values: dict) -> None:
+    def move_case(self, table: Table, case_id: str, read_version: int, values: dict[str, Any]) -> None:
         """Set `values` on the case row if it is still at `read_version`; if not, the command is a Conflict."""
         self.pieces.insert(0, (("move", table.name, tuple(values)),
                                {**values, "case_id": case_id, "read_version": read_version}))
 
-    def insert(self, table: Table, rows: list[dict], on_conflict: str = "") -> None:
+    def insert(self, table: Table, rows: list[dict[str, Any]], on_conflict: str = "") -> None:
         """Insert `rows` (dicts with the same keys); `on_conflict`, an ON CONFLICT clause, for rows that may exist."""
         if rows:
             columns = (*rows[0], *(c for c in _defaults(table.name) if c not in rows[0]))
             self.pieces.append((("insert", table.name, columns, on_conflict),
                                 {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
-    def update_rows(self, table: Table, rows: list[dict], key: tuple[str, ...]) -> None:
+    def update_rows(self, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
         """Set each row's other columns on the row its `key` columns name (rows with the same keys)."""
         if rows:
             columns = tuple(rows[0])
             self.pieces.append((("update", table.name, columns, key),
                                 {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
-    def delete(self, table: Table, keys: list, columns: tuple[str, ...] = ("id",)) -> None:
+    def delete(self, table: Table, keys: list[Any], columns: tuple[str, ...] = ("id",)) -> None:
         """Delete the rows whose `columns` hold one of `keys` (a value each, or a tuple for several columns)."""
         if keys:
             rows = [dict(zip(columns, k if isinstance(k, tuple) else (k,), strict=True)) for k in keys]
@@ -75,7 +78,7 @@ class Writes:
         else:
             for key, params in self.pieces:
                 done = self.session.execute(_alone(key, self.dialect), {f"w0_{name}": v for name, v in params.items()})
-                if key[0] == "move" and done.rowcount != 1:
+                if key[0] == "move" and getattr(done, "rowcount", None) != 1:
                     raise Conflict(CONFLICT_MESSAGE)
         self.pieces = []
 
@@ -85,16 +88,17 @@ def _table(name: str) -> Table:
 
 
 @functools.cache
-def _defaults(table: str) -> dict:
+def _defaults(table: str) -> dict[str, Any]:
     """Each column's scalar default, which a statement reading its rows from JSON must supply itself."""
-    return {c.name: c.default.arg for c in _table(table).c if c.default is not None and c.default.is_scalar}
+    return {c.name: getattr(c.default, "arg") for c in _table(table).c  # noqa: B009 (mypy: a ScalarElementColumnDefault)
+            if c.default is not None and c.default.is_scalar}
 
 
-def _rows_json(table: str, columns: tuple, rows: list[dict], dialect: str) -> str:
+def _rows_json(table: str, columns: tuple[Any, ...], rows: list[dict[str, Any]], dialect: str) -> str:
     """The rows as one JSON array; times as naive UTC (as UTCDateTime stores them) in the database's text form."""
     defaults, sep = _defaults(table), " " if dialect == "sqlite" else "T"
 
-    def plain(v):
+    def plain(v: Any) -> Any:
         if isinstance(v, datetime):
             if v.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC column")
@@ -104,7 +108,7 @@ def _rows_json(table: str, columns: tuple, rows: list[dict], dialect: str) -> st
     return json_text([{c: plain(row[c] if c in row else defaults[c]) for c in columns} for row in rows])
 
 
-def _recordset(table: str, columns: tuple, dialect: str, param: str) -> str:
+def _recordset(table: str, columns: tuple[Any, ...], dialect: str, param: str) -> str:
     """The JSON array `param` as rows of `columns`, typed as the table's columns."""
     cols = _table(table).c
     if dialect == "postgresql":
@@ -114,7 +118,7 @@ def _recordset(table: str, columns: tuple, dialect: str, param: str) -> str:
     return f"(SELECT {fields} FROM json_each(:{param})) AS r"
 
 
-def _piece(key: tuple, dialect: str, name: str, guard: str) -> str:
+def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
     """One write's SQL; its parameters are named `{name}_…`, and `guard` decides whether it writes at all."""
     kind, table, columns = key[:3]
     if kind == "move":
@@ -131,7 +135,7 @@ def _piece(key: tuple, dialect: str, name: str, guard: str) -> str:
     return f"DELETE FROM {table} WHERE {match} IN (SELECT {names} FROM {rows}) AND {guard}"
 
 
-def _typed(statement: TextClause, key: tuple, name: str) -> TextClause:
+def _typed(statement: TextClause, key: tuple[Any, ...], name: str) -> TextClause:
     """A case move's values bound with their columns' types (JSON, bytes, UTC times), as the ORM binds them."""
     if key[0] != "move":
         return statement
@@ -140,13 +144,13 @@ def _typed(statement: TextClause, key: tuple, name: str) -> TextClause:
 
 
 @functools.cache
-def _alone(key: tuple, dialect: str) -> TextClause:
+def _alone(key: tuple[Any, ...], dialect: str) -> TextClause:
     """One write as a statement of its own, its parameters named `w0_…`."""
     return _typed(text(_piece(key, dialect, "w0", "true")), key, "w0")
 
 
 @functools.cache
-def _combined(keys: tuple) -> TextClause:
+def _combined(keys: tuple[Any, ...]) -> TextClause:
     """Every write as one PostgreSQL statement; it returns 1 unless a case move matched no row (then all are void)."""
     moves = keys[0][0] == "move"
     guard = "EXISTS (SELECT FROM w0)" if moves else "true"

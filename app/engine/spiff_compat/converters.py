@@ -6,6 +6,7 @@ configure`); the spec classes this service adds (app/engine/specs.py, app/engine
 """
 
 from copy import copy
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, MultiInstanceTaskConverter
@@ -69,40 +70,40 @@ def _remember(uuid: UUID, text: str) -> UUID:
     return uuid
 
 
-class DecisionTaskConverter(BpmnTaskSpecConverter):
+class DecisionTaskConverter(BpmnTaskSpecConverter):  # type: ignore[misc]  # an untyped base class
     """A business rule task with the decisions it evaluates (app/engine/decisions.py), as plain data."""
 
-    def to_dict(self, spec):
+    def to_dict(self, spec: Any) -> Any:
         dct = self.get_default_attributes(spec)
         dct.update(decision=spec.decision, decisions=spec.decisions, result_variable=spec.result_variable,
                    map_result=spec.map_result)
         return dct
 
 
-class StateConverter(BpmnWorkflowConverter):
+class StateConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # an untyped base class
     """A workflow's state without its specs: Spiff's own converter would convert every spec of the
     definition on each dump (half the cost of a dump) only for us to throw them away."""
 
-    def to_dict(self, workflow):
+    def to_dict(self, workflow: Any) -> Any:
         dct = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def mapping_to_dict(self, mapping, **kwargs):
+    def mapping_to_dict(self, mapping: Any, **kwargs: Any) -> Any:
         return {_text(k) if type(k) is UUID else str(k): self.registry.convert(v, **kwargs)
                 for k, v in mapping.items()}
 
-    def mapping_from_dict(self, mapping, key_class=None, **kwargs):
+    def mapping_from_dict(self, mapping: Any, key_class: Any = None, **kwargs: Any) -> Any:
         key = _uuid if key_class is UUID else key_class or (lambda k: k)
         return {key(k): self.registry.restore(v, **kwargs) for k, v in mapping.items()}
 
 
-class TaskStateConverter(TaskConverter):
+class TaskStateConverter(TaskConverter):  # type: ignore[misc]  # an untyped base class
     """Spiff's TaskConverter, with the same output, at a third of its cost: ids converted once (above), empty
     internal data not walked, a task's data copied from its parent's as `DeepMerge.merge({}, …)` copies it."""
 
-    def to_dict(self, task):
+    def to_dict(self, task: Any) -> Any:
         parent = task.parent
         if parent is None:
             data, delta = task.data, {}
@@ -124,7 +125,7 @@ class TaskStateConverter(TaskConverter):
             "delta": delta,
         }
 
-    def from_dict(self, dct, workflow):
+    def from_dict(self, dct: Any, workflow: Any) -> Any:
         task_spec = workflow.spec.task_specs.get(dct["task_spec"])
         task = self.target_class(workflow, task_spec, state=dct["state"], id=_uuid(dct["id"]))
         task._parent = _uuid(dct["parent"]) if dct["parent"] is not None else None

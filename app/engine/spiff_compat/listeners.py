@@ -54,5 +54,5 @@ def install() -> None:
         run_listeners(self, my_task, ("end",))
         return on_complete(self, my_task)
 
-    TaskSpec._on_ready = listening_on_ready  # type: ignore[method-assign]
-    TaskSpec._on_complete = listening_on_complete  # type: ignore[method-assign]
+    TaskSpec._on_ready = listening_on_ready
+    TaskSpec._on_complete = listening_on_complete

@@ -23,7 +23,7 @@ RELIES_ON = {
 
 def capped_update_hook(self: Any, my_task: Any) -> Any:
     """Refuse a multi-instance over a collection larger than a cardinality may be, before any instance exists."""
-    collection = self.data_input.get(my_task) if self.data_input is not None and self.data_input.exists(
+    collection: Any = self.data_input.get(my_task) if self.data_input is not None and self.data_input.exists(
         my_task) else None
     if hasattr(collection, "__len__") and len(collection) > MAX_INSTANCES:
         raise WorkflowTaskException(f"多实例集合 {self.data_input.bpmn_id} 有 {len(collection)} 项，"
@@ -35,4 +35,4 @@ def install() -> None:
     """Cap the collection a multi-instance task runs over."""
     if "_update_hook" in vars(MultiInstanceTask):
         raise RuntimeError("SpiffWorkflow's MultiInstanceTask now has an _update_hook: review the collection cap")
-    MultiInstanceTask._update_hook = capped_update_hook  # type: ignore[attr-defined]
+    MultiInstanceTask._update_hook = capped_update_hook

@@ -20,5 +20,5 @@ RELIES_ON = {
 
 def install() -> None:
     """Make SpiffWorkflow's task module take ids and times from the command."""
-    spiff_task.uuid4 = new_task_id  # type: ignore[attr-defined]
-    spiff_task.time = SimpleNamespace(time=state_change_time)  # type: ignore[attr-defined]
+    spiff_task.uuid4 = new_task_id
+    spiff_task.time = SimpleNamespace(time=state_change_time)

@@ -90,9 +90,9 @@ def first_cycle(definition: Any, my_task: Any) -> dict[str, Any]:
 
 def install() -> None:
     """Put SpiffWorkflow's timers on the command clock and behind their jobs."""
-    spiff_timer.datetime = CommandClock  # type: ignore[misc]
-    TimeDateEventDefinition.has_fired = gate_once(TimeDateEventDefinition.has_fired)  # type: ignore[method-assign]
-    DurationTimerEventDefinition.has_fired = gate_once(  # type: ignore[method-assign]
+    spiff_timer.datetime = CommandClock
+    TimeDateEventDefinition.has_fired = gate_once(TimeDateEventDefinition.has_fired)
+    DurationTimerEventDefinition.has_fired = gate_once(
         DurationTimerEventDefinition.has_fired)
-    CycleTimerEventDefinition.cycle_complete = gate_cycle(  # type: ignore[method-assign]
+    CycleTimerEventDefinition.cycle_complete = gate_cycle(
         CycleTimerEventDefinition.cycle_complete)
