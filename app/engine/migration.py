@@ -9,6 +9,7 @@ the activity, as Camunda refuses an unmapped activity instance.
 
 import json
 import zlib
+from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
@@ -24,7 +25,7 @@ def _renames(mapping: dict[str, str]) -> dict[str, str]:
     return {source + suffix: target + suffix for source, target in mapping.items() for suffix in _SUFFIXES}
 
 
-def _prune_predicted(tasks: dict) -> None:
+def _prune_predicted(tasks: dict[str, Any]) -> None:
     """Drop what was predicted on the old version (it is predicted again on the new one), leaves first."""
     changed = True
     while changed:
@@ -38,7 +39,7 @@ def _prune_predicted(tasks: dict) -> None:
                 changed = True
 
 
-def moved_state(state: bytes, mapping: dict[str, str], target_specs: dict, bpmn_ids: dict[str, str]) -> bytes:
+def moved_state(state: bytes, mapping: dict[str, str], target_specs: dict[str, Any], bpmn_ids: dict[str, str]) -> bytes:
     """Rewrite a stored state's task specs onto the target version's; `bpmn_ids` names each old spec's activity.
 
     A finished step the target no longer has stays in the tree (its ancestors carry the path taken) under the
@@ -61,7 +62,7 @@ def moved_state(state: bytes, mapping: dict[str, str], target_specs: dict, bpmn_
     return zlib.compress(json.dumps(dct, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 6)
 
 
-def predict_ahead(workflow) -> None:
+def predict_ahead(workflow: Any) -> None:
     """Predict again, on the target version, what lies ahead of each active task."""
     for task in workflow.get_tasks(state=ACTIVE):
         if not task.children:

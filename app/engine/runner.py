@@ -209,7 +209,7 @@ class CaseRun:
         changes.terminated = bool(ended)
         return changes
 
-    def migrate(self, target: Definition, mapping: dict[str, str], variables: dict) -> Changes:
+    def migrate(self, target: Definition, mapping: dict[str, str], variables: dict[str, Any]) -> Changes:
         """Continue the case on `target`, each active activity at the one `mapping` names (Camunda's migration),
         then set `variables` on it; the case's tasks keep their ids."""
         unmapped = sorted({t.task_spec.bpmn_id for t in moves.active_tasks(self.workflow)} - set(mapping))
@@ -222,7 +222,7 @@ class CaseRun:
         self.definition = target
         self.workflow = load_workflow(state, target.id, target.spec, self.engine)
 
-        def act():
+        def act() -> None:
             migration.predict_ahead(self.workflow)
             for task in self.workflow.get_tasks(state=ACTIVE):
                 task.data.update(variables)

@@ -132,7 +132,8 @@ def test_priority_orders_fetching(deployed, login_as):
     assert login_as("verifier").put(f"/external-task/{second_task}/priority", {"priority": 50}).status_code == 403
     assert login_as("supervisor").put(f"/external-task/{second_task}/priority", {"priority": 50}).status_code == 204
     locked = login_as("verifier").post("/external-task/fetchAndLock", {
-        "workerId": "w2", "maxTasks": 1, "topics": [{"topicName": TOPIC, "lockDuration": 1000, "processVariables": {"batch": key}}]})
+        "workerId": "w2", "maxTasks": 1,
+        "topics": [{"topicName": TOPIC, "lockDuration": 1000, "processVariables": {"batch": key}}]})
     assert [t["id"] for t in locked.json] == [second_task]
 
 
