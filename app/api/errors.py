@@ -1,6 +1,6 @@
 """The one error format: Camunda's {"type", "message"} plus the field or BPMN element at fault."""
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -30,6 +30,10 @@ def error_response(err: DomainError) -> Response:
     return response
 
 
+# what programs call: errors there stay JSON, whatever path under them was asked for
+MACHINE_PATHS = ("/engine-rest", "/api", "/metrics", "/health", "/ready")
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, error_response)
 
@@ -42,6 +46,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
+        pages = current_app.extensions.get("page_errors")  # a person's browser gets a page (app/web)
+        if pages is not None and err.code in (404, 405) and not request.path.startswith(MACHINE_PATHS):
+            return pages(err)
         kind = {404: "NotFoundException", 405: "MethodNotAllowed", 413: "RequestTooLarge"}.get(
             err.code, "InvalidRequestException")
         content = {"type": kind, "message": err.description}

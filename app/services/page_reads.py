@@ -23,8 +23,9 @@ from app.store.queries import (
     villages_in,
     visible_instance,
 )
-from app.store.tables import OrgUnit, ProcessInstance, Task
+from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
 
+from . import registry
 from .case_data import WEB_CASE_PAGE, CaseView, open_case
 from .definitions import cached_definition
 from .runtime import Runtime
@@ -128,3 +129,35 @@ def finished_by(rt: Runtime, actor: Actor, case_id: str, moment: datetime) -> se
     with rt.reading() as uow:
         rows = uow.session.scalars(activity_query(actor, {"processInstanceId": case_id, "finished": True}))
         return {row.activity_id for row in rows if row.end_time <= moment}
+
+
+@dataclass(frozen=True)
+class FinishedTask:
+    """A task no longer open: who finished it and when, or that the case moved past it."""
+
+    name: str
+    case_id: str
+    business_key: str | None
+    finished_at: datetime | None
+    finished_by: str | None  # None: withdrawn by the case's flow (an objection, a timer, a cancellation)
+    how: str  # the command's label
+
+
+def finished_task(rt: Runtime, actor: Actor, task_id: str) -> FinishedTask | None:
+    """Return how a task of my scope ended, from the history and the case log; None if there never was one."""
+    with rt.reading() as uow:
+        session = uow.session
+        row = session.get(HistoryActivity, task_id)
+        if row is None or row.end_time is None or not actor.scope.covers(row.org_path) or not (
+                actor.may("case.read") or actor.groups & set(row.candidate_groups or ())
+                or row.assignee == actor.username):
+            return None
+        instance = session.get(ProcessInstance, row.process_instance_id)
+        ended = next((e for e in session.scalars(case_events(row.process_instance_id))
+                      if (e.inputs or {}).get("taskId") == task_id and e.command in FINISHING), None)
+        return FinishedTask(row.activity_name, row.process_instance_id, instance.business_key if instance else None,
+                            ended.at if ended else row.end_time, ended.actor if ended else None,
+                            registry.label(ended.command) if ended else "流程已推进")
+
+
+FINISHING = {registry.COMPLETE.name, registry.EXTERNAL_COMPLETE.name, registry.EXTERNAL_BPMN_ERROR.name}

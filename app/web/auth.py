@@ -68,6 +68,10 @@ def csrf_field() -> Markup:
     return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">')
 
 
+class StaleForm(Forbidden):
+    """A form posted without this session's token: from another site, or from before a new login."""
+
+
 def check_csrf() -> None:
     """Refuse a state-changing request whose form field or header does not carry the session's token."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -75,7 +79,9 @@ def check_csrf() -> None:
     sent = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
     expected = session.get(CSRF_FIELD) or ""
     if not expected or not hmac.compare_digest(sent, expected):
-        raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+        if current_actor() is None and request.endpoint != "auth.login":
+            raise Unauthenticated("登录已过期，请重新登录")  # to the login page, then back to the form
+        raise StaleForm("表单已过期或来源不明，请刷新页面后重试")
 
 
 def safe_target(target: str | None, default: str) -> str:

@@ -76,3 +76,42 @@ def field_errors(errors: list[dict]) -> dict[str, str]:
     for error in errors:
         out.setdefault(error.get("field") or "", error.get("message") or "")
     return out
+
+
+DATE_HINTS = {"^\\d{4}-\\d{2}-\\d{2}$": "日期，如 2026-09-28", "\\d{4}-\\d{2}-\\d{2}": "日期，如 2026-09-28",
+              "^\\d{4}-\\d{2}$": "月份，如 2026-11"}
+
+
+def expected_format(component: dict) -> str:
+    """Say what a field takes, for the error summary: its kind, bounds and the form's own hint."""
+    rules = component.get("validate") or {}
+    kind = component.get("type")
+    parts = []
+    if rules.get("pattern") in DATE_HINTS:
+        parts.append(DATE_HINTS[rules["pattern"]])
+    elif kind == "number":
+        parts.append("整数" if component.get("decimalDigits") == 0 else "数字（可带小数）")
+    elif kind in ("radio", "select"):
+        parts.append("从选项中选择一项")
+    elif kind == "checklist":
+        parts.append("可选多项")
+    if rules.get("min") is not None:
+        parts.append(f"不小于 {shown_value(rules['min'])}")
+    if rules.get("max") is not None:
+        parts.append(f"不大于 {shown_value(rules['max'])}")
+    if rules.get("maxLength"):
+        parts.append(f"不超过 {rules['maxLength']} 字")
+    if component.get("description"):
+        parts.append(component["description"])
+    return "；".join(parts)
+
+
+def error_summary(schema: dict, errors: dict[str, str]) -> list[dict]:
+    """The error summary's items, in the form's order: each links to its field and says what the field takes;
+    a problem with no field on the form (the case, the task) is listed without a link."""
+    fields = {c["key"]: c for c in form_fields(schema)}
+    items = [{"href": f"#f-{key}", "label": fields[key].get("label") or "", "message": errors[key],
+              "expected": expected_format(fields[key])} for key in fields if key in errors]
+    items += [{"href": None, "label": "", "message": message, "expected": ""}
+              for key, message in errors.items() if key not in fields]
+    return items

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
-from app.domain.errors import Conflict, EngineFailure, Forbidden, ValidationFailed
+from app.domain.errors import Conflict, EngineFailure, Forbidden, NotFound, ValidationFailed
 from app.services.attachments import task_attachments
 from app.services.case_data import WEB_TASK_PAGE
 from app.services.case_reads import task_data
@@ -13,11 +13,11 @@ from app.services.cases import complete_task
 from app.services.commands import CompleteTask
 from app.services.drafts import discard_drafts, load_draft, save_draft
 from app.services.forms import form_fields
-from app.services.page_reads import next_task_of
+from app.services.page_reads import finished_task, next_task_of
 
 from .auth import current_actor, login_required, runtime
 from .facts import case_facts, words
-from .forms import field_errors, initial_values, read_submission
+from .forms import error_summary, field_errors, initial_values, read_submission
 from .notices import notices_of
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -34,9 +34,21 @@ def _load(actor: Actor, task_id: str) -> dict:
             "attachments": task_attachments(runtime(), actor, task.id) if actor.may("case.read") else []}
 
 
+def _load_or_gone(actor: Actor, task_id: str, status: int = 410):
+    """The task's page, or — for a task no longer open — a page saying who finished it and when."""
+    try:
+        return _load(actor, task_id)
+    except NotFound:
+        done = finished_task(runtime(), actor, task_id)
+        if done is None:
+            raise
+        return render_template("task_done.html", done=done, task_id=task_id), status
+
+
 def _render(page: dict, values: dict, errors: dict | None = None, draft=None, status: int = 200):
     facts = case_facts(page["view"].variables, page["task"].definition_key, page["words"])
-    return render_template("task.html", **page, values=values, errors=errors or {}, draft=draft,
+    summary = error_summary(page["schema"], errors or {})
+    return render_template("task.html", **page, values=values, errors=errors or {}, summary=summary, draft=draft,
                            facts=facts), status
 
 
@@ -45,7 +57,9 @@ def _render(page: dict, values: dict, errors: dict | None = None, draft=None, st
 def show(task_id: str):
     """Show the task's form, filled from my draft or else from the case's data."""
     actor = current_actor()
-    page = _load(actor, task_id)
+    page = _load_or_gone(actor, task_id)
+    if not isinstance(page, dict):
+        return page
     draft = load_draft(runtime(), actor, task_id)
     values = draft.values if draft else _prefill(page)
     return _render(page, values, draft=draft)
@@ -86,7 +100,9 @@ def _known(schema: dict, variables: dict) -> dict:
 def submit(task_id: str):
     """Save a draft, or complete the task; a refused submission comes back with what was typed."""
     actor = current_actor()
-    page = _load(actor, task_id)
+    page = _load_or_gone(actor, task_id, status=409)
+    if not isinstance(page, dict):
+        return page  # done meanwhile, in another tab or by a colleague: say by whom; the draft stays in the browser
     values = read_submission(page["schema"], request.form)
     if request.form.get("action") == "save":
         save_draft(runtime(), actor, task_id, values)
@@ -100,6 +116,7 @@ def submit(task_id: str):
     except (Conflict, Forbidden, EngineFailure) as err:  # e.g. claimed meanwhile: show it, keep what was typed
         return _render(page, values, {"": err.message}, status=err.status)
     discard_drafts(runtime(), task_id)
+    flash(task_id, "draft-done")  # the next page drops this browser's draft of the task (drafts.js)
     return _after_completion(actor, page["task"])
 
 

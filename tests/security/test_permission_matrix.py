@@ -140,7 +140,8 @@ WEB_PAGES = {
     "/payroll/runs/<int:run_id>/bank.<fmt>": "/payroll/runs/1/bank.csv",
     "/payroll/runs/<int:run_id>/roster/<township>.pdf": "/payroll/runs/1/roster/cg.pdf",
 }
-WITHOUT_CASE_DATA = {"/login", "/health", "/ready", "/metrics", "/assets/<path:filename>", "/static/<path:filename>"}
+WITHOUT_CASE_DATA = {"/login", "/health", "/ready", "/metrics", "/assets/<path:filename>", "/static/<path:filename>",
+                     "/favicon.ico"}
 CASE_PAGES = {"/cases/<instance_id>", "/tasks/<task_id>", "/auditor/cases/<case_id>",
               "/auditor/cases/<case_id>/events/<int:seq>"}
 

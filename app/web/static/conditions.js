@@ -48,7 +48,8 @@
 
   function apply() {
     form.querySelectorAll("[data-hide]").forEach(function (field) {
-      var hide = hidden(field.getAttribute("data-hide"));
+      // a field the server found wrong stays shown, so the error summary never points at a hidden field
+      var hide = !field.classList.contains("invalid") && hidden(field.getAttribute("data-hide"));
       field.hidden = hide;
       field.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = hide; });
     });
