@@ -15,6 +15,7 @@ USERS = ("window_cg", "investigator_cg", "reviewer_cg", "village_cg", "county_re
 EXPORTS = [f"/supervisor/export/{table}.{fmt}" for table in ("tasks", "compliance", "escalations")
            for fmt in ("csv",)]
 HASH = re.compile(r"\b[0-9a-f]{16,64}\b")
+BUSINESS_KEY = re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Za-z0-9]+)+\b")  # DB-20260928-1A2B3C, WEB-START-1
 
 
 class Reader:
@@ -40,7 +41,7 @@ class Reader:
         if response.status_code != 200:
             return
         text = response.text if path.endswith(".csv") else visible_text(response.text)
-        text = HASH.sub("", re.sub(r"[A-Z]{2}-[0-9a-f]{12}", "", text))  # hashes and the walks' business keys
+        text = HASH.sub("", BUSINESS_KEY.sub("", text))  # the staff's own case numbers, and the audit's hashes
         words = machine_words(text)
         if words:
             self.found.append(f"{step} · {user} · {path}: {sorted(set(words))}")
