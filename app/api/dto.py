@@ -246,3 +246,16 @@ def comment(found) -> dict:
             "message": found.message, "removalTime": None, "rootProcessInstanceId": found.process_instance_id,
             "links": [{"method": "GET", "href": f"{request.url_root}engine-rest/task/{found.task_id}/comment/"
                        f"{found.id}", "rel": "self"}]}
+
+
+def user_operation(row) -> dict:
+    """A case event as an entry of Camunda's user operation log (UserOperationLogEntryDto)."""
+    return {"id": row.id, "userId": row.actor, "timestamp": camunda_date(row.at), "operationId": row.id,
+            "operationType": row.operation_type, "entityType": row.entity_type, "category": row.category,
+            "annotation": row.annotation, "property": None, "orgValue": None, "newValue": None,
+            "deploymentId": row.deployment_id, "processDefinitionId": row.definition_id,
+            "processDefinitionKey": row.definition_key, "processInstanceId": row.process_instance_id,
+            "executionId": row.process_instance_id, "caseDefinitionId": None, "caseInstanceId": None,
+            "caseExecutionId": None, "taskId": row.task_id, "externalTaskId": row.external_task_id,
+            "batchId": None, "jobId": row.job_id, "jobDefinitionId": None, "removalTime": None,
+            "rootProcessInstanceId": row.process_instance_id}

@@ -18,6 +18,7 @@ bp = Blueprint("history", __name__, url_prefix="/history")
 register_list(bp, "/process-instance", "history/process-instance", dto.history_instance)
 register_list(bp, "/activity-instance", "history/activity-instance", dto.activity)
 register_list(bp, "/task", "history/task", dto.history_task)
+register_list(bp, "/user-operation", "history/user-operation", dto.user_operation, post=False)
 
 
 @bp.get("/process-instance/<instance_id>")

@@ -176,6 +176,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     **{(method, f"{ER}/history/{name}{rest}"): Access(HISTORY, LISTING)
        for name in ("process-instance", "activity-instance", "task", "variable-instance")
        for method, rest in (("POST", ""), ("GET", "/count"), ("POST", "/count"))},
+    ("GET", f"{ER}/history/user-operation"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/user-operation/count"): Access(HISTORY, LISTING),
     # the service's own API
     ("GET", "/api/counties/<county>/settings"): Access(READ, county_wide=True),
     ("GET", "/api/cases/<case_id>/notices"): Access(READ, note="whole or masked as the case data"),

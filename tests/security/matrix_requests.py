@@ -300,6 +300,9 @@ REQUESTS = {
         **({"json": {"processInstanceId": t.case_id}} if method == "POST" else {})})
        for name in ("process-instance", "activity-instance", "task", "variable-instance")
        for method, rest in (("POST", ""), ("GET", "/count"), ("POST", "/count"))},
+    ("GET", f"{ER}/history/user-operation"): lambda c, t, w: {
+        "path": f"{ER}/history/user-operation?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/history/user-operation/count"): lambda c, t, w: {"path": f"{ER}/history/user-operation/count"},
     ("GET", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job?processInstanceId={t.case_id}"},
     ("POST", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job", "json": {"processInstanceId": t.case_id}},
     ("GET", f"{ER}/job/count"): lambda c, t, w: {"path": f"{ER}/job/count"},
