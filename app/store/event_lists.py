@@ -2,6 +2,7 @@
 is one entry — who gave which command on which case, task, external task or job, and when."""
 
 from operator import gt, lt
+from typing import Any
 
 from sqlalchemy import String, and_, case, cast, literal, select
 
@@ -51,12 +52,12 @@ DEPLOYMENT_ID = select(ProcessDefinition.deployment_id).where(
     ProcessDefinition.id == ProcessInstance.definition_id).scalar_subquery()
 
 
-def _events(actor: Actor):
+def _events(actor: Actor) -> Any:
     return (select(CaseEvent).join(ProcessInstance, ProcessInstance.id == CaseEvent.process_instance_id)
             .where(ProcessInstance.org_path.like(actor.scope.like_pattern)))
 
 
-def _among(column) -> Filter:
+def _among(column: Any) -> Filter:
     return Filter("strings", lambda v: column.in_(v))
 
 
