@@ -89,6 +89,7 @@ bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.payroll
+	$(BIN)/python -m bench.migration
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache node_modules $(DIST)
