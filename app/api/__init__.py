@@ -7,6 +7,7 @@ from . import (
     audit,
     calendar,
     deployment,
+    execution,
     external_task,
     health,
     history,
@@ -60,7 +61,7 @@ def openapi():
 for child in (task.bp, attachments.bp, process_definition.bp, deployment.bp, process_instance.bp,
               process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp, identity.user_bp,
               identity.group_bp, identity.identity_bp, process_instance.subscription_bp, modification.bp,
-              migration.bp):
+              migration.bp, execution.bp):
     engine_rest.register_blueprint(child)
 
 

@@ -259,3 +259,8 @@ def user_operation(row) -> dict:
             "caseExecutionId": None, "taskId": row.task_id, "externalTaskId": row.external_task_id,
             "batchId": None, "jobId": row.job_id, "jobDefinitionId": None, "removalTime": None,
             "rootProcessInstanceId": row.process_instance_id}
+
+
+def execution(row) -> dict:
+    """A case as its own root execution (Camunda's ExecutionDto)."""
+    return {"id": row.id, "processInstanceId": row.id, "ended": False, "tenantId": None}

@@ -133,6 +133,16 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", f"{ER}/task/<task_id>/comment"): Access(READ),
     ("GET", f"{ER}/task/<task_id>/comment/<comment_id>"): Access(READ),
     ("GET", f"{ER}/process-instance/<instance_id>/comment"): Access(READ),
+    # a case as its own root execution
+    **{(method, f"{ER}/execution{rest}"): Access(READ, LISTING)
+       for method in ("GET", "POST") for rest in ("", "/count")},
+    ("GET", f"{ER}/execution/<execution_id>"): Access(READ),
+    **{("GET", f"{ER}/execution/<execution_id>/localVariables{rest}"): Access(READ)
+       for rest in ("", "/<name>", "/<name>/data")},
+    **{(method, f"{ER}/execution/<execution_id>/localVariables{rest}"): Access("case.repair")
+       for method, rest in (("POST", ""), ("PUT", "/<name>"), ("DELETE", "/<name>"), ("POST", "/<name>/data"))},
+    ("GET", f"{ER}/execution/<execution_id>/messageSubscriptions/<message>"): Access(READ),
+    ("POST", f"{ER}/execution/<execution_id>/messageSubscriptions/<message>/trigger"): Access("message.correlate"),
     # external tasks (the matching system)
     ("POST", f"{ER}/external-task/fetchAndLock"): Access("external_task.work", LISTING),
     ("POST", f"{ER}/external-task/<task_id>/complete"): Access("external_task.work"),

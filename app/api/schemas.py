@@ -345,3 +345,7 @@ class MigrationExecutionBody(_Strict):
 class CommentBody(_Strict):
     message = fields.String(required=True)
     processInstanceId = fields.String(load_default=None, allow_none=True)
+
+
+class TriggerBody(_Strict):
+    variables = fields.Dict(load_default=dict, allow_none=True)

@@ -9,7 +9,7 @@ from app.store.event_lists import USER_OPERATIONS
 from app.store.history_lists import ACTIVITIES, HISTORY_INSTANCES, HISTORY_TASKS
 from app.store.listing import Listing
 from app.store.repository_lists import DEPLOYMENTS, EVENT_SUBSCRIPTIONS, USERS
-from app.store.runtime_lists import DEFINITIONS, EXTERNAL_TASKS, INCIDENTS, INSTANCES, JOBS, TASKS
+from app.store.runtime_lists import DEFINITIONS, EXECUTIONS, EXTERNAL_TASKS, INCIDENTS, INSTANCES, JOBS, TASKS
 
 from .runtime import Runtime
 
@@ -18,7 +18,7 @@ LISTS: dict[str, Listing] = {
     "process-definition": DEFINITIONS, "history/process-instance": HISTORY_INSTANCES,
     "history/activity-instance": ACTIVITIES, "history/task": HISTORY_TASKS, "external-task": EXTERNAL_TASKS,
     "deployment": DEPLOYMENTS, "event-subscription": EVENT_SUBSCRIPTIONS, "user": USERS,
-    "history/user-operation": USER_OPERATIONS,
+    "history/user-operation": USER_OPERATIONS, "execution": EXECUTIONS,
 }
 
 

@@ -28,6 +28,7 @@ from .listing import (
 )
 from .tables import (
     Deployment,
+    EventSubscription,
     ExternalTask,
     HistoryActivity,
     Incident,
@@ -182,6 +183,25 @@ INSTANCES = Listing(
     {"instanceId": ProcessInstance.id, "definitionKey": ProcessInstance.definition_key,
      "definitionId": ProcessInstance.definition_id, "businessKey": ProcessInstance.business_key, "tenantId": None},
     (ProcessInstance.started_at, ProcessInstance.id), permission="case.read")
+
+
+# every case is one execution here: its own root, the executionId the API answers for everything in it
+EXECUTIONS = Listing(
+    _running_cases,
+    {"businessKey": equal(ProcessInstance.business_key), "processDefinitionId": equal(ProcessInstance.definition_id),
+     "processDefinitionKey": equal(ProcessInstance.definition_key), "processInstanceId": equal(ProcessInstance.id),
+     "activityId": Filter("string", lambda v: open_activity(ProcessInstance.id, HistoryActivity.activity_id == v)),
+     "signalEventSubscriptionName": never(),  # signal events are refused at deploy
+     "messageEventSubscriptionName": Filter("string", lambda v: exists().where(
+         EventSubscription.process_instance_id == ProcessInstance.id, EventSubscription.event_name == v)),
+     "active": when_true(ProcessInstance.suspended.is_(False)),
+     "suspended": when_true(ProcessInstance.suspended.is_(True)),
+     **{k: f for k, f in incident_filters(ProcessInstance.id).items() if k != "withIncident"},
+     "tenantIdIn": never("strings")},
+    {"instanceId": ProcessInstance.id, "definitionKey": ProcessInstance.definition_key,
+     "definitionId": ProcessInstance.definition_id, "tenantId": None},
+    (ProcessInstance.started_at, ProcessInstance.id), permission="case.read",
+    columns=(ProcessInstance.id,))
 
 
 def _activity_in(ids: Any) -> Any:

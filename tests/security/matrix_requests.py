@@ -416,6 +416,30 @@ REQUESTS = {
     ("POST", f"{ER}/process-instance/<instance_id>/variables"): lambda c, t, w: {
         "path": f"{ER}/process-instance/{t.case_id}/variables",
         "json": {"modifications": {"note": {"value": "matrix", "type": "String"}}}},
+    **{(method, f"{ER}/execution{rest}"): (lambda c, t, w, method=method, rest=rest: {
+        "path": f"{ER}/execution{rest}" + ("" if method == "POST" else f"?processInstanceId={t.case_id}"),
+        **({"json": {"processInstanceId": t.case_id}} if method == "POST" else {})})
+       for method in ("GET", "POST") for rest in ("", "/count")},
+    ("GET", f"{ER}/execution/<execution_id>"): lambda c, t, w: {"path": f"{ER}/execution/{t.case_id}"},
+    ("GET", f"{ER}/execution/<execution_id>/localVariables"):
+        lambda c, t, w: {"path": f"{ER}/execution/{t.case_id}/localVariables"},
+    ("GET", f"{ER}/execution/<execution_id>/localVariables/<name>"): lambda c, t, w: {
+        "path": f"{ER}/execution/{t.case_id}/localVariables/{_file_variable(c, t, w)}"},
+    ("GET", f"{ER}/execution/<execution_id>/localVariables/<name>/data"): lambda c, t, w: {
+        "path": f"{ER}/execution/{t.case_id}/localVariables/{_file_variable(c, t, w)}/data"},
+    ("POST", f"{ER}/execution/<execution_id>/localVariables"): lambda c, t, w: {
+        "path": f"{ER}/execution/{t.case_id}/localVariables",
+        "json": {"modifications": {"note": {"value": "matrix", "type": "String"}}}},
+    ("PUT", f"{ER}/execution/<execution_id>/localVariables/<name>"): lambda c, t, w: {
+        "path": f"{ER}/execution/{t.case_id}/localVariables/note", "json": {"value": "matrix", "type": "String"}},
+    ("DELETE", f"{ER}/execution/<execution_id>/localVariables/<name>"): lambda c, t, w: {
+        "path": f"{ER}/execution/{t.case_id}/localVariables/note"},
+    ("POST", f"{ER}/execution/<execution_id>/localVariables/<name>/data"): lambda c, t, w: {
+        "path": f"{ER}/execution/{t.case_id}/localVariables/upload/data", "upload": {"data": (b"matrix", "m.txt")}},
+    ("GET", f"{ER}/execution/<execution_id>/messageSubscriptions/<message>"): lambda c, t, w: {
+        "path": f"{ER}/execution/{t.case_id}/messageSubscriptions/{MESSAGE}"},
+    ("POST", f"{ER}/execution/<execution_id>/messageSubscriptions/<message>/trigger"): lambda c, t, w: {
+        "path": f"{ER}/execution/{t.case_id}/messageSubscriptions/{MESSAGE}/trigger", "json": {"variables": {}}},
     ("GET", f"{ER}/task"): lambda c, t, w: {"path": f"{ER}/task?processInstanceId={t.case_id}"},
     ("GET", f"{ER}/task/count"): lambda c, t, w: {"path": f"{ER}/task/count?processInstanceId={t.case_id}"},
     ("POST", f"{ER}/task"): lambda c, t, w: {"path": f"{ER}/task", "json": {"processInstanceId": t.case_id}},
