@@ -46,6 +46,14 @@ def income_after_expenses(per_capita_income: Any, household_size: Any, deductibl
     return rounded(max(money(per_capita_income) - share, Decimal(0)), "fen")
 
 
+def deductible_expenses(expenses: list[Any], shares: list[Any]) -> Decimal:
+    """Return the rigid expenses (a month) taken off a household's income: each kind times the county's share for it."""
+    if len(expenses) != len(shares):
+        raise ValueError("刚性支出与扣减比例的项数须相同")
+    total = sum((money(e) * money(s) for e, s in zip(expenses, shares, strict=True)), Decimal(0))
+    return rounded(total, "fen")
+
+
 def tekun_support(basic_standard: Any, care_standards: dict[str, Any], self_care_class: str) -> Decimal:
     """Return the monthly 特困 support: the basic-living standard plus the care standard of the self-care class."""
     if self_care_class not in SELF_CARE_CLASSES:

@@ -152,6 +152,10 @@ def income_after_expenses(per_capita_income: Any, household_size: Any, deductibl
     return float(amounts.income_after_expenses(per_capita_income, household_size, deductible_expenses))
 
 
+def deductible_expenses(expenses: Any, shares: Any) -> float:
+    return float(amounts.deductible_expenses(list(expenses), list(shares)))
+
+
 def tekun_amount(basic_standard: Any, care_self: Any, care_partial: Any, care_full: Any, self_care_class: Any) -> float:
     """The 特困 support for a self-care class, from the county's standards."""
     care = dict(zip(amounts.SELF_CARE_CLASSES, (care_self, care_partial, care_full), strict=True))
@@ -164,6 +168,7 @@ def amount_left(approved: Any, paid: Any) -> float:
 
 MONEY_FUNCTIONS: dict[str, Callable[..., Any]] = {"dibao_amount": dibao_amount, "dibao_max": dibao_max,
                                         "income_after_expenses": income_after_expenses,
+                                        "deductible_expenses": deductible_expenses,
                                         "tekun_amount": tekun_amount, "amount_left": amount_left}
 
 PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {

@@ -16,10 +16,9 @@ def unique_id_number(birth: str = "19800101") -> str:
     return valid_id_number(f"110101{birth}{random.randrange(1000):03d}")
 
 
-def investigate(case: Case, assets_qualify=False, severe_disability=False, has_able_supporter=False):
+def investigate(case: Case, assets_qualify=True, **visit):
     case.complete("investigator_cg", "home_visit", visitors="李四,王五", visit_date="2026-09-29", findings="属实",
-                  assets_qualify=assets_qualify, severe_disability=severe_disability,
-                  has_able_supporter=has_able_supporter)
+                  assets_qualify=assets_qualify, **visit)
     case.verify()
 
 
@@ -54,14 +53,21 @@ def findings(login_as, user: str, id_number: str):
 
 @pytest.mark.parametrize(("income", "birth", "flags", "expected"), [
     (420.0, "19800101", {}, "低保"),
-    (1000.0, "19800101", {"assets_qualify": True}, "低保边缘"),
-    (1000.0, "19800101", {}, "不符合"),
-    (1700.0, "19800101", {"assets_qualify": True}, "不符合"),
+    (420.0, "19800101", {"assets_qualify": False}, "不符合"),  # income alone is not enough: assets must qualify
+    (1000.0, "19800101", {}, "低保边缘"),
+    (1000.0, "19800101", {"assets_qualify": False}, "不符合"),
+    (1700.0, "19800101", {}, "不符合"),
     (0.0, "19480307", {}, "特困"),  # 78 years old, no income, no able supporter
+    (500.0, "19480307", {}, "特困"),  # an income below the standard is 无生活来源 too, not only 0
+    (500.0, "19480307", {"assets_qualify": False}, "不符合"),
     (0.0, "19480307", {"has_able_supporter": True}, "低保"),
     (0.0, "20100101", {}, "特困"),  # 16: covered to 18 since the 16→18 extension
-    (0.0, "19800101", {"severe_disability": True}, "特困"),
+    (0.0, "19800101", {"severe_disability": True, "member_income": 0.0}, "特困"),
     (0.0, "19800101", {}, "低保"),  # able to work: not 特困
+    (900.0, "19800101", {"medical_expense": 450.0}, "低保（支出型）"),  # 900 − 450 / 3 = 750 < 800
+    (900.0, "19800101", {"medical_expense": 240.0}, "低保边缘"),  # 900 − 80 = 820: still above
+    (1000.0, "19800101", {"seriously_ill": True, "member_income": 100.0}, "低保（单人户）"),
+    (1000.0, "19800101", {"severe_disability": True, "member_income": 0.0}, "低保（单人户）"),
 ])
 def test_household_is_classified_by_the_decision_table_before_township_review(login_as, clock, income, birth,
                                                                                flags, expected):
@@ -74,6 +80,43 @@ def test_household_is_classified_by_the_decision_table_before_township_review(lo
     assert variables["tekun_suggested"] is (expected == "特困")
     assert "classify_household" in [a["activityId"] for a in login_as("auditor").get(
         "/history/activity-instance", processInstanceId=case.id).json]
+
+
+def test_the_county_sets_the_marginal_multiplier_and_the_share_of_each_rigid_expense(login_as, clock):
+    designer = login_as("designer")
+    urls = {key: f"/api/counties/sfx/settings/{key}" for key in ("dibao_marginal_multiplier",
+                                                                   "expense_deduction_medical")}
+    for key, value in (("dibao_marginal_multiplier", 1.5), ("expense_deduction_medical", 0.5)):
+        assert designer.client.put(urls[key], json={"value": value}, headers=designer.headers).status_code == 204
+    try:
+        above_margin, half_deducted = Case(login_as), Case(login_as)
+    finally:
+        for key, value in (("dibao_marginal_multiplier", 2), ("expense_deduction_medical", 1)):
+            assert designer.client.put(urls[key], json={"value": value}, headers=designer.headers).status_code == 204
+    above_margin.accept(per_capita_income=1300.0)  # < 2 × 800, but not < 1.5 × 800
+    investigate(above_margin)
+    half_deducted.accept(per_capita_income=900.0)  # 900 − 450 × 0.5 / 3 = 825: not below the standard
+    investigate(half_deducted, medical_expense=450.0)
+    assert above_margin.variables()["household_class"] == "不符合"
+    assert half_deducted.variables()["household_class"] == "低保边缘"
+    assert half_deducted.variables("county_reviewer")["assessed_income"] == 825.0
+
+
+def test_expense_type_and_single_person_households_are_paid_on_the_income_and_size_they_are_covered_for(
+        login_as, clock):
+    expense = Case(login_as)
+    expense.accept(per_capita_income=900.0, household_size=3)
+    investigate(expense, medical_expense=450.0)
+    assert expense.variables("county_reviewer")["computed_amount"] == 150.0  # (800 − 750) × 3
+    single = Case(login_as)
+    single.accept(per_capita_income=1000.0, household_size=3)
+    response = single.submit("investigator_cg", "home_visit", visitors="李四,王五", visit_date="2026-09-29",
+                             findings="长子患尿毒症", assets_qualify=True, seriously_ill=True)
+    assert response.status_code == 400 and response.json["field"] == "member_income"
+    investigate(single, seriously_ill=True, member_income=100.0)
+    variables = single.variables("county_reviewer")
+    assert variables["household_class"] == "低保（单人户）"
+    assert (variables["computed_amount"], variables["amount_ceiling"]) == (700.0, 800.0)  # one person: 800 − 100
 
 
 def test_changing_the_dibao_standard_routes_new_cases_while_running_cases_keep_theirs(login_as, clock):

@@ -148,8 +148,9 @@ def test_a_saved_draft_comes_back_and_goes_with_the_completed_task(app, login_as
     assert field_value(page, "visitors") == "李四,王五" and field_value(page, "findings") == "收入来源为零工"
     assert "草稿保存于" in page
     assert field_value(Web(app, "investigator_cg").get(f"/tasks/{task['id']}").text, "visitors") == "李四,王五"
+    expenses = {"medical_expense": "0", "education_expense": ""}  # pre-filled 0; an emptied field is no expense
     done = web.post(f"/tasks/{task['id']}", {"action": "complete", "visitors": "李四,王五", "visit_date": "2026-09-29",
-                                             "findings": "属实"})
+                                             "findings": "属实", **expenses})
     assert done.status_code == 302
     gone = web.get(f"/tasks/{task['id']}")
     assert gone.status_code == 410 and "已由 <b>城关镇调查员</b>" in gone.text

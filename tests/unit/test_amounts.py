@@ -45,6 +45,7 @@ def test_tekun_support_adds_the_care_standard_of_the_class():
 def test_rigid_expenses_come_off_the_per_capita_income_and_never_below_zero():
     assert amounts.income_after_expenses(900, 3, 450) == Decimal("750.00")
     assert amounts.income_after_expenses(100, 1, 450) == Decimal("0.00")
+    assert amounts.deductible_expenses([333.33, 120, 0], [0.5, 1, 1]) == Decimal("286.67")  # 166.665 half up
 
 
 def test_what_is_left_of_an_approval_is_exact():
