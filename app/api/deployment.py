@@ -19,14 +19,13 @@ _FORM_FIELDS = {"deployment-name", "enable-duplicate-filtering", "deploy-changed
 
 
 def _form() -> dict:
-    """The multipart fields Camunda defines; a tenant or a delayed activation cannot be honoured here."""
+    """The multipart fields Camunda defines; a delayed activation cannot be honoured here."""
     form = request.form
     for name in form:
         if name not in _FORM_FIELDS:
             raise ValidationFailed(f"{name}: 不支持此字段", field=name)
-    for name, reason in (("tenant-id", "本服务没有租户"), ("deployment-activation-time", "不支持延迟激活部署")):
-        if form.get(name):
-            raise ValidationFailed(f"{name}: {reason}", field=name)
+    if form.get("deployment-activation-time"):
+        raise ValidationFailed("deployment-activation-time: 不支持延迟激活部署", field="deployment-activation-time")
     return form
 
 
@@ -40,7 +39,7 @@ def create_deployment():
     result = deploy(runtime(), actor(), form.get("deployment-name") or "deployment", files,
                     source=form.get("deployment-source"),
                     changed_only=form.get("deploy-changed-only") == "true"
-                    or form.get("enable-duplicate-filtering") == "true")
+                    or form.get("enable-duplicate-filtering") == "true", tenant_id=form.get("tenant-id") or None)
     if result.deployment is None:
         return jsonify({"id": None, "name": form.get("deployment-name"), "deployedProcessDefinitions": None,
                         "message": "没有变化的文件，未产生新版本"}), 200

@@ -46,7 +46,7 @@ def task(row) -> dict:
             "formKey": f"camunda-forms:deployment:{form_ref['key']}.form" if form_ref else None,
             "camundaFormRef": form_ref,
             "candidateGroups": row.candidate_groups, "dueProvisional": row.due_provisional,
-            "businessKey": row.business_key, "suspended": row.suspended, "tenantId": None, "description": None,
+            "businessKey": row.business_key, "suspended": row.suspended, "tenantId": row.tenant_id, "description": None,
             "delegationState": None, "parentTaskId": None, **CASE_FIELDS, "lastUpdated": None,
             "taskState": "Created"}
 
@@ -54,13 +54,13 @@ def task(row) -> dict:
 def instance(row) -> dict:
     return {"id": row.id, "definitionId": row.definition_id, "definitionKey": row.definition_key,
             "businessKey": row.business_key, "caseInstanceId": None, "ended": row.state != "ACTIVE",
-            "suspended": row.suspended, "tenantId": None, "links": []}
+            "suspended": row.suspended, "tenantId": row.tenant_id, "links": []}
 
 
 def definition(row) -> dict:
     return {"id": row.id, "key": row.key, "name": row.name, "version": row.version, "category": None,
             "description": None, "deploymentId": row.deployment_id, "resource": row.resource_name,
-            "diagram": None, "suspended": row.suspended, "tenantId": None, "versionTag": None,
+            "diagram": None, "suspended": row.suspended, "tenantId": row.tenant_id, "versionTag": None,
             "historyTimeToLive": None, "startableInTasklist": True}
 
 
@@ -74,7 +74,7 @@ def history_instance(row, definition_name: str | None = None) -> dict:
             "processDefinitionId": row.definition_id, "businessKey": row.business_key,
             "startTime": camunda_date(row.started_at), "endTime": camunda_date(row.ended_at), "removalTime": None,
             "durationInMillis": _millis(row.started_at, row.ended_at), "startUserId": row.started_by,
-            "startActivityId": None, "deleteReason": None, "tenantId": None, "state": state,
+            "startActivityId": None, "deleteReason": None, "tenantId": row.tenant_id, "state": state,
             "restartedProcessInstanceId": None}
 
 
@@ -87,7 +87,7 @@ def activity(row) -> dict:
             "calledProcessInstanceId": None, "calledCaseInstanceId": None,
             "startTime": camunda_date(row.start_time), "endTime": camunda_date(row.end_time),
             "durationInMillis": _millis(row.start_time, row.end_time), "canceled": row.canceled,
-            "completeScope": row.activity_type.endswith("EndEvent"), "tenantId": None, "removalTime": None,
+            "completeScope": row.activity_type.endswith("EndEvent"), "tenantId": row.tenant_id, "removalTime": None,
             "rootProcessInstanceId": row.process_instance_id}
 
 
@@ -103,7 +103,7 @@ def history_task(row) -> dict:
             "startTime": camunda_date(row.start_time), "endTime": camunda_date(row.end_time),
             "duration": _millis(row.start_time, row.end_time), "taskDefinitionKey": row.activity_id,
             "priority": row.priority if row.priority is not None else 50, "due": camunda_date(row.due),
-            "parentTaskId": None, "followUp": None, "tenantId": None, "removalTime": None,
+            "parentTaskId": None, "followUp": None, "tenantId": row.tenant_id, "removalTime": None,
             "rootProcessInstanceId": row.process_instance_id,
             "taskState": ("Completed" if row.end_time and not row.canceled else "Deleted" if row.end_time
                           else "Created"),
@@ -121,7 +121,7 @@ def job(row) -> dict:
             "activityId": row.activity_id, "dueDate": camunda_date(row.due), "retries": row.retries,
             "exceptionMessage": row.exception_message,
             "failedActivityId": row.activity_id if row.exception_message else None, "suspended": row.suspended,
-            "priority": 0, "tenantId": None, "createTime": camunda_date(row.created), "batchId": None}
+            "priority": 0, "tenantId": row.tenant_id, "createTime": camunda_date(row.created), "batchId": None}
 
 
 def incident(row) -> dict:
@@ -130,7 +130,7 @@ def incident(row) -> dict:
             "executionId": row.process_instance_id, "incidentTimestamp": camunda_date(row.created),
             "incidentType": row.type, "activityId": row.activity_id, "failedActivityId": row.activity_id,
             "causeIncidentId": row.id, "rootCauseIncidentId": row.id, "configuration": row.job_id or row.id,
-            "incidentMessage": row.message, "tenantId": None,
+            "incidentMessage": row.message, "tenantId": row.tenant_id,
             "jobDefinitionId": job_definition_id(row) if failed_job else None, "annotation": None}
 
 
@@ -139,7 +139,8 @@ def external_task(row) -> dict:
             "executionId": row.process_instance_id, "id": row.id,
             "lockExpirationTime": camunda_date(row.lock_expiration),
             "processDefinitionId": row.definition_id, "processDefinitionKey": row.definition_key,
-            "processDefinitionVersionTag": None, "processInstanceId": row.process_instance_id, "tenantId": None,
+            "processDefinitionVersionTag": None, "processInstanceId": row.process_instance_id,
+            "tenantId": row.tenant_id,
             "retries": row.retries, "suspended": row.suspended, "workerId": row.worker_id, "topicName": row.topic,
             "priority": row.priority, "businessKey": row.business_key, "createTime": camunda_date(row.created)}
 
@@ -159,7 +160,7 @@ def message_result(row, started: bool, variables: dict | None) -> dict:
         result["processInstance"] = instance(row)
     else:
         result["execution"] = {"id": row.id, "processInstanceId": row.id, "ended": row.state != "ACTIVE",
-                               "tenantId": None}
+                               "tenantId": row.tenant_id}
     if variables is not None:
         result["variables"] = to_camunda(variables)
     return result
@@ -193,12 +194,12 @@ def history_variable(row, deserialize: bool = True) -> dict:
             "processDefinitionKey": case.definition_key, "processDefinitionId": case.definition_id,
             "processInstanceId": case.id, "executionId": case.id, "activityInstanceId": case.id,
             "caseDefinitionKey": None, "caseDefinitionId": None, "caseInstanceId": None, "caseExecutionId": None,
-            "taskId": None, "tenantId": None, "errorMessage": None, "state": "CREATED",
+            "taskId": None, "tenantId": case.tenant_id, "errorMessage": None, "state": "CREATED",
             "createTime": camunda_date(case.started_at), "removalTime": None, "rootProcessInstanceId": case.id}
 
 
 def deployment(row) -> dict:
-    return {"id": row.id, "name": row.name, "source": row.source, "tenantId": None,
+    return {"id": row.id, "name": row.name, "source": row.source, "tenantId": row.tenant_id,
             "deploymentTime": camunda_date(row.deployed_at), "links": []}
 
 
@@ -236,7 +237,7 @@ def group(row) -> dict:
 def event_subscription(row) -> dict:
     return {"id": f"{row.task_id}:{row.event_name}", "eventType": "message", "eventName": row.event_name,
             "executionId": row.process_instance_id, "processInstanceId": row.process_instance_id,
-            "activityId": row.activity_id, "createdDate": camunda_date(row.created), "tenantId": None}
+            "activityId": row.activity_id, "createdDate": camunda_date(row.created), "tenantId": row.tenant_id}
 
 
 def comment(found) -> dict:

@@ -35,7 +35,8 @@ def _topic(t: dict) -> TopicRequest:
     return TopicRequest(t["topicName"], t["lockDuration"], listed("variables"), t.get("businessKey"),
                         listed("processDefinitionIdIn"), listed("processDefinitionKeyIn"),
                         t.get("processDefinitionVersionTag"), listed("tenantIdIn"),
-                        dict(t.get("processVariables") or {}), bool(t.get("includeExtensionProperties")))
+                        dict(t.get("processVariables") or {}), bool(t.get("includeExtensionProperties")),
+                        bool(t.get("withoutTenantId")))
 
 
 @bp.post("/fetchAndLock")

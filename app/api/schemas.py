@@ -55,8 +55,8 @@ class MessageBody(_Strict):
     processVariables = _variables()
     processVariablesLocal = Refused({}, reason="消息的局部变量不受支持")
     processVariablesToTriggeredScope = Refused({}, reason="消息的局部变量不受支持")
-    tenantId = Refused(reason="本服务没有租户")
-    withoutTenantId = fields.Boolean(load_default=False)  # every case here is without a tenant
+    tenantId = Refused(reason="消息按案件所在县关联，不能指定租户")
+    withoutTenantId = Refused(False, reason="每个案件都属于一个县（租户）：没有不属于租户的案件可关联")
     all = fields.Boolean(load_default=False)
     resultEnabled = fields.Boolean(load_default=False)
     variablesInResultEnabled = fields.Boolean(load_default=False)
@@ -82,7 +82,7 @@ class TopicSchema(_Strict):
     processDefinitionKey = fields.String(load_default=None, allow_none=True)
     processDefinitionKeyIn = _names()
     processDefinitionVersionTag = fields.String(load_default=None, allow_none=True)
-    withoutTenantId = fields.Boolean(allow_none=True)  # every task here is without a tenant
+    withoutTenantId = fields.Boolean(allow_none=True)
     tenantIdIn = _names()
     processVariables = fields.Dict(load_default=dict, allow_none=True)
     deserializeValues = fields.Boolean(allow_none=True)
@@ -261,8 +261,8 @@ class CasesSuspensionBody(SuspensionBody):
     processDefinitionId = fields.String(load_default=None, allow_none=True)
     processDefinitionKey = fields.String(load_default=None, allow_none=True)
     processInstanceIds = fields.List(fields.String(), load_default=None, allow_none=True)
-    processDefinitionTenantId = Refused(reason="本服务没有租户")
-    processDefinitionWithoutTenantId = fields.Boolean(allow_none=True)  # every definition here is without one
+    processDefinitionTenantId = Refused(reason="按流程定义的租户挂起案件尚不支持")
+    processDefinitionWithoutTenantId = Refused(False, reason="按流程定义的租户挂起案件尚不支持")
     processInstanceQuery = Refused(reason="按查询挂起尚不支持，请给出 processInstanceIds 或流程定义")
     historicProcessInstanceQuery = Refused(reason="按查询挂起尚不支持，请给出 processInstanceIds 或流程定义")
 

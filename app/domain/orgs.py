@@ -20,3 +20,9 @@ class OrgScope:
 def child_path(parent_path: str, code: str) -> str:
     """Return the path of unit `code` under `parent_path`."""
     return f"{parent_path}{code}/" if parent_path else f"/{code}/"
+
+
+def tenant_of(org_path: str) -> str | None:
+    """The county (Camunda's tenant id) of a unit: the first segment of its path; None for the province ('/')."""
+    head = org_path.strip("/").split("/", 1)[0]
+    return head or None

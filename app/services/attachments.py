@@ -125,7 +125,7 @@ def _attach(rt: Runtime, session: Session, actor: Actor, instance: ProcessInstan
                      activity_id=task.activity_id if task else None, name=new.name.strip(),
                      description=new.description or None, type=new.type or None, url=new.url or None,
                      sha256=reference.get("sha256"), size=reference.get("size"), media_type=kind,
-                     created=clock.now(), created_by=actor.username)
+                     created=clock.now(), created_by=actor.username, tenant_id=instance.tenant_id)
     if new.content is not None:
         keep_contents(session, (new.content,))
     inputs = AttachmentInputs(row.id, row.name, row.task_id, row.sha256, row.size, kind, row.url)

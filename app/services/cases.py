@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.domain.orgs import OrgScope
+from app.domain.orgs import OrgScope, tenant_of
 from app.engine.changes import Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
@@ -49,13 +49,12 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
     cmd.actor.require("case.report" if cmd.message else "case.start")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        definition = get_definition(uow.session, cmd.definition_id) if cmd.definition_id \
-            else latest_definition(uow.session, cmd.key)
+        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
+                             or cmd.variables.get("county"))
+        definition = _case_definition(uow.session, cmd, tenant_of(org_path))
         if definition.suspended:
             raise Conflict(f"流程定义 {definition.id} 已挂起，不能发起新案件")
         refuse_active_duplicate(uow.session, cmd.actor, definition.key, cmd.business_key)
-        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
-                             or cmd.variables.get("county"))
         spec = cached_definition(uow.session, definition.id)
         if cmd.message:
             refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)
@@ -70,7 +69,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         with errors_quote_no_personal_values(uow.session, definition.id, variables):
             changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs)
         instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,
-                                   business_key=cmd.business_key, org_path=org_path, state="ACTIVE",
+                                   business_key=cmd.business_key, org_path=org_path, tenant_id=tenant_of(org_path),
+                                   state="ACTIVE",
                                    started_at=moment, started_by=cmd.actor.username, version=1,
                                    variable_types=merged_types(None, cmd.typed.types))
         for key, value in new_state(instance, changes, moment).items():
@@ -90,6 +90,18 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
             insert_notices(writes, instance, notices)
         uow.commit()
         return instance
+
+
+def _case_definition(session: Session, cmd: StartCase, county: str | None):
+    """The county's latest version of the key, else the province's shared one; a version named by id must be
+    shared or the case's county's own."""
+    if not cmd.definition_id:
+        return latest_definition(session, cmd.key, county)
+    definition = get_definition(session, cmd.definition_id)
+    if definition.tenant_id is not None and definition.tenant_id != county:
+        raise Forbidden(f"流程定义 {definition.id} 属于县 {definition.tenant_id}，不能在"
+                        f"{'县 ' + county if county else '省级'}发起案件", field="id")
+    return definition
 
 
 def _case_org(session: Session, actor: Actor, village: str | None) -> str:

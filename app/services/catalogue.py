@@ -8,9 +8,10 @@ from sqlalchemy import select
 
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
+from app.domain.orgs import tenant_of
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
 
-from .definitions import get_definition, latest_definition, latest_form
+from .definitions import get_definition, latest_definition, latest_form, visible_definitions
 from .runtime import Runtime
 
 
@@ -40,6 +41,7 @@ def process_versions(rt: Runtime, actor: Actor, key: str | None = None) -> list[
     actor.require("definition.read")
     query = select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name,
                    Deployment.deployed_at, Deployment.deployed_by).join(Deployment)
+    query = query.where(visible_definitions(actor))
     if key:
         query = query.where(ProcessDefinition.key == key)
     with rt.reading() as uow:
@@ -62,8 +64,9 @@ def process_source(rt: Runtime, actor: Actor, key: str, version: int | None = No
     actor.require("definition.read")
     with rt.reading() as uow:
         session = uow.session
-        row = latest_definition(session, key) if version is None else session.scalars(
-            select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)).first()
+        row = latest_definition(session, key, tenant_of(actor.org_path)) if version is None else session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version,
+                                            visible_definitions(actor))).first()
         if row is None:
             raise NotFound(f"流程 {key} 没有第 {version} 版", field="version")
         return _source(session, row)

@@ -3,17 +3,47 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer_group
 
+from app.domain.actors import Actor
 from app.domain.errors import NotFound
+from app.domain.orgs import tenant_of
 from app.engine.changes import Definition
+from app.store.listing import visible_tenant
 from app.store.tables import FormDefinition, ProcessDefinition
 
 
-def latest_definition(session: Session, key: str) -> ProcessDefinition:
-    row = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                          .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+def latest_definition(session: Session, key: str, tenant_id: str | None = None) -> ProcessDefinition:
+    """The latest version of `key` deployed for the county `tenant_id`, else the latest shared one."""
+    row = latest_definition_or_none(session, key, tenant_id)
     if row is None:
-        raise NotFound(f"没有已部署的流程定义 key={key}", field="key")
+        where = f"县 {tenant_id} 或省级共享" if tenant_id else "省级共享"
+        raise NotFound(f"没有已部署的流程定义 key={key}（{where}）", field="key")
     return row
+
+
+def latest_definition_or_none(session: Session, key: str, tenant_id: str | None) -> ProcessDefinition | None:
+    """The county's own latest version of `key` first; a county without one uses the shared (no tenant) one."""
+    for tenant in dict.fromkeys((tenant_id, None)):
+        row = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                              same_tenant(ProcessDefinition.tenant_id, tenant))
+                              .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+        if row is not None:
+            return row
+    return None
+
+
+def may_see_tenant(actor: Actor, tenant_id: str | None) -> bool:
+    """Shared definitions and deployments are everyone's; a county's are its own users' and the province's."""
+    own = tenant_of(actor.org_path)
+    return tenant_id is None or own is None or own == tenant_id
+
+
+def visible_definitions(actor: Actor):
+    """The condition `may_see_tenant` on the definitions, for queries."""
+    return visible_tenant(actor, ProcessDefinition.tenant_id)
+
+
+def same_tenant(column, tenant_id: str | None):
+    return column.is_(None) if tenant_id is None else column == tenant_id
 
 
 def get_definition(session: Session, definition_id: str, with_spec: bool = False) -> ProcessDefinition:
@@ -54,5 +84,9 @@ def latest_form(session: Session, key: str) -> FormDefinition | None:
                            .order_by(FormDefinition.version.desc()).limit(1)).first()
 
 
-def next_version(session: Session, table, key: str) -> int:
-    return (session.scalar(select(func.max(table.version)).where(table.key == key)) or 0) + 1
+def next_version(session: Session, table, key: str, tenant_id: str | None = None) -> int:
+    """The next version of `key` (process definitions count their versions per county, as Camunda per tenant)."""
+    query = select(func.max(table.version)).where(table.key == key)
+    if hasattr(table, "tenant_id"):
+        query = query.where(same_tenant(table.tenant_id, tenant_id))
+    return (session.scalar(query) or 0) + 1

@@ -9,13 +9,14 @@ from sqlalchemy import select
 
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.errors import DeploymentRefused
+from app.domain.errors import DeploymentRefused, Forbidden, ValidationFailed
+from app.domain.orgs import tenant_of
 from app.domain.strict_json import strict_loads
 from app.engine.decisions import parse_decisions
 from app.engine.parser import parse_bpmn_files, read_xml
-from app.store.tables import Deployment, FormDefinition, NoticeTemplate, ProcessDefinition, Resource
+from app.store.tables import Deployment, FormDefinition, NoticeTemplate, OrgUnit, ProcessDefinition, Resource
 
-from .definitions import latest_definition, latest_form, next_version
+from .definitions import latest_definition_or_none, latest_form, next_version, same_tenant
 from .form_checks import field_problem
 from .forms import FORM_TYPES, all_components, check_marks, form_fields, is_client_form
 from .notice_templates import TEMPLATE_SUFFIX, check_template, kind_of
@@ -34,10 +35,12 @@ class DeployResult:
 
 
 def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source: str | None = None,
-           changed_only: bool = False) -> DeployResult:
-    """Parse every file, then store those that changed (all of them unless `changed_only`)."""
+           changed_only: bool = False, tenant_id: str | None = None) -> DeployResult:
+    """Parse every file, then store those that changed (all of them unless `changed_only`); `tenant_id`, a
+    county's code, makes the deployment that county's (its processes start its cases), else it is shared."""
     actor.require("deployment.create")
     bpmn, dmn, forms, notices = _split(files)
+    _check_tenant_deployment(actor, tenant_id, dmn, forms, notices)
     schemas = {fname: _parse_form(fname, content) for fname, content in forms.items()}
     templates = {kind_of(fname): check_template(fname, content) for fname, content in notices.items()}
     for fname, content in dmn.items():  # checked even when no process of this deployment uses them
@@ -45,12 +48,13 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
     moment = clock.now()
     with rt.unit_of_work() as uow:
         session = uow.session
-        processes = parse_bpmn_files(bpmn, _with_deployed_decisions(session, dmn), _deployed_process(session)) \
-            if bpmn else []
+        _check_tenant_exists(session, tenant_id)
+        processes = parse_bpmn_files(bpmn, _with_deployed_decisions(session, dmn),
+                                     _deployed_process(session, tenant_id)) if bpmn else []
         for process in processes:
             _check_storable(process)
         deployment = Deployment(id=str(uuid4()), name=name, source=source, deployed_at=moment,
-                                deployed_by=actor.username)
+                                deployed_by=actor.username, tenant_id=tenant_id)
         result = DeployResult(deployment)
         form_ids = _add_forms(session, result, schemas.values(), changed_only)
         template_ids = add_templates(session, deployment.id, templates, changed_only, result.templates)
@@ -59,11 +63,11 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
             _pin_forms(session, process, form_ids)
             pin_templates(session, process, template_ids)
         for process in processes:
-            if changed_only and _same_process(session, process, bpmn[process.resource]):
+            if changed_only and _same_process(session, process, bpmn[process.resource], tenant_id):
                 continue
-            version = next_version(session, ProcessDefinition, process.key)
+            version = next_version(session, ProcessDefinition, process.key, tenant_id)
             result.definitions.append(ProcessDefinition(
-                id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version,
+                id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version, tenant_id=tenant_id,
                 name=process.name, deployment_id=deployment.id, resource_name=process.resource,
                 spec=process.spec, activities=process.activities))
         if not (result.definitions or result.forms or result.templates or _new_decisions(session, dmn, changed_only)):
@@ -77,11 +81,33 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
         return result
 
 
-def _deployed_process(session):
-    """Return a resolver of called processes: the latest deployed version of a key, bound at this deployment."""
+def _check_tenant_deployment(actor: Actor, tenant_id: str | None, dmn: dict, forms: dict, notices: dict) -> None:
+    """A county's designer deploys for that county only, a province designer for any; a county's deployment
+    holds processes only: decisions, forms and notice templates are the province's, shared by every county."""
+    own = tenant_of(actor.org_path)
+    if own is not None and own != tenant_id and not actor.trusted:
+        raise Forbidden(f"用户 {actor.username} 是县级设计员，只能为本县部署（tenant-id={own}）；"
+                        f"{'省级共享部署' if tenant_id is None else '为 ' + tenant_id + ' 部署'}须由省级设计员进行",
+                        field="tenant-id")
+    if tenant_id is None:
+        return
+    shared = next(iter({**dmn, **forms, **notices}), None)
+    if shared is not None:
+        raise DeploymentRefused("县级部署（tenant-id）只能包含 .bpmn 流程：决策表、表单与通知模板由省级共享部署",
+                                file=shared)
+
+
+def _check_tenant_exists(session, tenant_id: str | None) -> None:
+    if tenant_id is not None and session.scalar(select(OrgUnit.id).where(
+            OrgUnit.code == tenant_id, OrgUnit.level == "county")) is None:
+        raise ValidationFailed(f"tenant-id: 没有代码为 {tenant_id} 的县", field="tenant-id")
+
+
+def _deployed_process(session, tenant_id: str | None):
+    """Return a resolver of called processes: the latest deployed version of a key (the county's own, else the
+    shared one), bound at this deployment."""
     def resolve(key: str) -> dict | None:
-        row = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                              .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+        row = latest_definition_or_none(session, key, tenant_id)
         if row is None:
             return None
         return {"id": row.id, "spec": row.spec["spec"], "subprocess_specs": row.spec["subprocess_specs"],
@@ -194,10 +220,11 @@ def _pin_forms(session, process, form_ids: dict[str, str]) -> None:
         info["formId"] = form_id
 
 
-def _same_process(session, process, content: bytes) -> bool:
-    try:
-        current = latest_definition(session, process.key)
-    except Exception:
+def _same_process(session, process, content: bytes, tenant_id: str | None) -> bool:
+    current = session.scalars(select(ProcessDefinition).where(
+        ProcessDefinition.key == process.key, same_tenant(ProcessDefinition.tenant_id, tenant_id))
+        .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    if current is None:
         return False
     stored = session.scalar(select(Resource.content).where(Resource.deployment_id == current.deployment_id,
                                                            Resource.name == current.resource_name))

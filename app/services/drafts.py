@@ -19,7 +19,8 @@ def save_draft(rt: Runtime, actor: Actor, task_id: str, values: dict) -> None:
             raise Forbidden("只能为自己可办理的任务保存草稿")
         draft = uow.session.get(TaskDraft, (task_id, actor.username))
         if draft is None:
-            draft = TaskDraft(task_id=task_id, username=actor.username, process_instance_id=task.process_instance_id)
+            draft = TaskDraft(task_id=task_id, username=actor.username, process_instance_id=task.process_instance_id,
+                              tenant_id=task.tenant_id)
             uow.session.add(draft)
         draft.values, draft.saved_at = dict(values), clock.now()
         uow.commit()

@@ -47,9 +47,10 @@ class TopicRequest:
     definition_ids: tuple[str, ...] | None = None
     definition_keys: tuple[str, ...] | None = None
     version_tag: str | None = None  # definitions here have no version tag: a tag matches none
-    tenant_ids: tuple[str, ...] | None = None  # there are no tenants: any tenant matches none
+    tenant_ids: tuple[str, ...] | None = None  # the counties whose tasks it takes
     process_variables: dict | None = None  # the case must hold each of these values
     extension_properties: bool = False
+    without_tenant: bool = False  # only tasks of no county (there are none: every case is a county's)
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,11 @@ def _topic_condition(topic: TopicRequest):
         conditions.append(ExternalTask.definition_id.in_(topic.definition_ids))
     if topic.definition_keys is not None:
         conditions.append(ExternalTask.definition_key.in_(topic.definition_keys))
-    if topic.version_tag is not None or topic.tenant_ids is not None:
+    if topic.tenant_ids is not None:
+        conditions.append(ExternalTask.tenant_id.in_(topic.tenant_ids))
+    if topic.without_tenant:
+        conditions.append(ExternalTask.tenant_id.is_(None))
+    if topic.version_tag is not None:
         conditions.append(ExternalTask.id.is_(None))
     return conditions
 

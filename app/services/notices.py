@@ -110,7 +110,8 @@ class PendingNotice:
     def row(self, instance: ProcessInstance) -> dict:
         issue = self.issue
         return {"id": issue.notice_id, "process_instance_id": instance.id, "seq": issue.seq,
-                "org_path": instance.org_path, "business_key": instance.business_key, "kind": issue.kind,
+                "org_path": instance.org_path, "tenant_id": instance.tenant_id, "business_key": instance.business_key,
+                "kind": issue.kind,
                 "template_id": issue.template_id, "task_id": issue.task_id, "activity_id": self.activity_id,
                 "issued_at": issue.at, "text": self.whole, "masked_text": self.masked, "sha256": digest(self.whole),
                 "masked_sha256": digest(self.masked)}

@@ -63,7 +63,8 @@ def event_row(instance: ProcessInstance, seq: int, issued: Issued, changed: dict
     """One event of the case's log, chained to the previous one by its hash."""
     row = {"process_instance_id": instance.id, "seq": seq, "at": issued.moment, "actor": issued.actor.username,
            "command": issued.command.name, "target": issued.target, "inputs": issued.inputs.to_json(),
-           "changed": changed or {}, "state_hash": state_digest(state), "prev_hash": instance.last_event_hash}
+           "changed": changed or {}, "state_hash": state_digest(state), "prev_hash": instance.last_event_hash,
+           "tenant_id": instance.tenant_id}
     row["hash"] = event_digest(*(row[name] for name in _HASHED))
     return row
 
@@ -132,7 +133,7 @@ def _close(writes: Writes, changes: Changes) -> None:
 
 def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
     common = {"process_instance_id": instance.id, "definition_id": instance.definition_id,
-              "definition_key": instance.definition_key, "org_path": instance.org_path}
+              "definition_key": instance.definition_key, "org_path": instance.org_path, "tenant_id": instance.tenant_id}
     tasks, candidates, external = [], [], []
     for opened in changes.opened:
         if opened.kind == "user":
@@ -142,7 +143,8 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
                           "created": moment, "due": _when(opened.due), "due_provisional": opened.provisional,
                           "follow_up": _when(opened.follow_up), "priority": opened.priority,
                           "form_key": opened.form_key, "local_variables": opened.local or None})
-            candidates.extend({"task_id": opened.id, "group_id": g, "org_path": instance.org_path}
+            candidates.extend({"task_id": opened.id, "group_id": g, "org_path": instance.org_path,
+                               "tenant_id": instance.tenant_id}
                               for g in opened.candidate_groups)
         else:
             external.append({**common, "id": opened.id, "business_key": instance.business_key,
@@ -153,7 +155,7 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
             for t in changes.timers_set]
     subscriptions = [{"task_id": s.id, "event_name": s.message, "business_key": instance.business_key,
                       "activity_id": s.activity_id, "created": moment, "process_instance_id": instance.id,
-                      "org_path": instance.org_path} for s in changes.subscribed]
+                      "org_path": instance.org_path, "tenant_id": instance.tenant_id} for s in changes.subscribed]
     if external:
         Wakeup.mark(writes.session)  # long-polling workers wake once this commits
     for table, rows in ((Task, tasks), (TaskCandidate, candidates), (ExternalTask, external),
@@ -181,7 +183,7 @@ def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment
 def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task: OpenTask | None = None) -> dict:
     return {"id": a.id, "process_instance_id": instance.id, "definition_id": instance.definition_id,
             "definition_key": instance.definition_key, "activity_id": a.activity_id, "activity_name": a.name,
-            "activity_type": a.type, "org_path": instance.org_path,
+            "activity_type": a.type, "org_path": instance.org_path, "tenant_id": instance.tenant_id,
             "candidate_groups": task.candidate_groups if task else None, "assignee": task.assignee if task else None,
             "due": _when(task.due) if task else None, "priority": task.priority if task else None,
             "start_time": moment, "end_time": None, "canceled": False, "delete_reason": None}

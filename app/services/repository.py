@@ -5,16 +5,22 @@ from dataclasses import dataclass
 from sqlalchemy import String, cast, delete, exists, select
 
 from app.domain.actors import Actor
-from app.domain.errors import Conflict, NotFound
+from app.domain.errors import Conflict, Forbidden, NotFound
+from app.domain.orgs import tenant_of
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
 
-from .definitions import get_definition, latest_definition
+from .definitions import get_definition, latest_definition, may_see_tenant
 from .runtime import Runtime
 
 
 def _definition(session, actor: Actor, definition_id: str | None, key: str | None) -> ProcessDefinition:
     actor.require("definition.read")
-    return get_definition(session, definition_id) if definition_id else latest_definition(session, key)
+    if not definition_id:
+        return latest_definition(session, key, tenant_of(actor.org_path))
+    row = get_definition(session, definition_id)
+    if not may_see_tenant(actor, row.tenant_id):
+        raise NotFound(f"没有流程定义 {definition_id}", field="id")
+    return row
 
 
 def definition(rt: Runtime, actor: Actor, definition_id: str | None = None, key: str | None = None):
@@ -78,7 +84,7 @@ def deployment(rt: Runtime, actor: Actor, deployment_id: str) -> Deployment:
     actor.require("definition.read")
     with rt.reading() as uow:
         row = uow.session.get(Deployment, deployment_id)
-    if row is None:
+    if row is None or not may_see_tenant(actor, row.tenant_id):
         raise NotFound(f"部署 {deployment_id} 不存在", field="id")
     return row
 
@@ -112,8 +118,11 @@ def delete_deployment(rt: Runtime, actor: Actor, deployment_id: str) -> None:
     actor.require("deployment.create")
     with rt.unit_of_work() as uow:
         session = uow.session
-        if session.get(Deployment, deployment_id) is None:
+        row = session.get(Deployment, deployment_id)
+        if row is None or not may_see_tenant(actor, row.tenant_id):
             raise NotFound(f"部署 {deployment_id} 不存在", field="id")
+        if tenant_of(actor.org_path) not in (None, row.tenant_id):
+            raise Forbidden(f"部署 {deployment_id} 是省级共享部署，县级设计员不能删除", field="id")
         mine = session.execute(select(ProcessDefinition.id, ProcessDefinition.key).where(
             ProcessDefinition.deployment_id == deployment_id)).all()
         forms = list(session.scalars(select(FormDefinition.id).where(FormDefinition.deployment_id == deployment_id)))

@@ -13,7 +13,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import Forbidden, NotFound, ValidationFailed
+from app.domain.orgs import tenant_of
+from app.store.listing import visible_tenant
 from app.store.queries import visible_instance
 from app.store.tables import ExternalTask, Job, ProcessDefinition, ProcessInstance, Task
 
@@ -86,8 +88,13 @@ def suspend_definitions(rt: Runtime, actor: Actor, change: DefinitionSuspension)
     query = select(ProcessDefinition)
     query = query.where(ProcessDefinition.id == change.definition_id) if change.definition_id \
         else query.where(ProcessDefinition.key == change.key)
+    own = tenant_of(actor.org_path)
+    if own is not None:  # a county's designer changes the county's own versions; the shared ones are the province's
+        query = query.where(visible_tenant(actor, ProcessDefinition.tenant_id))
     with rt.unit_of_work() as uow:
-        rows = list(uow.session.scalars(query))
+        rows = [row for row in uow.session.scalars(query) if change.definition_id or own in (None, row.tenant_id)]
+        if own is not None and any(row.tenant_id != own for row in rows):
+            raise Forbidden(f"流程定义 {change.definition_id} 是省级共享的，县级设计员不能挂起或激活", field="id")
         if not rows:
             field = "id" if change.definition_id else "key"
             raise NotFound(f"没有流程定义 {change.definition_id or change.key}", field=field)

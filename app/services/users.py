@@ -96,7 +96,8 @@ DEMO_USERS = [
     ("finance2", "县财政发放复核", "sfx", ["finance"]),  # 双人复核: a roll is confirmed by a second finance user
     ("supervisor", "县民政局督导", "sfx", ["supervisor"]),
     ("auditor", "县审计局", "sfx", ["auditor"]),
-    ("designer", "流程设计员", "sfx", ["designer"]),
+    ("designer", "省级流程设计员", "/", ["designer"]),  # the province's: deploys shared processes and any county's
+    ("designer_sfx", "示范县流程设计员", "sfx", ["designer"]),  # a county's: deploys for 示范县 only
     ("verifier", "家庭经济状况核对系统", "sfx", ["verifier"]),
     # 转介 referral departments: each sees only the referrals addressed to its group in its unit
     ("dept_medical_user", "县医疗保障局", "sfx", ["dept_medical"]),
@@ -127,7 +128,7 @@ def load_demo(rt: Runtime, password: str) -> int:
             units.extend((v_code, v_name, "village", child_path(t_path, v_code)) for v_code, v_name in villages)
         session.add_all(OrgUnit(code=c, name=n, level=lv, path=p, county_path=county)
                         for c, n, lv, p in units if c not in existing)
-        paths = {c: p for c, _, _, p in units}
+        paths = {c: p for c, _, _, p in units} | {"/": "/"}  # "/": the province, above every county
         users = {u.username for u in session.scalars(select(User))}
         hashed = generate_password_hash(password)
         for username, display, unit, groups in DEMO_USERS:

@@ -56,9 +56,12 @@ def _cases(actor: Actor, params: Mapping[str, Any], running_only: bool):
                          ("processDefinitionKey", ProcessInstance.definition_key)):
         if params.get(name) is not None:
             query = query.where(column == params[name])
-    if any(params.get(name) for name in ("taskIdIn", "tenantIdIn", "caseInstanceId", "caseExecutionIdIn",
-                                         "caseActivityIdIn")):
-        query = query.where(False)  # case variables belong to no task, tenant or CMMN case here
+    if params.get("tenantIdIn") is not None:
+        query = query.where(ProcessInstance.tenant_id.in_(params["tenantIdIn"]))
+    if params.get("withoutTenantId"):
+        query = query.where(ProcessInstance.tenant_id.is_(None))
+    if any(params.get(name) for name in ("taskIdIn", "caseInstanceId", "caseExecutionIdIn", "caseActivityIdIn")):
+        query = query.where(False)  # case variables belong to no task or CMMN case here
     return query.order_by(ProcessInstance.started_at, ProcessInstance.id)
 
 
@@ -109,8 +112,9 @@ def _rows(session, actor: Actor, params, running_only: bool) -> Iterator[Variabl
         offset += BATCH
 
 
-_SORT_KEYS = {"variableName": lambda r: r.name, "instanceId": lambda r: r.instance.id}
-SORT_BY = [*_SORT_KEYS, "tenantId"]
+_SORT_KEYS = {"variableName": lambda r: r.name, "instanceId": lambda r: r.instance.id,
+              "tenantId": lambda r: r.instance.tenant_id or ""}
+SORT_BY = list(_SORT_KEYS)
 
 
 def variable_rows(rt: Runtime, actor: Actor, params: Mapping[str, Any], sorting, first: int, limit: int | None,
@@ -119,7 +123,7 @@ def variable_rows(rt: Runtime, actor: Actor, params: Mapping[str, Any], sorting,
     actor.require("case.read" if running_only else "history.read")
     with rt.unit_of_work() as uow:
         rows = list(_rows(uow.session, actor, params, running_only))
-        for by, order in reversed(sorting):  # stable sorts, the last key first; tenantId: every row has none
+        for by, order in reversed(sorting):  # stable sorts, the last key first
             if by in _SORT_KEYS:
                 rows.sort(key=_SORT_KEYS[by], reverse=order == "desc")
         page = rows[first:] if limit is None else rows[first:first + limit]

@@ -9,7 +9,6 @@ from app.domain.actors import Actor
 
 from .listing import (
     EVERY_ROW,
-    TENANTS,
     Filter,
     Listing,
     equal,
@@ -20,6 +19,7 @@ from .listing import (
     none_of,
     number,
     one_of,
+    tenants,
     when_true,
 )
 from .runtime_lists import NO_CASES, definition_name
@@ -85,7 +85,7 @@ HISTORY_INSTANCES = Listing(
      "startedBy": equal(ProcessInstance.started_by),
      **{name: never() for name in ("superProcessInstanceId", "subProcessInstanceId", "superCaseInstanceId",
                                    "subCaseInstanceId", "caseInstanceId")},
-     **TENANTS,
+     **tenants(ProcessInstance.tenant_id),
      "activityIdIn": Filter("strings", lambda v: _activity(ProcessInstance.id, HistoryActivity.end_time.is_(None)
                                                            & HistoryActivity.activity_id.in_(v))),
      "activeActivityIdIn": Filter("strings", lambda v: _activity(
@@ -100,7 +100,8 @@ HISTORY_INSTANCES = Listing(
     {"instanceId": ProcessInstance.id, "definitionId": ProcessInstance.definition_id,
      "definitionKey": ProcessInstance.definition_key, "definitionName": DEFINITION_NAME,
      "definitionVersion": DEFINITION_VERSION, "businessKey": ProcessInstance.business_key,
-     "startTime": ProcessInstance.started_at, "endTime": ProcessInstance.ended_at, "tenantId": None},
+     "startTime": ProcessInstance.started_at, "endTime": ProcessInstance.ended_at,
+     "tenantId": ProcessInstance.tenant_id},
     (ProcessInstance.started_at, ProcessInstance.id), permission="history.read",
     columns=(*(c for c in ProcessInstance.__table__.c if c.name not in ("workflow", "variables")),
              DEFINITION_NAME.label("definition_name")))
@@ -117,7 +118,7 @@ ACTIVITY_COMMON = {
     "finished": when_true(_H.end_time.is_not(None)), "unfinished": when_true(_H.end_time.is_(None)),
     "startedBefore": moment(_H.start_time, le), "startedAfter": moment(_H.start_time, ge),
     "finishedBefore": moment(_H.end_time, le), "finishedAfter": moment(_H.end_time, ge),
-    **TENANTS,
+    **tenants(_H.tenant_id),
 }
 
 ACTIVITIES = Listing(
@@ -129,7 +130,7 @@ ACTIVITIES = Listing(
     {"activityInstanceId": _H.id, "instanceId": _H.process_instance_id, "executionId": _H.process_instance_id,
      "activityId": _H.activity_id, "activityName": _H.activity_name, "activityType": _H.activity_type,
      "startTime": _H.start_time, "endTime": _H.end_time, "definitionId": _H.definition_id,
-     "occurrence": _H.start_time, "tenantId": None},
+     "occurrence": _H.start_time, "tenantId": _H.tenant_id},
     (_H.start_time, _H.id), permission="history.read")
 
 # a completed task has no stored reason: Camunda calls it "completed"
@@ -179,6 +180,7 @@ HISTORY_TASKS = Listing(
      "processInstanceId": _H.process_instance_id, "executionId": _H.process_instance_id, "endTime": _H.end_time,
      "startTime": _H.start_time, "taskName": _H.activity_name, "assignee": _H.assignee, "dueDate": _H.due,
      "deleteReason": DELETE_REASON, "taskDefinitionKey": _H.activity_id, "priority": _H.priority,
+     "tenantId": _H.tenant_id,
      **{name: None for name in ("taskDescription", "owner", "caseDefinitionId", "caseInstanceId",
-                                  "caseExecutionId", "tenantId")}},
+                                  "caseExecutionId")}},
     (_H.start_time, _H.id), permission="history.read")

@@ -9,9 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false, func, select, true
 
 from app.domain.actors import Actor
+from app.domain.orgs import tenant_of
 
 # the parsed value of a parameter -> a condition on the list's rows, or None for "no condition"
 Condition = Callable[[Any], Any]
@@ -21,6 +22,7 @@ Condition = Callable[[Any], Any]
 class Filter:
     kind: str  # string | strings (a comma list, or an array in a POST query) | boolean | integer | datetime
     where: Condition
+    widened_by: tuple[str, Any] | None = None  # (a flag, a condition): the flag set, rows meeting it also match
 
 
 def equal(column: Any) -> Filter:
@@ -66,10 +68,18 @@ def never_when_true() -> Filter:
     return when_true(false())
 
 
-EVERY_ROW = Filter("boolean", lambda v: None)  # a flag every row here satisfies (e.g. withoutTenantId)
+EVERY_ROW = Filter("boolean", lambda v: None)  # a flag every row here satisfies (e.g. rootProcessInstances)
 
-# what every list of Camunda's takes about tenants: this service has none
-TENANTS = {"tenantIdIn": never("strings"), "withoutTenantId": EVERY_ROW}
+
+def tenants(column, include_without: str | None = None) -> dict[str, Filter]:
+    """Camunda's tenant filters on a tenant column (the county's code; NULL: shared): `tenantIdIn`,
+    `withoutTenantId`, and the list's flag that adds the rows without a tenant to `tenantIdIn`'s."""
+    filters = {"tenantIdIn": Filter("strings", lambda v: column.in_(v),
+                                    (include_without, column.is_(None)) if include_without else None),
+               "withoutTenantId": when_true(column.is_(None))}
+    if include_without:
+        filters[include_without] = Filter("boolean", lambda v: None)  # read by tenantIdIn
+    return filters
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,9 @@ class Listing:
         query = self.base(actor)
         for name, value in params.items():
             condition = self.filters[name].where(value) if name in self.filters and value is not None else None
+            widened = self.filters[name].widened_by if condition is not None else None
+            if widened and params.get(widened[0]):
+                condition = condition | widened[1]
             if condition is not None:
                 query = query.where(condition)
         combined = self.extra(params) if self.extra else None
@@ -109,3 +122,9 @@ class Listing:
 
     def count(self, actor: Actor, params: Mapping[str, Any]) -> Select[Any]:
         return select(func.count()).select_from(self.query(actor, params).order_by(None).subquery())
+
+
+def visible_tenant(actor: Actor, column):
+    """Rows shared by every county (no tenant), and a county's own rows for its users; the province sees all."""
+    own = tenant_of(actor.org_path)
+    return true() if own is None else (column.is_(None) | (column == own))

@@ -7,16 +7,17 @@ from sqlalchemy import String, cast, literal, select
 
 from app.domain.actors import Actor
 
-from .listing import EVERY_ROW, TENANTS, Filter, Listing, equal, like, moment, never, one_of, when_true
+from .listing import Filter, Listing, equal, like, moment, never, one_of, tenants, visible_tenant, when_true
 from .tables import Deployment, EventSubscription, User
 
 DEPLOYMENTS = Listing(
-    lambda actor: select(Deployment),
+    lambda actor: select(Deployment).where(visible_tenant(actor, Deployment.tenant_id)),
     {"id": equal(Deployment.id), "name": equal(Deployment.name), "nameLike": like(Deployment.name),
-     "source": equal(Deployment.source), "withoutSource": when_true(Deployment.source.is_(None)), **TENANTS,
-     "includeDeploymentsWithoutTenantId": EVERY_ROW,
+     "source": equal(Deployment.source), "withoutSource": when_true(Deployment.source.is_(None)),
+     **tenants(Deployment.tenant_id, "includeDeploymentsWithoutTenantId"),
      "after": moment(Deployment.deployed_at, ge), "before": moment(Deployment.deployed_at, le)},
-    {"id": Deployment.id, "name": Deployment.name, "deploymentTime": Deployment.deployed_at, "tenantId": None},
+    {"id": Deployment.id, "name": Deployment.name, "deploymentTime": Deployment.deployed_at,
+     "tenantId": Deployment.tenant_id},
     (Deployment.deployed_at, Deployment.id), permission="definition.read")
 
 _S = EventSubscription
@@ -26,8 +27,8 @@ EVENT_SUBSCRIPTIONS = Listing(
      "eventName": equal(_S.event_name),
      "eventType": Filter("string", lambda v: literal(v == "message")),  # messages are the only kind waited for
      "executionId": equal(_S.process_instance_id), "processInstanceId": equal(_S.process_instance_id),
-     "activityId": equal(_S.activity_id), **TENANTS, "includeEventSubscriptionsWithoutTenantId": EVERY_ROW},
-    {"created": _S.created, "tenantId": None},
+     "activityId": equal(_S.activity_id), **tenants(_S.tenant_id, "includeEventSubscriptionsWithoutTenantId")},
+    {"created": _S.created, "tenantId": _S.tenant_id},
     (_S.created, _S.task_id, _S.event_name), permission="case.read")
 
 

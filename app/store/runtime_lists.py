@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from operator import eq, ge, gt, le, lt
 from typing import Any
 
-from sqlalchemy import and_, exists, literal, or_, select
+from sqlalchemy import and_, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from app.domain import clock
@@ -12,7 +12,6 @@ from app.domain.actors import Actor
 
 from .listing import (
     EVERY_ROW,
-    TENANTS,
     Filter,
     Listing,
     equal,
@@ -24,6 +23,8 @@ from .listing import (
     not_like,
     number,
     one_of,
+    tenants,
+    visible_tenant,
     when_true,
 )
 from .tables import (
@@ -90,7 +91,7 @@ TASK_FILTERS: dict[str, Filter] = {
     "processDefinitionId": equal(Task.definition_id), "processDefinitionKey": equal(Task.definition_key),
     "processDefinitionKeyIn": one_of(Task.definition_key), **definition_name(Task.definition_id),
     "executionId": equal(Task.process_instance_id), "activityInstanceIdIn": one_of(Task.id),
-    **NO_CASES, **TENANTS,
+    **NO_CASES, **tenants(Task.tenant_id),
     "assignee": equal(Task.assignee), "assigneeLike": like(Task.assignee), "assigneeIn": one_of(Task.assignee),
     "assigneeNotIn": none_of(Task.assignee), "owner": never(), "delegationState": never(), "parentTaskId": never(),
     "candidateGroup": _offered("string", lambda v: TaskCandidate.group_id == v),
@@ -136,7 +137,7 @@ TASKS = Listing(
     (Task.id,), extra=task_extra,
     columns=tuple(Task.__table__.c[name] for name in (
         "id", "name", "assignee", "created", "due", "follow_up", "priority", "definition_id", "process_instance_id",
-        "activity_id", "form_key", "candidate_groups", "due_provisional", "business_key", "suspended")))
+        "activity_id", "form_key", "candidate_groups", "due_provisional", "business_key", "suspended", "tenant_id")))
 
 
 def _with_incident(column: Any, condition: Any = literal(True)) -> Any:
@@ -176,12 +177,15 @@ INSTANCES = Listing(
                                    "subCaseInstance")},
      "active": when_true(ProcessInstance.suspended.is_(False)),
      "suspended": when_true(ProcessInstance.suspended.is_(True)),
-     **incident_filters(ProcessInstance.id), **TENANTS, "processDefinitionWithoutTenantId": EVERY_ROW,
+     **incident_filters(ProcessInstance.id), **tenants(ProcessInstance.tenant_id),
+     "processDefinitionWithoutTenantId": when_true(_of_definitions(ProcessInstance.definition_id,
+                                                                   ProcessDefinition.tenant_id.is_(None))),
      "activityIdIn": Filter("strings", lambda v: open_activity(ProcessInstance.id, _activity_in(v))),
      "rootProcessInstances": EVERY_ROW, "leafProcessInstances": EVERY_ROW,  # a called process runs inside its case
      "rootProcessInstanceId": equal(ProcessInstance.id)},
     {"instanceId": ProcessInstance.id, "definitionKey": ProcessInstance.definition_key,
-     "definitionId": ProcessInstance.definition_id, "businessKey": ProcessInstance.business_key, "tenantId": None},
+     "definitionId": ProcessInstance.definition_id, "businessKey": ProcessInstance.business_key,
+     "tenantId": ProcessInstance.tenant_id},
     (ProcessInstance.started_at, ProcessInstance.id), permission="case.read")
 
 
@@ -241,11 +245,11 @@ JOBS = Listing(
      **suspension(Job.suspended),
      "priorityLowerThanOrEquals": Filter("integer", _constant(lambda v: 0 <= v)),
      "priorityHigherThanOrEquals": Filter("integer", _constant(lambda v: 0 >= v)),
-     **TENANTS, "includeJobsWithoutTenantId": EVERY_ROW,
+     **tenants(Job.tenant_id, "includeJobsWithoutTenantId"),
      "acquired": never_when_true()},  # a due job is taken and fired inside one transaction
     {"jobId": Job.id, "executionId": Job.process_instance_id, "processInstanceId": Job.process_instance_id,
      "processDefinitionId": Job.definition_id, "processDefinitionKey": Job.definition_key, "jobRetries": Job.retries,
-     "jobDueDate": Job.due, "jobPriority": None, "tenantId": None},
+     "jobDueDate": Job.due, "jobPriority": None, "tenantId": Job.tenant_id},
     (Job.due, Job.id), permission="case.read")
 
 
@@ -269,24 +273,27 @@ INCIDENTS = Listing(
      "configuration": Filter("string", lambda v: (Incident.job_id == v) | (Incident.id == v)),
      "jobDefinitionIdIn": Filter("strings", lambda v: (Incident.type == "failedJob") & (
          (Incident.definition_id + literal("#") + Incident.activity_id).in_(v))),
-     "tenantIdIn": never("strings")},
+     "tenantIdIn": tenants(Incident.tenant_id)["tenantIdIn"]},
     {"incidentId": Incident.id, "incidentMessage": Incident.message, "incidentTimestamp": Incident.created,
      "incidentType": Incident.type, "executionId": Incident.process_instance_id, "activityId": Incident.activity_id,
      "processInstanceId": Incident.process_instance_id, "processDefinitionId": Incident.definition_id,
      "causeIncidentId": Incident.id, "rootCauseIncidentId": Incident.id, "configuration": Incident.job_id,
-     "tenantId": None},
+     "tenantId": Incident.tenant_id},
     (Incident.created, Incident.id), permission="case.read")
 
 
 def _definitions(actor: Actor) -> Any:
-    return select(ProcessDefinition)
+    return select(ProcessDefinition).where(visible_tenant(actor, ProcessDefinition.tenant_id))
 
 
 def _latest(flag: bool) -> Any:
     if not flag:
         return None
     other = aliased(ProcessDefinition)
-    top = select(other.version).where(other.key == ProcessDefinition.key).order_by(other.version.desc()).limit(1)
+    top = select(other.version).where(  # the latest of each key per tenant, as Camunda's latestVersion
+        other.key == ProcessDefinition.key,
+        func.coalesce(other.tenant_id, "") == func.coalesce(ProcessDefinition.tenant_id, "")) \
+        .order_by(other.version.desc()).limit(1)
     return ProcessDefinition.version == top.scalar_subquery()
 
 
@@ -318,12 +325,13 @@ DEFINITIONS = Listing(
      "incidentType": Filter("string", lambda v: _definition_incident(Incident.type == v)),
      "incidentMessage": Filter("string", lambda v: _definition_incident(Incident.message == v)),
      "incidentMessageLike": Filter("string", lambda v: _definition_incident(Incident.message.like(v))),
-     **TENANTS, "includeProcessDefinitionsWithoutTenantId": EVERY_ROW,
+     **tenants(ProcessDefinition.tenant_id, "includeProcessDefinitionsWithoutTenantId"),
      "versionTag": never(), "versionTagLike": never(), "withoutVersionTag": EVERY_ROW,
      "startableInTasklist": EVERY_ROW, "notStartableInTasklist": never_when_true()},
     {"category": None, "key": ProcessDefinition.key, "id": ProcessDefinition.id, "name": ProcessDefinition.name,
      "version": ProcessDefinition.version, "deploymentId": ProcessDefinition.deployment_id, "deployTime": DEPLOY_TIME,
-     "tenantId ": None, "versionTag": None},  # Camunda's document spells it "tenantId " (with the space)
+     # Camunda's document spells it "tenantId " (with the space)
+     "tenantId ": ProcessDefinition.tenant_id, "versionTag": None},
     (ProcessDefinition.key, ProcessDefinition.version), permission="definition.read")
 
 
@@ -345,9 +353,9 @@ EXTERNAL_TASKS = Listing(
      "executionId": equal(_X.process_instance_id), "processInstanceId": equal(_X.process_instance_id),
      "processInstanceIdIn": one_of(_X.process_instance_id), "processDefinitionId": equal(_X.definition_id),
      "processDefinitionKey": equal(_X.definition_key), "processDefinitionKeyIn": one_of(_X.definition_key),
-     **definition_name(_X.definition_id), "tenantIdIn": never("strings"), **suspension(_X.suspended),
+     **definition_name(_X.definition_id), "tenantIdIn": tenants(_X.tenant_id)["tenantIdIn"], **suspension(_X.suspended),
      "priorityHigherThanOrEquals": number(_X.priority, ge), "priorityLowerThanOrEquals": number(_X.priority, le)},
     {"id": _X.id, "lockExpirationTime": _X.lock_expiration, "processInstanceId": _X.process_instance_id,
      "processDefinitionId": _X.definition_id, "processDefinitionKey": _X.definition_key, "taskPriority": _X.priority,
-     "tenantId": None},
+     "tenantId": _X.tenant_id},
     (_X.created, _X.id), permission="case.read")

@@ -19,11 +19,24 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from app.domain.orgs import tenant_of
+
 from .types import UTCDateTime
 
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _county_of_row(context) -> str | None:
+    """A row's county from its org unit, for rows the ORM inserts without naming it."""
+    return tenant_of(context.get_current_parameters()["org_path"])
+
+
+def county_column(from_org_path: bool = True):
+    """The county of a case row (Camunda's tenantId: the county's code, e.g. "sfx"; NULL for the province):
+    every case table carries it, so a province's tables can be distributed by county (docs/scaling.md)."""
+    return mapped_column(String(64), default=_county_of_row if from_org_path else None)
 
 
 class OrgUnit(Base):
@@ -63,6 +76,7 @@ class Deployment(Base):
     source: Mapped[str | None] = mapped_column(String(200))
     deployed_at: Mapped[datetime] = mapped_column()
     deployed_by: Mapped[str | None] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the county it is for; NULL: shared
 
 
 class Resource(Base):
@@ -75,7 +89,12 @@ class Resource(Base):
 
 class ProcessDefinition(Base):
     __tablename__ = "process_definition"
-    __table_args__ = (UniqueConstraint("key", "version"),)
+    # versions count per key within a county, and per key among shared definitions (as Camunda's per tenant)
+    __table_args__ = (Index("uq_process_definition_shared_version", "key", "version", unique=True,
+                            postgresql_where=text("tenant_id IS NULL"), sqlite_where=text("tenant_id IS NULL")),
+                      Index("uq_process_definition_county_version", "key", "tenant_id", "version", unique=True,
+                            postgresql_where=text("tenant_id IS NOT NULL"),
+                            sqlite_where=text("tenant_id IS NOT NULL")))
     id: Mapped[str] = mapped_column(String(120), primary_key=True)
     key: Mapped[str] = mapped_column(String(100), index=True)
     version: Mapped[int] = mapped_column()
@@ -87,6 +106,7 @@ class ProcessDefinition(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(deferred=True, deferred_group="engine")
     activities: Mapped[dict[str, Any]] = mapped_column(deferred=True, deferred_group="engine")
     suspended: Mapped[bool] = mapped_column(default=False)  # no new cases start while suspended
+    tenant_id: Mapped[str | None] = mapped_column(String(64))  # its deployment's county; NULL: shared
 
 
 class FormDefinition(Base):
@@ -121,6 +141,7 @@ class ProcessInstance(Base):
     suspended: Mapped[bool] = mapped_column(default=False)  # its tasks, jobs and external tasks wait while suspended
     # the Camunda type a client gave a variable whose JSON value does not say it (Date, Short, Long, Object, File…)
     variable_types: Mapped[dict[str, Any] | None] = mapped_column()
+    tenant_id: Mapped[str | None] = county_column()
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -150,6 +171,7 @@ class Task(Base):
     form_key: Mapped[str | None] = mapped_column(String(200))
     local_variables: Mapped[dict[str, Any] | None] = mapped_column()  # camunda:inputParameter values
     suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class TaskCandidate(Base):
@@ -161,6 +183,7 @@ class TaskCandidate(Base):
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
     group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     org_path: Mapped[str] = mapped_column(String(400))
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class ExternalTask(Base):
@@ -182,6 +205,7 @@ class ExternalTask(Base):
     error_details: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[int] = mapped_column(default=0)
     suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class Job(Base):
@@ -202,6 +226,7 @@ class Job(Base):
     created: Mapped[datetime] = mapped_column()
     due_provisional: Mapped[bool] = mapped_column(default=False)  # counted Mon–Fri past the known calendar
     suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended: the scheduler leaves it
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class EventSubscription(Base):
@@ -216,6 +241,7 @@ class EventSubscription(Base):
     activity_id: Mapped[str] = mapped_column(String(200))
     org_path: Mapped[str] = mapped_column(String(400))
     created: Mapped[datetime] = mapped_column()
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class Incident(Base):
@@ -229,6 +255,7 @@ class Incident(Base):
     message: Mapped[str] = mapped_column(Text)
     org_path: Mapped[str] = mapped_column(String(400))
     created: Mapped[datetime] = mapped_column()
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class HistoryActivity(Base):
@@ -251,6 +278,7 @@ class HistoryActivity(Base):
     canceled: Mapped[bool] = mapped_column(default=False)
     delete_reason: Mapped[str | None] = mapped_column(String(64))
     priority: Mapped[int | None] = mapped_column()  # a user task's
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class CaseEvent(Base):
@@ -270,6 +298,7 @@ class CaseEvent(Base):
     state_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the stored workflow after the command
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
     instance: Mapped["ProcessInstance"] = relationship()  # the case the event belongs to
 
 
@@ -334,6 +363,7 @@ class Escalation(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     updated: Mapped[datetime | None] = mapped_column()
     updated_by: Mapped[str | None] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class AccessLog(Base):
@@ -348,6 +378,7 @@ class AccessLog(Base):
     org_path: Mapped[str] = mapped_column(String(400))
     what: Mapped[str] = mapped_column(String(100))  # e.g. "process-instance variables", "audit state at event 3"
     masked: Mapped[bool] = mapped_column(default=False)
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class TaskDraft(Base):
@@ -359,6 +390,7 @@ class TaskDraft(Base):
     process_instance_id: Mapped[str] = mapped_column(String(36), index=True)
     values: Mapped[dict[str, Any]] = mapped_column()
     saved_at: Mapped[datetime] = mapped_column()
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
 
 
 class HouseholdFinding(Base):
@@ -376,6 +408,7 @@ class HouseholdFinding(Base):
     reason: Mapped[str] = mapped_column(Text)
     found_by: Mapped[str] = mapped_column(String(64))
     found_at: Mapped[datetime] = mapped_column()
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class Content(Base):
@@ -514,6 +547,7 @@ class PayrollLine(Base):
     id_number: Mapped[str | None] = mapped_column(String(18))
     bank_account: Mapped[str | None] = mapped_column(String(40))
     account_problem: Mapped[str | None] = mapped_column(String(200))
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
 
 
 class PaymentLedger(Base):
@@ -596,6 +630,7 @@ class Notice(Base):
     masked_text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
     masked_sha256: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class Attachment(Base):
@@ -619,3 +654,4 @@ class Attachment(Base):
     media_type: Mapped[str | None] = mapped_column(String(100))  # what the bytes are (sniffed), None: unknown
     created: Mapped[datetime] = mapped_column()
     created_by: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)

@@ -5,6 +5,7 @@ from itertools import groupby
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from app.domain.errors import DeploymentRefused, ValidationFailed
+from app.domain.orgs import tenant_of
 from app.domain.strict_json import strict_loads
 from app.services.catalogue import form_schema, form_versions, process_source, process_versions, version_diff
 from app.services.deploy import deploy
@@ -101,10 +102,11 @@ def deploy_process():
     xml, resource_name = request.form.get("xml", ""), _bpmn_name(request.form.get("resource_name"))
     edited = request.form.get("key")
     source = process_source(runtime(), actor, edited, request.form.get("version", type=int)) if edited else None
-    files = {**(source.companions if source else {}), resource_name: xml.encode("utf-8")}
+    county = tenant_of(actor.org_path)  # a county's designer deploys for the county: the shared decisions serve
+    files = {**(source.companions if source and county is None else {}), resource_name: xml.encode("utf-8")}
     try:
         result = deploy(runtime(), actor, resource_name.removesuffix(".bpmn"), files, source="web-modeler",
-                        changed_only=True)
+                        changed_only=True, tenant_id=county)
     except DeploymentRefused as err:
         error = {"element": err.element, "message": err.message, "file": err.file}
         return _modeler(source, xml, resource_name, [error]), 400
@@ -146,6 +148,7 @@ def deploy_form(key: str):
         if not isinstance(schema, dict) or schema.get("id") != key:
             raise DeploymentRefused(f"表单 id 须保持为 {key}", file=f"{key}.form")
         result = deploy(runtime(), actor, key, {f"{key}.form": text.encode("utf-8")}, source="web-form-editor",
+                        tenant_id=tenant_of(actor.org_path),
                         changed_only=True)
     except (DeploymentRefused, ValueError) as err:
         message = getattr(err, "message", None) or f"表单不是有效的 JSON：{err}"

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.domain.errors import DeploymentRefused
 from app.domain.notices import KINDS
+from app.domain.orgs import tenant_of
 from app.services.deploy import deploy
 from app.services.notice_templates import ALLOWED_FILTERS, ALLOWED_TESTS
 from app.services.notice_versions import template_text
@@ -33,6 +34,7 @@ def deploy_template(kind: str):
     text = request.form.get("text", "").replace("\r\n", "\n")
     try:
         result = deploy(runtime(), actor, f"{kind}.notice", {f"{kind}.notice": text.encode("utf-8")},
+                        tenant_id=tenant_of(actor.org_path),
                         source="web-notice-editor", changed_only=True)
     except DeploymentRefused as err:
         return _editor(kind, text, err.message, 400)

@@ -12,7 +12,7 @@ def test_history_task_by_business_key_lists_only_that_case(login_as):
     assert {r["taskDefinitionKey"] for r in rows} == {"accept", "home_visit"}
     row = next(r for r in rows if r["taskDefinitionKey"] == "accept")
     assert (row["executionId"], row["activityInstanceId"], row["priority"], row["owner"], row["tenantId"]) == (
-        mine.id, row["id"], 50, None, None)
+        mine.id, row["id"], 50, None, "sfx")  # its county
     assert row["deleteReason"] == "completed" and row["taskState"] == "Completed"
     count = login_as("supervisor").get("/history/task/count", processInstanceBusinessKey=mine.business_key).json
     assert count == {"count": len(rows)}

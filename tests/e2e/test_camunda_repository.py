@@ -53,7 +53,7 @@ def test_an_unused_deployment_is_deleted_with_its_definitions(login_as):
     assert login_as("designer").get(f"/deployment/{made['id']}").status_code == 404
 
 
-def test_a_deployment_for_a_tenant_is_refused(login_as):
+def test_a_deployment_for_an_unknown_county_is_refused(login_as):
     api = login_as("designer")
     from io import BytesIO
 

@@ -29,7 +29,7 @@ def _day() -> str:
 def _deployment(ctx, t, who):
     key = f"mx_{uuid.uuid4().hex[:8]}"
     files = {f"{key}.bpmn": d.user_task(key).encode()}
-    return {"deploy": files}
+    return {"deploy": files, "fields": {"tenant-id": "sfx"}}  # the county's designer deploys for the county
 
 
 def _closure(ctx, t, who):
@@ -156,9 +156,22 @@ def _incident(ctx, t, who) -> str:
 
 
 def _fresh_deployment(ctx, t, who) -> str:
+    return _deployed(ctx, t, who)["id"]
+
+
+def _deployed(ctx, t, who) -> dict:
     made = ctx.call("designer", "POST", f"{ER}/deployment/create", **_deployment(ctx, t, who))
     assert made.status_code == 200, made.json
-    return made.json["id"]
+    return made.json
+
+
+def _county_definition_id(ctx, t, who) -> str:
+    """A definition of the county's own (a county's designer suspends only those)."""
+    return next(iter(_deployed(ctx, t, who)["deployedProcessDefinitions"]))
+
+
+def _county_key(ctx, t, who) -> str:
+    return _county_definition_id(ctx, t, who).split(":")[0]
 
 
 def _form_task(ctx, t, who) -> str:
@@ -354,11 +367,12 @@ REQUESTS = {
     ("PUT", f"{ER}/process-instance/suspended"): lambda c, t, w: {
         "path": f"{ER}/process-instance/suspended", "json": {"suspended": True, "processInstanceIds": [t.case_id]}},
     ("PUT", f"{ER}/process-definition/<definition_id>/suspended"): lambda c, t, w: {
-        "path": f"{ER}/process-definition/{_definition_id(c)}/suspended", "json": {"suspended": False}},
+        "path": f"{ER}/process-definition/{_county_definition_id(c, t, w)}/suspended", "json": {"suspended": False}},
     ("PUT", f"{ER}/process-definition/key/<key>/suspended"): lambda c, t, w: {
-        "path": f"{ER}/process-definition/key/{KEY}/suspended", "json": {"suspended": False}},
+        "path": f"{ER}/process-definition/key/{_county_key(c, t, w)}/suspended", "json": {"suspended": False}},
     ("PUT", f"{ER}/process-definition/suspended"): lambda c, t, w: {
-        "path": f"{ER}/process-definition/suspended", "json": {"suspended": False, "processDefinitionKey": KEY}},
+        "path": f"{ER}/process-definition/suspended",
+        "json": {"suspended": False, "processDefinitionKey": _county_key(c, t, w)}},
     ("GET", f"{ER}/deployment"): lambda c, t, w: {"path": f"{ER}/deployment"},
     ("GET", f"{ER}/deployment/count"): lambda c, t, w: {"path": f"{ER}/deployment/count"},
     ("GET", f"{ER}/deployment/registered"): lambda c, t, w: {"path": f"{ER}/deployment/registered"},

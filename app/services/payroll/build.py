@@ -11,6 +11,7 @@ refuse, so no month is ever paid twice, whichever run pays it.
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from app.domain.orgs import tenant_of
 from app.domain.payroll import shift_month
 from app.store.tables import PayrollRun
 
@@ -18,7 +19,7 @@ _AMOUNT_AT = """(SELECT c.amount_fen FROM benefit_change c WHERE c.process_insta
                  AND c.effective_month <= {month} ORDER BY c.effective_month DESC, c.id DESC LIMIT 1)"""
 
 _COLUMNS = ("run_id, seq, process_instance_id, definition_key, township_path, month, kind, amount_fen, previous_fen, "
-            "status, flags, applicant_name, id_number, bank_account, account_problem")
+            "status, flags, applicant_name, id_number, bank_account, account_problem, tenant_id")
 
 _STATUS = "CASE WHEN {b}.account_problem IS NULL THEN 'pay' ELSE 'held' END"
 _ACCOUNT_FLAG = "CASE WHEN {b}.account_problem IS NULL THEN '' ELSE 'account,' END"
@@ -38,7 +39,7 @@ SELECT :run_id, ROW_NUMBER() OVER (ORDER BY b.township_path, b.process_instance_
        CASE WHEN CAST(:prev_run AS INTEGER) IS NOT NULL AND p.id IS NULL THEN 'new,' ELSE '' END
        || CASE WHEN p.amount_fen IS NOT NULL AND p.amount_fen <> a.amount_fen THEN 'changed,' ELSE '' END
        || {_ACCOUNT_FLAG.format(b="b")},
-       b.applicant_name, b.id_number, b.bank_account, b.account_problem
+       b.applicant_name, b.id_number, b.bank_account, b.account_problem, :tenant
 FROM benefit b
 JOIN {_IN_FORCE} a ON a.process_instance_id = b.process_instance_id
 LEFT JOIN payroll_line p ON p.run_id = CAST(:prev_run AS INTEGER) AND p.process_instance_id = b.process_instance_id
@@ -68,7 +69,7 @@ INSERT INTO payroll_line ({_COLUMNS})
 SELECT :run_id, :offset + ROW_NUMBER() OVER (ORDER BY b.township_path, b.process_instance_id, o.month),
        b.process_instance_id, b.definition_key, b.township_path, o.month, 'back_pay', o.due_fen - o.paid_fen, NULL,
        {_STATUS.format(b="b")}, 'back_pay,' || {_ACCOUNT_FLAG.format(b="b")},
-       b.applicant_name, b.id_number, b.bank_account, b.account_problem
+       b.applicant_name, b.id_number, b.bank_account, b.account_problem, :tenant
 FROM owed o JOIN benefit b ON b.process_instance_id = o.pid
 WHERE o.due_fen - o.paid_fen > 0 AND o.month >= b.payment_from
 """)
@@ -94,11 +95,13 @@ def write_lines(session: Session, run: PayrollRun) -> tuple[int, int, int]:
             session.execute(text("SET LOCAL work_mem = '256MB'"))
             session.execute(text("SET LOCAL enable_nestloop = off"))
         regular = session.execute(REGULAR, {"run_id": run.id, "month": run.month, "county": run.county_path,
-                                            "prev_run": previous_regular(session, run)}).rowcount
+                                            "prev_run": previous_regular(session, run),
+                                            "tenant": tenant_of(run.county_path)}).rowcount
         if postgresql:  # 补发 looks up a few households: index lookups again
             session.execute(text("SET LOCAL enable_nestloop = on"))
     before = run.month if run.number == 0 else shift_month(run.month, 1)  # a correction also owes its own month
-    session.execute(BACK_PAY, {"run_id": run.id, "county": run.county_path, "before": before, "offset": regular})
+    session.execute(BACK_PAY, {"run_id": run.id, "county": run.county_path, "before": before, "offset": regular,
+                               "tenant": tenant_of(run.county_path)})
     if postgresql:
         session.execute(text("ANALYZE payroll_line"))  # a roll adds up to a million rows: plan on what is there now
     lines, total, held = session.execute(TOTALS, {"run_id": run.id}).one()

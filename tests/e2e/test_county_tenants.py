@@ -1,0 +1,179 @@
+"""Counties as tenants (Camunda's tenantId): two counties run their own 临时救助 diagram side by side, over HTTP.
+
+泰安 (`ta`) accepts with one intake task (一窗受理); 陈仓 (`cc`) adds 一事一议 after it. Both are deployed under
+the key of the province's shared `linshi`, which 示范县 (no version of its own) keeps using.
+"""
+
+from io import BytesIO
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.security import generate_password_hash
+from werkzeug.test import encode_multipart
+
+from app.domain.orgs import child_path
+from app.store.tables import OrgUnit, User
+from tests.conftest import PASSWORD, Api
+
+COUNTIES = {"ta": ("泰安县", "tazhen"), "cc": ("陈仓县", "cczhen")}
+
+
+def _linshi(*tasks: tuple[str, str]) -> str:
+    """A 临时救助 diagram of the given user tasks (id, name) in a row, each offered to the window."""
+    ids = [task_id for task_id, _ in tasks]
+    flows = zip(["s", *ids], [*ids, "e"], strict=True)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
+  <bpmn:process id="linshi" name="临时救助" isExecutable="true">
+    <bpmn:startEvent id="s" />
+    {"".join(f'<bpmn:userTask id="{i}" name="{n}" camunda:candidateGroups="window" />' for i, n in tasks)}
+    {"".join(f'<bpmn:sequenceFlow id="f{k}" sourceRef="{a}" targetRef="{b}" />' for k, (a, b) in enumerate(flows))}
+    <bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+TAIAN = _linshi(("intake", "一窗受理"))
+CHENCANG = _linshi(("accept", "受理"), ("deliberation", "一事一议"))
+
+
+@pytest.fixture(scope="module")
+def counties(app):
+    """Two more counties, each with a township, a window and a county designer."""
+    runtime = app.extensions["runtime"]
+    with runtime.unit_of_work() as uow:
+        if uow.session.scalar(select(OrgUnit).where(OrgUnit.code == "ta")) is None:
+            hashed = generate_password_hash(PASSWORD)
+            for code, (name, township) in COUNTIES.items():
+                county = child_path("", code)
+                uow.session.add_all([
+                    OrgUnit(code=code, name=name, level="county", path=county, county_path=county),
+                    OrgUnit(code=township, name=name + "镇", level="township", path=child_path(county, township),
+                            county_path=county),
+                    User(username=f"window_{code}", display_name="窗口", password_hash=hashed,
+                         org_path=child_path(county, township), groups=["window"]),
+                    User(username=f"designer_{code}", display_name="设计员", password_hash=hashed, org_path=county,
+                         groups=["designer"])])
+            uow.session.add(User(username="auditor_province", display_name="省审计", password_hash=hashed, org_path="/",
+                                 groups=["auditor"]))
+            uow.commit()
+    return runtime
+
+
+@pytest.fixture(scope="module")
+def deployed(app, counties):
+    client = app.test_client()
+    taian = _deploy(Api(client, "designer"), TAIAN, "ta")  # the province deploys for any county
+    chencang = _deploy(Api(client, "designer_cc"), CHENCANG, "cc")  # a county's designer for its own
+    return client, taian, chencang
+
+
+def _deploy(api, xml: str, tenant: str | None, filename: str = "linshi.bpmn"):
+    data = {"tenant-id": tenant} if tenant else {}
+    response = _deploy_with(api, {filename: xml}, data)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def _deploy_with(api, files: dict, fields: dict):
+    data = {"deployment-name": "county", **fields}
+    data.update({name: FileStorage(BytesIO(content.encode()), filename=name) for name, content in files.items()})
+    boundary, payload = encode_multipart(data)
+    return api.client.post("/engine-rest/deployment/create", data=payload, headers=api.headers,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+
+
+def _start(client, county: str, key: str = "linshi") -> dict:
+    started = Api(client, f"window_{county}").post(f"/process-definition/key/{key}/start", {"businessKey": None})
+    assert started.status_code == 200, started.json
+    return started.json
+
+
+def test_each_county_runs_its_own_diagram_and_the_others_the_shared_one(deployed, login_as):
+    client, taian, chencang = deployed
+    ta_definition = next(iter(taian["deployedProcessDefinitions"].values()))
+    cc_definition = next(iter(chencang["deployedProcessDefinitions"].values()))
+    assert (taian["tenantId"], ta_definition["tenantId"], ta_definition["version"]) == ("ta", "ta", 1)
+    assert (cc_definition["tenantId"], cc_definition["version"]) == ("cc", 1)  # versions count per county
+    ta_case, cc_case = _start(client, "ta"), _start(client, "cc")
+    assert (ta_case["definitionId"], ta_case["tenantId"]) == (ta_definition["id"], "ta")
+    assert (cc_case["definitionId"], cc_case["tenantId"]) == (cc_definition["id"], "cc")
+    ta_task = Api(client, "window_ta").get("/task", processInstanceId=ta_case["id"]).json
+    cc_task = Api(client, "window_cc").get("/task", processInstanceId=cc_case["id"]).json
+    assert [(t["name"], t["tenantId"]) for t in ta_task] == [("一窗受理", "ta")]
+    assert [(t["name"], t["tenantId"]) for t in cc_task] == [("受理", "cc")]
+    # side by side: each completes on its own diagram — 泰安's ends, 陈仓's goes on to 一事一议
+    assert Api(client, "window_ta").post(f"/task/{ta_task[0]['id']}/complete", {}).status_code == 204
+    assert Api(client, "window_cc").post(f"/task/{cc_task[0]['id']}/complete", {}).status_code == 204
+    assert [t["name"] for t in Api(client, "window_cc").get("/task", processInstanceId=cc_case["id"]).json] == [
+        "一事一议"]
+    history = Api(client, "auditor_province").get("/history/process-instance", processInstanceId=ta_case["id"]).json
+    assert [(h["state"], h["tenantId"]) for h in history] == [("COMPLETED", "ta")]
+    # 示范县 has no version of its own: its case starts on the province's shared 临时救助
+    sfx_case = login_as("window_cg").post("/process-definition/key/linshi/start", {"businessKey": None}).json
+    shared = login_as("designer").get("/process-definition", key="linshi", withoutTenantId="true",
+                                      latestVersion="true").json
+    assert sfx_case["definitionId"] == shared[0]["id"] and sfx_case["tenantId"] == "sfx"
+    # a key a county has no version of starts on the shared one there too
+    dibao = _start(client, "ta", "dibao")
+    assert dibao["tenantId"] == "ta" and login_as("designer").get(
+        f"/process-definition/{dibao['definitionId']}").json["tenantId"] is None
+
+
+def test_the_tenant_filters_are_honoured_on_every_list(deployed, login_as):
+    client, taian, _ = deployed
+    designer, auditor = login_as("designer"), login_as("auditor_province")  # the province sees every county
+
+    def keys(path, **params):
+        api = auditor if path.startswith(("/history", "/task")) else designer
+        rows = api.get(path, **params).json
+        count = api.get(f"{path}/count", **params).json["count"]
+        assert count == len(rows), (path, params)
+        return sorted(r.get("tenantId") or r.get("tenantId ") or "-" for r in rows)
+
+    latest = {"key": "linshi", "latestVersion": "true"}
+    assert keys("/process-definition", **latest) == ["-", "cc", "ta"]
+    assert keys("/process-definition", **latest, tenantIdIn="ta") == ["ta"]
+    assert keys("/process-definition", **latest, withoutTenantId="true") == ["-"]
+    assert keys("/process-definition", **latest, tenantIdIn="ta,cc", includeProcessDefinitionsWithoutTenantId="true"
+                ) == ["-", "cc", "ta"]
+    assert keys("/deployment", id=taian["id"], tenantIdIn="ta") == ["ta"]
+    assert keys("/deployment", id=taian["id"], tenantIdIn="cc") == []
+    assert keys("/deployment", id=taian["id"], withoutTenantId="true") == []
+    _start(client, "ta")
+    ta_cases = keys("/process-instance", processDefinitionKey="linshi", tenantIdIn="ta")
+    assert ta_cases and set(ta_cases) == {"ta"}
+    assert keys("/process-instance", processDefinitionKey="linshi", tenantIdIn="ta", withoutTenantId="true") == []
+    assert set(keys("/task", processDefinitionKey="linshi", tenantIdIn="ta,cc")) == {"ta", "cc"}
+    assert keys("/task", processDefinitionKey="linshi", tenantIdIn="nowhere") == []
+    assert set(keys("/history/process-instance", processDefinitionKey="linshi", tenantIdIn="cc")) == {"cc"}
+    assert set(keys("/history/task", processDefinitionKey="linshi", tenantIdIn="cc")) == {"cc"}
+    assert set(keys("/history/activity-instance", tenantIdIn="ta", activityType="userTask")) == {"ta"}
+    # a case of the shared definition belongs to its county, its definition to no tenant
+    sfx_only = designer.get("/process-instance", processDefinitionKey="linshi", processDefinitionWithoutTenantId="true"
+                            ).json
+    assert sfx_only and {c["tenantId"] for c in sfx_only} == {"sfx"}
+
+
+def test_a_county_sees_and_deploys_only_its_own(deployed, login_as):
+    client, taian, _ = deployed
+    county_designer = Api(client, "designer_cc")
+    seen = county_designer.get("/process-definition", key="linshi", latestVersion="true").json
+    assert sorted(d["tenantId"] or "-" for d in seen) == ["-", "cc"]  # not 泰安's
+    assert county_designer.get(f"/process-definition/{next(iter(taian['deployedProcessDefinitions']))}"
+                               ).status_code == 404
+    assert county_designer.get(f"/deployment/{taian['id']}").status_code == 404
+    assert county_designer.get("/process-definition/key/linshi").json["tenantId"] == "cc"
+    for fields in ({"tenant-id": "ta"}, {}):  # another county's, or the province's shared
+        refused = _deploy_with(county_designer, {"x.bpmn": TAIAN.replace('"linshi"', '"x_cc"')}, fields)
+        assert refused.status_code == 403 and refused.json["field"] == "tenant-id"
+    form = _deploy_with(Api(client, "designer"), {"x.form": '{"id": "x", "components": []}'}, {"tenant-id": "ta"})
+    assert form.status_code == 400 and form.json["file"] == "x.form"  # forms are the province's, shared
+    unknown = _deploy_with(Api(client, "designer"), {"x.bpmn": TAIAN}, {"tenant-id": "nowhere"})
+    assert unknown.status_code == 400 and unknown.json["field"] == "tenant-id"
+    # a version of another county's cannot start a case here
+    other = Api(client, "window_cc").post(f"/process-definition/{next(iter(taian['deployedProcessDefinitions']))}"
+                                          "/start", {})
+    assert other.status_code == 403 and other.json["field"] == "id"
