@@ -1,5 +1,6 @@
 """flask commands: deploy the workflows, load the demo organisation."""
 
+import os
 from pathlib import Path
 
 import click
@@ -9,11 +10,12 @@ from flask.cli import AppGroup
 from app.cli_supervision import register_deadline_commands
 from app.domain.actors import SYSTEM
 from app.extensions import runtime
-from app.services.audit import count_cases, verify_all
+from app.services.audit import count_cases
 from app.services.calendar import load_year, parse_year
 from app.services.deploy import deploy
 from app.services.payroll.ledger import verify_payment_ledgers
 from app.services.users import load_demo
+from app.services.verification import VerificationRun, verify_cases
 
 ROOT = Path(__file__).parent.parent
 DEPLOYED_FOLDERS = tuple(ROOT / name for name in ("workflows", "forms", "notices"))
@@ -49,10 +51,16 @@ def register(app: Flask) -> None:
                    f"{loaded.recomputed_jobs} timer(s) recomputed")
 
     @app.cli.command("audit-verify")
-    def audit_verify_command():
-        """Verify every case: hash chain, definition used, replay to the stored state; exit 1 if any fails."""
+    @click.option("--full", is_flag=True, help="Replay every event of every case, not only those after each "
+                                              "case's signed checkpoint.")
+    @click.option("--processes", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True,
+                  help="Verify in this many processes.")
+    def audit_verify_command(full, processes):
+        """Verify every case: its whole hash chain, its signed checkpoint, the definition used, and a replay of the
+        events after the checkpoint (all of them with --full) to the stored state; exit 1 if any fails."""
         rt = runtime()
-        with click.progressbar(verify_all(rt, SYSTEM), length=count_cases(rt, SYSTEM),
+        run = VerificationRun(current_app.config["AUDIT_KEY"].encode(), full=full, processes=processes)
+        with click.progressbar(verify_cases(rt, SYSTEM, run), length=count_cases(rt, SYSTEM),
                                label="verifying cases") as verdicts:
             failures = [v for v in verdicts if not v.ok]
         for v in failures:

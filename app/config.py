@@ -1,5 +1,6 @@
 """Settings read from the environment, in one place."""
 
+import hashlib
 import ipaddress
 import os
 from datetime import timedelta
@@ -23,6 +24,8 @@ class Config:
         self.DATABASE_URL = env.get("DATABASE_URL", "sqlite:///instance/assistance.sqlite3")
         self.DEMO = env.get("DEMO", "0") == "1"
         self.SECRET_KEY = env.get("SECRET_KEY") or (DEMO_SECRET_KEY if self.DEMO else None)
+        # signs audit checkpoints and history archives (HMAC-SHA256); unset, a key derived from SECRET_KEY
+        self.AUDIT_KEY = env.get("AUDIT_KEY")
         self.HOST = env.get("HOST") or env.get("FLASK_RUN_HOST") or "127.0.0.1"  # where gunicorn / flask run listen
         self.SCHEDULER = env.get("SCHEDULER", "1") == "1"
         self.SCHEDULER_INTERVAL_SECONDS = float(env.get("SCHEDULER_INTERVAL_SECONDS", "1"))
@@ -65,6 +68,8 @@ class Config:
         if "SESSION_COOKIE_SECURE" not in overrides:  # production mode: the session cookie travels over HTTPS only
             self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0" if self.DEMO else "1") == "1"
         self._refuse_unsafe_demo()
+        if not self.AUDIT_KEY and self.SECRET_KEY:
+            self.AUDIT_KEY = hashlib.sha256(f"audit-checkpoint:{self.SECRET_KEY}".encode()).hexdigest()
 
     def _refuse_unsafe_demo(self) -> None:
         """Refuse to start where the public demo password or secret key would be reachable from elsewhere."""

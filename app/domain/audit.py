@@ -1,6 +1,7 @@
 """Tamper evidence: each case event hashes its content together with the previous event's hash."""
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -42,4 +43,18 @@ def ledger_digest(values: tuple[Any, ...] | list[Any]) -> str:
     """Return the sha256 of a payment ledger entry: its LEDGER_FIELDS values in order, the time as `ledger_time`,
     as one JSON array (which takes in the previous entry's hash)."""
     text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def checkpoint_signature(key: bytes, case_id: str, seq: int, event_hash: str, state_hash: str,
+                         variables_hash: str) -> str:
+    """Return the HMAC-SHA256 of a verified case's checkpoint: its last verified event, the state and the data
+    replay reached there. Whoever changes the events up to it, or the checkpoint, without the key is found."""
+    text = json.dumps([case_id, seq, event_hash, state_hash, variables_hash], separators=(",", ":"))
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def variables_digest(variables: dict) -> str:
+    """Return the sha256 of a case's data as canonical JSON."""
+    text = json.dumps(variables, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -16,7 +16,7 @@ from .case_data import scrubbed
 from .notice_audit import replayed_notice_problem, stored_notices_problem
 from .notices import COMMAND as NOTICE
 from .projection import hash_of
-from .replay import DefinitionsAtHand, ReplayFailed, difference, replay, started_on
+from .replay import DefinitionsAtHand, ReplayFailed, definition_at, difference, replay, started_on
 from .runtime import Runtime
 
 
@@ -34,10 +34,15 @@ def verify_instance(session, instance: ProcessInstance, definitions: Definitions
     """Check the chain, then (given definitions and calendar history) the definition used and a full replay."""
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == instance.id)
                                   .order_by(CaseEvent.seq)))
-    found = _chain_problem(instance, events) or stored_notices_problem(session, instance, events)
+    found = chain_problem(instance, events) or stored_notices_problem(session, instance, events)
     if found is None and definitions is not None:
-        found = _definition_problem(instance, events, definitions) or _replay_problem(
-            session, instance, events, definitions, calendars)
+        found = definition_problem(instance, events, definitions) or replay_from(
+            session, instance, events, definitions, calendars).problem
+    return verdict_of(session, instance, events, found)
+
+
+def verdict_of(session, instance: ProcessInstance, events: list[CaseEvent], found: tuple[int, str] | None) -> Verdict:
+    """The verdict on a case: ok, or the first bad event and the problem, quoting none of the case's data."""
     if found is not None:
         given = [(event.inputs or {}).get("variables") for event in events]  # a replay error may quote one
         problem = scrubbed(session, instance.definition_id, found[1], instance.variables or {},
@@ -46,7 +51,7 @@ def verify_instance(session, instance: ProcessInstance, definitions: Definitions
     return Verdict(instance.id, True, len(events))
 
 
-def _chain_problem(instance: ProcessInstance, events: list[CaseEvent]) -> tuple[int, str] | None:
+def chain_problem(instance: ProcessInstance, events: list[CaseEvent]) -> tuple[int, str] | None:
     """Sequence, content hashes, chaining, the case's last hash and its stored state."""
     previous = None
     for expected, event in enumerate(events, start=1):
@@ -61,7 +66,7 @@ def _chain_problem(instance: ProcessInstance, events: list[CaseEvent]) -> tuple[
     return None
 
 
-def _definition_problem(instance: ProcessInstance, events: list[CaseEvent],
+def definition_problem(instance: ProcessInstance, events: list[CaseEvent],
                         definitions: DefinitionsAtHand) -> tuple[int, str] | None:
     recorded = (events[0].inputs or {}).get("definitionDigest")
     started = started_on(instance.definition_id, events)
@@ -75,29 +80,43 @@ def _definition_problem(instance: ProcessInstance, events: list[CaseEvent],
     return None
 
 
-def _replay_problem(session, instance: ProcessInstance, events: list[CaseEvent], definitions: DefinitionsAtHand,
-                    calendars: CalendarsInForce) -> tuple[int, str] | None:
-    definition, _ = definitions.get(started_on(instance.definition_id, events))
-    steps = replay(definition, lambda moment: calendars.at(moment, instance.org_path), events, definitions.engine)
-    step, opened = None, []
-    for event in events:
+@dataclass
+class Replayed:
+    """What replaying a case's events found, and the state and data it reached (where a checkpoint can be kept)."""
+
+    problem: tuple[int, str] | None
+    state: bytes | None = None
+    variables: dict | None = None
+
+
+def replay_from(session, instance: ProcessInstance, events: list[CaseEvent], definitions: DefinitionsAtHand,
+                calendars: CalendarsInForce, seq: int = 0, state: bytes | None = None,
+                variables: dict | None = None) -> Replayed:
+    """Replay the events after `seq` (0: all of them) from the `state` and `variables` reached at `seq`."""
+    definition, _ = definitions.get(definition_at(instance.definition_id, events, seq))
+    later = events[seq:]
+    steps = replay(definition, lambda moment: calendars.at(moment, instance.org_path), later, definitions.engine,
+                   state, variables)
+    opened, variables = [], variables or {}
+    for event in later:
         try:
             step = next(steps)
         except ReplayFailed as err:
-            return event.seq, f"重放事件 {event.seq}（{event.command}）失败：{err}"
+            return Replayed((event.seq, f"重放事件 {event.seq}（{event.command}）失败：{err}"))
         if not step.matches:
-            return event.seq, difference(step)
+            return Replayed((event.seq, difference(step)))
+        state, variables = step.state, step.variables
         if event.command != NOTICE:
             opened = step.opened  # the tasks the notices that follow were issued for
             continue
         problem = replayed_notice_problem(session, instance, event, opened, step.variables)
         if problem:
-            return event.seq, problem
-    if step is not None and step.variables != (instance.variables or {}):
-        keys = sorted(k for k in set(step.variables) | set(instance.variables or {})
-                      if step.variables.get(k) != (instance.variables or {}).get(k))
-        return len(events), f"存储的案件数据与重放结果不符：{', '.join(keys[:5])}"
-    return None
+            return Replayed((event.seq, problem))
+    if events and variables != (instance.variables or {}):
+        keys = sorted(k for k in set(variables) | set(instance.variables or {})
+                      if variables.get(k) != (instance.variables or {}).get(k))
+        return Replayed((len(events), f"存储的案件数据与重放结果不符：{', '.join(keys[:5])}"))
+    return Replayed(None, state, variables)
 
 
 def _event_problem(event: CaseEvent, expected: int, previous: str | None) -> str | None:

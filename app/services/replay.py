@@ -65,13 +65,16 @@ def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent
 
 
 def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalendar],
-           events: list[CaseEvent], resolve: Callable[[str], Definition] | None = None) -> Iterator[Step]:
+           events: list[CaseEvent], resolve: Callable[[str], Definition] | None = None,
+           state: bytes | None = None, variables: dict | None = None) -> Iterator[Step]:
     """Yield the case after each event, in order, each run with `calendar_at(event.at)`; `definition` is the one
-    the case started on, and after a migration the case runs on its target (`resolve(id)`).
+    the case started on, and after a migration the case runs on its target (`resolve(id)`). From the start, or
+    from the `state` and `variables` a verified checkpoint holds (then `events` are those after it, and
+    `definition` the one the case ran on there).
 
     Raises ReplayFailed naming nothing (the caller knows the event).
     """
-    state, variables = None, {}
+    variables = variables or {}
     for event in events:
         calendar = calendar_at(event.at)
         changes = apply_event(definition, calendar, event, state, resolve)
@@ -93,6 +96,12 @@ def difference(step: Step) -> str:
     if diffs:
         return "重放结果与事件记录的数据变化不符：" + "、".join(diffs[:5])
     return "重放后的流程状态（等待的活动、任务或计时器）与事件记录的状态哈希不符"
+
+
+def definition_at(definition_id: str, events: list[CaseEvent], seq: int) -> str:
+    """The definition the case ran on after event `seq` (the target of the last migration up to it)."""
+    migrated = [e for e in events[:seq] if e.command == MIGRATION.name]
+    return (migrated[-1].inputs or {})["targetProcessDefinitionId"] if migrated else started_on(definition_id, events)
 
 
 def started_on(definition_id: str, events: list[CaseEvent]) -> str:

@@ -302,6 +302,22 @@ class CaseEvent(Base):
     instance: Mapped["ProcessInstance"] = relationship()  # the case the event belongs to
 
 
+class AuditCheckpoint(Base):
+    """Where a case was last verified: its event `seq` (whose hash it names), the state and the data replay
+    reached there, signed with the audit key. The nightly verification replays only the events after it."""
+
+    __tablename__ = "audit_checkpoint"
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
+    seq: Mapped[int] = mapped_column()
+    event_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[bytes] = mapped_column(LargeBinary)  # the replayed workflow at `seq`; sha256 = `state_hash`
+    state_hash: Mapped[str] = mapped_column(String(64))
+    variables: Mapped[dict] = mapped_column()
+    signature: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime] = mapped_column()
+
+
 class CalendarYear(Base):
     """A year of official holidays and 调休 working days loaded by an admin (newer than chinesecalendar)."""
 

@@ -1,0 +1,156 @@
+"""Incremental verification: a signed checkpoint per verified case; the nightly run checks every chain and
+replays only the events after the checkpoint; whatever is done to the checkpointed events (or the checkpoint)
+is still found."""
+
+import pytest
+from sqlalchemy import delete, select, update
+
+import app.services.audit as audit_module
+from app.domain.audit import checkpoint_signature, event_digest, variables_digest
+from app.services.verification import VerificationRun, verify_batch
+from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
+from tests.e2e.dibao_steps import Case
+from tests.integration.test_audit_chain import _tamper
+
+KEY = b"test-audit-key"  # as the tests' app is configured (AUDIT_KEY)
+RUN = VerificationRun(KEY)
+
+
+@pytest.fixture(autouse=True)
+def _audit_key(app, monkeypatch):
+    monkeypatch.setitem(app.config, "AUDIT_KEY", KEY.decode())
+
+
+def _case(login_as) -> Case:
+    case = Case(login_as)
+    case.accept()
+    case.investigate()  # four events
+    return case
+
+
+def _checkpointed(runtime, login_as) -> Case:
+    case = _case(login_as)
+    assert verify_batch(runtime, RUN, [case.id])[0].ok
+    return case
+
+
+def _checkpoint(runtime, case_id: str) -> AuditCheckpoint:
+    with runtime.reading() as uow:
+        return uow.session.get(AuditCheckpoint, case_id)
+
+
+@pytest.fixture
+def replayed(monkeypatch):
+    """Count the events replay re-runs."""
+    counted = []
+    original = audit_module.replay
+
+    def counting(definition, calendar_at, events, *args):
+        counted.append(len(events))
+        return original(definition, calendar_at, events, *args)
+
+    monkeypatch.setattr(audit_module, "replay", counting)
+    return counted
+
+
+def test_a_verified_case_keeps_a_signed_checkpoint_and_later_runs_replay_only_what_is_new(
+        runtime, login_as, clock, replayed):
+    case = _checkpointed(runtime, login_as)
+    checkpoint = _checkpoint(runtime, case.id)
+    assert (checkpoint.seq, checkpoint.tenant_id) == (4, "sfx") and replayed == [4]
+    assert checkpoint.signature == checkpoint_signature(KEY, case.id, 4, checkpoint.event_hash, checkpoint.state_hash,
+                                                        variables_digest(checkpoint.variables))
+    assert verify_batch(runtime, RUN, [case.id])[0].ok and replayed == [4, 0]  # nothing new: nothing replayed
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
+    assert verify_batch(runtime, RUN, [case.id])[0].ok and replayed[2] == 1  # the one new event
+    assert _checkpoint(runtime, case.id).seq == 5
+    full = VerificationRun(KEY, full=True)
+    assert verify_batch(runtime, full, [case.id])[0].ok and replayed[3] == 5  # --full: every event
+
+
+def _rechained(runtime, case_id: str, change_seq: int, **values) -> list:
+    """Statements that change event `change_seq` and re-hash the chain from it (and the case's last hash)."""
+    with runtime.reading() as uow:
+        events = list(uow.session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == case_id)
+                                          .order_by(CaseEvent.seq)))
+    previous, statements = None, []
+    for event in events:
+        content = {name: getattr(event, name) for name in ("actor", "inputs")}
+        if event.seq == change_seq:
+            content.update(values)
+        digest = event_digest(event.process_instance_id, event.seq, event.at, content["actor"], event.command,
+                              event.target, content["inputs"], event.changed, event.state_hash, previous)
+        statements.append(update(CaseEvent).where(CaseEvent.id == event.id)
+                          .values(**content, prev_hash=previous, hash=digest))
+        previous = digest
+    return [*statements, update(ProcessInstance).where(ProcessInstance.id == case_id).values(last_event_hash=previous)]
+
+
+def _forged_checkpoint(case_id: str, **values):
+    return update(AuditCheckpoint).where(AuditCheckpoint.process_instance_id == case_id).values(**values)
+
+
+TAMPERING = {
+    # a checkpointed event edited in place: its content no longer hashes to its hash
+    "edited": (lambda rt, c: [update(CaseEvent).where(CaseEvent.process_instance_id == c, CaseEvent.seq == 2)
+                              .values(actor="someone_else")], 2, "修改"),
+    # a checkpointed event removed
+    "deleted": (lambda rt, c: [delete(CaseEvent).where(CaseEvent.process_instance_id == c, CaseEvent.seq == 3)],
+                3, "缺失"),
+    # a checkpointed event edited and the whole chain re-hashed: the chain holds, the signed checkpoint does not
+    "rechained": (lambda rt, c: _rechained(rt, c, 2, actor="someone_else"), 4, "检查点"),
+    # the checkpoint moved back to an earlier event without the key
+    "checkpoint moved": (lambda rt, c: [_forged_checkpoint(c, seq=1)], 1, "签名无效"),
+    # the checkpoint's data changed without the key
+    "checkpoint data": (lambda rt, c: [_forged_checkpoint(c, variables={"forged": True})], 4, "签名无效"),
+    # a checkpoint re-signed with another key (over a re-chained history)
+    "checkpoint re-signed": (lambda rt, c: [*_rechained(rt, c, 2, actor="x"), _resigned(rt, c, b"not-the-key")],
+                             4, "签名无效"),
+    # the checkpoint's saved state swapped
+    "checkpoint state": (lambda rt, c: [_forged_checkpoint(c, state=b"forged")], 4, "状态"),
+}
+
+
+def _resigned(runtime, case_id: str, key: bytes):
+    checkpoint = _checkpoint(runtime, case_id)
+    with runtime.reading() as uow:
+        last = uow.session.scalar(select(CaseEvent).where(CaseEvent.process_instance_id == case_id,
+                                                          CaseEvent.seq == 4))
+    # the event hash the re-chained history will have is not known here: sign the old one with a wrong key
+    return _forged_checkpoint(case_id, signature=checkpoint_signature(
+        key, case_id, 4, last.hash, checkpoint.state_hash, variables_digest(checkpoint.variables)))
+
+
+@pytest.mark.parametrize("kind", list(TAMPERING))
+def test_tampering_with_checkpointed_events_or_the_checkpoint_is_found(runtime, login_as, clock, kind):
+    case = _checkpointed(runtime, login_as)
+    tamper, bad_event, words = TAMPERING[kind]
+    _tamper(runtime, *tamper(runtime, case.id))
+    verdict = verify_batch(runtime, RUN, [case.id])[0]
+    assert verdict.ok is False and verdict.first_bad_event == bad_event and words in verdict.problem, verdict
+    assert _checkpoint(runtime, case.id).seq in (1, 4)  # a failed case keeps no new checkpoint
+
+
+def test_an_event_after_the_checkpoint_is_replayed_and_a_forged_one_caught(runtime, login_as, clock):
+    case = _checkpointed(runtime, login_as)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
+    inputs = _event(runtime, case.id, 5).inputs
+    forged = {**inputs, "variables": {**inputs["variables"], "proposed_amount": 9999.0}}
+    _tamper(runtime, *_rechained(runtime, case.id, 5, inputs=forged))
+    verdict = verify_batch(runtime, RUN, [case.id])[0]
+    assert verdict.ok is False and verdict.first_bad_event == 5 and "9999" not in verdict.problem
+
+
+def _event(runtime, case_id: str, seq: int) -> CaseEvent:
+    with runtime.reading() as uow:
+        return uow.session.scalar(select(CaseEvent).where(CaseEvent.process_instance_id == case_id,
+                                                          CaseEvent.seq == seq))
+
+
+def test_the_cli_runs_incremental_by_default_and_full_on_demand_in_processes(runtime, runner, login_as, clock):
+    case = _case(login_as)
+    for args in (["audit-verify", "--processes", "2"], ["audit-verify", "--full", "--processes", "2"]):
+        result = runner.invoke(args=args)
+        assert "case(s) failed verification" in result.output
+        assert case.id not in result.output  # others in the shared database may have been tampered with
+    assert _checkpoint(runtime, case.id).seq == 4
