@@ -54,7 +54,7 @@ def checkpoint_signature(key: bytes, case_id: str, seq: int, event_hash: str, st
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def variables_digest(variables: dict) -> str:
+def variables_digest(variables: dict[str, Any]) -> str:
     """Return the sha256 of a case's data as canonical JSON."""
     text = json.dumps(variables, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -71,7 +71,7 @@ def never_when_true() -> Filter:
 EVERY_ROW = Filter("boolean", lambda v: None)  # a flag every row here satisfies (e.g. rootProcessInstances)
 
 
-def tenants(column, include_without: str | None = None) -> dict[str, Filter]:
+def tenants(column: Any, include_without: str | None = None) -> dict[str, Filter]:
     """Camunda's tenant filters on a tenant column (the county's code; NULL: shared): `tenantIdIn`,
     `withoutTenantId`, and the list's flag that adds the rows without a tenant to `tenantIdIn`'s."""
     filters = {"tenantIdIn": Filter("strings", lambda v: column.in_(v),
@@ -124,7 +124,7 @@ class Listing:
         return select(func.count()).select_from(self.query(actor, params).order_by(None).subquery())
 
 
-def visible_tenant(actor: Actor, column):
+def visible_tenant(actor: Actor, column: Any) -> Any:
     """Rows shared by every county (no tenant), and a county's own rows for its users; the province sees all."""
     own = tenant_of(actor.org_path)
     return true() if own is None else (column.is_(None) | (column == own))

@@ -28,12 +28,12 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON, dict[str, Any]: JSON, list[Any]: JSON}
 
 
-def _county_of_row(context) -> str | None:
+def _county_of_row(context: Any) -> str | None:
     """A row's county from its org unit, for rows the ORM inserts without naming it."""
     return tenant_of(context.get_current_parameters()["org_path"])
 
 
-def county_column(from_org_path: bool = True):
+def county_column(from_org_path: bool = True) -> Any:
     """The county of a case row (Camunda's tenantId: the county's code, e.g. "sfx"; NULL for the province):
     every case table carries it, so a province's tables can be distributed by county (docs/scaling.md)."""
     return mapped_column(String(64), default=_county_of_row if from_org_path else None)
@@ -313,7 +313,7 @@ class AuditCheckpoint(Base):
     event_hash: Mapped[str] = mapped_column(String(64))
     state: Mapped[bytes] = mapped_column(LargeBinary)  # the replayed workflow at `seq`; sha256 = `state_hash`
     state_hash: Mapped[str] = mapped_column(String(64))
-    variables: Mapped[dict] = mapped_column()
+    variables: Mapped[dict[str, Any]] = mapped_column()
     signature: Mapped[str] = mapped_column(String(64))
     verified_at: Mapped[datetime] = mapped_column()
 
