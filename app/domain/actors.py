@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .errors import Forbidden
+from .errors import NotPermitted
 from .orgs import OrgScope
 
 # permission -> roles (candidate groups) holding it; the README reproduces this table.
@@ -15,6 +15,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # attach a photo or a scan to a case itself (a task's worker attaches to their task)
     "attachment.add": frozenset({"window", "investigator", "village", "township_reviewer", "county_reviewer"}),
     "case.cancel": frozenset({"supervisor", "county_reviewer"}),
+    # void (作废) an abandoned application: the window before it was accepted, a supervisor at any time
+    "case.void": frozenset({"window", "supervisor"}),
+    "case.void_accepted": frozenset({"supervisor"}),
     "case.suspend": frozenset({"supervisor", "county_reviewer", "designer"}),  # suspend and activate cases
     "message.correlate": frozenset({"window", "village", "investigator", "township_reviewer",
                                     "county_reviewer", "supervisor"}),
@@ -61,7 +64,7 @@ class Actor:
 
     def require(self, permission: str) -> None:
         if not self.may(permission):
-            raise Forbidden(f"用户 {self.username} 无权执行此操作（{permission}）")
+            raise NotPermitted(f"用户 {self.username} 无权执行此操作（{permission}）")
 
     def may_work_on(self, org_path: str, candidate_groups: list[str], assignee: str | None) -> bool:
         """Return whether the actor may claim or complete a task with these attributes."""

@@ -51,6 +51,10 @@ class Forbidden(DomainError):
     kind = "AuthorizationException"
 
 
+class NotPermitted(Forbidden):
+    """The role lacks the permission: the API names it; a page says what to do instead."""
+
+
 class Unauthenticated(DomainError):
     status = 401
     kind = "AuthenticationException"

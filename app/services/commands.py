@@ -56,6 +56,15 @@ class CorrelateMessage:
 
 
 @dataclass(frozen=True)
+class VoidCase:
+    """Void (作废) an abandoned application, with the reason."""
+
+    actor: Actor
+    process_instance_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class CancelCase:
     actor: Actor
     process_instance_id: str

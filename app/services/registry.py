@@ -173,6 +173,13 @@ class CommentInputs(Inputs):
 
 
 @dataclass(frozen=True)
+class VoidInputs(Inputs):
+    """An application abandoned and voided (作废): why. The case ends as a cancellation does."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class StandardInputs(Inputs):
     """A new 低保 standard recomputes a household's 补差 (app/services/payroll/standard.py)."""
 
@@ -285,6 +292,7 @@ EXTERNAL_BPMN_ERROR = Command("external_bpmn_error", "外部任务报错", "外�
 VARIABLES = Command("variables", "修改变量", "修改案件数据", VariablesInputs,
                     lambda run, i: run.set_variables(i.variables, tuple(i.deletions or ())))
 CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i: run.cancel())
+VOID = Command("void", "作废", "申请作废", VoidInputs, lambda run, i: run.cancel())
 MODIFICATION = Command("modification", "移动流程位置", "调整办理环节：{}", ModificationInputs,
                        lambda run, i: run.modify([Instruction.from_json(x) for x in i.instructions]))
 MIGRATION = Command("migration", "迁移流程版本", "迁移到新版本流程", MigrationInputs, _migrate)
@@ -301,7 +309,7 @@ SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", Sus
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
     EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE,
-    MODIFICATION, MIGRATION, ATTACH, DETACH, COMMENT)}
+    MODIFICATION, MIGRATION, ATTACH, DETACH, COMMENT, VOID)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
 HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,

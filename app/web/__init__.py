@@ -16,7 +16,7 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from app.domain.errors import DomainError, Forbidden, Unauthenticated
+from app.domain.errors import DomainError, NotPermitted, Unauthenticated
 
 from .attachments import allow_upload_bodies
 from .auth import StaleForm, check_csrf, csrf_field, csrf_token, current_actor, display_name
@@ -98,7 +98,7 @@ def _error_page(err: DomainError):
         flash("页面已过期（可能已重新登录），您填写的内容已从本机草稿恢复，请核对后再次提交。", "error")
         return redirect(back)
     # a permission code means nothing to the reader; the page says what to do instead
-    message = None if isinstance(err, Forbidden) and not isinstance(err, StaleForm) else err.message
+    message = None if isinstance(err, NotPermitted) else err.message
     page = _page(err.status, message)
     if getattr(err, "retry_after", None):
         page.headers["Retry-After"] = str(err.retry_after)

@@ -12,9 +12,10 @@ from app.domain.clock import local
 from app.domain.errors import NotFound, ValidationFailed
 from app.services.attachments import case_attachments
 from app.services.cases import start_case
-from app.services.commands import StartCase
+from app.services.commands import StartCase, VoidCase
 from app.services.page_reads import case_list, case_page, next_task_of, start_choices
 from app.services.payroll.reads import page_payments
+from app.services.voids import void_case
 
 from .auth import login_required, require, runtime
 from .facts import case_facts, words
@@ -92,7 +93,7 @@ def show(instance_id: str):
                            events=found.events, diagram=_diagram(history, tasks, jobs), actor=actor,
                            bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=vocab.steps.get(process, {}),
                            has_viewer=_has_viewer(), payments=page_payments(runtime(), actor, found.instance.id),
-                           notices=notices_of(actor, found.view),
+                           notices=notices_of(actor, found.view), voided=voided(found.events),
                            attachments=case_attachments(runtime(), actor, found.instance.id),
                            **data)
 
@@ -132,3 +133,22 @@ def _pending_needs(variables: dict, history) -> list[str]:
 def _referrals(variables: dict) -> list[dict]:
     referrals = variables.get("referrals") or []
     return [r for r in referrals if isinstance(r, dict)] if isinstance(referrals, list) else []
+
+
+@bp.post("/<instance_id>/void")
+@login_required
+def void(instance_id: str):
+    """Void (作废) an abandoned application, with the reason; it leaves every inbox."""
+    actor = require("case.void")
+    try:
+        void_case(runtime(), VoidCase(actor, instance_id, request.form.get("reason", "")))
+    except ValidationFailed as err:
+        flash(err.message, "error")
+        return redirect(url_for("cases.show", instance_id=instance_id) + "#void")
+    flash("已作废该申请，相关待办已撤销", "success")
+    return redirect(url_for("cases.show", instance_id=instance_id))
+
+
+def voided(events) -> object | None:
+    """The case's 作废 event, if it was voided."""
+    return next((e for e in events if e.command == "void"), None)

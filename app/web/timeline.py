@@ -43,7 +43,9 @@ def timeline(shown_events: list[tuple], words: Vocabulary, process: str | None) 
             pending.pop(key, None)
         pending.update({k: v for k, v in submitted.items() if changed.get(k) != v})
         known.update(changed)
-        entries.append(Entry(event, event_title(event, process), words.person(event.actor), [
-            (words.label(process, k), "" if before is None else words.shown(process, k, before),
-             words.shown(process, k, after)) for k, (before, after) in rows.items()]))
+        shown = [(words.label(process, k), "" if before is None else words.shown(process, k, before),
+                  words.shown(process, k, after)) for k, (before, after) in rows.items()]
+        if isinstance(inputs.get("reason"), str):  # a void's or a cancellation's own words
+            shown.insert(0, ("原因", "", inputs["reason"]))
+        entries.append(Entry(event, event_title(event, process), words.person(event.actor), shown))
     return entries
