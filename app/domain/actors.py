@@ -47,6 +47,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                "finance", "supervisor", "auditor"}),
 }
 
+# messages a reporter sends to a waiting case: the permission they need instead of message.correlate
+REPORTED_MESSAGES: dict[str, str] = {
+    "household_report": "case.report",  # a tip-off on a paid household (窗口, 村居, 12345 热线) starts its re-check
+}
+
 
 @dataclass(frozen=True)
 class Actor:

@@ -11,7 +11,7 @@ force from which month:
 | a re-check that changes the amount (低保 `change`; 特困 a new self-care class) | the new amount from the month after |
 | re-check `gradual_exit` (渐退, n months) | nothing from the month after the n-th month after the decision |
 | re-check `stop` (低保), termination after 公示 (特困 `support_terminated`) | nothing from the month after |
-| a reported death leaving no member (`remaining_members` = 0) | nothing from the month after the death |
+| a death leaving no member paid (低保 `remaining_members` = 0, 特困 `person_died`) | nothing from the month after it |
 | 虚报冒领 (`record_fraud`) | nothing from the month of the finding: payment stops at once |
 | the case cancelled | nothing from the month after |
 | a new county standard (`standard_change`) | the recomputed `amount` from the standard's effective month |
@@ -36,13 +36,14 @@ class ProcessFacts:
     payment_task: str  # finance's task that records the bank account
     stops_at_decision: bool  # a re-check `stop` ends payment at once (低保), or only at an end event (特困, 公示)
     ended_by: dict[str, str] = field(default_factory=dict)  # end event -> reason (stops from the next month)
+    died: tuple[str, ...] = ()  # events reporting the death of the person paid: stops from the month after `died_on`
 
 
 PROCESSES: dict[str, ProcessFacts] = {
     "dibao": ProcessFacts("record_approval", "amount", "payment_from", "household_size", "per_capita_income",
                           "payment", True),
     "tekun": ProcessFacts("record_confirmation", "support_amount", "support_from", None, "income", "support_start",
-                          False, {"support_terminated": "termination"}),
+                          False, {"support_terminated": "termination"}, ("person_died",)),
 }
 HOUSEHOLD_FIELDS = ("applicant_name", "id_number", "bank_account")
 
@@ -134,7 +135,8 @@ def _amount_changes(facts: ProcessFacts, before: dict[str, Any], after: dict[str
     for end_event, reason in facts.ended_by.items():
         if end_event in ended:
             return [AmountChange(following, 0, reason)]
-    if "household_member_died" in ended and after.get("remaining_members") == 0:
+    died = any(event in ended for event in facts.died)
+    if died or ("household_member_died" in ended and after.get("remaining_members") == 0):
         return [AmountChange(shift_month(_death_month(after, this_month), 1), 0, "death")]
     if "recheck_decision" in ended or after.get(facts.amount) != before.get(facts.amount):
         return _recheck(facts, before, after, following)

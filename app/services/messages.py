@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.domain import clock
+from app.domain.actors import REPORTED_MESSAGES
 from app.domain.errors import ValidationFailed
 from app.engine.runner import CaseRun
 from app.store.tables import EventSubscription, ProcessDefinition, ProcessInstance
@@ -85,7 +86,7 @@ def _scope_data(rt: Runtime, session: Session, instance: ProcessInstance, task_i
 
 def correlate_message(rt: Runtime, cmd: CorrelateMessage, with_variables: bool = False) -> list[Correlated]:
     """Deliver a message to the one case waiting for it, or with `all` to every one, in one unit of work."""
-    cmd.actor.require("message.correlate")
+    cmd.actor.require(REPORTED_MESSAGES.get(cmd.message, "message.correlate"))
     moment = clock.now()
     with rt.unit_of_work() as uow:
         found = _waiting(rt, uow.session, cmd)
