@@ -138,9 +138,11 @@ def task_attachments(rt: Runtime, actor: Actor, task_id: str) -> list[Attachment
     """The attachments of a task (open or done) of a case the actor may read; the read is logged."""
     with rt.unit_of_work() as uow:
         instance = _task_case(uow.session, actor, task_id)
-        open_case(uow.session, actor, instance, ATTACHMENTS.at(f"task {task_id}"))
+        actor.require(ATTACHMENTS.permission or "case.read")
         rows = [AttachmentInfo.of(row) for row in uow.session.scalars(
             select(Attachment).where(Attachment.task_id == task_id).order_by(Attachment.created, Attachment.id))]
+        if rows:  # an empty list shows nothing of the case: only a list that shows files is a logged read
+            open_case(uow.session, actor, instance, ATTACHMENTS.at(f"task {task_id}"))
         uow.commit()
         return rows
 
@@ -149,10 +151,12 @@ def case_attachments(rt: Runtime, actor: Actor, instance_id: str) -> list[Attach
     """Every attachment of a case, its own and its tasks', oldest first; the read is logged."""
     with rt.unit_of_work() as uow:
         instance = _visible_case(uow.session, actor, instance_id)
-        open_case(uow.session, actor, instance, ATTACHMENTS)
+        actor.require(ATTACHMENTS.permission or "case.read")
         rows = [AttachmentInfo.of(row) for row in uow.session.scalars(
             select(Attachment).where(Attachment.process_instance_id == instance.id)
             .order_by(Attachment.created, Attachment.id))]
+        if rows:
+            open_case(uow.session, actor, instance, ATTACHMENTS)
         uow.commit()
         return rows
 

@@ -11,6 +11,7 @@ from app.store.writes import Writes
 from .case_data import errors_quote_no_personal_values
 from .definitions import cached_definition
 from .findings import record_findings
+from .household_file import record_people
 from .notices import insert_notices, notices_to_issue
 from .payroll.facts import project_benefit
 from .payroll.hooks import after_payroll_step
@@ -46,6 +47,7 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
         project_benefit(writes, instance, before, changes, issued.moment)
         insert_notices(writes, instance, notices)
     record_findings(session, instance, before, issued.actor, issued.moment, issued.target)
+    record_people(session, instance, before)
     after_payroll_step(session, instance, changes, issued.actor, issued.moment)
     return changes
 

@@ -22,7 +22,8 @@ from .case_data import TASK_RESULT, CaseView, case_marks, errors_quote_no_person
 from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
 from .contents import keep_contents
 from .definitions import cached_definition, cached_form, get_definition, latest_definition
-from .forms import is_client_form, validate_submission
+from .forms import form_fields, is_client_form, validate_submission
+from .household_file import CONFIRMED, check_household
 from .inputs import initiator, refuse_reserved, start_inputs
 from .notices import insert_notices, notices_to_issue
 from .projection import event_row, insert_event, move_to_event, new_state, project, with_following
@@ -159,7 +160,8 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
     with rt.unit_of_work() as uow:
         task, instance = visible_task_and_case(uow.session, cmd.actor, cmd.task_id)
         _check_worker(cmd.actor, task, uow.session)
-        variables = _validated(uow.session, task, instance, cmd.variables, rt, moment)
+        variables = _validated(uow.session, cmd.actor, task, instance, cmd.variables, rt, moment,
+                               cmd.household_check)
         run_command(rt, uow.session, instance,
                     Issued(COMPLETE, TaskInputs(task.id, variables), cmd.actor, moment, task.activity_id))
         keep_typed(uow.session, instance, cmd.typed)
@@ -170,16 +172,20 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
         return result
 
 
-def _validated(session, task: Task, instance: ProcessInstance, submitted: dict, rt: Runtime, moment) -> dict:
+def _validated(session, actor: Actor, task: Task, instance: ProcessInstance, submitted: dict, rt: Runtime,
+               moment, household_check: bool = False) -> dict:
     if not task.form_key or is_client_form(task.form_key):
         refuse_reserved(cached_definition(session, instance.definition_id), submitted)
         return submitted
     schema = cached_form(session, task.form_key)
     if schema is None:
         raise NotFound(f"任务 {task.activity_id} 的表单 {task.form_key} 未部署", field="formKey")
-    return validate_submission(schema, submitted, instance.variables or {},
-                               FunctionContext(moment, rt.calendar_for(instance.org_path)),
-                               case_marks(session, instance.definition_id))
+    accepted = validate_submission(schema, submitted, instance.variables or {},
+                                   FunctionContext(moment, rt.calendar_for(instance.org_path)),
+                                   case_marks(session, instance.definition_id))
+    if CONFIRMED in {f["key"] for f in form_fields(schema)}:  # an intake form: 一户一档
+        check_household(session, actor, instance, accepted, always=household_check)
+    return accepted
 
 
 def claim_task(rt: Runtime, cmd: ClaimTask) -> None:

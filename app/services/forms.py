@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from app.domain.errors import DeploymentRefused, ValidationFailed
 from app.domain.id_number import id_number_problem
-from app.domain.personal import FORM_PROPERTY, KINDS, PERSONAL_FIELDS, scrub
+from app.domain.personal import FORM_PROPERTY, KINDS, PERSONAL_FIELDS, known_kind, rows_kind, scrub
 from app.engine.expressions import ExpressionError, evaluate, feel_to_python
 from app.engine.functions import FunctionContext
 
@@ -32,8 +32,9 @@ def is_client_form(form_key: str | None) -> bool:
     return bool(form_key) and (form_key.startswith(CLIENT_FORM_PREFIXES) or form_key.endswith((".html", ".htm")))
 
 
-# what the pages render and the service validates: the inputs, and the layout that carries no value
-FORM_TYPES = INPUT_TYPES | {"group", "text", "spacer", "separator"}
+LIST = "dynamiclist"  # form-js's repeating rows: its `path` names the variable, a list of records of its components
+# what the pages render and the service validates: the inputs, the rows, and the layout that carries no value
+FORM_TYPES = INPUT_TYPES | {LIST, "group", "text", "spacer", "separator"}
 
 
 def all_components(schema: dict) -> list[dict]:
@@ -47,10 +48,14 @@ def all_components(schema: dict) -> list[dict]:
 
 
 def form_fields(schema: dict) -> list[dict]:
-    """Return the input components of a form, nested groups included."""
+    """Return the input components of a form, nested groups included; a list of rows is one field (its `key`
+    is its `path`), whose components are the fields of each row."""
     fields = []
     for component in schema.get("components") or []:
         if not isinstance(component, dict):
+            continue
+        if component.get("type") == LIST and component.get("path") and isinstance(component["path"], str):
+            fields.append({**component, "key": component["path"]})
             continue
         if component.get("type") in INPUT_TYPES and component.get("key") and isinstance(component["key"], str):
             fields.append(component)
@@ -59,15 +64,23 @@ def form_fields(schema: dict) -> list[dict]:
 
 
 def form_marks(schema: dict) -> dict[str, str]:
-    """Return the fields the form marks as personal (custom property `personal`) and their kinds."""
-    return {f["key"]: str(f["properties"][FORM_PROPERTY]) for f in form_fields(schema)
-            if FORM_PROPERTY in (f.get("properties") or {})}
+    """Return the fields the form marks as personal (custom property `personal`) and their kinds; a list of rows
+    with personal fields is a records kind (app/domain/personal.py)."""
+    marks = {}
+    for field in form_fields(schema):
+        if field["type"] == LIST:
+            inner = form_marks(field)
+            if inner:
+                marks[field["key"]] = rows_kind(inner)
+        elif FORM_PROPERTY in (field.get("properties") or {}):
+            marks[field["key"]] = str(field["properties"][FORM_PROPERTY])
+    return marks
 
 
 def check_marks(schema: dict, filename: str) -> None:
     """Refuse a form that marks a field with a kind of personal data the service does not know."""
     for key, kind in form_marks(schema).items():
-        if kind not in KINDS:
+        if not known_kind(kind):
             raise DeploymentRefused(f"字段 {key}：personal 的值 {kind} 不是已知的个人信息类别"
                                     f"（{', '.join(KINDS)}）", file=filename, element=key)
 
@@ -80,6 +93,7 @@ def validate_submission(schema: dict, submitted: dict, case_data: dict, context:
     """
     fields = {f["key"]: f for f in form_fields(schema)}
     errors = [{"field": k, "message": f"表单 {schema.get('id')} 中没有字段 {k}"} for k in submitted if k not in fields]
+    submitted, errors = household_figures(fields, submitted, errors)
     names = {**case_data, **_untouched(fields), **submitted}  # a condition sees what form-js would submit
     accepted = {}
     for key, component in fields.items():
@@ -102,6 +116,34 @@ def validate_submission(schema: dict, submitted: dict, case_data: dict, context:
         errors = [{**e, "message": scrub(e["message"], personal)} for e in errors]
         raise ValidationFailed(errors[0]["message"], field=errors[0]["field"], errors=errors)
     return accepted
+
+
+HOUSEHOLD = "household"  # a list's custom property: its rows are the household's members ...
+SIZE, PER_CAPITA, INCOME = "household_size", "per_capita_income", "member_income"  # ... which give these figures
+
+
+def household_figures(fields: dict[str, dict], submitted: dict, errors: list) -> tuple[dict, list]:
+    """A household-member list given fills the household's size and monthly per-capita income (what the amount
+    rules read) from its rows; a size or income also given that differs is refused naming it."""
+    members = next((f for f in fields.values() if f["type"] == LIST and (f.get("properties") or {}).get(HOUSEHOLD)),
+                   None)
+    rows = submitted.get(members["key"]) if members else None
+    if not rows or not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return submitted, errors
+    incomes = [r.get(INCOME) or 0 for r in rows]
+    if not all(isinstance(i, (int, float)) and not isinstance(i, bool) for i in incomes):
+        return submitted, errors  # the rows' own check names the income
+    figures = {SIZE: len(rows), PER_CAPITA: round(sum(incomes) / len(rows), 2)}
+    out = dict(submitted)
+    for key, value in figures.items():
+        if key not in fields:
+            continue
+        given = submitted.get(key)
+        if given not in (None, "") and given != value:
+            errors = [*errors, {"field": key, "message": f"{fields[key].get('label') or key}：与家庭成员列表不符"
+                                                        f"（按成员计算为 {value}）"}]
+        out[key] = value
+    return out, errors
 
 
 def _untouched(fields: dict[str, dict]) -> dict:
@@ -154,6 +196,24 @@ def _type_problem(component, value, rules, names, context) -> str | None:
             return f"须为以下之一：{', '.join(map(str, allowed))}"
     if kind == "checklist":
         return _checklist_problem(component, value)
+    if kind == LIST:
+        return _rows_problem(component, value, names, context)
+    return None
+
+
+def _rows_problem(component: dict, value, names: dict, context: FunctionContext) -> str | None:
+    """The first problem of a list of rows: not a list of records, an unknown column, or a row's field."""
+    if not isinstance(value, list) or not all(isinstance(row, dict) for row in value):
+        return "须为若干行，每行为一个对象"
+    columns = {f["key"]: f for f in form_fields(component)}
+    for number, row in enumerate(value, start=1):
+        unknown = sorted(set(row) - set(columns))
+        if unknown:
+            return f"第 {number} 行：没有字段 {unknown[0]}"
+        for key, column in columns.items():
+            problem = _problem(column, row.get(key), {**names, **row}, context)
+            if problem:
+                return f"第 {number} 行 {column.get('label') or key}：{problem}"
     return None
 
 
@@ -219,6 +279,9 @@ def _whole(text) -> int:
 
 
 def _normalise(component: dict, value):
+    if component["type"] == LIST:
+        columns = {f["key"]: f for f in form_fields(component)}
+        return [{k: _normalise(columns[k], v) for k, v in row.items() if not _empty(v)} for row in value]
     props = component.get("properties") or {}
     if props.get("minItems"):
         return [str(v).strip() for v in _items(value)]

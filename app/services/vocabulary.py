@@ -22,7 +22,7 @@ from app.store.queries import latest_forms
 from app.store.tables import FormDefinition, OrgUnit, ProcessDefinition, User
 
 from .definitions import cached_definition
-from .forms import form_fields
+from .forms import LIST, form_fields
 from .runtime import Runtime
 
 WORDS_FILE = Path(__file__).with_name("words.toml")
@@ -122,6 +122,8 @@ def _form_words(schema: dict, labels: dict[str, str], values: dict[str, dict[str
         for option in component.get("values") or []:
             if option.get("label") is not None:
                 values.setdefault(key, {}).setdefault(str(option.get("value")), option["label"])
+        if component.get("type") == LIST:  # the columns of its rows
+            _form_words(component, labels, values)
 
 
 def _build(session) -> Vocabulary:

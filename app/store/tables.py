@@ -671,3 +671,13 @@ class Attachment(Base):
     created: Mapped[datetime] = mapped_column()
     created_by: Mapped[str] = mapped_column(String(64))
     tenant_id: Mapped[str | None] = county_column(from_org_path=False)
+
+
+class CasePerson(Base):
+    """Who a case is about, by 身份证号码 (its applicant and its household's members): 一户一档 finds a household's
+    other cases through it. Kept in step with the case's variables by the command that sets them."""
+
+    __tablename__ = "case_person"
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), primary_key=True, index=True)
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)

@@ -5,9 +5,11 @@ The page posts plain HTML fields; each component's type says how to read its str
 typed, so the server-side validator names the field and the page shows the text again.
 """
 
+import re
+
 from werkzeug.datastructures import MultiDict
 
-from app.services.forms import form_fields
+from app.services.forms import LIST, form_fields
 
 
 def read_submission(schema: dict, form: MultiDict) -> dict:
@@ -15,7 +17,11 @@ def read_submission(schema: dict, form: MultiDict) -> dict:
     values = {}
     for component in form_fields(schema):
         key, kind = component["key"], component["type"]
-        if kind == "checkbox":
+        if kind == LIST:
+            rows = _rows(component, form)
+            if rows:
+                values[key] = rows
+        elif kind == "checkbox":
             values[key] = form.get(key) in ("on", "true", "1")
         elif kind in ("checklist", "taglist"):
             values[key] = [_typed(component, v) for v in form.getlist(key) if v.strip()]  # none ticked: []
@@ -24,6 +30,18 @@ def read_submission(schema: dict, form: MultiDict) -> dict:
         elif "defaultValue" in component:
             values[key] = ""  # form-js submits a field it initialised, even when left empty
     return values
+
+
+def _rows(component: dict, form: MultiDict) -> list[dict]:
+    """A list of rows posted as `path[i].column`, in row order; a row left empty is no row."""
+    columns = {c["key"]: c for c in form_fields(component)}
+    cell = re.compile(rf"{re.escape(component['key'])}\[(\d+)\]\.(\w+)")
+    rows: dict[int, dict] = {}
+    for name, raw in form.items():
+        found = cell.fullmatch(name)
+        if found and found[2] in columns and raw.strip():
+            rows.setdefault(int(found[1]), {})[found[2]] = _typed(columns[found[2]], raw.strip())
+    return [rows[i] for i in sorted(rows)]
 
 
 def initial_values(schema: dict, variables: dict) -> dict:

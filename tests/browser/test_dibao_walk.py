@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case, valid_id_number
+from tests.e2e.dibao_steps import Case, unique_id_number
 
 from .conftest import ARTIFACTS
 
@@ -44,7 +44,8 @@ def _start_and_accept(tab, business_key: str) -> str:
     expect(page.locator("h1")).to_have_text("受理")
     case_id = re.search(r"/cases/([0-9a-f-]{36})", page.locator("#case-link").get_attribute("href"))[1]
     page.fill("input[name=applicant_name]", "张三")
-    page.fill("input[name=id_number]", valid_id_number()[:-1] + "0")  # a wrong check digit
+    applicant = unique_id_number()
+    page.fill("input[name=id_number]", applicant[:-1] + ("1" if applicant[-1] == "0" else "0"))  # a wrong check digit
     page.fill("input[name=household_size]", "3")
     page.fill("input[name=per_capita_income]", "420")
     page.check("input[name=pledge_signed]")
@@ -57,7 +58,7 @@ def _start_and_accept(tab, business_key: str) -> str:
     expect(page.locator("input[name=household_size]")).to_have_value("3")
     expect(page.locator("input[name=materials_complete]")).to_be_checked()
     tab.shot("02-accept-with-errors")
-    page.fill("input[name=id_number]", valid_id_number())
+    page.fill("input[name=id_number]", applicant)
     _submit(page)
     expect(page.locator(".flash-success")).to_contain_text("已完成「受理」")
     return case_id

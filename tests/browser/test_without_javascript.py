@@ -4,7 +4,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.dibao_steps import valid_id_number
+from tests.e2e.dibao_steps import unique_id_number
 
 
 def test_a_case_is_started_accepted_and_shown_with_javascript_off(browse, clock):
@@ -26,7 +26,7 @@ def test_a_case_is_started_accepted_and_shown_with_javascript_off(browse, clock)
     page.get_by_role("button", name="提交办理").click()
     expect(page.locator("[data-error-for=id_number]")).to_contain_text("必填")
     expect(page.locator("input[name=applicant_name]")).to_have_value("王五")
-    page.fill("input[name=id_number]", valid_id_number())
+    page.fill("input[name=id_number]", unique_id_number())
     page.get_by_role("button", name="提交办理").click()
     expect(page.locator(".flash-success")).to_contain_text("已完成「受理」")
     page.goto(f"/cases?q={key}")

@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from app.store.tables import AccessLog, TaskDraft, User
 from tests.conftest import PASSWORD, typed
-from tests.e2e.dibao_steps import Case, accept_variables, valid_id_number
+from tests.e2e.dibao_steps import Case, accept_variables, unique_id_number, valid_id_number
 from tests.e2e.web_client import Web, field_error, field_value
 
 
@@ -163,7 +163,8 @@ def test_a_saved_draft_comes_back_and_goes_with_the_completed_task(app, login_as
 def test_completing_a_task_opens_my_next_task_in_the_same_case(app, login_as, clock):
     case = Case(login_as)
     task = case.task("window_cg", "accept")
-    values = {k: v["value"] for k, v in accept_variables(materials_complete=False).items()}
+    values = {k: v["value"] for k, v in accept_variables(materials_complete=False,
+                                                         id_number=unique_id_number()).items()}
     form = {**{k: str(v) for k, v in values.items() if not isinstance(v, bool)}, "pledge_signed": "on",
             "missing_materials": "户口簿复印件；残疾证", "action": "complete"}
     response = Web(app, "window_cg").post(f"/tasks/{task['id']}", form)

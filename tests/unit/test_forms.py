@@ -68,8 +68,10 @@ def test_a_number_keeps_to_its_decimal_digits(ctx, digits, good, bad, problem):
 def test_forms_mark_their_personal_fields():
     from app.services.forms import form_marks
 
-    assert form_marks(_form("dibao_accept")) == {"applicant_name": "name", "id_number": "id_number",
-                                                 "per_capita_income": "income", "phone": "phone"}
+    assert form_marks(_form("dibao_accept")) == {
+        "applicant_name": "name", "id_number": "id_number", "per_capita_income": "income", "phone": "phone",
+        "address": "address",
+        "household_members": "rows:member_id_number=id_number,member_income=income,member_name=name"}
     assert form_marks(_form("dibao_township_review")) == {}
 
 

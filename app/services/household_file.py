@@ -1,0 +1,87 @@
+"""一户一档 (one household, one file): a new application whose applicant or a member already has a running case or
+a 虚报冒领 finding is not accepted silently; the window is shown those cases and confirms before it goes on.
+
+Each case's people (its applicant's and its members' 身份证号码) are kept in `case_person` by the command that
+sets them, so the check is an index lookup whatever the number of cases.
+"""
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.domain.actors import Actor
+from app.domain.errors import ValidationFailed
+from app.domain.id_number import id_number_problem
+from app.store.tables import CasePerson, HouseholdFinding, ProcessDefinition, ProcessInstance
+
+APPLICANT, MEMBERS, MEMBER_ID = "id_number", "household_members", "member_id_number"
+CONFIRMED = "household_confirmed"  # the accept forms' checkbox: the window has seen the household's other cases
+
+
+def people(variables: dict) -> set[str]:
+    """The valid 身份证号码 a case's data names: its applicant's and its household members'."""
+    found = [variables.get(APPLICANT)]
+    members = variables.get(MEMBERS)
+    if isinstance(members, list):
+        found += [row.get(MEMBER_ID) for row in members if isinstance(row, dict)]
+    return {n.strip().upper() for n in found if isinstance(n, str) and not id_number_problem(n.strip())}
+
+
+def record_people(session: Session, instance: ProcessInstance, before: dict) -> None:
+    """Keep the case's people in step with its data, in the command's transaction (only when they changed)."""
+    now, then = people(instance.variables or {}), people(before)
+    if now == then:
+        return
+    session.execute(delete(CasePerson).where(CasePerson.process_instance_id == instance.id,
+                                             CasePerson.id_number.in_(then - now)))
+    session.add_all(CasePerson(process_instance_id=instance.id, id_number=n, tenant_id=instance.tenant_id)
+                    for n in sorted(now - then))
+
+
+def check_household(session: Session, actor: Actor, instance: ProcessInstance, accepted: dict,
+                    always: bool = False) -> None:
+    """Refuse an intake that records a household (or, `always`, any intake: the window's page) whose people have
+    another running case or a finding, unless the window confirmed it; the refusal lists them (with a link where
+    the case is in the window's scope). An intake over the API that names only its applicant is not held up, as
+    Camunda clients built before the list existed send no confirmation."""
+    if accepted.get(CONFIRMED) or not (always or accepted.get(MEMBERS)):
+        return
+    cases = household_cases(session, actor, instance, people(accepted))
+    if not cases:
+        return
+    listed = "；".join(f"{c['what']} {c['businessKey'] or '（其他辖区）'}" for c in cases)
+    message = f"一户一档：申请人或家庭成员已有{listed}。请核实后勾选「已核实一户一档提示」再提交"
+    raise ValidationFailed(message, field=CONFIRMED, errors=[{"field": CONFIRMED, "message": message,
+                                                              "cases": cases}])
+
+
+def household_cases(session: Session, actor: Actor, instance: ProcessInstance, ids: set[str]) -> list[dict]:
+    """The household's other running cases and its findings, as the actor may see them."""
+    if not ids:
+        return []
+    return [_shown(actor, *row) for row in _running(session, ids, instance.id) + _findings(session, ids)]
+
+
+def _running(session: Session, ids: Iterable[str], own: str) -> list[tuple]:
+    rows = session.execute(
+        select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.org_path, ProcessDefinition.name)
+        .join(CasePerson, CasePerson.process_instance_id == ProcessInstance.id)
+        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        .where(CasePerson.id_number.in_(list(ids)), ProcessInstance.state == "ACTIVE", ProcessInstance.id != own)
+        .distinct().order_by(ProcessInstance.id)).all()
+    return [(case_id, key, org, f"在办的{name or '案件'}案件") for case_id, key, org, name in rows]
+
+
+def _findings(session: Session, ids: Iterable[str]) -> list[tuple]:
+    rows = session.execute(select(HouseholdFinding.process_instance_id, HouseholdFinding.business_key,
+                                  HouseholdFinding.org_path)
+                           .where(HouseholdFinding.id_number.in_(list(ids))).distinct()
+                           .order_by(HouseholdFinding.process_instance_id)).all()
+    return [(case_id, key, org, "虚报冒领记录，见案件") for case_id, key, org in rows]
+
+
+def _shown(actor: Actor, case_id: str, business_key: str | None, org_path: str, what: str) -> dict:
+    """One of the household's cases as the window may see it: outside its scope, neither id nor key."""
+    visible = actor.scope.covers(org_path)
+    return {"what": what, "id": case_id if visible else None, "businessKey": business_key if visible else None}
