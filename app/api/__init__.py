@@ -11,6 +11,7 @@ from . import (
     external_task,
     health,
     history,
+    history_detail,
     households,
     identity,
     job,
@@ -61,7 +62,7 @@ def openapi():
 for child in (task.bp, attachments.bp, process_definition.bp, deployment.bp, process_instance.bp,
               process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp, identity.user_bp,
               identity.group_bp, identity.identity_bp, process_instance.subscription_bp, modification.bp,
-              migration.bp, execution.bp):
+              migration.bp, execution.bp, history_detail.bp):
     engine_rest.register_blueprint(child)
 
 

@@ -39,7 +39,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _schema(err: ValidationError):
-        errors = [{"field": field, "message": message} for field, message in _flat(err.messages)]
+        messages = err.messages  # raised outside a schema with a field name: a list, the field beside it
+        if not isinstance(messages, dict) and err.field_name != "_schema":
+            messages = {err.field_name: messages}
+        errors = [{"field": field, "message": message} for field, message in _flat(messages)]
         field, message = errors[0]["field"], errors[0]["message"]
         return jsonify({"type": "InvalidRequestException", "message": f"{field}: {message}", "field": field,
                         "errors": errors}), 400

@@ -187,6 +187,10 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
        for name in ("process-instance", "activity-instance", "task", "variable-instance")
        for method, rest in (("POST", ""), ("GET", "/count"), ("POST", "/count"))},
     ("GET", f"{ER}/history/user-operation"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/detail"): Access(HISTORY, LISTING),
+    ("POST", f"{ER}/history/detail"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/detail/count"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/detail/<detail_id>"): Access(HISTORY),
     ("GET", f"{ER}/history/user-operation/count"): Access(HISTORY, LISTING),
     # the service's own API
     ("GET", "/api/counties/<county>/settings"): Access(READ, county_wide=True),

@@ -61,10 +61,11 @@ NOTICES = Purpose("notices", Reach.GIVEN, "case.read")  # its notices of decisio
 NOTICE_PDF = Purpose("notice pdf", Reach.GIVEN, "case.read")
 ROSTER = Purpose("roster", Reach.GIVEN, "payroll.read")  # a township's 发放名册 (finance copy whole)
 ATTACHMENTS = Purpose("attachments", Reach.GIVEN, "case.read")  # a case's or its tasks' files and their bytes
+HISTORY_DETAILS = Purpose("history detail", Reach.GIVEN, "history.read")  # each variable update, masked as the data
 COMMENTS = Purpose("comments", Reach.GIVEN, "case.read")  # 办理意见: personal values in them masked as the data
 PURPOSES = (ATTACHMENTS, PROCESS_VARIABLES, HISTORY_VARIABLES, WEB_CASE_PAGE, TASK_FORM, WEB_TASK_PAGE, TASK_RESULT,
             START_RESULT, MESSAGE_RESULT, WORKER_PAYLOAD, AUDIT_EVENTS, AUDIT_STATE, FINDINGS, PAYMENTS, BANK_FILE,
-            ROSTER, NOTICES, NOTICE_PDF, COMMENTS)
+            ROSTER, NOTICES, NOTICE_PDF, COMMENTS, HISTORY_DETAILS)
 
 
 @dataclass(frozen=True)

@@ -313,6 +313,14 @@ REQUESTS = {
         **({"json": {"processInstanceId": t.case_id}} if method == "POST" else {})})
        for name in ("process-instance", "activity-instance", "task", "variable-instance")
        for method, rest in (("POST", ""), ("GET", "/count"), ("POST", "/count"))},
+    ("GET", f"{ER}/history/detail"): lambda c, t, w: {
+        "path": f"{ER}/history/detail?processInstanceId={t.case_id}"},
+    ("POST", f"{ER}/history/detail"): lambda c, t, w: {
+        "path": f"{ER}/history/detail", "json": {"processInstanceId": t.case_id}},
+    ("GET", f"{ER}/history/detail/count"): lambda c, t, w: {
+        "path": f"{ER}/history/detail/count?processInstanceId={t.case_id}"},
+    ("GET", f"{ER}/history/detail/<detail_id>"): lambda c, t, w: {
+        "path": f"{ER}/history/detail/{t.case_id}:1:phone"},
     ("GET", f"{ER}/history/user-operation"): lambda c, t, w: {
         "path": f"{ER}/history/user-operation?processInstanceId={t.case_id}"},
     ("GET", f"{ER}/history/user-operation/count"): lambda c, t, w: {"path": f"{ER}/history/user-operation/count"},

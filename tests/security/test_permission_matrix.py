@@ -25,6 +25,7 @@ ER = "/engine-rest"
 # endpoints whose answer carries the target case's variables (a start: the new case's)
 SHOWS_VARIABLES = {("GET", f"{ER}/process-instance/<instance_id>/variables"),
                    ("GET", f"{ER}/execution/<execution_id>/localVariables"),
+                   ("GET", f"{ER}/history/detail"), ("POST", f"{ER}/history/detail"),
                    ("GET", f"{ER}/history/variable-instance"), ("GET", f"{ER}/task/<task_id>/form-variables"),
                    ("POST", f"{ER}/task/<task_id>/complete"), ("POST", f"{ER}/task/<task_id>/submit-form"),
                    ("POST", f"{ER}/process-definition/key/<key>/start"), ("POST", f"{ER}/message"),
