@@ -119,6 +119,25 @@ def test_expense_type_and_single_person_households_are_paid_on_the_income_and_si
     assert (variables["computed_amount"], variables["amount_ceiling"]) == (700.0, 800.0)  # one person: 800 − 100
 
 
+def test_a_single_person_household_is_rechecked_on_the_person_it_covers(login_as, clock):
+    case = Case(login_as)
+    case.accept(per_capita_income=1000.0, household_size=3)
+    investigate(case, severe_disability=True, member_income=0.0)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=800.0)
+    case.fire("publicity")
+    case.complete("county_reviewer", "county_review", decision="approve", amount=800.0)
+    case.complete("finance", "payment", first_payment_month="2026-10")
+    case.hand_over("approval_notice")
+    clock.set(datetime(2027, 9, 29, 2, 0, tzinfo=UTC))
+    case.fire("recheck_timer")
+    visit = {"visitors": "李四,王五", "per_capita_income": 1100.0, "recheck_findings": "本人领取残疾人两项补贴"}
+    response = case.submit("investigator_cg", "recheck_investigation", **visit)
+    assert response.status_code == 400 and response.json["field"] == "member_income"
+    case.complete("investigator_cg", "recheck_investigation", **visit, member_income=200.0)
+    variables = case.variables("county_reviewer")
+    assert (variables["computed_amount"], variables["amount_ceiling"]) == (600.0, 800.0)  # still one person
+
+
 def test_changing_the_dibao_standard_routes_new_cases_while_running_cases_keep_theirs(login_as, clock):
     designer = login_as("designer")
     settings = designer.client.get("/api/counties/sfx/settings", headers=designer.headers).json
