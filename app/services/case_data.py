@@ -62,10 +62,12 @@ NOTICE_PDF = Purpose("notice pdf", Reach.GIVEN, "case.read")
 ROSTER = Purpose("roster", Reach.GIVEN, "payroll.read")  # a township's 发放名册 (finance copy whole)
 ATTACHMENTS = Purpose("attachments", Reach.GIVEN, "case.read")  # a case's or its tasks' files and their bytes
 HISTORY_DETAILS = Purpose("history detail", Reach.GIVEN, "history.read")  # each variable update, masked as the data
+WEB_INBOX = Purpose("web inbox", Reach.OWN)  # the applicant's name and the case's kind beside each task
+INBOX_SEARCH = Purpose("web inbox search", Reach.GIVEN, "personal.unmasked")  # a search that found personal data
 COMMENTS = Purpose("comments", Reach.GIVEN, "case.read")  # 办理意见: personal values in them masked as the data
 PURPOSES = (ATTACHMENTS, PROCESS_VARIABLES, HISTORY_VARIABLES, WEB_CASE_PAGE, TASK_FORM, WEB_TASK_PAGE, TASK_RESULT,
             START_RESULT, MESSAGE_RESULT, WORKER_PAYLOAD, AUDIT_EVENTS, AUDIT_STATE, FINDINGS, PAYMENTS, BANK_FILE,
-            ROSTER, NOTICES, NOTICE_PDF, COMMENTS, HISTORY_DETAILS)
+            ROSTER, NOTICES, NOTICE_PDF, COMMENTS, HISTORY_DETAILS, WEB_INBOX, INBOX_SEARCH)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from app.store.queries import (
 from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from . import registry
-from .case_data import WEB_CASE_PAGE, CaseView, open_case
+from .case_data import INBOX_SEARCH, WEB_CASE_PAGE, WEB_INBOX, CaseView, open_case
 from .definitions import cached_definition
 from .runtime import Runtime
 
@@ -38,23 +38,77 @@ def place_names(rt: Runtime) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Desk:
+    """What the inbox shows beside a task, read through the door: who applied (masked for the role), whether the
+    case is 急难, and the case's overall limit."""
+
+    applicant: str | None
+    urgent: bool
+    accepted_at: str | None
+    overall_limit: int | None
+
+
+@dataclass(frozen=True)
 class Inbox:
     tasks: list[Task]
     total: int
     steps: list[Any]  # (definition_key, activity_id, name) of every task in the inbox, for its filter
     villages: list[OrgUnit]
+    desks: dict[str, Desk]  # per task id
+    searched_personal: bool = False  # the search looked in names and 身份证 (and was logged where it found any)
+
+
+DESK_FIELDS = ("applicant_name", "kind", "accepted_at", "overall_limit")
 
 
 def inbox(rt: Runtime, actor: Actor, params: dict, village: str | None, latest_first: bool, page: int,
-          size: int) -> Inbox:
-    """Return one page of my tasks and my groups' unclaimed ones, in one village of my unit or all."""
-    with rt.reading() as uow:
-        villages = list(uow.session.scalars(villages_in(actor)))
+          size: int, search: str | None = None) -> Inbox:
+    """Return one page of my tasks and my groups' unclaimed ones, in one village of my unit or all, 急难 first;
+    `search` finds a business key, or — for roles that see personal data whole — an applicant's name or 身份证."""
+    with rt.unit_of_work() as uow:
+        session = uow.session
+        villages = list(session.scalars(villages_in(actor)))
         village_path = next((v.path for v in villages if v.code == village), None)
         query = inbox_query(actor, params, village_path, latest_first=latest_first)
-        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        tasks = list(uow.session.scalars(query.offset((page - 1) * size).limit(size)))
-        return Inbox(tasks, total, list(uow.session.execute(inbox_steps(actor))), villages)
+        personal = bool(search) and actor.may("personal.unmasked")
+        if search:
+            found = _cases_by_person(session, actor, query, search) if personal else []
+            query = query.where(or_(Task.business_key.contains(search), Task.process_instance_id.in_(found)))
+        total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        tasks = list(session.scalars(query.offset((page - 1) * size).limit(size)))
+        result = Inbox(tasks, total, list(session.execute(inbox_steps(actor))), villages, _desks(session, actor, tasks),
+                       personal)
+        uow.commit()
+        session.expunge_all()
+        return result
+
+
+def _cases_by_person(session, actor: Actor, query, search: str) -> list[str]:
+    """The cases of my inbox whose applicant's name contains `search` or whose 身份证 is it; each one found is
+    logged as a read of its personal data."""
+    ids = select(query.order_by(None).subquery().c.process_instance_id).distinct()
+    wanted = search.strip().upper()
+    found = []
+    for instance in session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids))):
+        data = instance.variables or {}
+        if str(data.get("id_number") or "").upper() == wanted or (
+                len(wanted) >= 2 and wanted in str(data.get("applicant_name") or "")):
+            open_case(session, actor, instance, INBOX_SEARCH)
+            found.append(instance.id)
+    return found
+
+
+def _desks(session, actor: Actor, tasks: list[Task]) -> dict[str, Desk]:
+    cases = {c.id: c for c in session.scalars(select(ProcessInstance).where(
+        ProcessInstance.id.in_({t.process_instance_id for t in tasks})))}
+    desks = {}
+    for task in tasks:
+        view = open_case(session, actor, cases[task.process_instance_id], WEB_INBOX, task.local_variables or {},
+                         names=DESK_FIELDS).variables
+        limit = view.get("overall_limit")
+        desks[task.id] = Desk(view.get("applicant_name"), view.get("kind") == "急难" or task.priority > 50,
+                              view.get("accepted_at"), limit if isinstance(limit, int) else None)
+    return desks
 
 
 def next_task_of(rt: Runtime, actor: Actor, case_id: str) -> Task | None:

@@ -92,7 +92,7 @@ def definition_query(params: dict[str, Any]) -> Any:
 
 def inbox_query(actor: Actor, params: dict[str, Any], village_path: str | None = None,
                 latest_first: bool = False) -> Any:
-    """The web inbox: my tasks and my groups' unclaimed ones, by due date (tasks without one last)."""
+    """The web inbox: my tasks and my groups' unclaimed ones, urgent first, by due date (tasks without one last)."""
     offered = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.group_id.in_(actor.groups),
                              TaskCandidate.org_path.like(actor.scope.like_pattern))
     query = select(Task).where(Task.org_path.like(actor.scope.like_pattern),
@@ -104,7 +104,8 @@ def inbox_query(actor: Actor, params: dict[str, Any], village_path: str | None =
     if village_path:
         query = query.where(Task.org_path.like(village_path + "%"))
     due = Task.due.desc() if latest_first else Task.due.asc()
-    return query.order_by(Task.due.is_(None), due, Task.created, Task.id)
+    # a higher camunda:priority first (the 急难 path's tasks), then by due date
+    return query.order_by(Task.priority.desc(), Task.due.is_(None), due, Task.created, Task.id)
 
 
 def inbox_steps(actor: Actor) -> Any:

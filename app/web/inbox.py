@@ -22,6 +22,7 @@ PAGE_SIZE = 20
 def _filters() -> dict:
     args = request.args
     return {"process": args.get("process") or None, "step": args.get("step") or None,
+            "q": (args.get("q") or "").strip()[:40] or None,
             "village": args.get("village") or None, "order": "desc" if args.get("order") == "desc" else "asc",
             "page": max(1, args.get("page", 1, type=int) or 1),
             "size": min(100, max(1, args.get("size", PAGE_SIZE, type=int) or PAGE_SIZE))}
@@ -49,15 +50,24 @@ def index():
     params = {"processDefinitionKey": filters["process"], "taskDefinitionKey": filters["step"]}
     now = clock.now()
     found = inbox(runtime(), actor, params, filters["village"], filters["order"] == "desc", filters["page"],
-                  filters["size"])
+                  filters["size"], filters["q"])
     village_names = {v.path: v.name for v in found.villages}
     soon = _due_soon_limit(now)
-    rows = [{"task": t, "state": due_state(t.due, now, soon), "village": _village_of(t.org_path, village_names)}
-            for t in found.tasks]
+    rows = [{"task": t, "state": due_state(t.due, now, soon), "village": _village_of(t.org_path, village_names),
+             "desk": found.desks.get(t.id), "limit": _overall_due(found.desks.get(t.id))} for t in found.tasks]
     pages = max(1, -(-found.total // filters["size"]))
     return render_template("inbox.html", rows=rows, total=found.total, pages=pages, filters=filters,
+                           searched_personal=found.searched_personal,
                            steps=found.steps, villages=found.villages,
                            processes=sorted({s.definition_key for s in found.steps}))
+
+
+def _overall_due(desk) -> datetime | None:
+    """The case's overall limit: its working days after 受理 (30, 20, 45 as the diagram set them)."""
+    if desk is None or desk.overall_limit is None or not desk.accepted_at:
+        return None
+    accepted = local(datetime.fromisoformat(desk.accepted_at)).date()
+    return datetime.combine(runtime().calendar.add_workdays(accepted, desk.overall_limit).day, END_OF_DAY, CHINA_TZ)
 
 
 def _village_of(org_path: str, names: dict[str, str]) -> str:

@@ -1,5 +1,5 @@
 """Work never lost: what a user typed survives a session that ended mid-form, and a refused form puts the
-focus on its error summary, whose links lead to the fields."""
+focus on its error summary, whose links lead to the fields; the portrait inbox keeps the applicant and village."""
 
 import re
 
@@ -15,6 +15,11 @@ def test_typing_survives_an_ended_session_and_the_error_summary_takes_the_focus(
     task = case.task("investigator_cg", "home_visit")
     tab = browse("investigator_cg", portrait=True)
     page = tab.page
+    page.goto("/inbox")  # a tablet held upright keeps who applied and where
+    row = page.locator(f"#inbox tr[data-task-id='{task['id']}']")
+    expect(row.locator("td.applicant")).to_have_text("张三")
+    expect(row.locator("td").nth(1)).to_be_visible()
+    expect(page.locator("#inbox th", has_text="村（社区）")).to_be_visible()
     page.goto(f"/tasks/{task['id']}")
     expect(page.locator("input[name=visit_date]")).to_have_attribute("type", "date")
     expect(page.locator("input[name=visit_date]")).to_have_value("2026-09-28")  # today, from the service's clock
