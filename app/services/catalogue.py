@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.domain.orgs import tenant_of
+from app.engine.model_diff import ElementDiff, canonical_lines, element_diff
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
 
 from .definitions import get_definition, latest_definition, latest_form, visible_definitions
@@ -109,16 +110,20 @@ class Change:
 @dataclass(frozen=True)
 class VersionDiff:
     changes: list[Change]  # per activity: what a designer set in the properties panel
-    lines: list[str]  # the unified diff of the two BPMN files
+    lines: list[str]  # the unified diff of the two BPMN files, formatting made the same
+    elements: ElementDiff  # the elements added, removed, changed or moved: the diagrams colour them
+    old_xml: str
+    new_xml: str
 
 
 def version_diff(rt: Runtime, actor: Actor, key: str, old: int, new: int) -> VersionDiff:
     """Compare two versions of a process: activities added, removed or changed, and the BPMN files' text."""
     before = process_source(rt, actor, key, old)
     after = process_source(rt, actor, key, new)
-    lines = list(difflib.unified_diff(before.xml.splitlines(), after.xml.splitlines(),
+    lines = list(difflib.unified_diff(canonical_lines(before.xml), canonical_lines(after.xml),
                                       f"{key} 第{old}版", f"{key} 第{new}版", lineterm="", n=3))
-    return VersionDiff(_activity_changes(before.activities, after.activities), lines)
+    return VersionDiff(_activity_changes(before.activities, after.activities), lines,
+                       element_diff(before.xml, after.xml), before.xml, after.xml)
 
 
 def _activity_changes(before: dict[str, dict], after: dict[str, dict]) -> list[Change]:

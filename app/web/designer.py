@@ -1,6 +1,7 @@
 """流程设计: deployed processes and forms, the BPMN modeler and form editor that deploy a new version, version diffs."""
 
 from itertools import groupby
+from pathlib import Path
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
@@ -74,7 +75,12 @@ def diff(key: str):
         raise ValidationFailed("请选择要比较的两个版本", field="old")
     result = version_diff(runtime(), actor, key, old, new)
     return render_template("designer/diff.html", key=key, old=old, new=new, changes=result.changes,
-                           lines=result.lines)
+                           lines=result.lines, elements=result.elements, old_xml=result.old_xml,
+                           new_xml=result.new_xml, has_viewer=_has_viewer())
+
+
+def _has_viewer() -> bool:
+    return (Path(bp.root_path) / "static" / "dist" / "viewer.js").exists()
 
 
 @bp.get("/processes/new")

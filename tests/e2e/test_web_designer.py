@@ -84,7 +84,20 @@ def test_the_diff_names_the_changed_attributes_of_each_step(app, login_as):
     rows = re.findall(r'<tr data-activity="([^"]+)" data-attribute="([^"]+)">', page)
     assert sorted(rows) == [("end", "name"), ("review", "candidateGroups")]
     assert '<span class="diff-add">+    &lt;bpmn:userTask id=&#34;review&#34; name=&#34;初审&#34; ' \
-           'camunda:candidateGroups=&#34;county_reviewer&#34; /&gt;</span>' in page
+           'camunda:candidateGroups=&#34;county_reviewer&#34;/&gt;</span>' in page
+    elements = json.loads(re.search(r'<script type="application/json" id="diff-data">(.*?)</script>', page, re.S)[1])
+    assert elements["elements"] == {"added": [], "removed": [], "changed": ["end", "review"], "moved": []}
+
+
+def test_a_change_of_formatting_alone_shows_no_difference(app, login_as):
+    key = _new_process(login_as)
+    xml = PROCESS.format(key=key).replace(  # another tool's formatting: attribute order, indentation, line breaks
+        '<bpmn:userTask id="review" name="初审" camunda:candidateGroups="township_reviewer" />',
+        '<bpmn:userTask camunda:candidateGroups="township_reviewer"\n        name="初审" id="review"></bpmn:userTask>')
+    _deploy(login_as, {f"{key}.bpmn": re.sub(r"\n {4}", "\n\t", xml).encode()})
+    page = Web(app, "designer").get(f"/designer/processes/{key}/diff", old=1, new=2)
+    assert page.status_code == 200 and "两个版本的 BPMN 文件完全相同" in page.text
+    assert '"changed": []' in page.text and '"moved": []' in page.text
 
 
 def test_the_form_editor_deploys_the_next_version_of_a_form(app, login_as):
