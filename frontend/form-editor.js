@@ -4,6 +4,7 @@ import { FormEditor } from '@bpmn-io/form-js';
 import '@bpmn-io/form-js/dist/assets/form-js.css';
 import '@bpmn-io/form-js/dist/assets/form-js-editor.css';
 import '@bpmn-io/form-js/dist/assets/properties-panel.css';
+import { speakChinese } from './form-editor-zh';
 
 function saveOnSubmit(editor, form, field) {
   if (!form || !field) {
@@ -15,6 +16,7 @@ function saveOnSubmit(editor, form, field) {
 }
 
 async function open({ container, schema, form, field }) {
+  speakChinese(container);
   const editor = new FormEditor({ container });
   try {
     await editor.importSchema(schema);

@@ -81,7 +81,47 @@ function saveOnSubmit(modeler, form, field) {
   });
 }
 
-async function open({ canvas, panel, xml, errors, form, field, lintStatus }) {
+// Fit the diagram to the screen, left of it the palette's width kept clear so no element lies under the palette.
+function fitBesidePalette(modeler, container) {
+  const canvas = modeler.get('canvas');
+  canvas.zoom('fit-viewport');
+  const palette = container.querySelector('.djs-palette');
+  const box = canvas.viewbox();
+  if (!palette || !box.inner.width || !box.inner.height) {
+    return;
+  }
+  const margin = 24;
+  const left = palette.getBoundingClientRect().right - container.getBoundingClientRect().left + margin;
+  const width = container.clientWidth - left - margin;
+  const height = container.clientHeight - 2 * margin;
+  if (width <= 0 || height <= 0) {
+    return;
+  }
+  const scale = Math.min(width / box.inner.width, height / box.inner.height, 1);
+  canvas.viewbox({
+    x: box.inner.x - left / scale,
+    y: box.inner.y - (container.clientHeight / scale - box.inner.height) / 2,
+    width: container.clientWidth / scale,
+    height: container.clientHeight / scale,
+  });
+}
+
+// The candidate-groups field offers the organisation's roles (a <datalist> the page renders from the org model).
+function offerGroups(panel, listId) {
+  if (!panel || !listId || !document.getElementById(listId)) {
+    return;
+  }
+  const attach = () => panel.querySelectorAll('#bio-properties-panel-candidateGroups').forEach((input) => {
+    if (input.getAttribute('list') !== listId) {
+      input.setAttribute('list', listId);
+      input.setAttribute('autocomplete', 'off');
+    }
+  });
+  new MutationObserver(attach).observe(panel, { childList: true, subtree: true });
+  attach();
+}
+
+async function open({ canvas, panel, xml, errors, form, field, lintStatus, groupList }) {
   const modeler = new Modeler({
     container: canvas,
     propertiesPanel: { parent: panel },
@@ -105,7 +145,8 @@ async function open({ canvas, panel, xml, errors, form, field, lintStatus }) {
     canvas.classList.add('diagram-error');
     return modeler;
   }
-  modeler.get('canvas').zoom('fit-viewport');
+  fitBesidePalette(modeler, canvas);
+  offerGroups(panel, groupList);
   markServerErrors(modeler, errors);
   saveOnSubmit(modeler, form, field);
   canvas.dataset.modelerReady = 'true';

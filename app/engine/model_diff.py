@@ -99,3 +99,21 @@ def element_diff(old_xml: str, new_xml: str) -> ElementDiff:
     changed = [i for i in kept if old[i] != new[i]]
     moved = [i for i in kept if old[i] == new[i] and old_drawn.get(i) != new_drawn.get(i)]
     return ElementDiff(sorted(new.keys() - old.keys()), sorted(old.keys() - new.keys()), changed, moved)
+
+
+def process_ids(xml: str) -> list[str]:
+    """The ids of the processes a BPMN file defines (the keys a deployment of it versions), in file order."""
+    try:
+        root = _parse(xml)
+    except etree.XMLSyntaxError:
+        return []
+    return [e.get("id") for e in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process") if e.get("id")]
+
+
+def element_names(xml: str) -> dict[str, str]:
+    """Each named element's name, by id (what a designer calls a step)."""
+    try:
+        root = _parse(xml)
+    except etree.XMLSyntaxError:
+        return {}
+    return {e.get("id"): e.get("name") for e in root.iter() if isinstance(e.tag, str) and e.get("id") and e.get("name")}

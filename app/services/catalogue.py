@@ -4,13 +4,13 @@ import difflib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.domain.orgs import tenant_of
-from app.engine.model_diff import ElementDiff, canonical_lines, element_diff
-from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Resource
+from app.engine.model_diff import ElementDiff, canonical_lines, element_diff, element_names, process_ids
+from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
 
 from .definitions import get_definition, latest_definition, latest_form, visible_definitions
 from .runtime import Runtime
@@ -138,3 +138,34 @@ def _activity_changes(before: dict[str, dict], after: dict[str, dict]) -> list[C
                        for attribute in sorted(old.keys() | new.keys())
                        if old.get(attribute) != new.get(attribute) and attribute != "formId")
     return changes
+
+
+@dataclass(frozen=True)
+class DeployPreview:
+    """What deploying an edited diagram changes, said before it is deployed."""
+
+    key: str | None  # the process it versions (None: the file defines none)
+    current: int | None  # the version now in force (None: a new process)
+    running: int  # cases of the process running in the designer's scope: they stay on the version they started on
+    elements: ElementDiff
+    names: dict[str, str]  # element id -> name, of either version
+    lines: int  # lines of the text diff, formatting made the same
+
+
+def deploy_preview(rt: Runtime, actor: Actor, xml: str) -> DeployPreview:
+    """Say what deploying `xml` changes against the version in force, and how many running cases stay on theirs."""
+    actor.require("deployment.create")
+    keys = process_ids(xml)
+    key = keys[0] if keys else None
+    with rt.reading() as uow:
+        row = latest_definition(uow.session, key, tenant_of(actor.org_path)) if key else None
+        base = _source(uow.session, row).xml if row is not None else None
+        running = uow.session.scalar(select(func.count()).select_from(ProcessInstance).where(
+            ProcessInstance.definition_key == key, ProcessInstance.state == "ACTIVE",
+            ProcessInstance.org_path.like(actor.scope.like_pattern))) if key else 0
+    if base is None:
+        return DeployPreview(key, None, 0, ElementDiff(added=sorted(element_names(xml))), element_names(xml), 0)
+    diff = sum(1 for line in difflib.unified_diff(canonical_lines(base), canonical_lines(xml), lineterm="", n=0)
+               if line[:1] in "+-" and line[:3] not in ("+++", "---"))
+    return DeployPreview(key, row.version if row else None, running or 0, element_diff(base, xml),
+                         {**element_names(base), **element_names(xml)}, diff)

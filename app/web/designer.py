@@ -7,8 +7,16 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 
 from app.domain.errors import DeploymentRefused, ValidationFailed
 from app.domain.orgs import tenant_of
+from app.domain.roles import ROLE_NAMES
 from app.domain.strict_json import strict_loads
-from app.services.catalogue import form_schema, form_versions, process_source, process_versions, version_diff
+from app.services.catalogue import (
+    deploy_preview,
+    form_schema,
+    form_versions,
+    process_source,
+    process_versions,
+    version_diff,
+)
 from app.services.deploy import deploy
 from app.services.notice_versions import template_versions
 
@@ -110,6 +118,9 @@ def deploy_process():
     source = process_source(runtime(), actor, edited, request.form.get("version", type=int)) if edited else None
     county = tenant_of(actor.org_path)  # a county's designer deploys for the county: the shared decisions serve
     files = {**(source.companions if source and county is None else {}), resource_name: xml.encode("utf-8")}
+    if request.form.get("confirmed") != "1":  # say first what changes and which cases stay on their version
+        return render_template("designer/deploy_confirm.html", preview=deploy_preview(runtime(), actor, xml),
+                               xml=xml, resource_name=resource_name, source=source)
     try:
         result = deploy(runtime(), actor, resource_name.removesuffix(".bpmn"), files, source="web-modeler",
                         changed_only=True, tenant_id=county)
@@ -131,7 +142,7 @@ def _bpmn_name(name: str | None) -> str:
 
 def _modeler(source, xml: str, resource_name: str, errors: list[dict]):
     return render_template("designer/modeler.html", source=source, xml=xml, resource_name=resource_name,
-                           errors=errors)
+                           errors=errors, groups=sorted(ROLE_NAMES.items()))
 
 
 @bp.get("/forms/<key>/edit")

@@ -57,15 +57,25 @@ def test_designer_renames_a_task_and_changes_its_group_then_deploys_a_new_versio
     page = _open_modeler(tab, key)
     expect(page.locator(".bjs-powered-by")).to_be_visible()  # bpmn.io's watermark stays, as its license asks
     expect(page.locator("#lint-status")).to_have_attribute("data-lint-issues", "0")
+    palette = page.locator(".djs-palette").bounding_box()
+    first = page.locator(".djs-element[data-element-id='start']").bounding_box()
+    assert palette["x"] + palette["width"] < first["x"], (palette, first)  # the palette covers no element
     _open_group(page, "general")
     page.fill("#bio-properties-panel-name", "镇街初审")
     _open_group(page, "CamundaPlatform__UserAssignment")
+    expect(page.locator("#bio-properties-panel-candidateGroups")).to_have_attribute("list", "role-groups")
+    expect(page.locator("#role-groups option[value='county_reviewer']")).to_have_attribute("label", "县民政局")
     page.fill("#bio-properties-panel-candidateGroups", "county_reviewer")
     page.wait_for_function("() => window.currentModeler.get('elementRegistry').get('review')"
                            ".businessObject.get('camunda:candidateGroups') === 'county_reviewer'")
     expect(page.locator(".djs-element[data-element-id='review']")).to_contain_text("镇街初审")
     tab.shot("designer-modeler-edited")
     page.get_by_role("button", name="部署新版本").click()
+    expect(page.locator("#running-cases")).to_contain_text("个在办案件仍按原来的版本办理")
+    expect(page.locator("#changed-elements li[data-element='review']")).to_have_text("修改：镇街初审")
+    tab.shot("designer-deploy-confirm")
+    assert _definition(login_as, key)["version"] == 1
+    page.get_by_role("button", name="确认部署").click()
     expect(page.locator(".flash", has_text=f"（{key}）第 2 版")).to_be_visible()
     expect(page.locator("#versions tr[data-version]")).to_have_count(2)
     tab.shot("designer-process-versions")
@@ -79,6 +89,9 @@ def test_designer_renames_a_task_and_changes_its_group_then_deploys_a_new_versio
     expect(page.locator(changed.format("name")).nth(3)).to_have_text("镇街初审")
     expect(page.locator("#diff .diff-add", has_text="county_reviewer")).to_have_count(1)
     expect(page.locator("#diff .diff-del", has_text="township_reviewer")).to_have_count(1)
+    expect(page.locator("#new-diagram")).to_have_attribute("data-diff-ready", "true")
+    expect(page.locator(".djs-element.diff-changed[data-element-id='review']")).to_have_count(2)  # both versions
+    expect(page.locator(".djs-element.diff-changed[data-element-id='start']")).to_have_count(0)
     tab.shot("designer-diff")
     assert tab.errors == []
 
@@ -92,10 +105,24 @@ def test_a_refused_diagram_shows_the_server_error_on_its_element(browse, login_a
     page.wait_for_function("() => window.currentModeler.get('elementRegistry').get('review')"
                            ".businessObject.get('camunda:candidateUsers')")
     page.get_by_role("button", name="部署新版本").click()
+    page.get_by_role("button", name="确认部署").click()
     note = page.locator(".server-error-note[data-element='review']")
     expect(note).to_contain_text("candidateUsers")
     expect(page.locator(".djs-element.server-error[data-element-id='review']")).to_have_count(1)
     expect(page.locator(".server-error-message")).to_contain_text("review")
     tab.shot("designer-deploy-refused")
     assert _definition(login_as, key)["version"] == 1
+    assert tab.errors == []
+
+
+def test_the_form_editor_speaks_chinese(browse):
+    tab = browse("designer")
+    page = tab.page
+    tab.errors = watch_errors(page)
+    page.goto("/designer/forms/dibao_accept/edit")
+    expect(page.locator(".fjs-palette-container")).to_contain_text("单行文本")
+    expect(page.locator(".fjs-palette-container")).to_contain_text("组件")
+    expect(page.locator(".fjs-palette-container")).not_to_contain_text("Text field")
+    expect(page.get_by_placeholder("搜索组件")).to_be_visible()
+    tab.shot("designer-form-editor")
     assert tab.errors == []

@@ -41,8 +41,14 @@ def test_the_modeler_deploys_an_edited_diagram_as_the_next_version(app, login_as
     page = web.get(f"/designer/processes/{key}/edit").text
     assert 'id="canvas"' in page and "dist/modeler.js" in page
     edited = PROCESS.format(key=key).replace('name="初审"', 'name="镇街初审"')
-    response = web.post("/designer/processes/deploy", {"xml": edited, "resource_name": f"{key}.bpmn",
-                                                       "key": key, "version": "1"})
+    form = {"xml": edited, "resource_name": f"{key}.bpmn", "key": key, "version": "1"}
+    started = login_as("window_cg").post(f"/process-definition/key/{key}/start", {"businessKey": f"{key}-1"})
+    assert started.status_code == 200, started.get_json()  # a running case: it stays on version 1
+    confirm = web.post("/designer/processes/deploy", form)
+    assert confirm.status_code == 200 and _latest(login_as, key)["version"] == 1  # nothing deployed yet
+    assert re.search(r'id="running-cases"><strong>1</strong> 个在办案件仍按原来的版本办理', confirm.text)
+    assert '<li data-change="changed" data-element="review">修改：镇街初审</li>' in confirm.text
+    response = web.post("/designer/processes/deploy", {**form, "confirmed": "1"})
     assert response.status_code == 302 and response.location == f"/designer/processes/{key}"
     latest = _latest(login_as, key)
     assert latest["version"] == 2 and latest["name"] == "界面测试流程"
@@ -50,7 +56,8 @@ def test_the_modeler_deploys_an_edited_diagram_as_the_next_version(app, login_as
     assert '<tr data-version="2">' in web.get(response.location).text
     first = web.get(f"/designer/processes/{key}/1.bpmn")
     assert first.data.decode() == PROCESS.format(key=key) and first.headers["Content-Disposition"].endswith(".bpmn")
-    unchanged = web.post("/designer/processes/deploy", {"xml": edited, "resource_name": f"{key}.bpmn", "key": key})
+    unchanged = web.post("/designer/processes/deploy", {"xml": edited, "resource_name": f"{key}.bpmn", "key": key,
+                                                        "confirmed": "1"})
     assert unchanged.status_code == 302 and _latest(login_as, key)["version"] == 2  # no change, no version
 
 
@@ -59,7 +66,7 @@ def test_a_refused_diagram_returns_to_the_modeler_with_the_error_of_its_element(
     broken = PROCESS.format(key=key).replace(' camunda:candidateGroups="township_reviewer"',
                                              ' camunda:candidateUsers="zhang"')
     response = Web(app, "designer").post("/designer/processes/deploy",
-                                         {"xml": broken, "resource_name": f"{key}.bpmn", "key": key})
+                                         {"xml": broken, "resource_name": f"{key}.bpmn", "key": key, "confirmed": "1"})
     assert response.status_code == 400
     errors = json.loads(re.search(r"errors: (\[.*?\]),\n", response.text)[1])
     assert errors[0]["element"] == "review" and "candidateUsers" in errors[0]["message"]
@@ -112,3 +119,12 @@ def test_the_form_editor_deploys_the_next_version_of_a_form(app, login_as):
     assert "第 2 版" in web.get("/designer").text.split(f'data-key="{key}"')[1].split("</tr>")[0]
     renamed = web.post(f"/designer/forms/{key}/deploy", {"schema": json.dumps({**schema, "id": "other"})})
     assert renamed.status_code == 400 and "表单 id 须保持为" in renamed.text
+
+
+def test_the_form_editor_refuses_a_component_the_task_page_cannot_render_naming_it(app, login_as):
+    key = f"ui_form_{uuid.uuid4().hex[:8]}"
+    schema = {"id": key, "type": "default", "components": [{"key": "note", "label": "备注", "type": "textfield"}]}
+    _deploy(login_as, {f"{key}.form": json.dumps(schema).encode()})
+    schema["components"].append({"key": "scan", "label": "扫描件", "type": "filepicker", "id": "Field_scan"})
+    page = Web(app, "designer").post(f"/designer/forms/{key}/deploy", {"schema": json.dumps(schema)})
+    assert page.status_code == 400 and "filepicker" in page.text and "scan" in page.text
