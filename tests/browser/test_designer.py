@@ -64,6 +64,8 @@ def test_designer_renames_a_task_and_changes_its_group_then_deploys_a_new_versio
     page.fill("#bio-properties-panel-name", "镇街初审")
     _open_group(page, "CamundaPlatform__UserAssignment")
     expect(page.locator("#bio-properties-panel-candidateGroups")).to_have_attribute("list", "role-groups")
+    expect(page.locator("#properties")).to_contain_text("候选组（角色）")
+    expect(page.locator("#properties")).not_to_contain_text("Candidate groups")
     expect(page.locator("#role-groups option[value='county_reviewer']")).to_have_attribute("label", "县民政局")
     page.fill("#bio-properties-panel-candidateGroups", "county_reviewer")
     page.wait_for_function("() => window.currentModeler.get('elementRegistry').get('review')"
