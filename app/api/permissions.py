@@ -130,6 +130,10 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("POST", f"{ER}/task/<task_id>/attachment/create"): Access(TASK_GROUP, note="an open task; or its assignee"),
     ("DELETE", f"{ER}/task/<task_id>/attachment/<attachment_id>"): Access(TASK_GROUP, note="an open task"),
     ("POST", f"{ER}/task/<task_id>/comment/create"): Access("task.comment"),
+    ("POST", f"{ER}/task/<task_id>/identity-links"): Access("supervision.act",
+                                                          note="a candidate group; an assignee as POST …/assignee"),
+    ("POST", f"{ER}/task/<task_id>/identity-links/delete"): Access(
+        "supervision.act", note="a candidate group; the assignee as POST …/unclaim"),
     ("GET", f"{ER}/task/<task_id>/comment"): Access(READ),
     ("GET", f"{ER}/task/<task_id>/comment/<comment_id>"): Access(READ),
     ("GET", f"{ER}/process-instance/<instance_id>/comment"): Access(READ),

@@ -349,3 +349,9 @@ class CommentBody(_Strict):
 
 class TriggerBody(_Strict):
     variables = fields.Dict(load_default=dict, allow_none=True)
+
+
+class IdentityLinkBody(_Strict):
+    userId = fields.String(load_default=None, allow_none=True)
+    groupId = fields.String(load_default=None, allow_none=True)
+    type = fields.String(required=True)

@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, request
 
 from app.domain.errors import NotFound
 from app.services import comments, task_views
+from app.services import identity_links as links
 from app.services.case_data import TASK_FORM
 from app.services.cases import claim_task, complete_task, visible_task
 from app.services.commands import ClaimTask, CompleteTask
@@ -17,6 +18,7 @@ from .schemas import (
     DeserializeOneArgs,
     FormVariablesArgs,
     IdentityLinkArgs,
+    IdentityLinkBody,
     UserIdBody,
     VariablesBody,
 )
@@ -151,3 +153,21 @@ def get_comment(task_id: str, comment_id: str):
     if not found:
         raise NotFound(f"任务 {task_id} 没有意见 {comment_id}", field="commentId")
     return jsonify(dto.comment(found[0]))
+
+
+@bp.post("/<task_id>/identity-links")
+@accepts(body=IdentityLinkBody)
+def add_identity_link(task_id: str):
+    """Give the task an assignee or a candidate group."""
+    data = body()
+    links.add_link(runtime(), actor(), task_id, data["userId"], data["groupId"], data["type"])
+    return "", 204
+
+
+@bp.post("/<task_id>/identity-links/delete")
+@accepts(body=IdentityLinkBody)
+def delete_identity_link(task_id: str):
+    """Take the assignee or a candidate group from the task."""
+    data = body()
+    links.delete_link(runtime(), actor(), task_id, data["userId"], data["groupId"], data["type"])
+    return "", 204

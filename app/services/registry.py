@@ -180,6 +180,15 @@ class VoidInputs(Inputs):
 
 
 @dataclass(frozen=True)
+class CandidateInputs(Inputs):
+    """A candidate group given to (or taken from) an open task: Camunda's identity link of type candidate."""
+
+    task_id: str
+    group_id: str
+    added: bool
+
+
+@dataclass(frozen=True)
 class StandardInputs(Inputs):
     """A new 低保 standard recomputes a household's 补差 (app/services/payroll/standard.py)."""
 
@@ -297,6 +306,7 @@ MODIFICATION = Command("modification", "移动流程位置", "调整办理环节
                        lambda run, i: run.modify([Instruction.from_json(x) for x in i.instructions]))
 MIGRATION = Command("migration", "迁移流程版本", "迁移到新版本流程", MigrationInputs, _migrate)
 COMMENT = Command("comment", "办理意见", "填写办理意见：{}", CommentInputs)
+CANDIDATES = Command("candidates", "调整候选组", "调整候选组：{}", CandidateInputs)
 STANDARD_CHANGE = Command("standard_change", "调整低保标准", "低保标准调整，重新核定保障金", StandardInputs,
                           lambda run, i: run.set_variables(i.variables))
 LEDGER = Command("ledger", "写入发放台账", "发放名册冻结，写入发放台账", LedgerInputs)
@@ -309,7 +319,7 @@ SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", Sus
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
     EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE,
-    MODIFICATION, MIGRATION, ATTACH, DETACH, COMMENT, VOID)}
+    MODIFICATION, MIGRATION, ATTACH, DETACH, COMMENT, VOID, CANDIDATES)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
 HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,

@@ -356,6 +356,10 @@ REQUESTS = {
         "path": f"{ER}/modification/execute", "json": {
             "processDefinitionId": _definition_id(c), "processInstanceIds": [t.case_id],
             "instructions": [{"type": "startBeforeActivity", "activityId": "work"}]}},
+    ("POST", f"{ER}/task/<task_id>/identity-links"): lambda c, t, w: {
+        "path": f"{ER}/task/{t.task_id}/identity-links", "json": {"groupId": "investigator", "type": "candidate"}},
+    ("POST", f"{ER}/task/<task_id>/identity-links/delete"): lambda c, t, w: {
+        "path": f"{ER}/task/{t.task_id}/identity-links/delete", "json": {"groupId": "window", "type": "candidate"}},
     ("POST", f"{ER}/task/<task_id>/comment/create"): lambda c, t, w: {
         "path": f"{ER}/task/{t.task_id}/comment/create", "json": {"message": "已核实"}},
     ("GET", f"{ER}/task/<task_id>/comment"): lambda c, t, w: {
