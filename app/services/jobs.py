@@ -12,6 +12,7 @@ becomes an incident after its last.
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, DomainError, NotFound
-from app.store.queries import with_case
+from app.store.queries import job_query, with_case
 from app.store.tables import Incident, Job, ProcessInstance
 
 from .case_commands import run_command
@@ -166,15 +167,15 @@ def _record_failure(rt: Runtime, job_id: str, message: str) -> None:
     log.warning("job %s failed: %s", job_id, message)
 
 
-def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None) -> None:
-    """Move a timer's due time (Camunda PUT /job/{id}/duedate)."""
+def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None, reason: str | None = None) -> None:
+    """Move a timer's due time (Camunda PUT /job/{id}/duedate), with the reason the case log keeps."""
     actor.require("job.operate")
     with rt.unit_of_work() as uow:
         job, instance = with_case(uow.session, Job, job_id)
         if job is None or not actor.scope.covers(job.org_path):
             raise NotFound(f"作业 {job_id} 不存在", field="id")
         job.due = due
-        run_command(rt, uow.session, instance, Issued(JOB_DUE, JobInputs(job.id, _iso(due)), actor, clock.now(),
+        run_command(rt, uow.session, instance, Issued(JOB_DUE, JobInputs(job.id, _iso(due), reason), actor, clock.now(),
                                                       job.activity_id))
         uow.commit()
 
@@ -199,3 +200,28 @@ def set_job_retries(rt: Runtime, actor: Actor, job_id: str, retries: int, due: d
         if due is not None:
             job.due = due
         uow.commit()
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    job_id: str
+    case_id: str
+    business_key: str | None
+    process: str
+    activity_id: str
+    due: datetime | None
+    provisional: bool
+
+
+def waiting_timers(rt: Runtime, actor: Actor, process: str | None = None, limit: int = 200) -> list[WaitingTimer]:
+    """The timers waiting in my scope (a process's, or all), soonest first, with their cases' business keys."""
+    actor.require("supervision.read")
+    query = job_query(actor, {}).where(Job.type == "timer", Job.exception_message.is_(None))
+    if process:
+        query = query.where(Job.definition_key == process)
+    with rt.reading() as uow:
+        jobs = list(uow.session.scalars(query.limit(limit)))
+        keys = dict(uow.session.execute(select(ProcessInstance.id, ProcessInstance.business_key).where(
+            ProcessInstance.id.in_({j.process_instance_id for j in jobs}))).tuples().all())
+        return [WaitingTimer(j.id, j.process_instance_id, keys.get(j.process_instance_id), j.definition_key,
+                             j.activity_id, j.due, j.due_provisional) for j in jobs]

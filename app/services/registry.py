@@ -82,8 +82,10 @@ class MessageInputs(Inputs):
 
 @dataclass(frozen=True)
 class JobInputs(Inputs):
+    OMIT_WHEN_NONE = frozenset({"reason"})
     job_id: str
     due: str | None = None  # ISO 8601: when the timer was due (fired), or its new due time (moved)
+    reason: str | None = None  # why a supervisor moved it (the pages ask; the REST API has no field for it)
 
 
 @dataclass(frozen=True)

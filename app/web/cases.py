@@ -12,7 +12,8 @@ from app.domain.clock import local
 from app.domain.errors import NotFound, ValidationFailed
 from app.services.attachments import case_attachments
 from app.services.cases import start_case
-from app.services.commands import StartCase, VoidCase
+from app.services.commands import CorrelateMessage, StartCase, VoidCase
+from app.services.messages import correlate_message
 from app.services.page_reads import case_list, case_page, next_task_of, start_choices
 from app.services.payroll.reads import page_payments
 from app.services.voids import void_case
@@ -94,6 +95,7 @@ def show(instance_id: str):
                            bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=vocab.steps.get(process, {}),
                            has_viewer=_has_viewer(), payments=page_payments(runtime(), actor, found.instance.id),
                            notices=notices_of(actor, found.view), voided=voided(found.events),
+                           in_publicity=any(j.activity_id == "publicity" for j in jobs),
                            attachments=case_attachments(runtime(), actor, found.instance.id),
                            **data)
 
@@ -152,3 +154,24 @@ def void(instance_id: str):
 def voided(events) -> object | None:
     """The case's 作废 event, if it was voided."""
     return next((e for e in events if e.command == "void"), None)
+
+
+OBJECTION = "publicity_objection"
+
+
+@bp.post("/<instance_id>/objection")
+@login_required
+def objection(instance_id: str):
+    """Register an objection raised during 公示 (the village's 公示栏, or at the window) on the case."""
+    actor = require("message.correlate")
+    text = request.form.get("objection_text", "").strip()
+    try:
+        if not text:
+            raise ValidationFailed("请写明异议内容（谁提出、认为哪里不实）", field="objection_text")
+        correlate_message(runtime(), CorrelateMessage(actor, OBJECTION, process_instance_id=instance_id,
+                                                      variables={"objection_text": text[:2000]}))
+    except ValidationFailed as err:
+        flash(err.message if err.field == "objection_text" else "此案件现在不在公示期，无法登记异议", "error")
+        return redirect(url_for("cases.show", instance_id=instance_id) + "#objection")
+    flash("已登记公示期异议，案件转入核查", "success")
+    return redirect(url_for("cases.show", instance_id=instance_id))

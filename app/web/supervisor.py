@@ -1,13 +1,17 @@
 """督办: overdue and due-soon work per township and step, compliance per township, escalations, exports, heatmap."""
 
 from collections import Counter
+from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
+from app.domain.clock import CHINA_TZ
 from app.domain.errors import NotFound, ValidationFailed
 from app.services.catalogue import process_versions
+from app.services.commands import FireJob
 from app.services.compliance import MILESTONES, compliance
 from app.services.exports import FORMATS, attachment, export
+from app.services.jobs import fire_job, set_job_due, waiting_timers
 from app.services.supervision import act_on_escalation, late_tasks, list_escalations
 from app.services.supervision_tables import supervision_table
 from app.services.workload import waiting_per_step
@@ -83,3 +87,46 @@ def act(escalation_id: int):
     else:
         flash({"acknowledge": "已签收督办", "reassign": "已转交督办", "close": "已关闭督办"}[form["action"]], "success")
     return redirect(url_for("supervisor.index", process=form.get("process") or None) + "#escalations")
+
+
+@bp.get("/timers")
+@login_required
+def timers():
+    """List the timers cases wait on (公示期, deadlines, re-checks), soonest first, by process."""
+    actor = require("supervision.read")
+    processes = _processes(actor)
+    process = request.args.get("process") if request.args.get("process") in processes else None
+    return render_template("supervisor/timers.html", timers=waiting_timers(runtime(), actor, process),
+                           processes=processes, process=process, may_act=actor.may("job.operate"))
+
+
+@bp.post("/timers/<job_id>")
+@login_required
+def timer_act(job_id: str):
+    """Fire a timer now, or move it to another moment with the reason the case log keeps."""
+    actor = require("job.operate")
+    form = request.form
+    try:
+        if form.get("action") == "fire":
+            fire_job(runtime(), FireJob(actor, job_id))
+            flash("已立即触发该计时，案件已继续流转", "success")
+        else:
+            set_job_due(runtime(), actor, job_id, _moment(form.get("due", "")), _reason(form.get("reason", "")))
+            flash("已调整到期时间，原因已记入办理记录", "success")
+    except ValidationFailed as err:
+        flash(err.message, "error")
+    return redirect(url_for("supervisor.timers", process=form.get("process") or None))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed("请填写新的到期时间，如 2026-10-12 17:00", field="due") from None
+    return moment.replace(tzinfo=CHINA_TZ) if moment.tzinfo is None else moment
+
+
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise ValidationFailed("请写明调整到期时间的原因", field="reason")
+    return text.strip()[:500]
