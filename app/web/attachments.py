@@ -1,6 +1,8 @@
 """附件 on the pages: a photo from the tablet's camera or a scanned PDF, attached to a task or to the case, each
 picture listed with a thumbnail. Stored and authorised as the REST API's task attachments."""
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, current_app, flash, g, redirect, request, url_for
 
 from app.domain.errors import DomainError, TooLarge
@@ -13,6 +15,13 @@ bp = Blueprint("attachments", __name__)
 UPLOADS = ("attachments.add_to_task", "attachments.add_to_case")
 MULTIPART_OVERHEAD = 1024 * 1024
 INLINE = ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf")  # shown in the browser
+
+
+def _disposition(how: str, name: str) -> str:
+    """A Content-Disposition naming the file in Chinese (RFC 6266 `filename*`, an ASCII fallback): a header is
+    sent as Latin-1, so a name outside it whole would fail the answer."""
+    ascii_name = "".join(c for c in name if c.isascii() and (c.isalnum() or c in "._-")) or "file"
+    return f"{how}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 def allow_upload_bodies() -> None:
@@ -76,7 +85,7 @@ def content(instance_id: str, attachment_id: str):
     if small is not None:
         data, kind = small, "image/jpeg"
     response = Response(data, mimetype=kind)
-    response.headers.set("Content-Disposition", "inline" if kind in INLINE else "attachment", filename=info.name)
+    response.headers["Content-Disposition"] = _disposition("inline" if kind in INLINE else "attachment", info.name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"  # never a page of this service, whatever it holds
     response.headers["Cache-Control"] = "private, no-cache"  # asked again each time (and logged), sent once

@@ -64,6 +64,8 @@ def test_the_window_attaches_a_scan_to_the_case_and_other_files_only_download(ap
     assert link and "户口簿首页" in page
     pdf = window.get(link[1])
     assert pdf.mimetype == "application/pdf" and pdf.headers["Content-Disposition"].startswith("inline")
+    assert "filename*=UTF-8''%E6%88%B7%E5%8F%A3%E7%B0%BF.pdf" in pdf.headers["Content-Disposition"]
+    pdf.headers["Content-Disposition"].encode("latin-1")  # a server sends its headers as Latin-1
     upload(window, f"/cases/{case.id}/attachments", b"<script>alert(1)</script>", "x.html")
     html = re.search(r'<a href="(/cases/[^"]+)" target="_blank">📄 x.html</a>', window.get(f"/cases/{case.id}").text)
     served = window.get(html[1])
