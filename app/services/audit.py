@@ -11,6 +11,7 @@ from app.domain.errors import DomainError, NotFound
 from app.store.queries import visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
 
+from .attachment_audit import stored_attachments_problem
 from .calendar_history import CalendarsInForce
 from .case_data import scrubbed
 from .notice_audit import replayed_notice_problem, stored_notices_problem
@@ -34,7 +35,8 @@ def verify_instance(session, instance: ProcessInstance, definitions: Definitions
     """Check the chain, then (given definitions and calendar history) the definition used and a full replay."""
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == instance.id)
                                   .order_by(CaseEvent.seq)))
-    found = chain_problem(instance, events) or stored_notices_problem(session, instance, events)
+    found = chain_problem(instance, events) or stored_notices_problem(session, instance, events) \
+        or stored_attachments_problem(session, instance, events)
     if found is None and definitions is not None:
         found = definition_problem(instance, events, definitions) or replay_from(
             session, instance, events, definitions, calendars).problem

@@ -21,6 +21,7 @@ from app.domain.actors import Actor
 from app.domain.audit import checkpoint_signature, variables_digest
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 
+from .attachment_audit import stored_attachments_problem
 from .audit import Verdict, chain_problem, definition_problem, replay_from, verdict_of
 from .calendar_history import CalendarsInForce
 from .notice_audit import stored_notices_problem
@@ -111,7 +112,8 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
 
 def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: list[CaseEvent],
                  checkpoint: AuditCheckpoint | None, definitions, calendars) -> tuple[Verdict, dict | None]:
-    found = chain_problem(case, events) or stored_notices_problem(session, case, events)
+    found = chain_problem(case, events) or stored_notices_problem(session, case, events) \
+        or stored_attachments_problem(session, case, events)
     if found is None and checkpoint is not None:
         found = checkpoint_problem(run.key, case, events, checkpoint)
     found = found or definition_problem(case, events, definitions)

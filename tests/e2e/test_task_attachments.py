@@ -117,3 +117,24 @@ def test_a_link_and_a_removal_are_case_events_and_a_done_tasks_attachments_stay_
     events = auditor.client.get(f"/api/audit/cases/{case.id}/events", headers=auditor.headers).json["events"]
     assert [e["command"] for e in events if e["command"] in ("attach", "detach")] == ["attach", "attach", "detach"]
     assert auditor.client.get(f"/api/audit/cases/{case.id}/verify", headers=auditor.headers).json["ok"]
+
+
+def test_verification_finds_an_attachment_changed_after_it_was_kept(runtime, login_as):
+    from sqlalchemy import update
+
+    from app.store.tables import Content
+
+    case = Case(login_as)
+    task = case.task("window_cg", "accept")
+    content = b"%PDF-1.4 " + hashlib.sha256(case.id.encode()).hexdigest().encode()  # this test's own bytes
+    made = attach(login_as("window_cg"), task["id"], content)
+    assert made.status_code == 200, made.json
+    auditor = login_as("auditor")
+    verify = f"/api/audit/cases/{case.id}/verify"
+    assert auditor.client.get(verify, headers=auditor.headers).json["ok"]
+    with runtime.unit_of_work() as uow:
+        uow.session.execute(update(Content).where(Content.sha256 == hashlib.sha256(content).hexdigest())
+                            .values(data=content + b" altered"))
+        uow.commit()
+    verdict = auditor.client.get(verify, headers=auditor.headers).json
+    assert not verdict["ok"] and "附件" in verdict["problem"] and "哈希不符" in verdict["problem"], verdict
