@@ -1,4 +1,7 @@
-"""Verify 10,000 cases — hash chain, definition digest and a full replay each — and report the rate.
+"""Verify 10,000 cases — hash chain, definition digest and a full replay each — and report the rates: a full
+replay in one process and in AUDIT_BENCH_WORKERS processes (which keeps each case's signed checkpoint), then,
+after 1 % of the cases took one more step, the nightly incremental run (chains, and a replay of the events after
+each checkpoint).
 
     python -m bench.audit_verify      # AUDIT_BENCH_CASES (default 10000); DATABASE_URL names the server
 
@@ -57,28 +60,62 @@ def _make_cases(url: str, count: int) -> None:
         list(pool.map(_make_slice, [url] * WORKERS, *zip(*bounds, strict=True)))
 
 
-def _verify(app) -> tuple[int, int]:
+def _verify(app, full: bool = True, processes: int = 1) -> tuple[int, int, float]:
+    """Verify every case; return (cases, failed, seconds)."""
     from app.domain.actors import SYSTEM
-    from app.services.audit import verify_all
+    from app.services.verification import VerificationRun, verify_cases
 
+    run = VerificationRun(app.config["AUDIT_KEY"].encode(), full=full, processes=processes)
+    began = time.monotonic()
     with app.app_context():
-        verdicts = list(verify_all(app.extensions["runtime"], SYSTEM))
-    return len(verdicts), sum(1 for v in verdicts if not v.ok)
+        verdicts = list(verify_cases(app.extensions["runtime"], SYSTEM, run))
+    return len(verdicts), sum(1 for v in verdicts if not v.ok), time.monotonic() - began
+
+
+def _change_some(app, share: float) -> int:
+    """Complete 入户调查 in `share` of the cases: one more event each since their checkpoint."""
+    from sqlalchemy import select
+
+    from app.services.cases import complete_task
+    from app.services.commands import CompleteTask
+    from app.services.users import active_actor
+    from app.store.tables import Task
+
+    rt = app.extensions["runtime"]
+    investigator, _ = active_actor(rt, "investigator_cg")
+    with rt.reading() as uow:
+        tasks = list(uow.session.scalars(select(Task.id).where(Task.activity_id == "home_visit").order_by(Task.id)))
+    changed = tasks[:max(1, int(len(tasks) * share))]
+    with app.app_context():
+        for task_id in changed:
+            complete_task(rt, CompleteTask(investigator, task_id, dict(STEPS[1][2])))
+    return len(changed)
+
+
+def _rate(cases: int, seconds: float) -> float:
+    return round(cases / seconds, 1)
 
 
 def main() -> dict:
-    """Make the cases, verify them all, print and return {"cases", "seconds", "cases_per_second"}."""
+    """Make the cases, verify them (full in one process, full in several, then incremental after 1 % changed),
+    print and return the rates; "cases_per_second" is the single-process full replay's."""
     url = _url()
     app = prepare(url)
     began = time.monotonic()
     _make_cases(url, CASES)
     made = time.monotonic() - began
-    began = time.monotonic()
-    cases, failed = _verify(app)
-    seconds = time.monotonic() - began
+    cases, failed, seconds = _verify(app, full=True, processes=1)
+    _, failed_parallel, parallel = _verify(app, full=True, processes=WORKERS)  # keeps the checkpoints
+    changed = _change_some(app, 0.01)
+    _, failed_nightly, nightly = _verify(app, full=False, processes=WORKERS)
+    _, _, nightly_alone = _verify(app, full=False, processes=1)
     app.extensions["db_engine"].dispose()
-    result = {"cases": cases, "seconds": round(seconds, 2), "cases_per_second": round(cases / seconds, 1),
-              "failed": failed, "events_per_case": 2, "setup_seconds": round(made, 1)}
+    result = {"cases": cases, "seconds": round(seconds, 2), "cases_per_second": _rate(cases, seconds),
+              "full_processes": WORKERS, "full_parallel_cases_per_second": _rate(cases, parallel),
+              "changed_cases": changed, "incremental_cases_per_second": _rate(cases, nightly),
+              "incremental_one_process_cases_per_second": _rate(cases, nightly_alone),
+              "failed": failed + failed_parallel + failed_nightly, "events_per_case": 2,
+              "setup_seconds": round(made, 1)}
     print(json.dumps(result, ensure_ascii=False))
     return result
 
