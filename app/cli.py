@@ -7,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.cli_history import register_history_commands
 from app.cli_supervision import register_deadline_commands
 from app.domain.actors import SYSTEM
 from app.extensions import runtime
@@ -31,6 +32,7 @@ def deploy_directory(runtime, *folders: Path) -> list[str]:
 
 def register(app: Flask) -> None:
     register_deadline_commands(app)
+    register_history_commands(app)
 
     @app.cli.command("deploy")
     @click.option("--dir", "folders", multiple=True, type=click.Path(exists=True, file_okay=False))

@@ -26,6 +26,8 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY") or (DEMO_SECRET_KEY if self.DEMO else None)
         # signs audit checkpoints and history archives (HMAC-SHA256); unset, a key derived from SECRET_KEY
         self.AUDIT_KEY = env.get("AUDIT_KEY")
+        # where flask history-cleanup writes the signed archives of the cases it removes
+        self.HISTORY_ARCHIVE_DIR = env.get("HISTORY_ARCHIVE_DIR", "instance/archive")
         self.HOST = env.get("HOST") or env.get("FLASK_RUN_HOST") or "127.0.0.1"  # where gunicorn / flask run listen
         self.SCHEDULER = env.get("SCHEDULER", "1") == "1"
         self.SCHEDULER_INTERVAL_SECONDS = float(env.get("SCHEDULER_INTERVAL_SECONDS", "1"))

@@ -61,7 +61,7 @@ def definition(row) -> dict:
     return {"id": row.id, "key": row.key, "name": row.name, "version": row.version, "category": None,
             "description": None, "deploymentId": row.deployment_id, "resource": row.resource_name,
             "diagram": None, "suspended": row.suspended, "tenantId": row.tenant_id, "versionTag": None,
-            "historyTimeToLive": None, "startableInTasklist": True}
+            "historyTimeToLive": row.history_time_to_live, "startableInTasklist": True}
 
 
 def history_instance(row, definition_name: str | None = None) -> dict:

@@ -65,6 +65,9 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     # read when a notice of a decision is issued, not as the case started: a notice names the body in force
     Setting("review_body", str, "", "告知书写明的行政复议机关（空：本县人民政府，行政复议法第二十四条）"),
     Setting("court", str, "", "告知书写明的行政诉讼管辖法院（空：本县人民法院）"),
+    Setting("history_time_to_live_days", int, 3653,
+            "已办结案件档案的保存期限（天，默认 10 年）：流程未设 historyTimeToLive 时，期满的案件归档后从库中移除",
+            minimum=1),
 )}
 
 

@@ -11,9 +11,10 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import DeploymentRefused, Forbidden, ValidationFailed
 from app.domain.orgs import tenant_of
+from app.domain.retention import time_to_live_days
 from app.domain.strict_json import strict_loads
 from app.engine.decisions import parse_decisions
-from app.engine.parser import parse_bpmn_files, read_xml
+from app.engine.parser import NS, parse_bpmn_files, read_xml
 from app.store.tables import Deployment, FormDefinition, NoticeTemplate, OrgUnit, ProcessDefinition, Resource
 
 from .definitions import latest_definition_or_none, latest_form, next_version, same_tenant
@@ -69,7 +70,8 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
             result.definitions.append(ProcessDefinition(
                 id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version, tenant_id=tenant_id,
                 name=process.name, deployment_id=deployment.id, resource_name=process.resource,
-                spec=process.spec, activities=process.activities))
+                spec=process.spec, activities=process.activities,
+                history_time_to_live=_time_to_live(bpmn[process.resource], process)))
         if not (result.definitions or result.forms or result.templates or _new_decisions(session, dmn, changed_only)):
             return DeployResult(None)
         session.add(deployment)
@@ -230,6 +232,15 @@ def _same_process(session, process, content: bytes, tenant_id: str | None) -> bo
                                                            Resource.name == current.resource_name))
     same_spec = current.spec == json.loads(json.dumps(process.spec))  # a changed decision table (.dmn) counts
     return stored == content and current.activities == process.activities and same_spec
+
+
+def _time_to_live(content: bytes, process) -> int | None:
+    """The process's camunda:historyTimeToLive in days (None: the county's setting applies)."""
+    for element in read_xml(content, process.resource).iter(f"{{{NS['bpmn']}}}process"):
+        if element.get("id") == process.key:
+            return time_to_live_days(element.get(f"{{{NS['camunda']}}}historyTimeToLive"), process.key,
+                                     process.resource)
+    return None
 
 
 def _check_storable(process) -> None:

@@ -15,11 +15,16 @@ from .registry import NOTICE
 def stored_notices_problem(session: Session, instance: ProcessInstance,
                            events: list[CaseEvent]) -> tuple[int, str] | None:
     """Every notice event's stored notice exists and hashes to what the event recorded."""
-    issued = [e for e in events if e.command == COMMAND]
-    if not issued:
+    if not any(e.command == COMMAND for e in events):
         return None
-    rows = {n.id: n for n in session.scalars(select(Notice).where(Notice.process_instance_id == instance.id))}
-    for event in issued:
+    return notices_problem(list(session.scalars(select(Notice).where(Notice.process_instance_id == instance.id))),
+                           events)
+
+
+def notices_problem(notices: list[Notice], events: list[CaseEvent]) -> tuple[int, str] | None:
+    """Every notice event's notice is among `notices` (stored, or archived) and hashes to what the event recorded."""
+    rows = {n.id: n for n in notices}
+    for event in (e for e in events if e.command == COMMAND):
         inputs = event.inputs or {}
         row = rows.get(inputs.get("noticeId"))
         if row is None:

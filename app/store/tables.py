@@ -107,6 +107,8 @@ class ProcessDefinition(Base):
     activities: Mapped[dict[str, Any]] = mapped_column(deferred=True, deferred_group="engine")
     suspended: Mapped[bool] = mapped_column(default=False)  # no new cases start while suspended
     tenant_id: Mapped[str | None] = mapped_column(String(64))  # its deployment's county; NULL: shared
+    # days a finished case's history is kept (camunda:historyTimeToLive); NULL: the county's setting
+    history_time_to_live: Mapped[int | None] = mapped_column()
 
 
 class FormDefinition(Base):
@@ -316,6 +318,19 @@ class AuditCheckpoint(Base):
     variables: Mapped[dict[str, Any]] = mapped_column()
     signature: Mapped[str] = mapped_column(String(64))
     verified_at: Mapped[datetime] = mapped_column()
+
+
+class ArchivedCase(Base):
+    """A finished case past its retention, exported to a signed archive file and removed (flask history-cleanup)."""
+
+    __tablename__ = "archived_case"
+    process_instance_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    ended_at: Mapped[datetime] = mapped_column()
+    archive: Mapped[str] = mapped_column(String(300))  # the archive file's name
+    archived_at: Mapped[datetime] = mapped_column()
 
 
 class CalendarYear(Base):

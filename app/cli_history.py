@@ -1,0 +1,43 @@
+"""flask commands of history retention: archive and remove finished cases past their retention, verify an archive."""
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from app.domain.actors import SYSTEM
+from app.domain.errors import DomainError
+from app.extensions import runtime
+from app.services.retention import clean_up_history, verify_archive
+
+
+def register_history_commands(app: Flask) -> None:
+    @app.cli.command("history-cleanup")
+    @click.option("--archive-dir", type=click.Path(file_okay=False), default=None,
+                  help="Where to write the archive (default HISTORY_ARCHIVE_DIR).")
+    @click.option("--county", default=None, help="Only this county's cases (its code).")
+    def history_cleanup_command(archive_dir, county):
+        """Archive every finished case past its historyTimeToLive (else its county's history_time_to_live_days)
+        to a signed JSON-lines file, and remove it from the database."""
+        folder = Path(archive_dir or current_app.config["HISTORY_ARCHIVE_DIR"])
+        done = clean_up_history(runtime(), SYSTEM, current_app.config["AUDIT_KEY"].encode(), folder, county)
+        if done.archive is None:
+            click.echo("no finished case is past its retention")
+            return
+        click.echo(f"{done.archived} case(s) archived to {done.archive} and removed"
+                   + (f"; {done.skipped} changed meanwhile, left for the next run" if done.skipped else ""))
+
+    @app.cli.command("history-verify-archive")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def history_verify_archive_command(path):
+        """Verify a history archive: its signature, and every case in it from its lines; exit 1 if any fails."""
+        try:
+            verdicts = verify_archive(runtime(), SYSTEM, Path(path), current_app.config["AUDIT_KEY"].encode())
+        except DomainError as err:
+            raise click.ClickException(err.message) from err
+        failures = [v for v in verdicts if not v.ok]
+        for v in failures:
+            click.echo(f"FAILED {v.case_id} at event {v.first_bad_event}: {v.problem}")
+        click.echo(f"{len(verdicts)} archived case(s) checked, {len(failures)} failed verification")
+        raise SystemExit(1 if failures else 0)
+

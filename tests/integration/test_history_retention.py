@@ -1,0 +1,138 @@
+"""History retention: finished cases past historyTimeToLive (else their county's setting) are archived to a signed
+JSON-lines file and removed; an archived case still verifies from its file. The clean-up runs for a county of
+its own here (`rt`), so the shared test database's other cases stay."""
+
+import hashlib
+import hmac
+import json
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from app.domain.actors import SYSTEM
+from app.domain.errors import ValidationFailed
+from app.domain.orgs import child_path
+from app.services.retention import clean_up_history, verify_archive
+from app.store.tables import ArchivedCase, CaseEvent, HistoryActivity, OrgUnit, ProcessInstance, User
+from tests.conftest import PASSWORD, Api
+from tests.support.deployments import deploy_files
+
+KEY = b"test-archive-key"
+
+
+def _process(key: str, ttl: str | None) -> str:
+    attribute = f' camunda:historyTimeToLive="{ttl}"' if ttl is not None else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
+  <bpmn:process id="{key}" isExecutable="true"{attribute}>
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
+    <bpmn:userTask id="t" name="受理" camunda:candidateGroups="window" />
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+@pytest.fixture(scope="module")
+def county(app):
+    """County `rt` with a township and its window; short-lived and default-lived processes deployed."""
+    runtime = app.extensions["runtime"]
+    with runtime.unit_of_work() as uow:
+        if uow.session.scalar(select(OrgUnit).where(OrgUnit.code == "rt")) is None:
+            path = child_path("", "rt")
+            uow.session.add_all([
+                OrgUnit(code="rt", name="档案县", level="county", path=path, county_path=path),
+                OrgUnit(code="rtzhen", name="档案镇", level="township", path=child_path(path, "rtzhen"),
+                        county_path=path),
+                User(username="window_rt", display_name="窗口", password_hash=generate_password_hash(PASSWORD),
+                     org_path=child_path(path, "rtzhen"), groups=["window"])])
+            uow.commit()
+    designer = Api(app.test_client(), "designer")
+    made = deploy_files(designer, {"short.bpmn": _process("retention_short", "P30D"),
+                                   "plain.bpmn": _process("retention_plain", None)})
+    assert made.status_code == 200, made.json
+    setting = designer.client.put("/api/counties/rt/settings/history_time_to_live_days", json={"value": 60},
+                                  headers=designer.headers)
+    assert setting.status_code in (200, 204), setting.json
+    return runtime
+
+
+def _finished(client, key: str) -> str:
+    window = Api(client, "window_rt")
+    case = window.post(f"/process-definition/key/{key}/start", {}).json
+    task = window.get("/task", processInstanceId=case["id"]).json[0]
+    assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
+    return case["id"]
+
+
+def _rows(runtime, model, case_id: str) -> int:
+    with runtime.reading() as uow:
+        return uow.session.scalar(select(func.count()).select_from(model).where(
+            model.process_instance_id == case_id))
+
+
+def test_finished_cases_past_retention_are_archived_signed_removed_and_still_verify(county, client, clock,
+                                                                                    tmp_path):
+    runtime = county
+    short = [_finished(client, "retention_short") for _ in range(2)]
+    plain = _finished(client, "retention_plain")  # the county's 60 days
+    running = Api(client, "window_rt").post("/process-definition/key/retention_short/start", {}).json["id"]
+    assert Api(client, "designer").get("/process-definition/key/retention_short").json["historyTimeToLive"] == 30
+    clock.advance(days=29)
+    assert clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archived == 0
+    clock.advance(days=2)
+    done = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    assert done.archived == 2 and done.archive.parent == tmp_path
+    for case_id in short:
+        assert [_rows(runtime, m, case_id) for m in (CaseEvent, HistoryActivity)] == [0, 0]
+        with runtime.reading() as uow:
+            assert uow.session.get(ProcessInstance, case_id) is None
+            assert uow.session.get(ArchivedCase, case_id).archive == done.archive.name
+    for case_id in (plain, running):
+        assert _rows(runtime, CaseEvent, case_id) > 0
+    lines = [json.loads(line) for line in done.archive.read_text().splitlines()]
+    assert sorted(line["case"]["id"] for line in lines[1:-1]) == sorted(short)
+    assert [len(line["events"]) for line in lines[1:-1]] == [2, 2]  # the whole chain: start, complete
+    verdicts = verify_archive(runtime, SYSTEM, done.archive, KEY)
+    assert sorted(v.case_id for v in verdicts) == sorted(short) and all(v.ok for v in verdicts), verdicts
+    clock.advance(days=30)  # now past the county's 60 days too
+    later = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    assert later.archived == 1 and _rows(runtime, CaseEvent, plain) == 0 and _rows(runtime, CaseEvent, running) > 0
+
+
+def test_a_changed_archive_is_refused_and_a_re_signed_forgery_fails_its_chain(county, client, clock, tmp_path):
+    runtime = county
+    _finished(client, "retention_short")
+    clock.advance(days=31)
+    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
+    lines = archive.read_text().splitlines()
+    case = json.loads(lines[1])
+    case["events"][1]["actor"] = "someone_else"
+    archive.write_text("\n".join([lines[0], json.dumps(case, ensure_ascii=False), *lines[2:]]) + "\n")
+    with pytest.raises(ValidationFailed, match="签名无效"):
+        verify_archive(runtime, SYSTEM, archive, KEY)
+    with pytest.raises(ValidationFailed, match="签名无效"):
+        verify_archive(runtime, SYSTEM, archive, b"another-key")
+    # whoever holds the key and re-signs still fails: the chain catches it (a recomputed chain, the replay)
+    body = "\n".join(archive.read_text().splitlines()[:-1]) + "\n"
+    signature = hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()
+    archive.write_text(body + json.dumps({"signature": signature}) + "\n")
+    verdicts = verify_archive(runtime, SYSTEM, archive, KEY)
+    assert [(v.ok, v.first_bad_event) for v in verdicts][0] == (False, 2) and "修改" in verdicts[0].problem
+
+
+def test_an_unreadable_time_to_live_is_refused_naming_the_process(county, login_as):
+    refused = deploy_files(login_as("designer"), {"bad.bpmn": _process("retention_bad", "ten years")})
+    assert refused.status_code == 400 and refused.json["element"] == "retention_bad"
+
+
+def test_the_cli_archives_and_verifies(county, client, clock, runner, tmp_path):
+    case_id = _finished(client, "retention_short")
+    clock.advance(days=31)
+    result = runner.invoke(args=["history-cleanup", "--county", "rt", "--archive-dir", str(tmp_path)])
+    assert result.exit_code == 0 and "1 case(s) archived" in result.output, result.output
+    archive = next(tmp_path.glob("history-*.jsonl"))
+    assert case_id in archive.read_text()
+    checked = runner.invoke(args=["history-verify-archive", str(archive)])
+    assert checked.exit_code == 0 and "1 archived case(s) checked, 0 failed" in checked.output
