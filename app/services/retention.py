@@ -35,6 +35,7 @@ from app.store.tables import (
     Benefit,
     BenefitChange,
     CaseEvent,
+    CasePerson,
     CountySetting,
     Escalation,
     EventSubscription,
@@ -62,10 +63,11 @@ SETTING = "history_time_to_live_days"
 FORMAT = "assistance-history-archive/1"
 # what an archive line keeps of a case besides its row and events, by the name the line gives it
 KEPT = {"notices": Notice, "history": HistoryActivity, "attachments": Attachment, "findings": HouseholdFinding,
-        "escalations": Escalation, "benefits": Benefit, "benefit_changes": BenefitChange, "reads": AccessLog}
+        "escalations": Escalation, "benefits": Benefit, "benefit_changes": BenefitChange, "reads": AccessLog,
+        "persons": CasePerson}
 # every row of a case, removed in this order (the case row last)
 REMOVED = (Task, ExternalTask, Job, EventSubscription, Incident, HistoryActivity, Escalation, HouseholdFinding,
-           Notice, Attachment, TaskDraft, AuditCheckpoint, CaseEvent, AccessLog, BenefitChange, Benefit)
+           Notice, Attachment, TaskDraft, AuditCheckpoint, CaseEvent, AccessLog, BenefitChange, Benefit, CasePerson)
 
 
 @dataclass(frozen=True)

@@ -134,12 +134,15 @@ def _build(session) -> Vocabulary:
     steps: dict[str, dict[str, str]] = {COMMON: dict(reviewed.get("steps", {}))}
     processes = dict(reviewed.get("processes", {}))
     forms = {row.key: row.schema for row in session.scalars(latest_forms())}
-    for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version)):
+    # every version's steps, a county's own versions first: the shared latest names a step they share
+    for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.tenant_id.is_(None),
+                                                                  ProcessDefinition.version)):
         definition = cached_definition(session, row.id)
         processes.setdefault(row.key, row.name)
         own = reviewed.get("process", {}).get(row.key, {})
-        steps[row.key] = {**{a: info.get("name") for a, info in definition.activities.items() if info.get("name")},
-                          **own.get("steps", {})}
+        steps.setdefault(row.key, {}).update(
+            {**{a: info.get("name") for a, info in definition.activities.items() if info.get("name")},
+             **own.get("steps", {})})
         scope_labels = labels.setdefault(row.key, dict(own.get("labels", {})))
         scope_values = values.setdefault(row.key, {k: dict(v) for k, v in own.get("values", {}).items()})
         for info in definition.activities.values():

@@ -4,6 +4,7 @@
 the key of the province's shared `linshi`, which 示范县 (no version of its own) keeps using.
 """
 
+import uuid
 from io import BytesIO
 
 import pytest
@@ -86,7 +87,8 @@ def _deploy_with(api, files: dict, fields: dict):
 
 
 def _start(client, county: str, key: str = "linshi") -> dict:
-    started = Api(client, f"window_{county}").post(f"/process-definition/key/{key}/start", {"businessKey": None})
+    started = Api(client, f"window_{county}").post(f"/process-definition/key/{key}/start",
+                                                   {"businessKey": f"LS-{county}-{uuid.uuid4().hex[:8]}"})
     assert started.status_code == 200, started.json
     return started.json
 
@@ -112,7 +114,8 @@ def test_each_county_runs_its_own_diagram_and_the_others_the_shared_one(deployed
     history = Api(client, "auditor_province").get("/history/process-instance", processInstanceId=ta_case["id"]).json
     assert [(h["state"], h["tenantId"]) for h in history] == [("COMPLETED", "ta")]
     # 示范县 has no version of its own: its case starts on the province's shared 临时救助
-    sfx_case = login_as("window_cg").post("/process-definition/key/linshi/start", {"businessKey": None}).json
+    sfx_case = login_as("window_cg").post("/process-definition/key/linshi/start",
+                                          {"businessKey": f"LS-sfx-{uuid.uuid4().hex[:8]}"}).json
     shared = login_as("designer").get("/process-definition", key="linshi", withoutTenantId="true",
                                       latestVersion="true").json
     assert sfx_case["definitionId"] == shared[0]["id"] and sfx_case["tenantId"] == "sfx"

@@ -5,6 +5,7 @@ its own here (`rt`), so the shared test database's other cases stay."""
 import hashlib
 import hmac
 import json
+import uuid
 
 import pytest
 from sqlalchemy import func, select
@@ -19,6 +20,7 @@ from tests.conftest import PASSWORD, Api
 from tests.support.deployments import deploy_files
 
 KEY = b"test-archive-key"
+NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存"}  # pages show a process by its name
 
 
 def _process(key: str, ttl: str | None) -> str:
@@ -26,7 +28,7 @@ def _process(key: str, ttl: str | None) -> str:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
-  <bpmn:process id="{key}" isExecutable="true"{attribute}>
+  <bpmn:process id="{key}" name="{NAMES.get(key, '档案保存')}" isExecutable="true"{attribute}>
     <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
     <bpmn:userTask id="t" name="受理" camunda:candidateGroups="window" />
     <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
@@ -60,7 +62,7 @@ def county(app):
 
 def _finished(client, key: str) -> str:
     window = Api(client, "window_rt")
-    case = window.post(f"/process-definition/key/{key}/start", {}).json
+    case = window.post(f"/process-definition/key/{key}/start", {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json
     task = window.get("/task", processInstanceId=case["id"]).json[0]
     assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
     return case["id"]
@@ -77,7 +79,8 @@ def test_finished_cases_past_retention_are_archived_signed_removed_and_still_ver
     runtime = county
     short = [_finished(client, "retention_short") for _ in range(2)]
     plain = _finished(client, "retention_plain")  # the county's 60 days
-    running = Api(client, "window_rt").post("/process-definition/key/retention_short/start", {}).json["id"]
+    running = Api(client, "window_rt").post("/process-definition/key/retention_short/start",
+                                            {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json["id"]
     assert Api(client, "designer").get("/process-definition/key/retention_short").json["historyTimeToLive"] == 30
     clock.advance(days=29)
     assert clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archived == 0

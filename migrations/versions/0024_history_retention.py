@@ -1,16 +1,16 @@
 """history retention: a definition's historyTimeToLive, the record of archived cases, and removal of an
 archived case's rows from the append-only tables by the history clean-up only
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 """
 import sqlalchemy as sa
 from alembic import op
 
 from app.store.types import UTCDateTime
 
-revision = '0023'
-down_revision = '0022'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
