@@ -35,6 +35,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("tekun_spot_check_share", float, 0.3,
             "镇街认定的特困案件由县级抽查的比例（不低于 30%）", minimum=0.3, maximum=1),
     Setting("linshi_spot_check_share", float, 0.3, "乡镇审批的临时救助案件由县级抽查的比例（0–1）", maximum=1),
+    Setting("spot_check_days", int, 10, "县级抽查镇街决定的时限（决定后的工作日）", minimum=1),
     Setting("dibao_standard", float, 800, "城乡低保标准（元/人·月）：家庭类别认定与补差金额据此计算"),
     Setting("dibao_rounding", str, "yuan", "低保补差金额取整（四舍五入）：yuan 到元、jiao 到角、fen 到分",
             choices=("yuan", "jiao", "fen")),

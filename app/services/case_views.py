@@ -42,7 +42,9 @@ def activity_tree(rt: Runtime, actor: Actor, instance_id: str) -> ActivityTree:
     with rt.reading() as uow:
         row = visible_case(uow.session, actor, instance_id)
         waiting = list(uow.session.scalars(select(HistoryActivity).where(
-            HistoryActivity.process_instance_id == row.id, HistoryActivity.end_time.is_(None))
+            HistoryActivity.process_instance_id == row.id, HistoryActivity.end_time.is_(None),
+            # a boundary event is no activity until it fires: Camunda keeps a waiting one as a job only
+            HistoryActivity.activity_type.not_like("boundary%"))
             .order_by(HistoryActivity.start_time, HistoryActivity.id)))
         incidents = list(uow.session.scalars(select(Incident).where(Incident.process_instance_id == row.id)))
         name = uow.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == row.definition_id))

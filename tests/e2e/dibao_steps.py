@@ -100,6 +100,11 @@ class Case:
         assert len(jobs) == 1, jobs
         return jobs[0]
 
+    def waiting_jobs(self) -> list[str]:
+        """The activities of the case's jobs, besides the late timers every step carries."""
+        jobs = self.login_as("supervisor").get("/job", processInstanceId=self.id).json
+        return [j["activityId"] for j in jobs if not j["activityId"].endswith("late")]
+
     def fire(self, activity: str):
         response = self.login_as("supervisor").post(f"/job/{self.job(activity)['id']}/execute")
         assert response.status_code == 204, response.json

@@ -24,8 +24,9 @@ def test_approval_path_with_appraisal_spot_check_and_support_from_next_month(log
     assert case.task("window_cg", "accept")["candidateGroups"] == ["window"]
     case.accept()
     assert case.variables()["work_capacity"] == "none"  # recorded; the reviewers decide eligibility
-    # accepted Mon 9/28: 9/29, 9/30, after 国庆 10/8, 10/9, the 调休 Saturday 10/10, then 10/12-10/23
-    assert case.task("investigator_cg", "investigation")["due"] == "2026-10-23T23:59:59.000+0800"
+    # accepted Mon 9/28: 9/29, 9/30, after 国庆 10/8, 10/9, the 调休 Saturday 10/10, then 10/12-10/16: the
+    # county's tekun_investigation_days (10) inside the 15 wd of 初审
+    assert case.task("investigator_cg", "investigation")["due"] == "2026-10-16T23:59:59.000+0800"
     case.investigate()
     review = case.task("reviewer_cg", "township_review")
     assert review["candidateGroups"] == ["township_reviewer"]
@@ -76,11 +77,12 @@ def test_objection_forces_reinvestigation_a_new_review_and_a_second_publicity(lo
     first = case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
     clock.set(clock.moment.replace(month=10, day=2))  # Fri 10/2, during the 公示 (which ends 10/5)
     case.object_to_publicity()
-    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
+    assert case.waiting_jobs() == []
     reinvestigation = case.task("investigator_cg", "reinvestigation")
     assert reinvestigation["candidateGroups"] == ["investigator"]
-    # a new 15 working days from the objection: 10/8, 10/9, 10/10 (调休), 10/12-16, 10/19-23, 10/26, 10/27
-    assert reinvestigation["due"] == "2026-10-27T23:59:59.000+0800"
+    # the re-investigation has tekun_investigation_days (10) of the new 15 working days from the objection:
+    # 10/8, 10/9, 10/10 (调休), 10/12-16, 10/19, 10/20; the new 初审 has all 15: … 10/21-23, 10/26, 10/27
+    assert reinvestigation["due"] == "2026-10-20T23:59:59.000+0800"
     clock.set(clock.moment.replace(day=12))
     case.investigate("reinvestigation")
     review = case.task("reviewer_cg", "township_review")

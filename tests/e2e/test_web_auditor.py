@@ -41,7 +41,8 @@ def test_replay_steps_through_the_state_after_each_event(app, login_as, clock):
     assert _marks(first)["waiting"] == ["accept"] and 'rel="prev"' not in first
     assert f'href="/auditor/cases/{case.id}/events/2"' in first and "与该事件记录的状态哈希一致" in first
     second = web.get(f"/auditor/cases/{case.id}/events/2").text
-    assert sorted(_marks(second)["waiting"]) == ["home_visit", "verify"]
+    # the home visit, the matching, and the visit's two late timers (its own due date, the case's limit)
+    assert sorted(_marks(second)["waiting"]) == ["home_visit", "home_visit_case_late", "home_visit_late", "verify"]
     household = re.compile(r'<dt data-name="household_size">[^<]+</dt><dd>3</dd>')
     assert household.search(second) and not household.search(first)
     last = web.get(f"/auditor/cases/{case.id}/events/4").text

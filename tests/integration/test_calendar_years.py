@@ -61,9 +61,9 @@ def _dibao_cases_with_review_deadlines_in_2027(login_as, clock):
     reviewing = Case(login_as)
     reviewing.accept()
     reviewing.investigate()
-    # 30 working days from 12/29: 12/30, 12/31, then every 2027 weekday (1/1 and 春节 too) up to Tue 2/9
+    # 初审: 15 of the 30 working days from 12/29: 12/30, 12/31, then every 2027 weekday (1/1 too) up to Tue 1/19
     review = reviewing.task("reviewer_cg", "township_review")
-    assert review["due"] == "2027-02-09T23:59:59.000+0800" and review["dueProvisional"] is True
+    assert review["due"] == "2027-01-19T23:59:59.000+0800" and review["dueProvisional"] is True
     # 10 working days from 12/29: 12/30, 12/31, 1/1, 1/4-1/8, 1/11, 1/12
     decision = deciding.task("county_reviewer", "county_review")
     assert decision["due"] == "2027-01-12T23:59:59.000+0800" and decision["dueProvisional"] is True
@@ -71,9 +71,9 @@ def _dibao_cases_with_review_deadlines_in_2027(login_as, clock):
 
 
 def _review_deadlines_moved_past_the_holidays(reviewing, deciding):
-    # 12/30, 12/31, 20 weekdays 1/4-1/29, 2/1-2/5 (27), 春节 2/6-2/12, then 2/15, 2/16, 2/17
+    # 12/30, 12/31, 1/4-1/8, 1/11-1/15, 1/18, 1/19, 1/20: 元旦 1/1 is not a working day
     review = reviewing.task("reviewer_cg", "township_review")
-    assert review["due"] == "2027-02-17T23:59:59.000+0800" and review["dueProvisional"] is False
+    assert review["due"] == "2027-01-20T23:59:59.000+0800" and review["dueProvisional"] is False
     # 12/30, 12/31, 1/4-1/8, 1/11, 1/12, 1/13: 元旦 1/1 is not a working day
     decision = deciding.task("county_reviewer", "county_review")
     assert decision["due"] == "2027-01-13T23:59:59.000+0800" and decision["dueProvisional"] is False
