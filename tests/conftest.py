@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
@@ -51,8 +51,21 @@ def service_app(url: str, secret: str):
     with app.app_context():
         upgrade()
         load_demo(app.extensions["runtime"], PASSWORD)
+        _without_linshi_spot_checks(app.extensions["runtime"])
         deploy_directory(app.extensions["runtime"], *DEPLOYED_FOLDERS)
     return app
+
+
+def _without_linshi_spot_checks(rt) -> None:
+    """The demo county draws 30 % of its township's 临时救助 approvals for a county spot check before payment, by a
+    hash of the case: the walks, whose case ids are new each run, would take that path at random. The suite's
+    county draws none; tests/e2e/test_delegation.py sets the share it tests."""
+    from app.store.tables import CountySetting, OrgUnit
+
+    with rt.unit_of_work() as uow:
+        county = uow.session.scalar(select(OrgUnit.path).where(OrgUnit.code == "sfx"))
+        uow.session.merge(CountySetting(county_path=county, key="linshi_spot_check_share", value={"value": 0.0}))
+        uow.commit()
 
 
 @pytest.fixture(scope="session")

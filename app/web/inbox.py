@@ -54,7 +54,8 @@ def index():
     village_names = {v.path: v.name for v in found.villages}
     soon = _due_soon_limit(now)
     rows = [{"task": t, "state": due_state(t.due, now, soon), "village": _village_of(t.org_path, village_names),
-             "desk": found.desks.get(t.id), "limit": _overall_due(found.desks.get(t.id))} for t in found.tasks]
+             "desk": found.desks.get(t.id), "limit": t.follow_up or _overall_due(found.desks.get(t.id))}
+            for t in found.tasks]
     pages = max(1, -(-found.total // filters["size"]))
     return render_template("inbox.html", rows=rows, total=found.total, pages=pages, filters=filters,
                            searched_personal=found.searched_personal,
@@ -63,7 +64,8 @@ def index():
 
 
 def _overall_due(desk) -> datetime | None:
-    """The case's overall limit: its working days after 受理 (30, 20, 45 as the diagram set them)."""
+    """The case's overall limit where the task does not carry it as its follow-up date: its working days after 受理
+    (30, 20, 45 as the diagram set them)."""
     if desk is None or desk.overall_limit is None or not desk.accepted_at:
         return None
     accepted = local(datetime.fromisoformat(desk.accepted_at)).date()

@@ -12,14 +12,14 @@ SETTINGS = "/api/counties/sfx/settings/"
 
 @contextmanager
 def county_settings(login_as, **values):
-    """Set county settings for the cases started inside the block, then put the defaults back."""
+    """Set county settings for the cases started inside the block, then put the values before back."""
     designer = login_as("designer")
     listed = designer.client.get("/api/counties/sfx/settings", headers=designer.headers).json
     with ExitStack() as stack:
         for key, value in values.items():
             response = designer.client.put(SETTINGS + key, json={"value": value}, headers=designer.headers)
             assert response.status_code == 204, response.json
-            stack.callback(designer.client.put, SETTINGS + key, json={"value": listed[key]["default"]},
+            stack.callback(designer.client.put, SETTINGS + key, json={"value": listed[key]["value"]},
                            headers=designer.headers)
         yield
 
