@@ -511,6 +511,7 @@ class Benefit(Base):
     account_problem: Mapped[str | None] = mapped_column(String(200))  # why it cannot be paid into, or NULL
     payment_from: Mapped[str] = mapped_column(String(7))
     updated_at: Mapped[datetime] = mapped_column()
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
 
 
 class BenefitChange(Base):
@@ -526,6 +527,7 @@ class BenefitChange(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column()
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
 
 
 class PayrollRun(Base):
@@ -604,6 +606,7 @@ class PaymentLedger(Base):
     actor: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
 
 
 class LedgerHead(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from app.domain import clock
 from app.domain.benefits import PROCESSES, AmountChange, BenefitStep, benefit_step
+from app.domain.orgs import tenant_of
 from app.domain.payroll import account_problem, month_of, shift_month
 from app.engine.changes import Changes
 from app.engine.functions import to_datetime
@@ -49,7 +50,7 @@ def write_step(writes: Writes, instance: ProcessInstance, step: BenefitStep, mom
     if "payment_from" in household:  # the approval: the whole row
         household.update(definition_key=instance.definition_key, business_key=instance.business_key,
                          org_path=instance.org_path, township_path=township_of(instance.org_path),
-                         county_path=county_of(instance.org_path))
+                         county_path=county_of(instance.org_path), tenant_id=tenant_of(instance.org_path))
         household.setdefault("account_problem", account_problem(household.get("bank_account")))
     row = {"process_instance_id": instance.id, **household, "updated_at": moment}
     sets = ", ".join(f"{c} = excluded.{c}" for c in row if c != "process_instance_id")
@@ -61,7 +62,8 @@ def write_step(writes: Writes, instance: ProcessInstance, step: BenefitStep, mom
 
 
 def _change_row(case_id: str, county: str, change: AmountChange, moment: datetime) -> dict:
-    return {"process_instance_id": case_id, "county_path": county, "effective_month": change.effective_month,
+    return {"process_instance_id": case_id, "county_path": county, "tenant_id": tenant_of(county),
+            "effective_month": change.effective_month,
             "amount_fen": change.amount_fen, "reason": change.reason, "recorded_at": moment}
 
 
@@ -82,6 +84,7 @@ def backfill_benefits(connection: Connection) -> int:
         connection.execute(_BENEFITS.insert().values(
             process_instance_id=case.id, definition_key=case.definition_key, business_key=case.business_key,
             org_path=case.org_path, township_path=township_of(case.org_path), county_path=county_of(case.org_path),
+            tenant_id=tenant_of(case.org_path),
             account_problem=account_problem(household.get("bank_account")), updated_at=moment, **household))
         for change in changes:
             connection.execute(_CHANGES.insert().values(_change_row(case.id, county_of(case.org_path), change, moment)))

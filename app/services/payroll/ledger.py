@@ -14,6 +14,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.domain.audit import LEDGER_FIELDS, ledger_digest, ledger_time
+from app.domain.orgs import tenant_of
 from app.store.bulk import bulk_insert
 from app.store.tables import CaseEvent, LedgerHead, PaymentLedger, PayrollRun, ProcessInstance
 
@@ -40,13 +41,13 @@ class LedgerWriter:
         values = (self.county, self.seq, run_id, line_id, case_id, month, entry, int(amount_fen), note, self._at,
                   self.actor, self.prev)
         self.prev = ledger_digest(values)
-        self._rows.append((*values[:9], self.moment, self.actor, values[11], self.prev))
+        self._rows.append((*values[:9], self.moment, self.actor, values[11], self.prev, tenant_of(self.county)))
         self.count += 1
         if len(self._rows) >= CHUNK:
             self.flush()
 
     def flush(self) -> None:
-        bulk_insert(self.session, PaymentLedger.__table__, (*LEDGER_FIELDS, "hash"), self._rows)
+        bulk_insert(self.session, PaymentLedger.__table__, (*LEDGER_FIELDS, "hash", "tenant_id"), self._rows)
         self._rows = []
 
     def close(self) -> None:
