@@ -6,7 +6,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export FLASK_APP := app
 
-.PHONY: run test install assets browser fonts haproxy serve bench lint test-sqlite test-postgres clean
+.PHONY: run test install assets browser fonts haproxy serve bench faults lint test-sqlite test-postgres clean
 
 $(BIN)/activate: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,18 @@ serve: install assets fonts haproxy
 	rm -rf $(PROMETHEUS_MULTIPROC_DIR) && mkdir -p $(PROMETHEUS_MULTIPROC_DIR)
 	PORT=$(PORT) PROMETHEUS_MULTIPROC_DIR=$(PROMETHEUS_MULTIPROC_DIR) LOG_FORMAT=$${LOG_FORMAT:-json} \
 		BIN=$(BIN) front/serve.sh
+
+## make faults: the named fault scenarios alone (README, "Faults"), each a pytest test marked fault("name") with its
+## ledger check (nothing lost, nothing duplicated, every client-visible error a 4xx or a 503), loopback only, each
+## bounded to ~20 s; on SQLite and, when 127.0.0.1:5432 answers, on PostgreSQL (where some scenarios only run).
+## They are part of `make test` too. Scenarios: slow clients, held table lock, killed worker, terminated
+## connections, stalled worker, restart with overdue timers, retried starts and completions, verification under load.
+FAULT_SIZE := CATCH_UP_TIMERS=$${CATCH_UP_TIMERS:-200} CLUSTER_CASES=$${CLUSTER_CASES:-8}
+faults: install haproxy
+	$(FAULT_SIZE) $(BIN)/python -m pytest -q -m fault -rs
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		$(FAULT_SIZE) TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q -m fault -rs; \
+	else echo "PostgreSQL not reachable on 127.0.0.1:5432: its scenarios skipped"; fi
 
 ## make bench: the performance harness on a fresh PostgreSQL database (BENCH_DATABASE_URL, default
 ## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json;

@@ -244,6 +244,7 @@ def _deploy(base: str, user: str, files: dict[str, str]) -> dict:
     return response.json()
 
 
+@pytest.mark.fault("killed worker")
 def test_the_dibao_path_through_the_front_loses_nothing_while_nodes_die(cluster, runtime):
     _deploy(cluster.front_url, "designer", {"cluster_timer.bpmn": TIMER_BPMN.format(name="集群定时")})
     ledger, timer_ids = Ledger(), []

@@ -50,6 +50,7 @@ def _open(runtime, task_id: str) -> bool:
         return uow.session.get(Task, task_id) is not None
 
 
+@pytest.mark.fault("held table lock")
 def test_a_command_that_cannot_get_its_locks_answers_503_and_changes_nothing(app, runtime, login_as, clock):
     case = Case(login_as)
     task = case.task("window_cg", "accept")
@@ -65,6 +66,7 @@ def test_a_command_that_cannot_get_its_locks_answers_503_and_changes_nothing(app
     case.accept()  # once the lock is gone, the same command goes through
 
 
+@pytest.mark.fault("held table lock")
 def test_a_command_whose_client_has_gone_is_not_committed(app, runtime, login_as, clock, monkeypatch):
     case = Case(login_as)
     task = case.task("window_cg", "accept")
@@ -89,6 +91,7 @@ def test_the_front_s_arrival_time_counts_against_the_deadline(runtime, login_as,
     assert window.post(f"/task/{task['id']}/complete", {"variables": accept_variables()}).status_code == 204
 
 
+@pytest.mark.fault("held table lock")
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="table locks that other sessions wait on are PostgreSQL's")
 def test_health_readiness_and_the_inbox_answer_while_a_table_is_locked(app, login_as, client):
     Case(login_as)
@@ -104,6 +107,7 @@ def test_health_readiness_and_the_inbox_answer_while_a_table_is_locked(app, logi
         assert jobs.status_code == 503 and time.monotonic() - began < 10, jobs.json
 
 
+@pytest.mark.fault("terminated connections")
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="terminates the service's PostgreSQL sessions")
 def test_a_lost_database_connection_is_retried_once_not_a_500(app, runtime, login_as, clock):
     case = Case(login_as)

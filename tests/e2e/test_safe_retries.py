@@ -4,6 +4,7 @@ command sent again with the same Idempotency-Key gets its first answer instead o
 import threading
 import uuid
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
@@ -51,6 +52,7 @@ def test_the_business_key_is_free_again_once_its_case_ends_and_other_processes_m
     assert second.status_code == 200 and second.json["id"] != first
 
 
+@pytest.mark.fault("retried starts and completions")
 def test_a_start_retried_with_its_idempotency_key_gets_the_first_answer(runtime, login_as):
     window, business_key, key = login_as("window_cg"), _key(), str(uuid.uuid4())
     first = _start(window, business_key, key)
@@ -66,6 +68,7 @@ def test_a_start_retried_with_its_idempotency_key_gets_the_first_answer(runtime,
     assert _start(login_as("window_hd"), _key(), key).status_code == 200
 
 
+@pytest.mark.fault("retried starts and completions")
 def test_a_completion_retried_after_it_committed_gets_its_first_answer_not_404(runtime, login_as, clock):
     case = Case(login_as)
     window, task = login_as("window_cg"), case.task("window_cg", "accept")
@@ -113,6 +116,7 @@ def test_a_key_may_not_be_blank_or_overlong(login_as):
         assert response.status_code == 400 and response.json["field"] == "Idempotency-Key"
 
 
+@pytest.mark.fault("retried starts and completions")
 def test_the_same_start_sent_twice_at_once_makes_one_case_and_one_answer(runtime, live_url):
     """Two copies of one request race (a client that retried before its first attempt answered)."""
     business_key, key = _key(), str(uuid.uuid4())
@@ -134,6 +138,7 @@ def test_the_same_start_sent_twice_at_once_makes_one_case_and_one_answer(runtime
     assert answers[0].json()["id"] == answers[1].json()["id"]
 
 
+@pytest.mark.fault("retried starts and completions")
 def test_two_different_starts_with_one_business_key_at_once_make_one_case(runtime, live_url):
     business_key, barrier, answers = _key(), threading.Barrier(2), []
 

@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 from app.domain.errors import Conflict, Forbidden, NotFound
 from app.services.cases import complete_task
 from app.services.commands import CompleteTask
@@ -9,6 +11,7 @@ from app.store.tables import CaseEvent, ProcessInstance
 from tests.e2e.dibao_steps import Case
 
 
+@pytest.mark.fault("retried starts and completions")
 def test_concurrent_completions_end_in_one_success_and_one_conflict(app, runtime, login_as, clock):
     case = Case(login_as)
     case.accept()

@@ -7,6 +7,8 @@ import time
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from tests.e2e.dibao_steps import Case
 from tests.integration.timer_cases import (
     ROOT,
@@ -44,6 +46,7 @@ def _requests_during_catch_up(login_as, runtime, prefix: str) -> list[tuple[floa
     return timings
 
 
+@pytest.mark.fault("restart with overdue timers")
 def test_overdue_timers_fire_once_oldest_first_while_requests_keep_answering(app, runtime, login_as, clock):
     deploy_timer_fixture(login_as)
     prefix = f"CU-{uuid.uuid4().hex[:8]}"

@@ -4,6 +4,7 @@ import threading
 import time
 import uuid
 
+import pytest
 from sqlalchemy import select
 
 from app.domain.actors import Actor
@@ -39,6 +40,7 @@ def _claim_and_give_back(runtime, tasks: list[str], stop: threading.Event, done:
             done[0] += 2
 
 
+@pytest.mark.fault("verification under load")
 def test_verification_finds_no_tampering_while_commands_append_events(runtime, login_as, clock):
     ids, tasks = _cases_in_a_village(login_as)
     with runtime.reading() as uow:
