@@ -5,7 +5,8 @@ version; its spec, the specs it calls and its activity metadata are copied into 
 caller's definition, so a case keeps the called version it started with.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -13,8 +14,47 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 
 from app.domain.errors import DeploymentRefused
 
-# key -> {"spec", "subprocess_specs", "called", "calls", "activities"} of a stored definition, or None
-Resolver = Callable[[str], dict[str, Any] | None]
+from .activities import Activities, activities_from_json, activities_to_json
+
+Graph = Mapping[str, list[str]]  # process key -> the process keys its call activities call
+
+
+@dataclass(frozen=True)
+class CallBundle:
+    """What a definition keeps of the processes it calls, directly or not: what is known of their activities
+    (with the forms and notice templates pinned when they were deployed) and the call graph from it down.
+    Stored in the definition's spec as `called` and `calls`."""
+
+    called: Mapping[str, Activities]
+    calls: Graph
+
+    def to_json(self) -> dict[str, Any]:
+        return {"called": {key: activities_to_json(found) for key, found in self.called.items()},
+                "calls": {key: list(callees) for key, callees in self.calls.items()}}
+
+    @classmethod
+    def from_json(cls, spec: Mapping[str, Any]) -> "CallBundle":
+        """Read the bundle stored in a definition's spec."""
+        return cls({key: activities_from_json(found) for key, found in (spec.get("called") or {}).items()},
+                   {key: list(callees) for key, callees in (spec.get("calls") or {}).items()})
+
+    def rebound(self, deployed: Mapping[str, Activities]) -> "CallBundle":
+        """The bundle with the activities of the processes deployed with the caller as deployment pinned them."""
+        return replace(self, called={key: deployed.get(key, found) for key, found in self.called.items()})
+
+
+@dataclass(frozen=True)
+class StoredProcess:
+    """A deployed process a call activity binds to: its specs as stored, its activities and its own bundle."""
+
+    id: str
+    spec: dict[str, Any]
+    subprocess_specs: dict[str, Any]
+    activities: Activities
+    bundle: CallBundle
+
+
+Resolver = Callable[[str], StoredProcess | None]  # the latest deployed process of a key, or None
 
 
 def calls_of(node: Any) -> list[tuple[str, str | None]]:
@@ -22,10 +62,11 @@ def calls_of(node: Any) -> list[tuple[str, str | None]]:
     return [(el.get("id"), el.get("calledElement")) for el in node.iter(full_tag("callActivity"))]
 
 
-def resolve_calls(calls: dict[str, list[Any]], where: dict[str, str], resolve: Resolver | None) -> tuple[dict[str,
-                  Any], dict[str, Any]]:
+def resolve_calls(calls: dict[str, list[Any]], where: dict[str, str],
+                  resolve: Resolver | None) -> tuple[dict[str, StoredProcess], dict[str, list[str]]]:
     """Return (stored bundles by key, call graph); refuse an unknown calledElement or a cycle."""
-    stored, graph = {}, {key: [called for _, called in refs] for key, refs in calls.items()}
+    stored: dict[str, StoredProcess] = {}
+    graph: dict[str, list[str]] = {key: [called for _, called in refs if called] for key, refs in calls.items()}
     for key, refs in calls.items():
         for element, called in refs:
             if not called:
@@ -37,8 +78,8 @@ def resolve_calls(calls: dict[str, list[Any]], where: dict[str, str], resolve: R
                 raise DeploymentRefused(f"调用的流程 {called} 既不在本次部署中，也未曾部署",
                                         file=where[key], element=element)
             stored[called] = bundle
-            for other, callees in bundle.get("calls", {}).items():
-                graph.setdefault(other, callees)
+            for other, callees in bundle.bundle.calls.items():
+                graph.setdefault(other, list(callees))
     for key in calls:
         cycle = _cycle_from(key, graph)
         if cycle:
@@ -47,7 +88,7 @@ def resolve_calls(calls: dict[str, list[Any]], where: dict[str, str], resolve: R
     return stored, graph
 
 
-def _cycle_from(start: str, graph: dict[str, list[Any]]) -> list[str] | None:
+def _cycle_from(start: str, graph: Graph) -> list[str] | None:
     stack, seen = [(start, [start])], set()
     while stack:
         node, path = stack.pop()
@@ -60,7 +101,7 @@ def _cycle_from(start: str, graph: dict[str, list[Any]]) -> list[str] | None:
     return None
 
 
-def reachable(key: str, graph: dict[str, list[Any]]) -> list[str]:
+def reachable(key: str, graph: Graph) -> list[str]:
     """Return every process `key` calls, directly or not."""
     found, pending = [], list(graph.get(key, []))
     while pending:
@@ -71,7 +112,7 @@ def reachable(key: str, graph: dict[str, list[Any]]) -> list[str]:
     return found
 
 
-def subprocess_specs(parser: Any, key: str, stored: dict[str, Any]) -> dict[str, Any]:
+def subprocess_specs(parser: Any, key: str, stored: Mapping[str, StoredProcess]) -> dict[str, Any]:
     """Return the specs (objects, or stored dicts for bound versions) a process needs to run."""
     specs, pending = {}, [key]
     while pending:
@@ -80,8 +121,8 @@ def subprocess_specs(parser: Any, key: str, stored: dict[str, Any]) -> dict[str,
             if name is None or name in specs:
                 continue
             if name in stored:
-                specs[name] = stored[name]["spec"]
-                for other, spec in stored[name]["subprocess_specs"].items():
+                specs[name] = stored[name].spec
+                for other, spec in stored[name].subprocess_specs.items():
                     specs.setdefault(other, spec)
             else:
                 specs[name] = parser.get_spec(name)
@@ -89,14 +130,14 @@ def subprocess_specs(parser: Any, key: str, stored: dict[str, Any]) -> dict[str,
     return specs
 
 
-def call_bundle(key: str, graph: dict[str, list[Any]], activities: dict[str, dict[str, Any]], stored: dict[str,
-                Any]) -> dict[str, Any]:
-    """Return what a definition keeps of the processes it calls: their activities and the call graph."""
-    known = {}
-    for name, bundle in stored.items():
-        known.update(bundle.get("called", {}))
-        known[name] = bundle["activities"]
-    known.update(activities)
+def call_bundle(key: str, graph: Graph, deployed: Mapping[str, Activities],
+                stored: Mapping[str, StoredProcess]) -> CallBundle:
+    """Return what a definition keeps of the processes it calls: those of this deployment (`deployed`) and
+    those bound to stored versions."""
+    known: dict[str, Activities] = {}
+    for name, process in stored.items():
+        known.update(process.bundle.called)
+        known[name] = process.activities
+    known.update(deployed)
     called = reachable(key, graph)
-    return {"called": {k: known[k] for k in called},
-            "calls": {k: graph.get(k, []) for k in [key, *called]}}
+    return CallBundle({k: known[k] for k in called}, {k: list(graph.get(k, [])) for k in [key, *called]})

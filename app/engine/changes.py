@@ -1,29 +1,47 @@
 """What one command did to a case, in terms the service's tables understand, and what the engine needs of a
 definition."""
 
-from dataclasses import dataclass, field
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
+
+from .activities import NONE, Activities, ActivityInfo, activities_from_json
 
 
 @dataclass(frozen=True)
 class Definition:
-    """What the engine needs of a deployed process definition."""
+    """What the engine needs of a deployed process definition: its stored spec (with the call bundle of the
+    processes it calls, app/engine/calls.py) and what is known of each of its activities."""
 
     id: str
     spec: dict[str, Any]
-    activities: dict[str, dict[str, Any]]
+    activities: Activities
 
-    def activity(self, activity_id: str) -> dict[str, Any]:
-        """Return the attributes of an activity of this process, or of a process it calls."""
-        for group in (self.activities, *(self.spec.get("called") or {}).values()):
+    @classmethod
+    def stored(cls, definition_id: str, spec: dict[str, Any], activities: Mapping[str, Any]) -> "Definition":
+        """The definition as stored: its activities as JSON."""
+        return cls(definition_id, spec, activities_from_json(activities))
+
+    @cached_property
+    def called(self) -> dict[str, Activities]:
+        """The activities of each process this one calls, directly or not (process key -> activities)."""
+        return {key: activities_from_json(stored) for key, stored in (self.spec.get("called") or {}).items()}
+
+    def activity(self, activity_id: str) -> ActivityInfo:
+        """Return what is known of an activity of this process, or of a process it calls."""
+        for group in (self.activities, *self.called.values()):
             if activity_id in group:
-                found: dict[str, Any] = group[activity_id]
-                return found
-        return {}
+                return group[activity_id]
+        return NONE
 
 
-@dataclass
+@dataclass(frozen=True)
 class OpenTask:
+    """A user or external task that opened, with its activity's attributes evaluated on the case data."""
+
     id: str
     activity_id: str
     name: str
@@ -40,30 +58,36 @@ class OpenTask:
     notice: str | None = None  # the kind of notice of a decision the task hands over (app/engine/notice_property.py)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Timer:
+    """A timer that waits (or waits again) until `due`."""
+
     id: str
     activity_id: str
     due: str
     provisional: bool = False  # a deadline counted past the known calendar (app/engine/timer_dates.py)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Subscription:
+    """A task that waits for a message."""
+
     id: str
     activity_id: str
     message: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Activity:
+    """An activity instance that started, ended or was cancelled."""
+
     id: str
     activity_id: str
     name: str
     type: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Changes:
     """The effect of one command, in terms the service's tables understand."""
 
@@ -75,7 +99,7 @@ class Changes:
     timers_set: list[Timer] = field(default_factory=list)
     timers_cleared: list[str] = field(default_factory=list)
     subscribed: list[Subscription] = field(default_factory=list)
-    unsubscribed: list[tuple[str, str]] = field(default_factory=list)
+    unsubscribed: list[tuple[str, str]] = field(default_factory=list)  # (task id, message)
     started: list[Activity] = field(default_factory=list)
     ended: list[Activity] = field(default_factory=list)
     cancelled: list[Activity] = field(default_factory=list)
@@ -83,3 +107,27 @@ class Changes:
     late_task: tuple[str, str] | None = None  # (activity id, task id) the escalated timer is attached to
     terminated: bool = False  # the case was cancelled from outside
     migrated_to: str | None = None  # the case continues on this definition (a migration)
+
+    def to_json(self) -> dict[str, Any]:
+        """The changes as JSON (the state in base64)."""
+        found = asdict(self)
+        found["state"] = base64.b64encode(self.state).decode("ascii")
+        plain: dict[str, Any] = json.loads(json.dumps(found))  # tuples as lists, as JSON has them
+        return plain
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Changes":
+        """Read changes written by `to_json`."""
+        late = data.get("late_task")
+        return cls(
+            base64.b64decode(data["state"]), dict(data["variables"]), data["completed"],
+            opened=[OpenTask(**o) for o in data.get("opened", ())], closed=[(t, k) for t, k in data.get("closed", ())],
+            timers_set=[Timer(**t) for t in data.get("timers_set", ())],
+            timers_cleared=list(data.get("timers_cleared", ())),
+            subscribed=[Subscription(**s) for s in data.get("subscribed", ())],
+            unsubscribed=[(t, m) for t, m in data.get("unsubscribed", ())],
+            started=[Activity(**a) for a in data.get("started", ())],
+            ended=[Activity(**a) for a in data.get("ended", ())],
+            cancelled=[Activity(**a) for a in data.get("cancelled", ())],
+            escalated=data.get("escalated"), late_task=(late[0], late[1]) if late else None,
+            terminated=data.get("terminated", False), migrated_to=data.get("migrated_to"))

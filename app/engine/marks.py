@@ -13,6 +13,7 @@ from typing import Any
 
 from app.domain.personal import DERIVED
 
+from .changes import Definition
 from .expressions import unwrap
 from .sandbox import parse_source
 
@@ -26,11 +27,10 @@ COPIES = frozenset({"str"})  # the answer is the argument itself
 
 Flow = Callable[..., str | None]  # the kind a variable receives, given the marks so far
 
-def carried_marks(spec: dict[str, Any], activities: Mapping[str, dict[str, Any]], marks: Mapping[str,
-                  str]) -> dict[str, str]:
+def carried_marks(definition: Definition, marks: Mapping[str, str]) -> dict[str, str]:
     """Return `marks` plus every variable a script, input parameter or multi-instance item of the
     definition (its own processes and those it calls) fills from a marked one."""
-    flows = list(_flows(spec, activities))
+    flows = list(_flows(definition))
     carried = dict(marks)
     for _ in range(2 * len(flows) + 1):  # a round that changes nothing ends it; a target changes twice at most
         changed = False
@@ -44,17 +44,18 @@ def carried_marks(spec: dict[str, Any], activities: Mapping[str, dict[str, Any]]
     return carried
 
 
-def _flows(spec: dict[str, Any], activities: Mapping[str, dict[str, Any]]) -> Iterator[tuple[str, Flow]]:
+def _flows(definition: Definition) -> Iterator[tuple[str, Flow]]:
     """(target variable, function of the marks giving the kind it receives, or None)."""
+    spec = definition.spec
     specs = [spec.get("spec") or {}, *(spec.get("subprocess_specs") or {}).values()]
     for task_spec in (t for s in specs for t in (s.get("task_specs") or {}).values()):
         for field in ("script", "prescript", "postscript"):
             if isinstance(task_spec.get(field), str):
                 yield from _script_flows(task_spec[field])
         yield from _item_flows(task_spec)
-    every = [activities, *(spec.get("called") or {}).values()]
+    every = [definition.activities, *definition.called.values()]
     for info in (i for group in every for i in group.values()):
-        for name, expression in (info.get("inputs") or {}).items():
+        for name, expression in (info.inputs or {}).items():
             tree = _parse(unwrap(expression or ""), "eval")
             if tree is not None:
                 yield name, lambda marks, node=tree.body: kind_of(node, marks)

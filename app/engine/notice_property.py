@@ -19,6 +19,7 @@ from typing import Any
 from app.domain.errors import EngineFailure
 from app.domain.notices import kind_problem
 
+from .activities import ActivityInfo
 from .expressions import ExpressionError, evaluate, expression_problem, unwrap
 from .functions import FunctionContext
 
@@ -49,9 +50,9 @@ def _results(node: ast.expr) -> list[str]:
     raise ValueError("告知书种类表达式的每个结果须为写明的种类（如 'stop' if … else 'reduction'）")
 
 
-def notice_kind(meta: dict[str, Any], names: dict[str, Any], activity: str, context: FunctionContext) -> str | None:
+def notice_kind(meta: ActivityInfo, names: dict[str, Any], activity: str, context: FunctionContext) -> str | None:
     """The kind of notice the task issues as it opens with case data `names`, or None."""
-    value = meta.get(PROPERTY)
+    value = meta.notice
     if not value:
         return None
     if "{" not in value:
@@ -60,6 +61,6 @@ def notice_kind(meta: dict[str, Any], names: dict[str, Any], activity: str, cont
         kind = evaluate(value, names, context)
     except ExpressionError as err:
         raise EngineFailure(f"告知书种类表达式求值失败：{err}", element=activity) from err
-    if kind not in meta.get("noticeTemplates", {}):
+    if kind not in (meta.notice_templates or {}):
         raise EngineFailure(f"告知书种类表达式得到 {kind!r}，不是本任务声明的种类", element=activity)
     return str(kind)

@@ -1,11 +1,12 @@
 """Parse and validate BPMN/DMN files as Camunda Modeler writes them.
 
 Spiff parses the flow; the Camunda attributes the service needs (candidate groups,
-assignee, due dates, form references, external-task topics) are read here into a
-plain dict per activity, stored with the definition and used without the engine.
+assignee, due dates, form references, external-task topics) are read here into an
+ActivityInfo per activity (app/engine/activities.py), stored with the definition and used without the engine.
 """
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lxml import etree
@@ -20,7 +21,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.domain.errors import DeploymentRefused
 
-from .calls import Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
+from .activities import Activities, ActivityInfo
+from .calls import CallBundle, Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
 from .camunda_model import assign_ids, drop_ignored_data, model_problem, plain_collections, where
 from .decisions import decision_graph, parse_decisions
 from .expressions import expression_problem, is_iso_literal
@@ -110,16 +112,24 @@ class ServiceParser(CamundaParser):  # type: ignore[misc]  # an untyped base cla
     }
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParsedProcess:
-    """One executable process of a deployment, ready to store."""
+    """One executable process of a deployment, ready to store: `spec` holds SpiffWorkflow's specs, the call
+    bundle (`bundle.to_json()`), the server-owned names and whether the tasklist may start it."""
 
     key: str
     name: str
     resource: str
     spec: dict[str, Any]
-    activities: dict[str, dict[str, Any]]
+    activities: Mapping[str, ActivityInfo]
+    bundle: CallBundle
     called_processes: list[str] = field(default_factory=list)
+
+    def pinned(self, activities: Mapping[str, ActivityInfo], deployed: Mapping[str, Activities]) -> "ParsedProcess":
+        """The process with its activities as deployment pinned them, and those of the processes it calls from the
+        same deployment (`deployed`, key -> activities) likewise."""
+        bundle = self.bundle.rebound(deployed)
+        return replace(self, activities=activities, bundle=bundle, spec={**self.spec, **bundle.to_json()})
 
 
 def read_xml(content: bytes, filename: str) -> etree._Element:
@@ -194,12 +204,12 @@ def _message(err: Exception) -> str:
     return f"{text}（第{line}行）" if line else text
 
 
-def _activities(node: Any) -> dict[str, dict[str, Any]]:
-    return {el.get("id"): _activity(el) for el in node.iter() if _is_activity(el)}
+def _activities(node: Any) -> dict[str, ActivityInfo]:
+    return {el.get("id"): ActivityInfo.from_json(_activity(el)) for el in node.iter() if _is_activity(el)}
 
 
-def _build_process(parser: ServiceParser, node: Any, filename: str, activities: dict[str, Any], calls: tuple[Any,
-                   ...]) -> ParsedProcess:
+def _build_process(parser: ServiceParser, node: Any, filename: str, activities: dict[str, dict[str, ActivityInfo]],
+                   calls: tuple[Any, ...]) -> ParsedProcess:
     key = node.get("id")
     stored, graph = calls
     spec = _spiff_call(lambda: parser.get_spec(key), filename)
@@ -207,10 +217,11 @@ def _build_process(parser: ServiceParser, node: Any, filename: str, activities: 
     elements = {el.get("id"): el for el in node.getroottree().getroot().iter() if isinstance(el.tag, str)}
     for process_spec in (spec, *(s for s in specs.values() if not isinstance(s, dict))):
         _attach_extensions(process_spec, elements)
-    dumped = {**dump_spec(spec, specs), **call_bundle(key, graph, activities, stored),
+    bundle = call_bundle(key, graph, activities, stored)
+    dumped = {**dump_spec(spec, specs), **bundle.to_json(),
               "owned": sorted(owned_names(node)),  # variables no client may set (app/services/inputs.py)
               "startableInTasklist": node.get(CAMUNDA + "isStartableInTasklist") != "false"}
-    return ParsedProcess(key, node.get("name") or key, filename, dumped, activities[key],
+    return ParsedProcess(key, node.get("name") or key, filename, dumped, activities[key], bundle,
                          [called for _, called in calls_of(node) if called is not None])
 
 
@@ -232,6 +243,7 @@ def _is_activity(el: Any) -> bool:
 
 
 def _activity(el: Any) -> dict[str, Any]:
+    """An activity's type, name and Camunda attributes, by the names ActivityInfo.from_json reads."""
     tag = etree.QName(el).localname
     info = {"type": tag, "name": el.get("name") or el.get("id")}
     if tag == "boundaryEvent":

@@ -6,6 +6,7 @@ and applies the reported changes to its task, job and history rows in one transa
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -23,6 +24,7 @@ from app.domain.errors import Conflict, EngineFailure, NotFound, ValidationFaile
 from app.domain.workcalendar import WorkCalendar
 
 from . import migration, moves
+from .activities import NONE, Activities
 from .changes import Activity, Changes, Definition, OpenTask, Subscription, Timer
 from .cputime import charged
 from .determinism import Seed, seeded, unseed
@@ -147,8 +149,7 @@ class CaseRun:
 
         changes = self._step(act)
         if isinstance(task.task_spec, BoundaryEvent) and not task.task_spec.cancel_activity:
-            changes.escalated = task.task_spec.bpmn_id
-            changes.late_task = attached_task(task)
+            return replace(changes, escalated=task.task_spec.bpmn_id, late_task=attached_task(task))
         return changes
 
     def correlate(self, task_id: str, message: str, variables: dict[str, Any]) -> Changes:
@@ -205,9 +206,7 @@ class CaseRun:
                 self.workflow.cancel()
                 ended.append(True)
 
-        changes = self._step(act)
-        changes.terminated = bool(ended)
-        return changes
+        return replace(self._step(act), terminated=bool(ended))
 
     def migrate(self, target: Definition, mapping: dict[str, str], variables: dict[str, Any]) -> Changes:
         """Continue the case on `target`, each active activity at the one `mapping` names (Camunda's migration),
@@ -227,14 +226,10 @@ class CaseRun:
             for task in self.workflow.get_tasks(state=ACTIVE):
                 task.data.update(variables)
 
-        changes = self._step(act)
-        changes.migrated_to = target.id
-        return changes
+        return replace(self._step(act), migrated_to=target.id)
 
     def cancel(self) -> Changes:
-        changes = self._step(self.workflow.cancel)
-        changes.terminated = True
-        return changes
+        return replace(self._step(self.workflow.cancel), terminated=True)
 
     def scope_data(self, task_id: str) -> dict[str, Any]:
         """The data activity `task_id` sees: its own scope (a called process's, a multi-instance item's)."""
@@ -273,50 +268,56 @@ class CaseRun:
 
     def _changes(self) -> Changes:
         before, after = self._before, self._view()
-        changes = Changes(dump_workflow(self.workflow), self.variables(), self.workflow.is_completed())
-        for task_id, kind in after.open.items():
-            if task_id not in before.open:
-                changes.opened.append(self._open_task(task_id, kind))
-        changes.closed = [(t, kind) for t, kind in before.open.items() if t not in after.open]
-        changes.timers_set = [Timer(t, activity, due, self._provisional_timer(t, activity))
-                              for t, (activity, due) in after.timers.items() if before.timers.get(t) != (activity, due)]
-        changes.timers_cleared = [t for t in before.timers if t not in after.timers]
-        changes.subscribed = [Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
-                              if (t, m) not in before.subscriptions]
-        changes.unsubscribed = [key for key in before.subscriptions if key not in after.subscriptions]
-        self._activity_changes(before, after, changes)
+        state, variables, completed = dump_workflow(self.workflow), self.variables(), self.workflow.is_completed()
+        opened = [self._open_task(task_id, kind) for task_id, kind in after.open.items() if task_id not in before.open]
+        started, ended, cancelled = self._activity_changes(before, after)
+        changes = Changes(
+            state, variables, completed, opened,
+            closed=[(t, kind) for t, kind in before.open.items() if t not in after.open],
+            timers_set=[Timer(t, activity, due, self._provisional_timer(t, activity))
+                        for t, (activity, due) in after.timers.items() if before.timers.get(t) != (activity, due)],
+            timers_cleared=[t for t in before.timers if t not in after.timers],
+            subscribed=[Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
+                        if (t, m) not in before.subscriptions],
+            unsubscribed=[key for key in before.subscriptions if key not in after.subscriptions],
+            started=started, ended=ended, cancelled=cancelled)
         self._before = after
         return changes
 
-    def _activity_changes(self, before: View, after: View, changes: Changes) -> None:
+    def _activity_changes(self, before: View, after: View) -> tuple[list[Activity], list[Activity], list[Activity]]:
+        """The activity instances that started, ended and were cancelled."""
+        started: list[Activity] = []
+        ended: list[Activity] = []
+        cancelled: list[Activity] = []
         for task_id, state in after.tasks.items():
             old = before.tasks.get(task_id)
             finished = state & FINISHED and not (old or 0) & FINISHED
             if old is None or finished:
                 task = self.workflow.get_task_from_id(UUID(task_id))
                 spec = task.task_spec
-                name = spec.bpmn_name or self._activities(task).get(spec.bpmn_id, {}).get("name") or spec.bpmn_id
+                name = spec.bpmn_name or self._activities(task).get(spec.bpmn_id, NONE).name or spec.bpmn_id
                 activity = Activity(task_id, activity_id(spec), name, activity_type(spec))
                 if old is None:
-                    changes.started.append(activity)
+                    started.append(activity)
                 if finished:
-                    (changes.cancelled if state == TaskState.CANCELLED else changes.ended).append(activity)
+                    (cancelled if state == TaskState.CANCELLED else ended).append(activity)
+        return started, ended, cancelled
 
     def _provisional_timer(self, task_id: str, activity_id: str) -> bool:
         context = FunctionContext(self.moment, self.context.calendar)
         task = self.workflow.get_task_from_id(UUID(task_id))
-        return timer_is_provisional(self._activities(task).get(activity_id, {}), dict(task.data), context)
+        return timer_is_provisional(self._activities(task).get(activity_id, NONE), dict(task.data), context)
 
-    def _activities(self, task: Any) -> dict[str, dict[str, Any]]:
-        """Return the activity metadata of the process a task belongs to (the case's, or a called one's)."""
-        called, workflow = self.definition.spec.get("called") or {}, task.workflow
+    def _activities(self, task: Any) -> Activities:
+        """Return the activities of the process a task belongs to (the case's, or a called one's)."""
+        called, workflow = self.definition.called, task.workflow
         while workflow is not self.workflow and workflow.spec.name not in called:
             workflow = workflow.parent_workflow
         return self.definition.activities if workflow is self.workflow else called[workflow.spec.name]
 
     def _open_task(self, task_id: str, kind: str) -> OpenTask:
         task = self.workflow.get_task_from_id(UUID(task_id))
-        return describe(task, kind, self._activities(task).get(task.task_spec.bpmn_id, {}), self.context)
+        return describe(task, kind, self._activities(task).get(task.task_spec.bpmn_id, NONE), self.context)
 
     def variables(self) -> dict[str, Any]:
         """Return the case data: what the open branches carry, or the final data once complete."""

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from app.domain.workcalendar import WorkCalendar
 
+from .activities import NONE
 from .changes import Definition
 from .runner import CaseRun
 
@@ -26,7 +27,7 @@ def snapshot(definition: Definition, state: bytes, calendar: WorkCalendar, momen
     shot = Snapshot(run.variables(), run.workflow.is_completed())
     for task_id, kind in view.open.items():
         activity_id = run.workflow.get_task_from_id(UUID(task_id)).task_spec.bpmn_id
-        name = definition.activities.get(activity_id, {}).get("name") or activity_id
+        name = definition.activities.get(activity_id, NONE).name or activity_id
         shot.open_tasks.append({"id": task_id, "activityId": activity_id, "name": name, "kind": kind})
     shot.waiting.extend({"id": task_id, "activityId": activity_id, "type": "timer", "due": due}
                         for task_id, (activity_id, due) in view.timers.items())

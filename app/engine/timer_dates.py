@@ -7,19 +7,20 @@ same expression again, at the moment the timer was set, to move its job.
 
 from typing import Any
 
+from .activities import ActivityInfo
 from .expressions import ExpressionError, evaluate_time, is_iso_literal
 from .functions import FunctionContext
 
 
-def timer_date(activity: dict[str, Any], names: dict[str, Any], context: FunctionContext) -> str | None:
+def timer_date(activity: ActivityInfo, names: dict[str, Any], context: FunctionContext) -> str | None:
     """Evaluate an activity's timeDate expression; None for durations, cycles and literal dates."""
-    expression = activity.get("timeDate")
+    expression = activity.time_date
     if not expression or is_iso_literal(expression):
         return None
     return evaluate_time(expression, names, context)
 
 
-def timer_is_provisional(activity: dict[str, Any], names: dict[str, Any], context: FunctionContext) -> bool:
+def timer_is_provisional(activity: ActivityInfo, names: dict[str, Any], context: FunctionContext) -> bool:
     """Return whether the timer's date was counted on weekdays past the known calendar."""
     try:
         timer_date(activity, names, context)

@@ -125,10 +125,10 @@ def case_marks(session: Session, definition_id: str) -> Mapping[str, str]:
     if definition_id not in _marks:
         definition = cached_definition(session, definition_id)
         marks = dict(PERSONAL_FIELDS)
-        groups = [definition.activities, *(definition.spec.get("called") or {}).values()]
-        for form_id in {info["formId"] for group in groups for info in group.values() if info.get("formId")}:
+        groups = [definition.activities, *definition.called.values()]
+        for form_id in {info.form_id for group in groups for info in group.values() if info.form_id}:
             marks.update(form_marks(cached_form(session, form_id) or {}))
-        _marks[definition_id] = MappingProxyType(carried_marks(definition.spec, definition.activities, marks))
+        _marks[definition_id] = MappingProxyType(carried_marks(definition, marks))
     return _marks[definition_id]
 
 

@@ -9,6 +9,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.domain.orgs import OrgScope, tenant_of
+from app.engine.activities import NONE
 from app.engine.changes import Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
@@ -26,7 +27,7 @@ from .forms import form_fields, is_client_form, validate_submission
 from .household_file import CONFIRMED, check_household
 from .inputs import initiator, refuse_reserved, start_inputs
 from .notices import insert_notices, notices_to_issue
-from .projection import event_row, insert_event, move_to_event, new_state, project, with_following
+from .projection import event_row, insert_event, new_state, project, with_following
 from .provenance import digest_at_start
 from .registry import (
     CANCEL,
@@ -69,23 +70,23 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
                         definition.id)
         with errors_quote_no_personal_values(uow.session, definition.id, variables):
             changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs)
-        instance = ProcessInstance(id=case_id, definition_id=definition.id, definition_key=definition.key,
-                                   business_key=cmd.business_key, org_path=org_path, tenant_id=tenant_of(org_path),
-                                   state="ACTIVE",
-                                   started_at=moment, started_by=cmd.actor.username, version=1,
-                                   variable_types=merged_types(None, cmd.typed.types))
+        row = {"id": case_id, "definition_id": definition.id, "definition_key": definition.key,
+               "business_key": cmd.business_key, "org_path": org_path, "tenant_id": tenant_of(org_path),
+               "state": "ACTIVE", "started_at": moment, "ended_at": None, "started_by": cmd.actor.username,
+               "version": 0, "last_event_hash": None, "suspended": False,
+               "variable_types": merged_types(None, cmd.typed.types)}
+        instance = ProcessInstance(**row)  # not in the session: the row is written with everything else below
         for key, value in new_state(instance, changes, moment).items():
+            row[key] = value
             setattr(instance, key, value)
         event = event_row(instance, 1, issued, changes.variables, changes.state)
         notices = notices_to_issue(uow.session, instance, changes, moment, 2)
-        events = with_following(event, [notice.issued(cmd.actor) for notice in notices])
-        instance.last_event_hash = event["hash"]
-        uow.session.add(instance)
+        events = with_following(event, [notice.issued(cmd.actor) for notice in notices])  # a notice issued at start
+        row.update(version=events[-1]["seq"], last_event_hash=events[-1]["hash"])
+        instance.version, instance.last_event_hash = row["version"], row["last_event_hash"]
         keep_contents(uow.session, cmd.typed.contents)
-        uow.session.flush()
         with Writes(uow.session) as writes:
-            if len(events) > 1:  # a notice issued at the start: the case moves on to its event
-                move_to_event(writes, instance, events[-1])
+            writes.add_case(ProcessInstance.__table__, row)
             insert_event(writes, *events)
             project(writes, instance, changes, moment)
             insert_notices(writes, instance, notices)
@@ -229,16 +230,16 @@ def _check_assignment(session: Session, actor: Actor, task: Task, user_id: str) 
 
 def _message_start(definition: Definition, message: str) -> str | None:
     return next((activity_id for activity_id, info in definition.activities.items()
-                 if info.get("type") == "startEvent" and info.get("message") == message), None)
+                 if info.type == "startEvent" and info.message == message), None)
 
 
 def refuse_undeclared(definition: Definition, activity_id: str | None, message: str, variables: dict) -> None:
     """A message carries only the variables its event declares: the extension property `variables`, or the
     fields of the event's form (a message start's payload form, validated as a form)."""
-    info = definition.activity(activity_id) if activity_id else {}
-    if info.get("formId") or info.get("formRef"):
+    info = definition.activity(activity_id) if activity_id else NONE
+    if info.form_id or info.form_ref:
         return
-    declared = set(info.get("variables") or ())
+    declared = set(info.variables or ())
     for name in variables:
         if name not in declared:
             allowed = "、".join(sorted(declared)) or "无"

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from app.engine.activities import ActivityInfo
 from app.engine.expressions import ExpressionError, evaluate_time
 from app.engine.functions import FunctionContext, to_datetime
 from app.engine.timer_dates import timer_date
@@ -59,7 +60,7 @@ def recompute_deadlines(rt: Runtime, affected: Affected) -> Recomputed:
         session = uow.session
         for task, instance in session.execute(affected.tasks()).all():
             context = FunctionContext(task.created, rt.calendar_for(task.org_path))
-            expression = _activity(session, task).get("dueDate")
+            expression = _activity(session, task).due_date
             names = {**(instance.variables or {}), **(task.local_variables or {})}
             due = _evaluated(evaluate_time, expression, names, context) if expression else None
             if due is not None:
@@ -69,7 +70,7 @@ def recompute_deadlines(rt: Runtime, affected: Affected) -> Recomputed:
         for job, instance in session.execute(affected.jobs()).all():
             context = FunctionContext(job.created, rt.calendar_for(job.org_path))
             activity = _activity(session, job)
-            names = {**(instance.variables or {}), **_attached_locals(session, job, activity.get("attachedTo"))}
+            names = {**(instance.variables or {}), **_attached_locals(session, job, activity.attached_to)}
             due = _evaluated(timer_date, activity, names, context)
             if due is not None:
                 job.due, job.due_provisional = due, context.provisional
@@ -78,13 +79,9 @@ def recompute_deadlines(rt: Runtime, affected: Affected) -> Recomputed:
     return result
 
 
-def _activity(session, row: Task | Job) -> dict:
-    """Return a row's activity metadata: the case's process, or a process it calls (a referral's tasks)."""
-    definition = cached_definition(session, row.definition_id)
-    if row.activity_id in definition.activities:
-        return definition.activities[row.activity_id]
-    called = (definition.spec or {}).get("called") or {}
-    return next((acts[row.activity_id] for acts in called.values() if row.activity_id in acts), {})
+def _activity(session, row: Task | Job) -> ActivityInfo:
+    """Return what is known of a row's activity: in the case's process, or a process it calls (a referral's)."""
+    return cached_definition(session, row.definition_id).activity(row.activity_id)
 
 
 def _attached_locals(session, job: Job, attached_to: str | None) -> dict:

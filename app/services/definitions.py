@@ -59,7 +59,7 @@ _forms: dict[str, dict] = {}
 
 
 def engine_definition(row: ProcessDefinition) -> Definition:
-    return Definition(row.id, row.spec, row.activities)
+    return Definition.stored(row.id, row.spec, row.activities)
 
 
 def cached_definition(session: Session, definition_id: str) -> Definition:

@@ -13,8 +13,10 @@ from app.domain.errors import DeploymentRefused, Forbidden, ValidationFailed
 from app.domain.orgs import tenant_of
 from app.domain.retention import time_to_live_days
 from app.domain.strict_json import strict_loads
+from app.engine.activities import ActivityInfo, activities_from_json, activities_to_json
+from app.engine.calls import CallBundle, StoredProcess
 from app.engine.decisions import parse_decisions
-from app.engine.parser import NS, parse_bpmn_files, read_xml
+from app.engine.parser import NS, ParsedProcess, parse_bpmn_files, read_xml
 from app.store.tables import Deployment, FormDefinition, NoticeTemplate, OrgUnit, ProcessDefinition, Resource
 
 from .definitions import latest_definition_or_none, latest_form, next_version, same_tenant
@@ -60,9 +62,9 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
         form_ids = _add_forms(session, result, schemas.values(), changed_only)
         template_ids = add_templates(session, deployment.id, templates, changed_only, result.templates)
         form_ids.update({fname: form_ids[schema["id"]] for fname, schema in schemas.items()})
-        for process in processes:  # all first: a process that calls another keeps its pinned forms too
-            _pin_forms(session, process, form_ids)
-            pin_templates(session, process, template_ids)
+        deployed = {process.key: pin_templates(session, process, _pin_forms(session, process, form_ids), template_ids)
+                    for process in processes}
+        processes = [process.pinned(deployed[process.key], deployed) for process in processes]  # callers too
         for process in processes:
             if changed_only and _same_process(session, process, bpmn[process.resource], tenant_id):
                 continue
@@ -70,7 +72,7 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
             result.definitions.append(ProcessDefinition(
                 id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version, tenant_id=tenant_id,
                 name=process.name, deployment_id=deployment.id, resource_name=process.resource,
-                spec=process.spec, activities=process.activities,
+                spec=process.spec, activities=activities_to_json(process.activities),
                 history_time_to_live=_time_to_live(bpmn[process.resource], process)))
         if not (result.definitions or result.forms or result.templates or _new_decisions(session, dmn, changed_only)):
             return DeployResult(None)
@@ -108,13 +110,12 @@ def _check_tenant_exists(session, tenant_id: str | None) -> None:
 def _deployed_process(session, tenant_id: str | None):
     """Return a resolver of called processes: the latest deployed version of a key (the county's own, else the
     shared one), bound at this deployment."""
-    def resolve(key: str) -> dict | None:
+    def resolve(key: str) -> StoredProcess | None:
         row = latest_definition_or_none(session, key, tenant_id)
         if row is None:
             return None
-        return {"id": row.id, "spec": row.spec["spec"], "subprocess_specs": row.spec["subprocess_specs"],
-                "called": row.spec.get("called", {}), "calls": row.spec.get("calls", {}),
-                "activities": row.activities}
+        return StoredProcess(row.id, row.spec["spec"], row.spec["subprocess_specs"],
+                             activities_from_json(row.activities), CallBundle.from_json(row.spec))
     return resolve
 
 
@@ -207,11 +208,12 @@ def _add_forms(session, result: DeployResult, schemas, changed_only: bool) -> di
 _CAMUNDA_FORM_KEY = re.compile(r"camunda-forms:(?:deployment|app):(?:.*/)?([^/]+\.form)")
 
 
-def _pin_forms(session, process, form_ids: dict[str, str]) -> None:
+def _pin_forms(session, process: ParsedProcess, form_ids: dict[str, str]) -> dict[str, ActivityInfo]:
     """Bind each form reference to the form version current at deployment, so a case's rules stay fixed."""
+    pinned = dict(process.activities)
     for activity_id, info in process.activities.items():
-        ref = info.get("formRef") or info.get("formKey")
-        if not ref or (not info.get("formRef") and is_client_form(ref)):
+        ref = info.form_reference
+        if not ref or (not info.form_ref and is_client_form(ref)):
             continue  # an embedded form is the client's: its key is kept as written
         found = _CAMUNDA_FORM_KEY.fullmatch(ref)
         if found:  # camunda-forms:deployment:x.form (or :app:) names the form file x.form
@@ -219,7 +221,8 @@ def _pin_forms(session, process, form_ids: dict[str, str]) -> None:
         form_id = form_ids.get(ref) or getattr(latest_form(session, ref), "id", None)
         if form_id is None:
             raise DeploymentRefused(f"引用的表单 {ref} 未部署", file=process.resource, element=activity_id)
-        info["formId"] = form_id
+        pinned[activity_id] = info.with_form(form_id)
+    return pinned
 
 
 def _same_process(session, process, content: bytes, tenant_id: str | None) -> bool:
@@ -231,7 +234,7 @@ def _same_process(session, process, content: bytes, tenant_id: str | None) -> bo
     stored = session.scalar(select(Resource.content).where(Resource.deployment_id == current.deployment_id,
                                                            Resource.name == current.resource_name))
     same_spec = current.spec == json.loads(json.dumps(process.spec))  # a changed decision table (.dmn) counts
-    return stored == content and current.activities == process.activities and same_spec
+    return stored == content and current.activities == activities_to_json(process.activities) and same_spec
 
 
 def _time_to_live(content: bytes, process) -> int | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
+from app.engine.activities import activities_from_json
 from app.store.queries import with_case
 from app.store.tables import ExternalTask, Incident, ProcessDefinition, ProcessInstance
 
@@ -132,7 +133,7 @@ def _lock(rt: Runtime, actor: Actor, request: FetchRequest) -> list[Locked]:
 def _result(session: Session, actor: Actor, task: ExternalTask, case: ProcessInstance, topic: TopicRequest) -> Locked:
     view = open_case(session, actor, case, WORKER_PAYLOAD, names=_payload(session, task, topic.variables))
     activity = cached_definition(session, task.definition_id).activity(task.activity_id)
-    properties = dict(activity.get("properties") or {}) if topic.extension_properties else {}
+    properties = dict(activity.properties or {}) if topic.extension_properties else {}
     types = {k: v for k, v in (case.variable_types or {}).items() if k in view.variables}
     return Locked(task, view, types, properties)
 
@@ -166,7 +167,7 @@ def _until_a_lock_ends(rt: Runtime, request: FetchRequest) -> float:
 
 
 def _payload(session: Session, task: ExternalTask, asked: tuple[str, ...] | None) -> set[str]:
-    declared = set(cached_definition(session, task.definition_id).activity(task.activity_id).get("variables") or ())
+    declared = set(cached_definition(session, task.definition_id).activity(task.activity_id).variables or ())
     return declared if asked is None else declared & set(asked)
 
 
@@ -180,9 +181,9 @@ def _refuse_undeclared(session: Session, topics: tuple[TopicRequest, ...]) -> No
     for definition_id, activities in session.execute(select(ProcessDefinition.id, ProcessDefinition.activities)
                                                      .where(ProcessDefinition.id.not_in(list(_declared)))):
         found: dict[str, set[str]] = {}
-        for info in activities.values():
-            if info.get("topic"):
-                found.setdefault(info["topic"], set()).update(info.get("variables") or ())
+        for info in activities_from_json(activities).values():
+            if info.topic:
+                found.setdefault(info.topic, set()).update(info.variables or ())
         _declared[definition_id] = {topic: frozenset(names) for topic, names in found.items()}
     for index, topic in enumerate(topics):
         declared = set().union(*(by_topic.get(topic.name, ()) for by_topic in _declared.values()))

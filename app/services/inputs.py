@@ -47,16 +47,15 @@ def start_inputs(session: Session, definition: Definition, message: str | None, 
 
 
 def _start_form(definition: Definition, message: str | None) -> str | None:
-    starts = [a for a in definition.activities.values() if a.get("type") == "startEvent"
-              and a.get("message") == message]
-    forms = {a.get("formId") or a.get("formRef") or a.get("formKey") for a in starts}
+    starts = [a for a in definition.activities.values() if a.type == "startEvent" and a.message == message]
+    forms = {a.form_id or a.form_ref or a.form_key for a in starts}
     return next((f for f in forms if f and not is_client_form(f)), None)
 
 
 def initiator(definition: Definition, message: str | None, username: str) -> dict:
     """`camunda:initiator` on the start event: the variable that names who started the case."""
-    names = {a["initiator"] for a in definition.activities.values() if a.get("type") == "startEvent"
-             and a.get("message") == message and a.get("initiator")}
+    names = {a.initiator for a in definition.activities.values()
+             if a.type == "startEvent" and a.message == message and a.initiator}
     return {name: username for name in names}
 
 

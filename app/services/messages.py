@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.domain import clock
 from app.domain.actors import REPORTED_MESSAGES
 from app.domain.errors import ValidationFailed
+from app.engine.activities import activities_from_json
 from app.engine.runner import CaseRun
 from app.store.tables import EventSubscription, ProcessDefinition, ProcessInstance
 
@@ -118,7 +119,7 @@ def message_start_key(rt: Runtime, message: str) -> str | None:
                                            & (ProcessDefinition.version == latest.c.version))
     with rt.reading() as uow:
         for definition in uow.session.scalars(query):
-            if any(a.get("type") == "startEvent" and a.get("message") == message
-                   for a in (definition.activities or {}).values()):
+            if any(a.type == "startEvent" and a.message == message
+                   for a in activities_from_json(definition.activities or {}).values()):
                 return definition.key
     return None

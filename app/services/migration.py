@@ -15,8 +15,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
+from app.engine.activities import NONE
 from app.engine.changes import Definition
 from app.store.tables import EventSubscription, ExternalTask, HistoryActivity, Incident, Job, ProcessInstance, Task
+from app.store.writes import Writes
 
 from .case_commands import run_command
 from .commands import Typed
@@ -66,7 +68,7 @@ def generate_plan(rt: Runtime, actor: Actor, source_id: str, target_id: str) -> 
     with rt.reading() as uow:
         source, target = _definitions(uow.session, source_id, target_id)
     return [(a, a) for a, info in sorted(source.activities.items())
-            if info.get("type") not in NOT_MIGRATED and target.activities.get(a, {}).get("type") == info.get("type")]
+            if info.type not in NOT_MIGRATED and target.activities.get(a, NONE).type == info.type]
 
 
 def _failures(source: Definition, target: Definition, pair: tuple[str, str], seen: set[str]) -> tuple[str, ...]:
@@ -76,7 +78,7 @@ def _failures(source: Definition, target: Definition, pair: tuple[str, str], see
         found.append(f"源流程没有活动 {old}")
     if new not in target.activities:
         found.append(f"目标流程没有活动 {new}")
-    kinds = source.activities.get(old, {}).get("type"), target.activities.get(new, {}).get("type")
+    kinds = source.activities.get(old, NONE).type, target.activities.get(new, NONE).type
     if not found and kinds[0] != kinds[1]:
         found.append(f"活动类型不同：{old} 为 {kinds[0]}，{new} 为 {kinds[1]}")
     if not found and kinds[0] in NOT_MIGRATED:
@@ -103,8 +105,8 @@ def validate_plan(rt: Runtime, actor: Actor, plan: MigrationPlan) -> list[Instru
 
 def _follow(session: Session, instance: ProcessInstance, target: Definition, mapping: dict[str, str]) -> None:
     """Move the case's read rows onto the target version, its activity ids and names."""
-    session.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id)
-                    .values(definition_id=target.id))
+    with Writes(session) as writes:
+        writes.set_case(ProcessInstance.__table__, instance.id, {"definition_id": target.id})
     set_committed_value(instance, "definition_id", target.id)
     open_history = HistoryActivity.end_time.is_(None)
     for table, only in ((Task, None), (ExternalTask, None), (Job, None), (Incident, None),
@@ -118,7 +120,7 @@ def _follow(session: Session, instance: ProcessInstance, target: Definition, map
                 continue
             values = {"activity_id": new}
             if table in (Task, HistoryActivity):
-                values["name" if table is Task else "activity_name"] = target.activities[new].get("name") or new
+                values["name" if table is Task else "activity_name"] = target.activities[new].name or new
             session.execute(update(table).where(mine, table.activity_id == old,
                                                 *(() if only is None else (only,))).values(**values))
 

@@ -1,11 +1,15 @@
 """Notice templates as deployed versions, bound to the processes deployed with or after them (like forms)."""
 
+from collections.abc import Mapping
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
 from app.domain.errors import DeploymentRefused, NotFound
 from app.domain.notices import KINDS
+from app.engine.activities import ActivityInfo
+from app.engine.parser import ParsedProcess
 from app.store.tables import Deployment, NoticeTemplate
 
 from .catalogue import Version
@@ -47,18 +51,22 @@ def add_templates(session: Session, deployment_id: str, templates: dict[str, str
     return ids
 
 
-def pin_templates(session: Session, process, template_ids: dict[str, str]) -> None:
-    """Bind each kind a handover task may issue to the template version current at deployment."""
-    for activity_id, info in process.activities.items():
+def pin_templates(session: Session, process: ParsedProcess, activities: Mapping[str, ActivityInfo],
+                  template_ids: dict[str, str]) -> dict[str, ActivityInfo]:
+    """Bind each kind a handover task of `process` (its `activities`) may issue to the template version current at
+    deployment."""
+    found = dict(activities)
+    for activity_id, info in activities.items():
         pinned = {}
-        for kind in info.get("noticeKinds", ()):
+        for kind in info.notice_kinds or ():
             template_id = template_ids.get(kind) or getattr(latest_template(session, kind), "id", None)
             if template_id is None:
                 raise DeploymentRefused(f"告知书种类 {kind} 没有已部署的模板（notices/{kind}.notice）",
                                         file=process.resource, element=activity_id)
             pinned[kind] = template_id
         if pinned:
-            info["noticeTemplates"] = pinned
+            found[activity_id] = info.with_templates(pinned)
+    return found
 
 
 def template_versions(rt: Runtime, actor: Actor) -> list[Version]:

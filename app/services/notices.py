@@ -130,8 +130,8 @@ def notices_to_issue(session: Session, instance: ProcessInstance, changes: Chang
 
 def _render(session: Session, instance: ProcessInstance, task: OpenTask, variables: dict, moment: datetime,
             seq: int, settings: dict) -> PendingNotice:
-    template_id = cached_definition(session, instance.definition_id).activities[task.activity_id][
-        "noticeTemplates"][task.notice]
+    pinned = cached_definition(session, instance.definition_id).activities[task.activity_id].notice_templates
+    template_id = (pinned or {})[task.notice]
     issue = Issue(str(uuid.uuid5(_NAMESPACE, f"{instance.id}/{seq}")), task.notice, template_id, task.id, seq,
                   moment, instance.business_key, _process_name(session, instance.definition_id), settings)
     whole, masked = compose(issue, cached_template(session, template_id), variables, task.local,

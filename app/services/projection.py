@@ -31,13 +31,7 @@ from .wakeup import Wakeup
 _CASES, _EVENTS = ProcessInstance.__table__, CaseEvent.__table__
 
 # an activity already recorded keeps its start; its end, cancellation and (a user task) who completed it change
-_HISTORY_UPSERT = ("ON CONFLICT (id) DO UPDATE SET end_time = excluded.end_time, canceled = excluded.canceled, "
-                   "delete_reason = excluded.delete_reason, "
-                   "assignee = coalesce(excluded.assignee, history_activity.assignee)")
-
-# a fresh row in place of the old: one statement may not delete and insert the same key (PostgreSQL)
-_REPLACE_JOB = "ON CONFLICT (id) DO UPDATE SET " + ", ".join(
-    f"{c.name} = excluded.{c.name}" for c in Job.__table__.c if c.name != "id")
+_HISTORY_ENDS = ("end_time", "canceled", "delete_reason")
 
 
 def _when(text: str | None) -> datetime | None:
@@ -107,14 +101,6 @@ def record_event(writes: Writes, instance: ProcessInstance, issued: Issued, chan
         set_committed_value(instance, key, value)
 
 
-def move_to_event(writes: Writes, instance: ProcessInstance, event: dict) -> None:
-    """Move the case to `event` (its version and last hash), guarded like `record_event`."""
-    values = {"last_event_hash": event["hash"], "version": event["seq"]}
-    writes.move_case(_CASES, instance.id, instance.version, values)
-    for key, value in values.items():
-        set_committed_value(instance, key, value)
-
-
 def project(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
             completed_by: str | None = None) -> None:
     """Bring the read rows of a stored instance in step with `changes`; `completed_by` did the closed task."""
@@ -161,7 +147,7 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
     for table, rows in ((Task, tasks), (TaskCandidate, candidates), (ExternalTask, external),
                         (EventSubscription, subscriptions)):
         writes.insert(table.__table__, rows)
-    writes.insert(Job.__table__, jobs, _REPLACE_JOB)  # a cycle's next due time replaces its job row
+    writes.replace(Job.__table__, jobs)  # a cycle's next due time replaces its job row
 
 
 def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
@@ -177,7 +163,7 @@ def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment
             row.update(canceled=True, delete_reason="canceled")
         elif completed_by and a.id in closed_by_user:
             row["assignee"] = completed_by
-    writes.insert(HistoryActivity.__table__, list(rows.values()), _HISTORY_UPSERT)
+    writes.upsert(HistoryActivity.__table__, list(rows.values()), _HISTORY_ENDS, keep_if_null=("assignee",))
 
 
 def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task: OpenTask | None = None) -> dict:

@@ -7,6 +7,7 @@ from sqlalchemy import String, cast, delete, exists, select
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, NotFound
 from app.domain.orgs import tenant_of
+from app.engine.activities import activities_from_json
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
 
 from .definitions import get_definition, latest_definition, may_see_tenant
@@ -43,10 +44,9 @@ def start_form(rt: Runtime, actor: Actor, definition_id: str | None = None, key:
     """The form of the definition's (none-)start event bound at deployment, as Camunda's form key."""
     with rt.reading() as uow:
         row = _definition(uow.session, actor, definition_id, key)
-        activities = get_definition(uow.session, row.id, with_spec=True).activities
-        starts = [a for a in activities.values() if a.get("type") == "startEvent" and not a.get("message")]
-        form_id = next((a.get("formId") or a.get("formRef") for a in starts if a.get("formId") or a.get("formRef")),
-                       None)
+        activities = activities_from_json(get_definition(uow.session, row.id, with_spec=True).activities)
+        starts = [a for a in activities.values() if a.type == "startEvent" and not a.message]
+        form_id = next((a.form_id or a.form_ref for a in starts if a.form_id or a.form_ref), None)
         return None if form_id is None else f"camunda-forms:deployment:{form_id.split(':')[0]}.form"
 
 

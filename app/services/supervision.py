@@ -9,6 +9,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import CHINA_TZ, local
 from app.domain.errors import NotFound, ValidationFailed
+from app.engine.activities import NONE
 from app.engine.functions import END_OF_DAY
 from app.store.tables import Escalation, OrgUnit, ProcessInstance, Task, TaskCandidate
 
@@ -87,8 +88,7 @@ def record_escalation(session, instance: ProcessInstance, timer_activity_id: str
     if late_task is not None:
         late, task_id = late_task
     else:
-        meta = cached_definition(session, instance.definition_id).activities.get(timer_activity_id, {})
-        late = meta.get("attachedTo")
+        late = cached_definition(session, instance.definition_id).activities.get(timer_activity_id, NONE).attached_to
         task_id = session.scalar(select(Task.id).where(Task.process_instance_id == instance.id,
                                                        Task.activity_id == late)) if late else None
     session.add(Escalation(process_instance_id=instance.id, business_key=instance.business_key,

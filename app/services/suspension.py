@@ -18,6 +18,7 @@ from app.domain.orgs import tenant_of
 from app.store.listing import visible_tenant
 from app.store.queries import visible_instance
 from app.store.tables import ExternalTask, Job, ProcessDefinition, ProcessInstance, Task
+from app.store.writes import Writes
 
 from .case_commands import run_command
 from .registry import SUSPENSION, Issued, SuspensionInputs
@@ -39,7 +40,8 @@ def _suspend(rt: Runtime, session: Session, actor: Actor, instance: ProcessInsta
     if instance.state != "ACTIVE" or bool(instance.suspended) == suspended:
         return  # Camunda: suspending a suspended case (or activating an active one) changes nothing
     run_command(rt, session, instance, Issued(SUSPENSION, SuspensionInputs(suspended), actor, clock.now()))
-    session.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(suspended=suspended))
+    with Writes(session) as writes:
+        writes.set_case(ProcessInstance.__table__, instance.id, {"suspended": suspended})
     set_committed_value(instance, "suspended", suspended)
     for table in (Task, Job, ExternalTask):
         session.execute(update(table).where(table.process_instance_id == instance.id).values(suspended=suspended))

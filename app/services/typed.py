@@ -1,11 +1,11 @@
 """What a command keeps of its variables beyond their values: each one's declared Camunda type (on the case
 row) and the bytes of Bytes and File variables (app/services/contents.py), in the command's transaction."""
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.store.tables import ProcessInstance
+from app.store.writes import Writes
 
 from .commands import Typed
 from .contents import keep_contents
@@ -24,5 +24,6 @@ def keep_typed(session: Session, instance: ProcessInstance, typed: Typed | None)
     keep_contents(session, typed.contents)
     types = merged_types(instance.variable_types, typed.types)
     if types != (instance.variable_types or None):  # most commands declare nothing their JSON does not say
-        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id).values(variable_types=types))
+        with Writes(session) as writes:
+            writes.set_case(ProcessInstance.__table__, instance.id, {"variable_types": types})
         set_committed_value(instance, "variable_types", types)

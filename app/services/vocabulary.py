@@ -141,12 +141,12 @@ def _build(session) -> Vocabulary:
         processes.setdefault(row.key, row.name)
         own = reviewed.get("process", {}).get(row.key, {})
         steps.setdefault(row.key, {}).update(
-            {**{a: info.get("name") for a, info in definition.activities.items() if info.get("name")},
+            {**{a: info.name for a, info in definition.activities.items() if info.name},
              **own.get("steps", {})})
         scope_labels = labels.setdefault(row.key, dict(own.get("labels", {})))
         scope_values = values.setdefault(row.key, {k: dict(v) for k, v in own.get("values", {}).items()})
         for info in definition.activities.values():
-            form = forms.get(info.get("formRef") or (info.get("formKey") or "").rsplit(":", 1)[-1])
+            form = forms.get(info.form_ref or (info.form_key or "").rsplit(":", 1)[-1])
             if form:
                 _form_words(form, scope_labels, scope_values)
     for schema in forms.values():  # a form no deployed process binds still names its fields

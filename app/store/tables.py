@@ -144,7 +144,8 @@ class ProcessInstance(Base):
     # the Camunda type a client gave a variable whose JSON value does not say it (Date, Short, Long, Object, File…)
     variable_types: Mapped[dict[str, Any] | None] = mapped_column()
     tenant_id: Mapped[str | None] = county_column()
-    __mapper_args__ = {"version_id_col": version}
+    # `version` is the number of the case's last event; a command moves the row only from the version it read
+    # (app/store/writes.py), the one lock on a case
 
 
 class Task(Base):

@@ -10,6 +10,7 @@ overtook (the case is no longer at the version it read) writes nothing and is a 
 """
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -44,16 +45,45 @@ class Writes:
         if exc_type is None:
             self.execute()
 
+    def add_case(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert a new case row (every column it leaves out at its default), first of everything written with it."""
+        defaults = _defaults(table.name)
+        values = {**{c: make() for c, make in defaults.items() if c not in row}, **row}
+        self.pieces.insert(0, (("add", table.name, tuple(values)), values))
+
     def move_case(self, table: Table, case_id: str, read_version: int, values: dict[str, Any]) -> None:
         """Set `values` on the case row if it is still at `read_version`; if not, the command is a Conflict."""
         self.pieces.insert(0, (("move", table.name, tuple(values)),
                                {**values, "case_id": case_id, "read_version": read_version}))
 
-    def insert(self, table: Table, rows: list[dict[str, Any]], on_conflict: str = "") -> None:
-        """Insert `rows` (dicts with the same keys); `on_conflict`, an ON CONFLICT clause, for rows that may exist."""
+    def set_case(self, table: Table, case_id: str, values: dict[str, Any]) -> None:
+        """Set `values` on the case row, whatever its version: columns no event records (whether it is suspended, the
+        definition a migration moved it to, the types its variables were declared with)."""
+        self.pieces.append((("set", table.name, tuple(values)), {**values, "case_id": case_id}))
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` (dicts with the same keys); a column they leave out gets its default."""
+        self._insert(table, rows, ())
+
+    def upsert(self, table: Table, rows: list[dict[str, Any]], update: tuple[str, ...] | None = None,
+               keep_if_null: tuple[str, ...] = ()) -> None:
+        """Insert `rows`, or where a row with the same primary key exists, set its `update` columns from them (the
+        rows' other columns unless named); a `keep_if_null` column keeps its value where the new one is null."""
+        if rows:
+            key = tuple(c.name for c in table.primary_key.columns)
+            update = tuple(c for c in rows[0] if c not in key) if update is None else update
+            self._insert(table, rows, (key, update, keep_if_null))
+
+    def replace(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows`, each a fresh row in place of the one with its primary key (one statement may not delete
+        and insert the same key on PostgreSQL): every other column is set, to its default where a row has none."""
+        key = {c.name for c in table.primary_key.columns}
+        self.upsert(table, rows, tuple(c.name for c in table.c if c.name not in key))
+
+    def _insert(self, table: Table, rows: list[dict[str, Any]], conflict: tuple[Any, ...]) -> None:
         if rows:
             columns = (*rows[0], *(c for c in _defaults(table.name) if c not in rows[0]))
-            self.pieces.append((("insert", table.name, columns, on_conflict),
+            self.pieces.append((("insert", table.name, columns, conflict),
                                 {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
     def update_rows(self, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
@@ -88,10 +118,25 @@ def _table(name: str) -> Table:
 
 
 @functools.cache
-def _defaults(table: str) -> dict[str, Any]:
-    """Each column's scalar default, which a statement reading its rows from JSON must supply itself."""
-    return {c.name: getattr(c.default, "arg") for c in _table(table).c  # noqa: B009 (mypy: a ScalarElementColumnDefault)
-            if c.default is not None and c.default.is_scalar}
+def _defaults(table: str) -> dict[str, Callable[[], Any]]:
+    """Each column's default, which a statement reading its rows from JSON must supply itself: its value, or what
+    its function (such as `dict` or `list`) makes, a new one for each row."""
+    found: dict[str, Callable[[], Any]] = {}
+    for column in _table(table).c:
+        default: Any = column.default
+        if default is not None and default.is_scalar:
+            found[column.name] = functools.partial(lambda value: value, default.arg)
+        elif default is not None and default.is_callable:
+            found[column.name] = functools.partial(default.arg, None)  # SQLAlchemy's wrapper takes a context
+    return found
+
+
+@functools.cache
+def _on_conflict(table: str, key: tuple[str, ...], update: tuple[str, ...], keep_if_null: tuple[str, ...]) -> str:
+    """The ON CONFLICT clause of an upsert, from the table's primary key and the columns it sets."""
+    sets = [f"{c} = excluded.{c}" for c in update]
+    sets += [f"{c} = coalesce(excluded.{c}, {table}.{c})" for c in keep_if_null]
+    return f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {', '.join(sets)}"
 
 
 def _rows_json(table: str, columns: tuple[Any, ...], rows: list[dict[str, Any]], dialect: str) -> str:
@@ -105,7 +150,7 @@ def _rows_json(table: str, columns: tuple[Any, ...], rows: list[dict[str, Any]],
             return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep, "microseconds")
         return v
 
-    return json_text([{c: plain(row[c] if c in row else defaults[c]) for c in columns} for row in rows])
+    return json_text([{c: plain(row[c] if c in row else defaults[c]()) for c in columns} for row in rows])
 
 
 def _recordset(table: str, columns: tuple[Any, ...], dialect: str, param: str) -> str:
@@ -121,8 +166,12 @@ def _recordset(table: str, columns: tuple[Any, ...], dialect: str, param: str) -
 def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
     """One write's SQL; its parameters are named `{name}_…`, and `guard` decides whether it writes at all."""
     kind, table, columns = key[:3]
-    if kind == "move":
+    if kind == "add":
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(f':{name}_{c}' for c in columns)})"
+    if kind in ("move", "set"):
         sets = ", ".join(f"{c} = :{name}_{c}" for c in columns)
+        if kind == "set":
+            return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id AND {guard}"
         return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id AND version = :{name}_read_version"
     names, rows = ", ".join(columns), _recordset(table, columns, dialect, f"{name}_rows")
     if kind == "update":
@@ -130,14 +179,16 @@ def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
         match = " AND ".join(f"{table}.{c} = r.{c}" for c in key[3])
         return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match} AND {guard}"
     if kind == "insert":  # `WHERE` also lets SQLite tell an ON CONFLICT clause from a join condition
-        return f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} WHERE {guard} {key[3]}".rstrip()
+        conflict = _on_conflict(table, *key[3]) if key[3] else ""
+        return f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} WHERE {guard} {conflict}".rstrip()
     match = columns[0] if len(columns) == 1 else f"({names})"
     return f"DELETE FROM {table} WHERE {match} IN (SELECT {names} FROM {rows}) AND {guard}"
 
 
 def _typed(statement: TextClause, key: tuple[Any, ...], name: str) -> TextClause:
-    """A case move's values bound with their columns' types (JSON, bytes, UTC times), as the ORM binds them."""
-    if key[0] != "move":
+    """A case's values (added or moved) bound with their columns' types (JSON, bytes, UTC times), as the ORM binds
+    them."""
+    if key[0] not in ("add", "move", "set"):
         return statement
     cols = _table(key[1]).c
     return statement.bindparams(*(bindparam(f"{name}_{c}", type_=cols[c].type) for c in key[2]))
@@ -157,4 +208,7 @@ def _combined(keys: tuple[Any, ...]) -> TextClause:
     parts = [f"w{i} AS ({_piece(key, 'postgresql', f'w{i}', guard)}{' RETURNING 1' if i == 0 and moves else ''})"
              for i, key in enumerate(keys)]
     final = "SELECT count(*) FROM w0" if moves else "SELECT 1"
-    return _typed(text(f"WITH {', '.join(parts)} {final}"), keys[0], "w0")
+    statement = text(f"WITH {', '.join(parts)} {final}")
+    for i, key in enumerate(keys):
+        statement = _typed(statement, key, f"w{i}")
+    return statement

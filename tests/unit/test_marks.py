@@ -3,6 +3,7 @@
 import pytest
 
 from app.domain.personal import DERIVED, PERSONAL_FIELDS
+from app.engine.changes import Definition
 from app.engine.marks import carried_marks
 
 
@@ -12,7 +13,8 @@ def _spec(*scripts: str, **task_specs) -> dict:
 
 
 def _marks(*scripts: str, activities=None, **task_specs) -> dict:
-    found = carried_marks(_spec(*scripts, **task_specs), activities or {}, PERSONAL_FIELDS)
+    definition = Definition.stored("marks:1", _spec(*scripts, **task_specs), activities or {})
+    found = carried_marks(definition, PERSONAL_FIELDS)
     return {name: kind for name, kind in found.items() if name not in PERSONAL_FIELDS}
 
 
@@ -45,7 +47,8 @@ def test_a_variable_filled_from_two_kinds_is_derived():
 
 
 def test_input_parameters_and_multi_instance_items_carry_marks_too():
-    activities = {"task": {"inputs": {"who": "${applicant_name}", "need": "${need}"}}}
+    activities = {"task": {"type": "userTask", "name": "task",
+                           "inputs": {"who": "${applicant_name}", "need": "${need}"}}}
     loop = {"typename": "ParallelMultiInstanceTask", "data_input": {"bpmn_id": "ids"},
             "input_item": {"bpmn_id": "one"}, "data_output": {"bpmn_id": "answers"},
             "output_item": {"bpmn_id": "answer"}}

@@ -4,6 +4,7 @@ was written against and to what it must do, on the bare engine: no Flask, no dat
 import hashlib
 import importlib
 import inspect
+import json
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid5
 
@@ -14,7 +15,7 @@ from app.config import Config
 from app.domain.errors import EngineFailure
 from app.domain.workcalendar import WorkCalendar
 from app.engine import moves, spiff_compat
-from app.engine.changes import Definition
+from app.engine.changes import Changes, Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import MAX_RANGE
 from app.engine.parser import parse_bpmn_files
@@ -148,3 +149,10 @@ def test_the_state_codec_restores_what_it_wrote(definition):
     restored = _run(definition, 2, state=state)
     assert converters.SERIALIZER.to_dict(restored.workflow) == converters.SERIALIZER.to_dict(run.workflow)
     assert all(isinstance(task_id, UUID) for task_id in restored.workflow.tasks)
+
+
+def test_a_commands_changes_read_back_from_json_as_they_were(definition):
+    run = _run(definition, 1).create({"items": [1]})
+    changes = run.complete_task(run.run().opened[0].id, {})
+    assert changes.timers_set and changes.ended
+    assert Changes.from_json(json.loads(json.dumps(changes.to_json()))) == changes

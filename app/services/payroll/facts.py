@@ -53,9 +53,8 @@ def write_step(writes: Writes, instance: ProcessInstance, step: BenefitStep, mom
                          county_path=county_of(instance.org_path), tenant_id=tenant_of(instance.org_path))
         household.setdefault("account_problem", account_problem(household.get("bank_account")))
     row = {"process_instance_id": instance.id, **household, "updated_at": moment}
-    sets = ", ".join(f"{c} = excluded.{c}" for c in row if c != "process_instance_id")
     if "payment_from" in household:
-        writes.insert(_BENEFITS, [row], f"ON CONFLICT (process_instance_id) DO UPDATE SET {sets}")
+        writes.upsert(_BENEFITS, [row])
     else:
         writes.update_rows(_BENEFITS, [row], ("process_instance_id",))
     writes.insert(_CHANGES, [_change_row(instance.id, county_of(instance.org_path), c, moment) for c in step.changes])
