@@ -56,7 +56,7 @@ run: install assets fonts
 ## make test: lint, then the whole suite on SQLite and, when 127.0.0.1:5432 answers, on PostgreSQL
 test: install assets browser fonts haproxy lint test-sqlite test-postgres
 
-lint:
+lint: install
 	$(BIN)/ruff check app tests bench
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy

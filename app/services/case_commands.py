@@ -46,8 +46,8 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
                 issued.actor.username if command.completes == "user" else None)
         project_benefit(writes, instance, before, changes, issued.moment)
         insert_notices(writes, instance, notices)
+        record_people(writes, instance, before)
     record_findings(session, instance, before, issued.actor, issued.moment, issued.target)
-    record_people(session, instance, before)
     after_payroll_step(session, instance, changes, issued.actor, issued.moment)
     return changes
 

@@ -7,13 +7,14 @@ sets them, so the check is an index lookup whatever the number of cases.
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.id_number import id_number_problem
 from app.store.tables import CasePerson, HouseholdFinding, ProcessDefinition, ProcessInstance
+from app.store.writes import Writes
 
 APPLICANT, MEMBERS, MEMBER_ID = "id_number", "household_members", "member_id_number"
 CONFIRMED = "household_confirmed"  # the accept forms' checkbox: the window has seen the household's other cases
@@ -28,15 +29,13 @@ def people(variables: dict) -> set[str]:
     return {n.strip().upper() for n in found if isinstance(n, str) and not id_number_problem(n.strip())}
 
 
-def record_people(session: Session, instance: ProcessInstance, before: dict) -> None:
-    """Keep the case's people in step with its data, in the command's transaction (only when they changed)."""
+def record_people(writes: Writes, instance: ProcessInstance, before: dict) -> None:
+    """Keep the case's people in step with its data, with the command's writes (only when they changed)."""
     now, then = people(instance.variables or {}), people(before)
-    if now == then:
-        return
-    session.execute(delete(CasePerson).where(CasePerson.process_instance_id == instance.id,
-                                             CasePerson.id_number.in_(then - now)))
-    session.add_all(CasePerson(process_instance_id=instance.id, id_number=n, tenant_id=instance.tenant_id)
-                    for n in sorted(now - then))
+    writes.delete(CasePerson.__table__, [(instance.id, n) for n in sorted(then - now)],
+                  ("process_instance_id", "id_number"))
+    writes.insert(CasePerson.__table__, [{"process_instance_id": instance.id, "id_number": n,
+                                          "tenant_id": instance.tenant_id} for n in sorted(now - then)])
 
 
 def check_household(session: Session, actor: Actor, instance: ProcessInstance, accepted: dict,

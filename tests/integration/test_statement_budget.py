@@ -20,6 +20,8 @@ STATEMENTS_PER_COMPLETION = 8
 # the notice row (its event goes into the command's own event insert): two more
 # 受理 also arms the home visit's two late timers (its due date, the case's limit): their job rows, one more
 EXTRA = {"accept": 1, "county_review": 2, "payment": 2}
+# on SQLite, where each write is a statement of its own, 受理 also records the household's people (一户一档)
+SQLITE_EXTRA = {"accept": 1}
 
 
 @contextmanager
@@ -81,14 +83,16 @@ def test_every_completion_of_the_approval_path_costs_at_most_eight_statements_an
         runtime, login_as, clock):
     _approval_path(runtime, login_as, clock)  # the first completions also sign users in and load forms once
     counted, _ = _approval_path(runtime, login_as, clock)
+    sqlite = runtime.session_factory.kw["bind"].dialect.name == "sqlite"
+    extra = {a: n + (SQLITE_EXTRA.get(a, 0) if sqlite else 0) for a, n in EXTRA.items()}
     assert set(counted) == {"accept", "home_visit", "township_review", "county_review", "payment"}
     for activity, counts in counted.items():
         assert counts["commits"] == 1, (activity, counts)
         assert counts["executemany"] == 0, (activity, counts["sql"])
-        assert counts["statements"] - EXTRA.get(activity, 0) <= STATEMENTS_PER_COMPLETION, (
+        assert counts["statements"] - extra.get(activity, 0) <= STATEMENTS_PER_COMPLETION, (
             activity, counts["sql"])
     # 受理 opens the investigation's user task and the data-matching external task at once: the costliest
-    assert counted["accept"]["statements"] - EXTRA["accept"] == max(c["statements"] - EXTRA.get(a, 0)
+    assert counted["accept"]["statements"] - extra["accept"] == max(c["statements"] - extra.get(a, 0)
                                                                      for a, c in counted.items())
 
 
