@@ -57,6 +57,8 @@ class Comparisons(fields.Field):
             pairs = [[v.get("operator"), v.get("value")] for v in value]
         else:
             raise ValidationError("须为 lt_日期,gt_日期 或 [{operator, value}]")
+        if not pairs:
+            raise ValidationError("至少须有一个比较，如 lt_2026-09-28T10:00:00.000+0800")
         out = []
         for pair in pairs:
             if len(pair) != 2 or pair[0] not in _OPERATORS:

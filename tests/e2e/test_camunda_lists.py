@@ -59,3 +59,11 @@ def test_activity_instances_carry_names(login_as):
     tree = login_as("supervisor").get(f"/process-instance/{case.id}/activity-instances").json
     assert tree["name"] == tree["activityName"] == "最低生活保障审核确认"
     assert [(c["activityId"], c["name"]) for c in tree["childActivityInstances"]] == [("accept", "受理")]
+
+
+def test_an_empty_date_comparison_is_refused_naming_it(login_as):
+    supervisor = login_as("supervisor")
+    for name in ("createTimes", "dueDates"):
+        response = supervisor.get("/job/count", **{name: ""})
+        assert response.status_code == 400 and response.json["field"] == name, response.json
+    assert supervisor.get("/job/count", dueDates="lt_2099-01-01T00:00:00.000+0800").status_code == 200
