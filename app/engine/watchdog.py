@@ -9,6 +9,7 @@ into C is not interrupted, so every allow-listed function also bounds its own ar
 """
 
 import ctypes
+import gc
 import os
 import threading
 import time
@@ -31,10 +32,11 @@ class _Slot:
         self.pid = os.getpid()
         self.ident = threading.get_ident()
         self.clock = time.pthread_getcpuclockid(self.ident)
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # a collection may start while its own thread holds it
         self.deadline = 0.0
         self.armed = False
         self.fired = False
+        self.collecting_since: float | None = None  # CPU clock when a garbage collection in this thread began
 
 
 _local = threading.local()
@@ -67,6 +69,7 @@ def within_cpu_seconds(seconds: float, evaluate: Callable[[], T], on_deadline: C
 def _arm(slot: _Slot, seconds: float) -> None:
     slot.deadline = time.clock_gettime(slot.clock) + seconds
     slot.fired = False
+    slot.collecting_since = None
     slot.armed = True
     _armed[slot.ident] = slot
     if not _started_in or _started_in[0] != os.getpid():
@@ -83,9 +86,25 @@ def _disarm(slot: _Slot) -> None:
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(slot.ident), None)
 
 
+def _collecting(phase: str, _info: dict[str, int]) -> None:
+    """Leave garbage collection out of an evaluation's CPU time: a full collection of a large heap, which the
+    evaluation only happened to trigger, can take longer than its whole deadline. Nor is the deadline raised
+    during a collection: it would land in a gc callback (Python code of some library), not in the evaluation."""
+    slot = getattr(_local, "slot", None)
+    if slot is None or not slot.armed:
+        return
+    with slot.lock:
+        now = time.clock_gettime(slot.clock)
+        if phase == "start":
+            slot.collecting_since = now
+        elif slot.collecting_since is not None:
+            slot.deadline += now - slot.collecting_since
+            slot.collecting_since = None
+
+
 def _fire(slot: _Slot) -> None:
     with slot.lock:
-        if slot.armed and not slot.fired:
+        if slot.armed and not slot.fired and slot.collecting_since is None:
             slot.fired = True
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(slot.ident), ctypes.py_object(CpuDeadline))
 
@@ -115,4 +134,6 @@ def _start_watchdog() -> None:
         if _started_in and _started_in[0] == os.getpid():
             return
         _started_in[:] = [os.getpid()]
+        if _collecting not in gc.callbacks:
+            gc.callbacks.append(_collecting)
         threading.Thread(target=_watch, name="evaluation-watchdog", daemon=True).start()

@@ -61,3 +61,22 @@ def test_nested_evaluations_run_under_the_outer_deadline_and_nothing_lands_after
 
 def test_waiting_is_not_spending():
     assert _in_thread(lambda: within_cpu_seconds(0.05, lambda: time.sleep(0.3) or "done", Late))["value"] == "done"
+
+
+def test_garbage_collection_is_not_counted_and_never_interrupted():
+    import gc
+
+    from app.engine import watchdog
+
+    def evaluation():
+        assert watchdog._collecting in gc.callbacks
+        watchdog._collecting("start", {})  # as the interpreter does around a collection the evaluation triggered
+        began = time.thread_time()
+        while time.thread_time() - began < 0.4:  # CPU spent inside the collection: past the 0.2 s deadline
+            pass
+        watchdog._collecting("stop", {})
+        return "done"
+
+    assert _in_thread(lambda: within_cpu_seconds(0.2, evaluation, Late))["value"] == "done"
+    # outside a collection the deadline still holds
+    assert _in_thread(lambda: within_cpu_seconds(0.2, _spin, Late))["value"] == "late"
