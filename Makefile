@@ -61,13 +61,16 @@ lint: install
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/mypy
 
+# the suite runs on every core (pytest-xdist), each module whole on one worker with a database of its own
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile
+
 test-sqlite:
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 test-postgres:
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 		echo "PostgreSQL reachable: running the suite on it"; \
-		TEST_DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -q; \
+		TEST_DATABASE_URL=$(PG_URL) $(PYTEST); \
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432: skipped"; fi
 
 ## make serve: production mode: the HAProxy front (front/haproxy.cfg.in) on 127.0.0.1:$(PORT) before gunicorn

@@ -7,12 +7,12 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 export PORT=${PORT:-5000}
 export APP_PORT=${APP_PORT:-$((PORT + 1))}
-CONFIG=instance/front/haproxy.cfg
+CONFIG=instance/front/haproxy.$$.cfg  # one per front: fronts started side by side (the tests) keep their own
 mkdir -p instance/front
 "$BIN/python" front/render.py > "$CONFIG" && haproxy -c -q -f "$CONFIG" || exit 1
 
 pids=()
-stop() { kill -TERM "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; }
+stop() { kill -TERM "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; rm -f "$CONFIG"; }
 trap stop INT TERM EXIT
 
 if [ "${1:-}" != "--front-only" ]; then
