@@ -3,6 +3,7 @@ public notice, its history, variables, incidents and external tasks. A call that
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 import httpx
@@ -80,4 +81,6 @@ async def _run_a_case(url: str) -> None:
 
 
 def test_camunda_client_runs_a_case(engine_url):
-    asyncio.run(_run_a_case(engine_url))
+    # a thread of its own: the browser tests' sync Playwright leaves an event loop running in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, _run_a_case(engine_url)).result(timeout=300)

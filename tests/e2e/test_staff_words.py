@@ -9,6 +9,7 @@ from tests.e2e.case_steps import LinshiCase, TekunCase
 from tests.e2e.dibao_steps import Case
 from tests.e2e.staff_words import machine_words, visible_text
 from tests.e2e.web_client import Web
+from tests.support.own_database import own_app  # noqa: F401 — other tests' probe cases must not fill the lists read here
 
 USERS = ("window_cg", "investigator_cg", "reviewer_cg", "village_cg", "county_reviewer", "finance", "supervisor",
          "auditor")
@@ -52,19 +53,6 @@ class Reader:
         disposition = response.headers["Content-Disposition"]
         assert "filename*=UTF-8''" in disposition and "%E6%97%B6%E9%99%90" in disposition, disposition  # 时限
         assert re.search(r"_\d{8}\.xlsx", disposition), disposition
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    """A service of its own: every list these pages show holds only the walks below, not what other tests left
-    (probe cases named in English, raw test keys), whichever tests ran before in the session."""
-    from tests.conftest import _database_url, _drop_database, service_app
-
-    url = _database_url(tmp_path_factory)
-    app = service_app(url, "words")
-    yield app
-    app.extensions["db_engine"].dispose()
-    _drop_database(url)
 
 
 @pytest.fixture
