@@ -61,7 +61,11 @@ def parse(variables, field_name: str = "variables") -> Parsed:
 
 
 def _value(name: str, typed, where: str, contents: list[bytes]):
-    if not isinstance(typed, dict) or "value" not in typed and (typed or {}).get("type", "").lower() != "null":
+    if not isinstance(typed, dict):
+        raise ValidationFailed(f"变量 {name} 须为 {{\"value\": …, \"type\": …}}", field=where)
+    if not isinstance(typed.get("type"), (str, type(None))):
+        raise ValidationFailed(f"变量 {name} 的类型须为类型名", field=f"{where}.type")
+    if "value" not in typed and (typed.get("type") or "").lower() != "null":
         raise ValidationFailed(f"变量 {name} 须为 {{\"value\": …, \"type\": …}}", field=where)
     value, info = typed.get("value"), typed.get("valueInfo") or {}
     kind = (typed.get("type") or _infer(value)).lower()

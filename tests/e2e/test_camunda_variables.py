@@ -90,6 +90,8 @@ def test_a_variable_changes_type_and_is_deleted(login_as, case_id):
     ({"value": "2026-13-40", "type": "Date"}, "variables.x"),
     ({"value": "not base64!", "type": "Bytes"}, "variables.x"),
     ({"value": "aGk=", "type": "File", "valueInfo": {}}, "variables.x.valueInfo.filename"),
+    ({"type": None}, "variables.x"),
+    ({"value": 1, "type": 5}, "variables.x.type"),
 ])
 def test_values_the_service_cannot_keep_are_refused_naming_the_variable(deployed, login_as, typed, field):
     response = login_as("window_cg").post("/process-definition/key/message_wait/start", {
