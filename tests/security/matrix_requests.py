@@ -81,10 +81,10 @@ def _household(ctx, t) -> None:
         uow.session.add(Benefit(process_instance_id=t.case_id, definition_key="dibao", org_path=f"/{t.county}/",
                                 township_path=f"/{t.county}/{t.township}/", county_path=f"/{t.county}/",
                                 applicant_name="探针", id_number=valid_id_number(), household_size=1,
-                                bank_account=ACCOUNT, payment_from="2001-01", updated_at=moment))
+                                bank_account=ACCOUNT, payment_from="2001-01", updated_at=moment, tenant_id=t.county))
         uow.session.add(BenefitChange(process_instance_id=t.case_id, county_path=f"/{t.county}/",
                                       effective_month="2001-01", amount_fen=10000, reason="approval",
-                                      recorded_at=moment))
+                                      recorded_at=moment, tenant_id=t.county))
         uow.commit()
 
 
