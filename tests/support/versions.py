@@ -1,4 +1,5 @@
-"""Two versions of one process for the migration tests: version 2 renames a step and adds one."""
+"""Two versions of one process for the migration and modification tests: version 1 is a → b (with a
+non-interrupting timer) → c; version 2 renames a step and adds one."""
 
 V1 = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
