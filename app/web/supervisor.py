@@ -1,5 +1,6 @@
 """督办: overdue and due-soon work per township and step, compliance per township, escalations, exports, heatmap."""
 
+import re
 from collections import Counter
 from datetime import datetime
 
@@ -11,6 +12,7 @@ from app.services.catalogue import process_versions
 from app.services.commands import FireJob
 from app.services.compliance import MILESTONES, compliance
 from app.services.exports import FORMATS, attachment, export
+from app.services.incidents import open_incidents, retry_incident
 from app.services.jobs import fire_job, set_job_due, waiting_timers
 from app.services.supervision import act_on_escalation, late_tasks, list_escalations
 from app.services.supervision_tables import supervision_table
@@ -116,6 +118,38 @@ def timer_act(job_id: str):
     except ValidationFailed as err:
         flash(err.message, "error")
     return redirect(url_for("supervisor.timers", process=form.get("process") or None))
+
+
+INCIDENT_KINDS = {"failedJob": "计时触发失败", "failedExternalTask": "外部系统对接失败"}
+MACHINE_WORD = re.compile(r"[A-Za-z][A-Za-z_]{2,}")
+
+
+@bp.get("/incidents")
+@login_required
+def incidents():
+    """List the open incidents (a timer or an external system's task that failed with no tries left), oldest first."""
+    actor = require("supervision.read")
+    rows = [{"incident": i, "kind": INCIDENT_KINDS.get(i.kind, "其他故障"), "message": _staff_message(i.message),
+             "may_retry": actor.may("job.operate" if i.kind == "failedJob" else "external_task.operate")}
+            for i in open_incidents(runtime(), actor)]
+    return render_template("supervisor/incidents.html", rows=rows)
+
+
+@bp.post("/incidents/<incident_id>/retry")
+@login_required
+def incident_retry(incident_id: str):
+    """Give the failed timer or external task one more try, which resolves its incident."""
+    actor = require("supervision.read")
+    retry_incident(runtime(), actor, incident_id)
+    flash("已重试，该故障已解除；如再次失败会重新列出", "success")
+    return redirect(url_for("supervisor.incidents"))
+
+
+def _staff_message(message: str) -> str:
+    """The failure as reported, where it is in the staff's words; a system's technical text is left to the logs."""
+    if not message.strip():
+        return "未说明原因"
+    return "系统返回技术信息，详见运维日志" if MACHINE_WORD.search(message) else message
 
 
 def _moment(text: str) -> datetime:

@@ -128,7 +128,7 @@ WEB_PAGES = {
     "/auditor/cases/<case_id>": "/auditor/cases/{case}",
     "/auditor/cases/<case_id>/events/<int:seq>": "/auditor/cases/{case}/events/1",
     "/supervisor": "/supervisor", "/supervisor/export/<table>.<fmt>": "/supervisor/export/tasks.csv",
-    "/supervisor/timers": "/supervisor/timers",
+    "/supervisor/timers": "/supervisor/timers", "/supervisor/incidents": "/supervisor/incidents",
     "/designer": "/designer", "/designer/processes/new": "/designer/processes/new",
     "/designer/processes/<key>": "/designer/processes/matrix_probe",
     "/designer/processes/<key>/edit": "/designer/processes/matrix_probe/edit",

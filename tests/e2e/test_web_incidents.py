@@ -1,0 +1,51 @@
+"""待处理的故障: a supervisor sees failed timers and external tasks in words and retries them from the page."""
+
+import re
+import uuid
+
+from tests.conftest import Api
+from tests.e2e.staff_words import machine_words, visible_text
+from tests.e2e.test_external_task_api import _fetch, _reach_check, _start
+from tests.e2e.web_client import Web
+from tests.integration.test_incident_retry import _fail_three_times, _incidents, _start_failing_case
+from tests.support.deployments import deploy_fixture
+from tests.support.own_database import own_app  # noqa: F401 (timers fired across every case of its own database)
+
+
+def _listed(page: str) -> list[str]:
+    return re.findall(r'<tr data-incident="([^"]+)">', page)
+
+
+def test_failed_work_is_listed_in_words_and_retried_from_the_page(app, runtime, login_as, clock):
+    deploy_fixture(Api(app.test_client(), "designer"), "message_wait.bpmn")
+    key = f"故障-{uuid.uuid4().int % 10**10}"
+    task_case = _start(login_as, key)
+    _reach_check(login_as, task_case)
+    task_id = _fetch(login_as, businessKey=key)[0]["id"]
+    assert login_as("verifier").post(f"/external-task/{task_id}/failure", {
+        "workerId": "w1", "errorMessage": "Connection refused", "retries": 0}).status_code == 204
+    job_case = _start_failing_case(login_as)
+    supervisor = login_as("supervisor")
+    job = _fail_three_times(runtime, supervisor, job_case, clock)
+
+    web = Web(app, "supervisor")
+    assert "/supervisor/incidents" in web.get("/supervisor").text
+    page = web.get("/supervisor/incidents").text
+    assert set(_listed(page)) == {task_id, job["id"]}
+    text = visible_text(page)
+    assert machine_words(text) == [], machine_words(text)
+    assert key in text and "核对" in text and "外部系统对接失败" in text and "计时触发失败" in text
+    assert "Connection" not in page and task_id not in text
+
+    url = f"/supervisor/incidents/{task_id}/retry"
+    assert web.post(url, csrf=False).status_code == 403
+    assert Web(app, "window_cg").post(url).status_code == 403
+    assert Web(app, "window_cg").get("/supervisor/incidents").status_code == 403
+    assert _listed(web.get("/supervisor/incidents").text) != []  # none of those retried it
+    assert web.post(url).status_code == 302
+    assert supervisor.get(f"/external-task/{task_id}").json["retries"] == 1
+    assert [t["id"] for t in _fetch(login_as, businessKey=key)] == [task_id]  # a worker gets it again
+    assert web.post(f"/supervisor/incidents/{job['id']}/retry").status_code == 302
+    assert _incidents(supervisor, job_case) == [] and _listed(web.get("/supervisor/incidents").text) == []
+    assert supervisor.get(f"/job/{job['id']}").json["retries"] == 1
+    assert web.post(url).status_code == 404  # resolved already
