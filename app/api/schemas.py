@@ -34,6 +34,12 @@ class VariablesBody(_Strict):
     withVariablesInReturn = fields.Boolean(load_default=False)
 
 
+class EvaluateDecisionBody(_Strict):
+    """Camunda's EvaluateDecisionDto: the decision's inputs as typed variables."""
+
+    variables = _variables()
+
+
 class StartBody(VariablesBody):
     businessKey = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     caseInstanceId = Refused(reason="CMMN 案例不受支持")

@@ -24,6 +24,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "deployment.create": frozenset({"designer"}),
     "definition.read": frozenset({"window", "investigator", "verifier", "village", "township_reviewer",
                                   "county_reviewer", "finance", "supervisor", "auditor", "designer"}),
+    # evaluate a deployed decision table on given inputs (POST /decision-definition/…/evaluate): who writes rules
+    # and who checks how they decide
+    "decision.evaluate": frozenset({"designer", "supervisor"}),
     "external_task.work": frozenset({"verifier"}),
     "job.operate": frozenset({"supervisor", "designer"}),
     "external_task.operate": frozenset({"supervisor", "designer"}),  # new retries (resolving an incident), priority

@@ -11,14 +11,16 @@ from app.store.listing import Listing
 from app.store.repository_lists import DEPLOYMENTS, EVENT_SUBSCRIPTIONS, USERS
 from app.store.runtime_lists import DEFINITIONS, EXECUTIONS, EXTERNAL_TASKS, INCIDENTS, INSTANCES, JOBS, TASKS
 
+from .decision_list import DECISION_DEFINITIONS, RowListing
 from .runtime import Runtime
 
-LISTS: dict[str, Listing] = {
+LISTS: dict[str, Listing | RowListing] = {
     "task": TASKS, "process-instance": INSTANCES, "job": JOBS, "incident": INCIDENTS,
     "process-definition": DEFINITIONS, "history/process-instance": HISTORY_INSTANCES,
     "history/activity-instance": ACTIVITIES, "history/task": HISTORY_TASKS, "external-task": EXTERNAL_TASKS,
     "deployment": DEPLOYMENTS, "event-subscription": EVENT_SUBSCRIPTIONS, "user": USERS,
     "history/user-operation": USER_OPERATIONS, "execution": EXECUTIONS,
+    "decision-definition": DECISION_DEFINITIONS,
 }
 
 
@@ -42,8 +44,8 @@ def sort_keys(name: str) -> list[str]:
     return list(LISTS[name].sorts)
 
 
-def _allowed(actor: Actor, listing: Listing) -> None:
-    if listing.permission:
+def _allowed(actor: Actor, listing: Listing | RowListing) -> None:
+    if isinstance(listing, Listing) and listing.permission:
         actor.require(listing.permission)
 
 
@@ -51,6 +53,9 @@ def list_rows(rt: Runtime, actor: Actor, query: ListQuery) -> list:
     """Return one page of the list, as rows of its table (or of its selected columns)."""
     listing = LISTS[query.name]
     _allowed(actor, listing)
+    if isinstance(listing, RowListing):  # its rows say who may read them
+        rows = listing.select(rt, actor, query.params, query.sorting)[query.first:]
+        return rows if query.limit is None else rows[:query.limit]
     statement = listing.page(actor, query.params, query.sorting, query.first, query.limit)
     with rt.reading() as uow:
         result = uow.session.execute(statement)
@@ -60,5 +65,7 @@ def list_rows(rt: Runtime, actor: Actor, query: ListQuery) -> list:
 def count_rows(rt: Runtime, actor: Actor, query: ListQuery) -> int:
     listing = LISTS[query.name]
     _allowed(actor, listing)
+    if isinstance(listing, RowListing):
+        return len(listing.select(rt, actor, query.params))
     with rt.reading() as uow:
         return uow.session.scalar(listing.count(actor, query.params))

@@ -16,7 +16,7 @@ from tests.e2e.dibao_steps import valid_id_number
 
 from . import diagrams as d
 from .marked import EVERY_FIELD
-from .matrix_setup import KEY, MESSAGE, WORKER, escalation_of
+from .matrix_setup import DECISION, KEY, MESSAGE, WORKER, escalation_of
 
 _days = itertools.count(1)
 
@@ -204,6 +204,14 @@ def _resource_id(ctx) -> str:
     return ctx.call("designer", "GET", f"{ER}/deployment/{_deployment_id(ctx)}/resources").json[0]["id"]
 
 
+def _decision_id(ctx) -> str:
+    return ctx.call("designer", "GET", f"{ER}/decision-definition/key/{DECISION}").json["id"]
+
+
+TIER_INPUTS = {"variables": typed(amount_to_approve=800.0, linshi_township_decides=True, township_approval_limit=1000,
+                                  county_approval_limit=20000)}
+
+
 def _user(t) -> str:
     return "village_cg" if t.scope == "own" else "window_qt"  # the own county's user every role there sees
 
@@ -338,6 +346,16 @@ REQUESTS = {
                                           "resultEnabled": True, "variablesInResultEnabled": True}},
     ("GET", f"{ER}/openapi.json"): lambda c, t, w: {"path": f"{ER}/openapi.json"},
     ("GET", f"{ER}/version"): lambda c, t, w: {"path": f"{ER}/version"},
+    **{("GET", f"{ER}/decision-definition{rest}"): (lambda c, t, w, rest=rest: {
+        "path": f"{ER}/decision-definition{rest}"}) for rest in ("", "/count")},
+    **{("GET", f"{ER}/decision-definition/<definition_id>{rest}"): (lambda c, t, w, rest=rest: {
+        "path": f"{ER}/decision-definition/{_decision_id(c)}{rest}"}) for rest in ("", "/xml")},
+    **{("GET", f"{ER}/decision-definition/key/<key>{rest}"): (lambda c, t, w, rest=rest: {
+        "path": f"{ER}/decision-definition/key/{DECISION}{rest}"}) for rest in ("", "/xml")},
+    ("POST", f"{ER}/decision-definition/<definition_id>/evaluate"): lambda c, t, w: {
+        "path": f"{ER}/decision-definition/{_decision_id(c)}/evaluate", "json": TIER_INPUTS},
+    ("POST", f"{ER}/decision-definition/key/<key>/evaluate"): lambda c, t, w: {
+        "path": f"{ER}/decision-definition/key/{DECISION}/evaluate", "json": TIER_INPUTS},
     ("GET", f"{ER}/process-definition"): lambda c, t, w: {"path": f"{ER}/process-definition"},
     ("GET", f"{ER}/process-definition/count"): lambda c, t, w: {"path": f"{ER}/process-definition/count"},
     **{("GET", f"{ER}/process-definition/<definition_id>{rest}"): (lambda c, t, w, rest=rest: {

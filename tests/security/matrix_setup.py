@@ -3,6 +3,7 @@ target (user task, external task, message, timer job), and cases of it in either
 
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -18,6 +19,7 @@ from . import diagrams as d
 from .marked import EVERY_FIELD
 
 KEY, TOPIC, MESSAGE = "matrix_probe", "matrix-check", "matrix_ping"
+DECISION = "linshi_approval_tier"  # the shipped 临时救助 approval tier, deployed on its own for the matrix
 OTHER_COUNTY, OTHER_TOWNSHIP = "qtx", "qt1"
 OWN_TOWNSHIP = "cg"
 OTHER_USERS = {"window_qt": ["window"], "verifier_qt": ["verifier"], "designer_qt": ["designer"]}
@@ -97,6 +99,9 @@ def add_other_county(runtime) -> None:
 
 def deploy_probe(api) -> None:
     response = d.deploy(api, {f"{KEY}.bpmn": PROBE}, name="matrix")
+    assert response.status_code == 200, response.json
+    tier = (Path(__file__).parents[2] / "workflows" / "linshi_tier.dmn").read_bytes()
+    response = d.deploy(api, {"linshi_tier.dmn": tier}, name="matrix-decision")
     assert response.status_code == 200, response.json
 
 
