@@ -425,6 +425,16 @@ class TaskDraft(Base):
     tenant_id: Mapped[str | None] = county_column(from_org_path=False)
 
 
+class SavedFilter(Base):
+    """An inbox filter and search a user saved under a name (待办 常用筛选), picked again from the inbox."""
+
+    __tablename__ = "saved_filter"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    params: Mapped[dict[str, Any]] = mapped_column()
+    saved_at: Mapped[datetime] = mapped_column()
+
+
 class HouseholdFinding(Base):
     """A 虚报冒领 finding recorded on a household (keyed by the applicant's 身份证号码) when a review stage finds it."""
 

@@ -1,4 +1,4 @@
-"""待办: my tasks and my groups' unclaimed ones, sorted by due date, filtered and paged; claim and unclaim."""
+"""待办: my tasks and my groups' unclaimed ones by due date, filtered, paged and saved as named filters."""
 
 from datetime import datetime
 
@@ -6,10 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.domain import clock
 from app.domain.clock import CHINA_TZ, local
+from app.domain.errors import ValidationFailed
 from app.engine.functions import END_OF_DAY
 from app.services.cases import claim_task
 from app.services.commands import ClaimTask
 from app.services.page_reads import inbox
+from app.services.saved_filters import FILTER_KEYS, delete_filter, save_filter, saved_filters
 from app.services.supervision import DUE_SOON_WORKDAYS
 
 from .auth import current_actor, login_required, runtime, safe_target
@@ -19,8 +21,8 @@ bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 PAGE_SIZE = 20
 
 
-def _filters() -> dict:
-    args = request.args
+def _filters(args=None) -> dict:
+    args = request.args if args is None else args
     return {"process": args.get("process") or None, "step": args.get("step") or None,
             "q": (args.get("q") or "").strip()[:40] or None,
             "village": args.get("village") or None, "order": "desc" if args.get("order") == "desc" else "asc",
@@ -59,7 +61,7 @@ def index():
     pages = max(1, -(-found.total // filters["size"]))
     return render_template("inbox.html", rows=rows, total=found.total, pages=pages, filters=filters,
                            searched_personal=found.searched_personal,
-                           steps=found.steps, villages=found.villages,
+                           steps=found.steps, villages=found.villages, saved=saved_filters(runtime(), actor),
                            processes=sorted({s.definition_key for s in found.steps}))
 
 
@@ -97,3 +99,33 @@ def unclaim(task_id: str):
     claim_task(runtime(), ClaimTask(current_actor(), task_id, None))
     flash("已退回任务，组内其他人可认领", "success")
     return _back()
+
+
+def _chosen(filters: dict) -> dict:
+    """The filter as a saved filter keeps it: what differs from the plain inbox, the page left out."""
+    plain = {"order": "asc", "size": PAGE_SIZE}
+    return {key: filters[key] for key in FILTER_KEYS if filters[key] not in (None, plain.get(key))}
+
+
+@bp.post("/filters")
+@login_required
+def save_current_filter():
+    """Save the filter and search in use under a name, and show the inbox with it."""
+    chosen = _chosen(_filters(request.form))
+    try:
+        save_filter(runtime(), current_actor(), request.form.get("name", ""), chosen)
+    except ValidationFailed as err:
+        flash(err.message, "error")
+    else:
+        flash(f"已保存筛选“{request.form['name'].strip()}”", "success")
+    return redirect(url_for("inbox.index", **chosen))
+
+
+@bp.post("/filters/delete")
+@login_required
+def forget_filter():
+    """Delete one of my saved filters."""
+    name = request.form.get("name", "")
+    delete_filter(runtime(), current_actor(), name)
+    flash(f"已删除筛选“{name}”", "success")
+    return redirect(url_for("inbox.index"))
