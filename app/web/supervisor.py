@@ -149,7 +149,12 @@ def _staff_message(message: str) -> str:
     """The failure as reported, where it is in the staff's words; a system's technical text is left to the logs."""
     if not message.strip():
         return "未说明原因"
-    return "系统返回技术信息，详见运维日志" if MACHINE_WORD.search(message) else message
+    if not MACHINE_WORD.search(message):
+        return message
+    head = message.split("：")[0].strip()  # the service's own words before a library's message
+    if head and not MACHINE_WORD.search(head):
+        return f"{head}（技术细节见运维日志）"
+    return "系统返回技术信息，详见运维日志"
 
 
 def _moment(text: str) -> datetime:

@@ -36,6 +36,7 @@ def test_failed_work_is_listed_in_words_and_retried_from_the_page(app, runtime, 
     assert machine_words(text) == [], machine_words(text)
     assert key in text and "核对" in text and "外部系统对接失败" in text and "计时触发失败" in text
     assert "Connection" not in page and task_id not in text
+    assert "脚本执行失败（技术细节见运维日志）" in text  # the service's words kept, the library's message left out
 
     url = f"/supervisor/incidents/{task_id}/retry"
     assert web.post(url, csrf=False).status_code == 403
