@@ -48,6 +48,13 @@ def test_the_list_honours_its_parameters(login_as, tier):
     assert reader.get("/decision-definition/count", key=key, deploymentId=deployments[0]).json == {"count": 1}
     assert reader.get("/decision-definition/count", key=key, versionTag="v1").json == {"count": 0}
     assert reader.get("/decision-definition/count", decisionDefinitionIdIn=both[0]["id"]).json == {"count": 1}
+    # decisions are the province's, shared by every county: no tenant
+    assert reader.get("/decision-definition/count", key=key, tenantIdIn="341122").json == {"count": 0}
+    assert reader.get("/decision-definition/count", key=key, tenantIdIn="341122",
+                      includeDecisionDefinitionsWithoutTenantId="true").json == {"count": 2}
+    assert reader.get("/decision-definition/count", key=key, withoutTenantId="true").json == {"count": 2}
+    assert reader.get("/decision-definition/count", key=key,
+                      deployedAfter="2100-01-01T00:00:00.000+0800").json == {"count": 0}
     for refused in ({"decisionRequirementsDefinitionKey": key}, {"sortBy": "decisionRequirementsDefinitionKey",
                                                                  "sortOrder": "asc"}, {"colour": "red"}):
         answer = reader.get("/decision-definition", **refused)
