@@ -1,5 +1,5 @@
-"""/decision-definition: list deployed decisions, read one (by id, or the latest version of a key), its DMN XML,
-and evaluate it on given inputs (Camunda's decision service)."""
+"""/decision-definition: list deployed decisions, read one (by id, or the latest version of a key), its DMN XML
+and diagram, and evaluate it on given inputs (Camunda's decision service)."""
 
 from flask import Blueprint, jsonify
 
@@ -36,6 +36,14 @@ def get_definition(key: str | None = None, definition_id: str | None = None):
 def definition_xml(key: str | None = None, definition_id: str | None = None):
     definition = decisions.decision_definition(runtime(), actor(), definition_id, key)
     return jsonify({"id": definition.id, "dmnXml": decisions.decision_xml(runtime(), actor(), definition)})
+
+
+@bp.get("/key/<key>/diagram")
+@bp.get("/<definition_id>/diagram")
+def diagram(key: str | None = None, definition_id: str | None = None):
+    """No diagram image is deployed with a decision here: 204, as Camunda answers then."""
+    decisions.decision_definition(runtime(), actor(), definition_id, key)
+    return "", 204
 
 
 @bp.post("/key/<key>/evaluate")

@@ -62,7 +62,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
         "<definition_id>", "<definition_id>/xml", "<definition_id>/diagram", "key/<key>/diagram",
         "<definition_id>/startForm", "key/<key>/startForm", "<definition_id>/static-called-process-definitions")},
     **{("GET", f"{ER}/decision-definition{path}"): Access("definition.read", GLOBAL) for path in (
-        "", "/count", "/<definition_id>", "/key/<key>", "/<definition_id>/xml", "/key/<key>/xml")},
+        "", "/count", "/<definition_id>", "/key/<key>", "/<definition_id>/xml", "/key/<key>/xml",
+        "/<definition_id>/diagram", "/key/<key>/diagram")},
     **{("POST", f"{ER}/decision-definition{path}/evaluate"): Access("decision.evaluate", GLOBAL)
        for path in ("/<definition_id>", "/key/<key>")},
     ("POST", f"{ER}/process-definition/<definition_id>/start"): Access("case.start", GLOBAL,

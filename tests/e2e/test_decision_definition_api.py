@@ -72,6 +72,8 @@ def test_one_version_by_id_or_the_latest_by_key_and_its_xml(login_as, tier):
     assert xml["id"] == first_id and 'name="临时救助审批层级"' in xml["dmnXml"]
     assert "审批层级（二）" in reader.get(f"/decision-definition/key/{key}/xml").json["dmnXml"]
     assert reader.get("/decision-definition/key/no_such_decision").status_code == 404
+    assert reader.get(f"/decision-definition/{first_id}/diagram").status_code == 204  # none deployed
+    assert reader.get("/decision-definition/key/no_such_decision/diagram").status_code == 404
     assert reader.get(f"/decision-definition/{key}:9:nothing/xml").status_code == 404
 
 

@@ -349,9 +349,9 @@ REQUESTS = {
     **{("GET", f"{ER}/decision-definition{rest}"): (lambda c, t, w, rest=rest: {
         "path": f"{ER}/decision-definition{rest}"}) for rest in ("", "/count")},
     **{("GET", f"{ER}/decision-definition/<definition_id>{rest}"): (lambda c, t, w, rest=rest: {
-        "path": f"{ER}/decision-definition/{_decision_id(c)}{rest}"}) for rest in ("", "/xml")},
+        "path": f"{ER}/decision-definition/{_decision_id(c)}{rest}"}) for rest in ("", "/xml", "/diagram")},
     **{("GET", f"{ER}/decision-definition/key/<key>{rest}"): (lambda c, t, w, rest=rest: {
-        "path": f"{ER}/decision-definition/key/{DECISION}{rest}"}) for rest in ("", "/xml")},
+        "path": f"{ER}/decision-definition/key/{DECISION}{rest}"}) for rest in ("", "/xml", "/diagram")},
     ("POST", f"{ER}/decision-definition/<definition_id>/evaluate"): lambda c, t, w: {
         "path": f"{ER}/decision-definition/{_decision_id(c)}/evaluate", "json": TIER_INPUTS},
     ("POST", f"{ER}/decision-definition/key/<key>/evaluate"): lambda c, t, w: {
