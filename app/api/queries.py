@@ -25,7 +25,9 @@ class PageArgs(StrictSchema):
 def _field(kind: str, post: bool) -> fields.Field:
     if kind == "strings":
         return fields.List(fields.String(), allow_none=True) if post else CommaList()
-    return {"string": fields.String, "boolean": fields.Boolean, "integer": fields.Integer,
+    if kind == "integer":  # the columns compared (priorities, versions, counts) are 32-bit: a larger number is refused
+        return fields.Integer(allow_none=post, validate=validate.Range(min=-2**31, max=2**31 - 1))
+    return {"string": fields.String, "boolean": fields.Boolean,
             "datetime": CamundaDateTime, "comparisons": Comparisons}[kind](allow_none=post)
 
 

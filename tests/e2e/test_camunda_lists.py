@@ -67,3 +67,11 @@ def test_an_empty_date_comparison_is_refused_naming_it(login_as):
         response = supervisor.get("/job/count", **{name: ""})
         assert response.status_code == 400 and response.json["field"] == name, response.json
     assert supervisor.get("/job/count", dueDates="lt_2099-01-01T00:00:00.000+0800").status_code == 200
+
+
+def test_a_number_beyond_what_the_columns_hold_is_refused_naming_it(login_as):
+    verifier = login_as("verifier")
+    for number in (2**31, 2**63):
+        response = verifier.post("/external-task/count", {"priorityHigherThanOrEquals": number})
+        assert response.status_code == 400 and response.json["field"] == "priorityHigherThanOrEquals", response.json
+    assert verifier.post("/external-task/count", {"priorityHigherThanOrEquals": 2**31 - 1}).json == {"count": 0}
