@@ -93,7 +93,7 @@ def test_users_and_groups_come_from_the_organisation(login_as):
     assert api.get("/group/window").json == {"id": "window", "name": "受理窗口", "type": "WORKFLOW"}
     mine = api.get("/identity/groups", userId="window_cg").json
     assert mine["groups"] == [{"id": "window", "name": "受理窗口"}]
-    assert [u["id"] for u in mine["groupUsers"]] == ["window_cg"]
+    assert "window_cg" in [u["id"] for u in mine["groupUsers"]]
     assert api.post("/group/count", {"idIn": ["window", "finance", "nobody"]}).json == {"count": 2}
 
 
