@@ -62,7 +62,7 @@ lint: install
 	$(BIN)/mypy
 
 # the suite runs on every core (pytest-xdist), each module whole on one worker with a database of its own
-PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile
+PYTEST := $(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 test-sqlite:
 	$(PYTEST)
