@@ -18,11 +18,11 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import Forbidden, NotFound, TooLarge, ValidationFailed
 from app.domain.files import is_image, media_type
-from app.store.queries import visible_instance
 from app.store.tables import Attachment, HistoryActivity, ProcessInstance, Task
 
 from .case_commands import run_command
 from .case_data import ATTACHMENTS, open_case
+from .case_reads import case_in_scope
 from .cases import visible_task_and_case
 from .contents import content_of, content_reference, keep_contents
 from .registry import ATTACH, DETACH, AttachmentInputs, Issued
@@ -111,7 +111,7 @@ def add_case_attachment(rt: Runtime, actor: Actor, instance_id: str, new: NewAtt
     new = new.checked()
     actor.require("attachment.add")
     with rt.unit_of_work() as uow:
-        instance = _visible_case(uow.session, actor, instance_id)
+        instance = case_in_scope(uow.session, actor, instance_id)
         info = AttachmentInfo.of(_attach(rt, uow.session, actor, instance, new, None))
         uow.commit()
         return info
@@ -150,7 +150,7 @@ def task_attachments(rt: Runtime, actor: Actor, task_id: str) -> list[Attachment
 def case_attachments(rt: Runtime, actor: Actor, instance_id: str) -> list[AttachmentInfo]:
     """Every attachment of a case, its own and its tasks', oldest first; the read is logged."""
     with rt.unit_of_work() as uow:
-        instance = _visible_case(uow.session, actor, instance_id)
+        instance = case_in_scope(uow.session, actor, instance_id)
         actor.require(ATTACHMENTS.permission or "case.read")
         rows = [AttachmentInfo.of(row) for row in uow.session.scalars(
             select(Attachment).where(Attachment.process_instance_id == instance.id)
@@ -178,7 +178,7 @@ def task_attachment(rt: Runtime, actor: Actor, task_id: str, attachment_id: str,
 def case_attachment(rt: Runtime, actor: Actor, instance_id: str, attachment_id: str) -> tuple[AttachmentInfo, bytes]:
     """One attachment of a case (its own or a task's) with its bytes; the read is logged."""
     with rt.unit_of_work() as uow:
-        instance = _visible_case(uow.session, actor, instance_id)
+        instance = case_in_scope(uow.session, actor, instance_id)
         row = uow.session.get(Attachment, attachment_id)
         if row is None or row.process_instance_id != instance.id:
             raise NotFound(f"案件 {instance_id} 没有附件 {attachment_id}", field="attachmentId")
@@ -209,13 +209,6 @@ def delete_task_attachment(rt: Runtime, actor: Actor, task_id: str, attachment_i
         uow.commit()
 
 
-def _visible_case(session: Session, actor: Actor, instance_id: str) -> ProcessInstance:
-    instance = visible_instance(session, actor, instance_id)
-    if instance is None:
-        raise NotFound(f"案件 {instance_id} 不存在", field="id")
-    return instance
-
-
 def _task_case(session: Session, actor: Actor, task_id: str) -> ProcessInstance:
     """The case of a task, open or done, that the actor may see (others' tasks are not revealed)."""
     found = session.execute(select(HistoryActivity.org_path, HistoryActivity.process_instance_id)
@@ -223,4 +216,4 @@ def _task_case(session: Session, actor: Actor, task_id: str) -> ProcessInstance:
                                    HistoryActivity.activity_type == "userTask")).first()
     if found is None or not actor.scope.covers(found.org_path):
         raise NotFound(f"任务 {task_id} 不存在", field="id")
-    return _visible_case(session, actor, found.process_instance_id)
+    return case_in_scope(session, actor, found.process_instance_id)

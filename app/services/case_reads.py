@@ -19,7 +19,8 @@ from .runtime import Runtime
 HISTORY_CASES = 1000  # the most cases one history read shows the variables of
 
 
-def _case(session: Session, actor: Actor, case_id: str) -> ProcessInstance:
+def case_in_scope(session: Session, actor: Actor, case_id: str) -> ProcessInstance:
+    """The case, if the actor's scope covers it; else NotFound (other scopes are not revealed)."""
     instance = visible_instance(session, actor, case_id)
     if instance is None:
         raise NotFound(f"案件 {case_id} 不存在", field="id")
@@ -30,7 +31,7 @@ def case_variables(rt: Runtime, actor: Actor, case_id: str) -> CaseView:
     """Return a case's variables as the actor may see them (Camunda GET /process-instance/{id}/variables)."""
     actor.require("case.read")
     with rt.unit_of_work() as uow:
-        view = open_case(uow.session, actor, _case(uow.session, actor, case_id), PROCESS_VARIABLES)
+        view = open_case(uow.session, actor, case_in_scope(uow.session, actor, case_id), PROCESS_VARIABLES)
         uow.commit()
         return view
 
@@ -86,6 +87,6 @@ def command_result(rt: Runtime, actor: Actor, case_id: str, purpose: Purpose,
     """Return a case right after a command the actor gave (start, message) as the actor may see it:
     the case's variables for roles that read cases, else only what the command carried."""
     with rt.unit_of_work() as uow:
-        view = open_case(uow.session, actor, _case(uow.session, actor, case_id), purpose, own)
+        view = open_case(uow.session, actor, case_in_scope(uow.session, actor, case_id), purpose, own)
         uow.commit()
         return view

@@ -15,6 +15,7 @@ from app.store.tables import CaseEvent, HistoryActivity, ProcessInstance
 
 from .case_commands import run_command
 from .case_data import COMMENTS, open_case, scrubbed
+from .case_reads import case_in_scope
 from .cases import visible_task_and_case
 from .registry import COMMENT, CommentInputs, Issued
 from .runtime import Runtime
@@ -80,9 +81,7 @@ def task_comments(rt: Runtime, actor: Actor, task_id: str) -> list[Comment]:
 def case_comments(rt: Runtime, actor: Actor, instance_id: str) -> list[Comment]:
     """Every comment on the case's tasks, oldest first (GET /process-instance/{id}/comment)."""
     with rt.unit_of_work() as uow:
-        instance = uow.session.get(ProcessInstance, instance_id)
-        if instance is None or not actor.scope.covers(instance.org_path):
-            raise NotFound(f"案件 {instance_id} 不存在", field="id")
+        instance = case_in_scope(uow.session, actor, instance_id)
         found = _comments(uow.session, actor, instance, None)
         uow.commit()
     return found

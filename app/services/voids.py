@@ -3,10 +3,11 @@
 from sqlalchemy import select
 
 from app.domain import clock
-from app.domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.store.tables import CaseEvent, ProcessInstance
+from app.domain.errors import Conflict, Forbidden, ValidationFailed
+from app.store.tables import CaseEvent
 
 from .case_commands import run_command
+from .case_reads import case_in_scope
 from .commands import VoidCase
 from .registry import COMPLETE, VOID, Issued, VoidInputs
 from .runtime import Runtime
@@ -22,9 +23,7 @@ def void_case(rt: Runtime, cmd: VoidCase) -> None:
         raise ValidationFailed(f"请写明作废原因（不超过 {MAX_REASON} 字）", field="reason")
     with rt.unit_of_work() as uow:
         session = uow.session
-        instance = session.get(ProcessInstance, cmd.process_instance_id)
-        if instance is None or not cmd.actor.scope.covers(instance.org_path):
-            raise NotFound(f"案件 {cmd.process_instance_id} 不存在", field="id")
+        instance = case_in_scope(session, cmd.actor, cmd.process_instance_id)
         if instance.state != "ACTIVE":
             raise Conflict("案件已结束，无需作废", field="id")
         worked_on = session.scalar(select(CaseEvent.seq).where(CaseEvent.process_instance_id == instance.id,
