@@ -15,7 +15,7 @@ def test_typing_survives_an_ended_session_and_the_error_summary_takes_the_focus(
     task = case.task("investigator_cg", "home_visit")
     tab = browse("investigator_cg", portrait=True)
     page = tab.page
-    page.goto("/inbox")  # a tablet held upright keeps who applied and where
+    page.goto(f"/inbox?q={case.business_key}")  # a tablet held upright keeps who applied and where
     row = page.locator(f"#inbox tr[data-task-id='{task['id']}']")
     expect(row.locator("td.applicant")).to_have_text("张三")
     expect(row.locator("td").nth(1)).to_be_visible()
