@@ -103,26 +103,27 @@ def validate_plan(rt: Runtime, actor: Actor, plan: MigrationPlan) -> list[Instru
     return _reports(source, target, plan)
 
 
-def _follow(session: Session, instance: ProcessInstance, target: Definition, mapping: dict[str, str]) -> None:
-    """Move the case's read rows onto the target version, its activity ids and names."""
+def _follow(session: Session, instances: list[ProcessInstance], target: Definition, mapping: dict[str, str]) -> None:
+    """Move the cases' read rows onto the target version, its activity ids and names: one statement per table and
+    renamed activity for all the cases at once."""
     with Writes(session) as writes:
-        writes.set_case(ProcessInstance.__table__, instance.id, {"definition_id": target.id})
-    set_committed_value(instance, "definition_id", target.id)
+        for instance in instances:
+            writes.set_case(ProcessInstance.__table__, instance.id, {"definition_id": target.id})
+    for instance in instances:
+        set_committed_value(instance, "definition_id", target.id)
+    ids = [instance.id for instance in instances]
+    renamed = {old: new for old, new in mapping.items() if old != new}
     open_history = HistoryActivity.end_time.is_(None)
     for table, only in ((Task, None), (ExternalTask, None), (Job, None), (Incident, None),
                         (HistoryActivity, open_history), (EventSubscription, None)):
-        mine = table.process_instance_id == instance.id
+        mine = (table.process_instance_id.in_(ids), *(() if only is None else (only,)))
         if hasattr(table, "definition_id"):
-            session.execute(update(table).where(mine, *(() if only is None else (only,)))
-                            .values(definition_id=target.id))
-        for old, new in mapping.items():
-            if old == new:
-                continue
+            session.execute(update(table).where(*mine).values(definition_id=target.id))
+        for old, new in renamed.items():
             values = {"activity_id": new}
             if table in (Task, HistoryActivity):
                 values["name" if table is Task else "activity_name"] = target.activities[new].name or new
-            session.execute(update(table).where(mine, table.activity_id == old,
-                                                *(() if only is None else (only,))).values(**values))
+            session.execute(update(table).where(*mine, table.activity_id == old).values(**values))
 
 
 def migrate_cases(rt: Runtime, actor: Actor, plan: MigrationPlan, instance_ids: list[str]) -> int:
@@ -148,6 +149,7 @@ def migrate_cases(rt: Runtime, actor: Actor, plan: MigrationPlan, instance_ids: 
             ProcessInstance.id.in_(instance_ids), ProcessInstance.org_path.like(actor.scope.like_pattern)))}
         inputs = MigrationInputs(source.id, target.id, [list(p) for p in plan.instructions], plan.variables)
         mapping = dict(plan.instructions)
+        moved = []
         for instance_id in dict.fromkeys(instance_ids):
             instance = found.get(instance_id)
             if instance is None:
@@ -155,7 +157,8 @@ def migrate_cases(rt: Runtime, actor: Actor, plan: MigrationPlan, instance_ids: 
             if instance.definition_id != source.id:
                 raise ValidationFailed(f"案件 {instance_id} 不属于流程定义 {source.id}", field="processInstanceIds")
             run_command(rt, uow.session, instance, Issued(MIGRATION, inputs, actor, clock.now(), target.id))
-            _follow(uow.session, instance, target, mapping)
             keep_typed(uow.session, instance, plan.typed)
+            moved.append(instance)
+        _follow(uow.session, moved, target, mapping)
         uow.commit()
         return len(found)
