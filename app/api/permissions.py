@@ -60,7 +60,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", f"{ER}/process-definition/count"): Access("definition.read", GLOBAL),
     **{("GET", f"{ER}/process-definition/{path}"): Access("definition.read", GLOBAL) for path in (
         "<definition_id>", "<definition_id>/xml", "<definition_id>/diagram", "key/<key>/diagram",
-        "<definition_id>/startForm", "key/<key>/startForm", "<definition_id>/static-called-process-definitions")},
+        "<definition_id>/startForm", "key/<key>/startForm", "<definition_id>/static-called-process-definitions",
+        *(f"key/<key>/tenant-id/<tenant_id>{rest}" for rest in ("", "/xml", "/diagram", "/startForm")))},
     **{("GET", f"{ER}/decision-definition{path}"): Access("definition.read", GLOBAL) for path in (
         "", "/count", "/<definition_id>", "/key/<key>", "/<definition_id>/xml", "/key/<key>/xml",
         "/<definition_id>/diagram", "/key/<key>/diagram")},
@@ -82,8 +83,9 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", f"{ER}/identity/groups"): Access(READ, LISTING, "a user outside the caller's unit shows no groups"),
     **{(method, f"{ER}/group{path}"): Access(READ, GLOBAL) for method, path in (
         ("GET", ""), ("POST", ""), ("GET", "/count"), ("POST", "/count"), ("GET", "/<group_id>"))},
-    ("POST", f"{ER}/process-definition/key/<key>/start"): Access("case.start", GLOBAL,
-                                                                 "the case belongs to the starter's unit"),
+    **{("POST", f"{ER}/process-definition/{path}/start"): Access("case.start", GLOBAL,
+                                                                 "the case belongs to the starter's unit")
+       for path in ("key/<key>", "key/<key>/tenant-id/<tenant_id>")},
     # cases
     ("GET", f"{ER}/process-instance"): Access(READ, LISTING),
     ("GET", f"{ER}/process-instance/<instance_id>"): Access(READ),
@@ -108,7 +110,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("PUT", f"{ER}/process-instance/suspended"): Access("case.suspend", LISTING,
                                                         "cases outside the caller's unit are left alone"),
     **{("PUT", f"{ER}/process-definition/{path}"): Access("deployment.create", GLOBAL)
-       for path in ("<definition_id>/suspended", "key/<key>/suspended", "suspended")},
+       for path in ("<definition_id>/suspended", "key/<key>/suspended", "key/<key>/tenant-id/<tenant_id>/suspended",
+                    "suspended")},
     ("POST", f"{ER}/message"): Access("message.correlate", refused_as=(400, 403),
                                       note="a case in another unit is not waiting: 400 as Camunda's mismatch"),
     # tasks

@@ -21,30 +21,46 @@ bp = Blueprint("process_definition", __name__, url_prefix="/process-definition")
 register_list(bp, "", "process-definition", dto.definition, post=False)
 
 
+def _which(key: str | None, definition_id: str | None, tenant_id: str | None) -> tuple[str | None, str | None]:
+    """(key, id) to look up: a key within a county (`…/key/{key}/tenant-id/{tenant-id}`) is that county's own
+    latest version, by its id."""
+    if tenant_id is None:
+        return key, definition_id
+    return None, repository.tenant_definition(runtime(), actor(), str(key), tenant_id).id
+
+
 @bp.get("/key/<key>")
+@bp.get("/key/<key>/tenant-id/<tenant_id>")
 @bp.get("/<definition_id>")
-def get_definition(key: str | None = None, definition_id: str | None = None):
+def get_definition(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
+    key, definition_id = _which(key, definition_id, tenant_id)
     return jsonify(dto.definition(repository.definition(runtime(), actor(), definition_id, key)))
 
 
 @bp.get("/key/<key>/xml")
+@bp.get("/key/<key>/tenant-id/<tenant_id>/xml")
 @bp.get("/<definition_id>/xml")
-def definition_xml(key: str | None = None, definition_id: str | None = None):
+def definition_xml(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
+    key, definition_id = _which(key, definition_id, tenant_id)
     row, xml = repository.definition_xml(runtime(), actor(), definition_id, key)
     return jsonify({"id": row.id, "bpmn20Xml": xml})
 
 
 @bp.get("/key/<key>/diagram")
+@bp.get("/key/<key>/tenant-id/<tenant_id>/diagram")
 @bp.get("/<definition_id>/diagram")
-def diagram(key: str | None = None, definition_id: str | None = None):
+def diagram(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
     """No diagram image is deployed with a process here: 204, as Camunda answers then."""
+    key, definition_id = _which(key, definition_id, tenant_id)
     repository.definition(runtime(), actor(), definition_id, key)
     return "", 204
 
 
 @bp.get("/key/<key>/startForm")
+@bp.get("/key/<key>/tenant-id/<tenant_id>/startForm")
 @bp.get("/<definition_id>/startForm")
-def start_form_key(key: str | None = None, definition_id: str | None = None):
+def start_form_key(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
+    key, definition_id = _which(key, definition_id, tenant_id)
     return jsonify({"key": repository.start_form(runtime(), actor(), definition_id, key), "camundaFormRef": None,
                     "contextPath": None})
 
@@ -56,11 +72,14 @@ def called_definitions(definition_id: str):
 
 
 @bp.post("/key/<key>/start")
+@bp.post("/key/<key>/tenant-id/<tenant_id>/start")
 @bp.post("/<definition_id>/start")
 @accepts(body=StartBody)
-def start(key: str | None = None, definition_id: str | None = None):
-    """Start a case of the latest version of a key, or of one version (Camunda POST …/start)."""
+def start(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
+    """Start a case of the latest version of a key (within a county's own versions when one is named), or of one
+    version (Camunda POST …/start)."""
     data = body()
+    key, definition_id = _which(key, definition_id, tenant_id)
     parsed = parse(data["variables"])
     instance = start_case(runtime(), StartCase(actor(), key, data["businessKey"], parsed.values, typed=parsed.typed,
                                                definition_id=definition_id))
@@ -73,16 +92,17 @@ def start(key: str | None = None, definition_id: str | None = None):
 
 @bp.put("/<definition_id>/suspended")
 @bp.put("/key/<key>/suspended")
+@bp.put("/key/<key>/tenant-id/<tenant_id>/suspended")
 @bp.put("/suspended")
 @accepts(body=DefinitionSuspensionBody)
-def suspend(key: str | None = None, definition_id: str | None = None):
-    """Suspend or activate a definition (no new case starts), or every version of a key; with
-    `includeProcessInstances`, their running cases too."""
+def suspend(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
+    """Suspend or activate a definition (no new case starts), or every version of a key (of one county's own when
+    its tenant id is named); with `includeProcessInstances`, their running cases too."""
     data = body()
     definition_id = definition_id or (None if key else data["processDefinitionId"])
     key = key or (None if definition_id else data["processDefinitionKey"])
     if not (definition_id or key):
         raise ValidationFailed("须给出 processDefinitionId 或 processDefinitionKey", field="processDefinitionId")
     suspension.suspend_definitions(runtime(), actor(), DefinitionSuspension(
-        data["suspended"], definition_id, key, bool(data["includeProcessInstances"])))
+        data["suspended"], definition_id, key, bool(data["includeProcessInstances"]), tenant_id))
     return "", 204

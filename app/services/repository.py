@@ -30,6 +30,19 @@ def definition(rt: Runtime, actor: Actor, definition_id: str | None = None, key:
         return _definition(uow.session, actor, definition_id, key)
 
 
+def tenant_definition(rt: Runtime, actor: Actor, key: str, tenant_id: str) -> ProcessDefinition:
+    """The latest version of `key` deployed for the county `tenant_id` itself (Camunda's `…/key/{key}/tenant-id/
+    {tenant-id}`: no fallback to the shared version); another county's is unknown to a county's user."""
+    actor.require("definition.read")
+    with rt.reading() as uow:
+        row = uow.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                                  ProcessDefinition.tenant_id == tenant_id)
+                                  .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    if row is None or not may_see_tenant(actor, row.tenant_id):
+        raise NotFound(f"县 {tenant_id} 没有已部署的流程定义 key={key}", field="tenant-id")
+    return row
+
+
 def definition_xml(rt: Runtime, actor: Actor, definition_id: str | None = None,
                    key: str | None = None) -> tuple[ProcessDefinition, str]:
     """A definition and the BPMN file it was deployed from."""

@@ -34,6 +34,7 @@ class DefinitionSuspension:
     definition_id: str | None = None
     key: str | None = None
     include_instances: bool = False
+    tenant_id: str | None = None  # with a key: only that county's own versions of it
 
 
 def _suspend(rt: Runtime, session: Session, actor: Actor, instance: ProcessInstance, suspended: bool) -> None:
@@ -90,6 +91,8 @@ def suspend_definitions(rt: Runtime, actor: Actor, change: DefinitionSuspension)
     query = select(ProcessDefinition)
     query = query.where(ProcessDefinition.id == change.definition_id) if change.definition_id \
         else query.where(ProcessDefinition.key == change.key)
+    if change.tenant_id is not None and not change.definition_id:
+        query = query.where(ProcessDefinition.tenant_id == change.tenant_id)
     own = tenant_of(actor.org_path)
     if own is not None:  # a county's designer changes the county's own versions; the shared ones are the province's
         query = query.where(visible_tenant(actor, ProcessDefinition.tenant_id))
@@ -98,7 +101,7 @@ def suspend_definitions(rt: Runtime, actor: Actor, change: DefinitionSuspension)
         if own is not None and any(row.tenant_id != own for row in rows):
             raise Forbidden(f"流程定义 {change.definition_id} 是省级共享的，县级设计员不能挂起或激活", field="id")
         if not rows:
-            field = "id" if change.definition_id else "key"
+            field = "id" if change.definition_id else "tenant-id" if change.tenant_id else "key"
             raise NotFound(f"没有流程定义 {change.definition_id or change.key}", field=field)
         for row in rows:
             row.suspended = change.suspended

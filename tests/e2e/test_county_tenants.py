@@ -180,3 +180,38 @@ def test_a_county_sees_and_deploys_only_its_own(deployed, login_as):
     other = Api(client, "window_cc").post(f"/process-definition/{next(iter(taian['deployedProcessDefinitions']))}"
                                           "/start", {})
     assert other.status_code == 403 and other.json["field"] == "id"
+
+
+def test_a_key_within_a_county_is_that_countys_own_latest_version(deployed, login_as):
+    client = deployed[0]
+    key = f"lt_{uuid.uuid4().hex[:8]}"
+    designer = Api(client, "designer")
+    shared = _deploy(designer, TAIAN.replace('"linshi"', f'"{key}"'), None, f"{key}.bpmn")
+    _deploy(designer, TAIAN.replace('"linshi"', f'"{key}"'), "ta", f"{key}.bpmn")
+    second = _deploy(designer, CHENCANG.replace('"linshi"', f'"{key}"'), "ta", f"{key}.bpmn")
+    ta_latest = next(iter(second["deployedProcessDefinitions"]))
+    base = f"/process-definition/key/{key}/tenant-id/ta"
+    found = designer.get(base).json
+    assert (found["id"], found["tenantId"], found["version"]) == (ta_latest, "ta", 2)
+    assert "一事一议" in designer.get(f"{base}/xml").json["bpmn20Xml"]
+    assert designer.get(f"{base}/diagram").status_code == 204
+    assert designer.get(f"{base}/startForm").json["key"] is None
+    # no fallback to the shared version (which the plain key lookup would find), none to another county's
+    assert Api(client, "designer_cc").get(f"/process-definition/key/{key}").json["id"] == next(
+        iter(shared["deployedProcessDefinitions"]))
+    for api, path in ((designer, f"/process-definition/key/{key}/tenant-id/cc"), (Api(client, "designer_cc"), base)):
+        missing = api.get(path)
+        assert missing.status_code == 404 and missing.json["field"] == "tenant-id", missing.json
+    started = Api(client, "window_ta").post(f"{base}/start", {"businessKey": f"LT-{uuid.uuid4().hex[:8]}"})
+    assert started.status_code == 200 and started.json["definitionId"] == ta_latest, started.json
+    assert Api(client, "window_cc").post(f"{base}/start", {}).status_code == 404
+    # suspension of a key within a county: that county's versions only
+    assert designer.put(f"{base}/suspended", {"suspended": True}).status_code == 204
+    states = {(d["tenantId"], d["version"]): d["suspended"] for d in designer.get("/process-definition", key=key).json}
+    assert states == {("ta", 1): True, ("ta", 2): True, (None, 1): False}
+    refused = Api(client, "window_ta").post(f"{base}/start", {})
+    assert refused.status_code in (400, 409), refused.json
+    assert designer.put(f"{base}/suspended", {"suspended": False}).status_code == 204
+    assert designer.put(f"/process-definition/key/{key}/tenant-id/cc/suspended", {"suspended": True}
+                        ).json["field"] == "tenant-id"
+

@@ -104,9 +104,9 @@ def dmn(decision: str, input_expression: str = "amount", input_entry: str = "&lt
 </definitions>"""
 
 
-def deploy(api, files: dict[str, str | bytes], name: str = "hostile"):
+def deploy(api, files: dict[str, str | bytes], name: str = "hostile", tenant: str | None = None):
     """POST the files as Camunda Modeler does (multipart, encoded here so large bodies need no spooled file)."""
-    data = {"deployment-name": name}
+    data = {"deployment-name": name, **({"tenant-id": tenant} if tenant else {})}
     for fname, content in files.items():
         raw = content if isinstance(content, bytes) else content.encode()
         data[fname] = FileStorage(io.BytesIO(raw), filename=fname)

@@ -16,7 +16,7 @@ from tests.e2e.dibao_steps import valid_id_number
 
 from . import diagrams as d
 from .marked import EVERY_FIELD
-from .matrix_setup import DECISION, KEY, MESSAGE, WORKER, escalation_of
+from .matrix_setup import DECISION, KEY, MESSAGE, TENANT, TENANT_KEY, WORKER, escalation_of
 
 _days = itertools.count(1)
 
@@ -356,6 +356,15 @@ REQUESTS = {
         "path": f"{ER}/decision-definition/{_decision_id(c)}/evaluate", "json": TIER_INPUTS},
     ("POST", f"{ER}/decision-definition/key/<key>/evaluate"): lambda c, t, w: {
         "path": f"{ER}/decision-definition/key/{DECISION}/evaluate", "json": TIER_INPUTS},
+    **{("GET", f"{ER}/process-definition/key/<key>/tenant-id/<tenant_id>{rest}"): (lambda c, t, w, rest=rest: {
+        "path": f"{ER}/process-definition/key/{TENANT_KEY}/tenant-id/{TENANT}{rest}"})
+       for rest in ("", "/xml", "/diagram", "/startForm")},
+    ("POST", f"{ER}/process-definition/key/<key>/tenant-id/<tenant_id>/start"): lambda c, t, w: {
+        "path": f"{ER}/process-definition/key/{TENANT_KEY}/tenant-id/{TENANT}/start", "json": {
+            "businessKey": f"MXS-{uuid.uuid4().hex[:10]}", "variables": typed(**EVERY_FIELD),
+            "withVariablesInReturn": True}},
+    ("PUT", f"{ER}/process-definition/key/<key>/tenant-id/<tenant_id>/suspended"): lambda c, t, w: {
+        "path": f"{ER}/process-definition/key/{TENANT_KEY}/tenant-id/{TENANT}/suspended", "json": {"suspended": False}},
     ("GET", f"{ER}/process-definition"): lambda c, t, w: {"path": f"{ER}/process-definition"},
     ("GET", f"{ER}/process-definition/count"): lambda c, t, w: {"path": f"{ER}/process-definition/count"},
     **{("GET", f"{ER}/process-definition/<definition_id>{rest}"): (lambda c, t, w, rest=rest: {

@@ -19,6 +19,7 @@ from . import diagrams as d
 from .marked import EVERY_FIELD
 
 KEY, TOPIC, MESSAGE = "matrix_probe", "matrix-check", "matrix_ping"
+TENANT, TENANT_KEY = "sfx", "matrix_probe_sfx"  # the probe deployed for the own county alone (…/tenant-id/… routes)
 DECISION = "linshi_approval_tier"  # the shipped 临时救助 approval tier, deployed on its own for the matrix
 OTHER_COUNTY, OTHER_TOWNSHIP = "qtx", "qt1"
 OWN_TOWNSHIP = "cg"
@@ -102,6 +103,9 @@ def deploy_probe(api) -> None:
     assert response.status_code == 200, response.json
     tier = (Path(__file__).parents[2] / "workflows" / "linshi_tier.dmn").read_bytes()
     response = d.deploy(api, {"linshi_tier.dmn": tier}, name="matrix-decision")
+    assert response.status_code == 200, response.json
+    response = d.deploy(api, {f"{TENANT_KEY}.bpmn": PROBE.replace(f'id="{KEY}"', f'id="{TENANT_KEY}"')},
+                        name="matrix-county", tenant=TENANT)
     assert response.status_code == 200, response.json
 
 
