@@ -57,11 +57,14 @@ def register(app: Flask) -> None:
                                               "case's signed checkpoint.")
     @click.option("--processes", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True,
                   help="Verify in this many processes.")
-    def audit_verify_command(full, processes):
+    @click.option("--rehash-every", type=click.IntRange(1, 366), default=30, show_default=True,
+                  help="Nights in which every unchanged case is verified in full once (a share each night).")
+    def audit_verify_command(full, processes, rehash_every):
         """Verify every case: its whole hash chain, its signed checkpoint, the definition used, and a replay of the
         events after the checkpoint (all of them with --full) to the stored state; exit 1 if any fails."""
         rt = runtime()
-        run = VerificationRun(current_app.config["AUDIT_KEY"].encode(), full=full, processes=processes)
+        run = VerificationRun(current_app.config["AUDIT_KEY"].encode(), full=full, processes=processes,
+                              rehash_every=rehash_every)
         with click.progressbar(verify_cases(rt, SYSTEM, run), length=count_cases(rt, SYSTEM),
                                label="verifying cases") as verdicts:
             failures = [v for v in verdicts if not v.ok]

@@ -60,16 +60,61 @@ def _make_cases(url: str, count: int) -> None:
         list(pool.map(_make_slice, [url] * WORKERS, *zip(*bounds, strict=True)))
 
 
-def _verify(app, full: bool = True, processes: int = 1) -> tuple[int, int, float]:
+def _verify(app, full: bool = True, processes: int = 1, **options) -> tuple[int, int, float]:
     """Verify every case; return (cases, failed, seconds)."""
     from app.domain.actors import SYSTEM
     from app.services.verification import VerificationRun, verify_cases
 
-    run = VerificationRun(app.config["AUDIT_KEY"].encode(), full=full, processes=processes)
+    run = VerificationRun(app.config["AUDIT_KEY"].encode(), full=full, processes=processes, **options)
     began = time.monotonic()
     with app.app_context():
         verdicts = list(verify_cases(app.extensions["runtime"], SYSTEM, run))
     return len(verdicts), sum(1 for v in verdicts if not v.ok), time.monotonic() - began
+
+
+def _verify_whole(app, ids: list[str]) -> float:
+    """Verify `ids` in full in one process (chain, checkpoint, replay after it); return the cases per second."""
+    from app.services.verification import VerificationRun, verify_batch
+
+    run = VerificationRun(app.config["AUDIT_KEY"].encode())
+    began = time.monotonic()
+    with app.app_context():
+        for first in range(0, len(ids), run.batch):
+            assert all(v.ok for v in verify_batch(app.extensions["runtime"], run, ids[first:first + run.batch]))
+    return len(ids) / (time.monotonic() - began)
+
+
+def _case_ids(app, where=None) -> list[str]:
+    from sqlalchemy import select
+
+    from app.store.tables import ProcessInstance, Task
+
+    query = select(ProcessInstance.id).order_by(ProcessInstance.id)
+    if where == "changed":  # the cases whose 入户调查 was completed (after the checkpoints)
+        query = query.where(~ProcessInstance.id.in_(select(Task.process_instance_id)
+                                                    .where(Task.activity_id == "home_visit")))
+    with app.extensions["runtime"].reading() as uow:
+        return list(uow.session.scalars(query))
+
+
+def _reuse(url: str):
+    """The bench database of an earlier run, migrated to today's schema (AUDIT_BENCH_REUSE=1), else None."""
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, text
+
+    from bench.database import bench_app
+
+    try:
+        with create_engine(url).connect() as conn:
+            made = conn.execute(text("SELECT count(*) FROM process_instance")).scalar()
+    except Exception:  # noqa: BLE001 — no such database yet
+        return None
+    if made < CASES:
+        return None
+    app = bench_app(url)
+    with app.app_context():
+        upgrade()
+    return app
 
 
 def _change_some(app, share: float) -> int:
@@ -100,20 +145,37 @@ def main() -> dict:
     """Make the cases, verify them (full in one process, full in several, then incremental after 1 % changed),
     print and return the rates; "cases_per_second" is the single-process full replay's."""
     url = _url()
-    app = prepare(url)
     began = time.monotonic()
-    _make_cases(url, CASES)
+    app = _reuse(url) if os.environ.get("AUDIT_BENCH_REUSE") else None
+    if app is None:
+        app = prepare(url)
+        _make_cases(url, CASES)
     made = time.monotonic() - began
     cases, failed, seconds = _verify(app, full=True, processes=1)
     _, failed_parallel, parallel = _verify(app, full=True, processes=WORKERS)  # keeps the checkpoints
+    unchanged = _case_ids(app)[:500]
+    whole_unchanged = _verify_whole(app, unchanged)  # what a case's turn to be re-hashed costs
+    # every case confirmed by its checkpoint, none re-hashed (one in a million nights)
+    _, _, confirmed = _verify(app, full=False, processes=WORKERS, rehash_every=1_000_000, night=1)
     changed = _change_some(app, 0.01)
+    whole_changed = _verify_whole(app, _case_ids(app, "changed")[:changed])  # verified, replayed, checkpointed
+    _change_some(app, 0.01)  # another 1 % for the nightly runs below
     _, failed_nightly, nightly = _verify(app, full=False, processes=WORKERS)
+    _change_some(app, 0.01)
     _, _, nightly_alone = _verify(app, full=False, processes=1)
     app.extensions["db_engine"].dispose()
+    speedup = seconds / parallel  # what WORKERS processes give over one on this machine
+    province = 2_000_000 / _rate(cases, confirmed) \
+        + (20_000 / whole_changed + 2_000_000 / 30 / whole_unchanged) / speedup
     result = {"cases": cases, "seconds": round(seconds, 2), "cases_per_second": _rate(cases, seconds),
               "full_processes": WORKERS, "full_parallel_cases_per_second": _rate(cases, parallel),
+              "full_parallel_goal": ">= 1000",
               "changed_cases": changed, "incremental_cases_per_second": _rate(cases, nightly),
               "incremental_one_process_cases_per_second": _rate(cases, nightly_alone),
+              "confirmed_by_checkpoint_cases_per_second": _rate(cases, confirmed),
+              "verified_whole_unchanged_cases_per_second": round(whole_unchanged, 1),
+              "verified_whole_changed_cases_per_second": round(whole_changed, 1),
+              "province_nightly_seconds_estimate": round(province, 1), "province_nightly_goal_seconds": 120,
               "failed": failed + failed_parallel + failed_nightly, "events_per_case": 2,
               "setup_seconds": round(made, 1)}
     print(json.dumps(result, ensure_ascii=False))

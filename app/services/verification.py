@@ -1,24 +1,39 @@
 """The nightly verification of every case, which scales with what changed since the last night.
 
-Each night every case's hash chain is checked whole (cheap: a hash per event), and only the events
-after the case's checkpoint are replayed. The checkpoint, kept when a case verifies, names its last
-verified event by seq and hash and holds the state and data replay reached there, signed with the
-audit key (HMAC): an event up to it that was changed, removed or re-chained no longer has the hash the
-checkpoint names, and a checkpoint changed without the key no longer matches its signature. A full
-replay (`full`) re-runs every event of every case, in several processes.
+A case that verifies keeps a checkpoint: its last verified event by seq and hash, the state and data replay
+reached there, the hash of the case's data as stored then, all signed with the audit key (HMAC).
+
+Each night one query per few thousand cases compares each case's row with its checkpoint in SQL: its last
+event (`version`) and last event hash, and the sha256 of its stored state and data (computed by the database,
+app/store/digests.py). A case whose row still matches a checkpoint whose signature holds is unchanged: it is
+confirmed without loading its events, state or data. Every other case — changed, never verified, or whose
+checkpoint's signature fails — is verified in full: its whole chain re-hashed, its notices and attachments
+checked, its checkpoint checked against the events it names, and the events after it replayed. Each night
+also verifies in full one in `rehash_every` unchanged cases (chosen by the case id and the date, so every case
+is re-hashed once in that many nights whatever anyone writes in the database).
+
+What the comparison finds the same night: a checkpointed history re-chained (its last hash moves), events
+added or removed through the case row, the stored state or data changed, a checkpoint changed or forged
+without the key. What only the whole-chain check finds (the night a case's turn comes, a night it changes, or
+`--full`): an event edited in place or removed without touching the case row — on PostgreSQL that takes
+disabling the append-only trigger (migration 0007) as the table's owner — a changed notice or attachment, a
+checkpoint's saved state or data changed (harmless until used: they are checked before any replay starts from
+them), a deployment changed under an unchanged case. A full replay (`full`) re-runs every event of every case,
+in several processes.
 """
 
 import hashlib
 import hmac
 import multiprocessing
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, insert, select
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.audit import checkpoint_signature, variables_digest
+from app.store.digests import stored_sha256
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 
 from .attachment_audit import stored_attachments_problem
@@ -34,17 +49,23 @@ class VerificationRun:
     key: bytes  # the audit key, which signs checkpoints
     full: bool = False  # replay every event, not only those after each case's checkpoint
     processes: int = 1
-    batch: int = 200
+    batch: int = 200  # cases loaded and verified in full together
+    triage: int = 5000  # cases compared with their checkpoints in one query (the nightly run)
+    rehash_every: int = 30  # each night, one unchanged case in this many is verified in full all the same
+    night: int = 0  # the night's number (a date's ordinal), which picks those cases; 0: today
 
 
 def verify_cases(rt: Runtime, actor: Actor, run: VerificationRun) -> Iterator[Verdict]:
     """Verify every case in the actor's scope, a batch at a time (in `run.processes` processes); keep a signed
     checkpoint for each case that verifies."""
     actor.require("audit.verify")
-    batches = _batches(rt, actor, run.batch)
+    if not run.full and not run.night:
+        run = replace(run, night=clock.now().toordinal())
+    batches = _batches(rt, actor, run.batch if run.full else run.triage)
+    verify = verify_batch if run.full else verify_night
     if run.processes <= 1:
         for ids in batches:
-            yield from verify_batch(rt, run, ids)
+            yield from verify(rt, run, ids)
         return
     context = multiprocessing.get_context("fork")  # the children share the loaded code and definitions
     with context.Pool(run.processes, initializer=_forked, initargs=(rt, run)) as pool:
@@ -78,15 +99,60 @@ def _forked(rt: Runtime, run: VerificationRun) -> None:
 
 def _verify_in_child(ids: list[str]) -> list[Verdict]:
     rt, run = _child
-    return verify_batch(rt, run, ids)
+    return (verify_batch if run.full else verify_night)(rt, run, ids)
+
+
+# each case's row beside its checkpoint: what the nightly run compares, hashed by the database
+_COMPARED = (select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.last_event_hash,
+                    stored_sha256(ProcessInstance.workflow).label("stored_state_hash"),
+                    stored_sha256(ProcessInstance.variables).label("stored_data_hash"),
+                    AuditCheckpoint.seq, AuditCheckpoint.event_hash, AuditCheckpoint.state_hash,
+                    AuditCheckpoint.variables_hash, AuditCheckpoint.case_data_hash, AuditCheckpoint.signature)
+             .outerjoin(AuditCheckpoint, AuditCheckpoint.process_instance_id == ProcessInstance.id))
+
+
+def verify_night(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verdict]:
+    """Confirm the cases `ids` that are as their signed checkpoint left them by one query; verify the others, and
+    tonight's share of the unchanged, in full (`verify_batch`)."""
+    with rt.reading() as uow:  # one statement: one moment
+        rows = uow.session.execute(_COMPARED.where(ProcessInstance.id.in_(ids))).all()
+    confirmed, others = [], []
+    for row in rows:
+        if _unchanged(run.key, row) and not _rehash_tonight(run, row.id):
+            confirmed.append(Verdict(row.id, True, row.seq))
+        else:
+            others.append(row.id)
+    for first in range(0, len(others), run.batch):
+        confirmed.extend(verify_batch(rt, run, others[first:first + run.batch]))
+    return sorted(confirmed, key=lambda verdict: verdict.case_id)
+
+
+def _unchanged(key: bytes, row) -> bool:
+    """The case's row still names the checkpoint's last event and hashes, and the checkpoint's signature holds."""
+    if row.seq is None or (row.version, row.last_event_hash, row.stored_state_hash, row.stored_data_hash) != \
+            (row.seq, row.event_hash, row.state_hash, row.case_data_hash):
+        return False
+    expected = checkpoint_signature(key, row.id, row.seq, row.event_hash, row.state_hash, row.variables_hash,
+                                    row.case_data_hash)
+    return hmac.compare_digest(expected, row.signature)
+
+
+def _rehash_tonight(run: VerificationRun, case_id: str) -> bool:
+    """Whether tonight is the case's turn to be verified in full although unchanged: once in `rehash_every`
+    nights, by its id (which nobody can change) and the night."""
+    turn = int.from_bytes(hashlib.sha256(case_id.encode()).digest()[:4], "big") % run.rehash_every
+    return turn == run.night % run.rehash_every
 
 
 def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verdict]:
-    """Verify the cases `ids` as of one moment, then keep a checkpoint for each that verified at a new event."""
+    """Verify the cases `ids` as of one moment, then keep a checkpoint for each that verified at a new event (or
+    whose stored data was written again since its checkpoint)."""
     with rt.reading(snapshot=True) as uow:
         session = uow.session
         cases = list(session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids))
                                      .order_by(ProcessInstance.id)))
+        data_hashes = dict(session.execute(select(ProcessInstance.id, stored_sha256(ProcessInstance.variables))
+                                           .where(ProcessInstance.id.in_(ids))).all())
         events: dict[str, list[CaseEvent]] = {case_id: [] for case_id in ids}
         # plain rows, not mapped objects: a night reads millions of events and changes none
         for event in session.execute(select(*CaseEvent.__table__.c).where(CaseEvent.process_instance_id.in_(ids))
@@ -98,7 +164,7 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
         verdicts, kept = [], []
         for case in cases:
             verdict, checkpoint = _verify_case(session, run, case, events[case.id], checkpoints.get(case.id),
-                                               definitions, calendars)
+                                               definitions, calendars, data_hashes[case.id])
             verdicts.append(verdict)
             if checkpoint is not None:
                 kept.append(checkpoint)
@@ -112,7 +178,8 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
 
 
 def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: list[CaseEvent],
-                 checkpoint: AuditCheckpoint | None, definitions, calendars) -> tuple[Verdict, dict | None]:
+                 checkpoint: AuditCheckpoint | None, definitions, calendars,
+                 data_hash: str) -> tuple[Verdict, dict | None]:
     found = chain_problem(case, events) or stored_notices_problem(session, case, events) \
         or stored_attachments_problem(session, case, events)
     if found is None and checkpoint is not None:
@@ -124,17 +191,19 @@ def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: l
         "seq": checkpoint.seq, "state": checkpoint.state, "variables": checkpoint.variables}
     replayed = replay_from(session, case, events, definitions, calendars, **start)
     verdict = verdict_of(session, case, events, replayed.problem)
-    if not verdict.ok or (checkpoint is not None and checkpoint.seq == len(events)):
+    if not verdict.ok or (checkpoint is not None and checkpoint.seq == len(events)
+                          and checkpoint.case_data_hash == data_hash):
         return verdict, None
-    return verdict, new_checkpoint(run.key, case, events[-1], replayed.state, replayed.variables)
+    return verdict, new_checkpoint(run.key, case, events[-1], replayed.state, replayed.variables, data_hash)
 
 
 def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent],
                        checkpoint: AuditCheckpoint) -> tuple[int, str] | None:
     """The checkpoint is signed with the audit key, and the events up to it are those it was signed over."""
     expected = checkpoint_signature(key, case.id, checkpoint.seq, checkpoint.event_hash, checkpoint.state_hash,
-                                    variables_digest(checkpoint.variables or {}))
-    if not hmac.compare_digest(expected, checkpoint.signature or ""):
+                                    checkpoint.variables_hash, checkpoint.case_data_hash)
+    if not hmac.compare_digest(expected, checkpoint.signature or "") or \
+            variables_digest(checkpoint.variables or {}) != checkpoint.variables_hash:
         return checkpoint.seq, "审计检查点的签名无效（检查点被修改或伪造）"
     if checkpoint.seq > len(events) or events[checkpoint.seq - 1].hash != checkpoint.event_hash:
         return min(checkpoint.seq, len(events) + 1), "已核验的事件与签名的审计检查点不符（已核验的事件被改写或删除）"
@@ -144,10 +213,13 @@ def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent
     return None
 
 
-def new_checkpoint(key: bytes, case: ProcessInstance, last: CaseEvent, state: bytes, variables: dict) -> dict:
-    """The signed checkpoint of a case verified up to its event `last`."""
+def new_checkpoint(key: bytes, case: ProcessInstance, last: CaseEvent, state: bytes, variables: dict,
+                   case_data_hash: str) -> dict:
+    """The signed checkpoint of a case verified up to its event `last`, whose data was stored as `case_data_hash`."""
+    variables_hash = variables_digest(variables)
     return {"process_instance_id": case.id, "tenant_id": case.tenant_id, "seq": last.seq, "event_hash": last.hash,
-            "state": state, "state_hash": last.state_hash, "variables": variables,
-            "signature": checkpoint_signature(key, case.id, last.seq, last.hash, last.state_hash,
-                                              variables_digest(variables)),
+            "state": state, "state_hash": last.state_hash, "variables": variables, "variables_hash": variables_hash,
+            "case_data_hash": case_data_hash,
+            "signature": checkpoint_signature(key, case.id, last.seq, last.hash, last.state_hash, variables_hash,
+                                              case_data_hash),
             "verified_at": clock.now()}

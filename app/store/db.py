@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from .digests import sha256_hex
+
 # JSON columns (case data, event inputs) hold much Chinese text: as UTF-8 it takes half the bytes of \u escapes
 json_text = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
@@ -45,6 +47,7 @@ def make_engine(url: str, limits: DatabaseLimits = DatabaseLimits()) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            dbapi_connection.create_function("sha256_hex", 1, sha256_hex, deterministic=True)
 
         return _multi_row_inserts(engine)
     # JIT compiles a plan in ~50-900 ms: a loss for the service's short indexed queries

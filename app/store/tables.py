@@ -317,6 +317,10 @@ class AuditCheckpoint(Base):
     state: Mapped[bytes] = mapped_column(LargeBinary)  # the replayed workflow at `seq`; sha256 = `state_hash`
     state_hash: Mapped[str] = mapped_column(String(64))
     variables: Mapped[dict[str, Any]] = mapped_column()
+    variables_hash: Mapped[str] = mapped_column(String(64))  # app/domain/audit.py variables_digest(variables)
+    # the sha256 of the case's stored data (process_instance.variables as stored) when it verified: the nightly
+    # run finds a case unchanged by comparing hashes in SQL (app/store/digests.py), loading neither
+    case_data_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(64))
     verified_at: Mapped[datetime] = mapped_column()
 

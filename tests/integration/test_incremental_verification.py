@@ -2,12 +2,15 @@
 replays only the events after the checkpoint; whatever is done to the checkpointed events (or the checkpoint)
 is still found."""
 
+import hashlib
+
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy import event as sa_event
 
 import app.services.audit as audit_module
 from app.domain.audit import checkpoint_signature, event_digest, variables_digest
-from app.services.verification import VerificationRun, verify_batch
+from app.services.verification import VerificationRun, _rehash_tonight, verify_batch, verify_night
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from tests.e2e.dibao_steps import Case
 from tests.integration.test_audit_chain import _tamper
@@ -58,8 +61,9 @@ def test_a_verified_case_keeps_a_signed_checkpoint_and_later_runs_replay_only_wh
     case = _checkpointed(runtime, login_as)
     checkpoint = _checkpoint(runtime, case.id)
     assert (checkpoint.seq, checkpoint.tenant_id) == (4, "sfx") and replayed == [4]
+    assert checkpoint.variables_hash == variables_digest(checkpoint.variables)
     assert checkpoint.signature == checkpoint_signature(KEY, case.id, 4, checkpoint.event_hash, checkpoint.state_hash,
-                                                        variables_digest(checkpoint.variables))
+                                                        checkpoint.variables_hash, checkpoint.case_data_hash)
     assert verify_batch(runtime, RUN, [case.id])[0].ok and replayed == [4, 0]  # nothing new: nothing replayed
     case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     assert verify_batch(runtime, RUN, [case.id])[0].ok and replayed[2] == 1  # the one new event
@@ -118,7 +122,7 @@ def _resigned(runtime, case_id: str, key: bytes):
                                                           CaseEvent.seq == 4))
     # the event hash the re-chained history will have is not known here: sign the old one with a wrong key
     return _forged_checkpoint(case_id, signature=checkpoint_signature(
-        key, case_id, 4, last.hash, checkpoint.state_hash, variables_digest(checkpoint.variables)))
+        key, case_id, 4, last.hash, checkpoint.state_hash, checkpoint.variables_hash, checkpoint.case_data_hash))
 
 
 @pytest.mark.parametrize("kind", list(TAMPERING))
@@ -145,6 +149,102 @@ def _event(runtime, case_id: str, seq: int) -> CaseEvent:
     with runtime.reading() as uow:
         return uow.session.scalar(select(CaseEvent).where(CaseEvent.process_instance_id == case_id,
                                                           CaseEvent.seq == seq))
+
+
+def _nights(case_id: str) -> tuple[VerificationRun, VerificationRun]:
+    """A nightly run on a night that is not the case's turn to be re-hashed whole, and one on a night that is."""
+    runs = [VerificationRun(KEY, night=night) for night in range(1, 61)]
+    return (next(r for r in runs if not _rehash_tonight(r, case_id)),
+            next(r for r in runs if _rehash_tonight(r, case_id)))
+
+
+def test_the_night_confirms_an_unchanged_case_in_one_statement_and_replays_only_a_changed_one(
+        runtime, login_as, clock, replayed):
+    case = _checkpointed(runtime, login_as)
+    night, _ = _nights(case.id)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa_event.listen(runtime.session_factory.kw["bind"], "before_cursor_execute", count)
+    try:
+        verdicts = verify_night(runtime, night, [case.id])
+    finally:
+        sa_event.remove(runtime.session_factory.kw["bind"], "before_cursor_execute", count)
+    assert [(v.case_id, v.ok, v.events) for v in verdicts] == [(case.id, True, 4)]
+    assert len(statements) == 1 and replayed == [4]  # no event, state or data loaded; nothing replayed
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
+    assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 1]  # the new event only
+    assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 1]  # its new checkpoint confirms it
+
+
+def test_case_data_written_again_unchanged_is_verified_once_and_then_confirmed(runtime, login_as, clock, replayed):
+    case = _checkpointed(runtime, login_as)
+    night, _ = _nights(case.id)
+    with runtime.reading() as uow:
+        variables = uow.session.get(ProcessInstance, case.id).variables
+    reordered = dict(reversed(list(variables.items())))  # the same data, stored as other text
+    _tamper(runtime, update(ProcessInstance).where(ProcessInstance.id == case.id).values(variables=reordered))
+    assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 0]  # verified whole, nothing new
+    assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 0]
+
+
+def _case_row(case_id: str, **values):
+    return update(ProcessInstance).where(ProcessInstance.id == case_id).values(**values)
+
+
+def _stored_data(runtime, case_id: str, **changed) -> dict:
+    with runtime.reading() as uow:
+        return {**uow.session.get(ProcessInstance, case_id).variables, **changed}
+
+
+FOUND_THE_SAME_NIGHT = {
+    kind: TAMPERING[kind] for kind in ("rechained", "checkpoint moved", "checkpoint re-signed")} | {
+    # the case's data changed in place: its stored hash moves, the replay finds the difference
+    "case data": (lambda rt, c: [_case_row(c, variables=_stored_data(rt, c, total_income=1.0))], 4, "案件数据"),
+    # the case's state changed in place
+    "case state": (lambda rt, c: [_case_row(c, workflow=b"forged")], 4, "状态"),
+    # the case's data changed and the checkpoint's hash of it with it: the signature no longer holds
+    "case data and checkpoint hash": (lambda rt, c: [
+        _case_row(c, variables={"forged": True}),
+        _forged_checkpoint(c, case_data_hash=hashlib.sha256(b'{"forged":true}').hexdigest())], 4, "签名无效"),
+    # the last event removed through the case row too
+    "last event removed": (lambda rt, c: [
+        delete(CaseEvent).where(CaseEvent.process_instance_id == c, CaseEvent.seq == 4),
+        _case_row(c, version=3, last_event_hash=_event(rt, c, 3).hash)], 3, "状态"),
+}
+# found only by the whole-chain check: the night the case's turn comes (or it changes, or --full)
+FOUND_ON_ITS_TURN = {kind: TAMPERING[kind] for kind in ("edited", "deleted", "checkpoint data", "checkpoint state")}
+
+
+@pytest.mark.parametrize("kind", list(FOUND_THE_SAME_NIGHT))
+def test_the_night_finds_a_changed_history_row_or_checkpoint_the_same_night(runtime, login_as, clock, kind):
+    case = _checkpointed(runtime, login_as)
+    tamper, bad_event, words = FOUND_THE_SAME_NIGHT[kind]
+    _tamper(runtime, *tamper(runtime, case.id))
+    night, _ = _nights(case.id)
+    verdict = verify_night(runtime, night, [case.id])[0]
+    assert verdict.ok is False and verdict.first_bad_event == bad_event and words in verdict.problem, verdict
+
+
+@pytest.mark.parametrize("kind", list(FOUND_ON_ITS_TURN))
+def test_what_leaves_the_case_row_alone_is_found_on_the_cases_turn(runtime, login_as, clock, kind):
+    case = _checkpointed(runtime, login_as)
+    tamper, bad_event, words = FOUND_ON_ITS_TURN[kind]
+    _tamper(runtime, *tamper(runtime, case.id))
+    other_night, its_turn = _nights(case.id)
+    assert verify_night(runtime, other_night, [case.id])[0].ok  # the limit of the comparison, as documented
+    verdict = verify_night(runtime, its_turn, [case.id])[0]
+    assert verdict.ok is False and verdict.first_bad_event == bad_event and words in verdict.problem, verdict
+
+
+def test_every_case_has_its_turn_once_in_rehash_every_nights():
+    ids = [f"case-{n}" for n in range(300)]
+    turns = {case_id: [night for night in range(100, 130) if _rehash_tonight(VerificationRun(KEY, night=night),
+                                                                            case_id)] for case_id in ids}
+    assert {len(nights) for nights in turns.values()} == {1}
+    assert len({nights[0] for nights in turns.values()}) == 30  # spread over the nights
 
 
 def test_the_cli_runs_incremental_by_default_and_full_on_demand_in_processes(runtime, runner, login_as, clock):

@@ -1,0 +1,47 @@
+"""The sha256 of a stored value, computed by the database itself: the nightly verification compares a case's
+stored state and data with its signed checkpoint without carrying either to the service.
+
+PostgreSQL hashes a `bytea` as it is and a `json` value as its stored text (the text the service wrote,
+app/store/db.py `json_text`); SQLite calls `sha256_hex`, which app/store/db.py registers on each connection.
+"""
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import LargeBinary, String
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class stored_sha256(FunctionElement[str]):  # noqa: N801 — read as a SQL function
+    """The lower-case hex sha256 of a binary or JSON column's stored bytes."""
+
+    type = String()
+    inherit_cache = True
+    name = "stored_sha256"
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+
+
+@compiles(stored_sha256)
+def _generic(element: stored_sha256, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"sha256_hex({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(stored_sha256, "postgresql")
+def _postgresql(element: stored_sha256, compiler: SQLCompiler, **kw: Any) -> str:
+    column = next(iter(element.clauses))
+    value = compiler.process(element.clauses, **kw)
+    if not isinstance(column.type, LargeBinary):
+        value = f"convert_to(CAST({value} AS TEXT), 'UTF8')"
+    return f"encode(sha256({value}), 'hex')"
+
+
+def sha256_hex(value: bytes | str | None) -> str | None:
+    """SQLite's `sha256_hex(x)`: the hex sha256 of a blob, or of text as UTF-8."""
+    if value is None:
+        return None
+    return hashlib.sha256(value.encode("utf-8") if isinstance(value, str) else value).hexdigest()
