@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -213,15 +213,30 @@ class WaitingTimer:
     provisional: bool
 
 
-def waiting_timers(rt: Runtime, actor: Actor, process: str | None = None, limit: int = 200) -> list[WaitingTimer]:
-    """The timers waiting in my scope (a process's, or all), soonest first, with their cases' business keys."""
+@dataclass(frozen=True)
+class WaitingTimers:
+    """One page of waiting timers and how many wait in all (the page shows at most `limit`)."""
+
+    timers: list[WaitingTimer]
+    total: int
+
+
+def waiting_timers(rt: Runtime, actor: Actor, process: str | None = None, search: str | None = None,
+                   limit: int = 200) -> WaitingTimers:
+    """The timers waiting in my scope (a process's, or all; a business key's when searched), soonest first, with
+    their cases' business keys."""
     actor.require("supervision.read")
     query = job_query(actor, {}).where(Job.type == "timer", Job.exception_message.is_(None))
     if process:
         query = query.where(Job.definition_key == process)
+    if search:
+        query = query.where(Job.process_instance_id.in_(
+            select(ProcessInstance.id).where(ProcessInstance.business_key.contains(search, autoescape=True))))
     with rt.reading() as uow:
         jobs = list(uow.session.scalars(query.limit(limit)))
+        total = uow.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
         keys = dict(uow.session.execute(select(ProcessInstance.id, ProcessInstance.business_key).where(
             ProcessInstance.id.in_({j.process_instance_id for j in jobs}))).tuples().all())
-        return [WaitingTimer(j.id, j.process_instance_id, keys.get(j.process_instance_id), j.definition_key,
-                             j.activity_id, j.due, j.due_provisional) for j in jobs]
+        return WaitingTimers([WaitingTimer(j.id, j.process_instance_id, keys.get(j.process_instance_id),
+                                           j.definition_key, j.activity_id, j.due, j.due_provisional) for j in jobs],
+                             total or 0)

@@ -98,7 +98,9 @@ def timers():
     actor = require("supervision.read")
     processes = _processes(actor)
     process = request.args.get("process") if request.args.get("process") in processes else None
-    return render_template("supervisor/timers.html", timers=waiting_timers(runtime(), actor, process),
+    q = request.args.get("q", "").strip()[:40]
+    found = waiting_timers(runtime(), actor, process, q or None)
+    return render_template("supervisor/timers.html", timers=found.timers, total=found.total, q=q,
                            processes=processes, process=process, may_act=actor.may("job.operate"))
 
 
@@ -117,7 +119,7 @@ def timer_act(job_id: str):
             flash("已调整到期时间，原因已记入办理记录", "success")
     except ValidationFailed as err:
         flash(err.message, "error")
-    return redirect(url_for("supervisor.timers", process=form.get("process") or None))
+    return redirect(url_for("supervisor.timers", process=form.get("process") or None, q=form.get("q") or None))
 
 
 INCIDENT_KINDS = {"failedJob": "计时触发失败", "failedExternalTask": "外部系统对接失败"}

@@ -32,9 +32,12 @@ def test_supervisors_list_waiting_timers_fire_one_now_or_move_it_with_a_reason(a
     case = _in_publicity(login_as)
     job = case.job("publicity")
     supervisor = Web(app, "supervisor")
-    page = supervisor.get("/supervisor/timers", process="dibao").text
+    page = supervisor.get("/supervisor/timers", process="dibao", q=case.business_key).text  # others' fill the list
+    assert page.count('<tr data-job="') == 1 and "（1 项）" in page
     row = page.split(f'data-job="{job["id"]}"')[1].split("</tr>")[0]
     assert "公示期满（7日）" in row and case.business_key in row and "2026-10-05 23:59" in row
+    assert 'name="q" value="' + case.business_key in row  # acting on a timer returns to the same search
+    assert "没有业务编号含“NO-SUCH-KEY”的等待中的计时" in supervisor.get("/supervisor/timers", q="NO-SUCH-KEY").text
     assert Web(app, "window_cg").get("/supervisor/timers").status_code == 403
     assert Web(app, "auditor").post(f"/supervisor/timers/{job['id']}", {"action": "fire"}).status_code == 403
 
