@@ -75,6 +75,7 @@ def _prefill(page: dict) -> dict:
 
 # a field the case has no value for yet starts from the value the service knows or computed for it
 PREFILL_FROM = {"paid_amount": "amount", "how_much": "paid_amount", "proposed_amount": "computed_amount",
+                "who": "applicant_name", "why": "reason",  # 事后补充说明: whom the window took in, and why
                 "first_payment_month": "payment_from", "first_support_month": "support_from",
                 "approved_amount": "amount_to_approve", "installment_amount": "amount_unpaid",
                 "recheck_findings": "findings", "spot_check_findings": "findings"}  # the last visit's findings

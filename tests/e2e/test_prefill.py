@@ -25,3 +25,15 @@ def test_the_township_review_starts_with_the_computed_difference_and_says_the_cl
     computed = case.variables()["computed_amount"]
     assert field_value(page, "proposed_amount") == str(int(float(computed)))
     assert "{{" not in page and "家庭类别认定结果（按家庭类别认定表）：" in page
+
+
+def test_the_documentation_after_an_emergency_payment_starts_with_whom_and_why_the_window_took_in(app, login_as,
+                                                                                                  clock):
+    case = LinshiCase(login_as)
+    case.accept(kind="急难", amount=800.0)
+    case.complete("reviewer_cg", "emergency_payment", paid_amount=600.0, paid_at="2026-09-28")
+    task = case.task("window_cg", "post_documentation")
+    page = Web(app, "window_cg").get(f"/tasks/{task['id']}").text
+    assert field_value(page, "who") == "李梅"
+    assert field_value(page, "why") == "突发重病住院，自付医疗费用较高"
+    assert field_value(page, "how_much") == "600"  # what was paid, not what was asked
