@@ -64,10 +64,12 @@ ATTACHMENTS = Purpose("attachments", Reach.GIVEN, "case.read")  # a case's or it
 HISTORY_DETAILS = Purpose("history detail", Reach.GIVEN, "history.read")  # each variable update, masked as the data
 WEB_INBOX = Purpose("web inbox", Reach.OWN)  # the applicant's name and the case's kind beside each task
 INBOX_SEARCH = Purpose("web inbox search", Reach.GIVEN, "personal.unmasked")  # a search that found personal data
+# the auditor's search that found a case by its applicant's name or 身份证: the applicant shown, masked as the data
+AUDIT_SEARCH = Purpose("audit search", Reach.CASE, "audit.verify")
 COMMENTS = Purpose("comments", Reach.GIVEN, "case.read")  # 办理意见: personal values in them masked as the data
 PURPOSES = (ATTACHMENTS, PROCESS_VARIABLES, HISTORY_VARIABLES, WEB_CASE_PAGE, TASK_FORM, WEB_TASK_PAGE, TASK_RESULT,
             START_RESULT, MESSAGE_RESULT, WORKER_PAYLOAD, AUDIT_EVENTS, AUDIT_STATE, FINDINGS, PAYMENTS, BANK_FILE,
-            ROSTER, NOTICES, NOTICE_PDF, COMMENTS, HISTORY_DETAILS, WEB_INBOX, INBOX_SEARCH)
+            ROSTER, NOTICES, NOTICE_PDF, COMMENTS, HISTORY_DETAILS, WEB_INBOX, INBOX_SEARCH, AUDIT_SEARCH)
 
 
 @dataclass(frozen=True)

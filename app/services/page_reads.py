@@ -26,7 +26,7 @@ from app.store.queries import (
 from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from . import registry
-from .case_data import INBOX_SEARCH, WEB_CASE_PAGE, WEB_INBOX, CaseView, open_case
+from .case_data import AUDIT_SEARCH, INBOX_SEARCH, WEB_CASE_PAGE, WEB_INBOX, CaseView, open_case
 from .definitions import cached_definition
 from .runtime import Runtime
 
@@ -168,14 +168,39 @@ def case_page(rt: Runtime, actor: Actor, case_id: str) -> CasePage:
         return page
 
 
-def find_cases(rt: Runtime, actor: Actor, text: str, limit: int) -> list[ProcessInstance]:
-    """Return the newest cases in scope whose business key contains `text` (or whose id it is)."""
+@dataclass(frozen=True)
+class FoundCases:
+    """The auditor's search: the cases found, and the applicant (as the reader may see it) of each case found by
+    its applicant's name or 身份证 — those reads are logged."""
+
+    cases: list[ProcessInstance]
+    applicants: dict[str, str]
+
+
+def find_cases(rt: Runtime, actor: Actor, text: str, limit: int) -> FoundCases:
+    """Return the newest cases in scope whose business key contains `text`, whose id it is, whose applicant's name
+    contains it or whose applicant's 身份证 it is."""
     query = instance_query(actor, {}).order_by(None)
+    wanted = text.strip().upper()
     if text:
-        query = query.where(or_(ProcessInstance.business_key.contains(text), ProcessInstance.id == text))
-    with rt.reading() as uow:
-        return list(uow.session.scalars(query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
-                                        .limit(limit)))
+        name = ProcessInstance.variables["applicant_name"].as_string()
+        person = ProcessInstance.variables["id_number"].as_string() == wanted
+        if len(text) >= 2:
+            person = or_(person, name.contains(text, autoescape=True))
+        query = query.where(or_(ProcessInstance.business_key.contains(text, autoescape=True),
+                                ProcessInstance.id == text, person))
+    with rt.unit_of_work() as uow:
+        session = uow.session
+        cases = list(session.scalars(query.order_by(ProcessInstance.started_at.desc(), ProcessInstance.id)
+                                     .limit(limit)))
+        applicants = {}
+        for case in cases:
+            if text and text not in (case.business_key or "") and case.id != text:
+                shown = open_case(session, actor, case, AUDIT_SEARCH, names=("applicant_name",)).variables
+                applicants[case.id] = str(shown.get("applicant_name") or "")
+        uow.commit()
+        session.expunge_all()
+        return FoundCases(cases, applicants)
 
 
 def finished_by(rt: Runtime, actor: Actor, case_id: str, moment: datetime) -> set[str]:

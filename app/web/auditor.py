@@ -21,11 +21,12 @@ RECENT = 20
 @bp.get("")
 @login_required
 def index():
-    """Search cases by business key or case id; without a search, list the newest cases in scope."""
+    """Search cases by business key, case id, applicant's name or 身份证; without a search, list the newest cases in
+    scope."""
     actor = require("audit.verify")
-    q = request.args.get("q", "").strip()
-    cases = find_cases(runtime(), actor, q, RECENT if not q else 200)
-    return render_template("auditor/index.html", cases=cases, q=q)
+    q = request.args.get("q", "").strip()[:40]
+    found = find_cases(runtime(), actor, q, RECENT if not q else 200)
+    return render_template("auditor/index.html", cases=found.cases, applicants=found.applicants, q=q)
 
 
 @bp.get("/verify")

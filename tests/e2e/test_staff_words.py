@@ -29,7 +29,7 @@ class Reader:
     def read(self, case, step: str) -> None:
         for user, web in self.webs.items():
             paths = ["/inbox", "/cases", f"/cases/{case.id}", "/supervisor", "/supervisor/timers",
-                     "/supervisor/incidents", f"/auditor/cases/{case.id}"]
+                     "/supervisor/incidents", "/auditor", f"/auditor/cases/{case.id}"]
             paths += sorted(set(re.findall(r'href="(/tasks/[^"?#]+)"', web.get("/inbox", size=100).text)))
             events = len(re.findall(r'<li data-seq="', web.get(f"/auditor/cases/{case.id}").text))
             paths += [f"/auditor/cases/{case.id}/events/{n}" for n in (events - 1, events) if n > 0]

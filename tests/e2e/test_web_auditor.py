@@ -2,11 +2,12 @@
 
 import json
 import re
+import uuid
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from app.store.tables import CaseEvent
-from tests.e2e.dibao_steps import Case
+from app.store.tables import AccessLog, CaseEvent
+from tests.e2e.dibao_steps import Case, valid_id_number
 from tests.e2e.web_client import Web
 from tests.integration.test_audit_chain import _tamper
 
@@ -32,6 +33,28 @@ def test_the_auditor_finds_a_case_and_reads_its_verified_timeline(app, login_as,
         ("1", "start"), ("2", "complete"), ("3", "complete"), ("4", "external_complete")]
     assert '<p class="verdict-ok">通过：4 个事件' in page
     assert Web(app, "window_cg").get(f"/auditor/cases/{case.id}").status_code == 403
+
+
+def test_the_auditor_finds_a_case_by_the_applicants_name_or_id_number_and_those_finds_are_logged(app, login_as,
+                                                                                                 clock):
+    id_number = valid_id_number("11010119520101" + str(uuid.uuid4().int % 900 + 100))
+    name = "欧阳" + uuid.uuid4().hex[:6]  # one applicant of its own among other tests' cases
+    case = Case(login_as)
+    case.accept(applicant_name=name, id_number=id_number)
+    web = Web(app, "auditor")
+    for search in (name, id_number.lower(), name[:5]):  # a part of a name finds it too
+        page = web.get("/auditor", q=search).text
+        assert re.findall(r'<tr data-case="([^"]+)"', page) == [case.id], search
+        applicant = page.split(f'data-case="{case.id}"')[1].split('class="applicant">')[1].split("<")[0]
+        assert applicant.startswith("欧") and name not in page.split("<table")[1]  # masked, as auditors see names
+    assert "城关镇受理窗口" in page and "window_cg" not in page  # who started it, by name
+    by_key = web.get("/auditor", q=case.business_key).text
+    assert 'class="applicant"' not in by_key  # a business key shows no personal data
+    with app.extensions["runtime"].unit_of_work() as uow:
+        logged = uow.session.scalars(select(AccessLog.username).where(AccessLog.process_instance_id == case.id,
+                                                                      AccessLog.what == "audit search")).all()
+    assert logged == ["auditor"] * 3  # the name, the 身份证 and the name again: not the business key
+    assert web.get("/auditor", q="11010119520101000X").status_code == 200
 
 
 def test_replay_steps_through_the_state_after_each_event(app, login_as, clock):
