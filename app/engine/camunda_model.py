@@ -54,7 +54,7 @@ def _throw_message(el: Any) -> str | None:
 
 def _sub_process(el: Any) -> str | None:
     if el.get("triggeredByEvent") == "true":
-        return "事件子流程暂不支持"
+        return EVENT_SUBPROCESS
     return None
 
 
@@ -95,10 +95,13 @@ def _condition(el: Any) -> str | None:
 
 SIGNAL = "信号事件暂不支持（服务没有 POST /signal）"
 ESCALATION = "升级事件暂不支持"
-COMPENSATION = "补偿事件暂不支持"
-CONDITIONAL = "条件事件暂不支持"
+COMPENSATION = "补偿（补偿事件与补偿处理活动）暂不支持：SpiffWorkflow 3.2 没有补偿"
+CONDITIONAL = ("条件事件暂不支持：SpiffWorkflow 只在引擎步进时按事件自己的数据副本求值，"
+               "不像 Camunda 在变量变化时按作用域求值")
 LINK = "链接事件暂不支持"
 CANCEL = "取消事件（事务子流程）暂不支持"
+EVENT_SUBPROCESS = ("事件子流程暂不支持：SpiffWorkflow 3.2 不按 isInterrupting 中断所在作用域、"
+                    "不解析错误与升级开始事件，定时事件子流程还会让流程在主路径结束后不结束")
 PERFORMER = "请用 camunda:candidateGroups 或 camunda:assignee 指定办理人"
 
 # data elements Camunda 7 does not execute: they are dropped before the engine reads the diagram
@@ -123,7 +126,7 @@ ELEMENTS: dict[str, Rule] = {
     "boundaryEvent": None, "messageEventDefinition": _throw_message, "timerEventDefinition": None,
     "errorEventDefinition": None, "terminateEventDefinition": None, "timeDate": None, "timeDuration": None,
     "timeCycle": None,
-    "signalEventDefinition": SIGNAL, "escalationEventDefinition": ESCALATION,
+    "signalEventDefinition": SIGNAL, "escalationEventDefinition": None,
     "compensateEventDefinition": COMPENSATION, "conditionalEventDefinition": CONDITIONAL, "condition": CONDITIONAL,
     "linkEventDefinition": LINK, "cancelEventDefinition": CANCEL, "eventDefinitionRef": NOT_IN_CAMUNDA,
     "implicitThrowEvent": NOT_IN_CAMUNDA,
@@ -421,13 +424,17 @@ def where(el: Any) -> tuple[str | None, int | None]:
     return None, el.sourceline
 
 
+# what sits directly in a container but is no element of its own (a subprocess's `incoming`/`outgoing` refs)
+_NOT_IDENTIFIED = frozenset({"extensionElements", "documentation", "incoming", "outgoing"})
+
+
 def assign_ids(root: Any) -> None:
     """Give each element of a process that has no id one made from its kind and line, as Camunda needs one
     for every activity, event, gateway and flow; the same file always gets the same ids."""
     taken = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     for el in root.iter():
         if not isinstance(el.tag, str) or el.get("id") or etree.QName(el).namespace != BPMN \
-                or _parent(el) not in CONTAINERS or _local(el) in ("extensionElements", "documentation"):
+                or _parent(el) not in CONTAINERS or _local(el) in _NOT_IDENTIFIED:
             continue
         made = f"{_local(el)}_line{el.sourceline}"
         while made in taken:

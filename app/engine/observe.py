@@ -79,6 +79,15 @@ def attached_task(boundary_task: Any) -> tuple[str, str] | None:
     return (siblings[0].task_spec.bpmn_id, str(siblings[0].id)) if siblings else None
 
 
+def interrupted(task: Any) -> bool:
+    """Whether an interrupting boundary event of the activity `task` fired: the activity ends cancelled, as in
+    Camunda, also when what fired it (an escalation or error end event) ended the activity's subprocess."""
+    siblings = task.parent.children if task.parent is not None else []
+    return not isinstance(task.task_spec, BoundaryEvent) and any(
+        isinstance(t.task_spec, BoundaryEvent) and t.task_spec.cancel_activity
+        and t.state & (TaskState.READY | TaskState.COMPLETED) for t in siblings)
+
+
 def message_of(task: Any) -> str | None:
     definition = getattr(task.task_spec, "event_definition", None)
     return definition.name if isinstance(definition, MessageEventDefinition) else None
@@ -89,19 +98,42 @@ def activity_id(spec: Any) -> str:
     return f"{spec.bpmn_id}#multiInstanceBody" if isinstance(spec, LoopTask) else spec.bpmn_id
 
 
+# Camunda's ActivityTypes for events, by where the event sits and what it catches or throws
+_EVENT_TYPES = {
+    ("StartEvent", "Timer"): "startTimerEvent", ("StartEvent", "Message"): "messageStartEvent",
+    ("StartEvent", "Error"): "errorStartEvent", ("StartEvent", "Escalation"): "escalationStartEvent",
+    ("StartEvent", "Signal"): "signalStartEvent", ("StartEvent", "Conditional"): "conditionalStartEvent",
+    ("EndEvent", "Error"): "errorEndEvent", ("EndEvent", "Terminate"): "terminateEndEvent",
+    ("EndEvent", "Escalation"): "escalationEndEvent", ("EndEvent", "Cancel"): "cancelEndEvent",
+    ("EndEvent", "Compensation"): "compensationEndEvent",
+    ("IntermediateCatchEvent", "Link"): "intermediateLinkCatch",
+    ("IntermediateThrowEvent", "Escalation"): "intermediateEscalationThrowEvent",
+    ("IntermediateThrowEvent", "Compensation"): "intermediateCompensationThrowEvent",
+    ("IntermediateThrowEvent", "Link"): "intermediateLinkThrow",
+    ("BoundaryEvent", "Escalation"): "boundaryEscalation", ("BoundaryEvent", "Cancel"): "cancelBoundaryCatch",
+    ("BoundaryEvent", "Compensation"): "compensationBoundaryCatch",
+}
+_SUBPROCESSES = {"Subprocess": "subProcess", "Transaction": "transaction", "Call Activity": "callActivity"}
+
+
 def activity_type(spec: Any) -> str:
     if isinstance(spec, LoopTask):
         return "multiInstanceBody"
     name = type(spec).__name__
+    definition = getattr(spec, "event_definition", None)
+    kind = type(definition).__name__.replace("EventDefinition", "") if definition is not None else ""
+    kind = "Timer" if "Timer" in kind or "TimeDate" in kind else kind
+    if (name, kind) in _EVENT_TYPES:
+        return _EVENT_TYPES[(name, kind)]
     special = {"ExternalServiceTask": "serviceTask", "EndEvent": "noneEndEvent", "NoneTask": "task",
                "PassThroughTask": "task", "PassThroughManualTask": "manualTask",
-               "DecisionTask": "businessRuleTask"}
+               "DecisionTask": "businessRuleTask", "EventSubprocess": "subProcess",
+               "TransactionSubprocess": "transaction"}
     if name in special:
         return special[name]
-    definition = getattr(spec, "event_definition", None)
+    if isinstance(spec, SubWorkflowTask) and getattr(spec, "description", None) in _SUBPROCESSES:
+        return _SUBPROCESSES[spec.description]
     if name in ("IntermediateCatchEvent", "BoundaryEvent") and definition is not None:
-        kind = type(definition).__name__.replace("EventDefinition", "")
-        kind = "Timer" if "Timer" in kind or "TimeDate" in kind else kind
         return ("intermediate" if name.startswith("Intermediate") else "boundary") + kind
     return name[0].lower() + name[1:]
 

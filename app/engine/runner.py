@@ -11,7 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -40,6 +43,7 @@ from .observe import (
     attached_task,
     case_data,
     caught_events,
+    interrupted,
     message_of,
     view_of,
 )
@@ -182,6 +186,29 @@ class CaseRun:
 
         return self._step(act)
 
+    def throw_escalation(self, task_id: str, code: str, variables: dict[str, Any]) -> Changes:
+        """Someone working on a task reports an escalation (Camunda's `POST /task/{id}/bpmnEscalation`): an
+        escalation boundary event on the task catches it; an interrupting one ends the task, a non-interrupting
+        one leaves it open."""
+        task = self._task(task_id)
+        catchers = [sibling for sibling in (task.parent.children if task.parent else [])
+                    if sibling is not task and sibling.state == TaskState.WAITING
+                    and any(isinstance(d, EscalationEventDefinition) and d.code in (None, code)
+                            for _, d in caught_events(sibling))]
+        if not catchers:
+            raise ValidationFailed(f"活动 {task.task_spec.bpmn_id} 上没有捕获升级码 {code} 的边界事件",
+                                   field="escalationCode", element=task.task_spec.bpmn_id)
+        chosen = next((c for c in catchers if c.task_spec.event_definition.code == code), catchers[0])
+
+        def act() -> None:
+            task.data.update(variables)
+            chosen.data.update(variables)
+            event = BpmnEvent(chosen.task_spec.event_definition, payload=variables, target=task.workflow)
+            chosen.task_spec.catch(chosen, event)
+            chosen.task_spec._update(chosen)
+
+        return self._step(act)
+
     def set_variables(self, variables: dict[str, Any], deletions: tuple[str, ...] = ()) -> Changes:
         """Change (or delete) case data on every open or waiting branch (e.g. repairing the cause of an incident)."""
 
@@ -292,6 +319,8 @@ class CaseRun:
         for task_id, state in after.tasks.items():
             old = before.tasks.get(task_id)
             finished = state & FINISHED and not (old or 0) & FINISHED
+            if old is None and state == TaskState.CANCELLED:
+                continue  # predicted, never reached: Camunda has no instance of it
             if old is None or finished:
                 task = self.workflow.get_task_from_id(UUID(task_id))
                 spec = task.task_spec
@@ -300,7 +329,7 @@ class CaseRun:
                 if old is None:
                     started.append(activity)
                 if finished:
-                    (cancelled if state == TaskState.CANCELLED else ended).append(activity)
+                    (cancelled if state == TaskState.CANCELLED or interrupted(task) else ended).append(activity)
         return started, ended, cancelled
 
     def _provisional_timer(self, task_id: str, activity_id: str) -> bool:

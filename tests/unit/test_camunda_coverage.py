@@ -106,6 +106,13 @@ RUNS = {
     "boundaryEvent": _in_flow('<bpmn:userTask id="x"/><bpmn:boundaryEvent id="b" attachedToRef="x">'
                               '<bpmn:errorEventDefinition errorRef="err"/></bpmn:boundaryEvent>'
                               '<bpmn:sequenceFlow id="bf" sourceRef="b" targetRef="e"/>'),
+    "escalationEventDefinition": _in_flow(
+        '<bpmn:subProcess id="x"><bpmn:startEvent id="ss"/><bpmn:sequenceFlow id="sf" sourceRef="ss" targetRef="se"/>'
+        '<bpmn:endEvent id="se"><bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:endEvent></bpmn:subProcess>'
+        '<bpmn:boundaryEvent id="b" attachedToRef="x" cancelActivity="false"><bpmn:escalationEventDefinition '
+        'escalationRef="esc"/></bpmn:boundaryEvent><bpmn:sequenceFlow id="bf" sourceRef="b" targetRef="e"/>'
+        '<bpmn:intermediateThrowEvent id="t"><bpmn:escalationEventDefinition escalationRef="esc"/>'
+        '</bpmn:intermediateThrowEvent>'),
     "endEvent": _in_flow('<bpmn:endEvent id="x"><bpmn:terminateEventDefinition/></bpmn:endEvent>'),
     "startEvent": _in_flow('<bpmn:task id="x"/>'),
     "sequenceFlow": _in_flow('<bpmn:exclusiveGateway id="x" default="f2"/>'),
@@ -131,7 +138,8 @@ RUNS = {
                            '<bpmn:dataObjectReference id="dr" dataObjectRef="do"/>'
                            '<bpmn:dataStoreReference id="ds"/>'),
 }
-ROOTS = ('<bpmn:message id="m" name="m"/><bpmn:error id="err" errorCode="E"/><bpmn:category id="cat">'
+ROOTS = ('<bpmn:message id="m" name="m"/><bpmn:error id="err" errorCode="E"/>'
+         '<bpmn:escalation id="esc" escalationCode="X"/><bpmn:category id="cat">'
          '<bpmn:categoryValue id="cv" value="v"/></bpmn:category>')
 
 

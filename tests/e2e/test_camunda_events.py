@@ -1,0 +1,115 @@
+"""Escalation, compensation, link and cancel events, event subprocesses and transactions drawn for Camunda 7 run as
+Camunda's documentation says: the path taken, the tasks opened and closed, the history kept; each case still
+replays from its events (audit verification)."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.support.deployments import deploy_files
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "camunda_events"
+
+
+def _deploy(login_as, filename: str) -> str:
+    response = deploy_files(login_as("designer"), {filename: (FIXTURES / filename).read_bytes()}, filename)
+    assert response.status_code == 200, response.json
+    return next(iter(response.json["deployedProcessDefinitions"]))
+
+
+def _start(api, definition: str, **variables) -> str:
+    started = api.post(f"/process-definition/{definition}/start",
+                       {"variables": {k: {"value": v} for k, v in variables.items()}})
+    assert started.status_code == 200, started.json
+    return started.json["id"]
+
+
+def _tasks(api, instance: str) -> dict[str, str]:
+    return {t["taskDefinitionKey"]: t["id"] for t in api.get("/task", processInstanceId=instance).json}
+
+
+def _complete(api, task_id: str, **variables) -> None:
+    done = api.post(f"/task/{task_id}/complete", {"variables": {k: {"value": v} for k, v in variables.items()}})
+    assert done.status_code == 204, done.json
+
+
+def _history(api, instance: str) -> list[tuple[str, str, bool]]:
+    """(activity id, activity type, canceled) of each activity instance, in the order they started."""
+    found = api.get("/history/activity-instance", processInstanceId=instance, sortBy="startTime",
+                    sortOrder="asc").json
+    return [(a["activityId"], a["activityType"], a["canceled"]) for a in found]
+
+
+def _ended(api, instance: str) -> bool:
+    return api.get(f"/history/process-instance/{instance}").json["state"] == "COMPLETED"
+
+
+def _verified(login_as, instance: str) -> bool:
+    api = login_as("auditor")
+    return api.client.get(f"/api/audit/cases/{instance}/verify", headers=api.headers).json["ok"] is True
+
+
+@pytest.fixture
+def window(login_as):
+    return login_as("window_cg")
+
+
+# -- escalation ----------------------------------------------------------------------------------------------
+
+
+def test_a_non_interrupting_escalation_opens_its_path_and_the_subprocess_goes_on(login_as, window):
+    definition = _deploy(login_as, "escalation.bpmn")
+    instance = _start(window, definition)
+    _complete(window, _tasks(window, instance)["check"], outcome="suspicious")
+    tasks = _tasks(window, instance)
+    assert sorted(tasks) == ["finish_review", "inform_supervisor"]
+    _complete(window, tasks["inform_supervisor"])
+    _complete(window, tasks["finish_review"])
+    _complete(window, _tasks(window, instance)["decide"])
+    assert _ended(window, instance)
+    history = _history(window, instance)
+    assert ("raise_suspicion", "intermediateEscalationThrowEvent", False) in history
+    assert ("suspicion_noted", "boundaryEscalation", False) in history
+    assert ("review", "subProcess", False) in history
+    assert "report_fraud" not in [a for a, _, _ in history]
+    assert _verified(login_as, instance)
+
+
+def test_an_escalation_end_event_interrupts_the_subprocess_its_boundary_catches_it(login_as, window):
+    definition = _deploy(login_as, "escalation.bpmn")
+    instance = _start(window, definition)
+    _complete(window, _tasks(window, instance)["check"], outcome="fraud")
+    assert sorted(_tasks(window, instance)) == ["report_fraud"]
+    _complete(window, _tasks(window, instance)["report_fraud"])
+    assert _ended(window, instance)
+    history = _history(window, instance)
+    assert ("fraud_found", "escalationEndEvent", False) in history
+    assert ("fraud_caught", "boundaryEscalation", False) in history
+    assert ("review", "subProcess", True) in history, "\n".join(map(str, history))
+    assert not {"decide", "inform_supervisor"} & {a for a, _, _ in history}
+    assert _verified(login_as, instance)
+
+
+
+def test_an_escalation_reported_on_a_task_fires_its_non_interrupting_boundary_and_the_task_stays(login_as, window):
+    """Camunda's POST /task/{id}/bpmnEscalation: the boundary event catching the code fires; being
+    non-interrupting, the task stays open; a code nothing catches is refused naming the field."""
+    definition = _deploy(login_as, "escalation.bpmn")
+    instance = _start(window, definition)
+    check = _tasks(window, instance)["check"]
+    refused = window.post(f"/task/{check}/bpmnEscalation", {"escalationCode": "nobody-catches-this"})
+    assert refused.status_code == 400 and refused.json["field"] == "escalationCode", refused.json
+    assert login_as("finance").post(f"/task/{check}/bpmnEscalation", {"escalationCode": "help"}).status_code in (
+        403, 404)
+    raised = window.post(f"/task/{check}/bpmnEscalation", {
+        "escalationCode": "help", "variables": {"question": {"value": "收入证明缺页", "type": "String"}}})
+    assert raised.status_code == 204, raised.json
+    tasks = _tasks(window, instance)
+    assert sorted(tasks) == ["advise", "check"] and tasks["check"] == check
+    assert window.get(f"/task/{tasks['advise']}/variables/question").json["value"] == "收入证明缺页"
+    _complete(window, tasks["advise"])
+    _complete(window, check, outcome="clean")
+    _complete(window, _tasks(window, instance)["decide"])
+    assert _ended(window, instance)
+    assert ("help_requested", "boundaryEscalation", False) in _history(window, instance)
+    assert _verified(login_as, instance)
