@@ -132,6 +132,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("POST", f"{ER}/task/<task_id>/assignee"): Access(TASK_GROUP),
     ("POST", f"{ER}/task/<task_id>/complete"): Access(TASK_GROUP),
     ("POST", f"{ER}/task/<task_id>/submit-form"): Access(TASK_GROUP),
+    ("POST", f"{ER}/task/<task_id>/bpmnError"): Access(TASK_GROUP),
+    ("POST", f"{ER}/task/<task_id>/bpmnEscalation"): Access(TASK_GROUP),
     ("GET", f"{ER}/task/<task_id>/attachment"): Access(READ, note="also of a task that is done"),
     ("GET", f"{ER}/task/<task_id>/attachment/<attachment_id>"): Access(READ),
     ("GET", f"{ER}/task/<task_id>/attachment/<attachment_id>/data"): Access(READ),

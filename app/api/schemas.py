@@ -148,6 +148,17 @@ class BpmnErrorBody(_Strict):
     variables = _variables()
 
 
+class TaskBpmnErrorBody(_Strict):
+    errorCode = fields.String(required=True, validate=validate.Length(min=1))
+    errorMessage = fields.String(load_default=None, allow_none=True)
+    variables = _variables()
+
+
+class TaskEscalationBody(_Strict):
+    escalationCode = fields.String(required=True, validate=validate.Length(min=1))
+    variables = _variables()
+
+
 class ExtendLockBody(_Strict):
     workerId = fields.String(required=True)
     newDuration = fields.Integer(required=True, validate=validate.Range(min=1))

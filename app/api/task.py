@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify, request
 
 from app.domain.errors import NotFound
-from app.services import comments, task_views
+from app.services import comments, task_events, task_views
 from app.services import identity_links as links
 from app.services.case_data import TASK_FORM
 from app.services.cases import claim_task, complete_task, visible_task
@@ -19,6 +19,8 @@ from .schemas import (
     FormVariablesArgs,
     IdentityLinkArgs,
     IdentityLinkBody,
+    TaskBpmnErrorBody,
+    TaskEscalationBody,
     UserIdBody,
     VariablesBody,
 )
@@ -110,6 +112,28 @@ def complete(task_id: str):
     if view is None:
         return "", 204
     return jsonify(to_camunda(view.variables, shown_types(runtime(), actor(), view)))
+
+
+@bp.post("/<task_id>/bpmnError")
+@accepts(body=TaskBpmnErrorBody)
+def bpmn_error(task_id: str):
+    """Report a BPMN error on a task: the error boundary event on it that catches the code ends it."""
+    data = body()
+    parsed = parse(data["variables"])
+    task_events.report_task_error(runtime(), actor(), task_id, data["errorCode"], data["errorMessage"],
+                                  parsed.values, parsed.typed)
+    return "", 204
+
+
+@bp.post("/<task_id>/bpmnEscalation")
+@accepts(body=TaskEscalationBody)
+def bpmn_escalation(task_id: str):
+    """Report an escalation on a task: the escalation boundary event on it that catches the code fires."""
+    data = body()
+    parsed = parse(data["variables"])
+    task_events.report_task_escalation(runtime(), actor(), task_id, data["escalationCode"], parsed.values,
+                                       parsed.typed)
+    return "", 204
 
 
 @bp.get("/<task_id>/form")

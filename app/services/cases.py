@@ -134,7 +134,7 @@ def _may_see(actor: Actor, task: Task) -> bool:
         task.assignee is None and bool(actor.groups & set(task.candidate_groups)))
 
 
-def _check_worker(actor: Actor, task: Task, session: Session | None = None) -> None:
+def check_worker(actor: Actor, task: Task, session: Session | None = None) -> None:
     if task.assignee is not None and task.assignee != actor.username:
         raise Forbidden(f"任务已由 {task.assignee} 认领，其他人不能办理")
     if not actor.may_work_on(task.org_path, task.candidate_groups, task.assignee):
@@ -160,7 +160,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
     moment = clock.now()
     with rt.unit_of_work() as uow:
         task, instance = visible_task_and_case(uow.session, cmd.actor, cmd.task_id)
-        _check_worker(cmd.actor, task, uow.session)
+        check_worker(cmd.actor, task, uow.session)
         variables = _validated(uow.session, cmd.actor, task, instance, cmd.variables, rt, moment,
                                cmd.household_check)
         run_command(rt, uow.session, instance,
@@ -198,13 +198,13 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
             if task.assignee not in (None, cmd.actor.username) and not cmd.actor.may("case.cancel"):
                 raise Forbidden("只能退回自己认领的任务")
             if task.assignee is None and not cmd.actor.may("case.cancel"):
-                _check_worker(cmd.actor, task)  # readers (auditors, designers…) change nothing, not even the log
+                check_worker(cmd.actor, task)  # readers (auditors, designers…) change nothing, not even the log
         elif cmd.user_id != cmd.actor.username:
             _check_assignment(uow.session, cmd.actor, task, cmd.user_id)
         else:
             if task.assignee not in (None, cmd.user_id):
                 raise Conflict(f"任务已由 {task.assignee} 认领")
-            _check_worker(cmd.actor, task, uow.session)
+            check_worker(cmd.actor, task, uow.session)
         cond = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
         done = uow.session.execute(update(Task).where(Task.id == task.id, cond).values(assignee=cmd.user_id))
         if done.rowcount != 1:

@@ -99,6 +99,13 @@ class WorkerInputs(Inputs):
 
 
 @dataclass(frozen=True)
+class EscalationInputs(Inputs):
+    task_id: str
+    escalation_code: str
+    variables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class BpmnErrorInputs(Inputs):
     task_id: str
     error_code: str
@@ -300,6 +307,10 @@ EXTERNAL_FAILURE = Command("external_failure", "外部任务失败", "外部处�
 EXTERNAL_RETRIES = Command("external_retries", "外部任务重试次数", "外部任务重试次数：{}", RetriesInputs)
 EXTERNAL_BPMN_ERROR = Command("external_bpmn_error", "外部任务报错", "外部处理报告业务错误：{}", BpmnErrorInputs,
                               lambda run, i: run.throw_error(i.task_id, i.error_code, i.variables))
+TASK_BPMN_ERROR = Command("task_bpmn_error", "任务报错", "办理中报告业务错误：{}", BpmnErrorInputs,
+                          lambda run, i: run.throw_error(i.task_id, i.error_code, i.variables))
+TASK_ESCALATION = Command("task_escalation", "任务升级", "办理中报告升级：{}", EscalationInputs,
+                          lambda run, i: run.throw_escalation(i.task_id, i.escalation_code, i.variables))
 VARIABLES = Command("variables", "修改变量", "修改案件数据", VariablesInputs,
                     lambda run, i: run.set_variables(i.variables, tuple(i.deletions or ())))
 CANCEL = Command("cancel", "终止", "终止案件", CancelInputs, lambda run, i: run.cancel())
@@ -320,12 +331,13 @@ SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", Sus
 
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
     START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
-    EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, VARIABLES, CANCEL, STANDARD_CHANGE, LEDGER, SUSPENSION, NOTICE,
-    MODIFICATION, MIGRATION, ATTACH, DETACH, COMMENT, VOID, CANDIDATES)}
+    EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, TASK_BPMN_ERROR, TASK_ESCALATION, VARIABLES, CANCEL, STANDARD_CHANGE,
+    LEDGER, SUSPENSION, NOTICE, MODIFICATION, MIGRATION, ATTACH, DETACH, COMMENT, VOID, CANDIDATES)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
 HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,
                                   EXTERNAL_COMPLETE.name, EXTERNAL_FAILURE.name, EXTERNAL_BPMN_ERROR.name,
+                                  TASK_BPMN_ERROR.name, TASK_ESCALATION.name,
                                   MODIFICATION.name, MIGRATION.name})
 
 

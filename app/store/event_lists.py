@@ -24,6 +24,8 @@ OPERATIONS = {
     "external_failure": ("HandleFailure", "ExternalTask", "Operator"),
     "external_retries": ("SetExternalTaskRetries", "ExternalTask", "Operator"),
     "external_bpmn_error": ("HandleBpmnError", "ExternalTask", "Operator"),
+    "task_bpmn_error": ("HandleBpmnError", "Task", "TaskWorker"),
+    "task_escalation": ("HandleEscalation", "Task", "TaskWorker"),
     "variables": ("ModifyVariable", "Variable", "Operator"),
     "cancel": ("Delete", "ProcessInstance", "Operator"),
     "modification": ("ModifyProcessInstance", "ProcessInstance", "Operator"),

@@ -191,3 +191,37 @@ def test_the_published_invoice_is_refused_naming_its_javascript_listener(login_a
     response = _deploy(login_as("designer"), "invoice-original", original)
     assert response.status_code == 400 and response.json["element"] == "approveInvoice"
     assert "JavaScript" in response.json["message"]
+
+
+def _pay_invoice_for_window(login_as, definition: str) -> tuple[str, str]:
+    """Start the embedded-forms example and give its unassigned "Pay Invoice" task to a window worker."""
+    instance = _start(login_as("window_cg"), definition)
+    supervisor = login_as("supervisor")
+    task = supervisor.get("/task", processInstanceId=instance).json[0]
+    assert task["taskDefinitionKey"] == "Task_16y91ka"
+    assert supervisor.post(f"/task/{task['id']}/assignee", {"userId": "window_cg"}).status_code == 204
+    return instance, task["id"]
+
+
+def test_the_embedded_forms_bpmn_events_example_escalates_and_errors_as_on_camunda(login_as):
+    """usertask/task-form-embedded-bpmn-events: the task form's buttons call POST /task/{id}/bpmnEscalation
+    (code invoice-escalate: "Inform Supervisor") and /bpmnError (invoice-error: "Archive Invoice"); both boundary
+    events interrupt "Pay Invoice"."""
+    definition = _definition(_deploy(login_as("designer"), "e", files("task-form-embedded-bpmn-events")),
+                             "embeddedFormsBpmnEvents")
+    window, supervisor = login_as("window_cg"), login_as("supervisor")
+    escalated, task = _pay_invoice_for_window(login_as, definition)
+    assert window.post(f"/task/{task}/bpmnEscalation", {"escalationCode": "invoice-escalate"}).status_code == 204
+    assert _task_names(supervisor, escalated) == ["Inform Supervisor"]
+    errored, task = _pay_invoice_for_window(login_as, definition)
+    refused = window.post(f"/task/{task}/bpmnError", {"errorCode": "no-such-error"})
+    assert refused.status_code == 400 and refused.json["field"] == "errorCode", refused.json
+    assert window.post(f"/task/{task}/bpmnError", {"errorCode": "invoice-error"}).status_code == 204
+    assert _task_names(supervisor, errored) == ["Archive Invoice"]
+    history = supervisor.get("/history/activity-instance", processInstanceId=escalated).json
+    assert {(a["activityId"], a["activityType"], a["canceled"]) for a in history} >= {
+        ("Task_16y91ka", "userTask", True), ("BoundaryEvent_1uy9o9h", "boundaryEscalation", False)}
+    auditor = login_as("auditor")
+    for instance in (escalated, errored):
+        verdict = auditor.client.get(f"/api/audit/cases/{instance}/verify", headers=auditor.headers).json
+        assert verdict["ok"] is True, verdict

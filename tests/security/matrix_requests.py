@@ -517,6 +517,10 @@ REQUESTS = {
     ("POST", f"{ER}/task/<task_id>/complete"):
         lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/complete",
                          "json": {"variables": {}, "withVariablesInReturn": True}},
+    ("POST", f"{ER}/task/<task_id>/bpmnError"):
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/bpmnError", "json": {"errorCode": "MATRIX_WORK_ERR"}},
+    ("POST", f"{ER}/task/<task_id>/bpmnEscalation"):
+        lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/bpmnEscalation", "json": {"escalationCode": "MATRIX_ESC"}},
     ("POST", f"{ER}/task/<task_id>/submit-form"):
         lambda c, t, w: {"path": f"{ER}/task/{t.task_id}/submit-form",
                          "json": {"variables": {}, "withVariablesInReturn": True}},

@@ -30,6 +30,7 @@ PROBE = f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_probe" targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:message id="m1" name="{MESSAGE}" /><bpmn:error id="err1" errorCode="MATRIX_ERR" />
+  <bpmn:error id="err2" errorCode="MATRIX_WORK_ERR" /><bpmn:escalation id="esc1" escalationCode="MATRIX_ESC" />
   <bpmn:process id="{KEY}" isExecutable="true">
     <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="copy" />
     <bpmn:scriptTask id="copy" scriptFormat="python"><bpmn:script>contact = phone</bpmn:script></bpmn:scriptTask>
@@ -52,6 +53,12 @@ PROBE = f"""<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:timerEventDefinition><bpmn:timeDuration>P10D</bpmn:timeDuration></bpmn:timerEventDefinition>
     </bpmn:boundaryEvent>
     <bpmn:sequenceFlow id="f4" sourceRef="remind" targetRef="remind_end" /><bpmn:endEvent id="remind_end" />
+    <bpmn:boundaryEvent id="work_escalated" attachedToRef="work" cancelActivity="false">
+      <bpmn:escalationEventDefinition escalationRef="esc1" /></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f11" sourceRef="work_escalated" targetRef="e5" /><bpmn:endEvent id="e5" />
+    <bpmn:boundaryEvent id="work_error" attachedToRef="work">
+      <bpmn:errorEventDefinition errorRef="err2" /></bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f12" sourceRef="work_error" targetRef="e6" /><bpmn:endEvent id="e6" />
     <bpmn:serviceTask id="check" camunda:type="external" camunda:topic="{TOPIC}" />
     <bpmn:boundaryEvent id="check_error" attachedToRef="check">
       <bpmn:errorEventDefinition errorRef="err1" /></bpmn:boundaryEvent>
