@@ -58,6 +58,56 @@ def _sub_process(el: Any) -> str | None:
     return None
 
 
+def _cancel(el: Any) -> str | None:
+    """A cancel end event sits in a transaction, a cancel boundary event on one (Camunda refuses them elsewhere)."""
+    event = el.getparent()
+    if _local(event) == "endEvent" and _parent(event) == "transaction":
+        return None
+    if _local(event) == "boundaryEvent":
+        attached = event.getparent().find(f"{{{BPMN}}}transaction[@id='{event.get('attachedToRef')}']")
+        if attached is not None:
+            return None
+    return "取消事件只能是事务子流程中的结束事件，或附在事务子流程上的边界事件"
+
+
+def _links(container: Any, kind: str, name: str) -> list[Any]:
+    return [event for event in container.findall(f"{{{BPMN}}}{kind}")
+            if any(d.get("name") == name for d in event.findall(f"{{{BPMN}}}linkEventDefinition"))]
+
+
+def _link(el: Any) -> str | None:
+    """A link throw event jumps to the one link catch event of its name in the same (sub)process, as in Camunda."""
+    event, name = el.getparent(), el.get("name") or ""
+    container = event.getparent()
+    if _local(event) not in ("intermediateThrowEvent", "intermediateCatchEvent"):
+        return "链接事件只能是中间抛出或中间捕获事件"
+    if not name:
+        return "链接事件须有名称（linkEventDefinition 的 name），抛出事件按名称跳到捕获事件"
+    catches = _links(container, "intermediateCatchEvent", name)
+    if len(catches) > 1:
+        return f"同一层级有 {len(catches)} 个名为 {name} 的链接捕获事件"
+    if _local(event) == "intermediateThrowEvent":
+        if not catches:
+            return f"同一层级没有名为 {name} 的链接捕获事件"
+        if any(f.get("sourceRef") == event.get("id") for f in container.findall(f"{{{BPMN}}}sequenceFlow")):
+            return "链接抛出事件不能有出口顺序流"
+    return None
+
+
+def link_events(root: Any) -> None:
+    """Send the flows into each link throw event on to the link catch event of its name and drop the throw event:
+    as in Camunda, the throw event is no activity of its own, only a jump (checked by `_link` first)."""
+    for definition in list(root.iter(f"{{{BPMN}}}linkEventDefinition")):
+        event = definition.getparent()
+        if _local(event) != "intermediateThrowEvent":
+            continue
+        container = event.getparent()
+        catch = _links(container, "intermediateCatchEvent", definition.get("name"))[0]
+        for flow in container.findall(f"{{{BPMN}}}sequenceFlow[@targetRef='{event.get('id')}']"):
+            flow.set("targetRef", catch.get("id"))
+        container.remove(event)
+
+
 def _service_task(el: Any) -> str | None:
     if _c(el, "type") != "external" or not _c(el, "topic"):
         return f"服务任务：{JAVA}"
@@ -98,8 +148,6 @@ ESCALATION = "升级事件暂不支持"
 COMPENSATION = "补偿（补偿事件与补偿处理活动）暂不支持：SpiffWorkflow 3.2 没有补偿"
 CONDITIONAL = ("条件事件暂不支持：SpiffWorkflow 只在引擎步进时按事件自己的数据副本求值，"
                "不像 Camunda 在变量变化时按作用域求值")
-LINK = "链接事件暂不支持"
-CANCEL = "取消事件（事务子流程）暂不支持"
 EVENT_SUBPROCESS = ("事件子流程暂不支持：SpiffWorkflow 3.2 不按 isInterrupting 中断所在作用域、"
                     "不解析错误与升级开始事件，定时事件子流程还会让流程在主路径结束后不结束")
 PERFORMER = "请用 camunda:candidateGroups 或 camunda:assignee 指定办理人"
@@ -128,13 +176,13 @@ ELEMENTS: dict[str, Rule] = {
     "timeCycle": None,
     "signalEventDefinition": SIGNAL, "escalationEventDefinition": None,
     "compensateEventDefinition": COMPENSATION, "conditionalEventDefinition": CONDITIONAL, "condition": CONDITIONAL,
-    "linkEventDefinition": LINK, "cancelEventDefinition": CANCEL, "eventDefinitionRef": NOT_IN_CAMUNDA,
+    "linkEventDefinition": _link, "cancelEventDefinition": _cancel, "eventDefinitionRef": NOT_IN_CAMUNDA,
     "implicitThrowEvent": NOT_IN_CAMUNDA,
     # activities
     "task": None, "manualTask": None, "userTask": None, "scriptTask": None, "script": None,
     "serviceTask": _service_task, "businessRuleTask": _business_rule_task, "receiveTask": _receive_task,
     "sendTask": f"发送任务：{JAVA}", "callActivity": None, "subProcess": _sub_process,
-    "transaction": "事务子流程暂不支持", "adHocSubProcess": f"自由子流程：{NOT_IN_CAMUNDA}",
+    "transaction": None, "adHocSubProcess": f"自由子流程：{NOT_IN_CAMUNDA}",
     "multiInstanceLoopCharacteristics": _multi_instance, "loopCardinality": None, "completionCondition": None,
     "loopDataOutputRef": None, "outputDataItem": None,
     "loopDataInputRef": None, "inputDataItem": None,

@@ -23,7 +23,7 @@ from app.domain.errors import DeploymentRefused
 
 from .activities import Activities, ActivityInfo
 from .calls import CallBundle, Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
-from .camunda_model import assign_ids, drop_ignored_data, model_problem, plain_collections, where
+from .camunda_model import assign_ids, drop_ignored_data, link_events, model_problem, plain_collections, where
 from .decisions import decision_graph, parse_decisions
 from .expressions import expression_problem, is_iso_literal
 from .extensions import LISTENERS, OUTPUTS, MappedCallActivity, extensions_of, parameter_expression
@@ -184,6 +184,7 @@ def check_model(root: Any, filename: str) -> None:
         raise DeploymentRefused(found[1] if element else f"第{line}行：{found[1]}", file=filename,
                                 element=element, line=line)
     assign_ids(root)
+    link_events(root)
     plain_collections(root)
     drop_ignored_data(root)
 
@@ -229,6 +230,8 @@ def _attach_extensions(process_spec: Any, elements: dict[str, Any]) -> None:
     """Give each task spec what its element's extensions do at run time (listeners, outputs, in/out mappings)."""
     for task_spec in process_spec.task_specs.values():
         el = elements.get(getattr(task_spec, "bpmn_id", None) or "")
+        if el is not None and el.find(full_tag("linkEventDefinition")) is not None:
+            task_spec.description = f"Link {task_spec.description.split(' ', 1)[-1]}"  # the engine sees no event
         found = extensions_of(el) if el is not None else {}
         if isinstance(task_spec, LoopTask):  # the multi-instance body: each instance listens, not the body
             found.pop(LISTENERS, None)
@@ -239,7 +242,8 @@ def _attach_extensions(process_spec: Any, elements: dict[str, Any]) -> None:
 
 def _is_activity(el: Any) -> bool:
     return isinstance(el.tag, str) and el.get("id") is not None and el.tag != full_tag("sequenceFlow") \
-        and el.getparent() is not None and el.getparent().tag in (full_tag("process"), full_tag("subProcess"))
+        and el.getparent() is not None \
+        and el.getparent().tag in (full_tag("process"), full_tag("subProcess"), full_tag("transaction"))
 
 
 def _activity(el: Any) -> dict[str, Any]:

@@ -115,7 +115,8 @@ def _has_viewer() -> bool:
 
 # a cancelled task was open and then withdrawn (an objection interrupts it); a cancelled event never happened:
 # a start event the case did not start at, a boundary timer that never fired
-BEGUN_WORK = {"userTask", "serviceTask", "callActivity", "subProcess", "manualTask", "sendTask", "receiveTask"}
+BEGUN_WORK = {"userTask", "serviceTask", "callActivity", "subProcess", "transaction", "manualTask", "sendTask",
+              "receiveTask"}
 
 
 def _steps(history) -> list:

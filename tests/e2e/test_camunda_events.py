@@ -113,3 +113,56 @@ def test_an_escalation_reported_on_a_task_fires_its_non_interrupting_boundary_an
     assert _ended(window, instance)
     assert ("help_requested", "boundaryEscalation", False) in _history(window, instance)
     assert _verified(login_as, instance)
+
+
+# -- transactions --------------------------------------------------------------------------------------------
+
+
+def test_a_transaction_that_completes_goes_on_along_its_flow(login_as, window):
+    definition = _deploy(login_as, "transaction.bpmn")
+    instance = _start(window, definition)
+    _complete(window, _tasks(window, instance)["book_payment"], bank_rejected=False)
+    assert sorted(_tasks(window, instance)) == ["confirm"]
+    _complete(window, _tasks(window, instance)["confirm"])
+    assert _ended(window, instance)
+    history = _history(window, instance)
+    assert ("payment", "transaction", False) in history
+    assert "notify_failure" not in [a for a, _, _ in history]
+    assert _verified(login_as, instance)
+
+
+def test_a_cancel_end_event_cancels_the_transaction_and_its_cancel_boundary_event_catches_it(login_as, window):
+    definition = _deploy(login_as, "transaction.bpmn")
+    instance = _start(window, definition)
+    _complete(window, _tasks(window, instance)["book_payment"], bank_rejected=True)
+    assert sorted(_tasks(window, instance)) == ["notify_failure"]
+    _complete(window, _tasks(window, instance)["notify_failure"])
+    assert _ended(window, instance)
+    history = _history(window, instance)
+    assert ("payment_cancelled", "cancelEndEvent", False) in history
+    assert ("payment_failed", "cancelBoundaryCatch", False) in history
+    assert ("payment", "transaction", True) in history
+    assert "confirm" not in [a for a, _, _ in history]
+    assert _verified(login_as, instance)
+
+
+# -- link events ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("missing, path", [(False, ["intake", "decide"]),
+                                           (True, ["intake", "request_documents", "decide"])])
+def test_a_link_throw_event_jumps_to_the_link_catch_event_of_its_name(login_as, window, missing, path):
+    """As in Camunda, the throw event is a jump, not an activity: history shows only the catch event."""
+    definition = _deploy(login_as, "link.bpmn")
+    instance = _start(window, definition)
+    _complete(window, _tasks(window, instance)["intake"], missing=missing)
+    if missing:
+        _complete(window, _tasks(window, instance)["request_documents"])
+    assert sorted(_tasks(window, instance)) == ["decide"]
+    _complete(window, _tasks(window, instance)["decide"])
+    assert _ended(window, instance)
+    history = _history(window, instance)
+    assert [a for a, kind, _ in history if kind == "userTask"] == path
+    assert ("decision_link", "intermediateLinkCatch", False) in history
+    assert not {"to_decision", "also_to_decision"} & {a for a, _, _ in history}
+    assert _verified(login_as, instance)

@@ -113,6 +113,15 @@ RUNS = {
         'escalationRef="esc"/></bpmn:boundaryEvent><bpmn:sequenceFlow id="bf" sourceRef="b" targetRef="e"/>'
         '<bpmn:intermediateThrowEvent id="t"><bpmn:escalationEventDefinition escalationRef="esc"/>'
         '</bpmn:intermediateThrowEvent>'),
+    "transaction": _in_flow(
+        '<bpmn:transaction id="x"><bpmn:startEvent id="ts"/><bpmn:sequenceFlow id="tf" sourceRef="ts" targetRef="te"/>'
+        '<bpmn:endEvent id="te"><bpmn:cancelEventDefinition/></bpmn:endEvent></bpmn:transaction>'
+        '<bpmn:boundaryEvent id="b" attachedToRef="x"><bpmn:cancelEventDefinition/></bpmn:boundaryEvent>'
+        '<bpmn:sequenceFlow id="bf" sourceRef="b" targetRef="e"/>'),
+    "linkEventDefinition": FLOW.format(
+        node='<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateThrowEvent>'
+             '<bpmn:intermediateCatchEvent id="c"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateCatchEvent>',
+        first="x", last="c"),
     "endEvent": _in_flow('<bpmn:endEvent id="x"><bpmn:terminateEventDefinition/></bpmn:endEvent>'),
     "startEvent": _in_flow('<bpmn:task id="x"/>'),
     "sequenceFlow": _in_flow('<bpmn:exclusiveGateway id="x" default="f2"/>'),
@@ -251,6 +260,35 @@ def test_a_javascript_input_mapping_is_refused_saying_so_not_as_a_syntax_error(s
                             f'<camunda:inputParameter name="a">{script}</camunda:inputParameter>'
                             '</camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>'), ROOTS)
     assert _refused_naming(err, "x", words) and "语法错误" not in err.message, err and err.message
+
+
+@pytest.mark.parametrize("event", [
+    '<bpmn:endEvent id="x"><bpmn:cancelEventDefinition/></bpmn:endEvent>',
+    '<bpmn:subProcess id="sp"><bpmn:startEvent id="ss"/><bpmn:sequenceFlow id="sf" sourceRef="ss" targetRef="x"/>'
+    '<bpmn:endEvent id="x"><bpmn:cancelEventDefinition/></bpmn:endEvent></bpmn:subProcess>',
+    '<bpmn:boundaryEvent id="x" attachedToRef="t"><bpmn:cancelEventDefinition/></bpmn:boundaryEvent>',
+])
+def test_a_cancel_event_outside_a_transaction_is_refused_naming_it(event):
+    err = _outcome(_in_flow('<bpmn:userTask id="t"/>', "t", "t") + event, ROOTS)
+    assert _refused_naming(err, "x", "事务子流程"), err and err.message
+
+
+LINK_CATCH = '<bpmn:intermediateCatchEvent id="c{n}"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateCatchEvent>'
+
+
+@pytest.mark.parametrize("events, words", [
+    ('<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition/></bpmn:intermediateThrowEvent>', "名称"),
+    ('<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition name="M"/></bpmn:intermediateThrowEvent>'
+     + LINK_CATCH.format(n=1), "没有名为 M 的链接捕获事件"),
+    ('<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateThrowEvent>'
+     + LINK_CATCH.format(n=1) + LINK_CATCH.format(n=2), "2 个名为 L"),
+    ('<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateThrowEvent>'
+     '<bpmn:sequenceFlow id="out" sourceRef="x" targetRef="t"/>' + LINK_CATCH.format(n=1), "出口顺序流"),
+    ('<bpmn:endEvent id="x"><bpmn:linkEventDefinition name="L"/></bpmn:endEvent>', "中间抛出或中间捕获"),
+])
+def test_a_link_event_camunda_would_not_follow_is_refused_naming_it(events, words):
+    err = _outcome(_in_flow('<bpmn:userTask id="t"/>', "t", "t") + events, ROOTS)
+    assert _refused_naming(err, "x", words), err and err.message
 
 
 def test_an_element_without_an_id_is_named_by_its_line():
