@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.support.browser import ARTIFACTS
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
 DIST = Path(__file__).parent.parent.parent / "app" / "web" / "static" / "dist"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -89,11 +89,3 @@ def bundles_built():
     missing = [name for name in ("viewer.js", "modeler.js", "form-editor.js") if not (DIST / name).exists()]
     assert not missing, f"front-end bundles {missing} are not built: run `make assets`"
 
-
-def watch_errors(page) -> list[str]:
-    """Collect uncaught script errors and Content-Security-Policy refusals of a tab."""
-    seen: list[str] = []
-    page.on("pageerror", lambda err: seen.append(str(err)))
-    page.on("console", lambda msg: seen.append(msg.text)
-            if msg.type == "error" and "Content Security Policy" in msg.text else None)
-    return seen

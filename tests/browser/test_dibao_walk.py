@@ -10,9 +10,8 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case, unique_id_number
-
-from .conftest import ARTIFACTS
+from tests.support.browser import ARTIFACTS
+from tests.support.dibao_steps import Case, unique_id_number
 
 SCREENSHOTS = Path(__file__).parent.parent.parent / "docs" / "screenshots"
 CST = timezone(timedelta(hours=8))

@@ -9,9 +9,8 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.e2e.dibao_steps import Case, unique_id_number
-
-from .conftest import watch_errors
+from tests.support.browser import watch_errors
+from tests.support.dibao_steps import Case, unique_id_number
 
 
 def _photo() -> bytes:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.e2e.payroll_steps import Finance, Household, new_county
-
-from .conftest import ARTIFACTS, watch_errors
+from tests.support.browser import ARTIFACTS, watch_errors
+from tests.support.payroll_steps import Finance, Household, new_county
 
 SCREENSHOTS = Path(__file__).parent.parent.parent / "docs" / "screenshots"
 

@@ -5,9 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.dibao_steps import Case
-
-from .conftest import watch_errors
+from tests.support.browser import watch_errors
+from tests.support.dibao_steps import Case
 
 pytestmark = pytest.mark.usefixtures("bundles_built")
 

@@ -4,7 +4,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.dibao_steps import unique_id_number
+from tests.support.dibao_steps import unique_id_number
 
 
 def test_a_case_is_started_accepted_and_shown_with_javascript_off(browse, clock):

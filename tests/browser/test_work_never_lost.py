@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 def test_typing_survives_an_ended_session_and_the_error_summary_takes_the_focus(browse, login_as, clock):

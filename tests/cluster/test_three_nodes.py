@@ -16,8 +16,8 @@ import requests
 from sqlalchemy import func, select
 
 from app.store.tables import CaseEvent, ProcessDefinition, ProcessInstance
-from tests.cluster.nodes import Cluster
-from tests.e2e.dibao_steps import accept_variables
+from tests.support.cluster import Cluster
+from tests.support.dibao_steps import accept_variables
 
 pytestmark = [
     pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),

@@ -19,7 +19,7 @@ from camunda_client.clients.engine.schemas.body import (
 from camunda_client.clients.engine.schemas.query import HistoryVariableInstanceFilterParamsSchema
 
 from tests.conftest import PASSWORD
-from tests.e2e.dibao_steps import valid_id_number
+from tests.support.dibao_steps import valid_id_number
 
 
 def _engine(url: str, user: str) -> CamundaEngineClient:

@@ -11,7 +11,7 @@ from camunda.client.external_task_client import ExternalTaskClient
 from requests.auth import HTTPBasicAuth
 
 from tests.conftest import PASSWORD
-from tests.e2e.dibao_steps import valid_id_number
+from tests.support.dibao_steps import valid_id_number
 
 
 @pytest.fixture

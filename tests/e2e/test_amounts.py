@@ -4,8 +4,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.e2e.case_steps import LinshiCase, TekunCase
-from tests.e2e.dibao_steps import Case
+from tests.support.case_steps import LinshiCase, TekunCase
+from tests.support.dibao_steps import Case
 
 SETTINGS = "/api/counties/sfx/settings/"
 

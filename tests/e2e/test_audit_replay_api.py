@@ -1,7 +1,7 @@
 """Auditors read a case's event log and step through its state at each event, rebuilt by replay."""
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 def _audit(login_as, path: str, user: str = "auditor"):

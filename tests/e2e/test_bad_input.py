@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case, accept_variables
+from tests.support.dibao_steps import Case, accept_variables
 
 
 def _unchanged(case: Case, activity: str, user: str) -> None:

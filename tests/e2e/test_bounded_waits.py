@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from app.store.tables import CaseEvent, Task
-from tests.e2e.dibao_steps import Case, accept_variables
+from tests.support.dibao_steps import Case, accept_variables
 
 ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 

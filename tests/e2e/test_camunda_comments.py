@@ -3,7 +3,7 @@ task (also once done) and the case, with the case's personal values masked for r
 
 import pytest
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ case, and filtered, sorted and paged as Camunda does."""
 
 import pytest
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ an event of the case's log); assignee links claim and give back as …/assignee 
 
 import pytest
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 def _links(api, task_id: str) -> set[tuple]:

@@ -1,6 +1,6 @@
 """Camunda's lists filter, sort, count and page as Camunda does, by GET or by a POST query."""
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 def test_history_task_by_business_key_lists_only_that_case(login_as):

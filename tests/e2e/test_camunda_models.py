@@ -4,9 +4,9 @@ task pass through, a user task nobody is offered waits for a supervisor to give 
 import json
 import uuid
 
-from tests.e2e.web_client import Web
 from tests.support.camunda_sets import PROCESS
 from tests.support.deployments import deploy_files
+from tests.support.web_client import Web
 
 
 def deploy(api, files: dict[str, str]):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 CAMUNDA = json.loads((Path(__file__).parents[2] / "docs" / "camunda" / "openapi.json").read_text())
 DATE = "2026-01-01T00:00:00.000+0800"

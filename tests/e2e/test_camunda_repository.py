@@ -2,8 +2,8 @@
 
 import uuid
 
-from tests.e2e.dibao_steps import Case
 from tests.support.deployments import deploy_files
+from tests.support.dibao_steps import Case
 
 USER_TASK = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 task (Camunda's `followUp`), and a non-interrupting timer that escalates to the supervisor when a step or the
 whole case runs late — in 低保, 特困 and 临时救助 alike."""
 
-from tests.e2e.case_steps import LinshiCase, TekunCase
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.case_steps import LinshiCase, TekunCase
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 END = "T23:59:59.000+0800"
 

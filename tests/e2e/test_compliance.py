@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 PERIOD = {"acceptedFrom": "2026-03-01", "acceptedTo": "2026-03-31", "township": "cg"}
 

@@ -4,8 +4,8 @@ its event so a replay draws the same; a spot check can reopen the case."""
 
 from contextlib import ExitStack, contextmanager
 
-from tests.e2e.case_steps import LinshiCase, TekunCase
-from tests.e2e.dibao_steps import Case
+from tests.support.case_steps import LinshiCase, TekunCase
+from tests.support.dibao_steps import Case
 
 SETTINGS = "/api/counties/sfx/settings/"
 

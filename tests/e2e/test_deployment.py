@@ -4,31 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.dibao_steps import Case
+from tests.support.deployments import deploy_form, minimal_process
+from tests.support.dibao_steps import Case
 
 ROOT = Path(__file__).parent.parent.parent
 DIBAO = (ROOT / "workflows" / "dibao.bpmn").read_text()
-
-
-def _deploy(api, files: dict[str, str], **form):
-    data = {"deployment-name": "test", **form}
-    data.update({name: (__import__("io").BytesIO(content.encode()), name) for name, content in files.items()})
-    return api.client.post("/engine-rest/deployment/create", data=data, headers=api.headers,
-                           content_type="multipart/form-data")
-
-
-def _minimal(key: str, body: str, first: str = "t") -> str:
-    """A process start → `first` → end, with `body` declaring `first`."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-  id="d_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{key}" isExecutable="true">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="{first}" />
-    {body}
-    <bpmn:sequenceFlow id="f2" sourceRef="{first}" targetRef="e" /><bpmn:endEvent id="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
 
 
 def _count(api, key):
@@ -40,7 +20,7 @@ def test_new_version_is_used_by_new_cases_while_running_cases_keep_theirs(login_
     running = Case(login_as)
     before = designer.get("/process-definition/key/dibao").json
     edited = DIBAO.replace('name="入户调查"', 'name="入户调查（新版）"')
-    response = _deploy(designer, {"dibao.bpmn": edited})
+    response = deploy_form(designer, {"dibao.bpmn": edited})
     assert response.status_code == 200, response.json
     after = designer.get("/process-definition/key/dibao").json
     assert after["version"] == before["version"] + 1
@@ -49,39 +29,40 @@ def test_new_version_is_used_by_new_cases_while_running_cases_keep_theirs(login_
     fresh.accept()
     assert running.task("investigator_cg", "home_visit")["name"] == "入户调查"
     assert fresh.task("investigator_cg", "home_visit")["name"] == "入户调查（新版）"
-    assert _deploy(designer, {"dibao.bpmn": DIBAO}).status_code == 200  # restore the reference text
+    assert deploy_form(designer, {"dibao.bpmn": DIBAO}).status_code == 200  # restore the reference text
 
 
 def test_duplicate_filtering_makes_no_new_version(login_as):
     designer = login_as("designer")
     version = designer.get("/process-definition/key/dibao").json["version"]
-    response = _deploy(designer, {"dibao.bpmn": DIBAO}, **{"enable-duplicate-filtering": "true"})
+    response = deploy_form(designer, {"dibao.bpmn": DIBAO}, **{"enable-duplicate-filtering": "true"})
     assert response.status_code == 200
     assert designer.get("/process-definition/key/dibao").json["version"] == version
 
 
 @pytest.mark.parametrize("name, content, element, words", [
-    ("a.bpmn", _minimal("bad_script", '<bpmn:scriptTask id="t" scriptFormat="python"><bpmn:script>import os'
-                                      '</bpmn:script></bpmn:scriptTask>'), "t", "Import"),
-    ("b.bpmn", _minimal("bad_dunder", '<bpmn:scriptTask id="t"><bpmn:script>x = y.__class__</bpmn:script>'
-                                      '</bpmn:scriptTask>'), "t", "__class__"),
-    ("c.bpmn", _minimal("bad_due", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
-                                   'camunda:dueDate="${open(\'/etc/passwd\')}" />'), "t", "open"),
-    ("d.bpmn", _minimal("java_listener", '<bpmn:userTask id="t"><bpmn:extensionElements><camunda:taskListener '
-                                         'event="create" class="x.Y" /></bpmn:extensionElements></bpmn:userTask>'),
+    ("a.bpmn", minimal_process("bad_script", '<bpmn:scriptTask id="t" scriptFormat="python"><bpmn:script>import os'
+                                             '</bpmn:script></bpmn:scriptTask>'), "t", "Import"),
+    ("b.bpmn", minimal_process("bad_dunder", '<bpmn:scriptTask id="t"><bpmn:script>x = y.__class__</bpmn:script>'
+                                             '</bpmn:scriptTask>'), "t", "__class__"),
+    ("c.bpmn", minimal_process("bad_due", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
+                                          'camunda:dueDate="${open(\'/etc/passwd\')}" />'), "t", "open"),
+    ("d.bpmn", minimal_process("java_listener", '<bpmn:userTask id="t"><bpmn:extensionElements>'
+                                                '<camunda:taskListener event="create" class="x.Y" />'
+                                                '</bpmn:extensionElements></bpmn:userTask>'),
      "t", "Java"),
-    ("e.bpmn", _minimal("bad_service", '<bpmn:serviceTask id="t" camunda:class="x.Y" />'), "t", "external"),
-    ("f.bpmn", _minimal("bad_form", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
-                                    'camunda:formRef="no_such_form" />'), "t", "no_such_form"),
-    ("g.bpmn", _minimal("bad_declared", '<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x">'
-                                        '<bpmn:extensionElements><camunda:properties><camunda:property '
-                                        'name="variables" value="id_number, 身份-证" /></camunda:properties>'
-                                        '</bpmn:extensionElements></bpmn:serviceTask>'), "t", "身份-证"),
+    ("e.bpmn", minimal_process("bad_service", '<bpmn:serviceTask id="t" camunda:class="x.Y" />'), "t", "external"),
+    ("f.bpmn", minimal_process("bad_form", '<bpmn:userTask id="t" camunda:candidateGroups="window" '
+                                           'camunda:formRef="no_such_form" />'), "t", "no_such_form"),
+    ("g.bpmn", minimal_process("bad_declared", '<bpmn:serviceTask id="t" camunda:type="external" camunda:topic="x">'
+                                               '<bpmn:extensionElements><camunda:properties><camunda:property '
+                                               'name="variables" value="id_number, 身份-证" /></camunda:properties>'
+                                               '</bpmn:extensionElements></bpmn:serviceTask>'), "t", "身份-证"),
 ])
 def test_invalid_bpmn_is_refused_naming_file_and_element(login_as, name, content, element, words):
     designer = login_as("designer")
     key = content.split('process id="')[1].split('"')[0]
-    response = _deploy(designer, {name: content})
+    response = deploy_form(designer, {name: content})
     assert response.status_code == 400, response.json
     assert response.json["file"] == name and response.json["element"] == element
     assert words in response.json["message"]
@@ -94,16 +75,16 @@ def test_invalid_bpmn_is_refused_naming_file_and_element(login_as, name, content
     ('<?xml version="1.0"?><root/>', "BPMN"),
 ])
 def test_broken_or_hostile_xml_is_refused(login_as, content, words):
-    response = _deploy(login_as("designer"), {"x.bpmn": content})
+    response = deploy_form(login_as("designer"), {"x.bpmn": content})
     assert response.status_code == 400 and words in response.json["message"]
     assert response.json["file"] == "x.bpmn"
 
 
 def test_one_bad_file_refuses_the_whole_deployment(login_as):
     designer = login_as("designer")
-    good = _minimal("good_one", '<bpmn:userTask id="t" camunda:candidateGroups="window" />')
-    bad = _minimal("bad_one", '<bpmn:userTask id="t" camunda:candidateUsers="someone" />')
-    response = _deploy(designer, {"good.bpmn": good, "bad.bpmn": bad})
+    good = minimal_process("good_one", '<bpmn:userTask id="t" camunda:candidateGroups="window" />')
+    bad = minimal_process("bad_one", '<bpmn:userTask id="t" camunda:candidateUsers="someone" />')
+    response = deploy_form(designer, {"good.bpmn": good, "bad.bpmn": bad})
     assert response.status_code == 400 and response.json["file"] == "bad.bpmn"
     assert _count(designer, "good_one") == 0
 
@@ -111,13 +92,13 @@ def test_one_bad_file_refuses_the_whole_deployment(login_as):
 def test_a_form_marking_a_field_with_an_unknown_kind_of_personal_data_is_refused(login_as):
     form = ('{"id": "odd_marks", "components": [{"type": "textfield", "key": "wechat", '
             '"properties": {"personal": "social"}}]}')
-    response = _deploy(login_as("designer"), {"odd_marks.form": form})
+    response = deploy_form(login_as("designer"), {"odd_marks.form": form})
     assert response.status_code == 400, response.json
     assert (response.json["file"], response.json["element"]) == ("odd_marks.form", "wechat")
 
 
-def test_only_designers_deploy(login_as):
-    response = _deploy(login_as("window_cg"), {"dibao.bpmn": DIBAO})
+def test_only_designersdeploy_form(login_as):
+    response = deploy_form(login_as("window_cg"), {"dibao.bpmn": DIBAO})
     assert response.status_code == 403
 
 

@@ -2,53 +2,15 @@
 timers or by a reported death, 渐退, proactive discovery by message, and 虚报冒领 findings that stop payment
 and open a recovery."""
 
-import random
 from datetime import UTC, datetime
 
 import pytest
 
-from tests.e2e.dibao_steps import Case, valid_id_number
+from tests.support import scenarios
+from tests.support.dibao_steps import Case
+from tests.support.dynamic_steps import approved, findings, id_number_born, investigate, recheck
 
 STANDARD_URL = "/api/counties/sfx/settings/dibao_standard"
-
-
-def unique_id_number(birth: str = "19800101") -> str:
-    return valid_id_number(f"110101{birth}{random.randrange(1000):03d}")
-
-
-def investigate(case: Case, assets_qualify=True, **visit):
-    case.complete("investigator_cg", "home_visit", visitors="李四,王五", visit_date="2026-09-29", findings="属实",
-                  assets_qualify=assets_qualify, **visit)
-    case.verify()
-
-
-def approved(login_as, irregular: bool = False, **accept) -> Case:
-    """A case approved on Mon 2026-09-28 and paid from 2026-10, now waiting for its first re-check."""
-    case = Case(login_as)
-    case.accept(**accept)
-    investigate(case)
-    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
-    case.fire("publicity")
-    case.complete("county_reviewer", "county_review", decision="approve", amount=1140.0, income_irregular=irregular)
-    case.complete("finance", "payment", first_payment_month="2026-10")
-    case.hand_over("approval_notice")
-    assert case.activities() == ["recheck_wait"]
-    return case
-
-
-def recheck(case: Case, clock, **decision):
-    """Let the re-check timer's job fire, investigate, and decide."""
-    clock.set(datetime.fromisoformat(case.job("recheck_timer")["dueDate"].replace("+0800", "+08:00"))
-              .astimezone(UTC).replace(hour=2))
-    case.fire("recheck_timer")
-    case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", per_capita_income=380.0,
-                  recheck_findings="家庭人口与收入无明显变化")
-    return case.submit("county_reviewer", "recheck_decision", **decision)
-
-
-def findings(login_as, user: str, id_number: str):
-    api = login_as(user)
-    return api.client.get(f"/api/households/{id_number}/findings", headers=api.headers)
 
 
 @pytest.mark.parametrize(("income", "birth", "flags", "expected"), [
@@ -72,7 +34,7 @@ def findings(login_as, user: str, id_number: str):
 def test_household_is_classified_by_the_decision_table_before_township_review(login_as, clock, income, birth,
                                                                                flags, expected):
     case = Case(login_as)
-    case.accept(per_capita_income=income, id_number=unique_id_number(birth))
+    case.accept(per_capita_income=income, id_number=id_number_born(birth))
     investigate(case, **flags)
     assert case.activities() == ["township_review"]
     variables = case.variables()
@@ -161,20 +123,7 @@ def test_changing_the_dibao_standard_routes_new_cases_while_running_cases_keep_t
 
 
 def test_stable_household_is_rechecked_by_its_timer_every_12_months_and_kept(login_as, clock):
-    case = approved(login_as)
-    assert case.job("recheck_timer")["dueDate"] == "2027-09-28T23:59:59.000+0800"  # 12 months after approval
-    clock.set(datetime(2027, 9, 29, 2, 0, tzinfo=UTC))
-    case.fire("recheck_timer")
-    investigation = case.task("investigator_cg", "recheck_investigation")
-    assert investigation["candidateGroups"] == ["investigator"]
-    case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", per_capita_income=380.0,
-                  recheck_findings="无变化")
-    assert case.task("county_reviewer", "recheck_decision")["candidateGroups"] == ["county_reviewer"]
-    case.complete("county_reviewer", "recheck_decision", recheck_result="keep")
-    assert case.activities() == ["recheck_wait"]  # the loop waits for the next year
-    assert case.job("recheck_timer")["dueDate"] == "2028-09-29T23:59:59.000+0800"
-    variables = case.variables()
-    assert variables["recheck_count"] == 1 and variables["amount"] == 1140.0
+    scenarios.dibao_yearly_recheck(login_as, clock)
 
 
 def test_irregular_income_means_a_6_month_recheck_and_a_change_needs_a_reason_and_a_notice(login_as, clock):
@@ -206,77 +155,15 @@ def test_a_recheck_can_stop_the_benefit_after_a_written_notice(login_as, clock):
 
 
 def test_a_death_in_the_household_starts_a_recheck_due_within_three_months(login_as, clock):
-    case = approved(login_as)
-    clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))
-    report = {"messageName": "household_member_died", "businessKey": case.business_key}
-    assert login_as("hotline").post("/message", report).status_code == 403
-    assert login_as("village_cg").post("/message", report).status_code == 204
-    assert case.activities() == ["recheck_investigation"]
-    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []  # the yearly timer is off
-    investigation = case.task("investigator_cg", "recheck_investigation")
-    assert investigation["due"] == "2027-03-15T23:59:59.000+0800"  # three months after the report
-    case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", per_capita_income=520.0,
-                  recheck_findings="户主于12月病故，家庭人口减为2人")
-    assert case.task("county_reviewer", "recheck_decision")["due"] == "2027-03-15T23:59:59.000+0800"
-    case.complete("county_reviewer", "recheck_decision", recheck_result="keep")
-    variables = case.variables()
-    assert variables["recheck_reason"] == "death" and variables["recheck_count"] == 1
-    assert case.activities() == ["recheck_wait"]  # back to the yearly cycle, counted from this re-check
-    assert case.job("recheck_timer")["dueDate"] == "2027-12-15T23:59:59.000+0800"
-    response = login_as("village_cg").post("/message", {**report, "businessKey": "DB-none"})
-    assert response.status_code == 400 and response.json["field"] == "messageName"
+    scenarios.dibao_recheck_after_a_death(login_as, clock)
 
 
 def test_gradual_exit_keeps_the_benefit_for_the_months_decided_then_stops(login_as, clock):
-    case = approved(login_as)
-    decision = {"recheck_result": "gradual_exit", "reason": "户主已就业，收入超过标准"}
-    response = recheck(case, clock, **decision)
-    assert response.status_code == 400 and response.json["field"] == "gradual_exit_months"
-    for months, problem in ((7, "不得大于 6"), (2.5, "须为整数")):
-        response = case.submit("county_reviewer", "recheck_decision", **decision, gradual_exit_months=months)
-        assert response.status_code == 400 and problem in response.json["message"], response.json
-    case.complete("county_reviewer", "recheck_decision", **decision, gradual_exit_months=6)
-    case.complete("window_cg", "recheck_notice", notice_delivered=True)
-    assert case.activities() == ["gradual_exit_timer"]
-    # decided on 2027-09-28 (the re-check's day): paid six months more, then stopped
-    assert case.job("gradual_exit_timer")["dueDate"] == "2028-03-28T23:59:59.000+0800"
-    case.fire("gradual_exit_timer")
-    assert case.history()["state"] == "COMPLETED"
-    ended = [a["activityId"] for a in login_as("auditor").get("/history/activity-instance",
-                                                              processInstanceId=case.id).json]
-    assert "gradual_exit_end" in ended and "benefit_stopped" not in ended
+    scenarios.dibao_gradual_exit(login_as, clock)
 
 
 def test_proactive_discovery_message_starts_a_case_in_the_township_window_inbox(login_as, clock):
-    body = {"messageName": "proactive_discovery", "businessKey": f"ZD-{random.randrange(10**9)}",
-            "resultEnabled": True, "processVariables": {
-                "village": {"value": "dongguan", "type": "String"},
-                "report_channel": {"value": "12345", "type": "String"},
-                "reporter_name": {"value": "网格员刘某", "type": "String"},
-                "report_text": {"value": "独居老人，无收入来源", "type": "String"}}}
-    assert login_as("investigator_cg").post("/message", body).status_code == 403
-    missing = {**body, "processVariables": {"report_channel": {"value": "12345", "type": "String"}}}
-    response = login_as("hotline").post("/message", missing)
-    assert response.status_code == 400 and response.json["field"] == "processVariables.township"
-    response = login_as("hotline").post("/message", body)
-    assert response.status_code == 200, response.json
-    assert response.json[0]["resultType"] == "ProcessDefinition"
-    case_id = response.json[0]["processInstance"]["id"]
-    assert response.json[0]["processInstance"]["businessKey"] == body["businessKey"]
-    inbox = login_as("window_cg").get("/task", processInstanceId=case_id).json
-    assert [t["taskDefinitionKey"] for t in inbox] == ["accept"]
-    assert login_as("window_hd").get("/task", processInstanceId=case_id).json == []  # another township
-    history = login_as("auditor").get("/history/activity-instance", processInstanceId=case_id).json
-    started = {a["activityId"]: a for a in history}
-    assert started["proactive_discovery"]["endTime"] is not None and started["start"]["canceled"] is True
-    case = Case.__new__(Case)
-    case.login_as, case.id, case.business_key = login_as, case_id, body["businessKey"]
-    assert case.variables()["report_channel"] == "12345"
-    case.accept()
-    assert sorted(case.activities()) == ["home_visit", "verify"]
-    auditor = login_as("auditor")  # the recorded message start replays to the stored state
-    verdict = auditor.client.get(f"/api/audit/cases/{case_id}/verify", headers=auditor.headers).json
-    assert verdict["ok"] is True and verdict["events"] == 2, verdict
+    scenarios.dibao_started_by_a_message(login_as, clock)
 
 
 def test_hotline_may_report_but_not_start_or_object(login_as, clock):
@@ -287,28 +174,11 @@ def test_hotline_may_report_but_not_start_or_object(login_as, clock):
 
 
 def test_fraud_found_at_township_review_records_a_finding_and_opens_recovery(login_as, clock):
-    id_number = unique_id_number()
-    case = Case(login_as)
-    case.accept(id_number=id_number)
-    investigate(case)
-    response = case.submit("reviewer_cg", "township_review", opinion="fraud")
-    assert response.status_code == 400 and response.json["field"] == "reason"
-    case.complete("reviewer_cg", "township_review", opinion="fraud", reason="隐瞒营运车辆两辆，虚报家庭收入")
-    recovery = case.task("finance", "recovery")
-    assert recovery["candidateGroups"] == ["finance"]
-    found = [f for f in findings(login_as, "supervisor", id_number).json if f["caseId"] == case.id]
-    assert [(f["stage"], f["reason"], f["foundBy"], f["kind"]) for f in found] == [
-        ("township_review", "隐瞒营运车辆两辆，虚报家庭收入", "reviewer_cg", "fraud")]
-    assert found[0]["businessKey"] == case.business_key
-    assert findings(login_as, "window_cg", id_number).status_code == 403
-    assert findings(login_as, "auditor", "123").json["field"] == "id_number"
-    case.complete("finance", "recovery", recovery_amount=0.0, recovery_note="尚未发放，纳入失信记录")
-    case.hand_over("recovery_notice")
-    assert case.history()["state"] == "COMPLETED"
+    scenarios.dibao_fraud_at_township_review(login_as, clock)
 
 
 def test_fraud_found_at_county_review_stops_before_any_payment(login_as, clock):
-    id_number = unique_id_number("19700505")
+    id_number = id_number_born("19700505")
     case = Case(login_as)
     case.accept(id_number=id_number)
     investigate(case)
@@ -321,7 +191,7 @@ def test_fraud_found_at_county_review_stops_before_any_payment(login_as, clock):
 
 
 def test_fraud_found_at_a_recheck_leaves_the_payment_loop(login_as, clock):
-    id_number = unique_id_number("19600606")
+    id_number = id_number_born("19600606")
     case = approved(login_as, id_number=id_number)
     response = recheck(case, clock, recheck_result="fraud", reason="复核发现冒领已故成员份额")
     assert response.status_code == 204, response.json

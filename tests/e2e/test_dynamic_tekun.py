@@ -4,24 +4,10 @@ of a reported change in self-care ability) keeps, changes or — after a 7-day
 
 from datetime import UTC, datetime
 
-from tests.e2e.test_dynamic import findings, unique_id_number
-from tests.e2e.test_tekun import TekunCase
-from tests.e2e.web_client import Web
-
-
-def supported(login_as, **accept) -> TekunCase:
-    """A case confirmed on Mon 2026-09-28, supported from 2026-10, waiting for its yearly re-check."""
-    case = TekunCase(login_as)
-    case.accept(**accept)
-    case.investigate()
-    case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
-    case.fire("publicity")
-    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
-                  self_care_class="全自理")
-    case.complete("finance", "support_start", first_support_month="2026-10")
-    case.hand_over("approval_notice")
-    assert case.activities() == ["recheck_wait"]
-    return case
+from tests.support import scenarios
+from tests.support.case_steps import TekunCase
+from tests.support.dynamic_steps import findings, id_number_born, supported
+from tests.support.web_client import Web
 
 
 def recheck(case: TekunCase, clock, **decision):
@@ -81,7 +67,7 @@ def test_an_objection_to_the_termination_notice_sends_the_case_back_to_investiga
 
 
 def test_fraud_found_at_the_recheck_stops_support_and_opens_recovery(login_as, clock):
-    id_number = unique_id_number("19450303")
+    id_number = id_number_born("19450303")
     case = supported(login_as, id_number=id_number)
     response = recheck(case, clock, recheck_result="fraud", reason="隐瞒子女赡养能力与房产")
     assert response.status_code == 204, response.json
@@ -95,7 +81,7 @@ def test_fraud_found_at_the_recheck_stops_support_and_opens_recovery(login_as, c
 
 
 def test_fraud_found_at_township_review_or_county_confirmation_is_recorded_on_the_household(login_as, clock):
-    township_id, county_id = unique_id_number("19460404"), unique_id_number("19470505")
+    township_id, county_id = id_number_born("19460404"), id_number_born("19470505")
     at_township = TekunCase(login_as)
     at_township.accept(id_number=township_id)
     at_township.investigate()
@@ -116,22 +102,7 @@ def test_fraud_found_at_township_review_or_county_confirmation_is_recorded_on_th
 
 
 def test_a_change_in_self_care_ability_is_reassessed_within_10_working_days(login_as, clock):
-    case = supported(login_as)
-    clock.set(datetime(2026, 12, 15, 2, 0, tzinfo=UTC))  # Tue 12-15
-    report = {"messageName": "self_care_changed", "businessKey": case.business_key}
-    assert login_as("village_cg").post("/message", report).status_code == 204
-    assert case.activities() == ["recheck_investigation"]
-    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []  # the yearly timer is off
-    assert case.task("investigator_cg", "recheck_investigation")["due"] == "2026-12-29T23:59:59.000+0800"
-    case.complete("investigator_cg", "recheck_investigation", visitors="李四,王五", recheck_findings="中风后卧床")
-    case.complete("county_reviewer", "recheck_decision", recheck_result="change", support_type="centralized",
-                  self_care_class="半护理",
-                  reason="生活不能自理，转为集中供养")
-    case.complete("window_cg", "recheck_notice", notice_text="转为集中供养", notice_delivered=True)
-    variables = case.variables()
-    assert variables["recheck_reason"] == "self_care_changed" and variables["support_type"] == "centralized"
-    assert case.activities() == ["recheck_wait"]
-    assert case.job("recheck_timer")["dueDate"] == "2027-12-15T23:59:59.000+0800"  # a year after the re-assessment
+    scenarios.tekun_reassessment(login_as, clock)
 
 
 def test_the_case_page_names_the_reported_change(app, login_as, clock):

@@ -12,8 +12,7 @@ from requests.auth import HTTPBasicAuth
 
 from tests.conftest import PASSWORD, Api, typed
 from tests.support.deployments import deploy_fixture
-
-TOPIC = "ping-check"
+from tests.support.external_tasks import TOPIC, fetch_and_lock, reach_check, start_message_wait
 
 
 @pytest.fixture(scope="module")
@@ -21,38 +20,19 @@ def deployed(app):
     deploy_fixture(Api(app.test_client(), "designer"), "message_wait.bpmn")
 
 
-def _start(login_as, key: str, **variables) -> str:
-    started = login_as("window_cg").post("/process-definition/key/message_wait/start", {
-        "businessKey": key, "variables": typed(village="dongguan", **variables)})
-    assert started.status_code == 200, started.json
-    return started.json["id"]
-
-
-def _reach_check(login_as, case_id: str) -> None:
-    """Deliver the case's message: it moves on to its external task."""
-    assert login_as("window_cg").post("/message", {"messageName": "ping", "processInstanceId": case_id}
-                                      ).status_code == 204
-
-
-def _fetch(login_as, worker="w1", **topic):
-    response = login_as("verifier").post("/external-task/fetchAndLock", {
-        "workerId": worker, "maxTasks": 10, "topics": [{"topicName": TOPIC, "lockDuration": 60000, **topic}]})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
 def test_topic_filters_select_what_a_worker_locks(deployed, login_as):
     key = f"ET-{uuid.uuid4().hex[:8]}"  # one batch of two cases; a business key names one active case only
-    wanted = _start(login_as, f"{key}-a", batch=key, level="county")
-    other = _start(login_as, f"{key}-b", batch=key, level="township")
+    wanted = start_message_wait(login_as, f"{key}-a", batch=key, level="county")
+    other = start_message_wait(login_as, f"{key}-b", batch=key, level="township")
     for case in (wanted, other):
-        _reach_check(login_as, case)
-    assert _fetch(login_as, businessKey=f"{key}-none") == []
-    assert _fetch(login_as, businessKey=f"{key}-a", processDefinitionKeyIn=["dibao"]) == []
-    assert _fetch(login_as, businessKey=f"{key}-a", tenantIdIn=["t1"]) == []
-    locked = _fetch(login_as, processDefinitionKey="message_wait", processVariables={"batch": key, "level": "county"},
-                    variables=["level"], includeExtensionProperties=True)
-    assert _fetch(login_as, processVariables={"batch": key, "level": "village"}) == []
+        reach_check(login_as, case)
+    assert fetch_and_lock(login_as, businessKey=f"{key}-none") == []
+    assert fetch_and_lock(login_as, businessKey=f"{key}-a", processDefinitionKeyIn=["dibao"]) == []
+    assert fetch_and_lock(login_as, businessKey=f"{key}-a", tenantIdIn=["t1"]) == []
+    locked = fetch_and_lock(login_as, processDefinitionKey="message_wait",
+                                    processVariables={"batch": key, "level": "county"},
+                                    variables=["level"], includeExtensionProperties=True)
+    assert fetch_and_lock(login_as, processVariables={"batch": key, "level": "village"}) == []
     assert [t["processInstanceId"] for t in locked] == [wanted]
     assert locked[0]["variables"] == {"level": {"value": "county", "type": "String", "valueInfo": {}}}
     assert locked[0]["extensionProperties"] == {"system": "公安", "variables": "level,household"}
@@ -63,7 +43,7 @@ def test_long_polling_is_woken_when_a_task_appears(deployed, login_as, live_url)
     import requests
 
     key = f"LP-{uuid.uuid4().hex[:8]}"
-    case = _start(login_as, key)
+    case = start_message_wait(login_as, key)
     answer = {}
 
     def worker():
@@ -77,7 +57,7 @@ def test_long_polling_is_woken_when_a_task_appears(deployed, login_as, live_url)
     waiting = threading.Thread(target=worker)
     waiting.start()
     time.sleep(1.0)
-    _reach_check(login_as, case)
+    reach_check(login_as, case)
     waiting.join(30)
     assert [t["processInstanceId"] for t in answer["tasks"]] == [case]
     assert 1.0 <= answer["seconds"] < 5.0, answer["seconds"]
@@ -98,13 +78,13 @@ def test_an_idle_standard_worker_makes_one_request_per_async_response_timeout(li
 
 def test_a_failed_task_is_read_and_its_incident_resolved_with_the_client_library(deployed, login_as, live_url):
     key = f"RT-{uuid.uuid4().hex[:8]}"
-    case = _start(login_as, key)
-    _reach_check(login_as, case)
-    task_id = _fetch(login_as, businessKey=key)[0]["id"]
+    case = start_message_wait(login_as, key)
+    reach_check(login_as, case)
+    task_id = fetch_and_lock(login_as, businessKey=key)[0]["id"]
     failed = login_as("verifier").post(f"/external-task/{task_id}/failure", {
         "workerId": "w1", "errorMessage": "公安接口超时", "errorDetails": "Traceback: timeout", "retries": 0})
     assert failed.status_code == 204
-    assert _fetch(login_as, businessKey=key) == []  # no retries left: no worker gets it
+    assert fetch_and_lock(login_as, businessKey=key) == []  # no retries left: no worker gets it
     supervisor = login_as("supervisor")
     assert supervisor.get(f"/external-task/{task_id}").json["retries"] == 0
     details = supervisor.get(f"/external-task/{task_id}/errorDetails")
@@ -116,7 +96,7 @@ def test_a_failed_task_is_read_and_its_incident_resolved_with_the_client_library
     retries.auth = HTTPBasicAuth("supervisor", PASSWORD)
     retries()
     assert supervisor.get("/incident", processInstanceId=case).json == []
-    assert [t["id"] for t in _fetch(login_as, businessKey=key)] == [task_id]
+    assert [t["id"] for t in fetch_and_lock(login_as, businessKey=key)] == [task_id]
     # pycamunda asks for errorDetails without credentials; the error details were read above
     got = pycamunda.externaltask.Get(url, id_=task_id, request_error_details=False)
     got.auth = HTTPBasicAuth("supervisor", PASSWORD)
@@ -125,9 +105,10 @@ def test_a_failed_task_is_read_and_its_incident_resolved_with_the_client_library
 
 def test_priority_orders_fetching(deployed, login_as):
     key = f"PR-{uuid.uuid4().hex[:8]}"
-    first, second = _start(login_as, f"{key}-1", batch=key), _start(login_as, f"{key}-2", batch=key)
+    first = start_message_wait(login_as, f"{key}-1", batch=key)
+    second = start_message_wait(login_as, f"{key}-2", batch=key)
     for case in (first, second):
-        _reach_check(login_as, case)
+        reach_check(login_as, case)
     second_task = login_as("supervisor").get("/external-task", processInstanceId=second).json[0]["id"]
     assert login_as("verifier").put(f"/external-task/{second_task}/priority", {"priority": 50}).status_code == 403
     assert login_as("supervisor").put(f"/external-task/{second_task}/priority", {"priority": 50}).status_code == 204
@@ -139,9 +120,9 @@ def test_priority_orders_fetching(deployed, login_as):
 
 def test_local_variables_of_a_completion_stay_in_the_tasks_scope(deployed, login_as):
     key = f"LV-{uuid.uuid4().hex[:8]}"
-    case = _start(login_as, key)
-    _reach_check(login_as, case)
-    task_id = _fetch(login_as, businessKey=key)[0]["id"]
+    case = start_message_wait(login_as, key)
+    reach_check(login_as, case)
+    task_id = fetch_and_lock(login_as, businessKey=key)[0]["id"]
     done = login_as("verifier").post(f"/external-task/{task_id}/complete", {
         "workerId": "w1", "variables": typed(result="ok"), "localVariables": None})
     assert done.status_code == 204, done.json

@@ -6,12 +6,12 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from tests.e2e.case_steps import TekunCase
-from tests.e2e.dibao_steps import Case, valid_id_number
-from tests.e2e.notice_steps import dibao_approved
-from tests.e2e.payroll_steps import Finance, Supported, new_county
-from tests.e2e.test_dynamic_tekun import supported
-from tests.e2e.web_client import Web
+from tests.support.case_steps import TekunCase
+from tests.support.dibao_steps import Case, valid_id_number
+from tests.support.dynamic_steps import supported
+from tests.support.notice_steps import dibao_approved
+from tests.support.payroll_steps import Finance, Supported, new_county
+from tests.support.web_client import Web
 
 
 def report(login_as, user: str, case, text: str = "该户在县城经营门店，收入明显高于申报"):

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case, accept_variables, unique_id_number
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case, accept_variables, unique_id_number
+from tests.support.web_client import Web
 
 
 def variables(api, case_id: str) -> dict:

@@ -7,10 +7,10 @@ import uuid
 from sqlalchemy import select
 
 from app.store.tables import AccessLog
-from tests.e2e.case_steps import LinshiCase
-from tests.e2e.dibao_steps import Case, valid_id_number
-from tests.e2e.web_client import Web
+from tests.support.case_steps import LinshiCase
+from tests.support.dibao_steps import Case, valid_id_number
 from tests.support.own_database import own_app  # noqa: F401 — the order of the desk: no other tests' 急难 cases
+from tests.support.web_client import Web
 
 
 def _row(web: Web, task_id: str, **params) -> str:

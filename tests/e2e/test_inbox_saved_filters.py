@@ -4,8 +4,8 @@ import html
 import re
 import uuid
 
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 
 def _saved(page: str) -> dict[str, str]:

@@ -4,7 +4,8 @@
 import pytest
 
 from tests.conftest import typed
-from tests.e2e.case_steps import LinshiCase
+from tests.support import scenarios
+from tests.support.case_steps import LinshiCase
 
 LIMIT_URL = "/api/counties/sfx/settings/township_approval_limit"
 
@@ -15,39 +16,11 @@ def _set_limit(login_as, value):
 
 
 def test_emergency_pays_first_and_documents_afterwards_within_five_working_days(login_as, clock):
-    case = LinshiCase(login_as)
-    case.accept(kind="急难", amount=2000.0)
-    payment = case.task("reviewer_cg", "emergency_payment")
-    assert payment["candidateGroups"] == ["township_reviewer"]
-    assert payment["due"] == "2026-09-29T23:59:59.000+0800"  # one working day after 受理 on Mon 9/28
-    case.complete("reviewer_cg", "emergency_payment", paid_amount=2000.0, paid_at="2026-09-28")
-    documentation = case.task("window_cg", "post_documentation")
-    # 9/29, 9/30, then after 国庆 (10/1-10/7) 10/8, 10/9 and the 调休 Saturday 10/10
-    assert documentation["due"] == "2026-10-10T23:59:59.000+0800"
-    assert case.job("documentation_overdue")["dueDate"] == "2026-10-10T23:59:59.000+0800"
-    activities = {a["activityId"] for a in login_as("auditor").get(
-        "/history/activity-instance", processInstanceId=case.id).json}
-    assert not activities & {"investigation", "publicity_gateway", "democratic_appraisal"}
-    case.complete("window_cg", "post_documentation", who="李梅；经办人张强", why="火灾致住房损毁，生活无着",
-                  how_much=2000.0, signatures_complete=True)
-    assert case.state() == "COMPLETED"
-    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
+    scenarios.linshi_emergency(login_as, clock)
 
 
 def test_overdue_documentation_escalates_to_the_supervisor_without_closing_it(login_as, clock):
-    case = LinshiCase(login_as)
-    case.accept(kind="急难", amount=800.0)
-    case.complete("reviewer_cg", "emergency_payment", paid_amount=800.0, paid_at="2026-09-28")
-    clock.set(clock.moment.replace(month=10, day=11))
-    case.fire("documentation_overdue")
-    escalation = case.task("supervisor", "documentation_escalation")
-    assert escalation["candidateGroups"] == ["supervisor"]
-    assert case.task("window_cg", "post_documentation")  # still open: the timer does not interrupt it
-    case.complete("supervisor", "documentation_escalation", comment="请于两日内补齐签字")
-    assert case.state() == "ACTIVE"  # the case cannot end before the documentation is done
-    case.complete("window_cg", "post_documentation", who="李梅", why="交通事故", how_much=800.0,
-                  signatures_complete=True)
-    assert case.state() == "COMPLETED"
+    scenarios.linshi_emergency_overdue(login_as, clock)
 
 
 def test_documentation_needs_complete_signatures(login_as, clock):
@@ -68,62 +41,19 @@ def test_documentation_needs_complete_signatures(login_as, clock):
     (50000.01, "deliberation", "county_reviewer", "deliberation"),
 ])
 def test_expense_amount_decides_the_approval_tier(login_as, clock, amount, activity, user, tier):
-    case = LinshiCase(login_as)
-    case.accept(amount=amount)
-    assert case.task("investigator_cg", "investigation")["due"] == "2026-10-08T23:59:59.000+0800"
-    case.investigate_and_publish()
-    assert case.activities() == [activity]
-    assert case.variables()["tier"] == tier
-    assert case.task(user, activity)
+    scenarios.linshi_expense_tier(login_as, clock, amount, activity, user, tier)
 
 
 def test_approval_in_two_stages_pays_two_installments(login_as, clock):
-    case = LinshiCase(login_as)
-    case.accept(amount=9999.99)
-    case.investigate_and_publish()
-    case.complete("reviewer_cg", "township_approval", decision="approve", approved_amount=9000.0, installments=2)
-    assert case.activities() == ["approval_notice"]  # the household is told first, then paid
-    case.hand_over("approval_notice")
-    assert case.activities() == ["staged_payment"]
-    assert case.variables()["installment"] == 1
-    first = case.complete("finance", "staged_payment", paid=True, installment_amount=4500.0)
-    assert case.variables()["installment"] == 2
-    second = case.complete("finance", "staged_payment", paid=True, installment_amount=4500.0)
-    assert first["id"] != second["id"]
-    assert case.state() == "COMPLETED"
-    payments = login_as("auditor").get("/history/activity-instance", processInstanceId=case.id,
-                                       activityId="staged_payment").json
-    assert len(payments) == 2
+    scenarios.linshi_staged_payment(login_as, clock)
 
 
 def test_rejection_ends_with_written_notice_within_three_working_days(login_as, clock):
-    case = LinshiCase(login_as)
-    case.accept(amount=12000)
-    case.complete("investigator_cg", "investigation", visitors="李四,王五", findings="有稳定收入")
-    case.verify()
-    clock.advance(days=8)  # publicity over on Tue 10/6, a holiday
-    case.fire("publicity")
-    case.complete("county_reviewer", "county_approval", decision="reject", reason="家庭收入足以承担该项支出")
-    notice = case.task("window_cg", "refusal_notice")
-    assert notice["due"] == "2026-10-10T23:59:59.000+0800"  # 10/8, 10/9 and the 调休 Saturday 10/10
-    case.complete("window_cg", "refusal_notice", notice_delivered=True)
-    assert case.state() == "COMPLETED"
+    scenarios.linshi_rejection(login_as, clock)
 
 
 def test_objection_during_publicity_leads_to_appraisal_and_new_investigation(login_as, clock):
-    case = LinshiCase(login_as)
-    case.accept(amount=3000.0)
-    case.complete("investigator_cg", "investigation", visitors="李四,王五", findings="属实")
-    case.verify()
-    response = login_as("village_cg").post("/message", {
-        "messageName": "publicity_objection", "businessKey": case.business_key,
-        "processVariables": {"objection_text": {"value": "医疗费已由保险报销", "type": "String"}}})
-    assert response.status_code == 204, response.json
-    case.complete("village_cg", "democratic_appraisal", participants="赵六,钱七,孙八",
-                  appraisal_result="support", appraisal_minutes="保险仅报销一半")
-    assert case.activities() == ["reinvestigation"]  # matching is not run again: the visit answers the objection
-    case.complete("investigator_cg", "reinvestigation", visitors="李四,王五", findings="保险报销一半，仍有困难")
-    assert case.activities() == ["publicity_gateway"]
+    scenarios.linshi_objection(login_as, clock)
 
 
 def test_township_limit_setting_changes_routing_for_new_cases_only(login_as, clock):

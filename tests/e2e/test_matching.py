@@ -3,7 +3,7 @@ system (external task `household-verification`) at 受理, the case waits for it
 mismatch is told to the applicant, whose objection with evidence sends it back to matching."""
 
 from tests.conftest import typed
-from tests.e2e.case_steps import LinshiCase, TekunCase
+from tests.support.case_steps import LinshiCase, TekunCase
 
 
 def matching_task(case) -> dict:

@@ -2,7 +2,7 @@
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 def scrape(client) -> dict[tuple[str, tuple], float]:

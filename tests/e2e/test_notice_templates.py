@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Api, service_app
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 NOTICES = Path(__file__).parent.parent.parent / "notices"
 REFUSAL = (NOTICES / "refusal.notice").read_text()

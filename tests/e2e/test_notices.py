@@ -9,9 +9,9 @@ import pytest
 from pypdf import PdfReader
 
 from app.domain.clock import CHINA_TZ
-from tests.e2e import notice_steps as walks
-from tests.e2e.notice_steps import RIGHTS
-from tests.e2e.web_client import Web
+from tests.support import notice_steps as walks
+from tests.support.notice_steps import RIGHTS
+from tests.support.web_client import Web
 
 # (walk, kind, phrases the notice must print); every adverse notice also prints RIGHTS
 NOTICES = [

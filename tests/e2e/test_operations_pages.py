@@ -1,8 +1,8 @@
 """Operations from the pages: a 公示 objection registered on the case by the village, and the supervisor's list
 of waiting timers, fired now or moved with a reason the case log keeps."""
 
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 
 def _in_publicity(login_as) -> Case:

@@ -1,18 +1,8 @@
 """The monthly roll over HTTP: the amount in force each month, the end of payment, 补发 for a household approved
 after its first month's roll, review with 双人复核, and frozen rolls."""
 
-from datetime import UTC, datetime
 
-from tests.e2e.payroll_steps import Finance, Household, Supported, new_county
-
-
-def at(clock, day: str) -> None:
-    """Move the clock to 10:00 Beijing time of `day`."""
-    clock.set(datetime.fromisoformat(f"{day}T02:00:00").replace(tzinfo=UTC))
-
-
-def amounts(lines: list[dict]) -> dict:
-    return {(line["caseId"], line["month"], line["kind"]): line["amount"] for line in lines}
+from tests.support.payroll_steps import Finance, Household, Supported, amounts, at, new_county
 
 
 def test_a_household_is_paid_every_month_and_the_roll_follows_a_recheck_change(client, login_as, runtime, clock):

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from tests.conftest import typed
-from tests.e2e.payroll_steps import Finance, Household, bank_account, new_county
+from tests.support.payroll_steps import Finance, Household, bank_account, new_county
 
 
 def _get(login_as, user: str, path: str, **query):

@@ -2,8 +2,7 @@
 each household's 补差 recomputed from its last assessed income, recorded on its case, and paid from the
 effective month."""
 
-from tests.e2e.payroll_steps import Finance, Household, new_county
-from tests.e2e.test_payroll import amounts, at
+from tests.support.payroll_steps import Finance, Household, amounts, at, new_county
 
 
 def _post(login_as, user: str, path: str, body: dict):

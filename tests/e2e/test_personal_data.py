@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, valid_id_number
 
 FULL_ID = valid_id_number()
 MASKED_ID = FULL_ID[:6] + "********" + FULL_ID[-4:]

@@ -1,9 +1,9 @@
 """The task pages start from what the service knows: the 先行救助 amount asked, today's date, the 补差, and the
 初审 form's texts filled from the case (never `{{household_class}}`)."""
 
-from tests.e2e.case_steps import LinshiCase
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web, field_value
+from tests.support.case_steps import LinshiCase
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web, field_value
 
 
 def test_the_emergency_payment_starts_with_the_amount_asked_and_today(app, login_as, clock):

@@ -1,57 +1,15 @@
 """转介 referrals end to end: a case refers assessed needs to departments, which accept and report back."""
 
-import json
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case, valid_id_number
-from tests.e2e.test_tekun import TekunCase
-
-ACCEPT_DUE = "2026-10-08T23:59:59.000+0800"  # 3 working days after Mon 9/28: 9/29, 9/30, (国庆) 10/8
-FEEDBACK_DUE = "2026-10-23T23:59:59.000+0800"  # 15 working days after 9/28, 10/10 (调休 Saturday) counted
-
-
-class LinshiCase(Case):
-    KEY, PREFIX = "linshi", "LS"
-
-    def accept(self, needs=(), note=""):
-        return self.complete("window_cg", "accept", applicant_name="李梅", id_number=valid_id_number(),
-                             kind="急难", amount=1500.0, reason="火灾致住房损毁", needs=list(needs), note=note)
-
-    def pay(self):
-        self.complete("reviewer_cg", "emergency_payment", paid_amount=1500.0, paid_at="2026-09-28")
-        self.complete("window_cg", "post_documentation", who="李梅；经办人张强", why="火灾致住房损毁",
-                      how_much=1500.0, signatures_complete=True)
-
-
-def returned_referrals(case: Case) -> list[dict]:
-    """The `referrals` case variable (a Json variable) as the supervisor reads it."""
-    return json.loads(case.variables()["referrals"])
-
-
-def referral_tasks(login_as, user: str, case: Case, activity: str = "referral_accept") -> list[dict]:
-    return login_as(user).get("/task", processInstanceId=case.id, taskDefinitionKey=activity).json
+from tests.support import scenarios
+from tests.support.case_steps import TekunCase
+from tests.support.dibao_steps import Case, valid_id_number
+from tests.support.referral_steps import ACCEPT_DUE, ReferringCase, referral_tasks, returned_referrals
 
 
 def test_a_referral_goes_to_the_department_and_its_feedback_returns_to_the_case(login_as, clock):
-    case = LinshiCase(login_as)
-    case.accept(needs=["医疗"], note="住院自付费用较高，请核定医疗救助")
-    case.pay()
-    assert case.history()["state"] == "ACTIVE"  # the referral is still out
-    [task] = referral_tasks(login_as, "dept_medical_user", case)
-    assert task["candidateGroups"] == ["dept_medical"] and task["due"] == ACCEPT_DUE
-    assert not {"need", "dept", "referred_at"} & set(case.variables())  # the referral keeps its data to itself
-    shown = login_as("dept_medical_user").get(f"/task/{task['id']}/form-variables").json
-    assert shown["need"]["value"] == "医疗" and shown["note"]["value"] == "住院自付费用较高，请核定医疗救助"
-    case.complete("dept_medical_user", "referral_accept", referral_decision="accept")
-    [feedback] = referral_tasks(login_as, "dept_medical_user", case, "referral_feedback")
-    assert feedback["due"] == FEEDBACK_DUE
-    case.complete("dept_medical_user", "referral_feedback", outcome="已救助",
-                  amount_or_service="医疗救助 3200 元", feedback_date="2026-10-09")
-    assert case.history()["state"] == "COMPLETED"
-    [returned] = returned_referrals(case)
-    assert {k: returned[k] for k in ("need", "dept", "accepted", "outcome", "amount_or_service", "date")} == {
-        "need": "医疗", "dept": "dept_medical", "accepted": True, "outcome": "已救助",
-        "amount_or_service": "医疗救助 3200 元", "date": "2026-10-09"}
+    scenarios.referral_call_activity(login_as, clock)
 
 
 def test_two_needs_go_to_two_departments_and_both_answers_are_collected(login_as, clock):
@@ -75,7 +33,7 @@ def test_two_needs_go_to_two_departments_and_both_answers_are_collected(login_as
 
 
 def test_a_decline_needs_a_reason(login_as, clock):
-    case = LinshiCase(login_as)
+    case = ReferringCase(login_as)
     case.accept(needs=["就业"])
     response = case.submit("dept_employment_user", "referral_accept", referral_decision="decline")
     assert response.status_code == 400 and response.json["field"] == "decline_reason"
@@ -90,7 +48,7 @@ def test_a_decline_needs_a_reason(login_as, clock):
 
 
 def test_an_unknown_need_is_refused_at_intake(login_as, clock):
-    case = LinshiCase(login_as)
+    case = ReferringCase(login_as)
     task = case.task("window_cg", "accept")
     response = login_as("window_cg").post(f"/task/{task['id']}/complete", {"variables": typed(
         applicant_name="李梅", id_number=valid_id_number(), kind="急难", amount=100.0, reason="急病",
@@ -99,7 +57,7 @@ def test_an_unknown_need_is_refused_at_intake(login_as, clock):
 
 
 def test_no_needs_means_no_referral(login_as, clock):
-    case = LinshiCase(login_as)
+    case = ReferringCase(login_as)
     case.accept()
     case.pay()
     assert case.history()["state"] == "COMPLETED"
@@ -110,7 +68,7 @@ def test_no_needs_means_no_referral(login_as, clock):
 
 
 def test_an_overdue_acceptance_escalates_while_the_referral_stays_open(login_as, clock):
-    case = LinshiCase(login_as)
+    case = ReferringCase(login_as)
     case.accept(needs=["法律援助"])
     [task] = referral_tasks(login_as, "dept_legal_user", case)
     assert case.job("accept_overdue")["dueDate"] == ACCEPT_DUE
@@ -140,7 +98,7 @@ def test_the_deadlines_are_county_settings(login_as, clock):
     url = "/api/counties/sfx/settings/referral_accept_days"
     assert designer.client.put(url, json={"value": 5}, headers=designer.headers).status_code in (200, 204)
     try:
-        case = LinshiCase(login_as)
+        case = ReferringCase(login_as)
         case.accept(needs=["慈善"])
         [task] = referral_tasks(login_as, "charity_user", case)
         assert task["due"] == "2026-10-10T23:59:59.000+0800"  # 9/29, 9/30, 10/8, 10/9, 10/10 (调休)
@@ -179,10 +137,4 @@ def test_a_tekun_case_refers_too(login_as, clock):
 
 
 def test_cancelling_the_case_withdraws_its_open_referrals(login_as, clock):
-    case = LinshiCase(login_as)
-    case.accept(needs=["受灾", "就业"])
-    assert len(referral_tasks(login_as, "dept_emergency_user", case)) == 1
-    assert login_as("supervisor").delete(f"/process-instance/{case.id}").status_code == 204
-    assert referral_tasks(login_as, "dept_emergency_user", case) == []
-    assert referral_tasks(login_as, "dept_employment_user", case) == []
-    assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
+    scenarios.referral_withdrawn_by_cancellation(login_as, clock)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.store.tables import IdempotencyKey, ProcessInstance
 from tests.conftest import PASSWORD
-from tests.e2e.dibao_steps import Case, accept_variables
+from tests.support.dibao_steps import Case, accept_variables
 
 
 def _key() -> str:

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, valid_id_number
 
 START_FORM = {"id": "owned_start_form", "type": "default", "components": [
     {"type": "textfield", "key": "applicant_name", "label": "申请人", "validate": {"required": True},

@@ -5,11 +5,11 @@ import re
 
 import pytest
 
-from tests.e2e.case_steps import LinshiCase, TekunCase
-from tests.e2e.dibao_steps import Case
-from tests.e2e.staff_words import machine_words, visible_text
-from tests.e2e.web_client import Web
+from tests.support.case_steps import LinshiCase, TekunCase
+from tests.support.dibao_steps import Case
 from tests.support.own_database import own_app  # noqa: F401 — other tests' probe cases must not fill the lists read here
+from tests.support.staff_words import machine_words, visible_text
+from tests.support.web_client import Web
 
 USERS = ("window_cg", "investigator_cg", "reviewer_cg", "village_cg", "county_reviewer", "finance", "supervisor",
          "auditor")

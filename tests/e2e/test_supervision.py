@@ -1,6 +1,6 @@
 """Supervisors see overdue work in working days, filter it, and export it with Chinese headers."""
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 def _late(api, **params):
@@ -30,7 +30,7 @@ def test_case_workers_cannot_see_the_supervision_view(login_as):
 
 
 def test_a_fired_deadline_timer_opens_an_escalation_the_supervisor_follows_up(login_as, clock):
-    from tests.e2e.test_linshi import LinshiCase
+    from tests.support.case_steps import LinshiCase
 
     case = LinshiCase(login_as)
     case.accept(kind="急难", amount=800.0)

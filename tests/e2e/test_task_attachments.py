@@ -8,7 +8,7 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 PHOTO = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40  # a JPEG's first bytes
 ER = "/engine-rest"

@@ -1,7 +1,7 @@
 """作废: an application abandoned after 受理并开始办理 is voided with a reason, as an event of the case."""
 
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 
 def test_the_window_voids_an_abandoned_application_and_it_leaves_the_inbox(app, login_as, clock):

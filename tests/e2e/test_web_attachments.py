@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from tests.conftest import Api
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 
 def _jpeg() -> bytes:

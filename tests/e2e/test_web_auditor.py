@@ -7,9 +7,9 @@ import uuid
 from sqlalchemy import select, update
 
 from app.store.tables import AccessLog, CaseEvent
-from tests.e2e.dibao_steps import Case, valid_id_number
-from tests.e2e.web_client import Web
-from tests.integration.test_audit_chain import _tamper
+from tests.support.dibao_steps import Case, valid_id_number
+from tests.support.tamper import tamper_rows
+from tests.support.web_client import Web
 
 
 def _case(login_as) -> Case:
@@ -75,8 +75,8 @@ def test_replay_steps_through_the_state_after_each_event(app, login_as, clock):
 
 def test_a_tampered_history_is_reported_on_the_case_and_in_the_scope_check(app, runtime, login_as, clock):
     case = _case(login_as)
-    _tamper(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 3)
-            .values(actor="someone_else"))
+    tamper_rows(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 3)
+                .values(actor="someone_else"))
     web = Web(app, "auditor")
     assert '<p class="verdict-bad">未通过：第 3 个事件起' in web.get(f"/auditor/cases/{case.id}").text
     failures = web.get("/auditor/verify").text

@@ -6,7 +6,7 @@ import re
 import uuid
 from pathlib import Path
 
-from tests.e2e.web_client import Web
+from tests.support.web_client import Web
 
 # a process with one user task `review` (初审, township_reviewer); {key} is its process id
 PROCESS = (Path(__file__).parent.parent / "fixtures" / "designer_review.bpmn").read_text(encoding="utf-8")

@@ -3,8 +3,8 @@ someone else finished, an expired form, the error summary that names each field 
 
 import re
 
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 
 def test_an_unknown_page_is_a_chinese_page_and_the_api_keeps_its_json(app):

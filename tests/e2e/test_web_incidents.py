@@ -4,12 +4,12 @@ import re
 import uuid
 
 from tests.conftest import Api
-from tests.e2e.staff_words import machine_words, visible_text
-from tests.e2e.test_external_task_api import _fetch, _reach_check, _start
-from tests.e2e.web_client import Web
-from tests.integration.test_incident_retry import _fail_three_times, _incidents, _start_failing_case
 from tests.support.deployments import deploy_fixture
+from tests.support.external_tasks import fetch_and_lock, reach_check, start_message_wait
 from tests.support.own_database import own_app  # noqa: F401 (timers fired across every case of its own database)
+from tests.support.staff_words import machine_words, visible_text
+from tests.support.timer_cases import fail_three_times, incidents_of, start_failing_case
+from tests.support.web_client import Web
 
 
 def _listed(page: str) -> list[str]:
@@ -19,14 +19,14 @@ def _listed(page: str) -> list[str]:
 def test_failed_work_is_listed_in_words_and_retried_from_the_page(app, runtime, login_as, clock):
     deploy_fixture(Api(app.test_client(), "designer"), "message_wait.bpmn")
     key = f"故障-{uuid.uuid4().int % 10**10}"
-    task_case = _start(login_as, key)
-    _reach_check(login_as, task_case)
-    task_id = _fetch(login_as, businessKey=key)[0]["id"]
+    task_case = start_message_wait(login_as, key)
+    reach_check(login_as, task_case)
+    task_id = fetch_and_lock(login_as, businessKey=key)[0]["id"]
     assert login_as("verifier").post(f"/external-task/{task_id}/failure", {
         "workerId": "w1", "errorMessage": "Connection refused", "retries": 0}).status_code == 204
-    job_case = _start_failing_case(login_as)
+    job_case = start_failing_case(login_as)
     supervisor = login_as("supervisor")
-    job = _fail_three_times(runtime, supervisor, job_case, clock)
+    job = fail_three_times(runtime, supervisor, job_case, clock)
 
     web = Web(app, "supervisor")
     assert "/supervisor/incidents" in web.get("/supervisor").text
@@ -45,8 +45,8 @@ def test_failed_work_is_listed_in_words_and_retried_from_the_page(app, runtime, 
     assert _listed(web.get("/supervisor/incidents").text) != []  # none of those retried it
     assert web.post(url).status_code == 302
     assert supervisor.get(f"/external-task/{task_id}").json["retries"] == 1
-    assert [t["id"] for t in _fetch(login_as, businessKey=key)] == [task_id]  # a worker gets it again
+    assert [t["id"] for t in fetch_and_lock(login_as, businessKey=key)] == [task_id]  # a worker gets it again
     assert web.post(f"/supervisor/incidents/{job['id']}/retry").status_code == 302
-    assert _incidents(supervisor, job_case) == [] and _listed(web.get("/supervisor/incidents").text) == []
+    assert incidents_of(supervisor, job_case) == [] and _listed(web.get("/supervisor/incidents").text) == []
     assert supervisor.get(f"/job/{job['id']}").json["retries"] == 1
     assert web.post(url).status_code == 404  # resolved already

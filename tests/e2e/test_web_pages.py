@@ -11,8 +11,8 @@ from werkzeug.security import generate_password_hash
 
 from app.store.tables import AccessLog, TaskDraft, User
 from tests.conftest import PASSWORD, typed
-from tests.e2e.dibao_steps import Case, accept_variables, unique_id_number, valid_id_number
-from tests.e2e.web_client import Web, field_error, field_value
+from tests.support.dibao_steps import Case, accept_variables, unique_id_number, valid_id_number
+from tests.support.web_client import Web, field_error, field_value
 
 
 def test_pages_send_an_anonymous_visitor_to_the_login_and_back(app):

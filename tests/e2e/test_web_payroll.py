@@ -3,8 +3,8 @@ user, and a new standard's impact; the case page shows the household's payments.
 
 import re
 
-from tests.e2e.payroll_steps import Finance, Household, new_county
-from tests.e2e.web_client import Web
+from tests.support.payroll_steps import Finance, Household, new_county
+from tests.support.web_client import Web
 
 
 def test_finance_reviews_and_a_second_user_confirms_on_the_review_page(app, client, login_as, runtime, clock):

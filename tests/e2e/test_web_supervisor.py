@@ -6,8 +6,8 @@ import re
 
 from openpyxl import load_workbook
 
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 
 def _waiting(page: str, activity: str) -> int:
@@ -62,7 +62,7 @@ def test_tables_export_as_excel_and_csv_with_chinese_headers(app, login_as, cloc
 
 
 def test_the_supervisor_acknowledges_and_closes_an_escalation_from_the_page(app, login_as, clock):
-    from tests.e2e.test_linshi import LinshiCase
+    from tests.support.case_steps import LinshiCase
 
     case = LinshiCase(login_as)
     case.accept(kind="急难", amount=800.0)

@@ -17,7 +17,7 @@ import time
 import pytest
 import requests
 
-from tests.cluster.nodes import BIN, ROOT, Cluster
+from tests.support.cluster import BIN, ROOT, Cluster
 
 pytestmark = [
     pytest.mark.fault("slow clients"),

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from app.services.jobs import fire_due_jobs
-from tests.integration.timer_cases import ROOT, deploy_timer_fixture, jobs_left, start_timer_cases, states, timer_events
+from tests.support.timer_cases import ROOT, deploy_timer_fixture, jobs_left, start_timer_cases, states, timer_events
 
 pytestmark = [
     pytest.mark.fault("stalled worker"),

@@ -5,7 +5,7 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
 from app.store.tables import AccessLog, CaseEvent
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 @pytest.fixture

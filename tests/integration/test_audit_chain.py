@@ -3,11 +3,12 @@
 import zlib
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 
 from app.domain.audit import event_digest
 from app.store.tables import CaseEvent, ProcessDefinition, ProcessInstance, Resource
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
+from tests.support.tamper import tamper_rows
 
 
 def _case(login_as) -> Case:
@@ -22,16 +23,6 @@ def _verify(login_as, case: Case) -> dict:
     response = auditor.client.get(f"/api/audit/cases/{case.id}/verify", headers=auditor.headers)
     assert response.status_code == 200, response.json
     return response.json
-
-
-def _tamper(runtime, *statements) -> None:
-    """Change rows behind the service's back; on PostgreSQL bypass the append-only trigger as superuser."""
-    with runtime.unit_of_work() as uow:
-        if uow.session.get_bind().dialect.name == "postgresql":
-            uow.session.execute(text("SET LOCAL session_replication_role = replica"))
-        for statement in statements:
-            uow.session.execute(statement)
-        uow.commit()
 
 
 def test_an_untampered_case_verifies(login_as, clock):
@@ -54,15 +45,15 @@ def test_an_untampered_case_verifies(login_as, clock):
 ])
 def test_tampering_is_reported_at_the_first_bad_event(runtime, login_as, clock, tamper, bad_event, words):
     case = _case(login_as)
-    _tamper(runtime, tamper(case.id))
+    tamper_rows(runtime, tamper(case.id))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == bad_event and words in verdict["problem"]
 
 
 def test_cli_verifies_every_case_with_a_progress_bar(runtime, runner, login_as, clock):
     case = _case(login_as)
-    _tamper(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 1)
-            .values(command="forged"))
+    tamper_rows(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 1)
+                .values(command="forged"))
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1
     assert f"FAILED {case.id} at event 1" in result.output
@@ -83,8 +74,8 @@ def deployment_of(runtime):
 
     yield find
     for resource_id, content, definition_id, spec in saved:
-        _tamper(runtime, update(Resource).where(Resource.id == resource_id).values(content=content),
-                update(ProcessDefinition).where(ProcessDefinition.id == definition_id).values(spec=spec))
+        tamper_rows(runtime, update(Resource).where(Resource.id == resource_id).values(content=content),
+                    update(ProcessDefinition).where(ProcessDefinition.id == definition_id).values(spec=spec))
 
 
 def test_an_edited_bpmn_file_of_the_deployment_is_reported_at_the_start_event(runtime, login_as, clock,
@@ -93,7 +84,7 @@ def test_an_edited_bpmn_file_of_the_deployment_is_reported_at_the_start_event(ru
     resource_id, xml, _, _ = deployment_of(case.id)
     forged = xml.replace(b'candidateGroups="county_reviewer"', b'candidateGroups="window"', 1)
     assert forged != xml
-    _tamper(runtime, update(Resource).where(Resource.id == resource_id).values(content=forged))
+    tamper_rows(runtime, update(Resource).where(Resource.id == resource_id).values(content=forged))
     for each in (case, other):
         verdict = _verify(login_as, each)
         assert verdict["ok"] is False and verdict["firstBadEvent"] == 1 and "部署被修改" in verdict["problem"]
@@ -102,8 +93,8 @@ def test_an_edited_bpmn_file_of_the_deployment_is_reported_at_the_start_event(ru
 def test_an_edited_stored_spec_is_reported_at_the_start_event(runtime, login_as, clock, deployment_of):
     case = _case(login_as)
     _, _, definition_id, spec = deployment_of(case.id)
-    _tamper(runtime, update(ProcessDefinition).where(ProcessDefinition.id == definition_id)
-            .values(spec={**spec, "forged": True}))
+    tamper_rows(runtime, update(ProcessDefinition).where(ProcessDefinition.id == definition_id)
+                .values(spec={**spec, "forged": True}))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == 1 and "部署被修改" in verdict["problem"]
 
@@ -124,8 +115,8 @@ def test_an_edited_event_with_a_recomputed_chain_is_caught_by_replay(runtime, lo
             statements.append(update(CaseEvent).where(CaseEvent.id == event.id)
                               .values(inputs=inputs, prev_hash=previous, hash=digest))
             previous = digest
-    _tamper(runtime, *statements, update(ProcessInstance).where(ProcessInstance.id == case.id)
-            .values(last_event_hash=previous))
+    tamper_rows(runtime, *statements, update(ProcessInstance).where(ProcessInstance.id == case.id)
+                .values(last_event_hash=previous))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == 2
     # the verdict names the variable; its values (an income) are read through the replayed states, masked
@@ -136,8 +127,8 @@ def test_changed_stored_case_data_is_caught_by_replay(runtime, login_as, clock):
     case = _case(login_as)
     with runtime.unit_of_work() as uow:
         variables = dict(uow.session.get(ProcessInstance, case.id).variables)
-    _tamper(runtime, update(ProcessInstance).where(ProcessInstance.id == case.id)
-            .values(variables={**variables, "per_capita_income": 1.0}))
+    tamper_rows(runtime, update(ProcessInstance).where(ProcessInstance.id == case.id)
+                .values(variables={**variables, "per_capita_income": 1.0}))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == 4 and "per_capita_income" in verdict["problem"]
 
@@ -152,7 +143,7 @@ def test_untampered_cases_in_scope_all_pass(runtime, login_as, clock):
 
 def test_cli_group_alias_verifies_too(runtime, runner, login_as, clock):
     case = _case(login_as)
-    _tamper(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 3)
-            .values(actor="forged"))
+    tamper_rows(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 3)
+                .values(actor="forged"))
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and f"FAILED {case.id} at event 3" in result.output

@@ -4,11 +4,10 @@ import json
 from datetime import UTC, datetime
 
 from app.services.jobs import fire_due_jobs
-from tests.e2e.dibao_steps import Case
-from tests.e2e.test_linshi import LinshiCase
-from tests.e2e.test_referral import LinshiCase as ReferringCase
-from tests.e2e.test_referral import referral_tasks
+from tests.support.case_steps import LinshiCase
+from tests.support.dibao_steps import Case
 from tests.support.own_database import own_app  # noqa: F401 — fires due timers: other modules' would be among them
+from tests.support.referral_steps import ReferringCase, referral_tasks
 
 SPRING_FESTIVAL = {f"2027-02-{day:02d}": "春节" for day in range(6, 13)}  # Sat 2/6 to Fri 2/12
 YEAR_2027 = {"holidays": {"2027-01-01": "元旦", "2027-01-02": "元旦", "2027-01-03": "元旦", **SPRING_FESTIVAL},

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 URL = "/api/calendar/closures"
 

@@ -7,8 +7,8 @@ from app.services import registry
 from app.services.case_commands import run_command
 from app.services.registry import COMMANDS, Command, Issued, VariablesInputs
 from app.store.tables import CaseEvent, ProcessInstance
-from tests.e2e.dibao_steps import Case
-from tests.e2e.web_client import Web
+from tests.support.dibao_steps import Case
+from tests.support.web_client import Web
 
 
 def _events(runtime, case_id: str) -> list[CaseEvent]:

@@ -8,7 +8,7 @@ from app.domain.errors import Conflict, Forbidden, NotFound
 from app.services.cases import complete_task
 from app.services.commands import CompleteTask
 from app.store.tables import CaseEvent, ProcessInstance
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 @pytest.mark.fault("retried starts and completions")

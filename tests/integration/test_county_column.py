@@ -4,7 +4,7 @@ the column a province's tables would be distributed by (docs/scaling.md)."""
 from sqlalchemy import text
 
 from app.store.tables import Base
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 CASE_TABLES = sorted(name for name, table in Base.metadata.tables.items()
                      if "process_instance_id" in table.c or name == "process_instance")

@@ -1,55 +1,26 @@
 """A failing timer job retries with backoff, becomes an incident, and recovers by hand once its cause is repaired."""
 
-import io
 import uuid
-from pathlib import Path
 
 from app.engine.runner import CaseRun
 from app.services.jobs import fire_due_jobs
-from tests.integration.timer_cases import deploy_timer_fixture, start_timer_cases, states, timer_events
-
-
-def _start_failing_case(login_as) -> str:
-    designer = login_as("designer")
-    fixture = (Path(__file__).parent.parent / "fixtures" / "failing_timer.bpmn").read_bytes()
-    designer.client.post("/engine-rest/deployment/create", headers=designer.headers,
-                         content_type="multipart/form-data",
-                         data={"enable-duplicate-filtering": "true", "data": (io.BytesIO(fixture), "f.bpmn")})
-    return login_as("window_cg").post("/process-definition/key/failing_timer/start", {}).json["id"]
-
-
-def _job(supervisor, case_id) -> dict:
-    jobs = supervisor.get("/job", processInstanceId=case_id).json
-    assert len(jobs) == 1
-    return jobs[0]
-
-
-def _incidents(supervisor, case_id) -> list[dict]:
-    return [i for i in supervisor.get("/incident").json if i["processInstanceId"] == case_id]
-
-
-def _fail_three_times(runtime, supervisor, case_id, clock) -> dict:
-    clock.advance(days=1)  # the one-day timer is due
-    for retries_left, backoff in ((2, 30), (1, 60), (0, 120)):
-        fire_due_jobs(runtime)
-        job = _job(supervisor, case_id)
-        assert job["retries"] == retries_left and "missing_count" in job["exceptionMessage"]
-        if retries_left:
-            clock.advance(seconds=backoff - 1)
-            fire_due_jobs(runtime)  # not yet: the backoff has not passed
-            assert _job(supervisor, case_id)["retries"] == retries_left
-            clock.advance(seconds=1)
-    clock.advance(days=1)
-    fire_due_jobs(runtime)  # out of tries: the scheduler leaves it alone
-    assert _job(supervisor, case_id)["retries"] == 0
-    return job
+from tests.support.timer_cases import (
+    deploy_timer_fixture,
+    fail_three_times,
+    incidents_of,
+    job_of,
+    start_failing_case,
+    start_timer_cases,
+    states,
+    timer_events,
+)
 
 
 def test_a_failed_job_becomes_an_incident_and_recovers_by_a_manual_retry_after_repair(runtime, login_as, clock):
-    case_id = _start_failing_case(login_as)
+    case_id = start_failing_case(login_as)
     supervisor = login_as("supervisor")
-    job = _fail_three_times(runtime, supervisor, case_id, clock)
-    incidents = _incidents(supervisor, case_id)
+    job = fail_three_times(runtime, supervisor, case_id, clock)
+    incidents = incidents_of(supervisor, case_id)
     assert len(incidents) == 1 and incidents[0]["incidentType"] == "failedJob"
     assert incidents[0]["configuration"] == job["id"]
     retry = f"/job/{job['id']}/retries"
@@ -57,15 +28,15 @@ def test_a_failed_job_becomes_an_incident_and_recovers_by_a_manual_retry_after_r
     assert supervisor.put(retry, {"retries": -1}).json["field"] == "retries"
     # retried before the cause is repaired: it fails again and the incident comes back
     assert supervisor.put(retry, {"retries": 1}).status_code == 204
-    assert _incidents(supervisor, case_id) == []
+    assert incidents_of(supervisor, case_id) == []
     fire_due_jobs(runtime)
-    assert _job(supervisor, case_id)["retries"] == 0 and len(_incidents(supervisor, case_id)) == 1
+    assert job_of(supervisor, case_id)["retries"] == 0 and len(incidents_of(supervisor, case_id)) == 1
     repair = {"modifications": {"missing_count": {"value": 41, "type": "Integer"}}}
     assert login_as("window_cg").post(f"/process-instance/{case_id}/variables", repair).status_code == 403
     assert supervisor.post(f"/process-instance/{case_id}/variables", repair).status_code == 204
     assert supervisor.put(retry, {"retries": 1}).status_code == 204
     assert fire_due_jobs(runtime) == 1
-    assert _incidents(supervisor, case_id) == [] and supervisor.get("/job", processInstanceId=case_id).json == []
+    assert incidents_of(supervisor, case_id) == [] and supervisor.get("/job", processInstanceId=case_id).json == []
     history = login_as("auditor").get(f"/history/process-instance/{case_id}").json
     assert history["state"] == "COMPLETED"
     variables = supervisor.get(f"/process-instance/{case_id}/variables").json
@@ -83,13 +54,13 @@ def test_a_failing_timer_in_a_batch_holds_back_none_of_the_others(runtime, login
     """Timers fire ten to a transaction; one that fails rolls its batch back, and the rest fire one by one."""
     deploy_timer_fixture(login_as)
     ids = start_timer_cases(runtime, clock, f"BATCH-{uuid.uuid4().hex[:8]}", 4)
-    failing = _start_failing_case(login_as)
+    failing = start_failing_case(login_as)
     ids += start_timer_cases(runtime, clock, f"BATCH-{uuid.uuid4().hex[:8]}", 4)
     clock.advance(days=1)  # all nine are due, the failing one in the middle of the batch
     assert fire_due_jobs(runtime) == 8
     assert states(runtime, ids) == {"COMPLETED"}
     assert [event.process_instance_id for event in timer_events(runtime, ids)] == ids  # each once, oldest first
-    failed = _job(login_as("supervisor"), failing)
+    failed = job_of(login_as("supervisor"), failing)
     assert failed["retries"] == 2 and "missing_count" in failed["exceptionMessage"]
 
 
@@ -100,7 +71,7 @@ def test_a_timer_that_meets_a_defect_fails_alone_and_the_poll_goes_on(runtime, l
     ids = start_timer_cases(runtime, clock, f"DEFECT-{uuid.uuid4().hex[:8]}", 3)
     poisoned = ids.pop(1)
     supervisor = login_as("supervisor")
-    job_id = _job(supervisor, poisoned)["id"]
+    job_id = job_of(supervisor, poisoned)["id"]
     fire_timer = CaseRun.fire_timer
 
     def defective(run, task_id):
@@ -112,7 +83,7 @@ def test_a_timer_that_meets_a_defect_fails_alone_and_the_poll_goes_on(runtime, l
     clock.advance(days=1)
     assert fire_due_jobs(runtime) == 2
     assert states(runtime, ids) == {"COMPLETED"}
-    failed = _job(supervisor, poisoned)
+    failed = job_of(supervisor, poisoned)
     assert failed["retries"] == 2 and "RuntimeError: simulated defect" in failed["exceptionMessage"]
     monkeypatch.undo()
     clock.advance(seconds=30)

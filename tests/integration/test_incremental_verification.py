@@ -12,8 +12,8 @@ import app.services.audit as audit_module
 from app.domain.audit import checkpoint_signature, event_digest, variables_digest
 from app.services.verification import VerificationRun, _rehash_tonight, verify_batch, verify_night
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
-from tests.e2e.dibao_steps import Case
-from tests.integration.test_audit_chain import _tamper
+from tests.support.dibao_steps import Case
+from tests.support.tamper import tamper_rows
 
 KEY = b"test-audit-key"  # as the tests' app is configured (AUDIT_KEY)
 RUN = VerificationRun(KEY)
@@ -129,7 +129,7 @@ def _resigned(runtime, case_id: str, key: bytes):
 def test_tampering_with_checkpointed_events_or_the_checkpoint_is_found(runtime, login_as, clock, kind):
     case = _checkpointed(runtime, login_as)
     tamper, bad_event, words = TAMPERING[kind]
-    _tamper(runtime, *tamper(runtime, case.id))
+    tamper_rows(runtime, *tamper(runtime, case.id))
     verdict = verify_batch(runtime, RUN, [case.id])[0]
     assert verdict.ok is False and verdict.first_bad_event == bad_event and words in verdict.problem, verdict
     assert _checkpoint(runtime, case.id).seq in (1, 4)  # a failed case keeps no new checkpoint
@@ -140,7 +140,7 @@ def test_an_event_after_the_checkpoint_is_replayed_and_a_forged_one_caught(runti
     case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     inputs = _event(runtime, case.id, 5).inputs
     forged = {**inputs, "variables": {**inputs["variables"], "proposed_amount": 9999.0}}
-    _tamper(runtime, *_rechained(runtime, case.id, 5, inputs=forged))
+    tamper_rows(runtime, *_rechained(runtime, case.id, 5, inputs=forged))
     verdict = verify_batch(runtime, RUN, [case.id])[0]
     assert verdict.ok is False and verdict.first_bad_event == 5 and "9999" not in verdict.problem
 

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text, update
 
 from app.store.tables import CaseEvent, Notice, NoticeTemplate
-from tests.e2e import notice_steps as walks
+from tests.support import notice_steps as walks
 
 
 def _verify(login_as, case) -> dict:

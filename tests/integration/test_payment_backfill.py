@@ -4,7 +4,7 @@ from sqlalchemy import delete, select
 
 from app.services.payroll.facts import backfill_benefits
 from app.store.tables import Benefit, BenefitChange
-from tests.e2e.payroll_steps import Household, new_county
+from tests.support.payroll_steps import Household, new_county
 
 
 def test_an_approved_case_gets_its_payment_facts_from_its_stored_data(runtime, login_as, clock):

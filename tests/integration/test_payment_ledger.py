@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.e2e.payroll_steps import Finance, Household, new_county
+from tests.support.payroll_steps import Finance, Household, new_county
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from app import create_app
 from app.config import Config
 from app.store.tables import Task
 from tests.conftest import Api
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 CASES = 7  # psycopg prepares a statement at its sixth execution on a connection
 

@@ -10,7 +10,7 @@ import time
 from app import create_app
 from app.config import Config
 from app.scheduler import start_scheduler
-from tests.integration.timer_cases import ROOT
+from tests.support.timer_cases import ROOT
 
 
 def _env(app, **extra) -> dict:

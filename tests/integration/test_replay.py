@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.domain.actors import SYSTEM
 from app.services.case_history import state_at
 from app.store.tables import Job, ProcessInstance, Task
-from tests.integration.scenarios import SCENARIOS
+from tests.support.scenarios import SCENARIOS
 
 
 def _case_ids(runtime) -> set[str]:

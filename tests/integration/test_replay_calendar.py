@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "workday_deadline.bpmn"
 CLOSURES = "/api/calendar/closures"

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.e2e.dibao_steps import Case
-from tests.integration.timer_cases import (
+from tests.support.dibao_steps import Case
+from tests.support.timer_cases import (
     ROOT,
     deploy_timer_fixture,
     jobs_left,

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.store.tables import CaseEvent, ProcessInstance
-from tests.integration.timer_cases import ROOT, deploy_timer_fixture, jobs_left, start_timer_cases, states, timer_events
+from tests.support.timer_cases import ROOT, deploy_timer_fixture, jobs_left, start_timer_cases, states, timer_events
 
 CASES = 120
 WORKER = """

@@ -14,7 +14,7 @@ from SpiffWorkflow.task import Task
 
 from app.engine import runner
 from app.engine.spiff_compat import converters
-from tests.integration.scenarios import SCENARIOS
+from tests.support.scenarios import SCENARIOS
 
 
 class SpiffState(converters.StateConverter):

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case, accept_variables
+from tests.support.dibao_steps import Case, accept_variables
 
 STATEMENTS_PER_COMPLETION = 8
 # 审核确认 also writes the household's payment facts (its row and the amount in force): two more on SQLite; 发放

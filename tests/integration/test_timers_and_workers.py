@@ -1,7 +1,7 @@
 """Timers fire from the job table by due time; external-task failures become incidents."""
 
 from app.services.jobs import fire_due_jobs
-from tests.e2e.dibao_steps import Case
+from tests.support.dibao_steps import Case
 
 
 def _to_publicity(login_as) -> Case:

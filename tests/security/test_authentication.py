@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.config import Config
 from app.store.tables import ApiToken, User
-from tests.e2e.web_client import Web
+from tests.support.web_client import Web
 
 
 def _basic(username: str, password: str) -> dict:

@@ -63,7 +63,7 @@ def test_an_out_of_range_closure_day_is_a_400_naming_it(login_as):
 
 
 def test_a_job_moved_out_of_range_is_a_400_naming_the_due_date(login_as, clock):
-    from . import diagrams as d
+    from tests.support import diagrams as d
 
     key = f"far_{uuid.uuid4().hex[:8]}"
     assert d.deploy(login_as("designer"), {f"{key}.bpmn": d.timer(key, "timeDuration", "P1D")}).status_code == 200
@@ -76,7 +76,7 @@ def test_a_job_moved_out_of_range_is_a_400_naming_the_due_date(login_as, clock):
 
 
 def test_a_form_with_nan_is_refused_at_deploy(login_as):
-    from . import diagrams as d
+    from tests.support import diagrams as d
 
     form_id = f"nan_{uuid.uuid4().hex[:8]}"
     text = '{"id": "' + form_id + '", "components": [{"type": "number", "key": "n", "validate": {"min": NaN}}]}'

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from . import diagrams as d
-from .in_time import answered_in_time
+from tests.support import diagrams as d
+from tests.support.in_time import answered_in_time
 
 STRING = "x" * 99_000
 

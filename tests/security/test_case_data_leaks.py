@@ -9,10 +9,9 @@ from xml.sax.saxutils import escape
 import pytest
 
 from tests.conftest import typed
-from tests.e2e.web_client import Web
-
-from . import diagrams as d
-from .marked import MARKED, MARKED_ACCOUNT, MASKED, MarkedCase, access_log, leaked
+from tests.support import diagrams as d
+from tests.support.marked import MARKED, MARKED_ACCOUNT, MASKED, MarkedCase, access_log, leaked
+from tests.support.web_client import Web
 
 MASKED_READERS = ("auditor", "supervisor", "designer", "village_cg", "finance")
 

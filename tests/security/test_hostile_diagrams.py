@@ -6,7 +6,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from . import diagrams as d
+from tests.support import diagrams as d
 
 WRITE = "open('{m}', 'w').write('pwned')"
 SHELL = "__import__('os').system('touch {m}')"

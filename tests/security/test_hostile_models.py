@@ -8,8 +8,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from . import diagrams as d
-from .in_time import answered_in_time
+from tests.support import diagrams as d
+from tests.support.in_time import answered_in_time
 
 
 def _key(prefix: str) -> str:

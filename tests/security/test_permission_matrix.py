@@ -13,9 +13,9 @@ import pytest
 from app.api.permissions import ENDPOINT_ACCESS, LISTING, markdown_table
 from app.api.queries import is_query
 from app.domain.actors import PERMISSIONS
-from tests.security.marked import EVERY_FIELD, MASKED_FORMS, leaked, shows
-from tests.security.matrix_context import ROLES, Matrix
-from tests.security.matrix_requests import REQUESTS
+from tests.support.marked import EVERY_FIELD, MASKED_FORMS, leaked, shows
+from tests.support.matrix_context import ROLES, Matrix
+from tests.support.matrix_requests import REQUESTS
 
 SCOPES = ("own", "other")
 # endpoints that act on a case of their own (others keep sharing one): its escalation, its incident
@@ -158,7 +158,7 @@ def test_every_page_is_in_the_web_matrix(app):
 
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_every_page_shows_each_role_only_the_personal_data_it_may_see(app, matrix, role):
-    from tests.e2e.web_client import Web
+    from tests.support.web_client import Web
 
     web, wrong = Web(app, ROLES[role]), []
     for scope in SCOPES:

@@ -14,9 +14,8 @@ from openpyxl import load_workbook
 from app import create_app
 from app.config import DEMO_SECRET_KEY, Config
 from app.services.exports import Table, export
-from tests.e2e.web_client import Web
-
-from . import diagrams as d
+from tests.support import diagrams as d
+from tests.support.web_client import Web
 
 FORMULAS = ['=HYPERLINK("http://evil.example/","点我")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
             "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]

@@ -8,8 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.store.tables import Deployment, ProcessDefinition, Resource
-
-from . import diagrams as d
+from tests.support import diagrams as d
 
 SECRET = "top-secret-case-file"
 

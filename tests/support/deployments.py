@@ -24,3 +24,24 @@ def deploy_fixture(api, filename: str):
     response = deploy_files(api, {filename: (FIXTURES / filename).read_bytes()})
     assert response.status_code == 200, response.json
     return response.json
+
+
+def deploy_form(api, files: dict[str, str], **form):
+    data = {"deployment-name": "test", **form}
+    data.update({name: (__import__("io").BytesIO(content.encode()), name) for name, content in files.items()})
+    return api.client.post("/engine-rest/deployment/create", data=data, headers=api.headers,
+                           content_type="multipart/form-data")
+
+
+def minimal_process(key: str, body: str, first: str = "t") -> str:
+    """A process start → `first` → end, with `body` declaring `first`."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  id="d_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="{first}" />
+    {body}
+    <bpmn:sequenceFlow id="f2" sourceRef="{first}" targetRef="e" /><bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>"""

@@ -12,11 +12,10 @@ from app.services.commands import CompleteTask
 from app.services.payroll.runs import start_run
 from app.store.tables import Benefit, BenefitChange, Task
 from tests.conftest import typed
-from tests.e2e.dibao_steps import valid_id_number
-
-from . import diagrams as d
-from .marked import EVERY_FIELD
-from .matrix_setup import DECISION, KEY, MESSAGE, TENANT, TENANT_KEY, WORKER, escalation_of
+from tests.support import diagrams as d
+from tests.support.dibao_steps import valid_id_number
+from tests.support.marked import EVERY_FIELD
+from tests.support.matrix_setup import DECISION, KEY, MESSAGE, TENANT, TENANT_KEY, WORKER, escalation_of
 
 _days = itertools.count(1)
 

@@ -5,7 +5,7 @@ import json
 import uuid
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, valid_id_number
 
 MARKED = {"applicant_name": "甄秘名", "id_number": valid_id_number("44010619850101777"),
           "per_capita_income": 4321.5, "phone": "13912345678"}

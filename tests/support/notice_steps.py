@@ -3,7 +3,7 @@ the handover task that opened with the notice."""
 
 from datetime import UTC, datetime
 
-from tests.e2e.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, valid_id_number
 
 RIGHTS = ("60日内向示范县人民政府申请行政复议", "6个月内直接向示范县人民法院提起行政诉讼")
 

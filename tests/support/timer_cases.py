@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from app.services.cases import start_case
 from app.services.commands import StartCase
+from app.services.jobs import fire_due_jobs
 from app.services.users import authenticate
 from app.store.tables import CaseEvent, Job, ProcessInstance
 from tests.conftest import PASSWORD
@@ -58,3 +59,39 @@ def states(runtime, ids: list[str]) -> set[str]:
             found |= set(uow.session.scalars(select(ProcessInstance.state).where(
                 ProcessInstance.id.in_(ids[chunk:chunk + 1000]))))
     return found
+
+
+def start_failing_case(login_as) -> str:
+    designer = login_as("designer")
+    fixture = (Path(__file__).parent.parent / "fixtures" / "failing_timer.bpmn").read_bytes()
+    designer.client.post("/engine-rest/deployment/create", headers=designer.headers,
+                         content_type="multipart/form-data",
+                         data={"enable-duplicate-filtering": "true", "data": (io.BytesIO(fixture), "f.bpmn")})
+    return login_as("window_cg").post("/process-definition/key/failing_timer/start", {}).json["id"]
+
+
+def job_of(supervisor, case_id) -> dict:
+    jobs = supervisor.get("/job", processInstanceId=case_id).json
+    assert len(jobs) == 1
+    return jobs[0]
+
+
+def incidents_of(supervisor, case_id) -> list[dict]:
+    return [i for i in supervisor.get("/incident").json if i["processInstanceId"] == case_id]
+
+
+def fail_three_times(runtime, supervisor, case_id, clock) -> dict:
+    clock.advance(days=1)  # the one-day timer is due
+    for retries_left, backoff in ((2, 30), (1, 60), (0, 120)):
+        fire_due_jobs(runtime)
+        job = job_of(supervisor, case_id)
+        assert job["retries"] == retries_left and "missing_count" in job["exceptionMessage"]
+        if retries_left:
+            clock.advance(seconds=backoff - 1)
+            fire_due_jobs(runtime)  # not yet: the backoff has not passed
+            assert job_of(supervisor, case_id)["retries"] == retries_left
+            clock.advance(seconds=1)
+    clock.advance(days=1)
+    fire_due_jobs(runtime)  # out of tries: the scheduler leaves it alone
+    assert job_of(supervisor, case_id)["retries"] == 0
+    return job

@@ -11,8 +11,7 @@ from app.domain.actors import PERMISSIONS
 from app.services.users import DEMO_USERS
 from app.store.tables import Base
 from tests.conftest import PASSWORD, Api
-
-from .matrix_setup import Target, add_other_county, deploy_probe, start_target
+from tests.support.matrix_setup import Target, add_other_county, deploy_probe, start_target
 
 # one demo user per role (candidate group), from the demo organisation itself: the county's (the matrix asks
 # what a role may do in its own county and in another)

@@ -14,9 +14,8 @@ from app.services.commands import FireJob
 from app.services.jobs import fire_job
 from app.store.tables import Escalation, ExternalTask, Job, Notice, OrgUnit, Task, User
 from tests.conftest import typed
-
-from . import diagrams as d
-from .marked import EVERY_FIELD
+from tests.support import diagrams as d
+from tests.support.marked import EVERY_FIELD
 
 KEY, TOPIC, MESSAGE = "matrix_probe", "matrix-check", "matrix_ping"
 TENANT, TENANT_KEY = "sfx", "matrix_probe_sfx"  # the probe deployed for the own county alone (…/tenant-id/… routes)

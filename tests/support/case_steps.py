@@ -1,6 +1,6 @@
 """Steps of the 特困 and 临时救助 processes over HTTP, as the demo users perform them."""
 
-from tests.e2e.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, valid_id_number
 
 
 class TekunCase(Case):
@@ -52,3 +52,14 @@ class LinshiCase(Case):
 
     def state(self) -> str:
         return self.history()["state"]
+
+
+def published(login_as, clock) -> TekunCase:
+    """A case through 初审 and a 公示 that ended on Tue 10/6 (a 国庆 holiday)."""
+    case = TekunCase(login_as)
+    case.accept()
+    case.investigate()
+    case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
+    clock.advance(days=8)
+    case.fire("publicity")
+    return case

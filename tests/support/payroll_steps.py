@@ -3,6 +3,7 @@ households driven through the API to payment."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from werkzeug.security import generate_password_hash
 
@@ -221,3 +222,12 @@ class Supported(Household):
         self.fire("recheck_timer")
         self.complete("investigator", "recheck_investigation", visitors="李四,王五", recheck_findings="复核")
         return self.submit("county_reviewer", "recheck_decision", **decision)
+
+
+def at(clock, day: str) -> None:
+    """Move the clock to 10:00 Beijing time of `day`."""
+    clock.set(datetime.fromisoformat(f"{day}T02:00:00").replace(tzinfo=UTC))
+
+
+def amounts(lines: list[dict]) -> dict:
+    return {(line["caseId"], line["month"], line["kind"]): line["amount"] for line in lines}
