@@ -8,9 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 from playwright.sync_api import expect
 
-from tests.e2e.dibao_steps import unique_id_number
-
-from .conftest import watch_errors
+from tests.support.browser import watch_errors
+from tests.support.dibao_steps import unique_id_number
 
 CST = timezone(timedelta(hours=8))
 

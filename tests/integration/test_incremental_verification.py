@@ -185,7 +185,7 @@ def test_case_data_written_again_unchanged_is_verified_once_and_then_confirmed(r
     with runtime.reading() as uow:
         variables = uow.session.get(ProcessInstance, case.id).variables
     reordered = dict(reversed(list(variables.items())))  # the same data, stored as other text
-    _tamper(runtime, update(ProcessInstance).where(ProcessInstance.id == case.id).values(variables=reordered))
+    tamper_rows(runtime, update(ProcessInstance).where(ProcessInstance.id == case.id).values(variables=reordered))
     assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 0]  # verified whole, nothing new
     assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 0]
 
@@ -222,7 +222,7 @@ FOUND_ON_ITS_TURN = {kind: TAMPERING[kind] for kind in ("edited", "deleted", "ch
 def test_the_night_finds_a_changed_history_row_or_checkpoint_the_same_night(runtime, login_as, clock, kind):
     case = _checkpointed(runtime, login_as)
     tamper, bad_event, words = FOUND_THE_SAME_NIGHT[kind]
-    _tamper(runtime, *tamper(runtime, case.id))
+    tamper_rows(runtime, *tamper(runtime, case.id))
     night, _ = _nights(case.id)
     verdict = verify_night(runtime, night, [case.id])[0]
     assert verdict.ok is False and verdict.first_bad_event == bad_event and words in verdict.problem, verdict
@@ -232,7 +232,7 @@ def test_the_night_finds_a_changed_history_row_or_checkpoint_the_same_night(runt
 def test_what_leaves_the_case_row_alone_is_found_on_the_cases_turn(runtime, login_as, clock, kind):
     case = _checkpointed(runtime, login_as)
     tamper, bad_event, words = FOUND_ON_ITS_TURN[kind]
-    _tamper(runtime, *tamper(runtime, case.id))
+    tamper_rows(runtime, *tamper(runtime, case.id))
     other_night, its_turn = _nights(case.id)
     assert verify_night(runtime, other_night, [case.id])[0].ok  # the limit of the comparison, as documented
     verdict = verify_night(runtime, its_turn, [case.id])[0]
