@@ -9,7 +9,8 @@ ID17 = "11010119900307123"
 STEPS = [
     ("accept", "window_cg", {"applicant_name": "张三", "id_number": ID17 + check_digit(ID17), "household_size": 3,
                              "per_capita_income": 420.0, "pledge_signed": True, "materials_complete": True,
-                             "registered_separately": False}),
+                             "registered_separately": False,
+                             "household_confirmed": True}),  # one applicant in every case: the window has seen them
     ("home_visit", "investigator_cg", {"visitors": "李四,王五", "visit_date": "2026-09-29",
                                        "findings": "家庭成员3人，无车辆，收入来源为零工"}),
     ("verify", "verifier", {"verification_result": "matched", "vehicles": 0}),

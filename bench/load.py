@@ -5,6 +5,7 @@ share (by task id, so two desks never race for one task); counts user-task compl
 import base64
 import http.client
 import json
+import random
 import threading
 import time
 import uuid
@@ -13,6 +14,7 @@ from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
 from app.domain.clock import CHINA_TZ
+from app.domain.id_number import check_digit
 
 from .dibao_path import STEPS
 
@@ -28,6 +30,13 @@ def typed(values: dict) -> dict:
 def next_month() -> str:
     today = datetime.now(CHINA_TZ)
     return f"{today.year + today.month // 12}-{today.month % 12 + 1:02d}"
+
+
+def applicant_id() -> str:
+    """A valid 身份证号码 of a new applicant."""
+    first = f"{random.randrange(110101, 659999)}{random.randrange(1950, 2000)}{random.randrange(1, 13):02d}" \
+            f"{random.randrange(1, 29):02d}{random.randrange(1000):03d}"
+    return first + check_digit(first)
 
 
 def basic_auth(user: str) -> dict:
@@ -162,6 +171,8 @@ class Office:
         tasks = self.mine(s.get("/task", params={
             "processDefinitionKey": "dibao", "taskDefinitionKey": activity, "maxResults": PAGE}).json(), desk)
         values = self.variables[activity]
+        if activity == "accept":  # each application its own household, looked up for 一户一档 as every intake is
+            values = {**values, "id_number": applicant_id(), "household_confirmed": False}
         if activity == "payment":
             values = {"first_payment_month": next_month()}
         for task in tasks:

@@ -24,7 +24,7 @@ from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
 from .contents import keep_contents
 from .definitions import cached_definition, cached_form, get_definition, latest_definition
 from .forms import form_fields, is_client_form, validate_submission
-from .household_file import CONFIRMED, check_household
+from .household_file import CONFIRMED, check_household, check_start
 from .inputs import initiator, refuse_reserved, start_inputs
 from .notices import insert_notices, notices_to_issue
 from .projection import event_row, insert_event, new_state, project, with_following
@@ -62,6 +62,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
             refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)
         given = start_inputs(uow.session, spec, cmd.message, cmd.variables,
                              FunctionContext(moment, rt.calendar_for(org_path)))
+        if not cmd.message and not cmd.actor.trusted:
+            check_start(uow.session, cmd.actor, _has_intake(uow.session, spec), given)
         variables = {**settings_in_force(uow.session, org_path), **given,
                      **initiator(spec, cmd.message, cmd.actor.username)}
         case_id, digest = str(uuid4()), digest_at_start(uow.session, definition)  # query before the case is added
@@ -161,8 +163,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
     with rt.unit_of_work() as uow:
         task, instance = visible_task_and_case(uow.session, cmd.actor, cmd.task_id)
         check_worker(cmd.actor, task, uow.session)
-        variables = _validated(uow.session, cmd.actor, task, instance, cmd.variables, rt, moment,
-                               cmd.household_check)
+        variables = _validated(uow.session, cmd.actor, task, instance, cmd.variables, rt, moment)
         run_command(rt, uow.session, instance,
                     Issued(COMPLETE, TaskInputs(task.id, variables), cmd.actor, moment, task.activity_id))
         keep_typed(uow.session, instance, cmd.typed)
@@ -174,7 +175,7 @@ def complete_task(rt: Runtime, cmd: CompleteTask) -> CaseView | None:
 
 
 def _validated(session, actor: Actor, task: Task, instance: ProcessInstance, submitted: dict, rt: Runtime,
-               moment, household_check: bool = False) -> dict:
+               moment) -> dict:
     if not task.form_key or is_client_form(task.form_key):
         refuse_reserved(cached_definition(session, instance.definition_id), submitted)
         return submitted
@@ -184,9 +185,20 @@ def _validated(session, actor: Actor, task: Task, instance: ProcessInstance, sub
     accepted = validate_submission(schema, submitted, instance.variables or {},
                                    FunctionContext(moment, rt.calendar_for(instance.org_path)),
                                    case_marks(session, instance.definition_id))
-    if CONFIRMED in {f["key"] for f in form_fields(schema)}:  # an intake form: 一户一档
-        check_household(session, actor, instance, accepted, always=household_check)
+    if _is_intake(schema):  # 一户一档
+        check_household(session, actor, instance.id, accepted)
     return accepted
+
+
+def _is_intake(schema: dict) -> bool:
+    """An intake form: it asks the window to confirm the household's other cases (一户一档)."""
+    return CONFIRMED in {f["key"] for f in form_fields(schema)}
+
+
+def _has_intake(session: Session, definition: Definition) -> bool:
+    """Whether a process takes applications: one of its tasks has an intake form."""
+    forms = {a.form_id for a in definition.activities.values() if a.type == "userTask" and a.form_id}
+    return any(_is_intake(schema) for schema in (cached_form(session, f) for f in sorted(forms)) if schema)
 
 
 def claim_task(rt: Runtime, cmd: ClaimTask) -> None:

@@ -33,7 +33,6 @@ class CompleteTask:
     variables: dict = field(default_factory=dict)
     with_variables: bool = False  # answer with the case's variables as the actor may see them (logged)
     typed: Typed = Typed()
-    household_check: bool = False  # the window's page: 一户一档 holds every intake, not only one listing a household
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,7 @@ Each case's people (its applicant's and its members' 身份证号码) are kept i
 sets them, so the check is an index lookup whatever the number of cases.
 """
 
-from collections.abc import Iterable
-
-from sqlalchemy import select
+from sqlalchemy import String, literal, select, union
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
@@ -38,15 +36,14 @@ def record_people(writes: Writes, instance: ProcessInstance, before: dict) -> No
                                           "tenant_id": instance.tenant_id} for n in sorted(now - then)])
 
 
-def check_household(session: Session, actor: Actor, instance: ProcessInstance, accepted: dict,
-                    always: bool = False) -> None:
-    """Refuse an intake that records a household (or, `always`, any intake: the window's page) whose people have
-    another running case or a finding, unless the window confirmed it; the refusal lists them (with a link where
-    the case is in the window's scope). An intake over the API that names only its applicant is not held up, as
-    Camunda clients built before the list existed send no confirmation."""
-    if accepted.get(CONFIRMED) or not (always or accepted.get(MEMBERS)):
+def check_household(session: Session, actor: Actor, case_id: str | None, accepted: dict) -> None:
+    """Refuse an intake whose people (its applicant, and its members where it lists them) have another running case
+    or a finding, unless the window confirmed it (`household_confirmed`); the refusal lists them (with a link where
+    the case is in the window's scope). The page and the REST API hold alike: an intake naming only its applicant
+    is held as one listing its household."""
+    if accepted.get(CONFIRMED) is True:
         return
-    cases = household_cases(session, actor, instance, people(accepted))
+    cases = household_cases(session, actor, case_id, people(accepted))
     if not cases:
         return
     listed = "；".join(f"{c['what']} {c['businessKey'] or '（其他辖区）'}" for c in cases)
@@ -55,29 +52,31 @@ def check_household(session: Session, actor: Actor, instance: ProcessInstance, a
                                                               "cases": cases}])
 
 
-def household_cases(session: Session, actor: Actor, instance: ProcessInstance, ids: set[str]) -> list[dict]:
-    """The household's other running cases and its findings, as the actor may see them."""
+def check_start(session: Session, actor: Actor, intake: bool, given: dict) -> None:
+    """A start of an application process (one whose intake form asks the window to confirm 一户一档) that already
+    names its applicant or household over the REST API is held as the intake would be."""
+    if intake and people(given):
+        check_household(session, actor, None, given)
+
+
+def household_cases(session: Session, actor: Actor, case_id: str | None, ids: set[str]) -> list[dict]:
+    """The household's running cases other than `case_id` and its findings, as the actor may see them (one query:
+    every intake pays for it)."""
     if not ids:
         return []
-    return [_shown(actor, *row) for row in _running(session, ids, instance.id) + _findings(session, ids)]
-
-
-def _running(session: Session, ids: Iterable[str], own: str) -> list[tuple]:
-    rows = session.execute(
-        select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.org_path, ProcessDefinition.name)
-        .join(CasePerson, CasePerson.process_instance_id == ProcessInstance.id)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-        .where(CasePerson.id_number.in_(list(ids)), ProcessInstance.state == "ACTIVE", ProcessInstance.id != own)
-        .distinct().order_by(ProcessInstance.id)).all()
-    return [(case_id, key, org, f"在办的{name or '案件'}案件") for case_id, key, org, name in rows]
-
-
-def _findings(session: Session, ids: Iterable[str]) -> list[tuple]:
-    rows = session.execute(select(HouseholdFinding.process_instance_id, HouseholdFinding.business_key,
-                                  HouseholdFinding.org_path)
-                           .where(HouseholdFinding.id_number.in_(list(ids))).distinct()
-                           .order_by(HouseholdFinding.process_instance_id)).all()
-    return [(case_id, key, org, "虚报冒领记录，见案件") for case_id, key, org in rows]
+    running = (select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.org_path,
+                      ProcessDefinition.name, literal(0).label("finding"))
+               .join(CasePerson, CasePerson.process_instance_id == ProcessInstance.id)
+               .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+               .where(CasePerson.id_number.in_(list(ids)), ProcessInstance.state == "ACTIVE",
+                      ProcessInstance.id != (case_id or "")))
+    findings = select(HouseholdFinding.process_instance_id, HouseholdFinding.business_key, HouseholdFinding.org_path,
+                      literal(None, String).label("name"), literal(1).label("finding")) \
+        .where(HouseholdFinding.id_number.in_(list(ids)))
+    both = union(running, findings).subquery()
+    rows = session.execute(select(both).order_by(both.c.finding, both.c.id)).all()
+    return [_shown(actor, case, key, org, "虚报冒领记录，见案件" if finding else f"在办的{name or '案件'}案件")
+            for case, key, org, name, finding in rows]
 
 
 def _shown(actor: Actor, case_id: str, business_key: str | None, org_path: str, what: str) -> dict:

@@ -111,7 +111,7 @@ def submit(task_id: str):
         flash("草稿已保存", "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
-        complete_task(runtime(), CompleteTask(actor, task_id, values, household_check=True))
+        complete_task(runtime(), CompleteTask(actor, task_id, values))
     except ValidationFailed as err:
         errors = field_errors(err.errors or [{"field": err.field, "message": err.message}])
         page["household"] = next((e["cases"] for e in err.errors if e.get("cases")), [])  # 一户一档: links

@@ -19,7 +19,7 @@ from camunda_client.clients.engine.schemas.body import (
 from camunda_client.clients.engine.schemas.query import HistoryVariableInstanceFilterParamsSchema
 
 from tests.conftest import PASSWORD
-from tests.support.dibao_steps import valid_id_number
+from tests.support.dibao_steps import unique_id_number
 
 
 def _engine(url: str, user: str) -> CamundaEngineClient:
@@ -50,7 +50,7 @@ async def _run_a_case(url: str) -> None:
     accept = await _task(window, str(case.id), "accept")
     await window.claim_task(accept.id, "window_cg")
     await window.submit_task_form(accept.id, _values(
-        applicant_name="张三", id_number=valid_id_number(), household_size=2, per_capita_income=300.0,
+        applicant_name="张三", id_number=unique_id_number(born="19900307"), household_size=2, per_capita_income=300.0,
         pledge_signed=True, materials_complete=True))
     count = await verifier.get_tasks_count(GetTasksFilterSchema(process_instance_id=UUID(str(case.id))))
     assert count.count == 1  # 入户调查 is open

@@ -11,7 +11,7 @@ from camunda.client.external_task_client import ExternalTaskClient
 from requests.auth import HTTPBasicAuth
 
 from tests.conftest import PASSWORD
-from tests.support.dibao_steps import valid_id_number
+from tests.support.dibao_steps import unique_id_number
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_pycamunda_and_external_task_client_run_a_case(engine_url, clock):
     instance = _call(start, "window_cg")
     accept = _task(engine_url, "window_cg", instance.id_, "accept")
     _call(pycamunda.task.Claim(engine_url, id_=accept.id_, user_id="window_cg"), "window_cg")
-    _complete(engine_url, "window_cg", accept.id_, applicant_name="张三", id_number=valid_id_number(),
+    _complete(engine_url, "window_cg", accept.id_, applicant_name="张三", id_number=unique_id_number(born="19900307"),
               household_size=2, per_capita_income=300.0, pledge_signed=True, materials_complete=True)
 
     worker = ExternalTaskClient("matcher", engine_url, {"auth_basic": {"username": "verifier", "password": PASSWORD},

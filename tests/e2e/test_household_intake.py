@@ -4,6 +4,7 @@ an application naming someone with a running case or a finding is held until the
 
 import json
 import re
+import uuid
 
 import pytest
 
@@ -108,3 +109,34 @@ def test_the_window_sees_the_household_list_and_is_warned_with_a_link(app, login
     assert done.status_code == 302, done.text[:2000]
     values = variables(login_as("window_cg"), case.id)
     assert (values["household_size"], values["per_capita_income"]) == (2, 400.0)
+
+
+def alone(case: Case, applicant: str, **extra):
+    """An intake over the REST API that names its applicant and gives the household's figures, no member list."""
+    return accept(case, applicant, None, household_size=3, per_capita_income=420.0, **extra)
+
+
+def test_an_api_intake_naming_only_its_applicant_is_held_as_the_page_holds_it(login_as):
+    applicant = unique_id_number()
+    first = Case(login_as)
+    assert alone(first, applicant).status_code == 204
+    second = Case(login_as)  # the same person applies again over the REST API, no household list
+    held = alone(second, applicant)
+    assert held.status_code == 400 and held.json["field"] == "household_confirmed", held.json
+    assert first.business_key in {c["businessKey"] for c in held.json["errors"][0]["cases"]}
+    assert second.task("window_cg", "accept")  # nothing moved on
+    assert alone(second, applicant, household_confirmed=True).status_code == 204
+
+
+def test_a_rest_start_naming_a_running_cases_applicant_is_held_until_confirmed(login_as):
+    applicant = unique_id_number()
+    assert alone(Case(login_as), applicant).status_code == 204
+    api = login_as("window_cg")
+    start = {"businessKey": f"DB-{uuid.uuid4().hex[:12]}", "variables": typed(id_number=applicant)}
+    held = api.post("/process-definition/key/dibao/start", start)
+    assert held.status_code == 400 and held.json["field"] == "household_confirmed", held.json
+    assert api.get("/process-instance", businessKey=start["businessKey"]).json == []
+    start["variables"].update(typed(household_confirmed=True))
+    assert api.post("/process-definition/key/dibao/start", start).status_code == 200
+    other = {"businessKey": f"DB-{uuid.uuid4().hex[:12]}", "variables": typed(id_number=unique_id_number())}
+    assert api.post("/process-definition/key/dibao/start", other).status_code == 200  # a new household goes on

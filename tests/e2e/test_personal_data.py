@@ -2,15 +2,15 @@
 
 import pytest
 
-from tests.support.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, unique_id_number
 
-FULL_ID = valid_id_number()
+FULL_ID = unique_id_number()
 MASKED_ID = FULL_ID[:6] + "********" + FULL_ID[-4:]
 
 
 def _accepted(login_as) -> Case:
     case = Case(login_as)
-    case.accept()
+    case.accept(id_number=FULL_ID, household_confirmed=True)  # one applicant, several cases: the window confirmed
     return case
 
 

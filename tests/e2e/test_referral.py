@@ -4,7 +4,7 @@
 from tests.conftest import typed
 from tests.support import scenarios
 from tests.support.case_steps import TekunCase
-from tests.support.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, unique_id_number
 from tests.support.referral_steps import ACCEPT_DUE, ReferringCase, referral_tasks, returned_referrals
 
 
@@ -51,7 +51,7 @@ def test_an_unknown_need_is_refused_at_intake(login_as, clock):
     case = ReferringCase(login_as)
     task = case.task("window_cg", "accept")
     response = login_as("window_cg").post(f"/task/{task['id']}/complete", {"variables": typed(
-        applicant_name="李梅", id_number=valid_id_number(), kind="急难", amount=100.0, reason="急病",
+        applicant_name="李梅", id_number=unique_id_number(born="19900307"), kind="急难", amount=100.0, reason="急病",
         needs=["医疗", "旅游"])})
     assert response.status_code == 400 and response.json["field"] == "needs"
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support import scenarios
 from tests.support.case_steps import TekunCase, published
-from tests.support.dibao_steps import valid_id_number
+from tests.support.dibao_steps import unique_id_number
 
 
 def test_approval_path_with_appraisal_spot_check_and_support_from_next_month(login_as, clock):
@@ -66,7 +66,7 @@ def test_county_confirmation_refuses_incomplete_decisions(login_as, clock, varia
 ])
 def test_bad_acceptance_input_names_the_field(login_as, clock, overrides, field):
     case = TekunCase(login_as)
-    values = {"applicant_name": "王秀英", "id_number": valid_id_number("11010119480307123"), "age": 78,
+    values = {"applicant_name": "王秀英", "id_number": unique_id_number(born="19480307"), "age": 78,
               "work_capacity": "none", "income": 0.0}
     values.update(overrides)
     response = case.submit("window_cg", "accept", **values)

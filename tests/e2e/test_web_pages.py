@@ -11,7 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from app.store.tables import AccessLog, TaskDraft, User
 from tests.conftest import PASSWORD, typed
-from tests.support.dibao_steps import Case, accept_variables, unique_id_number, valid_id_number
+from tests.support.dibao_steps import Case, accept_variables, unique_id_number
 from tests.support.web_client import Web, field_error, field_value
 
 
@@ -216,8 +216,8 @@ def test_only_starting_roles_see_the_new_application_page(app):
 
 def test_the_case_page_masks_personal_data_for_roles_that_do_not_meet_the_applicant(app, login_as, clock):
     case = Case(login_as)
-    case.accept()
-    number = valid_id_number()
+    number = unique_id_number()
+    case.accept(id_number=number)
     whole = Web(app, "reviewer_cg").get(f"/cases/{case.id}").text
     assert f'data-var="id_number">{number}<' in whole and 'data-var="applicant_name">张三<' in whole
     masked = Web(app, "supervisor").get(f"/cases/{case.id}").text

@@ -18,8 +18,9 @@ STATEMENTS_PER_COMPLETION = 8
 # 审核确认 also writes the household's payment facts (its row and the amount in force): two more on SQLite; 发放
 # opens the window's approval-notice handover: issuing the notice reads the county's 复议 body and court and writes
 # the notice row (its event goes into the command's own event insert): two more
-# 受理 also arms the home visit's two late timers (its due date, the case's limit): their job rows, one more
-EXTRA = {"accept": 1, "county_review": 2, "payment": 2}
+# 受理 also arms the home visit's two late timers (its due date, the case's limit): their job rows, one more; and looks
+# up the household's other running cases and findings (一户一档, one query for both): one more
+EXTRA = {"accept": 2, "county_review": 2, "payment": 2}
 # on SQLite, where each write is a statement of its own, 受理 also records the household's people (一户一档)
 SQLITE_EXTRA = {"accept": 1}
 

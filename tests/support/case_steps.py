@@ -1,6 +1,6 @@
 """Steps of the 特困 and 临时救助 processes over HTTP, as the demo users perform them."""
 
-from tests.support.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, unique_id_number
 
 
 class TekunCase(Case):
@@ -9,7 +9,7 @@ class TekunCase(Case):
     KEY, PREFIX = "tekun", "TK"
 
     def accept(self, **overrides):
-        values = {"applicant_name": "王秀英", "id_number": valid_id_number("11010119480307123"), "age": 78,
+        values = {"applicant_name": "王秀英", "id_number": unique_id_number(born="19480307"), "age": 78,
                   "work_capacity": "none", "disability_grade": "2", "income": 0.0, "has_able_supporter": False}
         values.update(overrides)
         return self.complete("window_cg", "accept", **values)
@@ -42,7 +42,7 @@ class LinshiCase(Case):
     KEY, PREFIX = "linshi", "LS"
 
     def accept(self, kind: str = "支出", amount: float = 3000.0):
-        return self.complete("window_cg", "accept", applicant_name="李梅", id_number=valid_id_number(),
+        return self.complete("window_cg", "accept", applicant_name="李梅", id_number=unique_id_number(born="19900307"),
                              kind=kind, amount=amount, reason="突发重病住院，自付医疗费用较高")
 
     def investigate_and_publish(self):

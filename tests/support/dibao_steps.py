@@ -11,17 +11,18 @@ def valid_id_number(first17: str = "11010119900307123") -> str:
     return first17 + check_digit(first17)
 
 
-def unique_id_number(year: int | None = None) -> str:
-    """A valid 身份证号码 no other test uses (一户一档 holds a page's intake naming someone with a running case)."""
+def unique_id_number(year: int | None = None, born: str | None = None) -> str:
+    """A valid 身份证号码 no other test uses (一户一档 holds an intake naming someone with a running case); `born`
+    (YYYYMMDD) fixes the birth date where a test's age must agree with it."""
     import random
 
     year = year or random.randrange(1950, 2000)
-    return valid_id_number(f"110101{year}{random.randrange(1, 13):02d}{random.randrange(1, 29):02d}"
-                           f"{random.randrange(1000):03d}")
+    born = born or f"{year}{random.randrange(1, 13):02d}{random.randrange(1, 29):02d}"
+    return valid_id_number(f"{random.randrange(110101, 659999)}{born}{random.randrange(1000):03d}")
 
 
 def accept_variables(**overrides) -> dict:
-    values = {"applicant_name": "张三", "id_number": valid_id_number(), "household_size": 3,
+    values = {"applicant_name": "张三", "id_number": unique_id_number(born="19900307"), "household_size": 3,
               "per_capita_income": 420.0, "pledge_signed": True, "materials_complete": True,
               "registered_separately": False}
     values.update(overrides)

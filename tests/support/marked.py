@@ -47,7 +47,8 @@ class MarkedCase(Case):
         self.id = response.json["id"]
 
     def accept_marked(self, **overrides):
-        return self.accept(**{**MARKED, **overrides})
+        """受理 of the marked applicant, whose other cases the window has seen (一户一档)."""
+        return self.accept(**{**MARKED, "household_confirmed": True, **overrides})
 
     def reopened_accept(self) -> dict:
         """受理 with the marked facts, 材料不全, the one notice, and 受理 open again over the same facts."""

@@ -3,7 +3,7 @@ the handover task that opened with the notice."""
 
 from datetime import UTC, datetime
 
-from tests.support.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, unique_id_number
 
 RIGHTS = ("60日内向示范县人民政府申请行政复议", "6个月内直接向示范县人民法院提起行政诉讼")
 
@@ -12,7 +12,7 @@ class TekunWalk(Case):
     KEY, PREFIX = "tekun", "TK"
 
     def accept(self, **overrides):
-        values = {"applicant_name": "王秀英", "id_number": valid_id_number("11010119480307123"), "age": 78,
+        values = {"applicant_name": "王秀英", "id_number": unique_id_number(born="19480307"), "age": 78,
                   "work_capacity": "none", "disability_grade": "2", "income": 0.0, "has_able_supporter": False}
         return self.complete("window_cg", "accept", **{**values, **overrides})
 
@@ -28,7 +28,7 @@ class LinshiWalk(Case):
     KEY, PREFIX = "linshi", "LS"
 
     def accept(self, **overrides):
-        values = {"applicant_name": "李梅", "id_number": valid_id_number(), "kind": "支出", "amount": 3000.0,
+        values = {"applicant_name": "李梅", "id_number": unique_id_number(), "kind": "支出", "amount": 3000.0,
                   "reason": "突发重病住院，自付医疗费用较高"}
         return self.complete("window_cg", "accept", **{**values, **overrides})
 

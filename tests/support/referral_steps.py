@@ -2,7 +2,7 @@
 
 import json
 
-from tests.support.dibao_steps import Case, valid_id_number
+from tests.support.dibao_steps import Case, unique_id_number
 
 ACCEPT_DUE = "2026-10-08T23:59:59.000+0800"  # 3 working days after Mon 9/28: 9/29, 9/30, (国庆) 10/8
 FEEDBACK_DUE = "2026-10-23T23:59:59.000+0800"  # 15 working days after 9/28, 10/10 (调休 Saturday) counted
@@ -12,7 +12,7 @@ class ReferringCase(Case):
     KEY, PREFIX = "linshi", "LS"
 
     def accept(self, needs=(), note=""):
-        return self.complete("window_cg", "accept", applicant_name="李梅", id_number=valid_id_number(),
+        return self.complete("window_cg", "accept", applicant_name="李梅", id_number=unique_id_number(),
                              kind="急难", amount=1500.0, reason="火灾致住房损毁", needs=list(needs), note=note)
 
     def pay(self):
