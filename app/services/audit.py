@@ -1,12 +1,14 @@
 """Verify that a case's history proves itself: an intact hash chain, its definition, a replay to its state."""
 
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from threading import Lock
 
 from sqlalchemy import func, select
 
 from app.domain.actors import Actor
-from app.domain.audit import state_digest
+from app.domain.audit import state_digest, variables_digest
 from app.domain.errors import DomainError, NotFound
 from app.store.queries import visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
@@ -31,16 +33,52 @@ class Verdict:
 
 
 def verify_instance(session, instance: ProcessInstance, definitions: DefinitionsAtHand | None = None,
-                    calendars: CalendarsInForce | None = None) -> Verdict:
-    """Check the chain, then (given definitions and calendar history) the definition used and a full replay."""
+                    calendars: CalendarsInForce | None = None, replayed: "ReplayedWhole | None" = None) -> Verdict:
+    """Check the chain, then (given definitions and calendar history) the definition used and a full replay (not
+    again for a case `replayed` holds as replayed whole over the very same events, state and data)."""
     events = list(session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == instance.id)
                                   .order_by(CaseEvent.seq)))
     found = chain_problem(instance, events) or stored_notices_problem(session, instance, events) \
         or stored_attachments_problem(session, instance, events)
     if found is None and definitions is not None:
-        found = definition_problem(instance, events, definitions) or replay_from(
-            session, instance, events, definitions, calendars).problem
+        found = definition_problem(instance, events, definitions)
+        key = ReplayedWhole.key(instance, events)
+        if found is None and (replayed is None or not replayed.holds(key)):
+            found = replay_from(session, instance, events, definitions, calendars).problem
+            if found is None and replayed is not None:
+                replayed.keep(key)
     return verdict_of(session, instance, events, found)
+
+
+class ReplayedWhole:
+    """The cases this process replayed and found whole, by what was replayed: the case, its chain's last hash (the
+    chain was checked, so it stands for every event's content), the state it names and the case's data. A replay
+    is deterministic, so the same events over the same state and data replay the same; anything changed is a new
+    key and is replayed. Bounded: the oldest are forgotten first."""
+
+    def __init__(self, size: int = 2000):
+        self.size, self.kept, self.lock = size, OrderedDict[tuple, None](), Lock()
+
+    @staticmethod
+    def key(instance: ProcessInstance, events: list[CaseEvent]) -> tuple:
+        return (instance.id, len(events), instance.last_event_hash, events[-1].state_hash if events else None,
+                variables_digest(instance.variables or {}))
+
+    def holds(self, key: tuple) -> bool:
+        with self.lock:
+            if key in self.kept:
+                self.kept.move_to_end(key)
+                return True
+            return False
+
+    def keep(self, key: tuple) -> None:
+        with self.lock:
+            self.kept[key] = None
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+
+
+_replayed_whole = ReplayedWhole()  # the auditor's pages open one case many times between its changes
 
 
 def verdict_of(session, instance: ProcessInstance, events: list[CaseEvent], found: tuple[int, str] | None) -> Verdict:
@@ -138,7 +176,8 @@ def verify_case(rt: Runtime, actor: Actor, case_id: str) -> Verdict:
         instance = visible_instance(uow.session, actor, case_id)
         if instance is None:
             raise NotFound(f"案件 {case_id} 不存在", field="id")
-        return verify_instance(uow.session, instance, DefinitionsAtHand(uow.session), CalendarsInForce(uow.session))
+        return verify_instance(uow.session, instance, DefinitionsAtHand(uow.session), CalendarsInForce(uow.session),
+                               _replayed_whole)
 
 
 def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]:

@@ -1,5 +1,7 @@
 """Case data as a page shows it: the staff's words for each field and value, the programme's settings apart."""
 
+from flask import g, has_request_context
+
 from app.domain.county_settings import SETTINGS
 from app.services.vocabulary import Vocabulary, vocabulary
 
@@ -10,8 +12,13 @@ NOT_FACTS = {"referrals", "documents"}
 
 
 def words() -> Vocabulary:
-    """The dictionary every page reads its labels and value names from."""
-    return vocabulary(runtime())
+    """The dictionary every page reads its labels and value names from: looked up once per request, as each look-up
+    asks the database whether it is still current (a page of 200 timers names 400 things through it)."""
+    if not has_request_context():
+        return vocabulary(runtime())
+    if "vocabulary" not in g:
+        g.vocabulary = vocabulary(runtime())
+    return g.vocabulary
 
 
 def case_facts(shown: dict, process: str | None, vocab: Vocabulary | None = None) -> list[tuple[str, str, str]]:
