@@ -99,11 +99,13 @@ faults: install haproxy
 
 ## make bench: the performance harness on a fresh PostgreSQL database (BENCH_DATABASE_URL, default
 ## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json;
-## then the 1,000,000-household payment roll (bench/payroll.py, the same database made afresh)
+## then the 1,000,000-household payment roll (bench/payroll.py, the same database made afresh), and page loads with
+## 20 of the staff at work (bench/pages.py)
 bench: install
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.payroll
+	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.migration
 
 clean:
