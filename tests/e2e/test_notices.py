@@ -15,7 +15,7 @@ from tests.support.web_client import Web
 
 # (walk, kind, phrases the notice must print); every adverse notice also prints RIGHTS
 NOTICES = [
-    (walks.dibao_refusal, "refusal", ["不予批准最低生活保障决定书", "张三（公民身份号码：110101199003071233）",
+    (walks.dibao_refusal, "refusal", ["不予批准最低生活保障决定书", "张三（公民身份号码：{id_number}）",
                                       "理由：家庭人均收入高于当地最低生活保障标准", "《最低生活保障审核确认办法》"]),
     (walks.dibao_approval, "approval", ["最低生活保障批准通知书", "保障金额：每月 1140.00 元", "自2026年10月起发放"]),
     (walks.dibao_reduction, "reduction", ["减发最低生活保障金决定书", "原保障金额：每月 1140.00 元",
@@ -52,7 +52,9 @@ def test_the_decision_issues_its_notice_for_the_window_to_hand_over(login_as, cl
     notices = [n for n in case.notices() if n["taskId"] == task["id"]]
     assert [n["kind"] for n in notices] == [kind]
     notice = notices[0]
+    id_number = case.variables("window_cg")["id_number"]
     for phrase in [*phrases, *RIGHTS, case.business_key]:
+        phrase = phrase.replace("{id_number}", id_number)  # the applicant's own, as the case records it
         assert phrase in notice["text"], (phrase, notice["text"])
     assert notice["masked"] is False and notice["activityId"] == handover
     assert notice["issuedAt"] == clock.moment.astimezone(CHINA_TZ).strftime("%Y-%m-%dT%H:%M:%S.000+0800")
@@ -84,12 +86,13 @@ def test_a_notice_is_whole_for_those_who_meet_the_household_masked_for_others_an
         login_as, clock):
     case, _ = walks.dibao_refusal(login_as, clock)
     whole = case.notices("window_cg")[0]
+    id_number = case.variables("window_cg")["id_number"]
+    hidden = id_number[:6] + "********" + id_number[-4:]
     for role in ("auditor", "finance", "village_cg"):
         masked = case.notices(role)[0]
         assert masked["masked"] is True and masked["id"] == whole["id"]
-        assert "张*（公民身份号码：110101********1233）" in masked["text"] and "张三" not in masked["text"]
-        assert masked["text"].replace("张*", "张三").replace("110101********1233", "110101199003071233") == \
-            whole["text"]
+        assert f"张*（公民身份号码：{hidden}）" in masked["text"] and "张三" not in masked["text"]
+        assert masked["text"].replace("张*", "张三").replace(hidden, id_number) == whole["text"]
     for user, status in (("window_hd", 404), ("dept_medical_user", 403)):
         other = login_as(user)
         assert other.client.get(f"/api/cases/{case.id}/notices", headers=other.headers).status_code == status
