@@ -1,5 +1,7 @@
 """Shape rows as the JSON Camunda 7 returns for them (its DTOs' fields, its date format)."""
 
+import uuid
+
 from flask import request
 
 from app.services.forms import is_client_form
@@ -64,7 +66,7 @@ def definition(row) -> dict:
             "historyTimeToLive": row.history_time_to_live, "startableInTasklist": True}
 
 
-def history_instance(row, definition_name: str | None = None) -> dict:
+def history_instance(row, definition_name: str | None = None, delete_reason: str | None = None) -> dict:
     state = "SUSPENDED" if row.state == "ACTIVE" and row.suspended else row.state
     return {"id": row.id, "rootProcessInstanceId": row.id, "superProcessInstanceId": None,
             "superCaseInstanceId": None, "caseInstanceId": None,
@@ -74,7 +76,8 @@ def history_instance(row, definition_name: str | None = None) -> dict:
             "processDefinitionId": row.definition_id, "businessKey": row.business_key,
             "startTime": camunda_date(row.started_at), "endTime": camunda_date(row.ended_at), "removalTime": None,
             "durationInMillis": _millis(row.started_at, row.ended_at), "startUserId": row.started_by,
-            "startActivityId": None, "deleteReason": None, "tenantId": row.tenant_id, "state": state,
+            "startActivityId": None, "deleteReason": getattr(row, "delete_reason", delete_reason),
+            "tenantId": row.tenant_id, "state": state,
             "restartedProcessInstanceId": None}
 
 
@@ -265,3 +268,12 @@ def user_operation(row) -> dict:
 def execution(row) -> dict:
     """A case as its own root execution (Camunda's ExecutionDto)."""
     return {"id": row.id, "processInstanceId": row.id, "ended": False, "tenantId": None}
+
+
+def completed_batch(batch_type: str, total: int, user_id: str, started) -> dict:
+    """Camunda's BatchDto for a batch the service carried out before answering: one job per case, all created
+    and run (so, as Camunda removes a finished batch, no /batch resource is left of it)."""
+    return {"id": str(uuid.uuid4()), "type": batch_type, "totalJobs": total, "jobsCreated": total,
+            "batchJobsPerSeed": 100, "invocationsPerBatchJob": 1, "seedJobDefinitionId": None,
+            "monitorJobDefinitionId": None, "batchJobDefinitionId": None, "suspended": False, "tenantId": None,
+            "createUserId": user_id, "startTime": camunda_date(started), "executionStartTime": camunda_date(started)}

@@ -23,8 +23,8 @@ register_list(bp, "/user-operation", "history/user-operation", dto.user_operatio
 
 @bp.get("/process-instance/<instance_id>")
 def instance(instance_id: str):
-    row, name = history_case(runtime(), actor(), instance_id)
-    return jsonify(dto.history_instance(row, name))
+    row, name, reason = history_case(runtime(), actor(), instance_id)
+    return jsonify(dto.history_instance(row, name, reason))
 
 
 @bp.get("/activity-instance/<activity_id>")

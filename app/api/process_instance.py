@@ -2,11 +2,12 @@
 
 from flask import Blueprint, jsonify
 
+from app.domain import clock
 from app.domain.errors import NotFound
 from app.services import suspension
 from app.services.case_data import PROCESS_VARIABLES
 from app.services.case_views import activity_tree, running_case
-from app.services.cases import cancel_case
+from app.services.cases import cancel_case, cancel_cases
 from app.services.commands import CancelCase, CorrelateMessage
 from app.services.comments import case_comments
 from app.services.messages import receive_message
@@ -19,6 +20,7 @@ from .queries import register_list
 from .schemas import (
     CasesSuspensionBody,
     DeleteInstanceArgs,
+    DeleteInstancesBody,
     DeserializeArgs,
     DeserializeOneArgs,
     InstanceModificationBody,
@@ -80,6 +82,17 @@ def delete_instance(instance_id: str):
         if params["failIfNotExists"]:
             raise
     return "", 204
+
+
+@bp.post("/delete")
+@accepts(body=DeleteInstancesBody)
+def delete_instances():
+    """Cancel the cases named, all or none, with the reason given, before answering: Camunda's deletion batch,
+    reported as one already run."""
+    data = body()
+    started = clock.now()
+    deleted = cancel_cases(runtime(), actor(), data["processInstanceIds"], data["deleteReason"])
+    return jsonify(dto.completed_batch("instance-deletion", deleted, actor().username, started))
 
 
 @message_bp.post("")

@@ -181,6 +181,16 @@ class DeleteInstanceArgs(_Strict):
     failIfNotExists = fields.Boolean(load_default=True)
 
 
+class DeleteInstancesBody(_Strict):
+    processInstanceIds = fields.List(fields.String(), required=True)
+    deleteReason = fields.String(load_default=None, allow_none=True)
+    skipCustomListeners = fields.Boolean(load_default=False, allow_none=True)  # no custom (Java) listeners here
+    skipIoMappings = fields.Boolean(load_default=False, allow_none=True)  # a cancellation runs no output mapping
+    skipSubprocesses = Refused(False, reason="被调用的流程在案件之内，随案件一并取消")
+    processInstanceQuery = Refused(reason="按查询删除尚不支持，请给出 processInstanceIds")
+    historicProcessInstanceQuery = Refused(reason="按历史查询删除尚不支持，请给出 processInstanceIds")
+
+
 class DeserializeArgs(_Strict):
     deserializeValues = fields.Boolean(load_default=True)
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
+from app.store.history_lists import delete_reason
 from app.store.tables import HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
 
 from .runtime import Runtime
@@ -29,12 +30,13 @@ def running_case(rt: Runtime, actor: Actor, instance_id: str) -> ProcessInstance
     return row
 
 
-def history_case(rt: Runtime, actor: Actor, instance_id: str) -> tuple[ProcessInstance, str | None]:
-    """A case (running or finished) in the actor's scope, and its process's name."""
+def history_case(rt: Runtime, actor: Actor, instance_id: str) -> tuple[ProcessInstance, str | None, str | None]:
+    """A case (running or finished) in the actor's scope, its process's name, and why it was cancelled."""
     actor.require("history.read")
     with rt.reading() as uow:
         row = visible_case(uow.session, actor, instance_id)
-        return row, uow.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == row.definition_id))
+        name = uow.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == row.definition_id))
+        return row, name, uow.session.scalar(delete_reason(row.id))
 
 
 def activity_tree(rt: Runtime, actor: Actor, instance_id: str) -> ActivityTree:

@@ -23,7 +23,7 @@ from .listing import (
     when_true,
 )
 from .runtime_lists import NO_CASES, definition_name
-from .tables import HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
+from .tables import CaseEvent, HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
 
 
 def _in_scope(model: Any, actor: Actor) -> Any:
@@ -43,6 +43,17 @@ DEFINITION_NAME = select(ProcessDefinition.name).where(
 DEFINITION_VERSION = select(ProcessDefinition.version).where(
     ProcessDefinition.id == ProcessInstance.definition_id).scalar_subquery()
 _STATE = ProcessInstance.state
+
+
+def delete_reason(case_id: Any) -> Any:
+    """Why the case was cancelled or voided, as its event recorded it (Camunda's deleteReason); null for any other
+    end."""
+    return (select(CaseEvent.inputs["reason"].as_string())
+            .where(CaseEvent.process_instance_id == case_id, CaseEvent.command.in_(("cancel", "void")))
+            .order_by(CaseEvent.seq.desc()).limit(1))
+
+
+DELETE_REASON = delete_reason(ProcessInstance.id).scalar_subquery()
 
 
 def _cases(actor: Actor) -> Any:
@@ -104,7 +115,7 @@ HISTORY_INSTANCES = Listing(
      "tenantId": ProcessInstance.tenant_id},
     (ProcessInstance.started_at, ProcessInstance.id), permission="history.read",
     columns=(*(c for c in ProcessInstance.__table__.c if c.name not in ("workflow", "variables")),
-             DEFINITION_NAME.label("definition_name")))
+             DEFINITION_NAME.label("definition_name"), DELETE_REASON.label("delete_reason")))
 
 
 def _activities(actor: Actor) -> Any:

@@ -114,3 +114,29 @@ def test_only_supervisors_and_designers_migrate_and_only_from_the_plans_source(l
         **body["migrationPlan"], "sourceProcessDefinitionId": v2, "targetProcessDefinitionId": v1}})
     assert wrong.status_code == 400 and wrong.json["field"] == "processInstanceIds"
     assert login_as("designer").post("/migration/execute", body).status_code == 204
+
+
+def test_execute_async_runs_the_batch_before_answering_and_reports_it_done(login_as, versions):
+    _key, v1, v2 = versions
+    cases = [_start_on(login_as, v1) for _ in range(3)]
+    supervisor = login_as("supervisor")
+    plan = {"sourceProcessDefinitionId": v1, "targetProcessDefinitionId": v2,
+            "instructions": [{"sourceActivityIds": ["a"], "targetActivityIds": ["a"]}]}
+    stranger = supervisor.post("/migration/executeAsync", {"migrationPlan": plan,
+                                                           "processInstanceIds": [*cases, "no-such-case"]})
+    assert stranger.status_code == 404 and stranger.json["field"] == "processInstanceIds", stranger.json
+    assert {supervisor.get(f"/process-instance/{c}").json["definitionId"] for c in cases} == {v1}  # all or none
+    query = supervisor.post("/migration/executeAsync", {"migrationPlan": plan, "processInstanceIds": cases,
+                                                        "processInstanceQuery": {"processDefinitionId": v1}})
+    assert query.status_code == 400 and query.json["field"] == "processInstanceQuery"
+    batch = supervisor.post("/migration/executeAsync", {"migrationPlan": plan, "processInstanceIds": cases + cases[:1]})
+    assert batch.status_code == 200, batch.json
+    assert {k: batch.json[k] for k in ("type", "totalJobs", "jobsCreated", "invocationsPerBatchJob", "suspended",
+                                        "createUserId")} == {
+        "type": "instance-migration", "totalJobs": 3, "jobsCreated": 3, "invocationsPerBatchJob": 1,
+        "suspended": False, "createUserId": "supervisor"}
+    assert batch.json["id"] and batch.json["startTime"].endswith("+0800")
+    assert {supervisor.get(f"/process-instance/{c}").json["definitionId"] for c in cases} == {v2}
+    assert all(_verified(login_as, c)["ok"] for c in cases)
+    assert login_as("window_cg").post("/migration/executeAsync", {"migrationPlan": plan,
+                                                                  "processInstanceIds": cases}).status_code == 403

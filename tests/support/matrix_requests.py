@@ -400,6 +400,9 @@ REQUESTS = {
         "path": f"{ER}/migration/validate", "json": _self_plan(c)},
     ("POST", f"{ER}/migration/execute"): lambda c, t, w: {
         "path": f"{ER}/migration/execute", "json": {"migrationPlan": _self_plan(c), "processInstanceIds": [t.case_id]}},
+    ("POST", f"{ER}/migration/executeAsync"): lambda c, t, w: {
+        "path": f"{ER}/migration/executeAsync",
+        "json": {"migrationPlan": _self_plan(c), "processInstanceIds": [t.case_id]}},
     ("PUT", f"{ER}/process-instance/<instance_id>/suspended"): lambda c, t, w: {
         "path": f"{ER}/process-instance/{t.case_id}/suspended", "json": {"suspended": True}},
     ("PUT", f"{ER}/process-instance/suspended"): lambda c, t, w: {
@@ -461,6 +464,8 @@ REQUESTS = {
     ("GET", f"{ER}/process-instance/<instance_id>"): lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}"},
     ("DELETE", f"{ER}/process-instance/<instance_id>"):
         lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}"},
+    ("POST", f"{ER}/process-instance/delete"): lambda c, t, w: {
+        "path": f"{ER}/process-instance/delete", "json": {"processInstanceIds": [t.case_id], "deleteReason": "matrix"}},
     ("GET", f"{ER}/process-instance/<instance_id>/activity-instances"):
         lambda c, t, w: {"path": f"{ER}/process-instance/{t.case_id}/activity-instances"},
     ("GET", f"{ER}/process-instance/<instance_id>/variables"):
