@@ -277,3 +277,17 @@ def completed_batch(batch_type: str, total: int, user_id: str, started) -> dict:
             "batchJobsPerSeed": 100, "invocationsPerBatchJob": 1, "seedJobDefinitionId": None,
             "monitorJobDefinitionId": None, "batchJobDefinitionId": None, "suspended": False, "tenantId": None,
             "createUserId": user_id, "startTime": camunda_date(started), "executionStartTime": camunda_date(started)}
+
+
+def history_incident(row) -> dict:
+    """Camunda's HistoricIncidentDto: an incident open, resolved, or deleted with its case."""
+    failed_job = row.type == "failedJob"
+    return {"id": row.id, "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
+            "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
+            "rootProcessInstanceId": row.process_instance_id, "createTime": camunda_date(row.created),
+            "endTime": camunda_date(row.end_time), "removalTime": None, "incidentType": row.type,
+            "activityId": row.activity_id, "failedActivityId": row.activity_id, "causeIncidentId": row.id,
+            "rootCauseIncidentId": row.id, "configuration": row.job_id or row.id, "historyConfiguration": None,
+            "incidentMessage": row.message, "tenantId": row.tenant_id,
+            "jobDefinitionId": job_definition_id(row) if failed_job else None, "open": row.state == "open",
+            "deleted": row.state == "deleted", "resolved": row.state == "resolved", "annotation": None}

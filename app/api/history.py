@@ -19,6 +19,7 @@ register_list(bp, "/process-instance", "history/process-instance", dto.history_i
 register_list(bp, "/activity-instance", "history/activity-instance", dto.activity)
 register_list(bp, "/task", "history/task", dto.history_task)
 register_list(bp, "/user-operation", "history/user-operation", dto.user_operation, post=False)
+register_list(bp, "/incident", "history/incident", dto.history_incident, post=False)
 
 
 @bp.get("/process-instance/<instance_id>")

@@ -203,6 +203,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
        for name in ("process-instance", "activity-instance", "task", "variable-instance")
        for method, rest in (("POST", ""), ("GET", "/count"), ("POST", "/count"))},
     ("GET", f"{ER}/history/user-operation"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/incident"): Access(HISTORY, LISTING),
+    ("GET", f"{ER}/history/incident/count"): Access(HISTORY, LISTING),
     ("GET", f"{ER}/history/detail"): Access(HISTORY, LISTING),
     ("POST", f"{ER}/history/detail"): Access(HISTORY, LISTING),
     ("GET", f"{ER}/history/detail/count"): Access(HISTORY, LISTING),

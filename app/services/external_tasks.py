@@ -11,6 +11,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.engine.activities import activities_from_json
+from app.store.incident_log import open_incident, resolve_incidents
 from app.store.queries import with_case
 from app.store.tables import ExternalTask, Incident, ProcessDefinition, ProcessInstance
 
@@ -243,9 +244,10 @@ def report_bpmn_error(rt: Runtime, actor: Actor, task_id: str, worker_id: str, c
 
 
 def _raise_incident(session: Session, task: ExternalTask, message: str | None, moment) -> None:
-    session.add(Incident(id=task.id, process_instance_id=task.process_instance_id, definition_id=task.definition_id,
-                         activity_id=task.activity_id, type="failedExternalTask", message=message or "",
-                         org_path=task.org_path, created=moment))
+    open_incident(session, Incident(id=task.id, process_instance_id=task.process_instance_id,
+                                    definition_id=task.definition_id, activity_id=task.activity_id,
+                                    type="failedExternalTask", message=message or "", org_path=task.org_path,
+                                    created=moment))
 
 
 def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, message: str | None,
@@ -305,7 +307,7 @@ def set_retries(rt: Runtime, actor: Actor, task_ids: list[str], retries: int) ->
                                                           moment, task.activity_id))
             incident = uow.session.get(Incident, task.id)
             if retries > 0 and incident is not None:
-                uow.session.delete(incident)
+                resolve_incidents(uow.session, Incident.id == task.id, moment)
             elif retries == 0 and before != 0 and incident is None:
                 _raise_incident(uow.session, task, task.error_message, moment)
         Wakeup.mark(uow.session)

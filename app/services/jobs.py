@@ -15,13 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, DomainError, NotFound
+from app.store.incident_log import open_incident, resolve_incidents
 from app.store.queries import job_query, with_case
 from app.store.tables import Incident, Job, ProcessInstance
 
@@ -51,7 +52,7 @@ def fire_job(rt: Runtime, cmd: FireJob) -> None:
 def _fire(rt: Runtime, session: Session, job: Job, actor: Actor, moment: datetime) -> None:
     instance = session.get(ProcessInstance, job.process_instance_id)
     if job.exception_message is not None:  # a retry by hand that succeeds resolves the incident
-        session.execute(delete(Incident).where(Incident.job_id == job.id))
+        resolve_incidents(session, Incident.job_id == job.id, moment)
     changes = run_command(rt, session, instance, Issued(TIMER, JobInputs(job.id, _iso(job.due)), actor, moment,
                                                         job.activity_id))
     if changes.escalated:
@@ -160,9 +161,10 @@ def _record_failure(rt: Runtime, job_id: str, message: str) -> None:
         job.exception_message = message
         job.due = moment + RETRY_BACKOFF * (2 ** max(0, 2 - job.retries))
         if job.retries == 0:
-            uow.session.add(Incident(id=job.id, process_instance_id=job.process_instance_id,
-                                     definition_id=job.definition_id, activity_id=job.activity_id, job_id=job.id,
-                                     type="failedJob", message=message, org_path=job.org_path, created=moment))
+            open_incident(uow.session, Incident(
+                id=job.id, process_instance_id=job.process_instance_id, definition_id=job.definition_id,
+                activity_id=job.activity_id, job_id=job.id, type="failedJob", message=message, org_path=job.org_path,
+                created=moment))
         uow.commit()
     log.warning("job %s failed: %s", job_id, message)
 
@@ -195,7 +197,7 @@ def set_job_retries(rt: Runtime, actor: Actor, job_id: str, retries: int, due: d
             raise NotFound(f"作业 {job_id} 不存在", field="id")
         job.retries = retries
         if retries > 0:
-            uow.session.execute(delete(Incident).where(Incident.job_id == job.id))
+            resolve_incidents(uow.session, Incident.job_id == job.id, moment)
             job.due = min(job.due, moment) if job.due is not None else moment
         if due is not None:
             job.due = due

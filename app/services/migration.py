@@ -17,7 +17,16 @@ from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.engine.activities import NONE
 from app.engine.changes import Definition
-from app.store.tables import EventSubscription, ExternalTask, HistoryActivity, Incident, Job, ProcessInstance, Task
+from app.store.tables import (
+    EventSubscription,
+    ExternalTask,
+    HistoryActivity,
+    HistoryIncident,
+    Incident,
+    Job,
+    ProcessInstance,
+    Task,
+)
 from app.store.writes import Writes
 
 from .case_commands import run_command
@@ -115,7 +124,8 @@ def _follow(session: Session, instances: list[ProcessInstance], target: Definiti
     renamed = {old: new for old, new in mapping.items() if old != new}
     open_history = HistoryActivity.end_time.is_(None)
     for table, only in ((Task, None), (ExternalTask, None), (Job, None), (Incident, None),
-                        (HistoryActivity, open_history), (EventSubscription, None)):
+                        (HistoryIncident, HistoryIncident.ended.is_(None)), (HistoryActivity, open_history),
+                        (EventSubscription, None)):
         mine = (table.process_instance_id.in_(ids), *(() if only is None else (only,)))
         if hasattr(table, "definition_id"):
             session.execute(update(table).where(*mine).values(definition_id=target.id))

@@ -41,6 +41,7 @@ from app.store.tables import (
     EventSubscription,
     ExternalTask,
     HistoryActivity,
+    HistoryIncident,
     HouseholdFinding,
     Incident,
     Job,
@@ -66,8 +67,9 @@ KEPT = {"notices": Notice, "history": HistoryActivity, "attachments": Attachment
         "escalations": Escalation, "benefits": Benefit, "benefit_changes": BenefitChange, "reads": AccessLog,
         "persons": CasePerson}
 # every row of a case, removed in this order (the case row last)
-REMOVED = (Task, ExternalTask, Job, EventSubscription, Incident, HistoryActivity, Escalation, HouseholdFinding,
-           Notice, Attachment, TaskDraft, AuditCheckpoint, CaseEvent, AccessLog, BenefitChange, Benefit, CasePerson)
+REMOVED = (Task, ExternalTask, Job, EventSubscription, Incident, HistoryIncident, HistoryActivity, Escalation,
+           HouseholdFinding, Notice, Attachment, TaskDraft, AuditCheckpoint, CaseEvent, AccessLog, BenefitChange,
+           Benefit, CasePerson)
 
 
 @dataclass(frozen=True)

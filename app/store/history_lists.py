@@ -22,8 +22,8 @@ from .listing import (
     tenants,
     when_true,
 )
-from .runtime_lists import NO_CASES, definition_name
-from .tables import CaseEvent, HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
+from .runtime_lists import NO_CASES, definition_name, of_definitions
+from .tables import CaseEvent, HistoryActivity, HistoryIncident, Incident, Job, ProcessDefinition, ProcessInstance
 
 
 def _in_scope(model: Any, actor: Actor) -> Any:
@@ -195,3 +195,45 @@ HISTORY_TASKS = Listing(
      **{name: None for name in ("taskDescription", "owner", "caseDefinitionId", "caseInstanceId",
                                   "caseExecutionId")}},
     (_H.start_time, _H.id), permission="history.read")
+
+
+_HI = HistoryIncident
+# an incident not resolved is open while its case runs, and was deleted with the case when it ended (Camunda)
+INCIDENT_STATE = case((_HI.ended.is_not(None), literal("resolved")),
+                      (ProcessInstance.state == "ACTIVE", literal("open")), else_=literal("deleted"))
+INCIDENT_END = case((_HI.ended.is_not(None), _HI.ended), (ProcessInstance.state == "ACTIVE", null()),
+                    else_=ProcessInstance.ended_at)
+
+
+def _history_incidents(actor: Actor) -> Any:
+    return (select(HistoryIncident).join(ProcessInstance, ProcessInstance.id == _HI.process_instance_id)
+            .where(_HI.org_path.like(actor.scope.like_pattern)))
+
+
+HISTORY_INCIDENTS = Listing(
+    _history_incidents,
+    {"incidentId": equal(_HI.id), "incidentType": equal(_HI.type), "incidentMessage": equal(_HI.message),
+     "incidentMessageLike": like(_HI.message), "processDefinitionId": equal(_HI.definition_id),
+     "processDefinitionKey": equal(ProcessInstance.definition_key),
+     "processDefinitionKeyIn": Filter("strings", lambda v: of_definitions(_HI.definition_id,
+                                                                           ProcessDefinition.key.in_(v))),
+     "processInstanceId": equal(_HI.process_instance_id), "executionId": equal(_HI.process_instance_id),
+     "createTimeBefore": moment(_HI.created, lt), "createTimeAfter": moment(_HI.created, gt),
+     "endTimeBefore": moment(INCIDENT_END, lt), "endTimeAfter": moment(INCIDENT_END, gt),
+     "activityId": equal(_HI.activity_id), "failedActivityId": equal(_HI.activity_id),
+     "causeIncidentId": equal(_HI.id), "rootCauseIncidentId": equal(_HI.id),  # each is its own cause
+     "configuration": Filter("string", lambda v: (_HI.job_id == v) | (_HI.id == v)),
+     "open": when_true(INCIDENT_STATE == "open"), "resolved": when_true(INCIDENT_STATE == "resolved"),
+     "deleted": when_true(INCIDENT_STATE == "deleted"),
+     "jobDefinitionIdIn": Filter("strings", lambda v: (_HI.type == "failedJob") & (
+         (_HI.definition_id + literal("#") + _HI.activity_id).in_(v))),
+     **tenants(_HI.tenant_id)},
+    {"incidentId": _HI.id, "incidentMessage": _HI.message, "createTime": _HI.created, "endTime": INCIDENT_END,
+     "incidentType": _HI.type, "executionId": _HI.process_instance_id, "activityId": _HI.activity_id,
+     "processInstanceId": _HI.process_instance_id, "processDefinitionId": _HI.definition_id,
+     "processDefinitionKey": ProcessInstance.definition_key, "causeIncidentId": _HI.id, "rootCauseIncidentId": _HI.id,
+     "configuration": _HI.job_id, "historyConfiguration": None, "tenantId": _HI.tenant_id,
+     "incidentState": INCIDENT_STATE},
+    (_HI.created, _HI.seq), permission="history.read",
+    columns=(*_HI.__table__.c, ProcessInstance.definition_key, INCIDENT_STATE.label("state"),
+             INCIDENT_END.label("end_time")))

@@ -45,14 +45,14 @@ NO_CASES = {name: never() for name in ("caseInstanceId", "caseExecutionId", "cas
                                        "caseInstanceBusinessKeyLike")}  # CMMN is not served
 
 
-def _of_definitions(column: Any, condition: Any) -> object:
+def of_definitions(column: Any, condition: Any) -> object:
     """`column` names a process definition that satisfies `condition`."""
     return column.in_(select(ProcessDefinition.id).where(condition))
 
 
 def definition_name(column: Any) -> dict[str, Any]:
-    return {"processDefinitionName": Filter("string", lambda v: _of_definitions(column, ProcessDefinition.name == v)),
-            "processDefinitionNameLike": Filter("string", lambda v: _of_definitions(
+    return {"processDefinitionName": Filter("string", lambda v: of_definitions(column, ProcessDefinition.name == v)),
+            "processDefinitionNameLike": Filter("string", lambda v: of_definitions(
                 column, ProcessDefinition.name.like(v)))}
 
 
@@ -161,7 +161,7 @@ def _running_cases(actor: Actor) -> Any:
 
 
 def _deployed_in(column: Any) -> Any:
-    return Filter("string", lambda v: _of_definitions(column, ProcessDefinition.deployment_id == v))
+    return Filter("string", lambda v: of_definitions(column, ProcessDefinition.deployment_id == v))
 
 
 INSTANCES = Listing(
@@ -178,7 +178,7 @@ INSTANCES = Listing(
      "active": when_true(ProcessInstance.suspended.is_(False)),
      "suspended": when_true(ProcessInstance.suspended.is_(True)),
      **incident_filters(ProcessInstance.id), **tenants(ProcessInstance.tenant_id),
-     "processDefinitionWithoutTenantId": when_true(_of_definitions(ProcessInstance.definition_id,
+     "processDefinitionWithoutTenantId": when_true(of_definitions(ProcessInstance.definition_id,
                                                                    ProcessDefinition.tenant_id.is_(None))),
      "activityIdIn": Filter("strings", lambda v: open_activity(ProcessInstance.id, _activity_in(v))),
      "rootProcessInstances": EVERY_ROW, "leafProcessInstances": EVERY_ROW,  # a called process runs inside its case
@@ -263,7 +263,7 @@ INCIDENTS = Listing(
     _incidents,
     {"incidentId": equal(Incident.id), "incidentType": equal(Incident.type), "incidentMessage": equal(Incident.message),
      "incidentMessageLike": like(Incident.message), "processDefinitionId": equal(Incident.definition_id),
-     "processDefinitionKeyIn": Filter("strings", lambda v: _of_definitions(Incident.definition_id,
+     "processDefinitionKeyIn": Filter("strings", lambda v: of_definitions(Incident.definition_id,
                                                                             ProcessDefinition.key.in_(v))),
      "processInstanceId": equal(Incident.process_instance_id), "executionId": equal(Incident.process_instance_id),
      "incidentTimestampBefore": moment(Incident.created, lt),

@@ -261,6 +261,25 @@ class Incident(Base):
     tenant_id: Mapped[str | None] = county_column()
 
 
+class HistoryIncident(Base):
+    """Every incident a case had (Camunda's historic incident): opened with its runtime row, ended when resolved.
+    One still open on a case that ended was deleted with it (read so, not written)."""
+
+    __tablename__ = "history_incident"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)  # an incident id recurs: a job fails again
+    id: Mapped[str] = mapped_column(String(36), index=True)  # the runtime incident's id
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    activity_id: Mapped[str | None] = mapped_column(String(200))
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    type: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    org_path: Mapped[str] = mapped_column(String(400))
+    created: Mapped[datetime] = mapped_column()
+    ended: Mapped[datetime | None] = mapped_column()  # resolved at
+    tenant_id: Mapped[str | None] = county_column()
+
+
 class HistoryActivity(Base):
     """Every activity a case passed through, with start, end and who did it."""
 

@@ -20,7 +20,8 @@ from tests.support.matrix_requests import REQUESTS
 SCOPES = ("own", "other")
 # endpoints that act on a case of their own (others keep sharing one): its escalation, its incident
 PURPOSE = {("POST", "/api/supervision/escalations/<int:escalation_id>"): "escalation",
-           ("GET", "/engine-rest/incident/<incident_id>"): "incident"}
+           ("GET", "/engine-rest/incident/<incident_id>"): "incident",
+           ("GET", "/engine-rest/history/incident"): "incident"}
 ER = "/engine-rest"
 # endpoints whose answer carries the target case's variables (a start: the new case's)
 SHOWS_VARIABLES = {("GET", f"{ER}/process-instance/<instance_id>/variables"),

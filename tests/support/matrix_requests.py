@@ -331,6 +331,9 @@ REQUESTS = {
     ("GET", f"{ER}/history/user-operation"): lambda c, t, w: {
         "path": f"{ER}/history/user-operation?processInstanceId={t.case_id}"},
     ("GET", f"{ER}/history/user-operation/count"): lambda c, t, w: {"path": f"{ER}/history/user-operation/count"},
+    ("GET", f"{ER}/history/incident"): lambda c, t, w: {
+        "path": f"{ER}/history/incident?processInstanceId={t.case_id}" if _incident(c, t, w) else ""},
+    ("GET", f"{ER}/history/incident/count"): lambda c, t, w: {"path": f"{ER}/history/incident/count"},
     ("GET", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job?processInstanceId={t.case_id}"},
     ("POST", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job", "json": {"processInstanceId": t.case_id}},
     ("GET", f"{ER}/job/count"): lambda c, t, w: {"path": f"{ER}/job/count"},
