@@ -134,6 +134,20 @@ def _multi_instance(el: Any) -> str | None:
     return None
 
 
+def _conditional(el: Any) -> str | None:
+    if _parent(el) != "intermediateCatchEvent":
+        return CONDITIONAL
+    event = el.getparent()
+    container = event.getparent()
+    flows = container.findall(f"{{{BPMN}}}sequenceFlow[@targetRef='{event.get('id')}']")
+    sources = {f.get("sourceRef") for f in flows}
+    if any(g.get("id") in sources for g in container.findall(f"{{{BPMN}}}eventBasedGateway")):
+        return "事件网关之后的条件事件暂不支持"
+    if el.find(f"{{{BPMN}}}condition") is None:
+        return "条件事件须有条件（bpmn:condition）"
+    return None
+
+
 def _condition(el: Any) -> str | None:
     language = (el.get("language") or "").lower()
     if language and language not in ("juel", "python", "http://www.omg.org/spec/bpmn/20100524/model"):
@@ -144,10 +158,8 @@ def _condition(el: Any) -> str | None:
 
 
 SIGNAL = "信号事件暂不支持（服务没有 POST /signal）"
-ESCALATION = "升级事件暂不支持"
 COMPENSATION = "补偿（补偿事件与补偿处理活动）暂不支持：SpiffWorkflow 3.2 没有补偿"
-CONDITIONAL = ("条件事件暂不支持：SpiffWorkflow 只在引擎步进时按事件自己的数据副本求值，"
-               "不像 Camunda 在变量变化时按作用域求值")
+CONDITIONAL = "条件事件只支持中间捕获事件（边界、开始事件上的条件事件暂不支持）"
 EVENT_SUBPROCESS = ("事件子流程暂不支持：SpiffWorkflow 3.2 不按 isInterrupting 中断所在作用域、"
                     "不解析错误与升级开始事件，定时事件子流程还会让流程在主路径结束后不结束")
 PERFORMER = "请用 camunda:candidateGroups 或 camunda:assignee 指定办理人"
@@ -175,7 +187,7 @@ ELEMENTS: dict[str, Rule] = {
     "errorEventDefinition": None, "terminateEventDefinition": None, "timeDate": None, "timeDuration": None,
     "timeCycle": None,
     "signalEventDefinition": SIGNAL, "escalationEventDefinition": None,
-    "compensateEventDefinition": COMPENSATION, "conditionalEventDefinition": CONDITIONAL, "condition": CONDITIONAL,
+    "compensateEventDefinition": COMPENSATION, "conditionalEventDefinition": _conditional, "condition": _condition,
     "linkEventDefinition": _link, "cancelEventDefinition": _cancel, "eventDefinitionRef": NOT_IN_CAMUNDA,
     "implicitThrowEvent": NOT_IN_CAMUNDA,
     # activities
@@ -280,8 +292,9 @@ ATTRIBUTES: dict[str, Callable[[str], str | None]] = {
     "taskPriority": _accepted,  # an external task's priority, as fetchAndLock's usePriority reads it
     "errorCodeVariable": _refused("errorCodeVariable 暂不支持"),
     "errorMessageVariable": _refused("errorMessageVariable 暂不支持"),
-    "escalationCodeVariable": _refused(ESCALATION), "variableName": _refused(CONDITIONAL),
-    "variableEvents": _refused(CONDITIONAL),
+    "escalationCodeVariable": _refused("escalationCodeVariable 暂不支持"),
+    "variableName": _refused("camunda:variableName 暂不支持：条件在案件变量每次变化后都求值"),
+    "variableEvents": _refused("camunda:variableEvents 暂不支持：条件在案件变量每次变化后都求值"),
 }
 
 # attributes of camunda: extension elements, checked with the element that holds them (EXTENSIONS below)

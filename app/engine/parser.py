@@ -389,4 +389,5 @@ def _script_task_problem(el: Any) -> str | None:
 _TAG_CHECKS = {"scriptTask": _script_task_problem, "taskListener": _listener_problem,
                "executionListener": _listener_problem, "property": _notice_problem}
 _TIMER_TAGS = ("timeDate", "timeDuration", "timeCycle")
-_EXPRESSION_TAGS = (*_TIMER_TAGS, "conditionExpression", "completionCondition", "loopCardinality", "loopCondition")
+_EXPRESSION_TAGS = (*_TIMER_TAGS, "conditionExpression", "condition", "completionCondition", "loopCardinality",
+                    "loopCondition")

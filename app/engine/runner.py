@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
     ErrorEventDefinition,
     EscalationEventDefinition,
@@ -133,7 +134,7 @@ class CaseRun:
             task.data.update(variables)
             task.run()
 
-        return self._step(act)
+        return self._step(act, given=variables)
 
     def fire_timer(self, task_id: str) -> Changes:
         task = self._task(task_id)
@@ -167,7 +168,7 @@ class CaseRun:
             task.data.update(variables)
             self.workflow.send_event(BpmnEvent(matches[0], {"payload": variables, "result_var": message}))
 
-        return self._step(act)
+        return self._step(act, given=variables)
 
     def throw_error(self, task_id: str, code: str, variables: dict[str, Any]) -> Changes:
         """A worker reports a BPMN error: an error boundary event on the task must catch it."""
@@ -184,7 +185,7 @@ class CaseRun:
             event = BpmnEvent(catchers[0], payload=variables, target=task.workflow)
             self.workflow.catch(event)
 
-        return self._step(act)
+        return self._step(act, given=variables)
 
     def throw_escalation(self, task_id: str, code: str, variables: dict[str, Any]) -> Changes:
         """Someone working on a task reports an escalation (Camunda's `POST /task/{id}/bpmnEscalation`): an
@@ -207,7 +208,7 @@ class CaseRun:
             chosen.task_spec.catch(chosen, event)
             chosen.task_spec._update(chosen)
 
-        return self._step(act)
+        return self._step(act, given=variables)
 
     def set_variables(self, variables: dict[str, Any], deletions: tuple[str, ...] = ()) -> Changes:
         """Change (or delete) case data on every open or waiting branch (e.g. repairing the cause of an incident)."""
@@ -272,12 +273,14 @@ class CaseRun:
         return task
 
     @charged()
-    def _step(self, act: Any) -> Changes:
+    def _step(self, act: Any, given: dict[str, Any] | None = None) -> Changes:
         token, seed = at_moment(self.moment), seeded(self.seed)
         try:
             act()
             if not self.workflow.is_completed():
-                self.workflow.do_engine_steps(will_complete_task=step_budget(MAX_ENGINE_STEPS))
+                budget = step_budget(MAX_ENGINE_STEPS)
+                self.workflow.do_engine_steps(will_complete_task=budget)
+                self._evaluate_conditions(budget, given or {})
         except (SpiffWorkflowException, ExpressionError) as err:
             element = getattr(getattr(getattr(err, "task", None), "task_spec", None), "bpmn_id", None)
             raise EngineFailure(str(err.args[0]) if err.args else str(err), element=element) from err
@@ -285,6 +288,27 @@ class CaseRun:
             unseed(seed)
             reset_moment(token)
         return self._changes()
+
+    def _evaluate_conditions(self, budget: Any, given: dict[str, Any]) -> None:
+        """Camunda evaluates a waiting conditional event again whenever a variable of the case changes: each one
+        sees the case's variables as they are after the command, with those the command was `given` (a task's
+        form, a message's payload: case variables in Camunda, whatever branch set them), and those whose condition
+        now holds go on."""
+        while not self.workflow.is_completed():
+            waiting = [t for wf in self._workflows() for t in wf.get_tasks(state=TaskState.WAITING)
+                       if isinstance(getattr(t.task_spec, "event_definition", None), ConditionalEventDefinition)]
+            if not waiting:
+                return
+            variables, called = self.variables(), self.definition.spec.get("called") or {}
+            for task in waiting:
+                if task.workflow.spec.name not in called:  # a called process keeps its variables to itself
+                    task.data.update(variables)
+                    task.data.update(given)
+                if task.task_spec.event_definition.has_fired(task):  # not _update: it copies the parent's data
+                    task._ready()
+            if all(task.state == TaskState.WAITING for task in waiting):
+                return
+            self.workflow.do_engine_steps(will_complete_task=budget)
 
     # -- observing -----------------------------------------------------------
     def _workflows(self) -> Any:

@@ -166,3 +166,40 @@ def test_a_link_throw_event_jumps_to_the_link_catch_event_of_its_name(login_as, 
     assert ("decision_link", "intermediateLinkCatch", False) in history
     assert not {"to_decision", "also_to_decision"} & {a for a, _, _ in history}
     assert _verified(login_as, instance)
+
+
+# -- conditional events --------------------------------------------------------------------------------------
+
+
+def test_a_conditional_event_waits_until_a_completed_task_makes_its_condition_true(login_as, window):
+    """Camunda evaluates the condition on arrival and again whenever a variable changes, also one set by a task
+    completed on another branch."""
+    definition = _deploy(login_as, "conditional.bpmn")
+    instance = _start(window, definition, documents=1)
+    assert sorted(_tasks(window, instance)) == ["collect_documents"]
+    _complete(window, _tasks(window, instance)["collect_documents"], documents=3)
+    assert sorted(_tasks(window, instance)) == ["assess"]
+    _complete(window, _tasks(window, instance)["assess"])
+    assert _ended(window, instance)
+    history = _history(window, instance)
+    assert ("documents_complete", "intermediateConditional", False) in history
+    assert _verified(login_as, instance)
+
+
+def test_a_conditional_event_fires_when_a_supervisor_sets_the_variable(login_as, window):
+    definition = _deploy(login_as, "conditional.bpmn")
+    instance = _start(window, definition, documents=0)
+    set_to = {"modifications": {"documents": {"value": 2, "type": "Integer"}}}
+    assert login_as("supervisor").post(f"/process-instance/{instance}/variables", set_to).status_code == 204
+    assert sorted(_tasks(window, instance)) == ["collect_documents"]
+    set_to["modifications"]["documents"]["value"] = 5
+    assert login_as("supervisor").post(f"/process-instance/{instance}/variables", set_to).status_code == 204
+    assert sorted(_tasks(window, instance)) == ["assess", "collect_documents"]
+    assert _verified(login_as, instance)
+
+
+def test_a_conditional_event_whose_condition_holds_on_arrival_passes_at_once(login_as, window):
+    definition = _deploy(login_as, "conditional.bpmn")
+    instance = _start(window, definition, documents=4)
+    assert sorted(_tasks(window, instance)) == ["assess", "collect_documents"]
+    assert _verified(login_as, instance)

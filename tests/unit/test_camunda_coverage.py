@@ -122,6 +122,10 @@ RUNS = {
         node='<bpmn:intermediateThrowEvent id="x"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateThrowEvent>'
              '<bpmn:intermediateCatchEvent id="c"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateCatchEvent>',
         first="x", last="c"),
+    "conditionalEventDefinition": _in_flow(
+        '<bpmn:intermediateCatchEvent id="x"><bpmn:conditionalEventDefinition><bpmn:condition '
+        'xsi:type="bpmn:tFormalExpression">${a &gt; 1}</bpmn:condition></bpmn:conditionalEventDefinition>'
+        '</bpmn:intermediateCatchEvent>'),
     "endEvent": _in_flow('<bpmn:endEvent id="x"><bpmn:terminateEventDefinition/></bpmn:endEvent>'),
     "startEvent": _in_flow('<bpmn:task id="x"/>'),
     "sequenceFlow": _in_flow('<bpmn:exclusiveGateway id="x" default="f2"/>'),
@@ -271,6 +275,26 @@ def test_a_javascript_input_mapping_is_refused_saying_so_not_as_a_syntax_error(s
 def test_a_cancel_event_outside_a_transaction_is_refused_naming_it(event):
     err = _outcome(_in_flow('<bpmn:userTask id="t"/>', "t", "t") + event, ROOTS)
     assert _refused_naming(err, "x", "事务子流程"), err and err.message
+
+
+CONDITION = ('<bpmn:conditionalEventDefinition><bpmn:condition xsi:type="bpmn:tFormalExpression">${a}'
+             '</bpmn:condition></bpmn:conditionalEventDefinition>')
+
+
+@pytest.mark.parametrize("event, words", [
+    (f'<bpmn:boundaryEvent id="x" attachedToRef="t">{CONDITION}</bpmn:boundaryEvent>', "只支持中间捕获事件"),
+    (f'<bpmn:startEvent id="x">{CONDITION}</bpmn:startEvent>', "只支持中间捕获事件"),
+    ('<bpmn:eventBasedGateway id="g"/><bpmn:sequenceFlow id="gf" sourceRef="g" targetRef="x"/>'
+     f'<bpmn:intermediateCatchEvent id="x">{CONDITION}</bpmn:intermediateCatchEvent>', "事件网关之后"),
+    ('<bpmn:intermediateCatchEvent id="x"><bpmn:conditionalEventDefinition camunda:variableName="a">'
+     '<bpmn:condition>${a}</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>',
+     "camunda:variableName"),
+    ('<bpmn:intermediateCatchEvent id="x"><bpmn:conditionalEventDefinition><bpmn:condition language="javascript">'
+     'a</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>', "javascript"),
+])
+def test_a_conditional_event_the_service_cannot_run_as_camunda_is_refused_naming_it(event, words):
+    err = _outcome(_in_flow('<bpmn:userTask id="t"/>', "t", "t") + event, ROOTS)
+    assert _refused_naming(err, "x", words), err and err.message
 
 
 LINK_CATCH = '<bpmn:intermediateCatchEvent id="c{n}"><bpmn:linkEventDefinition name="L"/></bpmn:intermediateCatchEvent>'
