@@ -4,6 +4,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from marshmallow import Schema, fields, validate
 
 from app.domain.errors import ValidationFailed
+from app.services.exports import attachment
 from app.services.payroll.bank import csv_chunks, file_chunks, open_bank_file, xlsx_path
 from app.services.payroll.bank_result import record_bank_result
 from app.services.payroll.reads import case_payments, list_runs, run_lines, run_summary
@@ -78,7 +79,7 @@ def lines(run_id: int):
 def _bank_file(run_id: int, fmt: str) -> Response:
     rt = runtime()
     file = open_bank_file(rt, actor(), run_id, fmt)
-    disposition = {"Content-Disposition": f"attachment; filename={file.name}.{fmt}"}
+    disposition = {"Content-Disposition": attachment(file.file_name(fmt))}
     if fmt == "csv":
         return Response(stream_with_context(csv_chunks(rt, file)), mimetype="text/csv; charset=utf-8",
                         headers=disposition)

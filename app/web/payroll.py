@@ -7,6 +7,7 @@ from app.domain import clock
 from app.domain.errors import ValidationFailed
 from app.services.cases import complete_task
 from app.services.commands import CompleteTask
+from app.services.exports import attachment
 from app.services.payroll.bank import csv_chunks, file_chunks, open_bank_file, xlsx_path
 from app.services.payroll.bank_result import record_bank_result
 from app.services.payroll.reads import (
@@ -114,7 +115,7 @@ def bank_file(run_id: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise ValidationFailed("银行文件格式须为 csv 或 xlsx", field="format")
     file = open_bank_file(runtime(), actor, run_id, fmt)
-    headers = {"Content-Disposition": f"attachment; filename={file.name}.{fmt}"}
+    headers = {"Content-Disposition": attachment(file.file_name(fmt))}
     if fmt == "csv":
         return Response(csv_chunks(runtime(), file), mimetype="text/csv; charset=utf-8", headers=headers)
     return Response(file_chunks(xlsx_path(runtime(), file)), headers=headers,

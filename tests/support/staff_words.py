@@ -1,7 +1,11 @@
 """What a user reads on a page or in an export: the visible text, and what in it is the machine's word."""
 
+import io
 import re
 from html.parser import HTMLParser
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 # attributes a reader sees or hears
 SHOWN_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt"}
@@ -48,3 +52,20 @@ def machine_words(text: str, raw_values: set[str] = frozenset()) -> list[str]:
     found = TEMPLATE.findall(text)
     found += [w for w in WORD.findall(text) if w not in ALLOWED]
     return found
+
+
+def xlsx_text(content: bytes) -> str:
+    """What a reader of a workbook sees: each sheet's name and every cell's text."""
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    parts = []
+    for sheet in book.worksheets:
+        parts.append(sheet.title)
+        parts += [str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    book.close()
+    return "\n".join(parts)
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of every page of a PDF, as a reader sees it printed (pypdf reads fpdf2's two-byte text with a NUL
+    before each character)."""
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages).replace("\x00", "")

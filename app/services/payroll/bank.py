@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import xlsxwriter
 from sqlalchemy import select, text
 
+from app.domain import clock
 from app.domain.actors import Actor
+from app.domain.clock import local
 from app.domain.errors import Conflict
 from app.domain.payroll import bank_columns
 from app.store.tables import ProcessInstance
@@ -50,8 +52,12 @@ CELLS = {
 @dataclass(frozen=True)
 class BankFile:
     run_id: int
-    name: str  # file name stem: PR-sfx-2027-01
+    name: str  # the roll's business key: PR-sfx-2027-01
     columns: tuple[str, ...]
+
+    def file_name(self, fmt: str) -> str:
+        """The download's name in the staff's words, with the day: 银行代发文件_PR-sfx-2027-01_20270105.xlsx"""
+        return f"银行代发文件_{self.name}_{local(clock.now()):%Y%m%d}.{fmt}"
 
 
 def open_bank_file(rt: Runtime, actor: Actor, run_id: int, fmt: str) -> BankFile:
