@@ -52,5 +52,6 @@ def diagram(key: str | None = None, definition_id: str | None = None):
 def evaluate(key: str | None = None, definition_id: str | None = None):
     """One map of typed output values per matched rule (Camunda's evaluate result)."""
     inputs = parse(body()["variables"]).values
-    results = decisions.evaluate_deployed_decision(runtime(), actor(), key, inputs, definition_id)
-    return jsonify([to_camunda(result) for result in results])
+    results, types = decisions.evaluate_typed(runtime(), actor(), key, inputs, definition_id)
+    declared = {name: {"type": kind} for name, kind in types.items()}
+    return jsonify([to_camunda(result, declared) for result in results])

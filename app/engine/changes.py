@@ -107,6 +107,7 @@ class Changes:
     late_task: tuple[str, str] | None = None  # (activity id, task id) the escalated timer is attached to
     terminated: bool = False  # the case was cancelled from outside
     migrated_to: str | None = None  # the case continues on this definition (a migration)
+    declared: dict[str, str] = field(default_factory=dict)  # variable -> Camunda type its JSON does not say (Date)
 
     def to_json(self) -> dict[str, Any]:
         """The changes as JSON (the state in base64)."""
@@ -130,4 +131,5 @@ class Changes:
             ended=[Activity(**a) for a in data.get("ended", ())],
             cancelled=[Activity(**a) for a in data.get("cancelled", ())],
             escalated=data.get("escalated"), late_task=(late[0], late[1]) if late else None,
-            terminated=data.get("terminated", False), migrated_to=data.get("migrated_to"))
+            terminated=data.get("terminated", False), migrated_to=data.get("migrated_to"),
+            declared=dict(data.get("declared") or {}))

@@ -8,10 +8,12 @@ keeps the rules it started under. Evaluation runs each compiled cell in the boun
 
 import ast
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from lxml import etree
 
+from app.domain.clock import CHINA_TZ
 from app.domain.errors import DeploymentRefused
 
 from .feel import CELL_INPUT, FeelError, compile_expression, compile_unary_tests
@@ -19,6 +21,7 @@ from .feel import CELL_INPUT, FeelError, compile_expression, compile_unary_tests
 DMN_NAMESPACES = ("https://www.omg.org/spec/DMN/20191111/MODEL/", "http://www.omg.org/spec/DMN/20180521/MODEL/",
                   "http://www.omg.org/spec/DMN/20151101/dmn.xsd")
 CAMUNDA_DMN = "http://camunda.org/schema/1.0/dmn"
+DATE_TYPE = "date"  # Camunda 7's DMN date type: an output or literal of it is a Date variable
 HIT_POLICIES = ("UNIQUE", "FIRST", "PRIORITY", "ANY", "COLLECT", "RULE ORDER", "OUTPUT ORDER")
 AGGREGATIONS = ("SUM", "MIN", "MAX", "COUNT")
 _LANGUAGES = ("", "feel", "https://www.omg.org/spec/dmn/20191111/feel/", "http://www.omg.org/spec/feel/20140401",
@@ -61,6 +64,7 @@ def _decision(node: Any, filename: str) -> dict[str, Any]:
         variable = node.find("{*}variable")
         name = variable.get("name") if variable is not None else node.get("id")
         return {**base, "kind": "literal", "variable": name,
+                "type": variable.get("typeRef") if variable is not None else None,
                 "expression": _cell(literal, filename, node.get("id"), compile_expression)}
     raise DeploymentRefused("决策须为决策表或字面表达式", file=filename, element=node.get("id"))
 
@@ -79,7 +83,8 @@ def _table(table: Any, filename: str) -> dict[str, Any]:
                "expression": _cell(el.find("{*}inputExpression"), filename, el.get("id"), compile_expression)}
               for el in table.iterfind("{*}input")]
     outputs = [{"id": el.get("id"), "name": el.get("name") or el.get("label") or el.get("id"),
-                "values": _output_values(el, filename)} for el in table.iterfind("{*}output")]
+                "type": el.get("typeRef"), "values": _output_values(el, filename)}
+               for el in table.iterfind("{*}output")]
     if aggregation and len(outputs) != 1:
         raise DeploymentRefused(f"聚合 {aggregation} 要求决策表只有一个输出", file=filename, element=owner)
     if policy in ("PRIORITY", "OUTPUT ORDER") and not any(o["values"] for o in outputs):
@@ -160,8 +165,45 @@ def evaluate_decision(graph: dict[str, dict[str, Any]], decision_id: str, data: 
         names.update(_as_variables(evaluate_decision(graph, required, data, evaluate)))
     decision = graph[decision_id]
     if decision["kind"] == "literal":
-        return [{decision["variable"]: evaluate(decision["expression"], names)}]
-    return _apply_hit_policy(decision, _matches(decision, names, evaluate))
+        value = evaluate(decision["expression"], names)
+        return [{decision["variable"]: _typed(value, decision.get("type"), decision["variable"])}]
+    types = {o["name"]: o.get("type") for o in decision["outputs"]}
+    return [{name: _typed(value, types.get(name), name) for name, value in result.items()}
+            for result in _apply_hit_policy(decision, _matches(decision, names, evaluate))]
+
+
+def output_types(graph: dict[str, dict[str, Any]], decision_id: str) -> dict[str, str]:
+    """The decision's outputs of a type JSON does not say, by name: `Date` for DMN's `date`."""
+    decision = graph[decision_id]
+    outputs = [{"name": decision["variable"], "type": decision.get("type")}] if decision["kind"] == "literal" \
+        else decision["outputs"]
+    return {o["name"]: "Date" for o in outputs if o.get("type") == DATE_TYPE}
+
+
+def result_type(graph: dict[str, dict[str, Any]], decision_id: str, mapping: str | None) -> str | None:
+    """The type of a business rule task's result variable when JSON does not say it: a single entry of a date
+    output is a Date (any other mapping gives a map or a list)."""
+    types = output_types(graph, decision_id)
+    return next(iter(types.values())) if mapping == "singleEntry" and len(types) == 1 else None
+
+
+def _typed(value: Any, type_ref: str | None, name: str) -> Any:
+    """A value as its output's typeRef has it: a date as Camunda writes one (yyyy-MM-dd'T'HH:mm:ss.SSSZ)."""
+    if type_ref != DATE_TYPE or value is None:
+        return value
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError as err:
+            raise DecisionError(f"输出 {name} 的类型为 date，值 {value!r} 不是日期") from err
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    if not isinstance(moment, datetime):
+        raise DecisionError(f"输出 {name} 的类型为 date，值 {value!r} 不是日期")
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=CHINA_TZ)
+    text = aware.astimezone(CHINA_TZ).isoformat(timespec="milliseconds")
+    return text[:-3] + text[-2:]
 
 
 def _as_variables(results: list[dict[str, Any]]) -> dict[str, Any]:

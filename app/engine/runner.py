@@ -52,6 +52,7 @@ from .open_tasks import describe
 from .sandbox import step_budget
 from .script_engine import RestrictedScriptEngine
 from .serializer import dump_workflow, load_workflow, new_workflow, process_spec
+from .specs import DecisionTask
 from .spiff_compat import installed as spiff_compat_installed
 from .timer_dates import timer_is_provisional
 from .timers import at_moment, firing, reset_moment, stop_firing
@@ -331,9 +332,19 @@ class CaseRun:
             subscribed=[Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
                         if (t, m) not in before.subscriptions],
             unsubscribed=[key for key in before.subscriptions if key not in after.subscriptions],
-            started=started, ended=ended, cancelled=cancelled)
+            started=started, ended=ended, cancelled=cancelled, declared=self._declared(ended))
         self._before = after
         return changes
+
+    def _declared(self, ended: list[Activity]) -> dict[str, str]:
+        """The result variables business rule tasks that ended set to a value of a type JSON does not say."""
+        found = {}
+        for activity in ended:
+            spec = self.workflow.get_task_from_id(UUID(activity.id)).task_spec
+            kind = spec.declared_type() if isinstance(spec, DecisionTask) else None
+            if kind:
+                found[spec.result_variable] = kind
+        return found
 
     def _activity_changes(self, before: View, after: View) -> tuple[list[Activity], list[Activity], list[Activity]]:
         """The activity instances that started, ended and were cancelled."""

@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.defaults import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 
-from .decisions import DecisionError, evaluate_decision, map_result
+from .decisions import DecisionError, evaluate_decision, map_result, result_type
 from .expressions import ExpressionError, bounded, to_storable
 
 
@@ -65,6 +65,10 @@ class DecisionTask(BpmnSpecMixin):  # type: ignore[misc]  # an untyped base clas
         self.decisions = decisions or {}
         self.result_variable = result_variable
         self.map_result = map_result
+
+    def declared_type(self) -> str | None:
+        """The Camunda type of the result variable when its JSON value does not say it (a Date), else None."""
+        return result_type(self.decisions, self.decision, self.map_result) if self.result_variable else None
 
     def _run_hook(self, my_task: Any) -> bool:
         engine = my_task.workflow.script_engine

@@ -14,7 +14,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import EngineFailure, NotFound
 from app.domain.orgs import tenant_of
-from app.engine.decisions import DecisionError, decision_graph, evaluate_decision, parse_decisions
+from app.engine.decisions import DecisionError, decision_graph, evaluate_decision, output_types, parse_decisions
 from app.engine.expressions import ExpressionError, bounded, evaluate_compiled, to_storable
 from app.engine.feel import FEEL_FUNCTIONS
 from app.engine.functions import FunctionContext
@@ -103,6 +103,13 @@ def evaluate_deployed_decision(rt: Runtime, actor: Actor, key: str | None, varia
     """Evaluate a deployed decision on `variables` — one version by `definition_id`, else the latest of `key`:
     one dict of output name -> value per matched rule (Camunda's result list of `POST
     /decision-definition/key/{key}/evaluate`)."""
+    return evaluate_typed(rt, actor, key, variables, definition_id)[0]
+
+
+def evaluate_typed(rt: Runtime, actor: Actor, key: str | None, variables: dict,
+                   definition_id: str | None = None) -> tuple[list[dict], dict[str, str]]:
+    """`evaluate_deployed_decision`'s results, and the Camunda type of each output whose JSON value does not say
+    it (a date output: Date)."""
     actor.require("decision.evaluate")
     definition = decision_definition(rt, actor, definition_id, key)
     with rt.reading() as uow:
@@ -117,4 +124,4 @@ def evaluate_deployed_decision(rt: Runtime, actor: Actor, key: str | None, varia
                                                                                          FEEL_FUNCTIONS)))
     except (DecisionError, ExpressionError) as err:
         raise EngineFailure(f"决策 {key}：{err}", element=key) from err
-    return [to_storable(result) for result in results]
+    return [to_storable(result) for result in results], output_types(decisions, key)

@@ -26,6 +26,7 @@ from app.store.tables import (
 from app.store.writes import Writes
 
 from .registry import Issued
+from .typed import merged_types
 from .wakeup import Wakeup
 
 _CASES, _EVENTS = ProcessInstance.__table__, CaseEvent.__table__
@@ -41,6 +42,9 @@ def _when(text: str | None) -> datetime | None:
 def new_state(instance: ProcessInstance, changes: Changes, moment: datetime) -> dict:
     """The case row's columns after a command that ran the engine."""
     values = {"workflow": changes.state, "variables": changes.variables}
+    if changes.declared:  # a decision's date result: a Date variable, though its JSON value is a string
+        values["variable_types"] = merged_types(instance.variable_types,
+                                                {name: {"type": kind} for name, kind in changes.declared.items()})
     if changes.terminated:
         values.update(state="EXTERNALLY_TERMINATED", ended_at=moment)
     elif changes.completed:

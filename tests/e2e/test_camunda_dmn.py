@@ -68,3 +68,46 @@ def test_a_deployed_decision_is_evaluated_on_its_own_with_its_required_decisions
     result = evaluate_deployed_decision(runtime, SYSTEM, "beverages", {
         "season": "Spring", "guestCount": 10, "guestsWithChildren": False})
     assert sorted(r["beverages"] for r in result) == ["Guiness", "Water"]  # DrgDecisionTest.shouldServeGuiness
+
+
+REVIEW = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="review_{key}" name="复核日期" namespace="x">
+  <decision id="{key}" name="下次复核日期">
+    <decisionTable id="t_{key}" hitPolicy="FIRST">
+      <input id="i1" label="家庭类别"><inputExpression id="ie1" typeRef="string"><text>household_class</text>
+      </inputExpression></input>
+      <output id="o1" name="next_review" typeRef="date"/>
+      <rule id="r1"><inputEntry id="e1"><text>"stable"</text></inputEntry>
+        <outputEntry id="oe1"><text>date and time("2027-09-28T00:00:00")</text></outputEntry></rule>
+      <rule id="r2"><inputEntry id="e2"><text>"unstable"</text></inputEntry>
+        <outputEntry id="oe2"><text>"2027-03-28T09:30:00"</text></outputEntry></rule>
+      <rule id="r3"><inputEntry id="e3"><text>-</text></inputEntry>
+        <outputEntry id="oe3"><text>"下个月"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>"""
+
+
+def test_a_date_output_is_a_date_on_evaluate_and_in_the_case_variables(login_as):
+    key = f"review_{uuid.uuid4().hex[:8]}"
+    designer = login_as("designer")
+    assert deploy(designer, {f"{key}.dmn": REVIEW.format(key=key)}).status_code == 200
+    for household, expected in (("stable", "2027-09-28T00:00:00.000+0800"),
+                                ("unstable", "2027-03-28T09:30:00.000+0800")):
+        answer = designer.post(f"/decision-definition/key/{key}/evaluate", json={
+            "variables": {"household_class": {"value": household, "type": "String"}}})
+        assert answer.status_code == 200, answer.json
+        assert answer.json == [{"next_review": {"value": expected, "type": "Date", "valueInfo": {}}}]
+    wrong = designer.post(f"/decision-definition/key/{key}/evaluate", json={
+        "variables": {"household_class": {"value": "other", "type": "String"}}})
+    assert wrong.status_code == 422 and wrong.json["element"] == key and "next_review" in wrong.json["message"]
+    process = PROCESS.format(key=f"p_{key}", body=(
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="decide"/>'
+        f'<bpmn:businessRuleTask id="decide" camunda:decisionRef="{key}" camunda:resultVariable="next_review" '
+        'camunda:mapDecisionResult="singleEntry"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="decide" targetRef="u"/>'
+        '<bpmn:userTask id="u" camunda:candidateGroups="window"/>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="u" targetRef="e"/><bpmn:endEvent id="e"/>'))
+    assert deploy(designer, {f"p_{key}.bpmn": process}).status_code == 200
+    found = _variables(login_as, f"p_{key}", {"household_class": "stable"})
+    assert found["next_review"] == {"value": "2027-09-28T00:00:00.000+0800", "type": "Date", "valueInfo": {}}
