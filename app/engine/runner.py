@@ -282,6 +282,7 @@ class CaseRun:
                 budget = step_budget(MAX_ENGINE_STEPS)
                 self.workflow.do_engine_steps(will_complete_task=budget)
                 self._evaluate_conditions(budget, given or {})
+            self._forget_uncaught_escalations()
         except (SpiffWorkflowException, ExpressionError) as err:
             element = getattr(getattr(getattr(err, "task", None), "task_spec", None), "bpmn_id", None)
             raise EngineFailure(str(err.args[0]) if err.args else str(err), element=element) from err
@@ -289,6 +290,12 @@ class CaseRun:
             unseed(seed)
             reset_moment(token)
         return self._changes()
+
+    def _forget_uncaught_escalations(self) -> None:
+        """An escalation nothing caught is over, as in Camunda; SpiffWorkflow would keep it, with a copy of the
+        case data, among the events it hands outside."""
+        self.workflow.bpmn_events = [event for event in self.workflow.bpmn_events
+                                     if not isinstance(event.event_definition, EscalationEventDefinition)]
 
     def _evaluate_conditions(self, budget: Any, given: dict[str, Any]) -> None:
         """Camunda evaluates a waiting conditional event again whenever a variable of the case changes: each one

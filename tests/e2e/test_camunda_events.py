@@ -2,10 +2,14 @@
 Camunda's documentation says: the path taken, the tasks opened and closed, the history kept; each case still
 replays from its events (audit verification)."""
 
+import json
+import uuid
+import zlib
 from pathlib import Path
 
 import pytest
 
+from app.store.tables import ProcessInstance
 from tests.support.deployments import deploy_files
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "camunda_events"
@@ -202,4 +206,28 @@ def test_a_conditional_event_whose_condition_holds_on_arrival_passes_at_once(log
     definition = _deploy(login_as, "conditional.bpmn")
     instance = _start(window, definition, documents=4)
     assert sorted(_tasks(window, instance)) == ["assess", "collect_documents"]
+    assert _verified(login_as, instance)
+
+
+def test_an_escalation_nothing_catches_passes_as_on_camunda(app, login_as, window):
+    """Camunda: an escalation without a catching boundary or event subprocess is no error; the flow goes on."""
+    body = ('<bpmn:escalation id="esc" escalationCode="unheard"/><bpmn:process id="{key}" isExecutable="true">'
+            '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="shout"/>'
+            '<bpmn:intermediateThrowEvent id="shout"><bpmn:escalationEventDefinition escalationRef="esc"/>'
+            '</bpmn:intermediateThrowEvent><bpmn:sequenceFlow id="f2" sourceRef="shout" targetRef="next"/>'
+            '<bpmn:userTask id="next" camunda:candidateGroups="window"/><bpmn:sequenceFlow id="f3" sourceRef="next" '
+            'targetRef="e"/><bpmn:endEvent id="e"/></bpmn:process>')
+    key = f"uncaught_{uuid.uuid4().hex[:8]}"
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
+           '20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">'
+           + body.format(key=key) + '</bpmn:definitions>')
+    response = deploy_files(login_as("designer"), {f"{key}.bpmn": xml}, key)
+    assert response.status_code == 200, response.json
+    instance = _start(window, next(iter(response.json["deployedProcessDefinitions"])))
+    assert sorted(_tasks(window, instance)) == ["next"]
+    with app.app_context(), app.extensions["runtime"].unit_of_work() as uow:
+        state = json.loads(zlib.decompress(uow.session.get(ProcessInstance, instance).workflow))
+    assert state["bpmn_events"] == []  # not kept, with a copy of the case data, as an event still to hand out
+    _complete(window, _tasks(window, instance)["next"])
+    assert _ended(window, instance)
     assert _verified(login_as, instance)
