@@ -6,7 +6,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
 from app.domain.errors import Conflict, EngineFailure, Forbidden, NotFound, ValidationFailed
-from app.services.attachments import task_attachments
+from app.services.attachments import case_attachments
 from app.services.case_data import WEB_TASK_PAGE
 from app.services.case_reads import task_data
 from app.services.cases import complete_task
@@ -31,7 +31,9 @@ def _load(actor: Actor, task_id: str) -> dict:
     return {"task": task, "instance": found.instance, "schema": schema, "words": vocab,
             "view": found.view, "may_work": may_work,
             "notices": notices_of(actor, found.view, task.id),
-            "attachments": task_attachments(runtime(), actor, task.id) if actor.may("case.read") else []}
+            # the whole case's files: the reviewer decides on the photos the investigator took at the visit
+            "attachments": case_attachments(runtime(), actor, task.process_instance_id)
+            if actor.may("case.read") else []}
 
 
 def _load_or_gone(actor: Actor, task_id: str, status: int = 410):

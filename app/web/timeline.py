@@ -25,6 +25,21 @@ def _submitted(inputs: dict) -> dict:
     return dict(found) if isinstance(found, dict) else {}
 
 
+def _attachment_rows(inputs: dict) -> list[tuple[str, str, str]]:
+    """What an attach event recorded: the file's name, size and SHA-256, or the link — what verification checks
+    the kept bytes against."""
+    if not isinstance(inputs.get("attachmentId"), str):
+        return []
+    rows = [("附件", "", str(inputs.get("name") or ""))]
+    if isinstance(inputs.get("size"), int):
+        rows.append(("大小", "", f"{max(1, round(inputs['size'] / 1024))} KB"))
+    if isinstance(inputs.get("sha256"), str):
+        rows.append(("SHA-256 校验值", "", inputs["sha256"]))
+    if isinstance(inputs.get("url"), str):
+        rows.append(("链接", "", inputs["url"]))
+    return rows
+
+
 def timeline(shown_events: list[tuple], words: Vocabulary, process: str | None) -> list[Entry]:
     """Each event with the data it recorded credited to it: a task completed in a parallel branch enters the
     case data only when the branches join, so its values show on its own event, never on the joining one."""
@@ -47,5 +62,6 @@ def timeline(shown_events: list[tuple], words: Vocabulary, process: str | None) 
                   words.shown(process, k, after)) for k, (before, after) in rows.items()]
         if isinstance(inputs.get("reason"), str):  # a void's or a cancellation's own words
             shown.insert(0, ("原因", "", inputs["reason"]))
+        shown += _attachment_rows(inputs)
         entries.append(Entry(event, event_title(event, process), words.person(event.actor), shown))
     return entries

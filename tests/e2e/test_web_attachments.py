@@ -1,6 +1,7 @@
 """附件 on the pages: the investigator photographs the home on the tablet and the window attaches a scan to the
 case; pictures are listed with a thumbnail, served only to those who may read the case."""
 
+import hashlib
 import io
 import re
 
@@ -91,3 +92,21 @@ def test_roles_that_do_not_attach_see_no_upload_form(app, visit):
     assert 'enctype="multipart/form-data"' not in Web(app, "auditor").get(f"/cases/{case.id}").text
     assert 'enctype="multipart/form-data"' not in Web(app, "window_cg").get(f"/tasks/{task['id']}").text
     assert upload(Web(app, "auditor"), f"/cases/{case.id}/attachments", b"%PDF-1", "a.pdf").status_code == 403
+
+
+def test_the_reviewer_sees_the_photos_of_the_home_visit_on_the_review_task(app, login_as, clock):
+    case = Case(login_as)
+    case.accept()
+    visit_task = case.task("investigator_cg", "home_visit")
+    investigator = Web(app, "investigator_cg")
+    assert upload(investigator, f"/tasks/{visit_task['id']}/attachments", _jpeg(), "厨房.jpg").status_code == 302
+    case.investigate()
+    review = case.task("reviewer_cg", "township_review")
+    page = Web(app, "reviewer_cg").get(f"/tasks/{review['id']}").text
+    item = page.split('<ul class="attachments">')[1].split("</ul>")[0]
+    assert '<img class="thumb"' in item and "厨房.jpg" in item
+    assert "入户调查 · 城关镇调查员" in item  # the step it was taken at, and by whom
+    timeline = Web(app, "auditor").get(f"/auditor/cases/{case.id}").text
+    attached = timeline.split('data-command="attach"')[1].split("</li>")[0]
+    assert "添加附件：入户调查" in attached and "厨房.jpg" in attached
+    assert hashlib.sha256(_jpeg()).hexdigest() in attached  # what verification checks the kept bytes against
