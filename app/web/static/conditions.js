@@ -1,12 +1,12 @@
 // Show and hide form fields as the user types, following the form's `conditional.hide` (FEEL).
 // Only the simple shapes Camunda forms use here are understood: =name, =not(name), =name = value,
-// =name != value (value: true, false, a number or "text"), and several of them joined by `or` (a part
-// it does not understand counts as false). Anything else leaves the field shown;
+// =name != value (value: true, false, null — nothing chosen yet —, a number or "text"), and several of them
+// joined by `or` (a part it does not understand counts as false). Anything else leaves the field shown;
 // the server decides what is required either way. A hidden field's inputs are disabled, not cleared.
 (function () {
   var form = document.getElementById("task-form");
   if (!form || form.hasAttribute("data-readonly")) return;
-  var shape = /^=\s*(not\(\s*)?([A-Za-z_][\w]*)\s*\)?\s*(?:(!=|=)\s*(true|false|-?\d+(?:\.\d+)?|"[^"]*"))?\s*$/;
+  var shape = /^=\s*(not\(\s*)?([A-Za-z_][\w]*)\s*\)?\s*(?:(!=|=)\s*(true|false|null|-?\d+(?:\.\d+)?|"[^"]*"))?\s*$/;
 
   function current(name) {
     var inputs = form.querySelectorAll('[name="' + name + '"]');
@@ -23,6 +23,7 @@
   function literal(text) {
     if (text === "true") return true;
     if (text === "false") return false;
+    if (text === "null") return null;
     if (text.charAt(0) === '"') return text.slice(1, -1);
     return text;
   }
@@ -38,7 +39,8 @@
     if (value === undefined) return false;
     var result;
     if (m[3]) {
-      var same = String(value) === String(literal(m[4]));
+      var expected = literal(m[4]);
+      var same = expected === null ? value === null || value === "" : String(value) === String(expected);
       result = m[3] === "=" ? same : !same;
     } else {
       result = Boolean(value) && value !== "false";
