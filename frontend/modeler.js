@@ -58,9 +58,12 @@ function reportLint(modeler, status) {
     return;
   }
   modeler.on('linting.completed', ({ issues }) => {
-    const count = Object.values(issues).reduce((sum, list) => sum + list.length, 0);
-    status.textContent = count ? `规范检查：${count} 个提示（见图中标记）` : '规范检查：没有问题';
-    status.dataset.lintIssues = String(count);
+    const all = Object.values(issues).flat();
+    const errors = all.filter((issue) => issue.category === 'error').length;
+    status.textContent = all.length
+      ? `规范检查：${errors} 个错误、${all.length - errors} 个警告（见图中标记）` : '规范检查：没有问题';
+    status.dataset.lintIssues = String(all.length);
+    status.dataset.lintErrors = String(errors);
   });
 }
 
