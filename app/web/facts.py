@@ -25,8 +25,13 @@ def case_facts(shown: dict, process: str | None, vocab: Vocabulary | None = None
     """Return (name, label, text) of case data as the actor may see it: the applicant's facts first, then the
     county settings this programme runs under (other programmes' settings, though copied, are left out)."""
     vocab = vocab or words()
-    facts = [(k, vocab.label(process, k), vocab.shown(process, k, v)) for k, v in shown.items()
-             if k not in SETTINGS and k not in NOT_FACTS]
+    facts, seen = [], set()
+    for k, v in shown.items():
+        fact = (k, vocab.label(process, k), vocab.shown(process, k, v))
+        if k in SETTINGS or k in NOT_FACTS or fact[1:] in seen:
+            continue  # a value two steps recorded under one label (供养起始月份 decided, then confirmed) once
+        seen.add(fact[1:])
+        facts.append(fact)
     settings = [(k, vocab.label(process, k), vocab.shown(process, k, shown[k])) for k in vocab.settings_of(process)
                 if k in shown]
     return facts + settings

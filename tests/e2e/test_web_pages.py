@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from app.store.tables import AccessLog, TaskDraft, User
 from tests.conftest import PASSWORD, typed
+from tests.support.case_steps import TekunCase
 from tests.support.dibao_steps import Case, accept_variables, unique_id_number
 from tests.support.web_client import Web, field_error, field_value
 
@@ -292,3 +293,16 @@ def test_claim_from_the_task_page_returns_to_it(app, login_as, clock):
     assert web.post(f"/inbox/tasks/{task['id']}/claim", {"back": back}).location == back
     assert case.task("window_cg", "accept")["assignee"] == "window_cg"
     assert "认领此任务" not in web.get(back).text
+
+
+def test_a_value_two_steps_recorded_under_one_label_is_listed_once_on_the_case(app, login_as, clock):
+    case = TekunCase(login_as)
+    case.accept()
+    case.investigate()
+    case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
+    case.fire("publicity")
+    case.complete("county_reviewer", "county_confirmation", decision="approve", support_type="dispersed",
+                  self_care_class="全自理")
+    case.complete("finance", "support_start", first_support_month="2026-10")  # decided 9/28: support from 10
+    facts = Web(app, "window_cg").get(f"/cases/{case.id}").text.split('class="facts"')[1].split("</dl>")[0]
+    assert facts.count("<dt>供养起始月份</dt>") == 1 and ">2026-10</dd>" in facts
