@@ -17,9 +17,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.conftest import typed
-from tests.e2e.dibao_steps import unique_id_number
-
-from .conftest import watch_errors
+from tests.support.browser import watch_errors
+from tests.support.dibao_steps import unique_id_number
 
 CST = timezone(timedelta(hours=8))
 SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
@@ -233,7 +232,7 @@ def _design(tab) -> Path:
 
 def test_a_tekun_case_walks_through_each_roles_day_in_the_browser(browse, login_as, clock):
     business_key = f"UI-TK-{uuid.uuid4().hex[:8]}"
-    id_number = unique_id_number(1945)
+    id_number = unique_id_number(born="19451015")  # 81 on the day he applies
     clock.set(datetime(2026, 9, 28, 9, 30, tzinfo=CST))
     case_id = _accept(browse("window_cg"), clock, business_key, id_number)
     _verify(login_as, case_id)
