@@ -4,6 +4,7 @@ from alembic import context
 from flask import current_app
 from sqlalchemy import text
 
+from app.store.partitions import described_by_models
 from app.store.tables import Base
 
 target_metadata = Base.metadata
@@ -13,7 +14,8 @@ def run_migrations_online() -> None:
     engine = current_app.extensions["db_engine"]
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                          include_object=described_by_models(connection.dialect.name))
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":  # a migration may build an index for minutes
                 connection.execute(text("SET LOCAL statement_timeout = 0"))

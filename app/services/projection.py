@@ -32,7 +32,6 @@ from .wakeup import Wakeup
 _CASES, _EVENTS = ProcessInstance.__table__, CaseEvent.__table__
 
 # an activity already recorded keeps its start; its end, cancellation and (a user task) who completed it change
-_HISTORY_ENDS = ("end_time", "canceled", "delete_reason")
 
 
 def _when(text: str | None) -> datetime | None:
@@ -156,18 +155,22 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
 
 def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
              completed_by: str | None) -> None:
-    """One statement: a row for each activity started, and end times for those that ended (an upsert)."""
+    """A row for each activity started, and end times for those that ended: an activity started earlier is ended
+    by an UPDATE of its id (on PostgreSQL the table's key also holds its start, the partition key: migration 0027)."""
     opened = {o.id: o for o in changes.opened}
     rows = {a.id: _history_row(instance, a, moment, opened.get(a.id)) for a in changes.started}
+    ends: dict[str, dict] = {}
     closed_by_user = {t for t, kind in changes.closed if kind == "user"}
     for a in changes.ended + changes.cancelled:
-        row = rows.setdefault(a.id, _history_row(instance, a, moment))
+        row = rows.get(a.id) or ends.setdefault(a.id, {"id": a.id, "end_time": moment, "canceled": False,
+                                                       "delete_reason": None, "assignee": None})
         row["end_time"] = moment
         if a in changes.cancelled:
             row.update(canceled=True, delete_reason="canceled")
         elif completed_by and a.id in closed_by_user:
             row["assignee"] = completed_by
-    writes.upsert(HistoryActivity.__table__, list(rows.values()), _HISTORY_ENDS, keep_if_null=("assignee",))
+    writes.insert(HistoryActivity.__table__, list(rows.values()))
+    writes.update_rows(HistoryActivity.__table__, list(ends.values()), ("id",), keep_if_null=("assignee",))
 
 
 def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task: OpenTask | None = None) -> dict:

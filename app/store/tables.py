@@ -24,6 +24,9 @@ from app.domain.orgs import tenant_of
 from .types import UTCDateTime
 
 
+_BIG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite numbers rows only on INTEGER PRIMARY KEY
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON, dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -284,7 +287,9 @@ class HistoryActivity(Base):
     """Every activity a case passed through, with start, end and who did it."""
 
     __tablename__ = "history_activity"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the engine task id
+    # the engine task id; partitioned by month of `start_time` on PostgreSQL (migration 0027): the key there is
+    # (id, start_time), so an activity's end is set by an UPDATE of its id, not an upsert
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
     definition_id: Mapped[str] = mapped_column(String(120))
     definition_key: Mapped[str] = mapped_column(String(100))
@@ -307,8 +312,10 @@ class CaseEvent(Base):
     """Append-only log of every command on a case: who, when, what was given, what changed."""
 
     __tablename__ = "case_event"
-    __table_args__ = (UniqueConstraint("process_instance_id", "seq"),)  # also the index of a case's events
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # also the index of a case's events; on PostgreSQL, partitioned by month of `at`, the key is (id, at) and the
+    # unique (process_instance_id, seq, at): migration 0027 says what keeps a case's seqs unique there
+    __table_args__ = (UniqueConstraint("process_instance_id", "seq"),)
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"))
     seq: Mapped[int] = mapped_column()
     at: Mapped[datetime] = mapped_column()
@@ -426,7 +433,8 @@ class AccessLog(Base):
 
     __tablename__ = "access_log"
     __table_args__ = (Index("ix_access_log_case", "process_instance_id", "at"),)
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # partitioned by month of `at` on PostgreSQL (migration 0027): the key there is (id, at)
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column()
     username: Mapped[str] = mapped_column(String(64))
     process_instance_id: Mapped[str] = mapped_column(String(36))
@@ -518,9 +526,6 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64))
     remote_addr: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
-
-
-_BIG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite numbers rows only on INTEGER PRIMARY KEY
 
 
 class Benefit(Base):

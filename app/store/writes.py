@@ -86,11 +86,13 @@ class Writes:
             self.pieces.append((("insert", table.name, columns, conflict),
                                 {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
-    def update_rows(self, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
-        """Set each row's other columns on the row its `key` columns name (rows with the same keys)."""
+    def update_rows(self, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...],
+                    keep_if_null: tuple[str, ...] = ()) -> None:
+        """Set each row's other columns on the row its `key` columns name (rows with the same keys); a
+        `keep_if_null` column keeps its value where the new one is null."""
         if rows:
             columns = tuple(rows[0])
-            self.pieces.append((("update", table.name, columns, key),
+            self.pieces.append((("update", table.name, columns, key, keep_if_null),
                                 {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
     def delete(self, table: Table, keys: list[Any], columns: tuple[str, ...] = ("id",)) -> None:
@@ -175,7 +177,8 @@ def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
         return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id AND version = :{name}_read_version"
     names, rows = ", ".join(columns), _recordset(table, columns, dialect, f"{name}_rows")
     if kind == "update":
-        sets = ", ".join(f"{c} = r.{c}" for c in columns if c not in key[3])
+        sets = ", ".join(f"{c} = coalesce(r.{c}, {table}.{c})" if c in key[4] else f"{c} = r.{c}"
+                         for c in columns if c not in key[3])
         match = " AND ".join(f"{table}.{c} = r.{c}" for c in key[3])
         return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match} AND {guard}"
     if kind == "insert":  # `WHERE` also lets SQLite tell an ON CONFLICT clause from a join condition
