@@ -6,7 +6,7 @@ PORT ?= 5000
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 export FLASK_APP := app
 
-.PHONY: run test install assets browser fonts haproxy serve bench faults lint test-sqlite test-postgres clean
+.PHONY: run test install assets browser fonts haproxy serve bench bench-province faults lint test-sqlite test-postgres clean
 
 $(BIN)/activate: setup.cfg
 	$(PYTHON) -m venv $(VENV)
@@ -107,6 +107,13 @@ bench: install
 	$(BIN)/python -m bench.payroll
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.migration
+
+## make bench-province: a province of 2,000,000 cases over 100 counties bulk-loaded into PROVINCE_DATABASE_URL
+## (default assistance_province on 127.0.0.1:5432), figures printed at 0.5 M, 1 M and 2 M cases beside their goals
+## (bench/province.py); loading stops before the database passes 40 GB. Takes about an hour on two cores.
+bench-province: install
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.province
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .import_linter_cache node_modules $(DIST)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.domain.actors import Actor
 from app.domain.audit import state_digest, variables_digest
 from app.domain.errors import DomainError, NotFound
-from app.store.queries import visible_instance
+from app.store.queries import case_events, visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
 
 from .attachment_audit import stored_attachments_problem
@@ -36,8 +36,7 @@ def verify_instance(session, instance: ProcessInstance, definitions: Definitions
                     calendars: CalendarsInForce | None = None, replayed: "ReplayedWhole | None" = None) -> Verdict:
     """Check the chain, then (given definitions and calendar history) the definition used and a full replay (not
     again for a case `replayed` holds as replayed whole over the very same events, state and data)."""
-    events = list(session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == instance.id)
-                                  .order_by(CaseEvent.seq)))
+    events = list(session.scalars(case_events(instance)))
     found = chain_problem(instance, events) or stored_notices_problem(session, instance, events) \
         or stored_attachments_problem(session, instance, events)
     if found is None and definitions is not None:

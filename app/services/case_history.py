@@ -65,7 +65,7 @@ def case_log(rt: Runtime, actor: Actor, case_id: str) -> CaseLog:
     """Return a case's events in order; the read is logged (events carry the submitted data)."""
     with rt.unit_of_work() as uow:
         instance = _case(uow.session, actor, case_id)
-        events = list(uow.session.scalars(case_events(instance.id)))
+        events = list(uow.session.scalars(case_events(instance)))
         view = open_case(uow.session, actor, instance, AUDIT_EVENTS)
         uow.commit()
         return CaseLog(instance, events, view)
@@ -75,7 +75,7 @@ def state_at(rt: Runtime, actor: Actor, case_id: str, seq: int) -> StateAt:
     """Rebuild the case up to event `seq` from its log alone and describe it."""
     with rt.unit_of_work() as uow:
         instance = _case(uow.session, actor, case_id)
-        events = list(uow.session.scalars(case_events(instance.id)))
+        events = list(uow.session.scalars(case_events(instance)))
         if not 1 <= seq <= len(events) or events[seq - 1].seq != seq:
             raise NotFound(f"案件 {case_id} 没有事件 {seq}", field="seq")
         definitions = DefinitionsAtHand(uow.session)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.store.history_lists import delete_reason
+from app.store.partitions import earliest_row_of
 from app.store.tables import HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
 
 from .runtime import Runtime
@@ -45,6 +46,7 @@ def activity_tree(rt: Runtime, actor: Actor, instance_id: str) -> ActivityTree:
         row = visible_case(uow.session, actor, instance_id)
         waiting = list(uow.session.scalars(select(HistoryActivity).where(
             HistoryActivity.process_instance_id == row.id, HistoryActivity.end_time.is_(None),
+            HistoryActivity.start_time >= earliest_row_of(row.started_at),
             # a boundary event is no activity until it fires: Camunda keeps a waiting one as a job only
             HistoryActivity.activity_type.not_like("boundary%"))
             .order_by(HistoryActivity.start_time, HistoryActivity.id)))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
+from app.store.queries import case_events
 from app.store.tables import CaseEvent, HistoryActivity, ProcessInstance
 
 from .case_commands import run_command
@@ -54,8 +55,7 @@ def add_comment(rt: Runtime, actor: Actor, task_id: str, message: str,
 
 def _comments(session, actor: Actor, instance: ProcessInstance, task_id: str | None) -> list[Comment]:
     view = open_case(session, actor, instance, COMMENTS)
-    events = session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == instance.id,
-                                                     CaseEvent.command == COMMENT.name).order_by(CaseEvent.seq))
+    events = session.scalars(case_events(instance).where(CaseEvent.command == COMMENT.name))
     found = []
     for event in events:
         inputs = COMMENT.read(event.inputs)

@@ -158,10 +158,10 @@ def case_page(rt: Runtime, actor: Actor, case_id: str) -> CasePage:
         instance = visible_instance(session, actor, case_id)
         if instance is None:
             raise NotFound(f"案件 {case_id} 不存在")
-        page = CasePage(instance, list(session.scalars(activity_query(actor, {"processInstanceId": instance.id}))),
+        page = CasePage(instance, list(session.scalars(activity_query(actor, {}, case=instance))),
                         list(session.scalars(job_query(actor, {"processInstanceId": instance.id}))),
                         list(session.scalars(open_tasks_of(instance.id))),
-                        list(session.scalars(case_events(instance.id))),
+                        list(session.scalars(case_events(instance))),
                         session.scalar(definition_xml(instance.definition_id)),
                         open_case(session, actor, instance, WEB_CASE_PAGE))
         uow.commit()
@@ -232,8 +232,9 @@ def finished_task(rt: Runtime, actor: Actor, task_id: str) -> FinishedTask | Non
                 or row.assignee == actor.username):
             return None
         instance = session.get(ProcessInstance, row.process_instance_id)
-        ended = next((e for e in session.scalars(case_events(row.process_instance_id))
-                      if (e.inputs or {}).get("taskId") == task_id and e.command in FINISHING), None)
+        ended = next((e for e in session.scalars(case_events(instance))
+                      if (e.inputs or {}).get("taskId") == task_id and e.command in FINISHING), None) \
+            if instance is not None else None
         return FinishedTask(row.activity_name, row.process_instance_id, instance.business_key if instance else None,
                             ended.at if ended else row.end_time, ended.actor if ended else None,
                             registry.label(ended.command) if ended else "流程已推进")

@@ -11,8 +11,10 @@ from datetime import datetime
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain.audit import event_digest, state_digest
+from app.domain.errors import Unavailable
 from app.engine.changes import Activity, Changes, OpenTask
 from app.engine.functions import to_datetime
+from app.store.partitions import earliest_row_of
 from app.store.tables import (
     CaseEvent,
     EventSubscription,
@@ -57,7 +59,10 @@ _HASHED = ("process_instance_id", "seq", "at", "actor", "command", "target", "in
 
 
 def event_row(instance: ProcessInstance, seq: int, issued: Issued, changed: dict | None, state: bytes) -> dict:
-    """One event of the case's log, chained to the previous one by its hash."""
+    """One event of the case's log, chained to the previous one by its hash; refused if the clock reads more than a
+    month before the case started (reads of a case's rows rely on it: app/store/partitions.py)."""
+    if issued.moment < earliest_row_of(instance.started_at):
+        raise Unavailable(f"服务时钟（{issued.moment:%Y-%m-%d}）早于案件开始一个月以上，不能记录", retry_after=60)
     row = {"process_instance_id": instance.id, "seq": seq, "at": issued.moment, "actor": issued.actor.username,
            "command": issued.command.name, "target": issued.target, "inputs": issued.inputs.to_json(),
            "changed": changed or {}, "state_hash": state_digest(state), "prev_hash": instance.last_event_hash,

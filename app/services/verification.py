@@ -34,6 +34,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.audit import checkpoint_signature, variables_digest
 from app.store.digests import stored_sha256
+from app.store.partitions import earliest_row_of
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 
 from .attachment_audit import stored_attachments_problem
@@ -155,7 +156,9 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
                                            .where(ProcessInstance.id.in_(ids))).all())
         events: dict[str, list[CaseEvent]] = {case_id: [] for case_id in ids}
         # plain rows, not mapped objects: a night reads millions of events and changes none
-        for event in session.execute(select(*CaseEvent.__table__.c).where(CaseEvent.process_instance_id.in_(ids))
+        since = min((earliest_row_of(c.started_at) for c in cases), default=None)
+        for event in session.execute(select(*CaseEvent.__table__.c).where(CaseEvent.process_instance_id.in_(ids),
+                                                                          *([CaseEvent.at >= since] if since else []))
                                      .order_by(CaseEvent.process_instance_id, CaseEvent.seq)):
             events[event.process_instance_id].append(event)
         checkpoints = {c.process_instance_id: c for c in session.scalars(

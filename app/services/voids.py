@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from app.domain import clock
 from app.domain.errors import Conflict, Forbidden, ValidationFailed
+from app.store.partitions import earliest_row_of
 from app.store.tables import CaseEvent
 
 from .case_commands import run_command
@@ -26,8 +27,9 @@ def void_case(rt: Runtime, cmd: VoidCase) -> None:
         instance = case_in_scope(session, cmd.actor, cmd.process_instance_id)
         if instance.state != "ACTIVE":
             raise Conflict("案件已结束，无需作废", field="id")
-        worked_on = session.scalar(select(CaseEvent.seq).where(CaseEvent.process_instance_id == instance.id,
-                                                               CaseEvent.command == COMPLETE.name).limit(1))
+        worked_on = session.scalar(select(CaseEvent.seq).where(
+            CaseEvent.process_instance_id == instance.id, CaseEvent.at >= earliest_row_of(instance.started_at),
+            CaseEvent.command == COMPLETE.name).limit(1))
         if worked_on is not None and not cmd.actor.may("case.void_accepted"):
             raise Forbidden("已受理办理的案件不能由窗口作废；如确已放弃，请报督导作废", field="id")
         run_command(rt, session, instance, Issued(VOID, VoidInputs(reason), cmd.actor, clock.now()))

@@ -162,3 +162,13 @@ def described_by_models(dialect: str) -> Callable[..., bool]:
         table = getattr(getattr(obj, "table", None), "name", None)
         return not (type_ == "unique_constraint" and table in PARTITIONED)
     return include
+
+
+def earliest_row_of(started_at: datetime) -> datetime:
+    """The earliest time a row of a case started at `started_at` may carry in a partitioned table: the start of the
+    month before the one it started in. A command whose clock reads earlier is refused (app/services/projection.py),
+    so a read of one case's rows bounded by it loses none, and PostgreSQL reads only the partitions from then on."""
+    aware = started_at.tzinfo is not None
+    start = month_start(started_at)
+    before = start.replace(year=start.year - (start.month == 1), month=(start.month - 2) % 12 + 1)
+    return before.replace(tzinfo=UTC) if aware else before

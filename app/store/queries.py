@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.domain.actors import Actor
 
+from .partitions import earliest_row_of
 from .tables import (
     CaseEvent,
     FormDefinition,
@@ -50,8 +51,14 @@ def visible_instance(session: Session, actor: Actor, instance_id: str) -> Proces
     return instance if instance is not None and actor.scope.covers(instance.org_path) else None
 
 
-def activity_query(actor: Actor, params: dict[str, Any], user_tasks_only: bool = False) -> Any:
+def activity_query(actor: Actor, params: dict[str, Any], user_tasks_only: bool = False,
+                   case: ProcessInstance | None = None) -> Any:
+    """History activities in scope, filtered by `params`; given the `case` they belong to, bounded by its start (on
+    PostgreSQL, only the partitions from then on are read)."""
     query = select(HistoryActivity).where(HistoryActivity.org_path.like(actor.scope.like_pattern))
+    if case is not None:
+        query = query.where(HistoryActivity.process_instance_id == case.id,
+                            HistoryActivity.start_time >= earliest_row_of(case.started_at))
     if user_tasks_only:
         query = query.where(HistoryActivity.activity_type == "userTask")
     if params.get("processInstanceId"):
@@ -120,8 +127,10 @@ def villages_in(actor: Actor) -> Any:
         OrgUnit.path)
 
 
-def case_events(instance_id: str) -> Any:
-    return select(CaseEvent).where(CaseEvent.process_instance_id == instance_id).order_by(CaseEvent.seq)
+def case_events(instance: ProcessInstance) -> Any:
+    """A case's events in order (bounded by its start: on PostgreSQL, only the partitions from then on are read)."""
+    return select(CaseEvent).where(CaseEvent.process_instance_id == instance.id,
+                                   CaseEvent.at >= earliest_row_of(instance.started_at)).order_by(CaseEvent.seq)
 
 
 def open_tasks_of(instance_id: str) -> Any:

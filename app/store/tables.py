@@ -23,7 +23,6 @@ from app.domain.orgs import tenant_of
 
 from .types import UTCDateTime
 
-
 _BIG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite numbers rows only on INTEGER PRIMARY KEY
 
 
