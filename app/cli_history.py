@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from app.domain.actors import SYSTEM
 from app.domain.errors import DomainError
 from app.extensions import runtime
+from app.services.partition_upkeep import keep_partitions
 from app.services.retention import clean_up_history, verify_archive
 
 
@@ -25,7 +26,18 @@ def register_history_commands(app: Flask) -> None:
             click.echo("no finished case is past its retention")
             return
         click.echo(f"{done.archived} case(s) archived to {done.archive} and removed"
-                   + (f"; {done.skipped} changed meanwhile, left for the next run" if done.skipped else ""))
+                   + (f"; {done.skipped} changed meanwhile, left for the next run" if done.skipped else "")
+                   + (f"; emptied month partitions dropped: {', '.join(done.partitions_dropped)}"
+                      if done.partitions_dropped else ""))
+
+    @app.cli.command("partitions-ensure")
+    @click.option("--ahead", type=click.IntRange(0, 120), default=3, show_default=True,
+                  help="Months after this one to have partitions for.")
+    def partitions_ensure_command(ahead):
+        """Make the month partitions of case_event, history_activity and access_log from this month to --ahead
+        months on (PostgreSQL; the service also does it at startup and from its scheduler)."""
+        made = keep_partitions(runtime(), ahead)
+        click.echo(f"month partitions made: {', '.join(made)}" if made else "every month partition is there")
 
     @app.cli.command("history-verify-archive")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

@@ -20,6 +20,7 @@ from flask import Flask, g
 from app.api.idempotency import purge_expired
 from app.metrics import SCHEDULER_POLL_FAILURES, engine_time
 from app.services.jobs import catch_up
+from app.services.partition_upkeep import keep_partitions
 from app.services.payroll.runs import payroll_tick
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,15 @@ def _purge_keys(app: Flask) -> None:
         log.debug("purged %d expired idempotency keys", purged)
 
 
+def keep_month_partitions(app: Flask) -> None:
+    """Make the month partitions ahead (app/store/partitions.py); a failure is logged and tried again: till then
+    rows go to the default partition, so no insert fails for it."""
+    try:
+        keep_partitions(app.extensions["runtime"])
+    except Exception:
+        log.exception("making the month partitions ahead failed")
+
+
 def start_scheduler(app: Flask) -> BackgroundScheduler | None:
     """Start the timer poller unless disabled, or this is the reloader's watcher process."""
     if not app.config["SCHEDULER"] or (app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true"):
@@ -108,6 +118,8 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
     scheduler.add_job(payroll, "interval", seconds=60, max_instances=1, coalesce=True, id="payroll")
     scheduler.add_job(_purge_keys, "interval", args=(app,), minutes=10, max_instances=1, coalesce=True,
                       id="purge_idempotency_keys")
+    scheduler.add_job(keep_month_partitions, "interval", args=(app,), hours=6, max_instances=1, coalesce=True,
+                      id="month_partitions")
     scheduler.start()
     app.extensions["scheduler"] = scheduler
     return scheduler

@@ -3,7 +3,8 @@
 command (deploy, demo, audit-verify…) builds the app with `create_app()` and fires no timers."""
 
 from app import create_app
-from app.scheduler import start_scheduler
+from app.scheduler import keep_month_partitions, start_scheduler
 
 app = create_app()
+keep_month_partitions(app)  # the months ahead, before this process takes requests
 start_scheduler(app)

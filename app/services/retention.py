@@ -57,6 +57,7 @@ from app.store.types import UTCDateTime
 from .audit import Verdict, chain_problem, definition_problem, replay_from, verdict_of
 from .calendar_history import CalendarsInForce
 from .notice_audit import notices_problem
+from .partition_upkeep import drop_emptied_partitions
 from .replay import DefinitionsAtHand
 from .runtime import Runtime
 
@@ -77,6 +78,7 @@ class Cleanup:
     archive: Path | None  # None: no case was due
     archived: int  # cases written to the archive and removed
     skipped: int = 0  # written, but changed before their removal: left for the next run
+    partitions_dropped: tuple[str, ...] = ()  # month partitions (PostgreSQL) the removal emptied, dropped whole
 
 
 def clean_up_history(rt: Runtime, actor: Actor, key: bytes, folder: Path, county: str | None = None,
@@ -93,7 +95,7 @@ def clean_up_history(rt: Runtime, actor: Actor, key: bytes, folder: Path, county
     path = folder / f"history-{moment:%Y%m%dT%H%M%SZ}-{uuid4().hex[:8]}.jsonl"
     written = _write_archive(rt, path, key, moment, due, batch)
     removed = sum(_remove(rt, path.name, dict(chunk), moment) for chunk in _chunks(list(written.items()), batch))
-    return Cleanup(path, removed, len(written) - removed)
+    return Cleanup(path, removed, len(written) - removed, tuple(drop_emptied_partitions(rt)))
 
 
 def due_cases(rt: Runtime, moment: datetime, county: str | None = None) -> list[str]:

@@ -18,6 +18,8 @@ from sqlalchemy import Connection, text
 # table -> its partition key
 PARTITIONED = {"case_event": "at", "history_activity": "start_time", "access_log": "at"}
 APPEND_ONLY = ("case_event", "access_log")
+# indexes PostgreSQL's partitioned tables have and SQLite's plain ones do not (migration 0027)
+POSTGRESQL_ONLY_INDEXES = {"ix_history_activity_start", "ix_access_log_at"}
 MONTHS_AHEAD = 3
 # the history clean-up's setting (migration 0024): while on, the append-only triggers let a DELETE through
 MAINTENANCE = "SET LOCAL assistance.history_cleanup = 'on'"
@@ -74,6 +76,8 @@ def ensure_partitions(conn: Connection, moment: datetime, ahead: int = MONTHS_AH
     """Make sure each partitioned table has a partition for every month from `since` (default: the month of `moment`)
     to `ahead` months after it; return the partitions made. Run in the caller's transaction."""
     made: list[str] = []
+    if conn.dialect.name == "postgresql":  # one maker at a time across the service's processes and nodes
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('assistance.partitions'))"))
     for table, key in PARTITIONED.items():
         if not is_partitioned(conn, table):
             continue
@@ -126,7 +130,9 @@ def _move_out_of_default(conn: Connection, table: str, key: str, start: datetime
 def empty_partitions_before(conn: Connection, moment: datetime) -> list[Partition]:
     """The month partitions wholly before the month of `moment` that hold no row."""
     cut = month_start(moment)
-    found = []
+    found: list[Partition] = []
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('assistance.partitions'))"))
     for table in PARTITIONED:
         if not is_partitioned(conn, table):
             continue
@@ -156,7 +162,7 @@ def described_by_models(dialect: str) -> Callable[..., bool]:
     unique constraints (PostgreSQL's hold the partition key too); the models describe the tables as SQLite has them."""
     def include(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
         if dialect != "postgresql":
-            return True
+            return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
         if type_ == "table" and reflected and name is not None and is_partition(name):
             return False
         table = getattr(getattr(obj, "table", None), "name", None)

@@ -286,6 +286,7 @@ class HistoryActivity(Base):
     """Every activity a case passed through, with start, end and who did it."""
 
     __tablename__ = "history_activity"
+    __table_args__ = (Index("ix_history_activity_start", "start_time", "id").ddl_if(dialect="postgresql"),)
     # the engine task id; partitioned by month of `start_time` on PostgreSQL (migration 0027): the key there is
     # (id, start_time), so an activity's end is set by an UPDATE of its id, not an upsert
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -431,7 +432,8 @@ class AccessLog(Base):
     """Who read a case's personal data, when, and through what (append-only, read by auditors)."""
 
     __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_case", "process_instance_id", "at"),)
+    __table_args__ = (Index("ix_access_log_case", "process_instance_id", "at"),
+                      Index("ix_access_log_at", "at", "id").ddl_if(dialect="postgresql"))
     # partitioned by month of `at` on PostgreSQL (migration 0027): the key there is (id, at)
     id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column()

@@ -13,7 +13,9 @@ A partitioned table's primary key and unique constraints must contain the partit
 - history_activity: primary key (id, start_time): an activity's end is set by an UPDATE of its id
   (app/services/projection.py), no longer by an upsert on the id alone.
 - access_log: primary key (id, at).
-The ids become bigint (a province's ten years of events and reads pass 2^31).
+Lists over a scope, newest or oldest first a page at a time (GET /history/activity-instance, the read log), read
+each partition through an index on their order: history_activity (start_time, id), access_log (at, id), on
+PostgreSQL only (SQLite reads one plain table). The ids become bigint (a province's ten years of events and reads pass 2^31).
 
 The append-only rule moves from statement triggers to row triggers on the partitioned table, which PostgreSQL
 copies onto every partition, those made later included (a DELETE or UPDATE aimed at one partition is refused
@@ -79,9 +81,11 @@ NEW = {
                          "ALTER TABLE history_activity ADD CONSTRAINT history_activity_process_instance_id_fkey "
                          "FOREIGN KEY (process_instance_id) REFERENCES process_instance (id)",
                          "CREATE INDEX ix_history_activity_process_instance_id ON history_activity "
-                         "(process_instance_id)"),
+                         "(process_instance_id)",
+                         "CREATE INDEX ix_history_activity_start ON history_activity (start_time, id)"),
     "access_log": ("ALTER TABLE access_log ADD CONSTRAINT access_log_pkey PRIMARY KEY (id, at)",
-                   "CREATE INDEX ix_access_log_case ON access_log (process_instance_id, at)"),
+                   "CREATE INDEX ix_access_log_case ON access_log (process_instance_id, at)",
+                   "CREATE INDEX ix_access_log_at ON access_log (at, id)"),
 }
 
 
@@ -130,9 +134,9 @@ UNDO_NEW = {
     "history_activity": ("ALTER TABLE history_activity_partitioned DROP CONSTRAINT "
                          "history_activity_process_instance_id_fkey",
                          "ALTER TABLE history_activity_partitioned DROP CONSTRAINT history_activity_pkey",
-                         "DROP INDEX ix_history_activity_process_instance_id"),
+                         "DROP INDEX ix_history_activity_process_instance_id", "DROP INDEX ix_history_activity_start"),
     "access_log": ("ALTER TABLE access_log_partitioned DROP CONSTRAINT access_log_pkey",
-                   "DROP INDEX ix_access_log_case"),
+                   "DROP INDEX ix_access_log_case", "DROP INDEX ix_access_log_at"),
 }
 UNDO_OLD = {
     "case_event": ("ALTER TABLE case_event ADD CONSTRAINT case_event_pkey PRIMARY KEY (id)",
