@@ -21,8 +21,8 @@ from app.services.web_sessions import start_session
 from app.store.partitions import PARTITIONED, earliest_row_of, ensure_partitions, month_partitions
 from app.store.tables import OrgUnit, User
 from tests.conftest import PASSWORD, Api, typed
-from tests.e2e.dibao_steps import Case
 from tests.support.deployments import deploy_files
+from tests.support.dibao_steps import Case
 from tests.support.own_database import own_app  # noqa: F401
 
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),

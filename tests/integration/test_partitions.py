@@ -4,7 +4,7 @@ every partition, whole months dropped by the history clean-up once emptied; and 
 
 import os
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
