@@ -161,7 +161,7 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
 def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
              completed_by: str | None) -> None:
     """A row for each activity started, and end times for those that ended: an activity started earlier is ended
-    by an UPDATE of its id (on PostgreSQL the table's key also holds its start, the partition key: migration 0028)."""
+    by an UPDATE of its id (on PostgreSQL the table's key also holds its start, the partition key: migration 0029)."""
     opened = {o.id: o for o in changes.opened}
     rows = {a.id: _history_row(instance, a, moment, opened.get(a.id)) for a in changes.started}
     ends: dict[str, dict] = {}

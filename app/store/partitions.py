@@ -1,4 +1,4 @@
-"""Monthly partitions of the tables that grow without end (PostgreSQL only; migration 0028 made them).
+"""Monthly partitions of the tables that grow without end (PostgreSQL only; migration 0029 made them).
 
 `case_event` and `access_log` are partitioned by their row's time (`at`), `history_activity` by the activity's start
 (`start_time`): a row's key never changes once written. Each table has a partition per month, named
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 # table -> its partition key
 PARTITIONED = {"case_event": "at", "history_activity": "start_time", "access_log": "at"}
 APPEND_ONLY = ("case_event", "access_log")
-# indexes PostgreSQL's partitioned tables have and SQLite's plain ones do not (migration 0028)
+# indexes PostgreSQL's partitioned tables have and SQLite's plain ones do not (migration 0029)
 POSTGRESQL_ONLY_INDEXES = {"ix_history_activity_start", "ix_access_log_at"}
 MONTHS_AHEAD = 3
 # the history clean-up's setting (migration 0024): while on, the append-only triggers let a DELETE through

@@ -287,7 +287,7 @@ class HistoryActivity(Base):
 
     __tablename__ = "history_activity"
     __table_args__ = (Index("ix_history_activity_start", "start_time", "id").ddl_if(dialect="postgresql"),)
-    # the engine task id; partitioned by month of `start_time` on PostgreSQL (migration 0028): the key there is
+    # the engine task id; partitioned by month of `start_time` on PostgreSQL (migration 0029): the key there is
     # (id, start_time), so an activity's end is set by an UPDATE of its id, not an upsert
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -313,7 +313,7 @@ class CaseEvent(Base):
 
     __tablename__ = "case_event"
     # also the index of a case's events; on PostgreSQL, partitioned by month of `at`, the key is (id, at) and the
-    # unique (process_instance_id, seq, at): migration 0028 says what keeps a case's seqs unique there
+    # unique (process_instance_id, seq, at): migration 0029 says what keeps a case's seqs unique there
     __table_args__ = (UniqueConstraint("process_instance_id", "seq"),)
     id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"))
@@ -434,7 +434,7 @@ class AccessLog(Base):
     __tablename__ = "access_log"
     __table_args__ = (Index("ix_access_log_case", "process_instance_id", "at"),
                       Index("ix_access_log_at", "at", "id").ddl_if(dialect="postgresql"))
-    # partitioned by month of `at` on PostgreSQL (migration 0028): the key there is (id, at)
+    # partitioned by month of `at` on PostgreSQL (migration 0029): the key there is (id, at)
     id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column()
     username: Mapped[str] = mapped_column(String(64))

@@ -26,7 +26,7 @@ from tests.support.dibao_steps import Case
 from tests.support.own_database import own_app  # noqa: F401
 
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                                reason="partitioning is PostgreSQL's (migration 0028); SQLite keeps plain tables")
+                                reason="partitioning is PostgreSQL's (migration 0029); SQLite keeps plain tables")
 
 TOUCHES = re.compile(r"\b(case_event|history_activity|access_log)\b")
 MAINTENANCE = re.compile(r"^\s*(CREATE|ALTER|DROP|LOCK|SET|SELECT EXISTS \(SELECT FROM \w+_(p\d{6}|default)\))",

@@ -20,7 +20,7 @@ from tests.support.deployments import deploy_files
 from tests.support.own_database import own_app  # noqa: F401
 
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-                                reason="partitioning is PostgreSQL's (migration 0028); SQLite keeps plain tables")
+                                reason="partitioning is PostgreSQL's (migration 0029); SQLite keeps plain tables")
 PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">

@@ -22,8 +22,8 @@ copies onto every partition, those made later included (a DELETE or UPDATE aimed
 too); TRUNCATE, which row triggers do not see, is refused by a statement trigger on the table and on each
 partition. The history clean-up's switch (migration 0024) still lets its own DELETE through.
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 """
 from datetime import UTC, datetime
 
@@ -32,8 +32,8 @@ from sqlalchemy import text
 
 from app.store.partitions import PARTITIONED, ensure_partitions, no_truncate
 
-revision = '0028'
-down_revision = '0027'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
