@@ -23,6 +23,7 @@ from .case_data import TASK_RESULT, CaseView, case_marks, errors_quote_no_person
 from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
 from .contents import keep_contents
 from .definitions import cached_definition, cached_form, get_definition, latest_definition
+from .form_files import check_files
 from .forms import form_fields, is_client_form, validate_submission
 from .household_file import CONFIRMED, check_household, check_start
 from .inputs import initiator, refuse_reserved, start_inputs
@@ -187,6 +188,7 @@ def _validated(session, actor: Actor, task: Task, instance: ProcessInstance, sub
                                    case_marks(session, instance.definition_id))
     if _is_intake(schema):  # 一户一档
         check_household(session, actor, instance.id, accepted)
+    check_files(session, task, schema, accepted)
     return accepted
 
 

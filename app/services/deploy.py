@@ -20,7 +20,7 @@ from app.engine.parser import NS, ParsedProcess, parse_bpmn_files, read_xml
 from app.store.tables import Deployment, FormDefinition, NoticeTemplate, OrgUnit, ProcessDefinition, Resource
 
 from .definitions import latest_definition_or_none, latest_form, next_version, same_tenant
-from .form_checks import field_problem
+from .form_checks import display_problem, field_problem
 from .forms import FORM_TYPES, all_components, check_marks, form_fields, is_client_form
 from .notice_templates import TEMPLATE_SUFFIX, check_template, kind_of
 from .notice_versions import add_templates, pin_templates
@@ -177,6 +177,10 @@ def _parse_form(fname: str, content: bytes) -> dict:
             name = component.get("key") or component.get("id") or component.get("type")
             raise DeploymentRefused(f"表单组件 {component.get('type')}（{name}）暂不支持：服务的页面与校验只处理 "
                                     f"{', '.join(sorted(FORM_TYPES))}", file=fname, element=name)
+        shown = display_problem(component)
+        if shown:
+            name = component.get("key") or component.get("id") or component.get("type")
+            raise DeploymentRefused(f"表单组件 {component.get('type')}（{name}）：{shown}", file=fname, element=name)
     keys = [f["key"] for f in form_fields(schema)]
     duplicates = {k for k in keys if keys.count(k) > 1}
     if duplicates:

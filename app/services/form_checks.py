@@ -4,6 +4,8 @@ A rule that cannot be run (`minItems: "abc"`, a pattern RE2 cannot compile, `max
 form is deployed, naming the field, instead of failing every submission later.
 """
 
+import re
+
 from app.engine.expressions import expression_problem, feel_to_python
 
 from .patterns import PatternError, compiled
@@ -73,3 +75,39 @@ def _is_number(value) -> bool:
 
 def _is_whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+IMAGE_SOURCE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+")
+VARIABLE = re.compile(r"=\s*([A-Za-z_][A-Za-z0-9_]*)\s*")
+
+
+def display_problem(component: dict) -> str | None:
+    """Return why a component that is only shown (a picture, HTML, a table of case data) cannot be shown as the
+    designer meant, or None."""
+    kind = component.get("type")
+    if kind == "image" and not IMAGE_SOURCE.fullmatch(str(component.get("source") or "")):
+        return ("图片须嵌入表单（source 为 data:image/png、jpeg、gif 或 webp 的 base64 内容）：页面不从其他网站"
+                "加载图片，也不按表达式取图")
+    if kind == "html" and not isinstance(component.get("content", ""), str):
+        return "html 的 content 须为文本"
+    if kind == "table":
+        return _table_problem(component)
+    return None
+
+
+def _table_problem(component: dict) -> str | None:
+    if component.get("columnsExpression"):
+        return "表格的列须逐列写明（columns），不支持按表达式生成（columnsExpression）"
+    if not VARIABLE.fullmatch(str(component.get("dataSource") or "")):
+        return "表格的数据来源（dataSource）须为案件数据中的一个列表变量，如 =household_members"
+    columns = component.get("columns")
+    if not isinstance(columns, list) or not columns or not all(
+            isinstance(c, dict) and isinstance(c.get("key"), str) and c["key"] for c in columns):
+        return "表格须写明各列（columns：每列的 label 与 key）"
+    return None
+
+
+def table_source(component: dict) -> str:
+    """The case variable a table shows (its `dataSource`, `=name`)."""
+    found = VARIABLE.fullmatch(str(component.get("dataSource") or ""))
+    return found[1] if found else ""

@@ -19,8 +19,9 @@ from app.engine.functions import FunctionContext
 from .patterns import PatternError, matches
 
 LIST_SEPARATOR = "、"
+FILE = "filepicker"  # a file of the task: its value is the id of the task's attachment (several: a list of ids)
 INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "radio", "select", "datetime",
-               "checklist", "taglist"}
+               "checklist", "taglist", FILE}
 
 
 CLIENT_FORM_PREFIXES = ("embedded:", "app:", "deployment:", "external:")
@@ -33,8 +34,10 @@ def is_client_form(form_key: str | None) -> bool:
 
 
 LIST = "dynamiclist"  # form-js's repeating rows: its `path` names the variable, a list of records of its components
-# what the pages render and the service validates: the inputs, the rows, and the layout that carries no value
-FORM_TYPES = INPUT_TYPES | {LIST, "group", "text", "spacer", "separator"}
+# shown and carrying no value: texts, a picture embedded in the form, HTML (its safe tags only), a table of case data
+DISPLAY_TYPES = {"text", "spacer", "separator", "image", "html", "table"}
+# what the pages render and the service validates: the inputs, the rows, and what is only shown
+FORM_TYPES = INPUT_TYPES | DISPLAY_TYPES | {LIST, "group"}
 
 
 def all_components(schema: dict) -> list[dict]:
@@ -194,11 +197,26 @@ def _type_problem(component, value, rules, names, context) -> str | None:
         allowed = [v.get("value") for v in component["values"]]
         if value not in allowed:
             return f"须为以下之一：{', '.join(map(str, allowed))}"
-    if kind == "checklist":
-        return _checklist_problem(component, value)
-    if kind == LIST:
-        return _rows_problem(component, value, names, context)
+    compound = {"checklist": lambda: _checklist_problem(component, value),
+                LIST: lambda: _rows_problem(component, value, names, context),
+                FILE: lambda: _file_problem(component, value)}.get(kind)
+    return compound() if compound else None
+
+
+def _file_problem(component: dict, value) -> str | None:
+    """A file picker's value names the task's attachments (checked against the task by the caller): one id, or a
+    list of them where the picker takes several."""
+    ids = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and not component.get("multiple"):
+        return "只能选择一个文件"
+    if not ids or not all(isinstance(i, str) and i for i in ids):
+        return "须为本任务附件的编号（先上传附件，再提交其编号）"
     return None
+
+
+def file_fields(schema: dict) -> list[dict]:
+    """The form's file pickers."""
+    return [f for f in form_fields(schema) if f["type"] == FILE]
 
 
 def _rows_problem(component: dict, value, names: dict, context: FunctionContext) -> str | None:

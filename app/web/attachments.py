@@ -12,7 +12,7 @@ from app.services.thumbnails import thumbnail
 from .auth import current_actor, login_required, runtime
 
 bp = Blueprint("attachments", __name__)
-UPLOADS = ("attachments.add_to_task", "attachments.add_to_case")
+UPLOADS = ("attachments.add_to_task", "attachments.add_to_case", "tasks.submit")  # a task form may carry a file
 MULTIPART_OVERHEAD = 1024 * 1024
 INLINE = ("image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf")  # shown in the browser
 

@@ -11,6 +11,7 @@ from app.domain.roles import ROLE_NAMES  # noqa: F401 (templates read it from he
 from app.services import registry
 
 from .facts import words
+from .form_html import safe_html
 from .forms import shown_value
 
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
@@ -54,6 +55,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(registry.label, "command_label")
     app.add_template_filter(shown, "shown")
     app.add_template_filter(shown_value, "form_text")
+    app.add_template_filter(safe_html, "safe_html")
     app.add_template_filter(lambda g: ROLE_NAMES.get(g, g), "role")
     app.add_template_filter(lambda k: words().process(k), "process")
     app.add_template_filter(lambda u: words().person(u), "person")

@@ -9,7 +9,7 @@ import re
 
 from werkzeug.datastructures import MultiDict
 
-from app.services.forms import LIST, form_fields
+from app.services.forms import FILE, LIST, form_fields
 
 
 def read_submission(schema: dict, form: MultiDict) -> dict:
@@ -23,6 +23,10 @@ def read_submission(schema: dict, form: MultiDict) -> dict:
                 values[key] = rows
         elif kind == "checkbox":
             values[key] = form.get(key) in ("on", "true", "1")
+        elif kind == FILE:  # the task's attachments uploaded before (the files chosen now are added by the page)
+            kept = [v.strip() for v in form.getlist(key) if v.strip()]
+            if kept:
+                values[key] = kept if component.get("multiple") else kept[-1]
         elif kind in ("checklist", "taglist"):
             values[key] = [_typed(component, v) for v in form.getlist(key) if v.strip()]  # none ticked: []
         elif form.get(key, "").strip() != "":

@@ -1,18 +1,19 @@
 """办理: a task's form rendered from its Camunda Forms JSON, the case facts beside it, draft and complete."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
-from app.domain.errors import Conflict, EngineFailure, Forbidden, NotFound, ValidationFailed
-from app.services.attachments import case_attachments
+from app.domain.errors import Conflict, DomainError, EngineFailure, Forbidden, NotFound, ValidationFailed
+from app.services.attachments import NewAttachment, add_task_attachment, case_attachments
 from app.services.case_data import WEB_TASK_PAGE
 from app.services.case_reads import task_data
 from app.services.cases import complete_task
 from app.services.commands import CompleteTask
 from app.services.drafts import discard_drafts, load_draft, save_draft
-from app.services.forms import form_fields
+from app.services.form_checks import table_source
+from app.services.forms import file_fields, form_fields
 from app.services.page_reads import finished_task, next_task_of
 
 from .auth import current_actor, login_required, runtime
@@ -51,6 +52,7 @@ def _render(page: dict, values: dict, errors: dict | None = None, draft=None, st
     facts = case_facts(page["view"].variables, page["task"].definition_key, page["words"])
     summary = error_summary(page["schema"], errors or {})
     return render_template("task.html", **page, values=values, errors=errors or {}, summary=summary, draft=draft,
+                           has_files=bool(file_fields(page["schema"])),
                            facts=facts), status
 
 
@@ -108,6 +110,12 @@ def submit(task_id: str):
     if not isinstance(page, dict):
         return page  # done meanwhile, in another tab or by a colleague: say by whom; the draft stays in the browser
     values = read_submission(page["schema"], request.form)
+    try:
+        values = with_uploads(actor, task_id, page["schema"], values)
+    except DomainError as err:
+        if err.status in (403, 404):
+            raise
+        return _render(page, values, {err.field or "": f"文件未上传：{err.message}"}, status=err.status)
     if request.form.get("action") == "save":
         save_draft(runtime(), actor, task_id, values)
         flash("草稿已保存", "success")
@@ -125,16 +133,37 @@ def submit(task_id: str):
     return _after_completion(actor, page["task"])
 
 
+def with_uploads(actor, task_id: str, schema: dict, values: dict) -> dict:
+    """The files chosen in the form's file pickers, attached to the task (as the REST API's task attachments) and
+    given to their fields by id: one picker's file replaces what it held, a multiple picker's are added to it."""
+    out = dict(values)
+    for field in file_fields(schema):
+        key = field["key"]
+        chosen = [f for f in request.files.getlist(f"{key}__file") if f and f.filename]
+        if not chosen:
+            continue
+        added = [add_task_attachment(runtime(), actor, task_id, NewAttachment(
+            f.filename, field.get("label"), None, None, f.read(), current_app.config["ATTACHMENT_MAX_BYTES"])).id
+            for f in (chosen if field.get("multiple") else chosen[-1:])]
+        held = out.get(key)
+        out[key] = [*(held if isinstance(held, list) else []), *added] if field.get("multiple") else added[-1]
+    return out
+
+
 def filled_texts(schema: dict, vocab, process: str, variables: dict) -> dict:
-    """The form with the `{{name}}` templates of its texts and hints filled from the case as the reader sees it."""
+    """The form with the `{{name}}` templates of its texts, hints and HTML filled from the case as the reader sees
+    it, and each table given the case's rows it shows."""
 
     def fill(component):
         if not isinstance(component, dict):
             return component
         out = dict(component)
-        for part in ("text", "description"):
+        for part in ("text", "description", "content"):
             if isinstance(out.get(part), str):
                 out[part] = vocab.fill(process, out[part], variables)
+        if out.get("type") == "table":  # the rows of case data it shows, as the reader may see them
+            rows = variables.get(table_source(out))
+            out["rows"] = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
         if isinstance(out.get("components"), list):
             out["components"] = [fill(c) for c in out["components"]]
         return out

@@ -125,6 +125,6 @@ def test_the_form_editor_refuses_a_component_the_task_page_cannot_render_naming_
     key = f"ui_form_{uuid.uuid4().hex[:8]}"
     schema = {"id": key, "type": "default", "components": [{"key": "note", "label": "备注", "type": "textfield"}]}
     _deploy(login_as, {f"{key}.form": json.dumps(schema).encode()})
-    schema["components"].append({"key": "scan", "label": "扫描件", "type": "filepicker", "id": "Field_scan"})
+    schema["components"].append({"label": "政策网页", "type": "iframe", "id": "Field_policy", "url": "https://x.cn"})
     page = Web(app, "designer").post(f"/designer/forms/{key}/deploy", {"schema": json.dumps(schema)})
-    assert page.status_code == 400 and "filepicker" in page.text and "scan" in page.text
+    assert page.status_code == 400 and "iframe" in page.text and "Field_policy" in page.text

@@ -41,7 +41,7 @@
   function read() {
     var values = {};
     Array.prototype.forEach.call(form.elements, function (el) {
-      if (!el.name || el.name === "csrf_token" || el.name === "action" || el.disabled) return;
+      if (!el.name || el.name === "csrf_token" || el.name === "action" || el.disabled || el.type === "file") return;
       if (el.type === "checkbox") {
         values[el.name] = values[el.name] || [];
         if (el.checked) values[el.name].push(el.value);
@@ -59,6 +59,7 @@
     Object.keys(values).forEach(function (name) {
       var value = values[name];
       form.querySelectorAll('[name="' + name.replace(/"/g, '\\"') + '"]').forEach(function (el) {
+        if (el.type === "file") return;  // a chosen file cannot be put back by a script: it is chosen again
         if (el.type === "checkbox") el.checked = Array.isArray(value) && value.indexOf(el.value) >= 0;
         else if (el.type === "radio") el.checked = el.value === value;
         else el.value = value == null ? "" : value;
