@@ -93,10 +93,15 @@ def _investigate(tab, business_key: str) -> None:
     page = _open_task(tab, business_key, "调查")
     page.fill("input[name=visitors]", "李四,王五")
     page.fill("textarea[name=findings]", "独居，双下肢残疾，无收入，无法定赡养人；邻居证实长期由村里照看")
+    camera = page.locator("label.file-pick", has=page.locator("input[capture]"))
+    expect(camera.locator(".file-button")).to_have_text("拍照或选择照片")  # not the browser's "Choose File"
+    expect(camera.locator("[data-file-name]")).to_have_text("未选择")
     page.set_input_files("input[name=file][capture]", files=[{"name": "居住情况.jpg", "mimeType": "image/jpeg",
                                                               "buffer": _photo()}])
+    expect(camera.locator("[data-file-name]")).to_have_text("已选择：居住情况.jpg")
     page.get_by_role("button", name="上传照片").click()
     expect(page.locator("#attachments [role=status]")).to_contain_text("已上传附件「居住情况.jpg」")
+    expect(page.locator("#attachments [data-file-name]").first).to_have_text("未选择")  # a fresh form again
     _submit(page, "调查")
 
 
