@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
     ErrorEventDefinition,
@@ -58,6 +59,14 @@ from .timer_dates import timer_is_provisional
 from .timers import at_moment, firing, reset_moment, stop_firing
 
 MAX_ENGINE_STEPS = 1000  # engine tasks one command may run: a loop of script tasks stops here
+FIRED = TaskState.COMPLETED | TaskState.READY | TaskState.STARTED
+
+
+def _rearms(task: Any) -> bool:
+    """A non-interrupting message or escalation boundary event that fired."""
+    spec = task.task_spec
+    return isinstance(spec, BoundaryEvent) and not spec.cancel_activity and bool(task.state & FIRED) \
+        and isinstance(spec.event_definition, MessageEventDefinition | EscalationEventDefinition)
 
 
 class CaseRun:
@@ -282,6 +291,7 @@ class CaseRun:
                 budget = step_budget(MAX_ENGINE_STEPS)
                 self.workflow.do_engine_steps(will_complete_task=budget)
                 self._evaluate_conditions(budget, given or {})
+            self._rearm_boundary_events()
             self._forget_uncaught_escalations()
         except (SpiffWorkflowException, ExpressionError) as err:
             element = getattr(getattr(getattr(err, "task", None), "task_spec", None), "bpmn_id", None)
@@ -290,6 +300,20 @@ class CaseRun:
             unseed(seed)
             reset_moment(token)
         return self._changes()
+
+    def _rearm_boundary_events(self) -> None:
+        """Camunda's non-interrupting message or escalation boundary event stays subscribed while its activity
+        runs, so it fires again on the next message or escalation; SpiffWorkflow's fires once: each that fired waits
+        again beside its activity."""
+        for workflow in self._workflows():
+            for split in [t for t in workflow.tasks.values() if isinstance(t.task_spec, BoundaryEventSplit)]:
+                main = [c for c in split.children if not isinstance(c.task_spec, BoundaryEvent)]
+                if not main or not main[0].state & ACTIVE:
+                    continue
+                for spec in {c.task_spec for c in split.children if _rearms(c)}:
+                    if not any(c.task_spec is spec and c.state == TaskState.WAITING for c in split.children):
+                        child = split._add_child(spec, TaskState.MAYBE)  # predicted: its path is laid out
+                        spec._update(child)
 
     def _forget_uncaught_escalations(self) -> None:
         """An escalation nothing caught is over, as in Camunda; SpiffWorkflow would keep it, with a copy of the

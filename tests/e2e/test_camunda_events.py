@@ -111,7 +111,13 @@ def test_an_escalation_reported_on_a_task_fires_its_non_interrupting_boundary_an
     tasks = _tasks(window, instance)
     assert sorted(tasks) == ["advise", "check"] and tasks["check"] == check
     assert window.get(f"/task/{tasks['advise']}/variables/question").json["value"] == "收入证明缺页"
-    _complete(window, tasks["advise"])
+    # the boundary event stays subscribed while its task is open, as on Camunda: a second escalation fires it again
+    assert window.post(f"/task/{check}/bpmnEscalation", {"escalationCode": "help"}).status_code == 204
+    advice = [t["id"] for t in window.get("/task", processInstanceId=instance).json
+              if t["taskDefinitionKey"] == "advise"]
+    assert len(advice) == 2
+    for task_id in advice:
+        _complete(window, task_id)
     _complete(window, check, outcome="clean")
     _complete(window, _tasks(window, instance)["decide"])
     assert _ended(window, instance)
@@ -229,5 +235,43 @@ def test_an_escalation_nothing_catches_passes_as_on_camunda(app, login_as, windo
         state = json.loads(zlib.decompress(uow.session.get(ProcessInstance, instance).workflow))
     assert state["bpmn_events"] == []  # not kept, with a copy of the case data, as an event still to hand out
     _complete(window, _tasks(window, instance)["next"])
+    assert _ended(window, instance)
+    assert _verified(login_as, instance)
+
+
+def _inline(login_as, body: str) -> str:
+    """Deploy a one-process diagram around `body` (`{key}` is its key); answer its definition id."""
+    key = f"inline_{uuid.uuid4().hex[:8]}"
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
+           '20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">'
+           + body.format(key=key) + '</bpmn:definitions>')
+    response = deploy_files(login_as("designer"), {f"{key}.bpmn": xml}, key)
+    assert response.status_code == 200, response.json
+    return next(iter(response.json["deployedProcessDefinitions"]))
+
+
+def test_a_non_interrupting_message_boundary_event_fires_for_each_message_while_its_task_is_open(login_as, window):
+    """Camunda keeps the subscription of a non-interrupting boundary event while its activity runs."""
+    definition = _inline(login_as, (
+        '<bpmn:message id="m" name="documentArrived"/><bpmn:process id="{key}" isExecutable="true">'
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="assess"/>'
+        '<bpmn:userTask id="assess" camunda:candidateGroups="window"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="assess" targetRef="e"/><bpmn:endEvent id="e"/>'
+        '<bpmn:boundaryEvent id="arrived" attachedToRef="assess" cancelActivity="false">'
+        '<bpmn:messageEventDefinition messageRef="m"/></bpmn:boundaryEvent>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="arrived" targetRef="file"/>'
+        '<bpmn:userTask id="file" camunda:candidateGroups="window"/>'
+        '<bpmn:sequenceFlow id="f4" sourceRef="file" targetRef="fe"/><bpmn:endEvent id="fe"/></bpmn:process>'))
+    instance = _start(window, definition)
+    for _ in range(2):
+        sent = window.post("/message", {"messageName": "documentArrived", "processInstanceId": instance})
+        assert sent.status_code == 204, sent.json
+    tasks = window.get("/task", processInstanceId=instance).json
+    assert sorted(t["taskDefinitionKey"] for t in tasks) == ["assess", "file", "file"]
+    _complete(window, _tasks(window, instance)["assess"])
+    late = window.post("/message", {"messageName": "documentArrived", "processInstanceId": instance})
+    assert late.status_code >= 400  # the task is done: nothing waits for the message any more
+    for task in window.get("/task", processInstanceId=instance).json:
+        _complete(window, task["id"])
     assert _ended(window, instance)
     assert _verified(login_as, instance)
