@@ -19,6 +19,7 @@ def test_the_window_sends_a_scan_with_the_form_and_sees_every_part(browse, login
     expect(page.locator("[data-error-for=id_photo]")).to_contain_text("必填")
     page.set_input_files("input[name=id_photo__file]", files=[{"name": "身份证.png", "mimeType": "image/png",
                                                                "buffer": PNG}])
+    expect(page.locator("#task-form [data-file-name]")).to_have_text("已选择：身份证.png")
     page.get_by_role("button", name="提交办理").click()
     page.wait_for_url(lambda url: f"/tasks/{task_id}" not in url)  # done: on to the inbox
     api = login_as("window_cg")

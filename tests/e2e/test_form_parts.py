@@ -41,7 +41,8 @@ def test_the_task_page_shows_each_part(app, login_as, deployed):
     assert "<p>申请人 <b>张三</b></p>" in page and "alert(1)" not in page and "onclick" not in page
     assert "<a>说明</a>" in page  # a link to a script keeps its words, not its address
     assert "<td>李四</td><td>配偶</td>" in page
-    assert 'name="id_photo__file" type="file" accept="image/*,.pdf"' in page
+    assert 'name="id_photo__file" type="file" class="file-input"' in page and 'accept="image/*,.pdf"' in page
+    assert 'class="file-button">选择文件</label>' in page  # the staff's words, not the browser's "Choose File"
     assert 'enctype="multipart/form-data"' in page
 
 
