@@ -53,6 +53,7 @@ def _render(page: dict, values: dict, errors: dict | None = None, draft=None, st
     summary = error_summary(page["schema"], errors or {})
     return render_template("task.html", **page, values=values, errors=errors or {}, summary=summary, draft=draft,
                            has_files=bool(file_fields(page["schema"])),
+                           overdue=page["task"].due is not None and page["task"].due < clock.now(),
                            facts=facts), status
 
 

@@ -88,6 +88,9 @@ def _escalate_overdue_documentation(tab, business_key: str) -> None:
     expect(page.get_by_label("业务编号")).to_have_value(business_key)  # back on the same search
     expect(page.locator(f"#timers tr[data-business-key='{business_key}']")).to_have_count(0)
     page = _open_task(tab, business_key, "督办事后补充")
+    late = page.locator("#task-form")  # what is late, since when, by what rule
+    expect(late).to_contain_text("先行救助已于 2026-09-28 发放 3000 元")
+    expect(late).to_contain_text("应在发放后 5 个工作日内由受理窗口补齐，现已逾期")
     page.fill("textarea[name=comment]", "请城关镇两日内补齐签字手续")
     _submit(page, "督办事后补充")
 
@@ -97,6 +100,7 @@ def _document(tab, business_key: str) -> None:
     page.goto(f"/inbox?q={business_key}")
     expect(page.locator(f"#inbox tr.overdue[data-business-key='{business_key}'] .badge.overdue")).to_have_text("已超期")
     page = _open_task(tab, business_key, "事后补充说明")
+    expect(page.locator("#task-overdue")).to_have_text("已超期")  # on the page too, not only in the inbox
     expect(page.locator("input[name=who]")).to_have_value("赵桂兰")  # what the window took in, not typed again
     expect(page.locator("textarea[name=why]")).to_have_value(re.compile("^凌晨突发火灾"))
     expect(page.locator("input[name=how_much]")).to_have_value("3000")  # what was paid first

@@ -306,3 +306,13 @@ def test_a_value_two_steps_recorded_under_one_label_is_listed_once_on_the_case(a
     case.complete("finance", "support_start", first_support_month="2026-10")  # decided 9/28: support from 10
     facts = Web(app, "window_cg").get(f"/cases/{case.id}").text.split('class="facts"')[1].split("</dl>")[0]
     assert facts.count("<dt>供养起始月份</dt>") == 1 and ">2026-10</dd>" in facts
+
+
+def test_a_task_past_its_due_says_so_on_its_page(app, login_as, clock):
+    case = Case(login_as)
+    case.accept()
+    task = case.task("investigator_cg", "home_visit")  # due 10/8: three working days after 受理 on 9/28
+    web = Web(app, "investigator_cg")
+    assert 'id="task-overdue"' not in web.get(f"/tasks/{task['id']}").text
+    clock.set(clock.moment.replace(month=10, day=9))
+    assert '<span class="badge overdue" id="task-overdue">已超期</span>' in web.get(f"/tasks/{task['id']}").text
