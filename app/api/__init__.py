@@ -23,6 +23,7 @@ from . import (
     process_definition,
     process_instance,
     settings,
+    signal,
     supervision,
     task,
     tokens,
@@ -63,7 +64,7 @@ def openapi():
 for child in (task.bp, attachments.bp, process_definition.bp, deployment.bp, process_instance.bp,
               process_instance.message_bp, external_task.bp, job.bp, job.incident_bp, history.bp, identity.user_bp,
               identity.group_bp, identity.identity_bp, process_instance.subscription_bp, modification.bp,
-              migration.bp, execution.bp, history_detail.bp, decision_definition.bp):
+              migration.bp, execution.bp, history_detail.bp, decision_definition.bp, signal.bp):
     engine_rest.register_blueprint(child)
 
 

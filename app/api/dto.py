@@ -238,7 +238,7 @@ def group(row) -> dict:
 
 
 def event_subscription(row) -> dict:
-    return {"id": f"{row.task_id}:{row.event_name}", "eventType": "message", "eventName": row.event_name,
+    return {"id": f"{row.task_id}:{row.event_name}", "eventType": row.event_type, "eventName": row.event_name,
             "executionId": row.process_instance_id, "processInstanceId": row.process_instance_id,
             "activityId": row.activity_id, "createdDate": camunda_date(row.created), "tenantId": row.tenant_id}
 

@@ -114,6 +114,8 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     **{("PUT", f"{ER}/process-definition/{path}"): Access("deployment.create", GLOBAL)
        for path in ("<definition_id>/suspended", "key/<key>/suspended", "key/<key>/tenant-id/<tenant_id>/suspended",
                     "suspended")},
+    ("POST", f"{ER}/signal"): Access("message.correlate", LISTING,
+                                     note="delivered only to the cases inside the caller's unit"),
     ("POST", f"{ER}/message"): Access("message.correlate", refused_as=(400, 403),
                                       note="a case in another unit is not waiting: 400 as Camunda's mismatch"),
     # tasks

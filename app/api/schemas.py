@@ -68,6 +68,14 @@ class MessageBody(_Strict):
     variablesInResultEnabled = fields.Boolean(load_default=False)
 
 
+class SignalBody(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1))
+    executionId = fields.String(load_default=None, allow_none=True)
+    variables = _variables()
+    tenantId = fields.String(load_default=None, allow_none=True)
+    withoutTenantId = Refused(False, reason="每个案件都属于一个县（租户）：没有不属于租户的案件可接收信号")
+
+
 class VariableModifications(_Strict):
     modifications = fields.Dict(load_default=dict, allow_none=True)
     deletions = fields.List(fields.String(), load_default=list, allow_none=True)

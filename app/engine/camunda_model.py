@@ -52,6 +52,15 @@ def _throw_message(el: Any) -> str | None:
     return None
 
 
+def _signal(el: Any) -> str | None:
+    """A signal is caught by a case waiting for it (POST /signal delivers it); none is thrown or starts a case."""
+    if _parent(el) in ("endEvent", "intermediateThrowEvent"):
+        return SIGNAL_THROW
+    if _parent(el) == "startEvent":
+        return SIGNAL_START
+    return None
+
+
 def _sub_process(el: Any) -> str | None:
     if el.get("triggeredByEvent") == "true":
         return EVENT_SUBPROCESS
@@ -157,7 +166,8 @@ def _condition(el: Any) -> str | None:
     return None
 
 
-SIGNAL = "信号事件暂不支持（服务没有 POST /signal）"
+SIGNAL_THROW = "信号抛出事件：Camunda 把信号广播到所有案件，本服务在一个案件之内不能做到；请由外部调用 POST /signal"
+SIGNAL_START = "信号开始事件暂不支持：POST /signal 只送达正在等待的案件（中间捕获事件、边界事件）"
 COMPENSATION = "补偿（补偿事件与补偿处理活动）暂不支持：SpiffWorkflow 3.2 没有补偿"
 CONDITIONAL = "条件事件只支持中间捕获事件（边界、开始事件上的条件事件暂不支持）"
 EVENT_SUBPROCESS = ("事件子流程暂不支持：SpiffWorkflow 3.2 不按 isInterrupting 中断所在作用域、"
@@ -186,7 +196,7 @@ ELEMENTS: dict[str, Rule] = {
     "boundaryEvent": None, "messageEventDefinition": _throw_message, "timerEventDefinition": None,
     "errorEventDefinition": None, "terminateEventDefinition": None, "timeDate": None, "timeDuration": None,
     "timeCycle": None,
-    "signalEventDefinition": SIGNAL, "escalationEventDefinition": None,
+    "signalEventDefinition": _signal, "escalationEventDefinition": None,
     "compensateEventDefinition": COMPENSATION, "conditionalEventDefinition": _conditional, "condition": _condition,
     "linkEventDefinition": _link, "cancelEventDefinition": _cancel, "eventDefinitionRef": NOT_IN_CAMUNDA,
     "implicitThrowEvent": NOT_IN_CAMUNDA,

@@ -70,11 +70,12 @@ class Timer:
 
 @dataclass(frozen=True)
 class Subscription:
-    """A task that waits for a message."""
+    """A task that waits for a message, or a signal."""
 
     id: str
     activity_id: str
-    message: str
+    message: str  # the message's (or signal's) name
+    kind: str = "message"  # or "signal": Camunda's eventType
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ A command compares the view before and after it runs (app/engine/runner.py) to r
 from dataclasses import dataclass, field
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -32,6 +33,7 @@ class View:
     open: dict[str, str] = field(default_factory=dict)  # id -> kind ("user" or "external")
     timers: dict[str, tuple[str, str]] = field(default_factory=dict)  # task id -> (activity_id, due)
     subscriptions: dict[tuple[str, str], str] = field(default_factory=dict)  # (task id, message) -> activity_id
+    signals: dict[tuple[str, str], str] = field(default_factory=dict)  # (task id, signal) -> activity_id
 
 
 def view_of(workflows: Any) -> View:
@@ -60,6 +62,8 @@ def _observe_event(task: Any, view: View) -> None:
                 view.timers[str(task.id)] = (activity_id, detail)
         elif isinstance(definition, MessageEventDefinition):
             view.subscriptions[(str(task.id), definition.name)] = activity_id
+        elif isinstance(definition, SignalEventDefinition):
+            view.signals[(str(task.id), definition.name)] = activity_id
 
 
 def caught_events(task: Any) -> list[tuple[str, object]]:
@@ -107,6 +111,7 @@ _EVENT_TYPES = {
     ("EndEvent", "Escalation"): "escalationEndEvent", ("EndEvent", "Cancel"): "cancelEndEvent",
     ("EndEvent", "Compensation"): "compensationEndEvent",
     ("IntermediateCatchEvent", "Link"): "intermediateLinkCatch",
+    ("IntermediateCatchEvent", "Signal"): "intermediateSignalCatch",
     ("IntermediateThrowEvent", "Escalation"): "intermediateEscalationThrowEvent",
     ("IntermediateThrowEvent", "Compensation"): "intermediateCompensationThrowEvent",
     ("BoundaryEvent", "Escalation"): "boundaryEscalation", ("BoundaryEvent", "Cancel"): "cancelBoundaryCatch",

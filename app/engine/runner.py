@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEv
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
     ErrorEventDefinition,
     EscalationEventDefinition,
+    SignalEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
@@ -177,6 +178,19 @@ class CaseRun:
         def act() -> None:
             task.data.update(variables)
             self.workflow.send_event(BpmnEvent(matches[0], {"payload": variables, "result_var": message}))
+
+        return self._step(act, given=variables)
+
+    def signal(self, name: str, variables: dict[str, Any]) -> Changes:
+        """Deliver the signal `name` to every event of the case waiting for it (Camunda's POST /signal): each
+        catches it, with `variables` set on the case."""
+        catching = [d for wf in self._workflows() for task in wf.get_tasks(state=TaskState.WAITING)
+                    for _, d in caught_events(task) if isinstance(d, SignalEventDefinition) and d.name == name]
+        if not catching:
+            raise Conflict(f"案件不在等待信号 {name}")
+
+        def act() -> None:
+            self.workflow.catch(BpmnEvent(catching[0], payload=dict(variables)))
 
         return self._step(act, given=variables)
 
@@ -360,9 +374,12 @@ class CaseRun:
             timers_set=[Timer(t, activity, due, self._provisional_timer(t, activity))
                         for t, (activity, due) in after.timers.items() if before.timers.get(t) != (activity, due)],
             timers_cleared=[t for t in before.timers if t not in after.timers],
-            subscribed=[Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
-                        if (t, m) not in before.subscriptions],
-            unsubscribed=[key for key in before.subscriptions if key not in after.subscriptions],
+            subscribed=[*(Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
+                          if (t, m) not in before.subscriptions),
+                        *(Subscription(t, activity, m, "signal") for (t, m), activity in after.signals.items()
+                          if (t, m) not in before.signals)],
+            unsubscribed=[*(key for key in before.subscriptions if key not in after.subscriptions),
+                          *(key for key in before.signals if key not in after.signals)],
             started=started, ended=ended, cancelled=cancelled, declared=self._declared(ended))
         self._before = after
         return changes

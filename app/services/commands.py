@@ -56,6 +56,19 @@ class CorrelateMessage:
 
 
 @dataclass(frozen=True)
+class DeliverSignal:
+    """Camunda's POST /signal: the signal's name, to which cases (one execution, or one county's), and the
+    variables set on each case that receives it."""
+
+    actor: Actor
+    name: str
+    execution_id: str | None = None
+    tenant_id: str | None = None
+    variables: dict = field(default_factory=dict)
+    typed: Typed = Typed()
+
+
+@dataclass(frozen=True)
 class VoidCase:
     """Void (作废) an abandoned application, with the reason."""
 

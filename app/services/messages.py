@@ -65,7 +65,7 @@ def _waiting(rt: Runtime, session: Session, cmd: CorrelateMessage) -> list[tuple
     """The subscriptions to the message, in the actor's scope, whose case (and scope) hold the correlation keys."""
     query = (select(EventSubscription, ProcessInstance)
              .join(ProcessInstance, ProcessInstance.id == EventSubscription.process_instance_id)
-             .where(EventSubscription.event_name == cmd.message,
+             .where(EventSubscription.event_name == cmd.message, EventSubscription.event_type == "message",
                     EventSubscription.org_path.like(cmd.actor.scope.like_pattern))
              .order_by(EventSubscription.created, EventSubscription.task_id))
     if cmd.business_key is not None:

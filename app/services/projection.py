@@ -147,7 +147,8 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
     jobs = [{**common, "id": t.id, "activity_id": t.activity_id, "type": "timer", "due": _when(t.due),
              "due_provisional": t.provisional, "created": moment}
             for t in changes.timers_set]
-    subscriptions = [{"task_id": s.id, "event_name": s.message, "business_key": instance.business_key,
+    subscriptions = [{"task_id": s.id, "event_name": s.message, "event_type": s.kind,
+                      "business_key": instance.business_key,
                       "activity_id": s.activity_id, "created": moment, "process_instance_id": instance.id,
                       "org_path": instance.org_path, "tenant_id": instance.tenant_id} for s in changes.subscribed]
     if external:

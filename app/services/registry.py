@@ -81,6 +81,14 @@ class MessageInputs(Inputs):
 
 
 @dataclass(frozen=True)
+class SignalInputs(Inputs):
+    """A signal delivered to the case (Camunda's POST /signal): its name and the variables it set."""
+
+    signal_name: str
+    variables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class JobInputs(Inputs):
     OMIT_WHEN_NONE = frozenset({"reason"})
     job_id: str
@@ -298,6 +306,8 @@ CLAIM = Command("claim", "认领", "认领：{}", ClaimInputs, holds=True)
 UNCLAIM = Command("unclaim", "退回认领", "退回：{}", ClaimInputs, holds=False)
 MESSAGE = Command("message", "收到消息", "收到消息：{}", MessageInputs,
                   lambda run, i: run.correlate(i.task_id, i.message_name, i.variables))
+SIGNAL = Command("signal", "收到信号", "收到信号：{}", SignalInputs,
+                 lambda run, i: run.signal(i.signal_name, i.variables))
 TIMER = Command("timer", "定时器触发", "计时到期：{}", JobInputs, lambda run, i: run.fire_timer(i.job_id),
                 fires_timer=True)
 JOB_DUE = Command("job_due", "调整到期时间", "调整到期时间：{}", JobInputs)
@@ -330,12 +340,12 @@ DETACH = Command("detach", "删除附件", "删除附件：{}", AttachmentInputs
 SUSPENSION = Command("suspension", "挂起/激活", "挂起或激活案件", SuspensionInputs)
 
 COMMANDS: dict[str, Command[Any]] = {c.name: c for c in (
-    START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
+    START, COMPLETE, CLAIM, UNCLAIM, MESSAGE, SIGNAL, TIMER, JOB_DUE, EXTERNAL_COMPLETE, EXTERNAL_FAILURE,
     EXTERNAL_RETRIES, EXTERNAL_BPMN_ERROR, TASK_BPMN_ERROR, TASK_ESCALATION, VARIABLES, CANCEL, STANDARD_CHANGE,
     LEDGER, SUSPENSION, NOTICE, MODIFICATION, MIGRATION, ATTACH, DETACH, COMMENT, VOID, CANDIDATES)}
 # what a suspended case refuses (Camunda's suspension): its work moving on; a repair, a cancellation or a
 # payroll entry still apply
-HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, TIMER.name,
+HELD_WHILE_SUSPENDED = frozenset({COMPLETE.name, CLAIM.name, UNCLAIM.name, MESSAGE.name, SIGNAL.name, TIMER.name,
                                   EXTERNAL_COMPLETE.name, EXTERNAL_FAILURE.name, EXTERNAL_BPMN_ERROR.name,
                                   TASK_BPMN_ERROR.name, TASK_ESCALATION.name,
                                   MODIFICATION.name, MIGRATION.name})

@@ -25,7 +25,7 @@ EVENT_SUBSCRIPTIONS = Listing(
     lambda actor: select(_S).where(_S.org_path.like(actor.scope.like_pattern)),
     {"eventSubscriptionId": Filter("string", lambda v: (_S.task_id + literal(":") + _S.event_name) == v),
      "eventName": equal(_S.event_name),
-     "eventType": Filter("string", lambda v: literal(v == "message")),  # messages are the only kind waited for
+     "eventType": equal(_S.event_type),
      "executionId": equal(_S.process_instance_id), "processInstanceId": equal(_S.process_instance_id),
      "activityId": equal(_S.activity_id), **tenants(_S.tenant_id, "includeEventSubscriptionsWithoutTenantId")},
     {"created": _S.created, "tenantId": _S.tenant_id},

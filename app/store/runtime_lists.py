@@ -195,9 +195,12 @@ EXECUTIONS = Listing(
     {"businessKey": equal(ProcessInstance.business_key), "processDefinitionId": equal(ProcessInstance.definition_id),
      "processDefinitionKey": equal(ProcessInstance.definition_key), "processInstanceId": equal(ProcessInstance.id),
      "activityId": Filter("string", lambda v: open_activity(ProcessInstance.id, HistoryActivity.activity_id == v)),
-     "signalEventSubscriptionName": never(),  # signal events are refused at deploy
+     "signalEventSubscriptionName": Filter("string", lambda v: exists().where(
+         EventSubscription.process_instance_id == ProcessInstance.id, EventSubscription.event_name == v,
+         EventSubscription.event_type == "signal")),
      "messageEventSubscriptionName": Filter("string", lambda v: exists().where(
-         EventSubscription.process_instance_id == ProcessInstance.id, EventSubscription.event_name == v)),
+         EventSubscription.process_instance_id == ProcessInstance.id, EventSubscription.event_name == v,
+         EventSubscription.event_type == "message")),
      "active": when_true(ProcessInstance.suspended.is_(False)),
      "suspended": when_true(ProcessInstance.suspended.is_(True)),
      **{k: f for k, f in incident_filters(ProcessInstance.id).items() if k != "withIncident"},

@@ -235,7 +235,7 @@ class Job(Base):
 
 
 class EventSubscription(Base):
-    """A case waiting for a message; POST /message finds it by name and business key."""
+    """A case waiting for a message (POST /message finds it by name and business key) or a signal (POST /signal)."""
 
     __tablename__ = "event_subscription"
     __table_args__ = (Index("ix_subscription_name", "event_name", "business_key"),)
@@ -247,6 +247,7 @@ class EventSubscription(Base):
     org_path: Mapped[str] = mapped_column(String(400))
     created: Mapped[datetime] = mapped_column()
     tenant_id: Mapped[str | None] = county_column()
+    event_type: Mapped[str] = mapped_column(String(16), default="message", server_default="message")  # or signal
 
 
 class Incident(Base):

@@ -343,6 +343,7 @@ REQUESTS = {
     ("POST", f"{ER}/job/<job_id>/execute"): lambda c, t, w: {"path": f"{ER}/job/{t.job_id}/execute", "json": {}},
     ("PUT", f"{ER}/job/<job_id>/retries"): lambda c, t, w: {
         "path": f"{ER}/job/{t.job_id}/retries", "json": {"retries": 3}},
+    ("POST", f"{ER}/signal"): lambda c, t, w: {"path": f"{ER}/signal", "json": {"name": "matrix-signal"}},
     ("POST", f"{ER}/message"): lambda c, t, w: {
         "path": f"{ER}/message", "json": {"messageName": MESSAGE, "businessKey": t.business_key,
                                           "resultEnabled": True, "variablesInResultEnabled": True}},

@@ -1,0 +1,23 @@
+"""event_subscription.event_type: a case waits for a message or, now, a signal (POST /signal)
+
+Revision ID: 0029
+Revises: 0028
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0029'
+down_revision = '0028'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('event_subscription') as batch:
+        batch.add_column(sa.Column('event_type', sa.String(length=16), server_default='message', nullable=False))
+
+
+def downgrade():
+    with op.batch_alter_table('event_subscription') as batch:
+        batch.drop_column('event_type')
