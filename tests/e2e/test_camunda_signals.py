@@ -58,8 +58,8 @@ def test_a_signal_reaches_every_waiting_case_in_scope_with_its_variables(process
     ours = [_start(login_as, "window_cg", process["key"]) for _ in range(2)]
     elsewhere = _start(login_as, "window_hd", process["key"])
     subscriptions = supervisor.get("/event-subscription", processInstanceId=ours[0], eventType="signal").json
-    assert [(s["eventName"], s["activityId"]) for s in subscriptions] == [(process["standard"], "standard_changed"),
-                                                                          (process["withdrawn"], "withdraw")]
+    assert sorted((s["eventName"], s["activityId"]) for s in subscriptions) == sorted([
+        (process["standard"], "standard_changed"), (process["withdrawn"], "withdraw")])
     assert supervisor.get("/event-subscription", processInstanceId=ours[0], eventType="message").json == []
     waiting = supervisor.get("/execution", processDefinitionKey=process["key"],
                              signalEventSubscriptionName=process["standard"])
