@@ -36,11 +36,13 @@ def register_extensions(app: Flask) -> None:
     from .services.users import CREDENTIALS, forget_credentials
     from .store.broadcast import Broadcast
     from .store.db import DatabaseLimits, make_engine, make_session_factory
+    from .store.tenancy import name_the_county
 
     set_min_cycle(app.config.get("TIMER_MIN_CYCLE_SECONDS", 60))
     engine = make_engine(app.config["DATABASE_URL"], DatabaseLimits.from_settings(app.config))
     app.extensions["db_engine"] = engine
     sessions = make_session_factory(engine)
+    name_the_county(sessions)
     broadcast = Broadcast(engine, sessions)
     app.extensions["runtime"] = Runtime(sessions, current_calendar, broadcast)
     broadcast.subscribe(CREDENTIALS, forget_credentials)

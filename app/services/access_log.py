@@ -8,6 +8,7 @@ from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.store.queries import visible_instance
 from app.store.tables import AccessLog, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .runtime import Runtime
 
@@ -22,7 +23,7 @@ def access_log(rt: Runtime, actor: Actor, case_id: str | None, limit: int = 1000
     """Return who read case data (one case, or every case in scope), newest first."""
     actor.require("audit.verify")
     with rt.reading() as uow:
-        query = select(AccessLog).where(AccessLog.org_path.like(actor.scope.like_pattern))
+        query = select(AccessLog).where(in_scope(AccessLog, actor))
         if case_id is not None:
             if visible_instance(uow.session, actor, case_id) is None:
                 raise NotFound(f"案件 {case_id} 不存在", field="caseId")

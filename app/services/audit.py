@@ -12,6 +12,7 @@ from app.domain.audit import state_digest, variables_digest
 from app.domain.errors import DomainError, NotFound
 from app.store.queries import case_events, visible_instance
 from app.store.tables import CaseEvent, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .attachment_audit import stored_attachments_problem
 from .calendar_history import CalendarsInForce
@@ -186,7 +187,7 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
     while True:
         with rt.reading(snapshot=True) as uow:  # each case and its events as of one moment
             cases = list(uow.session.scalars(
-                select(ProcessInstance).where(ProcessInstance.org_path.like(actor.scope.like_pattern),
+                select(ProcessInstance).where(in_scope(ProcessInstance, actor),
                                               ProcessInstance.id > last)
                 .order_by(ProcessInstance.id).limit(batch)))
             if not cases:
@@ -201,4 +202,4 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
 def count_cases(rt: Runtime, actor: Actor) -> int:
     with rt.reading() as uow:
         return uow.session.scalar(select(func.count()).select_from(ProcessInstance)
-                                  .where(ProcessInstance.org_path.like(actor.scope.like_pattern))) or 0
+                                  .where(in_scope(ProcessInstance, actor))) or 0

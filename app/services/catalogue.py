@@ -11,6 +11,7 @@ from app.domain.errors import NotFound
 from app.domain.orgs import tenant_of
 from app.engine.model_diff import ElementDiff, canonical_lines, element_diff, element_names, process_ids
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
+from app.store.tenancy import in_scope
 
 from .definitions import get_definition, latest_definition, latest_form, visible_definitions
 from .runtime import Runtime
@@ -162,7 +163,7 @@ def deploy_preview(rt: Runtime, actor: Actor, xml: str) -> DeployPreview:
         base = _source(uow.session, row).xml if row is not None else None
         running = uow.session.scalar(select(func.count()).select_from(ProcessInstance).where(
             ProcessInstance.definition_key == key, ProcessInstance.state == "ACTIVE",
-            ProcessInstance.org_path.like(actor.scope.like_pattern))) if key else 0
+            in_scope(ProcessInstance, actor))) if key else 0
     if base is None:
         return DeployPreview(key, None, 0, ElementDiff(added=sorted(element_names(xml))), element_names(xml), 0)
     diff = sum(1 for line in difflib.unified_diff(canonical_lines(base), canonical_lines(xml), lineterm="", n=0)

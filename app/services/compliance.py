@@ -25,6 +25,7 @@ from app.domain.errors import ValidationFailed
 from app.engine.functions import END_OF_DAY
 from app.store.partitions import earliest_row_of
 from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .runtime import Runtime
 
@@ -113,7 +114,7 @@ def _townships(session, actor: Actor, code: str | None) -> dict[str, OrgUnit]:
 def _cases(session, actor: Actor, process: str, params: dict) -> list:
     query = select(ProcessInstance.id, ProcessInstance.org_path, ProcessInstance.variables,
                    ProcessInstance.state).where(ProcessInstance.definition_key == process,
-                                                ProcessInstance.org_path.like(actor.scope.like_pattern))
+                                                in_scope(ProcessInstance, actor))
     if params.get("acceptedFrom"):  # a case is accepted after it starts: a cheap first cut
         query = query.where(ProcessInstance.started_at >= _day_start(params["acceptedFrom"]))
     return list(session.execute(query))

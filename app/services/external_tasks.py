@@ -14,6 +14,7 @@ from app.engine.activities import activities_from_json
 from app.store.incident_log import open_incident, resolve_incidents
 from app.store.queries import with_case
 from app.store.tables import ExternalTask, Incident, ProcessDefinition, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .case_commands import run_command
 from .case_data import WORKER_PAYLOAD, CaseView, open_case
@@ -116,7 +117,7 @@ def _lock(rt: Runtime, actor: Actor, request: FetchRequest) -> list[Locked]:
             query = (select(ExternalTask, ProcessInstance)
                      .join(ProcessInstance, ProcessInstance.id == ExternalTask.process_instance_id)
                      .where(*_available(moment), *_topic_condition(topic),
-                            ExternalTask.org_path.like(actor.scope.like_pattern))
+                            in_scope(ExternalTask, actor))
                      .order_by(*order, ExternalTask.created, ExternalTask.id)
                      .with_for_update(skip_locked=True, of=ExternalTask))
             for task, case in uow.session.execute(query):
@@ -335,7 +336,7 @@ def topic_names(rt: Runtime, actor: Actor, with_locked: bool, with_unlocked: boo
     if not (actor.may("external_task.work") or actor.may("case.read")):
         actor.require("case.read")
     moment = clock.now()
-    query = select(ExternalTask.topic).where(ExternalTask.org_path.like(actor.scope.like_pattern)).distinct()
+    query = select(ExternalTask.topic).where(in_scope(ExternalTask, actor)).distinct()
     locked = ExternalTask.lock_expiration >= moment
     for flag, condition in ((with_locked, locked), (with_unlocked, or_(ExternalTask.lock_expiration.is_(None),
                                                                          ExternalTask.lock_expiration < moment)),

@@ -15,6 +15,7 @@ from app.domain.errors import NotFound
 from app.domain.personal import mask_marked
 from app.store.partitions import earliest_row_of
 from app.store.tables import CaseEvent, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .case_data import HISTORY_DETAILS, case_marks, open_case
 from .runtime import Runtime
@@ -54,7 +55,7 @@ def _type_of(value: Any, declared: dict | None) -> str:
 
 
 def _cases(actor: Actor, params: Mapping[str, Any]):
-    query = select(ProcessInstance).where(ProcessInstance.org_path.like(actor.scope.like_pattern))
+    query = select(ProcessInstance).where(in_scope(ProcessInstance, actor))
     ids = [{params[name]} for name in ("processInstanceId", "executionId") if params.get(name) is not None]
     if params.get("processInstanceIdIn") is not None:
         ids.append(set(params["processInstanceIdIn"]))

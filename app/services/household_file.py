@@ -74,7 +74,8 @@ def household_cases(session: Session, actor: Actor, case_id: str | None, ids: se
                       literal(None, String).label("name"), literal(1).label("finding")) \
         .where(HouseholdFinding.id_number.in_(list(ids)))
     both = union(running, findings).subquery()
-    rows = session.execute(select(both).order_by(both.c.finding, both.c.id)).all()
+    # 一户一档 looks in every county, on purpose (app/store/tenancy.py)
+    rows = session.execute(select(both).order_by(both.c.finding, both.c.id).execution_options(cross_county=True)).all()
     return [_shown(actor, case, key, org, "虚报冒领记录，见案件" if finding else f"在办的{name or '案件'}案件")
             for case, key, org, name, finding in rows]
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.store.tables import Incident, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .external_tasks import set_retries
 from .jobs import set_job_retries
@@ -33,7 +34,7 @@ def open_incidents(rt: Runtime, actor: Actor, limit: int = 200) -> list[OpenInci
     actor.require("supervision.read")
     query = (select(Incident, ProcessInstance.business_key, ProcessInstance.definition_key)
              .join(ProcessInstance, ProcessInstance.id == Incident.process_instance_id)
-             .where(Incident.org_path.like(actor.scope.like_pattern))
+             .where(in_scope(Incident, actor))
              .order_by(Incident.created, Incident.id).limit(limit))
     with rt.reading() as uow:
         return [OpenIncident(i.id, i.type, i.process_instance_id, key, process, i.activity_id, i.created, i.message)

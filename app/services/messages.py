@@ -11,6 +11,7 @@ from app.domain.errors import ValidationFailed
 from app.engine.activities import activities_from_json
 from app.engine.runner import CaseRun
 from app.store.tables import EventSubscription, ProcessDefinition, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .case_commands import run_command
 from .case_data import MESSAGE_RESULT, open_case
@@ -66,7 +67,7 @@ def _waiting(rt: Runtime, session: Session, cmd: CorrelateMessage) -> list[tuple
     query = (select(EventSubscription, ProcessInstance)
              .join(ProcessInstance, ProcessInstance.id == EventSubscription.process_instance_id)
              .where(EventSubscription.event_name == cmd.message, EventSubscription.event_type == "message",
-                    EventSubscription.org_path.like(cmd.actor.scope.like_pattern))
+                    in_scope(EventSubscription, cmd.actor))
              .order_by(EventSubscription.created, EventSubscription.task_id))
     if cmd.business_key is not None:
         query = query.where(EventSubscription.business_key == cmd.business_key)

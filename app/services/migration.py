@@ -27,6 +27,7 @@ from app.store.tables import (
     ProcessInstance,
     Task,
 )
+from app.store.tenancy import in_scope
 from app.store.writes import Writes
 
 from .case_commands import run_command
@@ -156,7 +157,7 @@ def migrate_cases(rt: Runtime, actor: Actor, plan: MigrationPlan, instance_ids: 
                                    errors=[{"field": "migrationPlan.instructions", "message": "；".join(r.failures)}
                                            for r in failing])
         found = {c.id: c for c in uow.session.scalars(select(ProcessInstance).where(
-            ProcessInstance.id.in_(instance_ids), ProcessInstance.org_path.like(actor.scope.like_pattern)))}
+            ProcessInstance.id.in_(instance_ids), in_scope(ProcessInstance, actor)))}
         inputs = MigrationInputs(source.id, target.id, [list(p) for p in plan.instructions], plan.variables)
         mapping = dict(plan.instructions)
         moved = []

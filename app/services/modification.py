@@ -13,6 +13,7 @@ from app.domain.errors import NotFound, ValidationFailed
 from app.engine.moves import CANCEL, Instruction
 from app.store.queries import visible_instance
 from app.store.tables import ProcessInstance
+from app.store.tenancy import in_scope
 
 from .case_commands import run_command
 from .commands import Typed
@@ -80,7 +81,7 @@ def modify_cases(rt: Runtime, actor: Actor, definition_id: str, instance_ids: li
         raise ValidationFailed("须给出 processInstanceIds", field="processInstanceIds")
     with rt.unit_of_work() as uow:
         found = {c.id: c for c in uow.session.scalars(select(ProcessInstance).where(
-            ProcessInstance.id.in_(instance_ids), ProcessInstance.org_path.like(actor.scope.like_pattern)))}
+            ProcessInstance.id.in_(instance_ids), in_scope(ProcessInstance, actor)))}
         for instance_id in dict.fromkeys(instance_ids):
             instance = found.get(instance_id)
             if instance is None:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from app.domain import clock
 from app.domain.errors import ValidationFailed
 from app.store.tables import EventSubscription, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .case_commands import run_command
 from .commands import DeliverSignal
@@ -21,7 +22,7 @@ def _receivers(cmd: DeliverSignal):
     query = (select(ProcessInstance).where(ProcessInstance.id.in_(
         select(EventSubscription.process_instance_id).where(
             EventSubscription.event_type == "signal", EventSubscription.event_name == cmd.name,
-            EventSubscription.org_path.like(cmd.actor.scope.like_pattern))),
+            in_scope(EventSubscription, cmd.actor))),
         ProcessInstance.state == "ACTIVE").order_by(ProcessInstance.started_at, ProcessInstance.id))
     if cmd.execution_id is not None:
         query = query.where(ProcessInstance.id == cmd.execution_id)

@@ -12,6 +12,7 @@ from app.domain.errors import NotFound, ValidationFailed
 from app.engine.activities import NONE
 from app.engine.functions import END_OF_DAY
 from app.store.tables import Escalation, OrgUnit, ProcessInstance, Task, TaskCandidate
+from app.store.tenancy import in_scope
 
 from .definitions import cached_definition
 from .runtime import Runtime
@@ -33,7 +34,7 @@ def late_tasks(rt: Runtime, actor: Actor, params: dict) -> tuple[list[LateTask],
     now = clock.now()
     calendar = rt.calendar
     with rt.reading() as uow:
-        query = select(Task).where(Task.org_path.like(actor.scope.like_pattern), Task.due.is_not(None))
+        query = select(Task).where(in_scope(Task, actor), Task.due.is_not(None))
         if params.get("state") == "due_soon":
             horizon = calendar.add_workdays(local(now).date(), DUE_SOON_WORKDAYS).day
             query = query.where(Task.due >= now, Task.due <= _end_of(horizon))
@@ -101,7 +102,7 @@ def list_escalations(rt: Runtime, actor: Actor, state: str | None) -> list[Escal
     """Return escalations in the actor's scope, oldest first."""
     actor.require("supervision.read")
     with rt.reading() as uow:
-        query = select(Escalation).where(Escalation.org_path.like(actor.scope.like_pattern))
+        query = select(Escalation).where(in_scope(Escalation, actor))
         if state:
             query = query.where(Escalation.state == state)
         rows = list(uow.session.scalars(query.order_by(Escalation.created, Escalation.id).limit(1000)))

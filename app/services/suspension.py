@@ -18,6 +18,7 @@ from app.domain.orgs import tenant_of
 from app.store.listing import visible_tenant
 from app.store.queries import visible_instance
 from app.store.tables import ExternalTask, Job, ProcessDefinition, ProcessInstance, Task
+from app.store.tenancy import in_scope
 from app.store.writes import Writes
 
 from .case_commands import run_command
@@ -69,7 +70,7 @@ def suspend_cases(rt: Runtime, actor: Actor, suspended: bool, instance_ids: list
     of a key, in one transaction; return how many changed."""
     actor.require("case.suspend")
     query = select(ProcessInstance).where(ProcessInstance.state == "ACTIVE",
-                                          ProcessInstance.org_path.like(actor.scope.like_pattern))
+                                          in_scope(ProcessInstance, actor))
     if instance_ids is not None:
         query = query.where(ProcessInstance.id.in_(instance_ids))
     if definition_id is not None:

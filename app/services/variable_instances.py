@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.domain.actors import Actor
 from app.domain.personal import mask_marked
 from app.store.tables import ProcessInstance
+from app.store.tenancy import in_scope
 
 from .case_data import HISTORY_VARIABLES, PROCESS_VARIABLES, case_marks, open_case
 from .runtime import Runtime
@@ -43,7 +44,7 @@ def _type_of(value, declared: dict | None) -> str:
 
 
 def _cases(actor: Actor, params: Mapping[str, Any], running_only: bool):
-    query = select(ProcessInstance).where(ProcessInstance.org_path.like(actor.scope.like_pattern))
+    query = select(ProcessInstance).where(in_scope(ProcessInstance, actor))
     if running_only:
         query = query.where(ProcessInstance.state == "ACTIVE")
     ids = [set(params[name]) for name in ("processInstanceIdIn", "executionIdIn", "activityInstanceIdIn")

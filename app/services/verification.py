@@ -36,6 +36,7 @@ from app.domain.audit import checkpoint_signature, variables_digest
 from app.store.digests import stored_sha256
 from app.store.partitions import earliest_row_of
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
+from app.store.tenancy import in_scope
 
 from .attachment_audit import stored_attachments_problem
 from .audit import Verdict, chain_problem, definition_problem, replay_from, verdict_of
@@ -79,7 +80,7 @@ def _batches(rt: Runtime, actor: Actor, size: int) -> Iterator[list[str]]:
     while True:
         with rt.reading() as uow:
             ids = list(uow.session.scalars(select(ProcessInstance.id).where(
-                ProcessInstance.org_path.like(actor.scope.like_pattern), ProcessInstance.id > last)
+                in_scope(ProcessInstance, actor), ProcessInstance.id > last)
                 .order_by(ProcessInstance.id).limit(size)))
         if not ids:
             return

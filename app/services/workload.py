@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from app.domain.actors import Actor
 from app.store.tables import ExternalTask, Job, Task
+from app.store.tenancy import in_scope
 
 from .catalogue import ProcessSource, process_source
 from .runtime import Runtime
@@ -21,7 +22,7 @@ def waiting_per_step(rt: Runtime, actor: Actor, process: str) -> tuple[ProcessSo
     with rt.reading() as uow:
         for table in (Task, ExternalTask, Job):
             query = select(table.activity_id, func.count(func.distinct(table.process_instance_id))).where(
-                table.definition_key == process, table.org_path.like(actor.scope.like_pattern)
+                table.definition_key == process, in_scope(table, actor)
             ).group_by(table.activity_id)
             for activity_id, n in uow.session.execute(query):
                 if table is not Job or source.activities.get(activity_id, {}).get("type") != "boundaryEvent":

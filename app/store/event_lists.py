@@ -10,6 +10,7 @@ from app.domain.actors import Actor
 
 from .listing import Filter, Listing, equal, moment, never
 from .tables import CaseEvent, ProcessDefinition, ProcessInstance
+from .tenancy import in_scope
 
 # command -> (Camunda's operationType, entityType, category); a command Camunda has no name for keeps its own
 OPERATIONS = {
@@ -56,7 +57,7 @@ DEPLOYMENT_ID = select(ProcessDefinition.deployment_id).where(
 
 def _events(actor: Actor) -> Any:
     return (select(CaseEvent).join(ProcessInstance, ProcessInstance.id == CaseEvent.process_instance_id)
-            .where(ProcessInstance.org_path.like(actor.scope.like_pattern)))
+            .where(in_scope(ProcessInstance, actor)))
 
 
 def _among(column: Any) -> Filter:

@@ -24,10 +24,11 @@ from .listing import (
 )
 from .runtime_lists import NO_CASES, definition_name, of_definitions
 from .tables import CaseEvent, HistoryActivity, HistoryIncident, Incident, Job, ProcessDefinition, ProcessInstance
+from .tenancy import in_scope
 
 
 def _in_scope(model: Any, actor: Actor) -> Any:
-    return select(model).where(model.org_path.like(actor.scope.like_pattern))
+    return select(model).where(in_scope(model, actor))
 
 
 def _activity(case_column: Any, condition: Any) -> Any:
@@ -207,7 +208,7 @@ INCIDENT_END = case((_HI.ended.is_not(None), _HI.ended), (ProcessInstance.state 
 
 def _history_incidents(actor: Actor) -> Any:
     return (select(HistoryIncident).join(ProcessInstance, ProcessInstance.id == _HI.process_instance_id)
-            .where(_HI.org_path.like(actor.scope.like_pattern)))
+            .where(in_scope(_HI, actor)))
 
 
 HISTORY_INCIDENTS = Listing(

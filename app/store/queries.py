@@ -21,6 +21,7 @@ from .tables import (
     Task,
     TaskCandidate,
 )
+from .tenancy import in_scope
 
 
 @functools.cache
@@ -36,7 +37,7 @@ def with_case(session: Session, model: Any, row_id: str) -> tuple[Any, Any]:
 
 
 def instance_query(actor: Actor, params: dict[str, Any]) -> Any:
-    query = select(ProcessInstance).where(ProcessInstance.org_path.like(actor.scope.like_pattern))
+    query = select(ProcessInstance).where(in_scope(ProcessInstance, actor))
     if params.get("processDefinitionKey"):
         query = query.where(ProcessInstance.definition_key == params["processDefinitionKey"])
     if params.get("businessKey"):
@@ -55,7 +56,7 @@ def activity_query(actor: Actor, params: dict[str, Any], user_tasks_only: bool =
                    case: ProcessInstance | None = None) -> Any:
     """History activities in scope, filtered by `params`; given the `case` they belong to, bounded by its start (on
     PostgreSQL, only the partitions from then on are read)."""
-    query = select(HistoryActivity).where(HistoryActivity.org_path.like(actor.scope.like_pattern))
+    query = select(HistoryActivity).where(in_scope(HistoryActivity, actor))
     if case is not None:
         query = query.where(HistoryActivity.process_instance_id == case.id,
                             HistoryActivity.start_time >= earliest_row_of(case.started_at))
@@ -76,7 +77,7 @@ def activity_query(actor: Actor, params: dict[str, Any], user_tasks_only: bool =
 
 
 def job_query(actor: Actor, params: dict[str, Any]) -> Any:
-    query = select(Job).where(Job.org_path.like(actor.scope.like_pattern))
+    query = select(Job).where(in_scope(Job, actor))
     if params.get("processInstanceId"):
         query = query.where(Job.process_instance_id == params["processInstanceId"])
     if params.get("activityId"):
@@ -101,8 +102,8 @@ def inbox_query(actor: Actor, params: dict[str, Any], village_path: str | None =
                 latest_first: bool = False) -> Any:
     """The web inbox: my tasks and my groups' unclaimed ones, urgent first, by due date (tasks without one last)."""
     offered = exists().where(TaskCandidate.task_id == Task.id, TaskCandidate.group_id.in_(actor.groups),
-                             TaskCandidate.org_path.like(actor.scope.like_pattern))
-    query = select(Task).where(Task.org_path.like(actor.scope.like_pattern),
+                             in_scope(TaskCandidate, actor))
+    query = select(Task).where(in_scope(Task, actor),
                                or_(Task.assignee == actor.username, Task.assignee.is_(None) & offered))
     for name, column in (("processInstanceId", Task.process_instance_id), ("processDefinitionKey", Task.definition_key),
                          ("taskDefinitionKey", Task.activity_id)):

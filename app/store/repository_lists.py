@@ -9,6 +9,7 @@ from app.domain.actors import Actor
 
 from .listing import Filter, Listing, equal, like, moment, never, one_of, tenants, visible_tenant, when_true
 from .tables import Deployment, EventSubscription, User
+from .tenancy import in_scope
 
 DEPLOYMENTS = Listing(
     lambda actor: select(Deployment).where(visible_tenant(actor, Deployment.tenant_id)),
@@ -22,7 +23,7 @@ DEPLOYMENTS = Listing(
 
 _S = EventSubscription
 EVENT_SUBSCRIPTIONS = Listing(
-    lambda actor: select(_S).where(_S.org_path.like(actor.scope.like_pattern)),
+    lambda actor: select(_S).where(in_scope(_S, actor)),
     {"eventSubscriptionId": Filter("string", lambda v: (_S.task_id + literal(":") + _S.event_name) == v),
      "eventName": equal(_S.event_name),
      "eventType": equal(_S.event_type),
@@ -38,7 +39,7 @@ def _member_of(group: str) -> Any:
 
 
 def _users(actor: Actor) -> Any:
-    return select(User).where(User.active.is_(True), User.org_path.like(actor.scope.like_pattern))
+    return select(User).where(User.active.is_(True), in_scope(User, actor))
 
 
 USERS = Listing(

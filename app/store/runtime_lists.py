@@ -39,6 +39,7 @@ from .tables import (
     Task,
     TaskCandidate,
 )
+from .tenancy import in_scope
 
 NO_CASES = {name: never() for name in ("caseInstanceId", "caseExecutionId", "caseDefinitionId", "caseDefinitionKey",
                                        "caseDefinitionName", "caseDefinitionNameLike", "caseInstanceBusinessKey",
@@ -66,14 +67,14 @@ def _candidate(condition: Any) -> Any:
 
 
 def _in_scope(model: Any, actor: Actor) -> Any:
-    return select(model).where(model.org_path.like(actor.scope.like_pattern))
+    return select(model).where(in_scope(model, actor))
 
 
 def _visible_tasks(actor: Actor) -> Any:
     query = _in_scope(Task, actor)
     if not actor.may("task.read_all"):
         offered = _candidate(TaskCandidate.group_id.in_(actor.groups)
-                             & TaskCandidate.org_path.like(actor.scope.like_pattern))
+                             & in_scope(TaskCandidate, actor))
         query = query.where(or_(Task.assignee == actor.username, offered))
     return query
 

@@ -24,6 +24,7 @@ class RequestScope:
     deadline: float  # time.monotonic()
     key: PendingKey | None = None
     commits: int = 0
+    county: str | None = None  # the county of the user served (app/store/tenancy.py), once authenticated
 
     def on_begin(self, session: Session) -> None:
         """Add the idempotency key to the transaction of a command, until one has committed."""

@@ -23,6 +23,7 @@ from app.domain.errors import Conflict
 
 from .db import json_text
 from .tables import Base
+from .tenancy import serving_county
 from .unit_of_work import CONFLICT_MESSAGE
 
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves the dialect's constructor untyped
@@ -36,6 +37,7 @@ class Writes:
         self.session = session
         self.dialect = session.get_bind().dialect.name
         self.pieces: list[tuple[tuple[Any, ...], dict[str, Any]]] = []  # (what its SQL text depends on, its values)
+        self.county = serving_county()  # named in each update and delete of a case table (app/store/tenancy.py)
 
     def __enter__(self) -> "Writes":
         return self
@@ -53,13 +55,13 @@ class Writes:
 
     def move_case(self, table: Table, case_id: str, read_version: int, values: dict[str, Any]) -> None:
         """Set `values` on the case row if it is still at `read_version`; if not, the command is a Conflict."""
-        self.pieces.insert(0, (("move", table.name, tuple(values)),
-                               {**values, "case_id": case_id, "read_version": read_version}))
+        self.pieces.insert(0, self._in_county(("move", table.name, tuple(values)),
+                                              {**values, "case_id": case_id, "read_version": read_version}))
 
     def set_case(self, table: Table, case_id: str, values: dict[str, Any]) -> None:
         """Set `values` on the case row, whatever its version: columns no event records (whether it is suspended, the
         definition a migration moved it to, the types its variables were declared with)."""
-        self.pieces.append((("set", table.name, tuple(values)), {**values, "case_id": case_id}))
+        self.pieces.append(self._in_county(("set", table.name, tuple(values)), {**values, "case_id": case_id}))
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         """Insert `rows` (dicts with the same keys); a column they leave out gets its default."""
@@ -92,14 +94,20 @@ class Writes:
         `keep_if_null` column keeps its value where the new one is null."""
         if rows:
             columns = tuple(rows[0])
-            self.pieces.append((("update", table.name, columns, key, keep_if_null),
-                                {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
+            self.pieces.append(self._in_county(("update", table.name, columns, key, keep_if_null),
+                                               {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
     def delete(self, table: Table, keys: list[Any], columns: tuple[str, ...] = ("id",)) -> None:
         """Delete the rows whose `columns` hold one of `keys` (a value each, or a tuple for several columns)."""
         if keys:
             rows = [dict(zip(columns, k if isinstance(k, tuple) else (k,), strict=True)) for k in keys]
-            self.pieces.append((("delete", table.name, columns), {"rows": json_text(rows)}))
+            self.pieces.append(self._in_county(("delete", table.name, columns), {"rows": json_text(rows)}))
+
+    def _in_county(self, key: tuple[Any, ...], params: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """A write that also names the county served, on a table that has the column."""
+        if self.county is None or "tenant_id" not in _table(key[1]).c:
+            return key, params
+        return (*key, COUNTY), {**params, "county": self.county}
 
     def execute(self) -> None:
         """Send the writes; raise Conflict, having written nothing that stays, if the case had moved on."""
@@ -113,6 +121,9 @@ class Writes:
                 if key[0] == "move" and getattr(done, "rowcount", None) != 1:
                     raise Conflict(CONFLICT_MESSAGE)
         self.pieces = []
+
+
+COUNTY = "county"  # the last item of a write's key when it names the county
 
 
 def _table(name: str) -> Table:
@@ -168,24 +179,25 @@ def _recordset(table: str, columns: tuple[Any, ...], dialect: str, param: str) -
 def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
     """One write's SQL; its parameters are named `{name}_…`, and `guard` decides whether it writes at all."""
     kind, table, columns = key[:3]
+    county = f" AND {table}.tenant_id = :{name}_county" if key[-1] == COUNTY else ""
     if kind == "add":
         return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(f':{name}_{c}' for c in columns)})"
     if kind in ("move", "set"):
         sets = ", ".join(f"{c} = :{name}_{c}" for c in columns)
         if kind == "set":
-            return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id AND {guard}"
-        return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id AND version = :{name}_read_version"
+            return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id{county} AND {guard}"
+        return f"UPDATE {table} SET {sets} WHERE id = :{name}_case_id AND version = :{name}_read_version{county}"
     names, rows = ", ".join(columns), _recordset(table, columns, dialect, f"{name}_rows")
     if kind == "update":
         sets = ", ".join(f"{c} = coalesce(r.{c}, {table}.{c})" if c in key[4] else f"{c} = r.{c}"
                          for c in columns if c not in key[3])
         match = " AND ".join(f"{table}.{c} = r.{c}" for c in key[3])
-        return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match} AND {guard}"
+        return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match}{county} AND {guard}"
     if kind == "insert":  # `WHERE` also lets SQLite tell an ON CONFLICT clause from a join condition
         conflict = _on_conflict(table, *key[3]) if key[3] else ""
         return f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} WHERE {guard} {conflict}".rstrip()
     match = columns[0] if len(columns) == 1 else f"({names})"
-    return f"DELETE FROM {table} WHERE {match} IN (SELECT {names} FROM {rows}) AND {guard}"
+    return f"DELETE FROM {table} WHERE {match} IN (SELECT {names} FROM {rows}){county} AND {guard}"
 
 
 def _typed(statement: TextClause, key: tuple[Any, ...], name: str) -> TextClause:

@@ -48,7 +48,7 @@ def case(case_id: str):
     events = timeline(shown, words(), log.instance.definition_key)
     return render_template("auditor/case.html", instance=log.instance, events=events,
                            verdict=verify_case(runtime(), actor, case_id),
-                           payments=page_payments(runtime(), actor, case_id))
+                           payments=page_payments(runtime(), actor, case_id, log.instance.tenant_id))
 
 
 @bp.get("/cases/<case_id>/events/<int:seq>")

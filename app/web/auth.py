@@ -12,6 +12,7 @@ from app.domain.actors import Actor
 from app.domain.errors import Forbidden, TooManyAttempts, Unauthenticated
 from app.extensions import runtime
 from app.services.logins import LoginPolicy, sign_in
+from app.services.tenancy import serve_for
 from app.services.users import active_actor
 from app.services.web_sessions import end_session, session_user, start_session
 
@@ -27,6 +28,8 @@ def current_actor() -> Actor | None:
         username = session_user(runtime(), session.get("sid"))  # a logged-out session's cookie signs no one in
         found = active_actor(runtime(), username) if username else None
         g.web_actor, g.web_display_name = found if found else (None, None)
+        if g.web_actor is not None:
+            serve_for(g.web_actor)
     return g.web_actor
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
+from app.domain.orgs import tenant_of
 from app.domain.payroll import to_yuan
 from app.domain.personal import PERSONAL_FIELDS, mask_marked
 from app.store.queries import visible_instance
@@ -97,8 +98,8 @@ def _by_township(session: Session, run: PayrollRun) -> list[dict]:
     rows = session.execute(text(
         "SELECT township_path, definition_key, count(*), SUM(amount_fen), "
         "SUM(CASE WHEN status = 'held' THEN amount_fen ELSE 0 END), SUM(CASE WHEN kind = 'back_pay' THEN 1 ELSE 0 END)"
-        " FROM payroll_line WHERE run_id = :run GROUP BY township_path, definition_key "
-        "ORDER BY township_path, definition_key"), {"run": run.id}).all()
+        " FROM payroll_line WHERE run_id = :run AND tenant_id = :tenant GROUP BY township_path, definition_key "
+        "ORDER BY township_path, definition_key"), {"run": run.id, "tenant": tenant_of(run.county_path)}).all()
     return [{"township": t, "townshipName": names.get(t, t), "process": p, "processName": PROCESS_NAMES.get(p, p),
              "lines": n, "total": to_yuan(total), "held": to_yuan(held), "backPay": back}
             for t, p, n, total, held, back in rows]
@@ -106,6 +107,7 @@ def _by_township(session: Session, run: PayrollRun) -> list[dict]:
 
 def _exceptions(session: Session, actor: Actor, run: PayrollRun) -> tuple[dict, list[dict]]:
     counts = {flag: session.scalar(select(func.count()).where(PayrollLine.run_id == run.id,
+                                                              PayrollLine.tenant_id == tenant_of(run.county_path),
                                                               PayrollLine.flags.like(f"%{flag},%")))
               for flag in FLAG_NAMES}
     stopped = _stopped(session, run)
@@ -119,14 +121,16 @@ def _stopped(session: Session, run: PayrollRun) -> list:
     if previous is None:
         return []
     return session.execute(text(
-        "SELECT * FROM payroll_line p WHERE p.run_id = :prev AND p.kind = 'regular' AND NOT EXISTS "
-        "(SELECT 1 FROM payroll_line l WHERE l.process_instance_id = p.process_instance_id AND l.run_id = :run) "
-        "ORDER BY p.seq"), {"prev": previous, "run": run.id}).all()
+        "SELECT * FROM payroll_line p WHERE p.run_id = :prev AND p.tenant_id = :tenant AND p.kind = 'regular' "
+        "AND NOT EXISTS (SELECT 1 FROM payroll_line l WHERE l.process_instance_id = p.process_instance_id "
+        "AND l.tenant_id = :tenant AND l.run_id = :run) ORDER BY p.seq"),
+        {"prev": previous, "run": run.id, "tenant": tenant_of(run.county_path)}).all()
 
 
 def _bank_result(session: Session, run: PayrollRun) -> dict:
     rows = dict(session.execute(select(PaymentLedger.entry, func.count()).where(
-        PaymentLedger.county_path == run.county_path, PaymentLedger.run_id == run.id)
+        PaymentLedger.tenant_id == tenant_of(run.county_path), PaymentLedger.county_path == run.county_path,
+        PaymentLedger.run_id == run.id)
         .group_by(PaymentLedger.entry)).all())
     ordered = rows.get("ordered", 0)
     return {"ordered": ordered, "paid": rows.get("paid", 0), "failed": rows.get("failed", 0),
@@ -157,17 +161,19 @@ def case_payments(rt: Runtime, actor: Actor, case_id: str) -> list[dict]:
         if instance is None or not (actor.may("case.read") or actor.may("payroll.read")):
             raise NotFound(f"案件 {case_id} 不存在", field="id")
         open_case(uow.session, actor, instance, PAYMENTS)  # checks the scope and logs the read
-        payments = payment_rows(uow.session, actor, case_id)
+        payments = payment_rows(uow.session, actor, case_id, instance.tenant_id)
         uow.commit()
         return payments
 
 
 _PAYMENTS = text(
     "SELECT l.*, r.business_key AS run_key, r.frozen_at AS frozen_at, "
-    "(SELECT f.entry FROM payment_ledger f WHERE f.line_id = l.id ORDER BY f.seq DESC LIMIT 1) AS entry, "
-    "(SELECT f.note FROM payment_ledger f WHERE f.line_id = l.id ORDER BY f.seq DESC LIMIT 1) AS note "
+    "(SELECT f.entry FROM payment_ledger f WHERE f.line_id = l.id AND f.tenant_id = l.tenant_id "
+    "ORDER BY f.seq DESC LIMIT 1) AS entry, "
+    "(SELECT f.note FROM payment_ledger f WHERE f.line_id = l.id AND f.tenant_id = l.tenant_id "
+    "ORDER BY f.seq DESC LIMIT 1) AS note "
     "FROM payroll_line l JOIN payroll_run r ON r.id = l.run_id "
-    "WHERE l.process_instance_id = :case ORDER BY l.month, r.month, r.number")
+    "WHERE l.process_instance_id = :case AND l.tenant_id = :tenant ORDER BY l.month, r.month, r.number")
 
 
 def counties_in_scope(rt: Runtime, actor: Actor) -> list[dict]:
@@ -185,17 +191,18 @@ def unit_codes(rt: Runtime, paths: set[str]) -> dict[str, str]:
         return dict(uow.session.execute(select(OrgUnit.path, OrgUnit.code).where(OrgUnit.path.in_(paths))).all())
 
 
-def page_payments(rt: Runtime, actor: Actor, case_id: str) -> list[dict]:
+def page_payments(rt: Runtime, actor: Actor, case_id: str, county: str | None) -> list[dict]:
     """The payments the case page shows beside the case data it has read (and logged) already."""
     with rt.reading() as uow:
-        return payment_rows(uow.session, actor, case_id)
+        return payment_rows(uow.session, actor, case_id, county)
 
 
-def payment_rows(session: Session, actor: Actor, case_id: str) -> list[dict]:
-    """The case's roll lines with their run and bank status (the caller has logged the read)."""
+def payment_rows(session: Session, actor: Actor, case_id: str, county: str | None) -> list[dict]:
+    """The case's roll lines (the case is of `county`) with their run and bank status (the caller has logged the
+    read)."""
     return [{**shown_line(actor, row), "run": row.run_key, "runId": row.run_id,
              "paymentStatus": _payment_status(row), "bankNote": row.note}
-            for row in session.execute(_PAYMENTS, {"case": case_id})]
+            for row in session.execute(_PAYMENTS, {"case": case_id, "tenant": county})]
 
 
 def _payment_status(row) -> str:
