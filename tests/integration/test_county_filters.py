@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import event
 
 from app.store.tables import Base
-from tests.e2e.payroll_steps import Finance, Household, new_county
-from tests.e2e.web_client import Web
+from tests.support.payroll_steps import Finance, Household, new_county
+from tests.support.web_client import Web
 
 CASE_TABLES = {name for name, table in Base.metadata.tables.items()
                if "process_instance_id" in table.c or name == "process_instance"}
