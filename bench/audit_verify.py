@@ -24,6 +24,7 @@ from bench.dibao_path import STEPS
 
 CASES = int(os.environ.get("AUDIT_BENCH_CASES", "10000"))
 WORKERS = int(os.environ.get("AUDIT_BENCH_WORKERS", "2"))
+CLONES = int(os.environ.get("AUDIT_BENCH_CLONES", "0"))  # copies of the checkpointed cases to confirm at scale
 
 
 def _url() -> str:
@@ -117,6 +118,51 @@ def _reuse(url: str):
     return app
 
 
+def _confirm_at_scale(app, url: str, copies: int) -> tuple[int, float]:
+    """Copy the checkpointed cases' rows and checkpoints (new ids, signed with the key) until `copies` cases exist
+    beside them, confirm every case by its checkpoint (none re-hashed), remove the copies; return (cases confirmed,
+    seconds). The copies have no events: only the nightly comparison, which reads none, is measured on them."""
+    from sqlalchemy import create_engine, text
+
+    from app.store.tables import AuditCheckpoint, ProcessInstance
+
+    engine = create_engine(url)
+    case_columns = [c.name for c in ProcessInstance.__table__.c]
+    checkpoint_columns = [c.name for c in AuditCheckpoint.__table__.c]
+    copied = ", ".join("n.new_id" if c == "id" else "p.business_key || '-' || n.k" if c == "business_key"
+                       else f"p.{c}" for c in case_columns)
+    signed = ("encode(hmac('[\"' || n.new_id || '\",' || a.seq || ',\"' || a.event_hash || '\",\"' || a.state_hash"
+              " || '\",\"' || a.variables_hash || '\",\"' || a.case_data_hash || '\"]', :key, 'sha256'), 'hex')")
+    checkpoints = ", ".join("n.new_id" if c == "process_instance_id" else signed if c == "signature" else f"a.{c}"
+                            for c in checkpoint_columns)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pgcrypto"))
+        conn.execute(text("DROP TABLE IF EXISTS bench_copy"))
+        conn.execute(text("CREATE TABLE bench_copy AS SELECT a.process_instance_id AS old_id, k, "
+                          "gen_random_uuid()::text AS new_id FROM audit_checkpoint a, "
+                          "generate_series(1, ceil(CAST(:copies AS float) / "
+                          "(SELECT count(*) FROM audit_checkpoint))::int) k"), {"copies": copies})
+        conn.execute(text(f"INSERT INTO process_instance ({', '.join(case_columns)}) SELECT {copied} "
+                          "FROM bench_copy n JOIN process_instance p ON p.id = n.old_id"))
+        conn.execute(text(f"INSERT INTO audit_checkpoint ({', '.join(checkpoint_columns)}) SELECT {checkpoints} "
+                          "FROM bench_copy n JOIN audit_checkpoint a ON a.process_instance_id = n.old_id"),
+                     {"key": app.config["AUDIT_KEY"]})
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE process_instance"))
+            conn.execute(text("VACUUM ANALYZE audit_checkpoint"))
+        confirmed, failed, seconds = _verify(app, full=False, processes=WORKERS, rehash_every=1_000_000, night=1)
+        assert failed == 0, failed
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_checkpoint "
+                              "WHERE process_instance_id IN (SELECT new_id FROM bench_copy)"))
+            conn.execute(text("DELETE FROM process_instance WHERE id IN (SELECT new_id FROM bench_copy)"))
+            conn.execute(text("DROP TABLE bench_copy"))
+        engine.dispose()
+    return confirmed, seconds
+
+
 def _change_some(app, share: float) -> int:
     """Complete 入户调查 in `share` of the cases: one more event each since their checkpoint."""
     from sqlalchemy import select
@@ -157,6 +203,7 @@ def main() -> dict:
     whole_unchanged = _verify_whole(app, unchanged)  # what a case's turn to be re-hashed costs
     # every case confirmed by its checkpoint, none re-hashed (one in a million nights)
     _, _, confirmed = _verify(app, full=False, processes=WORKERS, rehash_every=1_000_000, night=1)
+    at_scale = _confirm_at_scale(app, url, CLONES) if CLONES else (cases, confirmed)
     changed = _change_some(app, 0.01)
     whole_changed = _verify_whole(app, _case_ids(app, "changed")[:changed])  # verified, replayed, checkpointed
     _change_some(app, 0.01)  # another 1 % for the nightly runs below
@@ -165,7 +212,7 @@ def main() -> dict:
     _, _, nightly_alone = _verify(app, full=False, processes=1)
     app.extensions["db_engine"].dispose()
     speedup = seconds / parallel  # what WORKERS processes give over one on this machine
-    province = 2_000_000 / _rate(cases, confirmed) \
+    province = 2_000_000 / _rate(*at_scale) \
         + (20_000 / whole_changed + 2_000_000 / 30 / whole_unchanged) / speedup
     result = {"cases": cases, "seconds": round(seconds, 2), "cases_per_second": _rate(cases, seconds),
               "full_processes": WORKERS, "full_parallel_cases_per_second": _rate(cases, parallel),
@@ -173,6 +220,7 @@ def main() -> dict:
               "changed_cases": changed, "incremental_cases_per_second": _rate(cases, nightly),
               "incremental_one_process_cases_per_second": _rate(cases, nightly_alone),
               "confirmed_by_checkpoint_cases_per_second": _rate(cases, confirmed),
+              "confirmed_at_scale_cases": at_scale[0], "confirmed_at_scale_cases_per_second": _rate(*at_scale),
               "verified_whole_unchanged_cases_per_second": round(whole_unchanged, 1),
               "verified_whole_changed_cases_per_second": round(whole_changed, 1),
               "province_nightly_seconds_estimate": round(province, 1), "province_nightly_goal_seconds": 120,
