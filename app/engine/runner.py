@@ -340,9 +340,9 @@ class CaseRun:
         sees the case's variables as they are after the command, with those the command was `given` (a task's
         form, a message's payload: case variables in Camunda, whatever branch set them), and those whose condition
         now holds go on."""
-        while not self.workflow.is_completed():
-            waiting = [t for wf in self._workflows() for t in wf.get_tasks(state=TaskState.WAITING)
-                       if isinstance(getattr(t.task_spec, "event_definition", None), ConditionalEventDefinition)]
+        while True:
+            waiting = [t for wf in self._workflows() for t in wf.tasks.values() if t.state == TaskState.WAITING
+                       and isinstance(getattr(t.task_spec, "event_definition", None), ConditionalEventDefinition)]
             if not waiting:
                 return
             variables, called = self.variables(), self.definition.spec.get("called") or {}

@@ -275,3 +275,34 @@ def test_a_non_interrupting_message_boundary_event_fires_for_each_message_while_
         _complete(window, task["id"])
     assert _ended(window, instance)
     assert _verified(login_as, instance)
+
+
+def test_an_escalation_thrown_in_a_called_process_is_caught_on_the_call_activity(login_as, window):
+    """Camunda propagates an escalation from a called process to the boundary events of the call activity."""
+    key = f"caller_{uuid.uuid4().hex[:8]}"
+    defs = ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
+            '20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d{n}" targetNamespace="t">'
+            '<bpmn:escalation id="esc" escalationCode="late"/>{body}</bpmn:definitions>')
+    called = ('<bpmn:process id="{key}_called" isExecutable="true"><bpmn:startEvent id="cs"/>'
+              '<bpmn:sequenceFlow id="c1" sourceRef="cs" targetRef="late"/><bpmn:intermediateThrowEvent id="late">'
+              '<bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:intermediateThrowEvent>'
+              '<bpmn:sequenceFlow id="c2" sourceRef="late" targetRef="work"/><bpmn:userTask id="work" '
+              'camunda:candidateGroups="window"/><bpmn:sequenceFlow id="c3" sourceRef="work" targetRef="ce"/>'
+              '<bpmn:endEvent id="ce"/></bpmn:process>').format(key=key)
+    caller = ('<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" '
+              'sourceRef="s" targetRef="call"/><bpmn:callActivity id="call" calledElement="{key}_called"/>'
+              '<bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="e"/><bpmn:endEvent id="e"/>'
+              '<bpmn:boundaryEvent id="noticed" attachedToRef="call" cancelActivity="false">'
+              '<bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:boundaryEvent>'
+              '<bpmn:sequenceFlow id="f3" sourceRef="noticed" targetRef="inform"/><bpmn:userTask id="inform" '
+              'camunda:candidateGroups="window"/><bpmn:sequenceFlow id="f4" sourceRef="inform" targetRef="ie"/>'
+              '<bpmn:endEvent id="ie"/></bpmn:process>').format(key=key)
+    response = deploy_files(login_as("designer"), {f"{key}_called.bpmn": defs.format(n=1, body=called),
+                                                   f"{key}.bpmn": defs.format(n=2, body=caller)}, key)
+    assert response.status_code == 200, response.json
+    definition = next(d for d, about in response.json["deployedProcessDefinitions"].items() if about["key"] == key)
+    instance = _start(window, definition)
+    opened = {t["taskDefinitionKey"] for t in window.get("/task", processInstanceId=instance).json}
+    assert "inform" in opened, opened
+    assert ("noticed", "boundaryEscalation", False) in _history(window, instance)
+    assert _verified(login_as, instance)
