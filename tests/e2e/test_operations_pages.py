@@ -1,6 +1,9 @@
 """Operations from the pages: a 公示 objection registered on the case by the village, and the supervisor's list
 of waiting timers, fired now or moved with a reason the case log keeps."""
 
+from app.domain.actors import Actor
+from app.services.jobs import waiting_timers
+from tests.support.case_steps import TekunCase
 from tests.support.dibao_steps import Case
 from tests.support.web_client import Web
 
@@ -52,3 +55,16 @@ def test_supervisors_list_waiting_timers_fire_one_now_or_move_it_with_a_reason(a
 
     assert supervisor.post(url, {"action": "fire"}).status_code == 302
     assert case.task("county_reviewer", "county_review")
+
+
+def test_the_timers_list_counts_every_timer_it_matches_beyond_the_ones_it_lists(app, login_as, clock):
+    case = TekunCase(login_as)
+    case.accept()
+    case.investigate()
+    case.complete("reviewer_cg", "township_review", opinion="approve", appraisal_needed=False)
+    case.fire("publicity")  # 认定 waits with its own deadline and the case's overall limit
+    supervisor = Actor("supervisor", "/sfx/", frozenset({"supervisor"}))
+    found = waiting_timers(app.extensions["runtime"], supervisor, "tekun", case.business_key, limit=1)
+    assert found.total == 2 and [t.activity_id for t in found.timers] == ["county_confirmation_late"]
+    page = Web(app, "supervisor").get("/supervisor/timers", q=case.business_key).text
+    assert "（2 项）" in page and page.count('<tr data-job="') == 2
