@@ -90,9 +90,9 @@ def _bank_file(run_id: int, fmt: str) -> Response:
 def roster(run_id: int):
     """The printable 发放名册 of one township: copy=village (masked, the default) or finance (whole)."""
     query = args(RosterQuery)
-    pdf = township_roster(runtime(), actor(), run_id, query["township"], query["copy"])
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=roster-{run_id}-{query['township']}-{query['copy']}.pdf"})
+    roster_file = township_roster(runtime(), actor(), run_id, query["township"], query["copy"])
+    return Response(roster_file.pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": attachment(roster_file.name, "inline")})
 
 
 @bp.post("/runs/<int:run_id>/bank-result")

@@ -87,8 +87,9 @@ def export(table: Table, fmt: str) -> tuple[bytes, str, str]:
     return write(table), mimetype, f"{table.title}_{local(clock.now()):%Y%m%d}.{fmt}"
 
 
-def attachment(filename: str) -> str:
-    """A Content-Disposition for a download named in Chinese (RFC 6266: `filename*`, an ASCII fallback)."""
+def attachment(filename: str, how: str = "attachment") -> str:
+    """A Content-Disposition for a download (or, `inline`, a file the browser shows) named in Chinese (RFC 6266:
+    `filename*`, an ASCII fallback)."""
     stem, _, ext = filename.rpartition(".")
     fallback = "export" + "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "_-")) + "." + ext
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    return f"{how}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"

@@ -126,8 +126,9 @@ def bank_file(run_id: int, fmt: str):
 @login_required
 def roster(run_id: int, township: str):
     actor = require("payroll.read")
-    pdf = township_roster(runtime(), actor, run_id, township, request.args.get("copy", "village"))
-    return Response(pdf, mimetype="application/pdf")
+    roster_file = township_roster(runtime(), actor, run_id, township, request.args.get("copy", "village"))
+    return Response(roster_file.pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": attachment(roster_file.name, "inline")})
 
 
 @bp.post("/runs/<int:run_id>/bank-result")

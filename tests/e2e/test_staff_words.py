@@ -87,6 +87,10 @@ class Reader:
             disposition = self.webs["finance"].get(f"/payroll/runs/{run_id}/bank.xlsx").headers["Content-Disposition"]
             assert "filename*=UTF-8''%E9%93%B6%E8%A1%8C%E4%BB%A3%E5%8F%91" in disposition, disposition  # 银行代发
             assert re.search(r"_\d{8}\.xlsx", disposition), disposition
+            roster = self.webs["finance"].get(f"/payroll/runs/{run_id}/roster/cg.pdf", copy="village")
+            disposition = roster.headers["Content-Disposition"]  # 发放名册_城关镇_…_村居公示联_<date>.pdf
+            assert disposition.startswith("inline;") and "%E5%8F%91%E6%94%BE%E5%90%8D%E5%86%8C_" in disposition
+            assert "%E5%9F%8E%E5%85%B3%E9%95%87" in disposition and re.search(r"_\d{8}\.pdf", disposition)
 
 
 def shown(path: str, response) -> str:

@@ -61,7 +61,13 @@ _LINES = text("SELECT seq, applicant_name, id_number, bank_account, amount_fen, 
               "FROM payroll_line WHERE run_id = :run AND township_path = :township ORDER BY seq")
 
 
-def township_roster(rt: Runtime, actor: Actor, run_id: int, township: str, copy: str) -> bytes:
+@dataclass(frozen=True)
+class RosterFile:
+    pdf: bytes
+    name: str  # in the staff's words, with the day it was printed: 发放名册_城关镇_2026年11月_村居公示联_20261006.pdf
+
+
+def township_roster(rt: Runtime, actor: Actor, run_id: int, township: str, copy: str) -> RosterFile:
     """The 名册 of `township` (a code) in run `run_id`: copy `finance` (whole) or `village` (masked)."""
     if copy not in ("finance", "village"):
         raise ValidationFailed("copy 须为 finance（财政留存）或 village（村居公示）", field="copy")
@@ -83,7 +89,9 @@ def township_roster(rt: Runtime, actor: Actor, run_id: int, township: str, copy:
                         f"批次 {run.business_key}（{state}） 打印于 {clock.local(clock.now()):%Y-%m-%d %H:%M}"
                         + (" 村（居）公示联：个人信息已遮蔽" if copy == "village" else " 财政留存联"),
                         copy == "village", rows)
-    return render(roster)
+    name = f"发放名册_{unit.name}_{month_label(run.month)}_{'村居公示联' if copy == 'village' else '财政留存联'}_" \
+           f"{clock.local(clock.now()):%Y%m%d}.pdf"
+    return RosterFile(render(roster), name)
 
 
 def _cells(row, masked: bool) -> list[str]:
