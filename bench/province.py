@@ -31,7 +31,7 @@ from app.services.payroll.runs import start_run
 from app.services.web_sessions import start_session
 from app.store.partitions import ensure_partitions
 
-from .database import DEFAULT_URL, prepare
+from .database import DEFAULT_URL, bench_app, prepare
 from .dibao_path import STEPS
 from .inbox import percentile
 from .load import basic_auth, next_month, typed
@@ -63,7 +63,7 @@ STAGE = (f"CASE WHEN {SHARE} < 20 THEN (ARRAY[0, 1, 3, 5, 6])[1 + (hashint4(i + 
          f"WHEN {SHARE} < 80 THEN 7 ELSE 8 END")
 STATE = f"CASE WHEN {SHARE} < 80 THEN 'ACTIVE' WHEN {SHARE} < 97 THEN 'COMPLETED' ELSE 'EXTERNALLY_TERMINATED' END"
 # started over ten years before the template case's start: every month partition of the ten years holds cases
-SHIFT = "(- ((i * 7919) % 3650) * interval '1 day' - ((i * 31) % 86400) * interval '1 second')"
+SHIFT = "(- ((i::bigint * 7919) % 3650) * interval '1 day' - ((i * 31) % 86400) * interval '1 second')"
 CASE_ID = "'pv-' || i"
 
 ORG_SQL = f"""
@@ -307,6 +307,12 @@ def report(figures: list[dict]) -> None:
 
 def main() -> int:
     url = os.environ.get("PROVINCE_DATABASE_URL", DEFAULT_URL.replace("assistance_bench", "assistance_province"))
+    if os.environ.get("PROVINCE_RESUME"):  # go on loading a province an earlier run left
+        app = bench_app(url)
+        with app.extensions["db_engine"].connect() as conn:
+            loaded = conn.scalar(text("SELECT count(*) FROM process_instance WHERE id LIKE 'pv-%'"))
+        say(f"resuming at {loaded:,} cases")
+        return load_and_measure(app, loaded)
     say(f"fresh database {url.rsplit('/', 1)[-1]}: migrate, demo, deploy")
     app = prepare(url)
     engine = app.extensions["db_engine"]
@@ -320,7 +326,12 @@ def main() -> int:
         now = datetime.now(UTC)
         made = ensure_partitions(conn, now, since=now.replace(year=now.year - 10))
     say(f"{len(made)} month partitions")
-    figures, loaded, full = [], 0, False
+    return load_and_measure(app, 0)
+
+
+def load_and_measure(app, loaded: int) -> int:
+    """Load cases from number `loaded` on, measuring at each size of PROVINCE_STEPS."""
+    engine, figures, full = app.extensions["db_engine"], [], False
     began = time.monotonic()
     for size in sorted(s for s in STEPS_AT if s <= CASES):
         while loaded < size and not full:
