@@ -34,8 +34,8 @@ def register_history_commands(app: Flask) -> None:
     @click.option("--ahead", type=click.IntRange(0, 120), default=3, show_default=True,
                   help="Months after this one to have partitions for.")
     def partitions_ensure_command(ahead):
-        """Make the month partitions of case_event, history_activity and access_log from this month to --ahead
-        months on (PostgreSQL; the service also does it at startup and from its scheduler)."""
+        """Make the month partitions of case_event, history_activity, history_incident and access_log from this
+        month to --ahead months on (PostgreSQL; the service also does it at startup and from its scheduler)."""
         made = keep_partitions(runtime(), ahead)
         click.echo(f"month partitions made: {', '.join(made)}" if made else "every month partition is there")
 

@@ -1,11 +1,12 @@
 """Monthly partitions of the tables that grow without end (PostgreSQL only; migration 0029 made them).
 
 `case_event` and `access_log` are partitioned by their row's time (`at`), `history_activity` by the activity's start
-(`start_time`): a row's key never changes once written. Each table has a partition per month, named
-`<table>_pYYYYMM`, and a default partition (`<table>_default`) that takes any row no month partition covers, so an
-insert never fails for want of a partition. `ensure_partitions` creates the months ahead (at startup, from the
-scheduler each day, and `flask partitions-ensure`); a month whose rows already reached the default partition (a
-clock moved far ahead, a maintenance job that did not run) is made by moving them out of it first.
+(`start_time`), `history_incident` by the incident's (`created`): a row's key never changes once written. Each table
+has a partition per month, named `<table>_pYYYYMM`, and a default partition (`<table>_default`) that takes any row no
+month partition covers, so an insert never fails for want of a partition. `ensure_partitions` creates the months
+ahead (at startup, from the scheduler every six hours, and `flask partitions-ensure`); a month whose rows already
+reached the default partition (a clock moved far ahead, upkeep that did not run) is made by moving them out of it
+first.
 """
 
 import re
@@ -16,7 +17,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, text
 
 # table -> its partition key
-PARTITIONED = {"case_event": "at", "history_activity": "start_time", "access_log": "at"}
+PARTITIONED = {"case_event": "at", "history_activity": "start_time", "history_incident": "created",
+               "access_log": "at"}
 APPEND_ONLY = ("case_event", "access_log")
 # indexes PostgreSQL's partitioned tables have and SQLite's plain ones do not (migration 0029)
 POSTGRESQL_ONLY_INDEXES = {"ix_history_activity_start", "ix_access_log_at"}

@@ -28,7 +28,7 @@ from tests.support.own_database import own_app  # noqa: F401
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                                 reason="partitioning is PostgreSQL's (migration 0029); SQLite keeps plain tables")
 
-TOUCHES = re.compile(r"\b(case_event|history_activity|access_log)\b")
+TOUCHES = re.compile(r"\b(case_event|history_activity|history_incident|access_log)\b")
 MAINTENANCE = re.compile(r"^\s*(CREATE|ALTER|DROP|LOCK|SET|SELECT EXISTS \(SELECT FROM \w+_(p\d{6}|default)\))",
                          re.IGNORECASE)
 SHORT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -69,7 +69,13 @@ def _walk(app, login_as, clock) -> str:
     assert window.post(f"/task/{task['id']}/claim", {"userId": "window_cg"}).status_code == 204
     assert window.post(f"/task/{task['id']}/comment/create", {"message": "材料齐全"}).status_code == 200
     case.accept()
-    case.investigate()
+    case.complete("investigator_cg", "home_visit", visitors="李四,王五", visit_date="2026-09-29", findings="属实")
+    verifier, matching = login_as("verifier"), case.lock_verification()  # the matching system fails once: an incident
+    failed = {"workerId": "matcher-1", "errorMessage": "核对系统不可用", "retries": 0}
+    assert verifier.post(f"/external-task/{matching}/failure", failed).status_code == 204
+    assert login_as("supervisor").put(f"/external-task/{matching}/retries", {"retries": 1}).status_code == 204
+    clock.advance(minutes=2)  # past the failed worker's lock
+    case.verify()
     case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     clock.advance(days=8)
     case.fire("publicity")
@@ -98,7 +104,8 @@ def _look(app, login_as, case_id: str) -> None:
                          ("/history/user-operation", {"maxResults": 50}),
                          ("/history/user-operation", {"afterTimestamp": "2026-09-01T00:00:00.000+0800",
                                                       "maxResults": 50}),
-                         ("/history/detail", {"processInstanceId": case_id})):
+                         ("/history/detail", {"processInstanceId": case_id}),
+                         ("/history/incident", {"processInstanceId": case_id}), ("/history/incident", {})):
         response = auditor.get(path, **params)
         assert response.status_code == 200, (path, response.json)
     for path, params in ((f"/api/audit/cases/{case_id}/events", {}), (f"/api/audit/cases/{case_id}/verify", {}),
@@ -190,7 +197,8 @@ def _scans(plan: dict) -> list[tuple[str, str]]:
 def test_the_run_made_the_statements_it_should(captured):
     kinds = {TOUCHES.search(s)[1] + " " + s.split()[0].upper() for s in captured}
     assert {"case_event SELECT", "history_activity SELECT", "access_log SELECT", "access_log INSERT",
-            "case_event DELETE", "history_activity DELETE", "access_log DELETE"} <= kinds, kinds
+            "history_incident INSERT", "history_incident UPDATE", "history_incident SELECT", "case_event DELETE",
+            "history_activity DELETE", "access_log DELETE"} <= kinds, kinds
     assert len(captured) >= 20, len(captured)
 
 

@@ -1,4 +1,4 @@
-"""Month partitions of case_event, history_activity and access_log (PostgreSQL): made ahead by `flask
+"""Month partitions of case_event, history_activity, history_incident and access_log (PostgreSQL): made ahead by `flask
 partitions-ensure`, a month's stray rows moved out of the default partition when it is made, the append-only rule on
 every partition, whole months dropped by the history clean-up once emptied; and the clock rule reads rely on."""
 
