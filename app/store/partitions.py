@@ -1,4 +1,4 @@
-"""Monthly partitions of the tables that grow without end (PostgreSQL only; migration 0029 made them).
+"""Monthly partitions of the tables that grow without end (PostgreSQL only; migrations 0029 and 0031 made them).
 
 `case_event` and `access_log` are partitioned by their row's time (`at`), `history_activity` by the activity's start
 (`start_time`), `history_incident` by the incident's (`created`): a row's key never changes once written. Each table

@@ -269,7 +269,7 @@ class HistoryIncident(Base):
     One still open on a case that ended was deleted with it (read so, not written)."""
 
     __tablename__ = "history_incident"
-    # an incident id recurs: a job fails again; partitioned by month of `created` on PostgreSQL (migration 0029): the
+    # an incident id recurs: a job fails again; partitioned by month of `created` on PostgreSQL (migration 0031): the
     # key there is (seq, created)
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), index=True)  # the runtime incident's id

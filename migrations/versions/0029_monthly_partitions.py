@@ -1,8 +1,7 @@
-"""monthly partitions of case_event, history_activity, history_incident and access_log (PostgreSQL only; nothing
-changes on SQLite)
+"""monthly partitions of case_event, history_activity and access_log (PostgreSQL only; nothing changes on SQLite)
 
 Each table becomes a declaratively partitioned table by month of its row's time (case_event.at,
-history_activity.start_time, history_incident.created, access_log.at), with a partition per month of the rows it already held, the
+history_activity.start_time, access_log.at), with a partition per month of the rows it already held, the
 months ahead (app/store/partitions.py) and a default partition, so an insert never fails for want of one.
 
 A partitioned table's primary key and unique constraints must contain the partition key:
@@ -13,7 +12,6 @@ A partitioned table's primary key and unique constraints must contain the partit
   and writes nothing. Verification checks the chain's seqs one by one (app/services/audit.py).
 - history_activity: primary key (id, start_time): an activity's end is set by an UPDATE of its id
   (app/services/projection.py), no longer by an upsert on the id alone.
-- history_incident: primary key (seq, created): an incident's end is set by an UPDATE of its id, as before.
 - access_log: primary key (id, at).
 Lists over a scope, newest or oldest first a page at a time (GET /history/activity-instance, the read log), read
 each partition through an index on their order: history_activity (start_time, id), access_log (at, id), on
@@ -32,13 +30,14 @@ from datetime import UTC, datetime
 from alembic import op
 from sqlalchemy import text
 
-from app.store.partitions import PARTITIONED, ensure_partitions, no_truncate
+from app.store.partitions import ensure_partitions, no_truncate
 
 revision = '0029'
 down_revision = '0028'
 branch_labels = None
 depends_on = None
 
+TABLES = {"case_event": "at", "history_activity": "start_time", "access_log": "at"}  # each with its partition key
 APPEND_ONLY = ("case_event", "access_log")
 BIG_IDS = ("case_event", "access_log")
 
@@ -68,10 +67,6 @@ OLD = {
                          "ALTER TABLE history_activity_unpartitioned DROP CONSTRAINT "
                          "history_activity_process_instance_id_fkey",
                          "DROP INDEX ix_history_activity_process_instance_id"),
-    "history_incident": ("ALTER TABLE history_incident_unpartitioned DROP CONSTRAINT history_incident_pkey",
-                         "ALTER TABLE history_incident_unpartitioned DROP CONSTRAINT "
-                         "history_incident_process_instance_id_fkey",
-                         "DROP INDEX ix_history_incident_id", "DROP INDEX ix_history_incident_process_instance_id"),
     "access_log": ("ALTER TABLE access_log_unpartitioned DROP CONSTRAINT access_log_pkey",
                    "DROP INDEX ix_access_log_case",
                    "DROP TRIGGER access_log_append_only ON access_log_unpartitioned"),
@@ -89,19 +84,10 @@ NEW = {
                          "CREATE INDEX ix_history_activity_process_instance_id ON history_activity "
                          "(process_instance_id)",
                          "CREATE INDEX ix_history_activity_start ON history_activity (start_time, id)"),
-    "history_incident": ("ALTER TABLE history_incident ADD CONSTRAINT history_incident_pkey "
-                         "PRIMARY KEY (seq, created)",
-                         "ALTER TABLE history_incident ADD CONSTRAINT history_incident_process_instance_id_fkey "
-                         "FOREIGN KEY (process_instance_id) REFERENCES process_instance (id)",
-                         "CREATE INDEX ix_history_incident_id ON history_incident (id)",
-                         "CREATE INDEX ix_history_incident_process_instance_id ON history_incident "
-                         "(process_instance_id)"),
     "access_log": ("ALTER TABLE access_log ADD CONSTRAINT access_log_pkey PRIMARY KEY (id, at)",
                    "CREATE INDEX ix_access_log_case ON access_log (process_instance_id, at)",
                    "CREATE INDEX ix_access_log_at ON access_log (at, id)"),
 }
-# the serial column of each table, whose sequence goes with the table
-SERIAL = {"case_event": "id", "access_log": "id", "history_incident": "seq"}
 
 
 def append_only_triggers(table: str) -> list[str]:
@@ -120,8 +106,6 @@ def _partition(table: str, key: str) -> None:
     if table in BIG_IDS:
         op.execute(f"ALTER SEQUENCE {table}_id_seq AS bigint OWNED BY {table}.id")
         op.execute(f"ALTER TABLE {table} ALTER COLUMN id TYPE bigint")
-    elif table in SERIAL:
-        op.execute(f"ALTER SEQUENCE {table}_{SERIAL[table]}_seq OWNED BY {table}.{SERIAL[table]}")
     op.execute(f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT")
     conn = op.get_bind()
     oldest = conn.scalar(text(f"SELECT min({key}) FROM {table}_unpartitioned"))
@@ -140,7 +124,7 @@ def upgrade():
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite keeps its plain tables
     op.execute(REFUSE)
-    for table, key in PARTITIONED.items():
+    for table, key in TABLES.items():
         _partition(table, key)
 
 
@@ -152,10 +136,6 @@ UNDO_NEW = {
                          "history_activity_process_instance_id_fkey",
                          "ALTER TABLE history_activity_partitioned DROP CONSTRAINT history_activity_pkey",
                          "DROP INDEX ix_history_activity_process_instance_id", "DROP INDEX ix_history_activity_start"),
-    "history_incident": ("ALTER TABLE history_incident_partitioned DROP CONSTRAINT "
-                         "history_incident_process_instance_id_fkey",
-                         "ALTER TABLE history_incident_partitioned DROP CONSTRAINT history_incident_pkey",
-                         "DROP INDEX ix_history_incident_id", "DROP INDEX ix_history_incident_process_instance_id"),
     "access_log": ("ALTER TABLE access_log_partitioned DROP CONSTRAINT access_log_pkey",
                    "DROP INDEX ix_access_log_case", "DROP INDEX ix_access_log_at"),
 }
@@ -172,12 +152,6 @@ UNDO_OLD = {
                          "FOREIGN KEY (process_instance_id) REFERENCES process_instance (id)",
                          "CREATE INDEX ix_history_activity_process_instance_id ON history_activity "
                          "(process_instance_id)"),
-    "history_incident": ("ALTER TABLE history_incident ADD CONSTRAINT history_incident_pkey PRIMARY KEY (seq)",
-                         "ALTER TABLE history_incident ADD CONSTRAINT history_incident_process_instance_id_fkey "
-                         "FOREIGN KEY (process_instance_id) REFERENCES process_instance (id)",
-                         "CREATE INDEX ix_history_incident_id ON history_incident (id)",
-                         "CREATE INDEX ix_history_incident_process_instance_id ON history_incident "
-                         "(process_instance_id)"),
     "access_log": ("ALTER TABLE access_log ADD CONSTRAINT access_log_pkey PRIMARY KEY (id)",
                    "CREATE INDEX ix_access_log_case ON access_log (process_instance_id, at)",
                    "CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON access_log "
@@ -188,7 +162,7 @@ UNDO_OLD = {
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for table in PARTITIONED:
+    for table in TABLES:
         op.execute(f"ALTER TABLE {table} RENAME TO {table}_partitioned")
         for statement in UNDO_NEW[table]:
             op.execute(statement)
@@ -197,8 +171,6 @@ def downgrade():
             op.execute(f"ALTER SEQUENCE {table}_id_seq OWNED BY {table}.id")
             op.execute(f"ALTER TABLE {table} ALTER COLUMN id TYPE integer")
             op.execute(f"ALTER SEQUENCE {table}_id_seq AS integer")
-        elif table in SERIAL:
-            op.execute(f"ALTER SEQUENCE {table}_{SERIAL[table]}_seq OWNED BY {table}.{SERIAL[table]}")
         op.execute(f"INSERT INTO {table} SELECT * FROM {table}_partitioned")
         op.execute(f"DROP TABLE {table}_partitioned CASCADE")
         for statement in UNDO_OLD[table]:
