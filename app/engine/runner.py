@@ -64,10 +64,11 @@ FIRED = TaskState.COMPLETED | TaskState.READY | TaskState.STARTED
 
 
 def _rearms(task: Any) -> bool:
-    """A non-interrupting message or escalation boundary event that fired."""
+    """A non-interrupting message, signal or escalation boundary event that fired."""
     spec = task.task_spec
     return isinstance(spec, BoundaryEvent) and not spec.cancel_activity and bool(task.state & FIRED) \
-        and isinstance(spec.event_definition, MessageEventDefinition | EscalationEventDefinition)
+        and isinstance(spec.event_definition,
+                       MessageEventDefinition | SignalEventDefinition | EscalationEventDefinition)
 
 
 class CaseRun:
@@ -316,9 +317,9 @@ class CaseRun:
         return self._changes()
 
     def _rearm_boundary_events(self) -> None:
-        """Camunda's non-interrupting message or escalation boundary event stays subscribed while its activity
-        runs, so it fires again on the next message or escalation; SpiffWorkflow's fires once: each that fired waits
-        again beside its activity."""
+        """Camunda's non-interrupting message, signal or escalation boundary event stays subscribed while its
+        activity runs, so it fires again on the next one; SpiffWorkflow's fires once: each that fired waits again
+        beside its activity."""
         for workflow in self._workflows():
             for split in [t for t in workflow.tasks.values() if isinstance(t.task_spec, BoundaryEventSplit)]:
                 main = [c for c in split.children if not isinstance(c.task_spec, BoundaryEvent)]

@@ -283,20 +283,20 @@ def test_an_escalation_thrown_in_a_called_process_is_caught_on_the_call_activity
     defs = ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
             '20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d{n}" targetNamespace="t">'
             '<bpmn:escalation id="esc" escalationCode="late"/>{body}</bpmn:definitions>')
-    called = ('<bpmn:process id="{key}_called" isExecutable="true"><bpmn:startEvent id="cs"/>'
+    called = (f'<bpmn:process id="{key}_called" isExecutable="true"><bpmn:startEvent id="cs"/>'
               '<bpmn:sequenceFlow id="c1" sourceRef="cs" targetRef="late"/><bpmn:intermediateThrowEvent id="late">'
               '<bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:intermediateThrowEvent>'
               '<bpmn:sequenceFlow id="c2" sourceRef="late" targetRef="work"/><bpmn:userTask id="work" '
               'camunda:candidateGroups="window"/><bpmn:sequenceFlow id="c3" sourceRef="work" targetRef="ce"/>'
-              '<bpmn:endEvent id="ce"/></bpmn:process>').format(key=key)
-    caller = ('<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" '
-              'sourceRef="s" targetRef="call"/><bpmn:callActivity id="call" calledElement="{key}_called"/>'
+              '<bpmn:endEvent id="ce"/></bpmn:process>')
+    caller = (f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" '
+              f'sourceRef="s" targetRef="call"/><bpmn:callActivity id="call" calledElement="{key}_called"/>'
               '<bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="e"/><bpmn:endEvent id="e"/>'
               '<bpmn:boundaryEvent id="noticed" attachedToRef="call" cancelActivity="false">'
               '<bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:boundaryEvent>'
               '<bpmn:sequenceFlow id="f3" sourceRef="noticed" targetRef="inform"/><bpmn:userTask id="inform" '
               'camunda:candidateGroups="window"/><bpmn:sequenceFlow id="f4" sourceRef="inform" targetRef="ie"/>'
-              '<bpmn:endEvent id="ie"/></bpmn:process>').format(key=key)
+              '<bpmn:endEvent id="ie"/></bpmn:process>')
     response = deploy_files(login_as("designer"), {f"{key}_called.bpmn": defs.format(n=1, body=called),
                                                    f"{key}.bpmn": defs.format(n=2, body=caller)}, key)
     assert response.status_code == 200, response.json
@@ -305,4 +305,26 @@ def test_an_escalation_thrown_in_a_called_process_is_caught_on_the_call_activity
     opened = {t["taskDefinitionKey"] for t in window.get("/task", processInstanceId=instance).json}
     assert "inform" in opened, opened
     assert ("noticed", "boundaryEscalation", False) in _history(window, instance)
+    assert _verified(login_as, instance)
+
+
+def test_a_non_interrupting_signal_boundary_event_fires_for_each_signal_while_its_task_is_open(login_as, window):
+    name = f"rules-{uuid.uuid4().hex[:8]}"
+    definition = _inline(login_as, (
+        f'<bpmn:signal id="sig" name="{name}"/><bpmn:process id="{{key}}" isExecutable="true">'
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="assess"/>'
+        '<bpmn:userTask id="assess" camunda:candidateGroups="window"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="assess" targetRef="e"/><bpmn:endEvent id="e"/>'
+        '<bpmn:boundaryEvent id="rules_changed" attachedToRef="assess" cancelActivity="false">'
+        '<bpmn:signalEventDefinition signalRef="sig"/></bpmn:boundaryEvent>'
+        '<bpmn:sequenceFlow id="f3" sourceRef="rules_changed" targetRef="note"/>'
+        '<bpmn:userTask id="note" camunda:candidateGroups="window"/>'
+        '<bpmn:sequenceFlow id="f4" sourceRef="note" targetRef="ne"/><bpmn:endEvent id="ne"/></bpmn:process>'))
+    instance = _start(window, definition)
+    supervisor = login_as("supervisor")
+    for _ in range(2):
+        sent = supervisor.post("/signal", {"name": name, "executionId": instance})
+        assert sent.status_code == 204, sent.json
+    tasks = window.get("/task", processInstanceId=instance).json
+    assert sorted(t["taskDefinitionKey"] for t in tasks) == ["assess", "note", "note"]
     assert _verified(login_as, instance)
