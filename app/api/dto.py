@@ -56,7 +56,9 @@ def task(row) -> dict:
 def instance(row) -> dict:
     return {"id": row.id, "definitionId": row.definition_id, "definitionKey": row.definition_key,
             "businessKey": row.business_key, "caseInstanceId": None, "ended": row.state != "ACTIVE",
-            "suspended": row.suspended, "tenantId": row.tenant_id, "links": []}
+            "suspended": row.suspended, "tenantId": row.tenant_id, "links": [],
+            "superProcessInstanceId": row.super_process_instance_id,
+            "rootProcessInstanceId": row.root_process_instance_id or row.id}
 
 
 def definition(row) -> dict:
@@ -68,7 +70,8 @@ def definition(row) -> dict:
 
 def history_instance(row, definition_name: str | None = None, delete_reason: str | None = None) -> dict:
     state = "SUSPENDED" if row.state == "ACTIVE" and row.suspended else row.state
-    return {"id": row.id, "rootProcessInstanceId": row.id, "superProcessInstanceId": None,
+    return {"id": row.id, "rootProcessInstanceId": row.root_process_instance_id or row.id,
+            "superProcessInstanceId": row.super_process_instance_id,
             "superCaseInstanceId": None, "caseInstanceId": None,
             "processDefinitionName": getattr(row, "definition_name", definition_name),
             "processDefinitionKey": row.definition_key,
@@ -87,7 +90,9 @@ def activity(row) -> dict:
             "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
             "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
             "taskId": row.id if row.activity_type == "userTask" else None, "assignee": row.assignee,
-            "calledProcessInstanceId": None, "calledCaseInstanceId": None,
+            # a called process instance's id is its call activity instance's (app/services/called_instances.py)
+            "calledProcessInstanceId": row.id if row.activity_type == "callActivity" else None,
+            "calledCaseInstanceId": None,
             "startTime": camunda_date(row.start_time), "endTime": camunda_date(row.end_time),
             "durationInMillis": _millis(row.start_time, row.end_time), "canceled": row.canceled,
             "completeScope": row.activity_type.endswith("EndEvent"), "tenantId": row.tenant_id, "removalTime": None,

@@ -8,13 +8,19 @@ caller's definition, so a case keeps the called version it started with.
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.exceptions import TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
 
 from app.domain.errors import DeploymentRefused
 
 from .activities import Activities, activities_from_json, activities_to_json
+from .changes import Activity, CallInstance
+from .observe import case_data
 
 Graph = Mapping[str, list[str]]  # process key -> the process keys its call activities call
 
@@ -141,3 +147,52 @@ def call_bundle(key: str, graph: Graph, deployed: Mapping[str, Activities],
     known.update(deployed)
     called = reachable(key, graph)
     return CallBundle({k: known[k] for k in called}, {k: list(graph.get(k, [])) for k in [key, *called]})
+
+
+# -- at run time: a called process runs in its case's workflow and is shown as a process instance of its own ----
+
+def instance_of(task: Any, called: Mapping[str, Any]) -> str | None:
+    """Return the id of the called process instance a task runs in (its call activity instance's), or None when it
+    runs in the case's own process."""
+    workflow = task.workflow
+    while workflow.depth > 0:
+        if workflow.spec.name in called and _is_call(_task(workflow.top_workflow, workflow.parent_task_id)):
+            return str(workflow.parent_task_id)
+        try:
+            workflow = workflow.parent_workflow
+        except TaskNotFoundException:  # its call was cancelled and dropped with the branch that held it
+            return str(workflow.parent_task_id) if workflow.spec.name in called else None
+    return None
+
+
+def _task(workflow: Any, task_id: Any) -> Any:
+    try:
+        return workflow.get_task_from_id(task_id)
+    except TaskNotFoundException:
+        return None
+
+
+def _is_call(task: Any) -> bool:
+    """A dropped task (None) is taken for a call: only a call activity's workflow bears a called process's name."""
+    return task is None or isinstance(task.task_spec, CallActivity)
+
+
+def call_instances(workflow: Any, called: Mapping[str, Any], started: list[Activity], ended: list[Activity],
+                   cancelled: list[Activity]) -> list[CallInstance]:
+    """Return the called instances a command started or ended, and those still running (their data may have
+    changed), each with its data as its own process holds it."""
+    states = {str(task.id): "ACTIVE" for task in workflow.get_tasks(state=TaskState.STARTED)
+              if isinstance(task.task_spec, CallActivity)}
+    states.update({a.id: "COMPLETED" for a in ended if a.type == "callActivity"})
+    states.update({a.id: "EXTERNALLY_TERMINATED" for a in cancelled if a.type == "callActivity"})
+    new = {a.id for a in started}
+    found = []
+    for task_id, state in states.items():
+        task = _task(workflow, UUID(task_id))
+        if task is None or not isinstance(task.task_spec, CallActivity):  # None: dropped with a cancelled branch
+            continue
+        sub = workflow.subprocesses.get(task.id)
+        found.append(CallInstance(task_id, instance_of(task, called), task.task_spec.spec, task.task_spec.bpmn_id,
+                                  state, case_data(sub, dict(called)) if sub is not None else {},
+                                  started=task_id in new))
+    return found

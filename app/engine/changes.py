@@ -56,6 +56,7 @@ class OpenTask:
     provisional: bool = False
     local: dict[str, Any] = field(default_factory=dict)  # task-local variables (camunda:inputParameter)
     notice: str | None = None  # the kind of notice of a decision the task hands over (app/engine/notice_property.py)
+    instance: str | None = None  # the called process instance it belongs to (None: the case itself)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Timer:
     activity_id: str
     due: str
     provisional: bool = False  # a deadline counted past the known calendar (app/engine/timer_dates.py)
+    instance: str | None = None  # the called process instance it belongs to (None: the case itself)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Subscription:
     activity_id: str
     message: str  # the message's (or signal's) name
     kind: str = "message"  # or "signal": Camunda's eventType
+    instance: str | None = None  # the called process instance it belongs to (None: the case itself)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,22 @@ class Activity:
     activity_id: str
     name: str
     type: str
+    instance: str | None = None  # the called process instance it belongs to (None: the case itself)
+
+
+@dataclass(frozen=True)
+class CallInstance:
+    """A process instance a call activity started, run inside its case's workflow and shown as an instance of its
+    own (Camunda's sub process instance): its id is the call activity instance's."""
+
+    id: str
+    super_id: str | None  # the instance whose call activity started it (None: the case itself)
+    key: str  # the called process
+    activity_id: str  # the call activity in the calling process
+    state: str  # ACTIVE | COMPLETED | EXTERNALLY_TERMINATED
+    variables: dict[str, Any] = field(default_factory=dict)
+    business_key: str | None = None  # camunda:in businessKey
+    started: bool = False  # started by this command
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,7 @@ class Changes:
     terminated: bool = False  # the case was cancelled from outside
     migrated_to: str | None = None  # the case continues on this definition (a migration)
     declared: dict[str, str] = field(default_factory=dict)  # variable -> Camunda type its JSON does not say (Date)
+    calls: list[CallInstance] = field(default_factory=list)  # called instances started, running or ended
 
     def to_json(self) -> dict[str, Any]:
         """The changes as JSON (the state in base64)."""
@@ -133,4 +153,5 @@ class Changes:
             cancelled=[Activity(**a) for a in data.get("cancelled", ())],
             escalated=data.get("escalated"), late_task=(late[0], late[1]) if late else None,
             terminated=data.get("terminated", False), migrated_to=data.get("migrated_to"),
-            declared=dict(data.get("declared") or {}))
+            declared=dict(data.get("declared") or {}),
+            calls=[CallInstance(**c) for c in data.get("calls", ())])

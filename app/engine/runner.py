@@ -31,6 +31,7 @@ from app.domain.workcalendar import WorkCalendar
 
 from . import migration, moves
 from .activities import NONE, Activities
+from .calls import call_instances, instance_of
 from .changes import Activity, Changes, Definition, OpenTask, Subscription, Timer
 from .cputime import charged
 from .determinism import Seed, seeded, unseed
@@ -372,16 +373,17 @@ class CaseRun:
         changes = Changes(
             state, variables, completed, opened,
             closed=[(t, kind) for t, kind in before.open.items() if t not in after.open],
-            timers_set=[Timer(t, activity, due, self._provisional_timer(t, activity))
+            timers_set=[Timer(t, activity, due, self._provisional_timer(t, activity), self._instance(t))
                         for t, (activity, due) in after.timers.items() if before.timers.get(t) != (activity, due)],
             timers_cleared=[t for t in before.timers if t not in after.timers],
-            subscribed=[*(Subscription(t, activity, m) for (t, m), activity in after.subscriptions.items()
+            subscribed=[*(Subscription(t, activity, m, instance=self._instance(t)) for (t, m), activity in after.subscriptions.items()
                           if (t, m) not in before.subscriptions),
-                        *(Subscription(t, activity, m, "signal") for (t, m), activity in after.signals.items()
+                        *(Subscription(t, activity, m, "signal", self._instance(t)) for (t, m), activity in after.signals.items()
                           if (t, m) not in before.signals)],
             unsubscribed=[*(key for key in before.subscriptions if key not in after.subscriptions),
                           *(key for key in before.signals if key not in after.signals)],
-            started=started, ended=ended, cancelled=cancelled, declared=self._declared(ended))
+            started=started, ended=ended, cancelled=cancelled, declared=self._declared(ended),
+            calls=call_instances(self.workflow, self.definition.called, started, ended, cancelled))
         self._before = after
         return changes
 
@@ -409,12 +411,16 @@ class CaseRun:
                 task = self.workflow.get_task_from_id(UUID(task_id))
                 spec = task.task_spec
                 name = spec.bpmn_name or self._activities(task).get(spec.bpmn_id, NONE).name or spec.bpmn_id
-                activity = Activity(task_id, activity_id(spec), name, activity_type(spec))
+                activity = Activity(task_id, activity_id(spec), name, activity_type(spec),
+                                    instance_of(task, self.definition.called))
                 if old is None:
                     started.append(activity)
                 if finished:
                     (cancelled if state == TaskState.CANCELLED or interrupted(task) else ended).append(activity)
         return started, ended, cancelled
+
+    def _instance(self, task_id: str) -> str | None:
+        return instance_of(self.workflow.get_task_from_id(UUID(task_id)), self.definition.called)
 
     def _provisional_timer(self, task_id: str, activity_id: str) -> bool:
         context = FunctionContext(self.moment, self.context.calendar)
@@ -430,7 +436,8 @@ class CaseRun:
 
     def _open_task(self, task_id: str, kind: str) -> OpenTask:
         task = self.workflow.get_task_from_id(UUID(task_id))
-        return describe(task, kind, self._activities(task).get(task.task_spec.bpmn_id, NONE), self.context)
+        opened = describe(task, kind, self._activities(task).get(task.task_spec.bpmn_id, NONE), self.context)
+        return replace(opened, instance=instance_of(task, self.definition.called))
 
     def variables(self) -> dict[str, Any]:
         """Return the case data: what the open branches carry, or the final data once complete."""

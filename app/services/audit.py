@@ -11,7 +11,7 @@ from app.domain.actors import Actor
 from app.domain.audit import state_digest, variables_digest
 from app.domain.errors import DomainError, NotFound
 from app.store.queries import case_events, visible_instance
-from app.store.tables import CaseEvent, ProcessInstance
+from app.store.tables import CaseEvent, HistoryActivity, ProcessInstance
 from app.store.tenancy import in_scope
 
 from .attachment_audit import stored_attachments_problem
@@ -36,7 +36,11 @@ class Verdict:
 def verify_instance(session, instance: ProcessInstance, definitions: DefinitionsAtHand | None = None,
                     calendars: CalendarsInForce | None = None, replayed: "ReplayedWhole | None" = None) -> Verdict:
     """Check the chain, then (given definitions and calendar history) the definition used and a full replay (not
-    again for a case `replayed` holds as replayed whole over the very same events, state and data)."""
+    again for a case `replayed` holds as replayed whole over the very same events, state and data). A process
+    instance a call activity started has no log of its own: its case's log, which recorded every command that moved
+    it, is verified for it."""
+    if instance.root_process_instance_id is not None:
+        return _verify_called(session, instance, definitions, calendars, replayed)
     events = list(session.scalars(case_events(instance)))
     found = chain_problem(instance, events) or stored_notices_problem(session, instance, events) \
         or stored_attachments_problem(session, instance, events)
@@ -79,6 +83,22 @@ class ReplayedWhole:
 
 
 _replayed_whole = ReplayedWhole()  # the auditor's pages open one case many times between its changes
+
+
+def _verify_called(session, instance: ProcessInstance, definitions: DefinitionsAtHand | None,
+                   calendars: CalendarsInForce | None, replayed: "ReplayedWhole | None") -> Verdict:
+    root = session.get(ProcessInstance, instance.root_process_instance_id)
+    if root is None:
+        return Verdict(instance.id, False, 0, 1, f"根流程实例 {instance.root_process_instance_id} 不存在")
+    verdict = verify_instance(session, root, definitions, calendars, replayed)
+    started = session.scalar(select(HistoryActivity.id).where(
+        HistoryActivity.id == instance.id, HistoryActivity.process_instance_id == instance.super_process_instance_id,
+        HistoryActivity.activity_type == "callActivity"))
+    if verdict.ok and started is None:
+        return Verdict(instance.id, False, verdict.events, None,
+                       f"上级流程实例 {instance.super_process_instance_id} 没有启动它的调用活动")
+    problem = f"根流程实例 {root.id}：{verdict.problem}" if verdict.problem else None
+    return Verdict(instance.id, verdict.ok, verdict.events, verdict.first_bad_event, problem)
 
 
 def verdict_of(session, instance: ProcessInstance, events: list[CaseEvent], found: tuple[int, str] | None) -> Verdict:
@@ -188,6 +208,7 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
         with rt.reading(snapshot=True) as uow:  # each case and its events as of one moment
             cases = list(uow.session.scalars(
                 select(ProcessInstance).where(in_scope(ProcessInstance, actor),
+                                              ProcessInstance.root_process_instance_id.is_(None),  # in its case's
                                               ProcessInstance.id > last)
                 .order_by(ProcessInstance.id).limit(batch)))
             if not cases:
@@ -202,4 +223,5 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
 def count_cases(rt: Runtime, actor: Actor) -> int:
     with rt.reading() as uow:
         return uow.session.scalar(select(func.count()).select_from(ProcessInstance)
-                                  .where(in_scope(ProcessInstance, actor))) or 0
+                                  .where(in_scope(ProcessInstance, actor),
+                                         ProcessInstance.root_process_instance_id.is_(None))) or 0

@@ -8,6 +8,7 @@ from app.engine.determinism import seed_for
 from app.store.tables import ProcessInstance
 from app.store.writes import Writes
 
+from .called_instances import root_of
 from .case_data import errors_quote_no_personal_values
 from .definitions import cached_definition
 from .findings import record_findings
@@ -23,6 +24,7 @@ from .runtime import Runtime
 def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued: Issued) -> Changes | None:
     """Run `issued` on the case, store the result and append its event; None when the engine was not run."""
     command = issued.command
+    instance = root_of(session, instance, command.name, command.label)
     if instance.suspended and command.name in HELD_WHILE_SUSPENDED:
         raise Conflict(f"案件 {instance.id} 已挂起：激活后才能办理")
     if command.apply is None:  # the engine state does not change, but the command is part of the case's history

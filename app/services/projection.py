@@ -27,6 +27,7 @@ from app.store.tables import (
 )
 from app.store.writes import Writes
 
+from .called_instances import Scopes, project_calls
 from .registry import Issued
 from .typed import merged_types
 from .wakeup import Wakeup
@@ -111,10 +112,12 @@ def record_event(writes: Writes, instance: ProcessInstance, issued: Issued, chan
 
 def project(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
             completed_by: str | None = None) -> None:
-    """Bring the read rows of a stored instance in step with `changes`; `completed_by` did the closed task."""
+    """Bring the read rows of a stored instance in step with `changes`; `completed_by` did the closed task. The rows
+    of what runs in a process the case called name that process's instance (app/services/called_instances.py)."""
+    scopes = project_calls(writes, instance, changes, moment)
     _close(writes, changes)
-    _open(writes, instance, changes, moment)
-    _history(writes, instance, changes, moment, completed_by)
+    _open(writes, scopes, changes, moment)
+    _history(writes, scopes, changes, moment, completed_by)
 
 
 def _close(writes: Writes, changes: Changes) -> None:
@@ -125,32 +128,33 @@ def _close(writes: Writes, changes: Changes) -> None:
     writes.delete(EventSubscription.__table__, changes.unsubscribed, ("task_id", "event_name"))
 
 
-def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime) -> None:
-    common = {"process_instance_id": instance.id, "definition_id": instance.definition_id,
-              "definition_key": instance.definition_key, "org_path": instance.org_path, "tenant_id": instance.tenant_id}
+def _open(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime) -> None:
     tasks, candidates, external = [], [], []
     for opened in changes.opened:
+        common = scopes[opened.instance]
         if opened.kind == "user":
-            tasks.append({**common, "id": opened.id, "business_key": instance.business_key,
+            tasks.append({**common, "id": opened.id,
                           "activity_id": opened.activity_id, "name": opened.name,
                           "candidate_groups": opened.candidate_groups, "assignee": opened.assignee,
                           "created": moment, "due": _when(opened.due), "due_provisional": opened.provisional,
                           "follow_up": _when(opened.follow_up), "priority": opened.priority,
                           "form_key": opened.form_key, "local_variables": opened.local or None})
-            candidates.extend({"task_id": opened.id, "group_id": g, "org_path": instance.org_path,
-                               "tenant_id": instance.tenant_id}
+            candidates.extend({"task_id": opened.id, "group_id": g, "org_path": common["org_path"],
+                               "tenant_id": common["tenant_id"]}
                               for g in opened.candidate_groups)
         else:
-            external.append({**common, "id": opened.id, "business_key": instance.business_key,
+            external.append({**common, "id": opened.id,
                              "activity_id": opened.activity_id, "topic": opened.topic or "", "created": moment,
                              "priority": opened.priority})
-    jobs = [{**common, "id": t.id, "activity_id": t.activity_id, "type": "timer", "due": _when(t.due),
-             "due_provisional": t.provisional, "created": moment}
+    jobs = [{**_without_key(scopes[t.instance]), "id": t.id, "activity_id": t.activity_id, "type": "timer",
+             "due": _when(t.due), "due_provisional": t.provisional, "created": moment}
             for t in changes.timers_set]
     subscriptions = [{"task_id": s.id, "event_name": s.message, "event_type": s.kind,
-                      "business_key": instance.business_key,
-                      "activity_id": s.activity_id, "created": moment, "process_instance_id": instance.id,
-                      "org_path": instance.org_path, "tenant_id": instance.tenant_id} for s in changes.subscribed]
+                      "business_key": scopes[s.instance]["business_key"],
+                      "activity_id": s.activity_id, "created": moment,
+                      "process_instance_id": scopes[s.instance]["process_instance_id"],
+                      "org_path": scopes[s.instance]["org_path"], "tenant_id": scopes[s.instance]["tenant_id"]}
+                     for s in changes.subscribed]
     if external:
         Wakeup.mark(writes.session)  # long-polling workers wake once this commits
     for table, rows in ((Task, tasks), (TaskCandidate, candidates), (ExternalTask, external),
@@ -159,12 +163,16 @@ def _open(writes: Writes, instance: ProcessInstance, changes: Changes, moment: d
     writes.replace(Job.__table__, jobs)  # a cycle's next due time replaces its job row
 
 
-def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
+def _without_key(scope: dict) -> dict:
+    return {k: v for k, v in scope.items() if k != "business_key"}
+
+
+def _history(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime,
              completed_by: str | None) -> None:
     """A row for each activity started, and end times for those that ended: an activity started earlier is ended
     by an UPDATE of its id (on PostgreSQL the table's key also holds its start, the partition key: migration 0029)."""
     opened = {o.id: o for o in changes.opened}
-    rows = {a.id: _history_row(instance, a, moment, opened.get(a.id)) for a in changes.started}
+    rows = {a.id: _history_row(scopes[a.instance], a, moment, opened.get(a.id)) for a in changes.started}
     ends: dict[str, dict] = {}
     closed_by_user = {t for t, kind in changes.closed if kind == "user"}
     for a in changes.ended + changes.cancelled:
@@ -179,10 +187,9 @@ def _history(writes: Writes, instance: ProcessInstance, changes: Changes, moment
     writes.update_rows(HistoryActivity.__table__, list(ends.values()), ("id",), keep_if_null=("assignee",))
 
 
-def _history_row(instance: ProcessInstance, a: Activity, moment: datetime, task: OpenTask | None = None) -> dict:
-    return {"id": a.id, "process_instance_id": instance.id, "definition_id": instance.definition_id,
-            "definition_key": instance.definition_key, "activity_id": a.activity_id, "activity_name": a.name,
-            "activity_type": a.type, "org_path": instance.org_path, "tenant_id": instance.tenant_id,
+def _history_row(scope: dict, a: Activity, moment: datetime, task: OpenTask | None = None) -> dict:
+    return {**_without_key(scope), "id": a.id, "activity_id": a.activity_id, "activity_name": a.name,
+            "activity_type": a.type,
             "candidate_groups": task.candidate_groups if task else None, "assignee": task.assignee if task else None,
             "due": _when(task.due) if task else None, "priority": task.priority if task else None,
             "start_time": moment, "end_time": None, "canceled": False, "delete_reason": None}

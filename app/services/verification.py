@@ -80,7 +80,8 @@ def _batches(rt: Runtime, actor: Actor, size: int) -> Iterator[list[str]]:
     while True:
         with rt.reading() as uow:
             ids = list(uow.session.scalars(select(ProcessInstance.id).where(
-                in_scope(ProcessInstance, actor), ProcessInstance.id > last)
+                in_scope(ProcessInstance, actor), ProcessInstance.id > last,
+                ProcessInstance.root_process_instance_id.is_(None))  # a called instance is verified with its case
                 .order_by(ProcessInstance.id).limit(size)))
         if not ids:
             return

@@ -3,12 +3,12 @@
 from operator import eq, ge, gt, le, lt
 from typing import Any
 
-from sqlalchemy import String, case, cast, exists, literal, null, select
+from sqlalchemy import String, case, cast, exists, func, literal, null, select
+from sqlalchemy.orm import aliased
 
 from app.domain.actors import Actor
 
 from .listing import (
-    EVERY_ROW,
     Filter,
     Listing,
     equal,
@@ -66,6 +66,8 @@ def _executed(compare: Any) -> Any:
                                                   | compare(HistoryActivity.end_time, v)))
 
 
+_CALLED = aliased(ProcessInstance)  # an instance a call activity started, or the one that started it
+
 HISTORY_INSTANCES = Listing(
     _cases,
     {"processInstanceId": equal(ProcessInstance.id), "processInstanceIds": one_of(ProcessInstance.id),
@@ -78,7 +80,9 @@ HISTORY_INSTANCES = Listing(
      "processInstanceBusinessKey": equal(ProcessInstance.business_key),
      "processInstanceBusinessKeyIn": one_of(ProcessInstance.business_key),
      "processInstanceBusinessKeyLike": like(ProcessInstance.business_key),
-     "rootProcessInstances": EVERY_ROW, "rootProcessInstanceId": equal(ProcessInstance.id),
+     "rootProcessInstances": when_true(ProcessInstance.super_process_instance_id.is_(None)),
+     "rootProcessInstanceId": Filter("string", lambda v: func.coalesce(ProcessInstance.root_process_instance_id,
+                                                                       ProcessInstance.id) == v),
      "finished": when_true(ProcessInstance.ended_at.is_not(None)),
      "unfinished": when_true(ProcessInstance.ended_at.is_(None)),
      "withJobsRetrying": when_true(exists().where(Job.process_instance_id == ProcessInstance.id,
@@ -95,8 +99,10 @@ HISTORY_INSTANCES = Listing(
      "executedActivityAfter": _executed(ge),
      "executedActivityBefore": _executed(le),
      "startedBy": equal(ProcessInstance.started_by),
-     **{name: never() for name in ("superProcessInstanceId", "subProcessInstanceId", "superCaseInstanceId",
-                                   "subCaseInstanceId", "caseInstanceId")},
+     "superProcessInstanceId": equal(ProcessInstance.super_process_instance_id),
+     "subProcessInstanceId": Filter("string", lambda v: ProcessInstance.id == select(
+         _CALLED.super_process_instance_id).where(_CALLED.id == v).scalar_subquery()),
+     **{name: never() for name in ("superCaseInstanceId", "subCaseInstanceId", "caseInstanceId")},
      **tenants(ProcessInstance.tenant_id),
      "activityIdIn": Filter("strings", lambda v: _activity(ProcessInstance.id, HistoryActivity.end_time.is_(None)
                                                            & HistoryActivity.activity_id.in_(v))),

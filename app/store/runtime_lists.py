@@ -157,6 +157,9 @@ def open_activity(column: Any, condition: Any) -> Any:
     return exists().where(HistoryActivity.process_instance_id == column, HistoryActivity.end_time.is_(None), condition)
 
 
+_SUB = aliased(ProcessInstance)  # another instance: one a call activity started, or the one that started it
+
+
 def _running_cases(actor: Actor) -> Any:
     return _in_scope(ProcessInstance, actor).where(ProcessInstance.state == "ACTIVE")
 
@@ -174,16 +177,21 @@ INSTANCES = Listing(
      "processDefinitionKeyIn": one_of(ProcessInstance.definition_key),
      "processDefinitionKeyNotIn": none_of(ProcessInstance.definition_key),
      "deploymentId": _deployed_in(ProcessInstance.definition_id),
-     **{name: never() for name in ("superProcessInstance", "subProcessInstance", "superCaseInstance",
-                                   "subCaseInstance")},
+     "superProcessInstance": equal(ProcessInstance.super_process_instance_id),
+     "subProcessInstance": Filter("string", lambda v: ProcessInstance.id == select(
+         _SUB.super_process_instance_id).where(_SUB.id == v).scalar_subquery()),
+     **{name: never() for name in ("superCaseInstance", "subCaseInstance")},
      "active": when_true(ProcessInstance.suspended.is_(False)),
      "suspended": when_true(ProcessInstance.suspended.is_(True)),
      **incident_filters(ProcessInstance.id), **tenants(ProcessInstance.tenant_id),
      "processDefinitionWithoutTenantId": when_true(of_definitions(ProcessInstance.definition_id,
                                                                    ProcessDefinition.tenant_id.is_(None))),
      "activityIdIn": Filter("strings", lambda v: open_activity(ProcessInstance.id, _activity_in(v))),
-     "rootProcessInstances": EVERY_ROW, "leafProcessInstances": EVERY_ROW,  # a called process runs inside its case
-     "rootProcessInstanceId": equal(ProcessInstance.id)},
+     "rootProcessInstances": when_true(ProcessInstance.super_process_instance_id.is_(None)),
+     "leafProcessInstances": when_true(~exists().where(_SUB.super_process_instance_id == ProcessInstance.id,
+                                                       _SUB.state == "ACTIVE")),
+     "rootProcessInstanceId": Filter("string", lambda v: func.coalesce(ProcessInstance.root_process_instance_id,
+                                                                       ProcessInstance.id) == v)},
     {"instanceId": ProcessInstance.id, "definitionKey": ProcessInstance.definition_key,
      "definitionId": ProcessInstance.definition_id, "businessKey": ProcessInstance.business_key,
      "tenantId": ProcessInstance.tenant_id},

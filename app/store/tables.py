@@ -146,6 +146,10 @@ class ProcessInstance(Base):
     # the Camunda type a client gave a variable whose JSON value does not say it (Date, Short, Long, Object, File…)
     variable_types: Mapped[dict[str, Any] | None] = mapped_column()
     tenant_id: Mapped[str | None] = county_column()
+    # a process instance a call activity started (Camunda's sub process instance): it runs inside the workflow of its
+    # root case, which holds its state and its events; the instance whose call activity started it is its super one
+    super_process_instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    root_process_instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
     # `version` is the number of the case's last event; a command moves the row only from the version it read
     # (app/store/writes.py), the one lock on a case
 

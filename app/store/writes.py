@@ -47,11 +47,16 @@ class Writes:
         if exc_type is None:
             self.execute()
 
-    def add_case(self, table: Table, row: dict[str, Any]) -> None:
-        """Insert a new case row (every column it leaves out at its default), first of everything written with it."""
+    def add_case(self, table: Table, row: dict[str, Any], first: bool = True) -> None:
+        """Insert a new case row (every column it leaves out at its default), first of everything written with it
+        (unless not `first`: a called process instance a command on its case started, after the case's move)."""
         defaults = _defaults(table.name)
         values = {**{c: make() for c, make in defaults.items() if c not in row}, **row}
-        self.pieces.insert(0, (("add", table.name, tuple(values)), values))
+        piece = (("add", table.name, tuple(values)), values)
+        if first:
+            self.pieces.insert(0, piece)
+        else:
+            self.pieces.append(piece)
 
     def move_case(self, table: Table, case_id: str, read_version: int, values: dict[str, Any]) -> None:
         """Set `values` on the case row if it is still at `read_version`; if not, the command is a Conflict."""

@@ -59,7 +59,9 @@ def test_the_called_version_is_bound_when_the_caller_is_deployed(login_as):
     assert deploy_form(designer, {"callee.bpmn": _user_task(callee, "第二版")}).status_code == 200
     window = login_as("window_cg")
     started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": caller}).json
-    [task] = window.get("/task", processInstanceId=started["id"]).json
+    [called] = window.get("/process-instance", superProcessInstance=started["id"]).json
+    assert called["definitionId"].startswith(f"{callee}:1:")
+    [task] = window.get("/task", processInstanceId=called["id"]).json
     assert task["name"] == "第一版" and task["candidateGroups"] == ["window"]
     assert window.post(f"/task/{task['id']}/complete", {"variables": {}}).status_code == 204
     assert login_as("auditor").get(f"/history/process-instance/{started['id']}").json["state"] == "COMPLETED"

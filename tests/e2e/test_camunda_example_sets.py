@@ -115,7 +115,11 @@ def invoice(runtime, login_as):
 
 
 def _only_task(api, instance: str) -> dict:
-    [task] = api.get("/task", processInstanceId=instance).json
+    """The one open task of the instance or of an instance it called (the invoice's reviewInvoice)."""
+    ids = [instance]
+    for instance_id in ids:
+        ids.extend(i["id"] for i in api.get("/process-instance", superProcessInstance=instance_id).json)
+    [task] = [t for instance_id in ids for t in api.get("/task", processInstanceId=instance_id).json]
     return task
 
 
@@ -142,7 +146,10 @@ def _start_invoice(login_as, definition: str, amount: float, category: str = "Mi
 
 
 def _ended(login_as, instance: str) -> list[str]:
-    history = login_as("supervisor").get("/history/activity-instance", processInstanceId=instance).json
+    """The end events the instance and the instances it called reached."""
+    api = login_as("supervisor")
+    ids = [instance] + [i["id"] for i in api.get("/history/process-instance", superProcessInstanceId=instance).json]
+    history = [a for i in ids for a in api.get("/history/activity-instance", processInstanceId=i).json]
     return sorted(a["activityId"] for a in history if a["activityType"].endswith("EndEvent"))
 
 

@@ -47,8 +47,18 @@ class Case:
         task = self.task(user, activity)
         return self.login_as(user).post(f"/task/{task['id']}/complete", {"variables": typed(**variables)})
 
+    def instance_ids(self) -> list[str]:
+        """The case and the running process instances its call activities started (a referral's), as Camunda
+        lists them: a called process's tasks and jobs are its own instance's."""
+        api, found = self.login_as("supervisor"), [self.id]
+        for instance_id in found:
+            found.extend(i["id"] for i in api.get("/process-instance", superProcessInstance=instance_id).json)
+        return found
+
     def task(self, user: str, activity: str) -> dict:
-        tasks = self.login_as(user).get("/task", processInstanceId=self.id, taskDefinitionKey=activity).json
+        api = self.login_as(user)
+        tasks = [t for instance_id in self.instance_ids()
+                 for t in api.get("/task", processInstanceId=instance_id, taskDefinitionKey=activity).json]
         assert len(tasks) == 1, (activity, tasks)
         return tasks[0]
 
@@ -97,7 +107,9 @@ class Case:
             f"/process-instance/{self.id}/variables").json.items()}
 
     def job(self, activity: str) -> dict:
-        jobs = self.login_as("supervisor").get("/job", processInstanceId=self.id, activityId=activity).json
+        api = self.login_as("supervisor")
+        jobs = [j for instance_id in self.instance_ids()
+                for j in api.get("/job", processInstanceId=instance_id, activityId=activity).json]
         assert len(jobs) == 1, jobs
         return jobs[0]
 

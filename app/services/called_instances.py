@@ -1,0 +1,116 @@
+"""Process instances a call activity started (Camunda's sub process instances), as rows of their own.
+
+A called process runs inside the workflow of the case that called it (app/engine/calls.py binds its version at
+deploy): the case's row holds the state, its log the events, and every command on a called instance's task, job or
+message is run on the case (`root_of`). Each called instance is nonetheless a process instance row of its own — its
+id (the call activity instance's), its definition, its super instance, its state and data — and the rows of its
+tasks, jobs, subscriptions and history name it as their process instance, as Camunda's do.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.domain.errors import Conflict
+from app.engine.changes import CallInstance, Changes
+from app.store.tables import Deployment, ProcessDefinition, ProcessInstance
+from app.store.writes import Writes
+
+from .definitions import same_tenant
+
+_CASES = ProcessInstance.__table__
+Scopes = dict[str | None, dict[str, Any]]  # called instance id (None: the case) -> the columns its rows carry
+
+
+def scope_columns(instance: Any) -> dict[str, Any]:
+    """The columns the task, job and history rows of an instance carry."""
+    return {"process_instance_id": instance.id, "definition_id": instance.definition_id,
+            "definition_key": instance.definition_key, "business_key": instance.business_key,
+            "org_path": instance.org_path, "tenant_id": instance.tenant_id}
+
+
+def project_calls(writes: Writes, case: ProcessInstance, changes: Changes, moment: datetime) -> Scopes:
+    """Add the rows of the instances the command's call activities started, bring those it ran or ended up to
+    date, and return the columns each instance's rows carry."""
+    scopes: Scopes = {None: scope_columns(case)}
+    referenced = {x.instance for x in (*changes.opened, *changes.timers_set, *changes.subscribed, *changes.started,
+                                       *changes.ended, *changes.cancelled)} - {None}
+    if not (changes.calls or referenced or changes.terminated):
+        return scopes
+    session = writes.session
+    known = {row.id: row for row in session.execute(
+        select(ProcessInstance.id, ProcessInstance.definition_id, ProcessInstance.definition_key,
+               ProcessInstance.business_key, ProcessInstance.org_path, ProcessInstance.tenant_id,
+               ProcessInstance.state)
+        .where(ProcessInstance.root_process_instance_id == case.id))}
+    running = {c.id for c in changes.calls}
+    for row in known.values():  # what ended with a branch the engine dropped (a cancelled multi-instance call)
+        scopes[row.id] = scope_columns(row)
+        if row.state == "ACTIVE" and row.id not in running:
+            writes.set_case(_CASES, row.id, {"state": "EXTERNALLY_TERMINATED", "ended_at": moment})
+    for call in changes.calls:  # a call is listed after the call that started it (the engine's task order)
+        if call.id in known:
+            writes.set_case(_CASES, call.id, _progress(call, moment))
+            continue
+        super_row = scopes.get(call.super_id) or scopes[None]
+        definition_id = called_definition(session, super_row["definition_id"], call.key, case.tenant_id)
+        row = {"id": call.id, "definition_id": definition_id, "definition_key": call.key,
+               "business_key": call.business_key, "org_path": case.org_path, "tenant_id": case.tenant_id,
+               "state": "ACTIVE", "started_at": moment, "ended_at": None, "started_by": None,
+               "variables": call.variables, "workflow": b"", "last_event_hash": None, "version": 0,
+               "suspended": bool(case.suspended), "variable_types": None,
+               "super_process_instance_id": call.super_id or case.id, "root_process_instance_id": case.id,
+               **_progress(call, moment)}
+        writes.add_case(_CASES, row, first=False)
+        scopes[call.id] = scope_columns(ProcessInstance(**row))
+    return scopes
+
+
+def _progress(call: CallInstance, moment: datetime) -> dict[str, Any]:
+    ended = call.state != "ACTIVE"
+    return {"state": call.state, "variables": call.variables, **({"ended_at": moment} if ended else {})}
+
+
+def called_definition(session: Session, caller_definition_id: str, key: str, tenant_id: str | None) -> str:
+    """The version of `key` a call activity of `caller_definition_id` runs: the one deployed with the caller, else the
+    latest deployed before it (the county's own first) — the version the caller's deployment bound."""
+    caller = session.get(ProcessDefinition, caller_definition_id)
+    if caller is None:
+        raise Conflict(f"流程定义 {caller_definition_id} 不存在")
+    deployed_at = select(Deployment.deployed_at).where(Deployment.id == caller.deployment_id).scalar_subquery()
+    same = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key,
+                                                             ProcessDefinition.deployment_id == caller.deployment_id))
+    if same is not None:
+        return same
+    for tenant in dict.fromkeys((tenant_id, None)):
+        found = session.scalar(select(ProcessDefinition.id).join(Deployment)
+                               .where(ProcessDefinition.key == key, same_tenant(ProcessDefinition.tenant_id, tenant),
+                                      Deployment.deployed_at <= deployed_at)
+                               .order_by(ProcessDefinition.version.desc()).limit(1))
+        if found is not None:
+            return found
+    raise Conflict(f"调用的流程 {key} 未部署")
+
+
+# commands a called instance's task, job or message takes: run on the case its workflow lives in
+ON_CALLED = frozenset({"complete", "claim", "unclaim", "message", "timer", "job_due", "external_complete",
+                       "external_failure", "external_retries", "external_bpmn_error", "comment", "attach", "detach",
+                       "candidates", "notice"})
+
+
+def root_of(session: Session, instance: ProcessInstance, command: str, label: str) -> ProcessInstance:
+    """The case whose workflow runs `instance` (itself unless a call activity started it); a command that would act
+    on a called instance as a whole (cancel, suspend, modify, migrate, change its data) is refused: the called
+    process runs in its case and is ended, suspended or changed through it."""
+    if instance.root_process_instance_id is None:
+        return instance
+    if command not in ON_CALLED:
+        raise Conflict(f"流程实例 {instance.id} 由上级流程实例 {instance.super_process_instance_id} 的调用活动启动，"
+                       f"在根流程实例 {instance.root_process_instance_id} 内运行：{label}须对根流程实例进行"
+                       f"（终止根流程实例即终止它调用的流程实例）", field="id")
+    root = session.get(ProcessInstance, instance.root_process_instance_id)
+    if root is None:
+        raise Conflict(f"流程实例 {instance.id} 的根流程实例 {instance.root_process_instance_id} 不存在")
+    return root

@@ -1,0 +1,112 @@
+"""A called process is a process instance of its own, as in Camunda: its id, its definition, its super instance,
+its tasks and history; it ends with its case, and what only its case may do to it is refused naming the case."""
+
+import uuid
+
+from tests.e2e.test_deployment import _deploy, _minimal
+
+
+def _keys(*names: str) -> list[str]:
+    suffix = uuid.uuid4().hex[:8]
+    return [f"{n}_{suffix}" for n in names]
+
+
+def _callee(key: str) -> str:
+    return _minimal(key, '<bpmn:userTask id="inside" name="被调用流程的任务" camunda:candidateGroups="window" />',
+                    first="inside")
+
+
+def _caller(key: str, callee: str) -> str:
+    return _minimal(key, f'<bpmn:callActivity id="call" calledElement="{callee}"><bpmn:extensionElements>'
+                         '<camunda:in source="amount" target="amount" />'
+                         '<camunda:out source="answer" target="answer" />'
+                         '</bpmn:extensionElements></bpmn:callActivity>', first="call")
+
+
+def _started(login_as, variables: dict | None = None) -> tuple[str, str, dict]:
+    """Deploy a caller and its callee, start the caller; return (callee key, caller id, the called instance)."""
+    callee, caller = _keys("callee", "caller")
+    assert _deploy(login_as("designer"), {"callee.bpmn": _callee(callee),
+                                          "caller.bpmn": _caller(caller, callee)}).status_code == 200
+    window = login_as("window_cg")
+    started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": caller, "variables": {
+        k: {"value": v} for k, v in (variables or {"amount": 5, "secret": "x"}).items()}})
+    assert started.status_code == 200, started.json
+    [called] = window.get("/process-instance", superProcessInstance=started.json["id"]).json
+    return callee, started.json["id"], called
+
+
+def test_the_called_process_is_an_instance_of_its_own_with_its_super_instance(login_as):
+    callee, caller_id, called = _started(login_as)
+    window = login_as("window_cg")
+    assert called["id"] != caller_id and called["definitionKey"] == callee and called["businessKey"] is None
+    assert called["superProcessInstanceId"] == caller_id and called["rootProcessInstanceId"] == caller_id
+    assert window.get(f"/process-instance/{called['id']}").json["superProcessInstanceId"] == caller_id
+    assert [i["id"] for i in window.get("/process-instance", subProcessInstance=called["id"]).json] == [caller_id]
+    assert window.get(f"/process-instance/{caller_id}").json["superProcessInstanceId"] is None
+    roots = {i["id"] for i in window.get("/process-instance", rootProcessInstances="true").json}
+    assert caller_id in roots and called["id"] not in roots
+    [task] = window.get("/task", processInstanceId=called["id"]).json
+    assert task["processDefinitionId"] == called["definitionId"] and task["name"] == "被调用流程的任务"
+    assert window.get("/task", processInstanceId=caller_id).json == []
+    found = window.get(f"/process-instance/{called['id']}/variables").json
+    assert found["amount"]["value"] == 5 and "secret" not in found  # only what camunda:in passes
+
+
+def test_the_called_instance_has_its_own_history_and_the_call_names_it(login_as):
+    _, caller_id, called = _started(login_as)
+    window, auditor = login_as("window_cg"), login_as("auditor")
+    [task] = window.get("/task", processInstanceId=called["id"]).json
+    assert window.post(f"/task/{task['id']}/complete", {"variables": {"answer": {"value": "好"}}}).status_code == 204
+    history = auditor.get(f"/history/process-instance/{called['id']}").json
+    assert history["state"] == "COMPLETED" and history["superProcessInstanceId"] == caller_id
+    assert history["rootProcessInstanceId"] == caller_id
+    assert [h["id"] for h in auditor.get("/history/process-instance", superProcessInstanceId=caller_id).json] == [
+        called["id"]]
+    assert auditor.get(f"/history/process-instance/{caller_id}").json["state"] == "COMPLETED"
+    inside = auditor.get("/history/activity-instance", processInstanceId=called["id"]).json
+    assert "inside" in {a["activityId"] for a in inside} and "call" not in {a["activityId"] for a in inside}
+    [call] = [a for a in auditor.get("/history/activity-instance", processInstanceId=caller_id).json
+              if a["activityId"] == "call"]
+    assert call["activityType"] == "callActivity" and call["calledProcessInstanceId"] == called["id"]
+    [done] = auditor.get("/history/task", processInstanceId=called["id"]).json
+    assert done["taskDefinitionKey"] == "inside"
+    variables = window.get("/history/variable-instance", processInstanceId=caller_id).json
+    assert {v["name"]: v["value"] for v in variables}.get("answer") == "好"
+
+
+def test_cancelling_the_super_instance_cancels_the_called_one(login_as):
+    _, caller_id, called = _started(login_as)
+    supervisor = login_as("supervisor")
+    assert supervisor.delete(f"/process-instance/{caller_id}").status_code == 204
+    history = login_as("auditor").get(f"/history/process-instance/{called['id']}").json
+    assert history["state"] == "EXTERNALLY_TERMINATED"
+    assert login_as("window_cg").get("/task", processInstanceId=called["id"]).json == []
+    assert supervisor.get("/process-instance", superProcessInstance=caller_id).json == []
+
+
+def test_deleting_the_called_instance_alone_is_refused_naming_its_case(login_as):
+    _, caller_id, called = _started(login_as)
+    supervisor = login_as("supervisor")
+    response = supervisor.delete(f"/process-instance/{called['id']}")
+    assert response.status_code == 409 and caller_id in response.json["message"]
+    assert supervisor.get(f"/process-instance/{called['id']}").status_code == 200
+    assert len(login_as("window_cg").get("/task", processInstanceId=called["id"]).json) == 1
+
+
+def test_the_called_instance_is_seen_only_within_its_case_scope(login_as):
+    _, caller_id, called = _started(login_as)
+    other = login_as("window_hd")  # another township
+    assert other.get(f"/process-instance/{called['id']}").status_code == 404
+    assert other.get(f"/process-instance/{called['id']}/variables").status_code == 404
+    assert other.get("/process-instance", superProcessInstance=caller_id).json == []
+
+
+def test_the_case_log_verifies_for_the_case_and_for_the_instance_it_called(login_as):
+    _, caller_id, called = _started(login_as)
+    window, auditor = login_as("window_cg"), login_as("auditor")
+    [task] = window.get("/task", processInstanceId=called["id"]).json
+    assert window.post(f"/task/{task['id']}/complete", {"variables": {"answer": {"value": "好"}}}).status_code == 204
+    for instance_id in (caller_id, called["id"]):
+        verdict = auditor.client.get(f"/api/audit/cases/{instance_id}/verify", headers=auditor.headers).json
+        assert verdict["ok"] is True, verdict
