@@ -1,14 +1,14 @@
 """called process instances: a call activity's process as an instance of its own, with its super and root case
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0027'
-down_revision = '0026'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 
