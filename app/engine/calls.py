@@ -192,7 +192,8 @@ def call_instances(workflow: Any, called: Mapping[str, Any], started: list[Activ
         if task is None or not isinstance(task.task_spec, CallActivity):  # None: dropped with a cancelled branch
             continue
         sub = workflow.subprocesses.get(task.id)
+        of_super, key = task.task_spec.business_key(task) if task_id in new else (False, None)
         found.append(CallInstance(task_id, instance_of(task, called), task.task_spec.spec, task.task_spec.bpmn_id,
-                                  state, case_data(sub, dict(called)) if sub is not None else {},
+                                  state, case_data(sub, dict(called)) if sub is not None else {}, key, of_super,
                                   started=task_id in new))
     return found

@@ -376,7 +376,11 @@ def _in_out(el: Any) -> str | None:
     if _host(el) != "callActivity":
         return f"camunda:{_local(el)} 只支持调用活动上的变量传递"
     if el.get("businessKey") is not None:
-        return "camunda:in businessKey 暂不支持：被调用流程在调用者案件内运行，没有自己的业务键"
+        if _local(el) != "in":
+            return "businessKey 只用于 camunda:in（被调用流程实例的业务键）"
+        if any(el.get(a) is not None for a in ("source", "sourceExpression", "target", "variables", "local")):
+            return "camunda:in businessKey 须单独写一个 camunda:in，不带 source、target、variables 或 local"
+        return None
     if el.get("local") == "true":
         return f"camunda:{_local(el)} local=\"true\" 暂不支持"
     if el.get("variables") not in (None, "all"):

@@ -104,6 +104,7 @@ class CallInstance:
     state: str  # ACTIVE | COMPLETED | EXTERNALLY_TERMINATED
     variables: dict[str, Any] = field(default_factory=dict)
     business_key: str | None = None  # camunda:in businessKey
+    business_key_of_super: bool = False  # camunda:in businessKey="#{execution.processBusinessKey}"
     started: bool = False  # started by this command
 
 

@@ -18,6 +18,7 @@ from .expressions import ExpressionError, evaluate, to_storable
 
 LISTENERS, OUTPUTS, INS, OUTS = "camunda:listeners", "camunda:outputs", "camunda:in", "camunda:out"
 _C = f"{{{CAMUNDA}}}"
+SUPER_BUSINESS_KEY = ("#{execution.processBusinessKey}", "${execution.processBusinessKey}")
 
 
 # -- reading the diagram ---------------------------------------------------------------------------------------
@@ -50,6 +51,8 @@ def _extension_path() -> str:
 
 
 def _mapping(el: Any) -> dict[str, Any]:
+    if el.get("businessKey") is not None:
+        return {"businessKey": el.get("businessKey").strip()}
     if el.get("variables") == "all":
         return {"all": True}
     source = el.get("sourceExpression") or None
@@ -101,9 +104,25 @@ class MappedCallActivity(CallActivity):  # type: ignore[misc]  # an untyped base
     def update_data(self, my_task: Any, subworkflow: Any) -> None:
         my_task.data.update(self._mapped(my_task, OUTS, dict(subworkflow.last_task.data)))
 
+    def business_key(self, my_task: Any) -> tuple[bool, str | None]:
+        """The called instance's business key (`camunda:in businessKey`): (True, None) for the calling instance's
+        own (`#{execution.processBusinessKey}`), else (False, the expression's value on the caller's data, or
+        None without one)."""
+        for mapping in (self.extensions or {}).get(INS, []):
+            expression = mapping.get("businessKey")
+            if expression is None:
+                continue
+            if expression.replace(" ", "") in SUPER_BUSINESS_KEY:
+                return True, None
+            value = evaluate_in(my_task, _value(expression), dict(my_task.data))
+            return False, None if value is None else str(value)
+        return False, None
+
     def _mapped(self, my_task: Any, kind: str, source: dict[str, Any]) -> dict[str, Any]:
         passed: dict[str, Any] = {}
         for mapping in (self.extensions or {}).get(kind, []):
+            if "businessKey" in mapping:
+                continue
             if mapping.get("all"):
                 passed.update(deepcopy(source))
             elif mapping["expression"]:

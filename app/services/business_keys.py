@@ -1,4 +1,6 @@
 """One active case per process and business key: a start that would make a second is refused, naming the first.
+Process instances call activities start are not cases started: they may share their caller's key (Camunda's
+`camunda:in businessKey`), each instance of a multi-instance call the same.
 
 The partial unique index `uq_process_instance_active_business_key` (migration 0017) keeps the rule
 when two starts race; this check names the case that holds the key. A client that retries a start
@@ -19,7 +21,7 @@ def refuse_active_duplicate(session: Session, actor: Actor, definition_key: str,
         return
     held = session.execute(select(ProcessInstance.id, ProcessInstance.org_path).where(
         ProcessInstance.definition_key == definition_key, ProcessInstance.business_key == business_key,
-        ProcessInstance.state == "ACTIVE")).first()
+        ProcessInstance.state == "ACTIVE", ProcessInstance.super_process_instance_id.is_(None))).first()
     if held is None:
         return
     holder = f"案件 {held.id}" if actor.scope.covers(held.org_path) else "其他单位的案件"

@@ -110,3 +110,44 @@ def test_the_case_log_verifies_for_the_case_and_for_the_instance_it_called(login
     for instance_id in (caller_id, called["id"]):
         verdict = auditor.client.get(f"/api/audit/cases/{instance_id}/verify", headers=auditor.headers).json
         assert verdict["ok"] is True, verdict
+
+
+def _caller_with_key(key: str, callee: str, business_key: str) -> str:
+    return _minimal(key, f'<bpmn:callActivity id="call" calledElement="{callee}"><bpmn:extensionElements>'
+                         f'<camunda:in businessKey="{business_key}" />'
+                         '</bpmn:extensionElements></bpmn:callActivity>', first="call")
+
+
+def test_camunda_in_business_key_gives_the_called_instance_its_callers_key_or_an_expressions(login_as):
+    callee, inherits, computed = _keys("callee", "inherits", "computed")
+    assert _deploy(login_as("designer"), {
+        "callee.bpmn": _callee(callee),
+        "inherits.bpmn": _caller_with_key(inherits, callee, "#{execution.processBusinessKey}"),
+        "computed.bpmn": _caller_with_key(computed, callee, "${'REF-' + str(amount)}")}).status_code == 200
+    window = login_as("window_cg")
+    for key, variables, expected in ((inherits, {}, inherits), (computed, {"amount": {"value": 7}}, "REF-7")):
+        started = window.post(f"/process-definition/key/{key}/start", {"businessKey": key, "variables": variables})
+        assert started.status_code == 200, started.json
+        [called] = window.get("/process-instance", superProcessInstance=started.json["id"]).json
+        assert called["businessKey"] == expected
+        [task] = window.get("/task", processInstanceBusinessKey=expected, processDefinitionKey=callee).json
+        assert task["processInstanceId"] == called["id"]
+
+
+def test_a_business_key_mapping_with_a_source_is_refused_naming_the_call(login_as):
+    callee, caller = _keys("callee", "caller")
+    calling = _minimal(caller, f'<bpmn:callActivity id="call_bk" calledElement="{callee}"><bpmn:extensionElements>'
+                               '<camunda:in businessKey="${x}" source="a" target="b" />'
+                               '</bpmn:extensionElements></bpmn:callActivity>', first="call_bk")
+    response = _deploy(login_as("designer"), {"callee.bpmn": _callee(callee), "caller.bpmn": calling})
+    assert response.status_code == 400 and "businessKey" in response.json["message"]
+
+
+def test_every_referral_of_a_case_carries_the_cases_business_key(login_as, clock):
+    from tests.e2e.dibao_steps import Case
+
+    case = Case(login_as)
+    case.accept(needs=["教育", "残疾"])
+    referrals = login_as("supervisor").get("/process-instance", superProcessInstance=case.id).json
+    assert len(referrals) == 2 and {r["businessKey"] for r in referrals} == {case.business_key}
+    assert {r["definitionKey"] for r in referrals} == {"referral"}
