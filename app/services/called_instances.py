@@ -57,7 +57,8 @@ def project_calls(writes: Writes, case: ProcessInstance, changes: Changes, momen
         super_row = scopes.get(call.super_id) or scopes[None]
         definition_id = called_definition(session, super_row["definition_id"], call.key, case.tenant_id)
         row = {"id": call.id, "definition_id": definition_id, "definition_key": call.key,
-               "business_key": super_row["business_key"] if call.business_key_of_super else call.business_key, "org_path": case.org_path, "tenant_id": case.tenant_id,
+               "business_key": super_row["business_key"] if call.business_key_of_super else call.business_key,
+               "org_path": case.org_path, "tenant_id": case.tenant_id,
                "state": "ACTIVE", "started_at": moment, "ended_at": None, "started_by": None,
                "variables": call.variables, "workflow": b"", "last_event_hash": None, "version": 0,
                "suspended": bool(case.suspended), "variable_types": None,

@@ -131,7 +131,8 @@ class ProcessInstance(Base):
     # one active case per process and business key: a retried start cannot make a second one (migration 0017)
     # (migration 0028: instances a call activity started are not cases started, and may share their caller's key)
     __table_args__ = (Index("uq_process_instance_active_business_key", "definition_key", "business_key", unique=True,
-                            postgresql_where=text(ACTIVE_STARTED_WITH_KEY), sqlite_where=text(ACTIVE_STARTED_WITH_KEY)),)
+                            postgresql_where=text(ACTIVE_STARTED_WITH_KEY),
+                            sqlite_where=text(ACTIVE_STARTED_WITH_KEY)),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     definition_id: Mapped[str] = mapped_column(ForeignKey("process_definition.id"), index=True)
     definition_key: Mapped[str] = mapped_column(String(100))
