@@ -68,6 +68,19 @@ def calls_of(node: Any) -> list[tuple[str, str | None]]:
     return [(el.get("id"), el.get("calledElement")) for el in node.iter(full_tag("callActivity"))]
 
 
+def refuse_unbound_deployment_calls(nodes: list[tuple[str, Any]], camunda: str) -> None:
+    """A call activity bound to its deployment (`camunda:calledElementBinding="deployment"`) calls a process of
+    that deployment, as in Camunda: one that is not in it is refused rather than bound to another version."""
+    keys = {node.get("id") for _, node in nodes}
+    for filename, node in nodes:
+        for el in node.iter(full_tag("callActivity")):
+            called = el.get("calledElement")
+            if el.get(camunda + "calledElementBinding") == "deployment" and called and called not in keys:
+                raise DeploymentRefused(f"调用活动按部署绑定（calledElementBinding=\"deployment\"），但流程 {called} "
+                                        "不在本次部署中：与它一起部署，或改用 latest", file=filename,
+                                        element=el.get("id"))
+
+
 def resolve_calls(calls: dict[str, list[Any]], where: dict[str, str],
                   resolve: Resolver | None) -> tuple[dict[str, StoredProcess], dict[str, list[str]]]:
     """Return (stored bundles by key, call graph); refuse an unknown calledElement or a cycle."""

@@ -22,7 +22,15 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from app.domain.errors import DeploymentRefused
 
 from .activities import Activities, ActivityInfo
-from .calls import CallBundle, Resolver, call_bundle, calls_of, resolve_calls, subprocess_specs
+from .calls import (
+    CallBundle,
+    Resolver,
+    call_bundle,
+    calls_of,
+    refuse_unbound_deployment_calls,
+    resolve_calls,
+    subprocess_specs,
+)
 from .camunda_model import assign_ids, drop_ignored_data, link_events, model_problem, plain_collections, where
 from .decisions import decision_graph, parse_decisions
 from .expressions import expression_problem, is_iso_literal
@@ -166,6 +174,7 @@ def parse_bpmn_files(files: dict[str, bytes], dmn_files: dict[str, bytes] | None
         parser.decisions.update(parse_decisions(read_xml(content, name), name))
     nodes = [(name, node) for name, root in roots.items()
              for node in root.xpath("./bpmn:process[@isExecutable='true']", namespaces=NS)]
+    refuse_unbound_deployment_calls(nodes, CAMUNDA)
     where = {node.get("id"): name for name, node in nodes}
     stored, graph = resolve_calls({node.get("id"): calls_of(node) for _, node in nodes}, where, resolve)
     activities = {node.get("id"): _activities(node) for _, node in nodes}

@@ -7,7 +7,7 @@ activated again (Camunda's suspension).
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,6 +21,7 @@ from app.store.tables import ExternalTask, Job, ProcessDefinition, ProcessInstan
 from app.store.tenancy import in_scope
 from app.store.writes import Writes
 
+from .called_instances import root_of
 from .case_commands import run_command
 from .registry import SUSPENSION, Issued, SuspensionInputs
 from .runtime import Runtime
@@ -39,14 +40,18 @@ class DefinitionSuspension:
 
 
 def _suspend(rt: Runtime, session: Session, actor: Actor, instance: ProcessInstance, suspended: bool) -> None:
+    root_of(session, instance, SUSPENSION.name, SUSPENSION.label)  # a called instance is suspended with its case
     if instance.state != "ACTIVE" or bool(instance.suspended) == suspended:
         return  # Camunda: suspending a suspended case (or activating an active one) changes nothing
     run_command(rt, session, instance, Issued(SUSPENSION, SuspensionInputs(suspended), actor, clock.now()))
     with Writes(session) as writes:
         writes.set_case(ProcessInstance.__table__, instance.id, {"suspended": suspended})
     set_committed_value(instance, "suspended", suspended)
+    called = select(ProcessInstance.id).where(ProcessInstance.root_process_instance_id == instance.id)
+    session.execute(update(ProcessInstance).where(ProcessInstance.id.in_(called)).values(suspended=suspended))
     for table in (Task, Job, ExternalTask):
-        session.execute(update(table).where(table.process_instance_id == instance.id).values(suspended=suspended))
+        session.execute(update(table).where(table.process_instance_id.in_(called.union(select(
+            literal(instance.id))))).values(suspended=suspended))
     if not suspended:
         Wakeup.mark(session)  # its external tasks may be locked again
 

@@ -151,3 +151,17 @@ def test_every_referral_of_a_case_carries_the_cases_business_key(login_as, clock
     referrals = login_as("supervisor").get("/process-instance", superProcessInstance=case.id).json
     assert len(referrals) == 2 and {r["businessKey"] for r in referrals} == {case.business_key}
     assert {r["definitionKey"] for r in referrals} == {"referral"}
+
+
+def test_suspending_the_case_suspends_the_instance_it_called_which_is_not_suspended_alone(login_as):
+    _, caller_id, called = _started(login_as)
+    supervisor, window = login_as("supervisor"), login_as("window_cg")
+    response = supervisor.put(f"/process-instance/{called['id']}/suspended", {"suspended": True})
+    assert response.status_code == 409 and caller_id in response.json["message"]
+    assert supervisor.put(f"/process-instance/{caller_id}/suspended", {"suspended": True}).status_code == 204
+    assert supervisor.get(f"/process-instance/{called['id']}").json["suspended"] is True
+    [task] = window.get("/task", processInstanceId=called["id"]).json
+    assert task["suspended"] is True
+    assert window.post(f"/task/{task['id']}/complete", {"variables": {}}).status_code == 409
+    assert supervisor.put(f"/process-instance/{caller_id}/suspended", {"suspended": False}).status_code == 204
+    assert window.post(f"/task/{task['id']}/complete", {"variables": {}}).status_code == 204
