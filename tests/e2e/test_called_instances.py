@@ -3,7 +3,8 @@ its tasks and history; it ends with its case, and what only its case may do to i
 
 import uuid
 
-from tests.e2e.test_deployment import _deploy, _minimal
+from tests.support.deployments import deploy_form as _deploy
+from tests.support.deployments import minimal_process as _minimal
 
 
 def _keys(*names: str) -> list[str]:
@@ -144,7 +145,7 @@ def test_a_business_key_mapping_with_a_source_is_refused_naming_the_call(login_a
 
 
 def test_every_referral_of_a_case_carries_the_cases_business_key(login_as, clock):
-    from tests.e2e.dibao_steps import Case
+    from tests.support.dibao_steps import Case
 
     case = Case(login_as)
     case.accept(needs=["教育", "残疾"])

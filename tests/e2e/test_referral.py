@@ -77,7 +77,7 @@ def test_an_overdue_acceptance_escalates_while_the_referral_stays_open(login_as,
     supervisor = login_as("supervisor")
     escalations = supervisor.client.get("/api/supervision/escalations", query_string={"state": "OPEN"},
                                         headers=supervisor.headers).json
-    mine = [e for e in escalations if e["processInstanceId"] == case.id]
+    mine = [e for e in escalations if e["processInstanceId"] in case.instance_ids()]  # the referral's instance
     assert len(mine) == 1 and mine[0]["activity"] == "referral_accept" and mine[0]["taskId"] == task["id"]
     assert referral_tasks(login_as, "dept_legal_user", case)[0]["id"] == task["id"]  # still open
     case.complete("dept_legal_user", "referral_accept", referral_decision="accept")
@@ -86,7 +86,7 @@ def test_an_overdue_acceptance_escalates_while_the_referral_stays_open(login_as,
     case.fire("feedback_overdue")
     escalations = supervisor.client.get("/api/supervision/escalations", query_string={"state": "OPEN"},
                                         headers=supervisor.headers).json
-    late = [e["activity"] for e in escalations if e["processInstanceId"] == case.id]
+    late = [e["activity"] for e in escalations if e["processInstanceId"] in case.instance_ids()]
     assert sorted(late) == ["referral_accept", "referral_feedback"]
     case.complete("dept_legal_user", "referral_feedback", outcome="已服务", amount_or_service="指派律师代理",
                   feedback_date="2026-10-30")
@@ -109,9 +109,9 @@ def test_the_deadlines_are_county_settings(login_as, clock):
 def test_a_department_sees_only_its_own_referrals_in_its_own_unit(login_as, clock):
     case = Case(login_as)
     case.accept(needs=["教育", "残疾"])
-    medical, education = login_as("dept_medical_user"), login_as("dept_education_user")
-    assert medical.get("/task", processInstanceId=case.id).json == []
-    [mine] = education.get("/task", processInstanceId=case.id).json
+    education = login_as("dept_education_user")
+    assert referral_tasks(login_as, "dept_medical_user", case) == []
+    [mine] = referral_tasks(login_as, "dept_education_user", case)
     assert mine["taskDefinitionKey"] == "referral_accept" and mine["candidateGroups"] == ["dept_education"]
     other_case_task = case.task("investigator_cg", "home_visit")
     assert education.get(f"/task/{other_case_task['id']}").status_code == 404
@@ -124,8 +124,12 @@ def test_a_department_sees_only_its_own_referrals_in_its_own_unit(login_as, cloc
     assert response.status_code == 404
     shown = education.get(f"/task/{mine['id']}/form-variables").json
     assert shown["need"]["value"] == "教育" and "per_capita_income" not in shown
-    assert login_as("dept_medical_hd").get("/task", processInstanceId=case.id).json == []
-    assert login_as("window_hd").get("/task", processInstanceId=case.id).json == []
+    for instance_id in case.instance_ids():  # the case and the referral instances it called
+        assert education.get(f"/process-instance/{instance_id}").status_code in (403, 404)
+        assert education.get(f"/process-instance/{instance_id}/variables").status_code in (403, 404)
+        assert login_as("dept_medical_hd").get("/task", processInstanceId=instance_id).json == []
+        assert login_as("window_hd").get("/task", processInstanceId=instance_id).json == []
+        assert login_as("window_hd").get(f"/process-instance/{instance_id}").status_code == 404
 
 
 def test_a_tekun_case_refers_too(login_as, clock):

@@ -27,4 +27,6 @@ def returned_referrals(case: Case) -> list[dict]:
 
 
 def referral_tasks(login_as, user: str, case: Case, activity: str = "referral_accept") -> list[dict]:
-    return login_as(user).get("/task", processInstanceId=case.id, taskDefinitionKey=activity).json
+    """The user's tasks of `activity` in the referral instances the case called."""
+    return [t for instance_id in case.instance_ids()
+            for t in login_as(user).get("/task", processInstanceId=instance_id, taskDefinitionKey=activity).json]

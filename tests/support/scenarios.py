@@ -510,10 +510,16 @@ def referral_withdrawn_by_cancellation(login_as, clock):
     case = ReferringCase(login_as)
     case.accept(needs=["受灾", "就业"])
     assert len(referral_tasks(login_as, "dept_emergency_user", case)) == 1
+    referrals = case.instance_ids()[1:]  # each referral is a process instance of its own
+    assert len(referrals) == 2
     assert login_as("supervisor").delete(f"/process-instance/{case.id}").status_code == 204
     assert referral_tasks(login_as, "dept_emergency_user", case) == []
     assert referral_tasks(login_as, "dept_employment_user", case) == []
     assert login_as("supervisor").get("/job", processInstanceId=case.id).json == []
+    for instance_id in referrals:
+        assert login_as("supervisor").get("/job", processInstanceId=instance_id).json == []
+        assert login_as("auditor").get(f"/history/process-instance/{instance_id}").json["state"] == \
+            "EXTERNALLY_TERMINATED"
 
 
 SCENARIOS = {  # name -> (walk, its extra arguments after login_as and clock)
