@@ -1,6 +1,6 @@
 """What an auditor reads of one case: its event log, and its state at any event rebuilt by replay."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
@@ -61,12 +61,34 @@ def _case(session: Session, actor: Actor, case_id: str) -> ProcessInstance:
     return instance
 
 
+def _log_of(session: Session, instance: ProcessInstance) -> ProcessInstance:
+    """The case whose log recorded what moved `instance`: itself, or for a process instance a call activity started,
+    the case whose workflow runs it (app/services/called_instances.py)."""
+    if instance.root_process_instance_id is None:
+        return instance
+    root = session.get(ProcessInstance, instance.root_process_instance_id)
+    if root is None:
+        raise NotFound(f"流程实例 {instance.id} 的根流程实例 {instance.root_process_instance_id} 不存在", field="id")
+    return root
+
+
+def _view(session: Session, actor: Actor, instance: ProcessInstance, log: ProcessInstance, purpose) -> CaseView:
+    """How the reader sees the log's data: a called instance's as both its own process and its case mask it."""
+    view = open_case(session, actor, instance, purpose)
+    if log is instance:
+        return view
+    case = open_case(session, actor, log, purpose)
+    return replace(view, marks={**case.marks, **view.marks}, masked=view.masked or case.masked)
+
+
 def case_log(rt: Runtime, actor: Actor, case_id: str) -> CaseLog:
-    """Return a case's events in order; the read is logged (events carry the submitted data)."""
+    """Return a case's events in order; the read is logged (events carry the submitted data). A called instance's
+    are its case's: the commands that moved it are recorded there."""
     with rt.unit_of_work() as uow:
         instance = _case(uow.session, actor, case_id)
-        events = list(uow.session.scalars(case_events(instance)))
-        view = open_case(uow.session, actor, instance, AUDIT_EVENTS)
+        log = _log_of(uow.session, instance)
+        events = list(uow.session.scalars(case_events(log)))
+        view = _view(uow.session, actor, instance, log, AUDIT_EVENTS)
         uow.commit()
         return CaseLog(instance, events, view)
 
@@ -75,23 +97,36 @@ def state_at(rt: Runtime, actor: Actor, case_id: str, seq: int) -> StateAt:
     """Rebuild the case up to event `seq` from its log alone and describe it."""
     with rt.unit_of_work() as uow:
         instance = _case(uow.session, actor, case_id)
-        events = list(uow.session.scalars(case_events(instance)))
+        log = _log_of(uow.session, instance)
+        events = list(uow.session.scalars(case_events(log)))
         if not 1 <= seq <= len(events) or events[seq - 1].seq != seq:
             raise NotFound(f"案件 {case_id} 没有事件 {seq}", field="seq")
         definitions = DefinitionsAtHand(uow.session)
         try:
             calendars = CalendarsInForce(uow.session)
-            step = list(replay(definitions.engine(started_on(instance.definition_id, events)),
-                               lambda moment: calendars.at(moment, instance.org_path), events[:seq],
-                               definitions.engine))[-1]
+            steps = list(replay(definitions.engine(started_on(log.definition_id, events)),
+                                lambda moment: calendars.at(moment, log.org_path), events[:seq],
+                                definitions.engine))
         except ReplayFailed as err:
             raise Conflict(f"重放到事件 {seq} 时失败：{err}") from err
-        shown = snapshot(definitions.engine(_definition_at(instance.definition_id, events, seq)), step.state,
-                         step.calendar, step.event.at)
-        view = open_case(uow.session, actor, instance, AUDIT_STATE.at(f"at event {seq}"))
+        step = steps[-1]
+        shown = snapshot(definitions.engine(_definition_at(log.definition_id, events, seq)), step.state,
+                         step.calendar, step.event.at, None if log is instance else instance.id)
+        if log is not instance:
+            shown = _as_reported(shown, instance.id, steps)
+        view = _view(uow.session, actor, instance, log, AUDIT_STATE.at(f"at event {seq}"))
         result = StateAt(instance, step.event, len(events), shown, step.matches, view, _assignees(events[:seq]))
         uow.commit()
         return result
+
+
+def _as_reported(shown: Snapshot, instance_id: str, steps: list) -> Snapshot:
+    """A called instance's data and end as its case's commands last reported them up to the step (as its row keeps
+    them): a call cancelled with its branch is gone from the case's state, not from its history."""
+    last = next((call for step in reversed(steps) for call in step.calls if call.id == instance_id), None)
+    if last is None:
+        return shown
+    return replace(shown, variables=last.variables, completed=shown.completed or last.state != "ACTIVE")
 
 
 def _definition_at(definition_id: str, events: list[CaseEvent], seq: int) -> str:

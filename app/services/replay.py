@@ -41,6 +41,7 @@ class Step:
     changed: dict  # what this event changed in the replayed data
     calendar: WorkCalendar  # the calendar in force at the event, which replay used
     opened: list = field(default_factory=list)  # the tasks this event opened (OpenTask), with their notice kinds
+    calls: list = field(default_factory=list)  # the called instances it started, ran or ended (CallInstance)
 
     @property
     def matches(self) -> bool:
@@ -80,11 +81,11 @@ def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalenda
         changes = apply_event(definition, calendar, event, state, resolve)
         if changes is not None and changes.migrated_to and resolve is not None:
             definition = resolve(changes.migrated_to)
-        changed, opened = {}, []
+        changed, opened, calls = {}, [], []
         if changes is not None:
             changed = changed_variables(variables, changes.variables)
-            state, variables, opened = changes.state, changes.variables, changes.opened
-        yield Step(event, state, variables, changed, calendar, opened)
+            state, variables, opened, calls = changes.state, changes.variables, changes.opened, changes.calls
+        yield Step(event, state, variables, changed, calendar, opened, calls)
 
 
 def difference(step: Step) -> str:
