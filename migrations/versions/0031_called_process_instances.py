@@ -1,14 +1,14 @@
 """called process instances: a call activity's process as an instance of its own, with its super and root case
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0031
+Revises: 0030
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0029'
-down_revision = '0028'
+revision = '0031'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
