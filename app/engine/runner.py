@@ -376,10 +376,10 @@ class CaseRun:
             timers_set=[Timer(t, activity, due, self._provisional_timer(t, activity), self._instance(t))
                         for t, (activity, due) in after.timers.items() if before.timers.get(t) != (activity, due)],
             timers_cleared=[t for t in before.timers if t not in after.timers],
-            subscribed=[*(Subscription(t, activity, m, instance=self._instance(t)) for (t, m), activity in after.subscriptions.items()
-                          if (t, m) not in before.subscriptions),
-                        *(Subscription(t, activity, m, "signal", self._instance(t)) for (t, m), activity in after.signals.items()
-                          if (t, m) not in before.signals)],
+            subscribed=[*(Subscription(t, activity, m, instance=self._instance(t))
+                          for (t, m), activity in after.subscriptions.items() if (t, m) not in before.subscriptions),
+                        *(Subscription(t, activity, m, "signal", self._instance(t))
+                          for (t, m), activity in after.signals.items() if (t, m) not in before.signals)],
             unsubscribed=[*(key for key in before.subscriptions if key not in after.subscriptions),
                           *(key for key in before.signals if key not in after.signals)],
             started=started, ended=ended, cancelled=cancelled, declared=self._declared(ended),
