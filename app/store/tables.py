@@ -129,7 +129,7 @@ ACTIVE_STARTED_WITH_KEY = "state = 'ACTIVE' AND business_key IS NOT NULL AND sup
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
     # one active case per process and business key: a retried start cannot make a second one (migration 0017)
-    # (migration 0031: instances a call activity started are not cases started, and may share their caller's key)
+    # (migration 0032: instances a call activity started are not cases started, and may share their caller's key)
     __table_args__ = (Index("uq_process_instance_active_business_key", "definition_key", "business_key", unique=True,
                             postgresql_where=text(ACTIVE_STARTED_WITH_KEY),
                             sqlite_where=text(ACTIVE_STARTED_WITH_KEY)),)

@@ -1,14 +1,14 @@
 """called process instances: a call activity's process as an instance of its own, with its super and root case
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0031'
-down_revision = '0030'
+revision = '0032'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 
