@@ -9,6 +9,8 @@ from .auth import runtime
 
 # not case facts: shown elsewhere on the page (referrals, documents) or used by the machine only
 NOT_FACTS = {"referrals", "documents"}
+# the window's intake checkboxes: a fact of the case only when ticked (「不予受理… 否」 on every later step is noise)
+FACTS_WHEN_TICKED = {"not_accepted", "household_confirmed"}
 
 
 def words() -> Vocabulary:
@@ -28,7 +30,7 @@ def case_facts(shown: dict, process: str | None, vocab: Vocabulary | None = None
     facts, seen = [], set()
     for k, v in shown.items():
         fact = (k, vocab.label(process, k), vocab.shown(process, k, v))
-        if k in SETTINGS or k in NOT_FACTS or fact[1:] in seen:
+        if k in SETTINGS or k in NOT_FACTS or fact[1:] in seen or (k in FACTS_WHEN_TICKED and v is not True):
             continue  # a value two steps recorded under one label (供养起始月份 decided, then confirmed) once
         seen.add(fact[1:])
         facts.append(fact)

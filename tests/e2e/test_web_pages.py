@@ -316,3 +316,16 @@ def test_a_task_past_its_due_says_so_on_its_page(app, login_as, clock):
     assert 'id="task-overdue"' not in web.get(f"/tasks/{task['id']}").text
     clock.set(clock.moment.replace(month=10, day=9))
     assert '<span class="badge overdue" id="task-overdue">已超期</span>' in web.get(f"/tasks/{task['id']}").text
+
+
+def test_the_windows_intake_checkboxes_are_case_facts_only_when_ticked(app, login_as, clock):
+    accepted, refused = Case(login_as), Case(login_as)
+    accepted.accept()
+    refused.accept(not_accepted=True, not_accepted_reason="户籍不在本镇")
+    web = Web(app, "window_cg")
+
+    def facts(case) -> str:
+        return web.get(f"/cases/{case.id}").text.split('class="facts"')[1].split("</dl>")[0]
+
+    assert "不予受理（" not in facts(accepted) and "已核实一户一档提示" not in facts(accepted)
+    assert re.search(r'<dt>不予受理（[^<]*</dt><dd data-var="not_accepted">是</dd>', facts(refused))
