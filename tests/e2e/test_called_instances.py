@@ -166,3 +166,16 @@ def test_suspending_the_case_suspends_the_instance_it_called_which_is_not_suspen
     assert window.post(f"/task/{task['id']}/complete", {"variables": {}}).status_code == 409
     assert supervisor.put(f"/process-instance/{caller_id}/suspended", {"suspended": False}).status_code == 204
     assert window.post(f"/task/{task['id']}/complete", {"variables": {}}).status_code == 204
+
+
+def test_the_called_instance_answers_for_its_own_activities_and_its_data_is_changed_through_its_case(login_as):
+    _, caller_id, called = _started(login_as)
+    supervisor = login_as("supervisor")
+    tree = supervisor.get(f"/process-instance/{called['id']}/activity-instances").json
+    assert [a["activityId"] for a in tree["childActivityInstances"]] == ["inside"]
+    assert tree["processDefinitionId"] == called["definitionId"]
+    caller_tree = supervisor.get(f"/process-instance/{caller_id}/activity-instances").json
+    assert [a["activityId"] for a in caller_tree["childActivityInstances"]] == ["call"]
+    response = supervisor.put(f"/process-instance/{called['id']}/variables/remark", {"value": "备注", "type": "String"})
+    assert response.status_code == 409 and caller_id in response.json["message"]
+    assert "remark" not in supervisor.get(f"/process-instance/{called['id']}/variables").json
