@@ -132,7 +132,10 @@ class ProcessInstance(Base):
     # (migration 0032: instances a call activity started are not cases started, and may share their caller's key)
     __table_args__ = (Index("uq_process_instance_active_business_key", "definition_key", "business_key", unique=True,
                             postgresql_where=text(ACTIVE_STARTED_WITH_KEY),
-                            sqlite_where=text(ACTIVE_STARTED_WITH_KEY)),)
+                            sqlite_where=text(ACTIVE_STARTED_WITH_KEY)),
+                      # a county's cases started since a day (compliance): its org paths' range, then the day
+                      Index("ix_process_instance_org_started", "org_path", "started_at",
+                            postgresql_ops={"org_path": "varchar_pattern_ops"}))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     definition_id: Mapped[str] = mapped_column(ForeignKey("process_definition.id"), index=True)
     definition_key: Mapped[str] = mapped_column(String(100))
