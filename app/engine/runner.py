@@ -303,6 +303,7 @@ class CaseRun:
         token, seed = at_moment(self.moment), seeded(self.seed)
         try:
             act()
+            self._show_subprocess_data_to_fired_boundaries()
             if not self.workflow.is_completed():
                 budget = step_budget(MAX_ENGINE_STEPS)
                 self.workflow.do_engine_steps(will_complete_task=budget)
@@ -316,6 +317,19 @@ class CaseRun:
             unseed(seed)
             reset_moment(token)
         return self._changes()
+
+    def _show_subprocess_data_to_fired_boundaries(self) -> None:
+        """A boundary event of an embedded subprocess that just fired sees the variables set inside the subprocess,
+        which are case variables in Camunda; SpiffWorkflow would give its path the data the subprocess started
+        with. (A called process keeps its variables to itself.)"""
+        called = self.definition.spec.get("called") or {}
+        for workflow in self._workflows():
+            for task in [t for t in workflow.tasks.values() if t.state == TaskState.READY
+                         and isinstance(t.task_spec, BoundaryEvent) and t.parent is not None]:
+                for main in task.parent.children:
+                    inner = self.workflow.subprocesses.get(main.id)
+                    if inner is not None and inner.spec.name not in called:
+                        task.data.update(case_data(inner, called))
 
     def _rearm_boundary_events(self) -> None:
         """Camunda's non-interrupting message, signal or escalation boundary event stays subscribed while its

@@ -328,3 +328,27 @@ def test_a_non_interrupting_signal_boundary_event_fires_for_each_signal_while_it
     tasks = window.get("/task", processInstanceId=instance).json
     assert sorted(t["taskDefinitionKey"] for t in tasks) == ["assess", "note", "note"]
     assert _verified(login_as, instance)
+
+
+def test_the_path_of_a_boundary_event_on_a_subprocess_sees_the_variables_set_inside_it(login_as, window):
+    """In Camunda what a task inside the subprocess set is a case variable, also on the boundary event's path."""
+    definition = _inline(login_as, (
+        '<bpmn:message id="m" name="withdrawn"/><bpmn:process id="{key}" isExecutable="true">'
+        '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="review"/>'
+        '<bpmn:subProcess id="review"><bpmn:startEvent id="rs"/><bpmn:sequenceFlow id="r1" sourceRef="rs" '
+        'targetRef="check"/><bpmn:userTask id="check" camunda:candidateGroups="window"/><bpmn:sequenceFlow id="r2" '
+        'sourceRef="check" targetRef="decide"/><bpmn:userTask id="decide" camunda:candidateGroups="window"/>'
+        '<bpmn:sequenceFlow id="r3" sourceRef="decide" targetRef="re"/><bpmn:endEvent id="re"/></bpmn:subProcess>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="e"/><bpmn:endEvent id="e"/>'
+        '<bpmn:boundaryEvent id="withdrawal" attachedToRef="review"><bpmn:messageEventDefinition messageRef="m"/>'
+        '</bpmn:boundaryEvent><bpmn:sequenceFlow id="f3" sourceRef="withdrawal" targetRef="close"/>'
+        '<bpmn:userTask id="close" camunda:candidateGroups="window"/>'
+        '<bpmn:sequenceFlow id="f4" sourceRef="close" targetRef="ce"/><bpmn:endEvent id="ce"/></bpmn:process>'))
+    instance = _start(window, definition)
+    _complete(window, _tasks(window, instance)["check"], income=1234)
+    assert window.post("/message", {"messageName": "withdrawn", "processInstanceId": instance}).status_code == 204
+    close = _tasks(window, instance)["close"]
+    assert window.get(f"/task/{close}/variables/income").json["value"] == 1234
+    _complete(window, close)
+    assert _ended(window, instance)
+    assert _verified(login_as, instance)
