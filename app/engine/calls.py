@@ -11,7 +11,6 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
@@ -20,6 +19,7 @@ from app.domain.errors import DeploymentRefused
 
 from .activities import Activities, activities_from_json, activities_to_json
 from .changes import Activity, CallInstance
+from .extensions import MappedCallActivity  # an embedded subprocess is SpiffWorkflow's CallActivity too
 from .observe import case_data
 
 Graph = Mapping[str, list[str]]  # process key -> the process keys its call activities call
@@ -187,7 +187,7 @@ def _task(workflow: Any, task_id: Any) -> Any:
 
 def _is_call(task: Any) -> bool:
     """A dropped task (None) is taken for a call: only a call activity's workflow bears a called process's name."""
-    return task is None or isinstance(task.task_spec, CallActivity)
+    return task is None or isinstance(task.task_spec, MappedCallActivity)
 
 
 def call_instances(workflow: Any, called: Mapping[str, Any], started: list[Activity], ended: list[Activity],
@@ -195,14 +195,14 @@ def call_instances(workflow: Any, called: Mapping[str, Any], started: list[Activ
     """Return the called instances a command started or ended, and those still running (their data may have
     changed), each with its data as its own process holds it."""
     states = {str(task.id): "ACTIVE" for task in workflow.get_tasks(state=TaskState.STARTED)
-              if isinstance(task.task_spec, CallActivity)}
+              if isinstance(task.task_spec, MappedCallActivity)}
     states.update({a.id: "COMPLETED" for a in ended if a.type == "callActivity"})
     states.update({a.id: "EXTERNALLY_TERMINATED" for a in cancelled if a.type == "callActivity"})
     new = {a.id for a in started}
     found = []
     for task_id, state in states.items():
         task = _task(workflow, UUID(task_id))
-        if task is None or not isinstance(task.task_spec, CallActivity):  # None: dropped with a cancelled branch
+        if task is None or not isinstance(task.task_spec, MappedCallActivity):  # None: dropped with a cancelled branch
             continue
         sub = workflow.subprocesses.get(task.id)
         of_super, key = task.task_spec.business_key(task) if task_id in new else (False, None)
