@@ -21,8 +21,7 @@ from app.domain.files import is_image, media_type
 from app.store.tables import Attachment, HistoryActivity, ProcessInstance, Task
 
 from .case_commands import run_command
-from .case_data import ATTACHMENTS, open_case
-from .case_reads import case_in_scope
+from .case_data import ATTACHMENTS, case_in_scope, open_case
 from .cases import visible_task_and_case
 from .contents import content_of, content_reference, keep_contents
 from .registry import ATTACH, DETACH, AttachmentInputs, Issued

@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 
 from app.domain.actors import Actor
 from app.domain.audit import state_digest, variables_digest
-from app.domain.errors import DomainError, NotFound
-from app.store.queries import case_events, visible_instance
+from app.domain.errors import DomainError
+from app.store.queries import case_events
 from app.store.tables import CaseEvent, HistoryActivity, ProcessInstance
 from app.store.tenancy import in_scope
 
 from .attachment_audit import stored_attachments_problem
 from .calendar_history import CalendarsInForce
-from .case_data import scrubbed
+from .case_data import case_in_scope, scrubbed
 from .notice_audit import replayed_notice_problem, stored_notices_problem
 from .notices import COMMAND as NOTICE
 from .projection import hash_of
@@ -193,9 +193,7 @@ def verify_case(rt: Runtime, actor: Actor, case_id: str) -> Verdict:
     """Verify one case in the actor's scope: chain, definition and replay."""
     actor.require("audit.verify")
     with rt.reading(snapshot=True) as uow:  # the case and its events as of one moment, whatever runs meanwhile
-        instance = visible_instance(uow.session, actor, case_id)
-        if instance is None:
-            raise NotFound(f"案件 {case_id} 不存在", field="id")
+        instance = case_in_scope(uow.session, actor, case_id)
         return verify_instance(uow.session, instance, DefinitionsAtHand(uow.session), CalendarsInForce(uow.session),
                                _replayed_whole)
 

@@ -20,6 +20,7 @@ from app.domain.actors import Actor
 from app.domain.errors import EngineFailure, NotFound
 from app.domain.personal import PERSONAL_FIELDS, mask_marked, scrub
 from app.engine.marks import carried_marks
+from app.store.queries import visible_instance
 from app.store.tables import ProcessInstance
 
 from .access_log import record_read
@@ -88,6 +89,14 @@ class CaseView:
     def withheld(self, name: str) -> bool:
         """Return whether this reader sees the variable `name` masked."""
         return self.masked and name in self.marks
+
+
+def case_in_scope(session: Session, actor: Actor, case_id: str, field: str | None = "id") -> ProcessInstance:
+    """The case, if the actor's scope covers it; else NotFound naming `field` (other scopes are not revealed)."""
+    instance = visible_instance(session, actor, case_id)
+    if instance is None:
+        raise NotFound(f"案件 {case_id} 不存在", field=field)
+    return instance
 
 
 def open_case(session: Session, actor: Actor, instance: ProcessInstance, purpose: Purpose,

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, NotFound
 from app.engine.snapshot import Snapshot, snapshot
-from app.store.queries import case_events, visible_instance
+from app.store.queries import case_events
 from app.store.tables import CaseEvent, ProcessInstance
 
 from .calendar_history import CalendarsInForce
-from .case_data import AUDIT_EVENTS, AUDIT_STATE, CaseView, open_case
+from .case_data import AUDIT_EVENTS, AUDIT_STATE, CaseView, case_in_scope, open_case
 from .registry import COMMANDS
 from .replay import DefinitionsAtHand, ReplayFailed, replay, started_on
 from .runtime import Runtime
@@ -55,10 +55,7 @@ def shown_event_inputs(view: CaseView, event: CaseEvent) -> tuple[dict, dict]:
 
 def _case(session: Session, actor: Actor, case_id: str) -> ProcessInstance:
     actor.require("audit.verify")
-    instance = visible_instance(session, actor, case_id)
-    if instance is None:
-        raise NotFound(f"案件 {case_id} 不存在", field="id")
-    return instance
+    return case_in_scope(session, actor, case_id)
 
 
 def _log_of(session: Session, instance: ProcessInstance) -> ProcessInstance:

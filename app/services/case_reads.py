@@ -4,27 +4,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from app.domain.actors import Actor
-from app.domain.errors import NotFound
-from app.store.queries import instance_query, visible_instance
+from app.store.queries import instance_query
 from app.store.tables import ProcessInstance, Task
 
-from .case_data import HISTORY_VARIABLES, PROCESS_VARIABLES, CaseView, Purpose, open_case
+from .case_data import HISTORY_VARIABLES, PROCESS_VARIABLES, CaseView, Purpose, case_in_scope, open_case
 from .cases import visible_task_and_case
 from .definitions import cached_form
 from .runtime import Runtime
 
 HISTORY_CASES = 1000  # the most cases one history read shows the variables of
-
-
-def case_in_scope(session: Session, actor: Actor, case_id: str) -> ProcessInstance:
-    """The case, if the actor's scope covers it; else NotFound (other scopes are not revealed)."""
-    instance = visible_instance(session, actor, case_id)
-    if instance is None:
-        raise NotFound(f"案件 {case_id} 不存在", field="id")
-    return instance
 
 
 def case_variables(rt: Runtime, actor: Actor, case_id: str) -> CaseView:

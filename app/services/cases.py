@@ -19,7 +19,7 @@ from app.store.writes import Writes
 
 from .business_keys import refuse_active_duplicate
 from .case_commands import run_command
-from .case_data import TASK_RESULT, CaseView, case_marks, errors_quote_no_personal_values, open_case
+from .case_data import TASK_RESULT, CaseView, case_in_scope, case_marks, errors_quote_no_personal_values, open_case
 from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
 from .contents import keep_contents
 from .definitions import cached_definition, cached_form, get_definition, latest_definition
@@ -266,9 +266,7 @@ def cancel_case(rt: Runtime, cmd: CancelCase) -> None:
     cmd.actor.require("case.cancel")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        instance = uow.session.get(ProcessInstance, cmd.process_instance_id)
-        if instance is None or not cmd.actor.scope.covers(instance.org_path):
-            raise NotFound(f"案件 {cmd.process_instance_id} 不存在", field="id")
+        instance = case_in_scope(uow.session, cmd.actor, cmd.process_instance_id)
         run_command(rt, uow.session, instance, Issued(CANCEL, CancelInputs(cmd.reason), cmd.actor, moment))
         uow.commit()
 

@@ -15,8 +15,7 @@ from app.store.queries import case_events
 from app.store.tables import CaseEvent, HistoryActivity, ProcessInstance
 
 from .case_commands import run_command
-from .case_data import COMMENTS, open_case, scrubbed
-from .case_reads import case_in_scope
+from .case_data import COMMENTS, case_in_scope, open_case, scrubbed
 from .cases import visible_task_and_case
 from .registry import COMMENT, CommentInputs, Issued
 from .runtime import Runtime

@@ -11,11 +11,11 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import NotFound, ValidationFailed
 from app.engine.moves import CANCEL, Instruction
-from app.store.queries import visible_instance
 from app.store.tables import ProcessInstance
 from app.store.tenancy import in_scope
 
 from .case_commands import run_command
+from .case_data import case_in_scope
 from .commands import Typed
 from .inputs import refuse_repair_of
 from .registry import MODIFICATION, Issued, ModificationInputs
@@ -60,9 +60,7 @@ def modify_case(rt: Runtime, actor: Actor, instance_id: str, modification: Modif
     actor.require("case.modify")
     _check(modification)
     with rt.unit_of_work() as uow:
-        instance = visible_instance(uow.session, actor, instance_id)
-        if instance is None:
-            raise NotFound(f"案件 {instance_id} 不存在", field="id")
+        instance = case_in_scope(uow.session, actor, instance_id)
         _modify(rt, uow.session, actor, instance, modification)
         uow.commit()
 

@@ -35,7 +35,7 @@ from app.store.queries import visible_instance
 from app.store.tables import CountySetting, Notice, OrgUnit, ProcessDefinition, ProcessInstance
 from app.store.writes import Writes
 
-from .case_data import NOTICE_PDF, NOTICES, CaseView, Purpose, case_marks, open_case
+from .case_data import NOTICE_PDF, NOTICES, CaseView, Purpose, case_in_scope, case_marks, open_case
 from .definitions import cached_definition
 from .notice_templates import render
 from .notice_versions import cached_template
@@ -193,9 +193,7 @@ def notices_in_view(session: Session, view: CaseView, task_id: str | None = None
 def case_notices(rt: Runtime, actor: Actor, case_id: str, purpose: Purpose = NOTICES) -> list[NoticeView]:
     """List the notices of a case in the actor's scope, oldest first; the read goes through the door."""
     with rt.unit_of_work() as uow:
-        instance = visible_instance(uow.session, actor, case_id)
-        if instance is None:
-            raise NotFound(f"案件 {case_id} 不存在", field="id")
+        instance = case_in_scope(uow.session, actor, case_id)
         view = open_case(uow.session, actor, instance, purpose)
         rows = uow.session.scalars(select(Notice).where(Notice.process_instance_id == case_id).order_by(Notice.seq))
         notices = [_view(row, view.masked) for row in rows]

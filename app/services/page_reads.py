@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app.domain.actors import Actor
-from app.domain.errors import NotFound
 from app.store.queries import (
     activity_query,
     case_events,
@@ -21,12 +20,11 @@ from app.store.queries import (
     job_query,
     open_tasks_of,
     villages_in,
-    visible_instance,
 )
 from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from . import registry
-from .case_data import AUDIT_SEARCH, INBOX_SEARCH, WEB_CASE_PAGE, WEB_INBOX, CaseView, open_case
+from .case_data import AUDIT_SEARCH, INBOX_SEARCH, WEB_CASE_PAGE, WEB_INBOX, CaseView, case_in_scope, open_case
 from .definitions import cached_definition
 from .runtime import Runtime
 
@@ -155,9 +153,7 @@ def case_page(rt: Runtime, actor: Actor, case_id: str) -> CasePage:
     actor.require("case.read")
     with rt.unit_of_work() as uow:
         session = uow.session
-        instance = visible_instance(session, actor, case_id)
-        if instance is None:
-            raise NotFound(f"案件 {case_id} 不存在")
+        instance = case_in_scope(session, actor, case_id, field=None)
         page = CasePage(instance, list(session.scalars(activity_query(actor, {}, case=instance))),
                         list(session.scalars(job_query(actor, {"processInstanceId": instance.id}))),
                         list(session.scalars(open_tasks_of(instance.id))),

@@ -7,10 +7,10 @@ like the others. A repair fixes the cause, never the outcome: it may not change 
 
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.errors import NotFound, ValidationFailed
-from app.store.queries import visible_instance
+from app.domain.errors import ValidationFailed
 
 from .case_commands import run_command
+from .case_data import case_in_scope
 from .commands import Typed
 from .inputs import refuse_repair_of
 from .registry import VARIABLES, Issued, VariablesInputs
@@ -30,9 +30,7 @@ def modify_variables(rt: Runtime, actor: Actor, instance_id: str, variables: dic
     refuse_repair_of({**variables, **dict.fromkeys(deletions)})
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        instance = visible_instance(uow.session, actor, instance_id)
-        if instance is None:
-            raise NotFound(f"案件 {instance_id} 不存在", field="id")
+        instance = case_in_scope(uow.session, actor, instance_id)
         inputs = VariablesInputs(variables, list(deletions) or None)
         run_command(rt, uow.session, instance, Issued(VARIABLES, inputs, actor, moment))
         keep_typed(uow.session, instance, Typed({**typed.types, **dict.fromkeys(deletions)}, typed.contents))

@@ -16,13 +16,13 @@ from app.domain.actors import Actor
 from app.domain.errors import Forbidden, NotFound, ValidationFailed
 from app.domain.orgs import tenant_of
 from app.store.listing import visible_tenant
-from app.store.queries import visible_instance
 from app.store.tables import ExternalTask, Job, ProcessDefinition, ProcessInstance, Task
 from app.store.tenancy import in_scope
 from app.store.writes import Writes
 
 from .called_instances import root_of
 from .case_commands import run_command
+from .case_data import case_in_scope
 from .registry import SUSPENSION, Issued, SuspensionInputs
 from .runtime import Runtime
 from .wakeup import Wakeup
@@ -60,9 +60,7 @@ def suspend_case(rt: Runtime, actor: Actor, instance_id: str, suspended: bool) -
     """Suspend (or activate) one case (Camunda PUT /process-instance/{id}/suspended)."""
     actor.require("case.suspend")
     with rt.unit_of_work() as uow:
-        instance = visible_instance(uow.session, actor, instance_id)
-        if instance is None:
-            raise NotFound(f"案件 {instance_id} 不存在", field="id")
+        instance = case_in_scope(uow.session, actor, instance_id)
         if instance.state != "ACTIVE":
             raise ValidationFailed(f"案件 {instance_id} 已结束，不能挂起或激活", field="id")
         _suspend(rt, uow.session, actor, instance, suspended)

@@ -7,10 +7,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
-from app.store.queries import visible_instance
 from app.store.tables import ProcessInstance
 
-from .case_data import PROCESS_VARIABLES, TASK_FORM, CaseView, Purpose, open_case
+from .case_data import PROCESS_VARIABLES, TASK_FORM, CaseView, Purpose, case_in_scope, open_case
 from .cases import visible_task_and_case
 from .contents import content_of
 from .runtime import Runtime
@@ -38,10 +37,7 @@ def _typed(values, instance: ProcessInstance, withheld=lambda name: False) -> Va
 def visible_case(session: Session, actor: Actor, instance_id: str) -> ProcessInstance:
     """A case the actor may read, or NotFound (other scopes are not revealed)."""
     actor.require("case.read")
-    row = visible_instance(session, actor, instance_id)
-    if row is None:
-        raise NotFound(f"案件 {instance_id} 不存在", field="id")
-    return row
+    return case_in_scope(session, actor, instance_id)
 
 
 def case_variables(rt: Runtime, actor: Actor, instance_id: str, purpose: Purpose = PROCESS_VARIABLES) -> Variables:

@@ -8,7 +8,7 @@ from app.store.partitions import earliest_row_of
 from app.store.tables import CaseEvent
 
 from .case_commands import run_command
-from .case_reads import case_in_scope
+from .case_data import case_in_scope
 from .commands import VoidCase
 from .registry import COMPLETE, VOID, Issued, VoidInputs
 from .runtime import Runtime

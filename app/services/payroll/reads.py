@@ -13,10 +13,9 @@ from app.domain.errors import NotFound
 from app.domain.orgs import tenant_of
 from app.domain.payroll import to_yuan
 from app.domain.personal import PERSONAL_FIELDS, mask_marked
-from app.store.queries import visible_instance
 from app.store.tables import OrgUnit, PaymentLedger, PayrollLine, PayrollRun, ProcessInstance, Task
 
-from ..case_data import PAYMENTS, open_case
+from ..case_data import PAYMENTS, case_in_scope, open_case
 from ..runtime import Runtime
 from .build import previous_regular
 from .runs import county_unit
@@ -157,8 +156,8 @@ def run_lines(rt: Runtime, actor: Actor, run_id: int, params: dict) -> tuple[int
 def case_payments(rt: Runtime, actor: Actor, case_id: str) -> list[dict]:
     """A household's payments month by month: amount, run, bank status (logged as a read of its data)."""
     with rt.unit_of_work() as uow:
-        instance = visible_instance(uow.session, actor, case_id)
-        if instance is None or not (actor.may("case.read") or actor.may("payroll.read")):
+        instance = case_in_scope(uow.session, actor, case_id)
+        if not (actor.may("case.read") or actor.may("payroll.read")):  # told the same as for a case out of scope
             raise NotFound(f"案件 {case_id} 不存在", field="id")
         open_case(uow.session, actor, instance, PAYMENTS)  # checks the scope and logs the read
         payments = payment_rows(uow.session, actor, case_id, instance.tenant_id)
