@@ -5,15 +5,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.domain.actors import Actor
-from app.store.queries import instance_query
 from app.store.tables import ProcessInstance, Task
 
-from .case_data import HISTORY_VARIABLES, PROCESS_VARIABLES, CaseView, Purpose, case_in_scope, open_case
+from .case_data import PROCESS_VARIABLES, CaseView, Purpose, case_in_scope, open_case
 from .cases import visible_task_and_case
 from .definitions import cached_form
 from .runtime import Runtime
-
-HISTORY_CASES = 1000  # the most cases one history read shows the variables of
 
 
 def case_variables(rt: Runtime, actor: Actor, case_id: str) -> CaseView:
@@ -23,30 +20,6 @@ def case_variables(rt: Runtime, actor: Actor, case_id: str) -> CaseView:
         view = open_case(uow.session, actor, case_in_scope(uow.session, actor, case_id), PROCESS_VARIABLES)
         uow.commit()
         return view
-
-
-@dataclass(frozen=True)
-class CaseVariables:
-    """One case's variables in a history read, with what Camunda's variable instances name."""
-
-    case_id: str
-    definition_id: str
-    definition_key: str
-    view: CaseView
-
-
-def history_variables(rt: Runtime, actor: Actor, case_id: str | None) -> list[CaseVariables]:
-    """Return the variables of the cases in scope (or of one), each read logged, oldest case first."""
-    actor.require("history.read")
-    query = instance_query(actor, {})
-    if case_id:
-        query = query.where(ProcessInstance.id == case_id)
-    with rt.unit_of_work() as uow:
-        found = [CaseVariables(row.id, row.definition_id, row.definition_key,
-                               open_case(uow.session, actor, row, HISTORY_VARIABLES))
-                 for row in uow.session.scalars(query.limit(HISTORY_CASES))]
-        uow.commit()
-        return found
 
 
 @dataclass(frozen=True)

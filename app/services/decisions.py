@@ -46,14 +46,6 @@ def _dmn_resources(session: Session) -> list:
                                                                         Resource.name)).all()
 
 
-def deployed_decisions(session: Session) -> dict[str, dict]:
-    """Every deployed decision by id, as the latest deployment of a file defining it has it."""
-    found: dict[str, dict] = {}
-    for row in _dmn_resources(session):
-        found.update(parse_decisions(read_xml(row.content, row.name), row.name))
-    return found
-
-
 def _visible(actor: Actor, tenant_id: str | None) -> bool:
     own = tenant_of(actor.org_path)
     return own is None or tenant_id is None or tenant_id == own

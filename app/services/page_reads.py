@@ -29,12 +29,6 @@ from .definitions import cached_definition
 from .runtime import Runtime
 
 
-def place_names(rt: Runtime) -> dict[str, str]:
-    """Map org unit codes (a case's `village`) to their names."""
-    with rt.reading() as uow:
-        return {unit.code: unit.name for unit in uow.session.scalars(select(OrgUnit))}
-
-
 @dataclass(frozen=True)
 class Desk:
     """What the inbox shows beside a task, read through the door: who applied (masked for the role), whether the
