@@ -11,7 +11,6 @@ from typing import Any
 
 UNITS = {"yuan": Decimal("1"), "jiao": Decimal("0.1"), "fen": Decimal("0.01")}
 SELF_CARE_CLASSES = ("全自理", "半护理", "全护理")
-CENT = UNITS["fen"]
 
 
 def money(value: Any) -> Decimal:

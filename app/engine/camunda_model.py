@@ -14,7 +14,6 @@ from lxml import etree
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 JAVA = "Java 代码不能在本服务运行：改为外部任务（camunda:type=\"external\" 并设置 camunda:topic）"
 NOT_IN_CAMUNDA = "Camunda 7 也不执行此元素"
 

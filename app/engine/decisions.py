@@ -276,9 +276,6 @@ def _aggregate(table: dict[str, Any], results: list[dict[str, Any]]) -> list[dic
     return [{name: total}]
 
 
-MAPPINGS = ("singleEntry", "singleResult", "collectEntries", "resultList")
-
-
 def map_result(results: list[dict[str, Any]], mapping: str | None, activity: str) -> Any:
     """Shape a decision result as `camunda:mapDecisionResult` says (Camunda's default: resultList)."""
     mapping = mapping or "resultList"

@@ -269,8 +269,6 @@ def _incidents(actor: Actor) -> Any:
     return _in_scope(Incident, actor)
 
 
-INCIDENT_CONFIGURATION = Incident.job_id  # failedJob: the job; failedExternalTask: the task, whose id the incident has
-
 INCIDENTS = Listing(
     _incidents,
     {"incidentId": equal(Incident.id), "incidentType": equal(Incident.type), "incidentMessage": equal(Incident.message),
