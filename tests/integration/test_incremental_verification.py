@@ -13,6 +13,7 @@ from app.domain.audit import checkpoint_signature, event_digest, variables_diges
 from app.services.verification import VerificationRun, _rehash_tonight, verify_batch, verify_night
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from tests.support.dibao_steps import Case
+from tests.support.own_database import own_app  # noqa: F401 — the CLI verifies every case: only this module's
 from tests.support.tamper import tamper_rows
 
 KEY = b"test-audit-key"  # as the tests' app is configured (AUDIT_KEY)
@@ -252,5 +253,5 @@ def test_the_cli_runs_incremental_by_default_and_full_on_demand_in_processes(run
     for args in (["audit-verify", "--processes", "2"], ["audit-verify", "--full", "--processes", "2"]):
         result = runner.invoke(args=args)
         assert "case(s) failed verification" in result.output
-        assert case.id not in result.output  # others in the shared database may have been tampered with
+        assert case.id not in result.output  # this module's other cases may have been tampered with
     assert _checkpoint(runtime, case.id).seq == 4
