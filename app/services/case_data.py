@@ -14,6 +14,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
@@ -22,6 +23,7 @@ from app.domain.personal import PERSONAL_FIELDS, mask_marked, scrub
 from app.engine.marks import carried_marks
 from app.store.queries import visible_instance
 from app.store.tables import ProcessInstance
+from app.store.tenancy import in_scope
 
 from .access_log import record_read
 from .definitions import cached_definition, cached_form
@@ -97,6 +99,19 @@ def case_in_scope(session: Session, actor: Actor, case_id: str, field: str | Non
     if instance is None:
         raise NotFound(f"案件 {case_id} 不存在", field=field)
     return instance
+
+
+def cases_in_scope(session: Session, actor: Actor, case_ids: list[str],
+                   field: str = "processInstanceIds") -> list[ProcessInstance]:
+    """Each case named, once and in the order named, if the actor's scope covers them all; else NotFound for the
+    first it does not cover, naming `field` (other scopes are not revealed)."""
+    named = list(dict.fromkeys(case_ids))
+    found = {c.id: c for c in session.scalars(select(ProcessInstance).where(
+        ProcessInstance.id.in_(named), in_scope(ProcessInstance, actor)))}
+    for case_id in named:
+        if case_id not in found:
+            raise NotFound(f"案件 {case_id} 不存在", field=field)
+    return [found[case_id] for case_id in named]
 
 
 def open_case(session: Session, actor: Actor, instance: ProcessInstance, purpose: Purpose,

@@ -19,7 +19,15 @@ from app.store.writes import Writes
 
 from .business_keys import refuse_active_duplicate
 from .case_commands import run_command
-from .case_data import TASK_RESULT, CaseView, case_in_scope, case_marks, errors_quote_no_personal_values, open_case
+from .case_data import (
+    TASK_RESULT,
+    CaseView,
+    case_in_scope,
+    case_marks,
+    cases_in_scope,
+    errors_quote_no_personal_values,
+    open_case,
+)
 from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
 from .contents import keep_contents
 from .definitions import cached_definition, cached_form, get_definition, latest_definition
@@ -278,10 +286,7 @@ def cancel_cases(rt: Runtime, actor: Actor, instance_ids: list[str], reason: str
         raise ValidationFailed("须给出 processInstanceIds", field="processInstanceIds")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        for instance_id in dict.fromkeys(instance_ids):
-            instance = uow.session.get(ProcessInstance, instance_id)
-            if instance is None or not actor.scope.covers(instance.org_path):
-                raise NotFound(f"案件 {instance_id} 不存在", field="processInstanceIds")
+        for instance in cases_in_scope(uow.session, actor, instance_ids):
             run_command(rt, uow.session, instance, Issued(CANCEL, CancelInputs(reason), actor, moment))
         uow.commit()
     return len(dict.fromkeys(instance_ids))

@@ -8,7 +8,7 @@ message subscriptions, open activities) follow it to the target's activity ids a
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -27,10 +27,10 @@ from app.store.tables import (
     ProcessInstance,
     Task,
 )
-from app.store.tenancy import in_scope
 from app.store.writes import Writes
 
 from .case_commands import run_command
+from .case_data import cases_in_scope
 from .commands import Typed
 from .definitions import cached_definition
 from .inputs import refuse_repair_of
@@ -156,20 +156,16 @@ def migrate_cases(rt: Runtime, actor: Actor, plan: MigrationPlan, instance_ids: 
                                    + "；".join(first.failures), field="migrationPlan.instructions",
                                    errors=[{"field": "migrationPlan.instructions", "message": "；".join(r.failures)}
                                            for r in failing])
-        found = {c.id: c for c in uow.session.scalars(select(ProcessInstance).where(
-            ProcessInstance.id.in_(instance_ids), in_scope(ProcessInstance, actor)))}
+        instances = cases_in_scope(uow.session, actor, instance_ids)
         inputs = MigrationInputs(source.id, target.id, [list(p) for p in plan.instructions], plan.variables)
         mapping = dict(plan.instructions)
         moved = []
-        for instance_id in dict.fromkeys(instance_ids):
-            instance = found.get(instance_id)
-            if instance is None:
-                raise NotFound(f"案件 {instance_id} 不存在", field="processInstanceIds")
+        for instance in instances:
             if instance.definition_id != source.id:
-                raise ValidationFailed(f"案件 {instance_id} 不属于流程定义 {source.id}", field="processInstanceIds")
+                raise ValidationFailed(f"案件 {instance.id} 不属于流程定义 {source.id}", field="processInstanceIds")
             run_command(rt, uow.session, instance, Issued(MIGRATION, inputs, actor, clock.now(), target.id))
             keep_typed(uow.session, instance, plan.typed)
             moved.append(instance)
         _follow(uow.session, moved, target, mapping)
         uow.commit()
-        return len(found)
+        return len(instances)

@@ -5,17 +5,14 @@ replay re-runs (registry MODIFICATION); a case left with no active step ends can
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.engine.moves import CANCEL, Instruction
 from app.store.tables import ProcessInstance
-from app.store.tenancy import in_scope
 
 from .case_commands import run_command
-from .case_data import case_in_scope
+from .case_data import case_in_scope, cases_in_scope
 from .commands import Typed
 from .inputs import refuse_repair_of
 from .registry import MODIFICATION, Issued, ModificationInputs
@@ -78,14 +75,9 @@ def modify_cases(rt: Runtime, actor: Actor, definition_id: str, instance_ids: li
     if not instance_ids:
         raise ValidationFailed("须给出 processInstanceIds", field="processInstanceIds")
     with rt.unit_of_work() as uow:
-        found = {c.id: c for c in uow.session.scalars(select(ProcessInstance).where(
-            ProcessInstance.id.in_(instance_ids), in_scope(ProcessInstance, actor)))}
-        for instance_id in dict.fromkeys(instance_ids):
-            instance = found.get(instance_id)
-            if instance is None:
-                raise NotFound(f"案件 {instance_id} 不存在", field="processInstanceIds")
+        for instance in cases_in_scope(uow.session, actor, instance_ids):
             if instance.definition_id != definition_id:
-                raise ValidationFailed(f"案件 {instance_id} 不属于流程定义 {definition_id}",
+                raise ValidationFailed(f"案件 {instance.id} 不属于流程定义 {definition_id}",
                                        field="processInstanceIds")
             _modify(rt, uow.session, actor, instance, modification)
         uow.commit()
