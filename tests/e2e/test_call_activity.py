@@ -3,7 +3,7 @@
 import json
 import uuid
 
-from tests.support.deployments import deploy_form, minimal_process
+from tests.support.deployments import deploy_files, minimal_process
 
 
 def _user_task(key: str, name: str) -> str:
@@ -21,7 +21,7 @@ def _keys(*names: str) -> list[str]:
 
 def test_an_unknown_called_process_is_refused_naming_the_call_activity(login_as):
     caller, missing = _keys("caller", "missing")
-    response = deploy_form(login_as("designer"), {"caller.bpmn": _caller(caller, missing, "call_missing")})
+    response = deploy_files(login_as("designer"), {"caller.bpmn": _caller(caller, missing, "call_missing")})
     assert response.status_code == 400, response.json
     assert response.json["element"] == "call_missing" and missing in response.json["message"]
     assert login_as("designer").get("/process-definition", key=caller).json == []
@@ -29,14 +29,15 @@ def test_an_unknown_called_process_is_refused_naming_the_call_activity(login_as)
 
 def test_a_process_calling_itself_is_refused(login_as):
     [loop] = _keys("loop")
-    response = deploy_form(login_as("designer"), {"loop.bpmn": _caller(loop, loop, "call_self")})
+    response = deploy_files(login_as("designer"), {"loop.bpmn": _caller(loop, loop, "call_self")})
     assert response.status_code == 400 and response.json["element"] == "call_self"
     assert "循环" in response.json["message"]
 
 
 def test_two_processes_calling_each_other_are_refused(login_as):
     a, b = _keys("a", "b")
-    response = deploy_form(login_as("designer"), {"a.bpmn": _caller(a, b, "call_b"), "b.bpmn": _caller(b, a, "call_a")})
+    response = deploy_files(login_as("designer"),
+                            {"a.bpmn": _caller(a, b, "call_b"), "b.bpmn": _caller(b, a, "call_a")})
     assert response.status_code == 400 and response.json["element"] in ("call_a", "call_b")
     assert login_as("designer").get("/process-definition", key=a).json == []
 
@@ -44,9 +45,9 @@ def test_two_processes_calling_each_other_are_refused(login_as):
 def test_a_cycle_through_an_earlier_deployment_is_refused(login_as):
     a, b = _keys("a", "b")
     designer = login_as("designer")
-    assert deploy_form(designer, {"a.bpmn": _user_task(a, "A")}).status_code == 200
-    assert deploy_form(designer, {"b.bpmn": _caller(b, a, "call_a")}).status_code == 200
-    response = deploy_form(designer, {"a.bpmn": _caller(a, b, "call_b")})
+    assert deploy_files(designer, {"a.bpmn": _user_task(a, "A")}).status_code == 200
+    assert deploy_files(designer, {"b.bpmn": _caller(b, a, "call_a")}).status_code == 200
+    response = deploy_files(designer, {"a.bpmn": _caller(a, b, "call_b")})
     assert response.status_code == 400 and response.json["element"] == "call_b"
     assert "→" in response.json["message"]
 
@@ -54,9 +55,9 @@ def test_a_cycle_through_an_earlier_deployment_is_refused(login_as):
 def test_the_called_version_is_bound_when_the_caller_is_deployed(login_as):
     callee, caller = _keys("callee", "caller")
     designer = login_as("designer")
-    assert deploy_form(designer, {"callee.bpmn": _user_task(callee, "第一版")}).status_code == 200
-    assert deploy_form(designer, {"caller.bpmn": _caller(caller, callee)}).status_code == 200
-    assert deploy_form(designer, {"callee.bpmn": _user_task(callee, "第二版")}).status_code == 200
+    assert deploy_files(designer, {"callee.bpmn": _user_task(callee, "第一版")}).status_code == 200
+    assert deploy_files(designer, {"caller.bpmn": _caller(caller, callee)}).status_code == 200
+    assert deploy_files(designer, {"callee.bpmn": _user_task(callee, "第二版")}).status_code == 200
     window = login_as("window_cg")
     started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": caller}).json
     [called] = window.get("/process-instance", superProcessInstance=started["id"]).json
@@ -84,7 +85,7 @@ def test_only_the_variables_mapped_in_and_out_pass_between_caller_and_called(log
                               first="call").replace('<bpmn:sequenceFlow id="f2" sourceRef="call"',
                                                     '<bpmn:sequenceFlow id="f2" sourceRef="after"')
     designer = login_as("designer")
-    assert deploy_form(designer, {"callee.bpmn": called, "caller.bpmn": calling}).status_code == 200
+    assert deploy_files(designer, {"callee.bpmn": called, "caller.bpmn": calling}).status_code == 200
     window = login_as("window_cg")
     started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": caller, "variables": {
         "amount": {"value": 5}, "secret": {"value": "x"}}})

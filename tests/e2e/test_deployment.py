@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.deployments import deploy_form, minimal_process
+from tests.support.deployments import deploy_files, minimal_process
 from tests.support.dibao_steps import Case
 
 ROOT = Path(__file__).parent.parent.parent
@@ -20,7 +20,7 @@ def test_new_version_is_used_by_new_cases_while_running_cases_keep_theirs(login_
     running = Case(login_as)
     before = designer.get("/process-definition/key/dibao").json
     edited = DIBAO.replace('name="入户调查"', 'name="入户调查（新版）"')
-    response = deploy_form(designer, {"dibao.bpmn": edited})
+    response = deploy_files(designer, {"dibao.bpmn": edited})
     assert response.status_code == 200, response.json
     after = designer.get("/process-definition/key/dibao").json
     assert after["version"] == before["version"] + 1
@@ -29,13 +29,13 @@ def test_new_version_is_used_by_new_cases_while_running_cases_keep_theirs(login_
     fresh.accept()
     assert running.task("investigator_cg", "home_visit")["name"] == "入户调查"
     assert fresh.task("investigator_cg", "home_visit")["name"] == "入户调查（新版）"
-    assert deploy_form(designer, {"dibao.bpmn": DIBAO}).status_code == 200  # restore the reference text
+    assert deploy_files(designer, {"dibao.bpmn": DIBAO}).status_code == 200  # restore the reference text
 
 
 def test_duplicate_filtering_makes_no_new_version(login_as):
     designer = login_as("designer")
     version = designer.get("/process-definition/key/dibao").json["version"]
-    response = deploy_form(designer, {"dibao.bpmn": DIBAO}, **{"enable-duplicate-filtering": "true"})
+    response = deploy_files(designer, {"dibao.bpmn": DIBAO}, **{"enable-duplicate-filtering": "true"})
     assert response.status_code == 200
     assert designer.get("/process-definition/key/dibao").json["version"] == version
 
@@ -62,7 +62,7 @@ def test_duplicate_filtering_makes_no_new_version(login_as):
 def test_invalid_bpmn_is_refused_naming_file_and_element(login_as, name, content, element, words):
     designer = login_as("designer")
     key = content.split('process id="')[1].split('"')[0]
-    response = deploy_form(designer, {name: content})
+    response = deploy_files(designer, {name: content})
     assert response.status_code == 400, response.json
     assert response.json["file"] == name and response.json["element"] == element
     assert words in response.json["message"]
@@ -75,7 +75,7 @@ def test_invalid_bpmn_is_refused_naming_file_and_element(login_as, name, content
     ('<?xml version="1.0"?><root/>', "BPMN"),
 ])
 def test_broken_or_hostile_xml_is_refused(login_as, content, words):
-    response = deploy_form(login_as("designer"), {"x.bpmn": content})
+    response = deploy_files(login_as("designer"), {"x.bpmn": content})
     assert response.status_code == 400 and words in response.json["message"]
     assert response.json["file"] == "x.bpmn"
 
@@ -84,7 +84,7 @@ def test_one_bad_file_refuses_the_whole_deployment(login_as):
     designer = login_as("designer")
     good = minimal_process("good_one", '<bpmn:userTask id="t" camunda:candidateGroups="window" />')
     bad = minimal_process("bad_one", '<bpmn:userTask id="t" camunda:candidateUsers="someone" />')
-    response = deploy_form(designer, {"good.bpmn": good, "bad.bpmn": bad})
+    response = deploy_files(designer, {"good.bpmn": good, "bad.bpmn": bad})
     assert response.status_code == 400 and response.json["file"] == "bad.bpmn"
     assert _count(designer, "good_one") == 0
 
@@ -92,13 +92,13 @@ def test_one_bad_file_refuses_the_whole_deployment(login_as):
 def test_a_form_marking_a_field_with_an_unknown_kind_of_personal_data_is_refused(login_as):
     form = ('{"id": "odd_marks", "components": [{"type": "textfield", "key": "wechat", '
             '"properties": {"personal": "social"}}]}')
-    response = deploy_form(login_as("designer"), {"odd_marks.form": form})
+    response = deploy_files(login_as("designer"), {"odd_marks.form": form})
     assert response.status_code == 400, response.json
     assert (response.json["file"], response.json["element"]) == ("odd_marks.form", "wechat")
 
 
-def test_only_designersdeploy_form(login_as):
-    response = deploy_form(login_as("window_cg"), {"dibao.bpmn": DIBAO})
+def test_only_designersdeploy_files(login_as):
+    response = deploy_files(login_as("window_cg"), {"dibao.bpmn": DIBAO})
     assert response.status_code == 403
 
 

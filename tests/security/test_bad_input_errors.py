@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from tests.support.deployments import deploy_files
+
 DEEP = "[" * 5000 + "]" * 5000
 
 
@@ -66,7 +68,7 @@ def test_a_job_moved_out_of_range_is_a_400_naming_the_due_date(login_as, clock):
     from tests.support import diagrams as d
 
     key = f"far_{uuid.uuid4().hex[:8]}"
-    assert d.deploy(login_as("designer"), {f"{key}.bpmn": d.timer(key, "timeDuration", "P1D")}).status_code == 200
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": d.timer(key, "timeDuration", "P1D")}).status_code == 200
     started = login_as("window_cg").post(f"/process-definition/key/{key}/start", {"businessKey": key})
     supervisor = login_as("supervisor")
     job = supervisor.get("/job", processInstanceId=started.json["id"]).json[0]
@@ -76,9 +78,7 @@ def test_a_job_moved_out_of_range_is_a_400_naming_the_due_date(login_as, clock):
 
 
 def test_a_form_with_nan_is_refused_at_deploy(login_as):
-    from tests.support import diagrams as d
-
     form_id = f"nan_{uuid.uuid4().hex[:8]}"
     text = '{"id": "' + form_id + '", "components": [{"type": "number", "key": "n", "validate": {"min": NaN}}]}'
-    deployed = d.deploy(login_as("designer"), {f"{form_id}.form": text})
+    deployed = deploy_files(login_as("designer"), {f"{form_id}.form": text})
     assert deployed.status_code == 400 and deployed.json["file"] == f"{form_id}.form", deployed.json

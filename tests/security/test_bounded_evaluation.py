@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from tests.support import diagrams as d
+from tests.support.deployments import deploy_files
 from tests.support.in_time import answered_in_time
 
 STRING = "x" * 99_000
@@ -14,7 +15,7 @@ STRING = "x" * 99_000
 
 def _deployed(login_as, expression: str) -> str:
     key = f"cost_{uuid.uuid4().hex[:8]}"
-    deployed = d.deploy(login_as("designer"), {f"{key}.bpmn": d.condition(key, expression)})
+    deployed = deploy_files(login_as("designer"), {f"{key}.bpmn": d.condition(key, expression)})
     assert deployed.status_code == 200, deployed.json
     return key
 

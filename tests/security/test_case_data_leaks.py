@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import typed
 from tests.support import diagrams as d
+from tests.support.deployments import deploy_files
 from tests.support.marked import MARKED, MARKED_ACCOUNT, MASKED, MarkedCase, access_log, leaked
 from tests.support.web_client import Web
 
@@ -120,7 +121,7 @@ def _copying_process(key: str) -> str:
 
 def test_a_script_copy_of_a_personal_field_is_masked_as_its_source_everywhere(login_as, clock):
     key = f"copy_{uuid.uuid4().hex[:8]}"
-    assert d.deploy(login_as("designer"), {f"{key}.bpmn": _copying_process(key)}).status_code == 200
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": _copying_process(key)}).status_code == 200
     started = login_as("window_cg").post(f"/process-definition/key/{key}/start", {
         "variables": typed(id_number=MARKED["id_number"], applicant_name=MARKED["applicant_name"],
                            phone=MARKED["phone"])})
@@ -144,7 +145,7 @@ def test_a_form_rule_error_never_echoes_a_personal_value(login_as, clock):
         {"type": "textfield", "key": "id_number", "label": "身份证号码",
          "properties": {"rule": 'int(value + "号") > 0', "ruleMessage": "须为数字"}}]}
     bpmn = d.user_task(key, formRef=f"{key}_form", formRefBinding="latest")
-    deployed = d.deploy(login_as("designer"), {f"{key}.bpmn": bpmn, f"{key}.form": json.dumps(form)})
+    deployed = deploy_files(login_as("designer"), {f"{key}.bpmn": bpmn, f"{key}.form": json.dumps(form)})
     assert deployed.status_code == 200, deployed.json
     started = login_as("window_cg").post(f"/process-definition/key/{key}/start", {})
     task = login_as("window_cg").get("/task", processInstanceId=started.json["id"]).json[0]
@@ -238,7 +239,7 @@ def test_an_engine_error_never_quotes_a_personal_value(login_as, clock):
     failing = d.process(key, """<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
     <bpmn:scriptTask id="t" scriptFormat="python"><bpmn:script>n = int(id_number + "号")</bpmn:script></bpmn:scriptTask>
     <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />""")
-    assert d.deploy(login_as("designer"), {f"{key}.bpmn": failing}).status_code == 200
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": failing}).status_code == 200
     response = login_as("village_cg").post(f"/process-definition/key/{key}/start", {
         "variables": typed(village="dongguan", id_number=MARKED["id_number"])})
     assert response.status_code == 422 and response.json["element"] == "t", response.json

@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from tests.support import diagrams as d
+from tests.support.deployments import deploy_files
 
 WRITE = "open('{m}', 'w').write('pwned')"
 SHELL = "__import__('os').system('touch {m}')"
@@ -99,7 +100,7 @@ def test_hostile_diagram_is_refused_or_fails_cleanly(login_as, clock, tmp_path, 
     key = f"{attack}_{uuid.uuid4().hex[:6]}"
     files = CATALOGUE[attack](key, str(marker))
     designer, window = login_as("designer"), login_as("window_cg")
-    deployed = d.deploy(designer, files)
+    deployed = deploy_files(designer, files)
     if deployed.status_code == 400:
         assert deployed.json["file"] in files and deployed.json["message"], deployed.json
         assert deployed.json.get("element"), deployed.json

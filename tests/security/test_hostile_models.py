@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from tests.support import diagrams as d
+from tests.support.deployments import deploy_files
 from tests.support.in_time import answered_in_time
 
 
@@ -17,7 +18,7 @@ def _key(prefix: str) -> str:
 
 
 def _refused_at_deploy(login_as, files: dict[str, str], element: str, words: str):
-    deployed = d.deploy(login_as("designer"), files)
+    deployed = deploy_files(login_as("designer"), files)
     assert deployed.status_code == 400, deployed.json
     assert deployed.json["element"] == element and words in deployed.json["message"], deployed.json
     assert deployed.json["file"] in files
@@ -43,7 +44,7 @@ def test_a_timer_literal_that_cannot_be_honoured_is_refused_at_deploy(login_as, 
 @pytest.mark.parametrize("kind, value", [("timeDuration", "P99999999Y"), ("timeCycle", "R/PT0S")])
 def test_a_timer_expression_yielding_what_cannot_be_honoured_fails_its_command(login_as, live_url, kind, value):
     key = _key("timer")
-    assert d.deploy(login_as("designer"), {f"{key}.bpmn": d.timer(key, kind, "${when}")}).status_code == 200
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": d.timer(key, kind, "${when}")}).status_code == 200
     answer = answered_in_time(live_url, "window_cg", "POST", f"/engine-rest/process-definition/key/{key}/start",
                               {"businessKey": key, "variables": {"when": {"value": value, "type": "String"}}})
     assert answer.status == 422 and answer.body["element"] == "t", answer.body
@@ -82,7 +83,7 @@ def test_a_standard_loop_is_refused_at_deploy_as_camunda_7_does_not_run_it(login
 ])
 def test_a_task_attribute_that_fails_at_run_time_is_a_422_naming_the_element(login_as, clock, attributes):
     key = _key("attr")
-    assert d.deploy(login_as("designer"), {f"{key}.bpmn": d.user_task(key, **attributes)}).status_code == 200
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": d.user_task(key, **attributes)}).status_code == 200
     started = login_as("window_cg").post(f"/process-definition/key/{key}/start", {"businessKey": key})
     assert started.status_code == 422, started.json
     assert started.json["element"] == "t" and f"camunda:{next(iter(attributes))}" in started.json["message"]
@@ -94,7 +95,7 @@ def test_a_multi_instance_over_a_huge_collection_is_refused_before_any_instance_
     body = d.around(key, '<bpmn:userTask id="t" camunda:candidateGroups="window">'
                          '<bpmn:multiInstanceLoopCharacteristics camunda:collection="items" '
                          'camunda:elementVariable="item" /></bpmn:userTask>')
-    assert d.deploy(login_as("designer"), {f"{key}.bpmn": body}).status_code == 200
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": body}).status_code == 200
     items = {"value": json.dumps(list(range(100_000))), "type": "Json"}
     answer = answered_in_time(live_url, "window_cg", "POST", f"/engine-rest/process-definition/key/{key}/start",
                               {"businessKey": key, "variables": {"items": items}}, memory=True)
@@ -127,15 +128,15 @@ def _form_task(key: str, form_id: str) -> str:
 ])
 def test_a_form_rule_that_cannot_run_is_refused_at_deploy_naming_the_field(login_as, field, words):
     form_id = _key("form")
-    deployed = d.deploy(login_as("designer"), {f"{form_id}.form": _form(form_id, **field)})
+    deployed = deploy_files(login_as("designer"), {f"{form_id}.form": _form(form_id, **field)})
     assert deployed.status_code == 400, deployed.json
     assert deployed.json["element"] == "answer" and words in deployed.json["message"], deployed.json
 
 
 def _open_form_task(login_as, field: dict) -> tuple[str, str]:
     form_id, key = _key("form"), _key("formtask")
-    deployed = d.deploy(login_as("designer"), {f"{form_id}.form": _form(form_id, **field),
-                                               f"{key}.bpmn": _form_task(key, form_id)})
+    deployed = deploy_files(login_as("designer"), {f"{form_id}.form": _form(form_id, **field),
+                                                   f"{key}.bpmn": _form_task(key, form_id)})
     assert deployed.status_code == 200, deployed.json
     window = login_as("window_cg")
     assert window.post(f"/process-definition/key/{key}/start", {"businessKey": key}).status_code == 200

