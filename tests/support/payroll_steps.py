@@ -61,7 +61,10 @@ def bank_account(seed: int) -> str:
 
 
 def id_number() -> str:
-    first = f"11010119800101{uuid.uuid4().int % 1000:03d}"
+    """A 身份证号码 born in 1980 that no other household has: 一户一档 refuses an intake naming someone with a
+    running case, and a thousand serial numbers for one birthday collided within a module."""
+    serial = uuid.uuid4().int
+    first = f"1101011980{serial % 12 + 1:02d}{serial // 12 % 28 + 1:02d}{serial // 336 % 1000:03d}"
     return first + check_digit(first)
 
 
