@@ -99,14 +99,14 @@ def test_only_the_variables_mapped_in_and_out_pass_between_caller_and_called(log
 def test_a_call_bound_to_its_deployment_calls_a_process_of_that_deployment_or_is_refused(login_as):
     callee, caller = _keys("callee", "caller")
     designer = login_as("designer")
-    assert deploy_form(designer, {"callee.bpmn": _user_task(callee, "另一次部署")}).status_code == 200
+    assert deploy_files(designer, {"callee.bpmn": _user_task(callee, "另一次部署")}).status_code == 200
     bound = _caller(caller, callee, "call_bound").replace(
         '<bpmn:callActivity id="call_bound"',
         '<bpmn:callActivity id="call_bound" camunda:calledElementBinding="deployment"')
-    response = deploy_form(designer, {"caller.bpmn": bound})
+    response = deploy_files(designer, {"caller.bpmn": bound})
     assert response.status_code == 400 and response.json["element"] == "call_bound"
     assert callee in response.json["message"] and "deployment" in response.json["message"]
-    both = deploy_form(designer, {"caller.bpmn": bound, "callee.bpmn": _user_task(callee, "同一次部署")})
+    both = deploy_files(designer, {"caller.bpmn": bound, "callee.bpmn": _user_task(callee, "同一次部署")})
     assert both.status_code == 200, both.json
     window = login_as("window_cg")
     started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": caller}).json
