@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app.domain.actors import Actor
+from app.domain.orgs import tenant_of
 from app.store.queries import (
     activity_query,
     case_events,
@@ -25,7 +26,7 @@ from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from . import registry
 from .case_data import AUDIT_SEARCH, INBOX_SEARCH, WEB_CASE_PAGE, WEB_INBOX, CaseView, case_in_scope, open_case
-from .definitions import cached_definition
+from .definitions import cached_definition, latest_definition_or_none, may_see_tenant
 from .runtime import Runtime
 
 
@@ -123,9 +124,13 @@ def start_choices(rt: Runtime, actor: Actor) -> tuple[list[Any], list[OrgUnit]]:
     """Return the latest definitions and the villages of my unit, to start a case in."""
     actor.require("case.start")
     with rt.reading() as uow:
-        latest = uow.session.scalars(definition_query({"latestVersion": True}))
+        keys = dict.fromkeys(d.key for d in uow.session.scalars(definition_query({"latestVersion": True}))
+                             if may_see_tenant(actor, d.tenant_id))
+        # each key once, as the version a start by key runs for me: my county's own, else the shared one
+        own = [latest_definition_or_none(uow.session, key, tenant_of(actor.org_path)) for key in keys]
         # camunda:isStartableInTasklist="false": started by its caller or a client, never offered here
-        startable = [d for d in latest if cached_definition(uow.session, d.id).spec.get("startableInTasklist", True)]
+        startable = [d for d in own
+                     if d is not None and cached_definition(uow.session, d.id).spec.get("startableInTasklist", True)]
         return startable, list(uow.session.scalars(villages_in(actor)))
 
 

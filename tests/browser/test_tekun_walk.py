@@ -51,7 +51,7 @@ def _submit(page, step_name: str) -> None:
 def _accept(tab, clock, business_key: str, id_number: str) -> str:
     page = tab.page
     page.get_by_role("link", name="新建申请").click()
-    page.get_by_label("特困人员认定").check()
+    page.check("input[name=process][value=tekun]")
     page.select_option("select[name=village]", "dongguan")
     page.fill("input[name=business_key]", business_key)
     page.get_by_role("button", name="受理并开始办理").click()

@@ -4,6 +4,7 @@
 the key of the province's shared `linshi`, which 示范县 (no version of its own) keeps using.
 """
 
+import re
 import uuid
 from io import BytesIO
 
@@ -16,6 +17,7 @@ from werkzeug.test import encode_multipart
 from app.domain.orgs import child_path
 from app.store.tables import OrgUnit, User
 from tests.conftest import PASSWORD, Api
+from tests.support.web_client import Web
 
 COUNTIES = {"ta": ("泰安县", "tazhen"), "cc": ("陈仓县", "cczhen")}
 
@@ -215,3 +217,16 @@ def test_a_key_within_a_county_is_that_countys_own_latest_version(deployed, logi
     assert designer.put(f"/process-definition/key/{key}/tenant-id/cc/suspended", {"suspended": True}
                         ).json["field"] == "tenant-id"
 
+
+
+def test_the_start_page_offers_each_process_once_as_a_start_by_key_runs_it(deployed, app):
+    """A window sees its county's own version of a key, else the shared one — never another county's diagram."""
+    def offered(username: str) -> list[str]:
+        page = Web(app, username).get("/cases/new").text
+        return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", label)).strip() for label in
+                re.findall(r'value="linshi"[^>]*>(.*?)</label>', page, re.S)]
+
+    assert offered("window_ta") == ["临时救助 （第 1 版）"]  # 泰安's own
+    assert offered("window_cc") == ["临时救助 （第 1 版）"]  # 陈仓's own
+    shared = offered("window_cg")
+    assert len(shared) == 1 and shared[0].startswith("临时救助审批")  # 示范县: the province's shared diagram
