@@ -9,22 +9,12 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.conftest import typed
 from tests.support.browser import ARTIFACTS
 from tests.support.dibao_steps import Case, unique_id_number
+from tests.support.walks import household_verified, open_task, start_case
 
 SCREENSHOTS = Path(__file__).parent.parent.parent / "docs" / "screenshots"
 CST = timezone(timedelta(hours=8))
-
-
-def _open_task(tab, business_key: str, step_name: str):
-    page = tab.page
-    page.goto(f"/inbox?q={business_key}")  # the desk's search: other tests' cases fill the first pages
-    row = page.locator(f"#inbox tr[data-business-key='{business_key}']", has_text=step_name)
-    expect(row).to_have_count(1)
-    row.get_by_role("link", name="办理").click()
-    expect(page.locator("h1")).to_have_text(step_name)
-    return page
 
 
 def _submit(page):
@@ -33,15 +23,8 @@ def _submit(page):
 
 
 def _start_and_accept(tab, business_key: str) -> str:
+    case_id = start_case(tab, "dibao", "dongguan", business_key, shot="01-new-case")
     page = tab.page
-    page.get_by_role("link", name="新建申请").click()
-    tab.shot("01-new-case")
-    page.check("input[name=process][value=dibao]")
-    page.select_option("select[name=village]", "dongguan")
-    page.fill("input[name=business_key]", business_key)
-    page.get_by_role("button", name="受理并开始办理").click()
-    expect(page.locator("h1")).to_have_text("受理")
-    case_id = re.search(r"/cases/([0-9a-f-]{36})", page.locator("#case-link").get_attribute("href"))[1]
     page.fill("input[name=applicant_name]", "张三")
     applicant = unique_id_number()
     page.fill("input[name=id_number]", applicant[:-1] + ("1" if applicant[-1] == "0" else "0"))  # a wrong check digit
@@ -63,18 +46,6 @@ def _start_and_accept(tab, business_key: str) -> str:
     return case_id
 
 
-def _verify(login_as, case_id: str) -> None:
-    """The household-data matching system answers over the engine API (it has no web page)."""
-    api = login_as("verifier")
-    locked = api.post("/external-task/fetchAndLock", {"workerId": "ui-walk", "maxTasks": 100, "topics": [
-        {"topicName": "household-verification", "lockDuration": 60000}]}).json
-    mine = [t for t in locked if t["processInstanceId"] == case_id]
-    assert len(mine) == 1, locked
-    done = api.post(f"/external-task/{mine[0]['id']}/complete",
-                    {"workerId": "ui-walk", "variables": typed(verification_result="matched")})
-    assert done.status_code == 204, done.json
-
-
 def _home_visit(tab, business_key: str, overdue_key: str) -> None:
     page = tab.page
     page.goto(f"/inbox?q={overdue_key}")  # the desk's search: other tests' cases fill the first pages
@@ -86,7 +57,7 @@ def _home_visit(tab, business_key: str, overdue_key: str) -> None:
     tab.shot("03-inbox")
     row.get_by_role("button", name="认领").click()
     expect(page.locator(f"#inbox tr[data-business-key='{business_key}']")).to_contain_text("我已认领")
-    page = _open_task(tab, business_key, "入户调查")
+    page = open_task(tab, business_key, "入户调查")
     page.fill("input[name=visitors]", "李四,王五")
     page.fill("input[name=visit_date]", "2026-09-29")
     page.get_by_role("button", name="保存草稿").click()
@@ -100,7 +71,7 @@ def _home_visit(tab, business_key: str, overdue_key: str) -> None:
 
 
 def _township_review(tab, business_key: str, case_id: str) -> None:
-    page = _open_task(tab, business_key, "初审")
+    page = open_task(tab, business_key, "初审")
     expect(page.locator("input[name=proposed_amount]")).to_be_hidden()
     page.get_by_label("拟同意").check()
     expect(page.locator("input[name=proposed_amount]")).to_have_value("1140")  # the 补差 the service computed
@@ -122,7 +93,7 @@ def _fire_publicity(login_as, case_id: str) -> None:
 
 
 def _county_review(tab, business_key: str) -> None:
-    page = _open_task(tab, business_key, "审核确认")
+    page = open_task(tab, business_key, "审核确认")
     page.get_by_label("批准", exact=True).check()
     expect(page.locator("input[name=amount]")).to_have_value("1140")  # the township's proposal
     _submit(page)
@@ -130,7 +101,7 @@ def _county_review(tab, business_key: str) -> None:
 
 
 def _payment(tab, business_key: str) -> None:
-    page = _open_task(tab, business_key, "发放")
+    page = open_task(tab, business_key, "发放")
     page.fill("input[name=first_payment_month]", "2026-10")  # approved on 10/9: not the month after
     _submit(page)
     expect(page.locator("[data-error-for=first_payment_month]")).to_contain_text("次月")
@@ -152,7 +123,7 @@ def test_a_dibao_case_walks_from_the_window_to_payment_in_the_browser(browse, lo
     window.shot("00-login")
     window.login()
     case_id = _start_and_accept(window, business_key)
-    _verify(login_as, case_id)
+    household_verified(login_as, case_id)
     clock.set(datetime(2026, 9, 29, 9, 30, tzinfo=CST))  # the visit is due 10/8: within two working days
     # on a tablet at the family's home
     _home_visit(browse("investigator_cg", portrait=True), business_key, earlier.business_key)

@@ -10,34 +10,14 @@ from playwright.sync_api import expect
 
 from tests.support.browser import watch_errors
 from tests.support.dibao_steps import unique_id_number
+from tests.support.walks import open_task, start_case, submit_step
 
 CST = timezone(timedelta(hours=8))
 
 
-def _open_task(tab, business_key: str, step_name: str):
-    page = tab.page
-    page.goto(f"/inbox?q={business_key}")  # the desk's search: other tests' cases fill the first pages
-    row = page.locator(f"#inbox tr[data-business-key='{business_key}']", has_text=step_name)
-    expect(row).to_have_count(1)
-    row.get_by_role("link", name="办理").click()
-    expect(page.locator("h1")).to_have_text(step_name)
-    return page
-
-
-def _submit(page, step_name: str) -> None:
-    page.get_by_role("button", name="提交办理").click()
-    expect(page.locator(".flash-success")).to_contain_text(f"已完成「{step_name}」")
-
-
 def _accept(tab, clock, business_key: str, id_number: str) -> str:
+    case_id = start_case(tab, "linshi", "xiguan", business_key)
     page = tab.page
-    page.get_by_role("link", name="新建申请").click()
-    page.check("input[name=process][value=linshi]")
-    page.select_option("select[name=village]", "xiguan")
-    page.fill("input[name=business_key]", business_key)
-    page.get_by_role("button", name="受理并开始办理").click()
-    expect(page.locator("h1")).to_have_text("受理")
-    case_id = re.search(r"/cases/([0-9a-f-]{36})", page.locator("#case-link").get_attribute("href"))[1]
     clock.advance(minutes=12)  # the time it takes to take the family's details down
     page.fill("input[name=applicant_name]", "赵桂兰")
     page.fill("input[name=id_number]", id_number)
@@ -46,7 +26,7 @@ def _accept(tab, clock, business_key: str, id_number: str) -> str:
     page.fill("input[name=amount]", "3000")
     page.fill("textarea[name=reason]", "凌晨突发火灾，住房及家当烧毁，一家三口无处栖身")
     tab.shot("linshi-01-accept")
-    _submit(page, "受理")
+    submit_step(page, "受理")
     return case_id
 
 
@@ -60,12 +40,12 @@ def _pay_first(tab, business_key: str) -> None:
     expect(row).to_contain_text("赵桂兰")
     expect(row).to_contain_text("西关村")
     tab.shot("linshi-02-inbox")
-    page = _open_task(tab, business_key, "先行救助")
+    page = open_task(tab, business_key, "先行救助")
     expect(page.locator("input[name=paid_amount]")).to_have_value("3000")  # the amount asked
     expect(page.locator("input[name=paid_at]")).to_have_value("2026-09-28")  # today
     expect(page.locator("[data-var=kind]")).to_contain_text("急难型")
     tab.shot("linshi-03-emergency-payment")
-    _submit(page, "先行救助")
+    submit_step(page, "先行救助")
 
 
 def _escalate_overdue_documentation(tab, business_key: str) -> None:
@@ -87,19 +67,19 @@ def _escalate_overdue_documentation(tab, business_key: str) -> None:
     expect(page.locator(".flash-success")).to_contain_text("已立即触发")
     expect(page.get_by_label("业务编号")).to_have_value(business_key)  # back on the same search
     expect(page.locator(f"#timers tr[data-business-key='{business_key}']")).to_have_count(0)
-    page = _open_task(tab, business_key, "督办事后补充")
+    page = open_task(tab, business_key, "督办事后补充")
     late = page.locator("#task-form")  # what is late, since when, by what rule
     expect(late).to_contain_text("先行救助已于 2026-09-28 发放 3000 元")
     expect(late).to_contain_text("应在发放后 5 个工作日内由受理窗口补齐，现已逾期")
     page.fill("textarea[name=comment]", "请城关镇两日内补齐签字手续")
-    _submit(page, "督办事后补充")
+    submit_step(page, "督办事后补充")
 
 
 def _document(tab, business_key: str) -> None:
     page = tab.page
     page.goto(f"/inbox?q={business_key}")
     expect(page.locator(f"#inbox tr.overdue[data-business-key='{business_key}'] .badge.overdue")).to_have_text("已超期")
-    page = _open_task(tab, business_key, "事后补充说明")
+    page = open_task(tab, business_key, "事后补充说明")
     expect(page.locator("#task-overdue")).to_have_text("已超期")  # on the page too, not only in the inbox
     expect(page.locator("input[name=who]")).to_have_value("赵桂兰")  # what the window took in, not typed again
     expect(page.locator("textarea[name=why]")).to_have_value(re.compile("^凌晨突发火灾"))
@@ -108,7 +88,7 @@ def _document(tab, business_key: str) -> None:
     page.fill("input[name=who]", "赵桂兰；经办人城关镇民政办张强")
     tab.shot("linshi-05-documentation")
     page.check("input[name=signatures_complete]")
-    _submit(page, "事后补充说明")
+    submit_step(page, "事后补充说明")
 
 
 def _case_page(tab, case_id: str) -> None:

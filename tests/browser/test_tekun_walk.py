@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.conftest import typed
 from tests.support.browser import watch_errors
 from tests.support.dibao_steps import unique_id_number
+from tests.support.walks import household_verified, open_task, start_case, submit_step
 
 CST = timezone(timedelta(hours=8))
 SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
@@ -33,30 +33,9 @@ def _photo() -> bytes:
     return out.getvalue()
 
 
-def _open_task(tab, business_key: str, step_name: str):
-    page = tab.page
-    page.goto(f"/inbox?q={business_key}")  # the desk's search: other tests' cases fill the first pages
-    row = page.locator(f"#inbox tr[data-business-key='{business_key}']", has_text=step_name)
-    expect(row).to_have_count(1)
-    row.get_by_role("link", name="办理").click()
-    expect(page.locator("h1")).to_have_text(step_name)
-    return page
-
-
-def _submit(page, step_name: str) -> None:
-    page.get_by_role("button", name="提交办理").click()
-    expect(page.locator(".flash-success")).to_contain_text(f"已完成「{step_name}」")
-
-
 def _accept(tab, clock, business_key: str, id_number: str) -> str:
+    case_id = start_case(tab, "tekun", "dongguan", business_key)
     page = tab.page
-    page.get_by_role("link", name="新建申请").click()
-    page.check("input[name=process][value=tekun]")
-    page.select_option("select[name=village]", "dongguan")
-    page.fill("input[name=business_key]", business_key)
-    page.get_by_role("button", name="受理并开始办理").click()
-    expect(page.locator("h1")).to_have_text("受理")
-    case_id = re.search(r"/cases/([0-9a-f-]{36})", page.locator("#case-link").get_attribute("href"))[1]
     clock.advance(minutes=15)
     page.fill("input[name=applicant_name]", NAME)
     page.fill("input[name=id_number]", id_number)
@@ -66,20 +45,8 @@ def _accept(tab, clock, business_key: str, id_number: str) -> str:
     page.select_option("select[name=disability_grade]", label="二级")
     page.fill("input[name=income]", "0")
     tab.shot("tekun-01-accept", full_page=False)
-    _submit(page, "受理")
+    submit_step(page, "受理")
     return case_id
-
-
-def _verify(login_as, case_id: str) -> None:
-    """The household-data matching system answers over the engine API (it has no web page)."""
-    api = login_as("verifier")
-    locked = api.post("/external-task/fetchAndLock", {"workerId": "ui-walk", "maxTasks": 100, "topics": [
-        {"topicName": "household-verification", "lockDuration": 60000}]}).json
-    mine = [t for t in locked if t["processInstanceId"] == case_id]
-    assert len(mine) == 1, locked
-    done = api.post(f"/external-task/{mine[0]['id']}/complete",
-                    {"workerId": "ui-walk", "variables": typed(verification_result="matched")})
-    assert done.status_code == 204, done.json
 
 
 def _investigate(tab, business_key: str) -> None:
@@ -90,7 +57,7 @@ def _investigate(tab, business_key: str) -> None:
     expect(row.locator("td.applicant")).to_contain_text(NAME)
     expect(row.get_by_text("东关社区")).to_be_visible()
     tab.shot("tekun-02-inbox-portrait")
-    page = _open_task(tab, business_key, "调查")
+    page = open_task(tab, business_key, "调查")
     page.fill("input[name=visitors]", "李四,王五")
     page.fill("textarea[name=findings]", "独居，双下肢残疾，无收入，无法定赡养人；邻居证实长期由村里照看")
     camera = page.locator("label.file-pick", has=page.locator("input[capture]"))
@@ -102,11 +69,11 @@ def _investigate(tab, business_key: str) -> None:
     page.get_by_role("button", name="上传照片").click()
     expect(page.locator("#attachments [role=status]")).to_contain_text("已上传附件「居住情况.jpg」")
     expect(page.locator("#attachments [data-file-name]").first).to_have_text("未选择")  # a fresh form again
-    _submit(page, "调查")
+    submit_step(page, "调查")
 
 
 def _review(tab, business_key: str) -> None:
-    page = _open_task(tab, business_key, "初审")
+    page = open_task(tab, business_key, "初审")
     photo = page.locator("#attachments li", has_text="居住情况.jpg")  # the visit's photo, where the decision is made
     expect(photo.locator("img.thumb")).to_have_count(1)
     expect(photo).to_contain_text("调查 · 城关镇调查员")
@@ -118,7 +85,7 @@ def _review(tab, business_key: str) -> None:
     expect(reason).to_be_hidden()
     expect(page.locator("[data-key=appraisal_needed]")).to_be_visible()
     tab.shot("tekun-03-review", full_page=False)
-    _submit(page, "初审")
+    submit_step(page, "初审")
 
 
 def _fire(login_as, case_id: str, activity: str) -> None:
@@ -146,7 +113,7 @@ def _supervise(tab, business_key: str) -> None:
 
 
 def _confirm(tab, business_key: str) -> None:
-    page = _open_task(tab, business_key, "认定")
+    page = open_task(tab, business_key, "认定")
     expect(page.locator("[data-key=reason]")).to_be_hidden()
     expect(page.locator("[data-key=support_type]")).to_be_hidden()
     page.get_by_label("认定", exact=True).check()
@@ -158,26 +125,26 @@ def _confirm(tab, business_key: str) -> None:
     expect(page.locator("textarea[name=spot_check_findings]")).to_have_value(re.compile("^独居"))  # the visit's
     page.fill("textarea[name=spot_check_findings]", "入户抽查属实，卧床需全护理")
     tab.shot("tekun-06-confirmation", full_page=False)
-    _submit(page, "认定")
+    submit_step(page, "认定")
 
 
 def _start_support(tab, business_key: str) -> None:
-    page = _open_task(tab, business_key, "开始供养")
+    page = open_task(tab, business_key, "开始供养")
     expect(page.locator("input[name=first_support_month]")).to_have_value("2026-12")  # the month after 认定
     expect(page.locator("[data-var=support_amount]")).to_have_text("2040")  # 1040 基本生活 + 1000 全护理
     tab.shot("tekun-07-support", full_page=False)
-    _submit(page, "开始供养")
+    submit_step(page, "开始供养")
 
 
 def _hand_over(tab, business_key: str) -> None:
-    page = _open_task(tab, business_key, "送达批准通知书")
+    page = open_task(tab, business_key, "送达批准通知书")
     notice = page.locator("#handover-notice")
     expect(notice).to_contain_text("认定为特困人员")
     expect(notice).to_contain_text("每月 2040.00 元")
     expect(notice).to_contain_text("自2026年12月起")
     tab.shot("tekun-08-notice", full_page=False)
     page.check("input[name=notice_delivered]")
-    _submit(page, "送达批准通知书")
+    submit_step(page, "送达批准通知书")
 
 
 def _audit(tab, business_key: str, id_number: str) -> Path:
@@ -240,7 +207,7 @@ def test_a_tekun_case_walks_through_each_roles_day_in_the_browser(browse, login_
     id_number = unique_id_number(born="19451015")  # 81 on the day he applies
     clock.set(datetime(2026, 9, 28, 9, 30, tzinfo=CST))
     case_id = _accept(browse("window_cg"), clock, business_key, id_number)
-    _verify(login_as, case_id)
+    household_verified(login_as, case_id)
     clock.set(datetime(2026, 9, 30, 10, 0, tzinfo=CST))
     _investigate(browse("investigator_cg", portrait=True), business_key)
     clock.set(datetime(2026, 10, 9, 15, 0, tzinfo=CST))
