@@ -3,6 +3,7 @@ the app, an HTTP client, a movable clock, and helpers that act as demo users."""
 
 import base64
 import os
+import shutil
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -69,17 +70,50 @@ def _without_linshi_spot_checks(rt) -> None:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def _prepared_database(tmp_path_factory):
+    """One database per test process, migrated, with the demo organisation and workflows/ deployed: the template
+    each test module's database is copied from."""
     url = _database_url(tmp_path_factory)
-    app = service_app(url, "test")
-    yield app
-    app.extensions["db_engine"].dispose()
+    _close(service_app(url, "test"))
+    yield url
     _drop_database(url)
 
 
-@pytest.fixture(scope="session")
+def _copy_of(template: str, tmp_path_factory) -> str:
+    """A new database holding what `template` holds: a file copy on SQLite, CREATE DATABASE … TEMPLATE on
+    PostgreSQL."""
+    source = make_url(template)
+    if not template.startswith("postgresql"):
+        copy = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        shutil.copyfile(source.database, copy)
+        return f"sqlite:///{copy}"
+    name = f"assistance_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(source.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source.database}"'))
+    admin.dispose()
+    return str(source.set(database=name).render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="module")
+def app(_prepared_database, tmp_path_factory):
+    """The service on a database of the module's own, so that no module sees what another left."""
+    url = _copy_of(_prepared_database, tmp_path_factory)
+    app = create_app(Config(DATABASE_URL=url, SECRET_KEY="test", TESTING=True, SCHEDULER=False))
+    yield app
+    _close(app)
+    _drop_database(url)
+
+
+def _close(app) -> None:
+    """Let go of every connection the app holds: its listener's and its pool's."""
+    app.extensions["runtime"].broadcast.stop()
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
 def live_url(app):
-    """Serve the session's app (and its test database) on a free port in a thread."""
+    """Serve the module's app (and its database) on a free port in a thread."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

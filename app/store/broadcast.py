@@ -58,7 +58,10 @@ class Broadcast:
             self._listener.start()
 
     def stop(self) -> None:
+        """Stop listening; returns once the listener's connection is closed."""
         self._stopped.set()
+        if self._listener is not None and self._listener is not threading.current_thread():
+            self._listener.join(timeout=5)
 
     def _before_commit(self, session: Session) -> None:
         pending = session.info.pop(_PENDING, None)

@@ -8,7 +8,6 @@ import pytest
 from app.services.jobs import fire_due_jobs
 from tests.conftest import typed
 from tests.support.deployments import deploy_fixture
-from tests.support.own_database import own_app  # noqa: F401 (due timers are fired across every case)
 
 TOPIC = "ping-check"
 

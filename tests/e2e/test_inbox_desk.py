@@ -9,7 +9,6 @@ from sqlalchemy import select
 from app.store.tables import AccessLog
 from tests.support.case_steps import LinshiCase
 from tests.support.dibao_steps import Case, valid_id_number
-from tests.support.own_database import own_app  # noqa: F401 — the order of the desk: no other tests' 急难 cases
 from tests.support.web_client import Web
 
 

@@ -7,7 +7,6 @@ import pytest
 
 from tests.support.case_steps import LinshiCase, TekunCase
 from tests.support.dibao_steps import Case
-from tests.support.own_database import own_app  # noqa: F401 — other tests' probe cases must not fill the lists read here
 from tests.support.payroll_steps import bank_account
 from tests.support.staff_words import machine_words, pdf_text, visible_text, xlsx_text
 from tests.support.web_client import Web

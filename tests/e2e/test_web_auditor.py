@@ -8,7 +8,6 @@ from sqlalchemy import select, update
 
 from app.store.tables import AccessLog, CaseEvent
 from tests.support.dibao_steps import Case, unique_id_number
-from tests.support.own_database import own_app  # noqa: F401 — the scope check verifies every case: only this module's
 from tests.support.tamper import tamper_rows
 from tests.support.web_client import Web
 

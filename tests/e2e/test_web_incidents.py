@@ -6,7 +6,6 @@ import uuid
 from tests.conftest import Api
 from tests.support.deployments import deploy_fixture
 from tests.support.external_tasks import fetch_and_lock, reach_check, start_message_wait
-from tests.support.own_database import own_app  # noqa: F401 (timers fired across every case of its own database)
 from tests.support.staff_words import machine_words, visible_text
 from tests.support.timer_cases import fail_three_times, incidents_of, start_failing_case
 from tests.support.web_client import Web

@@ -8,7 +8,6 @@ from sqlalchemy import delete, select, update
 from app.domain.audit import event_digest
 from app.store.tables import CaseEvent, ProcessDefinition, ProcessInstance, Resource
 from tests.support.dibao_steps import Case
-from tests.support.own_database import own_app  # noqa: F401 — verify-all and the CLI check every case
 from tests.support.tamper import tamper_rows
 
 

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from app.services.jobs import fire_due_jobs
 from tests.support.case_steps import LinshiCase
 from tests.support.dibao_steps import Case
-from tests.support.own_database import own_app  # noqa: F401 — fires due timers: other modules' would be among them
 from tests.support.referral_steps import ReferringCase, referral_tasks
 
 SPRING_FESTIVAL = {f"2027-02-{day:02d}": "春节" for day in range(6, 13)}  # Sat 2/6 to Fri 2/12

@@ -13,7 +13,6 @@ from app.domain.audit import checkpoint_signature, event_digest, variables_diges
 from app.services.verification import VerificationRun, _rehash_tonight, verify_batch, verify_night
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from tests.support.dibao_steps import Case
-from tests.support.own_database import own_app  # noqa: F401 — the CLI verifies every case: only this module's
 from tests.support.tamper import tamper_rows
 
 KEY = b"test-audit-key"  # as the tests' app is configured (AUDIT_KEY)

@@ -23,7 +23,6 @@ from app.store.tables import OrgUnit, User
 from tests.conftest import PASSWORD, Api, typed
 from tests.support.deployments import deploy_files
 from tests.support.dibao_steps import Case
-from tests.support.own_database import own_app  # noqa: F401
 
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                                 reason="partitioning is PostgreSQL's (migration 0029); SQLite keeps plain tables")

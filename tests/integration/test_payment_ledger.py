@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.support.own_database import own_app  # noqa: F401 — the CLI verifies every case and ledger
 from tests.support.payroll_steps import Finance, Household, new_county
 
 

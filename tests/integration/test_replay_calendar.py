@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.support.dibao_steps import Case
-from tests.support.own_database import own_app  # noqa: F401 — verify-all checks every case: only this module's
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "workday_deadline.bpmn"
 CLOSURES = "/api/calendar/closures"

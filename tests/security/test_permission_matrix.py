@@ -16,7 +16,6 @@ from app.domain.actors import PERMISSIONS
 from tests.support.marked import EVERY_FIELD, MASKED_FORMS, leaked, shows
 from tests.support.matrix_context import ROLES, Matrix
 from tests.support.matrix_requests import REQUESTS
-from tests.support.own_database import own_app  # noqa: F401 — verify-all checks every case; a county is added
 
 SCOPES = ("own", "other")
 # endpoints that act on a case of their own (others keep sharing one): its escalation, its incident
