@@ -3,7 +3,7 @@ its tasks and history; it ends with its case, and what only its case may do to i
 
 import uuid
 
-from tests.support.deployments import deploy_form as _deploy
+from tests.support.deployments import deploy_files as _deploy
 from tests.support.deployments import minimal_process as _minimal
 
 

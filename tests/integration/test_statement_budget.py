@@ -24,6 +24,9 @@ EXTRA = {"accept": 2, "county_review": 2, "payment": 2}
 HOUSEHOLD_LOOKUP = {"accept": 1}  # the intake's read of the household's other cases (一户一档)
 # on SQLite, where each write is a statement of its own, 受理 also records the household's people (一户一档)
 SQLITE_EXTRA = {"accept": 1}
+# and, on SQLite, every completion ends its step's history row by an UPDATE of its own (history_activity's key on
+# PostgreSQL, partitioned by month, admits no upsert to fold it into the insert: migration 0029)
+SQLITE_HISTORY_END = 1
 
 
 @contextmanager
@@ -86,7 +89,7 @@ def test_every_completion_of_the_approval_path_costs_at_most_eight_statements_an
     _approval_path(runtime, login_as, clock)  # the first completions also sign users in and load forms once
     counted, _ = _approval_path(runtime, login_as, clock)
     sqlite = runtime.session_factory.kw["bind"].dialect.name == "sqlite"
-    extra = {a: n + (SQLITE_EXTRA.get(a, 0) if sqlite else 0) for a, n in EXTRA.items()}
+    extra = {a: EXTRA.get(a, 0) + (SQLITE_EXTRA.get(a, 0) + SQLITE_HISTORY_END if sqlite else 0) for a in counted}
     assert set(counted) == {"accept", "home_visit", "township_review", "county_review", "payment"}
     for activity, counts in counted.items():
         assert counts["commits"] == 1, (activity, counts)
