@@ -17,23 +17,14 @@ from app.domain.orgs import child_path
 from app.services.retention import clean_up_history, verify_archive
 from app.store.tables import ArchivedCase, CaseEvent, HistoryActivity, OrgUnit, ProcessInstance, User
 from tests.conftest import PASSWORD, Api
-from tests.support.deployments import deploy_files
+from tests.support.deployments import deploy_files, window_process
 
 KEY = b"test-archive-key"
 NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存"}  # pages show a process by its name
 
 
 def _process(key: str, ttl: str | None) -> str:
-    attribute = f' camunda:historyTimeToLive="{ttl}"' if ttl is not None else ""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
-  <bpmn:process id="{key}" name="{NAMES.get(key, '档案保存')}" isExecutable="true"{attribute}>
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
-    <bpmn:userTask id="t" name="受理" camunda:candidateGroups="window" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
+    return window_process(key, NAMES.get(key, "档案保存"), ttl)
 
 
 @pytest.fixture(scope="module")

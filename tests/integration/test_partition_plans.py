@@ -21,7 +21,7 @@ from app.services.web_sessions import start_session
 from app.store.partitions import PARTITIONED, earliest_row_of, ensure_partitions, month_partitions
 from app.store.tables import OrgUnit, User
 from tests.conftest import PASSWORD, Api, typed
-from tests.support.deployments import deploy_files
+from tests.support.deployments import deploy_files, window_process
 from tests.support.dibao_steps import Case
 
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -30,15 +30,6 @@ POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").star
 TOUCHES = re.compile(r"\b(case_event|history_activity|history_incident|access_log)\b")
 MAINTENANCE = re.compile(r"^\s*(CREATE|ALTER|DROP|LOCK|SET|SELECT EXISTS \(SELECT FROM \w+_(p\d{6}|default)\))",
                          re.IGNORECASE)
-SHORT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
-  <bpmn:process id="plans_short" name="计划检查" isExecutable="true" camunda:historyTimeToLive="P1D">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
-    <bpmn:userTask id="t" name="受理" camunda:candidateGroups="window" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
 
 
 def _statement_on_tables(statement: str) -> bool:
@@ -133,7 +124,8 @@ def _clean_up(app, clock, tmp_path) -> None:
                                   password_hash=generate_password_hash(PASSWORD))])
         uow.commit()
     client = app.test_client()
-    assert deploy_files(Api(client, "designer"), {"short.bpmn": SHORT}).status_code == 200
+    short = window_process("plans_short", "计划检查", "P1D")
+    assert deploy_files(Api(client, "designer"), {"short.bpmn": short}).status_code == 200
     window = Api(client, "window_pp")
     for _ in range(2):
         case = window.post("/process-definition/key/plans_short/start",

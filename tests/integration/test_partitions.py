@@ -16,19 +16,10 @@ from app.services.retention import clean_up_history
 from app.store.partitions import PARTITIONED, ensure_partitions, month_partitions
 from app.store.tables import OrgUnit, User
 from tests.conftest import PASSWORD, Api
-from tests.support.deployments import deploy_files
+from tests.support.deployments import deploy_files, window_process
 
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                                 reason="partitioning is PostgreSQL's (migration 0029); SQLite keeps plain tables")
-PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
-  <bpmn:process id="months_short" name="分区检查" isExecutable="true" camunda:historyTimeToLive="P1D">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
-    <bpmn:userTask id="t" name="受理" camunda:candidateGroups="window" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +31,8 @@ def county(app):
                              User(username="window_mo", display_name="窗口", org_path="/mo/moz/", groups=["window"],
                                   password_hash=generate_password_hash(PASSWORD))])
         uow.commit()
-    assert deploy_files(Api(app.test_client(), "designer"), {"months.bpmn": PROCESS}).status_code == 200
+    months = window_process("months_short", "分区检查", "P1D")
+    assert deploy_files(Api(app.test_client(), "designer"), {"months.bpmn": months}).status_code == 200
     return runtime
 
 
