@@ -101,13 +101,13 @@ def app(_prepared_database, tmp_path_factory):
     url = _copy_of(_prepared_database, tmp_path_factory)
     app = create_app(Config(DATABASE_URL=url, SECRET_KEY="test", TESTING=True, SCHEDULER=False))
     yield app
-    _close(app)
+    _close(app, wait=False)  # the database is dropped WITH (FORCE): no need to wait for the listener to hang up
     _drop_database(url)
 
 
-def _close(app) -> None:
+def _close(app, wait: bool = True) -> None:
     """Let go of every connection the app holds: its listener's and its pool's."""
-    app.extensions["runtime"].broadcast.stop()
+    app.extensions["runtime"].broadcast.stop(wait)
     app.extensions["db_engine"].dispose()
 
 

@@ -57,10 +57,10 @@ class Broadcast:
             self._listener = threading.Thread(target=self._listen, name="broadcast-listener", daemon=True)
             self._listener.start()
 
-    def stop(self) -> None:
-        """Stop listening; returns once the listener's connection is closed."""
+    def stop(self, wait: bool = True) -> None:
+        """Stop listening; with `wait`, return once the listener's connection is closed (within a second)."""
         self._stopped.set()
-        if self._listener is not None and self._listener is not threading.current_thread():
+        if wait and self._listener is not None and self._listener is not threading.current_thread():
             self._listener.join(timeout=5)
 
     def _before_commit(self, session: Session) -> None:
@@ -104,7 +104,7 @@ class Broadcast:
                             self._heard(note.payload)
             except Exception as err:  # the database restarted, or the connection dropped: listen again
                 self.connected.clear()
-                if "does not exist" in str(err):  # the database itself is gone: nothing left to hear
+                if self._stopped.is_set() or "does not exist" in str(err):  # stopped, or the database is gone
                     return
                 log.warning("listening for changes of other processes failed (%s); reconnecting", err)
                 self._stopped.wait(_RECONNECT_SECONDS[min(attempt, len(_RECONNECT_SECONDS) - 1)])
