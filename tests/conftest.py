@@ -46,9 +46,14 @@ def _drop_database(url: str) -> None:
     admin.dispose()
 
 
+def _service(url: str, secret: str = "test"):
+    """The service on the database at `url`, as tests run it: no scheduler."""
+    return create_app(Config(DATABASE_URL=url, SECRET_KEY=secret, TESTING=True, SCHEDULER=False))
+
+
 def service_app(url: str, secret: str):
     """The service on a fresh database at `url`: migrated, demo organisation loaded, workflows/ and forms/ deployed."""
-    app = create_app(Config(DATABASE_URL=url, SECRET_KEY=secret, TESTING=True, SCHEDULER=False))
+    app = _service(url, secret)
     with app.app_context():
         upgrade()
         load_demo(app.extensions["runtime"], PASSWORD)
@@ -99,7 +104,7 @@ def _copy_of(template: str, tmp_path_factory) -> str:
 def app(_prepared_database, tmp_path_factory):
     """The service on a database of the module's own, so that no module sees what another left."""
     url = _copy_of(_prepared_database, tmp_path_factory)
-    app = create_app(Config(DATABASE_URL=url, SECRET_KEY="test", TESTING=True, SCHEDULER=False))
+    app = _service(url)
     yield app
     _close(app, wait=False)  # the database is dropped WITH (FORCE): no need to wait for the listener to hang up
     _drop_database(url)

@@ -14,9 +14,9 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
-from app.domain.orgs import child_path
-from app.store.tables import OrgUnit, User
+from app.store.tables import User
 from tests.conftest import PASSWORD, Api
+from tests.support.org import add_county
 from tests.support.web_client import Web
 
 COUNTIES = {"ta": ("泰安县", "tazhen"), "cc": ("陈仓县", "cczhen")}
@@ -46,21 +46,12 @@ CHENCANG = _linshi(("accept", "受理"), ("deliberation", "一事一议"))
 def counties(app):
     """Two more counties, each with a township, a window and a county designer."""
     runtime = app.extensions["runtime"]
+    for code, (name, township) in COUNTIES.items():
+        add_county(runtime, code, name, township, county_roles=("designer",))
     with runtime.unit_of_work() as uow:
-        if uow.session.scalar(select(OrgUnit).where(OrgUnit.code == "ta")) is None:
-            hashed = generate_password_hash(PASSWORD)
-            for code, (name, township) in COUNTIES.items():
-                county = child_path("", code)
-                uow.session.add_all([
-                    OrgUnit(code=code, name=name, level="county", path=county, county_path=county),
-                    OrgUnit(code=township, name=name + "镇", level="township", path=child_path(county, township),
-                            county_path=county),
-                    User(username=f"window_{code}", display_name="窗口", password_hash=hashed,
-                         org_path=child_path(county, township), groups=["window"]),
-                    User(username=f"designer_{code}", display_name="设计员", password_hash=hashed, org_path=county,
-                         groups=["designer"])])
-            uow.session.add(User(username="auditor_province", display_name="省审计", password_hash=hashed, org_path="/",
-                                 groups=["auditor"]))
+        if uow.session.scalar(select(User).where(User.username == "auditor_province")) is None:
+            uow.session.add(User(username="auditor_province", display_name="省审计",
+                                 password_hash=generate_password_hash(PASSWORD), org_path="/", groups=["auditor"]))
             uow.commit()
     return runtime
 

@@ -9,15 +9,14 @@ import uuid
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from app.domain.actors import SYSTEM
 from app.domain.errors import ValidationFailed
-from app.domain.orgs import child_path
 from app.services.retention import clean_up_history, verify_archive
-from app.store.tables import ArchivedCase, CaseEvent, HistoryActivity, OrgUnit, ProcessInstance, User
-from tests.conftest import PASSWORD, Api
+from app.store.tables import ArchivedCase, CaseEvent, HistoryActivity, ProcessInstance
+from tests.conftest import Api
 from tests.support.deployments import deploy_files, window_process
+from tests.support.org import add_county
 
 KEY = b"test-archive-key"
 NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存"}  # pages show a process by its name
@@ -31,16 +30,7 @@ def _process(key: str, ttl: str | None) -> str:
 def county(app):
     """County `rt` with a township and its window; short-lived and default-lived processes deployed."""
     runtime = app.extensions["runtime"]
-    with runtime.unit_of_work() as uow:
-        if uow.session.scalar(select(OrgUnit).where(OrgUnit.code == "rt")) is None:
-            path = child_path("", "rt")
-            uow.session.add_all([
-                OrgUnit(code="rt", name="档案县", level="county", path=path, county_path=path),
-                OrgUnit(code="rtzhen", name="档案镇", level="township", path=child_path(path, "rtzhen"),
-                        county_path=path),
-                User(username="window_rt", display_name="窗口", password_hash=generate_password_hash(PASSWORD),
-                     org_path=child_path(path, "rtzhen"), groups=["window"])])
-            uow.commit()
+    add_county(runtime, "rt", "档案县", "rtzhen")
     designer = Api(app.test_client(), "designer")
     made = deploy_files(designer, {"short.bpmn": _process("retention_short", "P30D"),
                                    "plain.bpmn": _process("retention_plain", None)})

@@ -12,17 +12,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
-from werkzeug.security import generate_password_hash
 
 from app.domain.actors import SYSTEM
 from app.services.retention import clean_up_history
 from app.services.verification import VerificationRun, verify_cases
 from app.services.web_sessions import start_session
 from app.store.partitions import PARTITIONED, earliest_row_of, ensure_partitions, month_partitions
-from app.store.tables import OrgUnit, User
-from tests.conftest import PASSWORD, Api, typed
+from tests.conftest import Api, typed
 from tests.support.deployments import deploy_files, window_process
 from tests.support.dibao_steps import Case
+from tests.support.org import add_county
 
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                                 reason="partitioning is PostgreSQL's (migration 0029); SQLite keeps plain tables")
@@ -117,12 +116,7 @@ def _look(app, login_as, case_id: str) -> None:
 def _clean_up(app, clock, tmp_path) -> None:
     """A county's finished cases past their one-day retention, archived and removed."""
     rt = app.extensions["runtime"]
-    with rt.unit_of_work() as uow:
-        uow.session.add_all([OrgUnit(code="pp", name="计划县", level="county", path="/pp/", county_path="/pp/"),
-                             OrgUnit(code="ppz", name="计划镇", level="township", path="/pp/ppz/", county_path="/pp/"),
-                             User(username="window_pp", display_name="窗口", org_path="/pp/ppz/", groups=["window"],
-                                  password_hash=generate_password_hash(PASSWORD))])
-        uow.commit()
+    add_county(rt, "pp", "计划县", "ppz")
     client = app.test_client()
     short = window_process("plans_short", "计划检查", "P1D")
     assert deploy_files(Api(client, "designer"), {"short.bpmn": short}).status_code == 200

@@ -9,14 +9,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from werkzeug.security import generate_password_hash
 
 from app.domain.actors import SYSTEM
 from app.services.retention import clean_up_history
 from app.store.partitions import PARTITIONED, ensure_partitions, month_partitions
-from app.store.tables import OrgUnit, User
-from tests.conftest import PASSWORD, Api
+from tests.conftest import Api
 from tests.support.deployments import deploy_files, window_process
+from tests.support.org import add_county
 
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                                 reason="partitioning is PostgreSQL's (migration 0029); SQLite keeps plain tables")
@@ -25,12 +24,7 @@ POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").star
 @pytest.fixture(scope="module")
 def county(app):
     runtime = app.extensions["runtime"]
-    with runtime.unit_of_work() as uow:
-        uow.session.add_all([OrgUnit(code="mo", name="分区县", level="county", path="/mo/", county_path="/mo/"),
-                             OrgUnit(code="moz", name="分区镇", level="township", path="/mo/moz/", county_path="/mo/"),
-                             User(username="window_mo", display_name="窗口", org_path="/mo/moz/", groups=["window"],
-                                  password_hash=generate_password_hash(PASSWORD))])
-        uow.commit()
+    add_county(runtime, "mo", "分区县", "moz")
     months = window_process("months_short", "分区检查", "P1D")
     assert deploy_files(Api(app.test_client(), "designer"), {"months.bpmn": months}).status_code == 200
     return runtime
