@@ -340,8 +340,8 @@ DEFINITIONS = Listing(
      "startableInTasklist": EVERY_ROW, "notStartableInTasklist": never_when_true()},
     {"category": None, "key": ProcessDefinition.key, "id": ProcessDefinition.id, "name": ProcessDefinition.name,
      "version": ProcessDefinition.version, "deploymentId": ProcessDefinition.deployment_id, "deployTime": DEPLOY_TIME,
-     # Camunda's document spells it "tenantId " (with the space)
-     "tenantId ": ProcessDefinition.tenant_id, "versionTag": None},
+     # Camunda's engine sorts by "tenantId"; its OpenAPI document spells the value "tenantId " (with the space)
+     "tenantId": ProcessDefinition.tenant_id, "tenantId ": ProcessDefinition.tenant_id, "versionTag": None},
     (ProcessDefinition.key, ProcessDefinition.version), permission="definition.read")
 
 

@@ -75,3 +75,12 @@ def test_a_number_beyond_what_the_columns_hold_is_refused_naming_it(login_as):
         response = verifier.post("/external-task/count", {"priorityHigherThanOrEquals": number})
         assert response.status_code == 400 and response.json["field"] == "priorityHigherThanOrEquals", response.json
     assert verifier.post("/external-task/count", {"priorityHigherThanOrEquals": 2**31 - 1}).json == {"count": 0}
+
+
+def test_definitions_sort_by_tenant_as_the_engine_spells_it(login_as):
+    """Camunda's engine sorts definitions by `tenantId`; its OpenAPI document spells the value `tenantId ` (with a
+    space). A client sends the engine's spelling, so both sort."""
+    engine, document = (login_as("designer").get("/process-definition", sortBy=spelling, sortOrder="desc")
+                        for spelling in ("tenantId", "tenantId "))
+    assert engine.status_code == 200, engine.json
+    assert engine.json == document.json
