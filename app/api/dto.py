@@ -64,8 +64,8 @@ def instance(row) -> dict:
 def definition(row) -> dict:
     return {"id": row.id, "key": row.key, "name": row.name, "version": row.version, "category": None,
             "description": None, "deploymentId": row.deployment_id, "resource": row.resource_name,
-            "diagram": None, "suspended": row.suspended, "tenantId": row.tenant_id, "versionTag": None,
-            "historyTimeToLive": row.history_time_to_live, "startableInTasklist": True}
+            "diagram": None, "suspended": row.suspended, "tenantId": row.tenant_id,
+            "versionTag": row.version_tag, "historyTimeToLive": row.history_time_to_live, "startableInTasklist": True}
 
 
 def history_instance(row, definition_name: str | None = None, delete_reason: str | None = None) -> dict:

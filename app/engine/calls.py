@@ -1,8 +1,10 @@
-"""Call activities: bind each called process at deploy time and refuse unknown or cyclic calls.
+"""Call activities: check each called process at deploy time and refuse unknown or cyclic calls.
 
-A called process comes from the same deployment or, failing that, is the latest deployed
-version; its spec, the specs it calls and its activity metadata are copied into the
-caller's definition, so a case keeps the called version it started with.
+At deploy a called process comes from the same deployment or, failing that, is the latest deployed
+version; its spec, the specs it calls and its activity metadata are copied into the caller's
+definition. That copy is what a call bound to its deployment (`calledElementBinding="deployment"`)
+runs; a call bound by `latest`, `version` or `versionTag` runs the version chosen when it starts
+(app/engine/binding.py).
 """
 
 from collections.abc import Callable, Mapping
@@ -18,6 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from app.domain.errors import DeploymentRefused
 
 from .activities import Activities, activities_from_json, activities_to_json
+from .binding import bound_id
 from .changes import Activity, CallInstance
 from .extensions import MappedCallActivity  # an embedded subprocess is SpiffWorkflow's CallActivity too
 from .observe import case_data
@@ -70,11 +73,19 @@ def calls_of(node: Any) -> list[tuple[str, str | None]]:
 
 def refuse_unbound_deployment_calls(nodes: list[tuple[str, Any]], camunda: str) -> None:
     """A call activity bound to its deployment (`camunda:calledElementBinding="deployment"`) calls a process of
-    that deployment, as in Camunda: one that is not in it is refused rather than bound to another version."""
+    that deployment, as in Camunda: one that is not in it is refused rather than bound to another version. A
+    binding by version or version tag names them (`calledElementVersion`, `calledElementVersionTag`), and either
+    attribute without its binding, which Camunda would ignore, is refused."""
     keys = {node.get("id") for _, node in nodes}
     for filename, node in nodes:
         for el in node.iter(full_tag("callActivity")):
             called = el.get("calledElement")
+            binding = el.get(camunda + "calledElementBinding") or "latest"
+            for attribute, needs in (("calledElementVersion", "version"), ("calledElementVersionTag", "versionTag")):
+                if (binding == needs) != (el.get(camunda + attribute) is not None):
+                    raise DeploymentRefused(f"camunda:{attribute} 与 calledElementBinding=\"{needs}\" 须一起设置"
+                                            f"（此处 calledElementBinding=\"{binding}\"）", file=filename,
+                                            element=el.get("id"))
             if el.get(camunda + "calledElementBinding") == "deployment" and called and called not in keys:
                 raise DeploymentRefused(f"调用活动按部署绑定（calledElementBinding=\"deployment\"），但流程 {called} "
                                         "不在本次部署中：与它一起部署，或改用 latest", file=filename,
@@ -208,5 +219,5 @@ def call_instances(workflow: Any, called: Mapping[str, Any], started: list[Activ
         of_super, key = task.task_spec.business_key(task) if task_id in new else (False, None)
         found.append(CallInstance(task_id, instance_of(task, called), task.task_spec.spec, task.task_spec.bpmn_id,
                                   state, case_data(sub, dict(called)) if sub is not None else {}, key, of_super,
-                                  started=task_id in new))
+                                  started=task_id in new, definition_id=bound_id(task)))
     return found

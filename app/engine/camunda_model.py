@@ -12,6 +12,8 @@ from typing import Any
 
 from lxml import etree
 
+from .expressions import expression_problem
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 JAVA = "Java 代码不能在本服务运行：改为外部任务（camunda:type=\"external\" 并设置 camunda:topic）"
@@ -248,6 +250,27 @@ def _accepted(value: str) -> str | None:
     return None
 
 
+def _is_expression(value: str) -> bool:
+    text = value.strip()
+    return text.startswith(("${", "#{")) and text.endswith("}")
+
+
+def _called_version(value: str) -> str | None:
+    """A version number, or an expression of the service's language giving one when the call starts."""
+    if _is_expression(value):
+        return expression_problem(value.strip())
+    if not value.strip().isdigit() or int(value) < 1:
+        return f"须为正整数版本号或 ${{表达式}}，得到 {value[:40]}"
+    return None
+
+
+def _called_version_tag(value: str) -> str | None:
+    """A version tag, or an expression of the service's language giving one when the call starts."""
+    if _is_expression(value):
+        return expression_problem(value.strip())
+    return None if value.strip() else "版本标签不能为空"
+
+
 _NAME = re.compile(r"\s*(?:\$\{\s*)?([^\W\d]\w*)\s*\}?\s*")
 
 
@@ -286,9 +309,8 @@ ATTRIBUTES: dict[str, Callable[[str], str | None]] = {
     # multi-instance
     "collection": _variable_name, "elementVariable": _accepted,
     # call activities
-    "calledElementBinding": _one_of("latest", "deployment"),
-    "calledElementVersion": _refused("calledElementVersion 暂不支持：被调用流程按部署时的最新版本绑定"),
-    "calledElementVersionTag": _refused("calledElementVersionTag 暂不支持：被调用流程按部署时的最新版本绑定"),
+    "calledElementBinding": _one_of("latest", "deployment", "version", "versionTag"),
+    "calledElementVersion": _called_version, "calledElementVersionTag": _called_version_tag,
     "calledElementTenantId": _refused("多租户暂不支持"),
     "caseRef": _refused("CMMN 案例不支持"), "caseBinding": _refused("CMMN 案例不支持"),
     "caseVersion": _refused("CMMN 案例不支持"), "caseTenantId": _refused("CMMN 案例不支持"),

@@ -25,6 +25,11 @@ class Definition:
         """The definition as stored: its activities as JSON."""
         return cls(definition_id, spec, activities_from_json(activities))
 
+    @property
+    def key(self) -> str:
+        """The process's key (its BPMN id)."""
+        return str(self.spec["spec"]["name"])
+
     @cached_property
     def called(self) -> dict[str, Activities]:
         """The activities of each process this one calls, directly or not (process key -> activities)."""
@@ -106,6 +111,7 @@ class CallInstance:
     business_key: str | None = None  # camunda:in businessKey
     business_key_of_super: bool = False  # camunda:in businessKey="#{execution.processBusinessKey}"
     started: bool = False  # started by this command
+    definition_id: str | None = None  # the version it runs, when bound as the call started (app/engine/binding.py)
 
 
 @dataclass(frozen=True)

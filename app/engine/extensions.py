@@ -13,6 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 
+from .binding import BINDING, BOUND, CallTarget, UnboundCall
 from .camunda_model import CAMUNDA
 from .expressions import ExpressionError, evaluate, to_storable
 
@@ -43,6 +44,10 @@ def extensions_of(el: Any) -> dict[str, Any]:
         mappings = [_mapping(m) for m in el.iterfind(f"{_extension_path()}{_C}{kind}")]
         if mappings:
             found[key] = mappings
+    if etree.QName(el).localname == "callActivity":
+        found[BINDING] = {"binding": el.get(f"{_C}calledElementBinding") or "latest",
+                          "version": el.get(f"{_C}calledElementVersion"),
+                          "versionTag": el.get(f"{_C}calledElementVersionTag")}
     return found
 
 
@@ -96,6 +101,40 @@ def evaluate_in(my_task: Any, expression: str, names: dict[str, Any]) -> Any:
 class MappedCallActivity(CallActivity):  # type: ignore[misc]  # an untyped base class
     """A call activity that passes variables as Camunda does: only what `camunda:in` names (or all of them with
     `variables="all"`) into the called process, only what `camunda:out` names back."""
+
+    def start_workflow(self, my_task: Any) -> None:
+        """Bind the called process as the call starts (`camunda:calledElementBinding`, app/engine/binding.py),
+        then start it."""
+        top = my_task.workflow.top_workflow
+        binding = (self.extensions or {}).get(BINDING)
+        binder = getattr(top, "binder", None)
+        if binding is not None and binding["binding"] != "deployment" and binder is not None:
+            target = self._target(my_task, binding)
+            try:
+                bound = binder.bind(str(my_task.id), target)
+            except UnboundCall as err:
+                raise WorkflowTaskException(str(err), task=my_task, exception=err) from err
+            if bound is not None:
+                my_task.internal_data[BOUND] = bound
+        super().start_workflow(my_task)
+
+    def _target(self, my_task: Any, binding: dict[str, Any]) -> CallTarget:
+        kind = binding["binding"]
+        if kind == "version":
+            value = evaluate_in(my_task, _value(binding["version"] or ""), dict(my_task.data))
+            if isinstance(value, str) and value.strip().isdigit():
+                value = int(value)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise WorkflowTaskException(f"camunda:calledElementVersion 须为正整数，得到 {str(value)[:40]}",
+                                            task=my_task)
+            return CallTarget(self.spec, kind, version=value)
+        if kind == "versionTag":
+            value = evaluate_in(my_task, _value(binding["versionTag"] or ""), dict(my_task.data))
+            if not isinstance(value, str) or not value:
+                raise WorkflowTaskException(f"camunda:calledElementVersionTag 须为文本，得到 {str(value)[:40]}",
+                                            task=my_task)
+            return CallTarget(self.spec, kind, version_tag=value)
+        return CallTarget(self.spec, "latest")
 
     def copy_data(self, my_task: Any, subworkflow: Any) -> None:
         start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")

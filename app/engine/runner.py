@@ -31,6 +31,7 @@ from app.domain.workcalendar import WorkCalendar
 
 from . import migration, moves
 from .activities import NONE, Activities
+from .binding import Binder, CallTarget, bound_definition, bound_id
 from .calls import call_instances, instance_of
 from .changes import Activity, Changes, Definition, OpenTask, Subscription, Timer
 from .cputime import charged
@@ -54,7 +55,7 @@ from .observe import (
 from .open_tasks import describe
 from .sandbox import step_budget
 from .script_engine import RestrictedScriptEngine
-from .serializer import dump_workflow, load_workflow, new_workflow, process_spec
+from .serializer import attach_bound, dump_workflow, load_workflow, new_workflow, process_spec
 from .specs import DecisionTask
 from .spiff_compat import installed as spiff_compat_installed
 from .timer_dates import timer_is_provisional
@@ -72,11 +73,26 @@ def _rearms(task: Any) -> bool:
                        MessageEventDefinition | SignalEventDefinition | EscalationEventDefinition)
 
 
+class _Calls:
+    """What a run's call activities ask when they start (`workflow.binder`): the run's binder, whose answer's specs
+    it attaches to the workflow."""
+
+    def __init__(self, run: "CaseRun", binder: Binder) -> None:
+        self.run, self.binder = run, binder
+
+    def bind(self, call_id: str, target: CallTarget) -> str | None:
+        found = self.binder.bind(call_id, target)
+        if found is None:
+            return None
+        attach_bound(self.run.workflow, found)
+        return found.id
+
+
 class CaseRun:
     """One command on one case, at one moment."""
 
     def __init__(self, definition: Definition, calendar: WorkCalendar, moment: datetime,
-                 seed: Seed | None = None) -> None:
+                 seed: Seed | None = None, binder: Binder | None = None) -> None:
         if not spiff_compat_installed():
             raise RuntimeError("SpiffWorkflow runs only with app.engine.spiff_compat.install() (create_app calls it)")
         self.definition = definition
@@ -87,6 +103,9 @@ class CaseRun:
         self.workflow: Any = None  # a SpiffWorkflow BpmnWorkflow, once created or loaded
         self._before = View()
         self.resolve: Callable[[str], Definition] | None = None  # another definition by id (a migration's target)
+        # binds calls as they start and finds the definitions a state's calls were bound to (app/engine/binding.py);
+        # without one (the bare engine) every call runs the version its caller's deployment bound
+        self.binder = binder
 
     # -- loading -------------------------------------------------------------
     @charged()
@@ -96,15 +115,24 @@ class CaseRun:
             self.workflow = new_workflow(self.definition.id, self.definition.spec, self.engine)
         finally:
             unseed(seed)
+        self._give_binder()
         for task in self.workflow.get_tasks(state=TaskState.READY):
             task.data.update(variables)
         return self
 
     @charged()
     def load(self, state: bytes) -> "CaseRun":
-        self.workflow = load_workflow(state, self.definition.id, self.definition.spec, self.engine)
+        self.workflow = load_workflow(state, self.definition.id, self.definition.spec, self.engine, self._definitions)
+        self._give_binder()
         self._before = self._view()
         return self
+
+    @property
+    def _definitions(self) -> Callable[[str], Definition] | None:
+        return self.binder.definition if self.binder is not None else None
+
+    def _give_binder(self) -> None:
+        self.workflow.binder = _Calls(self, self.binder) if self.binder is not None else None
 
     # -- commands ------------------------------------------------------------
     def run(self) -> Changes:
@@ -273,7 +301,8 @@ class CaseRun:
         state = migration.moved_state(dump_workflow(self.workflow), mapping,
                                       process_spec(target.id, target.spec).task_specs, source)
         self.definition = target
-        self.workflow = load_workflow(state, target.id, target.spec, self.engine)
+        self.workflow = load_workflow(state, target.id, target.spec, self.engine, self._definitions)
+        self._give_binder()
 
         def act() -> None:
             migration.predict_ahead(self.workflow)
@@ -322,7 +351,7 @@ class CaseRun:
         """A boundary event of an embedded subprocess that just fired sees the variables set inside the subprocess,
         which are case variables in Camunda; SpiffWorkflow would give its path the data the subprocess started
         with. (A called process keeps its variables to itself.)"""
-        called = self.definition.spec.get("called") or {}
+        called = self.called
         for workflow in self._workflows():
             for task in [t for t in workflow.tasks.values() if t.state == TaskState.READY
                          and isinstance(t.task_spec, BoundaryEvent) and t.parent is not None]:
@@ -361,7 +390,7 @@ class CaseRun:
                        and isinstance(getattr(t.task_spec, "event_definition", None), ConditionalEventDefinition)]
             if not waiting:
                 return
-            variables, called = self.variables(), self.definition.spec.get("called") or {}
+            variables, called = self.variables(), self.called
             for task in waiting:
                 if task.workflow.spec.name not in called:  # a called process keeps its variables to itself
                     task.data.update(variables)
@@ -397,7 +426,7 @@ class CaseRun:
             unsubscribed=[*(key for key in before.subscriptions if key not in after.subscriptions),
                           *(key for key in before.signals if key not in after.signals)],
             started=started, ended=ended, cancelled=cancelled, declared=self._declared(ended),
-            calls=call_instances(self.workflow, self.definition.called, started, ended, cancelled))
+            calls=call_instances(self.workflow, self.called, started, ended, cancelled))
         self._before = after
         return changes
 
@@ -424,9 +453,9 @@ class CaseRun:
             if old is None or finished:
                 task = self.workflow.get_task_from_id(UUID(task_id))
                 spec = task.task_spec
-                name = spec.bpmn_name or self._activities(task).get(spec.bpmn_id, NONE).name or spec.bpmn_id
+                name = spec.bpmn_name or self.activities_of(task).get(spec.bpmn_id, NONE).name or spec.bpmn_id
                 activity = Activity(task_id, activity_id(spec), name, activity_type(spec),
-                                    instance_of(task, self.definition.called))
+                                    instance_of(task, self.called))
                 if old is None:
                     started.append(activity)
                 if finished:
@@ -434,25 +463,46 @@ class CaseRun:
         return started, ended, cancelled
 
     def _instance(self, task_id: str) -> str | None:
-        return instance_of(self.workflow.get_task_from_id(UUID(task_id)), self.definition.called)
+        return instance_of(self.workflow.get_task_from_id(UUID(task_id)), self.called)
 
     def _provisional_timer(self, task_id: str, activity_id: str) -> bool:
         context = FunctionContext(self.moment, self.context.calendar)
         task = self.workflow.get_task_from_id(UUID(task_id))
-        return timer_is_provisional(self._activities(task).get(activity_id, NONE), dict(task.data), context)
+        return timer_is_provisional(self.activities_of(task).get(activity_id, NONE), dict(task.data), context)
 
-    def _activities(self, task: Any) -> Activities:
+    def activities_of(self, task: Any) -> Activities:
         """Return the activities of the process a task belongs to (the case's, or a called one's)."""
-        called, workflow = self.definition.called, task.workflow
+        called, workflow = self.called, task.workflow
         while workflow is not self.workflow and workflow.spec.name not in called:
             workflow = workflow.parent_workflow
-        return self.definition.activities if workflow is self.workflow else called[workflow.spec.name]
+        if workflow is self.workflow:
+            return self.definition.activities
+        call = self.workflow.get_task_from_id(workflow.parent_task_id)
+        bound = bound_id(call)
+        if bound is not None:  # a call bound when it started runs that definition's process
+            return self.workflow.bound_definitions[bound].activities
+        return (bound_definition(call.workflow) or self.definition).called[workflow.spec.name]
+
+    @property
+    def called(self) -> dict[str, Activities]:
+        """The processes the case may run as called ones, by key: those its definition's bundle holds, and those its
+        calls were bound to when they started with the processes they call. (Which version a called workflow runs
+        is its call's: `_activities`.)"""
+        bound = list(getattr(self.workflow, "bound_definitions", {}).values())
+        if not bound:
+            return self.definition.called
+        found = dict(self.definition.called)
+        for definition in bound:
+            found.setdefault(definition.key, definition.activities)
+            for key, activities in definition.called.items():
+                found.setdefault(key, activities)
+        return found
 
     def _open_task(self, task_id: str, kind: str) -> OpenTask:
         task = self.workflow.get_task_from_id(UUID(task_id))
-        opened = describe(task, kind, self._activities(task).get(task.task_spec.bpmn_id, NONE), self.context)
-        return replace(opened, instance=instance_of(task, self.definition.called))
+        opened = describe(task, kind, self.activities_of(task).get(task.task_spec.bpmn_id, NONE), self.context)
+        return replace(opened, instance=instance_of(task, self.called))
 
     def variables(self) -> dict[str, Any]:
         """Return the case data: what the open branches carry, or the final data once complete."""
-        return case_data(self.workflow, self.definition.spec.get("called") or {})
+        return case_data(self.workflow, self.called)

@@ -9,10 +9,13 @@ The converters that make this so are registered in app/engine/spiff_compat/conve
 import json
 import threading
 import zlib
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
+from .binding import BOUND
+from .changes import Definition
 from .spiff_compat.converters import SERIALIZER as _SERIALIZER
 
 _cache = threading.local()
@@ -47,7 +50,24 @@ def process_spec(definition_id: str, spec_dict: dict[str, Any]) -> Any:
 
 def new_workflow(definition_id: str, spec_dict: dict[str, Any], script_engine: Any) -> BpmnWorkflow:
     spec, subprocess_specs = _specs(definition_id, spec_dict)
-    return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+    workflow.bound_specs, workflow.bound_definitions = {}, {}
+    return workflow
+
+
+def attach_bound(workflow: BpmnWorkflow, definition: Definition) -> None:
+    """Give a workflow the specs of a definition one of its calls was bound to (app/engine/binding.py)."""
+    workflow.bound_definitions[definition.id] = definition
+    workflow.bound_specs[definition.id] = _specs(definition.id, definition.spec)
+
+
+def _bound_ids(dct: dict[str, Any]) -> Iterable[str]:
+    """The definitions the calls of a stored state were bound to."""
+    for tasks in (dct["tasks"], *(sub["tasks"] for sub in dct.get("subprocesses", {}).values())):
+        for task in tasks.values():
+            found = (task.get("internal_data") or {}).get(BOUND)
+            if isinstance(found, str):
+                yield found
 
 
 def dump_workflow(workflow: BpmnWorkflow) -> bytes:
@@ -57,10 +77,18 @@ def dump_workflow(workflow: BpmnWorkflow) -> bytes:
     return zlib.compress(text.encode("utf-8"), 6)
 
 
-def load_workflow(state: bytes, definition_id: str, spec_dict: dict[str, Any], script_engine: Any) -> BpmnWorkflow:
-    """Restore a workflow stored by `dump_workflow` onto the definition's spec."""
+def load_workflow(state: bytes, definition_id: str, spec_dict: dict[str, Any], script_engine: Any,
+                  definitions: Callable[[str], Definition] | None = None) -> BpmnWorkflow:
+    """Restore a workflow stored by `dump_workflow` onto the definition's spec, and the called processes its calls
+    were bound to when they started onto theirs (`definitions` finds them by id)."""
     dct = json.loads(zlib.decompress(state))
     dct["spec"], dct["subprocess_specs"] = _specs(definition_id, spec_dict)
+    bound: dict[str, Definition] = {}
+    for found in dict.fromkeys(_bound_ids(dct)):
+        if definitions is None:
+            raise RuntimeError("a state whose calls were bound when they started loads only with their definitions")
+        bound[found] = definitions(found)
+    dct["bound"] = ({key: _specs(key, d.spec) for key, d in bound.items()}, bound)
     workflow = _SERIALIZER.from_dict(dct)
     workflow.script_engine = script_engine
     return workflow

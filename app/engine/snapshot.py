@@ -9,6 +9,8 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 
 from app.domain.workcalendar import WorkCalendar
 
+from .activities import NONE
+from .binding import Binder
 from .calls import instance_of
 from .changes import Definition
 from .observe import FINISHED, case_data
@@ -24,12 +26,12 @@ class Snapshot:
 
 
 def snapshot(definition: Definition, state: bytes, calendar: WorkCalendar, moment: datetime,
-             instance: str | None = None) -> Snapshot:
+             instance: str | None = None, binder: Binder | None = None) -> Snapshot:
     """Load a state without running anything and describe it: the case's, or (`instance`) that of the process
     instance one of its call activities started, whose data, tasks and waits are its own."""
-    run = CaseRun(definition, calendar, moment).load(state)
+    run = CaseRun(definition, calendar, moment, binder=binder).load(state)
     view = run._before  # what load() observed: nothing has run since
-    called = definition.called
+    called = run.called
 
     def own(task_id: str) -> bool:
         return instance is None or instance_of(run.workflow.get_task_from_id(UUID(task_id)), called) == instance
@@ -38,8 +40,9 @@ def snapshot(definition: Definition, state: bytes, calendar: WorkCalendar, momen
     for task_id, kind in view.open.items():
         if not own(task_id):
             continue
-        activity_id = run.workflow.get_task_from_id(UUID(task_id)).task_spec.bpmn_id
-        name = definition.activity(activity_id).name or activity_id
+        task = run.workflow.get_task_from_id(UUID(task_id))
+        activity_id = task.task_spec.bpmn_id
+        name = run.activities_of(task).get(activity_id, NONE).name or activity_id
         shot.open_tasks.append({"id": task_id, "activityId": activity_id, "name": name, "kind": kind})
     shot.waiting.extend({"id": task_id, "activityId": activity_id, "type": "timer", "due": due}
                         for task_id, (activity_id, due) in view.timers.items() if own(task_id))
@@ -57,4 +60,4 @@ def _called(run: CaseRun, instance: str) -> Snapshot:
     except TaskNotFoundException:
         call = None
     ended = workflow.is_completed() or (call is not None and bool(call.state & FINISHED))
-    return Snapshot(case_data(sub, run.definition.called) if sub is not None else {}, ended)
+    return Snapshot(case_data(sub, run.called) if sub is not None else {}, ended)

@@ -1,12 +1,14 @@
 """Process instances a call activity started (Camunda's sub process instances), as rows of their own.
 
-A called process runs inside the workflow of the case that called it (app/engine/calls.py binds its version at
-deploy): the case's row holds the state, its log the events, and every command on a called instance's task, job or
-message is run on the case (`root_of`). Each called instance is nonetheless a process instance row of its own — its
+A called process runs inside the workflow of the case that called it, in the version `CallBinder` chose when the
+call started (app/engine/binding.py; a call bound to its deployment runs the version deployed with its caller): the
+case's row holds the state, its log the events, and every command on a called instance's task, job or message is
+run on the case (`root_of`). Each called instance is nonetheless a process instance row of its own — its
 id (the call activity instance's), its definition, its super instance, its state and data — and the rows of its
 tasks, jobs, subscriptions and history name it as their process instance, as Camunda's do.
 """
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict
-from app.engine.changes import CallInstance, Changes
+from app.engine.binding import CallTarget, UnboundCall
+from app.engine.changes import CallInstance, Changes, Definition
 from app.store.tables import Deployment, ProcessDefinition, ProcessInstance
 from app.store.writes import Writes
 
-from .definitions import same_tenant
+from .definitions import cached_definition, same_tenant
+from .registry import Issued
 
 _CASES = ProcessInstance.__table__
 Scopes = dict[str | None, dict[str, Any]]  # called instance id (None: the case) -> the columns its rows carry
@@ -55,7 +59,8 @@ def project_calls(writes: Writes, case: ProcessInstance, changes: Changes, momen
             writes.set_case(_CASES, call.id, _progress(call, moment))
             continue
         super_row = scopes.get(call.super_id) or scopes[None]
-        definition_id = called_definition(session, super_row["definition_id"], call.key, case.tenant_id)
+        definition_id = call.definition_id or called_definition(session, super_row["definition_id"], call.key,
+                                                                case.tenant_id)
         row = {"id": call.id, "definition_id": definition_id, "definition_key": call.key,
                "business_key": super_row["business_key"] if call.business_key_of_super else call.business_key,
                "org_path": case.org_path, "tenant_id": case.tenant_id,
@@ -74,9 +79,63 @@ def _progress(call: CallInstance, moment: datetime) -> dict[str, Any]:
     return {"state": call.state, "variables": call.variables, **({"ended_at": moment} if ended else {})}
 
 
+class CallBinder:
+    """Binds each call as it starts to the version Camunda would call (`camunda:calledElementBinding`), among the
+    versions of the key a start by key in the case's county would use: the county's own if it deployed the key,
+    else the shared ones — `latest`: the latest of them now; `version`: that version number; `versionTag`: the one
+    whose camunda:versionTag it is. Keeps what it bound (`bound`, call instance id -> definition id) for the
+    command's event."""
+
+    def __init__(self, session: Session, tenant_id: str | None) -> None:
+        self.session, self.tenant_id = session, tenant_id
+        self.bound: dict[str, str] = {}
+
+    def bind(self, call_id: str, target: CallTarget) -> Definition:
+        found = bound_version(self.session, target, self.tenant_id)
+        self.bound[call_id] = found
+        return cached_definition(self.session, found)
+
+    def definition(self, definition_id: str) -> Definition:
+        return cached_definition(self.session, definition_id)
+
+
+def with_bindings(issued: Issued, binder: CallBinder) -> Issued:
+    """The command with the calls it bound recorded in its inputs (replay binds them alike)."""
+    if not binder.bound:
+        return issued
+    return replace(issued, inputs=replace(issued.inputs, called_definitions=dict(binder.bound)))
+
+
+def bound_version(session: Session, target: CallTarget, tenant_id: str | None) -> str:
+    """The id of the definition a call bound by `target` runs in the county `tenant_id`; UnboundCall (the call
+    fails, as Camunda's does) when there is none, or when a version tag names more than one."""
+    for tenant in dict.fromkeys((tenant_id, None)):
+        versions = select(ProcessDefinition.id).where(ProcessDefinition.key == target.key,
+                                                      same_tenant(ProcessDefinition.tenant_id, tenant))
+        if target.binding == "version":
+            query = versions.where(ProcessDefinition.version == target.version)
+        elif target.binding == "versionTag":
+            query = versions.where(ProcessDefinition.version_tag == target.version_tag).limit(2)
+        else:
+            query = versions.order_by(ProcessDefinition.version.desc()).limit(1)
+        found = list(session.scalars(query))
+        if len(found) > 1:
+            raise UnboundCall(f"调用的流程 {target.describe()}有 {len(found)} 个已部署的流程定义，不能确定调用哪一个")
+        if found:
+            return found[0]
+        if tenant != tenant_id or session.scalar(versions.limit(1)) is not None:
+            break  # the county deployed the key: its own versions are the ones it calls
+    where = f"（县 {tenant_id} 或省级共享）" if tenant_id else "（省级共享）"
+    detail = {"version": f", version = '{target.version}'",
+              "versionTag": f", versionTag = '{target.version_tag}'"}.get(target.binding, "")
+    raise UnboundCall(f"调用的流程没有已部署的版本：{target.describe()}{where}"
+                      f"（no processes deployed with key = '{target.key}'{detail}）")
+
+
 def called_definition(session: Session, caller_definition_id: str, key: str, tenant_id: str | None) -> str:
-    """The version of `key` a call activity of `caller_definition_id` runs: the one deployed with the caller, else the
-    latest deployed before it (the county's own first) — the version the caller's deployment bound."""
+    """The version of `key` a call activity of `caller_definition_id` runs when it is bound to its deployment (or
+    was started before calls were bound when they start): the one deployed with the caller, else the latest
+    deployed before it (the county's own first) — the version the caller's deployment bound."""
     caller = session.get(ProcessDefinition, caller_definition_id)
     if caller is None:
         raise Conflict(f"流程定义 {caller_definition_id} 不存在")

@@ -8,7 +8,7 @@ from app.engine.determinism import seed_for
 from app.store.tables import ProcessInstance
 from app.store.writes import Writes
 
-from .called_instances import root_of
+from .called_instances import CallBinder, root_of, with_bindings
 from .case_data import errors_quote_no_personal_values
 from .definitions import cached_definition
 from .findings import record_findings
@@ -37,9 +37,11 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
     definition = cached_definition(session, instance.definition_id)
     seed = seed_for(instance.id, instance.version + 1, issued.moment)
     given = getattr(issued.inputs, "variables", None)
+    binder = CallBinder(session, instance.tenant_id)
     with errors_quote_no_personal_values(session, definition.id, before, given if isinstance(given, dict) else {}):
         changes = command.run(definition, rt.calendar_for(instance.org_path), seed, instance.workflow, issued.inputs,
-                              lambda other: cached_definition(session, other))
+                              lambda other: cached_definition(session, other), binder)
+    issued = with_bindings(issued, binder)
     notices = notices_to_issue(session, instance, changes, issued.moment, instance.version + 2)
     with Writes(session) as writes:
         record_event(writes, instance, issued, changed_variables(before, changes.variables),

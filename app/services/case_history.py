@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
 from app.domain.errors import Conflict, NotFound
+from app.engine.binding import RecordedBinder
 from app.engine.snapshot import Snapshot, snapshot
 from app.store.queries import case_events
 from app.store.tables import CaseEvent, ProcessInstance
@@ -108,7 +109,8 @@ def state_at(rt: Runtime, actor: Actor, case_id: str, seq: int) -> StateAt:
             raise Conflict(f"重放到事件 {seq} 时失败：{err}") from err
         step = steps[-1]
         shown = snapshot(definitions.engine(_definition_at(log.definition_id, events, seq)), step.state,
-                         step.calendar, step.event.at, None if log is instance else instance.id)
+                         step.calendar, step.event.at, None if log is instance else instance.id,
+                         RecordedBinder(None, definitions.engine))
         if log is not instance:
             shown = _as_reported(shown, instance.id, steps)
         view = _view(uow.session, actor, instance, log, AUDIT_STATE.at(f"at event {seq}"))

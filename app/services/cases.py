@@ -18,6 +18,7 @@ from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task, Us
 from app.store.writes import Writes
 
 from .business_keys import refuse_active_duplicate
+from .called_instances import CallBinder, with_bindings
 from .case_commands import run_command
 from .case_data import (
     TASK_RESULT,
@@ -79,8 +80,11 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         message = {"messageName": cmd.message, "variables": given} if cmd.message else None
         issued = Issued(START, StartInputs(cmd.business_key, variables, digest, message), cmd.actor, moment,
                         definition.id)
+        binder = CallBinder(uow.session, tenant_of(org_path))
         with errors_quote_no_personal_values(uow.session, definition.id, variables):
-            changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs)
+            changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs,
+                                binder=binder)
+        issued = with_bindings(issued, binder)
         row = {"id": case_id, "definition_id": definition.id, "definition_key": definition.key,
                "business_key": cmd.business_key, "org_path": org_path, "tenant_id": tenant_of(org_path),
                "state": "ACTIVE", "started_at": moment, "ended_at": None, "started_by": cmd.actor.username,

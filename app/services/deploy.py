@@ -73,7 +73,8 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
                 id=f"{process.key}:{version}:{deployment.id}", key=process.key, version=version, tenant_id=tenant_id,
                 name=process.name, deployment_id=deployment.id, resource_name=process.resource,
                 spec=process.spec, activities=activities_to_json(process.activities),
-                history_time_to_live=_time_to_live(bpmn[process.resource], process)))
+                history_time_to_live=_time_to_live(bpmn[process.resource], process),
+                version_tag=_version_tag(bpmn[process.resource], process)))
         if not (result.definitions or result.forms or result.templates or _new_decisions(session, dmn, changed_only)):
             return DeployResult(None)
         session.add(deployment)
@@ -247,6 +248,14 @@ def _time_to_live(content: bytes, process) -> int | None:
         if element.get("id") == process.key:
             return time_to_live_days(element.get(f"{{{NS['camunda']}}}historyTimeToLive"), process.key,
                                      process.resource)
+    return None
+
+
+def _version_tag(content: bytes, process) -> str | None:
+    """The process's camunda:versionTag (None without one)."""
+    for element in read_xml(content, process.resource).iter(f"{{{NS['bpmn']}}}process"):
+        if element.get("id") == process.key:
+            return element.get(f"{{{NS['camunda']}}}versionTag") or None
     return None
 
 

@@ -13,6 +13,7 @@ from app.engine.runner import CaseRun
 from app.store.tables import EventSubscription, ProcessDefinition, ProcessInstance
 from app.store.tenancy import in_scope
 
+from .called_instances import CallBinder
 from .case_commands import run_command
 from .case_data import MESSAGE_RESULT, open_case
 from .cases import refuse_undeclared, start_case
@@ -82,7 +83,8 @@ def _waiting(rt: Runtime, session: Session, cmd: CorrelateMessage) -> list[tuple
 
 
 def _scope_data(rt: Runtime, session: Session, instance: ProcessInstance, task_id: str) -> dict:
-    run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path), clock.now())
+    run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path), clock.now(),
+                  binder=CallBinder(session, instance.tenant_id))
     return run.load(instance.workflow).scope_data(task_id)
 
 

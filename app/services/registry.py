@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from app.domain.actors import Actor
 from app.domain.workcalendar import WorkCalendar
+from app.engine.binding import Binder
 from app.engine.changes import Changes, Definition
 from app.engine.determinism import Seed
 from app.engine.moves import Instruction
@@ -34,10 +35,14 @@ class Inputs:
     """
 
     OMIT_WHEN_NONE: ClassVar[frozenset[str]] = frozenset()  # fields left out of the event when None
+    # the definition each call activity that started in the command was bound to, by its instance id
+    # (app/engine/binding.py): what the service chose, recorded so replay binds each call as it was bound
+    called_definitions: dict | None = field(default=None, kw_only=True)
 
     def to_json(self) -> dict:
         return {_camel(f.name): getattr(self, f.name) for f in fields(self)
-                if not (f.name in self.OMIT_WHEN_NONE and getattr(self, f.name) is None)}
+                if not ((f.name in self.OMIT_WHEN_NONE or f.name == "called_definitions")
+                        and getattr(self, f.name) is None)}
 
     @classmethod
     def from_json(cls, data: dict) -> Self:
@@ -278,13 +283,15 @@ class Command(Generic[In]):
         return self.inputs.from_json(data or {})
 
     def run(self, definition: Definition, calendar: WorkCalendar, seed: Seed, state: bytes | None,
-            inputs: In, resolve: Callable[[str], Definition] | None = None) -> Changes | None:
+            inputs: In, resolve: Callable[[str], Definition] | None = None,
+            binder: Binder | None = None) -> Changes | None:
         """Run the command on a case's stored `state` at `seed.moment`; None when it does not touch the engine.
 
-        `resolve` finds another definition by id (a migration's target)."""
+        `resolve` finds another definition by id (a migration's target); `binder` binds the calls that start
+        (app/engine/binding.py): the service's, or when replaying the one that answers what the event recorded."""
         if self.apply is None:
             return None
-        run = CaseRun(definition, calendar, seed.moment, seed)
+        run = CaseRun(definition, calendar, seed.moment, seed, binder)
         run.resolve = resolve
         if not self.starts:
             if state is None:

@@ -2,7 +2,8 @@
 
 Each event holds what its command needs: the moment (Spiff's clock and task ids are seeded
 from it, app/engine/determinism.py), the actor, the validated form values, message
-payloads and external answers, and at start the county settings the case copied. Replay
+payloads and external answers, at start the county settings the case copied, and the definition each call
+that started was bound to (app/engine/binding.py), so a call runs the version it ran whatever was deployed since. Replay
 never reads the clock or asks anyone; after each event the rebuilt state must hash to the
 event's recorded `state_hash`. Each event runs with the working-day calendar in force at its
 moment (app/services/calendar_history.py), not today's.
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.domain.audit import state_digest
 from app.domain.errors import DomainError
 from app.domain.workcalendar import WorkCalendar
+from app.engine.binding import RecordedBinder
 from app.engine.changes import Changes, Definition
 from app.engine.determinism import seed_for
 from app.store.tables import CaseEvent, ProcessDefinition
@@ -56,13 +58,18 @@ def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent
         raise ReplayFailed(f"未知的命令 {event.command}")
     if state is None and command.apply is not None and not command.starts:
         raise ReplayFailed("案件没有开始事件")
+    inputs = command.read(event.inputs)
     try:
         return command.run(definition, calendar, seed_for(event.process_instance_id, event.seq, event.at), state,
-                           command.read(event.inputs), resolve)
+                           inputs, resolve, RecordedBinder(inputs.called_definitions, resolve or _no_definitions))
     except DomainError as err:
         raise ReplayFailed(err.message) from err
     except KeyError as err:
         raise ReplayFailed(f"事件缺少输入 {err}") from err
+
+
+def _no_definitions(definition_id: str) -> Definition:
+    raise ReplayFailed(f"重放需要流程定义 {definition_id}")
 
 
 def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalendar],

@@ -111,6 +111,8 @@ class ProcessDefinition(Base):
     tenant_id: Mapped[str | None] = mapped_column(String(64))  # its deployment's county; NULL: shared
     # days a finished case's history is kept (camunda:historyTimeToLive); NULL: the county's setting
     history_time_to_live: Mapped[int | None] = mapped_column()
+    # camunda:versionTag, which a call activity bound by version tag looks for (app/services/called_instances.py)
+    version_tag: Mapped[str | None] = mapped_column(String(255))
 
 
 class FormDefinition(Base):

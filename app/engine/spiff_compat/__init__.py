@@ -9,7 +9,8 @@ tested with:
 - `task_ids`: task ids and state-change times from the command, so replay rebuilds a case byte for byte;
 - `timers`: timers on the command's clock, firing only when their job fires, cycles as Camunda runs them;
 - `listeners`: Camunda listeners and output parameters in every task's life cycle;
-- `multi_instance`: the cap on a multi-instance collection.
+- `multi_instance`: the cap on a multi-instance collection;
+- `called_specs`: a subworkflow runs the spec of the definition it belongs to (a call bound when it starts).
 
 Each module names in `RELIES_ON` the SpiffWorkflow code it was written against; tests/unit/test_spiff_compat.py
 fails when that code changes, so an upgrade is reviewed patch by patch before `TESTED_VERSIONS` admits it.
@@ -17,10 +18,10 @@ fails when that code changes, so an upgrade is reviewed patch by patch before `T
 
 from SpiffWorkflow.version import __version__ as SPIFF_VERSION
 
-from . import listeners, multi_instance, task_ids, timers
+from . import called_specs, listeners, multi_instance, task_ids, timers
 
 TESTED_VERSIONS = frozenset({"3.2.0"})
-PATCHES = (task_ids, timers, listeners, multi_instance)
+PATCHES = (task_ids, timers, listeners, multi_instance, called_specs)
 _installed: list[str] = []  # the version the patches were installed on, once
 
 

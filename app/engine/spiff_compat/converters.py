@@ -10,14 +10,21 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, MultiInstanceTaskConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
+    BpmnWorkflowConverter,
+    TaskConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.task import Task, TaskState
 
+from ..binding import spec_for
 from ..extensions import MappedCallActivity
 from ..specs import (
     CollectingParallelMultiInstanceTask,
@@ -33,6 +40,7 @@ RELIES_ON = {  # what StateConverter and TaskStateConverter write as SpiffWorkfl
     "SpiffWorkflow.bpmn.serializer.default.workflow.TaskConverter": "c47db4ad2b5551fb",
     "SpiffWorkflow.bpmn.serializer.default.workflow.BpmnWorkflowConverter": "f3b8e3d002912d23",
     "SpiffWorkflow.bpmn.serializer.default.workflow.WorkflowConverter": "0fa86a22ef4a2b47",
+    "SpiffWorkflow.bpmn.serializer.default.workflow.BpmnSubWorkflowConverter.from_dict": "2cdaa9bb752f4ece",
     "SpiffWorkflow.bpmn.serializer.helpers.bpmn_converter.BpmnConverter.mapping_to_dict": "42b3d465748beec3",
     "SpiffWorkflow.bpmn.serializer.helpers.bpmn_converter.BpmnConverter.mapping_from_dict": "9a52064a381d6782",
     "SpiffWorkflow.util.deep_merge.DeepMerge.merge": "b629957b3d77fa37",
@@ -90,6 +98,20 @@ class StateConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # an untyped
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
+    def from_dict(self, dct: Any) -> Any:
+        """SpiffWorkflow's, with the specs of the definitions its calls were bound to (`bound_specs`, which
+        app/engine/serializer.py puts in `dct`) attached before its subworkflows are restored on them."""
+        spec = self.registry.restore(dct.pop("spec"))
+        subprocess_specs = self.mapping_from_dict(dct.pop("subprocess_specs", {}))
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.bound_specs, workflow.bound_definitions = dct.pop("bound", ({}, {}))
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
     def mapping_to_dict(self, mapping: Any, **kwargs: Any) -> Any:
         return {_text(k) if type(k) is UUID else str(k): self.registry.convert(v, **kwargs)
                 for k, v in mapping.items()}
@@ -97,6 +119,18 @@ class StateConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # an untyped
     def mapping_from_dict(self, mapping: Any, key_class: Any = None, **kwargs: Any) -> Any:
         key = _uuid if key_class is UUID else key_class or (lambda k: k)
         return {key(k): self.registry.restore(v, **kwargs) for k, v in mapping.items()}
+
+
+class SubWorkflowStateConverter(BpmnSubWorkflowConverter):  # type: ignore[misc]  # an untyped base class
+    """A subworkflow restored on the spec of the definition its task belongs to (app/engine/binding.py)."""
+
+    def from_dict(self, dct: Any, task: Any, top_workflow: Any) -> Any:
+        spec = spec_for(top_workflow, task, task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
 
 
 class TaskStateConverter(TaskConverter):  # type: ignore[misc]  # an untyped base class
@@ -154,6 +188,7 @@ class TaskStateConverter(TaskConverter):  # type: ignore[misc]  # an untyped bas
 CONFIG: dict[type, type] = dict(CAMUNDA_CONFIG)
 CONFIG[BpmnWorkflow] = StateConverter
 CONFIG[Task] = TaskStateConverter
+CONFIG[BpmnSubWorkflow] = SubWorkflowStateConverter
 CONFIG[ExternalServiceTask] = BpmnTaskSpecConverter
 CONFIG[PassThroughTask] = BpmnTaskSpecConverter
 CONFIG[DecisionTask] = DecisionTaskConverter

@@ -1,0 +1,155 @@
+"""Which version a call activity calls, as Camunda's `camunda:calledElementBinding` says: `latest` (the default) the
+latest version when the call starts, `version` and `versionTag` the one they name, then; a call no version answers
+fails as Camunda's does, naming the call; replay and verification bind each call as it was bound."""
+
+import uuid
+
+from tests.support.deployments import deploy_files, minimal_process
+
+
+def _keys(*names: str) -> list[str]:
+    suffix = uuid.uuid4().hex[:8]
+    return [f"{n}_{suffix}" for n in names]
+
+
+def _callee(key: str, name: str, tag: str | None = None) -> str:
+    process = minimal_process(key, f'<bpmn:userTask id="inside" name="{name}" camunda:candidateGroups="window" />',
+                              first="inside")
+    if tag is not None:
+        process = process.replace(f'<bpmn:process id="{key}"', f'<bpmn:process id="{key}" camunda:versionTag="{tag}"')
+    return process
+
+
+def _caller(key: str, callee: str, binding: str = "") -> str:
+    """start → 受理 (a user task) → call → end: the call starts when 受理 is completed."""
+    return minimal_process(key, '<bpmn:userTask id="accept" name="受理" camunda:candidateGroups="window" />'
+                                f'<bpmn:callActivity id="call" calledElement="{callee}" {binding} />'
+                                '<bpmn:sequenceFlow id="f3" sourceRef="accept" targetRef="call" />',
+                           first="call").replace('<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call" />',
+                                                 '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="accept" />')
+
+
+def _deploy(login_as, files: dict[str, str]) -> None:
+    response = deploy_files(login_as("designer"), files)
+    assert response.status_code == 200, response.json
+
+
+def _start(login_as, caller: str, variables: dict | None = None) -> str:
+    started = login_as("window_cg").post(f"/process-definition/key/{caller}/start", {
+        "businessKey": f"{caller}-{uuid.uuid4().hex[:6]}",
+        "variables": {k: {"value": v} for k, v in (variables or {}).items()}})
+    assert started.status_code == 200, started.json
+    return str(started.json["id"])
+
+
+def _accept(login_as, case_id: str):
+    window = login_as("window_cg")
+    [task] = window.get("/task", processInstanceId=case_id).json
+    return window.post(f"/task/{task['id']}/complete", {"variables": {}})
+
+
+def _called(login_as, case_id: str) -> tuple[dict, dict]:
+    """The instance the case's call started and its open task."""
+    window = login_as("window_cg")
+    [called] = window.get("/process-instance", superProcessInstance=case_id).json
+    [task] = window.get("/task", processInstanceId=called["id"]).json
+    return called, task
+
+
+def _verified(login_as, case_id: str) -> dict:
+    auditor = login_as("auditor")
+    return auditor.client.get(f"/api/audit/cases/{case_id}/verify", headers=auditor.headers).json
+
+
+def test_latest_calls_the_version_latest_when_the_call_starts_and_replay_keeps_each_binding(login_as):
+    callee, caller = _keys("callee", "caller")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第一版"), "caller.bpmn": _caller(caller, callee)})
+    case_a = _start(login_as, caller)
+    assert _accept(login_as, case_a).status_code == 204  # A's call starts on version 1
+    case_c = _start(login_as, caller)  # C starts now, its call after version 2 is deployed
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第二版")})  # the callee only
+    case_b = _start(login_as, caller)
+    for case in (case_b, case_c):
+        assert _accept(login_as, case).status_code == 204
+    called_a, task_a = _called(login_as, case_a)
+    assert called_a["definitionId"].startswith(f"{callee}:1:") and task_a["name"] == "第一版"
+    for case in (case_b, case_c):
+        called, task = _called(login_as, case)
+        assert called["definitionId"].startswith(f"{callee}:2:") and task["name"] == "第二版"
+        assert task["processDefinitionId"] == called["definitionId"]
+    # a version deployed later changes no call that has started, nor how replay binds it
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第三版")})
+    window = login_as("window_cg")
+    assert window.post(f"/task/{task_a['id']}/complete", {"variables": {}}).status_code == 204
+    assert login_as("auditor").get(f"/history/process-instance/{case_a}").json["state"] == "COMPLETED"
+    for case in (case_a, case_b, case_c):
+        verdict = _verified(login_as, case)
+        assert verdict["ok"] is True, verdict
+
+
+def test_a_call_bound_by_version_calls_that_version_a_literal_or_an_expression(login_as):
+    callee, fixed, chosen = _keys("callee", "fixed", "chosen")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第一版")})
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第二版")})
+    _deploy(login_as, {
+        "fixed.bpmn": _caller(fixed, callee, 'camunda:calledElementBinding="version" camunda:calledElementVersion="1"'),
+        "chosen.bpmn": _caller(chosen, callee,
+                               'camunda:calledElementBinding="version" camunda:calledElementVersion="${wanted}"')})
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第三版")})
+    case_fixed, case_chosen = _start(login_as, fixed), _start(login_as, chosen, {"wanted": 2})
+    for case in (case_fixed, case_chosen):
+        assert _accept(login_as, case).status_code == 204
+    assert _called(login_as, case_fixed)[1]["name"] == "第一版"
+    called, task = _called(login_as, case_chosen)
+    assert called["definitionId"].startswith(f"{callee}:2:") and task["name"] == "第二版"
+    for case in (case_fixed, case_chosen):
+        assert _verified(login_as, case)["ok"] is True
+
+
+def test_a_call_bound_by_version_tag_calls_the_version_with_that_tag(login_as):
+    callee, caller = _keys("callee", "caller")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "标签 A", "A")})
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "标签 B", "B")})
+    _deploy(login_as, {"caller.bpmn": _caller(
+        caller, callee, 'camunda:calledElementBinding="versionTag" camunda:calledElementVersionTag="A"')})
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "无标签")})
+    case = _start(login_as, caller)
+    assert _accept(login_as, case).status_code == 204
+    called, task = _called(login_as, case)
+    assert called["definitionId"].startswith(f"{callee}:1:") and task["name"] == "标签 A"
+    tagged = login_as("designer").get(f"/process-definition/{called['definitionId']}").json
+    assert tagged["versionTag"] == "A"
+    assert _verified(login_as, case)["ok"] is True
+
+
+def test_a_call_no_deployed_version_answers_fails_naming_the_call_and_changes_nothing(login_as):
+    callee, caller = _keys("callee", "caller")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第一版")})
+    _deploy(login_as, {"caller.bpmn": _caller(
+        caller, callee, 'camunda:calledElementBinding="version" camunda:calledElementVersion="${wanted}"')})
+    case = _start(login_as, caller, {"wanted": 7})
+    response = _accept(login_as, case)
+    assert response.status_code == 422, response.json
+    assert response.json["type"] == "ProcessEngineException"
+    assert f"no processes deployed with key = '{callee}', version = '7'" in response.json["message"]
+    window = login_as("window_cg")
+    assert [t["taskDefinitionKey"] for t in window.get("/task", processInstanceId=case).json] == ["accept"]
+    assert window.get("/process-instance", superProcessInstance=case).json == []
+    assert _verified(login_as, case)["ok"] is True
+
+
+def test_a_call_activity_version_the_service_cannot_use_is_refused_at_deploy(login_as):
+    callee, caller = _keys("callee", "caller")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第一版")})
+    designer = login_as("designer")
+    for binding, says in (
+            ('camunda:calledElementBinding="version" camunda:calledElementVersion="first"', "calledElementVersion"),
+            ('camunda:calledElementBinding="version"', "calledElementVersion"),
+            ('camunda:calledElementVersion="1"', "calledElementVersion"),
+            ('camunda:calledElementBinding="versionTag"', "calledElementVersionTag"),
+            ('camunda:calledElementBinding="version" camunda:calledElementVersion="${__import__}"',
+             "calledElementVersion")):
+        response = deploy_files(designer, {"caller.bpmn": _caller(caller, callee, binding)})
+        assert response.status_code == 400, (binding, response.json)
+        assert response.json["element"] == "call" and says in response.json["message"], response.json
+    assert designer.get("/process-definition", key=caller).json == []
