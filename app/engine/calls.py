@@ -82,9 +82,12 @@ def refuse_unbound_deployment_calls(nodes: list[tuple[str, Any]], camunda: str) 
             called = el.get("calledElement")
             binding = el.get(camunda + "calledElementBinding") or "latest"
             for attribute, needs in (("calledElementVersion", "version"), ("calledElementVersionTag", "versionTag")):
-                if (binding == needs) != (el.get(camunda + attribute) is not None):
-                    raise DeploymentRefused(f"camunda:{attribute} 与 calledElementBinding=\"{needs}\" 须一起设置"
-                                            f"（此处 calledElementBinding=\"{binding}\"）", file=filename,
+                if binding == needs and el.get(camunda + attribute) is None:
+                    raise DeploymentRefused(f"camunda:calledElementBinding=\"{needs}\" 须同时设置 camunda:{attribute}",
+                                            file=filename, element=el.get("id"))
+                if binding != needs and el.get(camunda + attribute) is not None:  # Camunda would ignore it
+                    raise DeploymentRefused(f"设置了 {attribute}，但 camunda:calledElementBinding=\"{binding}\" 不使用"
+                                            f"它：改为 calledElementBinding=\"{needs}\"，或删去它", file=filename,
                                             element=el.get("id"))
             if el.get(camunda + "calledElementBinding") == "deployment" and called and called not in keys:
                 raise DeploymentRefused(f"调用活动按部署绑定（calledElementBinding=\"deployment\"），但流程 {called} "

@@ -32,6 +32,7 @@ OURS = converters.SERIALIZER
 def _restored(codec: BpmnWorkflowSerializer, state: bytes, live: BpmnWorkflow) -> BpmnWorkflow:
     dct = json.loads(zlib.decompress(state))
     dct["spec"], dct["subprocess_specs"] = live.spec, live.subprocess_specs
+    dct["bound"] = (live.bound_specs, live.bound_definitions)  # the called versions its calls were bound to
     return codec.from_dict(dct)
 
 
