@@ -480,14 +480,15 @@ class CaseRun:
         call = self.workflow.get_task_from_id(workflow.parent_task_id)
         bound = bound_id(call)
         if bound is not None:  # a call bound when it started runs that definition's process
-            return self.workflow.bound_definitions[bound].activities
+            definition: Definition = self.workflow.bound_definitions[bound]
+            return definition.activities
         return (bound_definition(call.workflow) or self.definition).called[workflow.spec.name]
 
     @property
     def called(self) -> dict[str, Activities]:
         """The processes the case may run as called ones, by key: those its definition's bundle holds, and those its
         calls were bound to when they started with the processes they call. (Which version a called workflow runs
-        is its call's: `_activities`.)"""
+        is its call's: `activities_of`.)"""
         bound = list(getattr(self.workflow, "bound_definitions", {}).values())
         if not bound:
             return self.definition.called
