@@ -386,10 +386,10 @@ def _input_output(el: Any) -> str | None:
         problem = _script_language(script)
         if problem:
             return f"camunda:inputOutput 中的 {problem}"
-    if el.find(f"{{{CAMUNDA}}}inputParameter") is not None and _host(el) != "userTask":
-        return "camunda:inputParameter 暂只支持用户任务（任务的局部变量）"
-    if el.find(f"{{{CAMUNDA}}}outputParameter") is not None and _host(el) != "userTask":
-        return "camunda:outputParameter 暂只支持用户任务"
+    if el.find(f"{{{CAMUNDA}}}inputParameter") is not None and _host(el) not in ("userTask", "callActivity"):
+        return "camunda:inputParameter 暂只支持用户任务与调用活动（活动的局部变量）"
+    if el.find(f"{{{CAMUNDA}}}outputParameter") is not None and _host(el) not in ("userTask", "callActivity"):
+        return "camunda:outputParameter 暂只支持用户任务与调用活动"
     return None
 
 
@@ -402,8 +402,10 @@ def _in_out(el: Any) -> str | None:
         if any(el.get(a) is not None for a in ("source", "sourceExpression", "target", "variables", "local")):
             return "camunda:in businessKey 须单独写一个 camunda:in，不带 source、target、variables 或 local"
         return None
-    if el.get("local") == "true":
-        return f"camunda:{_local(el)} local=\"true\" 暂不支持"
+    if el.get("local") not in (None, "true", "false"):
+        return f"camunda:{_local(el)} local 只接受 true / false"
+    if el.get("local") == "true" and el.get("sourceExpression") is not None:
+        return f"camunda:{_local(el)} local=\"true\" 与 sourceExpression 不能同用：local 只读写调用活动的局部变量"
     if el.get("variables") not in (None, "all"):
         return f"camunda:{_local(el)} variables 只接受 all"
     if el.get("variables") is None and not (el.get("source") or el.get("sourceExpression")):

@@ -18,6 +18,8 @@ from .camunda_model import CAMUNDA
 from .expressions import ExpressionError, evaluate, to_storable
 
 LISTENERS, OUTPUTS, INS, OUTS = "camunda:listeners", "camunda:outputs", "camunda:in", "camunda:out"
+INPUTS = "camunda:inputs"  # a call activity's input parameters: its local variables
+LOCALS = "camunda:locals"  # internal data of a call activity's task: its local variables while it runs
 _C = f"{{{CAMUNDA}}}"
 SUPER_BUSINESS_KEY = ("#{execution.processBusinessKey}", "${execution.processBusinessKey}")
 
@@ -45,6 +47,10 @@ def extensions_of(el: Any) -> dict[str, Any]:
         if mappings:
             found[key] = mappings
     if etree.QName(el).localname == "callActivity":
+        inputs = {p.get("name"): parameter_expression(p)
+                  for p in el.iterfind(f"{_extension_path()}{_C}inputOutput/{_C}inputParameter")}
+        if inputs:
+            found[INPUTS] = inputs
         found[BINDING] = {"binding": el.get(f"{_C}calledElementBinding") or "latest",
                           "version": el.get(f"{_C}calledElementVersion"),
                           "versionTag": el.get(f"{_C}calledElementVersionTag")}
@@ -58,10 +64,11 @@ def _extension_path() -> str:
 def _mapping(el: Any) -> dict[str, Any]:
     if el.get("businessKey") is not None:
         return {"businessKey": el.get("businessKey").strip()}
-    if el.get("variables") == "all":
-        return {"all": True}
-    source = el.get("sourceExpression") or None
-    return {"source": el.get("source"), "expression": source, "target": el.get("target")}
+    found: dict[str, Any] = {"all": True} if el.get("variables") == "all" else {
+        "source": el.get("source"), "expression": el.get("sourceExpression") or None, "target": el.get("target")}
+    if el.get("local") == "true":
+        found["local"] = True
+    return found
 
 
 def parameter_expression(el: Any) -> str:
@@ -100,7 +107,11 @@ def evaluate_in(my_task: Any, expression: str, names: dict[str, Any]) -> Any:
 
 class MappedCallActivity(CallActivity):  # type: ignore[misc]  # an untyped base class
     """A call activity that passes variables as Camunda does: only what `camunda:in` names (or all of them with
-    `variables="all"`) into the called process, only what `camunda:out` names back."""
+    `variables="all"`) into the called process, only what `camunda:out` names back.
+
+    Its input parameters are its local variables (kept in its task's internal data while it runs, `LOCALS`), which
+    a `camunda:in` reads before the case's variables of the same name; `camunda:in local="true"` reads only them.
+    `camunda:out local="true"` sets its local variables, which its output parameters read and which end with it."""
 
     def start_workflow(self, my_task: Any) -> None:
         """Bind the called process as the call starts (`camunda:calledElementBinding`, app/engine/binding.py),
@@ -138,10 +149,27 @@ class MappedCallActivity(CallActivity):  # type: ignore[misc]  # an untyped base
 
     def copy_data(self, my_task: Any, subworkflow: Any) -> None:
         start = subworkflow.get_next_task(subworkflow.task_tree, skip_subprocesses=True, spec_name="Start")
-        start.set_data(**self._mapped(my_task, INS, dict(my_task.data)))
+        local = self._input_parameters(my_task)
+        start.set_data(**self._mapped(my_task, INS, {**dict(my_task.data), **local}, local))
 
     def update_data(self, my_task: Any, subworkflow: Any) -> None:
-        my_task.data.update(self._mapped(my_task, OUTS, dict(subworkflow.last_task.data)))
+        source, local = dict(subworkflow.last_task.data), dict(my_task.internal_data.get(LOCALS) or {})
+        # as Camunda sets a variable on the call activity's execution: where it is defined (a local variable
+        # stays local), else in the case; `local="true"` always on the call activity
+        for name, value in self._mapped(my_task, OUTS, source, source, marked=False).items():
+            (local if name in local else my_task.data)[name] = value
+        local.update(self._mapped(my_task, OUTS, source, source, marked=True))
+        if local:
+            my_task.internal_data[LOCALS] = local
+
+    def _input_parameters(self, my_task: Any) -> dict[str, Any]:
+        """Evaluate the input parameters in order, each seeing those before it, into the task's local variables."""
+        local: dict[str, Any] = {}
+        for name, expression in ((self.extensions or {}).get(INPUTS) or {}).items():
+            local[name] = evaluate_in(my_task, expression, {**dict(my_task.data), **local})
+        if local:
+            my_task.internal_data[LOCALS] = local
+        return local
 
     def business_key(self, my_task: Any) -> tuple[bool, str | None]:
         """The called instance's business key (`camunda:in businessKey`): (True, None) for the calling instance's
@@ -157,11 +185,15 @@ class MappedCallActivity(CallActivity):  # type: ignore[misc]  # an untyped base
             return False, None if value is None else str(value)
         return False, None
 
-    def _mapped(self, my_task: Any, kind: str, source: dict[str, Any]) -> dict[str, Any]:
+    def _mapped(self, my_task: Any, kind: str, visible: dict[str, Any], local: dict[str, Any],
+                marked: bool | None = None) -> dict[str, Any]:
+        """What the mappings of `kind` pass: read from the `visible` variables, or from the `local` ones for a
+        mapping marked local; `marked` (True/False) keeps only the mappings marked local, or only the others."""
         passed: dict[str, Any] = {}
         for mapping in (self.extensions or {}).get(kind, []):
-            if "businessKey" in mapping:
+            if "businessKey" in mapping or (marked is not None and bool(mapping.get("local")) != marked):
                 continue
+            source = local if mapping.get("local") and kind == INS else visible
             if mapping.get("all"):
                 passed.update(deepcopy(source))
             elif mapping["expression"]:

@@ -98,3 +98,71 @@ def test_a_call_bound_to_its_deployment_calls_a_process_of_that_deployment_or_is
     [called] = window.get("/process-instance", superProcessInstance=started["id"]).json
     [task] = window.get("/task", processInstanceId=called["id"]).json
     assert task["name"] == "同一次部署" and called["definitionId"].startswith(f"{callee}:2:")
+
+
+def _local_call(caller: str, callee: str, mappings: str) -> str:
+    return minimal_process(caller, f'<bpmn:callActivity id="call" calledElement="{callee}"><bpmn:extensionElements>'
+                                   f'{mappings}</bpmn:extensionElements></bpmn:callActivity>', first="call")
+
+
+def _called_task(login_as, case_id: str) -> tuple[dict, dict]:
+    window = login_as("window_cg")
+    [called] = window.get("/process-instance", superProcessInstance=case_id).json
+    [task] = window.get("/task", processInstanceId=called["id"]).json
+    return called, task
+
+
+def test_a_call_activity_passes_only_its_local_variables_with_in_local(login_as):
+    """Camunda: `camunda:in variables="all" local="true"` passes only the call activity's local variables (its input
+    parameters), none of the case's."""
+    callee, caller = _keys("callee", "caller")
+    calling = _local_call(caller, callee, '<camunda:inputOutput><camunda:inputParameter name="doubled">${amount * 2}'
+                                          '</camunda:inputParameter></camunda:inputOutput>'
+                                          '<camunda:in variables="all" local="true" />')
+    assert deploy_files(login_as("designer"), {"callee.bpmn": _user_task(callee, "被调用"),
+                                               "caller.bpmn": calling}).status_code == 200
+    window = login_as("window_cg")
+    started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": caller, "variables": {
+        "amount": {"value": 5}, "secret": {"value": "x"}}})
+    assert started.status_code == 200, started.json
+    called, _ = _called_task(login_as, started.json["id"])
+    passed = window.get(f"/process-instance/{called['id']}/variables").json
+    assert {name: v["value"] for name, v in passed.items()} == {"doubled": 10}
+    assert "doubled" not in window.get(f"/process-instance/{started.json['id']}/variables").json
+
+
+def test_out_local_sets_the_call_activitys_own_variables_which_its_output_parameters_read(login_as):
+    """Camunda: an input parameter is the call activity's local variable, which `camunda:in source` reads before the
+    case's; `camunda:out local="true"` sets a local variable of the call activity, which ends with it — its output
+    parameters read it into the case."""
+    callee, caller = _keys("callee", "caller")
+    calling = _local_call(caller, callee, '<camunda:inputOutput>'
+                                          '<camunda:inputParameter name="amount">${amount + 1}</camunda:inputParameter>'
+                                          '<camunda:outputParameter name="reply">${answerLocal + "!"}'
+                                          '</camunda:outputParameter></camunda:inputOutput>'
+                                          '<camunda:in source="amount" target="amount" />'
+                                          '<camunda:out source="answer" target="answerLocal" local="true" />')
+    assert deploy_files(login_as("designer"), {"callee.bpmn": _user_task(callee, "被调用"),
+                                               "caller.bpmn": calling}).status_code == 200
+    window = login_as("window_cg")
+    started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": caller, "variables": {
+        "amount": {"value": 5}}})
+    assert started.status_code == 200, started.json
+    called, task = _called_task(login_as, started.json["id"])
+    assert window.get(f"/process-instance/{called['id']}/variables").json["amount"]["value"] == 6
+    assert window.post(f"/task/{task['id']}/complete", {"variables": {"answer": {"value": "好"}}}).status_code == 204
+    found = {v["name"]: v["value"] for v in login_as("auditor").get(
+        "/history/variable-instance", processInstanceId=started.json["id"]).json}
+    assert found["reply"] == "好!" and found["amount"] == 5 and "answerLocal" not in found and "answer" not in found
+    auditor = login_as("auditor")
+    verdict = auditor.client.get(f"/api/audit/cases/{started.json['id']}/verify", headers=auditor.headers).json
+    assert verdict["ok"] is True, verdict
+
+
+def test_local_with_a_source_expression_is_refused_naming_the_call(login_as):
+    callee, caller = _keys("callee", "caller")
+    calling = _local_call(caller, callee, '<camunda:in sourceExpression="${1}" target="one" local="true" />')
+    response = deploy_files(login_as("designer"), {"callee.bpmn": _user_task(callee, "被调用"),
+                                                   "caller.bpmn": calling})
+    assert response.status_code == 400 and response.json["element"] == "call"
+    assert "local" in response.json["message"] and "sourceExpression" in response.json["message"]

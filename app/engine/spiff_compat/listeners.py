@@ -12,7 +12,7 @@ from typing import Any
 
 from SpiffWorkflow.specs.base import TaskSpec
 
-from ..extensions import LISTENERS, OUTPUTS, evaluate_in
+from ..extensions import LISTENERS, LOCALS, OUTPUTS, evaluate_in
 
 # the SpiffWorkflow code this was written against, by the sha256 of its source (tests/unit/test_spiff_compat.py)
 RELIES_ON = {
@@ -32,10 +32,11 @@ def run_listeners(spec: Any, my_task: Any, events: tuple[str, ...]) -> None:
 
 
 def set_outputs(spec: Any, my_task: Any) -> None:
-    """Set a task's output parameters into its data."""
+    """Set a task's output parameters into its data; they read its local variables (a call activity's) first."""
     outputs = (getattr(spec, "extensions", None) or {}).get(OUTPUTS)
+    local = my_task.internal_data.pop(LOCALS, None) or {}  # a call activity's local variables end with it
     for name, expression in (outputs or {}).items():
-        my_task.data[name] = evaluate_in(my_task, expression, dict(my_task.data))
+        my_task.data[name] = evaluate_in(my_task, expression, {**dict(my_task.data), **local})
 
 
 def install() -> None:
