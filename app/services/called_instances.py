@@ -92,6 +92,9 @@ class CallBinder:
 
     def bind(self, call_id: str, target: CallTarget) -> Definition:
         found = bound_version(self.session, target, self.tenant_id)
+        if self.session.scalar(select(ProcessDefinition.suspended).where(ProcessDefinition.id == found)):
+            raise UnboundCall(f"调用的流程定义 {found} 已挂起，不能启动被调用的流程实例"
+                              f"（Cannot start process instance. Process definition {found} is suspended）")
         self.bound[call_id] = found
         return cached_definition(self.session, found)
 

@@ -153,3 +153,18 @@ def test_a_call_activity_version_the_service_cannot_use_is_refused_at_deploy(log
         assert response.status_code == 400, (binding, response.json)
         assert response.json["element"] == "call" and says in response.json["message"], response.json
     assert designer.get("/process-definition", key=caller).json == []
+
+
+def test_a_call_whose_version_is_suspended_fails_as_camundas_does(login_as):
+    callee, caller = _keys("callee", "caller")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第一版"), "caller.bpmn": _caller(caller, callee)})
+    case = _start(login_as, caller)
+    supervisor = login_as("designer")  # who may deploy may suspend a definition
+    [definition] = supervisor.get("/process-definition", key=callee).json
+    suspended = supervisor.put(f"/process-definition/{definition['id']}/suspended", {"suspended": True})
+    assert suspended.status_code == 204, suspended.json
+    response = _accept(login_as, case)
+    assert response.status_code == 422 and "is suspended" in response.json["message"], response.json
+    assert supervisor.put(f"/process-definition/{definition['id']}/suspended", {"suspended": False}).status_code == 204
+    assert _accept(login_as, case).status_code == 204
+    assert _called(login_as, case)[1]["name"] == "第一版"
