@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict
@@ -91,8 +91,8 @@ class CallBinder:
         self.bound: dict[str, str] = {}
 
     def bind(self, call_id: str, target: CallTarget) -> Definition:
-        found = bound_version(self.session, target, self.tenant_id)
-        if self.session.scalar(select(ProcessDefinition.suspended).where(ProcessDefinition.id == found)):
+        found, suspended = bound_version(self.session, target, self.tenant_id)
+        if suspended:
             raise UnboundCall(f"调用的流程定义 {found} 已挂起，不能启动被调用的流程实例"
                               f"（Cannot start process instance. Process definition {found} is suspended）")
         self.bound[call_id] = found
@@ -109,25 +109,30 @@ def with_bindings(issued: Issued, binder: CallBinder) -> Issued:
     return replace(issued, inputs=replace(issued.inputs, called_definitions=dict(binder.bound)))
 
 
-def bound_version(session: Session, target: CallTarget, tenant_id: str | None) -> str:
-    """The id of the definition a call bound by `target` runs in the county `tenant_id`; UnboundCall (the call
-    fails, as Camunda's does) when there is none, or when a version tag names more than one."""
-    for tenant in dict.fromkeys((tenant_id, None)):
-        versions = select(ProcessDefinition.id).where(ProcessDefinition.key == target.key,
-                                                      same_tenant(ProcessDefinition.tenant_id, tenant))
-        if target.binding == "version":
-            query = versions.where(ProcessDefinition.version == target.version)
-        elif target.binding == "versionTag":
-            query = versions.where(ProcessDefinition.version_tag == target.version_tag).limit(2)
-        else:
-            query = versions.order_by(ProcessDefinition.version.desc()).limit(1)
-        found = list(session.scalars(query))
-        if len(found) > 1:
-            raise UnboundCall(f"调用的流程 {target.describe()}有 {len(found)} 个已部署的流程定义，不能确定调用哪一个")
-        if found:
-            return found[0]
-        if tenant != tenant_id or session.scalar(versions.limit(1)) is not None:
-            break  # the county deployed the key: its own versions are the ones it calls
+def bound_version(session: Session, target: CallTarget, tenant_id: str | None) -> tuple[str, bool]:
+    """The id of the definition a call bound by `target` runs in the county `tenant_id`, and whether it is
+    suspended; UnboundCall (the call fails, as Camunda's does) when there is none, or when a version tag names more
+    than one. One query: the key's versions, the county's and the shared ones."""
+    rows = session.execute(select(ProcessDefinition.id, ProcessDefinition.suspended, ProcessDefinition.tenant_id,
+                                  ProcessDefinition.version, ProcessDefinition.version_tag)
+                           .where(ProcessDefinition.key == target.key,
+                                  or_(ProcessDefinition.tenant_id.is_(None),
+                                      ProcessDefinition.tenant_id == tenant_id) if tenant_id is not None
+                                  else ProcessDefinition.tenant_id.is_(None))).all()
+    own = [row for row in rows if tenant_id is not None and row.tenant_id == tenant_id]
+    versions = own or [row for row in rows if row.tenant_id is None]  # the county's if it deployed the key
+    if target.binding == "version":
+        found = [row for row in versions if row.version == target.version]
+    elif target.binding == "versionTag":
+        found = [row for row in versions if row.version_tag == target.version_tag]
+    else:
+        found = sorted(versions, key=lambda row: row.version)[-1:]
+    if len(found) > 1:
+        raise UnboundCall(f"调用的流程 {target.describe()}有 {len(found)} 个已部署的流程定义，不能确定调用哪一个"
+                          f"（There are {len(found)} results for a process definition with key '{target.key}' and "
+                          f"versionTag '{target.version_tag}'）")
+    if found:
+        return found[0].id, bool(found[0].suspended)
     where = f"（县 {tenant_id} 或省级共享）" if tenant_id else "（省级共享）"
     detail = {"version": f", version = '{target.version}'",
               "versionTag": f", versionTag = '{target.version_tag}'"}.get(target.binding, "")

@@ -168,3 +168,24 @@ def test_a_call_whose_version_is_suspended_fails_as_camundas_does(login_as):
     assert supervisor.put(f"/process-definition/{definition['id']}/suspended", {"suspended": False}).status_code == 204
     assert _accept(login_as, case).status_code == 204
     assert _called(login_as, case)[1]["name"] == "第一版"
+
+
+def test_a_county_case_calls_its_countys_own_versions_when_the_county_deployed_the_key(login_as):
+    """As a start by key: the county's own versions of the called key if it deployed any, else the shared ones."""
+    callee, caller, pinned = _keys("callee", "caller", "pinned")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "省级第一版"), "caller.bpmn": _caller(caller, callee),
+                       "pinned.bpmn": _caller(pinned, callee, 'camunda:calledElementBinding="version" '
+                                                              'camunda:calledElementVersion="2"')})
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "省级第二版")})
+    before = _start(login_as, caller)
+    assert _accept(login_as, before).status_code == 204
+    assert _called(login_as, before)[1]["name"] == "省级第二版"  # 示范县 has none of its own yet
+    response = deploy_files(login_as("designer_sfx"), {"callee.bpmn": _callee(callee, "县版")}, **{"tenant-id": "sfx"})
+    assert response.status_code == 200, response.json
+    county = _start(login_as, caller)
+    assert _accept(login_as, county).status_code == 204
+    called, task = _called(login_as, county)
+    assert task["name"] == "县版" and called["tenantId"] == "sfx"
+    missing = _start(login_as, pinned)  # the county's versions of the key: it has only its version 1
+    response = _accept(login_as, missing)
+    assert response.status_code == 422 and "version = '2'" in response.json["message"], response.json
