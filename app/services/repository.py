@@ -8,8 +8,10 @@ from app.domain.actors import Actor
 from app.domain.errors import Conflict, Forbidden, NotFound
 from app.domain.orgs import tenant_of
 from app.engine.activities import activities_from_json
+from app.engine.binding import BINDING, CallTarget, UnboundCall
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
 
+from .called_instances import bound_version
 from .definitions import get_definition, latest_definition, may_see_tenant
 from .runtime import Runtime
 
@@ -71,26 +73,48 @@ class CalledDefinition:
 
 
 def called_definitions(rt: Runtime, actor: Actor, definition_id: str) -> list[CalledDefinition]:
-    """The processes a definition's call activities are bound to: the same deployment's version of the
-    called key, else the latest one deployed before it (as it was bound at deployment)."""
+    """The processes a definition's call activities would call now, as Camunda resolves them statically: by their
+    `calledElementBinding` — `latest` the latest version now, `version`/`versionTag` the one a literal names (an
+    expression is not resolved), `deployment` the same deployment's — among the versions of the definition's county
+    (else the shared ones). A call activity of a definition deployed before calls were bound when they start: the
+    version bound at its deployment."""
     with rt.reading() as uow:
         row = _definition(uow.session, actor, definition_id, None)
         spec = get_definition(uow.session, row.id, with_spec=True).spec
-        elements: dict[str, list[str]] = {}
+        elements: dict[tuple[str, str, str | None], list[str]] = {}
         for task_spec in spec["spec"]["task_specs"].values():  # a call activity names the process it calls
             if task_spec.get("spec") and task_spec.get("bpmn_id"):
-                elements.setdefault(task_spec["spec"], []).append(task_spec["bpmn_id"])
-        deployed_at = select(Deployment.deployed_at).where(Deployment.id == row.deployment_id).scalar_subquery()
-        found = []
-        for key, from_ids in sorted(elements.items()):
-            bound = uow.session.scalars(
-                select(ProcessDefinition).join(Deployment, Deployment.id == ProcessDefinition.deployment_id)
-                .where(ProcessDefinition.key == key, Deployment.deployed_at <= deployed_at)
-                .order_by((ProcessDefinition.deployment_id == row.deployment_id).desc(),
-                          ProcessDefinition.version.desc()).limit(1)).first()
-            if bound is not None:
-                found.append(CalledDefinition(bound, sorted(from_ids), row.id))
-        return found
+                binding = (task_spec.get("extensions") or {}).get(BINDING) or {"binding": "bundle"}
+                value = binding.get("version") or binding.get("versionTag")
+                kind = binding["binding"]
+                if value is not None and "{" in value:
+                    continue  # an expression: resolved only when the call starts
+                elements.setdefault((task_spec["spec"], kind, value), []).append(task_spec["bpmn_id"])
+        found: dict[str, CalledDefinition] = {}
+        for (key, kind, value), from_ids in sorted(elements.items(), key=lambda item: (item[0][0], item[0][1])):
+            bound = _called_now(uow.session, row, key, kind, value)
+            if bound is None:
+                continue
+            if bound.id in found:
+                from_ids = from_ids + found[bound.id].called_from
+            found[bound.id] = CalledDefinition(bound, sorted(set(from_ids)), row.id)
+        return sorted(found.values(), key=lambda called: called.definition.id)
+
+
+def _called_now(session, row: ProcessDefinition, key: str, kind: str, value: str | None) -> ProcessDefinition | None:
+    if kind in ("latest", "version", "versionTag"):
+        target = CallTarget(key, kind, version=int(value) if kind == "version" and value else None,
+                            version_tag=value if kind == "versionTag" else None)
+        try:
+            return session.get(ProcessDefinition, bound_version(session, target, row.tenant_id)[0])
+        except UnboundCall:
+            return None  # no version answers now (or an embedded subprocess's name)
+    deployed_at = select(Deployment.deployed_at).where(Deployment.id == row.deployment_id).scalar_subquery()
+    return session.scalars(  # the same deployment's version, else (deployed before) the latest then
+        select(ProcessDefinition).join(Deployment, Deployment.id == ProcessDefinition.deployment_id)
+        .where(ProcessDefinition.key == key, Deployment.deployed_at <= deployed_at)
+        .order_by((ProcessDefinition.deployment_id == row.deployment_id).desc(),
+                  ProcessDefinition.version.desc()).limit(1)).first()
 
 
 def deployment(rt: Runtime, actor: Actor, deployment_id: str) -> Deployment:

@@ -189,3 +189,30 @@ def test_a_county_case_calls_its_countys_own_versions_when_the_county_deployed_t
     missing = _start(login_as, pinned)  # the county's versions of the key: it has only its version 1
     response = _accept(login_as, missing)
     assert response.status_code == 422 and "version = '2'" in response.json["message"], response.json
+
+
+def test_the_statically_called_definitions_are_those_the_calls_would_bind_now(login_as):
+    """Camunda's static-called-process-definitions resolves each call activity by its binding now; one whose version
+    is an expression is not resolved."""
+    callee, caller = _keys("callee", "caller")
+    calls = (f'<bpmn:callActivity id="pinned" calledElement="{callee}" camunda:calledElementBinding="version" '
+             'camunda:calledElementVersion="1" />'
+             f'<bpmn:callActivity id="chosen" calledElement="{callee}" camunda:calledElementBinding="version" '
+             'camunda:calledElementVersion="${wanted}" />'
+             '<bpmn:sequenceFlow id="f3" sourceRef="call" targetRef="pinned" />'
+             '<bpmn:sequenceFlow id="f4" sourceRef="pinned" targetRef="chosen" />')
+    calling = _caller(caller, callee).replace('<bpmn:sequenceFlow id="f2" sourceRef="call"',
+                                              '<bpmn:sequenceFlow id="f2" sourceRef="chosen"').replace(
+        '<bpmn:sequenceFlow id="f3" sourceRef="accept" targetRef="call" />',
+        '<bpmn:sequenceFlow id="f5" sourceRef="accept" targetRef="call" />' + calls)
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第一版"), "caller.bpmn": calling})
+    auditor = login_as("auditor")
+    [definition] = auditor.get("/process-definition", key=caller).json
+
+    def called() -> list[tuple[str, int, list[str]]]:
+        found = auditor.get(f"/process-definition/{definition['id']}/static-called-process-definitions").json
+        return [(c["key"], c["version"], c["calledFromActivityIds"]) for c in found]
+
+    assert called() == [(callee, 1, ["call", "pinned"])]
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第二版")})
+    assert sorted(called(), key=lambda c: c[1]) == [(callee, 1, ["pinned"]), (callee, 2, ["call"])]
