@@ -216,3 +216,23 @@ def test_the_statically_called_definitions_are_those_the_calls_would_bind_now(lo
     assert called() == [(callee, 1, ["call", "pinned"])]
     _deploy(login_as, {"callee.bpmn": _callee(callee, "第二版")})
     assert sorted(called(), key=lambda c: c[1]) == [(callee, 1, ["pinned"]), (callee, 2, ["call"])]
+
+
+def test_a_call_a_modification_starts_binds_then_and_its_event_records_it(login_as):
+    callee, caller = _keys("callee", "caller")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第一版"), "caller.bpmn": _caller(caller, callee)})
+    case = _start(login_as, caller)
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第二版")})
+    supervisor = login_as("supervisor")
+    tree = supervisor.get(f"/process-instance/{case}/activity-instances").json
+    [accept] = [a["id"] for a in tree["childActivityInstances"] if a["activityId"] == "accept"]
+    moved = supervisor.post(f"/process-instance/{case}/modification", {"instructions": [
+        {"type": "startBeforeActivity", "activityId": "call"}, {"type": "cancel", "activityInstanceId": accept}]})
+    assert moved.status_code == 204, moved.json
+    called, task = _called(login_as, case)
+    assert called["definitionId"].startswith(f"{callee}:2:") and task["name"] == "第二版"
+    auditor = login_as("auditor")
+    events = auditor.client.get(f"/api/audit/cases/{case}/events", headers=auditor.headers).json["events"]
+    assert events[1]["command"] == "modification"
+    assert events[1]["inputs"]["calledDefinitions"] == {called["id"]: called["definitionId"]}
+    assert _verified(login_as, case)["ok"] is True
