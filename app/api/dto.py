@@ -296,3 +296,18 @@ def history_incident(row) -> dict:
             "incidentMessage": row.message, "tenantId": row.tenant_id,
             "jobDefinitionId": job_definition_id(row) if failed_job else None, "open": row.state == "open",
             "deleted": row.state == "deleted", "resolved": row.state == "resolved", "annotation": None}
+
+
+def job_log(row) -> dict:
+    """Camunda's HistoricJobLogDto: one entry of a job's life."""
+    return {"id": row.id, "timestamp": camunda_date(row.logged_at), "removalTime": None, "jobId": row.job_id,
+            "jobDueDate": camunda_date(row.job_due), "jobRetries": row.job_retries, "jobPriority": 0,
+            "jobExceptionMessage": row.exception_message, "failedActivityId": row.failed_activity_id,
+            "jobDefinitionId": job_definition_id(row), "jobDefinitionType": row.job_type,
+            "jobDefinitionConfiguration": row.configuration, "activityId": row.activity_id,
+            "executionId": row.process_instance_id, "processInstanceId": row.process_instance_id,
+            "processDefinitionId": row.definition_id, "processDefinitionKey": row.definition_key,
+            "deploymentId": row.deployment_id, "rootProcessInstanceId": row.root_process_instance_id,
+            "tenantId": row.tenant_id, "hostname": row.hostname, "batchId": None,
+            "creationLog": row.state == "created", "failureLog": row.state == "failed",
+            "successLog": row.state == "successful", "deletionLog": row.state == "deleted"}

@@ -1,9 +1,10 @@
 """/history: finished and running cases, activities, tasks and variables."""
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from app.domain.errors import NotFound
 from app.services.case_views import history_case, row_in_scope
+from app.services.lists import ListQuery, list_rows
 from app.services.variable_instances import count_variables as count_variable_rows
 from app.services.variable_instances import variable_rows
 from app.services.variable_reads import variable_content
@@ -20,6 +21,28 @@ register_list(bp, "/activity-instance", "history/activity-instance", dto.activit
 register_list(bp, "/task", "history/task", dto.history_task)
 register_list(bp, "/user-operation", "history/user-operation", dto.user_operation, post=False)
 register_list(bp, "/incident", "history/incident", dto.history_incident, post=False)
+register_list(bp, "/job-log", "history/job-log", dto.job_log)
+
+
+def _job_log_entry(log_id: str):
+    """One entry of the job log in the actor's scope (its county's), else 404."""
+    rows = list_rows(runtime(), actor(), ListQuery("history/job-log", {"logId": log_id}, (), 0, 1))
+    if not rows:
+        raise NotFound(f"作业日志 {log_id} 不存在", field="id")
+    return rows[0]
+
+
+@bp.get("/job-log/<log_id>")
+def job_log_entry(log_id: str):
+    return jsonify(dto.job_log(_job_log_entry(log_id)))
+
+
+@bp.get("/job-log/<log_id>/stacktrace")
+def job_log_stacktrace(log_id: str):
+    """The stack trace of a failure entry as plain text (a failure of the workflow itself: its message; Camunda's
+    is a Java stack); 204 for an entry without one, as GET /job/{id}/stacktrace answers."""
+    stacktrace = _job_log_entry(log_id).stacktrace
+    return Response(stacktrace, mimetype="text/plain") if stacktrace else ("", 204)
 
 
 @bp.get("/process-instance/<instance_id>")

@@ -207,6 +207,10 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", f"{ER}/history/user-operation"): Access(HISTORY, LISTING),
     ("GET", f"{ER}/history/incident"): Access(HISTORY, LISTING),
     ("GET", f"{ER}/history/incident/count"): Access(HISTORY, LISTING),
+    **{(method, f"{ER}/history/job-log{rest}"): Access(HISTORY, LISTING)
+       for method in ("GET", "POST") for rest in ("", "/count")},
+    ("GET", f"{ER}/history/job-log/<log_id>"): Access(HISTORY),
+    ("GET", f"{ER}/history/job-log/<log_id>/stacktrace"): Access(HISTORY),
     ("GET", f"{ER}/history/detail"): Access(HISTORY, LISTING),
     ("POST", f"{ER}/history/detail"): Access(HISTORY, LISTING),
     ("GET", f"{ER}/history/detail/count"): Access(HISTORY, LISTING),

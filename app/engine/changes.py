@@ -73,6 +73,9 @@ class Timer:
     due: str
     provisional: bool = False  # a deadline counted past the known calendar (app/engine/timer_dates.py)
     instance: str | None = None  # the called process instance it belongs to (None: the case itself)
+    again: bool = False  # it waited before this command: a cycle's next time, or its activity renamed (migration)
+    job_type: str = "timer-intermediate-transition"  # Camunda's job definition type (timer-transition: a boundary)
+    configuration: str | None = None  # Camunda's job definition configuration: "DURATION: P8D", "CYCLE: R3/PT1H"…
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.util.task import TaskState
@@ -95,6 +96,23 @@ def interrupted(task: Any) -> bool:
 def message_of(task: Any) -> str | None:
     definition = getattr(task.task_spec, "event_definition", None)
     return definition.name if isinstance(definition, MessageEventDefinition) else None
+
+
+_TIMER_CONFIGURATIONS = {"TimeDateEventDefinition": "DATE", "DurationTimerEventDefinition": "DURATION",
+                         "CycleTimerEventDefinition": "CYCLE"}
+
+
+def timer_job(spec: Any) -> tuple[str, str | None]:
+    """Camunda's job definition type and configuration of a timer event's job: the type by where the event sits, the
+    configuration its kind and expression as written ("DURATION: P8D")."""
+    definition = getattr(spec, "event_definition", None)
+    kind = _TIMER_CONFIGURATIONS.get(type(definition).__name__)
+    configuration = f"{kind}: {definition.expression}" if kind else None
+    if isinstance(spec, BoundaryEvent):
+        return "timer-transition", configuration
+    if isinstance(spec, StartEvent):  # in a running case only an event subprocess's start waits on a timer
+        return "timer-start-event-subprocess", configuration
+    return "timer-intermediate-transition", configuration
 
 
 def activity_id(spec: Any) -> str:

@@ -50,6 +50,7 @@ from .observe import (
     caught_events,
     interrupted,
     message_of,
+    timer_job,
     view_of,
 )
 from .open_tasks import describe
@@ -416,7 +417,8 @@ class CaseRun:
         changes = Changes(
             state, variables, completed, opened,
             closed=[(t, kind) for t, kind in before.open.items() if t not in after.open],
-            timers_set=[Timer(t, activity, due, self._provisional_timer(t, activity), self._instance(t))
+            timers_set=[Timer(t, activity, due, self._provisional_timer(t, activity), self._instance(t),
+                              t in before.timers, *self._timer_job(t))
                         for t, (activity, due) in after.timers.items() if before.timers.get(t) != (activity, due)],
             timers_cleared=[t for t in before.timers if t not in after.timers],
             subscribed=[*(Subscription(t, activity, m, instance=self._instance(t))
@@ -464,6 +466,9 @@ class CaseRun:
 
     def _instance(self, task_id: str) -> str | None:
         return instance_of(self.workflow.get_task_from_id(UUID(task_id)), self.called)
+
+    def _timer_job(self, task_id: str) -> tuple[str, str | None]:
+        return timer_job(self.workflow.get_task_from_id(UUID(task_id)).task_spec)
 
     def _provisional_timer(self, task_id: str, activity_id: str) -> bool:
         context = FunctionContext(self.moment, self.context.calendar)

@@ -17,7 +17,7 @@ from .notices import insert_notices, notices_to_issue
 from .payroll.facts import project_benefit
 from .payroll.hooks import after_payroll_step
 from .projection import changed_variables, new_state, project, record_event
-from .registry import HELD_WHILE_SUSPENDED, Issued
+from .registry import HELD_WHILE_SUSPENDED, Issued, JobInputs
 from .runtime import Runtime
 
 
@@ -47,7 +47,8 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
         record_event(writes, instance, issued, changed_variables(before, changes.variables),
                      new_state(instance, changes, issued.moment), [notice.issued(issued.actor) for notice in notices])
         project(writes, instance, changes, issued.moment,
-                issued.actor.username if command.completes == "user" else None)
+                issued.actor.username if command.completes == "user" else None,
+                issued.inputs.job_id if command.fires_timer and isinstance(issued.inputs, JobInputs) else None)
         project_benefit(writes, instance, before, changes, issued.moment)
         insert_notices(writes, instance, notices)
         record_people(writes, instance, before)

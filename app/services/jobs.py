@@ -11,6 +11,7 @@ becomes an incident after its last.
 
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from app.domain import clock
 from app.domain.actors import SYSTEM, Actor
 from app.domain.errors import Conflict, DomainError, NotFound
 from app.store.incident_log import open_incident, resolve_incidents
+from app.store.job_log import log_failure
 from app.store.queries import job_query, with_case
 from app.store.tables import Incident, Job, ProcessInstance
 
@@ -138,25 +140,28 @@ def _fire_next(rt: Runtime) -> int | None:
                 return 1
             except Conflict:
                 raise
-            except DomainError as err:
-                failure = err.message
+            except DomainError as err:  # the workflow's own failure (an expression, a refused value): its message
+                failure = stacktrace = err.message
             except _DATABASE_DOWN:
                 raise
             except Exception as err:  # a defect met by this one job: it fails on its own, the others still fire
                 log.exception("job %s failed unexpectedly", job_id)
                 failure = f"内部错误 {type(err).__name__}: {err}"
+                stacktrace = traceback.format_exc()
     except Conflict:
         return 0  # a user changed the case at the same moment; the job is still due and fires next poll
-    _record_failure(rt, job_id, failure)
+    _record_failure(rt, job_id, failure, stacktrace)
     return 0
 
 
-def _record_failure(rt: Runtime, job_id: str, message: str) -> None:
+def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | None = None) -> None:
+    """Spend one of the job's retries, and log the failure (Camunda's failure log, with its stack trace)."""
     moment = clock.now()
     with rt.unit_of_work() as uow:
         job = uow.session.get(Job, job_id)
         if job is None:
             return
+        log_failure(uow.session, job, message, stacktrace, moment)
         job.retries -= 1
         job.exception_message = message
         job.due = moment + RETRY_BACKOFF * (2 ** max(0, 2 - job.retries))

@@ -6,7 +6,7 @@ from typing import Any
 
 from app.domain.actors import Actor
 from app.store.event_lists import USER_OPERATIONS
-from app.store.history_lists import ACTIVITIES, HISTORY_INCIDENTS, HISTORY_INSTANCES, HISTORY_TASKS
+from app.store.history_lists import ACTIVITIES, HISTORY_INCIDENTS, HISTORY_INSTANCES, HISTORY_TASKS, JOB_LOG
 from app.store.listing import Listing
 from app.store.repository_lists import DEPLOYMENTS, EVENT_SUBSCRIPTIONS, USERS
 from app.store.runtime_lists import DEFINITIONS, EXECUTIONS, EXTERNAL_TASKS, INCIDENTS, INSTANCES, JOBS, TASKS
@@ -20,7 +20,7 @@ LISTS: dict[str, Listing | RowListing] = {
     "history/activity-instance": ACTIVITIES, "history/task": HISTORY_TASKS, "external-task": EXTERNAL_TASKS,
     "deployment": DEPLOYMENTS, "event-subscription": EVENT_SUBSCRIPTIONS, "user": USERS,
     "history/user-operation": USER_OPERATIONS, "execution": EXECUTIONS,
-    "decision-definition": DECISION_DEFINITIONS, "history/incident": HISTORY_INCIDENTS,
+    "decision-definition": DECISION_DEFINITIONS, "history/incident": HISTORY_INCIDENTS, "history/job-log": JOB_LOG,
 }
 
 

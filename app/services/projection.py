@@ -14,6 +14,7 @@ from app.domain.audit import event_digest, state_digest
 from app.domain.errors import Unavailable
 from app.engine.changes import Activity, Changes, OpenTask
 from app.engine.functions import to_datetime
+from app.store.job_log import DELETED, SUCCESSFUL, log_created, log_from_rows
 from app.store.partitions import earliest_row_of
 from app.store.tables import (
     CaseEvent,
@@ -111,13 +112,25 @@ def record_event(writes: Writes, instance: ProcessInstance, issued: Issued, chan
 
 
 def project(writes: Writes, instance: ProcessInstance, changes: Changes, moment: datetime,
-            completed_by: str | None = None) -> None:
-    """Bring the read rows of a stored instance in step with `changes`; `completed_by` did the closed task. The rows
-    of what runs in a process the case called name that process's instance (app/services/called_instances.py)."""
+            completed_by: str | None = None, fired: str | None = None) -> None:
+    """Bring the read rows of a stored instance in step with `changes`; `completed_by` did the closed task, `fired`
+    is the job the command ran. The rows of what runs in a process the case called name that process's instance
+    (app/services/called_instances.py)."""
     scopes = project_calls(writes, instance, changes, moment)
+    _log_jobs(writes, changes, moment, fired)
     _close(writes, changes)
-    _open(writes, scopes, changes, moment)
+    _open(writes, scopes, changes, moment, fired)
     _history(writes, scopes, changes, moment, completed_by)
+
+
+def _log_jobs(writes: Writes, changes: Changes, moment: datetime, fired: str | None) -> None:
+    """The job log's entries of the jobs the command ran or removed, from their rows before it (so, on SQLite,
+    written before them): the job it fired ran (a cycle's waits again, logged created by `_open`); every other job
+    cleared was deleted with its activity or its case."""
+    rearmed = {t.id for t in changes.timers_set if t.again}
+    ran = [fired] if fired is not None and (fired in changes.timers_cleared or fired in rearmed) else []
+    log_from_rows(writes, ran, SUCCESSFUL, moment)
+    log_from_rows(writes, [t for t in changes.timers_cleared if t != fired], DELETED, moment)
 
 
 def _close(writes: Writes, changes: Changes) -> None:
@@ -128,7 +141,7 @@ def _close(writes: Writes, changes: Changes) -> None:
     writes.delete(EventSubscription.__table__, changes.unsubscribed, ("task_id", "event_name"))
 
 
-def _open(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime) -> None:
+def _open(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime, fired: str | None = None) -> None:
     tasks, candidates, external = [], [], []
     for opened in changes.opened:
         common = scopes[opened.instance]
@@ -147,8 +160,12 @@ def _open(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime) ->
                              "activity_id": opened.activity_id, "topic": opened.topic or "", "created": moment,
                              "priority": opened.priority})
     jobs = [{**_without_key(scopes[t.instance]), "id": t.id, "activity_id": t.activity_id, "type": "timer",
-             "due": _when(t.due), "due_provisional": t.provisional, "created": moment}
+             "due": _when(t.due), "due_provisional": t.provisional, "created": moment, "job_type": t.job_type,
+             "configuration": t.configuration}
             for t in changes.timers_set]
+    # a job made, or a cycle's fired job waiting for its next time; not one whose activity a migration renamed
+    log_created(writes, [job for job, t in zip(jobs, changes.timers_set, strict=True)
+                         if not t.again or t.id == fired], moment)
     subscriptions = [{"task_id": s.id, "event_name": s.message, "event_type": s.kind,
                       "business_key": scopes[s.instance]["business_key"],
                       "activity_id": s.activity_id, "created": moment,

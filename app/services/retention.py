@@ -45,6 +45,7 @@ from app.store.tables import (
     HouseholdFinding,
     Incident,
     Job,
+    JobLog,
     Notice,
     ProcessDefinition,
     ProcessInstance,
@@ -68,7 +69,7 @@ KEPT = {"notices": Notice, "history": HistoryActivity, "attachments": Attachment
         "escalations": Escalation, "benefits": Benefit, "benefit_changes": BenefitChange, "reads": AccessLog,
         "persons": CasePerson}
 # every row of a case, removed in this order (the case row last)
-REMOVED = (Task, ExternalTask, Job, EventSubscription, Incident, HistoryIncident, HistoryActivity, Escalation,
+REMOVED = (Task, ExternalTask, Job, EventSubscription, Incident, HistoryIncident, JobLog, HistoryActivity, Escalation,
            HouseholdFinding, Notice, Attachment, TaskDraft, AuditCheckpoint, CaseEvent, AccessLog, BenefitChange,
            Benefit, CasePerson)
 

@@ -23,7 +23,16 @@ from .listing import (
     when_true,
 )
 from .runtime_lists import NO_CASES, definition_name, of_definitions
-from .tables import CaseEvent, HistoryActivity, HistoryIncident, Incident, Job, ProcessDefinition, ProcessInstance
+from .tables import (
+    CaseEvent,
+    HistoryActivity,
+    HistoryIncident,
+    Incident,
+    Job,
+    JobLog,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from .tenancy import in_scope
 
 
@@ -244,3 +253,40 @@ HISTORY_INCIDENTS = Listing(
     (_HI.created, _HI.seq), permission="history.read",
     columns=(*_HI.__table__.c, ProcessInstance.definition_key, INCIDENT_STATE.label("state"),
              INCIDENT_END.label("end_time")))
+
+
+_JL = JobLog
+# the instance an entry's job ran in and the deployment of its definition: read with the entry
+_JOB_CASE = aliased(ProcessInstance)
+_JOB_DEFINITION = aliased(ProcessDefinition)
+JOB_ROOT = func.coalesce(_JOB_CASE.root_process_instance_id, _JOB_CASE.id)
+JOB_PRIORITY = literal(0)  # every job here has Camunda's default priority
+_JOB_DEFINITION_ID = _JL.definition_id + literal("#") + _JL.activity_id  # as /job gives it
+
+
+def _job_log(actor: Actor) -> Any:
+    return (select(JobLog).join(_JOB_CASE, _JOB_CASE.id == _JL.process_instance_id)
+            .join(_JOB_DEFINITION, _JOB_DEFINITION.id == _JL.definition_id).where(in_scope(_JL, actor)))
+
+
+JOB_LOG = Listing(
+    _job_log,
+    {"logId": equal(_JL.id), "jobId": equal(_JL.job_id), "jobExceptionMessage": equal(_JL.exception_message),
+     "jobDefinitionId": equal(_JOB_DEFINITION_ID), "jobDefinitionType": equal(_JL.job_type),
+     "jobDefinitionConfiguration": equal(_JL.configuration), "activityIdIn": one_of(_JL.activity_id),
+     "failedActivityIdIn": one_of(_JL.failed_activity_id), "executionIdIn": one_of(_JL.process_instance_id),
+     "processInstanceId": equal(_JL.process_instance_id), "processDefinitionId": equal(_JL.definition_id),
+     "processDefinitionKey": equal(_JL.definition_key), "deploymentId": equal(_JOB_DEFINITION.deployment_id),
+     **tenants(_JL.tenant_id), "hostname": equal(_JL.hostname),
+     "jobPriorityLowerThanOrEquals": number(JOB_PRIORITY, le),
+     "jobPriorityHigherThanOrEquals": number(JOB_PRIORITY, ge),
+     "creationLog": when_true(_JL.state == "created"), "failureLog": when_true(_JL.state == "failed"),
+     "successLog": when_true(_JL.state == "successful"), "deletionLog": when_true(_JL.state == "deleted")},
+    {"timestamp": _JL.logged_at, "jobId": _JL.job_id, "jobDefinitionId": _JOB_DEFINITION_ID,
+     "jobDueDate": _JL.job_due, "jobRetries": _JL.job_retries, "jobPriority": None, "activityId": _JL.activity_id,
+     "executionId": _JL.process_instance_id, "processInstanceId": _JL.process_instance_id,
+     "processDefinitionId": _JL.definition_id, "processDefinitionKey": _JL.definition_key,
+     "deploymentId": _JOB_DEFINITION.deployment_id, "hostname": _JL.hostname, "occurrence": _JL.seq,
+     "tenantId": _JL.tenant_id},
+    (_JL.logged_at, _JL.seq), permission="history.read",
+    columns=(*_JL.__table__.c, _JOB_DEFINITION.deployment_id, JOB_ROOT.label("root_process_instance_id")))

@@ -1,8 +1,8 @@
-"""Monthly partitions of the tables that grow without end (PostgreSQL only; migrations 0029 and 0031 made them).
+"""Monthly partitions of the tables that grow without end (PostgreSQL only; migrations 0029, 0031 and 0034 made them).
 
 `case_event` and `access_log` are partitioned by their row's time (`at`), `history_activity` by the activity's start
-(`start_time`), `history_incident` by the incident's (`created`): a row's key never changes once written. Each table
-has a partition per month, named `<table>_pYYYYMM`, and a default partition (`<table>_default`) that takes any row no
+(`start_time`), `history_incident` by the incident's (`created`), `job_log` by the entry's (`logged_at`): a row's key
+never changes once written. Each table has a partition per month, named `<table>_pYYYYMM`, and a default partition (`<table>_default`) that takes any row no
 month partition covers, so an insert never fails for want of a partition. `ensure_partitions` creates the months
 ahead (at startup, from the scheduler every six hours, and `flask partitions-ensure`); a month whose rows already
 reached the default partition (a clock moved far ahead, upkeep that did not run) is made by moving them out of it
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 
 # table -> its partition key
 PARTITIONED = {"case_event": "at", "history_activity": "start_time", "history_incident": "created",
-               "access_log": "at"}
+               "access_log": "at", "job_log": "logged_at"}
 APPEND_ONLY = ("case_event", "access_log")
 # indexes PostgreSQL's partitioned tables have and SQLite's plain ones do not (migration 0029)
 POSTGRESQL_ONLY_INDEXES = {"ix_history_activity_start", "ix_access_log_at"}

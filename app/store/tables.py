@@ -245,6 +245,37 @@ class Job(Base):
     due_provisional: Mapped[bool] = mapped_column(default=False)  # counted Mon–Fri past the known calendar
     suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended: the scheduler leaves it
     tenant_id: Mapped[str | None] = county_column()
+    # Camunda's job definition type and configuration (app/engine/observe.py `timer_job`), kept for its job log
+    job_type: Mapped[str | None] = mapped_column(String(64))
+    configuration: Mapped[str | None] = mapped_column(Text)
+
+
+class JobLog(Base):
+    """Every job's life (Camunda's historic job log): created, failed (its exception and stack trace), successful
+    (fired), deleted (cancelled with its activity or case, removed by a migration or modification). Written by the
+    command that sets or clears the job row, in the same statement (app/services/job_log.py)."""
+
+    __tablename__ = "job_log"
+    # partitioned by month of `logged_at` on PostgreSQL (migration 0034): the key there is (seq, logged_at)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), index=True)
+    logged_at: Mapped[datetime] = mapped_column()  # Camunda's timestamp
+    state: Mapped[str] = mapped_column(String(16))  # created | failed | successful | deleted
+    job_id: Mapped[str] = mapped_column(String(36), index=True)
+    job_due: Mapped[datetime | None] = mapped_column()
+    job_retries: Mapped[int] = mapped_column()
+    exception_message: Mapped[str | None] = mapped_column(Text)
+    stacktrace: Mapped[str | None] = mapped_column(Text)  # a failure's
+    failed_activity_id: Mapped[str | None] = mapped_column(String(200))
+    job_type: Mapped[str | None] = mapped_column(String(64))
+    configuration: Mapped[str | None] = mapped_column(Text)
+    activity_id: Mapped[str] = mapped_column(String(200))
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    definition_id: Mapped[str] = mapped_column(String(120))
+    definition_key: Mapped[str] = mapped_column(String(100))
+    org_path: Mapped[str] = mapped_column(String(400))
+    hostname: Mapped[str] = mapped_column(String(255))
+    tenant_id: Mapped[str | None] = county_column()
 
 
 class EventSubscription(Base):

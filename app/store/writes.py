@@ -93,6 +93,18 @@ class Writes:
             self.pieces.append((("insert", table.name, columns, conflict),
                                 {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
+    def insert_from(self, table: Table, rows: list[dict[str, Any]], source: Table, match: tuple[str, str],
+                    taken: tuple[tuple[str, str], ...]) -> None:
+        """Insert `rows` (dicts with the same keys), each completed from the `source` row it names (`match`: its
+        column naming the row, the source's column): `taken` pairs a column with an SQL expression on the source
+        row. On PostgreSQL the source is read as it was before the command's statement; on SQLite, a write to it
+        must come after this one."""
+        if rows:
+            columns = tuple(rows[0])
+            self.pieces.append(self._in_county(("insert_from", table.name, columns, source.name, match, taken),
+                                               {"rows": _rows_json(table.name, columns, rows, self.dialect)},
+                                               on=source.name))
+
     def update_rows(self, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...],
                     keep_if_null: tuple[str, ...] = ()) -> None:
         """Set each row's other columns on the row its `key` columns name (rows with the same keys); a
@@ -108,9 +120,10 @@ class Writes:
             rows = [dict(zip(columns, k if isinstance(k, tuple) else (k,), strict=True)) for k in keys]
             self.pieces.append(self._in_county(("delete", table.name, columns), {"rows": json_text(rows)}))
 
-    def _in_county(self, key: tuple[Any, ...], params: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        """A write that also names the county served, on a table that has the column."""
-        if self.county is None or "tenant_id" not in _table(key[1]).c:
+    def _in_county(self, key: tuple[Any, ...], params: dict[str, Any],
+                   on: str | None = None) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """A write that also names the county served, on a table (or the table it reads, `on`) that has the column."""
+        if self.county is None or "tenant_id" not in _table(on or key[1]).c:
             return key, params
         return (*key, COUNTY), {**params, "county": self.county}
 
@@ -198,6 +211,13 @@ def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
                          for c in columns if c not in key[3])
         match = " AND ".join(f"{table}.{c} = r.{c}" for c in key[3])
         return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match}{county} AND {guard}"
+    if kind == "insert_from":
+        source, (column, source_key), taken = key[3:6]
+        county = f" AND {source}.tenant_id = :{name}_county" if key[-1] == COUNTY else ""
+        targets = ", ".join((*columns, *(c for c, _ in taken)))
+        values = ", ".join((*(f"r.{c}" for c in columns), *(expression for _, expression in taken)))
+        return (f"INSERT INTO {table} ({targets}) SELECT {values} FROM {rows} JOIN {source} "
+                f"ON {source}.{source_key} = r.{column} WHERE {guard}{county}")
     if kind == "insert":  # `WHERE` also lets SQLite tell an ON CONFLICT clause from a join condition
         conflict = _on_conflict(table, *key[3]) if key[3] else ""
         return f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} WHERE {guard} {conflict}".rstrip()

@@ -10,7 +10,7 @@ from app.domain.actors import SYSTEM, Actor
 from app.services.cases import complete_task
 from app.services.commands import CompleteTask
 from app.services.payroll.runs import start_run
-from app.store.tables import Benefit, BenefitChange, Task
+from app.store.tables import Benefit, BenefitChange, JobLog, Task
 from tests.conftest import typed
 from tests.support import diagrams as d
 from tests.support.dibao_steps import valid_id_number
@@ -152,6 +152,12 @@ def _incident(ctx, t, who) -> str:
         assert failed.status_code == 204, failed.json
         t.extra["incident"] = t.external_task_id
     return t.extra["incident"]
+
+
+def _job_log(ctx, t, who) -> str:
+    """The creation entry of the target's timer job in the job log."""
+    with ctx.runtime.reading() as uow:
+        return uow.session.scalar(select(JobLog.id).where(JobLog.job_id == t.job_id, JobLog.state == "created"))
 
 
 def _fresh_deployment(ctx, t, who) -> str:
@@ -334,6 +340,14 @@ REQUESTS = {
     ("GET", f"{ER}/history/incident"): lambda c, t, w: {
         "path": f"{ER}/history/incident?processInstanceId={t.case_id}" if _incident(c, t, w) else ""},
     ("GET", f"{ER}/history/incident/count"): lambda c, t, w: {"path": f"{ER}/history/incident/count"},
+    ("GET", f"{ER}/history/job-log"): lambda c, t, w: {"path": f"{ER}/history/job-log?jobId={t.job_id}"},
+    ("POST", f"{ER}/history/job-log"): lambda c, t, w: {
+        "path": f"{ER}/history/job-log", "json": {"jobId": t.job_id}},
+    ("GET", f"{ER}/history/job-log/count"): lambda c, t, w: {"path": f"{ER}/history/job-log/count"},
+    ("POST", f"{ER}/history/job-log/count"): lambda c, t, w: {"path": f"{ER}/history/job-log/count", "json": {}},
+    ("GET", f"{ER}/history/job-log/<log_id>"): lambda c, t, w: {"path": f"{ER}/history/job-log/{_job_log(c, t, w)}"},
+    ("GET", f"{ER}/history/job-log/<log_id>/stacktrace"): lambda c, t, w: {
+        "path": f"{ER}/history/job-log/{_job_log(c, t, w)}/stacktrace"},
     ("GET", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job?processInstanceId={t.case_id}"},
     ("POST", f"{ER}/job"): lambda c, t, w: {"path": f"{ER}/job", "json": {"processInstanceId": t.case_id}},
     ("GET", f"{ER}/job/count"): lambda c, t, w: {"path": f"{ER}/job/count"},
