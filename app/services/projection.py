@@ -14,7 +14,7 @@ from app.domain.audit import event_digest, state_digest
 from app.domain.errors import Unavailable
 from app.engine.changes import Activity, Changes, OpenTask
 from app.engine.functions import to_datetime
-from app.store.job_log import DELETED, SUCCESSFUL, log_created, log_from_rows
+from app.store.job_log import log_jobs
 from app.store.partitions import earliest_row_of
 from app.store.tables import (
     CaseEvent,
@@ -117,20 +117,29 @@ def project(writes: Writes, instance: ProcessInstance, changes: Changes, moment:
     is the job the command ran. The rows of what runs in a process the case called name that process's instance
     (app/services/called_instances.py)."""
     scopes = project_calls(writes, instance, changes, moment)
-    _log_jobs(writes, changes, moment, fired)
+    jobs = _jobs(scopes, changes, moment)
+    _log_jobs(writes, changes, jobs, moment, fired)
     _close(writes, changes)
-    _open(writes, scopes, changes, moment, fired)
+    _open(writes, scopes, changes, moment, jobs)
     _history(writes, scopes, changes, moment, completed_by)
 
 
-def _log_jobs(writes: Writes, changes: Changes, moment: datetime, fired: str | None) -> None:
-    """The job log's entries of the jobs the command ran or removed, from their rows before it (so, on SQLite,
-    written before them): the job it fired ran (a cycle's waits again, logged created by `_open`); every other job
-    cleared was deleted with its activity or its case."""
-    rearmed = {t.id for t in changes.timers_set if t.again}
-    ran = [fired] if fired is not None and (fired in changes.timers_cleared or fired in rearmed) else []
-    log_from_rows(writes, ran, SUCCESSFUL, moment)
-    log_from_rows(writes, [t for t in changes.timers_cleared if t != fired], DELETED, moment)
+def _jobs(scopes: Scopes, changes: Changes, moment: datetime) -> list[dict]:
+    """The job rows of the timers the command set (a cycle's next due time replaces its row)."""
+    return [{**_without_key(scopes[t.instance]), "id": t.id, "activity_id": t.activity_id, "type": "timer",
+             "due": _when(t.due), "due_provisional": t.provisional, "created": moment, "job_type": t.job_type,
+             "configuration": t.configuration}
+            for t in changes.timers_set]
+
+
+def _log_jobs(writes: Writes, changes: Changes, jobs: list[dict], moment: datetime, fired: str | None) -> None:
+    """The job log's entries (before the job rows change: they are read as the command found them): the job the
+    command fired ran; every other job cleared was deleted with its activity or its case; a job set was created,
+    or is a fired cycle's next wait (not one whose activity a migration renamed, nor one moved)."""
+    again = {t.id for t in changes.timers_set if t.again}
+    ran = [fired] if fired is not None and (fired in changes.timers_cleared or fired in again) else []
+    log_jobs(writes, ran, [t for t in changes.timers_cleared if t != fired],
+             [job for job in jobs if job["id"] not in again or job["id"] == fired], moment)
 
 
 def _close(writes: Writes, changes: Changes) -> None:
@@ -141,7 +150,7 @@ def _close(writes: Writes, changes: Changes) -> None:
     writes.delete(EventSubscription.__table__, changes.unsubscribed, ("task_id", "event_name"))
 
 
-def _open(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime, fired: str | None = None) -> None:
+def _open(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime, jobs: list[dict]) -> None:
     tasks, candidates, external = [], [], []
     for opened in changes.opened:
         common = scopes[opened.instance]
@@ -159,13 +168,6 @@ def _open(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime, fi
             external.append({**common, "id": opened.id,
                              "activity_id": opened.activity_id, "topic": opened.topic or "", "created": moment,
                              "priority": opened.priority})
-    jobs = [{**_without_key(scopes[t.instance]), "id": t.id, "activity_id": t.activity_id, "type": "timer",
-             "due": _when(t.due), "due_provisional": t.provisional, "created": moment, "job_type": t.job_type,
-             "configuration": t.configuration}
-            for t in changes.timers_set]
-    # a job made, or a cycle's fired job waiting for its next time; not one whose activity a migration renamed
-    log_created(writes, [job for job, t in zip(jobs, changes.timers_set, strict=True)
-                         if not t.again or t.id == fired], moment)
     subscriptions = [{"task_id": s.id, "event_name": s.message, "event_type": s.kind,
                       "business_key": scopes[s.instance]["business_key"],
                       "activity_id": s.activity_id, "created": moment,

@@ -286,7 +286,7 @@ JOB_LOG = Listing(
      "jobDueDate": _JL.job_due, "jobRetries": _JL.job_retries, "jobPriority": None, "activityId": _JL.activity_id,
      "executionId": _JL.process_instance_id, "processInstanceId": _JL.process_instance_id,
      "processDefinitionId": _JL.definition_id, "processDefinitionKey": _JL.definition_key,
-     "deploymentId": _JOB_DEFINITION.deployment_id, "hostname": _JL.hostname, "occurrence": _JL.seq,
+     "deploymentId": _JOB_DEFINITION.deployment_id, "hostname": _JL.hostname, "occurrence": _JL.seq,  # the order entries were written in
      "tenantId": _JL.tenant_id},
     (_JL.logged_at, _JL.seq), permission="history.read",
     columns=(*_JL.__table__.c, _JOB_DEFINITION.deployment_id, JOB_ROOT.label("root_process_instance_id")))

@@ -28,26 +28,27 @@ _FROM_JOB = (("job_due", "job.due"), ("job_retries", "job.retries"),
              ("definition_key", "job.definition_key"), ("org_path", "job.org_path"), ("tenant_id", "job.tenant_id"))
 
 
+_RETRIES = Job.__table__.c.retries.default.arg  # a job row inserted has the column's default
+
+
 def _entry(state: str, moment: datetime) -> dict[str, Any]:
     return {"id": str(uuid.uuid4()), "logged_at": moment, "state": state, "hostname": HOSTNAME}
 
 
-def log_created(writes: Writes, jobs: list[dict[str, Any]], moment: datetime) -> None:
-    """The creation entries of the job rows `jobs` a command inserts."""
-    writes.insert(JobLog.__table__, [
-        {**_entry(CREATED, moment), "job_id": job["id"], "job_due": job["due"], "job_retries": job.get("retries", 3),
-         "exception_message": None, "failed_activity_id": None, "job_type": job["job_type"],
-         "configuration": job["configuration"], "activity_id": job["activity_id"],
-         "process_instance_id": job["process_instance_id"], "definition_id": job["definition_id"],
-         "definition_key": job["definition_key"], "org_path": job["org_path"], "tenant_id": job["tenant_id"]}
-        for job in jobs])
-
-
-def log_from_rows(writes: Writes, job_ids: list[str], state: str, moment: datetime) -> None:
-    """Entries (successful or deleted) of the jobs `job_ids`, from their rows as the command found them; on SQLite
-    this must precede the command's delete or replacement of those rows."""
-    writes.insert_from(JobLog.__table__, [{**_entry(state, moment), "job_id": job_id} for job_id in job_ids],
-                       Job.__table__, ("job_id", "id"), _FROM_JOB)
+def log_jobs(writes: Writes, ran: list[str], deleted: list[str], created: list[dict[str, Any]],
+             moment: datetime) -> None:
+    """A command's entries, in one INSERT numbered in the order they happened: the jobs `ran` (successful) and
+    `deleted`, from their rows as the command found them (so, on SQLite, written before it deletes or replaces
+    them), then the creation of the job rows `created` it inserts (a fired cycle's next wait after its run)."""
+    copied = [{**_entry(SUCCESSFUL, moment), "job_id": job_id} for job_id in ran]
+    copied += [{**_entry(DELETED, moment), "job_id": job_id} for job_id in deleted]
+    made = [{**_entry(CREATED, moment), "job_id": job["id"], "job_due": job["due"], "job_retries": _RETRIES,
+             "exception_message": None, "failed_activity_id": None, "job_type": job["job_type"],
+             "configuration": job["configuration"], "activity_id": job["activity_id"],
+             "process_instance_id": job["process_instance_id"], "definition_id": job["definition_id"],
+             "definition_key": job["definition_key"], "org_path": job["org_path"], "tenant_id": job["tenant_id"]}
+            for job in created]
+    writes.insert_from(JobLog.__table__, copied, Job.__table__, ("job_id", "id"), _FROM_JOB, made)
 
 
 def log_failure(session: Session, job: Job, message: str, stacktrace: str | None, moment: datetime) -> None:

@@ -94,16 +94,21 @@ class Writes:
                                 {"rows": _rows_json(table.name, columns, rows, self.dialect)}))
 
     def insert_from(self, table: Table, rows: list[dict[str, Any]], source: Table, match: tuple[str, str],
-                    taken: tuple[tuple[str, str], ...]) -> None:
+                    taken: tuple[tuple[str, str], ...], then: list[dict[str, Any]] | None = None) -> None:
         """Insert `rows` (dicts with the same keys), each completed from the `source` row it names (`match`: its
         column naming the row, the source's column): `taken` pairs a column with an SQL expression on the source
-        row. On PostgreSQL the source is read as it was before the command's statement; on SQLite, a write to it
-        must come after this one."""
-        if rows:
-            columns = tuple(rows[0])
-            self.pieces.append(self._in_county(("insert_from", table.name, columns, source.name, match, taken),
-                                               {"rows": _rows_json(table.name, columns, rows, self.dialect)},
-                                               on=source.name))
+        row; then, in the same INSERT and so numbered after them, the whole rows `then`. On PostgreSQL the source is
+        read as it was before the command's statement; on SQLite, a write to it must come after this one."""
+        if not rows:
+            self.insert(table, then or [])
+            return
+        columns = tuple(rows[0])
+        params = {"rows": _rows_json(table.name, columns, rows, self.dialect)}
+        targets = (*columns, *(c for c, _ in taken)) if then else ()
+        if then:
+            params["then"] = _rows_json(table.name, targets, then, self.dialect)
+        self.pieces.append(self._in_county(("insert_from", table.name, columns, source.name, match, taken, targets),
+                                           params, on=source.name))
 
     def update_rows(self, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...],
                     keep_if_null: tuple[str, ...] = ()) -> None:
@@ -212,12 +217,16 @@ def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
         match = " AND ".join(f"{table}.{c} = r.{c}" for c in key[3])
         return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match}{county} AND {guard}"
     if kind == "insert_from":
-        source, (column, source_key), taken = key[3:6]
+        source, (column, source_key), taken, then = key[3:7]
         county = f" AND {source}.tenant_id = :{name}_county" if key[-1] == COUNTY else ""
         targets = ", ".join((*columns, *(c for c, _ in taken)))
         values = ", ".join((*(f"r.{c}" for c in columns), *(expression for _, expression in taken)))
+        followed = ""
+        if then:  # SQLite reads `r` of the second SELECT as its own: the recordset is named once in each
+            whole = _recordset(table, then, dialect, f"{name}_then")
+            followed = f" UNION ALL SELECT {', '.join(f'r.{c}' for c in then)} FROM {whole} WHERE {guard}"
         return (f"INSERT INTO {table} ({targets}) SELECT {values} FROM {rows} JOIN {source} "
-                f"ON {source}.{source_key} = r.{column} WHERE {guard}{county}")
+                f"ON {source}.{source_key} = r.{column} WHERE {guard}{county}{followed}")
     if kind == "insert":  # `WHERE` also lets SQLite tell an ON CONFLICT clause from a join condition
         conflict = _on_conflict(table, *key[3]) if key[3] else ""
         return f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} WHERE {guard} {conflict}".rstrip()
