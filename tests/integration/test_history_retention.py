@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from app.domain.actors import SYSTEM
 from app.domain.errors import ValidationFailed
 from app.services.retention import clean_up_history, verify_archive
-from app.store.tables import ArchivedCase, CaseEvent, HistoryActivity, ProcessInstance
+from app.store.tables import ArchivedCase, CaseEvent, HistoryActivity, JobLog, ProcessInstance
 from tests.conftest import Api
 from tests.support.deployments import deploy_files, window_process
 from tests.support.org import add_county
 
 KEY = b"test-archive-key"
-NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存"}  # pages show a process by its name
+NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存", "retention_timed": "档案催办"}  # pages show a process by its name
 
 
 def _process(key: str, ttl: str | None) -> str:
@@ -33,7 +33,9 @@ def county(app):
     add_county(runtime, "rt", "档案县", "rtzhen")
     designer = Api(app.test_client(), "designer")
     made = deploy_files(designer, {"short.bpmn": _process("retention_short", "P30D"),
-                                   "plain.bpmn": _process("retention_plain", None)})
+                                   "plain.bpmn": _process("retention_plain", None),
+                                   "timed.bpmn": window_process("retention_timed", NAMES["retention_timed"], "P30D",
+                                                                reminder="P1D")})
     assert made.status_code == 200, made.json
     setting = designer.client.put("/api/counties/rt/settings/history_time_to_live_days", json={"value": 60},
                                   headers=designer.headers)
@@ -83,6 +85,16 @@ def test_finished_cases_past_retention_are_archived_signed_removed_and_still_ver
     clock.advance(days=30)  # now past the county's 60 days too
     later = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
     assert later.archived == 1 and _rows(runtime, CaseEvent, plain) == 0 and _rows(runtime, CaseEvent, running) > 0
+
+
+def test_the_clean_up_removes_the_job_log_of_the_cases_it_removes(county, client, clock, tmp_path):
+    runtime = county
+    removed, running = _finished(client, "retention_timed"), Api(client, "window_rt").post(
+        "/process-definition/key/retention_timed/start", {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json["id"]
+    assert (_rows(runtime, JobLog, removed), _rows(runtime, JobLog, running)) == (2, 1)  # created, deleted; created
+    clock.advance(days=31)
+    assert clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archived >= 1
+    assert (_rows(runtime, JobLog, removed), _rows(runtime, JobLog, running)) == (0, 1)
 
 
 def test_a_changed_archive_is_refused_and_a_re_signed_forgery_fails_its_chain(county, client, clock, tmp_path):

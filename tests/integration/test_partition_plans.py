@@ -1,6 +1,7 @@
-"""Every statement the service makes on the month-partitioned tables (case_event, history_activity, access_log) is
-checked against its plan: captured during a realistic run on PostgreSQL (a 低保 case walked from intake to payment,
-claimed and commented on, its page, history, operation log, audit and read log looked at, the nightly
+"""Every statement the service makes on the month-partitioned tables (case_event, history_activity, history_incident,
+access_log, job_log) is checked against its plan: captured during a realistic run on PostgreSQL (a 低保 case walked
+from intake to payment, claimed and commented on, its page, history, operation log, job log, audit and read log
+looked at, the nightly
 verification, compliance, and the history clean-up of finished cases), each is EXPLAINed with its own parameters
 and must read no partition by a sequential scan: it reads through an index, or PostgreSQL prunes the partition.
 A read of one case's rows must prune the partitions before the case started."""
@@ -26,7 +27,7 @@ from tests.support.org import add_county
 POSTGRESQL = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
                                 reason="partitioning is PostgreSQL's (migration 0029); SQLite keeps plain tables")
 
-TOUCHES = re.compile(r"\b(case_event|history_activity|history_incident|access_log)\b")
+TOUCHES = re.compile(r"\b(case_event|history_activity|history_incident|access_log|job_log)\b")
 MAINTENANCE = re.compile(r"^\s*(CREATE|ALTER|DROP|LOCK|SET|SELECT EXISTS \(SELECT FROM \w+_(p\d{6}|default)\))",
                          re.IGNORECASE)
 
@@ -84,6 +85,11 @@ def _look(app, login_as, case_id: str) -> None:
     for path in (f"/history/process-instance/{case_id}", f"/process-instance/{case_id}/activity-instances",
                  f"/process-instance/{case_id}/comment"):
         assert supervisor.get(path).status_code == 200, path
+    entries = auditor.get("/history/job-log", processInstanceId=case_id).json
+    assert {e["jobId"] for e in entries if e["successLog"]}, entries  # the publicity timer ran
+    for entry in entries[:1]:
+        assert auditor.get(f"/history/job-log/{entry['id']}").status_code == 200
+        assert auditor.get("/history/job-log", jobId=entry["jobId"]).status_code == 200
     for path, params in (("/history/activity-instance", {"processInstanceId": case_id}),
                          ("/history/activity-instance", {"maxResults": 50}),
                          ("/history/task", {"processInstanceId": case_id}),
@@ -94,7 +100,11 @@ def _look(app, login_as, case_id: str) -> None:
                          ("/history/user-operation", {"afterTimestamp": "2026-09-01T00:00:00.000+0800",
                                                       "maxResults": 50}),
                          ("/history/detail", {"processInstanceId": case_id}),
-                         ("/history/incident", {"processInstanceId": case_id}), ("/history/incident", {})):
+                         ("/history/incident", {"processInstanceId": case_id}), ("/history/incident", {}),
+                         ("/history/job-log", {"processInstanceId": case_id}), ("/history/job-log", {}),
+                         ("/history/job-log", {"processInstanceId": case_id, "sortBy": "jobDueDate",
+                                               "sortOrder": "desc"}),
+                         ("/history/job-log/count", {"successLog": "true"})):
         response = auditor.get(path, **params)
         assert response.status_code == 200, (path, response.json)
     for path, params in ((f"/api/audit/cases/{case_id}/events", {}), (f"/api/audit/cases/{case_id}/verify", {}),
@@ -183,7 +193,8 @@ def test_the_run_made_the_statements_it_should(captured):
     kinds = {TOUCHES.search(s)[1] + " " + s.split()[0].upper() for s in captured}
     assert {"case_event SELECT", "history_activity SELECT", "access_log SELECT", "access_log INSERT",
             "history_incident INSERT", "history_incident UPDATE", "history_incident SELECT", "case_event DELETE",
-            "history_activity DELETE", "access_log DELETE"} <= kinds, kinds
+            "history_activity DELETE", "access_log DELETE", "job_log SELECT", "job_log DELETE"} <= kinds, kinds
+    assert any("INSERT INTO job_log" in s and s.startswith("WITH") for s in captured)  # with the job rows
     assert len(captured) >= 20, len(captured)
 
 

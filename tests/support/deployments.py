@@ -28,17 +28,23 @@ def deploy_fixture(api, filename: str):
     return response.json
 
 
-def window_process(key: str, name: str, ttl: str | None = None) -> str:
+def window_process(key: str, name: str, ttl: str | None = None, reminder: str | None = None) -> str:
     """A process start → 受理 (the window's) → end, named `name` (pages show a process by its name), with
-    `camunda:historyTimeToLive` = `ttl` when given."""
+    `camunda:historyTimeToLive` = `ttl` when given, and a non-interrupting reminder timer on 受理 after the
+    duration `reminder` when given."""
     attribute = f' camunda:historyTimeToLive="{ttl}"' if ttl is not None else ""
+    timer = "" if reminder is None else f"""
+    <bpmn:boundaryEvent id="remind" cancelActivity="false" attachedToRef="t">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>{reminder}</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="f3" sourceRef="remind" targetRef="reminded" /><bpmn:endEvent id="reminded" />"""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
   <bpmn:process id="{key}" name="{name}" isExecutable="true"{attribute}>
     <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t" />
     <bpmn:userTask id="t" name="受理" camunda:candidateGroups="window" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />{timer}
   </bpmn:process>
 </bpmn:definitions>"""
 
