@@ -292,7 +292,8 @@ def history_incident(row) -> dict:
             "rootProcessInstanceId": row.process_instance_id, "createTime": camunda_date(row.created),
             "endTime": camunda_date(row.end_time), "removalTime": None, "incidentType": row.type,
             "activityId": row.activity_id, "failedActivityId": row.activity_id, "causeIncidentId": row.id,
-            "rootCauseIncidentId": row.id, "configuration": row.job_id or row.id, "historyConfiguration": None,
+            "rootCauseIncidentId": row.id, "configuration": row.job_id or row.id,
+            "historyConfiguration": row.history_configuration,
             "incidentMessage": row.message, "tenantId": row.tenant_id,
             "jobDefinitionId": job_definition_id(row) if failed_job else None, "open": row.state == "open",
             "deleted": row.state == "deleted", "resolved": row.state == "resolved", "annotation": None}

@@ -107,7 +107,7 @@ def timer_job(spec: Any) -> tuple[str, str | None]:
     configuration its kind and expression as written ("DURATION: P8D")."""
     definition = getattr(spec, "event_definition", None)
     kind = _TIMER_CONFIGURATIONS.get(type(definition).__name__)
-    configuration = f"{kind}: {definition.expression}" if kind else None
+    configuration = f"{kind}: {definition.expression}" if kind and definition is not None else None
     if isinstance(spec, BoundaryEvent):
         return "timer-transition", configuration
     if isinstance(spec, StartEvent):  # in a running case only an event subprocess's start waits on a timer

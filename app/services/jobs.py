@@ -161,7 +161,7 @@ def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | No
         job = uow.session.get(Job, job_id)
         if job is None:
             return
-        log_failure(uow.session, job, message, stacktrace, moment)
+        entry = log_failure(uow.session, job, message, stacktrace, moment)
         job.retries -= 1
         job.exception_message = message
         job.due = moment + RETRY_BACKOFF * (2 ** max(0, 2 - job.retries))
@@ -169,7 +169,7 @@ def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | No
             open_incident(uow.session, Incident(
                 id=job.id, process_instance_id=job.process_instance_id, definition_id=job.definition_id,
                 activity_id=job.activity_id, job_id=job.id, type="failedJob", message=message, org_path=job.org_path,
-                created=moment))
+                created=moment), history_configuration=entry)
         uow.commit()
     log.warning("job %s failed: %s", job_id, message)
 

@@ -239,6 +239,7 @@ HISTORY_INCIDENTS = Listing(
      "activityId": equal(_HI.activity_id), "failedActivityId": equal(_HI.activity_id),
      "causeIncidentId": equal(_HI.id), "rootCauseIncidentId": equal(_HI.id),  # each is its own cause
      "configuration": Filter("string", lambda v: (_HI.job_id == v) | (_HI.id == v)),
+     "historyConfiguration": equal(_HI.history_configuration),  # a failed job's failure entry in the job log
      "open": when_true(INCIDENT_STATE == "open"), "resolved": when_true(INCIDENT_STATE == "resolved"),
      "deleted": when_true(INCIDENT_STATE == "deleted"),
      "jobDefinitionIdIn": Filter("strings", lambda v: (_HI.type == "failedJob") & (
@@ -248,7 +249,7 @@ HISTORY_INCIDENTS = Listing(
      "incidentType": _HI.type, "executionId": _HI.process_instance_id, "activityId": _HI.activity_id,
      "processInstanceId": _HI.process_instance_id, "processDefinitionId": _HI.definition_id,
      "processDefinitionKey": ProcessInstance.definition_key, "causeIncidentId": _HI.id, "rootCauseIncidentId": _HI.id,
-     "configuration": _HI.job_id, "historyConfiguration": None, "tenantId": _HI.tenant_id,
+     "configuration": _HI.job_id, "historyConfiguration": _HI.history_configuration, "tenantId": _HI.tenant_id,
      "incidentState": INCIDENT_STATE},
     (_HI.created, _HI.seq), permission="history.read",
     columns=(*_HI.__table__.c, ProcessInstance.definition_key, INCIDENT_STATE.label("state"),
@@ -286,7 +287,7 @@ JOB_LOG = Listing(
      "jobDueDate": _JL.job_due, "jobRetries": _JL.job_retries, "jobPriority": None, "activityId": _JL.activity_id,
      "executionId": _JL.process_instance_id, "processInstanceId": _JL.process_instance_id,
      "processDefinitionId": _JL.definition_id, "processDefinitionKey": _JL.definition_key,
-     "deploymentId": _JOB_DEFINITION.deployment_id, "hostname": _JL.hostname, "occurrence": _JL.seq,  # the order entries were written in
-     "tenantId": _JL.tenant_id},
+     "deploymentId": _JOB_DEFINITION.deployment_id, "hostname": _JL.hostname,
+     "occurrence": _JL.seq, "tenantId": _JL.tenant_id},  # occurrence: the order entries were written in
     (_JL.logged_at, _JL.seq), permission="history.read",
     columns=(*_JL.__table__.c, _JOB_DEFINITION.deployment_id, JOB_ROOT.label("root_process_instance_id")))

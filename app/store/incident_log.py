@@ -13,10 +13,11 @@ _COPIED = ("id", "process_instance_id", "definition_id", "activity_id", "job_id"
            "created")  # and the county, from the org path as the incident's own
 
 
-def open_incident(session: Session, incident: Incident) -> None:
-    """Add the runtime incident and its history row."""
+def open_incident(session: Session, incident: Incident, history_configuration: str | None = None) -> None:
+    """Add the runtime incident and its history row (naming, for a failed job, its failure's job-log entry)."""
     session.add(incident)
-    session.add(HistoryIncident(**{name: getattr(incident, name) for name in _COPIED}))
+    session.add(HistoryIncident(**{name: getattr(incident, name) for name in _COPIED},
+                                history_configuration=history_configuration))
 
 
 def resolve_incidents(session: Session, condition: Any, moment: datetime) -> None:

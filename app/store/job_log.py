@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .tables import Job, JobLog
+from .tables import JOB_RETRIES, Base, Job, JobLog
 from .writes import Writes
 
 HOSTNAME = socket.gethostname()[:255]  # Camunda's hostname: the node that wrote the entry
@@ -28,7 +28,7 @@ _FROM_JOB = (("job_due", "job.due"), ("job_retries", "job.retries"),
              ("definition_key", "job.definition_key"), ("org_path", "job.org_path"), ("tenant_id", "job.tenant_id"))
 
 
-_RETRIES = Job.__table__.c.retries.default.arg  # a job row inserted has the column's default
+_LOG, _JOBS = Base.metadata.tables["job_log"], Base.metadata.tables["job"]
 
 
 def _entry(state: str, moment: datetime) -> dict[str, Any]:
@@ -42,19 +42,22 @@ def log_jobs(writes: Writes, ran: list[str], deleted: list[str], created: list[d
     them), then the creation of the job rows `created` it inserts (a fired cycle's next wait after its run)."""
     copied = [{**_entry(SUCCESSFUL, moment), "job_id": job_id} for job_id in ran]
     copied += [{**_entry(DELETED, moment), "job_id": job_id} for job_id in deleted]
-    made = [{**_entry(CREATED, moment), "job_id": job["id"], "job_due": job["due"], "job_retries": _RETRIES,
+    made = [{**_entry(CREATED, moment), "job_id": job["id"], "job_due": job["due"], "job_retries": JOB_RETRIES,
              "exception_message": None, "failed_activity_id": None, "job_type": job["job_type"],
              "configuration": job["configuration"], "activity_id": job["activity_id"],
              "process_instance_id": job["process_instance_id"], "definition_id": job["definition_id"],
              "definition_key": job["definition_key"], "org_path": job["org_path"], "tenant_id": job["tenant_id"]}
             for job in created]
-    writes.insert_from(JobLog.__table__, copied, Job.__table__, ("job_id", "id"), _FROM_JOB, made)
+    writes.insert_from(_LOG, copied, _JOBS, ("job_id", "id"), _FROM_JOB, made)
 
 
-def log_failure(session: Session, job: Job, message: str, stacktrace: str | None, moment: datetime) -> None:
-    """A failed run's entry: the job as it was when it failed (its retries before this failure spent one)."""
-    session.add(JobLog(**_entry(FAILED, moment), job_id=job.id, job_due=job.due, job_retries=job.retries,
+def log_failure(session: Session, job: Job, message: str, stacktrace: str | None, moment: datetime) -> str:
+    """A failed run's entry: the job as it was when it failed (its retries before this failure spent one); return
+    the entry's id."""
+    entry = _entry(FAILED, moment)
+    session.add(JobLog(**entry, job_id=job.id, job_due=job.due, job_retries=job.retries,
                        exception_message=message, stacktrace=stacktrace, failed_activity_id=job.activity_id,
                        job_type=job.job_type, configuration=job.configuration, activity_id=job.activity_id,
                        process_instance_id=job.process_instance_id, definition_id=job.definition_id,
                        definition_key=job.definition_key, org_path=job.org_path, tenant_id=job.tenant_id))
+    return str(entry["id"])

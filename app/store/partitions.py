@@ -2,11 +2,11 @@
 
 `case_event` and `access_log` are partitioned by their row's time (`at`), `history_activity` by the activity's start
 (`start_time`), `history_incident` by the incident's (`created`), `job_log` by the entry's (`logged_at`): a row's key
-never changes once written. Each table has a partition per month, named `<table>_pYYYYMM`, and a default partition (`<table>_default`) that takes any row no
-month partition covers, so an insert never fails for want of a partition. `ensure_partitions` creates the months
-ahead (at startup, from the scheduler every six hours, and `flask partitions-ensure`); a month whose rows already
-reached the default partition (a clock moved far ahead, upkeep that did not run) is made by moving them out of it
-first.
+never changes once written. Each table has a partition per month, named `<table>_pYYYYMM`, and a default partition
+(`<table>_default`) that takes any row no month partition covers, so an insert never fails for want of a partition.
+`ensure_partitions` creates the months ahead (at startup, from the scheduler every six hours, and `flask
+partitions-ensure`); a month whose rows already reached the default partition (a clock moved far ahead, upkeep that
+did not run) is made by moving them out of it first.
 """
 
 import re

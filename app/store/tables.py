@@ -226,6 +226,9 @@ class ExternalTask(Base):
     tenant_id: Mapped[str | None] = county_column()
 
 
+JOB_RETRIES = 3  # a job's tries before its failure is an incident
+
+
 class Job(Base):
     """A timer waiting in a case; the scheduler fires due rows found by the index on `due`."""
 
@@ -239,7 +242,7 @@ class Job(Base):
     org_path: Mapped[str] = mapped_column(String(400))
     type: Mapped[str] = mapped_column(String(32), default="timer")
     due: Mapped[datetime | None] = mapped_column()
-    retries: Mapped[int] = mapped_column(default=3)
+    retries: Mapped[int] = mapped_column(default=JOB_RETRIES)
     exception_message: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column()
     due_provisional: Mapped[bool] = mapped_column(default=False)  # counted Mon–Fri past the known calendar
@@ -327,6 +330,7 @@ class HistoryIncident(Base):
     created: Mapped[datetime] = mapped_column()
     ended: Mapped[datetime | None] = mapped_column()  # resolved at
     tenant_id: Mapped[str | None] = county_column()
+    history_configuration: Mapped[str | None] = mapped_column(String(36))  # a failed job's: its failure's job-log entry
 
 
 class HistoryActivity(Base):

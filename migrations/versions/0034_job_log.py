@@ -1,5 +1,7 @@
 """job_log: every job's creation, failure, success and deletion (Camunda's historic job log, GET /history/job-log),
-and the job definition type and configuration of each job it copies; the jobs waiting now are logged as created
+and the job definition type and configuration of each job it copies; the jobs waiting now are logged as created. A
+failed job's incident history names its failure's entry (Camunda's historyConfiguration); those raised before have
+none
 
 Partitioned by month of `logged_at` on PostgreSQL, as migrations 0029 and 0031 made the other tables that grow
 without end: a partition per month, the months ahead and a default partition; the key there is (seq, logged_at).
@@ -37,6 +39,7 @@ _KINDS = {"TimeDateEventDefinition": "DATE", "DurationTimerEventDefinition": "DU
 def upgrade():
     op.add_column('job', sa.Column('job_type', sa.String(length=64), nullable=True))
     op.add_column('job', sa.Column('configuration', sa.Text(), nullable=True))
+    op.add_column('history_incident', sa.Column('history_configuration', sa.String(length=36), nullable=True))
     op.create_table('job_log',
     sa.Column('seq', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -121,6 +124,8 @@ def _log_waiting_jobs(conn) -> None:
 
 def downgrade():
     op.drop_table('job_log')  # its partitions go with it on PostgreSQL
+    with op.batch_alter_table('history_incident') as batch:
+        batch.drop_column('history_configuration')
     with op.batch_alter_table('job') as batch:
         batch.drop_column('configuration')
         batch.drop_column('job_type')

@@ -66,10 +66,16 @@ def test_incidents_are_kept_open_resolved_and_deleted(deployed, login_as, runtim
     assert (open_row["id"], open_row["incidentType"], open_row["open"], open_row["endTime"]) == (
         job_id, "failedJob", True, None)
     assert open_row["jobDefinitionId"] and open_row["configuration"] == job_id
+    # its history configuration is the job log's entry of the failure that raised it (the last, no retries left)
+    last_failure = supervisor.get("/history/job-log", jobId=job_id, failureLog="true", sortBy="occurrence",
+                                  sortOrder="desc").json[0]
+    assert open_row["historyConfiguration"] == last_failure["id"] and last_failure["jobRetries"] == 1
+    assert [r["id"] for r in _history(supervisor, historyConfiguration=last_failure["id"])] == [job_id]
     assert supervisor.put(f"/external-task/{task_id}/retries", {"retries": 1}).status_code == 204
     [resolved] = _history(supervisor, processInstanceId=resolved_case)
     assert (resolved["id"], resolved["resolved"], resolved["open"], resolved["incidentMessage"]) == (
         task_id, True, False, "公安接口超时")
+    assert resolved["historyConfiguration"] is None  # an external task's failure has no job-log entry
     assert resolved["endTime"].endswith("+0800") and resolved["createTime"] <= resolved["endTime"]
     assert supervisor.get("/incident", processInstanceId=resolved_case).json == []  # gone from the runtime
     assert supervisor.delete(f"/process-instance/{deleted_case}").status_code == 204
@@ -101,9 +107,8 @@ def test_incidents_are_kept_open_resolved_and_deleted(deployed, login_as, runtim
 
 def test_history_incident_refuses_what_it_cannot_answer_and_keeps_to_scope(deployed, login_as):
     supervisor = login_as("supervisor")
-    for name in ("historyConfiguration", "nonsense"):
-        refused = supervisor.get("/history/incident", **{name: "x"})
-        assert refused.status_code == 400 and refused.json["field"] == name, refused.json
+    refused = supervisor.get("/history/incident", nonsense="x")
+    assert refused.status_code == 400 and refused.json["field"] == "nonsense", refused.json
     assert supervisor.get("/history/incident", sortBy="nonsense", sortOrder="asc").status_code == 400
     case_id, _ = _failed_external_task(login_as)
     assert login_as("designer").get("/history/incident").status_code == 403  # no history.read

@@ -19,7 +19,8 @@ from tests.support.deployments import deploy_files, window_process
 from tests.support.org import add_county
 
 KEY = b"test-archive-key"
-NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存", "retention_timed": "档案催办"}  # pages show a process by its name
+# pages show a process by its name
+NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存", "retention_timed": "档案催办"}
 
 
 def _process(key: str, ttl: str | None) -> str:
