@@ -7,11 +7,13 @@ the command (`Writes.insert_from`), read in the same statement that deletes or r
 its exception and stack trace where the scheduler records it (app/services/jobs.py), outside any command.
 """
 
+import json
 import socket
 import uuid
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from .tables import JOB_RETRIES, Base, Job, JobLog
@@ -61,3 +63,51 @@ def log_failure(session: Session, job: Job, message: str, stacktrace: str | None
                        process_instance_id=job.process_instance_id, definition_id=job.definition_id,
                        definition_key=job.definition_key, org_path=job.org_path, tenant_id=job.tenant_id))
     return str(entry["id"])
+
+
+_TIMER_KINDS = {"TimeDateEventDefinition": "DATE", "DurationTimerEventDefinition": "DURATION",
+                "CycleTimerEventDefinition": "CYCLE"}
+
+
+def _stored_timer_job(spec: dict[str, Any], activity_id: str) -> tuple[str, str | None]:
+    """A timer's job definition type and configuration from its definition's stored SpiffWorkflow spec (its called
+    processes' too), as app/engine/observe.py `timer_job` gives them from the loaded spec."""
+    for process in (spec.get("spec") or {}, *(spec.get("subprocess_specs") or {}).values()):
+        task = (process.get("task_specs") or {}).get(activity_id)
+        if task:
+            definition = task.get("event_definition") or {}
+            kind = _TIMER_KINDS.get(definition.get("typename", ""))
+            configuration = f"{kind}: {definition.get('expression')}" if kind else None
+            typename = task.get("typename", "")
+            if "Boundary" in typename:
+                return "timer-transition", configuration
+            if "Start" in typename:
+                return "timer-start-event-subprocess", configuration
+            return "timer-intermediate-transition", configuration
+    return "timer-intermediate-transition", None
+
+
+def backfill_job_log(conn: Connection) -> int:
+    """The jobs waiting before the job log was kept (migration 0034): their type and configuration, and their
+    creation entry, at their creation; return how many were logged. A job already logged is left as it is."""
+    jobs = conn.execute(text(
+        "SELECT j.id, j.process_instance_id, j.definition_id, j.definition_key, j.activity_id, j.org_path, j.due, "
+        "j.retries, j.created, j.tenant_id, j.job_type, j.configuration, d.spec FROM job j "
+        "JOIN process_definition d ON d.id = j.definition_id "
+        "WHERE NOT EXISTS (SELECT 1 FROM job_log l WHERE l.job_id = j.id)")).all()
+    for job in jobs:
+        spec = job.spec if isinstance(job.spec, dict) else json.loads(job.spec or "{}")
+        job_type, configuration = (job.job_type, job.configuration) if job.job_type else _stored_timer_job(
+            spec or {}, job.activity_id)
+        conn.execute(text("UPDATE job SET job_type = :t, configuration = :c WHERE id = :id"),
+                     {"t": job_type, "c": configuration, "id": job.id})
+        conn.execute(text(
+            "INSERT INTO job_log (id, logged_at, state, job_id, job_due, job_retries, job_type, configuration, "
+            "activity_id, process_instance_id, definition_id, definition_key, org_path, hostname, tenant_id) "
+            "VALUES (:id, :at, 'created', :job, :due, :retries, :t, :c, :activity, :case, :definition, :key, :org, "
+            ":host, :tenant)"),
+            {"id": str(uuid.uuid4()), "at": job.created, "job": job.id, "due": job.due, "retries": job.retries,
+             "t": job_type, "c": configuration, "activity": job.activity_id, "case": job.process_instance_id,
+             "definition": job.definition_id, "key": job.definition_key, "org": job.org_path, "host": HOSTNAME,
+             "tenant": job.tenant_id})
+    return len(jobs)

@@ -9,9 +9,6 @@ without end: a partition per month, the months ahead and a default partition; th
 Revision ID: 0034
 Revises: 0033
 """
-import json
-import socket
-import uuid
 from datetime import UTC, datetime
 
 from alembic import op
@@ -19,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import text
 
 import app.store.types
+from app.store.job_log import backfill_job_log
 from app.store.partitions import ensure_partitions
 
 revision = '0034'
@@ -32,8 +30,6 @@ CONSTRAINTS = ("ALTER TABLE {t} ADD CONSTRAINT job_log_pkey PRIMARY KEY ({key})"
                "CREATE INDEX ix_job_log_id ON {t} (id)",
                "CREATE INDEX ix_job_log_job_id ON {t} (job_id)",
                "CREATE INDEX ix_job_log_process_instance_id ON {t} (process_instance_id)")
-_KINDS = {"TimeDateEventDefinition": "DATE", "DurationTimerEventDefinition": "DURATION",
-          "CycleTimerEventDefinition": "CYCLE"}
 
 
 def upgrade():
@@ -79,47 +75,7 @@ def upgrade():
     else:
         for statement in CONSTRAINTS[2:]:
             op.execute(statement.format(t="job_log"))
-    _log_waiting_jobs(conn)
-
-
-def _timer_job(spec: dict, activity_id: str) -> tuple[str, str | None]:
-    """The job definition type and configuration of a timer, from the stored SpiffWorkflow spec (its called
-    processes' too), as app/engine/observe.py `timer_job` gives them for new jobs."""
-    specs = [spec.get("spec", spec), *(spec.get("subprocess_specs") or {}).values()]
-    for process in specs:
-        task = (process.get("task_specs") or {}).get(activity_id) if isinstance(process, dict) else None
-        if task:
-            definition = task.get("event_definition") or {}
-            kind = _KINDS.get(definition.get("typename", ""))
-            configuration = f"{kind}: {definition.get('expression')}" if kind else None
-            typename = task.get("typename", "")
-            if "Boundary" in typename:
-                return "timer-transition", configuration
-            if "Start" in typename:
-                return "timer-start-event-subprocess", configuration
-            return "timer-intermediate-transition", configuration
-    return "timer-intermediate-transition", None
-
-
-def _log_waiting_jobs(conn) -> None:
-    """The jobs waiting now get their type and configuration, and their creation entry (at their creation)."""
-    jobs = conn.execute(text("SELECT j.id, j.process_instance_id, j.definition_id, j.definition_key, j.activity_id, "
-                             "j.org_path, j.due, j.retries, j.created, j.tenant_id, d.spec FROM job j "
-                             "JOIN process_definition d ON d.id = j.definition_id")).all()
-    host = socket.gethostname()
-    for job in jobs:
-        spec = job.spec if isinstance(job.spec, dict) else json.loads(job.spec or "{}")
-        job_type, configuration = _timer_job(spec or {}, job.activity_id)
-        conn.execute(text("UPDATE job SET job_type = :t, configuration = :c WHERE id = :id"),
-                     {"t": job_type, "c": configuration, "id": job.id})
-        conn.execute(text("INSERT INTO job_log (id, logged_at, state, job_id, job_due, job_retries, job_type, "
-                          "configuration, activity_id, process_instance_id, definition_id, definition_key, org_path, "
-                          "hostname, tenant_id) VALUES (:id, :at, 'created', :job, :due, :retries, :t, :c, :activity, "
-                          ":case, :definition, :key, :org, :host, :tenant)"),
-                     {"id": str(uuid.uuid4()), "at": job.created, "job": job.id, "due": job.due,
-                      "retries": job.retries, "t": job_type, "c": configuration, "activity": job.activity_id,
-                      "case": job.process_instance_id, "definition": job.definition_id, "key": job.definition_key,
-                      "org": job.org_path, "host": host, "tenant": job.tenant_id})
+    backfill_job_log(conn)  # the jobs waiting now: created, at their creation
 
 
 def downgrade():

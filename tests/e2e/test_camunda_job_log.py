@@ -4,8 +4,11 @@ modification or the case's deletion — with each of Camunda's parameters honour
 scope; and verification unaffected."""
 
 import pytest
+from sqlalchemy import delete, update
 
 from app.services.jobs import fire_due_jobs
+from app.store.job_log import backfill_job_log
+from app.store.tables import Job, JobLog
 from tests.support.deployments import deploy_fixture
 
 
@@ -186,3 +189,23 @@ def test_the_job_log_refuses_what_it_cannot_answer_and_keeps_to_scope(deployed, 
     other = login_as("window_hd")  # another township's window
     assert _log(other, processInstanceId=case_id) == []
     assert other.get(f"/history/job-log/{entry['id']}").status_code in (403, 404)
+
+
+def test_jobs_waiting_before_the_job_log_are_logged_created_by_its_migration(deployed, login_as, runtime, clock):
+    supervisor = login_as("supervisor")
+    case_id, failing = _start(login_as), _start(login_as, "failing_timer")
+    with runtime.unit_of_work() as uow:  # as before migration 0034
+        uow.session.execute(delete(JobLog).where(JobLog.process_instance_id.in_((case_id, failing))))
+        uow.session.execute(update(Job).where(Job.process_instance_id.in_((case_id, failing)))
+                            .values(job_type=None, configuration=None))
+        uow.commit()
+    with runtime.session_factory.kw["bind"].begin() as connection:
+        assert backfill_job_log(connection) == 3
+    rows = {r["activityId"]: r for r in _log(supervisor, executionIdIn=f"{case_id},{failing}")}
+    assert {a: (r["jobDefinitionType"], r["jobDefinitionConfiguration"], r["creationLog"])
+            for a, r in rows.items()} == {
+        "expire": ("timer-transition", "DURATION: P3D", True), "remind": ("timer-transition", "CYCLE: R2/PT1H", True),
+        "wait": ("timer-intermediate-transition", "DURATION: P1D", True)}
+    assert rows["expire"]["timestamp"] == _jobs(supervisor, case_id)["expire"]["createTime"]
+    with runtime.session_factory.kw["bind"].begin() as connection:
+        assert backfill_job_log(connection) == 0  # logged once
