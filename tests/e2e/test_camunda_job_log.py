@@ -1,7 +1,9 @@
 """GET and POST /history/job-log (and /count, /{id}, /{id}/stacktrace): each job's creation, failures (with their
 exception and stack trace), successful run and deletion — by a boundary interruption, the task's completion, a
 modification or the case's deletion — with each of Camunda's parameters honoured or refused, within the reader's
-scope; and verification unaffected."""
+scope; a migration that maps the job keeps it without an entry; and verification unaffected."""
+
+import uuid
 
 import pytest
 from sqlalchemy import delete, update
@@ -9,7 +11,8 @@ from sqlalchemy import delete, update
 from app.services.jobs import fire_due_jobs
 from app.store.job_log import backfill_job_log
 from app.store.tables import Job, JobLog
-from tests.support.deployments import deploy_fixture
+from tests.support.deployments import deploy_files, deploy_fixture
+from tests.support.versions import V1, V2
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +212,28 @@ def test_jobs_waiting_before_the_job_log_are_logged_created_by_its_migration(dep
     assert rows["expire"]["timestamp"] == _jobs(supervisor, case_id)["expire"]["createTime"]
     with runtime.session_factory.kw["bind"].begin() as connection:
         assert backfill_job_log(connection) == 0  # logged once
+
+
+def test_a_migration_keeps_a_mapped_job_without_new_entries(deployed, login_as, clock):
+    key, designer = f"jl_{uuid.uuid4().hex[:8]}", login_as("designer")
+    for text in (V1, V2):
+        assert deploy_files(designer, {f"{key}.bpmn": text.format(key=key)}).status_code == 200
+    found = {d["version"]: d["id"] for d in designer.get("/process-definition", key=key).json}
+    supervisor, window = login_as("supervisor"), login_as("window_cg")
+    case_id = window.post(f"/process-definition/{found[1]}/start", {}).json["id"]
+    [a] = window.get("/task", processInstanceId=case_id).json
+    assert window.post(f"/task/{a['id']}/complete", {"variables": {}}).status_code == 204
+    assert _kinds(_log(supervisor, processInstanceId=case_id)) == [("late", "created")]
+    plan = supervisor.post("/migration/generate", {"sourceProcessDefinitionId": found[1],
+                                                   "targetProcessDefinitionId": found[2]}).json
+    plan["instructions"].append({"sourceActivityIds": ["b"], "targetActivityIds": ["review"]})
+    assert supervisor.post("/migration/execute", {"migrationPlan": plan, "processInstanceIds": [case_id]}
+                           ).status_code == 204
+    assert _kinds(_log(supervisor, processInstanceId=case_id)) == [("late", "created")]  # the same job waits on
+    [review] = window.get("/task", processInstanceId=case_id).json
+    assert window.post(f"/task/{review['id']}/complete", {"variables": {}}).status_code == 204
+    logged = _log(supervisor, processInstanceId=case_id, sortBy="occurrence", sortOrder="asc")
+    assert _kinds(logged) == [("late", "created"), ("late", "deleted")]
+    assert logged[1]["processDefinitionId"] == found[2]  # the job as it stood: moved to version 2
+    assert _verified(login_as, case_id)
+
