@@ -88,7 +88,7 @@ def _stored_timer_job(spec: dict[str, Any], activity_id: str) -> tuple[str, str 
 
 
 def backfill_job_log(conn: Connection) -> int:
-    """The jobs waiting before the job log was kept (migration 0034): their type and configuration, and their
+    """The jobs waiting before the job log was kept (migration 0035): their type and configuration, and their
     creation entry, at their creation; return how many were logged. A job already logged is left as it is."""
     jobs = conn.execute(text(
         "SELECT j.id, j.process_instance_id, j.definition_id, j.definition_key, j.activity_id, j.org_path, j.due, "

@@ -1,4 +1,4 @@
-"""Monthly partitions of the tables that grow without end (PostgreSQL only; migrations 0029, 0031 and 0034 made them).
+"""Monthly partitions of the tables that grow without end (PostgreSQL only; migrations 0029, 0031 and 0035 made them).
 
 `case_event` and `access_log` are partitioned by their row's time (`at`), `history_activity` by the activity's start
 (`start_time`), `history_incident` by the incident's (`created`), `job_log` by the entry's (`logged_at`): a row's key

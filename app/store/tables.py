@@ -259,7 +259,7 @@ class JobLog(Base):
     command that sets or clears the job row, in the same statement (app/services/job_log.py)."""
 
     __tablename__ = "job_log"
-    # partitioned by month of `logged_at` on PostgreSQL (migration 0034): the key there is (seq, logged_at)
+    # partitioned by month of `logged_at` on PostgreSQL (migration 0035): the key there is (seq, logged_at)
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(36), index=True)
     logged_at: Mapped[datetime] = mapped_column()  # Camunda's timestamp

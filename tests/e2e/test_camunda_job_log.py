@@ -197,7 +197,7 @@ def test_the_job_log_refuses_what_it_cannot_answer_and_keeps_to_scope(deployed, 
 def test_jobs_waiting_before_the_job_log_are_logged_created_by_its_migration(deployed, login_as, runtime, clock):
     supervisor = login_as("supervisor")
     case_id, failing = _start(login_as), _start(login_as, "failing_timer")
-    with runtime.unit_of_work() as uow:  # as before migration 0034
+    with runtime.unit_of_work() as uow:  # as before migration 0035
         uow.session.execute(delete(JobLog).where(JobLog.process_instance_id.in_((case_id, failing))))
         uow.session.execute(update(Job).where(Job.process_instance_id.in_((case_id, failing)))
                             .values(job_type=None, configuration=None))

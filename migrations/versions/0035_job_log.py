@@ -6,8 +6,8 @@ none
 Partitioned by month of `logged_at` on PostgreSQL, as migrations 0029 and 0031 made the other tables that grow
 without end: a partition per month, the months ahead and a default partition; the key there is (seq, logged_at).
 
-Revision ID: 0034
-Revises: 0033
+Revision ID: 0035
+Revises: 0034
 """
 from datetime import UTC, datetime
 
@@ -19,8 +19,8 @@ import app.store.types
 from app.store.job_log import backfill_job_log
 from app.store.partitions import ensure_partitions
 
-revision = '0034'
-down_revision = '0033'
+revision = '0035'
+down_revision = '0034'
 branch_labels = None
 depends_on = None
 
