@@ -1,5 +1,5 @@
-"""Carry the personal-data marks through a definition: a variable a script or an input parameter fills from a
-personal one is personal too.
+"""Carry the personal-data marks through a definition: a variable a script, an input or output parameter, a call
+activity's `camunda:in` / `camunda:out` or a decision's result fills from a personal one is personal too.
 
 `copy = id_number` makes `copy` a 身份证 (masked as one); `label = "申请人" + applicant_name`, a slice, a record
 or anything else built from personal data is `DERIVED` (hidden whole). A comparison, `len`, `age` and the
@@ -15,6 +15,7 @@ from app.domain.personal import DERIVED
 
 from .changes import Definition
 from .expressions import unwrap
+from .extensions import INPUTS, INS, OUTPUTS, OUTS
 from .sandbox import parse_source
 
 # functions whose answer is a fact about their arguments, not (part of) their content
@@ -28,8 +29,8 @@ COPIES = frozenset({"str"})  # the answer is the argument itself
 Flow = Callable[..., str | None]  # the kind a variable receives, given the marks so far
 
 def carried_marks(definition: Definition, marks: Mapping[str, str]) -> dict[str, str]:
-    """Return `marks` plus every variable a script, input parameter or multi-instance item of the
-    definition (its own processes and those it calls) fills from a marked one."""
+    """Return `marks` plus every variable a script, input or output parameter, call mapping or multi-instance
+    item of the definition (its own processes and those it calls) fills from a marked one."""
     flows = list(_flows(definition))
     carried = dict(marks)
     for _ in range(2 * len(flows) + 1):  # a round that changes nothing ends it; a target changes twice at most
@@ -53,12 +54,50 @@ def _flows(definition: Definition) -> Iterator[tuple[str, Flow]]:
             if isinstance(task_spec.get(field), str):
                 yield from _script_flows(task_spec[field])
         yield from _item_flows(task_spec)
+        yield from _mapping_flows(task_spec.get("extensions") or {})
+        yield from _decision_flows(task_spec)
     every = [definition.activities, *definition.called.values()]
     for info in (i for group in every for i in group.values()):
         for name, expression in (info.inputs or {}).items():
-            tree = _parse(unwrap(expression or ""), "eval")
-            if tree is not None:
-                yield name, lambda marks, node=tree.body: kind_of(node, marks)
+            yield from _expression_flow(name, expression)
+
+
+def _mapping_flows(extensions: dict[str, Any]) -> Iterator[tuple[str, Flow]]:
+    """Output parameters, a call activity's input parameters, and what its `camunda:in` / `camunda:out` pass:
+    a target receives its source's kind (`variables="all"` passes each variable under its own name)."""
+    for group in (OUTPUTS, INPUTS):
+        for name, expression in (extensions.get(group) or {}).items():
+            yield from _expression_flow(name, expression)
+    for mapping in (m for kind in (INS, OUTS) for m in extensions.get(kind) or ()):
+        target, source = mapping.get("target"), mapping.get("source")
+        if not target:
+            continue
+        if mapping.get("expression"):
+            yield from _expression_flow(target, mapping["expression"])
+        elif source:
+            yield target, lambda marks, name=source: marks.get(name)
+
+
+def _decision_flows(task_spec: dict[str, Any]) -> Iterator[tuple[str, Flow]]:
+    """A business rule task's result variable is built from personal data when an output entry or a literal
+    expression of its decisions (the one it calls and those that one requires) reads any: hidden whole."""
+    target, decisions = task_spec.get("result_variable"), task_spec.get("decisions") or {}
+    if not target:
+        return
+    sources = [d.get("expression") if d.get("kind") == "literal" else None for d in decisions.values()]
+    sources += [text for d in decisions.values() for rule in d.get("rules") or () for text in rule.get("outputs") or ()]
+    trees = [tree.body for tree in (_parse(text, "eval") for text in sources if text) if tree is not None]
+
+    def kind(marks: Mapping[str, str]) -> str | None:
+        return DERIVED if any(kind_of(tree, marks) is not None for tree in trees) else None
+
+    yield target, kind
+
+
+def _expression_flow(target: str, expression: str) -> Iterator[tuple[str, Flow]]:
+    tree = _parse(unwrap(expression or ""), "eval")
+    if tree is not None:
+        yield target, lambda marks, node=tree.body: kind_of(node, marks)
 
 
 def _item_flows(task_spec: dict[str, Any]) -> Iterator[tuple[str, Flow]]:

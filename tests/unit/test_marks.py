@@ -54,3 +54,27 @@ def test_input_parameters_and_multi_instance_items_carry_marks_too():
             "output_item": {"bpmn_id": "answer"}}
     marked = _marks("ids = [id_number]", "answer = one", activities=activities, loop=loop)
     assert marked == {"who": "name", "ids": DERIVED, "one": DERIVED, "answer": DERIVED, "answers": DERIVED}
+
+
+def test_output_parameters_and_call_mappings_carry_marks():
+    call = {"typename": "MappedCallActivity", "extensions": {
+        "camunda:inputs": {"who_in": "${applicant_name}"},
+        "camunda:in": [{"source": "phone", "expression": None, "target": "callee_phone"}, {"all": True}],
+        "camunda:out": [{"source": "id_number", "expression": None, "target": "relayed"},
+                        {"source": None, "expression": "${'户主' + applicant_name}", "target": "label"},
+                        {"source": "need", "expression": None, "target": "need_back"},
+                        {"businessKey": "${business_key}"}]}}
+    task = {"typename": "UserTask", "extensions": {"camunda:outputs": {"kept": "${relayed}", "plain": "${'x'}"}}}
+    assert _marks(call=call, task=task) == {"who_in": "name", "callee_phone": "phone", "relayed": "id_number",
+                                            "label": DERIVED, "kept": "id_number"}
+
+
+def test_a_decision_result_that_reads_personal_data_is_derived():
+    def rule_task(*outputs: str, literal: str | None = None) -> dict:
+        decisions = {"d": {"kind": "table", "rules": [{"outputs": [o]} for o in outputs], "requires": ["r"]},
+                     "r": {"kind": "literal", "expression": literal} if literal else {"kind": "table", "rules": []}}
+        return {"typename": "DecisionTask", "result_variable": "result", "decisions": decisions}
+    assert _marks(t=rule_task("'approve'", "'reject'")) == {}
+    assert _marks(t=rule_task("'approve'", "applicant_name")) == {"result": DERIVED}
+    assert _marks(t=rule_task("'approve'", literal="id_number[0:6]")) == {"result": DERIVED}
+    assert _marks(t={**rule_task("applicant_name"), "result_variable": None}) == {}
