@@ -32,9 +32,10 @@ def register_extensions(app: Flask) -> None:
     from .engine.timer_checks import set_min_cycle
     from .extensions import migrate
     from .services.calendar import current_calendar
+    from .services.case_data import DEFINITIONS, forget_marks
     from .services.runtime import Runtime
     from .services.users import CREDENTIALS, forget_credentials
-    from .store.broadcast import Broadcast
+    from .store.broadcast import EVERYTHING, Broadcast
     from .store.db import DatabaseLimits, make_engine, make_session_factory
     from .store.tenancy import name_the_county
 
@@ -46,7 +47,9 @@ def register_extensions(app: Flask) -> None:
     broadcast = Broadcast(engine, sessions)
     app.extensions["runtime"] = Runtime(sessions, current_calendar, broadcast)
     broadcast.subscribe(CREDENTIALS, forget_credentials)
-    broadcast.start()  # PostgreSQL: hear other processes' changes (calendars, credentials, external tasks)
+    broadcast.subscribe(DEFINITIONS, forget_marks)
+    forget_marks(EVERYTHING)  # the marks an earlier app of this process read were another database's
+    broadcast.start()  # PostgreSQL: hear other processes' changes (calendars, credentials, external tasks, deployments)
     migrate.init_app(app, db=None, directory=str(Path(__file__).parent.parent / "migrations"))
 
 

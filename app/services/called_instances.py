@@ -21,6 +21,7 @@ from app.engine.changes import CallInstance, Changes, Definition
 from app.store.tables import Deployment, ProcessDefinition, ProcessInstance
 from app.store.writes import Writes
 
+from .case_data import call_bound
 from .definitions import cached_definition, same_tenant
 from .registry import Issued
 
@@ -96,6 +97,7 @@ class CallBinder:
             raise UnboundCall(f"调用的流程定义 {found} 已挂起，不能启动被调用的流程实例"
                               f"（Cannot start process instance. Process definition {found} is suspended）")
         self.bound[call_id] = found
+        call_bound(target.key, found)  # a version deployed on another node, not yet heard of: its marks count now
         return cached_definition(self.session, found)
 
     def definition(self, definition_id: str) -> Definition:

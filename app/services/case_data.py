@@ -7,7 +7,8 @@ the case's definition (app/domain/personal.py, the forms, and what scripts carry
 access log in the reading unit of work. `PURPOSES` is the table of every way case data leaves the service.
 """
 
-from collections.abc import Collection, Iterator, Mapping
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -19,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from app.domain.actors import Actor
 from app.domain.errors import EngineFailure, NotFound
-from app.domain.personal import PERSONAL_FIELDS, mask_marked, scrub
+from app.domain.personal import DERIVED, PERSONAL_FIELDS, mask_marked, scrub
 from app.engine.marks import carried_marks
+from app.store.broadcast import EVERYTHING
 from app.store.queries import visible_instance
-from app.store.tables import ProcessInstance
+from app.store.tables import ProcessDefinition, ProcessInstance
 from app.store.tenancy import in_scope
 
 from .access_log import record_read
@@ -142,20 +144,157 @@ def _scoped(actor: Actor, instance: ProcessInstance, reach: Reach, own: Mapping[
     return {**(case if actor.may("case.read") else {}), **own}
 
 
-_marks: dict[str, Mapping[str, str]] = {}
+DEFINITIONS = "definitions"  # the broadcast topic: a process key has a new version (key; "*": any key may have)
+
+
+@dataclass(frozen=True)
+class CallGraph:
+    """Every deployed version of every process key, and which keys call which (in any version)."""
+
+    versions: Mapping[str, frozenset[str]]  # key -> its definitions' ids
+    calls: Mapping[str, frozenset[str]]  # key -> the keys some version of it calls
+    callers: Mapping[str, frozenset[str]]  # key -> the keys some version of which calls it
+
+    def reach(self, key: str, edges: Mapping[str, frozenset[str]]) -> set[str]:
+        """The keys `edges` lead to from `key`, directly or not."""
+        found: set[str] = set()
+        pending = set(edges.get(key, ()))
+        while pending:
+            found |= pending
+            pending = {k for p in pending for k in edges.get(p, ())} - found
+        return found
+
+
+class _MarksCache:
+    """The marks of each definition's cases, kept per process until a version of some process is deployed.
+
+    A definition's own marks (its forms', its call bundle's, what it carries) never change. What its cases hold
+    from other processes does: a call binds its version when it starts, so the cases hold what any version of a
+    called process passes out, and a called instance holds what any version of a process calling it passes in.
+    A deployment announces its keys (`DEFINITIONS`); every process drops the call graph, the marks of those keys
+    and every case's, and reads them again when next asked (one query for the graph, one per definition not read
+    before). A call bound to a version the graph does not hold (deployed by another process, not heard of yet)
+    drops them too. A read on the hot path finds them kept and costs no statement."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.changes = 0  # deployments heard; what was read before one is not kept
+        self.own: dict[str, Mapping[str, str]] = {}  # definition id -> its own marks
+        self.graph: CallGraph | None = None
+        self.keys: dict[str, Mapping[str, str]] = {}  # process key -> the own marks of all its versions
+        self.cases: dict[str, Mapping[str, str]] = {}  # definition id -> its cases' marks
+
+    def forget(self, key: str) -> None:
+        """A version of `key` was deployed (EVERYTHING: any key may have had one)."""
+        with self.lock:
+            self.changes += 1
+            self.graph = None
+            self.cases.clear()
+            if key == EVERYTHING:
+                self.keys.clear()
+            else:
+                self.keys.pop(key, None)
+
+    def bound(self, key: str, definition_id: str) -> None:
+        """A call of `key` was bound to `definition_id`: if the graph was read before it was deployed, drop it."""
+        graph = self.graph
+        if graph is not None and definition_id not in graph.versions.get(key, ()):
+            self.forget(key)
+
+    def keep(self, seen: int, keep: Callable[[], None]) -> None:
+        """Keep what was read, unless a deployment was heard since it began (`seen`)."""
+        with self.lock:
+            if seen == self.changes:
+                keep()
+
+
+_marks = _MarksCache()
+
+
+def forget_marks(key: str) -> None:
+    """The broadcast's handler (app/__init__.py): a version of the process `key` was deployed somewhere."""
+    _marks.forget(key)
+
+
+def call_bound(key: str, definition_id: str) -> None:
+    """A call of `key` was bound to the version `definition_id` (app/services/called_instances.py)."""
+    _marks.bound(key, definition_id)
 
 
 def case_marks(session: Session, definition_id: str) -> Mapping[str, str]:
     """Return the personal variables of a definition's cases and their kinds: the table's, those its bound
-    forms mark, and those its scripts and input parameters fill from them (definitions never change)."""
-    if definition_id not in _marks:
+    forms mark, those its scripts, parameters and call mappings fill from them — and, since a call binds its
+    version when it starts, those any version of a process it calls (directly or not) marks, which
+    `camunda:out` brings back, and, for a called instance, those of every process that may call it (directly
+    or not) and of what those call, which `camunda:in` brings in. Over-masking is safe; a leak is not."""
+    found = _marks.cases.get(definition_id)
+    if found is not None:
+        return found
+    seen = _marks.changes
+    definition = cached_definition(session, definition_id)
+    graph = _call_graph(session, seen)
+    key = definition.key
+    ancestors = graph.reach(key, graph.callers)
+    related = ancestors | graph.reach(key, graph.calls) | {k for a in ancestors for k in graph.reach(a, graph.calls)}
+    gathered: dict[str, str] = {}
+    for other in sorted(related):
+        _merge(gathered, _key_marks(session, graph, other, seen))
+    marks = MappingProxyType(carried_marks(definition, _merge(gathered, _own_marks(session, definition_id))))
+    _marks.keep(seen, lambda: _marks.cases.__setitem__(definition_id, marks))
+    return marks
+
+
+def _own_marks(session: Session, definition_id: str) -> Mapping[str, str]:
+    """A definition's own marks: the table's, its bound forms' (its call bundle's too), what it carries."""
+    if definition_id not in _marks.own:
         definition = cached_definition(session, definition_id)
         marks = dict(PERSONAL_FIELDS)
         groups = [definition.activities, *definition.called.values()]
         for form_id in {info.form_id for group in groups for info in group.values() if info.form_id}:
             marks.update(form_marks(cached_form(session, form_id) or {}))
-        _marks[definition_id] = MappingProxyType(carried_marks(definition, marks))
-    return _marks[definition_id]
+        _marks.own[definition_id] = MappingProxyType(carried_marks(definition, marks))
+    return _marks.own[definition_id]
+
+
+def _key_marks(session: Session, graph: CallGraph, key: str, seen: int) -> Mapping[str, str]:
+    """The own marks of every deployed version of `key`."""
+    found = _marks.keys.get(key)
+    if found is None:
+        marks: dict[str, str] = {}
+        for definition_id in sorted(graph.versions.get(key, ())):
+            _merge(marks, _own_marks(session, definition_id))
+        found = MappingProxyType(marks)
+        _marks.keep(seen, lambda: _marks.keys.__setitem__(key, found))
+    return found
+
+
+def _call_graph(session: Session, seen: int) -> CallGraph:
+    """Every definition's key and calls (each definition's spec keeps its call graph, app/engine/calls.py)."""
+    graph = _marks.graph
+    if graph is None:
+        versions: dict[str, set[str]] = {}
+        calls: dict[str, set[str]] = {}
+        for definition_id, key, called in session.execute(
+                select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.spec["calls"])):
+            versions.setdefault(key, set()).add(definition_id)
+            for caller, callees in (called or {}).items():
+                calls.setdefault(caller, set()).update(c for c in callees or () if c)
+        callers: dict[str, set[str]] = {}
+        for caller, callees in calls.items():
+            for callee in callees:
+                callers.setdefault(callee, set()).add(caller)
+        graph = CallGraph({k: frozenset(v) for k, v in versions.items()}, {k: frozenset(v) for k, v in calls.items()},
+                          {k: frozenset(v) for k, v in callers.items()})
+        made = graph
+        _marks.keep(seen, lambda: setattr(_marks, "graph", made))
+    return graph
+
+
+def _merge(into: dict[str, str], marks: Mapping[str, str]) -> dict[str, str]:
+    """Add `marks` to `into`; a variable two processes mark as different kinds is hidden whole (DERIVED)."""
+    for name, kind in marks.items():
+        into[name] = kind if into.get(name, kind) == kind else DERIVED
+    return into
 
 
 def scrubbed(session: Session, definition_id: str, text: str, *data: Mapping[str, Any]) -> str:

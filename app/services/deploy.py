@@ -17,8 +17,10 @@ from app.engine.activities import ActivityInfo, activities_from_json, activities
 from app.engine.calls import CallBundle, StoredProcess
 from app.engine.decisions import parse_decisions
 from app.engine.parser import NS, ParsedProcess, parse_bpmn_files, read_xml
+from app.store.broadcast import announce
 from app.store.tables import Deployment, FormDefinition, NoticeTemplate, OrgUnit, ProcessDefinition, Resource
 
+from .case_data import DEFINITIONS
 from .definitions import latest_definition_or_none, latest_form, next_version, same_tenant
 from .form_checks import display_problem, field_problem
 from .forms import FORM_TYPES, all_components, check_marks, form_fields, is_client_form
@@ -82,6 +84,8 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
         session.add_all(Resource(id=str(uuid4()), deployment_id=deployment.id, name=fname, content=content)
                         for fname, content in files.items())
         session.add_all(result.definitions + result.forms + result.templates)
+        for definition in result.definitions:  # the marks of the cases that call it change (case_data.case_marks)
+            announce(session, DEFINITIONS, definition.key)
         uow.commit()
         return result
 

@@ -1,0 +1,147 @@
+"""A call binds its version when it starts, so the caller's case holds what any version of a called process passes
+out: a variable only a newer callee version's form marks personal is masked in the caller's views as in the
+called instance's, for every role that sees masked data, and shown whole, and logged so, to those that handle the
+applicant."""
+
+import json
+import uuid
+
+from tests.support.deployments import deploy_files, minimal_process
+from tests.support.marked import access_log, shows
+from tests.support.web_client import Web
+
+SECRET, MASKED = "甄秘名", "甄**"  # marked as a name by callee version 2's form: masked as one
+
+
+def _form(form_id: str, personal: bool) -> str:
+    field = {"type": "textfield", "key": "secret", "label": "联系人", "id": "Field_secret"}
+    if personal:
+        field["properties"] = {"personal": "name"}
+    return json.dumps({"id": form_id, "type": "default", "components": [field]}, ensure_ascii=False)
+
+
+def _callee(key: str) -> str:
+    return minimal_process(key, f'<bpmn:userTask id="inside" name="填写联系人" camunda:candidateGroups="window" '
+                                f'camunda:formRef="{key}_form" camunda:formRefBinding="latest" />', first="inside")
+
+
+def _caller(key: str, callee: str) -> str:
+    """start → call → 复核 (a wait state) → end; the call passes `secret` out as itself and as `relayed`, and a
+    script copies `relayed` into `copied`."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call" />
+    <bpmn:callActivity id="call" calledElement="{callee}">
+      <bpmn:extensionElements>
+        <camunda:out source="secret" target="secret" />
+        <camunda:out source="secret" target="relayed" />
+      </bpmn:extensionElements>
+    </bpmn:callActivity>
+    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="copy" />
+    <bpmn:scriptTask id="copy" name="抄录" scriptFormat="python"><bpmn:script>copied = relayed</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="copy" targetRef="review" />
+    <bpmn:userTask id="review" name="复核" camunda:candidateGroups="window" />
+    <bpmn:sequenceFlow id="f4" sourceRef="review" targetRef="e" /><bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _deploy(login_as, files: dict[str, str]) -> None:
+    response = deploy_files(login_as("designer"), files)
+    assert response.status_code == 200, response.json
+
+
+def _run(login_as, caller: str) -> tuple[str, str]:
+    """A case of `caller` whose call the window completes with the secret; return the case's id and the called
+    instance's (the innermost, for a nested call)."""
+    window = login_as("window_cg")
+    started = window.post(f"/process-definition/key/{caller}/start", {"businessKey": f"CM-{uuid.uuid4().hex[:8]}"})
+    assert started.status_code == 200, started.json
+    case_id = started.json["id"]
+    called = window.get("/process-instance", rootProcessInstanceId=case_id).json
+    [task] = window.get("/task", processInstanceId=case_id).json or [
+        t for c in called for t in window.get("/task", processInstanceId=c["id"]).json]
+    done = window.post(f"/task/{task['id']}/complete", {"variables": {"secret": {"value": SECRET}}})
+    assert done.status_code == 204, done.json
+    return case_id, task["processInstanceId"]
+
+
+def _values(api, case_id: str) -> dict:
+    response = api.get(f"/process-instance/{case_id}/variables")
+    assert response.status_code == 200, response.json
+    return {name: variable["value"] for name, variable in response.json.items()}
+
+
+def test_a_variable_only_a_newer_callee_version_marks_is_masked_in_the_callers_case(login_as, app):
+    suffix = uuid.uuid4().hex[:8]
+    callee, caller = f"callee_{suffix}", f"caller_{suffix}"
+    _deploy(login_as, {"callee.bpmn": _callee(callee), "callee.form": _form(f"{callee}_form", personal=False),
+                       "caller.bpmn": _caller(caller, callee)})
+    old_case, _ = _run(login_as, caller)  # version 1 marks nothing: its secret is ordinary data, shown whole
+    assert _values(login_as("supervisor"), old_case)["secret"] == SECRET
+    _deploy(login_as, {"callee.bpmn": _callee(callee), "callee.form": _form(f"{callee}_form", personal=True)})
+    case_id, called_id = _run(login_as, caller)  # the call binds version 2, whose form marks secret
+    supervisor, auditor, window = login_as("supervisor"), login_as("auditor"), login_as("window_cg")
+    assert _values(supervisor, called_id)["secret"] == MASKED  # the called instance's own view, as before
+    # the caller's view: the variable, what the call relayed under another name and what a script copied
+    masked = {name: MASKED for name in ("secret", "relayed", "copied")}
+    assert {k: v for k, v in _values(supervisor, case_id).items() if k in masked} == masked
+    single = supervisor.get(f"/process-instance/{case_id}/variables/relayed")
+    assert single.status_code == 200 and single.json["value"] == MASKED, single.json
+    history = auditor.get("/history/variable-instance", processInstanceId=case_id).json
+    assert {v["name"]: v["value"] for v in history if v["name"] in masked} == masked
+    page = Web(app, "supervisor").get(f"/cases/{case_id}")
+    assert page.status_code == 200 and not shows(page.text, SECRET) and MASKED in page.text
+    # the old case, read now, masks it too: marks cover every version a case of the caller may have called
+    assert _values(supervisor, old_case)["secret"] == MASKED
+    # whole to the window, which handles the applicant; each read logged with whether it was masked
+    assert {k: v for k, v in _values(window, case_id).items() if k in masked} == dict.fromkeys(masked, SECRET)
+    reads = [(user, masked) for user, what, masked in access_log(login_as, case_id)
+             if what == "process-instance variables"]
+    assert reads[0] == ("window_cg", False) and ("supervisor", True) in reads
+
+
+def test_a_mark_reaches_the_caller_through_a_nested_call_and_the_version_the_call_binds(login_as):
+    """caller → middle → inner: inner's version 2 marks what middle passes up and the caller relays and copies."""
+    suffix = uuid.uuid4().hex[:8]
+    inner, middle, caller = f"inner_{suffix}", f"middle_{suffix}", f"outer_{suffix}"
+    down = (f'<bpmn:callActivity id="down" calledElement="{inner}"><bpmn:extensionElements>'
+            '<camunda:out variables="all" /></bpmn:extensionElements></bpmn:callActivity>')
+    middle_bpmn = minimal_process(middle, down, first="down")
+    _deploy(login_as, {"inner.bpmn": _callee(inner), "inner.form": _form(f"{inner}_form", personal=False),
+                       "middle.bpmn": middle_bpmn, "caller.bpmn": _caller(caller, middle)})
+    supervisor = login_as("supervisor")
+    old_case, _ = _run(login_as, caller)  # the caller's marks, read before inner's version 2 is deployed
+    assert _values(supervisor, old_case)["relayed"] == SECRET
+    _deploy(login_as, {"inner.bpmn": _callee(inner), "inner.form": _form(f"{inner}_form", personal=True)})
+    case_id, _ = _run(login_as, caller)
+    values = _values(supervisor, case_id)
+    assert {k: values[k] for k in ("secret", "relayed", "copied")} == dict.fromkeys(("secret", "relayed", "copied"),
+                                                                                   MASKED)
+
+
+def test_what_a_caller_marks_is_masked_in_the_called_instance_it_passes_it_to(login_as):
+    """The caller's form marks `secret`; the call passes it in, and the called process marks nothing."""
+    suffix = uuid.uuid4().hex[:8]
+    callee, caller = f"plain_{suffix}", f"asker_{suffix}"
+    body = (f'<bpmn:userTask id="ask" name="受理" camunda:candidateGroups="window" camunda:formRef="{caller}_form" '
+            'camunda:formRefBinding="latest" />'
+            f'<bpmn:callActivity id="call" calledElement="{callee}"><bpmn:extensionElements>'
+            '<camunda:in source="secret" target="secret" /><camunda:in source="secret" target="contact" />'
+            '</bpmn:extensionElements></bpmn:callActivity>'
+            '<bpmn:sequenceFlow id="f3" sourceRef="ask" targetRef="call" />')
+    caller_bpmn = minimal_process(caller, body, first="call").replace(
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call" />',
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="ask" />')
+    plain = minimal_process(callee, '<bpmn:userTask id="t" name="核对" camunda:candidateGroups="window" />')
+    _deploy(login_as, {"plain.bpmn": plain, "asker.bpmn": caller_bpmn,
+                       "asker.form": _form(f"{caller}_form", personal=True)})
+    case_id, _ = _run(login_as, caller)
+    supervisor = login_as("supervisor")
+    [called] = supervisor.get("/process-instance", superProcessInstance=case_id).json
+    values = _values(supervisor, called["id"])
+    assert (values["secret"], values["contact"]) == (MASKED, MASKED)
+    assert _values(login_as("window_cg"), called["id"])["contact"] == SECRET
