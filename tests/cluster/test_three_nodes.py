@@ -1,7 +1,7 @@
 """Three service nodes on one PostgreSQL behind the HAProxy front: the 低保 path worked through the front while
 nodes are killed and restarted, every answer a client was told succeeded found in the database, timers fired
-exactly once across the nodes, and a change made on one node (an external task, a closure day, a deployment)
-in force on the others within a second."""
+exactly once across the nodes, and a change made on one node (an external task, a closure day, a deployment, the
+personal marks a deployment brings) in force on the others within a second."""
 
 import itertools
 import os
@@ -16,6 +16,7 @@ import requests
 from sqlalchemy import func, select
 
 from app.store.tables import CaseEvent, ProcessDefinition, ProcessInstance
+from tests.support.call_marks import MASKED, SECRET, filling_callee, marked_form, relaying_caller
 from tests.support.cluster import Cluster
 from tests.support.dibao_steps import accept_variables
 
@@ -407,3 +408,35 @@ def test_a_deployment_on_one_node_starts_cases_on_every_node(cluster, runtime):
                                 auth=("window_cg", PASSWORD), json={}, timeout=10).json()
         assert started["definitionId"] == newest, node.name
 
+
+
+def test_a_callee_version_deployed_on_one_node_masks_what_it_marks_on_every_node_within_a_second(cluster):
+    """A caller's case read on another node: what only the new callee version's form marks is masked there at once
+    (its marks are kept per node and dropped when the deployment is announced)."""
+    first, other = cluster.nodes[0], cluster.nodes[1]
+    suffix = uuid.uuid4().hex[:8]
+    callee, caller = f"cm_callee_{suffix}", f"cm_caller_{suffix}"
+    _deploy(first.url, "designer", {"callee.bpmn": filling_callee(callee),
+                                    "caller.bpmn": relaying_caller(caller, callee),
+                                    "callee.form": marked_form(f"{callee}_form", personal=False)})
+    case = requests.post(f"{other.url}/engine-rest/process-definition/key/{caller}/start", auth=("window_cg", PASSWORD),
+                         json={}, timeout=10).json()["id"]
+    [called] = requests.get(f"{other.url}/engine-rest/process-instance", auth=("window_cg", PASSWORD), timeout=10,
+                            params={"superProcessInstance": case}).json()
+    [task] = requests.get(f"{other.url}/engine-rest/task", auth=("window_cg", PASSWORD), timeout=10,
+                          params={"processInstanceId": called["id"]}).json()
+    done = requests.post(f"{other.url}/engine-rest/task/{task['id']}/complete", auth=("window_cg", PASSWORD),
+                         json={"variables": {"secret": {"value": SECRET}}}, timeout=10)
+    assert done.status_code == 204, done.text
+
+    def secret() -> str:
+        return requests.get(f"{other.url}/engine-rest/process-instance/{case}/variables/relayed",
+                            auth=("supervisor", PASSWORD), timeout=10).json()["value"]
+
+    assert secret() == SECRET  # version 1 marks nothing; the other node keeps the caller's marks now
+    _deploy(first.url, "designer", {"callee.bpmn": filling_callee(callee),
+                                    "callee.form": marked_form(f"{callee}_form", personal=True)})
+    deadline = time.monotonic() + 1.0
+    while secret() != MASKED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert secret() == MASKED

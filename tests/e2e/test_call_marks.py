@@ -1,52 +1,14 @@
 """A call binds its version when it starts, so the caller's case holds what any version of a called process passes
 out: a variable only a newer callee version's form marks personal is masked in the caller's views as in the
 called instance's, for every role that sees masked data, and shown whole, and logged so, to those that handle the
-applicant."""
+applicant; what a caller marks is masked in the called instance it passes it to."""
 
-import json
 import uuid
 
+from tests.support.call_marks import MASKED, SECRET, filling_callee, marked_form, relaying_caller
 from tests.support.deployments import deploy_files, minimal_process
 from tests.support.marked import access_log, shows
 from tests.support.web_client import Web
-
-SECRET, MASKED = "甄秘名", "甄**"  # marked as a name by callee version 2's form: masked as one
-
-
-def _form(form_id: str, personal: bool) -> str:
-    field = {"type": "textfield", "key": "secret", "label": "联系人", "id": "Field_secret"}
-    if personal:
-        field["properties"] = {"personal": "name"}
-    return json.dumps({"id": form_id, "type": "default", "components": [field]}, ensure_ascii=False)
-
-
-def _callee(key: str) -> str:
-    return minimal_process(key, f'<bpmn:userTask id="inside" name="填写联系人" camunda:candidateGroups="window" '
-                                f'camunda:formRef="{key}_form" camunda:formRefBinding="latest" />', first="inside")
-
-
-def _caller(key: str, callee: str) -> str:
-    """start → call → 复核 (a wait state) → end; the call passes `secret` out as itself and as `relayed`, and a
-    script copies `relayed` into `copied`."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:process id="{key}" isExecutable="true">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call" />
-    <bpmn:callActivity id="call" calledElement="{callee}">
-      <bpmn:extensionElements>
-        <camunda:out source="secret" target="secret" />
-        <camunda:out source="secret" target="relayed" />
-      </bpmn:extensionElements>
-    </bpmn:callActivity>
-    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="copy" />
-    <bpmn:scriptTask id="copy" name="抄录" scriptFormat="python"><bpmn:script>copied = relayed</bpmn:script>
-    </bpmn:scriptTask>
-    <bpmn:sequenceFlow id="f3" sourceRef="copy" targetRef="review" />
-    <bpmn:userTask id="review" name="复核" camunda:candidateGroups="window" />
-    <bpmn:sequenceFlow id="f4" sourceRef="review" targetRef="e" /><bpmn:endEvent id="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
 
 
 def _deploy(login_as, files: dict[str, str]) -> None:
@@ -78,11 +40,12 @@ def _values(api, case_id: str) -> dict:
 def test_a_variable_only_a_newer_callee_version_marks_is_masked_in_the_callers_case(login_as, app):
     suffix = uuid.uuid4().hex[:8]
     callee, caller = f"callee_{suffix}", f"caller_{suffix}"
-    _deploy(login_as, {"callee.bpmn": _callee(callee), "callee.form": _form(f"{callee}_form", personal=False),
-                       "caller.bpmn": _caller(caller, callee)})
+    _deploy(login_as, {"callee.bpmn": filling_callee(callee), "caller.bpmn": relaying_caller(caller, callee),
+                       "callee.form": marked_form(f"{callee}_form", personal=False)})
     old_case, _ = _run(login_as, caller)  # version 1 marks nothing: its secret is ordinary data, shown whole
     assert _values(login_as("supervisor"), old_case)["secret"] == SECRET
-    _deploy(login_as, {"callee.bpmn": _callee(callee), "callee.form": _form(f"{callee}_form", personal=True)})
+    _deploy(login_as, {"callee.bpmn": filling_callee(callee),
+                       "callee.form": marked_form(f"{callee}_form", personal=True)})
     case_id, called_id = _run(login_as, caller)  # the call binds version 2, whose form marks secret
     supervisor, auditor, window = login_as("supervisor"), login_as("auditor"), login_as("window_cg")
     assert _values(supervisor, called_id)["secret"] == MASKED  # the called instance's own view, as before
@@ -111,12 +74,14 @@ def test_a_mark_reaches_the_caller_through_a_nested_call_and_the_version_the_cal
     down = (f'<bpmn:callActivity id="down" calledElement="{inner}"><bpmn:extensionElements>'
             '<camunda:out variables="all" /></bpmn:extensionElements></bpmn:callActivity>')
     middle_bpmn = minimal_process(middle, down, first="down")
-    _deploy(login_as, {"inner.bpmn": _callee(inner), "inner.form": _form(f"{inner}_form", personal=False),
-                       "middle.bpmn": middle_bpmn, "caller.bpmn": _caller(caller, middle)})
+    _deploy(login_as, {"inner.bpmn": filling_callee(inner), "middle.bpmn": middle_bpmn,
+                       "inner.form": marked_form(f"{inner}_form", personal=False),
+                       "caller.bpmn": relaying_caller(caller, middle)})
     supervisor = login_as("supervisor")
     old_case, _ = _run(login_as, caller)  # the caller's marks, read before inner's version 2 is deployed
     assert _values(supervisor, old_case)["relayed"] == SECRET
-    _deploy(login_as, {"inner.bpmn": _callee(inner), "inner.form": _form(f"{inner}_form", personal=True)})
+    _deploy(login_as, {"inner.bpmn": filling_callee(inner),
+                       "inner.form": marked_form(f"{inner}_form", personal=True)})
     case_id, _ = _run(login_as, caller)
     values = _values(supervisor, case_id)
     assert {k: values[k] for k in ("secret", "relayed", "copied")} == dict.fromkeys(("secret", "relayed", "copied"),
@@ -138,7 +103,7 @@ def test_what_a_caller_marks_is_masked_in_the_called_instance_it_passes_it_to(lo
         '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="ask" />')
     plain = minimal_process(callee, '<bpmn:userTask id="t" name="核对" camunda:candidateGroups="window" />')
     _deploy(login_as, {"plain.bpmn": plain, "asker.bpmn": caller_bpmn,
-                       "asker.form": _form(f"{caller}_form", personal=True)})
+                       "asker.form": marked_form(f"{caller}_form", personal=True)})
     case_id, _ = _run(login_as, caller)
     supervisor = login_as("supervisor")
     [called] = supervisor.get("/process-instance", superProcessInstance=case_id).json
