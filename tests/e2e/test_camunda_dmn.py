@@ -111,3 +111,48 @@ def test_a_date_output_is_a_date_on_evaluate_and_in_the_case_variables(login_as)
     assert deploy(designer, {f"p_{key}.bpmn": process}).status_code == 200
     found = _variables(login_as, f"p_{key}", {"household_class": "stable"})
     assert found["next_review"] == {"value": "2027-09-28T00:00:00.000+0800", "type": "Date", "valueInfo": {}}
+
+
+ADDRESSEE = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="addr_{key}" name="通知对象" namespace="x">
+  <decision id="{key}" name="通知对象">
+    <decisionTable id="t_{key}" hitPolicy="FIRST">
+      <input id="i1" label="家庭类别"><inputExpression id="ie1" typeRef="string"><text>household_class</text>
+      </inputExpression></input>
+      <output id="o1" name="addressee" typeRef="string"/>
+      <rule id="r1"><inputEntry id="e1"><text>"stable"</text></inputEntry>
+        <outputEntry id="oe1"><text>applicant_name</text></outputEntry></rule>
+      <rule id="r2"><inputEntry id="e2"><text>-</text></inputEntry>
+        <outputEntry id="oe2"><text>"村委会"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>"""
+
+
+def test_a_result_a_decision_builds_from_personal_data_is_masked_as_personal(login_as):
+    """An output entry reads the applicant's name: the result variable is hidden from roles that see data masked;
+    a decision whose outputs read nothing personal sets an ordinary variable."""
+    key = f"addr_{uuid.uuid4().hex[:8]}"
+    for result, decision, mapping in (("addressee", key, "singleEntry"), ("drinks", "beverages", "collectEntries")):
+        process = PROCESS.format(key=f"{result}_{key}", body=(
+            '<bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="decide"/>'
+            f'<bpmn:businessRuleTask id="decide" camunda:decisionRef="{decision}" camunda:resultVariable="{result}" '
+            f'camunda:mapDecisionResult="{mapping}"/>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="decide" targetRef="u"/>'
+            '<bpmn:userTask id="u" camunda:candidateGroups="window"/>'
+            '<bpmn:sequenceFlow id="f3" sourceRef="u" targetRef="e"/><bpmn:endEvent id="e"/>'))
+        files = {f"{key}.dmn": ADDRESSEE.format(key=key), "dinnerDecisions.dmn": DINNER, f"{result}.bpmn": process}
+        assert deploy(login_as("designer"), files).status_code == 200
+    started = login_as("window_cg").post(f"/process-definition/key/addressee_{key}/start", json={"variables": {
+        "household_class": {"value": "stable"}, "applicant_name": {"value": "张三"}}}).json["id"]
+    assert _shown(login_as, "window_cg", started)["addressee"] == "张三"
+    assert _shown(login_as, "supervisor", started)["addressee"] == "***"
+    plain = login_as("window_cg").post(f"/process-definition/key/drinks_{key}/start", json={"variables": {
+        "season": {"value": "Winter"}, "guestCount": {"value": 7}, "guestsWithChildren": {"value": True},
+        "applicant_name": {"value": "张三"}}}).json["id"]
+    drinks = _shown(login_as, "supervisor", plain)["drinks"]
+    assert sorted(json.loads(drinks) if isinstance(drinks, str) else drinks) == ["Apple Juice", "Bordeaux", "Water"]
+
+
+def _shown(login_as, user: str, case_id: str) -> dict:
+    return {k: v["value"] for k, v in login_as(user).get(f"/process-instance/{case_id}/variables").json.items()}
