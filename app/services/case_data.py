@@ -262,7 +262,10 @@ def _key_marks(session: Session, graph: CallGraph, key: str, seen: int) -> Mappi
     if found is None:
         marks: dict[str, str] = {}
         for definition_id in sorted(graph.versions.get(key, ())):
-            _merge(marks, _own_marks(session, definition_id))
+            try:
+                _merge(marks, _own_marks(session, definition_id))
+            except NotFound:  # its deployment was deleted (no case ran on it) since the graph was read
+                continue
         found = MappingProxyType(marks)
         _marks.keep(seen, lambda: _marks.keys.__setitem__(key, found))
     return found

@@ -9,9 +9,11 @@ from app.domain.errors import Conflict, Forbidden, NotFound
 from app.domain.orgs import tenant_of
 from app.engine.activities import activities_from_json
 from app.engine.binding import BINDING, CallTarget, UnboundCall
+from app.store.broadcast import announce
 from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
 
 from .called_instances import bound_version
+from .case_data import DEFINITIONS
 from .definitions import get_definition, latest_definition, may_see_tenant
 from .runtime import Runtime
 
@@ -170,6 +172,8 @@ def delete_deployment(rt: Runtime, actor: Actor, deployment_id: str) -> None:
         session.execute(delete(FormDefinition).where(FormDefinition.deployment_id == deployment_id))
         session.execute(delete(Resource).where(Resource.deployment_id == deployment_id))
         session.execute(delete(Deployment).where(Deployment.id == deployment_id))
+        for key in {d.key for d in mine}:  # the call graph the nodes keep for the marks names these versions
+            announce(session, DEFINITIONS, key)
         uow.commit()
 
 

@@ -110,3 +110,45 @@ def test_what_a_caller_marks_is_masked_in_the_called_instance_it_passes_it_to(lo
     values = _values(supervisor, called["id"])
     assert (values["secret"], values["contact"]) == (MASKED, MASKED)
     assert _values(login_as("window_cg"), called["id"])["contact"] == SECRET
+
+
+def test_a_caller_version_deleted_after_the_marks_were_read_leaves_every_case_readable(login_as):
+    """The marks of a called instance read every version of its callers: one deleted (no case ran on it) after the
+    call graph was read is no longer among them."""
+    suffix = uuid.uuid4().hex[:8]
+    callee, caller = f"kept_{suffix}", f"dropped_{suffix}"
+    call = minimal_process(caller, f'<bpmn:callActivity id="call" calledElement="{callee}" />', first="call")
+    plain = minimal_process(callee, '<bpmn:userTask id="t" name="核对" camunda:candidateGroups="window" />')
+    _deploy(login_as, {"plain.bpmn": plain, "call.bpmn": call})
+    window, supervisor = login_as("window_cg"), login_as("supervisor")
+    case_id = window.post(f"/process-definition/key/{caller}/start", {}).json["id"]
+    [called] = window.get("/process-instance", superProcessInstance=case_id).json
+    second = deploy_files(login_as("designer"), {"call.bpmn": call.replace('id="call"', 'id="call" name="调用"')})
+    assert second.status_code == 200, second.json
+    _values(supervisor, case_id)  # the caller's marks: the graph is read with version 2 in it
+    assert login_as("designer").client.delete(f"/engine-rest/deployment/{second.json['id']}",
+                                              headers=login_as("designer").headers).status_code == 204
+    _values(supervisor, called["id"])  # answers 200
+
+
+def test_a_call_bound_to_a_version_this_node_has_not_heard_of_masks_by_its_marks_at_once(login_as, app):
+    """Another node deployed callee version 2 and its announcement has not reached this one yet: the first call
+    bound to it here drops the marks this node kept, so what it passes out is masked at once."""
+    suffix = uuid.uuid4().hex[:8]
+    callee, caller = f"unheard_{suffix}", f"hearing_{suffix}"
+    _deploy(login_as, {"callee.bpmn": filling_callee(callee), "caller.bpmn": relaying_caller(caller, callee),
+                       "callee.form": marked_form(f"{callee}_form", personal=False)})
+    supervisor = login_as("supervisor")
+    old_case, _ = _run(login_as, caller)
+    assert _values(supervisor, old_case)["secret"] == SECRET  # this node keeps the caller's marks now
+    handlers = app.extensions["runtime"].broadcast._handlers["definitions"]
+    heard = list(handlers)
+    handlers.clear()  # the deployment below is not heard here: as one made on another node, still on its way
+    try:
+        _deploy(login_as, {"callee.bpmn": filling_callee(callee),
+                           "callee.form": marked_form(f"{callee}_form", personal=True)})
+        assert _values(supervisor, old_case)["secret"] == SECRET  # not heard of: the kept marks still hold
+        case_id, _ = _run(login_as, caller)  # its call binds version 2 here
+        assert _values(supervisor, case_id)["secret"] == MASKED
+    finally:
+        handlers.extend(heard)
