@@ -3,8 +3,9 @@
 Whatever a route, a page or a worker shows of a case's data — its variables, a task's own variables, a
 command's answer, an event's inputs, a state rebuilt by replay, a finding, a worker's payload — it gets
 through `open_case`: the read is scoped to what its purpose may show, masked for the actor by the marks of
-the case's definition (app/domain/personal.py, the forms, and what scripts carry), and written to the
-access log in the reading unit of work. `PURPOSES` is the table of every way case data leaves the service.
+the case's definition (app/domain/personal.py, the forms, and what scripts carry) and of every version of the
+processes it calls or is called by (`case_marks`), and written to the access log in the reading unit of work.
+`PURPOSES` is the table of every way case data leaves the service.
 """
 
 import threading
