@@ -33,8 +33,8 @@ def _definition() -> Definition:
 
 
 def _form(definition: Definition, activity: str) -> dict | None:
-    meta = definition.activities.get(activity, {})
-    key = meta.get("formRef") or meta.get("formKey")
+    meta = definition.activities.get(activity)
+    key = meta and (meta.form_ref or meta.form_key)
     path = ROOT / "forms" / f"{key}.form"
     return json.loads(path.read_text()) if key and path.exists() else None
 
