@@ -215,7 +215,8 @@ def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
         sets = ", ".join(f"{c} = coalesce(r.{c}, {table}.{c})" if c in key[4] else f"{c} = r.{c}"
                          for c in columns if c not in key[3])
         match = " AND ".join(f"{table}.{c} = r.{c}" for c in key[3])
-        return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match}{county} AND {guard}"
+        hint = _by_key(table, key[3][0], dialect, f"{name}_rows")
+        return f"UPDATE {table} SET {sets} FROM {rows} WHERE {match}{hint}{county} AND {guard}"
     if kind == "insert_from":
         source, (column, source_key), taken, then = key[3:7]
         county = f" AND {source}.tenant_id = :{name}_county" if key[-1] == COUNTY else ""
@@ -225,13 +226,28 @@ def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:
         if then:  # SQLite reads `r` of the second SELECT as its own: the recordset is named once in each
             whole = _recordset(table, then, dialect, f"{name}_then")
             followed = f" UNION ALL SELECT {', '.join(f'r.{c}' for c in then)} FROM {whole} WHERE {guard}"
+        hint = _by_key(source, source_key, dialect, f"{name}_rows", named=column)
         return (f"INSERT INTO {table} ({targets}) SELECT {values} FROM {rows} JOIN {source} "
-                f"ON {source}.{source_key} = r.{column} WHERE {guard}{county}{followed}")
+                f"ON {source}.{source_key} = r.{column} WHERE {guard}{hint}{county}{followed}")
     if kind == "insert":  # `WHERE` also lets SQLite tell an ON CONFLICT clause from a join condition
         conflict = _on_conflict(table, *key[3]) if key[3] else ""
         return f"INSERT INTO {table} ({names}) SELECT {names} FROM {rows} WHERE {guard} {conflict}".rstrip()
     match = columns[0] if len(columns) == 1 else f"({names})"
-    return f"DELETE FROM {table} WHERE {match} IN (SELECT {names} FROM {rows}){county} AND {guard}"
+    hint = _by_key(table, columns[0], dialect, f"{name}_rows")
+    return f"DELETE FROM {table} WHERE {match} IN (SELECT {names} FROM {rows}){hint}{county} AND {guard}"
+
+
+def _by_key(table: str, column: str, dialect: str, param: str, named: str | None = None) -> str:
+    """On PostgreSQL, the rows' first key column as an array to look the table's rows up by: the planner takes the
+    JSON array for 100 rows whatever it holds, and joined to it a table of a few thousand rows (a new database's
+    history, say) is read whole, some milliseconds a command, where the array's index lookup reads one row. The
+    join still decides which rows are written; this only lets PostgreSQL find them by index. `named`: the rows'
+    name for the key, where it is not the table's."""
+    if dialect != "postgresql":
+        return ""
+    typed, named = _table(table).c[column].type.compile(_POSTGRESQL), named or column
+    return (f" AND {table}.{column} = ANY(ARRAY(SELECT k.{named} FROM "
+            f"json_to_recordset(CAST(:{param} AS json)) AS k({named} {typed})))")
 
 
 def _typed(statement: TextClause, key: tuple[Any, ...], name: str) -> TextClause:
