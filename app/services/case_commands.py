@@ -1,5 +1,7 @@
 """Run one engine command on a stored case and record it: the shared body of every case command."""
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict
@@ -21,8 +23,11 @@ from .registry import HELD_WHILE_SUSPENDED, Issued, JobInputs
 from .runtime import Runtime
 
 
-def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued: Issued) -> Changes | None:
-    """Run `issued` on the case, store the result and append its event; None when the engine was not run."""
+def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued: Issued,
+                also: Callable[[Writes], None] | None = None) -> Changes | None:
+    """Run `issued` on the case, store the result and append its event; None when the engine was not run. A command
+    that does not run the engine may write rows of its own with its event (`also`): in the same statement, written
+    only if the case is still at the version it read."""
     command = issued.command
     instance = root_of(session, instance, command.name, command.label)
     if instance.suspended and command.name in HELD_WHILE_SUSPENDED:
@@ -30,6 +35,8 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
     if command.apply is None:  # the engine state does not change, but the command is part of the case's history
         with Writes(session) as writes:
             record_event(writes, instance, issued)
+            if also is not None:
+                also(writes)
         return None
     if instance.state != "ACTIVE":
         raise Conflict(f"案件 {instance.id} 已结束")

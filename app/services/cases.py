@@ -2,7 +2,7 @@
 
 from uuid import uuid4
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import clock
@@ -231,16 +231,18 @@ def claim_task(rt: Runtime, cmd: ClaimTask) -> None:
             if task.assignee not in (None, cmd.user_id):
                 raise Conflict(f"任务已由 {task.assignee} 认领")
             check_worker(cmd.actor, task, uow.session)
-        cond = Task.assignee.is_(None) if task.assignee is None else Task.assignee == task.assignee
-        done = uow.session.execute(update(Task).where(Task.id == task.id, cond).values(assignee=cmd.user_id))
-        if done.rowcount != 1:
-            raise Conflict("任务已被他人同时认领")
-        uow.session.execute(update(HistoryActivity).where(HistoryActivity.id == task.id)
-                            .values(assignee=cmd.user_id))
-        # the event updates the case's last hash, so the case version (optimistic lock) moves too
+        # the task's and its history row's assignee are written with the event, in one statement and only if the case
+        # is still at the version read with the task: every change of a task's assignee moves its case, so a claim
+        # that another overtook writes nothing and is a Conflict
+        assigned = [{"id": task.id, "assignee": cmd.user_id}]
+
+        def assign(writes: Writes) -> None:
+            writes.update_rows(Task.__table__, assigned, ("id",))
+            writes.update_rows(HistoryActivity.__table__, assigned, ("id",))
+
         run_command(rt, uow.session, instance, Issued(CLAIM if cmd.user_id else UNCLAIM,
                                                       ClaimInputs(task.id, cmd.user_id), cmd.actor, moment,
-                                                      task.activity_id))
+                                                      task.activity_id), also=assign)
         uow.commit()
 
 
