@@ -59,3 +59,24 @@ def test_the_engine_cpu_of_a_command_is_counted_and_a_read_has_none(client, logi
     assert value(after, name) > value(before, name)
     login_as("window_cg").get("/task", processInstanceId=case.id)
     assert value(scrape(client), name) == value(after, name)
+
+
+def test_the_cpu_of_each_request_is_counted_by_its_endpoint(client, login_as):
+    """What a worker's CPU goes to, request by request: an inbox list, a claim (and not /metrics itself), counted
+    when the server closes the answer, as every WSGI server does once it has sent it (the test client leaves that
+    to the caller)."""
+    case = Case(login_as)
+    window = login_as("window_cg")
+    name = "assistance_http_request_cpu_seconds_total"
+    listing = {"method": "GET", "endpoint": "engine_rest.task.list_task"}
+    claiming = {"method": "POST", "endpoint": "engine_rest.task.claim"}
+    before = scrape(client)
+    listed = window.get("/task", processInstanceId=case.id)
+    listed.close()
+    claimed = window.post(f"/task/{listed.json[0]['id']}/claim", {"userId": "window_cg"})
+    claimed.close()
+    assert claimed.status_code == 204
+    after = scrape(client)
+    assert value(after, name, **listing) > value(before, name, **listing)
+    assert value(after, name, **claiming) > value(before, name, **claiming)
+    assert not any(key[0] == name and ("endpoint", "metrics") in key[1] for key in after)
