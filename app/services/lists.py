@@ -1,5 +1,7 @@
 """Read the engine API's lists: one table of lists, each naming the Camunda parameters it honours."""
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,42 @@ def _allowed(actor: Actor, listing: Listing | RowListing) -> None:
         actor.require(listing.permission)
 
 
+_KEPT = 512  # statements of pages asked again (a Tasklist client asks for the same page of its inbox all day)
+_pages: OrderedDict[tuple, Any] = OrderedDict()
+_pages_lock = threading.Lock()
+
+
+def _page_key(actor: Actor, query: ListQuery) -> tuple | None:
+    """What a page's statement is built from: the actor (its name, unit and groups), the parameters, the sorting and
+    the page; None if a value cannot be a key (a list of comparisons, say)."""
+    params = tuple(sorted((name, tuple(v) if isinstance(v, list) else v) for name, v in query.params.items()))
+    key = (query.name, actor, params, query.sorting, query.first, query.limit)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def page_statement(listing: Listing, actor: Actor, query: ListQuery) -> Any:
+    """The statement of one page; that of a list whose statement depends on nothing else is kept (the last
+    `_KEPT`) and used again: building it costs a Tasklist client's inbox request about as much as running it."""
+    key = _page_key(actor, query) if listing.reusable else None
+    if key is not None:
+        with _pages_lock:
+            found = _pages.get(key)
+            if found is not None:
+                _pages.move_to_end(key)
+                return found
+    statement = listing.page(actor, query.params, query.sorting, query.first, query.limit)
+    if key is not None:
+        with _pages_lock:
+            _pages[key] = statement
+            if len(_pages) > _KEPT:
+                _pages.popitem(last=False)
+    return statement
+
+
 def list_rows(rt: Runtime, actor: Actor, query: ListQuery) -> list:
     """Return one page of the list, as rows of its table (or of its selected columns)."""
     listing = LISTS[query.name]
@@ -56,7 +94,7 @@ def list_rows(rt: Runtime, actor: Actor, query: ListQuery) -> list:
     if isinstance(listing, RowListing):  # its rows say who may read them
         rows = listing.select(rt, actor, query.params, query.sorting)[query.first:]
         return rows if query.limit is None else rows[:query.limit]
-    statement = listing.page(actor, query.params, query.sorting, query.first, query.limit)
+    statement = page_statement(listing, actor, query)
     with rt.reading() as uow:
         result = uow.session.execute(statement)
         return list(result if listing.columns else result.scalars())

@@ -93,6 +93,9 @@ class Listing:
     columns: tuple[Any, ...] = ()  # select only these columns (a list read often), else whole rows
     permission: str | None = None  # needed to read the list at all
     extra: Callable[[Mapping[str, Any]], Any] | None = None  # a condition that reads several parameters together
+    # its statement depends on the actor and the parameters alone (no filter reads the clock): a page's statement
+    # may be built once and used again (tests/unit/test_list_statements.py holds it to that)
+    reusable: bool = False
 
     def parameters(self) -> dict[str, str]:
         return {name: f.kind for name, f in self.filters.items()}

@@ -135,7 +135,7 @@ TASKS = Listing(
     {"instanceId": Task.process_instance_id, "executionId": Task.process_instance_id, "dueDate": Task.due,
      "assignee": Task.assignee, "created": Task.created, "id": Task.id, "name": Task.name, "priority": Task.priority,
      "caseInstanceId": None, "caseExecutionId": None, "description": None},
-    (Task.id,), extra=task_extra,
+    (Task.id,), extra=task_extra, reusable=True,
     columns=tuple(Task.__table__.c[name] for name in (
         "id", "name", "assignee", "created", "due", "follow_up", "priority", "definition_id", "process_instance_id",
         "activity_id", "form_key", "candidate_groups", "due_provisional", "business_key", "suspended", "tenant_id")))
