@@ -121,3 +121,22 @@ def test_on_postgresql_all_writes_of_a_completion_are_one_statement(runtime, log
         assert counts["commits"] == 1, (activity, counts)
     # the external task or the timer and its case are read in one query, as a user task and its case are
     assert [counts["statements"] for counts in others.values()] == [2, 2], others
+
+
+def test_a_tasklist_clients_list_and_claim_cost_one_and_two_statements(runtime, login_as):
+    """A Camunda client lists the tasks offered to its group and claims one before completing it: the list is one
+    statement; the claim reads the task with its case and writes the task, its history row and its event as one
+    statement on PostgreSQL (four writes of their own on SQLite); each of them one commit."""
+    window = login_as("window_cg")
+    inbox = {"candidateGroup": "window", "processDefinitionKey": "dibao", "taskDefinitionKey": "accept",
+             "sortBy": "created", "sortOrder": "asc", "firstResult": 0, "maxResults": 15}
+    for _ in range(2):  # the first list and claim also sign the user in and build the list's statement
+        Case(login_as)
+        with counting(runtime.session_factory.kw["bind"]) as listed:
+            tasks = window.get("/task", **inbox).json
+        task = tasks[-1]
+        with counting(runtime.session_factory.kw["bind"]) as claimed:
+            assert window.post(f"/task/{task['id']}/claim", {"userId": "window_cg"}).status_code == 204
+    sqlite = runtime.session_factory.kw["bind"].dialect.name == "sqlite"
+    assert (listed["statements"], listed["commits"]) == (1, 1), listed["sql"]
+    assert (claimed["statements"], claimed["commits"]) == (5 if sqlite else 2, 1), claimed["sql"]
