@@ -44,8 +44,20 @@ def _name_the_county(state: ORMExecuteState) -> None:
     cases = _case_mappers()
     for mapper in state.all_mappers:
         if mapper in cases:
-            state.statement = state.statement.options(with_loader_criteria(
-                mapper.class_, lambda cls: cls.tenant_id == county, include_aliases=True))
+            state.statement = state.statement.options(_county_criteria(mapper.class_, county))
+
+
+_criteria: dict[tuple[Any, str], Any] = {}  # (case model, county) -> its condition; as many as counties × case tables
+
+
+def _county_criteria(model: Any, county: str) -> Any:
+    """The condition naming `county` on `model`'s statements, built once per table and county: building it (a lambda
+    SQLAlchemy analyses) cost a county user's statement about 0.3 ms."""
+    found = _criteria.get((model, county))
+    if found is None:
+        found = _criteria.setdefault((model, county), with_loader_criteria(
+            model, lambda cls: cls.tenant_id == county, include_aliases=True))
+    return found
 
 
 def name_the_county(session_factory: sessionmaker[Session]) -> None:
