@@ -98,7 +98,9 @@ faults: install haproxy
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432: its scenarios skipped"; fi
 
 ## make bench: the performance harness on a fresh PostgreSQL database (BENCH_DATABASE_URL, default
-## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json;
+## assistance_bench on 127.0.0.1:5432): prints every figure with its target, writes bench/results.json; the service
+## is loaded twice, by the offices' desks and by Camunda clients that list, claim and complete each task
+## (TASKLIST_CLIENTS threads, default 16; `python -m bench.tasklist` runs the floor and these two loads alone);
 ## then the 1,000,000-household payment roll (bench/payroll.py, the same database made afresh), and page loads with
 ## 20 of the staff at work (bench/pages.py)
 bench: install

@@ -185,3 +185,48 @@ def _refused_within_a_second(attempt) -> None:
             return
         time.sleep(0.01)
     raise AssertionError("the old password was still accepted a second after the change")
+
+
+def test_a_deactivated_user_is_refused_though_their_password_was_verified(runtime, client, monkeypatch):
+    """HTTP Basic runs the KDF once per credentials (app/services/users.py); a user deactivated since is refused at
+    once where PostgreSQL announces the change to every process, else within the minute a verified pair is kept."""
+    from app.services import users
+
+    users.forget_credentials()
+    now = [1000.0]
+    monkeypatch.setattr(users.time, "monotonic", lambda: now[0])
+    headers, env = _basic("finance2", "demo123"), _address()
+    assert client.get("/engine-rest/task", headers=headers, environ_base=env).status_code == 200
+    with runtime.unit_of_work() as uow:
+        uow.session.scalar(select(User).where(User.username == "finance2")).active = False
+        uow.commit()
+    try:
+        if runtime.broadcast.crosses_processes:
+            deadline = time.perf_counter() + 1.0
+            while client.get("/engine-rest/task", headers=headers, environ_base=env).status_code == 200:
+                assert time.perf_counter() < deadline, "a deactivated user was still served a second later"
+                time.sleep(0.01)
+        else:
+            now[0] += 61
+        assert client.get("/engine-rest/task", headers=headers, environ_base=env).status_code == 401
+    finally:
+        with runtime.unit_of_work() as uow:
+            uow.session.scalar(select(User).where(User.username == "finance2")).active = True
+            uow.commit()
+        users.forget_credentials()
+
+
+def test_a_wrong_password_never_enters_the_verified_credentials(client):
+    """The kept pairs are keyed by a hash of user and password and hold only pairs the KDF accepted: a wrong password
+    next to a verified one is refused and counted as a failure, never answered from the kept pair."""
+    from app.services import users
+
+    users.forget_credentials()
+    env = _address()
+    assert client.get("/engine-rest/task", headers=_basic("auditor", "demo123"), environ_base=env).status_code == 200
+    for wrong in ("demo1234", "demo12", "DEMO123", "demo123 "):
+        assert client.get("/engine-rest/task", headers=_basic("auditor", wrong), environ_base=env).status_code == 401
+        assert users.cached_actor("auditor", wrong) is None
+    assert users.cached_actor("auditor", "demo123") is not None
+    assert client.get("/engine-rest/task", headers=_basic("auditor", "demo123"), environ_base=env).status_code == 200
+    users.forget_credentials()
