@@ -170,19 +170,23 @@ class Office:
     def user_task_page(self, s: Desk, activity: str, desk: int) -> int:
         tasks = self.mine(s.get("/task", params={
             "processDefinitionKey": "dibao", "taskDefinitionKey": activity, "maxResults": PAGE}).json(), desk)
-        values = self.variables[activity]
-        if activity == "accept":  # each application its own household, looked up for 一户一档 as every intake is
-            values = {**values, "id_number": applicant_id(), "household_confirmed": False}
-        if activity == "payment":
-            values = {"first_payment_month": next_month()}
         for task in tasks:
             if self.stop.is_set():
                 break
-            if self._check(s.post(f"/task/{task['id']}/complete", payload={"variables": typed(values)})):
+            if self._check(s.post(f"/task/{task['id']}/complete", payload={"variables": typed(self.values(activity))})):
                 self.tally.add("completion")
                 if activity == "payment":
                     self.tally.add("finished")
         return len(tasks)
+
+    def values(self, activity: str) -> dict:
+        """A step's form data; each application its own household (one applicant per page would find the page's
+        first application running under the same 身份证号码, 一户一档, and be refused)."""
+        if activity == "accept":
+            return {**self.variables[activity], "id_number": applicant_id(), "household_confirmed": False}
+        if activity == "payment":
+            return {"first_payment_month": next_month()}
+        return self.variables[activity]
 
     def verifier(self, desk: int) -> None:  # fetchAndLock gives each desk its own tasks
         s = Desk(self.base, "verifier", self.tally)
