@@ -5,8 +5,11 @@ there is refused with a 400 naming it, as is a `sortBy` value the list cannot so
 """
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache
+from types import MappingProxyType
 
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -72,7 +75,31 @@ def post_schema(name: str) -> Schema:
     return StrictSchema.from_dict(own, name=f"{_title(name)}QueryBody")()
 
 
+_KEPT = 512  # GET queries parsed lately: a Tasklist client sends the same query string for its inbox all day
+_parsed: OrderedDict[tuple[str, bool, bytes], ListQuery] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
 def _query(name: str, post: bool, paged: bool) -> ListQuery:
+    """The list query a request asks; a GET query string parsed before is not parsed again (its parse depends on
+    nothing else, and a query string the schema refuses is never kept)."""
+    if post:
+        return _parse(name, post, paged)
+    key = (name, paged, request.query_string)
+    with _parsed_lock:
+        found = _parsed.get(key)
+        if found is not None:
+            _parsed.move_to_end(key)
+            return found
+    query = _parse(name, post, paged)
+    with _parsed_lock:
+        _parsed[key] = query
+        if len(_parsed) > _KEPT:
+            _parsed.popitem(last=False)
+    return query
+
+
+def _parse(name: str, post: bool, paged: bool) -> ListQuery:
     if post:
         page = PageArgs().load(request.args.to_dict()) if paged else StrictSchema().load(request.args.to_dict())
         params = post_schema(name).load(json_object())
@@ -82,7 +109,7 @@ def _query(name: str, post: bool, paged: bool) -> ListQuery:
         page = {key: params.pop(key) for key in ("firstResult", "maxResults") if key in params}
         by, order = params.pop("sortBy", None), params.pop("sortOrder", None)
         sorting = ((by, order),) if by else ()
-    params = {key: value for key, value in params.items() if value is not None}
+    params = MappingProxyType({key: value for key, value in params.items() if value is not None})
     return ListQuery(name, params, sorting, page.get("firstResult", 0), page.get("maxResults"))
 
 

@@ -100,3 +100,16 @@ def test_of_two_claims_of_one_task_at_once_exactly_one_wins(runtime, login_as):
             claims = list(uow.session.scalars(select(CaseEvent.actor).where(
                 CaseEvent.process_instance_id == case_id, CaseEvent.command == "claim")))
         assert claims == [winner]
+
+
+def test_a_query_string_refused_once_is_refused_again(login_as):
+    """Query strings parsed lately are kept (app/api/queries.py); one the list refuses is never kept."""
+    window = login_as("window_cg")
+    for _ in range(2):
+        refused = window.get("/task", **{**INBOX, "maxResults": "many"})
+        assert refused.status_code == 400 and "maxResults" in refused.get_data(as_text=True)
+        unknown = window.get("/task", **INBOX, candidateUserGroup="window")
+        assert unknown.status_code == 400 and "candidateUserGroup" in unknown.get_data(as_text=True)
+        assert window.get("/task", **INBOX).status_code == 200
+        # the same query string on another list is that list's to parse: sortBy=created is not a job's sort key
+        assert window.get("/job", sortBy="created", sortOrder="asc").status_code == 400
