@@ -45,11 +45,13 @@ def measure_all() -> dict:
     with Server(url, scheduler=True, interval=1.0) as server:
         say(f"service throughput: gunicorn x{len(server.worker_pids())} workers, {LOAD_SECONDS:.0f} s")
         meter = cpu.Meter(server.worker_pids(), server.base, url)
-        raw["service"] = load.run(server.base, LOAD_SECONDS, warmup=10, meter=meter)
+        raw["service"] = load.run(server.base, LOAD_SECONDS, warmup=10, meter=meter,
+                                  warmed=lambda: database.analyze(url))
         say(f"Tasklist clients x{tasklist.CLIENTS} (list, claim, complete), {LOAD_SECONDS:.0f} s")
         raw["tasklist"] = tasklist.run(server.base, LOAD_SECONDS, warmup=10, clients=tasklist.CLIENTS,
                                        meter=cpu.Meter(server.worker_pids(), server.base, url),
-                                       endpoint_meter=cpu.EndpointMeter(server.base, tasklist.ENDPOINTS))
+                                       endpoint_meter=cpu.EndpointMeter(server.base, tasklist.ENDPOINTS),
+                                       warmed=lambda: database.analyze(url))
         raw["rss_after_load_mb"] = server.worker_rss_mb()
         raw["storage"] = storage.measure(engine)
         _scale(raw, server, engine)

@@ -56,3 +56,15 @@ def _files() -> dict[str, bytes]:
     paths = [*sorted((ROOT / "workflows").iterdir()), *sorted((ROOT / "forms").iterdir()),
              *sorted((ROOT / "notices").iterdir()), ROOT / "bench" / "workflows" / "recheck.bpmn"]
     return {p.name: p.read_bytes() for p in paths if p.suffix in (".bpmn", ".dmn", ".form", ".notice")}
+
+
+def analyze(url: str) -> None:
+    """Renew the statistics of every table, as autovacuum would on a production server: this machine's PostgreSQL
+    runs with autovacuum off, and a fresh database's tables without statistics get plans that read the inbox's
+    candidate rows once per task (57 ms for a Tasklist page of 15 among 500 open tasks instead of 1)."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()

@@ -209,15 +209,20 @@ class Office:
             self.rest(len(jobs))
 
 
-def run(base: str, seconds: float, warmup: float, in_flight: int = 300, desks: int = 3, meter=None) -> dict:
+def run(base: str, seconds: float, warmup: float, in_flight: int = 300, desks: int = 3, meter=None,
+        warmed=None) -> dict:
     """Work cases for `warmup + seconds`; return user-task completions per second after the warm-up, and with a
-    `meter` (bench/cpu.py) the CPU each party spent per completion over the same window."""
+    `meter` (bench/cpu.py) the CPU each party spent per completion over the same window; `warmed()` is called at
+    the end of the warm-up (the bench renews the database's statistics there)."""
     tally, stop = Tally(), threading.Event()
     workers = Office(base, tally, in_flight, stop, desks).threads()
     for w in workers:
         w.start()
     begin = time.monotonic()
     time.sleep(warmup)
+    if warmed:
+        warmed()
+        warmup = time.monotonic() - begin
     if meter:
         meter.start()
     time.sleep(seconds)
