@@ -155,8 +155,9 @@ def replay_from(session, instance: ProcessInstance, events: list[CaseEvent], def
     """Replay the events after `seq` (0: all of them) from the `state` and `variables` reached at `seq`."""
     definition, _ = definitions.get(definition_at(instance.definition_id, events, seq))
     later = events[seq:]
+    # the tasks an event opened are needed only where a notice follows it (issued for one of them)
     steps = replay(definition, lambda moment: calendars.at(moment, instance.org_path), later, definitions.engine,
-                   state, variables)
+                   state, variables, lambda index: index + 1 < len(later) and later[index + 1].command == NOTICE)
     opened, variables = [], variables or {}
     for event in later:
         try:

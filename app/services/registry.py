@@ -284,15 +284,17 @@ class Command(Generic[In]):
 
     def run(self, definition: Definition, calendar: WorkCalendar, seed: Seed, state: bytes | None,
             inputs: In, resolve: Callable[[str], Definition] | None = None,
-            binder: Binder | None = None) -> Changes | None:
+            binder: Binder | None = None, observed: bool = True) -> Changes | None:
         """Run the command on a case's stored `state` at `seed.moment`; None when it does not touch the engine.
 
         `resolve` finds another definition by id (a migration's target); `binder` binds the calls that start
-        (app/engine/binding.py): the service's, or when replaying the one that answers what the event recorded."""
+        (app/engine/binding.py): the service's, or when replaying the one that answers what the event recorded. Not
+        `observed`, the changes hold only the state, the data and whether the case completed (what a replay
+        compares), not what opened, closed or moved."""
         if self.apply is None:
             return None
         run = CaseRun(definition, calendar, seed.moment, seed, binder)
-        run.resolve = resolve
+        run.resolve, run.observed = resolve, observed
         if not self.starts:
             if state is None:
                 raise ValueError(f"{self.name} needs a stored case")

@@ -51,8 +51,10 @@ class Step:
 
 
 def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent,
-                state: bytes | None, resolve: Callable[[str], Definition] | None = None) -> Changes | None:
-    """Re-run one recorded command on `state`; None when the command does not touch the engine."""
+                state: bytes | None, resolve: Callable[[str], Definition] | None = None,
+                observed: bool = True) -> Changes | None:
+    """Re-run one recorded command on `state`; None when the command does not touch the engine. Not `observed`:
+    the changes hold only the state, the data and completion."""
     command = COMMANDS.get(event.command)
     if command is None:
         raise ReplayFailed(f"未知的命令 {event.command}")
@@ -61,7 +63,8 @@ def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent
     inputs = command.read(event.inputs)
     try:
         return command.run(definition, calendar, seed_for(event.process_instance_id, event.seq, event.at), state,
-                           inputs, resolve, RecordedBinder(inputs.called_definitions, resolve or _no_definitions))
+                           inputs, resolve, RecordedBinder(inputs.called_definitions, resolve or _no_definitions),
+                           observed)
     except DomainError as err:
         raise ReplayFailed(err.message) from err
     except KeyError as err:
@@ -74,18 +77,20 @@ def _no_definitions(definition_id: str) -> Definition:
 
 def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalendar],
            events: list[CaseEvent], resolve: Callable[[str], Definition] | None = None,
-           state: bytes | None = None, variables: dict | None = None) -> Iterator[Step]:
+           state: bytes | None = None, variables: dict | None = None,
+           observed: Callable[[int], bool] | None = None) -> Iterator[Step]:
     """Yield the case after each event, in order, each run with `calendar_at(event.at)`; `definition` is the one
     the case started on, and after a migration the case runs on its target (`resolve(id)`). From the start, or
     from the `state` and `variables` a verified checkpoint holds (then `events` are those after it, and
-    `definition` the one the case ran on there).
+    `definition` the one the case ran on there). Given `observed`, a step whose index in `events` it refuses
+    holds no `opened` or `calls` (a replay that only compares states and data saves observing them).
 
     Raises ReplayFailed naming nothing (the caller knows the event).
     """
     variables = variables or {}
-    for event in events:
+    for index, event in enumerate(events):
         calendar = calendar_at(event.at)
-        changes = apply_event(definition, calendar, event, state, resolve)
+        changes = apply_event(definition, calendar, event, state, resolve, observed is None or observed(index))
         if changes is not None and changes.migrated_to and resolve is not None:
             definition = resolve(changes.migrated_to)
         changed, opened, calls = {}, [], []
