@@ -47,11 +47,15 @@ def ledger_digest(values: tuple[Any, ...] | list[Any]) -> str:
 
 
 def checkpoint_signature(key: bytes, case_id: str, seq: int, event_hash: str, state_hash: str,
-                         variables_hash: str, case_data_hash: str) -> str:
+                         variables_hash: str, case_data_hash: str, case_row_version: int | None = None) -> str:
     """Return the HMAC-SHA256 of a verified case's checkpoint: its last verified event, the state and the data
-    replay reached there, and the hash of the case's data as stored then. Whoever changes the events up to it,
-    or the checkpoint, without the key is found."""
-    text = json.dumps([case_id, seq, event_hash, state_hash, variables_hash, case_data_hash], separators=(",", ":"))
+    replay reached there, the hash of the case's data as stored then and, where the database has one, the version
+    of the case row it was taken from. Whoever changes the events up to it, or the checkpoint, without the key is
+    found."""
+    signed: list[Any] = [case_id, seq, event_hash, state_hash, variables_hash, case_data_hash]
+    if case_row_version is not None:
+        signed.append(case_row_version)
+    text = json.dumps(signed, separators=(",", ":"))
     return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 

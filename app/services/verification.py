@@ -28,12 +28,12 @@ import multiprocessing
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.audit import checkpoint_signature, variables_digest
-from app.store.digests import stored_sha256
+from app.store.digests import has_row_versions, row_version, stored_sha256
 from app.store.partitions import earliest_row_of
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from app.store.tenancy import in_scope
@@ -105,39 +105,91 @@ def _verify_in_child(ids: list[str]) -> list[Verdict]:
     return (verify_batch if run.full else verify_night)(rt, run, ids)
 
 
-# each case's row beside its checkpoint: what the nightly run compares, hashed by the database
-_COMPARED = (select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.last_event_hash,
-                    stored_sha256(ProcessInstance.workflow).label("stored_state_hash"),
-                    stored_sha256(ProcessInstance.variables).label("stored_data_hash"),
-                    AuditCheckpoint.seq, AuditCheckpoint.event_hash, AuditCheckpoint.state_hash,
-                    AuditCheckpoint.variables_hash, AuditCheckpoint.case_data_hash, AuditCheckpoint.signature)
-             .outerjoin(AuditCheckpoint, AuditCheckpoint.process_instance_id == ProcessInstance.id))
+def _compared(hashed: bool):
+    """Each case's row beside its checkpoint, as the nightly run compares them: the row's last event and version
+    and, `hashed`, the sha256 of its stored state and data (computed by the database, which reads ~5 KB a case)."""
+    hashes = [stored_sha256(ProcessInstance.workflow).label("stored_state_hash"),
+              stored_sha256(ProcessInstance.variables).label("stored_data_hash")] if hashed else []
+    return (select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.last_event_hash,
+                   row_version(ProcessInstance.id).label("row_version"), *hashes,
+                   AuditCheckpoint.seq, AuditCheckpoint.event_hash, AuditCheckpoint.state_hash,
+                   AuditCheckpoint.variables_hash, AuditCheckpoint.case_data_hash, AuditCheckpoint.case_row_version,
+                   AuditCheckpoint.signature)
+            .outerjoin(AuditCheckpoint, AuditCheckpoint.process_instance_id == ProcessInstance.id))
 
 
 def verify_night(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verdict]:
-    """Confirm the cases `ids` that are as their signed checkpoint left them by one query; verify the others, and
-    tonight's share of the unchanged, in full (`verify_batch`)."""
+    """Confirm the cases `ids` that are as their signed checkpoint left them; verify the others, and tonight's
+    share of the unchanged, in full (`verify_batch`).
+
+    On PostgreSQL one query reads each row's version (`xmin`) beside its checkpoint's: a row nobody has written
+    since its checkpoint is confirmed on that alone. A row written since (by the service without a new event, or
+    behind its back) is hashed by the database and confirmed if its state and data still hash as the checkpoint
+    says, which is then signed again with the row's new version. Where the database keeps no row versions
+    (SQLite), the first query hashes every row."""
     with rt.reading() as uow:  # one statement: one moment
-        rows = uow.session.execute(_COMPARED.where(ProcessInstance.id.in_(ids))).all()
-    confirmed, others = [], []
+        versions = has_row_versions(uow.session.get_bind().dialect.name)
+        rows = uow.session.execute(_compared(hashed=not versions).where(ProcessInstance.id.in_(ids))).all()
+    confirmed, rewritten, others = [], [], []
     for row in rows:
-        if _unchanged(run.key, row) and not _rehash_tonight(run, row.id):
+        if not _signed_at_last_event(run.key, row) or _rehash_tonight(run, row.id):
+            others.append(row.id)
+        elif versions and row.row_version == row.case_row_version:
+            confirmed.append(Verdict(row.id, True, row.seq))
+        elif versions:
+            rewritten.append(row.id)
+        elif _hashes_hold(row):
             confirmed.append(Verdict(row.id, True, row.seq))
         else:
             others.append(row.id)
+    if rewritten:
+        held, changed = _rehashed(rt, run, rewritten)
+        confirmed.extend(held)
+        others.extend(changed)
     for first in range(0, len(others), run.batch):
         confirmed.extend(verify_batch(rt, run, others[first:first + run.batch]))
     return sorted(confirmed, key=lambda verdict: verdict.case_id)
 
 
-def _unchanged(key: bytes, row) -> bool:
-    """The case's row still names the checkpoint's last event and hashes, and the checkpoint's signature holds."""
-    if row.seq is None or (row.version, row.last_event_hash, row.stored_state_hash, row.stored_data_hash) != \
-            (row.seq, row.event_hash, row.state_hash, row.case_data_hash):
+def _rehashed(rt: Runtime, run: VerificationRun, ids: list[str]) -> tuple[list[Verdict], list[str]]:
+    """Compare the rows written since their checkpoint by their hashes: those whose state and data hash as the
+    checkpoint says are confirmed and their checkpoint signed again with the row's version; return them, and the
+    ids of the others."""
+    with rt.reading() as uow:
+        rows = uow.session.execute(_compared(hashed=True).where(ProcessInstance.id.in_(ids))).all()
+    held, resigned, changed = [], [], []
+    for row in rows:
+        if _signed_at_last_event(run.key, row) and _hashes_hold(row):
+            held.append(Verdict(row.id, True, row.seq))
+            resigned.append({"pid": row.id, "old": row.signature, "version": row.row_version,
+                             "signature": checkpoint_signature(run.key, row.id, row.seq, row.event_hash,
+                                                               row.state_hash, row.variables_hash,
+                                                               row.case_data_hash, row.row_version)})
+        else:
+            changed.append(row.id)
+    if resigned:
+        table = AuditCheckpoint.__table__
+        with rt.unit_of_work() as uow:  # only a checkpoint nobody replaced meanwhile
+            uow.session.execute(update(table).where(table.c.process_instance_id == bindparam("pid"),
+                                                    table.c.signature == bindparam("old"))
+                                .values(case_row_version=bindparam("version"), signature=bindparam("signature")),
+                                resigned)
+            uow.commit()
+    return held, changed
+
+
+def _signed_at_last_event(key: bytes, row) -> bool:
+    """The case has a checkpoint at its last event (by seq and hash), and the checkpoint's signature holds."""
+    if row.seq is None or (row.version, row.last_event_hash) != (row.seq, row.event_hash):
         return False
     expected = checkpoint_signature(key, row.id, row.seq, row.event_hash, row.state_hash, row.variables_hash,
-                                    row.case_data_hash)
+                                    row.case_data_hash, row.case_row_version)
     return hmac.compare_digest(expected, row.signature)
+
+
+def _hashes_hold(row) -> bool:
+    """The case's stored state and data hash as its checkpoint says."""
+    return (row.stored_state_hash, row.stored_data_hash) == (row.state_hash, row.case_data_hash)
 
 
 def _rehash_tonight(run: VerificationRun, case_id: str) -> bool:
@@ -154,8 +206,9 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
         session = uow.session
         cases = list(session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids))
                                      .order_by(ProcessInstance.id)))
-        data_hashes = dict(session.execute(select(ProcessInstance.id, stored_sha256(ProcessInstance.variables))
-                                           .where(ProcessInstance.id.in_(ids))).all())
+        stored = {row.id: (row.data_hash, row.version) for row in session.execute(
+            select(ProcessInstance.id, stored_sha256(ProcessInstance.variables).label("data_hash"),
+                   row_version(ProcessInstance.id).label("version")).where(ProcessInstance.id.in_(ids)))}
         events: dict[str, list[CaseEvent]] = {case_id: [] for case_id in ids}
         # plain rows, not mapped objects: a night reads millions of events and changes none
         since = min((earliest_row_of(c.started_at) for c in cases), default=None)
@@ -169,7 +222,7 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
         verdicts, kept = [], []
         for case in cases:
             verdict, checkpoint = _verify_case(session, run, case, events[case.id], checkpoints.get(case.id),
-                                               definitions, calendars, data_hashes[case.id])
+                                               definitions, calendars, *stored[case.id])
             verdicts.append(verdict)
             if checkpoint is not None:
                 kept.append(checkpoint)
@@ -184,7 +237,7 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
 
 def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: list[CaseEvent],
                  checkpoint: AuditCheckpoint | None, definitions, calendars,
-                 data_hash: str) -> tuple[Verdict, dict | None]:
+                 data_hash: str, version: int | None) -> tuple[Verdict, dict | None]:
     found = chain_problem(case, events) or stored_notices_problem(session, case, events) \
         or stored_attachments_problem(session, case, events)
     if found is None and checkpoint is not None:
@@ -197,16 +250,16 @@ def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: l
     replayed = replay_from(session, case, events, definitions, calendars, **start)
     verdict = verdict_of(session, case, events, replayed.problem)
     if not verdict.ok or (checkpoint is not None and checkpoint.seq == len(events)
-                          and checkpoint.case_data_hash == data_hash):
+                          and (checkpoint.case_data_hash, checkpoint.case_row_version) == (data_hash, version)):
         return verdict, None
-    return verdict, new_checkpoint(run.key, case, events[-1], replayed.state, replayed.variables, data_hash)
+    return verdict, new_checkpoint(run.key, case, events[-1], replayed.state, replayed.variables, data_hash, version)
 
 
 def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent],
                        checkpoint: AuditCheckpoint) -> tuple[int, str] | None:
     """The checkpoint is signed with the audit key, and the events up to it are those it was signed over."""
     expected = checkpoint_signature(key, case.id, checkpoint.seq, checkpoint.event_hash, checkpoint.state_hash,
-                                    checkpoint.variables_hash, checkpoint.case_data_hash)
+                                    checkpoint.variables_hash, checkpoint.case_data_hash, checkpoint.case_row_version)
     if not hmac.compare_digest(expected, checkpoint.signature or "") or \
             variables_digest(checkpoint.variables or {}) != checkpoint.variables_hash:
         return checkpoint.seq, "审计检查点的签名无效（检查点被修改或伪造）"
@@ -219,12 +272,13 @@ def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent
 
 
 def new_checkpoint(key: bytes, case: ProcessInstance, last: CaseEvent, state: bytes, variables: dict,
-                   case_data_hash: str) -> dict:
-    """The signed checkpoint of a case verified up to its event `last`, whose data was stored as `case_data_hash`."""
+                   case_data_hash: str, case_row_version: int | None = None) -> dict:
+    """The signed checkpoint of a case verified up to its event `last`, whose data was stored as `case_data_hash`
+    in the version `case_row_version` of its row."""
     variables_hash = variables_digest(variables)
     return {"process_instance_id": case.id, "tenant_id": case.tenant_id, "seq": last.seq, "event_hash": last.hash,
             "state": state, "state_hash": last.state_hash, "variables": variables, "variables_hash": variables_hash,
-            "case_data_hash": case_data_hash,
+            "case_data_hash": case_data_hash, "case_row_version": case_row_version,
             "signature": checkpoint_signature(key, case.id, last.seq, last.hash, last.state_hash, variables_hash,
-                                              case_data_hash),
+                                              case_data_hash, case_row_version),
             "verified_at": clock.now()}

@@ -1,0 +1,27 @@
+"""the checkpoint names, signed, the version of the case row it was taken from (PostgreSQL's xmin): the nightly
+verification confirms a case whose row nobody has rewritten since without hashing its stored state and data
+
+Checkpoints kept before have none: their signature, over less, still holds, and the next night that confirms
+such a case by its hashes signs its checkpoint again with the row's version.
+
+Revision ID: 0034
+Revises: 0033
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0034'
+down_revision = '0033'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("audit_checkpoint") as batch:
+        batch.add_column(sa.Column("case_row_version", sa.BigInteger(), nullable=True))
+
+
+def downgrade():
+    op.execute("DELETE FROM audit_checkpoint WHERE case_row_version IS NOT NULL")  # signed over a field now gone
+    with op.batch_alter_table("audit_checkpoint") as batch:
+        batch.drop_column("case_row_version")
