@@ -25,14 +25,14 @@ in several processes.
 import hashlib
 import hmac
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.audit import checkpoint_signature, variables_digest
+from app.domain.audit import checkpoint_signature, checkpoint_signer, variables_digest
 from app.store.digests import has_row_versions, row_version, stored_sha256
 from app.store.partitions import earliest_row_of
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
@@ -63,16 +63,42 @@ def verify_cases(rt: Runtime, actor: Actor, run: VerificationRun) -> Iterator[Ve
     actor.require("audit.verify")
     if not run.full and not run.night:
         run = replace(run, night=clock.now().toordinal())
-    batches = _batches(rt, actor, run.batch if run.full else run.triage)
-    verify = verify_batch if run.full else verify_night
+    batches: Iterator[list[str]] | Iterator[tuple[str, str | None]] = \
+        _batches(rt, actor, run.batch) if run.full else _ranges(rt, actor, run.triage)
     if run.processes <= 1:
-        for ids in batches:
-            yield from verify(rt, run, ids)
+        for batch in batches:
+            yield from _verify(rt, actor, run, batch)
         return
     context = multiprocessing.get_context("fork")  # the children share the loaded code and definitions
-    with context.Pool(run.processes, initializer=_forked, initargs=(rt, run)) as pool:
+    with context.Pool(run.processes, initializer=_forked, initargs=(rt, actor, run)) as pool:
         for verdicts in pool.imap(_verify_in_child, batches):
             yield from verdicts
+
+
+def _verify(rt: Runtime, actor: Actor, run: VerificationRun, batch) -> list[Verdict]:
+    """Verify a batch of cases by their ids (`--full`), or the nightly run over a range of ids."""
+    if run.full:
+        return verify_batch(rt, run, batch)
+    after, upto = batch
+    return _night(rt, run, [in_scope(ProcessInstance, actor), ProcessInstance.root_process_instance_id.is_(None),
+                            ProcessInstance.id > after, *([ProcessInstance.id <= upto] if upto else [])])
+
+
+def _ranges(rt: Runtime, actor: Actor, size: int) -> Iterator[tuple[str, str | None]]:
+    """The cases in the actor's scope as ranges of about `size` ids (after, up to; None: to the end), found by
+    reading the index alone: the nightly run reads each range's rows in one index range scan, and no list of
+    ids travels through the service."""
+    last = ""
+    while True:
+        with rt.reading() as uow:
+            upto = uow.session.scalar(select(ProcessInstance.id).where(
+                in_scope(ProcessInstance, actor), ProcessInstance.id > last,
+                ProcessInstance.root_process_instance_id.is_(None))
+                .order_by(ProcessInstance.id).offset(size - 1).limit(1))
+        yield last, upto
+        if upto is None:
+            return
+        last = upto
 
 
 def _batches(rt: Runtime, actor: Actor, size: int) -> Iterator[list[str]]:
@@ -89,20 +115,20 @@ def _batches(rt: Runtime, actor: Actor, size: int) -> Iterator[list[str]]:
         last = ids[-1]
 
 
-_child: tuple[Runtime, VerificationRun] | None = None
+_child: tuple[Runtime, Actor, VerificationRun] | None = None
 
 
-def _forked(rt: Runtime, run: VerificationRun) -> None:
+def _forked(rt: Runtime, actor: Actor, run: VerificationRun) -> None:
     """A child process's own connections: those it inherited belong to the parent."""
     global _child
-    _child = (rt, run)
+    _child = (rt, actor, run)
     with rt.session_factory() as session:
         session.get_bind().dispose(close=False)
 
 
-def _verify_in_child(ids: list[str]) -> list[Verdict]:
-    rt, run = _child
-    return (verify_batch if run.full else verify_night)(rt, run, ids)
+def _verify_in_child(batch) -> list[Verdict]:
+    rt, actor, run = _child
+    return _verify(rt, actor, run, batch)
 
 
 def _compared(hashed: bool):
@@ -127,12 +153,17 @@ def verify_night(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
     behind its back) is hashed by the database and confirmed if its state and data still hash as the checkpoint
     says, which is then signed again with the row's new version. Where the database keeps no row versions
     (SQLite), the first query hashes every row."""
+    return _night(rt, run, [ProcessInstance.id.in_(ids)])
+
+
+def _night(rt: Runtime, run: VerificationRun, where: list) -> list[Verdict]:
     with rt.reading() as uow:  # one statement: one moment
         versions = has_row_versions(uow.session.get_bind().dialect.name)
-        rows = uow.session.execute(_compared(hashed=not versions).where(ProcessInstance.id.in_(ids))).all()
+        rows = uow.session.execute(_compared(hashed=not versions).where(*where)).all()
+    signer = checkpoint_signer(run.key)
     confirmed, rewritten, others = [], [], []
     for row in rows:
-        if not _signed_at_last_event(run.key, row) or _rehash_tonight(run, row.id):
+        if not _signed_at_last_event(signer, row) or _rehash_tonight(run, row.id):
             others.append(row.id)
         elif versions and row.row_version == row.case_row_version:
             confirmed.append(Verdict(row.id, True, row.seq))
@@ -158,13 +189,13 @@ def _rehashed(rt: Runtime, run: VerificationRun, ids: list[str]) -> tuple[list[V
     with rt.reading() as uow:
         rows = uow.session.execute(_compared(hashed=True).where(ProcessInstance.id.in_(ids))).all()
     held, resigned, changed = [], [], []
+    signer = checkpoint_signer(run.key)
     for row in rows:
-        if _signed_at_last_event(run.key, row) and _hashes_hold(row):
+        if _signed_at_last_event(signer, row) and _hashes_hold(row):
             held.append(Verdict(row.id, True, row.seq))
             resigned.append({"pid": row.id, "old": row.signature, "version": row.row_version,
-                             "signature": checkpoint_signature(run.key, row.id, row.seq, row.event_hash,
-                                                               row.state_hash, row.variables_hash,
-                                                               row.case_data_hash, row.row_version)})
+                             "signature": signer(row.id, row.seq, row.event_hash, row.state_hash,
+                                                 row.variables_hash, row.case_data_hash, row.row_version)})
         else:
             changed.append(row.id)
     if resigned:
@@ -178,12 +209,12 @@ def _rehashed(rt: Runtime, run: VerificationRun, ids: list[str]) -> tuple[list[V
     return held, changed
 
 
-def _signed_at_last_event(key: bytes, row) -> bool:
+def _signed_at_last_event(signer: Callable[..., str], row) -> bool:
     """The case has a checkpoint at its last event (by seq and hash), and the checkpoint's signature holds."""
-    if row.seq is None or (row.version, row.last_event_hash) != (row.seq, row.event_hash):
+    if row.seq is None or row.version != row.seq or row.last_event_hash != row.event_hash:
         return False
-    expected = checkpoint_signature(key, row.id, row.seq, row.event_hash, row.state_hash, row.variables_hash,
-                                    row.case_data_hash, row.case_row_version)
+    expected = signer(row.id, row.seq, row.event_hash, row.state_hash, row.variables_hash, row.case_data_hash,
+                      row.case_row_version)
     return hmac.compare_digest(expected, row.signature)
 
 
