@@ -3,18 +3,23 @@
 A case that verifies keeps a checkpoint: its last verified event by seq and hash, the state and data replay
 reached there, the hash of the case's data as stored then, all signed with the audit key (HMAC).
 
-Each night one query per few thousand cases compares each case's row with its checkpoint in SQL: its last
-event (`version`) and last event hash, and the sha256 of its stored state and data (computed by the database,
-app/store/digests.py). A case whose row still matches a checkpoint whose signature holds is unchanged: it is
-confirmed without loading its events, state or data. Every other case — changed, never verified, or whose
+Each night one query per range of a few thousand case ids compares each case's row with its checkpoint: its last
+event (`version`) and last event hash and, on PostgreSQL, the row's version (`xmin`, the transaction that last
+wrote the row, which no one can set and any write moves), which the checkpoint names and signs. A case whose row
+still has the checkpoint's version, at a checkpoint whose signature holds, is unchanged: it is confirmed without
+loading its events, state or data, or hashing anything. A row written since is hashed by the database
+(app/store/digests.py) and confirmed if its stored state and data still hash as the checkpoint says; its
+checkpoint is then signed again with the row's new version. Where the database keeps no row versions (SQLite)
+every row is hashed. Every other case — changed, never verified, or whose
 checkpoint's signature fails — is verified in full: its whole chain re-hashed, its notices and attachments
 checked, its checkpoint checked against the events it names, and the events after it replayed. Each night
 also verifies in full one in `rehash_every` unchanged cases (chosen by the case id and the date, so every case
 is re-hashed once in that many nights whatever anyone writes in the database).
 
 What the comparison finds the same night: a checkpointed history re-chained (its last hash moves), events
-added or removed through the case row, the stored state or data changed, a checkpoint changed or forged
-without the key. What only the whole-chain check finds (the night a case's turn comes, a night it changes, or
+added or removed through the case row, the stored state or data changed (whoever wrote the row: its version
+moves, and a checkpoint given the new version without the key fails its signature), a checkpoint changed or
+forged without the key. What only the whole-chain check finds (the night a case's turn comes, a night it changes, or
 `--full`): an event edited in place or removed without touching the case row — on PostgreSQL that takes
 disabling the append-only trigger (migration 0007) as the table's owner — a changed notice or attachment, a
 checkpoint's saved state or data changed (harmless until used: they are checked before any replay starts from
@@ -64,7 +69,7 @@ def verify_cases(rt: Runtime, actor: Actor, run: VerificationRun) -> Iterator[Ve
     if not run.full and not run.night:
         run = replace(run, night=clock.now().toordinal())
     batches: Iterator[list[str]] | Iterator[tuple[str, str | None]] = \
-        _batches(rt, actor, run.batch) if run.full else _ranges(rt, actor, run.triage)
+        _batches(rt, actor, run.batch) if run.full else _ranges(rt, run.triage)
     if run.processes <= 1:
         for batch in batches:
             yield from _verify(rt, actor, run, batch)
@@ -84,17 +89,15 @@ def _verify(rt: Runtime, actor: Actor, run: VerificationRun, batch) -> list[Verd
                             ProcessInstance.id > after, *([ProcessInstance.id <= upto] if upto else [])])
 
 
-def _ranges(rt: Runtime, actor: Actor, size: int) -> Iterator[tuple[str, str | None]]:
-    """The cases in the actor's scope as ranges of about `size` ids (after, up to; None: to the end), found by
-    reading the index alone: the nightly run reads each range's rows in one index range scan, and no list of
-    ids travels through the service."""
+def _ranges(rt: Runtime, size: int) -> Iterator[tuple[str, str | None]]:
+    """Every process instance's id in ranges of `size` (after, up to; None: to the end), found by reading the
+    primary key's index alone: the nightly run reads each range's cases (those in scope, not called) in one
+    index range scan, and no list of ids travels through the service."""
     last = ""
     while True:
         with rt.reading() as uow:
-            upto = uow.session.scalar(select(ProcessInstance.id).where(
-                in_scope(ProcessInstance, actor), ProcessInstance.id > last,
-                ProcessInstance.root_process_instance_id.is_(None))
-                .order_by(ProcessInstance.id).offset(size - 1).limit(1))
+            upto = uow.session.scalar(select(ProcessInstance.id).where(ProcessInstance.id > last)
+                                      .order_by(ProcessInstance.id).offset(size - 1).limit(1))
         yield last, upto
         if upto is None:
             return

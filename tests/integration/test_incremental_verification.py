@@ -9,8 +9,9 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy import event as sa_event
 
 import app.services.audit as audit_module
+from app.domain.actors import SYSTEM
 from app.domain.audit import checkpoint_signature, event_digest, variables_digest
-from app.services.verification import VerificationRun, _rehash_tonight, verify_batch, verify_night
+from app.services.verification import VerificationRun, _rehash_tonight, verify_batch, verify_cases, verify_night
 from app.store.digests import has_row_versions, row_version
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from tests.support.dibao_steps import Case
@@ -341,3 +342,14 @@ def test_the_cli_runs_incremental_by_default_and_full_on_demand_in_processes(run
         assert "case(s) failed verification" in result.output
         assert case.id not in result.output  # this module's other cases may have been tampered with
     assert _checkpoint(runtime, case.id).seq == 4
+
+
+def test_the_night_reads_its_cases_in_ranges_of_ids_each_case_once(runtime, login_as, clock):
+    for _ in range(3):
+        _case(login_as)
+    with runtime.reading() as uow:
+        expected = sorted(uow.session.scalars(select(ProcessInstance.id).where(
+            ProcessInstance.root_process_instance_id.is_(None))))
+    for size in (1, 2, 1000):
+        verdicts = list(verify_cases(runtime, SYSTEM, VerificationRun(KEY, triage=size, night=1)))
+        assert sorted(v.case_id for v in verdicts) == expected  # no case missed, none twice
