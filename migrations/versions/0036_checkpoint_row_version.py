@@ -5,14 +5,14 @@ an index holding what the nightly run compares
 Checkpoints kept before have none: their signature, over less, still holds, and the next night that confirms
 such a case by its hashes signs its checkpoint again with the row's version.
 
-Revision ID: 0034
-Revises: 0033
+Revision ID: 0036
+Revises: 0035
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0034'
-down_revision = '0033'
+revision = '0036'
+down_revision = '0035'
 branch_labels = None
 depends_on = None
 
