@@ -337,7 +337,7 @@ class HistoryActivity(Base):
     """Every activity a case passed through, with start, end and who did it."""
 
     __tablename__ = "history_activity"
-    __table_args__ = (Index("ix_history_activity_start", "start_time", "id").ddl_if(dialect="postgresql"),)
+    __table_args__ = (Index("ix_history_activity_start", "start_time").ddl_if(dialect="postgresql"),)
     # the engine task id; partitioned by month of `start_time` on PostgreSQL (migration 0029): the key there is
     # (id, start_time), so an activity's end is set by an UPDATE of its id, not an upsert
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
