@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
+from app.store.db import GENERIC_PLAN
 from app.store.history_lists import delete_reason
 from app.store.partitions import earliest_row_of
 from app.store.tables import HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
@@ -49,7 +50,7 @@ def activity_tree(rt: Runtime, actor: Actor, instance_id: str) -> ActivityTree:
             HistoryActivity.start_time >= earliest_row_of(row.started_at),
             # a boundary event is no activity until it fires: Camunda keeps a waiting one as a job only
             HistoryActivity.activity_type.not_like("boundary%"))
-            .order_by(HistoryActivity.start_time, HistoryActivity.id)))
+            .order_by(HistoryActivity.start_time, HistoryActivity.id).execution_options(**GENERIC_PLAN)))
         incidents = list(uow.session.scalars(select(Incident).where(Incident.process_instance_id == row.id)))
         name = uow.session.scalar(select(ProcessDefinition.name).where(ProcessDefinition.id == row.definition_id))
     if row.state != "ACTIVE":

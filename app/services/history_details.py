@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.domain.personal import mask_marked
+from app.store.db import GENERIC_PLAN
 from app.store.partitions import earliest_row_of
 from app.store.tables import CaseEvent, ProcessInstance
 from app.store.tenancy import in_scope
@@ -93,7 +94,7 @@ def _case_details(session, case: ProcessInstance, masked: bool) -> list[Detail]:
     events = session.execute(select(CaseEvent.id, CaseEvent.seq, CaseEvent.at, CaseEvent.command, CaseEvent.inputs,
                                     CaseEvent.changed).where(CaseEvent.process_instance_id == case.id,
                                                              CaseEvent.at >= earliest_row_of(case.started_at))
-                             .order_by(CaseEvent.seq))
+                             .order_by(CaseEvent.seq).execution_options(**GENERIC_PLAN))
     for event_id, seq, at, command, inputs, changed in events:
         shown = mask_marked(changed or {}, marks) if masked else dict(changed or {})
         task_id = (inputs or {}).get("taskId") if command in TASK_COMMANDS else None

@@ -58,7 +58,28 @@ def make_engine(url: str, limits: DatabaseLimits = DatabaseLimits()) -> Engine:
     engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True, json_serializer=json_text,
                            connect_args={"options": f"-c jit=off {limits.options()}", "connect_timeout": 5,
                                          "application_name": "assistance"})
+    event.listen(engine, "do_execute", _generic_plan)
     return _multi_row_inserts(engine)
+
+
+# A read of one case's rows in a month-partitioned table names the case and the month before it started
+# (app/store/partitions.py). Planned for its values, PostgreSQL plans every month from then to now: some 120 for a
+# ten-year-old case, 10-40 ms of planning for a read that runs in 1-2 ms. Marked `generic_plan`, such a statement is
+# prepared on its first use on a connection, planned once for any case (a generic plan, which PostgreSQL keeps with
+# the prepared statement) and pruned to the case's months when it runs.
+GENERIC_PLAN = {"generic_plan": True}
+
+
+def _generic_plan(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
+    if not context.execution_options.get("generic_plan") or cursor.connection.autocommit:
+        return None  # (SET LOCAL holds only inside a transaction)
+    with cursor.connection.cursor() as setting:
+        setting.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        try:
+            cursor.execute(statement, parameters, prepare=True)
+        finally:
+            setting.execute("SET LOCAL plan_cache_mode TO DEFAULT")
+    return True
 
 
 def _multi_row_inserts(engine: Engine) -> Engine:

@@ -12,13 +12,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select, text
 
 from app.domain.actors import SYSTEM
 from app.services.retention import clean_up_history
 from app.services.verification import VerificationRun, verify_cases
 from app.services.web_sessions import start_session
 from app.store.partitions import PARTITIONED, earliest_row_of, ensure_partitions, month_partitions
+from app.store.queries import activity_query, case_events
+from app.store.tables import ProcessInstance
 from tests.conftest import Api, typed
 from tests.support.deployments import deploy_files, window_process
 from tests.support.dibao_steps import Case
@@ -235,3 +237,35 @@ def test_a_case_row_is_never_older_than_the_month_before_its_start():
     started = datetime(2026, 1, 15, 8, 0, tzinfo=UTC)
     assert earliest_row_of(started) == datetime(2025, 12, 1, tzinfo=UTC)
     assert earliest_row_of(datetime(2026, 3, 1, tzinfo=UTC)) == datetime(2026, 2, 1, tzinfo=UTC)
+
+
+@POSTGRESQL
+def test_reads_of_one_case_are_planned_once_for_every_case(app, captured):
+    """The case page's reads of a case's events and history name the month before the case started; planned for
+    each case's values, PostgreSQL would plan every month from then to now (some 120 for a ten-year-old case). They
+    run on a generic plan: prepared on the connection, planned once, and pruned to the case's months as they run."""
+    rt = app.extensions["runtime"]
+    with rt.reading() as uow:
+        session = uow.session
+        walked = session.scalars(select(ProcessInstance).where(ProcessInstance.definition_key == "dibao")).one()
+        # and two cases of other ages (none of their rows are left: the plan is the same)
+        others = [ProcessInstance(id=f"gone-{n}", started_at=walked.started_at - timedelta(days=n), version=0)
+                  for n in (45, 400)]
+        for case in (walked, *others):
+            events = list(session.scalars(case_events(case)))
+            assert [e.seq for e in events] == list(range(1, case.version + 1))
+            read = {a.process_instance_id for a in session.scalars(activity_query(SYSTEM, {}, case=case))}
+            assert read == ({case.id} if case is walked else set())
+        plans = {table: session.execute(text(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE :s"),
+            {"s": f"SELECT {table}.id, %FROM {table} %"}).all() for table in ("case_event", "history_activity")}
+    for table, found in plans.items():
+        assert len(found) == 1, (table, found)  # one statement for every case
+        assert found[0].generic_plans == 3 and found[0].custom_plans == 0, (table, found)
+
+
+def test_a_read_of_one_case_is_marked_for_a_generic_plan():
+    case = ProcessInstance(id="c", started_at=datetime(2020, 5, 3))
+    assert case_events(case).get_execution_options()["generic_plan"]
+    assert activity_query(SYSTEM, {}, case=case).get_execution_options()["generic_plan"]
+    assert not activity_query(SYSTEM, {}).get_execution_options().get("generic_plan")
