@@ -82,6 +82,15 @@ INSERT INTO org_unit (code, name, level, path, county_path)
        generate_series(0, {VILLAGES - 1}) v
 """
 
+# each table (a partitioned one with its partitions): heap, TOAST and indexes
+SIZES_SQL = """
+SELECT coalesce(i.inhparent, c.oid)::regclass::text AS name, sum(pg_relation_size(c.oid)) AS heap,
+       sum(pg_total_relation_size(c.oid) - pg_relation_size(c.oid) - pg_indexes_size(c.oid)) AS toast,
+       sum(pg_indexes_size(c.oid)) AS indexes
+FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid
+WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname NOT LIKE 'tpl\\_%'
+GROUP BY 1 ORDER BY sum(pg_total_relation_size(c.oid)) DESC"""
+
 USERS = {"pv_village": (MEASURED_VILLAGE, "investigator"),
          "pv_township": (f"/c{COUNTY:02d}/t{TOWNSHIP:02d}/", "township_reviewer"),
          "pv_county": (f"/c{COUNTY:02d}/", "supervisor"),
@@ -276,6 +285,10 @@ def measure(app, size: int) -> dict:
         size_bytes = conn.scalar(text("SELECT pg_database_size(current_database())"))
     figures["database_gb"] = round(size_bytes / 2**30, 2)
     figures["bytes_per_case"] = round(size_bytes / size)
+    with engine.connect() as conn:  # where it goes: each table with its partitions, TOAST and indexes
+        figures["bytes_per_case_by_table"] = {
+            table: {"heap": round(heap / size), "toast": round(toast / size), "indexes": round(indexes / size)}
+            for table, heap, toast, indexes in conn.execute(text(SIZES_SQL)) if heap + toast + indexes >= size * 50}
     # a county of its own at each size: a county's roll waits for its last one to freeze
     county = COUNTY + 1 + len(FIGURES)
     finance = Actor("pv_finance", f"/c{county:02d}/", frozenset({"finance"}))
@@ -302,6 +315,12 @@ def report(figures: list[dict]) -> None:
     print(f"{'cases':<{width}}  " + "  ".join(f"{f['cases']:>12,}" for f in figures) + "  goal")
     for name, key, goal in rows:
         print(f"{name:<{width}}  " + "  ".join(f"{f.get(key, '-')!s:>12}" for f in figures) + f"  {goal}")
+    last = figures[-1].get("bytes_per_case_by_table", {})
+    if last:
+        print(f"bytes per case at {figures[-1]['cases']:,} cases, by table: heap / TOAST / indexes")
+        for table, parts in last.items():
+            print(f"  {table:<24} {parts['heap']:>7,} {parts['toast']:>7,} {parts['indexes']:>7,}  "
+                  f"= {sum(parts.values()):>7,}")
     print(flush=True)
 
 
