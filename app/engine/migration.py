@@ -8,12 +8,13 @@ the activity, as Camunda refuses an unmapped activity instance.
 """
 
 import json
-import zlib
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 
 from app.domain.errors import ValidationFailed
+
+from .serializer import compress_state, inflate_state
 
 PREDICTED = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -45,7 +46,7 @@ def moved_state(state: bytes, mapping: dict[str, str], target_specs: dict[str, A
     A finished step the target no longer has stays in the tree (its ancestors carry the path taken) under the
     target's start task, which nothing runs again.
     """
-    dct = json.loads(zlib.decompress(state))
+    dct = json.loads(inflate_state(state))
     if dct.get("subprocesses"):
         raise ValidationFailed("案件正处在子流程或调用的流程中，不能迁移", field="processInstanceIds")
     renames = _renames(mapping)
@@ -59,7 +60,7 @@ def moved_state(state: bytes, mapping: dict[str, str], target_specs: dict[str, A
                                        field="migrationPlan.instructions", element=activity)
             name = "Start"
         task["task_spec"] = name
-    return zlib.compress(json.dumps(dct, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 6)
+    return compress_state(json.dumps(dct, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
 
 
 def predict_ahead(workflow: Any) -> None:

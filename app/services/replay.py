@@ -21,6 +21,7 @@ from app.domain.workcalendar import WorkCalendar
 from app.engine.binding import RecordedBinder
 from app.engine.changes import Changes, Definition
 from app.engine.determinism import seed_for
+from app.engine.serializer import as_recorded
 from app.store.tables import CaseEvent, ProcessDefinition
 
 from .definitions import engine_definition, get_definition
@@ -96,7 +97,9 @@ def replay(definition: Definition, calendar_at: Callable[[datetime], WorkCalenda
         changed, opened, calls = {}, [], []
         if changes is not None:
             changed = changed_variables(variables, changes.variables)
-            state, variables, opened, calls = changes.state, changes.variables, changes.opened, changes.calls
+            # in the form the event recorded it (a state written before the state dictionary: plain zlib)
+            state = as_recorded(changes.state, event.state_hash) if changes.state is not None else None
+            variables, opened, calls = changes.variables, changes.opened, changes.calls
         yield Step(event, state, variables, changed, calendar, opened, calls)
 
 

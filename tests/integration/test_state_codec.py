@@ -3,7 +3,6 @@ SpiffWorkflow's own task converter does: every state that cases of each process 
 is written."""
 
 import json
-import zlib
 
 import pytest
 from SpiffWorkflow.bpmn.serializer.default.workflow import TaskConverter
@@ -13,6 +12,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 
 from app.engine import runner
+from app.engine.serializer import inflate_state
 from app.engine.spiff_compat import converters
 from tests.support.scenarios import SCENARIOS
 
@@ -30,7 +30,7 @@ OURS = converters.SERIALIZER
 
 
 def _restored(codec: BpmnWorkflowSerializer, state: bytes, live: BpmnWorkflow) -> BpmnWorkflow:
-    dct = json.loads(zlib.decompress(state))
+    dct = json.loads(inflate_state(state))
     dct["spec"], dct["subprocess_specs"] = live.spec, live.subprocess_specs
     dct["bound"] = (live.bound_specs, live.bound_definitions)  # the called versions its calls were bound to
     return codec.from_dict(dct)
