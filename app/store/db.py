@@ -73,12 +73,13 @@ GENERIC_PLAN = {"generic_plan": True}
 def _generic_plan(cursor: Any, statement: str, parameters: Any, context: Any) -> bool | None:
     if not context.execution_options.get("generic_plan") or cursor.connection.autocommit:
         return None  # (SET LOCAL holds only inside a transaction)
-    with cursor.connection.cursor() as setting:
+    connection = cursor.connection
+    # the setting for this statement alone, sent with it in one round trip (psycopg's pipeline mode); a statement
+    # that fails aborts the transaction, which ends the setting with it
+    with connection.pipeline(), connection.cursor() as setting:
         setting.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        try:
-            cursor.execute(statement, parameters, prepare=True)
-        finally:
-            setting.execute("SET LOCAL plan_cache_mode TO DEFAULT")
+        cursor.execute(statement, parameters, prepare=True)
+        setting.execute("SET LOCAL plan_cache_mode TO DEFAULT")
     return True
 
 
