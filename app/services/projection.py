@@ -216,7 +216,7 @@ def _history(writes: Writes, scopes: Scopes, changes: Changes, moment: datetime,
 def _boundary(a: Activity) -> bool:
     """A boundary event is an activity instance only once it fires (as in Camunda, whose history has no row for one
     that waited and was cancelled with its activity): most never fire, and their rows were a quarter of a case's
-    history (migration 0034)."""
+    history (migration 0037)."""
     return a.type.startswith("boundary") or a.type in BOUNDARY_CATCHES
 
 
@@ -225,7 +225,7 @@ BOUNDARY_CATCHES = {"cancelBoundaryCatch", "compensationBoundaryCatch"}  # Camun
 
 def forget_unfired_boundaries(connection: Connection) -> int:
     """Delete the history rows earlier versions wrote for boundary events that never fired (cancelled with their
-    activity, or still waiting on it); return how many (migration 0034)."""
+    activity, or still waiting on it); return how many (migration 0037)."""
     table = HistoryActivity.__table__
     boundary = or_(table.c.activity_type.like("boundary%"), table.c.activity_type.in_(sorted(BOUNDARY_CATCHES)))
     never_fired = or_(table.c.canceled.is_(True), table.c.end_time.is_(None))

@@ -1,5 +1,5 @@
 """A boundary event is an activity instance only once it fires, as in Camunda: the history of a case has no row
-for a timer on a task that waited and was cancelled with it (migration 0034 removed the rows earlier versions
+for a timer on a task that waited and was cancelled with it (migration 0037 removed the rows earlier versions
 wrote), and one row, started and ended when it fired, for a timer that fired."""
 
 import uuid
@@ -46,7 +46,7 @@ def test_the_rows_earlier_versions_wrote_for_unfired_boundary_events_are_removed
     clock.advance(days=14)
     case.fire("home_visit_late")
     kept = {r["id"] for r in login_as("auditor").get("/history/activity-instance", processInstanceId=case.id).json}
-    with runtime.unit_of_work() as uow:  # as the projection wrote them before migration 0034
+    with runtime.unit_of_work() as uow:  # as the projection wrote them before migration 0037
         instance = uow.session.get(ProcessInstance, case.id)
         row = {"process_instance_id": case.id, "definition_id": instance.definition_id, "definition_key": "dibao",
                "activity_name": "逾期", "org_path": instance.org_path, "tenant_id": instance.tenant_id,

@@ -12,15 +12,15 @@ held nothing a reader needs:
   the activities a command started share one entry (B-tree deduplication), and a page's ties are put in id order
   by an incremental sort of the few rows with one start time.
 
-Revision ID: 0034
-Revises: 0033
+Revision ID: 0037
+Revises: 0036
 """
 from alembic import op
 
 from app.services.projection import forget_unfired_boundaries
 
-revision = '0034'
-down_revision = '0033'
+revision = '0037'
+down_revision = '0036'
 branch_labels = None
 depends_on = None
 
