@@ -5,8 +5,6 @@ there is refused with a 400 naming it, as is a `sortBy` value the list cannot so
 """
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache
 from types import MappingProxyType
@@ -14,6 +12,7 @@ from types import MappingProxyType
 from flask import Blueprint, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.domain.kept import Kept
 from app.services.lists import ListQuery, count_rows, list_rows, parameters, sort_keys
 
 from .fields import CamundaDateTime, CommaList, Comparisons, StrictSchema
@@ -75,9 +74,8 @@ def post_schema(name: str) -> Schema:
     return StrictSchema.from_dict(own, name=f"{_title(name)}QueryBody")()
 
 
-_KEPT = 512  # GET queries parsed lately: a Tasklist client sends the same query string for its inbox all day
-_parsed: OrderedDict[tuple[str, bool, bytes], ListQuery] = OrderedDict()
-_parsed_lock = threading.Lock()
+# GET queries parsed lately: a Tasklist client sends the same query string for its inbox all day
+_parsed = Kept[tuple[str, bool, bytes], ListQuery](512)
 
 
 def _query(name: str, post: bool, paged: bool) -> ListQuery:
@@ -85,18 +83,7 @@ def _query(name: str, post: bool, paged: bool) -> ListQuery:
     nothing else, and a query string the schema refuses is never kept)."""
     if post:
         return _parse(name, post, paged)
-    key = (name, paged, request.query_string)
-    with _parsed_lock:
-        found = _parsed.get(key)
-        if found is not None:
-            _parsed.move_to_end(key)
-            return found
-    query = _parse(name, post, paged)
-    with _parsed_lock:
-        _parsed[key] = query
-        if len(_parsed) > _KEPT:
-            _parsed.popitem(last=False)
-    return query
+    return _parsed.made((name, paged, request.query_string), lambda: _parse(name, post, paged))
 
 
 def _parse(name: str, post: bool, paged: bool) -> ListQuery:

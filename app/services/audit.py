@@ -1,15 +1,14 @@
 """Verify that a case's history proves itself: an intact hash chain, its definition, a replay to its state."""
 
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from threading import Lock
 
 from sqlalchemy import func, select
 
 from app.domain.actors import Actor
 from app.domain.audit import state_digest, variables_digest
 from app.domain.errors import DomainError
+from app.domain.kept import Kept
 from app.store.queries import case_events
 from app.store.tables import CaseEvent, HistoryActivity, ProcessInstance
 from app.store.tenancy import in_scope
@@ -61,7 +60,7 @@ class ReplayedWhole:
     key and is replayed. Bounded: the oldest are forgotten first."""
 
     def __init__(self, size: int = 2000):
-        self.size, self.kept, self.lock = size, OrderedDict[tuple, None](), Lock()
+        self.kept = Kept[tuple, bool](size)
 
     @staticmethod
     def key(instance: ProcessInstance, events: list[CaseEvent]) -> tuple:
@@ -69,17 +68,10 @@ class ReplayedWhole:
                 variables_digest(instance.variables or {}))
 
     def holds(self, key: tuple) -> bool:
-        with self.lock:
-            if key in self.kept:
-                self.kept.move_to_end(key)
-                return True
-            return False
+        return self.kept.get(key) is not None
 
     def keep(self, key: tuple) -> None:
-        with self.lock:
-            self.kept[key] = None
-            while len(self.kept) > self.size:
-                self.kept.popitem(last=False)
+        self.kept.put(key, True)
 
 
 _replayed_whole = ReplayedWhole()  # the auditor's pages open one case many times between its changes

@@ -1,12 +1,11 @@
 """Read the engine API's lists: one table of lists, each naming the Camunda parameters it honours."""
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from app.domain.actors import Actor
+from app.domain.kept import Kept
 from app.store.event_lists import USER_OPERATIONS
 from app.store.history_lists import ACTIVITIES, HISTORY_INCIDENTS, HISTORY_INSTANCES, HISTORY_TASKS, JOB_LOG
 from app.store.listing import Listing
@@ -51,9 +50,8 @@ def _allowed(actor: Actor, listing: Listing | RowListing) -> None:
         actor.require(listing.permission)
 
 
-_KEPT = 512  # statements of pages asked again (a Tasklist client asks for the same page of its inbox all day)
-_pages: OrderedDict[tuple, Any] = OrderedDict()
-_pages_lock = threading.Lock()
+# statements of pages asked again (a Tasklist client asks for the same page of its inbox all day)
+_pages = Kept[tuple, Any](512)
 
 
 def _page_key(actor: Actor, query: ListQuery) -> tuple | None:
@@ -70,21 +68,10 @@ def _page_key(actor: Actor, query: ListQuery) -> tuple | None:
 
 def page_statement(listing: Listing, actor: Actor, query: ListQuery) -> Any:
     """The statement of one page; that of a list whose statement depends on nothing else is kept (the last
-    `_KEPT`) and used again: building it costs a Tasklist client's inbox request about as much as running it."""
+    512) and used again: building it costs a Tasklist client's inbox request about as much as running it."""
     key = _page_key(actor, query) if listing.reusable else None
-    if key is not None:
-        with _pages_lock:
-            found = _pages.get(key)
-            if found is not None:
-                _pages.move_to_end(key)
-                return found
-    statement = listing.page(actor, query.params, query.sorting, query.first, query.limit)
-    if key is not None:
-        with _pages_lock:
-            _pages[key] = statement
-            if len(_pages) > _KEPT:
-                _pages.popitem(last=False)
-    return statement
+    build = lambda: listing.page(actor, query.params, query.sorting, query.first, query.limit)  # noqa: E731
+    return build() if key is None else _pages.made(key, build)
 
 
 def list_rows(rt: Runtime, actor: Actor, query: ListQuery) -> list:
