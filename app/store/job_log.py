@@ -21,13 +21,15 @@ from .writes import Writes
 
 HOSTNAME = socket.gethostname()[:255]  # Camunda's hostname: the node that wrote the entry
 CREATED, FAILED, SUCCESSFUL, DELETED = "created", "failed", "successful", "deleted"
-# the columns an entry copies from its job row, as SQL on that row
-_FROM_JOB = (("job_due", "job.due"), ("job_retries", "job.retries"),
+# an entry's columns that copy its job row's: (entry column, job column)
+_COPIED = (("job_due", "due"), ("job_retries", "retries"), ("job_type", "job_type"), ("configuration", "configuration"),
+           ("activity_id", "activity_id"), ("process_instance_id", "process_instance_id"),
+           ("definition_id", "definition_id"), ("definition_key", "definition_key"), ("org_path", "org_path"),
+           ("tenant_id", "tenant_id"))
+# the same, and the failure a job row holds, as SQL on that row
+_FROM_JOB = (*((entry, f"job.{column}") for entry, column in _COPIED),
              ("exception_message", "job.exception_message"),
-             ("failed_activity_id", "CASE WHEN job.exception_message IS NOT NULL THEN job.activity_id END"),
-             ("job_type", "job.job_type"), ("configuration", "job.configuration"), ("activity_id", "job.activity_id"),
-             ("process_instance_id", "job.process_instance_id"), ("definition_id", "job.definition_id"),
-             ("definition_key", "job.definition_key"), ("org_path", "job.org_path"), ("tenant_id", "job.tenant_id"))
+             ("failed_activity_id", "CASE WHEN job.exception_message IS NOT NULL THEN job.activity_id END"))
 
 
 _LOG, _JOBS = Base.metadata.tables["job_log"], Base.metadata.tables["job"]
@@ -44,11 +46,9 @@ def log_jobs(writes: Writes, ran: list[str], deleted: list[str], created: list[d
     them), then the creation of the job rows `created` it inserts (a fired cycle's next wait after its run)."""
     copied = [{**_entry(SUCCESSFUL, moment), "job_id": job_id} for job_id in ran]
     copied += [{**_entry(DELETED, moment), "job_id": job_id} for job_id in deleted]
-    made = [{**_entry(CREATED, moment), "job_id": job["id"], "job_due": job["due"], "job_retries": JOB_RETRIES,
-             "exception_message": None, "failed_activity_id": None, "job_type": job["job_type"],
-             "configuration": job["configuration"], "activity_id": job["activity_id"],
-             "process_instance_id": job["process_instance_id"], "definition_id": job["definition_id"],
-             "definition_key": job["definition_key"], "org_path": job["org_path"], "tenant_id": job["tenant_id"]}
+    made = [{**_entry(CREATED, moment), "job_id": job["id"], "exception_message": None, "failed_activity_id": None,
+             "job_retries": JOB_RETRIES,  # a job row made takes its column's default
+             **{entry: job[column] for entry, column in _COPIED if column != "retries"}}
             for job in created]
     writes.insert_from(_LOG, copied, _JOBS, ("job_id", "id"), _FROM_JOB, made)
 
@@ -57,11 +57,9 @@ def log_failure(session: Session, job: Job, message: str, stacktrace: str | None
     """A failed run's entry: the job as it was when it failed (its retries before this failure spent one); return
     the entry's id."""
     entry = _entry(FAILED, moment)
-    session.add(JobLog(**entry, job_id=job.id, job_due=job.due, job_retries=job.retries,
-                       exception_message=message, stacktrace=stacktrace, failed_activity_id=job.activity_id,
-                       job_type=job.job_type, configuration=job.configuration, activity_id=job.activity_id,
-                       process_instance_id=job.process_instance_id, definition_id=job.definition_id,
-                       definition_key=job.definition_key, org_path=job.org_path, tenant_id=job.tenant_id))
+    session.add(JobLog(**entry, job_id=job.id, exception_message=message, stacktrace=stacktrace,
+                       failed_activity_id=job.activity_id,
+                       **{column: getattr(job, source) for column, source in _COPIED}))
     return str(entry["id"])
 
 
