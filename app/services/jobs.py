@@ -29,6 +29,7 @@ from app.store.queries import job_query, with_case
 from app.store.tables import Incident, Job, ProcessInstance
 
 from .case_commands import run_command
+from .case_data import scrubbed
 from .commands import FireJob
 from .registry import JOB_DUE, TIMER, Issued, JobInputs
 from .runtime import Runtime
@@ -145,7 +146,6 @@ def _fire_next(rt: Runtime) -> int | None:
             except _DATABASE_DOWN:
                 raise
             except Exception as err:  # a defect met by this one job: it fails on its own, the others still fire
-                log.exception("job %s failed unexpectedly", job_id)
                 failure = f"内部错误 {type(err).__name__}: {err}"
                 stacktrace = traceback.format_exc()
     except Conflict:
@@ -161,6 +161,12 @@ def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | No
         job = uow.session.get(Job, job_id)
         if job is None:
             return
+        # a defect's message and stack may quote a case value (an exception's text, a local in a frame): the log,
+        # the job, the incident and the stack trace served over REST keep them masked, as a workflow failure's are
+        variables = uow.session.scalar(select(ProcessInstance.variables).where(
+            ProcessInstance.id == job.process_instance_id)) or {}
+        message = scrubbed(uow.session, job.definition_id, message, variables)
+        stacktrace = stacktrace and scrubbed(uow.session, job.definition_id, stacktrace, variables)
         entry = log_failure(uow.session, job, message, stacktrace, moment)
         job.retries -= 1
         job.exception_message = message
@@ -171,7 +177,10 @@ def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | No
                 activity_id=job.activity_id, job_id=job.id, type="failedJob", message=message, org_path=job.org_path,
                 created=moment), history_configuration=entry)
         uow.commit()
-    log.warning("job %s failed: %s", job_id, message)
+    if stacktrace in (None, message):
+        log.warning("job %s failed: %s", job_id, message)
+    else:  # a defect: its (masked) stack for the operators
+        log.error("job %s failed unexpectedly: %s\n%s", job_id, message, stacktrace)
 
 
 def set_job_due(rt: Runtime, actor: Actor, job_id: str, due: datetime | None, reason: str | None = None) -> None:

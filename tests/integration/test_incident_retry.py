@@ -3,7 +3,11 @@
 import uuid
 
 from app.engine.runner import CaseRun
+from app.services.cases import start_case
+from app.services.commands import StartCase
 from app.services.jobs import fire_due_jobs
+from app.services.users import authenticate
+from tests.conftest import PASSWORD
 from tests.support.timer_cases import (
     deploy_timer_fixture,
     fail_three_times,
@@ -89,3 +93,32 @@ def test_a_timer_that_meets_a_defect_fails_alone_and_the_poll_goes_on(runtime, l
     clock.advance(seconds=30)
     assert fire_due_jobs(runtime) == 1
     assert states(runtime, [poisoned]) == {"COMPLETED"}
+
+
+def test_a_defect_quoting_a_personal_value_is_stored_and_served_masked(runtime, login_as, clock, monkeypatch):
+    """A defect's message and stack trace may quote a case value (an exception's text): the job, its incident, the
+    job log and the stack trace served over REST show it masked, as a workflow failure's message is."""
+    deploy_timer_fixture(login_as)
+    id_number = "340102199001011234"
+    case_id = start_case(runtime, StartCase(authenticate(runtime, "window_cg", PASSWORD), "timer_once",
+                                            f"LEAK-{uuid.uuid4().hex[:8]}", {"id_number": id_number})).id
+
+    def defective(run, task_id):
+        raise ValueError(f"no household for {id_number}")
+
+    monkeypatch.setattr(CaseRun, "fire_timer", defective)
+    for _ in range(3):
+        clock.advance(days=1)
+        fire_due_jobs(runtime)
+    supervisor, auditor = login_as("supervisor"), login_as("auditor")
+    job = job_of(supervisor, case_id)
+    [incident] = incidents_of(supervisor, case_id)
+    entries = auditor.get("/history/job-log", processInstanceId=case_id, failureLog="true").json
+    stacks = [auditor.client.get(f"/engine-rest/history/job-log/{entry['id']}/stacktrace", headers=auditor.headers)
+              for entry in entries]
+    assert job["retries"] == 0 and len(entries) == 3 and all(s.status_code == 200 for s in stacks)
+    assert all(s.text.startswith("Traceback") and "ValueError" in s.text for s in stacks)
+    shown = [job["exceptionMessage"], incident["incidentMessage"], *(e["jobExceptionMessage"] for e in entries),
+             *(s.text for s in stacks)]
+    assert all("no household for" in text for text in shown)
+    assert not any(id_number in text for text in shown)
