@@ -103,11 +103,18 @@ def verdict_of(session, instance: ProcessInstance, events: list[CaseEvent], foun
     return Verdict(instance.id, True, len(events))
 
 
-def chain_problem(instance: ProcessInstance, events: list[CaseEvent]) -> tuple[int, str] | None:
-    """Sequence, content hashes, chaining, the case's last hash and its stored state."""
+def chain_problem(instance: ProcessInstance, events: list[CaseEvent],
+                  recorded_previous: list[str | None] | None = None) -> tuple[int, str] | None:
+    """Sequence, content hashes, chaining, the case's last hash and its stored state.
+
+    Each event's hash is recomputed over its content and the hash of the event before it (the database keeps no
+    copy of that: migration 0039), so an event edited, removed, inserted or moved breaks the hash of the first
+    event after it that is not re-hashed. `recorded_previous`: the previous hash each event records where a copy
+    keeps one (an archive file), which must be the previous event's hash too."""
     previous = None
     for expected, event in enumerate(events, start=1):
-        problem = _event_problem(event, expected, previous)
+        recorded = previous if recorded_previous is None else recorded_previous[expected - 1]
+        problem = _event_problem(event, expected, previous, recorded)
         if problem:
             return min(expected, event.seq), problem
         previous = event.hash
@@ -172,13 +179,13 @@ def replay_from(session, instance: ProcessInstance, events: list[CaseEvent], def
     return Replayed(None, state, variables)
 
 
-def _event_problem(event: CaseEvent, expected: int, previous: str | None) -> str | None:
+def _event_problem(event: CaseEvent, expected: int, previous: str | None, recorded: str | None) -> str | None:
     if event.seq != expected:
         return f"事件序号不连续：应为 {expected}，实为 {event.seq}（事件缺失）"
-    if event.prev_hash != previous:
+    if recorded != previous:
         return "事件的前序哈希与上一事件不符"
-    if hash_of(event) != event.hash:
-        return "事件内容与其哈希不符（事件被修改）"
+    if hash_of(event, previous) != event.hash:
+        return "事件内容与其哈希不符（事件或其前一事件被修改）"
     return None
 
 

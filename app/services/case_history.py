@@ -9,7 +9,7 @@ from app.domain.errors import Conflict, NotFound
 from app.engine.binding import RecordedBinder
 from app.engine.snapshot import Snapshot, snapshot
 from app.store.queries import case_events
-from app.store.tables import CaseEvent, ProcessInstance
+from app.store.tables import CaseEvent, ProcessInstance, chain_hashes
 
 from .calendar_history import CalendarsInForce
 from .case_data import AUDIT_EVENTS, AUDIT_STATE, CaseView, case_in_scope, open_case
@@ -85,7 +85,7 @@ def case_log(rt: Runtime, actor: Actor, case_id: str) -> CaseLog:
     with rt.unit_of_work() as uow:
         instance = _case(uow.session, actor, case_id)
         log = _log_of(uow.session, instance)
-        events = list(uow.session.scalars(case_events(log)))
+        events = chain_hashes(list(uow.session.scalars(case_events(log))))  # each shown with the hash before it
         view = _view(uow.session, actor, instance, log, AUDIT_EVENTS)
         uow.commit()
         return CaseLog(instance, events, view)
@@ -96,7 +96,7 @@ def state_at(rt: Runtime, actor: Actor, case_id: str, seq: int) -> StateAt:
     with rt.unit_of_work() as uow:
         instance = _case(uow.session, actor, case_id)
         log = _log_of(uow.session, instance)
-        events = list(uow.session.scalars(case_events(log)))
+        events = chain_hashes(list(uow.session.scalars(case_events(log))))  # each shown with the hash before it
         if not 1 <= seq <= len(events) or events[seq - 1].seq != seq:
             raise NotFound(f"案件 {case_id} 没有事件 {seq}", field="seq")
         definitions = DefinitionsAtHand(uow.session)

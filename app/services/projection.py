@@ -56,21 +56,21 @@ def new_state(instance: ProcessInstance, changes: Changes, moment: datetime) -> 
     return values
 
 
-# the event columns its hash covers, in `event_digest`'s order
-_HASHED = ("process_instance_id", "seq", "at", "actor", "command", "target", "inputs", "changed", "state_hash",
-           "prev_hash")
+# the event columns its hash covers, in `event_digest`'s order; then the previous event's hash, which is not stored
+# (it is that event's `hash`: migration 0039)
+_HASHED = ("process_instance_id", "seq", "at", "actor", "command", "target", "inputs", "changed", "state_hash")
 
 
 def event_row(instance: ProcessInstance, seq: int, issued: Issued, changed: dict | None, state: bytes) -> dict:
-    """One event of the case's log, chained to the previous one by its hash; refused if the clock reads more than a
-    month before the case started (reads of a case's rows rely on it: app/store/partitions.py)."""
+    """One event of the case's log, chained to the previous one (the case's last event hash) by its hash; refused if
+    the clock reads more than a month before the case started (reads of a case's rows rely on it:
+    app/store/partitions.py)."""
     if issued.moment < earliest_row_of(instance.started_at):
         raise Unavailable(f"服务时钟（{issued.moment:%Y-%m-%d}）早于案件开始一个月以上，不能记录", retry_after=60)
     row = {"process_instance_id": instance.id, "seq": seq, "at": issued.moment, "actor": issued.actor.username,
            "command": issued.command.name, "target": issued.target, "inputs": issued.inputs.to_json(),
-           "changed": changed or {}, "state_hash": state_digest(state), "prev_hash": instance.last_event_hash,
-           "tenant_id": instance.tenant_id}
-    row["hash"] = event_digest(*(row[name] for name in _HASHED))
+           "changed": changed or {}, "state_hash": state_digest(state), "tenant_id": instance.tenant_id}
+    row["hash"] = event_digest(*(row[name] for name in _HASHED), instance.last_event_hash)
     return row
 
 
@@ -81,8 +81,8 @@ def with_following(event: dict, following: list[Issued]) -> list[dict]:
     for issued in following:
         row = {**events[-1], "seq": events[-1]["seq"] + 1, "at": issued.moment, "actor": issued.actor.username,
                "command": issued.command.name, "target": issued.target, "inputs": issued.inputs.to_json(),
-               "changed": {}, "prev_hash": events[-1]["hash"]}
-        row["hash"] = event_digest(*(row[name] for name in _HASHED))
+               "changed": {}}
+        row["hash"] = event_digest(*(row[name] for name in _HASHED), events[-1]["hash"])
         events.append(row)
     return events
 
@@ -240,9 +240,9 @@ def _history_row(scope: dict, a: Activity, moment: datetime, task: OpenTask | No
             "start_time": moment, "end_time": None, "canceled": False, "delete_reason": None}
 
 
-def hash_of(event: CaseEvent) -> str:
-    """Recompute an event's hash from its stored content."""
-    return event_digest(*(getattr(event, name) for name in _HASHED))
+def hash_of(event: CaseEvent, prev_hash: str | None) -> str:
+    """Recompute an event's hash from its stored content and the hash of the event before it (None: the first)."""
+    return event_digest(*(getattr(event, name) for name in _HASHED), prev_hash)
 
 
 def changed_variables(before: dict, after: dict) -> dict:

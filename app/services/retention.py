@@ -52,6 +52,7 @@ from app.store.tables import (
     Task,
     TaskCandidate,
     TaskDraft,
+    chain_hashes,
 )
 from app.store.types import UTCDateTime
 
@@ -160,7 +161,7 @@ def _case_lines(session: Session, ids: list[str]) -> Iterator[dict]:
     related = {name: _by_case(session, model, ids) for name, model in KEPT.items()}
     events = _by_case(session, CaseEvent, ids, CaseEvent.seq)
     for case in cases:
-        yield {"case": to_json(case), "events": [to_json(e) for e in events.get(case.id, [])],
+        yield {"case": to_json(case), "events": events_json(events.get(case.id, [])),
                **{name: [to_json(r) for r in rows.get(case.id, [])] for name, rows in related.items()}}
 
 
@@ -182,6 +183,17 @@ def to_json(row) -> dict:
         elif isinstance(value, bytes):
             value = base64.b64encode(value).decode()
         out[column.key] = value
+    return out
+
+
+def events_json(events: list[CaseEvent]) -> list[dict]:
+    """A case's events, in order from its first, as the archive keeps them: each with the previous event's hash as
+    `prev_hash` (before its `hash`, where the table had that column until migration 0039)."""
+    out = []
+    for event in chain_hashes(events):
+        row = to_json(event)
+        out.append({**{k: v for k, v in row.items() if k not in ("hash", "tenant_id")}, "prev_hash": event.prev_hash,
+                    "hash": row["hash"], "tenant_id": row["tenant_id"]})
     return out
 
 
@@ -242,7 +254,7 @@ def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes) -> list[Ve
 def _verify_archived(session: Session, line: dict, definitions, calendars) -> Verdict:
     case = from_json(ProcessInstance, line["case"])
     events = [from_json(CaseEvent, e) for e in line["events"]]
-    found = chain_problem(case, events) or notices_problem([from_json(Notice, n) for n in line["notices"]], events)
+    found = chain_problem(case, events, [e.get("prev_hash") for e in line["events"]]) or notices_problem([from_json(Notice, n) for n in line["notices"]], events)
     found = found or definition_problem(case, events, definitions) or replay_from(
         session, case, events, definitions, calendars).problem
     return verdict_of(session, case, events, found)

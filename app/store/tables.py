@@ -21,7 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.domain.orgs import tenant_of
 
-from .types import UTCDateTime
+from .types import Sha256, UTCDateTime
 
 _BIG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite numbers rows only on INTEGER PRIMARY KEY
 
@@ -375,11 +375,33 @@ class CaseEvent(Base):
     target: Mapped[str | None] = mapped_column(String(200))
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     changed: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    state_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the stored workflow after the command
-    prev_hash: Mapped[str | None] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    # sha256 of the stored workflow after the command; like `hash`, stored as its 32 bytes, read as hex (migration
+    # 0039)
+    state_hash: Mapped[str] = mapped_column(Sha256)
+    # sha256 of the event's content and the previous event's hash (app/domain/audit.py event_digest)
+    hash: Mapped[str] = mapped_column(Sha256)
     tenant_id: Mapped[str | None] = county_column(from_org_path=False)
     instance: Mapped["ProcessInstance"] = relationship()  # the case the event belongs to
+
+    @property
+    def prev_hash(self) -> str | None:
+        """The previous event's `hash`, which this event's hash covers. Not stored (migration 0039): it is the hash
+        of the event before it, so it is set on a case's events read in order (`chain_hashes`). Read unset, it is
+        an error (not an AttributeError, which a template would show as nothing) rather than a silent None."""
+        try:
+            return self.__dict__["_prev_hash"]  # type: ignore[no-any-return]
+        except KeyError:
+            raise RuntimeError(f"case event {self.seq}: its previous hash was not set from its case's events "
+                                 "(app/store/tables.py chain_hashes)") from None
+
+
+def chain_hashes(events: "list[CaseEvent]") -> "list[CaseEvent]":
+    """A case's events, read in order from its first, each given the previous one's hash as its `prev_hash`."""
+    previous = None
+    for event in events:
+        event.__dict__["_prev_hash"] = previous
+        previous = event.hash
+    return events
 
 
 class AuditCheckpoint(Base):

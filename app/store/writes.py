@@ -24,6 +24,7 @@ from app.domain.errors import Conflict
 from .db import json_text
 from .tables import Base
 from .tenancy import serving_county
+from .types import Sha256, sha256_bytes
 from .unit_of_work import CONFLICT_MESSAGE
 
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves the dialect's constructor untyped
@@ -176,27 +177,43 @@ def _on_conflict(table: str, key: tuple[str, ...], update: tuple[str, ...], keep
 
 
 def _rows_json(table: str, columns: tuple[Any, ...], rows: list[dict[str, Any]], dialect: str) -> str:
-    """The rows as one JSON array; times as naive UTC (as UTCDateTime stores them) in the database's text form."""
+    """The rows as one JSON array; times as naive UTC (as UTCDateTime stores them) in the database's text form; a
+    sha256 (Sha256) as its hex digits, checked, and on PostgreSQL in `bytea`'s hex input form (\\x…)."""
     defaults, sep = _defaults(table), " " if dialect == "sqlite" else "T"
+    hashes = _hash_columns(table)
 
-    def plain(v: Any) -> Any:
+    def plain(c: str, v: Any) -> Any:
         if isinstance(v, datetime):
             if v.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC column")
             return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep, "microseconds")
+        if c in hashes and v is not None:
+            sha256_bytes(v)  # refused unless 64 lower-case hex digits
+            return "\\x" + v if dialect == "postgresql" else v
         return v
 
-    return json_text([{c: plain(row[c] if c in row else defaults[c]()) for c in columns} for row in rows])
+    return json_text([{c: plain(c, row[c] if c in row else defaults[c]()) for c in columns} for row in rows])
+
+
+@functools.cache
+def _hash_columns(table: str) -> frozenset[str]:
+    return frozenset(c.name for c in _table(table).c if isinstance(c.type, Sha256))
 
 
 def _recordset(table: str, columns: tuple[Any, ...], dialect: str, param: str) -> str:
-    """The JSON array `param` as rows of `columns`, typed as the table's columns."""
+    """The JSON array `param` as rows of `columns`, typed as the table's columns (a sha256 read from its hex digits
+    into its 32 bytes: on SQLite by `sha256_bytes`, which app/store/db.py registers)."""
     cols = _table(table).c
     if dialect == "postgresql":
         typed = ", ".join(f"{c} {cols[c].type.compile(_POSTGRESQL)}" for c in columns)
         return f"json_to_recordset(CAST(:{param} AS json)) AS r({typed})"
-    fields = ", ".join(f"value {'->' if isinstance(cols[c].type, JSON) else '->>'} '$.{c}' AS {c}" for c in columns)
-    return f"(SELECT {fields} FROM json_each(:{param})) AS r"
+
+    def field(c: str) -> str:
+        if isinstance(cols[c].type, Sha256):
+            return f"sha256_bytes(value ->> '$.{c}') AS {c}"
+        return f"value {'->' if isinstance(cols[c].type, JSON) else '->>'} '$.{c}' AS {c}"
+
+    return f"(SELECT {', '.join(field(c) for c in columns)} FROM json_each(:{param})) AS r"
 
 
 def _piece(key: tuple[Any, ...], dialect: str, name: str, guard: str) -> str:

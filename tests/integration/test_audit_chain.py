@@ -113,7 +113,7 @@ def test_an_edited_event_with_a_recomputed_chain_is_caught_by_replay(runtime, lo
             digest = event_digest(event.process_instance_id, event.seq, event.at, event.actor, event.command,
                                   event.target, inputs, event.changed, event.state_hash, previous)
             statements.append(update(CaseEvent).where(CaseEvent.id == event.id)
-                              .values(inputs=inputs, prev_hash=previous, hash=digest))
+                              .values(inputs=inputs, hash=digest))
             previous = digest
     tamper_rows(runtime, *statements, update(ProcessInstance).where(ProcessInstance.id == case.id)
                 .values(last_event_hash=previous))

@@ -94,7 +94,7 @@ def _rechained(runtime, case_id: str, change_seq: int, **values) -> list:
         digest = event_digest(event.process_instance_id, event.seq, event.at, content["actor"], event.command,
                               event.target, content["inputs"], event.changed, event.state_hash, previous)
         statements.append(update(CaseEvent).where(CaseEvent.id == event.id)
-                          .values(**content, prev_hash=previous, hash=digest))
+                          .values(**content, hash=digest))
         previous = digest
     return [*statements, update(ProcessInstance).where(ProcessInstance.id == case_id).values(last_event_hash=previous)]
 
