@@ -254,7 +254,9 @@ def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes) -> list[Ve
 def _verify_archived(session: Session, line: dict, definitions, calendars) -> Verdict:
     case = from_json(ProcessInstance, line["case"])
     events = [from_json(CaseEvent, e) for e in line["events"]]
-    found = chain_problem(case, events, [e.get("prev_hash") for e in line["events"]]) or notices_problem([from_json(Notice, n) for n in line["notices"]], events)
+    recorded = [e.get("prev_hash") for e in line["events"]]  # the file keeps each event's previous hash: checked
+    found = chain_problem(case, events, recorded) or \
+        notices_problem([from_json(Notice, n) for n in line["notices"]], events)
     found = found or definition_problem(case, events, definitions) or replay_from(
         session, case, events, definitions, calendars).problem
     return verdict_of(session, case, events, found)

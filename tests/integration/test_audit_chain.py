@@ -3,7 +3,7 @@
 import zlib
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from app.domain.audit import event_digest
 from app.store.tables import CaseEvent, ProcessDefinition, ProcessInstance, Resource
@@ -48,6 +48,50 @@ def test_tampering_is_reported_at_the_first_bad_event(runtime, login_as, clock, 
     tamper_rows(runtime, tamper(case.id))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == bad_event and words in verdict["problem"]
+
+
+def _events(runtime, case_id: str) -> list[CaseEvent]:
+    with runtime.reading() as uow:
+        return list(uow.session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == case_id)
+                                        .order_by(CaseEvent.seq)))
+
+
+def _moved(case_id: str, seq: int, to: int):
+    return update(CaseEvent).where(CaseEvent.process_instance_id == case_id, CaseEvent.seq == seq).values(seq=to)
+
+
+def _inserted(runtime, case_id: str) -> list:
+    """A forged event put in as event 3, chained on event 2 and hashed right; the later events moved up one."""
+    events = _events(runtime, case_id)
+    forged = {name: getattr(events[2], name) for name in ("process_instance_id", "at", "command", "target",
+                                                           "inputs", "changed", "state_hash", "tenant_id")}
+    forged.update(seq=3, actor="someone_else")
+    forged["hash"] = event_digest(forged["process_instance_id"], 3, forged["at"], forged["actor"], forged["command"],
+                                  forged["target"], forged["inputs"], forged["changed"], forged["state_hash"],
+                                  events[1].hash)
+    return [_moved(case_id, 4, 5), _moved(case_id, 3, 4), insert(CaseEvent).values(**forged)]
+
+
+def _rehashed_alone(runtime, case_id: str) -> list:
+    """Event 2 edited and given the hash of its new content: the chain after it is not re-hashed."""
+    events = _events(runtime, case_id)
+    e = events[1]
+    digest = event_digest(case_id, e.seq, e.at, "someone_else", e.command, e.target, e.inputs, e.changed,
+                          e.state_hash, events[0].hash)
+    return [update(CaseEvent).where(CaseEvent.id == e.id).values(actor="someone_else", hash=digest)]
+
+
+@pytest.mark.parametrize("tamper, bad_event", [
+    (_inserted, 4),  # the event after the forged one no longer chains (its hash covers its old seq and neighbour)
+    (lambda rt, c: [_moved(c, 2, 99), _moved(c, 3, 2), _moved(c, 99, 3)], 2),  # two events swapped
+    (_rehashed_alone, 3),  # the next event's hash covers the hash event 2 had
+])
+def test_an_inserted_moved_or_rehashed_event_breaks_the_chain_after_it(runtime, login_as, clock, tamper, bad_event):
+    """No event stores the previous one's hash: each event's hash is recomputed over the hash its neighbour has."""
+    case = _case(login_as)
+    tamper_rows(runtime, *tamper(runtime, case.id))
+    verdict = _verify(login_as, case)
+    assert verdict["ok"] is False and verdict["firstBadEvent"] == bad_event and "修改" in verdict["problem"]
 
 
 def test_cli_verifies_every_case_with_a_progress_bar(runtime, runner, login_as, clock):

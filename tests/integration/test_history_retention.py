@@ -133,3 +133,29 @@ def test_the_cli_archives_and_verifies(county, client, clock, runner, tmp_path):
     assert case_id in archive.read_text()
     checked = runner.invoke(args=["history-verify-archive", str(archive)])
     assert checked.exit_code == 0 and "1 archived case(s) checked, 0 failed" in checked.output
+
+
+EVENT_KEYS = ["id", "process_instance_id", "seq", "at", "actor", "command", "target", "inputs", "changed",
+              "state_hash", "prev_hash", "hash", "tenant_id"]  # an archived event's keys, as since the first archive
+
+
+def test_an_archived_event_keeps_its_previous_hash_which_must_be_the_previous_events(county, client, clock,
+                                                                                     tmp_path):
+    """The database keeps no copy of an event's previous hash (migration 0039); its archive line still does, in the
+    same place, and verifying the archive checks it as it checked the stored one."""
+    runtime = county
+    _finished(client, "retention_short")
+    clock.advance(days=31)
+    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
+    lines = archive.read_text().splitlines()
+    case = json.loads(lines[1])
+    events = case["events"]
+    assert [list(e) for e in events] == [EVENT_KEYS] * len(events)
+    assert [e["prev_hash"] for e in events] == [None, *(e["hash"] for e in events[:-1])]
+    assert all(len(e[k]) == 64 and int(e[k], 16) >= 0 for e in events for k in ("state_hash", "hash"))
+    case["events"][1]["prev_hash"] = "0" * 64  # changed, and the file re-signed with the key
+    body = "\n".join([lines[0], json.dumps(case, ensure_ascii=False), *lines[2:-1]]) + "\n"
+    archive.write_text(body + json.dumps({"signature": hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()})
+                       + "\n")
+    verdict = verify_archive(runtime, SYSTEM, archive, KEY)[0]
+    assert (verdict.ok, verdict.first_bad_event) == (False, 2) and "前序哈希" in verdict.problem
