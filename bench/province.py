@@ -201,7 +201,7 @@ def load_chunk(engine, lo: int, hi: int) -> None:
             _copy_sql(conn, "job", f"AND {SHARE} < 80", {**common, "id": new_id.format("'j'"),
                                                          "due": "t.due + ((i * 13) % 365) * interval '1 day'",
                                                          "created": _shifted("created")}),
-            _copy_sql(conn, "history_activity", "", {**common, "id": new_id.format("'h'"),
+            _copy_sql(conn, "history_activity", "", {**common, "id": "md5('h' || i || t.id)::uuid",  # a uuid column
                                                      "start_time": _shifted("start_time"),
                                                      "end_time": _shifted("end_time"), "due": _shifted("due")}),
             _copy_sql(conn, "case_event", "", {"process_instance_id": CASE_ID, "tenant_id": TENANT,

@@ -93,7 +93,8 @@ def lag(engine, rate: float, seconds: float = 20.0) -> dict:
     time.sleep(count / rate + 3)
     _wait_until_fired(engine, timeout=120)
     with engine.connect() as conn:
-        fired = dict(conn.execute(text("SELECT id, end_time FROM history_activity WHERE id = ANY(:ids)"),
+        fired = dict(conn.execute(text("SELECT id::text, end_time FROM history_activity "
+                                       "WHERE id = ANY(CAST(:ids AS uuid[]))"),
                                   {"ids": ids}).all())
     lags = [(fired[i] - dues[i]).total_seconds() for i in ids if fired.get(i) is not None]
     return {"timers": count, "rate": round(rate, 1), "fired": len(lags),

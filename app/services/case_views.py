@@ -66,8 +66,8 @@ def row_in_scope(rt: Runtime, actor: Actor, kind: str, row_id: str):
     """One job, incident or historic activity of a case in the actor's scope (NotFound otherwise)."""
     model, permission, label = _ROWS[kind]
     actor.require(permission)
-    with rt.reading() as uow:
-        row = uow.session.get(model, row_id)
+    with rt.reading() as uow:  # by a comparison, which a malformed activity instance id fails (app/store/types.py)
+        row = uow.session.scalar(select(model).where(model.id == row_id))
     if row is None or not actor.scope.covers(row.org_path):
         raise NotFound(f"{label} {row_id} 不存在", field="id")
     return row

@@ -221,7 +221,7 @@ def finished_task(rt: Runtime, actor: Actor, task_id: str) -> FinishedTask | Non
     """Return how a task of my scope ended, from the history and the case log; None if there never was one."""
     with rt.reading() as uow:
         session = uow.session
-        row = session.get(HistoryActivity, task_id)
+        row = session.scalar(select(HistoryActivity).where(HistoryActivity.id == task_id))  # malformed: none
         if row is None or row.end_time is None or not actor.scope.covers(row.org_path) or not (
                 actor.may("case.read") or actor.groups & set(row.candidate_groups or ())
                 or row.assignee == actor.username):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.domain.orgs import tenant_of
 
-from .types import Sha256, UTCDateTime
+from .types import Sha256, UTCDateTime, UuidText
 
 _BIG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite numbers rows only on INTEGER PRIMARY KEY
 
@@ -339,8 +339,9 @@ class HistoryActivity(Base):
     __tablename__ = "history_activity"
     __table_args__ = (Index("ix_history_activity_start", "start_time").ddl_if(dialect="postgresql"),)
     # the engine task id; partitioned by month of `start_time` on PostgreSQL (migration 0029): the key there is
-    # (id, start_time), so an activity's end is set by an UPDATE of its id, not an upsert
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # (id, start_time), so an activity's end is set by an UPDATE of its id, not an upsert. A uuid on PostgreSQL
+    # (migration 0040): a client's malformed id names no row (app/store/types.py)
+    id: Mapped[str] = mapped_column(UuidText, primary_key=True)
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
     definition_id: Mapped[str] = mapped_column(String(120))
     definition_key: Mapped[str] = mapped_column(String(100))
