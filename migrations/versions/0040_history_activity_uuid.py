@@ -12,13 +12,13 @@ than change what an id reads. The type of a partitioned table's column changes o
 are made again. The downgrade gives the text back.
 
 Revision ID: 0040
-Revises: 0037
+Revises: 0039
 """
 from alembic import op
 from sqlalchemy import text
 
 revision = '0040'
-down_revision = '0037'
+down_revision = '0039'
 branch_labels = None
 depends_on = None
 

@@ -39,7 +39,7 @@ def test_the_upgrade_converts_the_rows_refuses_a_malformed_id_and_the_downgrade_
     assert _state(app, case.id) == ({"uuid"}, listed) and len(listed) >= 4
     engine = app.extensions["db_engine"]
     with app.app_context():
-        downgrade(revision="0037")
+        downgrade(revision="0039")
         assert _state(app, case.id) == ({"character varying(36)"}, listed)
         with engine.begin() as conn:  # as a text column would take it: the same uuid, in capitals
             conn.execute(text(
@@ -51,7 +51,7 @@ def test_the_upgrade_converts_the_rows_refuses_a_malformed_id_and_the_downgrade_
             upgrade()
         assert "history_activity: 1 ids are not a UUID's lowercase hyphenated text" in caplog.text
         with engine.begin() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0037"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0039"
             conn.execute(text("DELETE FROM history_activity WHERE id = upper(:i)"), {"i": listed[0]})
         assert _state(app, case.id) == ({"character varying(36)"}, listed)
         upgrade()
