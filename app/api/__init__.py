@@ -31,7 +31,7 @@ from . import (
 from .auth import request_actor
 from .idempotency import KeyInUse, answer_from_first, keep_answer, take_key
 from .openapi import openapi_document
-from .support import refuse_unread_args
+from .support import refuse_nul_text, refuse_unread_args
 
 engine_rest = Blueprint("engine_rest", __name__, url_prefix="/engine-rest")
 
@@ -72,6 +72,7 @@ engine_rest.before_request(attachments.allow_attachment_bodies)  # before any ho
 for resource in (engine_rest, settings.bp, calendar.bp, supervision.bp, audit.bp, tokens.bp, households.bp,
                  payroll.bp, payroll.cases_bp, notices.bp):
     resource.before_request(_authenticate)
+    resource.before_request(refuse_nul_text)  # before any view compares a parameter in SQL
     resource.after_request(keep_answer)
 engine_rest.before_request(refuse_unread_args)
 

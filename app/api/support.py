@@ -46,6 +46,20 @@ def refuse_unread_args() -> None:
         raise ValidationFailed(f"{name}: {UNKNOWN}", field=name)
 
 
+def refuse_nul_text() -> None:
+    """A path or query parameter, a form field or a file's name holding U+0000 is refused naming it: PostgreSQL can
+    neither store nor compare such a text (a JSON body's are refused as it is read, app/domain/strict_json.py)."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ValidationFailed(f"{name}: 含有 NUL 字符（U+0000）", field=name)
+    form = request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded")
+    fields = [*request.args.items(multi=True), *(request.form.items(multi=True) if form else ()),
+              *((name, part.filename or "") for name, part in (request.files.items(multi=True) if form else ()))]
+    for name, value in fields:
+        if "\x00" in name or "\x00" in value:
+            raise ValidationFailed(f"{name}: 含有 NUL 字符（U+0000）", field=name)
+
+
 def actor() -> Actor:
     return g.actor
 

@@ -1,7 +1,8 @@
 """JSON as the service accepts it: what every database and JSON reader can store and read back.
 
-Python's json reads `NaN`, `Infinity`, `1e999` and `"\\ud800"` (a lone surrogate), which neither PostgreSQL's
-jsonb, SQLite's JSON functions nor UTF-8 can hold, and raises RecursionError (not ValueError) on deep nesting.
+Python's json reads `NaN`, `Infinity`, `1e999`, `"\\ud800"` (a lone surrogate) and `"\\u0000"` (NUL), which
+PostgreSQL (its text, jsonb), SQLite's JSON functions or UTF-8 cannot hold, and raises RecursionError (not
+ValueError) on deep nesting.
 Each is refused here as a ValueError naming where in the document it stands.
 """
 
@@ -64,6 +65,8 @@ def check_storable(value: Any, field: str = "", depth: int = 0) -> None:
 
 
 def _check_text(text: str, field: str) -> None:
+    if "\x00" in text:  # PostgreSQL can neither store nor compare a text holding U+0000
+        raise JsonRefused("文本含有 NUL 字符（U+0000），无法保存或比较", field or "body")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

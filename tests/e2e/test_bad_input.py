@@ -155,3 +155,46 @@ def test_requests_without_credentials_are_401(client):
     response = client.get("/engine-rest/task")
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Basic")
     assert client.get("/engine-rest/version").json == {"version": "7.22.0"}
+
+
+@pytest.mark.parametrize("path, params, field", [
+    ("/history/job-log", {"processInstanceId": "a\x00b"}, "processInstanceId"),
+    ("/history/job-log", {"activityIdIn": "a\x00,b"}, "activityIdIn"),
+    ("/process-instance", {"businessKey": "\x00"}, "businessKey"),
+    ("/task", {"name\x00": "x"}, "name\x00"),
+    ("/history/job-log/a\x00b", {}, "log_id"),
+    ("/history/job-log/a\x00b/stacktrace", {}, "log_id"),
+    ("/process-instance/x\x00", {}, "instance_id"),
+])
+def test_a_nul_character_in_a_query_or_path_is_refused_naming_it(login_as, path, params, field):
+    """PostgreSQL can neither store nor compare a text holding U+0000: it was a 500 there (and on SQLite an answer
+    PostgreSQL would not give); it is refused on both, naming the parameter."""
+    response = login_as("supervisor").get(path, **params)
+    assert response.status_code == 400, (path, response.json)
+    assert response.json["field"] == field
+
+
+def test_a_nul_character_in_a_json_body_is_refused_naming_where(login_as, clock):
+    supervisor, window = login_as("supervisor"), login_as("window_cg")
+    refused = supervisor.post("/history/job-log", {"activityIdIn": ["a", "b\x00"]})
+    assert refused.status_code == 400 and refused.json["field"] == "activityIdIn", refused.json
+    case = Case(login_as)
+    task = case.task("window_cg", "accept")
+    for variables, field in (({"note": {"value": "a\x00", "type": "String"}}, "variables.note.value"),
+                             ({"no\x00te": {"value": "a", "type": "String"}}, "variables.no\x00te")):
+        refused = window.post(f"/task/{task['id']}/complete", {"variables": variables})
+        assert refused.status_code == 400 and refused.json["field"] == field, refused.json
+    _unchanged(case, "accept", "window_cg")
+
+
+def test_a_nul_character_in_a_deployment_form_is_refused_naming_it(login_as):
+    from tests.support.deployments import deploy_files, minimal_process
+
+    designer = login_as("designer")
+    process = minimal_process("nul_form", '<bpmn:userTask id="t" camunda:candidateGroups="window" />')
+    for files, form, field in (({"nul_form.bpmn": process}, {"name": "a\x00b"}, "deployment-name"),
+                               ({"nul_form.bpmn": process}, {"name": "ok", "deployment-source": "\x00"},
+                                "deployment-source")):
+        refused = deploy_files(designer, files, **form)
+        assert refused.status_code == 400 and refused.json["field"] == field, refused.json
+    assert designer.get("/process-definition", key="nul_form").json == []
