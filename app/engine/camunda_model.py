@@ -255,11 +255,21 @@ def _is_expression(value: str) -> bool:
     return text.startswith(("${", "#{")) and text.endswith("}")
 
 
+def java_int(text: str) -> int | None:
+    """`text` as Java's Integer.valueOf reads it (Camunda's reading of a version number given as text): decimal
+    digits of any script, nothing around them, within an int; else None (Java's NumberFormatException)."""
+    if not text.isdecimal():  # str.isdigit() also takes superscripts, which int() refuses
+        return None
+    number = int(text)
+    return number if number < 2**31 else None
+
+
 def _called_version(value: str) -> str | None:
     """A version number, or an expression of the service's language giving one when the call starts."""
     if _is_expression(value):
         return expression_problem(value.strip())
-    if not value.strip().isdigit() or int(value) < 1:
+    number = java_int(value)
+    if number is None or number < 1:
         return f"须为正整数版本号或 ${{表达式}}，得到 {value[:40]}"
     return None
 

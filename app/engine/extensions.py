@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.defaults import CallActivity
 
 from .binding import BINDING, BOUND, CallTarget, UnboundCall
-from .camunda_model import CAMUNDA
+from .camunda_model import CAMUNDA, java_int
 from .expressions import ExpressionError, evaluate, to_storable
 
 LISTENERS, OUTPUTS, INS, OUTS = "camunda:listeners", "camunda:outputs", "camunda:in", "camunda:out"
@@ -133,8 +133,8 @@ class MappedCallActivity(CallActivity):  # type: ignore[misc]  # an untyped base
         kind = binding["binding"]
         if kind == "version":
             value = evaluate_in(my_task, _value(binding["version"] or ""), dict(my_task.data))
-            if isinstance(value, str) and value.strip().isdigit():
-                value = int(value)
+            if isinstance(value, str):
+                value = java_int(value) if java_int(value) is not None else value
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise WorkflowTaskException(f"camunda:calledElementVersion 须为正整数，得到 {str(value)[:40]}",
                                             task=my_task)

@@ -370,7 +370,7 @@ def _attribute_problem(attr: str, value: str) -> str | None:
         return timer_problem("timeDate", value)  # a literal due date is a date, not a duration
     if "{" in value or attr in ("dueDate", "followUpDate"):
         return expression_problem(value)
-    if attr in ("priority", "taskPriority") and not (value.strip().lstrip("-").isdigit() and abs(int(value)) < 2**31):
+    if attr in ("priority", "taskPriority") and not (value.strip().lstrip("-").isdecimal() and abs(int(value)) < 2**31):
         return f"优先级须为整数或表达式：{value[:40]}"
     return None
 

@@ -148,6 +148,11 @@ def test_a_call_activity_version_the_service_cannot_use_is_refused_at_deploy(log
             ('camunda:calledElementVersion="1"', "calledElementVersion"),
             ('camunda:calledElementBinding="versionTag"', "calledElementVersionTag"),
             ('camunda:calledElementBinding="version" camunda:calledElementVersion="${__import__}"',
+             "calledElementVersion"),
+            # what Java's Integer.valueOf cannot read: a superscript digit, blanks, more than an int holds
+            ('camunda:calledElementBinding="version" camunda:calledElementVersion="²"', "calledElementVersion"),
+            ('camunda:calledElementBinding="version" camunda:calledElementVersion=" 1"', "calledElementVersion"),
+            ('camunda:calledElementBinding="version" camunda:calledElementVersion="2147483648"',
              "calledElementVersion")):
         response = deploy_files(designer, {"caller.bpmn": _caller(caller, callee, binding)})
         assert response.status_code == 400, (binding, response.json)
@@ -236,3 +241,27 @@ def test_a_call_a_modification_starts_binds_then_and_its_event_records_it(login_
     assert events[1]["command"] == "modification"
     assert events[1]["inputs"]["calledDefinitions"] == {called["id"]: called["definitionId"]}
     assert _verified(login_as, case)["ok"] is True
+
+
+def test_a_version_number_is_read_as_camundas_integer_valueof_reads_it(login_as):
+    """A version an expression gives as text is read as Java's Integer.valueOf reads it: decimal digits of any
+    script (`２` is 2); a superscript digit or a blank is no number, and the call fails naming it (Camunda's
+    NumberFormatException), as a literal one is refused at deploy."""
+    callee, caller, literal = _keys("callee", "caller", "literal")
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第一版")})
+    _deploy(login_as, {"callee.bpmn": _callee(callee, "第二版")})
+    _deploy(login_as, {
+        "caller.bpmn": _caller(caller, callee,
+                               'camunda:calledElementBinding="version" camunda:calledElementVersion="${wanted}"'),
+        "literal.bpmn": _caller(literal, callee,
+                                'camunda:calledElementBinding="version" camunda:calledElementVersion="２"')})
+    for wanted in ("²", " 2", "2 "):
+        case = _start(login_as, caller, {"wanted": wanted})
+        response = _accept(login_as, case)
+        assert response.status_code == 422, (wanted, response.json)
+        assert response.json["element"] == "call" and "calledElementVersion" in response.json["message"]
+        assert login_as("window_cg").get("/process-instance", superProcessInstance=case).json == []
+    for case in (_start(login_as, caller, {"wanted": "２"}), _start(login_as, literal)):
+        assert _accept(login_as, case).status_code == 204
+        called, task = _called(login_as, case)
+        assert called["definitionId"].startswith(f"{callee}:2:") and task["name"] == "第二版"

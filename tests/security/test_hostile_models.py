@@ -55,6 +55,7 @@ def test_a_timer_expression_yielding_what_cannot_be_honoured_fails_its_command(l
 
 @pytest.mark.parametrize("attributes, words", [
     ({"priority": "high"}, "camunda:priority"),
+    ({"priority": "²"}, "camunda:priority"),  # a digit to str.isdigit, none to int(): it was a 500
     ({"priority": "${__import__('os').getpid()}"}, "camunda:priority"),
     ({"dueDate": "P3D"}, "camunda:dueDate"),
     ({"followUpDate": "2026-02-30T00:00:00"}, "camunda:followUpDate"),
