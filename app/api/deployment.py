@@ -29,6 +29,11 @@ def _form() -> dict:
     return form
 
 
+def _flag(form, name: str) -> bool:
+    """A flag of the deployment form as Camunda reads it (Boolean.parseBoolean): `true` in any case, else false."""
+    return (form.get(name) or "").lower() == "true"
+
+
 @bp.post("/create")
 def create_deployment():
     """Deploy the uploaded files (multipart, as Camunda Modeler sends them)."""
@@ -38,8 +43,8 @@ def create_deployment():
         raise ValidationFailed("请上传至少一个 .bpmn / .dmn / .form / .notice 文件", field="data")
     result = deploy(runtime(), actor(), form.get("deployment-name") or "deployment", files,
                     source=form.get("deployment-source"),
-                    changed_only=form.get("deploy-changed-only") == "true"
-                    or form.get("enable-duplicate-filtering") == "true", tenant_id=form.get("tenant-id") or None)
+                    changed_only=_flag(form, "deploy-changed-only") or _flag(form, "enable-duplicate-filtering"),
+                    tenant_id=form.get("tenant-id") or None)
     if result.deployment is None:
         return jsonify({"id": None, "name": form.get("deployment-name"), "deployedProcessDefinitions": None,
                         "message": "没有变化的文件，未产生新版本"}), 200

@@ -35,6 +35,19 @@ class CamundaDateTime(fields.Field):
         return parse_camunda_date(value)
 
 
+class CamundaBoolean(fields.Boolean):
+    """A flag as Camunda reads it: `true` or `false` in any case (a query string, Boolean.valueOf), a JSON boolean,
+    0 or 1 (Jackson's coercion). Camunda reads every other text as false where marshmallow reads `1`, `yes` or `on`
+    as true: such a text is refused, naming the flag, rather than answered otherwise than Camunda answers."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        if isinstance(value, bool) or (isinstance(value, int) and value in (0, 1)):
+            return bool(value)
+        raise self.make_error("invalid")
+
+
 class CommaList(fields.Field):
     """A GET list parameter: comma-separated values (`processInstanceIdIn=a,b`)."""
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.services.history_details import SORT_BY, count_details, detail_rows, one_detail
 
-from .fields import CamundaDateTime, CommaList, StrictSchema
+from .fields import CamundaBoolean, CamundaDateTime, CommaList, StrictSchema
 from .queries import LIST_ROUTES, PageArgs
 from .support import accepts, actor, args, camunda_date, json_object, runtime, takes_args
 from .variables import typed_value
@@ -32,24 +32,24 @@ HistoricDetailSorting = StrictSchema.from_dict(_sort_fields(True), name="Histori
 def _schema(post: bool, paged: bool) -> Schema:
     own = {name: fields.String(allow_none=post) for name in _TEXT}
     own.update({name: fields.List(fields.String(), allow_none=True) if post else CommaList() for name in _LISTS})
-    own.update({name: fields.Boolean(allow_none=post) for name in _FLAGS})
+    own.update({name: CamundaBoolean(allow_none=post) for name in _FLAGS})
     own.update({name: CamundaDateTime(allow_none=post) for name in _DATES})
     if post:
         own["sorting"] = fields.List(fields.Nested(HistoricDetailSorting), load_default=list, allow_none=True)
     else:
         own.update(_sort_fields(False))
         if paged:
-            own.update(PageArgs._declared_fields, deserializeValues=fields.Boolean(load_default=True))
+            own.update(PageArgs._declared_fields, deserializeValues=CamundaBoolean(load_default=True))
     kind = ("QueryBody" if post else "Query") + ("" if paged else "Count")
     return StrictSchema.from_dict(own, name=f"HistoricDetail{kind}")()
 
 
 class _PostArgs(PageArgs):
-    deserializeValues = fields.Boolean(load_default=True)
+    deserializeValues = CamundaBoolean(load_default=True)
 
 
 class DetailArgs(StrictSchema):
-    deserializeValue = fields.Boolean(load_default=True)
+    deserializeValue = CamundaBoolean(load_default=True)
 
 
 LIST_ROUTES["/history/detail"] = (lambda paged: _schema(False, paged), lambda: _schema(True, True))

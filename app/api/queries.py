@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.domain.kept import Kept
 from app.services.lists import ListQuery, count_rows, list_rows, parameters, sort_keys
 
-from .fields import CamundaDateTime, CommaList, Comparisons, StrictSchema
+from .fields import CamundaBoolean, CamundaDateTime, CommaList, Comparisons, StrictSchema
 from .support import actor, json_object, runtime, takes_args
 
 
@@ -29,7 +29,7 @@ def _field(kind: str, post: bool) -> fields.Field:
         return fields.List(fields.String(), allow_none=True) if post else CommaList()
     if kind == "integer":  # the columns compared (priorities, versions, counts) are 32-bit: a larger number is refused
         return fields.Integer(allow_none=post, validate=validate.Range(min=-2**31, max=2**31 - 1))
-    return {"string": fields.String, "boolean": fields.Boolean,
+    return {"string": fields.String, "boolean": CamundaBoolean,
             "datetime": CamundaDateTime, "comparisons": Comparisons}[kind](allow_none=post)
 
 

@@ -7,7 +7,7 @@ client that sends defaults works and one that asks for more gets a 400 naming th
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from .fields import CamundaDateTime, CommaList, in_range  # noqa: F401 (calendar and supervision use it)
+from .fields import CamundaBoolean, CamundaDateTime, CommaList, in_range  # noqa: F401 (calendar and supervision use it)
 from .fields import StrictSchema as _Strict
 
 
@@ -31,7 +31,7 @@ def _variables():
 
 class VariablesBody(_Strict):
     variables = _variables()
-    withVariablesInReturn = fields.Boolean(load_default=False)
+    withVariablesInReturn = CamundaBoolean(load_default=False)
 
 
 class EvaluateDecisionBody(_Strict):
@@ -44,8 +44,8 @@ class StartBody(VariablesBody):
     businessKey = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     caseInstanceId = Refused(reason="CMMN 案例不受支持")
     startInstructions = Refused([], reason="尚不支持从指定活动开始")
-    skipCustomListeners = fields.Boolean(allow_none=True)  # there are no custom (Java) listeners to skip
-    skipIoMappings = fields.Boolean(allow_none=True)  # Camunda reads it only with startInstructions
+    skipCustomListeners = CamundaBoolean(allow_none=True)  # there are no custom (Java) listeners to skip
+    skipIoMappings = CamundaBoolean(allow_none=True)  # Camunda reads it only with startInstructions
 
 
 class UserIdBody(_Strict):
@@ -63,9 +63,9 @@ class MessageBody(_Strict):
     processVariablesToTriggeredScope = Refused({}, reason="消息的局部变量不受支持")
     tenantId = Refused(reason="消息按案件所在县关联，不能指定租户")
     withoutTenantId = Refused(False, reason="每个案件都属于一个县（租户）：没有不属于租户的案件可关联")
-    all = fields.Boolean(load_default=False)
-    resultEnabled = fields.Boolean(load_default=False)
-    variablesInResultEnabled = fields.Boolean(load_default=False)
+    all = CamundaBoolean(load_default=False)
+    resultEnabled = CamundaBoolean(load_default=False)
+    variablesInResultEnabled = CamundaBoolean(load_default=False)
 
 
 class SignalBody(_Strict):
@@ -96,11 +96,11 @@ class TopicSchema(_Strict):
     processDefinitionKey = fields.String(load_default=None, allow_none=True)
     processDefinitionKeyIn = _names()
     processDefinitionVersionTag = fields.String(load_default=None, allow_none=True)
-    withoutTenantId = fields.Boolean(allow_none=True)
+    withoutTenantId = CamundaBoolean(allow_none=True)
     tenantIdIn = _names()
     processVariables = fields.Dict(load_default=dict, allow_none=True)
-    deserializeValues = fields.Boolean(allow_none=True)
-    includeExtensionProperties = fields.Boolean(allow_none=True)
+    deserializeValues = CamundaBoolean(allow_none=True)
+    includeExtensionProperties = CamundaBoolean(allow_none=True)
 
     @post_load
     def _single(self, data, **kwargs):
@@ -120,7 +120,7 @@ class FetchSorting(_Strict):
 class FetchAndLockBody(_Strict):
     workerId = fields.String(required=True, validate=validate.Length(min=1, max=200))
     maxTasks = fields.Integer(load_default=10, validate=validate.Range(min=1, max=1000))
-    usePriority = fields.Boolean(load_default=True, allow_none=True)
+    usePriority = CamundaBoolean(load_default=True, allow_none=True)
     asyncResponseTimeout = fields.Integer(load_default=None, allow_none=True,
                                           validate=validate.Range(min=0, max=1_800_000))
     topics = fields.List(fields.Nested(TopicSchema), required=True)
@@ -183,28 +183,28 @@ class RetriesBody(_Strict):
 
 
 class DeleteInstanceArgs(_Strict):
-    skipCustomListeners = fields.Boolean()  # there are no custom (Java) listeners to skip
-    skipIoMappings = fields.Boolean()  # a cancelled activity runs no output mapping here, as in Camunda
+    skipCustomListeners = CamundaBoolean()  # there are no custom (Java) listeners to skip
+    skipIoMappings = CamundaBoolean()  # a cancelled activity runs no output mapping here, as in Camunda
     skipSubprocesses = Refused(False, reason="被调用的流程在案件之内，随案件一并取消")
-    failIfNotExists = fields.Boolean(load_default=True)
+    failIfNotExists = CamundaBoolean(load_default=True)
 
 
 class DeleteInstancesBody(_Strict):
     processInstanceIds = fields.List(fields.String(), required=True)
     deleteReason = fields.String(load_default=None, allow_none=True)
-    skipCustomListeners = fields.Boolean(load_default=False, allow_none=True)  # no custom (Java) listeners here
-    skipIoMappings = fields.Boolean(load_default=False, allow_none=True)  # a cancellation runs no output mapping
+    skipCustomListeners = CamundaBoolean(load_default=False, allow_none=True)  # no custom (Java) listeners here
+    skipIoMappings = CamundaBoolean(load_default=False, allow_none=True)  # a cancellation runs no output mapping
     skipSubprocesses = Refused(False, reason="被调用的流程在案件之内，随案件一并取消")
     processInstanceQuery = Refused(reason="按查询删除尚不支持，请给出 processInstanceIds")
     historicProcessInstanceQuery = Refused(reason="按历史查询删除尚不支持，请给出 processInstanceIds")
 
 
 class DeserializeArgs(_Strict):
-    deserializeValues = fields.Boolean(load_default=True)
+    deserializeValues = CamundaBoolean(load_default=True)
 
 
 class DeserializeOneArgs(_Strict):
-    deserializeValue = fields.Boolean(load_default=True)
+    deserializeValue = CamundaBoolean(load_default=True)
 
 
 class FormVariablesArgs(DeserializeArgs):
@@ -233,9 +233,9 @@ class PriorityBody(_Strict):
 
 
 class TopicNamesArgs(_Strict):
-    withLockedTasks = fields.Boolean(load_default=False)
-    withUnlockedTasks = fields.Boolean(load_default=False)
-    withRetriesLeft = fields.Boolean(load_default=False)
+    withLockedTasks = CamundaBoolean(load_default=False)
+    withUnlockedTasks = CamundaBoolean(load_default=False)
+    withRetriesLeft = CamundaBoolean(load_default=False)
 
 
 class NoBody(_Strict):
@@ -251,9 +251,9 @@ class TypedValueBody(_Strict):
 
 
 class DeleteDeploymentArgs(_Strict):
-    cascade = fields.Boolean()  # either way a deployment any case ran on is kept (its cases' record is permanent)
-    skipCustomListeners = fields.Boolean()  # there are no custom (Java) listeners to skip
-    skipIoMappings = fields.Boolean()
+    cascade = CamundaBoolean()  # either way a deployment any case ran on is kept (its cases' record is permanent)
+    skipCustomListeners = CamundaBoolean()  # there are no custom (Java) listeners to skip
+    skipIoMappings = CamundaBoolean()
 
 
 class PageOnlyArgs(_Strict):
@@ -289,7 +289,7 @@ class IdentityLinkArgs(_Strict):
 
 
 class SuspensionBody(_Strict):
-    suspended = fields.Boolean(required=True)
+    suspended = CamundaBoolean(required=True)
 
 
 class CasesSuspensionBody(SuspensionBody):
@@ -312,7 +312,7 @@ class CasesSuspensionBody(SuspensionBody):
 class DefinitionSuspensionBody(SuspensionBody):
     processDefinitionId = fields.String(load_default=None, allow_none=True)
     processDefinitionKey = fields.String(load_default=None, allow_none=True)
-    includeProcessInstances = fields.Boolean(load_default=False, allow_none=True)
+    includeProcessInstances = CamundaBoolean(load_default=False, allow_none=True)
     executionDate = Refused(reason="不支持定时挂起或激活")
 
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.services.variable_instances import SORT_BY
 
-from .fields import CommaList, StrictSchema
+from .fields import CamundaBoolean, CommaList, StrictSchema
 from .queries import LIST_ROUTES, PageArgs
 from .schemas import Refused
 from .support import json_object
@@ -31,21 +31,21 @@ VariableInstanceSorting = StrictSchema.from_dict(_sort_fields(True), name="Varia
 def _schema(post: bool, paged: bool) -> Schema:
     own = {name: fields.List(fields.String(), allow_none=True) if post else CommaList() for name in _STRINGS}
     own.update({name: fields.String(allow_none=post) for name in _TEXT})
-    own.update({name: fields.Boolean(allow_none=post) for name in _FLAGS})
+    own.update({name: CamundaBoolean(allow_none=post) for name in _FLAGS})
     own.update(variableValue=fields.Raw(allow_none=True),
                includeDeleted=Refused(False, reason="已删除变量的历史不保留"))
     if post:
         own["sorting"] = fields.List(fields.Nested(VariableInstanceSorting), load_default=list, allow_none=True)
     else:
         own.update(_sort_fields(False))
-        own["deserializeValues"] = fields.Boolean(load_default=True)
+        own["deserializeValues"] = CamundaBoolean(load_default=True)
         own.update(PageArgs._declared_fields if paged else {})
     kind = ("QueryBody" if post else "Query") + ("" if paged else "Count")
     return StrictSchema.from_dict(own, name=f"VariableInstance{kind}")()
 
 
 class _Args(PageArgs):
-    deserializeValues = fields.Boolean(load_default=True)
+    deserializeValues = CamundaBoolean(load_default=True)
 
 
 LIST_ROUTES["/history/variable-instance"] = (lambda paged: _schema(False, paged), lambda: _schema(True, True))

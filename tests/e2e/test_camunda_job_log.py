@@ -237,3 +237,25 @@ def test_a_migration_keeps_a_mapped_job_without_new_entries(deployed, login_as, 
     assert logged[1]["processDefinitionId"] == found[2]  # the job as it stood: moved to version 2
     assert _verified(login_as, case_id)
 
+
+
+def test_a_flag_is_true_or_false_as_camunda_reads_it_else_refused(deployed, login_as):
+    """Camunda reads a flag with Boolean.valueOf: `true` in any case is true, every other text false — so
+    `creationLog=1` or `yes` lists every entry there, and took only the creation entries here. Such a value is refused
+    naming the flag; `TRUE` and `False` are read as Camunda reads them."""
+    supervisor = login_as("supervisor")
+    case_id = _start(login_as)
+    assert supervisor.post(f"/job/{_jobs(supervisor, case_id)['expire']['id']}/execute").status_code == 204
+    assert len(_log(supervisor, processInstanceId=case_id)) == 4
+    assert len(_log(supervisor, processInstanceId=case_id, creationLog="TRUE")) == 2
+    assert len(_log(supervisor, processInstanceId=case_id, creationLog="False")) == 4
+    for value in ("1", "yes", "on", "t", "0", "no"):
+        refused = supervisor.get("/history/job-log", processInstanceId=case_id, creationLog=value)
+        assert refused.status_code == 400 and refused.json["field"] == "creationLog", (value, refused.json)
+        refused = supervisor.get("/task", unassigned=value)
+        assert refused.status_code == 400 and refused.json["field"] == "unassigned", (value, refused.json)
+    for value in ("yes", "on", "1"):
+        refused = supervisor.post("/history/job-log", {"processInstanceId": case_id, "successLog": value})
+        assert refused.status_code == 400 and refused.json["field"] == "successLog", (value, refused.json)
+    assert len(supervisor.post("/history/job-log", {"processInstanceId": case_id, "successLog": True}).json) == 1
+    assert len(supervisor.post("/history/job-log", {"processInstanceId": case_id, "successLog": "true"}).json) == 1

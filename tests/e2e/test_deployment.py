@@ -38,6 +38,10 @@ def test_duplicate_filtering_makes_no_new_version(login_as):
     response = deploy_files(designer, {"dibao.bpmn": DIBAO}, **{"enable-duplicate-filtering": "true"})
     assert response.status_code == 200
     assert designer.get("/process-definition/key/dibao").json["version"] == version
+    for flag in ("enable-duplicate-filtering", "deploy-changed-only"):  # Boolean.parseBoolean: any case
+        response = deploy_files(designer, {"dibao.bpmn": DIBAO}, **{flag: "TRUE"})
+        assert response.status_code == 200
+        assert designer.get("/process-definition/key/dibao").json["version"] == version, flag
 
 
 @pytest.mark.parametrize("name, content, element, words", [
