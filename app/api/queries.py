@@ -24,9 +24,12 @@ class PageArgs(StrictSchema):
     maxResults = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10000))
 
 
+_SOME = validate.Length(min=1, error="至少须有一个值（空列表 Camunda 不作筛选，此处不予受理）")
+
+
 def _field(kind: str, post: bool) -> fields.Field:
-    if kind == "strings":
-        return fields.List(fields.String(), allow_none=True) if post else CommaList()
+    if kind == "strings":  # Camunda skips an empty list where `IN ()` would select nothing: refused, naming it
+        return (fields.List(fields.String(), allow_none=True, validate=_SOME) if post else CommaList(validate=_SOME))
     if kind == "integer":  # the columns compared (priorities, versions, counts) are 32-bit: a larger number is refused
         return fields.Integer(allow_none=post, validate=validate.Range(min=-2**31, max=2**31 - 1))
     return {"string": fields.String, "boolean": CamundaBoolean,

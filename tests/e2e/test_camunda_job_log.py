@@ -259,3 +259,19 @@ def test_a_flag_is_true_or_false_as_camunda_reads_it_else_refused(deployed, logi
         assert refused.status_code == 400 and refused.json["field"] == "successLog", (value, refused.json)
     assert len(supervisor.post("/history/job-log", {"processInstanceId": case_id, "successLog": True}).json) == 1
     assert len(supervisor.post("/history/job-log", {"processInstanceId": case_id, "successLog": "true"}).json) == 1
+
+
+def test_an_empty_list_filter_is_refused_rather_than_selecting_nothing(deployed, login_as):
+    """Camunda applies a list filter only when it holds a value (`activityIdIn: []` lists every entry), where the
+    service's `IN ()` selected none: an empty list is refused naming the filter, on every list."""
+    supervisor = login_as("supervisor")
+    case_id = _start(login_as)
+    assert len(_log(supervisor, processInstanceId=case_id)) == 2
+    for name in ("activityIdIn", "failedActivityIdIn", "executionIdIn", "tenantIdIn"):
+        for path in ("/history/job-log", "/history/job-log/count"):
+            refused = supervisor.post(path, {"processInstanceId": case_id, name: []})
+            assert refused.status_code == 400 and refused.json["field"] == name, (path, name, refused.json)
+        refused = supervisor.get("/history/job-log", processInstanceId=case_id, **{name: ","})
+        assert refused.status_code == 400 and refused.json["field"] == name, (name, refused.json)
+    refused = supervisor.post("/task", {"processInstanceIdIn": []})
+    assert refused.status_code == 400 and refused.json["field"] == "processInstanceIdIn", refused.json
