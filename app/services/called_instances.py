@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.domain.errors import Conflict
+from app.domain.errors import Conflict, EngineFailure
+from app.domain.personal import scrub
 from app.engine.binding import CallTarget, UnboundCall
 from app.engine.changes import CallInstance, Changes, Definition
 from app.store.tables import Deployment, ProcessDefinition, ProcessInstance
 from app.store.writes import Writes
 
-from .case_data import call_bound
+from .case_data import call_bound, case_marks
 from .definitions import cached_definition, same_tenant
 from .registry import Issued
 
@@ -62,6 +63,9 @@ def project_calls(writes: Writes, case: ProcessInstance, changes: Changes, momen
         super_row = scopes.get(call.super_id) or scopes[None]
         definition_id = call.definition_id or called_definition(session, super_row["definition_id"], call.key,
                                                                 case.tenant_id)
+        if call.business_key and not call.business_key_of_super:
+            _no_personal_value(session, super_row["definition_id"], call, [case.variables or {},
+                                                                          *(c.variables for c in changes.calls)])
         row = {"id": call.id, "definition_id": definition_id, "definition_key": call.key,
                "business_key": super_row["business_key"] if call.business_key_of_super else call.business_key,
                "org_path": case.org_path, "tenant_id": case.tenant_id,
@@ -73,6 +77,19 @@ def project_calls(writes: Writes, case: ProcessInstance, changes: Changes, momen
         writes.add_case(_CASES, row, first=False)
         scopes[call.id] = scope_columns(ProcessInstance(**row))
     return scopes
+
+
+def _no_personal_value(session: Session, caller_definition_id: str, call: CallInstance,
+                       data: list[dict[str, Any]]) -> None:
+    """Fail the call when its business key (`camunda:in businessKey`) quotes a personal value of the case: a business
+    key is shown whole to every reader of the case, masked or not. An income is left out: a number that any key may
+    hold by chance."""
+    marks = case_marks(session, caller_definition_id)
+    values = [(marks[name], value) for variables in data for name, value in variables.items()
+              if marks.get(name) not in (None, "income")]
+    if scrub(call.business_key or "", values) != call.business_key:
+        raise EngineFailure("camunda:in businessKey 的值含有案件的个人信息（被调用流程实例的业务键对每个读取案件的"
+                            f"角色都不遮蔽），不能启动被调用的流程实例：{call.activity_id}", element=call.activity_id)
 
 
 def _progress(call: CallInstance, moment: datetime) -> dict[str, Any]:

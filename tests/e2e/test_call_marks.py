@@ -152,3 +152,32 @@ def test_a_call_bound_to_a_version_this_node_has_not_heard_of_masks_by_its_marks
         assert _values(supervisor, case_id)["secret"] == MASKED
     finally:
         handlers.extend(heard)
+
+
+def test_a_called_business_key_quoting_a_personal_value_fails_the_call(login_as):
+    """A business key is shown whole to every reader of the case (village, supervisor, auditor), so a
+    `camunda:in businessKey` whose value quotes a personal value of the case — a 身份证, a name — fails the command
+    that reached the call, naming it (nothing is stored), rather than showing the value unmasked. An income is a
+    number that may occur in any key by chance, so it is not looked for."""
+    suffix = uuid.uuid4().hex[:8]
+    callee, caller = f"bk_callee_{suffix}", f"bk_caller_{suffix}"
+    _deploy(login_as, {"callee.bpmn": minimal_process(
+        callee, '<bpmn:userTask id="t" camunda:candidateGroups="window" />')})
+    window = login_as("window_cg")
+    values = {"id_number": "340102199001011234", "applicant_name": "张三丰", "per_capita_income": 20, "ref": "2026-20"}
+    for expression, refused in (("${id_number}", True), ("${'K-' + applicant_name}", True), ("${ref}", False)):
+        key = f"{caller}_{uuid.uuid4().hex[:4]}"
+        call = (f'<bpmn:callActivity id="call" calledElement="{callee}"><bpmn:extensionElements>'
+                f'<camunda:in businessKey="{expression}" /></bpmn:extensionElements></bpmn:callActivity>')
+        _deploy(login_as, {"caller.bpmn": minimal_process(key, call, first="call")})
+        started = window.post(f"/process-definition/key/{key}/start", {
+            "businessKey": f"BK-{suffix}", "variables": {k: {"value": v} for k, v in values.items()}})
+        if refused:
+            assert started.status_code == 422, (expression, started.json)
+            assert started.json["element"] == "call" and "businessKey" in started.json["message"]
+            assert values["id_number"] not in started.json["message"]
+            assert login_as("supervisor").get("/process-instance", processDefinitionKey=key).json == []
+        else:
+            assert started.status_code == 200, started.json
+            [called] = login_as("village_cg").get("/process-instance", superProcessInstance=started.json["id"]).json
+            assert called["businessKey"] == "2026-20"
