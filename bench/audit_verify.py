@@ -3,10 +3,11 @@ replay in one process and in AUDIT_BENCH_WORKERS processes (which keeps each cas
 after 1 % of the cases took one more step, the nightly incremental run (chains, and a replay of the events after
 each checkpoint).
 
-    python -m bench.audit_verify      # AUDIT_BENCH_CASES (default 10000); DATABASE_URL names the server
+    python -m bench.audit_verify      # AUDIT_BENCH_CASES (default 10000); DATABASE_URL names the server,
+                                      # AUDIT_BENCH_DATABASE the database (default assistance_bench_audit)
 
 The cases are made in-process through the service's own handlers (not over HTTP), in a
-fresh PostgreSQL database `assistance_bench_audit` on the server of DATABASE_URL (or the
+fresh PostgreSQL database (`assistance_bench_audit`) on the server of DATABASE_URL (or the
 local one): each 低保 case is started and its 受理 completed with validated form values,
 so it has two events and waits at 入户调查 ∥ 信息核对. Only verification is timed.
 """
@@ -26,6 +27,7 @@ from bench.dibao_path import STEPS
 CASES = int(os.environ.get("AUDIT_BENCH_CASES", "10000"))
 WORKERS = int(os.environ.get("AUDIT_BENCH_WORKERS", "2"))
 CLONES = int(os.environ.get("AUDIT_BENCH_CLONES", "0"))  # copies of the checkpointed cases to confirm at scale
+DATABASE = os.environ.get("AUDIT_BENCH_DATABASE", "assistance_bench_audit")  # two runs at once: two names
 REHASH_EVERY = 30  # as the nightly run's default (app/services/verification.py VerificationRun.rehash_every)
 
 
@@ -33,7 +35,7 @@ def _url() -> str:
     base = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if not base.startswith("postgresql"):
         base = DEFAULT_URL
-    return make_url(base).set(database="assistance_bench_audit").render_as_string(hide_password=False)
+    return make_url(base).set(database=DATABASE).render_as_string(hide_password=False)
 
 
 def _make_slice(url: str, first: int, stop: int) -> None:
