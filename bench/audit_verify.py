@@ -135,8 +135,8 @@ def _confirm_at_scale(app, url: str, copies: int) -> tuple[int, float]:
     checkpoint_columns = [c.name for c in AuditCheckpoint.__table__.c]
     copied = ", ".join("n.new_id" if c == "id" else "p.business_key || '-' || n.k" if c == "business_key"
                        else f"p.{c}" for c in case_columns)
-    # as app/domain/audit.py checkpoint_signature signs it, with the copy's row version (its xmin)
-    version = "CAST(CAST(np.xmin AS TEXT) AS BIGINT)"
+    # as app/domain/audit.py checkpoint_signature signs it, with the copy's row version (its trigger set it)
+    version = "np.row_version"
     signed = ("encode(hmac('[\"' || n.new_id || '\",' || a.seq || ',\"' || a.event_hash || '\",\"' || a.state_hash"
               " || '\",\"' || a.variables_hash || '\",\"' || a.case_data_hash || '\",' || " + version
               + " || ']', :key, 'sha256'), 'hex')")

@@ -38,7 +38,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.audit import checkpoint_signature, checkpoint_signer, variables_digest
-from app.store.digests import has_row_versions, row_version, stored_sha256
+from app.store.digests import has_row_versions, stored_sha256
 from app.store.partitions import earliest_row_of
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from app.store.tenancy import in_scope
@@ -84,9 +84,15 @@ def _verify(rt: Runtime, actor: Actor, run: VerificationRun, batch) -> list[Verd
     """Verify a batch of cases by their ids (`--full`), or the nightly run over a range of ids."""
     if run.full:
         return verify_batch(rt, run, batch)
-    after, upto = batch
-    return _night(rt, run, [in_scope(ProcessInstance, actor), ProcessInstance.root_process_instance_id.is_(None),
-                            ProcessInstance.id > after, *([ProcessInstance.id <= upto] if upto else [])])
+    return _night(rt, run, in_range(actor, *batch))
+
+
+def in_range(actor: Actor, after: str, upto: str | None) -> list:
+    """The cases in the actor's scope (not called instances, which are verified with their case) whose id lies in
+    the range (after, upto]; upto None: to the end. On PostgreSQL, what the night reads of them is in
+    ix_process_instance_compared, whose rows are those of cases not called."""
+    return [in_scope(ProcessInstance, actor), ProcessInstance.root_process_instance_id.is_(None),
+            ProcessInstance.id > after, *([ProcessInstance.id <= upto] if upto else [])]
 
 
 def _ranges(rt: Runtime, size: int) -> Iterator[tuple[str, str | None]]:
@@ -140,7 +146,7 @@ def _compared(hashed: bool):
     hashes = [stored_sha256(ProcessInstance.workflow).label("stored_state_hash"),
               stored_sha256(ProcessInstance.variables).label("stored_data_hash")] if hashed else []
     return (select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.last_event_hash,
-                   row_version(ProcessInstance.id).label("row_version"), *hashes,
+                   ProcessInstance.row_version, *hashes,
                    AuditCheckpoint.seq, AuditCheckpoint.event_hash, AuditCheckpoint.state_hash,
                    AuditCheckpoint.variables_hash, AuditCheckpoint.case_data_hash, AuditCheckpoint.case_row_version,
                    AuditCheckpoint.signature)
@@ -242,7 +248,7 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
                                      .order_by(ProcessInstance.id)))
         stored = {row.id: (row.data_hash, row.version) for row in session.execute(
             select(ProcessInstance.id, stored_sha256(ProcessInstance.variables).label("data_hash"),
-                   row_version(ProcessInstance.id).label("version")).where(ProcessInstance.id.in_(ids)))}
+                   ProcessInstance.row_version.label("version")).where(ProcessInstance.id.in_(ids)))}
         events: dict[str, list[CaseEvent]] = {case_id: [] for case_id in ids}
         # plain rows, not mapped objects: a night reads millions of events and changes none
         since = min((earliest_row_of(c.started_at) for c in cases), default=None)

@@ -8,7 +8,7 @@ app/store/db.py `json_text`); SQLite calls `sha256_hex`, which app/store/db.py r
 import hashlib
 from typing import Any
 
-from sqlalchemy import BigInteger, LargeBinary, String
+from sqlalchemy import LargeBinary, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -47,29 +47,7 @@ def sha256_hex(value: bytes | str | None) -> str | None:
     return hashlib.sha256(value.encode("utf-8") if isinstance(value, str) else value).hexdigest()
 
 
-class row_version(FunctionElement[int]):  # noqa: N801 — read as a SQL function
-    """The version of a table's row: PostgreSQL's `xmin`, the transaction that last wrote it (an UPDATE of any
-    column, even to the same values, moves it; nobody can set it); NULL on SQLite, which keeps none."""
-
-    type = BigInteger()
-    inherit_cache = True
-    name = "row_version"
-
-    def __init__(self, column: ColumnElement[Any]) -> None:  # any column of the table: it names the table
-        super().__init__(column)
-
-
-@compiles(row_version)
-def _no_row_version(element: row_version, compiler: SQLCompiler, **kw: Any) -> str:
-    return "NULL"
-
-
-@compiles(row_version, "postgresql")
-def _xmin(element: row_version, compiler: SQLCompiler, **kw: Any) -> str:
-    column = next(iter(element.clauses))
-    return f"CAST(CAST({compiler.preparer.format_table(column.table)}.xmin AS TEXT) AS BIGINT)"
-
-
 def has_row_versions(dialect_name: str) -> bool:
-    """Whether `row_version` reads one on this database."""
+    """Whether the database keeps `process_instance.row_version` (PostgreSQL, by a trigger: migration 0038); on
+    SQLite it stays empty."""
     return dialect_name == "postgresql"

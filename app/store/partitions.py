@@ -21,7 +21,7 @@ PARTITIONED = {"case_event": "at", "history_activity": "start_time", "history_in
                "access_log": "at", "job_log": "logged_at"}
 APPEND_ONLY = ("case_event", "access_log")
 # indexes PostgreSQL's partitioned tables have and SQLite's plain ones do not (migration 0029)
-POSTGRESQL_ONLY_INDEXES = {"ix_history_activity_start", "ix_access_log_at"}
+POSTGRESQL_ONLY_INDEXES = {"ix_history_activity_start", "ix_access_log_at", "ix_process_instance_compared"}
 MONTHS_AHEAD = 3
 # the history clean-up's setting (migration 0024): while on, the append-only triggers let a DELETE through
 MAINTENANCE = "SET LOCAL assistance.history_cleanup = 'on'"

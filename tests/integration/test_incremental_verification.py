@@ -11,8 +11,16 @@ from sqlalchemy import event as sa_event
 import app.services.audit as audit_module
 from app.domain.actors import SYSTEM
 from app.domain.audit import checkpoint_signature, event_digest, variables_digest
-from app.services.verification import VerificationRun, _rehash_tonight, verify_batch, verify_cases, verify_night
-from app.store.digests import has_row_versions, row_version
+from app.services.verification import (
+    VerificationRun,
+    _compared,
+    _rehash_tonight,
+    in_range,
+    verify_batch,
+    verify_cases,
+    verify_night,
+)
+from app.store.digests import has_row_versions
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from tests.support.dibao_steps import Case
 from tests.support.tamper import tamper_rows
@@ -67,7 +75,7 @@ def test_a_verified_case_keeps_a_signed_checkpoint_and_later_runs_replay_only_wh
     assert checkpoint.signature == checkpoint_signature(KEY, case.id, 4, checkpoint.event_hash, checkpoint.state_hash,
                                                         checkpoint.variables_hash, checkpoint.case_data_hash,
                                                         checkpoint.case_row_version)
-    assert checkpoint.case_row_version == _row_version(runtime, case.id)  # PostgreSQL's xmin; none on SQLite
+    assert checkpoint.case_row_version == _row_version(runtime, case.id)  # PostgreSQL's, by a trigger; none on SQLite
     assert verify_batch(runtime, RUN, [case.id])[0].ok and replayed == [4, 0]  # nothing new: nothing replayed
     case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     assert verify_batch(runtime, RUN, [case.id])[0].ok and replayed[2] == 1  # the one new event
@@ -78,7 +86,7 @@ def test_a_verified_case_keeps_a_signed_checkpoint_and_later_runs_replay_only_wh
 
 def _row_version(runtime, case_id: str) -> int | None:
     with runtime.reading() as uow:
-        return uow.session.scalar(select(row_version(ProcessInstance.id)).where(ProcessInstance.id == case_id))
+        return uow.session.scalar(select(ProcessInstance.row_version).where(ProcessInstance.id == case_id))
 
 
 def _rechained(runtime, case_id: str, change_seq: int, **values) -> list:
@@ -184,7 +192,7 @@ def test_the_night_confirms_an_unchanged_case_in_one_statement_and_replays_only_
     assert [(v.case_id, v.ok, v.events) for v in verdicts] == [(case.id, True, 4)]
     assert len(statements) == 1 and replayed == [4]  # no event, state or data loaded; nothing replayed
     if _has_row_versions(runtime):  # the row unwritten since its checkpoint: nothing hashed either
-        assert "sha256" not in statements[0] and "xmin" in statements[0]
+        assert "sha256" not in statements[0] and "row_version" in statements[0]
     case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
     assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 1]  # the new event only
     assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 1]  # its new checkpoint confirms it
@@ -244,11 +252,11 @@ def test_a_case_row_rewritten_unchanged_behind_the_services_back_is_hashed_once_
 
 def test_a_case_row_frozen_by_vacuum_keeps_its_version(runtime, login_as, clock, replayed):
     if not _has_row_versions(runtime):
-        pytest.skip("row versions are PostgreSQL's xmin")
+        pytest.skip("row versions are PostgreSQL's")
     case = _checkpointed(runtime, login_as)
     night, _ = _nights(case.id)
     with runtime.session_factory.kw["bind"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM FREEZE process_instance"))  # a frozen row keeps its xmin (PostgreSQL >= 9.4)
+        conn.execute(text("VACUUM FREEZE process_instance"))  # freezing writes no row: the version stays
     verdict, statements = _night_counted(runtime, night, case.id)
     assert verdict.ok and len(statements) == 1 and replayed == [4]
 
@@ -353,3 +361,70 @@ def test_the_night_reads_its_cases_in_ranges_of_ids_each_case_once(runtime, logi
     for size in (1, 2, 1000):
         verdicts = list(verify_cases(runtime, SYSTEM, VerificationRun(KEY, triage=size, night=1)))
         assert sorted(v.case_id for v in verdicts) == expected  # no case missed, none twice
+
+
+def _postgresql_only(runtime) -> None:
+    if not _has_row_versions(runtime):
+        pytest.skip("row versions are PostgreSQL's (a trigger, migration 0038)")
+
+
+def test_every_write_of_a_case_row_moves_its_version_whatever_the_statement_gives(runtime, login_as, clock):
+    _postgresql_only(runtime)
+    case = _checkpointed(runtime, login_as)
+    before = _row_version(runtime, case.id)
+    assert before is not None  # set when the row was made
+    # the same values written again, the old version given, in a session that skips ordinary triggers
+    tamper_rows(runtime, _case_row(case.id, suspended=ProcessInstance.suspended, row_version=before))
+    assert _row_version(runtime, case.id) > before
+
+
+def _version_held(runtime, *statements) -> None:
+    """Run `statements` on case rows with the row-version trigger disabled, as only the table's owner can."""
+    with runtime.unit_of_work() as uow:
+        uow.session.execute(text("SET LOCAL session_replication_role = replica"))  # past the append-only trigger
+        uow.session.execute(text("ALTER TABLE process_instance DISABLE TRIGGER process_instance_row_version"))
+        for statement in statements:
+            uow.session.execute(statement)
+        uow.session.execute(text("ALTER TABLE process_instance ENABLE ALWAYS TRIGGER process_instance_row_version"))
+        uow.commit()
+
+
+@pytest.mark.parametrize("kind", ["case state", "case data"])
+def test_a_case_row_changed_with_its_version_held_is_found_on_the_cases_turn(runtime, login_as, clock, kind):
+    _postgresql_only(runtime)
+    case = _checkpointed(runtime, login_as)
+    before = _row_version(runtime, case.id)
+    tamper, bad_event, words = FOUND_THE_SAME_NIGHT[kind]
+    _version_held(runtime, *tamper(runtime, case.id))
+    assert _row_version(runtime, case.id) == before
+    other_night, its_turn = _nights(case.id)
+    assert verify_night(runtime, other_night, [case.id])[0].ok  # the limit of the comparison, as documented
+    verdict = verify_night(runtime, its_turn, [case.id])[0]
+    assert verdict.ok is False and verdict.first_bad_event == bad_event and words in verdict.problem, verdict
+
+
+def test_events_removed_through_a_case_row_whose_version_is_held_are_found_the_same_night(runtime, login_as, clock):
+    _postgresql_only(runtime)
+    case = _checkpointed(runtime, login_as)
+    tamper, bad_event, _ = FOUND_THE_SAME_NIGHT["last event removed"]
+    _version_held(runtime, *tamper(runtime, case.id))
+    night, _ = _nights(case.id)
+    verdict = verify_night(runtime, night, [case.id])[0]  # the row's last event is compared beside its version
+    assert verdict.ok is False and verdict.first_bad_event == bad_event, verdict
+
+
+def test_the_nights_comparison_reads_two_indexes_and_no_row(runtime, login_as, clock):
+    _postgresql_only(runtime)
+    case = _checkpointed(runtime, login_as)
+    engine = runtime.session_factory.kw["bind"]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE process_instance"))
+        conn.execute(text("VACUUM ANALYZE audit_checkpoint"))
+    query = _compared(hashed=False).where(*in_range(SYSTEM, "", case.id))
+    with engine.connect() as conn:  # a few rows here: a table scan would be cheaper, so the planner is kept off it
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        conn.execute(text("SET LOCAL enable_bitmapscan = off"))
+        plan = "\n".join(conn.exec_driver_sql(
+            "EXPLAIN " + str(query.compile(engine, compile_kwargs={"literal_binds": True}))).scalars())
+    assert "Index Only Scan using ix_process_instance_compared" in plan, plan
+    assert "Index Only Scan using ix_audit_checkpoint_compared" in plan, plan
