@@ -67,9 +67,10 @@ def checkpoint_signer(key: bytes) -> Callable[..., str]:
 
     def sign(case_id: str, seq: int, event_hash: str, state_hash: str, variables_hash: str, case_data_hash: str,
              case_row_version: int | None = None) -> str:
-        strings = (case_id, event_hash, state_hash, variables_hash, case_data_hash)
-        if all(type(s) is str for s in strings) and _PLAIN.fullmatch("".join(strings)) and type(seq) is int and \
-                (case_row_version is None or type(case_row_version) is int):
+        if type(case_id) is str and type(event_hash) is str and type(state_hash) is str and \
+                type(variables_hash) is str and type(case_data_hash) is str and type(seq) is int and \
+                (case_row_version is None or type(case_row_version) is int) and \
+                _PLAIN.fullmatch(case_id + event_hash + state_hash + variables_hash + case_data_hash):
             text = f'["{case_id}",{seq},"{event_hash}","{state_hash}","{variables_hash}","{case_data_hash}"' + \
                 (f",{case_row_version}]" if case_row_version is not None else "]")
         else:

@@ -146,10 +146,10 @@ def _compared(hashed: bool):
     hashes = [stored_sha256(ProcessInstance.workflow).label("stored_state_hash"),
               stored_sha256(ProcessInstance.variables).label("stored_data_hash")] if hashed else []
     return (select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.last_event_hash,
-                   ProcessInstance.row_version, *hashes,
+                   ProcessInstance.row_version,
                    AuditCheckpoint.seq, AuditCheckpoint.event_hash, AuditCheckpoint.state_hash,
                    AuditCheckpoint.variables_hash, AuditCheckpoint.case_data_hash, AuditCheckpoint.case_row_version,
-                   AuditCheckpoint.signature)
+                   AuditCheckpoint.signature, *hashes)  # in this order: the night unpacks the first eleven
             .outerjoin(AuditCheckpoint, AuditCheckpoint.process_instance_id == ProcessInstance.id))
 
 
@@ -166,22 +166,26 @@ def verify_night(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
 
 
 def _night(rt: Runtime, run: VerificationRun, where: list) -> list[Verdict]:
-    with rt.reading() as uow:  # one statement: one moment
+    with rt.reading() as uow:  # one statement: one moment; plain rows (no ORM loading: millions a night)
         versions = has_row_versions(uow.session.get_bind().dialect.name)
-        rows = uow.session.execute(_compared(hashed=not versions).where(*where)).all()
-    signer = checkpoint_signer(run.key)
+        rows = uow.session.connection().execute(_compared(hashed=not versions).where(*where)).all()
+    sign, compare = checkpoint_signer(run.key), hmac.compare_digest
     confirmed, rewritten, others = [], [], []
-    for row in rows:
-        if not _signed_at_last_event(signer, row) or _rehash_tonight(run, row.id):
-            others.append(row.id)
-        elif versions and row.row_version == row.case_row_version:
-            confirmed.append(Verdict(row.id, True, row.seq))
+    for row in rows:  # the checks of `_signed_at_last_event`, written out: this loop runs once per case a night
+        case_id, version, last_hash, row_version, seq, event_hash, state_hash, variables_hash, data_hash, \
+            checkpoint_version, signature = row[:11]
+        if seq is None or version != seq or last_hash != event_hash or _rehash_tonight(run, case_id) or \
+                not compare(sign(case_id, seq, event_hash, state_hash, variables_hash, data_hash, checkpoint_version),
+                            signature):
+            others.append(case_id)
+        elif versions and row_version == checkpoint_version:
+            confirmed.append(Verdict(case_id, True, seq))
         elif versions:
-            rewritten.append(row.id)
+            rewritten.append(case_id)
         elif _hashes_hold(row):
-            confirmed.append(Verdict(row.id, True, row.seq))
+            confirmed.append(Verdict(case_id, True, seq))
         else:
-            others.append(row.id)
+            others.append(case_id)
     if rewritten:
         held, changed = _rehashed(rt, run, rewritten)
         confirmed.extend(held)
@@ -196,7 +200,7 @@ def _rehashed(rt: Runtime, run: VerificationRun, ids: list[str]) -> tuple[list[V
     checkpoint says are confirmed and their checkpoint signed again with the row's version; return them, and the
     ids of the others."""
     with rt.reading() as uow:
-        rows = uow.session.execute(_compared(hashed=True).where(ProcessInstance.id.in_(ids))).all()
+        rows = uow.session.connection().execute(_compared(hashed=True).where(ProcessInstance.id.in_(ids))).all()
     held, resigned, changed = [], [], []
     signer = checkpoint_signer(run.key)
     for row in rows:
