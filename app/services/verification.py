@@ -4,8 +4,9 @@ A case that verifies keeps a checkpoint: its last verified event by seq and hash
 reached there, the hash of the case's data as stored then, all signed with the audit key (HMAC).
 
 Each night one query per range of a few thousand case ids compares each case's row with its checkpoint: its last
-event (`version`) and last event hash and, on PostgreSQL, the row's version (`xmin`, the transaction that last
-wrote the row, which no one can set and any write moves), which the checkpoint names and signs. A case whose row
+event (`version`) and last event hash and, on PostgreSQL, the row's version (`row_version`, the transaction that
+last wrote the row, which a trigger moves on any write whatever the statement says; migration 0038), which the
+checkpoint names and signs. On PostgreSQL the query reads two covering indexes and no case row. A case whose row
 still has the checkpoint's version, at a checkpoint whose signature holds, is unchanged: it is confirmed without
 loading its events, state or data, or hashing anything. A row written since is hashed by the database
 (app/store/digests.py) and confirmed if its stored state and data still hash as the checkpoint says; its
@@ -21,10 +22,11 @@ added or removed through the case row, the stored state or data changed (whoever
 moves, and a checkpoint given the new version without the key fails its signature), a checkpoint changed or
 forged without the key. What only the whole-chain check finds (the night a case's turn comes, a night it changes, or
 `--full`): an event edited in place or removed without touching the case row — on PostgreSQL that takes
-disabling the append-only trigger (migration 0007) as the table's owner — a changed notice or attachment, a
-checkpoint's saved state or data changed (harmless until used: they are checked before any replay starts from
-them), a deployment changed under an unchanged case. A full replay (`full`) re-runs every event of every case,
-in several processes.
+disabling the append-only trigger (migration 0007) as the table's owner —, the case row's state or data changed
+with its version held — that takes disabling the row-version trigger (0038) as the table's owner —, a changed
+notice or attachment, a checkpoint's saved state or data changed (harmless until used: they are checked before
+any replay starts from them), a deployment changed under an unchanged case. A full replay (`full`) re-runs every
+event of every case, in several processes.
 """
 
 import hashlib
@@ -157,7 +159,7 @@ def verify_night(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
     """Confirm the cases `ids` that are as their signed checkpoint left them; verify the others, and tonight's
     share of the unchanged, in full (`verify_batch`).
 
-    On PostgreSQL one query reads each row's version (`xmin`) beside its checkpoint's: a row nobody has written
+    On PostgreSQL one query reads each row's version (`row_version`) beside its checkpoint's: a row nobody has written
     since its checkpoint is confirmed on that alone. A row written since (by the service without a new event, or
     behind its back) is hashed by the database and confirmed if its state and data still hash as the checkpoint
     says, which is then signed again with the row's new version. Where the database keeps no row versions

@@ -435,8 +435,9 @@ class AuditCheckpoint(Base):
     # the sha256 of the case's stored data (process_instance.variables as stored) when it verified: the nightly
     # run finds a case unchanged by comparing hashes in SQL (app/store/digests.py), loading neither
     case_data_hash: Mapped[str] = mapped_column(String(64))
-    # the version of the case row it was taken from (PostgreSQL's xmin, which only a write of the row moves; none on
-    # SQLite): while the row still has it, the nightly run confirms the case without hashing its state and data
+    # the version of the case row it was taken from (process_instance.row_version, which a trigger moves on every
+    # write of the row; none on SQLite): while the row still has it, the nightly run confirms the case without
+    # hashing its state and data
     case_row_version: Mapped[int | None] = mapped_column(BigInteger)
     signature: Mapped[str] = mapped_column(String(64))
     verified_at: Mapped[datetime] = mapped_column()
