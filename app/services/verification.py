@@ -5,7 +5,7 @@ reached there, the hash of the case's data as stored then, all signed with the a
 
 Each night one query per range of a few thousand case ids compares each case's row with its checkpoint: its last
 event (`version`) and last event hash and, on PostgreSQL, the row's version (`row_version`, the transaction that
-last wrote the row, which a trigger moves on any write whatever the statement says; migration 0038), which the
+last wrote the row, which a trigger moves on any write whatever the statement says; migration 0041), which the
 checkpoint names and signs. On PostgreSQL the query reads two covering indexes and no case row. A case whose row
 still has the checkpoint's version, at a checkpoint whose signature holds, is unchanged: it is confirmed without
 loading its events, state or data, or hashing anything. A row written since is hashed by the database
@@ -23,7 +23,7 @@ moves, and a checkpoint given the new version without the key fails its signatur
 forged without the key. What only the whole-chain check finds (the night a case's turn comes, a night it changes, or
 `--full`): an event edited in place or removed without touching the case row — on PostgreSQL that takes
 disabling the append-only trigger (migration 0007) as the table's owner —, the case row's state or data changed
-with its version held — that takes disabling the row-version trigger (0038) as the table's owner —, a changed
+with its version held — that takes disabling the row-version trigger (0041) as the table's owner —, a changed
 notice or attachment, a checkpoint's saved state or data changed (harmless until used: they are checked before
 any replay starts from them), a deployment changed under an unchanged case. A full replay (`full`) re-runs every
 event of every case, in several processes.

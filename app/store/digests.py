@@ -48,6 +48,6 @@ def sha256_hex(value: bytes | str | None) -> str | None:
 
 
 def has_row_versions(dialect_name: str) -> bool:
-    """Whether the database keeps `process_instance.row_version` (PostgreSQL, by a trigger: migration 0038); on
+    """Whether the database keeps `process_instance.row_version` (PostgreSQL, by a trigger: migration 0041); on
     SQLite it stays empty."""
     return dialect_name == "postgresql"

@@ -167,7 +167,7 @@ class ProcessInstance(Base):
     # `version` is the number of the case's last event; a command moves the row only from the version it read
     # (app/store/writes.py), the one lock on a case
     # the version of the row itself (PostgreSQL): the id of the transaction that last wrote it, set by a trigger on
-    # every INSERT and UPDATE whatever the statement says (migration 0038); a verified case's checkpoint names it.
+    # every INSERT and UPDATE whatever the statement says (migration 0041); a verified case's checkpoint names it.
     # Never written by the service; empty on SQLite, which keeps no row versions
     row_version: Mapped[int | None] = mapped_column(BigInteger)
 

@@ -365,7 +365,7 @@ def test_the_night_reads_its_cases_in_ranges_of_ids_each_case_once(runtime, logi
 
 def _postgresql_only(runtime) -> None:
     if not _has_row_versions(runtime):
-        pytest.skip("row versions are PostgreSQL's (a trigger, migration 0038)")
+        pytest.skip("row versions are PostgreSQL's (a trigger, migration 0041)")
 
 
 def test_every_write_of_a_case_row_moves_its_version_whatever_the_statement_gives(runtime, login_as, clock):

@@ -14,14 +14,14 @@ version, and the first night confirms such a case without hashing it. A transact
 its epoch) is greater than any xmin kept, so an old checkpoint's version cannot be met again by a later write.
 SQLite keeps no row versions: the column stays empty there and the night hashes every row, as before.
 
-Revision ID: 0038
-Revises: 0037
+Revision ID: 0041
+Revises: 0040
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0038'
-down_revision = '0037'
+revision = '0041'
+down_revision = '0040'
 branch_labels = None
 depends_on = None
 
