@@ -53,5 +53,6 @@ def downgrade():
         op.drop_index("ix_process_instance_compared", "process_instance")
         op.execute("DROP TRIGGER process_instance_row_version ON process_instance")
         op.execute("DROP FUNCTION set_case_row_version()")
-    with op.batch_alter_table("process_instance") as batch:
-        batch.drop_column("row_version")
+    # ALTER TABLE … DROP COLUMN on both (SQLite ≥ 3.35): a batch copy of the table would drop the table that the
+    # case tables' foreign keys name, which SQLite refuses with foreign keys on
+    op.drop_column("process_instance", "row_version")
