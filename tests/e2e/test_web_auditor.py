@@ -12,19 +12,12 @@ from tests.support.tamper import tamper_rows
 from tests.support.web_client import Web
 
 
-def _case(login_as) -> Case:
-    case = Case(login_as)
-    case.accept()
-    case.investigate()  # start, accept, home_visit, verify: four events
-    return case
-
-
 def _marks(page: str) -> dict:
     return json.loads(re.search(r"getElementById\('replay-diagram'\), .*?, (\{.*\})\);", page)[1])
 
 
 def test_the_auditor_finds_a_case_and_reads_its_verified_timeline(app, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     web = Web(app, "auditor")
     found = web.get("/auditor", q=case.business_key[3:]).text
     assert re.findall(r'<tr data-case="([^"]+)"', found) == [case.id]
@@ -58,7 +51,7 @@ def test_the_auditor_finds_a_case_by_the_applicants_name_or_id_number_and_those_
 
 
 def test_replay_steps_through_the_state_after_each_event(app, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     web = Web(app, "auditor")
     first = web.get(f"/auditor/cases/{case.id}/events/1").text
     assert _marks(first)["waiting"] == ["accept"] and 'rel="prev"' not in first
@@ -74,7 +67,7 @@ def test_replay_steps_through_the_state_after_each_event(app, login_as, clock):
 
 
 def test_a_tampered_history_is_reported_on_the_case_and_in_the_scope_check(app, runtime, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     tamper_rows(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 3)
                 .values(actor="someone_else"))
     web = Web(app, "auditor")

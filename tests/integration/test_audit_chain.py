@@ -11,13 +11,6 @@ from tests.support.dibao_steps import Case
 from tests.support.tamper import tamper_rows
 
 
-def _case(login_as) -> Case:
-    case = Case(login_as)
-    case.accept()
-    case.investigate()  # start, complete accept, complete home_visit, complete verify: four events
-    return case
-
-
 def _verify(login_as, case: Case) -> dict:
     auditor = login_as("auditor")
     response = auditor.client.get(f"/api/audit/cases/{case.id}/verify", headers=auditor.headers)
@@ -26,7 +19,7 @@ def _verify(login_as, case: Case) -> dict:
 
 
 def test_an_untampered_case_verifies(login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     verdict = _verify(login_as, case)
     assert verdict == {"caseId": case.id, "ok": True, "events": 4, "firstBadEvent": None, "problem": None}
     window = login_as("window_cg")
@@ -44,7 +37,7 @@ def test_an_untampered_case_verifies(login_as, clock):
      .values(workflow=zlib.compress(b'{"forged": true}')), 4, "状态"),
 ])
 def test_tampering_is_reported_at_the_first_bad_event(runtime, login_as, clock, tamper, bad_event, words):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     tamper_rows(runtime, tamper(case.id))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == bad_event and words in verdict["problem"]
@@ -88,14 +81,14 @@ def _rehashed_alone(runtime, case_id: str) -> list:
 ])
 def test_an_inserted_moved_or_rehashed_event_breaks_the_chain_after_it(runtime, login_as, clock, tamper, bad_event):
     """No event stores the previous one's hash: each event's hash is recomputed over the hash its neighbour has."""
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     tamper_rows(runtime, *tamper(runtime, case.id))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == bad_event and "修改" in verdict["problem"]
 
 
 def test_cli_verifies_every_case_with_a_progress_bar(runtime, runner, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     tamper_rows(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 1)
                 .values(command="forged"))
     result = runner.invoke(args=["audit-verify"])
@@ -124,7 +117,7 @@ def deployment_of(runtime):
 
 def test_an_edited_bpmn_file_of_the_deployment_is_reported_at_the_start_event(runtime, login_as, clock,
                                                                               deployment_of):
-    case, other = _case(login_as), _case(login_as)
+    case, other = Case.investigated(login_as), Case.investigated(login_as)
     resource_id, xml, _, _ = deployment_of(case.id)
     forged = xml.replace(b'candidateGroups="county_reviewer"', b'candidateGroups="window"', 1)
     assert forged != xml
@@ -135,7 +128,7 @@ def test_an_edited_bpmn_file_of_the_deployment_is_reported_at_the_start_event(ru
 
 
 def test_an_edited_stored_spec_is_reported_at_the_start_event(runtime, login_as, clock, deployment_of):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     _, _, definition_id, spec = deployment_of(case.id)
     tamper_rows(runtime, update(ProcessDefinition).where(ProcessDefinition.id == definition_id)
                 .values(spec={**spec, "forged": True}))
@@ -145,7 +138,7 @@ def test_an_edited_stored_spec_is_reported_at_the_start_event(runtime, login_as,
 
 def test_an_edited_event_with_a_recomputed_chain_is_caught_by_replay(runtime, login_as, clock):
     """Whoever rewrites an input and re-hashes the whole chain still fails: replay gives another state."""
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     with runtime.unit_of_work() as uow:
         events = list(uow.session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == case.id)
                                           .order_by(CaseEvent.seq)))
@@ -168,7 +161,7 @@ def test_an_edited_event_with_a_recomputed_chain_is_caught_by_replay(runtime, lo
 
 
 def test_changed_stored_case_data_is_caught_by_replay(runtime, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     with runtime.unit_of_work() as uow:
         variables = dict(uow.session.get(ProcessInstance, case.id).variables)
     tamper_rows(runtime, update(ProcessInstance).where(ProcessInstance.id == case.id)
@@ -178,7 +171,7 @@ def test_changed_stored_case_data_is_caught_by_replay(runtime, login_as, clock):
 
 
 def test_untampered_cases_in_scope_all_pass(runtime, login_as, clock):
-    cases = [_case(login_as) for _ in range(3)]
+    cases = [Case.investigated(login_as) for _ in range(3)]
     auditor = login_as("auditor")
     report = auditor.client.get("/api/audit/verify", headers=auditor.headers).json
     failed = {f["caseId"] for f in report["failed"]}
@@ -186,7 +179,7 @@ def test_untampered_cases_in_scope_all_pass(runtime, login_as, clock):
 
 
 def test_cli_group_alias_verifies_too(runtime, runner, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     tamper_rows(runtime, update(CaseEvent).where(CaseEvent.process_instance_id == case.id, CaseEvent.seq == 3)
                 .values(actor="forged"))
     result = runner.invoke(args=["audit", "verify"])

@@ -16,12 +16,6 @@ from tests.support.web_client import Web
 RAW = text("SELECT seq, state_hash, hash FROM case_event WHERE process_instance_id = :c ORDER BY seq")
 
 
-def _case(login_as) -> Case:
-    case = Case(login_as)
-    case.accept()
-    case.investigate()  # four events
-    return case
-
 
 def _events(login_as, case_id: str) -> dict:
     auditor = login_as("auditor")
@@ -36,7 +30,7 @@ def _raw(runtime, case_id: str) -> list:
 
 
 def test_hashes_are_stored_as_bytes_and_shown_as_the_hex_they_hash_to(app, runtime, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     with runtime.reading() as uow:
         columns = {c["name"] for c in inspect(uow.session.connection()).get_columns("case_event")}
     assert {"state_hash", "hash"} <= columns and "prev_hash" not in columns
@@ -62,7 +56,7 @@ def test_hashes_are_stored_as_bytes_and_shown_as_the_hex_they_hash_to(app, runti
 
 
 def test_an_events_previous_hash_read_without_its_case_events_is_an_error_not_none(runtime, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     with runtime.reading() as uow:
         event = uow.session.scalar(select(CaseEvent).where(CaseEvent.process_instance_id == case.id,
                                                            CaseEvent.seq == 2))
@@ -85,7 +79,7 @@ def test_a_hash_that_is_not_64_lower_case_hex_digits_is_refused(runtime, value):
 
 def test_the_migration_converts_a_populated_table_and_its_downgrade_restores_the_old_form(app, runtime, login_as,
                                                                                         clock):
-    cases = [_case(login_as) for _ in range(2)]
+    cases = [Case.investigated(login_as) for _ in range(2)]
     before = {c.id: _events(login_as, c.id) for c in cases}
     engine = app.extensions["db_engine"]
     try:
@@ -109,5 +103,5 @@ def test_the_migration_converts_a_populated_table_and_its_downgrade_restores_the
         auditor = login_as("auditor")
         verdict = auditor.client.get(f"/api/audit/cases/{case.id}/verify", headers=auditor.headers).json
         assert verdict["ok"] is True, verdict
-    case = _case(login_as)  # and the service appends to the converted table
+    case = Case.investigated(login_as)  # and the service appends to the converted table
     assert _events(login_as, case.id)["events"][1]["prevHash"] == _events(login_as, case.id)["events"][0]["hash"]

@@ -52,6 +52,22 @@ def _finished(client, key: str) -> str:
     return case["id"]
 
 
+def _archived_case(runtime, client, clock, tmp_path):
+    """A retention_short case finished and archived past its retention: the archive, its lines, the case's line."""
+    _finished(client, "retention_short")
+    clock.advance(days=31)
+    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
+    lines = archive.read_text().splitlines()
+    return archive, lines, json.loads(lines[1])
+
+
+def _re_signed(archive, lines: list[str], case: dict) -> None:
+    """Write the archive with `case` as its case line, signed again with the key: a forgery by the key's holder."""
+    body = "\n".join([lines[0], json.dumps(case, ensure_ascii=False), *lines[2:-1]]) + "\n"
+    archive.write_text(body + json.dumps({"signature": hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()})
+                       + "\n")
+
+
 def _rows(runtime, model, case_id: str) -> int:
     with runtime.reading() as uow:
         return uow.session.scalar(select(func.count()).select_from(model).where(
@@ -100,11 +116,7 @@ def test_the_clean_up_removes_the_job_log_of_the_cases_it_removes(county, client
 
 def test_a_changed_archive_is_refused_and_a_re_signed_forgery_fails_its_chain(county, client, clock, tmp_path):
     runtime = county
-    _finished(client, "retention_short")
-    clock.advance(days=31)
-    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
-    lines = archive.read_text().splitlines()
-    case = json.loads(lines[1])
+    archive, lines, case = _archived_case(runtime, client, clock, tmp_path)
     case["events"][1]["actor"] = "someone_else"
     archive.write_text("\n".join([lines[0], json.dumps(case, ensure_ascii=False), *lines[2:]]) + "\n")
     with pytest.raises(ValidationFailed, match="签名无效"):
@@ -112,9 +124,7 @@ def test_a_changed_archive_is_refused_and_a_re_signed_forgery_fails_its_chain(co
     with pytest.raises(ValidationFailed, match="签名无效"):
         verify_archive(runtime, SYSTEM, archive, b"another-key")
     # whoever holds the key and re-signs still fails: the chain catches it (a recomputed chain, the replay)
-    body = "\n".join(archive.read_text().splitlines()[:-1]) + "\n"
-    signature = hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()
-    archive.write_text(body + json.dumps({"signature": signature}) + "\n")
+    _re_signed(archive, lines, case)
     verdicts = verify_archive(runtime, SYSTEM, archive, KEY)
     assert [(v.ok, v.first_bad_event) for v in verdicts][0] == (False, 2) and "修改" in verdicts[0].problem
 
@@ -144,18 +154,12 @@ def test_an_archived_event_keeps_its_previous_hash_which_must_be_the_previous_ev
     """The database keeps no copy of an event's previous hash (migration 0039); its archive line still does, in the
     same place, and verifying the archive checks it as it checked the stored one."""
     runtime = county
-    _finished(client, "retention_short")
-    clock.advance(days=31)
-    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
-    lines = archive.read_text().splitlines()
-    case = json.loads(lines[1])
+    archive, lines, case = _archived_case(runtime, client, clock, tmp_path)
     events = case["events"]
     assert [list(e) for e in events] == [EVENT_KEYS] * len(events)
     assert [e["prev_hash"] for e in events] == [None, *(e["hash"] for e in events[:-1])]
     assert all(len(e[k]) == 64 and int(e[k], 16) >= 0 for e in events for k in ("state_hash", "hash"))
     case["events"][1]["prev_hash"] = "0" * 64  # changed, and the file re-signed with the key
-    body = "\n".join([lines[0], json.dumps(case, ensure_ascii=False), *lines[2:-1]]) + "\n"
-    archive.write_text(body + json.dumps({"signature": hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()})
-                       + "\n")
+    _re_signed(archive, lines, case)
     verdict = verify_archive(runtime, SYSTEM, archive, KEY)[0]
     assert (verdict.ok, verdict.first_bad_event) == (False, 2) and "前序哈希" in verdict.problem

@@ -34,15 +34,9 @@ def _audit_key(app, monkeypatch):
     monkeypatch.setitem(app.config, "AUDIT_KEY", KEY.decode())
 
 
-def _case(login_as) -> Case:
-    case = Case(login_as)
-    case.accept()
-    case.investigate()  # four events
-    return case
-
 
 def _checkpointed(runtime, login_as) -> Case:
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     assert verify_batch(runtime, RUN, [case.id])[0].ok
     return case
 
@@ -344,7 +338,7 @@ def test_every_case_has_its_turn_once_in_rehash_every_nights():
 
 
 def test_the_cli_runs_incremental_by_default_and_full_on_demand_in_processes(runtime, runner, login_as, clock):
-    case = _case(login_as)
+    case = Case.investigated(login_as)
     for args in (["audit-verify", "--processes", "2"], ["audit-verify", "--full", "--processes", "2"]):
         result = runner.invoke(args=args)
         assert "case(s) failed verification" in result.output
@@ -354,7 +348,7 @@ def test_the_cli_runs_incremental_by_default_and_full_on_demand_in_processes(run
 
 def test_the_night_reads_its_cases_in_ranges_of_ids_each_case_once(runtime, login_as, clock):
     for _ in range(3):
-        _case(login_as)
+        Case.investigated(login_as)
     with runtime.reading() as uow:
         expected = sorted(uow.session.scalars(select(ProcessInstance.id).where(
             ProcessInstance.root_process_instance_id.is_(None))))

@@ -42,6 +42,14 @@ class Case:
         assert response.status_code == 200, response.json
         self.id = response.json["id"]
 
+    @classmethod
+    def investigated(cls, login_as) -> "Case":
+        """A case accepted and investigated: four events (start, accept, home_visit, the data match)."""
+        case = cls(login_as)
+        case.accept()
+        case.investigate()
+        return case
+
     def submit(self, user: str, activity: str, **variables):
         """Complete a task and return the response, whatever it is."""
         task = self.task(user, activity)
