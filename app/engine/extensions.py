@@ -133,8 +133,8 @@ class MappedCallActivity(CallActivity):  # type: ignore[misc]  # an untyped base
         kind = binding["binding"]
         if kind == "version":
             value = evaluate_in(my_task, _value(binding["version"] or ""), dict(my_task.data))
-            if isinstance(value, str):
-                value = java_int(value) if java_int(value) is not None else value
+            if isinstance(value, str) and (number := java_int(value)) is not None:
+                value = number
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise WorkflowTaskException(f"camunda:calledElementVersion 须为正整数，得到 {str(value)[:40]}",
                                             task=my_task)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .digests import sha256_hex
-from .types import sha256_bytes
+from .types import sha256_bytes_or_none
 
 # JSON columns (case data, event inputs) hold much Chinese text: as UTF-8 it takes half the bytes of \u escapes
 json_text = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
@@ -36,10 +36,6 @@ class DatabaseLimits:
                 f"-c idle_in_transaction_session_timeout={self.idle_in_transaction_ms}")
 
 
-def _sha256_bytes_or_null(value: str | None) -> bytes | None:
-    return None if value is None else sha256_bytes(value)
-
-
 def make_engine(url: str, limits: DatabaseLimits = DatabaseLimits()) -> Engine:
     """Create the engine; SQLite gets WAL, foreign keys and a busy timeout (its only lock wait)."""
     if url.startswith("sqlite"):
@@ -54,7 +50,7 @@ def make_engine(url: str, limits: DatabaseLimits = DatabaseLimits()) -> Engine:
             cursor.close()
             dbapi_connection.create_function("sha256_hex", 1, sha256_hex, deterministic=True)
             # a sha256 column's 32 bytes from its hex digits, as app/store/writes.py inserts from JSON
-            dbapi_connection.create_function("sha256_bytes", 1, _sha256_bytes_or_null, deterministic=True)
+            dbapi_connection.create_function("sha256_bytes", 1, sha256_bytes_or_none, deterministic=True)
 
         return _multi_row_inserts(engine)
     # JIT compiles a plan in ~50-900 ms: a loss for the service's short indexed queries

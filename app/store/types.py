@@ -36,7 +36,7 @@ class Sha256(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Any) -> bytes | None:
-        return None if value is None else sha256_bytes(value)
+        return sha256_bytes_or_none(value)
 
     def process_result_value(self, value: bytes | None, dialect: Any) -> str | None:
         return None if value is None else bytes(value).hex()
@@ -47,6 +47,11 @@ def sha256_bytes(value: str) -> bytes:
     if not isinstance(value, str) or len(value) != 64 or value.strip("0123456789abcdef"):
         raise ValueError(f"not a sha256 in lower-case hex: {value!r:.80}")
     return bytes.fromhex(value)
+
+
+def sha256_bytes_or_none(value: str | None) -> bytes | None:
+    """`sha256_bytes`, with None (SQL NULL) kept."""
+    return None if value is None else sha256_bytes(value)
 
 
 # a UUID as the engine writes one (str(uuid4())): lowercase, hyphenated
@@ -102,4 +107,3 @@ class UuidText(TypeDecorator[str]):
         if _malformed(value):
             raise ValueError(f"not a UUID's text (lowercase, hyphenated): {value!r}")
         return value
-
