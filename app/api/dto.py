@@ -128,7 +128,7 @@ def job(row) -> dict:
             "processDefinitionId": row.definition_id, "processDefinitionKey": row.definition_key,
             "activityId": row.activity_id, "dueDate": camunda_date(row.due), "retries": row.retries,
             "exceptionMessage": row.exception_message,
-            "failedActivityId": row.activity_id if row.exception_message else None, "suspended": row.suspended,
+            "failedActivityId": row.failed_activity_id if row.exception_message else None, "suspended": row.suspended,
             "priority": 0, "tenantId": row.tenant_id, "createTime": camunda_date(row.created), "batchId": None}
 
 
@@ -136,7 +136,7 @@ def incident(row) -> dict:
     failed_job = row.type == "failedJob"
     return {"id": row.id, "processDefinitionId": row.definition_id, "processInstanceId": row.process_instance_id,
             "executionId": row.process_instance_id, "incidentTimestamp": camunda_date(row.created),
-            "incidentType": row.type, "activityId": row.activity_id, "failedActivityId": row.activity_id,
+            "incidentType": row.type, "activityId": row.activity_id, "failedActivityId": row.failed_activity_id,
             "causeIncidentId": row.id, "rootCauseIncidentId": row.id, "configuration": row.job_id or row.id,
             "incidentMessage": row.message, "tenantId": row.tenant_id,
             "jobDefinitionId": job_definition_id(row) if failed_job else None, "annotation": None}
@@ -291,7 +291,7 @@ def history_incident(row) -> dict:
             "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
             "rootProcessInstanceId": row.process_instance_id, "createTime": camunda_date(row.created),
             "endTime": camunda_date(row.end_time), "removalTime": None, "incidentType": row.type,
-            "activityId": row.activity_id, "failedActivityId": row.activity_id, "causeIncidentId": row.id,
+            "activityId": row.activity_id, "failedActivityId": row.failed_activity_id, "causeIncidentId": row.id,
             "rootCauseIncidentId": row.id, "configuration": row.job_id or row.id,
             "historyConfiguration": row.history_configuration,
             "incidentMessage": row.message, "tenantId": row.tenant_id,

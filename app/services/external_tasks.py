@@ -247,8 +247,8 @@ def report_bpmn_error(rt: Runtime, actor: Actor, task_id: str, worker_id: str, c
 def _raise_incident(session: Session, task: ExternalTask, message: str | None, moment) -> None:
     open_incident(session, Incident(id=task.id, process_instance_id=task.process_instance_id,
                                     definition_id=task.definition_id, activity_id=task.activity_id,
-                                    type="failedExternalTask", message=message or "", org_path=task.org_path,
-                                    created=moment))
+                                    failed_activity_id=task.activity_id, type="failedExternalTask",
+                                    message=message or "", org_path=task.org_path, created=moment))
 
 
 def report_failure(rt: Runtime, actor: Actor, task_id: str, worker_id: str, message: str | None,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import SYSTEM, Actor
-from app.domain.errors import Conflict, DomainError, NotFound
+from app.domain.errors import Conflict, DomainError, EngineFailure, NotFound
 from app.store.incident_log import open_incident, resolve_incidents
 from app.store.job_log import log_failure
 from app.store.queries import job_query, with_case
@@ -143,19 +143,23 @@ def _fire_next(rt: Runtime) -> int | None:
                 raise
             except DomainError as err:  # the workflow's own failure (an expression, a refused value): its message
                 failure = stacktrace = err.message
+                # the element the engine failed in (a script task after the timer), Camunda's failedActivityId
+                failed_in = err.element if isinstance(err, EngineFailure) else None
             except _DATABASE_DOWN:
                 raise
             except Exception as err:  # a defect met by this one job: it fails on its own, the others still fire
                 failure = f"内部错误 {type(err).__name__}: {err}"
-                stacktrace = traceback.format_exc()
+                stacktrace, failed_in = traceback.format_exc(), None
     except Conflict:
         return 0  # a user changed the case at the same moment; the job is still due and fires next poll
-    _record_failure(rt, job_id, failure, stacktrace)
+    _record_failure(rt, job_id, failure, stacktrace, failed_in)
     return 0
 
 
-def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | None = None) -> None:
-    """Spend one of the job's retries, and log the failure (Camunda's failure log, with its stack trace)."""
+def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | None = None,
+                    failed_in: str | None = None) -> None:
+    """Spend one of the job's retries, and log the failure (Camunda's failure log, with its stack trace) with the
+    activity it happened `failed_in` (not known: the job's own)."""
     moment = clock.now()
     with rt.unit_of_work() as uow:
         job = uow.session.get(Job, job_id)
@@ -167,6 +171,7 @@ def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | No
             ProcessInstance.id == job.process_instance_id)) or {}
         message = scrubbed(uow.session, job.definition_id, message, variables)
         stacktrace = stacktrace and scrubbed(uow.session, job.definition_id, stacktrace, variables)
+        job.failed_activity_id = failed_in or job.activity_id
         entry = log_failure(uow.session, job, message, stacktrace, moment)
         job.retries -= 1
         job.exception_message = message
@@ -174,8 +179,8 @@ def _record_failure(rt: Runtime, job_id: str, message: str, stacktrace: str | No
         if job.retries == 0:
             open_incident(uow.session, Incident(
                 id=job.id, process_instance_id=job.process_instance_id, definition_id=job.definition_id,
-                activity_id=job.activity_id, job_id=job.id, type="failedJob", message=message, org_path=job.org_path,
-                created=moment), history_configuration=entry)
+                activity_id=job.activity_id, failed_activity_id=job.failed_activity_id, job_id=job.id, type="failedJob",
+                message=message, org_path=job.org_path, created=moment), history_configuration=entry)
         uow.commit()
     if stacktrace in (None, message):
         log.warning("job %s failed: %s", job_id, message)

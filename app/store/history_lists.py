@@ -236,7 +236,7 @@ HISTORY_INCIDENTS = Listing(
      "processInstanceId": equal(_HI.process_instance_id), "executionId": equal(_HI.process_instance_id),
      "createTimeBefore": moment(_HI.created, lt), "createTimeAfter": moment(_HI.created, gt),
      "endTimeBefore": moment(INCIDENT_END, lt), "endTimeAfter": moment(INCIDENT_END, gt),
-     "activityId": equal(_HI.activity_id), "failedActivityId": equal(_HI.activity_id),
+     "activityId": equal(_HI.activity_id), "failedActivityId": equal(_HI.failed_activity_id),
      "causeIncidentId": equal(_HI.id), "rootCauseIncidentId": equal(_HI.id),  # each is its own cause
      "configuration": Filter("string", lambda v: (_HI.job_id == v) | (_HI.id == v)),
      "historyConfiguration": equal(_HI.history_configuration),  # a failed job's failure entry in the job log

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from .tables import HistoryIncident, Incident
 
-_COPIED = ("id", "process_instance_id", "definition_id", "activity_id", "job_id", "type", "message", "org_path",
-           "created")  # and the county, from the org path as the incident's own
+_COPIED = ("id", "process_instance_id", "definition_id", "activity_id", "failed_activity_id", "job_id", "type",
+           "message", "org_path", "created")  # and the county, from the org path as the incident's own
 
 
 def open_incident(session: Session, incident: Incident, history_configuration: str | None = None) -> None:

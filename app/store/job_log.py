@@ -29,7 +29,7 @@ _COPIED = (("job_due", "due"), ("job_retries", "retries"), ("job_type", "job_typ
 # the same, and the failure a job row holds, as SQL on that row
 _FROM_JOB = (*((entry, f"job.{column}") for entry, column in _COPIED),
              ("exception_message", "job.exception_message"),
-             ("failed_activity_id", "CASE WHEN job.exception_message IS NOT NULL THEN job.activity_id END"))
+             ("failed_activity_id", "CASE WHEN job.exception_message IS NOT NULL THEN job.failed_activity_id END"))
 
 
 _LOG, _JOBS = Base.metadata.tables["job_log"], Base.metadata.tables["job"]
@@ -58,7 +58,7 @@ def log_failure(session: Session, job: Job, message: str, stacktrace: str | None
     the entry's id."""
     entry = _entry(FAILED, moment)
     session.add(JobLog(**entry, job_id=job.id, exception_message=message, stacktrace=stacktrace,
-                       failed_activity_id=job.activity_id,
+                       failed_activity_id=job.failed_activity_id,
                        **{column: getattr(job, source) for column, source in _COPIED}))
     return str(entry["id"])
 

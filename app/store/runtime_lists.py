@@ -253,7 +253,7 @@ JOBS = Listing(
      "createTimes": Filter("comparisons", lambda v: and_(*(op(Job.created, when) for op, when in v))),
      "withException": when_true(Job.exception_message.is_not(None)),
      "exceptionMessage": equal(Job.exception_message),
-     "failedActivityId": Filter("string", lambda v: (Job.activity_id == v) & Job.exception_message.is_not(None)),
+     "failedActivityId": Filter("string", lambda v: (Job.failed_activity_id == v) & Job.exception_message.is_not(None)),
      **suspension(Job.suspended),
      "priorityLowerThanOrEquals": Filter("integer", _constant(lambda v: 0 <= v)),
      "priorityHigherThanOrEquals": Filter("integer", _constant(lambda v: 0 >= v)),
@@ -278,7 +278,7 @@ INCIDENTS = Listing(
      "processInstanceId": equal(Incident.process_instance_id), "executionId": equal(Incident.process_instance_id),
      "incidentTimestampBefore": moment(Incident.created, lt),
      "incidentTimestampAfter": moment(Incident.created, gt),
-     "activityId": equal(Incident.activity_id), "failedActivityId": equal(Incident.activity_id),
+     "activityId": equal(Incident.activity_id), "failedActivityId": equal(Incident.failed_activity_id),
      "causeIncidentId": equal(Incident.id), "rootCauseIncidentId": equal(Incident.id),  # each is its own cause
      "configuration": Filter("string", lambda v: (Incident.job_id == v) | (Incident.id == v)),
      "jobDefinitionIdIn": Filter("strings", lambda v: (Incident.type == "failedJob") & (

@@ -253,6 +253,7 @@ class Job(Base):
     due: Mapped[datetime | None] = mapped_column()
     retries: Mapped[int] = mapped_column(default=JOB_RETRIES)
     exception_message: Mapped[str | None] = mapped_column(Text)
+    failed_activity_id: Mapped[str | None] = mapped_column(String(200))  # the activity its last failure was in
     created: Mapped[datetime] = mapped_column()
     due_provisional: Mapped[bool] = mapped_column(default=False)  # counted Mon–Fri past the known calendar
     suspended: Mapped[bool] = mapped_column(default=False)  # its case is suspended: the scheduler leaves it
@@ -312,6 +313,7 @@ class Incident(Base):
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
     definition_id: Mapped[str] = mapped_column(String(120))
     activity_id: Mapped[str | None] = mapped_column(String(200))
+    failed_activity_id: Mapped[str | None] = mapped_column(String(200))  # Camunda's: the activity the failure was in
     job_id: Mapped[str | None] = mapped_column(String(36))
     type: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
@@ -332,6 +334,7 @@ class HistoryIncident(Base):
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
     definition_id: Mapped[str] = mapped_column(String(120))
     activity_id: Mapped[str | None] = mapped_column(String(200))
+    failed_activity_id: Mapped[str | None] = mapped_column(String(200))  # Camunda's: the activity the failure was in
     job_id: Mapped[str | None] = mapped_column(String(36))
     type: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)

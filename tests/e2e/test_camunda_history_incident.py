@@ -66,6 +66,10 @@ def test_incidents_are_kept_open_resolved_and_deleted(deployed, login_as, runtim
     assert (open_row["id"], open_row["incidentType"], open_row["open"], open_row["endTime"]) == (
         job_id, "failedJob", True, None)
     assert open_row["jobDefinitionId"] and open_row["configuration"] == job_id
+    # the timer's incident, raised by the script task after it
+    assert (open_row["activityId"], open_row["failedActivityId"]) == ("wait", "compute")
+    assert [r["id"] for r in _history(supervisor, processInstanceId=open_case, failedActivityId="compute")] == [job_id]
+    assert _history(supervisor, processInstanceId=open_case, failedActivityId="wait") == []
     # its history configuration is the job log's entry of the failure that raised it (the last, no retries left)
     last_failure = supervisor.get("/history/job-log", jobId=job_id, failureLog="true", sortBy="occurrence",
                                   sortOrder="desc").json[0]

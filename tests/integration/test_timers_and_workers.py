@@ -107,7 +107,14 @@ def test_a_failing_timer_retries_with_backoff_then_becomes_an_incident(runtime, 
         job = supervisor.get("/job", processInstanceId=case_id).json[0]
         assert job["retries"] == expected_retries and "missing_count" in job["exceptionMessage"]
     incidents = [i for i in supervisor.get("/incident").json if i["processInstanceId"] == case_id]
-    assert len(incidents) == 1 and incidents[0]["activityId"] == "wait"
+    # the job and its incident are the timer's; the failure happened in the script task after it (Camunda's
+    # failedActivityId), and the filters select by it
+    assert len(incidents) == 1 and (incidents[0]["activityId"], incidents[0]["failedActivityId"]) == ("wait", "compute")
+    assert (job["activityId"], job["failedActivityId"]) == ("wait", "compute")
+    for path in ("/job", "/incident"):
+        assert [r["id"] for r in supervisor.get(path, processInstanceId=case_id, failedActivityId="compute").json] == [
+            job["id"]]
+        assert supervisor.get(path, processInstanceId=case_id, failedActivityId="wait").json == []
     assert supervisor.get(f"/history/process-instance/{case_id}").json["state"] == "ACTIVE"
     assert supervisor.post(f"/job/{job['id']}/execute").status_code == 422  # still failing, still stored
     assert supervisor.get("/job", processInstanceId=case_id).json[0]["id"] == job["id"]
