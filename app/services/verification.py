@@ -274,6 +274,7 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
                 kept.append(checkpoint)
     if kept:
         with rt.unit_of_work() as uow:
+            by_reference(uow.session, kept)
             uow.session.execute(delete(AuditCheckpoint).where(
                 AuditCheckpoint.process_instance_id.in_([c["process_instance_id"] for c in kept])))
             uow.session.execute(insert(AuditCheckpoint), kept)
@@ -281,18 +282,35 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
     return verdicts
 
 
+def by_reference(session, kept: list[dict]) -> None:
+    """Where the database keeps row versions (PostgreSQL), a checkpoint whose case row has not been written since it
+    was read keeps no copy of the row's state and data: a trigger copies them into it on the row's first write after
+    (migration 0043). The rows found unchanged stay locked (FOR SHARE) until the checkpoints are in, so no write
+    slips between; a row a writer holds at that moment is skipped, not waited for, and its checkpoint keeps a copy."""
+    if not has_row_versions(session.get_bind().dialect.name):
+        return
+    current = dict(session.execute(
+        select(ProcessInstance.id, ProcessInstance.row_version)
+        .where(ProcessInstance.id.in_([c["process_instance_id"] for c in kept]))
+        .with_for_update(read=True, skip_locked=True)).tuples().all())
+    for checkpoint in kept:
+        version = checkpoint["case_row_version"]
+        if version is not None and current.get(checkpoint["process_instance_id"]) == version:
+            checkpoint["state"] = checkpoint["variables"] = None
+
+
 def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: list[CaseEvent],
                  checkpoint: AuditCheckpoint | None, definitions, calendars,
                  data_hash: str, version: int | None) -> tuple[Verdict, dict | None]:
     found = chain_problem(case, events) or stored_notices_problem(session, case, events) \
         or stored_attachments_problem(session, case, events)
+    saved = saved_at(case, checkpoint) if checkpoint is not None else None
     if found is None and checkpoint is not None:
-        found = checkpoint_problem(run.key, case, events, checkpoint)
+        found = checkpoint_problem(run.key, case, events, checkpoint, *saved)
     found = found or definition_problem(case, events, definitions)
     if found is not None:
         return verdict_of(session, case, events, found), None
-    start = {} if run.full or checkpoint is None else {
-        "seq": checkpoint.seq, "state": checkpoint.state, "variables": checkpoint.variables}
+    start = {} if run.full or checkpoint is None else {"seq": checkpoint.seq, "state": saved[0], "variables": saved[1]}
     replayed = replay_from(session, case, events, definitions, calendars, **start)
     verdict = verdict_of(session, case, events, replayed.problem)
     if not verdict.ok or (checkpoint is not None and checkpoint.seq == len(events)
@@ -301,18 +319,31 @@ def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: l
     return verdict, new_checkpoint(run.key, case, events[-1], replayed.state, replayed.variables, data_hash, version)
 
 
-def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent],
-                       checkpoint: AuditCheckpoint) -> tuple[int, str] | None:
-    """The checkpoint is signed with the audit key, and the events up to it are those it was signed over."""
+def saved_at(case: ProcessInstance, checkpoint: AuditCheckpoint) -> tuple[bytes, dict]:
+    """The state and data the case had at its checkpoint: the checkpoint's copies, or, where it keeps none (migration
+    0043), the case row's, which nobody has written since (a write would have copied them into the checkpoint)."""
+    state = case.workflow if checkpoint.state is None else checkpoint.state
+    variables = (case.variables or {}) if checkpoint.variables is None else checkpoint.variables
+    return state, variables
+
+
+def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent], checkpoint: AuditCheckpoint,
+                       state: bytes, variables: dict) -> tuple[int, str] | None:
+    """The checkpoint is signed with the audit key, the events up to it are those it was signed over, and the
+    `state` and `variables` it was taken at (`saved_at`) are those it signed."""
     expected = checkpoint_signature(key, case.id, checkpoint.seq, checkpoint.event_hash, checkpoint.state_hash,
                                     checkpoint.variables_hash, checkpoint.case_data_hash, checkpoint.case_row_version)
-    if not hmac.compare_digest(expected, checkpoint.signature or "") or \
-            variables_digest(checkpoint.variables or {}) != checkpoint.variables_hash:
+    if not hmac.compare_digest(expected, checkpoint.signature or ""):
         return checkpoint.seq, "审计检查点的签名无效（检查点被修改或伪造）"
     if checkpoint.seq > len(events) or events[checkpoint.seq - 1].hash != checkpoint.event_hash:
         return min(checkpoint.seq, len(events) + 1), "已核验的事件与签名的审计检查点不符（已核验的事件被改写或删除）"
+    if (checkpoint.state is None and hashlib.sha256(state).hexdigest() != checkpoint.state_hash) or \
+            (checkpoint.variables is None and variables_digest(variables) != checkpoint.variables_hash):
+        return checkpoint.seq, "案件的存储状态或数据在审计检查点之后被改写，却未在检查点留下改写前的副本"
+    if variables_digest(variables) != checkpoint.variables_hash:
+        return checkpoint.seq, "审计检查点的签名无效（检查点被修改或伪造）"
     if events[checkpoint.seq - 1].state_hash != checkpoint.state_hash or \
-            hashlib.sha256(checkpoint.state).hexdigest() != checkpoint.state_hash:
+            hashlib.sha256(state).hexdigest() != checkpoint.state_hash:
         return checkpoint.seq, "审计检查点保存的状态与已核验的事件不符"
     return None
 

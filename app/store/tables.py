@@ -431,9 +431,12 @@ class AuditCheckpoint(Base):
     tenant_id: Mapped[str | None] = county_column(from_org_path=False)
     seq: Mapped[int] = mapped_column()
     event_hash: Mapped[str] = mapped_column(String(64))
-    state: Mapped[bytes] = mapped_column(LargeBinary)  # the replayed workflow at `seq`; sha256 = `state_hash`
+    # the replayed workflow and data at `seq` (sha256 = `state_hash`; digest = `variables_hash`); both NULL (on
+    # PostgreSQL) while the case row is as it was verified: they are the row's, which a trigger copies here on the
+    # row's first write after (migration 0043)
+    state: Mapped[bytes | None] = mapped_column(LargeBinary)
     state_hash: Mapped[str] = mapped_column(String(64))
-    variables: Mapped[dict[str, Any]] = mapped_column()
+    variables: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     variables_hash: Mapped[str] = mapped_column(String(64))  # app/domain/audit.py variables_digest(variables)
     # the sha256 of the case's stored data (process_instance.variables as stored) when it verified: the nightly
     # run finds a case unchanged by comparing hashes in SQL (app/store/digests.py), loading neither

@@ -15,7 +15,9 @@ from app.services.verification import (
     VerificationRun,
     _compared,
     _rehash_tonight,
+    by_reference,
     in_range,
+    saved_at,
     verify_batch,
     verify_cases,
     verify_night,
@@ -65,7 +67,9 @@ def test_a_verified_case_keeps_a_signed_checkpoint_and_later_runs_replay_only_wh
     case = _checkpointed(runtime, login_as)
     checkpoint = _checkpoint(runtime, case.id)
     assert (checkpoint.seq, checkpoint.tenant_id) == (4, "sfx") and replayed == [4]
-    assert checkpoint.variables_hash == variables_digest(checkpoint.variables)
+    with runtime.reading() as uow:
+        row = uow.session.get(ProcessInstance, case.id)
+        assert checkpoint.variables_hash == variables_digest(saved_at(row, checkpoint)[1])
     assert checkpoint.signature == checkpoint_signature(KEY, case.id, 4, checkpoint.event_hash, checkpoint.state_hash,
                                                         checkpoint.variables_hash, checkpoint.case_data_hash,
                                                         checkpoint.case_row_version)
@@ -372,14 +376,17 @@ def test_every_write_of_a_case_row_moves_its_version_whatever_the_statement_give
     assert _row_version(runtime, case.id) > before
 
 
-def _version_held(runtime, *statements) -> None:
-    """Run `statements` on case rows with the row-version trigger disabled, as only the table's owner can."""
+def _version_held(runtime, *statements, triggers=("process_instance_row_version",)) -> None:
+    """Run `statements` on case rows with the row-version trigger (and any other `triggers`) disabled, as only the
+    table's owner can."""
     with runtime.unit_of_work() as uow:
         uow.session.execute(text("SET LOCAL session_replication_role = replica"))  # past the append-only trigger
-        uow.session.execute(text("ALTER TABLE process_instance DISABLE TRIGGER process_instance_row_version"))
+        for trigger in triggers:
+            uow.session.execute(text(f"ALTER TABLE process_instance DISABLE TRIGGER {trigger}"))
         for statement in statements:
             uow.session.execute(statement)
-        uow.session.execute(text("ALTER TABLE process_instance ENABLE ALWAYS TRIGGER process_instance_row_version"))
+        for trigger in triggers:
+            uow.session.execute(text(f"ALTER TABLE process_instance ENABLE ALWAYS TRIGGER {trigger}"))
         uow.commit()
 
 
@@ -422,3 +429,58 @@ def test_the_nights_comparison_reads_two_indexes_and_no_row(runtime, login_as, c
             "EXPLAIN " + str(query.compile(engine, compile_kwargs={"literal_binds": True}))).scalars())
     assert "Index Only Scan using ix_process_instance_compared" in plan, plan
     assert "Index Only Scan using ix_audit_checkpoint_compared" in plan, plan
+
+
+def _saved(runtime, case_id: str) -> tuple:
+    """The checkpoint's own copies of the state and data (None: it refers to the case row), and the row's."""
+    with runtime.reading() as uow:
+        checkpoint = uow.session.get(AuditCheckpoint, case_id)
+        row = uow.session.get(ProcessInstance, case_id)
+        return checkpoint.state, checkpoint.variables, row.workflow, row.variables
+
+
+def test_a_checkpoint_refers_to_its_unchanged_row_and_gets_the_old_state_when_the_row_moves_on(
+        runtime, login_as, clock, replayed):
+    case = _checkpointed(runtime, login_as)
+    state, variables, row_state, row_variables = _saved(runtime, case.id)
+    if not _has_row_versions(runtime):  # SQLite: no row versions, the checkpoint keeps copies
+        assert (state, variables) == (row_state, row_variables)
+        return
+    assert (state, variables) == (None, None)  # the row's, as the row still is
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
+    assert _saved(runtime, case.id)[:2] == (row_state, row_variables)  # copied by the row's first write after
+    state_at_5 = _saved(runtime, case.id)[2]
+    assert verify_batch(runtime, RUN, [case.id])[0].ok and replayed[-1] == 1  # replayed from the copy
+    assert _saved(runtime, case.id)[:2] == (None, None) and _saved(runtime, case.id)[2] == state_at_5
+
+
+def test_a_checkpoint_keeps_a_copy_when_its_row_moved_or_is_being_written(runtime, login_as, clock):
+    _postgresql_only(runtime)
+    moved, held = _checkpointed(runtime, login_as), _checkpointed(runtime, login_as)
+    with runtime.reading() as uow:
+        rows = {c: uow.session.get(ProcessInstance, c) for c in (moved.id, held.id)}
+        kept = [{"process_instance_id": c, "case_row_version": row.row_version - (c == moved.id),
+                 "state": row.workflow, "variables": row.variables} for c, row in rows.items()]
+        free = [{"process_instance_id": held.id, "case_row_version": rows[held.id].row_version, "state": b"s",
+                 "variables": {}}]
+    with runtime.unit_of_work() as writer:  # a command holds the second row
+        writer.session.execute(text("SELECT 1 FROM process_instance WHERE id = :i FOR UPDATE"), {"i": held.id})
+        with runtime.unit_of_work() as uow:
+            by_reference(uow.session, kept)  # neither waits
+    assert [(c["state"] is None, c["variables"] is None) for c in kept] == [(False, False), (False, False)]
+    with runtime.unit_of_work() as uow:
+        by_reference(uow.session, free)
+    assert (free[0]["state"], free[0]["variables"]) == (None, None)
+
+
+def test_a_row_rewritten_with_both_triggers_disabled_is_found_on_the_cases_turn(runtime, login_as, clock):
+    _postgresql_only(runtime)
+    case = _checkpointed(runtime, login_as)
+    tamper, _, _ = FOUND_THE_SAME_NIGHT["case data"]
+    _version_held(runtime, *tamper(runtime, case.id),
+                  triggers=("process_instance_row_version", "process_instance_keep_checkpoint_state"))
+    assert _saved(runtime, case.id)[:2] == (None, None)  # no copy was left
+    other_night, its_turn = _nights(case.id)
+    assert verify_night(runtime, other_night, [case.id])[0].ok  # the limit of the comparison, as documented
+    verdict = verify_night(runtime, its_turn, [case.id])[0]
+    assert verdict.ok is False and verdict.first_bad_event == 4 and "副本" in verdict.problem, verdict
