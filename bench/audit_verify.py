@@ -194,6 +194,20 @@ def _change_some(app, share: float) -> int:
     return len(changed)
 
 
+def _checkpoint_bytes(url: str) -> tuple[int, int]:
+    """A checkpoint's bytes on average: the whole row, and its own copies of the state and data (none while the
+    case row is as it was verified, migration 0043)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        row, copies = conn.execute(text(
+            "SELECT avg(pg_column_size(a.*))::int, avg(coalesce(pg_column_size(state), 0) "
+            "+ coalesce(pg_column_size(variables), 0))::int FROM audit_checkpoint a")).one()
+    engine.dispose()
+    return row, copies
+
+
 def _rate(cases: int, seconds: float) -> float:
     return round(cases / seconds, 1)
 
@@ -217,6 +231,8 @@ def main() -> dict:
     _say("full replay, one process (cases/s)", _rate(cases, seconds))
     _, failed_parallel, parallel = _verify(app, full=True, processes=WORKERS)  # keeps the checkpoints
     _say(f"full replay, {WORKERS} processes (cases/s)", _rate(cases, parallel))
+    checkpoint_bytes = _checkpoint_bytes(url)
+    _say("a checkpoint's bytes: the row / its copies of the state and data", checkpoint_bytes)
     unchanged = _case_ids(app)[:500]
     whole_unchanged = _verify_whole(app, unchanged)  # what a case's turn to be re-hashed costs
     _say("an unchanged case verified whole, one process (cases/s)", round(whole_unchanged, 1))
@@ -254,6 +270,7 @@ def main() -> dict:
               "province_nightly_rolling_seconds": round(rolling_s, 1), "rehash_every": REHASH_EVERY,
               "parallel_speedup": round(speedup, 2), "load_average": os.getloadavg()[0],
               "failed": failed + failed_parallel + failed_nightly, "events_per_case": 2,
+              "checkpoint_row_bytes": checkpoint_bytes[0], "checkpoint_copy_bytes": checkpoint_bytes[1],
               "setup_seconds": round(made, 1)}
     print(json.dumps(result, ensure_ascii=False))
     return result
