@@ -275,8 +275,9 @@ def test_the_dibao_path_through_the_front_loses_nothing_while_nodes_die(cluster,
     print(f"{CASES} cases in {time.monotonic() - began:.1f} s, {ledger.retried} retried requests, "
           f"nodes killed {[node.kills for node in cluster.nodes]}")
     assert not failures, failures
-    kills = sum(node.kills for node in cluster.nodes)
-    assert kills >= 2 and ledger.retried > 0, (kills, ledger.retried)  # the nodes did die under the clients
+    # the nodes did die under the clients; whether a client saw it (a retried request) depends on the moment: the
+    # front retries a request whose connection failed on another node, so a run may show none
+    assert sum(node.kills for node in cluster.nodes) >= 2
 
     _the_ledger_is_in_the_database(runtime, ledger, [w.id for w in walks])
     for walk in walks:  # each case went the whole way, once: it waits for its yearly re-check
