@@ -39,7 +39,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.audit import checkpoint_signature, checkpoint_signer, variables_digest
+from app.domain.audit import checkpoint_signature, checkpoint_signer, state_digest, variables_digest
 from app.store.digests import has_row_versions, stored_sha256
 from app.store.partitions import earliest_row_of
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
@@ -337,13 +337,13 @@ def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent
         return checkpoint.seq, "审计检查点的签名无效（检查点被修改或伪造）"
     if checkpoint.seq > len(events) or events[checkpoint.seq - 1].hash != checkpoint.event_hash:
         return min(checkpoint.seq, len(events) + 1), "已核验的事件与签名的审计检查点不符（已核验的事件被改写或删除）"
-    if (checkpoint.state is None and hashlib.sha256(state).hexdigest() != checkpoint.state_hash) or \
-            (checkpoint.variables is None and variables_digest(variables) != checkpoint.variables_hash):
+    state_hash, variables_hash = state_digest(state), variables_digest(variables)
+    if (checkpoint.state is None and state_hash != checkpoint.state_hash) or \
+            (checkpoint.variables is None and variables_hash != checkpoint.variables_hash):
         return checkpoint.seq, "案件的存储状态或数据在审计检查点之后被改写，却未在检查点留下改写前的副本"
-    if variables_digest(variables) != checkpoint.variables_hash:
+    if variables_hash != checkpoint.variables_hash:
         return checkpoint.seq, "审计检查点的签名无效（检查点被修改或伪造）"
-    if events[checkpoint.seq - 1].state_hash != checkpoint.state_hash or \
-            hashlib.sha256(state).hexdigest() != checkpoint.state_hash:
+    if events[checkpoint.seq - 1].state_hash != checkpoint.state_hash or state_hash != checkpoint.state_hash:
         return checkpoint.seq, "审计检查点保存的状态与已核验的事件不符"
     return None
 
