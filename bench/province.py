@@ -64,7 +64,8 @@ STAGE = (f"CASE WHEN {SHARE} < 20 THEN (ARRAY[0, 1, 3, 5, 6])[1 + (hashint4(i + 
 STATE = f"CASE WHEN {SHARE} < 80 THEN 'ACTIVE' WHEN {SHARE} < 97 THEN 'COMPLETED' ELSE 'EXTERNALLY_TERMINATED' END"
 # started over ten years before the template case's start: every month partition of the ten years holds cases
 SHIFT = "(- ((i::bigint * 7919) % 3650) * interval '1 day' - ((i * 31) % 86400) * interval '1 second')"
-CASE_ID = "'pv-' || i"
+# a case id of the service's form (str(uuid4()): 36 characters), as every row naming the case carries it
+CASE_ID = "md5('case' || i)::uuid::text"
 
 ORG_SQL = f"""
 INSERT INTO org_unit (code, name, level, path, county_path)
@@ -329,7 +330,7 @@ def main() -> int:
     if os.environ.get("PROVINCE_RESUME"):  # go on loading a province an earlier run left
         app = bench_app(url)
         with app.extensions["db_engine"].connect() as conn:
-            loaded = conn.scalar(text("SELECT count(*) FROM process_instance WHERE id LIKE 'pv-%'"))
+            loaded = conn.scalar(text("SELECT count(*) FROM process_instance WHERE business_key LIKE 'PV-%'"))
         say(f"resuming at {loaded:,} cases")
         return load_and_measure(app, loaded)
     say(f"fresh database {url.rsplit('/', 1)[-1]}: migrate, demo, deploy")
