@@ -1,7 +1,5 @@
 """Engine and session factory, made once per app from its DATABASE_URL."""
 
-import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,10 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .digests import sha256_hex
-from .types import sha256_bytes_or_none
-
-# JSON columns (case data, event inputs) hold much Chinese text: as UTF-8 it takes half the bytes of \u escapes
-json_text = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+from .types import hex_bytes_or_none, json_text, sha256_bytes_or_none
 
 
 @dataclass(frozen=True)
@@ -51,6 +46,8 @@ def make_engine(url: str, limits: DatabaseLimits = DatabaseLimits()) -> Engine:
             dbapi_connection.create_function("sha256_hex", 1, sha256_hex, deterministic=True)
             # a sha256 column's 32 bytes from its hex digits, as app/store/writes.py inserts from JSON
             dbapi_connection.create_function("sha256_bytes", 1, sha256_bytes_or_none, deterministic=True)
+            # a packed column's bytes from their hex digits, as app/store/writes.py inserts them from JSON
+            dbapi_connection.create_function("hex_bytes", 1, hex_bytes_or_none, deterministic=True)
 
         return _multi_row_inserts(engine)
     # JIT compiles a plan in ~50-900 ms: a loss for the service's short indexed queries

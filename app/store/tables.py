@@ -21,7 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app.domain.orgs import tenant_of
 
-from .types import Sha256, UTCDateTime, UuidText
+from .types import PackedJSON, Sha256, UTCDateTime, UuidText
 
 _BIG_ID = BigInteger().with_variant(Integer, "sqlite")  # SQLite numbers rows only on INTEGER PRIMARY KEY
 
@@ -387,7 +387,8 @@ class CaseEvent(Base):
     command: Mapped[str] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(200))
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    changed: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # what the command changed: its JSON compressed with the states' dictionary (migration 0044)
+    changed: Mapped[dict[str, Any]] = mapped_column(PackedJSON, default=dict)
     # sha256 of the stored workflow after the command; like `hash`, stored as its 32 bytes, read as hex (migration
     # 0039)
     state_hash: Mapped[str] = mapped_column(Sha256)

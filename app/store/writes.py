@@ -21,10 +21,9 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Conflict
 
-from .db import json_text
 from .tables import Base
 from .tenancy import serving_county
-from .types import Sha256, sha256_bytes
+from .types import PackedJSON, Sha256, json_text, pack_json, sha256_bytes
 from .unit_of_work import CONFLICT_MESSAGE
 
 _POSTGRESQL = postgresql.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy leaves the dialect's constructor untyped
@@ -178,9 +177,10 @@ def _on_conflict(table: str, key: tuple[str, ...], update: tuple[str, ...], keep
 
 def _rows_json(table: str, columns: tuple[Any, ...], rows: list[dict[str, Any]], dialect: str) -> str:
     """The rows as one JSON array; times as naive UTC (as UTCDateTime stores them) in the database's text form; a
-    sha256 (Sha256) as its hex digits, checked, and on PostgreSQL in `bytea`'s hex input form (\\x…)."""
+    sha256 (Sha256) as its hex digits, checked, and a packed value (PackedJSON) as its stored bytes' hex digits, on
+    PostgreSQL in `bytea`'s hex input form (\\x…)."""
     defaults, sep = _defaults(table), " " if dialect == "sqlite" else "T"
-    hashes = _hash_columns(table)
+    hashes, packed = _hash_columns(table), _packed_columns(table)
 
     def plain(c: str, v: Any) -> Any:
         if isinstance(v, datetime):
@@ -190,6 +190,9 @@ def _rows_json(table: str, columns: tuple[Any, ...], rows: list[dict[str, Any]],
         if c in hashes and v is not None:
             sha256_bytes(v)  # refused unless 64 lower-case hex digits
             return "\\x" + v if dialect == "postgresql" else v
+        if c in packed and v is not None:
+            digits = pack_json(v).hex()
+            return "\\x" + digits if dialect == "postgresql" else digits
         return v
 
     return json_text([{c: plain(c, row[c] if c in row else defaults[c]()) for c in columns} for row in rows])
@@ -198,6 +201,11 @@ def _rows_json(table: str, columns: tuple[Any, ...], rows: list[dict[str, Any]],
 @functools.cache
 def _hash_columns(table: str) -> frozenset[str]:
     return frozenset(c.name for c in _table(table).c if isinstance(c.type, Sha256))
+
+
+@functools.cache
+def _packed_columns(table: str) -> frozenset[str]:
+    return frozenset(c.name for c in _table(table).c if isinstance(c.type, PackedJSON))
 
 
 def _recordset(table: str, columns: tuple[Any, ...], dialect: str, param: str) -> str:
@@ -211,6 +219,8 @@ def _recordset(table: str, columns: tuple[Any, ...], dialect: str, param: str) -
     def field(c: str) -> str:
         if isinstance(cols[c].type, Sha256):
             return f"sha256_bytes(value ->> '$.{c}') AS {c}"
+        if isinstance(cols[c].type, PackedJSON):
+            return f"hex_bytes(value ->> '$.{c}') AS {c}"
         return f"value {'->' if isinstance(cols[c].type, JSON) else '->>'} '$.{c}' AS {c}"
 
     return f"(SELECT {', '.join(field(c) for c in columns)} FROM json_each(:{param})) AS r"
