@@ -3,25 +3,18 @@ reader still sees the hex strings it saw, the previous hash derived from the eve
 converts a populated table both ways."""
 
 import pytest
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
 from app.domain.audit import event_digest
 from app.store.tables import CaseEvent
 from app.store.types import Sha256, sha256_bytes
 from app.store.writes import Writes
-from tests.support.dibao_steps import Case
+from tests.support.dibao_steps import Case, audit_events
+from tests.support.migrations import at_revision
 from tests.support.web_client import Web
 
 RAW = text("SELECT seq, state_hash, hash FROM case_event WHERE process_instance_id = :c ORDER BY seq")
 
-
-
-def _events(login_as, case_id: str) -> dict:
-    auditor = login_as("auditor")
-    response = auditor.client.get(f"/api/audit/cases/{case_id}/events", headers=auditor.headers)
-    assert response.status_code == 200, response.json
-    return response.json
 
 
 def _raw(runtime, case_id: str) -> list:
@@ -36,7 +29,7 @@ def test_hashes_are_stored_as_bytes_and_shown_as_the_hex_they_hash_to(app, runti
     assert {"state_hash", "hash"} <= columns and "prev_hash" not in columns
     raw = _raw(runtime, case.id)
     assert [len(bytes(r.hash)) for r in raw] == [32] * 4 and [len(bytes(r.state_hash)) for r in raw] == [32] * 4
-    shown = _events(login_as, case.id)["events"]
+    shown = audit_events(login_as, case.id)["events"]
     previous = None
     for event, row in zip(shown, raw, strict=True):
         assert (event["hash"], event["stateHash"]) == (bytes(row.hash).hex(), bytes(row.state_hash).hex())
@@ -80,28 +73,21 @@ def test_a_hash_that_is_not_64_lower_case_hex_digits_is_refused(runtime, value):
 def test_the_migration_converts_a_populated_table_and_its_downgrade_restores_the_old_form(app, runtime, login_as,
                                                                                         clock):
     cases = [Case.investigated(login_as) for _ in range(2)]
-    before = {c.id: _events(login_as, c.id) for c in cases}
+    before = {c.id: audit_events(login_as, c.id) for c in cases}
     engine = app.extensions["db_engine"]
-    try:
-        with app.app_context():
-            downgrade(revision="0037")
-        engine.dispose()  # no connection keeps a statement prepared over the other column types
-        with engine.connect() as conn:
-            for case in cases:
-                rows = conn.execute(text("SELECT seq, state_hash, prev_hash, hash FROM case_event "
-                                         "WHERE process_instance_id = :c ORDER BY seq"), {"c": case.id}).all()
-                shown = before[case.id]["events"]
-                assert [(r.seq, r.state_hash, r.prev_hash, r.hash) for r in rows] == \
-                    [(e["seq"], e["stateHash"], e["prevHash"], e["hash"]) for e in shown]
-    finally:
-        with app.app_context():
-            upgrade()
-        engine.dispose()
+    with at_revision(app, "0037"), engine.connect() as conn:
+        for case in cases:
+            rows = conn.execute(text("SELECT seq, state_hash, prev_hash, hash FROM case_event "
+                                     "WHERE process_instance_id = :c ORDER BY seq"), {"c": case.id}).all()
+            shown = before[case.id]["events"]
+            assert [(r.seq, r.state_hash, r.prev_hash, r.hash) for r in rows] == \
+                [(e["seq"], e["stateHash"], e["prevHash"], e["hash"]) for e in shown]
     for case in cases:
-        assert _events(login_as, case.id) == before[case.id]
+        assert audit_events(login_as, case.id) == before[case.id]
         assert [len(bytes(r.hash)) for r in _raw(runtime, case.id)] == [32] * 4
         auditor = login_as("auditor")
         verdict = auditor.client.get(f"/api/audit/cases/{case.id}/verify", headers=auditor.headers).json
         assert verdict["ok"] is True, verdict
     case = Case.investigated(login_as)  # and the service appends to the converted table
-    assert _events(login_as, case.id)["events"][1]["prevHash"] == _events(login_as, case.id)["events"][0]["hash"]
+    events = audit_events(login_as, case.id)["events"]
+    assert events[1]["prevHash"] == events[0]["hash"]

@@ -3,20 +3,13 @@ it saw, the chain's hashes are unchanged, and the migration converts a populated
 
 import json
 
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from app.store.types import json_text, pack_json, unpack_json
-from tests.support.dibao_steps import Case
+from tests.support.dibao_steps import Case, audit_events
+from tests.support.migrations import at_revision
 
 RAW = text("SELECT seq, changed FROM case_event WHERE process_instance_id = :c ORDER BY seq")
-
-
-def _events(login_as, case_id: str) -> dict:
-    auditor = login_as("auditor")
-    response = auditor.client.get(f"/api/audit/cases/{case_id}/events", headers=auditor.headers)
-    assert response.status_code == 200, response.json
-    return response.json
 
 
 def _verified(login_as, case_id: str) -> None:
@@ -41,7 +34,7 @@ def test_changes_are_stored_compressed_and_read_as_the_values_they_were(app, run
     # a change too small to gain is kept as its JSON text
     empty = [bytes(r.changed) for r in raw if unpack_json(r.changed) == {}]
     assert empty and set(empty) == {b"{}"}
-    shown = _events(login_as, case.id)["events"]
+    shown = audit_events(login_as, case.id)["events"]
     # the auditor's view (personal values masked) shows what is stored, the county's settings whole
     assert [sorted(e["changed"]) for e in shown] == [sorted(unpack_json(r.changed)) for r in raw]
     assert shown[0]["changed"] == values
@@ -57,25 +50,17 @@ def test_a_value_packs_and_unpacks_to_itself():
 def test_the_migration_converts_a_populated_table_and_its_downgrade_restores_the_old_form(app, runtime, login_as,
                                                                                         clock):
     cases = [Case.investigated(login_as) for _ in range(2)]
-    before = {c.id: _events(login_as, c.id) for c in cases}
+    before = {c.id: audit_events(login_as, c.id) for c in cases}
     engine = app.extensions["db_engine"]
     values = {c.id: [unpack_json(r.changed) for r in _raw(engine, c.id)] for c in cases}
     assert all(v[0] and bytes(_raw(engine, c)[0].changed)[:1] == b"\x78" for c, v in values.items())
-    try:
-        with app.app_context():
-            downgrade(revision="0043")
-        engine.dispose()  # no connection keeps a statement prepared over the other column type
-        with engine.connect() as conn:
-            for case in cases:
-                stored = conn.execute(text("SELECT seq, CAST(changed AS TEXT) FROM case_event "
-                                           "WHERE process_instance_id = :c ORDER BY seq"), {"c": case.id}).all()
-                assert [json.loads(c) for _, c in stored] == values[case.id]
-    finally:
-        with app.app_context():
-            upgrade()
-        engine.dispose()
+    with at_revision(app, "0043"), engine.connect() as conn:
+        for case in cases:
+            stored = conn.execute(text("SELECT seq, CAST(changed AS TEXT) FROM case_event "
+                                       "WHERE process_instance_id = :c ORDER BY seq"), {"c": case.id}).all()
+            assert [json.loads(c) for _, c in stored] == values[case.id]
     for case in cases:
-        assert _events(login_as, case.id) == before[case.id]
+        assert audit_events(login_as, case.id) == before[case.id]
         assert [unpack_json(r.changed) for r in _raw(engine, case.id)] == values[case.id]
         assert all(bytes(r.changed)[:1] == b"{" for r in _raw(engine, case.id))  # kept as their JSON text
         _verified(login_as, case.id)

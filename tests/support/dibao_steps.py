@@ -142,3 +142,11 @@ class Case:
 
     def history(self) -> dict:
         return self.login_as("auditor").get(f"/history/process-instance/{self.id}").json
+
+
+def audit_events(login_as, case_id: str) -> dict:
+    """The case's events as the auditor's API shows them (personal values masked)."""
+    auditor = login_as("auditor")
+    response = auditor.client.get(f"/api/audit/cases/{case_id}/events", headers=auditor.headers)
+    assert response.status_code == 200, response.json
+    return response.json
