@@ -67,9 +67,9 @@ class PackedJSON(TypeDecorator[Any]):
     An event's changes are a few hundred bytes of JSON, below the 2 KB from which PostgreSQL compresses a row (TOAST),
     and most of them are the keys and values every case's state repeats (the county's settings at the start, the
     path's data keys): with the states' preset dictionary (app/engine/state.zdict) a 低保 case's changes take about a
-    sixth of their JSON. A value whose JSON is no longer compressed is kept as its JSON text, as are the values
-    written before (migration 0044): a reader tells them by their first byte (JSON text never starts with zlib's
-    0x78)."""
+    sixth of their JSON. A value that compressing does not shorten (`{}`) is kept as its JSON text, as are the
+    values written before migration 0044: a reader tells them by their first byte (JSON text never starts with
+    zlib's 0x78)."""
 
     impl = LargeBinary
     cache_ok = True
