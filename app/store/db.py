@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .digests import sha256_hex
-from .types import hex_bytes_or_none, json_text, sha256_bytes_or_none
+from .types import hex_bytes_or_none, json_text
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,8 @@ def make_engine(url: str, limits: DatabaseLimits = DatabaseLimits()) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
             dbapi_connection.create_function("sha256_hex", 1, sha256_hex, deterministic=True)
-            # a sha256 column's 32 bytes from its hex digits, as app/store/writes.py inserts from JSON
-            dbapi_connection.create_function("sha256_bytes", 1, sha256_bytes_or_none, deterministic=True)
-            # a packed column's bytes from their hex digits, as app/store/writes.py inserts them from JSON
+            # a bytes column's value (a sha256, a packed value) from its hex digits, as app/store/writes.py inserts
+            # them from JSON
             dbapi_connection.create_function("hex_bytes", 1, hex_bytes_or_none, deterministic=True)
 
         return _multi_row_inserts(engine)

@@ -177,49 +177,47 @@ def _on_conflict(table: str, key: tuple[str, ...], update: tuple[str, ...], keep
 
 def _rows_json(table: str, columns: tuple[Any, ...], rows: list[dict[str, Any]], dialect: str) -> str:
     """The rows as one JSON array; times as naive UTC (as UTCDateTime stores them) in the database's text form; a
-    sha256 (Sha256) as its hex digits, checked, and a packed value (PackedJSON) as its stored bytes' hex digits, on
-    PostgreSQL in `bytea`'s hex input form (\\x…)."""
+    column stored as bytes (`_binary_columns`) as its bytes' hex digits, on PostgreSQL in `bytea`'s hex input form
+    (\\x…)."""
     defaults, sep = _defaults(table), " " if dialect == "sqlite" else "T"
-    hashes, packed = _hash_columns(table), _packed_columns(table)
+    binary = _binary_columns(table)
 
     def plain(c: str, v: Any) -> Any:
         if isinstance(v, datetime):
             if v.tzinfo is None:
                 raise ValueError("naive datetime given to a UTC column")
             return v.astimezone(UTC).replace(tzinfo=None).isoformat(sep, "microseconds")
-        if c in hashes and v is not None:
-            sha256_bytes(v)  # refused unless 64 lower-case hex digits
-            return "\\x" + v if dialect == "postgresql" else v
-        if c in packed and v is not None:
-            digits = pack_json(v).hex()
+        if c in binary and v is not None:
+            digits = binary[c](v)
             return "\\x" + digits if dialect == "postgresql" else digits
         return v
 
     return json_text([{c: plain(c, row[c] if c in row else defaults[c]()) for c in columns} for row in rows])
 
 
-@functools.cache
-def _hash_columns(table: str) -> frozenset[str]:
-    return frozenset(c.name for c in _table(table).c if isinstance(c.type, Sha256))
+def _sha256_digits(value: str) -> str:
+    sha256_bytes(value)  # refused unless 64 lower-case hex digits
+    return value
 
 
 @functools.cache
-def _packed_columns(table: str) -> frozenset[str]:
-    return frozenset(c.name for c in _table(table).c if isinstance(c.type, PackedJSON))
+def _binary_columns(table: str) -> dict[str, Callable[[Any], str]]:
+    """The table's columns stored as bytes, each with how a value becomes the hex digits of its bytes: a sha256
+    (Sha256) is its own digits, checked; a packed value (PackedJSON) is packed."""
+    encoders: dict[type, Callable[[Any], str]] = {Sha256: _sha256_digits, PackedJSON: lambda v: pack_json(v).hex()}
+    return {c.name: encoders[type(c.type)] for c in _table(table).c if type(c.type) in encoders}
 
 
 def _recordset(table: str, columns: tuple[Any, ...], dialect: str, param: str) -> str:
-    """The JSON array `param` as rows of `columns`, typed as the table's columns (a sha256 read from its hex digits
-    into its 32 bytes: on SQLite by `sha256_bytes`, which app/store/db.py registers)."""
-    cols = _table(table).c
+    """The JSON array `param` as rows of `columns`, typed as the table's columns (a column stored as bytes read from
+    its hex digits: on SQLite by `hex_bytes`, which app/store/db.py registers)."""
+    cols, binary = _table(table).c, _binary_columns(table)
     if dialect == "postgresql":
         typed = ", ".join(f"{c} {cols[c].type.compile(_POSTGRESQL)}" for c in columns)
         return f"json_to_recordset(CAST(:{param} AS json)) AS r({typed})"
 
     def field(c: str) -> str:
-        if isinstance(cols[c].type, Sha256):
-            return f"sha256_bytes(value ->> '$.{c}') AS {c}"
-        if isinstance(cols[c].type, PackedJSON):
+        if c in binary:
             return f"hex_bytes(value ->> '$.{c}') AS {c}"
         return f"value {'->' if isinstance(cols[c].type, JSON) else '->>'} '$.{c}' AS {c}"
 
