@@ -16,7 +16,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import get_context
 
 from sqlalchemy.engine import make_url
@@ -125,9 +127,19 @@ def _reuse(url: str):
 
 
 def _confirm_at_scale(app, url: str, copies: int) -> tuple[int, float]:
-    """Copy the checkpointed cases' rows and checkpoints (new ids, signed with the key) until `copies` cases exist
-    beside them, confirm every case by its checkpoint (none re-hashed), remove the copies; return (cases confirmed,
-    seconds). The copies have no events: only the nightly comparison, which reads none, is measured on them."""
+    """Copy the checkpointed cases until `copies` cases exist beside them, confirm every case by its checkpoint (none
+    re-hashed), remove the copies; return (cases confirmed, seconds)."""
+    with signed_copies(app, url, copies):
+        confirmed, failed, seconds = _verify(app, full=False, processes=WORKERS, **NO_TURNS)
+        assert failed == 0, failed
+    return confirmed, seconds
+
+
+@contextmanager
+def signed_copies(app, url: str, copies: int) -> Iterator[None]:
+    """Copy the checkpointed cases' rows and checkpoints (new ids, signed with the key) until about `copies` cases
+    exist beside them, for as long as the block runs. The copies have no events: only the nightly comparison, which
+    reads none, may meet them (a night without turns, NO_TURNS)."""
     from sqlalchemy import create_engine, text
 
     from app.store.tables import AuditCheckpoint, ProcessInstance
@@ -161,8 +173,7 @@ def _confirm_at_scale(app, url: str, copies: int) -> tuple[int, float]:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE process_instance"))
             conn.execute(text("VACUUM ANALYZE audit_checkpoint"))
-        confirmed, failed, seconds = _verify(app, full=False, processes=WORKERS, **NO_TURNS)
-        assert failed == 0, failed
+        yield
     finally:
         with engine.begin() as conn:  # nothing refers to the copies but their checkpoints: no key checks per row
             conn.execute(text("SET LOCAL session_replication_role = replica"))
@@ -171,7 +182,6 @@ def _confirm_at_scale(app, url: str, copies: int) -> tuple[int, float]:
             conn.execute(text("DELETE FROM process_instance WHERE id IN (SELECT new_id FROM bench_copy)"))
             conn.execute(text("DROP TABLE bench_copy"))
         engine.dispose()
-    return confirmed, seconds
 
 
 def _change_some(app, share: float) -> int:
