@@ -27,6 +27,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.county_settings import SETTINGS
 from app.domain.errors import Forbidden, ValidationFailed
+from app.domain.retention import retention_ends
 from app.store.tables import (
     AccessLog,
     ArchivedCase,
@@ -118,8 +119,8 @@ def due_cases(rt: Runtime, moment: datetime, county: str | None = None) -> list[
         if county is not None:
             query = query.where(ProcessInstance.tenant_id == county)
         rows = session.execute(query.order_by(ProcessInstance.id))
-        return [row.id for row in rows
-                if row.ended_at + timedelta(days=_days(row, county_days, default)) < moment]
+        return [row.id for row in rows if (ends := retention_ends(row.ended_at, _days(row, county_days, default)))
+                is not None and ends < moment]
 
 
 def _days(row, county_days: dict[str, int], default: int) -> int:

@@ -20,7 +20,8 @@ from tests.support.org import add_county
 
 KEY = b"test-archive-key"
 # pages show a process by its name
-NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存", "retention_timed": "档案催办"}
+NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存", "retention_timed": "档案催办",
+         "retention_forever": "档案最长保存"}
 
 
 def _process(key: str, ttl: str | None) -> str:
@@ -44,8 +45,8 @@ def county(app):
     return runtime
 
 
-def _finished(client, key: str) -> str:
-    window = Api(client, "window_rt")
+def _finished(client, key: str, window_of: str = "window_rt") -> str:
+    window = Api(client, window_of)
     case = window.post(f"/process-definition/key/{key}/start", {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json
     task = window.get("/task", processInstanceId=case["id"]).json[0]
     assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
@@ -163,3 +164,31 @@ def test_an_archived_event_keeps_its_previous_hash_which_must_be_the_previous_ev
     _re_signed(archive, lines, case)
     verdict = verify_archive(runtime, SYSTEM, archive, KEY)[0]
     assert (verdict.ok, verdict.first_bad_event) == (False, 2) and "前序哈希" in verdict.problem
+
+
+@pytest.mark.parametrize("ttl", ["2147483648", " 7 ", "7 ", "99999999999999999999999", "P2147483648D"])
+def test_a_time_to_live_camunda_cannot_hold_is_refused_naming_the_process(county, login_as, ttl):
+    refused = deploy_files(login_as("designer"), {"bad.bpmn": _process("retention_bad", ttl)})
+    assert refused.status_code == 400 and refused.json["element"] == "retention_bad", refused.json
+
+
+def test_a_county_setting_past_camunda_s_bound_is_refused_naming_the_value(county, client):
+    designer = Api(client, "designer")
+    refused = designer.client.put("/api/counties/rt/settings/history_time_to_live_days",
+                                  json={"value": 2147483648}, headers=designer.headers)
+    assert refused.status_code == 400 and refused.json["field"] == "value", refused.json
+
+
+def test_a_retention_past_the_last_date_is_never_due_and_the_rest_are_cleaned_up(county, client, clock, tmp_path):
+    runtime, designer = county, Api(client, "designer")
+    add_county(runtime, "ru", "档案县长期", "ruzhen")
+    made = deploy_files(designer, {"forever.bpmn": _process("retention_forever", "2147483647")})
+    assert made.status_code == 200, made.json
+    assert designer.client.put("/api/counties/ru/settings/history_time_to_live_days", json={"value": 2147483647},
+                               headers=designer.headers).status_code in (200, 204)
+    kept = [_finished(client, key, "window_ru") for key in ("retention_forever", "retention_plain")]
+    short = _finished(client, "retention_short", "window_ru")
+    clock.advance(days=31)
+    done = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="ru")
+    assert done.archived == 1 and _rows(runtime, CaseEvent, short) == 0
+    assert all(_rows(runtime, CaseEvent, case_id) > 0 for case_id in kept)
