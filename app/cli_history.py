@@ -21,7 +21,12 @@ def register_history_commands(app: Flask) -> None:
         """Archive every finished case past its historyTimeToLive (else its county's history_time_to_live_days)
         to a signed JSON-lines file, and remove it from the database."""
         folder = Path(archive_dir or current_app.config["HISTORY_ARCHIVE_DIR"])
-        done = clean_up_history(runtime(), SYSTEM, current_app.config["AUDIT_KEY"].encode(), folder, county)
+        try:
+            done = clean_up_history(runtime(), SYSTEM, current_app.config["AUDIT_KEY"].encode(), folder, county)
+        except DomainError as err:
+            if err.field == "county":
+                raise click.BadParameter(err.message, param_hint="'--county'") from err
+            raise click.ClickException(err.message) from err
         if done.archive is None:
             click.echo("no finished case is past its retention")
             return

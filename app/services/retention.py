@@ -63,6 +63,7 @@ from .notice_audit import notices_problem
 from .partition_upkeep import drop_emptied_partitions
 from .replay import DefinitionsAtHand
 from .runtime import Runtime
+from .settings import county_unit
 
 SETTING = "history_time_to_live_days"
 FORMAT = "assistance-history-archive/1"
@@ -91,10 +92,13 @@ def clean_up_history(rt: Runtime, actor: Actor, key: bytes, folder: Path, county
     if not actor.trusted:
         raise Forbidden("历史清理只能由服务自身（flask history-cleanup）进行")
     moment = clock.now()
+    if county is not None:
+        with rt.reading() as uow:
+            county_unit(uow.session, actor, county)
     due = due_cases(rt, moment, county)
     if not due:
         return Cleanup(None, 0)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / f"history-{moment:%Y%m%dT%H%M%SZ}-{uuid4().hex[:8]}.jsonl"
     written = _write_archive(rt, path, key, moment, due, batch)
     removed = sum(_remove(rt, path.name, dict(chunk), moment) for chunk in _chunks(list(written.items()), batch))
@@ -136,9 +140,10 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def _write_archive(rt: Runtime, path: Path, key: bytes, moment: datetime, due: list[str],
                    batch: int) -> dict[str, str]:
-    """Write the cases to a signed archive file; return case id -> the last event hash it was written at."""
+    """Write the cases to a signed archive file that only the service's account may read; return case id -> the
+    last event hash it was written at."""
     signer, written = hmac.new(key, digestmod=hashlib.sha256), {}
-    with path.open("wb") as out:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         def line(value: dict) -> None:
             # key order kept: a replay sets variables in the order the event recorded them, as the state holds them
             data = (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

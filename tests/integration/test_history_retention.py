@@ -5,6 +5,7 @@ its own here (`rt`), so the shared test database's other cases stay."""
 import hashlib
 import hmac
 import json
+import stat
 import uuid
 
 import pytest
@@ -135,13 +136,16 @@ def test_an_unreadable_time_to_live_is_refused_naming_the_process(county, login_
     assert refused.status_code == 400 and refused.json["element"] == "retention_bad"
 
 
-def test_the_cli_archives_and_verifies(county, client, clock, runner, tmp_path):
+def test_the_cli_archives_to_a_file_only_the_service_may_read_and_verifies(county, client, clock, runner,
+                                                                           tmp_path):
     case_id = _finished(client, "retention_short")
     clock.advance(days=31)
-    result = runner.invoke(args=["history-cleanup", "--county", "rt", "--archive-dir", str(tmp_path)])
+    folder = tmp_path / "archive"
+    result = runner.invoke(args=["history-cleanup", "--county", "rt", "--archive-dir", str(folder)])
     assert result.exit_code == 0 and "1 case(s) archived" in result.output, result.output
-    archive = next(tmp_path.glob("history-*.jsonl"))
+    archive = next(folder.glob("history-*.jsonl"))
     assert case_id in archive.read_text()
+    assert (stat.S_IMODE(folder.stat().st_mode), stat.S_IMODE(archive.stat().st_mode)) == (0o700, 0o600)
     checked = runner.invoke(args=["history-verify-archive", str(archive)])
     assert checked.exit_code == 0 and "1 archived case(s) checked, 0 failed" in checked.output
 
@@ -164,6 +168,13 @@ def test_an_archived_event_keeps_its_previous_hash_which_must_be_the_previous_ev
     _re_signed(archive, lines, case)
     verdict = verify_archive(runtime, SYSTEM, archive, KEY)[0]
     assert (verdict.ok, verdict.first_bad_event) == (False, 2) and "前序哈希" in verdict.problem
+
+
+@pytest.mark.parametrize("code", ["nosuch", "rtzhen"])  # no such org unit; a township, not a county
+def test_the_cli_refuses_a_county_it_does_not_know(county, runner, tmp_path, code):
+    result = runner.invoke(args=["history-cleanup", "--county", code, "--archive-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--county" in result.output and code in result.output, result.output
+    assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("ttl", ["2147483648", " 7 ", "7 ", "99999999999999999999999", "P2147483648D"])
