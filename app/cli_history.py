@@ -32,6 +32,8 @@ def register_history_commands(app: Flask) -> None:
             return
         click.echo(f"{done.archived} case(s) archived to {done.archive} and removed"
                    + (f"; {done.skipped} changed meanwhile, left for the next run" if done.skipped else "")
+                   + (f"; {done.taken} archived and removed meanwhile by another run (see archived_case)"
+                      if done.taken else "")
                    + (f"; emptied month partitions dropped: {', '.join(done.partitions_dropped)}"
                       if done.partitions_dropped else ""))
 
