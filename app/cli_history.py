@@ -21,12 +21,19 @@ def register_history_commands(app: Flask) -> None:
         """Archive every finished case past its historyTimeToLive (else its county's history_time_to_live_days)
         to a signed JSON-lines file, and remove it from the database."""
         folder = Path(archive_dir or current_app.config["HISTORY_ARCHIVE_DIR"])
-        done = clean_up_history(runtime(), SYSTEM, current_app.config["AUDIT_KEY"].encode(), folder, county)
+        try:
+            done = clean_up_history(runtime(), SYSTEM, current_app.config["AUDIT_KEY"].encode(), folder, county)
+        except DomainError as err:
+            if err.field == "county":
+                raise click.BadParameter(err.message, param_hint="'--county'") from err
+            raise click.ClickException(err.message) from err
         if done.archive is None:
             click.echo("no finished case is past its retention")
             return
         click.echo(f"{done.archived} case(s) archived to {done.archive} and removed"
                    + (f"; {done.skipped} changed meanwhile, left for the next run" if done.skipped else "")
+                   + (f"; {done.taken} archived and removed meanwhile by another run (see archived_case)"
+                      if done.taken else "")
                    + (f"; emptied month partitions dropped: {', '.join(done.partitions_dropped)}"
                       if done.partitions_dropped else ""))
 

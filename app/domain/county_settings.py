@@ -11,6 +11,7 @@ from typing import Any
 
 from .errors import ValidationFailed
 from .payroll import BANK_FILE_COLUMNS, DEFAULT_BANK_COLUMNS, bank_columns_problem
+from .retention import MAX_DAYS
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in (
     Setting("court", str, "", "告知书写明的行政诉讼管辖法院（空：本县人民法院）"),
     Setting("history_time_to_live_days", int, 3653,
             "已办结案件档案的保存期限（天，默认 10 年）：流程未设 historyTimeToLive 时，期满的案件归档后从库中移除",
-            minimum=1),
+            minimum=1, maximum=MAX_DAYS),
 )}
 
 

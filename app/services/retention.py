@@ -3,8 +3,10 @@ county's `history_time_to_live_days`) is written to a signed archive file and re
 
 The archive is JSON lines: a header, one line per case (the case row with its stored state, its whole event
 chain, notices, history, attachments, findings, escalations, benefit facts and read log), and a last line
-holding the HMAC-SHA256 of every line before it under the audit key. A case is removed only in the transaction
-that records where it was archived, and only if it has not moved since it was written out. An archived case
+holding the HMAC-SHA256 of every line before it under the audit key. As Camunda gives a process tree its root's
+removal time, a case is due when its root case is, and an instance a call activity started is archived in its root
+case's line (`called`) and removed with it. A case is removed only in the transaction that records where it was
+archived, and only if it has neither moved nor been read since it was written out. An archived case
 still verifies from its file (`verify_archive`): the file's signature, the chain, the notices, the definition
 it ran on and a replay of every event to the archived state.
 """
@@ -20,13 +22,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 
-from sqlalchemy import LargeBinary, delete, select, text
+from sqlalchemy import LargeBinary, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.county_settings import SETTINGS
 from app.domain.errors import Forbidden, ValidationFailed
+from app.domain.retention import retention_ends
 from app.store.tables import (
     AccessLog,
     ArchivedCase,
@@ -62,6 +65,7 @@ from .notice_audit import notices_problem
 from .partition_upkeep import drop_emptied_partitions
 from .replay import DefinitionsAtHand
 from .runtime import Runtime
+from .settings import county_unit
 
 SETTING = "history_time_to_live_days"
 FORMAT = "assistance-history-archive/1"
@@ -69,18 +73,21 @@ FORMAT = "assistance-history-archive/1"
 KEPT = {"notices": Notice, "history": HistoryActivity, "attachments": Attachment, "findings": HouseholdFinding,
         "escalations": Escalation, "benefits": Benefit, "benefit_changes": BenefitChange, "reads": AccessLog,
         "persons": CasePerson}
-# every row of a case, removed in this order (the case row last)
+# every row of a case, removed in this order (then its read log, as written out; the case row last)
 REMOVED = (Task, ExternalTask, Job, EventSubscription, Incident, HistoryIncident, JobLog, HistoryActivity, Escalation,
-           HouseholdFinding, Notice, Attachment, TaskDraft, AuditCheckpoint, CaseEvent, AccessLog, BenefitChange,
-           Benefit, CasePerson)
+           HouseholdFinding, Notice, Attachment, TaskDraft, AuditCheckpoint, CaseEvent, BenefitChange, Benefit,
+           CasePerson)
+# what a case was written out as: its last event's hash and the ids of its read log (with its called instances')
+Written = tuple[str | None, frozenset[int]]
 
 
 @dataclass(frozen=True)
 class Cleanup:
     archive: Path | None  # None: no case was due
     archived: int  # cases written to the archive and removed
-    skipped: int = 0  # written, but changed before their removal: left for the next run
+    skipped: int = 0  # written, but changed or read before their removal: left for the next run
     partitions_dropped: tuple[str, ...] = ()  # month partitions (PostgreSQL) the removal emptied, dropped whole
+    taken: int = 0  # written, but archived and removed meanwhile by another run (recorded with its file)
 
 
 def clean_up_history(rt: Runtime, actor: Actor, key: bytes, folder: Path, county: str | None = None,
@@ -90,18 +97,25 @@ def clean_up_history(rt: Runtime, actor: Actor, key: bytes, folder: Path, county
     if not actor.trusted:
         raise Forbidden("历史清理只能由服务自身（flask history-cleanup）进行")
     moment = clock.now()
+    if county is not None:
+        with rt.reading() as uow:
+            county_unit(uow.session, actor, county)
     due = due_cases(rt, moment, county)
     if not due:
         return Cleanup(None, 0)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / f"history-{moment:%Y%m%dT%H%M%SZ}-{uuid4().hex[:8]}.jsonl"
     written = _write_archive(rt, path, key, moment, due, batch)
-    removed = sum(_remove(rt, path.name, dict(chunk), moment) for chunk in _chunks(list(written.items()), batch))
-    return Cleanup(path, removed, len(written) - removed, tuple(drop_emptied_partitions(rt)))
+    removed = taken = 0
+    for chunk in _chunks(list(written.items()), batch):
+        gone, elsewhere = _remove(rt, path.name, dict(chunk), moment)
+        removed, taken = removed + gone, taken + elsewhere
+    return Cleanup(path, removed, len(written) - removed - taken, tuple(drop_emptied_partitions(rt)), taken)
 
 
 def due_cases(rt: Runtime, moment: datetime, county: str | None = None) -> list[str]:
-    """The finished cases (of `county`, or all) whose retention has passed at `moment`, by id."""
+    """The finished root cases (of `county`, or all) whose retention has passed at `moment`, by id; the instances
+    their call activities started go with them, whatever their own processes' retention."""
     with rt.reading() as uow:
         session = uow.session
         county_days = {row.county_path: int(row.value.get("value")) for row in session.scalars(
@@ -113,13 +127,14 @@ def due_cases(rt: Runtime, moment: datetime, county: str | None = None) -> list[
         query = select(ProcessInstance.id, ProcessInstance.ended_at, ProcessInstance.org_path,
                        ProcessDefinition.history_time_to_live) \
             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id) \
-            .where(ProcessInstance.state != "ACTIVE", ProcessInstance.ended_at.is_not(None),
+            .where(ProcessInstance.root_process_instance_id.is_(None), ProcessInstance.state != "ACTIVE",
+                   ProcessInstance.ended_at.is_not(None),
                    ProcessInstance.ended_at < moment - timedelta(days=shortest))
         if county is not None:
             query = query.where(ProcessInstance.tenant_id == county)
         rows = session.execute(query.order_by(ProcessInstance.id))
-        return [row.id for row in rows
-                if row.ended_at + timedelta(days=_days(row, county_days, default)) < moment]
+        return [row.id for row in rows if (ends := retention_ends(row.ended_at, _days(row, county_days, default)))
+                is not None and ends < moment]
 
 
 def _days(row, county_days: dict[str, int], default: int) -> int:
@@ -134,10 +149,11 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 def _write_archive(rt: Runtime, path: Path, key: bytes, moment: datetime, due: list[str],
-                   batch: int) -> dict[str, str]:
-    """Write the cases to a signed archive file; return case id -> the last event hash it was written at."""
+                   batch: int) -> dict[str, Written]:
+    """Write the cases to a signed archive file that only the service's account may read; return what each case
+    was written out as, by id."""
     signer, written = hmac.new(key, digestmod=hashlib.sha256), {}
-    with path.open("wb") as out:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         def line(value: dict) -> None:
             # key order kept: a replay sets variables in the order the event recorded them, as the state holds them
             data = (json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
@@ -149,7 +165,8 @@ def _write_archive(rt: Runtime, path: Path, key: bytes, moment: datetime, due: l
             with rt.reading(snapshot=True) as uow:
                 for case_line in _case_lines(uow.session, chunk):
                     line(case_line)
-                    written[case_line["case"]["id"]] = case_line["case"]["last_event_hash"]
+                    written[case_line["case"]["id"]] = (case_line["case"]["last_event_hash"], frozenset(
+                        read["id"] for part in (case_line, *case_line["called"]) for read in part["reads"]))
         out.write((json.dumps({"signature": signer.hexdigest(), "algorithm": "HMAC-SHA256"}) + "\n").encode())
         out.flush()
         os.fsync(out.fileno())
@@ -157,12 +174,25 @@ def _write_archive(rt: Runtime, path: Path, key: bytes, moment: datetime, due: l
 
 
 def _case_lines(session: Session, ids: list[str]) -> Iterator[dict]:
-    cases = session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids)).order_by(ProcessInstance.id))
-    related = {name: _by_case(session, model, ids) for name, model in KEPT.items()}
+    """The line of each case, holding those of the instances its call activities started (which have no events:
+    the case's own record what moved them)."""
+    tree = list(session.scalars(select(ProcessInstance).where(_in_trees(ids)).order_by(ProcessInstance.id)))
+    related = {name: _by_case(session, model, [c.id for c in tree]) for name, model in KEPT.items()}
     events = _by_case(session, CaseEvent, ids, CaseEvent.seq)
-    for case in cases:
-        yield {"case": to_json(case), "events": events_json(events.get(case.id, [])),
-               **{name: [to_json(r) for r in rows.get(case.id, [])] for name, rows in related.items()}}
+
+    def rows(case: ProcessInstance) -> dict:
+        return {"case": to_json(case), **{name: [to_json(r) for r in rows.get(case.id, [])]
+                                          for name, rows in related.items()}}
+
+    for case in tree:
+        if case.root_process_instance_id is None:
+            yield {**rows(case), "events": events_json(events.get(case.id, [])),
+                   "called": [rows(c) for c in tree if c.root_process_instance_id == case.id]}
+
+
+def _in_trees(ids: list[str]):
+    """The cases `ids` and the instances their call activities started."""
+    return or_(ProcessInstance.id.in_(ids), ProcessInstance.root_process_instance_id.in_(ids))
 
 
 def _by_case(session: Session, model, ids: list[str], order=None) -> dict[str, list]:
@@ -210,29 +240,48 @@ def from_json(model, values: dict):
     return model(**kwargs)
 
 
-def _remove(rt: Runtime, archive: str, written: dict[str, str], moment: datetime) -> int:
-    """Remove the archived cases that have not moved since they were written; record where each went."""
+def _remove(rt: Runtime, archive: str, written: dict[str, Written], moment: datetime) -> tuple[int, int]:
+    """Remove the archived cases, with their called instances, that have neither moved nor been read since they
+    were written, and their read log as written; record where each went. Return how many were removed, and how
+    many another run had archived and removed meanwhile."""
     with rt.unit_of_work() as uow:
         session = uow.session
         if session.get_bind().dialect.name == "postgresql":  # the append-only tables let this transaction delete
             session.execute(text("SET LOCAL assistance.history_cleanup = 'on'"))
-        cases = [c for c in session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(written)))
-                                            .with_for_update())
-                 if c.last_event_hash == written[c.id] and c.state != "ACTIVE"]
+        roots = list(session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(written)))
+                                     .with_for_update()))
+        taken = session.scalar(select(func.count()).select_from(ArchivedCase).where(
+            ArchivedCase.process_instance_id.in_(set(written) - {c.id for c in roots}))) or 0
+        cases = _as_written(session, roots, written)
         ids = [c.id for c in cases]
         if not ids:
-            return 0
+            return 0, taken
         session.execute(delete(TaskCandidate).where(TaskCandidate.task_id.in_(
             select(Task.id).where(Task.process_instance_id.in_(ids)))))
         for model in REMOVED:
             session.execute(delete(model).where(model.process_instance_id.in_(ids)))
+        # a read logged after this check stays (a case read as it goes is not lost from the log)
+        session.execute(delete(AccessLog).where(AccessLog.process_instance_id.in_(ids), AccessLog.id.in_(
+            [read for c in cases if c.root_process_instance_id is None for read in written[c.id][1]])))
         session.add_all(ArchivedCase(process_instance_id=c.id, tenant_id=c.tenant_id, definition_id=c.definition_id,
                                      business_key=c.business_key, ended_at=c.ended_at, archive=archive,
                                      archived_at=moment) for c in cases)
         session.flush()
         session.execute(delete(ProcessInstance).where(ProcessInstance.id.in_(ids)))
         uow.commit()
-        return len(ids)
+        return sum(c.root_process_instance_id is None for c in cases), taken
+
+
+def _as_written(session: Session, roots: list[ProcessInstance], written: dict[str, Written]) -> list[ProcessInstance]:
+    """The finished cases among `roots` still as they were written out (events and read log), with their called
+    instances."""
+    tree = {c.id: c for c in session.scalars(select(ProcessInstance).where(_in_trees([c.id for c in roots])))}
+    reads: dict[str, set[int]] = {c.id: set() for c in roots}
+    for read, case_id in session.execute(select(AccessLog.id, AccessLog.process_instance_id).where(
+            AccessLog.process_instance_id.in_(list(tree)))):
+        reads[tree[case_id].root_process_instance_id or case_id].add(read)
+    kept = {c.id for c in roots if c.state != "ACTIVE" and (c.last_event_hash, reads[c.id]) == written[c.id]}
+    return [c for c in tree.values() if (c.root_process_instance_id or c.id) in kept]
 
 
 def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes) -> list[Verdict]:

@@ -15,7 +15,7 @@ def county_settings(rt: Runtime, actor: Actor, county_code: str) -> dict:
     """Return every known setting of a county: the value in force, its default and its meaning."""
     actor.require("case.read")
     with rt.reading() as uow:
-        county = _county(uow.session, actor, county_code)
+        county = county_unit(uow.session, actor, county_code)
         stored = _stored(uow.session, county.path)
     return {key: {"value": stored.get(key, s.default), "default": s.default, "description": s.meaning}
             for key, s in SETTINGS.items()}
@@ -41,7 +41,7 @@ def change_setting(rt: Runtime, actor: Actor, county_code: str, key: str, value)
     actor.require("deployment.create")
     value = checked_value(key, value)
     with rt.unit_of_work() as uow:
-        county = _county(uow.session, actor, county_code)
+        county = county_unit(uow.session, actor, county_code)
         row = uow.session.get(CountySetting, (county.path, key))
         if row is None:
             uow.session.add(CountySetting(county_path=county.path, key=key, value={"value": value}))
@@ -50,7 +50,8 @@ def change_setting(rt: Runtime, actor: Actor, county_code: str, key: str, value)
         uow.commit()
 
 
-def _county(session, actor: Actor, code: str) -> OrgUnit:
+def county_unit(session, actor: Actor, code: str) -> OrgUnit:
+    """The county of code `code` within the actor's scope; NotFound naming `county` otherwise."""
     county = session.scalar(select(OrgUnit).where(OrgUnit.code == code, OrgUnit.level == "county"))
     if county is None or not (actor.scope.covers(county.path) or county.path.startswith(actor.org_path)):
         raise NotFound(f"县（区）{code} 不存在", field="county")

@@ -5,6 +5,7 @@ its own here (`rt`), so the shared test database's other cases stay."""
 import hashlib
 import hmac
 import json
+import stat
 import uuid
 
 import pytest
@@ -12,15 +13,29 @@ from sqlalchemy import func, select
 
 from app.domain.actors import SYSTEM
 from app.domain.errors import ValidationFailed
+from app.services import retention
 from app.services.retention import clean_up_history, verify_archive
-from app.store.tables import ArchivedCase, CaseEvent, HistoryActivity, JobLog, ProcessInstance
+from app.store.tables import AccessLog, ArchivedCase, CaseEvent, HistoryActivity, JobLog, ProcessInstance
 from tests.conftest import Api
 from tests.support.deployments import deploy_files, window_process
 from tests.support.org import add_county
 
 KEY = b"test-archive-key"
 # pages show a process by its name
-NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存", "retention_timed": "档案催办"}
+NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存", "retention_timed": "档案催办",
+         "retention_child": "档案被调用", "retention_forever": "档案最长保存"}
+# a call activity, then the window's 审核: the case runs on after the instance it called has ended
+PARENT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
+  <bpmn:process id="retention_parent" name="档案调用方" isExecutable="true" camunda:historyTimeToLive="P30D">
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="c" />
+    <bpmn:callActivity id="c" name="被调用" calledElement="retention_child" />
+    <bpmn:sequenceFlow id="f2" sourceRef="c" targetRef="t" />
+    <bpmn:userTask id="t" name="审核" camunda:candidateGroups="window" />
+    <bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
 
 
 def _process(key: str, ttl: str | None) -> str:
@@ -44,8 +59,8 @@ def county(app):
     return runtime
 
 
-def _finished(client, key: str) -> str:
-    window = Api(client, "window_rt")
+def _finished(client, key: str, window_of: str = "window_rt") -> str:
+    window = Api(client, window_of)
     case = window.post(f"/process-definition/key/{key}/start", {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json
     task = window.get("/task", processInstanceId=case["id"]).json[0]
     assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
@@ -66,6 +81,18 @@ def _re_signed(archive, lines: list[str], case: dict) -> None:
     body = "\n".join([lines[0], json.dumps(case, ensure_ascii=False), *lines[2:-1]]) + "\n"
     archive.write_text(body + json.dumps({"signature": hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()})
                        + "\n")
+
+
+def _after_writing(monkeypatch, action) -> None:
+    """Have the next clean-up do `action` once its archive file is written, before it removes anything."""
+    real = retention._write_archive
+
+    def write_then_act(*args, **kwargs):
+        written = real(*args, **kwargs)
+        monkeypatch.setattr(retention, "_write_archive", real)
+        action()
+        return written
+    monkeypatch.setattr(retention, "_write_archive", write_then_act)
 
 
 def _rows(runtime, model, case_id: str) -> int:
@@ -134,13 +161,16 @@ def test_an_unreadable_time_to_live_is_refused_naming_the_process(county, login_
     assert refused.status_code == 400 and refused.json["element"] == "retention_bad"
 
 
-def test_the_cli_archives_and_verifies(county, client, clock, runner, tmp_path):
+def test_the_cli_archives_to_a_file_only_the_service_may_read_and_verifies(county, client, clock, runner,
+                                                                           tmp_path):
     case_id = _finished(client, "retention_short")
     clock.advance(days=31)
-    result = runner.invoke(args=["history-cleanup", "--county", "rt", "--archive-dir", str(tmp_path)])
+    folder = tmp_path / "archive"
+    result = runner.invoke(args=["history-cleanup", "--county", "rt", "--archive-dir", str(folder)])
     assert result.exit_code == 0 and "1 case(s) archived" in result.output, result.output
-    archive = next(tmp_path.glob("history-*.jsonl"))
+    archive = next(folder.glob("history-*.jsonl"))
     assert case_id in archive.read_text()
+    assert (stat.S_IMODE(folder.stat().st_mode), stat.S_IMODE(archive.stat().st_mode)) == (0o700, 0o600)
     checked = runner.invoke(args=["history-verify-archive", str(archive)])
     assert checked.exit_code == 0 and "1 archived case(s) checked, 0 failed" in checked.output
 
@@ -163,3 +193,95 @@ def test_an_archived_event_keeps_its_previous_hash_which_must_be_the_previous_ev
     _re_signed(archive, lines, case)
     verdict = verify_archive(runtime, SYSTEM, archive, KEY)[0]
     assert (verdict.ok, verdict.first_bad_event) == (False, 2) and "前序哈希" in verdict.problem
+
+
+@pytest.mark.parametrize("code", ["nosuch", "rtzhen"])  # no such org unit; a township, not a county
+def test_the_cli_refuses_a_county_it_does_not_know(county, runner, tmp_path, code):
+    result = runner.invoke(args=["history-cleanup", "--county", code, "--archive-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--county" in result.output and code in result.output, result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_case_read_after_it_was_written_out_is_left_for_the_next_run_with_its_whole_read_log(
+        county, client, clock, tmp_path, monkeypatch):
+    runtime, window = county, Api(client, "window_rt")
+    case_id = _finished(client, "retention_short")
+    clock.advance(days=31)
+    _after_writing(monkeypatch, lambda: window.get(f"/process-instance/{case_id}/variables"))
+    first = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    assert (first.archived, first.skipped) == (0, 1)
+    reads = _rows(runtime, AccessLog, case_id)
+    assert reads >= 1 and _rows(runtime, CaseEvent, case_id) > 0
+    later = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    line = json.loads(later.archive.read_text().splitlines()[1])
+    assert later.archived == 1 and len(line["reads"]) == reads and _rows(runtime, AccessLog, case_id) == 0
+
+
+def test_a_case_another_run_archived_meanwhile_is_reported_as_such(county, client, clock, tmp_path, monkeypatch):
+    runtime = county
+    case_id = _finished(client, "retention_short")
+    clock.advance(days=31)
+    other = []
+    _after_writing(monkeypatch, lambda: other.append(clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")))
+    done = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    assert (other[0].archived, done.archived, done.skipped, done.taken) == (1, 0, 0, 1)
+    with runtime.reading() as uow:
+        assert uow.session.get(ArchivedCase, case_id).archive == other[0].archive.name
+
+
+def test_a_called_instance_is_kept_while_its_case_runs_and_goes_with_it_into_the_same_line(county, client, clock,
+                                                                                          tmp_path):
+    """Camunda's removal time of a process tree is its root's: the called instance's own one day does not count."""
+    runtime, window = county, Api(client, "window_rt")
+    made = deploy_files(Api(client, "designer"), {"child.bpmn": _process("retention_child", "1"),
+                                                  "parent.bpmn": PARENT})
+    assert made.status_code == 200, made.json
+    case_id = window.post("/process-definition/key/retention_parent/start",
+                          {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json["id"]
+    called = window.get("/process-instance", superProcessInstance=case_id).json[0]["id"]
+    task = window.get("/task", processInstanceId=called).json[0]
+    assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
+    clock.advance(days=2)
+    clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    assert _rows(runtime, HistoryActivity, called) > 0
+    assert [c["id"] for c in window.get("/history/process-instance", superProcessInstanceId=case_id).json] == [called]
+    task = window.get("/task", processInstanceId=case_id).json[0]
+    assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
+    clock.advance(days=31)
+    done = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    line = next(json.loads(x) for x in done.archive.read_text().splitlines()[1:-1] if case_id in x)
+    assert line["case"]["id"] == case_id and [c["case"]["id"] for c in line["called"]] == [called]
+    assert line["called"][0]["history"] and _rows(runtime, HistoryActivity, called) == 0
+    with runtime.reading() as uow:
+        assert uow.session.get(ProcessInstance, called) is None
+        assert uow.session.get(ArchivedCase, called).archive == done.archive.name
+    verdicts = verify_archive(runtime, SYSTEM, done.archive, KEY)
+    assert all(v.ok for v in verdicts), verdicts
+
+
+@pytest.mark.parametrize("ttl", ["2147483648", " 7 ", "7 ", "99999999999999999999999", "P2147483648D"])
+def test_a_time_to_live_camunda_cannot_hold_is_refused_naming_the_process(county, login_as, ttl):
+    refused = deploy_files(login_as("designer"), {"bad.bpmn": _process("retention_bad", ttl)})
+    assert refused.status_code == 400 and refused.json["element"] == "retention_bad", refused.json
+
+
+def test_a_county_setting_past_camunda_s_bound_is_refused_naming_the_value(county, client):
+    designer = Api(client, "designer")
+    refused = designer.client.put("/api/counties/rt/settings/history_time_to_live_days",
+                                  json={"value": 2147483648}, headers=designer.headers)
+    assert refused.status_code == 400 and refused.json["field"] == "value", refused.json
+
+
+def test_a_retention_past_the_last_date_is_never_due_and_the_rest_are_cleaned_up(county, client, clock, tmp_path):
+    runtime, designer = county, Api(client, "designer")
+    add_county(runtime, "ru", "档案县长期", "ruzhen")
+    made = deploy_files(designer, {"forever.bpmn": _process("retention_forever", "2147483647")})
+    assert made.status_code == 200, made.json
+    assert designer.client.put("/api/counties/ru/settings/history_time_to_live_days", json={"value": 2147483647},
+                               headers=designer.headers).status_code in (200, 204)
+    kept = [_finished(client, key, "window_ru") for key in ("retention_forever", "retention_plain")]
+    short = _finished(client, "retention_short", "window_ru")
+    clock.advance(days=31)
+    done = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="ru")
+    assert done.archived == 1 and _rows(runtime, CaseEvent, short) == 0
+    assert all(_rows(runtime, CaseEvent, case_id) > 0 for case_id in kept)
