@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
 
+from app import create_app
+from app.config import Config
 from app.domain.actors import SYSTEM
 from app.domain.errors import ValidationFailed
 from app.services import definitions
@@ -244,3 +247,16 @@ def test_a_damaged_archive_is_refused_naming_the_file_and_line(app, county, clie
     checked = runner.invoke(args=["history-verify-archive", str(archive)])
     assert (checked.exit_code, type(checked.exception)) == (1, SystemExit), checked.output
     assert f"Error: 档案文件 {archive.name} " in checked.output and f"第 {line} 行" in checked.output, checked.output
+
+
+def test_the_default_archive_folder_does_not_depend_on_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv("HISTORY_ARCHIVE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)  # as cron starts `flask history-cleanup`, anywhere
+    service = create_app(Config(DATABASE_URL="sqlite://", SECRET_KEY="x", TESTING=True, SCHEDULER=False))
+    try:
+        folder = Path(service.config["HISTORY_ARCHIVE_DIR"])
+        assert folder.is_absolute() and folder == Path(service.instance_path) / "archive"
+        assert Path(service.instance_path) == Path(__file__).resolve().parents[2] / "instance"
+    finally:
+        service.extensions["runtime"].broadcast.stop()
+        service.extensions["db_engine"].dispose()
