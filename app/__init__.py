@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import Config
+from .config import INSTANCE, Config
 from .engine import spiff_compat
 from .security import BoundedIntConverter, init_security
 from .serving import Service, init_serving
@@ -13,7 +13,7 @@ from .serving import Service, init_serving
 def create_app(config: Config | None = None) -> Flask:
     """Create the service; tests pass their own Config."""
     spiff_compat.install()  # refuses to start on a SpiffWorkflow version the engine was not tested with
-    app = Service(__name__, instance_path=str(Path.cwd() / "instance"))
+    app = Service(__name__, instance_path=str(INSTANCE))
     app.config.from_object(config or Config())
     app.url_map.converters["int"] = BoundedIntConverter
     app.json.ensure_ascii = False

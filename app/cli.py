@@ -14,7 +14,7 @@ from app.extensions import runtime
 from app.services.audit import count_cases
 from app.services.calendar import load_year, parse_year
 from app.services.deploy import deploy
-from app.services.payroll.ledger import verify_payment_ledgers
+from app.services.payroll.ledger import ArchivedHeads, verify_payment_ledgers
 from app.services.users import load_demo
 from app.services.verification import VerificationRun, verify_cases
 
@@ -59,7 +59,10 @@ def register(app: Flask) -> None:
                   help="Verify in this many processes.")
     @click.option("--rehash-every", type=click.IntRange(1, 366), default=30, show_default=True,
                   help="Nights in which every unchanged case is verified in full once (a share each night).")
-    def audit_verify_command(full, processes, rehash_every):
+    @click.option("--archive-dir", type=click.Path(file_okay=False), default=None,
+                  help="Where the history archives are (default HISTORY_ARCHIVE_DIR): an archived payroll case's "
+                       "ledger head is read from its archive.")
+    def audit_verify_command(full, processes, rehash_every, archive_dir):
         """Verify every case: its whole hash chain, its signed checkpoint, the definition used, and a replay of the
         events after the checkpoint (all of them with --full) to the stored state; exit 1 if any fails."""
         rt = runtime()
@@ -71,7 +74,9 @@ def register(app: Flask) -> None:
         for v in failures:
             click.echo(f"FAILED {v.case_id} at event {v.first_bad_event}: {v.problem}")
         click.echo(f"{len(failures)} case(s) failed verification")
-        ledgers = verify_payment_ledgers(rt, SYSTEM)
+        archives = ArchivedHeads(Path(archive_dir or current_app.config["HISTORY_ARCHIVE_DIR"]),
+                                 current_app.config["AUDIT_KEY"].encode())
+        ledgers = verify_payment_ledgers(rt, SYSTEM, archives)
         for v in ledgers:
             if not v.ok:
                 click.echo(f"FAILED payment ledger {v.county_path} at entry {v.seq}: {v.problem}")

@@ -4,7 +4,10 @@ import hashlib
 import ipaddress
 import os
 from datetime import timedelta
+from pathlib import Path
 
+# the service's own files (the SQLite database, archives), beside app/ whatever directory it is started in (cron)
+INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 DEMO_SECRET_KEY = "demo-only-secret"  # public: signs sessions only in demo mode, which serves only this machine
 
 
@@ -21,13 +24,13 @@ def is_loopback(host: str | None) -> bool:
 class Config:
     def __init__(self, **overrides):
         env = os.environ
-        self.DATABASE_URL = env.get("DATABASE_URL", "sqlite:///instance/assistance.sqlite3")
+        self.DATABASE_URL = env.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'assistance.sqlite3'}")
         self.DEMO = env.get("DEMO", "0") == "1"
         self.SECRET_KEY = env.get("SECRET_KEY") or (DEMO_SECRET_KEY if self.DEMO else None)
         # signs audit checkpoints and history archives (HMAC-SHA256); unset, a key derived from SECRET_KEY
         self.AUDIT_KEY = env.get("AUDIT_KEY")
         # where flask history-cleanup writes the signed archives of the cases it removes
-        self.HISTORY_ARCHIVE_DIR = env.get("HISTORY_ARCHIVE_DIR", "instance/archive")
+        self.HISTORY_ARCHIVE_DIR = env.get("HISTORY_ARCHIVE_DIR", str(INSTANCE / "archive"))
         self.HOST = env.get("HOST") or env.get("FLASK_RUN_HOST") or "127.0.0.1"  # where gunicorn / flask run listen
         self.SCHEDULER = env.get("SCHEDULER", "1") == "1"
         self.SCHEDULER_INTERVAL_SECONDS = float(env.get("SCHEDULER_INTERVAL_SECONDS", "1"))

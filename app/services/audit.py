@@ -125,15 +125,25 @@ def chain_problem(instance: ProcessInstance, events: list[CaseEvent],
     return None
 
 
+def missing_definition(instance: ProcessInstance, events: list[CaseEvent],
+                       definitions: DefinitionsAtHand) -> str | None:
+    """The problem when a definition the case ran on (it started on, it is on) is no longer in the database."""
+    for wanted in dict.fromkeys((started_on(instance.definition_id, events), instance.definition_id)):
+        try:
+            definitions.get(wanted)
+        except DomainError:
+            return f"案件所用的流程定义 {wanted} 已不存在（部署被删除）"
+    return None
+
+
 def definition_problem(instance: ProcessInstance, events: list[CaseEvent],
                         definitions: DefinitionsAtHand) -> tuple[int, str] | None:
-    recorded = (events[0].inputs or {}).get("definitionDigest")
+    missing = missing_definition(instance, events, definitions)
+    if missing is not None:
+        return 1, missing
     started = started_on(instance.definition_id, events)
-    try:
-        _, digest = definitions.get(started)
-        definitions.get(instance.definition_id)
-    except DomainError:
-        return 1, f"案件所用的流程定义 {started} 已不存在（部署被删除）"
+    recorded = (events[0].inputs or {}).get("definitionDigest")
+    _, digest = definitions.get(started)
     if recorded is not None and recorded != digest:
         return 1, f"案件所用的流程定义 {started} 与案件开始时记录的不符（部署被修改）"
     return None

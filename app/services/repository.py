@@ -10,7 +10,7 @@ from app.domain.orgs import tenant_of
 from app.engine.activities import activities_from_json
 from app.engine.binding import BINDING, CallTarget, UnboundCall
 from app.store.broadcast import announce
-from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
+from app.store.tables import ArchivedCase, Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
 
 from .called_instances import bound_version
 from .case_data import DEFINITIONS
@@ -152,7 +152,8 @@ def delete_deployment(rt: Runtime, actor: Actor, deployment_id: str) -> None:
     """Delete a deployment no case ever ran on and no other deployment relies on.
 
     Camunda's `cascade` would delete the history of the deployment's cases; here a case's record is
-    kept for good (its events are append-only), so a deployment any case ran on is never deleted.
+    kept for good (its events are append-only), so a deployment any case ran on is never deleted — nor once the
+    case is archived (`archived_case`): its archive is verified against the definition.
     """
     actor.require("deployment.create")
     with rt.unit_of_work() as uow:
@@ -165,8 +166,11 @@ def delete_deployment(rt: Runtime, actor: Actor, deployment_id: str) -> None:
         mine = session.execute(select(ProcessDefinition.id, ProcessDefinition.key).where(
             ProcessDefinition.deployment_id == deployment_id)).all()
         forms = list(session.scalars(select(FormDefinition.id).where(FormDefinition.deployment_id == deployment_id)))
-        if session.scalar(select(exists().where(ProcessInstance.definition_id.in_([d.id for d in mine])))):
+        ids = [d.id for d in mine]
+        if session.scalar(select(exists().where(ProcessInstance.definition_id.in_(ids)))):
             raise Conflict(f"部署 {deployment_id} 的流程已有案件（办理中或已办结），案件记录永久保存，不能删除")
+        if session.scalar(select(exists().where(ArchivedCase.definition_id.in_(ids)))):  # its archive verifies on it
+            raise Conflict(f"部署 {deployment_id} 的流程有已归档的案件，核验档案要用到它，不能删除")
         _refuse_if_bound(session, deployment_id, {d.key for d in mine}, [f'"{d.key}"' for d in mine] + forms)
         session.execute(delete(ProcessDefinition).where(ProcessDefinition.deployment_id == deployment_id))
         session.execute(delete(FormDefinition).where(FormDefinition.deployment_id == deployment_id))

@@ -59,7 +59,7 @@ from app.store.tables import (
 )
 from app.store.types import UTCDateTime
 
-from .audit import Verdict, chain_problem, definition_problem, replay_from, verdict_of
+from .audit import Verdict, chain_problem, definition_problem, missing_definition, replay_from, verdict_of
 from .calendar_history import CalendarsInForce
 from .notice_audit import notices_problem
 from .partition_upkeep import drop_emptied_partitions
@@ -284,28 +284,74 @@ def _as_written(session: Session, roots: list[ProcessInstance], written: dict[st
     return [c for c in tree.values() if (c.root_process_instance_id or c.id) in kept]
 
 
+@dataclass(frozen=True)
+class ArchivedLine:
+    """One case of an archive file, as rows again: the case, its events (with the previous hash each recorded)
+    and its notices."""
+
+    case: ProcessInstance
+    events: list[CaseEvent]
+    recorded: list[str | None]
+    notices: list[Notice]
+
+
+def read_archive(path: Path, key: bytes) -> Iterator[ArchivedLine]:
+    """The cases of an archive file, once its signature holds; a file that is not a whole signed archive, or a
+    line that is not a case, is refused naming the file and the line."""
+    try:
+        lines = path.read_bytes().splitlines(keepends=True)
+    except OSError as err:
+        raise ValidationFailed(f"档案文件 {path} 无法读取：{err.strerror}", field="archive") from err
+    if len(lines) < 2:
+        raise ValidationFailed(f"{path.name} 不是完整的档案文件", field="archive")
+    last = _json_line(path, len(lines), lines[-1])
+    signature = last.get("signature") if isinstance(last, dict) else None
+    if not isinstance(signature, str):
+        raise ValidationFailed(f"档案文件 {path.name} 的最后一行（第 {len(lines)} 行）不是签名（文件不完整或被修改）",
+                               field="archive")
+    signer = hmac.new(key, b"".join(lines[:-1]), hashlib.sha256)
+    if not hmac.compare_digest(signer.hexdigest().encode(), signature.encode()):
+        raise ValidationFailed(f"档案文件 {path.name} 的签名无效（文件被修改或不是本服务生成的）", field="archive")
+    for number, line in enumerate(lines[1:-1], start=2):
+        yield _archived_line(path, number, _json_line(path, number, line))
+
+
+def _json_line(path: Path, number: int, line: bytes):
+    try:
+        return json.loads(line.decode())
+    except UnicodeDecodeError as err:
+        raise ValidationFailed(f"档案文件 {path.name} 第 {number} 行不是 UTF-8 文本", field="archive") from err
+    except json.JSONDecodeError as err:
+        raise ValidationFailed(f"档案文件 {path.name} 第 {number} 行不是完整的 JSON（文件被截断或被修改）",
+                               field="archive") from err
+
+
+def _archived_line(path: Path, number: int, line) -> ArchivedLine:
+    """A case line as rows; only a key holder's forgery can sign a line that is not one."""
+    try:
+        events = line["events"]
+        return ArchivedLine(from_json(ProcessInstance, line["case"]), [from_json(CaseEvent, e) for e in events],
+                            [e.get("prev_hash") for e in events], [from_json(Notice, n) for n in line["notices"]])
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ValidationFailed(f"档案文件 {path.name} 第 {number} 行不是案件记录（{type(err).__name__}: {err}）",
+                               field="archive") from err
+
+
 def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes) -> list[Verdict]:
     """Verify an archive file: its signature, then each case from its lines alone (with the definitions and
     calendars still in the database): chain, notices, definition, and a replay to its archived state."""
     actor.require("audit.verify")
-    lines = path.read_bytes().splitlines(keepends=True)
-    if len(lines) < 2:
-        raise ValidationFailed(f"{path.name} 不是完整的档案文件", field="archive")
-    signer = hmac.new(key, b"".join(lines[:-1]), hashlib.sha256)
-    signature = json.loads(lines[-1]).get("signature", "")
-    if not hmac.compare_digest(signer.hexdigest(), signature):
-        raise ValidationFailed(f"档案文件 {path.name} 的签名无效（文件被修改或不是本服务生成的）", field="archive")
     with rt.reading() as uow:
         definitions, calendars = DefinitionsAtHand(uow.session), CalendarsInForce(uow.session)
-        return [_verify_archived(uow.session, json.loads(line), definitions, calendars) for line in lines[1:-1]]
+        return [_verify_archived(uow.session, line, definitions, calendars) for line in read_archive(path, key)]
 
 
-def _verify_archived(session: Session, line: dict, definitions, calendars) -> Verdict:
-    case = from_json(ProcessInstance, line["case"])
-    events = [from_json(CaseEvent, e) for e in line["events"]]
-    recorded = [e.get("prev_hash") for e in line["events"]]  # the file keeps each event's previous hash: checked
-    found = chain_problem(case, events, recorded) or \
-        notices_problem([from_json(Notice, n) for n in line["notices"]], events)
+def _verify_archived(session: Session, line: ArchivedLine, definitions, calendars) -> Verdict:
+    case, events = line.case, line.events
+    missing = missing_definition(case, events, definitions)
+    if missing is not None:  # nothing to replay on, nor the marks a verdict is masked by: the verdict names it
+        return Verdict(case.id, False, len(events), 1, missing)
+    found = chain_problem(case, events, line.recorded) or notices_problem(line.notices, events)
     found = found or definition_problem(case, events, definitions) or replay_from(
         session, case, events, definitions, calendars).problem
     return verdict_of(session, case, events, found)

@@ -7,14 +7,19 @@ import hmac
 import json
 import stat
 import uuid
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from app import create_app
+from app.config import Config
 from app.domain.actors import SYSTEM
 from app.domain.errors import ValidationFailed
-from app.services import retention
+from app.services import definitions, retention
+from app.services.case_data import forget_marks
 from app.services.retention import clean_up_history, verify_archive
+from app.store.broadcast import EVERYTHING
 from app.store.tables import AccessLog, ArchivedCase, CaseEvent, HistoryActivity, JobLog, ProcessInstance
 from tests.conftest import Api
 from tests.support.deployments import deploy_files, window_process
@@ -285,3 +290,94 @@ def test_a_retention_past_the_last_date_is_never_due_and_the_rest_are_cleaned_up
     done = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="ru")
     assert done.archived == 1 and _rows(runtime, CaseEvent, short) == 0
     assert all(_rows(runtime, CaseEvent, case_id) > 0 for case_id in kept)
+
+
+def _kept_process(designer, key: str) -> str:
+    """Deploy a window process of its own (30 days' retention); return its deployment's id."""
+    made = deploy_files(designer, {f"{key}.bpmn": window_process(key, "档案保存", "P30D")})
+    assert made.status_code == 200, made.json
+    return made.json["id"]
+
+
+def test_a_deployment_whose_cases_are_archived_is_not_deleted(county, client, clock, tmp_path):
+    runtime, designer = county, Api(client, "designer")
+    key = f"retention_kept_{uuid.uuid4().hex[:6]}"
+    deployment = _kept_process(designer, key)
+    _finished(client, key)
+    clock.advance(days=31)
+    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
+    refused = designer.delete(f"/deployment/{deployment}")
+    assert refused.status_code == 409 and "已归档" in refused.json["message"], refused.json
+    assert all(v.ok for v in verify_archive(runtime, SYSTEM, archive, KEY))
+
+
+def _gone_behind_the_service(runtime, deployment: str) -> None:
+    """A deployment removed as it could be before archived cases kept it (its rows deleted)."""
+    with runtime.unit_of_work() as uow:
+        for table in ("process_definition", "resource", "deployment"):
+            column = "id" if table == "deployment" else "deployment_id"
+            uow.session.execute(text(f"DELETE FROM {table} WHERE {column} = :id"), {"id": deployment})
+        uow.commit()
+
+
+def test_an_archived_case_whose_definition_is_gone_fails_alone(county, client, clock, tmp_path, monkeypatch):
+    runtime, designer = county, Api(client, "designer")
+    gone, kept = (f"retention_{name}_{uuid.uuid4().hex[:6]}" for name in ("gone", "kept"))
+    deployment = _kept_process(designer, gone)
+    _kept_process(designer, kept)
+    cases = {_finished(client, gone): gone, _finished(client, kept): kept}
+    clock.advance(days=31)
+    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
+    definition = designer.get(f"/process-definition/key/{gone}").json["id"]
+    _gone_behind_the_service(runtime, deployment)
+    monkeypatch.setattr(definitions, "_definitions", {})  # as `flask history-verify-archive` starts: nothing read
+    forget_marks(EVERYTHING)
+    verdicts = {cases[v.case_id]: v for v in verify_archive(runtime, SYSTEM, archive, KEY) if v.case_id in cases}
+    assert verdicts[kept].ok, verdicts[kept]
+    assert (verdicts[gone].ok, verdicts[gone].first_bad_event) == (False, 1)
+    assert verdicts[gone].problem == f"案件所用的流程定义 {definition} 已不存在（部署被删除）"
+
+
+def _signed(lines: list[bytes], key: bytes) -> bytes:
+    body = b"".join(lines)
+    return body + json.dumps({"signature": hmac.new(key, body, hashlib.sha256).hexdigest()}).encode() + b"\n"
+
+
+DAMAGED = {  # how an archive's lines (and key) make a damaged file; the line the refusal names, and what it says
+    "cut mid-line": (lambda lines, key: b"".join(lines)[:-20], 3, "不是完整的 JSON"),
+    "last line an array": (lambda lines, key: b"".join(lines[:-1]) + b"[1,2]\n", 3, "不是签名"),
+    "signature not text": (lambda lines, key: b"".join(lines[:-1]) + b'{"signature": 5}\n', 3, "不是签名"),
+    "not UTF-8": (lambda lines, key: b"\xff\xfe\n\xff\n", 2, "不是 UTF-8"),
+    "case line an array": (lambda lines, key: _signed([lines[0], b"[1,2]\n"], key), 2, "不是案件记录"),
+    "case line without events": (lambda lines, key: _signed([lines[0], b'{"case": {}}\n'], key), 2, "不是案件记录"),
+    "case line a string": (lambda lines, key: _signed([lines[0], b'"case"\n'], key), 2, "不是案件记录"),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED)
+def test_a_damaged_archive_is_refused_naming_the_file_and_line(app, county, client, clock, runner, tmp_path,
+                                                               damage):
+    key = app.config["AUDIT_KEY"].encode()  # the CLI's
+    _finished(client, "retention_short")
+    clock.advance(days=31)
+    archive = clean_up_history(county, SYSTEM, key, tmp_path, county="rt").archive
+    change, line, says = DAMAGED[damage]
+    archive.write_bytes(change(archive.read_bytes().splitlines(keepends=True), key))
+    with pytest.raises(ValidationFailed, match=f"{archive.name} .*第 {line} 行.*{says}"):
+        verify_archive(county, SYSTEM, archive, key)
+    checked = runner.invoke(args=["history-verify-archive", str(archive)])
+    assert (checked.exit_code, type(checked.exception)) == (1, SystemExit), checked.output
+    assert f"Error: 档案文件 {archive.name} " in checked.output and f"第 {line} 行" in checked.output, checked.output
+
+
+def test_the_default_archive_folder_does_not_depend_on_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.delenv("HISTORY_ARCHIVE_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)  # as cron starts `flask history-cleanup`, anywhere
+    service = create_app(Config(DATABASE_URL="sqlite://", SECRET_KEY="x", TESTING=True, SCHEDULER=False))
+    try:
+        folder = Path(service.config["HISTORY_ARCHIVE_DIR"])
+        assert folder.is_absolute() and folder == Path(service.instance_path) / "archive"
+        assert Path(service.instance_path) == Path(__file__).resolve().parents[2] / "instance"
+    finally:
+        service.extensions["runtime"].broadcast.stop()
+        service.extensions["db_engine"].dispose()

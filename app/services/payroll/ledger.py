@@ -3,20 +3,25 @@
 A roll's freeze appends an `ordered` entry per line sent to the bank; the bank's result a `paid` or
 `failed` entry per line it answers. The head (last seq and hash) is locked while appending, so a
 county's entries form one unbroken chain; `verify_ledgers` walks every chain, compares each
-`ordered` entry with its frozen line and each frozen run with the head its case recorded.
+`ordered` entry with its frozen line and each frozen run with the head its case recorded — in the case's log,
+or, once the case is archived (flask history-cleanup), in the signed archive file that holds it.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.domain.audit import LEDGER_FIELDS, ledger_digest, ledger_time
+from app.domain.errors import DomainError
 from app.domain.orgs import tenant_of
 from app.store.bulk import bulk_insert
-from app.store.tables import CaseEvent, LedgerHead, PaymentLedger, PayrollRun, ProcessInstance
+from app.store.tables import ArchivedCase, CaseEvent, LedgerHead, PaymentLedger, PayrollRun, ProcessInstance
+
+from ..retention import read_archive
 
 CHUNK = 5000
 
@@ -84,7 +89,7 @@ class LedgerVerdict:
     problem: str | None = None
 
 
-def verify_ledger(session: Session, county_path: str) -> LedgerVerdict:
+def verify_ledger(session: Session, county_path: str, archives: "ArchivedHeads") -> LedgerVerdict:
     """Walk one county's chain: contiguous seq, each hash, each `ordered` entry against its frozen line."""
     expected, prev, count = 1, None, 0
     lines = text("SELECT amount_fen, process_instance_id, month FROM payroll_line WHERE id = :id")
@@ -99,7 +104,7 @@ def verify_ledger(session: Session, county_path: str) -> LedgerVerdict:
             prev, expected, count = entry.hash, expected + 1, count + 1
         if len(chunk) < CHUNK:
             break
-    return _head_problem(session, county_path, count, prev) or _runs_problem(session, county_path, count)
+    return _head_problem(session, county_path, count, prev) or _runs_problem(session, county_path, count, archives)
 
 
 def _entry_problem(session: Session, entry: PaymentLedger, expected: int, prev: str | None, lines) -> str | None:
@@ -127,12 +132,33 @@ def _head_problem(session: Session, county_path: str, count: int, last_hash: str
     return None
 
 
-def _runs_problem(session: Session, county_path: str, count: int) -> LedgerVerdict:
+class ArchivedHeads:
+    """The ledger heads recorded by the payroll cases of the archive files in `folder`, each file read (and its
+    signature checked with `key`) once."""
+
+    def __init__(self, folder: Path, key: bytes):
+        self.folder, self.key = folder, key
+        self._files: dict[str, dict[str | None, set[str]]] = {}
+
+    def of(self, archive: str, business_key: str) -> set[str]:
+        if archive not in self._files:
+            heads: dict[str | None, set[str]] = {}
+            for line in read_archive(self.folder / archive, self.key):
+                heads.setdefault(line.case.business_key, set()).update(_heads(line.events))
+            self._files[archive] = heads
+        return self._files[archive].get(business_key, set())
+
+
+def _runs_problem(session: Session, county_path: str, count: int, archives: ArchivedHeads) -> LedgerVerdict:
     """Each frozen run's last entry is the head its payroll case recorded in its event log."""
     runs = session.scalars(select(PayrollRun).where(PayrollRun.county_path == county_path,
                                                     PayrollRun.ledger_last.is_not(None)))
     for run in runs:
-        recorded = _recorded_heads(session, run)
+        try:
+            recorded = _recorded_heads(session, run, archives)
+        except DomainError as err:  # its case's archive cannot be read: the head cannot be checked
+            return LedgerVerdict(county_path, count, False, run.ledger_last,
+                                 f"发放批次 {run.business_key} 的案件已归档，无法核对其台账头：{err.message}")
         entry = session.scalar(select(PaymentLedger.hash).where(PaymentLedger.county_path == county_path,
                                                                 PaymentLedger.seq == run.ledger_last))
         if entry != run.ledger_head or run.ledger_head not in recorded:
@@ -141,16 +167,25 @@ def _runs_problem(session: Session, county_path: str, count: int) -> LedgerVerdi
     return LedgerVerdict(county_path, count, True)
 
 
-def _recorded_heads(session: Session, run: PayrollRun) -> set[str]:
-    events = session.scalars(select(CaseEvent.inputs).join(ProcessInstance).where(
-        CaseEvent.command == "ledger", ProcessInstance.business_key == run.business_key))
-    return {e.get("head") for e in events}
+def _recorded_heads(session: Session, run: PayrollRun, archives: ArchivedHeads) -> set[str]:
+    """The heads the run's case recorded: in the database, and in the archive of its case if it is archived."""
+    heads = _heads(session.scalars(select(CaseEvent).join(ProcessInstance).where(
+        CaseEvent.command == "ledger", ProcessInstance.business_key == run.business_key)))
+    for archive in session.scalars(select(ArchivedCase.archive).distinct().where(
+            ArchivedCase.business_key == run.business_key)):
+        heads |= archives.of(archive, run.business_key)
+    return heads
 
 
-def verify_payment_ledgers(rt, actor) -> list[LedgerVerdict]:
-    """Verify every county ledger in the actor's scope (`flask audit-verify`, GET /api/audit/verify)."""
+def _heads(events) -> set[str]:
+    return {(e.inputs or {}).get("head") for e in events if e.command == "ledger"}
+
+
+def verify_payment_ledgers(rt, actor, archives: ArchivedHeads) -> list[LedgerVerdict]:
+    """Verify every county ledger in the actor's scope (`flask audit-verify`), reading the heads of archived
+    payroll cases from `archives`."""
     actor.require("audit.verify")
     with rt.reading() as uow:
         counties = uow.session.scalars(select(LedgerHead.county_path).where(
             LedgerHead.county_path.like(actor.scope.like_pattern)).order_by(LedgerHead.county_path)).all()
-        return [verify_ledger(uow.session, county) for county in counties]
+        return [verify_ledger(uow.session, county, archives) for county in counties]
