@@ -37,6 +37,14 @@ def may_see_tenant(actor: Actor, tenant_id: str | None) -> bool:
     return tenant_id is None or own is None or own == tenant_id
 
 
+def visible_definition(session: Session, actor: Actor, definition_id: str, field: str = "id") -> ProcessDefinition:
+    """A definition by id that the actor may see; another county's is as unknown as one never deployed."""
+    row = session.get(ProcessDefinition, definition_id)
+    if row is None or not may_see_tenant(actor, row.tenant_id):
+        raise NotFound(f"没有流程定义 {definition_id}", field=field)
+    return row
+
+
 def visible_definitions(actor: Actor):
     """The condition `may_see_tenant` on the definitions, for queries."""
     return visible_tenant(actor, ProcessDefinition.tenant_id)

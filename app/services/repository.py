@@ -14,7 +14,7 @@ from app.store.tables import Deployment, FormDefinition, ProcessDefinition, Proc
 
 from .called_instances import bound_version
 from .case_data import DEFINITIONS
-from .definitions import get_definition, latest_definition, may_see_tenant
+from .definitions import get_definition, latest_definition, may_see_tenant, visible_definition
 from .runtime import Runtime
 
 
@@ -22,10 +22,7 @@ def _definition(session, actor: Actor, definition_id: str | None, key: str | Non
     actor.require("definition.read")
     if not definition_id:
         return latest_definition(session, key, tenant_of(actor.org_path))
-    row = get_definition(session, definition_id)
-    if not may_see_tenant(actor, row.tenant_id):
-        raise NotFound(f"没有流程定义 {definition_id}", field="id")
-    return row
+    return visible_definition(session, actor, definition_id)
 
 
 def definition(rt: Runtime, actor: Actor, definition_id: str | None = None, key: str | None = None):
