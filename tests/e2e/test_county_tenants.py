@@ -156,6 +156,7 @@ def test_the_tenant_filters_are_honoured_on_every_list(deployed, login_as):
 def test_a_county_sees_and_deploys_only_its_own(deployed, login_as):
     client, taian, _ = deployed
     county_designer = Api(client, "designer_cc")
+    before = Api(client, "designer").get("/deployment/count", name="county").json
     seen = county_designer.get("/process-definition", key="linshi", latestVersion="true").json
     assert sorted(d["tenantId"] or "-" for d in seen) == ["-", "cc"]  # not 泰安's
     assert county_designer.get(f"/process-definition/{next(iter(taian['deployedProcessDefinitions']))}"
@@ -169,6 +170,11 @@ def test_a_county_sees_and_deploys_only_its_own(deployed, login_as):
     assert form.status_code == 400 and form.json["file"] == "x.form"  # forms are the province's, shared
     unknown = _deploy_with(Api(client, "designer"), {"x.bpmn": TAIAN}, {"tenant-id": "nowhere"})
     assert unknown.status_code == 400 and unknown.json["field"] == "tenant-id"
+    # an empty tenant-id names no county (a shared deployment goes without it); a repeated one names two
+    for tenant in ("", ["ta", "cc"]):
+        refused = _deploy_with(Api(client, "designer"), {"x.bpmn": TAIAN}, {"tenant-id": tenant})
+        assert refused.status_code == 400 and refused.json["field"] == "tenant-id", refused.json
+    assert Api(client, "designer").get("/deployment/count", name="county").json == before
     # a version of another county's cannot start a case here, and is as unknown as when read
     ta_definition = next(iter(taian["deployedProcessDefinitions"]))
     read = Api(client, "window_cc").get(f"/process-definition/{ta_definition}")
