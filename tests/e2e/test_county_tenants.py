@@ -218,6 +218,46 @@ def test_a_key_within_a_county_is_that_countys_own_latest_version(deployed, logi
 
 
 
+def test_a_case_migrates_within_its_county_or_between_it_and_the_shared_versions(deployed):
+    client = deployed[0]
+    key = f"mg_{uuid.uuid4().hex[:8]}"
+    designer = Api(client, "designer")
+    shared, ta, cc = (next(iter(_deploy(designer, TAIAN.replace('"linshi"', f'"{key}"'), tenant, f"{key}.bpmn")[
+        "deployedProcessDefinitions"])) for tenant in (None, "ta", "cc"))
+
+    def plan(source: str, target: str) -> dict:
+        return {"sourceProcessDefinitionId": source, "targetProcessDefinitionId": target,
+                "instructions": [{"sourceActivityIds": ["intake"], "targetActivityIds": ["intake"]}]}
+
+    def on_shared(county: str) -> str:
+        started = Api(client, f"window_{county}").post(f"/process-definition/{shared}/start",
+                                                       {"businessKey": f"MG-{uuid.uuid4().hex[:8]}"})
+        assert started.status_code == 200, started.json
+        return started.json["id"]
+
+    ta_case, cc_case = on_shared("ta"), on_shared("cc")
+    # another county's version is unknown to a county's user, as reading it answers
+    county_designer = Api(client, "designer_cc")
+    for source, target, field in ((shared, ta, "targetProcessDefinitionId"), (ta, shared, "sourceProcessDefinitionId")):
+        pair = {"sourceProcessDefinitionId": source, "targetProcessDefinitionId": target}
+        for path, request in (("generate", pair), ("validate", plan(source, target)),
+                              ("execute", {"migrationPlan": plan(source, target), "processInstanceIds": [cc_case]})):
+            unknown = county_designer.post(f"/migration/{path}", request)
+            assert (unknown.status_code, unknown.json["field"]) == (404, field), (path, unknown.json)
+    # never between two counties' own versions (Camunda: no migration between tenants)
+    between = designer.post("/migration/validate", plan(cc, ta))
+    assert between.status_code == 400 and between.json["field"] == "targetProcessDefinitionId", between.json
+    # a case moves to its own county's version or to a shared one, never to another county's
+    stranger = designer.post("/migration/execute", {"migrationPlan": plan(shared, ta), "processInstanceIds": [cc_case]})
+    assert stranger.status_code == 400 and stranger.json["field"] == "processInstanceIds", stranger.json
+    for source, target in ((shared, ta), (ta, shared)):
+        moved = designer.post("/migration/execute", {"migrationPlan": plan(source, target),
+                                                     "processInstanceIds": [ta_case]})
+        assert moved.status_code == 204, moved.json
+        assert designer.get(f"/process-instance/{ta_case}").json["definitionId"] == target
+    assert designer.get(f"/process-instance/{cc_case}").json["definitionId"] == shared
+
+
 def test_the_start_page_offers_each_process_once_as_a_start_by_key_runs_it(deployed, app):
     """A window sees its county's own version of a key, else the shared one — never another county's diagram."""
     def offered(username: str) -> list[str]:
