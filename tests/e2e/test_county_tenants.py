@@ -206,16 +206,64 @@ def test_a_key_within_a_county_is_that_countys_own_latest_version(deployed, logi
     started = Api(client, "window_ta").post(f"{base}/start", {"businessKey": f"LT-{uuid.uuid4().hex[:8]}"})
     assert started.status_code == 200 and started.json["definitionId"] == ta_latest, started.json
     assert Api(client, "window_cc").post(f"{base}/start", {}).status_code == 404
-    # suspension of a key within a county: that county's versions only
+    # suspension of a key within a county: that county's latest version only
     assert designer.put(f"{base}/suspended", {"suspended": True}).status_code == 204
     states = {(d["tenantId"], d["version"]): d["suspended"] for d in designer.get("/process-definition", key=key).json}
-    assert states == {("ta", 1): True, ("ta", 2): True, (None, 1): False}
+    assert states == {("ta", 1): False, ("ta", 2): True, (None, 1): False}
     refused = Api(client, "window_ta").post(f"{base}/start", {})
     assert refused.status_code in (400, 409), refused.json
     assert designer.put(f"{base}/suspended", {"suspended": False}).status_code == 204
     assert designer.put(f"/process-definition/key/{key}/tenant-id/cc/suspended", {"suspended": True}
                         ).json["field"] == "tenant-id"
 
+
+
+def test_suspending_by_key_changes_the_version_the_key_names_there_and_only_its_cases(deployed, login_as):
+    client = deployed[0]
+    key = f"sk_{uuid.uuid4().hex[:8]}"
+    designer = Api(client, "designer")
+    ids = {}
+    for tenant in (None, None, "ta", "ta", "cc"):
+        made = _deploy(designer, TAIAN.replace('"linshi"', f'"{key}"'), tenant, f"{key}.bpmn")
+        definition = next(iter(made["deployedProcessDefinitions"].values()))
+        ids[(tenant, definition["version"])] = definition["id"]
+
+    def start(username: str, definition_id: str) -> str:
+        started = login_as(username).post(f"/process-definition/{definition_id}/start",
+                                          {"businessKey": f"SK-{uuid.uuid4().hex[:8]}"})
+        assert started.status_code == 200, started.json
+        return started.json["id"]
+
+    cases = {(c, v): start(u, ids[(c, v)]) for c, v, u in ((None, 1, "window_cg"), (None, 2, "window_cg"),
+                                                           ("ta", 1, "window_ta"), ("ta", 2, "window_ta"),
+                                                           ("cc", 1, "window_cc"))}
+
+    def suspended_after(api, path: str, change: dict, status: int = 204, field: str | None = None) -> set:
+        """The versions and cases suspended after `change`, which is then undone."""
+        done = api.put(path, {"includeProcessInstances": True, **change, "suspended": True})
+        assert done.status_code == status and (field is None or done.json["field"] == field), done.json
+        versions = {(d["tenantId"], d["version"]) for d in designer.get("/process-definition", key=key).json
+                    if d["suspended"]}
+        moved = {v for v, case in cases.items() if designer.get(f"/process-instance/{case}").json["suspended"]}
+        assert moved == (versions if status == 204 else set())
+        for version in versions:
+            assert designer.put(f"/process-definition/{ids[version]}/suspended",
+                                {"suspended": False, "includeProcessInstances": True}).status_code == 204
+        return versions
+
+    by_key = f"/process-definition/key/{key}/suspended"
+    # the key: its latest version that GET …/key/{key} gives the caller (the province: the shared one)
+    assert suspended_after(designer, by_key, {}) == {(None, 2)}
+    assert suspended_after(designer, f"/process-definition/key/{key}/tenant-id/ta/suspended", {}) == {("ta", 2)}
+    assert suspended_after(Api(client, "designer_cc"), by_key, {}) == {("cc", 1)}
+    # a county without a version of its own reads the shared one, which only the province suspends
+    assert suspended_after(login_as("designer_sfx"), by_key, {}, 403, "key") == set()
+    # every version of the key: all the caller sees, or none when a county's designer would touch shared ones
+    every = {"processDefinitionKey": key}
+    assert suspended_after(designer, "/process-definition/suspended", every) == set(ids)
+    assert suspended_after(Api(client, "designer_cc"), "/process-definition/suspended", every, 403,
+                           "processDefinitionKey") == set()
+    assert suspended_after(designer, by_key, every, 400, "processDefinitionKey") == set()
 
 
 def test_a_case_migrates_within_its_county_or_between_it_and_the_shared_versions(deployed):
