@@ -19,11 +19,16 @@ _FORM_FIELDS = {"deployment-name", "enable-duplicate-filtering", "deploy-changed
 
 
 def _form() -> dict:
-    """The multipart fields Camunda defines; a delayed activation cannot be honoured here."""
+    """The multipart fields Camunda defines, each at most once; a delayed activation cannot be honoured here, and
+    an empty `tenant-id` names no county (a shared deployment is one without the field)."""
     form = request.form
     for name in form:
         if name not in _FORM_FIELDS:
             raise ValidationFailed(f"{name}: 不支持此字段", field=name)
+        if len(form.getlist(name)) > 1:
+            raise ValidationFailed(f"{name}: 此字段只能给出一次", field=name)
+    if form.get("tenant-id") == "":
+        raise ValidationFailed("tenant-id: 不能为空；省级共享的部署不带此字段", field="tenant-id")
     if form.get("deployment-activation-time"):
         raise ValidationFailed("deployment-activation-time: 不支持延迟激活部署", field="deployment-activation-time")
     return form
@@ -44,7 +49,7 @@ def create_deployment():
     result = deploy(runtime(), actor(), form.get("deployment-name") or "deployment", files,
                     source=form.get("deployment-source"),
                     changed_only=_flag(form, "deploy-changed-only") or _flag(form, "enable-duplicate-filtering"),
-                    tenant_id=form.get("tenant-id") or None)
+                    tenant_id=form.get("tenant-id"))
     if result.deployment is None:
         return jsonify({"id": None, "name": form.get("deployment-name"), "deployedProcessDefinitions": None,
                         "message": "没有变化的文件，未产生新版本"}), 200

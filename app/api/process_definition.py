@@ -90,19 +90,33 @@ def start(key: str | None = None, definition_id: str | None = None, tenant_id: s
     return jsonify(result), 200
 
 
+def _suspension(data: dict, definition_id: str | None, key: str | None, tenant_id: str | None) -> DefinitionSuspension:
+    """Which definitions a suspension names (Camunda): a path names one — by id, or the latest version of a key;
+    `PUT /suspended` one by `processDefinitionId` or every version of `processDefinitionKey`, never both."""
+    given = [name for name in ("processDefinitionId", "processDefinitionKey") if data[name]]
+    if (definition_id or key) and given:
+        raise ValidationFailed(f"{given[0]}: 路径已指明流程定义，请求体中不能再给出", field=given[0])
+    if len(given) > 1:
+        raise ValidationFailed("processDefinitionId 与 processDefinitionKey 只能给出其一", field="processDefinitionKey")
+    if not (definition_id or key or given):
+        raise ValidationFailed("须给出 processDefinitionId 或 processDefinitionKey", field="processDefinitionId")
+    state, include = data["suspended"], bool(data["includeProcessInstances"])
+    if definition_id or key:
+        return DefinitionSuspension(state, definition_id, key, include, tenant_id,
+                                    field="id" if definition_id else "tenant-id" if tenant_id else "key")
+    if given == ["processDefinitionId"]:
+        return DefinitionSuspension(state, data["processDefinitionId"], None, include, field=given[0])
+    return DefinitionSuspension(state, None, data["processDefinitionKey"], include, every_version=True, field=given[0])
+
+
 @bp.put("/<definition_id>/suspended")
 @bp.put("/key/<key>/suspended")
 @bp.put("/key/<key>/tenant-id/<tenant_id>/suspended")
 @bp.put("/suspended")
 @accepts(body=DefinitionSuspensionBody)
 def suspend(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
-    """Suspend or activate a definition (no new case starts), or every version of a key (of one county's own when
-    its tenant id is named); with `includeProcessInstances`, their running cases too."""
-    data = body()
-    definition_id = definition_id or (None if key else data["processDefinitionId"])
-    key = key or (None if definition_id else data["processDefinitionKey"])
-    if not (definition_id or key):
-        raise ValidationFailed("须给出 processDefinitionId 或 processDefinitionKey", field="processDefinitionId")
-    suspension.suspend_definitions(runtime(), actor(), DefinitionSuspension(
-        data["suspended"], definition_id, key, bool(data["includeProcessInstances"]), tenant_id))
+    """Suspend or activate a definition (no new case starts): by id; the latest version of a key (a county's own
+    when its tenant id is named, else the one GET …/key/{key} gives); or every version of a key. With
+    `includeProcessInstances`, their running cases too."""
+    suspension.suspend_definitions(runtime(), actor(), _suspension(body(), definition_id, key, tenant_id))
     return "", 204

@@ -31,7 +31,7 @@ from .case_data import (
 )
 from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
 from .contents import keep_contents
-from .definitions import cached_definition, cached_form, get_definition, latest_definition
+from .definitions import cached_definition, cached_form, latest_definition, visible_definition
 from .form_files import check_files
 from .forms import form_fields, is_client_form, validate_submission
 from .household_file import CONFIRMED, check_household, check_start
@@ -111,10 +111,10 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
 
 def _case_definition(session: Session, cmd: StartCase, county: str | None):
     """The county's latest version of the key, else the province's shared one; a version named by id must be
-    shared or the case's county's own."""
+    shared or the case's county's own (another county's is unknown to a county's user, as reading it answers)."""
     if not cmd.definition_id:
         return latest_definition(session, cmd.key, county)
-    definition = get_definition(session, cmd.definition_id)
+    definition = visible_definition(session, cmd.actor, cmd.definition_id)
     if definition.tenant_id is not None and definition.tenant_id != county:
         raise Forbidden(f"流程定义 {definition.id} 属于县 {definition.tenant_id}，不能在"
                         f"{'县 ' + county if county else '省级'}发起案件", field="id")

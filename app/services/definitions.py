@@ -31,10 +31,29 @@ def latest_definition_or_none(session: Session, key: str, tenant_id: str | None)
     return None
 
 
+def county_latest(session: Session, actor: Actor, key: str, tenant_id: str) -> ProcessDefinition:
+    """The latest version of `key` deployed for the county `tenant_id` itself (no fallback to the shared one);
+    another county's is unknown to a county's user."""
+    row = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                          ProcessDefinition.tenant_id == tenant_id)
+                          .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+    if row is None or not may_see_tenant(actor, row.tenant_id):
+        raise NotFound(f"县 {tenant_id} 没有已部署的流程定义 key={key}", field="tenant-id")
+    return row
+
+
 def may_see_tenant(actor: Actor, tenant_id: str | None) -> bool:
     """Shared definitions and deployments are everyone's; a county's are its own users' and the province's."""
     own = tenant_of(actor.org_path)
     return tenant_id is None or own is None or own == tenant_id
+
+
+def visible_definition(session: Session, actor: Actor, definition_id: str, field: str = "id") -> ProcessDefinition:
+    """A definition by id that the actor may see; another county's is as unknown as one never deployed."""
+    row = session.get(ProcessDefinition, definition_id)
+    if row is None or not may_see_tenant(actor, row.tenant_id):
+        raise NotFound(f"没有流程定义 {definition_id}", field=field)
+    return row
 
 
 def visible_definitions(actor: Actor):

@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import ValidationFailed
 from app.engine.activities import NONE
 from app.engine.changes import Definition
 from app.store.tables import (
@@ -32,7 +32,7 @@ from app.store.writes import Writes
 from .case_commands import run_command
 from .case_data import cases_in_scope
 from .commands import Typed
-from .definitions import cached_definition
+from .definitions import cached_definition, visible_definition
 from .inputs import refuse_repair_of
 from .registry import MIGRATION, Issued, MigrationInputs
 from .runtime import Runtime
@@ -58,25 +58,26 @@ class InstructionReport:
     failures: tuple[str, ...]
 
 
-def _definitions(session: Session, plan_source: str, plan_target: str) -> tuple[Definition, Definition]:
-    found = []
-    for name, definition_id in (("sourceProcessDefinitionId", plan_source), ("targetProcessDefinitionId",
-                                                                              plan_target)):
-        try:
-            found.append(cached_definition(session, definition_id))
-        except NotFound as err:
-            raise ValidationFailed(f"没有流程定义 {definition_id}", field=name) from err
-    source, target = found
-    if source.id.split(":")[0] != target.id.split(":")[0]:
+def _definitions(session: Session, actor: Actor, plan_source: str, plan_target: str) -> tuple[Definition, Definition,
+                                                                                         str | None]:
+    """The plan's source and target as the engine runs them, and the target's county: each one the actor may see
+    (another county's is unknown, as reading it answers), of one key, and not of two counties (Camunda migrates
+    between a county's and the shared versions, never between two counties')."""
+    source, target = (visible_definition(session, actor, definition_id, field) for field, definition_id in (
+        ("sourceProcessDefinitionId", plan_source), ("targetProcessDefinitionId", plan_target)))
+    if source.key != target.key:
         raise ValidationFailed("只能在同一流程（同一 key）的版本之间迁移", field="targetProcessDefinitionId")
-    return source, target
+    if None not in (source.tenant_id, target.tenant_id) and source.tenant_id != target.tenant_id:
+        raise ValidationFailed(f"不能在不同县的流程定义之间迁移（{source.tenant_id} ≠ {target.tenant_id}）",
+                               field="targetProcessDefinitionId")
+    return cached_definition(session, source.id), cached_definition(session, target.id), target.tenant_id
 
 
 def generate_plan(rt: Runtime, actor: Actor, source_id: str, target_id: str) -> list[tuple[str, str]]:
     """Map every activity of the source to the target's activity of the same id and kind (Camunda's generate)."""
     actor.require("case.migrate")
     with rt.reading() as uow:
-        source, target = _definitions(uow.session, source_id, target_id)
+        source, target, _county = _definitions(uow.session, actor, source_id, target_id)
     return [(a, a) for a, info in sorted(source.activities.items())
             if info.type not in NOT_MIGRATED and target.activities.get(a, NONE).type == info.type]
 
@@ -109,7 +110,7 @@ def validate_plan(rt: Runtime, actor: Actor, plan: MigrationPlan) -> list[Instru
     """The plan's instructions that cannot be carried out, each with why (Camunda's validate); [] when valid."""
     actor.require("case.migrate")
     with rt.reading() as uow:
-        source, target = _definitions(uow.session, plan.source, plan.target)
+        source, target, _county = _definitions(uow.session, actor, plan.source, plan.target)
     return _reports(source, target, plan)
 
 
@@ -137,6 +138,16 @@ def _follow(session: Session, instances: list[ProcessInstance], target: Definiti
             session.execute(update(table).where(*mine, table.activity_id == old).values(**values))
 
 
+def _refuse_other(instance: ProcessInstance, source_id: str, county: str | None) -> None:
+    """Refuse a case not of the plan's source, or of another county than the target's (Camunda: a case moves only
+    to a version of its own tenant or a shared one)."""
+    if instance.definition_id != source_id:
+        raise ValidationFailed(f"案件 {instance.id} 不属于流程定义 {source_id}", field="processInstanceIds")
+    if county not in (None, instance.tenant_id):
+        raise ValidationFailed(f"案件 {instance.id} 属于县 {instance.tenant_id}，不能迁移到县 {county} 的流程定义",
+                               field="processInstanceIds")
+
+
 def migrate_cases(rt: Runtime, actor: Actor, plan: MigrationPlan, instance_ids: list[str]) -> int:
     """Migrate each case named, all of the plan's source, in one transaction: all move or none; return how many."""
     actor.require("case.migrate")
@@ -148,7 +159,7 @@ def migrate_cases(rt: Runtime, actor: Actor, plan: MigrationPlan, instance_ids: 
         except ValidationFailed as err:
             raise ValidationFailed(err.message, field=f"migrationPlan.variables.{name}") from err
     with rt.unit_of_work() as uow:
-        source, target = _definitions(uow.session, plan.source, plan.target)
+        source, target, county = _definitions(uow.session, actor, plan.source, plan.target)
         failing = _reports(source, target, plan)
         if failing:
             first = failing[0]
@@ -161,8 +172,7 @@ def migrate_cases(rt: Runtime, actor: Actor, plan: MigrationPlan, instance_ids: 
         mapping = dict(plan.instructions)
         moved = []
         for instance in instances:
-            if instance.definition_id != source.id:
-                raise ValidationFailed(f"案件 {instance.id} 不属于流程定义 {source.id}", field="processInstanceIds")
+            _refuse_other(instance, source.id, county)
             run_command(rt, uow.session, instance, Issued(MIGRATION, inputs, actor, clock.now(), target.id))
             keep_typed(uow.session, instance, plan.typed)
             moved.append(instance)

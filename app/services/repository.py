@@ -14,7 +14,7 @@ from app.store.tables import ArchivedCase, Deployment, FormDefinition, ProcessDe
 
 from .called_instances import bound_version
 from .case_data import DEFINITIONS
-from .definitions import get_definition, latest_definition, may_see_tenant
+from .definitions import county_latest, get_definition, latest_definition, may_see_tenant, visible_definition
 from .runtime import Runtime
 
 
@@ -22,10 +22,7 @@ def _definition(session, actor: Actor, definition_id: str | None, key: str | Non
     actor.require("definition.read")
     if not definition_id:
         return latest_definition(session, key, tenant_of(actor.org_path))
-    row = get_definition(session, definition_id)
-    if not may_see_tenant(actor, row.tenant_id):
-        raise NotFound(f"没有流程定义 {definition_id}", field="id")
-    return row
+    return visible_definition(session, actor, definition_id)
 
 
 def definition(rt: Runtime, actor: Actor, definition_id: str | None = None, key: str | None = None):
@@ -39,12 +36,7 @@ def tenant_definition(rt: Runtime, actor: Actor, key: str, tenant_id: str) -> Pr
     {tenant-id}`: no fallback to the shared version); another county's is unknown to a county's user."""
     actor.require("definition.read")
     with rt.reading() as uow:
-        row = uow.session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key,
-                                                                  ProcessDefinition.tenant_id == tenant_id)
-                                  .order_by(ProcessDefinition.version.desc()).limit(1)).first()
-    if row is None or not may_see_tenant(actor, row.tenant_id):
-        raise NotFound(f"县 {tenant_id} 没有已部署的流程定义 key={key}", field="tenant-id")
-    return row
+        return county_latest(uow.session, actor, key, tenant_id)
 
 
 def definition_xml(rt: Runtime, actor: Actor, definition_id: str | None = None,

@@ -15,7 +15,6 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import Forbidden, NotFound, ValidationFailed
 from app.domain.orgs import tenant_of
-from app.store.listing import visible_tenant
 from app.store.tables import ExternalTask, Job, ProcessDefinition, ProcessInstance, Task
 from app.store.tenancy import in_scope
 from app.store.writes import Writes
@@ -23,6 +22,7 @@ from app.store.writes import Writes
 from .called_instances import root_of
 from .case_commands import run_command
 from .case_data import case_in_scope
+from .definitions import county_latest, latest_definition, visible_definition, visible_definitions
 from .registry import SUSPENSION, Issued, SuspensionInputs
 from .runtime import Runtime
 from .wakeup import Wakeup
@@ -30,13 +30,17 @@ from .wakeup import Wakeup
 
 @dataclass(frozen=True)
 class DefinitionSuspension:
-    """Which definitions (one id, or every version of a key), to which state, and whether their cases follow."""
+    """Which definitions, to which state, and whether their cases follow: one by id; the latest version of a key
+    (a county's own when `tenant_id` names it, else the one reading the key gives the actor); or, with
+    `every_version`, every version of the key the actor sees. `field` is the parameter that named them."""
 
     suspended: bool
     definition_id: str | None = None
     key: str | None = None
     include_instances: bool = False
-    tenant_id: str | None = None  # with a key: only that county's own versions of it
+    tenant_id: str | None = None
+    every_version: bool = False
+    field: str = "id"
 
 
 def _suspend(rt: Runtime, session: Session, actor: Actor, instance: ProcessInstance, suspended: bool) -> None:
@@ -89,24 +93,32 @@ def suspend_cases(rt: Runtime, actor: Actor, suspended: bool, instance_ids: list
         return len(cases)
 
 
+def _named(session: Session, actor: Actor, change: DefinitionSuspension) -> list[ProcessDefinition]:
+    """The definitions `change` names, each one the actor may see (another county's is unknown)."""
+    if change.definition_id:
+        return [visible_definition(session, actor, change.definition_id, change.field)]
+    key = str(change.key)
+    if change.tenant_id is not None:
+        return [county_latest(session, actor, key, change.tenant_id)]
+    if not change.every_version:
+        return [latest_definition(session, key, tenant_of(actor.org_path))]
+    rows = list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                                visible_definitions(actor))))
+    if not rows:
+        raise NotFound(f"没有流程定义 key={key}", field=change.field)
+    return rows
+
+
 def suspend_definitions(rt: Runtime, actor: Actor, change: DefinitionSuspension) -> None:
-    """Suspend (or activate) a definition, or every version of a key; with `include_instances`, their cases too."""
+    """Suspend (or activate) the definitions `change` names; with `include_instances`, their cases too. A county's
+    designer changes the county's own versions only: the shared ones are the province's."""
     actor.require("deployment.create")
-    query = select(ProcessDefinition)
-    query = query.where(ProcessDefinition.id == change.definition_id) if change.definition_id \
-        else query.where(ProcessDefinition.key == change.key)
-    if change.tenant_id is not None and not change.definition_id:
-        query = query.where(ProcessDefinition.tenant_id == change.tenant_id)
     own = tenant_of(actor.org_path)
-    if own is not None:  # a county's designer changes the county's own versions; the shared ones are the province's
-        query = query.where(visible_tenant(actor, ProcessDefinition.tenant_id))
     with rt.unit_of_work() as uow:
-        rows = [row for row in uow.session.scalars(query) if change.definition_id or own in (None, row.tenant_id)]
-        if own is not None and any(row.tenant_id != own for row in rows):
-            raise Forbidden(f"流程定义 {change.definition_id} 是省级共享的，县级设计员不能挂起或激活", field="id")
-        if not rows:
-            field = "id" if change.definition_id else "tenant-id" if change.tenant_id else "key"
-            raise NotFound(f"没有流程定义 {change.definition_id or change.key}", field=field)
+        rows = _named(uow.session, actor, change)
+        shared = next((row for row in rows if own is not None and row.tenant_id != own), None)
+        if shared is not None:
+            raise Forbidden(f"流程定义 {shared.id} 是省级共享的，县级设计员不能挂起或激活", field=change.field)
         for row in rows:
             row.suspended = change.suspended
         uow.commit()

@@ -156,6 +156,7 @@ def test_the_tenant_filters_are_honoured_on_every_list(deployed, login_as):
 def test_a_county_sees_and_deploys_only_its_own(deployed, login_as):
     client, taian, _ = deployed
     county_designer = Api(client, "designer_cc")
+    before = Api(client, "designer").get("/deployment/count", name="county").json
     seen = county_designer.get("/process-definition", key="linshi", latestVersion="true").json
     assert sorted(d["tenantId"] or "-" for d in seen) == ["-", "cc"]  # not 泰安's
     assert county_designer.get(f"/process-definition/{next(iter(taian['deployedProcessDefinitions']))}"
@@ -169,10 +170,17 @@ def test_a_county_sees_and_deploys_only_its_own(deployed, login_as):
     assert form.status_code == 400 and form.json["file"] == "x.form"  # forms are the province's, shared
     unknown = _deploy_with(Api(client, "designer"), {"x.bpmn": TAIAN}, {"tenant-id": "nowhere"})
     assert unknown.status_code == 400 and unknown.json["field"] == "tenant-id"
-    # a version of another county's cannot start a case here
-    other = Api(client, "window_cc").post(f"/process-definition/{next(iter(taian['deployedProcessDefinitions']))}"
-                                          "/start", {})
-    assert other.status_code == 403 and other.json["field"] == "id"
+    # an empty tenant-id names no county (a shared deployment goes without it); a repeated one names two
+    for tenant in ("", ["ta", "cc"]):
+        refused = _deploy_with(Api(client, "designer"), {"x.bpmn": TAIAN}, {"tenant-id": tenant})
+        assert refused.status_code == 400 and refused.json["field"] == "tenant-id", refused.json
+    assert Api(client, "designer").get("/deployment/count", name="county").json == before
+    # a version of another county's cannot start a case here, and is as unknown as when read
+    ta_definition = next(iter(taian["deployedProcessDefinitions"]))
+    read = Api(client, "window_cc").get(f"/process-definition/{ta_definition}")
+    other = Api(client, "window_cc").post(f"/process-definition/{ta_definition}/start", {})
+    assert (other.status_code, other.json) == (read.status_code, read.json), other.json
+    assert other.status_code == 404 and other.json["field"] == "id"
 
 
 def test_a_key_within_a_county_is_that_countys_own_latest_version(deployed, login_as):
@@ -198,16 +206,104 @@ def test_a_key_within_a_county_is_that_countys_own_latest_version(deployed, logi
     started = Api(client, "window_ta").post(f"{base}/start", {"businessKey": f"LT-{uuid.uuid4().hex[:8]}"})
     assert started.status_code == 200 and started.json["definitionId"] == ta_latest, started.json
     assert Api(client, "window_cc").post(f"{base}/start", {}).status_code == 404
-    # suspension of a key within a county: that county's versions only
+    # suspension of a key within a county: that county's latest version only
     assert designer.put(f"{base}/suspended", {"suspended": True}).status_code == 204
     states = {(d["tenantId"], d["version"]): d["suspended"] for d in designer.get("/process-definition", key=key).json}
-    assert states == {("ta", 1): True, ("ta", 2): True, (None, 1): False}
+    assert states == {("ta", 1): False, ("ta", 2): True, (None, 1): False}
     refused = Api(client, "window_ta").post(f"{base}/start", {})
     assert refused.status_code in (400, 409), refused.json
     assert designer.put(f"{base}/suspended", {"suspended": False}).status_code == 204
     assert designer.put(f"/process-definition/key/{key}/tenant-id/cc/suspended", {"suspended": True}
                         ).json["field"] == "tenant-id"
 
+
+
+def test_suspending_by_key_changes_the_version_the_key_names_there_and_only_its_cases(deployed, login_as):
+    client = deployed[0]
+    key = f"sk_{uuid.uuid4().hex[:8]}"
+    designer = Api(client, "designer")
+    ids = {}
+    for tenant in (None, None, "ta", "ta", "cc"):
+        made = _deploy(designer, TAIAN.replace('"linshi"', f'"{key}"'), tenant, f"{key}.bpmn")
+        definition = next(iter(made["deployedProcessDefinitions"].values()))
+        ids[(tenant, definition["version"])] = definition["id"]
+
+    def start(username: str, definition_id: str) -> str:
+        started = login_as(username).post(f"/process-definition/{definition_id}/start",
+                                          {"businessKey": f"SK-{uuid.uuid4().hex[:8]}"})
+        assert started.status_code == 200, started.json
+        return started.json["id"]
+
+    cases = {(c, v): start(u, ids[(c, v)]) for c, v, u in ((None, 1, "window_cg"), (None, 2, "window_cg"),
+                                                           ("ta", 1, "window_ta"), ("ta", 2, "window_ta"),
+                                                           ("cc", 1, "window_cc"))}
+
+    def suspended_after(api, path: str, change: dict, status: int = 204, field: str | None = None) -> set:
+        """The versions and cases suspended after `change`, which is then undone."""
+        done = api.put(path, {"includeProcessInstances": True, **change, "suspended": True})
+        assert done.status_code == status and (field is None or done.json["field"] == field), done.json
+        versions = {(d["tenantId"], d["version"]) for d in designer.get("/process-definition", key=key).json
+                    if d["suspended"]}
+        moved = {v for v, case in cases.items() if designer.get(f"/process-instance/{case}").json["suspended"]}
+        assert moved == (versions if status == 204 else set())
+        for version in versions:
+            assert designer.put(f"/process-definition/{ids[version]}/suspended",
+                                {"suspended": False, "includeProcessInstances": True}).status_code == 204
+        return versions
+
+    by_key = f"/process-definition/key/{key}/suspended"
+    # the key: its latest version that GET …/key/{key} gives the caller (the province: the shared one)
+    assert suspended_after(designer, by_key, {}) == {(None, 2)}
+    assert suspended_after(designer, f"/process-definition/key/{key}/tenant-id/ta/suspended", {}) == {("ta", 2)}
+    assert suspended_after(Api(client, "designer_cc"), by_key, {}) == {("cc", 1)}
+    # a county without a version of its own reads the shared one, which only the province suspends
+    assert suspended_after(login_as("designer_sfx"), by_key, {}, 403, "key") == set()
+    # every version of the key: all the caller sees, or none when a county's designer would touch shared ones
+    every = {"processDefinitionKey": key}
+    assert suspended_after(designer, "/process-definition/suspended", every) == set(ids)
+    assert suspended_after(Api(client, "designer_cc"), "/process-definition/suspended", every, 403,
+                           "processDefinitionKey") == set()
+    assert suspended_after(designer, by_key, every, 400, "processDefinitionKey") == set()
+
+
+def test_a_case_migrates_within_its_county_or_between_it_and_the_shared_versions(deployed):
+    client = deployed[0]
+    key = f"mg_{uuid.uuid4().hex[:8]}"
+    designer = Api(client, "designer")
+    shared, ta, cc = (next(iter(_deploy(designer, TAIAN.replace('"linshi"', f'"{key}"'), tenant, f"{key}.bpmn")[
+        "deployedProcessDefinitions"])) for tenant in (None, "ta", "cc"))
+
+    def plan(source: str, target: str) -> dict:
+        return {"sourceProcessDefinitionId": source, "targetProcessDefinitionId": target,
+                "instructions": [{"sourceActivityIds": ["intake"], "targetActivityIds": ["intake"]}]}
+
+    def on_shared(county: str) -> str:
+        started = Api(client, f"window_{county}").post(f"/process-definition/{shared}/start",
+                                                       {"businessKey": f"MG-{uuid.uuid4().hex[:8]}"})
+        assert started.status_code == 200, started.json
+        return started.json["id"]
+
+    ta_case, cc_case = on_shared("ta"), on_shared("cc")
+    # another county's version is unknown to a county's user, as reading it answers
+    county_designer = Api(client, "designer_cc")
+    for source, target, field in ((shared, ta, "targetProcessDefinitionId"), (ta, shared, "sourceProcessDefinitionId")):
+        pair = {"sourceProcessDefinitionId": source, "targetProcessDefinitionId": target}
+        for path, request in (("generate", pair), ("validate", plan(source, target)),
+                              ("execute", {"migrationPlan": plan(source, target), "processInstanceIds": [cc_case]})):
+            unknown = county_designer.post(f"/migration/{path}", request)
+            assert (unknown.status_code, unknown.json["field"]) == (404, field), (path, unknown.json)
+    # never between two counties' own versions (Camunda: no migration between tenants)
+    between = designer.post("/migration/validate", plan(cc, ta))
+    assert between.status_code == 400 and between.json["field"] == "targetProcessDefinitionId", between.json
+    # a case moves to its own county's version or to a shared one, never to another county's
+    stranger = designer.post("/migration/execute", {"migrationPlan": plan(shared, ta), "processInstanceIds": [cc_case]})
+    assert stranger.status_code == 400 and stranger.json["field"] == "processInstanceIds", stranger.json
+    for source, target in ((shared, ta), (ta, shared)):
+        moved = designer.post("/migration/execute", {"migrationPlan": plan(source, target),
+                                                     "processInstanceIds": [ta_case]})
+        assert moved.status_code == 204, moved.json
+        assert designer.get(f"/process-instance/{ta_case}").json["definitionId"] == target
+    assert designer.get(f"/process-instance/{cc_case}").json["definitionId"] == shared
 
 
 def test_the_start_page_offers_each_process_once_as_a_start_by_key_runs_it(deployed, app):
