@@ -92,7 +92,7 @@ TASK_FILTERS: dict[str, Filter] = {
     "processDefinitionId": equal(Task.definition_id), "processDefinitionKey": equal(Task.definition_key),
     "processDefinitionKeyIn": one_of(Task.definition_key), **definition_name(Task.definition_id),
     "executionId": equal(Task.process_instance_id), "activityInstanceIdIn": one_of(Task.id),
-    **NO_CASES, **tenants(Task.tenant_id),
+    **NO_CASES, **tenants(Task.tenant_id, refuse_both=True),
     "assignee": equal(Task.assignee), "assigneeLike": like(Task.assignee), "assigneeIn": one_of(Task.assignee),
     "assigneeNotIn": none_of(Task.assignee), "owner": never(), "delegationState": never(), "parentTaskId": never(),
     "candidateGroup": _offered("string", lambda v: TaskCandidate.group_id == v),
