@@ -243,3 +243,15 @@ def test_tenant_filters_given_together_answer_as_camunda(deployed, login_as):
         assert {e["field"] for e in refused.json["errors"]} == {"tenantIdIn", "withoutTenantId"}
     assert auditor.get("/task", tenantIdIn="ta", withoutTenantId="false").status_code == 200
 
+
+def test_an_empty_tenant_list_is_refused_on_the_variable_lists(deployed, login_as):
+    auditor = login_as("auditor_province")
+    for refused in (auditor.get("/history/variable-instance/count", tenantIdIn=""),
+                    auditor.get("/history/variable-instance", tenantIdIn=","),
+                    auditor.post("/history/variable-instance/count", {"tenantIdIn": []})):
+        assert refused.status_code == 400 and refused.json["field"] == "tenantIdIn", refused.json
+    _start(deployed[0], "ta")
+    ta = auditor.get("/history/variable-instance/count", tenantIdIn="ta").json["count"]
+    assert ta and auditor.post("/history/variable-instance/count", {"tenantIdIn": ["ta"], "withoutTenantId": True}
+                               ).json == {"count": 0}
+
