@@ -78,7 +78,7 @@ def _shape(detail, deserialize: bool) -> dict:
             "processDefinitionId": case.definition_id, "processInstanceId": case.id,
             "activityInstanceId": detail.task_id or case.id, "executionId": case.id, "caseDefinitionKey": None,
             "caseDefinitionId": None, "caseInstanceId": None, "caseExecutionId": None, "taskId": detail.task_id,
-            "tenantId": None, "userOperationId": str(detail.event_id), "time": camunda_date(detail.time),
+            "tenantId": case.tenant_id, "userOperationId": str(detail.event_id), "time": camunda_date(detail.time),
             "removalTime": None, "rootProcessInstanceId": case.id, "variableName": detail.name,
             "variableInstanceId": detail.variable_instance_id, "variableType": typed["type"],
             "value": typed["value"], "valueInfo": typed.get("valueInfo", {}),
