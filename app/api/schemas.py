@@ -265,7 +265,8 @@ def _group_filters(post: bool) -> dict:
     listed = fields.List(fields.String(), allow_none=True) if post else CommaList()
     return {"id": fields.String(allow_none=post), "idIn": listed, "name": fields.String(allow_none=post),
             "nameLike": fields.String(allow_none=post), "type": fields.String(allow_none=post),
-            "member": fields.String(allow_none=post), "memberOfTenant": fields.String(allow_none=post)}
+            "member": fields.String(allow_none=post),
+            "memberOfTenant": Refused(reason="组是各县共用的角色，不属于任何县（租户）")}
 
 
 _GROUP_SORT = {"sortBy": fields.String(validate=validate.OneOf(["id", "name", "type"])),

@@ -255,3 +255,18 @@ def test_an_empty_tenant_list_is_refused_on_the_variable_lists(deployed, login_a
     assert ta and auditor.post("/history/variable-instance/count", {"tenantIdIn": ["ta"], "withoutTenantId": True}
                                ).json == {"count": 0}
 
+
+def test_a_user_is_a_member_of_their_countys_tenant(deployed, login_as):
+    province = login_as("auditor_province")
+    members = [u["id"] for u in province.get("/user", memberOfTenant="ta").json]
+    assert "window_ta" in members and "designer_ta" in members
+    assert not {"window_cc", "designer", "auditor_province", "window_cg"} & set(members)  # the province: in none
+    assert province.get("/user/count", memberOfTenant="cc").json["count"] == len(
+        province.get("/user", memberOfTenant="cc").json) > 0
+    for nowhere in ("nowhere", "ta/tazhen", "", "t%"):
+        assert province.get("/user/count", memberOfTenant=nowhere).json == {"count": 0}, nowhere
+    assert login_as("supervisor").get("/user/count", memberOfTenant="ta").json == {"count": 0}  # 示范县's: not in scope
+    # groups are roles every county shares: no tenant's members
+    for refused in (province.get("/group", memberOfTenant="ta"),
+                    province.post("/group/count", {"memberOfTenant": "ta"})):
+        assert refused.status_code == 400 and refused.json["field"] == "memberOfTenant", refused.json
