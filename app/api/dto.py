@@ -272,7 +272,7 @@ def user_operation(row) -> dict:
 
 def execution(row) -> dict:
     """A case as its own root execution (Camunda's ExecutionDto)."""
-    return {"id": row.id, "processInstanceId": row.id, "ended": False, "tenantId": None}
+    return {"id": row.id, "processInstanceId": row.id, "ended": False, "tenantId": row.tenant_id}
 
 
 def completed_batch(batch_type: str, total: int, user_id: str, started) -> dict:

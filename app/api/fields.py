@@ -3,11 +3,13 @@
 import operator
 from datetime import date, datetime
 
-from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from app.domain.clock import CHINA_TZ
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)  # moved to UTC or China time, still a valid date
+# Camunda skips an empty list where `IN ()` would select nothing; here it is refused, naming the parameter
+SOME_VALUES = validate.Length(min=1, error="至少须有一个值（空列表 Camunda 不作筛选，此处不予受理）")
 DATE_HELP = "须为 Camunda 日期格式 yyyy-MM-dd'T'HH:mm:ss.SSSZ，如 2026-09-28T10:00:00.000+0800"
 
 

@@ -7,8 +7,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.services.history_details import SORT_BY, count_details, detail_rows, one_detail
 
-from .fields import CamundaBoolean, CamundaDateTime, CommaList, StrictSchema
-from .queries import LIST_ROUTES, PageArgs
+from .fields import CamundaBoolean, CamundaDateTime, StrictSchema
+from .queries import LIST_ROUTES, PageArgs, strings
 from .support import accepts, actor, args, camunda_date, json_object, runtime, takes_args
 from .variables import typed_value
 
@@ -31,7 +31,7 @@ HistoricDetailSorting = StrictSchema.from_dict(_sort_fields(True), name="Histori
 @cache
 def _schema(post: bool, paged: bool) -> Schema:
     own = {name: fields.String(allow_none=post) for name in _TEXT}
-    own.update({name: fields.List(fields.String(), allow_none=True) if post else CommaList() for name in _LISTS})
+    own.update({name: strings(post) for name in _LISTS})
     own.update({name: CamundaBoolean(allow_none=post) for name in _FLAGS})
     own.update({name: CamundaDateTime(allow_none=post) for name in _DATES})
     if post:
@@ -78,7 +78,7 @@ def _shape(detail, deserialize: bool) -> dict:
             "processDefinitionId": case.definition_id, "processInstanceId": case.id,
             "activityInstanceId": detail.task_id or case.id, "executionId": case.id, "caseDefinitionKey": None,
             "caseDefinitionId": None, "caseInstanceId": None, "caseExecutionId": None, "taskId": detail.task_id,
-            "tenantId": None, "userOperationId": str(detail.event_id), "time": camunda_date(detail.time),
+            "tenantId": case.tenant_id, "userOperationId": str(detail.event_id), "time": camunda_date(detail.time),
             "removalTime": None, "rootProcessInstanceId": case.id, "variableName": detail.name,
             "variableInstanceId": detail.variable_instance_id, "variableType": typed["type"],
             "value": typed["value"], "valueInfo": typed.get("valueInfo", {}),

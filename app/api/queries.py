@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from app.domain.kept import Kept
 from app.services.lists import ListQuery, count_rows, list_rows, parameters, sort_keys
 
-from .fields import CamundaBoolean, CamundaDateTime, CommaList, Comparisons, StrictSchema
+from .fields import SOME_VALUES, CamundaBoolean, CamundaDateTime, CommaList, Comparisons, StrictSchema
 from .support import actor, json_object, runtime, takes_args
 
 
@@ -24,12 +24,15 @@ class PageArgs(StrictSchema):
     maxResults = fields.Integer(load_default=None, validate=validate.Range(min=0, max=10000))
 
 
-_SOME = validate.Length(min=1, error="至少须有一个值（空列表 Camunda 不作筛选，此处不予受理）")
+def strings(post: bool) -> fields.Field:
+    """A list parameter: a comma list (GET) or an array (POST), of at least one value."""
+    return (fields.List(fields.String(), allow_none=True, validate=SOME_VALUES) if post
+            else CommaList(validate=SOME_VALUES))
 
 
 def _field(kind: str, post: bool) -> fields.Field:
-    if kind == "strings":  # Camunda skips an empty list where `IN ()` would select nothing: refused, naming it
-        return (fields.List(fields.String(), allow_none=True, validate=_SOME) if post else CommaList(validate=_SOME))
+    if kind == "strings":
+        return strings(post)
     if kind == "integer":  # the columns compared (priorities, versions, counts) are 32-bit: a larger number is refused
         return fields.Integer(allow_none=post, validate=validate.Range(min=-2**31, max=2**31 - 1))
     return {"string": fields.String, "boolean": CamundaBoolean,

@@ -7,7 +7,7 @@ client that sends defaults works and one that asks for more gets a 400 naming th
 
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
-from .fields import CamundaBoolean, CamundaDateTime, CommaList, in_range  # noqa: F401 (calendar and supervision use it)
+from .fields import SOME_VALUES, CamundaBoolean, CamundaDateTime, CommaList, in_range  # noqa: F401 (calendar and supervision use it)
 from .fields import StrictSchema as _Strict
 
 
@@ -96,8 +96,8 @@ class TopicSchema(_Strict):
     processDefinitionKey = fields.String(load_default=None, allow_none=True)
     processDefinitionKeyIn = _names()
     processDefinitionVersionTag = fields.String(load_default=None, allow_none=True)
-    withoutTenantId = CamundaBoolean(allow_none=True)
-    tenantIdIn = _names()
+    withoutTenantId = CamundaBoolean(allow_none=True)  # with tenantIdIn, tenantIdIn wins (Camunda sets it later)
+    tenantIdIn = fields.List(fields.String(), load_default=None, allow_none=True, validate=SOME_VALUES)
     processVariables = fields.Dict(load_default=dict, allow_none=True)
     deserializeValues = CamundaBoolean(allow_none=True)
     includeExtensionProperties = CamundaBoolean(allow_none=True)
@@ -265,7 +265,8 @@ def _group_filters(post: bool) -> dict:
     listed = fields.List(fields.String(), allow_none=True) if post else CommaList()
     return {"id": fields.String(allow_none=post), "idIn": listed, "name": fields.String(allow_none=post),
             "nameLike": fields.String(allow_none=post), "type": fields.String(allow_none=post),
-            "member": fields.String(allow_none=post), "memberOfTenant": fields.String(allow_none=post)}
+            "member": fields.String(allow_none=post),
+            "memberOfTenant": Refused(reason="组是各县共用的角色，不属于任何县（租户）")}
 
 
 _GROUP_SORT = {"sortBy": fields.String(validate=validate.OneOf(["id", "name", "type"])),

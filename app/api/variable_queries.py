@@ -7,8 +7,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.services.variable_instances import SORT_BY
 
-from .fields import CamundaBoolean, CommaList, StrictSchema
-from .queries import LIST_ROUTES, PageArgs
+from .fields import CamundaBoolean, StrictSchema
+from .queries import LIST_ROUTES, PageArgs, strings
 from .schemas import Refused
 from .support import json_object
 
@@ -29,7 +29,7 @@ VariableInstanceSorting = StrictSchema.from_dict(_sort_fields(True), name="Varia
 
 @cache
 def _schema(post: bool, paged: bool) -> Schema:
-    own = {name: fields.List(fields.String(), allow_none=True) if post else CommaList() for name in _STRINGS}
+    own = {name: strings(post) for name in _STRINGS}
     own.update({name: fields.String(allow_none=post) for name in _TEXT})
     own.update({name: CamundaBoolean(allow_none=post) for name in _FLAGS})
     own.update(variableValue=fields.Raw(allow_none=True),

@@ -63,8 +63,9 @@ def _like_filter(attr: str) -> RowFilter:
 
 
 def _tenant_in(tenants: list[str], row: DecisionDefinition, params: Mapping[str, Any]) -> bool:
-    return row.tenant_id in tenants or (row.tenant_id is None
-                                        and bool(params.get("includeDecisionDefinitionsWithoutTenantId")))
+    """As app.store.listing.tenants: `withoutTenantId` given too wins (Camunda keeps its later call)."""
+    return bool(params.get("withoutTenantId")) or row.tenant_id in tenants or (
+        row.tenant_id is None and bool(params.get("includeDecisionDefinitionsWithoutTenantId")))
 
 
 def _decision_rows(rt: Runtime, actor: Actor) -> list:

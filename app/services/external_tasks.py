@@ -87,9 +87,9 @@ def _topic_condition(topic: TopicRequest):
         conditions.append(ExternalTask.definition_id.in_(topic.definition_ids))
     if topic.definition_keys is not None:
         conditions.append(ExternalTask.definition_key.in_(topic.definition_keys))
-    if topic.tenant_ids is not None:
+    if topic.tenant_ids is not None:  # given with without_tenant, it wins: Camunda's REST API sets it later
         conditions.append(ExternalTask.tenant_id.in_(topic.tenant_ids))
-    if topic.without_tenant:
+    elif topic.without_tenant:
         conditions.append(ExternalTask.tenant_id.is_(None))
     if topic.version_tag is not None:
         conditions.append(ExternalTask.id.is_(None))

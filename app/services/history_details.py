@@ -14,7 +14,9 @@ from app.domain.actors import Actor
 from app.domain.errors import NotFound
 from app.domain.personal import mask_marked
 from app.store.db import GENERIC_PLAN
+from app.store.listing import conditions
 from app.store.partitions import earliest_row_of
+from app.store.runtime_lists import CASE_TENANTS
 from app.store.tables import CaseEvent, ProcessInstance
 from app.store.tenancy import in_scope
 
@@ -62,10 +64,9 @@ def _cases(actor: Actor, params: Mapping[str, Any]):
         ids.append(set(params["processInstanceIdIn"]))
     if ids:
         query = query.where(ProcessInstance.id.in_(set.intersection(*ids)))
-    if params.get("caseInstanceId") or params.get("caseExecutionId") or params.get("tenantIdIn") \
-            or params.get("formFields"):
-        query = query.where(False)  # no CMMN, no tenants, and no form-field details: values are variable updates
-    return query.order_by(ProcessInstance.started_at, ProcessInstance.id)
+    if params.get("caseInstanceId") or params.get("caseExecutionId") or params.get("formFields"):
+        query = query.where(False)  # no CMMN, and no form-field details: values are variable updates
+    return query.where(*conditions(CASE_TENANTS, params)).order_by(ProcessInstance.started_at, ProcessInstance.id)
 
 
 def _like(text: str, pattern: str) -> bool:
@@ -121,8 +122,9 @@ def _details(session, actor: Actor, params: Mapping[str, Any]) -> Iterator[Detai
 
 _SORT_KEYS = {"processInstanceId": lambda d: d.instance.id, "variableName": lambda d: d.name,
               "variableType": lambda d: _type_of(d.value, d.declared), "variableRevision": lambda d: d.revision,
-              "time": lambda d: d.time, "occurrence": lambda d: (d.time, d.event_id)}
-SORT_BY = [*_SORT_KEYS, "formPropertyId", "tenantId"]  # no form-field details, no tenants: every row alike
+              "time": lambda d: d.time, "occurrence": lambda d: (d.time, d.event_id),
+              "tenantId": lambda d: d.instance.tenant_id or ""}
+SORT_BY = [*_SORT_KEYS, "formPropertyId"]  # no form-field details: every row alike
 
 
 def detail_rows(rt: Runtime, actor: Actor, params: Mapping[str, Any], sorting, first: int,

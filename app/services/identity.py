@@ -47,8 +47,7 @@ def groups(rt: Runtime, actor: Actor, params: dict, sorting: tuple = ()) -> list
         mine = set(user.groups) if user is not None and actor.scope.covers(user.org_path) else set()
         found = [g for g in found if g.id in mine]
     checks = {"id": lambda g, v: g.id == v, "idIn": lambda g, v: g.id in v, "name": lambda g, v: g.name == v,
-              "nameLike": lambda g, v: _like(v).fullmatch(g.name) is not None, "type": lambda g, v: g.type == v,
-              "memberOfTenant": lambda g, v: False}
+              "nameLike": lambda g, v: _like(v).fullmatch(g.name) is not None, "type": lambda g, v: g.type == v}
     for name, check in checks.items():
         if params.get(name) is not None:
             found = [g for g in found if check(g, params[name])]

@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from app.domain.actors import Actor
 from app.domain.personal import mask_marked
+from app.store.listing import conditions
+from app.store.runtime_lists import CASE_TENANTS
 from app.store.tables import ProcessInstance
 from app.store.tenancy import in_scope
 
@@ -57,10 +59,7 @@ def _cases(actor: Actor, params: Mapping[str, Any], running_only: bool):
                          ("processDefinitionKey", ProcessInstance.definition_key)):
         if params.get(name) is not None:
             query = query.where(column == params[name])
-    if params.get("tenantIdIn") is not None:
-        query = query.where(ProcessInstance.tenant_id.in_(params["tenantIdIn"]))
-    if params.get("withoutTenantId"):
-        query = query.where(ProcessInstance.tenant_id.is_(None))
+    query = query.where(*conditions(CASE_TENANTS, params))
     if any(params.get(name) for name in ("taskIdIn", "caseInstanceId", "caseExecutionIdIn", "caseActivityIdIn")):
         query = query.where(False)  # case variables belong to no task or CMMN case here
     return query.order_by(ProcessInstance.started_at, ProcessInstance.id)

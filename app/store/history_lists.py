@@ -22,7 +22,7 @@ from .listing import (
     tenants,
     when_true,
 )
-from .runtime_lists import NO_CASES, definition_name, of_definitions
+from .runtime_lists import CASE_TENANTS, NO_CASES, definition_name, of_definitions
 from .tables import (
     CaseEvent,
     HistoryActivity,
@@ -112,7 +112,7 @@ HISTORY_INSTANCES = Listing(
      "subProcessInstanceId": Filter("string", lambda v: ProcessInstance.id == select(
          _CALLED.super_process_instance_id).where(_CALLED.id == v).scalar_subquery()),
      **{name: never() for name in ("superCaseInstanceId", "subCaseInstanceId", "caseInstanceId")},
-     **tenants(ProcessInstance.tenant_id),
+     **CASE_TENANTS,
      "activityIdIn": Filter("strings", lambda v: _activity(ProcessInstance.id, HistoryActivity.end_time.is_(None)
                                                            & HistoryActivity.activity_id.in_(v))),
      "activeActivityIdIn": Filter("strings", lambda v: _activity(

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Select, false, func, select, true
 
 from app.domain.actors import Actor
+from app.domain.errors import ValidationFailed
 from app.domain.orgs import tenant_of
 
 # the parsed value of a parameter -> a condition on the list's rows, or None for "no condition"
@@ -23,6 +24,25 @@ class Filter:
     kind: str  # string | strings (a comma list, or an array in a POST query) | boolean | integer | datetime
     where: Condition
     widened_by: tuple[str, Any] | None = None  # (a flag, a condition): the flag set, rows meeting it also match
+    # a flag that, set, replaces this filter (Camunda's query keeps the later of two calls, and its REST API makes
+    # the flag's the later); with `refused_with_it`, the pair is refused instead, as Camunda's query refuses it
+    yields_to: str | None = None
+    refused_with_it: bool = False
+
+    def condition(self, name: str, value: Any, params: Mapping[str, Any]) -> Any:
+        """The condition `value` of parameter `name` adds, given every parameter; None for none."""
+        if value is None:
+            return None
+        if self.yields_to and params.get(self.yields_to):
+            if self.refused_with_it:
+                raise ValidationFailed(f"{name} 与 {self.yields_to} 不能同时给出（Camunda 拒绝这样的查询）", field=name,
+                                       errors=[{"field": key, "message": "不能与另一个同时给出"}
+                                               for key in (name, self.yields_to)])
+            return None
+        condition = self.where(value)
+        if condition is not None and self.widened_by and params.get(self.widened_by[0]):
+            condition = condition | self.widened_by[1]
+        return condition
 
 
 def equal(column: Any) -> Filter:
@@ -71,15 +91,24 @@ def never_when_true() -> Filter:
 EVERY_ROW = Filter("boolean", lambda v: None)  # a flag every row here satisfies (e.g. rootProcessInstances)
 
 
-def tenants(column: Any, include_without: str | None = None) -> dict[str, Filter]:
+def tenants(column: Any, include_without: str | None = None, refuse_both: bool = False) -> dict[str, Filter]:
     """Camunda's tenant filters on a tenant column (the county's code; NULL: shared): `tenantIdIn`,
-    `withoutTenantId`, and the list's flag that adds the rows without a tenant to `tenantIdIn`'s."""
+    `withoutTenantId`, and the list's flag that adds the rows without a tenant to `tenantIdIn`'s. Given both,
+    `withoutTenantId` wins, as in Camunda (only the rows without a tenant), or with `refuse_both` the two are
+    refused together, as Camunda's task query does."""
     filters = {"tenantIdIn": Filter("strings", lambda v: column.in_(v),
-                                    (include_without, column.is_(None)) if include_without else None),
+                                    (include_without, column.is_(None)) if include_without else None,
+                                    "withoutTenantId", refuse_both),
                "withoutTenantId": when_true(column.is_(None))}
     if include_without:
         filters[include_without] = Filter("boolean", lambda v: None)  # read by tenantIdIn
     return filters
+
+
+def conditions(filters: Mapping[str, Filter], params: Mapping[str, Any]) -> list[Any]:
+    """The conditions `params` add through `filters` (a parameter none of them reads adds none)."""
+    found = (filters[name].condition(name, value, params) for name, value in params.items() if name in filters)
+    return [condition for condition in found if condition is not None]
 
 
 @dataclass(frozen=True)
@@ -102,14 +131,7 @@ class Listing:
 
     def query(self, actor: Actor, params: Mapping[str, Any], sorting: Sequence[tuple[str, str]] = ()) -> Select[Any]:
         """The rows of `actor`, filtered by `params` and ordered by `sorting` ((sortBy, sortOrder) pairs)."""
-        query = self.base(actor)
-        for name, value in params.items():
-            condition = self.filters[name].where(value) if name in self.filters and value is not None else None
-            widened = self.filters[name].widened_by if condition is not None else None
-            if widened and params.get(widened[0]):
-                condition = condition | widened[1]
-            if condition is not None:
-                query = query.where(condition)
+        query = self.base(actor).where(*conditions(self.filters, params))
         combined = self.extra(params) if self.extra else None
         if combined is not None:
             query = query.where(combined)

@@ -3,9 +3,10 @@
 from operator import ge, le
 from typing import Any
 
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import String, cast, false, literal, select
 
 from app.domain.actors import Actor
+from app.domain.orgs import child_path
 
 from .listing import Filter, Listing, equal, like, moment, never, one_of, tenants, visible_tenant, when_true
 from .tables import Deployment, EventSubscription, User
@@ -38,6 +39,14 @@ def _member_of(group: str) -> Any:
     return cast(User.groups, String).like(f'%"{group}"%')
 
 
+def _member_of_tenant(tenant: str) -> Any:
+    """A user of the county (tenant) `tenant`: their unit lies in it, as tenant_of reads it; a province user is a
+    member of none (they see every county's data by their scope, not by membership)."""
+    if not tenant or "/" in tenant:
+        return false()  # no county's code
+    return User.org_path.startswith(child_path("", tenant), autoescape=True)
+
+
 def _users(actor: Actor) -> Any:
     return select(User).where(User.active.is_(True), in_scope(User, actor))
 
@@ -47,6 +56,6 @@ USERS = Listing(
     {"id": equal(User.username), "idIn": one_of(User.username),
      "firstName": equal(User.display_name), "firstNameLike": like(User.display_name),
      "lastName": never(), "lastNameLike": never(), "email": never(), "emailLike": never(),  # not kept here
-     "memberOfGroup": Filter("string", _member_of), "memberOfTenant": never()},
+     "memberOfGroup": Filter("string", _member_of), "memberOfTenant": Filter("string", _member_of_tenant)},
     {"userId": User.username, "firstName": User.display_name, "lastName": None, "email": None},
     (User.username,), permission="case.read")

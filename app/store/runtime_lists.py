@@ -92,7 +92,7 @@ TASK_FILTERS: dict[str, Filter] = {
     "processDefinitionId": equal(Task.definition_id), "processDefinitionKey": equal(Task.definition_key),
     "processDefinitionKeyIn": one_of(Task.definition_key), **definition_name(Task.definition_id),
     "executionId": equal(Task.process_instance_id), "activityInstanceIdIn": one_of(Task.id),
-    **NO_CASES, **tenants(Task.tenant_id),
+    **NO_CASES, **tenants(Task.tenant_id, refuse_both=True),
     "assignee": equal(Task.assignee), "assigneeLike": like(Task.assignee), "assigneeIn": one_of(Task.assignee),
     "assigneeNotIn": none_of(Task.assignee), "owner": never(), "delegationState": never(), "parentTaskId": never(),
     "candidateGroup": _offered("string", lambda v: TaskCandidate.group_id == v),
@@ -160,6 +160,9 @@ def open_activity(column: Any, condition: Any) -> Any:
 _SUB = aliased(ProcessInstance)  # another instance: one a call activity started, or the one that started it
 
 
+CASE_TENANTS = tenants(ProcessInstance.tenant_id)  # a case's tenant: also its execution's, variables' and details'
+
+
 def _running_cases(actor: Actor) -> Any:
     return _in_scope(ProcessInstance, actor).where(ProcessInstance.state == "ACTIVE")
 
@@ -183,7 +186,7 @@ INSTANCES = Listing(
      **{name: never() for name in ("superCaseInstance", "subCaseInstance")},
      "active": when_true(ProcessInstance.suspended.is_(False)),
      "suspended": when_true(ProcessInstance.suspended.is_(True)),
-     **incident_filters(ProcessInstance.id), **tenants(ProcessInstance.tenant_id),
+     **incident_filters(ProcessInstance.id), **CASE_TENANTS,
      "processDefinitionWithoutTenantId": when_true(of_definitions(ProcessInstance.definition_id,
                                                                    ProcessDefinition.tenant_id.is_(None))),
      "activityIdIn": Filter("strings", lambda v: open_activity(ProcessInstance.id, _activity_in(v))),
@@ -213,11 +216,11 @@ EXECUTIONS = Listing(
      "active": when_true(ProcessInstance.suspended.is_(False)),
      "suspended": when_true(ProcessInstance.suspended.is_(True)),
      **{k: f for k, f in incident_filters(ProcessInstance.id).items() if k != "withIncident"},
-     "tenantIdIn": never("strings")},
+     "tenantIdIn": CASE_TENANTS["tenantIdIn"]},
     {"instanceId": ProcessInstance.id, "definitionKey": ProcessInstance.definition_key,
-     "definitionId": ProcessInstance.definition_id, "tenantId": None},
+     "definitionId": ProcessInstance.definition_id, "tenantId": ProcessInstance.tenant_id},
     (ProcessInstance.started_at, ProcessInstance.id), permission="case.read",
-    columns=(ProcessInstance.id,))
+    columns=(ProcessInstance.id, ProcessInstance.tenant_id))
 
 
 def _activity_in(ids: Any) -> Any:

@@ -44,7 +44,9 @@ def test_each_case_is_one_execution_filtered_as_camunda_filters_executions(login
     key, ids = waiting
     api = login_as("supervisor")
     listed = api.get("/execution", processDefinitionKey=key, sortBy="instanceId", sortOrder="asc").json
-    assert listed == [{"id": i, "processInstanceId": i, "ended": False, "tenantId": None} for i in sorted(ids)]
+    assert listed == [{"id": i, "processInstanceId": i, "ended": False, "tenantId": "sfx"} for i in sorted(ids)]
+    assert api.get("/execution/count", processDefinitionKey=key, tenantIdIn="sfx,ta").json == {"count": 2}
+    assert api.post("/execution/count", {"processDefinitionKey": key, "tenantIdIn": ["ta"]}).json == {"count": 0}
     assert api.get("/execution/count", processDefinitionKey=key, activityId="wait").json == {"count": 2}
     assert api.get("/execution/count", processDefinitionKey=key, messageEventSubscriptionName=f"{key}_ping"
                    ).json == {"count": 2}
@@ -55,7 +57,7 @@ def test_each_case_is_one_execution_filtered_as_camunda_filters_executions(login
         {"sortBy": "definitionId", "sortOrder": "desc"}]}).json[0]["id"] == ids[0]
     refused = api.get("/execution", variables="note_eq_n0")
     assert refused.status_code == 400 and refused.json["field"] == "variables"
-    assert api.get(f"/execution/{ids[0]}").json["processInstanceId"] == ids[0]
+    assert api.get(f"/execution/{ids[0]}").json == listed[sorted(ids).index(ids[0])]
     assert login_as("window_hd").get(f"/execution/{ids[0]}").status_code == 404
 
 

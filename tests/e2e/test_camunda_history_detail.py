@@ -42,6 +42,28 @@ def test_each_update_is_a_detail_with_its_revision_and_operation(login_as, updat
     assert api.get("/history/detail/count", processInstanceId=updated.id, tenantIdIn="x").json == {"count": 0}
 
 
+def test_a_detail_carries_its_cases_county_and_the_tenant_filters_select_by_it(login_as, updated):
+    api = login_as("county_reviewer")  # 示范县's, as is the case
+
+    def count(**params):
+        listed = api.post("/history/detail", {"processInstanceId": updated.id, **params}).json
+        counted = api.get("/history/detail/count", processInstanceId=updated.id,
+                          **{k: ",".join(v) if isinstance(v, list) else str(v).lower() for k, v in params.items()})
+        assert counted.json["count"] == len(listed), params
+        return len(listed)
+
+    every = count()
+    assert every and {d["tenantId"] for d in api.get("/history/detail", processInstanceId=updated.id).json} == {"sfx"}
+    assert count(tenantIdIn=["sfx"]) == every and count(tenantIdIn=["sfx", "ta"]) == every
+    assert count(tenantIdIn=["ta"]) == 0
+    assert count(withoutTenantId=True) == 0 and count(withoutTenantId=False) == every
+    assert count(tenantIdIn=["sfx"], withoutTenantId=True) == 0  # Camunda's later call, withoutTenantId, wins
+    assert len(api.get("/history/detail", processInstanceId=updated.id, sortBy="tenantId", sortOrder="desc").json
+               ) == every
+    for refused in (api.get("/history/detail", tenantIdIn=""), api.post("/history/detail", {"tenantIdIn": []})):
+        assert refused.status_code == 400 and refused.json["field"] == "tenantIdIn", refused.json
+
+
 def test_a_masked_reader_sees_personal_values_masked_and_the_read_is_logged(login_as, updated):
     shown = {d["variableName"]: d["value"] for d in
              login_as("supervisor").get("/history/detail", processInstanceId=updated.id).json}

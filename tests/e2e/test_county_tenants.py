@@ -317,3 +317,52 @@ def test_the_start_page_offers_each_process_once_as_a_start_by_key_runs_it(deplo
     assert offered("window_cc") == ["临时救助 （第 1 版）"]  # 陈仓's own
     shared = offered("window_cg")
     assert len(shared) == 1 and shared[0].startswith("临时救助审批")  # 示范县: the province's shared diagram
+
+
+def test_tenant_filters_given_together_answer_as_camunda(deployed, login_as):
+    designer, auditor = login_as("designer"), login_as("auditor_province")
+    # Camunda's query keeps its later call, withoutTenantId: the shared rows only, as withoutTenantId alone
+    for path, params in (("/process-definition", {"key": "linshi"}), ("/deployment", {}),
+                         ("/decision-definition", {})):
+        shared = designer.get(f"{path}/count", **params, withoutTenantId="true").json["count"]
+        assert shared, path
+        assert designer.get(f"{path}/count", **params, tenantIdIn="ta,cc", withoutTenantId="true"
+                            ).json == {"count": shared}, path
+        listed = designer.get(path, **params, tenantIdIn="ta", withoutTenantId="true").json
+        assert len(listed) == shared and {row["tenantId"] for row in listed} == {None}, path
+    assert designer.get("/process-definition/count", key="linshi", tenantIdIn="ta", withoutTenantId="true",
+                        includeProcessDefinitionsWithoutTenantId="true").json == {"count": 1}
+    # Camunda's task query refuses the pair
+    for refused in (auditor.get("/task", tenantIdIn="ta", withoutTenantId="true"),
+                    auditor.post("/task/count", {"tenantIdIn": ["ta"], "withoutTenantId": True})):
+        assert refused.status_code == 400, refused.json
+        assert {e["field"] for e in refused.json["errors"]} == {"tenantIdIn", "withoutTenantId"}
+    assert auditor.get("/task", tenantIdIn="ta", withoutTenantId="false").status_code == 200
+
+
+def test_an_empty_tenant_list_is_refused_on_the_variable_lists(deployed, login_as):
+    auditor = login_as("auditor_province")
+    for refused in (auditor.get("/history/variable-instance/count", tenantIdIn=""),
+                    auditor.get("/history/variable-instance", tenantIdIn=","),
+                    auditor.post("/history/variable-instance/count", {"tenantIdIn": []})):
+        assert refused.status_code == 400 and refused.json["field"] == "tenantIdIn", refused.json
+    _start(deployed[0], "ta")
+    ta = auditor.get("/history/variable-instance/count", tenantIdIn="ta").json["count"]
+    assert ta and auditor.post("/history/variable-instance/count", {"tenantIdIn": ["ta"], "withoutTenantId": True}
+                               ).json == {"count": 0}
+
+
+def test_a_user_is_a_member_of_their_countys_tenant(deployed, login_as):
+    province = login_as("auditor_province")
+    members = [u["id"] for u in province.get("/user", memberOfTenant="ta").json]
+    assert "window_ta" in members and "designer_ta" in members
+    assert not {"window_cc", "designer", "auditor_province", "window_cg"} & set(members)  # the province: in none
+    assert province.get("/user/count", memberOfTenant="cc").json["count"] == len(
+        province.get("/user", memberOfTenant="cc").json) > 0
+    for nowhere in ("nowhere", "ta/tazhen", "", "t%"):
+        assert province.get("/user/count", memberOfTenant=nowhere).json == {"count": 0}, nowhere
+    assert login_as("supervisor").get("/user/count", memberOfTenant="ta").json == {"count": 0}  # 示范县's: not in scope
+    # groups are roles every county shares: no tenant's members
+    for refused in (province.get("/group", memberOfTenant="ta"),
+                    province.post("/group/count", {"memberOfTenant": "ta"})):
+        assert refused.status_code == 400 and refused.json["field"] == "memberOfTenant", refused.json

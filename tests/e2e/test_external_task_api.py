@@ -39,6 +39,19 @@ def test_topic_filters_select_what_a_worker_locks(deployed, login_as):
     assert locked[0]["priority"] == 7
 
 
+def test_a_topics_tenant_filters_lock_as_camunda_or_are_refused(deployed, login_as):
+    key = f"ETT-{uuid.uuid4().hex[:8]}"
+    reach_check(login_as, start_message_wait(login_as, key))  # a case of 示范县 (sfx)
+    assert fetch_and_lock(login_as, businessKey=key, withoutTenantId=True) == []  # every case is a county's
+    # both given: tenantIdIn wins, as Camunda's REST API sets it after withoutTenantId
+    locked = fetch_and_lock(login_as, businessKey=key, withoutTenantId=True, tenantIdIn=["sfx"])
+    assert [t["businessKey"] for t in locked] == [key] and locked[0]["tenantId"] == "sfx"
+    # an empty list, which Camunda skips, is refused as on the lists, naming it
+    refused = login_as("verifier").post("/external-task/fetchAndLock", {"workerId": "w1", "maxTasks": 1, "topics": [
+        {"topicName": TOPIC, "lockDuration": 1000, "tenantIdIn": []}]})
+    assert refused.status_code == 400 and refused.json["field"] == "topics.0.tenantIdIn", refused.json
+
+
 def test_long_polling_is_woken_when_a_task_appears(deployed, login_as, live_url):
     import requests
 
