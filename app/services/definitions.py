@@ -1,14 +1,16 @@
 """Look up deployed definitions and forms (latest version unless pinned)."""
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, undefer_group
 
 from app.domain.actors import Actor
-from app.domain.errors import NotFound
+from app.domain.errors import EngineFailure, NotFound
 from app.domain.orgs import tenant_of
 from app.engine.changes import Definition
 from app.store.listing import visible_tenant
-from app.store.tables import FormDefinition, ProcessDefinition
+from app.store.tables import FormDefinition, ProcessDefinition, Resource
+
+from .forms import FORM_FILES, file_schema
 
 
 def latest_definition(session: Session, key: str, tenant_id: str | None = None) -> ProcessDefinition:
@@ -89,13 +91,35 @@ def cached_definition(session: Session, definition_id: str) -> Definition:
 
 
 def cached_form(session: Session, form_id: str) -> dict | None:
-    """Return a form schema by its id (immutable once deployed)."""
+    """Return a form schema by its id (immutable once deployed); refuse one that is not its deployed file."""
     if form_id not in _forms:
         row = session.get(FormDefinition, form_id)
         if row is None:
             return None
+        if not form_as_deployed(session, row):
+            raise EngineFailure(f"表单 {form_id} 与部署的表单文件不符（表单被修改），不能使用")
         _forms[form_id] = row.schema
     return _forms[form_id]
+
+
+def form_as_deployed(session: Session, row: FormDefinition, deployment_id: str | None = None) -> bool:
+    """Whether a stored form schema is the file it was deployed from, and any file of the same form in deployment
+    `deployment_id`: tasks are validated with the row, a definition's digest covers its deployment's files."""
+    files = session.execute(select(Resource.deployment_id, Resource.name, Resource.content).where(
+        Resource.deployment_id.in_({row.deployment_id, deployment_id or row.deployment_id}),
+        or_(*(Resource.name.endswith(suffix) for suffix in FORM_FILES)))).all()
+    found = [(deployment, schema) for deployment, name, content in files
+             if (schema := _schema_or_none(name, content)) is not None and schema.get("id") == row.key]
+    return any(deployment == row.deployment_id for deployment, _ in found) and all(
+        schema == row.schema for _, schema in found)
+
+
+def _schema_or_none(name: str, content: bytes) -> dict | None:
+    try:
+        schema = file_schema(name, content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return schema if isinstance(schema, dict) else None
 
 
 def latest_form(session: Session, key: str) -> FormDefinition | None:

@@ -12,7 +12,6 @@ from app.domain.actors import Actor
 from app.domain.errors import DeploymentRefused, Forbidden, ValidationFailed
 from app.domain.orgs import tenant_of
 from app.domain.retention import time_to_live_days
-from app.domain.strict_json import strict_loads
 from app.engine.activities import ActivityInfo, activities_from_json, activities_to_json
 from app.engine.calls import CallBundle, StoredProcess
 from app.engine.decisions import parse_decisions
@@ -23,7 +22,7 @@ from app.store.tables import Deployment, FormDefinition, NoticeTemplate, OrgUnit
 from .case_data import DEFINITIONS
 from .definitions import latest_definition_or_none, latest_form, next_version, same_tenant
 from .form_checks import display_problem, field_problem
-from .forms import FORM_TYPES, all_components, check_marks, form_fields, is_client_form
+from .forms import FORM_FILES, FORM_TYPES, all_components, check_marks, file_schema, form_fields, is_client_form
 from .notice_templates import TEMPLATE_SUFFIX, check_template, kind_of
 from .notice_versions import add_templates, pin_templates
 from .runtime import Runtime
@@ -157,7 +156,7 @@ def _split(files: dict[str, bytes]):
             bpmn[fname] = content
         elif fname.endswith(".dmn"):
             dmn[fname] = content
-        elif fname.endswith((".form", ".json")):
+        elif fname.endswith(FORM_FILES):
             forms[fname] = content
         elif fname.endswith(TEMPLATE_SUFFIX):
             notices[fname] = content
@@ -170,11 +169,9 @@ def _split(files: dict[str, bytes]):
 
 def _parse_form(fname: str, content: bytes) -> dict:
     try:
-        schema = strict_loads(content)
+        schema = file_schema(fname, content)
     except (ValueError, UnicodeDecodeError) as err:
         raise DeploymentRefused(f"表单不是有效的 JSON：{err}", file=fname) from err
-    if isinstance(schema, dict) and not schema.get("id") and isinstance(schema.get("components"), list):
-        schema["id"] = fname.rsplit("/", 1)[-1].removesuffix(".form")  # older form-js writes no id: its file names it
     if not isinstance(schema, dict) or not schema.get("id") or not isinstance(schema.get("components"), list):
         raise DeploymentRefused("表单须为 Camunda Forms JSON（含 id 与 components）", file=fname)
     for component in all_components(schema):

@@ -13,15 +13,26 @@ from collections.abc import Mapping
 from app.domain.errors import DeploymentRefused, ValidationFailed
 from app.domain.id_number import id_number_problem
 from app.domain.personal import FORM_PROPERTY, KINDS, PERSONAL_FIELDS, known_kind, rows_kind, scrub
+from app.domain.strict_json import strict_loads
 from app.engine.expressions import ExpressionError, evaluate, feel_to_python
 from app.engine.functions import FunctionContext
 
 from .patterns import PatternError, matches
 
 LIST_SEPARATOR = "、"
+FORM_FILES = (".form", ".json")
 FILE = "filepicker"  # a file of the task: its value is the id of the task's attachment (several: a list of ids)
 INPUT_TYPES = {"textfield", "textarea", "number", "checkbox", "radio", "select", "datetime",
                "checklist", "taglist", FILE}
+
+
+def file_schema(fname: str, content: bytes):
+    """The schema a form file deploys as: its JSON, the id older form-js leaves out taken from its file name;
+    raises ValueError or UnicodeDecodeError for a file that is not JSON."""
+    schema = strict_loads(content)
+    if isinstance(schema, dict) and not schema.get("id") and isinstance(schema.get("components"), list):
+        schema["id"] = fname.rsplit("/", 1)[-1].removesuffix(".form")
+    return schema
 
 
 CLIENT_FORM_PREFIXES = ("embedded:", "app:", "deployment:", "external:")

@@ -1,13 +1,17 @@
 """Tampering with a case's history or state in the database is found, naming the first bad event."""
 
+import copy
 import zlib
 
 import pytest
 from sqlalchemy import delete, insert, select, update
 
 from app.domain.audit import event_digest
-from app.store.tables import CaseEvent, ProcessDefinition, ProcessInstance, Resource
-from tests.support.dibao_steps import Case
+from app.engine.activities import activities_from_json
+from app.services import definitions, provenance
+from app.services.forms import all_components
+from app.store.tables import CaseEvent, FormDefinition, ProcessDefinition, ProcessInstance, Resource
+from tests.support.dibao_steps import Case, accept_variables
 from tests.support.tamper import tamper_rows
 
 
@@ -134,6 +138,53 @@ def test_an_edited_stored_spec_is_reported_at_the_start_event(runtime, login_as,
                 .values(spec={**spec, "forged": True}))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == 1 and "部署被修改" in verdict["problem"]
+
+
+def _restarted() -> None:
+    """What a new process of the service starts with: no form or digest read yet."""
+    definitions._forms.clear()
+    provenance._digests.clear()
+
+
+@pytest.fixture
+def household_limit(runtime):
+    """Yield a function setting the largest household the stored 受理 form of a case's definition allows (the
+    file deployed says 30), as after a restart; restore the form afterwards."""
+    saved = []
+
+    def edit(case_id: str, largest: int) -> None:
+        with runtime.unit_of_work() as uow:
+            definition = uow.session.get(ProcessDefinition, uow.session.get(ProcessInstance, case_id).definition_id)
+            form = uow.session.get(FormDefinition, activities_from_json(definition.activities)["accept"].form_id)
+            saved.append((form.id, form.schema))
+            form_id, schema = form.id, copy.deepcopy(form.schema)
+        next(c for c in all_components(schema) if c.get("key") == "household_size")["validate"]["max"] = largest
+        tamper_rows(runtime, update(FormDefinition).where(FormDefinition.id == form_id).values(schema=schema))
+        _restarted()
+
+    yield edit
+    for form_id, schema in saved:
+        tamper_rows(runtime, update(FormDefinition).where(FormDefinition.id == form_id).values(schema=schema))
+    _restarted()
+
+
+def test_an_edited_stored_form_schema_is_reported_at_the_start_event(runtime, login_as, clock, household_limit):
+    """Tasks are validated with the stored copy of a form file: a copy edited in the database fails the digest."""
+    case = Case.investigated(login_as)
+    household_limit(case.id, 3000)
+    verdict = _verify(login_as, case)
+    assert verdict["ok"] is False and verdict["firstBadEvent"] == 1 and "部署被修改" in verdict["problem"]
+
+
+def test_an_edited_stored_form_schema_is_refused_not_used(runtime, login_as, clock, household_limit):
+    case = Case(login_as)
+    household_limit(case.id, 3000)
+    window = login_as("window_cg")
+    task = case.task("window_cg", "accept")
+    completed = window.post(f"/task/{task['id']}/complete", {"variables": accept_variables(household_size=500)})
+    assert completed.status_code == 422 and "表单被修改" in completed.json["message"], completed.json
+    started = window.post("/process-definition/key/dibao/start", {"businessKey": f"{case.business_key}-2"})
+    assert started.status_code == 422 and "表单被修改" in started.json["message"], started.json
 
 
 def test_an_edited_event_with_a_recomputed_chain_is_caught_by_replay(runtime, login_as, clock):
