@@ -24,7 +24,8 @@ forged without the key. What only the whole-chain check finds (the night a case'
 `--full`): an event edited in place or removed without touching the case row — on PostgreSQL that takes
 disabling the append-only trigger (migration 0007) as the table's owner —, the case row's state or data changed
 with its version held — that takes disabling the row-version trigger (0041) as the table's owner —, a changed
-notice or attachment, a checkpoint's saved state or data changed (harmless until used: they are checked before
+notice (its texts, or its kind, date, unit, business key, task, step or template, compared with its event and the
+case) or attachment, a checkpoint's saved state or data changed (harmless until used: they are checked before
 any replay starts from them), a deployment changed under an unchanged case. A full replay (`full`) re-runs every
 event of every case, in several processes.
 
