@@ -1,4 +1,5 @@
-"""Verification of a case's notices: each stored text matches its event, and replay renders it again."""
+"""Verification of a case's notices: each stored text and column (kind, date, unit, business key, task, step,
+template) matches its event and case, and replay renders it again."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,15 +15,24 @@ from .registry import NOTICE
 
 def stored_notices_problem(session: Session, instance: ProcessInstance,
                            events: list[CaseEvent]) -> tuple[int, str] | None:
-    """Every notice event's stored notice exists and hashes to what the event recorded."""
+    """Every notice event's stored notice exists and is what the event recorded."""
     if not any(e.command == COMMAND for e in events):
         return None
     return notices_problem(list(session.scalars(select(Notice).where(Notice.process_instance_id == instance.id))),
-                           events)
+                           events, instance)
 
 
-def notices_problem(notices: list[Notice], events: list[CaseEvent]) -> tuple[int, str] | None:
-    """Every notice event's notice is among `notices` (stored, or archived) and hashes to what the event recorded."""
+# a notice's columns that its pages show or that date it, each as people call it
+_RECORDED = {"seq": "事件序号", "kind": "种类", "template_id": "模板", "task_id": "交付任务", "activity_id": "环节",
+             "issued_at": "出具时间", "business_key": "业务键", "sha256": "哈希", "masked_sha256": "哈希",
+             "org_path": "所属单位", "tenant_id": "所属县"}
+
+
+def notices_problem(notices: list[Notice], events: list[CaseEvent],
+                    case: ProcessInstance | None = None) -> tuple[int, str] | None:
+    """Every notice event's notice is among `notices` (stored, or archived), its texts hash to what the event
+    recorded, and its columns are those the event recorded (its date the event's) and, given the `case`, the case's
+    unit and county."""
     rows = {n.id: n for n in notices}
     for event in (e for e in events if e.command == COMMAND):
         inputs = event.inputs or {}
@@ -32,7 +42,27 @@ def notices_problem(notices: list[Notice], events: list[CaseEvent]) -> tuple[int
         if digest(row.text) != inputs.get("sha256") or digest(row.masked_text) != inputs.get("maskedSha256"):
             return event.seq, (f"存储的告知书 {row.id}（{row.kind}）与事件 {event.seq} 记录的哈希不符"
                                "（告知书被修改）")
+        recorded = _recorded(event, inputs, case)
+        changed = [label for column, label in _RECORDED.items()
+                   if column in recorded and getattr(row, column) != recorded[column]]
+        if changed:
+            return event.seq, (f"存储的告知书 {row.id} 的{'、'.join(dict.fromkeys(changed))}与事件 {event.seq} "
+                               "记录的不符（告知书被修改）")
     return None
+
+
+def _recorded(event: CaseEvent, inputs: dict, case: ProcessInstance | None) -> dict:
+    """What the notice's columns must be: as its event recorded them, and the case's unit and county."""
+    recorded = {"seq": event.seq, "kind": inputs.get("kind"), "template_id": inputs.get("template"),
+                "task_id": inputs.get("taskId"), "activity_id": event.target, "issued_at": event.at,
+                "sha256": inputs.get("sha256"), "masked_sha256": inputs.get("maskedSha256")}
+    if "businessKey" in inputs:  # recorded since the notice's number shows it
+        recorded["business_key"] = inputs["businessKey"]
+    elif case is not None:
+        recorded["business_key"] = case.business_key
+    if case is not None:
+        recorded |= {"org_path": case.org_path, "tenant_id": case.tenant_id}
+    return recorded
 
 
 def replayed_notice_problem(session: Session, instance: ProcessInstance, event: CaseEvent,

@@ -24,9 +24,17 @@ forged without the key. What only the whole-chain check finds (the night a case'
 `--full`): an event edited in place or removed without touching the case row — on PostgreSQL that takes
 disabling the append-only trigger (migration 0007) as the table's owner —, the case row's state or data changed
 with its version held — that takes disabling the row-version trigger (0041) as the table's owner —, a changed
-notice or attachment, a checkpoint's saved state or data changed (harmless until used: they are checked before
+notice (its texts, or its kind, date, unit, business key, task, step or template, compared with its event and the
+case) or attachment, a checkpoint's saved state or data changed (harmless until used: they are checked before
 any replay starts from them), a deployment changed under an unchanged case. A full replay (`full`) re-runs every
 event of every case, in several processes.
+
+What the database refuses on PostgreSQL (migration 0046), so that it takes what editing an event takes (disabling
+the trigger as the table's owner, or a superuser's replicating session): deleting a checkpoint or moving it back to
+an earlier event — which would have the next night verify a consistently rewritten history as new and sign it —
+outside the history clean-up; an event appended that its case row's version does not reach at commit, a second
+event with a seq taken, or one dated before the case's rows may be. The verification itself never deletes a
+checkpoint: it writes over it, and never back. SQLite keeps none of these triggers, as it keeps no append-only one.
 """
 
 import hashlib
@@ -35,7 +43,8 @@ import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain import clock
 from app.domain.actors import Actor
@@ -275,11 +284,21 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
     if kept:
         with rt.unit_of_work() as uow:
             by_reference(uow.session, kept)
-            uow.session.execute(delete(AuditCheckpoint).where(
-                AuditCheckpoint.process_instance_id.in_([c["process_instance_id"] for c in kept])))
-            uow.session.execute(insert(AuditCheckpoint), kept)
+            uow.session.execute(_upsert(uow.session.get_bind().dialect.name), kept)
             uow.commit()
     return verdicts
+
+
+def _upsert(dialect: str):
+    """Write checkpoints over the cases' own, never moving one back: where a run that read the case later has
+    already written a checkpoint at a later event, it stays. A checkpoint is never deleted (on PostgreSQL a
+    trigger refuses it, and lowering its seq, outside the history clean-up; migration 0046)."""
+    table = AuditCheckpoint.__table__
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.process_instance_id],
+        set_={c.name: statement.excluded[c.name] for c in table.c if c.name != "process_instance_id"},
+        where=table.c.seq <= statement.excluded.seq)
 
 
 def by_reference(session, kept: list[dict]) -> None:

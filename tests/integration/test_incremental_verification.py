@@ -4,10 +4,12 @@ is still found."""
 
 import hashlib
 import re
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import DBAPIError
 
 import app.services.audit as audit_module
 from app.domain.actors import SYSTEM
@@ -489,3 +491,65 @@ def test_a_row_rewritten_with_both_triggers_disabled_is_found_on_the_cases_turn(
     assert verify_night(runtime, other_night, [case.id])[0].ok  # the limit of the comparison, as documented
     verdict = verify_night(runtime, its_turn, [case.id])[0]
     assert verdict.ok is False and verdict.first_bad_event == 4 and "副本" in verdict.problem, verdict
+
+
+def _triggers_refuse(runtime, statement, *, commit: bool = False) -> None:
+    """`statement`, as the service's role may send it (ordinary triggers fire), is refused by a trigger."""
+    with pytest.raises(DBAPIError, match="refused"):
+        with runtime.unit_of_work() as uow:
+            uow.session.execute(statement)
+            if commit:
+                uow.commit()
+
+
+def test_a_checkpoint_is_never_deleted_or_moved_back_so_a_consistent_rewrite_stays_found(runtime, login_as, clock):
+    _postgresql_only(runtime)
+    case = _checkpointed(runtime, login_as)
+    tamper, bad_event, _ = FOUND_THE_SAME_NIGHT["last event removed"]
+    tamper_rows(runtime, *tamper(runtime, case.id))  # the history rewritten, as only a superuser can
+    for statement in (delete(AuditCheckpoint).where(AuditCheckpoint.process_instance_id == case.id),
+                      _forged_checkpoint(case.id, seq=3), text("TRUNCATE audit_checkpoint")):
+        _triggers_refuse(runtime, statement)  # laundering it takes what editing an event takes
+    night, _ = _nights(case.id)
+    verdict = verify_night(runtime, night, [case.id])[0]
+    assert verdict.ok is False and verdict.first_bad_event == bad_event, verdict
+    assert _checkpoint(runtime, case.id).seq == 4
+
+
+def test_the_verification_writes_a_checkpoint_over_the_old_one_without_deleting_it(runtime, login_as, clock):
+    case = _checkpointed(runtime, login_as)
+    case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa_event.listen(runtime.session_factory.kw["bind"], "before_cursor_execute", count)
+    try:
+        assert verify_batch(runtime, RUN, [case.id])[0].ok
+    finally:
+        sa_event.remove(runtime.session_factory.kw["bind"], "before_cursor_execute", count)
+    assert not [s for s in statements if s.lstrip().upper().startswith("DELETE")], statements
+    assert _checkpoint(runtime, case.id).seq == 5
+
+
+def _appended(runtime, case_id: str, copied: int, **values) -> object:
+    """An INSERT of a copy of event `copied` of the case, with `values` changed."""
+    event = _event(runtime, case_id, copied)
+    row = {c.key: getattr(event, c.key) for c in CaseEvent.__table__.c if c.key != "id"}
+    return insert(CaseEvent).values(**{**row, **values})
+
+
+def test_an_event_its_case_row_does_not_cover_is_refused_at_commit(runtime, login_as, clock):
+    _postgresql_only(runtime)
+    case = _checkpointed(runtime, login_as)
+    later = _event(runtime, case.id, 4).at + timedelta(minutes=1)
+    for forged in (_appended(runtime, case.id, 4, seq=5, at=later, command="cancel"),  # after the case's last
+                   _appended(runtime, case.id, 3, at=later),  # a second event 3
+                   _appended(runtime, case.id, 4, seq=2, at=later - timedelta(days=400))):  # before the case
+        _triggers_refuse(runtime, forged, commit=True)
+    night, _ = _nights(case.id)
+    assert verify_night(runtime, night, [case.id])[0].ok  # nothing got in
+    with runtime.reading() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(CaseEvent)
+                                  .where(CaseEvent.process_instance_id == case.id)) == 4
