@@ -96,8 +96,8 @@ def _verify_called(session, instance: ProcessInstance, definitions: DefinitionsA
 def verdict_of(session, instance: ProcessInstance, events: list[CaseEvent], found: tuple[int, str] | None) -> Verdict:
     """The verdict on a case: ok, or the first bad event and the problem, quoting none of the case's data."""
     if found is not None:
-        given = [(event.inputs or {}).get("variables") for event in events]  # a replay error may quote one
-        problem = scrubbed(session, instance.definition_id, found[1], instance.variables or {},
+        given = [event.inputs.get("variables") for event in events if isinstance(event.inputs, dict)]
+        problem = scrubbed(session, instance.definition_id, found[1], instance.variables or {},  # may quote one
                            *(g for g in given if isinstance(g, dict)))
         return Verdict(instance.id, False, len(events), found[0], problem)
     return Verdict(instance.id, True, len(events))

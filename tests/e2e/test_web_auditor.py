@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from app.store.tables import AccessLog, CaseEvent
 from tests.support.dibao_steps import Case, unique_id_number
-from tests.support.tamper import tamper_rows
+from tests.support.tamper import rechained, tamper_rows
 from tests.support.web_client import Web
 
 
@@ -74,3 +74,15 @@ def test_a_tampered_history_is_reported_on_the_case_and_in_the_scope_check(app, 
     assert '<p class="verdict-bad">未通过：第 3 个事件起' in web.get(f"/auditor/cases/{case.id}").text
     failures = web.get("/auditor/verify").text
     assert f'<tr data-case="{case.id}">' in failures and "件未通过" in failures
+
+
+def test_a_case_whose_recorded_input_cannot_be_replayed_fails_on_its_pages(app, runtime, login_as, clock):
+    case = Case.investigated(login_as)
+    tamper_rows(runtime, *rechained(runtime, case.id, 2, lambda inputs: {**inputs, "taskId": {"a": 1}}))
+    web = Web(app, "auditor")
+    failed = "第 2 个事件起重放事件 2（complete）失败："
+    assert f'<p class="verdict-bad">未通过：{failed}' in web.get(f"/auditor/cases/{case.id}").text
+    assert f'<tr data-case="{case.id}">' in web.get("/auditor/verify").text
+    step = web.get(f"/auditor/cases/{case.id}/events/2")
+    assert step.status_code == 409 and "重放到事件 2 时失败" in step.text
+    assert web.get(f"/auditor/cases/{case.id}/events/1").status_code == 200
