@@ -1,6 +1,6 @@
 """/api/audit: case histories for auditors — event log, state at any event by replay, verification, access log."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from marshmallow import Schema, fields, validate
 
 from app.services.access_log import access_log
@@ -15,6 +15,11 @@ bp = Blueprint("audit", __name__, url_prefix="/api/audit")
 class AccessLogQuery(Schema):
     caseId = fields.String(load_default=None)
     maxResults = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+
+
+def _audit_key() -> bytes:
+    """The key the cases' checkpoints are signed with (the nightly run's)."""
+    return current_app.config["AUDIT_KEY"].encode()
 
 
 def _dump(verdict) -> dict:
@@ -56,13 +61,13 @@ def state(case_id: str, seq: int):
 
 @bp.get("/cases/<case_id>/verify")
 def verify_one(case_id: str):
-    return jsonify(_dump(verify_case(runtime(), actor(), case_id)))
+    return jsonify(_dump(verify_case(runtime(), actor(), case_id, _audit_key())))
 
 
 @bp.get("/verify")
 def verify_scope():
     """Verify every case in scope; list the failures and count the rest."""
-    verdicts = list(verify_all(runtime(), actor()))
+    verdicts = list(verify_all(runtime(), actor(), _audit_key()))
     return jsonify({"cases": len(verdicts), "failed": [_dump(v) for v in verdicts if not v.ok]})
 
 

@@ -1,6 +1,6 @@
 """审计: find a case, read its event log as a timeline, step through its state event by event, verify histories."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from app.domain.county_settings import SETTINGS
 from app.services.audit import verify_all, verify_case
@@ -34,7 +34,7 @@ def index():
 def verify():
     """Verify every case history in scope and list the failures."""
     actor = require("audit.verify")
-    verdicts = list(verify_all(runtime(), actor))
+    verdicts = list(verify_all(runtime(), actor, _audit_key()))
     return render_template("auditor/verify.html", total=len(verdicts), failed=[v for v in verdicts if not v.ok])
 
 
@@ -47,7 +47,7 @@ def case(case_id: str):
     shown = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
     events = timeline(shown, words(), log.instance.definition_key)
     return render_template("auditor/case.html", instance=log.instance, events=events,
-                           verdict=verify_case(runtime(), actor, case_id),
+                           verdict=verify_case(runtime(), actor, case_id, _audit_key()),
                            payments=page_payments(runtime(), actor, case_id, log.instance.tenant_id))
 
 
@@ -69,6 +69,11 @@ def replay_step(case_id: str, seq: int):
                            words=vocab,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})
 
+
+
+def _audit_key() -> bytes:
+    """The key the cases' checkpoints are signed with (the nightly run's)."""
+    return current_app.config["AUDIT_KEY"].encode()
 
 
 def _form_order(vocab, process: str, variables: dict) -> list[tuple]:
