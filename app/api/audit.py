@@ -1,18 +1,19 @@
 """/api/audit: case histories for auditors — event log, state at any event by replay, verification, access log."""
 
 from flask import Blueprint, current_app, jsonify
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from app.services.access_log import access_log
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
 
-from .support import actor, args, camunda_date, runtime
+from .fields import StrictSchema
+from .support import accepts, actor, args, camunda_date, runtime
 
 bp = Blueprint("audit", __name__, url_prefix="/api/audit")
 
 
-class AccessLogQuery(Schema):
+class AccessLogQuery(StrictSchema):
     caseId = fields.String(load_default=None)
     maxResults = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
 
@@ -72,9 +73,10 @@ def verify_scope():
 
 
 @bp.get("/access-log")
+@accepts(query=AccessLogQuery)
 def access_log_entries():
     """Who read case data, when, through what (newest first)."""
-    params = args(AccessLogQuery)
+    params = args()
     rows = access_log(runtime(), actor(), params["caseId"], params["maxResults"])
     return jsonify([{"id": r.id, "at": camunda_date(r.at), "user": r.username, "caseId": r.process_instance_id,
                      "what": r.what, "masked": r.masked} for r in rows])

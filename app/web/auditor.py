@@ -1,8 +1,11 @@
 """审计: find a case, read its event log as a timeline, step through its state event by event, verify histories."""
 
+from functools import wraps
+
 from flask import Blueprint, current_app, render_template, request
 
 from app.domain.county_settings import SETTINGS
+from app.domain.errors import ValidationFailed
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
@@ -16,21 +19,42 @@ from .timeline import timeline
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
 RECENT = 20
+LONGEST_SEARCH = 40  # the search box's maxlength: a 身份证, a business key or a case id fits
+
+
+def reads(*names: str):
+    """Let a page read the query parameters `names`; any other is refused naming it, never silently ignored."""
+
+    def mark(view):
+        @wraps(view)
+        def checked(*args, **kwargs):
+            unknown = next((name for name in request.args if name not in names), None)
+            if unknown is not None:
+                raise ValidationFailed(f"{unknown}: 此页面不支持此参数", field=unknown)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return mark
 
 
 @bp.get("")
 @login_required
+@reads("q")
 def index():
     """Search cases by business key, case id, applicant's name or 身份证; without a search, list the newest cases in
     scope."""
     actor = require("audit.verify")
-    q = request.args.get("q", "").strip()[:40]
+    q = request.args.get("q", "").strip()
+    if len(q) > LONGEST_SEARCH:
+        raise ValidationFailed(f"q: 查找内容最多 {LONGEST_SEARCH} 个字，现为 {len(q)} 个", field="q")
     found = find_cases(runtime(), actor, q, RECENT if not q else 200)
     return render_template("auditor/index.html", cases=found.cases, applicants=found.applicants, q=q)
 
 
 @bp.get("/verify")
 @login_required
+@reads()
 def verify():
     """Verify every case history in scope and list the failures."""
     actor = require("audit.verify")
@@ -40,6 +64,7 @@ def verify():
 
 @bp.get("/cases/<case_id>")
 @login_required
+@reads()
 def case(case_id: str):
     """Show a case's event log as a timeline with its verification result."""
     actor = require("audit.verify")
@@ -53,6 +78,7 @@ def case(case_id: str):
 
 @bp.get("/cases/<case_id>/events/<int:seq>")
 @login_required
+@reads()
 def replay_step(case_id: str, seq: int):
     """Show the case as it stood right after event `seq`, rebuilt by replaying the log."""
     actor = require("audit.verify")

@@ -4,6 +4,7 @@ import json
 import re
 import uuid
 
+import pytest
 from sqlalchemy import select, update
 
 from app.store.tables import AccessLog, CaseEvent
@@ -86,3 +87,17 @@ def test_a_case_whose_recorded_input_cannot_be_replayed_fails_on_its_pages(app, 
     step = web.get(f"/auditor/cases/{case.id}/events/2")
     assert step.status_code == 409 and "重放到事件 2 时失败" in step.text
     assert web.get(f"/auditor/cases/{case.id}/events/1").status_code == 200
+
+
+@pytest.mark.parametrize("page, params, named", [
+    ("/auditor/verify", {"caseId": "{id}"}, "caseId"),
+    ("/auditor", {"q": "DB", "page": "2"}, "page"),
+    ("/auditor/cases/{id}", {"full": "1"}, "full"),
+    ("/auditor/cases/{id}/events/1", {"seq": "2"}, "seq"),
+    ("/auditor", {"q": "张" * 41}, "q"),  # longer than the search box takes: refused, not cut
+])
+def test_the_auditor_pages_refuse_a_parameter_they_do_not_take_naming_it(app, login_as, clock, page, params, named):
+    case = Case(login_as)
+    answer = Web(app, "auditor").get(page.format(id=case.id), **{k: v.format(id=case.id) for k, v in params.items()})
+    assert answer.status_code == 400 and f"{named}: " in answer.text
+
