@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, jsonify
 from marshmallow import fields, validate
 
+from app.domain.errors import NotFound
 from app.services.access_log import access_log
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
@@ -54,10 +55,17 @@ def events(case_id: str):
                     "events": [_event(e, log.view) for e in log.events]})
 
 
-@bp.get("/cases/<case_id>/events/<int:seq>/state")
-def state(case_id: str, seq: int):
+@bp.get("/cases/<case_id>/events/<seq>/state")
+def state(case_id: str, seq: str):
     """The case right after event `seq`, rebuilt by replaying its log; prevSeq/nextSeq step through it."""
-    return jsonify(_state(state_at(runtime(), actor(), case_id, seq)))
+    return jsonify(_state(state_at(runtime(), actor(), case_id, _event_number(case_id, seq))))
+
+
+def _event_number(case_id: str, seq: str) -> int:
+    """The number of the event the path names; what is no event's number (-1, 1.5, 20 digits) no case has."""
+    if not (seq.isascii() and seq.isdigit() and len(seq) <= 18):
+        raise NotFound(f"案件 {case_id} 没有事件 {seq}", field="seq")
+    return int(seq)
 
 
 @bp.get("/cases/<case_id>/verify")

@@ -66,8 +66,10 @@ def test_audit_reads_refuse_other_roles_and_unknown_events(login_as, clock):
     case = Case(login_as)
     assert _audit(login_as, f"/cases/{case.id}/events", "window_cg").status_code == 403
     assert _audit(login_as, f"/cases/{case.id}/events/1/state", "finance").status_code == 403
-    missing = _audit(login_as, f"/cases/{case.id}/events/9/state")
-    assert missing.status_code == 404 and missing.json["field"] == "seq"
+    for seq in ("9", "0", "-1", "99999999999999999999", "1.5", "x"):  # none is an event's: 404 naming it
+        missing = _audit(login_as, f"/cases/{case.id}/events/{seq}/state")
+        assert missing.status_code == 404 and missing.json["field"] == "seq", (seq, missing.json)
+        assert missing.json["message"] == f"案件 {case.id} 没有事件 {seq}"
     assert _audit(login_as, "/cases/no-such-case/events").status_code == 404
     assert _audit(login_as, f"/cases/{case.id}/events/1/state", "supervisor").status_code == 200
 
