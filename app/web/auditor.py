@@ -1,16 +1,19 @@
 """审计: find a case, read its event log as a timeline, step through its state event by event, verify histories."""
 
+import re
+from dataclasses import replace
 from functools import wraps
 
 from flask import Blueprint, current_app, render_template, request
 
 from app.domain.county_settings import SETTINGS
 from app.domain.errors import ValidationFailed
-from app.services.audit import verify_all, verify_case
+from app.services.audit import Verdict, verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
 from app.services.page_reads import find_cases, finished_by
 from app.services.payroll.reads import page_payments
+from app.services.vocabulary import Vocabulary
 
 from .auth import login_required, require, runtime
 from .facts import words
@@ -19,6 +22,7 @@ from .timeline import timeline
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
 RECENT = 20
+NAME = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])")  # a variable a verdict names
 LONGEST_SEARCH = 40  # the search box's maxlength: a 身份证, a business key or a case id fits
 
 
@@ -58,8 +62,9 @@ def index():
 def verify():
     """Verify every case history in scope and list the failures."""
     actor = require("audit.verify")
-    verdicts = list(verify_all(runtime(), actor, _audit_key()))
-    return render_template("auditor/verify.html", total=len(verdicts), failed=[v for v in verdicts if not v.ok])
+    verdicts, vocab = list(verify_all(runtime(), actor, _audit_key())), words()
+    return render_template("auditor/verify.html", total=len(verdicts),
+                           failed=[_in_words(v, None, vocab) for v in verdicts if not v.ok])
 
 
 @bp.get("/cases/<case_id>")
@@ -70,9 +75,10 @@ def case(case_id: str):
     actor = require("audit.verify")
     log = case_log(runtime(), actor, case_id)
     shown = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
-    events = timeline(shown, words(), log.instance.definition_key)
-    return render_template("auditor/case.html", instance=log.instance, events=events,
-                           verdict=verify_case(runtime(), actor, case_id, _audit_key()),
+    vocab, process = words(), log.instance.definition_key
+    verdict = _in_words(verify_case(runtime(), actor, case_id, _audit_key()), process, vocab)
+    return render_template("auditor/case.html", instance=log.instance, events=timeline(shown, vocab, process),
+                           verdict=verdict,
                            payments=page_payments(runtime(), actor, case_id, log.instance.tenant_id))
 
 
@@ -95,6 +101,14 @@ def replay_step(case_id: str, seq: int):
                            words=vocab,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})
 
+
+
+def _in_words(verdict: Verdict, process: str | None, vocab: Vocabulary) -> Verdict:
+    """The verdict as the staff read it: each variable it names called by its label, as the forms call it (one
+    process's, else any form's)."""
+    if not verdict.problem:
+        return verdict
+    return replace(verdict, problem=NAME.sub(lambda name: vocab.label(process, name[0]), verdict.problem))
 
 
 def _audit_key() -> bytes:

@@ -101,3 +101,14 @@ def test_the_auditor_pages_refuse_a_parameter_they_do_not_take_naming_it(app, lo
     answer = Web(app, "auditor").get(page.format(id=case.id), **{k: v.format(id=case.id) for k, v in params.items()})
     assert answer.status_code == 400 and f"{named}: " in answer.text
 
+
+
+def test_a_verdict_on_the_pages_names_the_variables_by_their_labels(app, runtime, login_as, clock):
+    case = Case.investigated(login_as)
+    tamper_rows(runtime, *rechained(runtime, case.id, 2, lambda inputs: {
+        **inputs, "variables": {**inputs["variables"], "per_capita_income": 9999.0}}))
+    web = Web(app, "auditor")
+    verdict = web.get(f"/auditor/cases/{case.id}").text.split('<p class="verdict-bad">')[1].split("</p>")[0]
+    assert "数据变化不符：家庭月人均收入（元）" in verdict and "per_capita_income" not in verdict
+    failure = web.get("/auditor/verify").text.split(f'<tr data-case="{case.id}">')[1].split("</tr>")[0]
+    assert "人均收入" in failure and "per_capita_income" not in failure
