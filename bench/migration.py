@@ -80,7 +80,7 @@ def _verify(app) -> tuple[int, int]:
     from app.services.audit import verify_all
 
     with app.app_context():
-        verdicts = list(verify_all(app.extensions["runtime"], SYSTEM))
+        verdicts = list(verify_all(app.extensions["runtime"], SYSTEM, app.config["AUDIT_KEY"].encode()))
     return len(verdicts), sum(1 for v in verdicts if not v.ok)
 
 

@@ -74,7 +74,8 @@ for resource in (engine_rest, settings.bp, calendar.bp, supervision.bp, audit.bp
     resource.before_request(_authenticate)
     resource.before_request(refuse_nul_text)  # before any view compares a parameter in SQL
     resource.after_request(keep_answer)
-engine_rest.before_request(refuse_unread_args)
+for resource in (engine_rest, audit.bp):  # after the caller is known: a stranger is told 401 first
+    resource.before_request(refuse_unread_args)
 
 
 def register_api(app: Flask) -> None:

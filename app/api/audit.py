@@ -1,20 +1,27 @@
 """/api/audit: case histories for auditors — event log, state at any event by replay, verification, access log."""
 
-from flask import Blueprint, jsonify
-from marshmallow import Schema, fields, validate
+from flask import Blueprint, current_app, jsonify
+from marshmallow import fields, validate
 
+from app.domain.errors import NotFound
 from app.services.access_log import access_log
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
 
-from .support import actor, args, camunda_date, runtime
+from .fields import StrictSchema
+from .support import accepts, actor, args, camunda_date, runtime
 
 bp = Blueprint("audit", __name__, url_prefix="/api/audit")
 
 
-class AccessLogQuery(Schema):
+class AccessLogQuery(StrictSchema):
     caseId = fields.String(load_default=None)
     maxResults = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+
+
+def _audit_key() -> bytes:
+    """The key the cases' checkpoints are signed with (the nightly run's)."""
+    return current_app.config["AUDIT_KEY"].encode()
 
 
 def _dump(verdict) -> dict:
@@ -48,28 +55,36 @@ def events(case_id: str):
                     "events": [_event(e, log.view) for e in log.events]})
 
 
-@bp.get("/cases/<case_id>/events/<int:seq>/state")
-def state(case_id: str, seq: int):
+@bp.get("/cases/<case_id>/events/<seq>/state")
+def state(case_id: str, seq: str):
     """The case right after event `seq`, rebuilt by replaying its log; prevSeq/nextSeq step through it."""
-    return jsonify(_state(state_at(runtime(), actor(), case_id, seq)))
+    return jsonify(_state(state_at(runtime(), actor(), case_id, _event_number(case_id, seq))))
+
+
+def _event_number(case_id: str, seq: str) -> int:
+    """The number of the event the path names; what is no event's number (-1, 1.5, 20 digits) no case has."""
+    if not (seq.isascii() and seq.isdigit() and len(seq) <= 18):
+        raise NotFound(f"案件 {case_id} 没有事件 {seq}", field="seq")
+    return int(seq)
 
 
 @bp.get("/cases/<case_id>/verify")
 def verify_one(case_id: str):
-    return jsonify(_dump(verify_case(runtime(), actor(), case_id)))
+    return jsonify(_dump(verify_case(runtime(), actor(), case_id, _audit_key())))
 
 
 @bp.get("/verify")
 def verify_scope():
     """Verify every case in scope; list the failures and count the rest."""
-    verdicts = list(verify_all(runtime(), actor()))
+    verdicts = list(verify_all(runtime(), actor(), _audit_key()))
     return jsonify({"cases": len(verdicts), "failed": [_dump(v) for v in verdicts if not v.ok]})
 
 
 @bp.get("/access-log")
+@accepts(query=AccessLogQuery)
 def access_log_entries():
     """Who read case data, when, through what (newest first)."""
-    params = args(AccessLogQuery)
+    params = args()
     rows = access_log(runtime(), actor(), params["caseId"], params["maxResults"])
     return jsonify([{"id": r.id, "at": camunda_date(r.at), "user": r.username, "caseId": r.process_instance_id,
                      "what": r.what, "masked": r.masked} for r in rows])

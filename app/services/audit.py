@@ -10,7 +10,7 @@ from app.domain.audit import state_digest, variables_digest
 from app.domain.errors import DomainError
 from app.domain.kept import Kept
 from app.store.queries import case_events
-from app.store.tables import CaseEvent, HistoryActivity, ProcessInstance
+from app.store.tables import AuditCheckpoint, CaseEvent, HistoryActivity, ProcessInstance
 from app.store.tenancy import in_scope
 
 from .attachment_audit import stored_attachments_problem
@@ -32,17 +32,17 @@ class Verdict:
     problem: str | None = None
 
 
-def verify_instance(session, instance: ProcessInstance, definitions: DefinitionsAtHand | None = None,
+def verify_instance(session, instance: ProcessInstance, key: bytes, definitions: DefinitionsAtHand | None = None,
                     calendars: CalendarsInForce | None = None, replayed: "ReplayedWhole | None" = None) -> Verdict:
-    """Check the chain, then (given definitions and calendar history) the definition used and a full replay (not
-    again for a case `replayed` holds as replayed whole over the very same events, state and data). A process
-    instance a call activity started has no log of its own: its case's log, which recorded every command that moved
-    it, is verified for it."""
+    """Check the chain and the case's signed checkpoint (under the audit `key`), as the nightly run does, then (given
+    definitions and calendar history) the definition used and a full replay (not again for a case `replayed` holds
+    as replayed whole over the very same events, state and data). A process instance a call activity started has
+    no log of its own: its case's log, which recorded every command that moved it, is verified for it."""
     if instance.root_process_instance_id is not None:
-        return _verify_called(session, instance, definitions, calendars, replayed)
+        return _verify_called(session, instance, key, definitions, calendars, replayed)
     events = list(session.scalars(case_events(instance)))
     found = chain_problem(instance, events) or stored_notices_problem(session, instance, events) \
-        or stored_attachments_problem(session, instance, events)
+        or stored_attachments_problem(session, instance, events) or _checkpoint_problem(session, key, instance, events)
     if found is None and definitions is not None:
         found = definition_problem(instance, events, definitions)
         key = ReplayedWhole.key(instance, events)
@@ -77,12 +77,23 @@ class ReplayedWhole:
 _replayed_whole = ReplayedWhole()  # the auditor's pages open one case many times between its changes
 
 
-def _verify_called(session, instance: ProcessInstance, definitions: DefinitionsAtHand | None,
+def _checkpoint_problem(session, key: bytes, instance: ProcessInstance,
+                        events: list[CaseEvent]) -> tuple[int, str] | None:
+    """What the case's signed checkpoint, if it has one, says against its events, state and data."""
+    from .verification import checkpoint_problem, saved_at  # that module builds on this one
+
+    checkpoint = session.get(AuditCheckpoint, instance.id)
+    if checkpoint is None:
+        return None
+    return checkpoint_problem(key, instance, events, checkpoint, *saved_at(instance, checkpoint))
+
+
+def _verify_called(session, instance: ProcessInstance, key: bytes, definitions: DefinitionsAtHand | None,
                    calendars: CalendarsInForce | None, replayed: "ReplayedWhole | None") -> Verdict:
     root = session.get(ProcessInstance, instance.root_process_instance_id)
     if root is None:
         return Verdict(instance.id, False, 0, 1, f"根流程实例 {instance.root_process_instance_id} 不存在")
-    verdict = verify_instance(session, root, definitions, calendars, replayed)
+    verdict = verify_instance(session, root, key, definitions, calendars, replayed)
     started = session.scalar(select(HistoryActivity.id).where(
         HistoryActivity.id == instance.id, HistoryActivity.process_instance_id == instance.super_process_instance_id,
         HistoryActivity.activity_type == "callActivity"))
@@ -96,8 +107,8 @@ def _verify_called(session, instance: ProcessInstance, definitions: DefinitionsA
 def verdict_of(session, instance: ProcessInstance, events: list[CaseEvent], found: tuple[int, str] | None) -> Verdict:
     """The verdict on a case: ok, or the first bad event and the problem, quoting none of the case's data."""
     if found is not None:
-        given = [(event.inputs or {}).get("variables") for event in events]  # a replay error may quote one
-        problem = scrubbed(session, instance.definition_id, found[1], instance.variables or {},
+        given = [event.inputs.get("variables") for event in events if isinstance(event.inputs, dict)]
+        problem = scrubbed(session, instance.definition_id, found[1], instance.variables or {},  # may quote one
                            *(g for g in given if isinstance(g, dict)))
         return Verdict(instance.id, False, len(events), found[0], problem)
     return Verdict(instance.id, True, len(events))
@@ -199,17 +210,18 @@ def _event_problem(event: CaseEvent, expected: int, previous: str | None, record
     return None
 
 
-def verify_case(rt: Runtime, actor: Actor, case_id: str) -> Verdict:
-    """Verify one case in the actor's scope: chain, definition and replay."""
+def verify_case(rt: Runtime, actor: Actor, case_id: str, key: bytes) -> Verdict:
+    """Verify one case in the actor's scope: chain, checkpoint (signed with the audit `key`), definition, replay."""
     actor.require("audit.verify")
     with rt.reading(snapshot=True) as uow:  # the case and its events as of one moment, whatever runs meanwhile
         instance = case_in_scope(uow.session, actor, case_id)
-        return verify_instance(uow.session, instance, DefinitionsAtHand(uow.session), CalendarsInForce(uow.session),
-                               _replayed_whole)
+        return verify_instance(uow.session, instance, key, DefinitionsAtHand(uow.session),
+                               CalendarsInForce(uow.session), _replayed_whole)
 
 
-def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]:
-    """Verify every case in the actor's scope, a batch of cases per unit of work."""
+def verify_all(rt: Runtime, actor: Actor, key: bytes, batch: int = 500) -> Iterator[Verdict]:
+    """Verify every case in the actor's scope (checkpoints signed with the audit `key`), a batch of cases per unit
+    of work."""
     actor.require("audit.verify")
     last, calendars = "", None
     while True:
@@ -223,7 +235,7 @@ def verify_all(rt: Runtime, actor: Actor, batch: int = 500) -> Iterator[Verdict]
                 return
             definitions = DefinitionsAtHand(uow.session)
             calendars = calendars or CalendarsInForce(uow.session)  # read once, built once per version
-            verdicts = [verify_instance(uow.session, case, definitions, calendars) for case in cases]
+            verdicts = [verify_instance(uow.session, case, key, definitions, calendars) for case in cases]
             last = cases[-1].id
         yield from verdicts
 

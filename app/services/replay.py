@@ -61,8 +61,8 @@ def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent
         raise ReplayFailed(f"未知的命令 {event.command}")
     if state is None and command.apply is not None and not command.starts:
         raise ReplayFailed("案件没有开始事件")
-    inputs = command.read(event.inputs)
     try:
+        inputs = command.read(event.inputs)
         return command.run(definition, calendar, seed_for(event.process_instance_id, event.seq, event.at), state,
                            inputs, resolve, RecordedBinder(inputs.called_definitions, resolve or _no_definitions),
                            observed)
@@ -70,6 +70,10 @@ def apply_event(definition: Definition, calendar: WorkCalendar, event: CaseEvent
         raise ReplayFailed(err.message) from err
     except KeyError as err:
         raise ReplayFailed(f"事件缺少输入 {err}") from err
+    except (ValueError, TypeError, LookupError, AttributeError) as err:
+        # a recorded input of the wrong kind (a task id that is null or an object, a list for an object): the
+        # live path validated it, so the record was changed; the error's text may quote it, so it is not shown
+        raise ReplayFailed(f"事件记录的输入不合要求（{type(err).__name__}）") from err
 
 
 def _no_definitions(definition_id: str) -> Definition:

@@ -1,13 +1,19 @@
 """审计: find a case, read its event log as a timeline, step through its state event by event, verify histories."""
 
-from flask import Blueprint, render_template, request
+import re
+from dataclasses import replace
+from functools import wraps
+
+from flask import Blueprint, current_app, render_template, request
 
 from app.domain.county_settings import SETTINGS
-from app.services.audit import verify_all, verify_case
+from app.domain.errors import ValidationFailed
+from app.services.audit import Verdict, verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
 from app.services.page_reads import find_cases, finished_by
 from app.services.payroll.reads import page_payments
+from app.services.vocabulary import Vocabulary
 
 from .auth import login_required, require, runtime
 from .facts import words
@@ -16,43 +22,69 @@ from .timeline import timeline
 bp = Blueprint("auditor", __name__, url_prefix="/auditor")
 
 RECENT = 20
+NAME = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_])")  # a variable a verdict names
+LONGEST_SEARCH = 40  # the search box's maxlength: a 身份证, a business key or a case id fits
+
+
+def reads(*names: str):
+    """Let a page read the query parameters `names`; any other is refused naming it, never silently ignored."""
+
+    def mark(view):
+        @wraps(view)
+        def checked(*args, **kwargs):
+            unknown = next((name for name in request.args if name not in names), None)
+            if unknown is not None:
+                raise ValidationFailed(f"{unknown}: 此页面不支持此参数", field=unknown)
+            return view(*args, **kwargs)
+
+        return checked
+
+    return mark
 
 
 @bp.get("")
 @login_required
+@reads("q")
 def index():
     """Search cases by business key, case id, applicant's name or 身份证; without a search, list the newest cases in
     scope."""
     actor = require("audit.verify")
-    q = request.args.get("q", "").strip()[:40]
+    q = request.args.get("q", "").strip()
+    if len(q) > LONGEST_SEARCH:
+        raise ValidationFailed(f"q: 查找内容最多 {LONGEST_SEARCH} 个字，现为 {len(q)} 个", field="q")
     found = find_cases(runtime(), actor, q, RECENT if not q else 200)
     return render_template("auditor/index.html", cases=found.cases, applicants=found.applicants, q=q)
 
 
 @bp.get("/verify")
 @login_required
+@reads()
 def verify():
     """Verify every case history in scope and list the failures."""
     actor = require("audit.verify")
-    verdicts = list(verify_all(runtime(), actor))
-    return render_template("auditor/verify.html", total=len(verdicts), failed=[v for v in verdicts if not v.ok])
+    verdicts, vocab = list(verify_all(runtime(), actor, _audit_key())), words()
+    return render_template("auditor/verify.html", total=len(verdicts),
+                           failed=[_in_words(v, None, vocab) for v in verdicts if not v.ok])
 
 
 @bp.get("/cases/<case_id>")
 @login_required
+@reads()
 def case(case_id: str):
     """Show a case's event log as a timeline with its verification result."""
     actor = require("audit.verify")
     log = case_log(runtime(), actor, case_id)
     shown = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
-    events = timeline(shown, words(), log.instance.definition_key)
-    return render_template("auditor/case.html", instance=log.instance, events=events,
-                           verdict=verify_case(runtime(), actor, case_id),
+    vocab, process = words(), log.instance.definition_key
+    verdict = _in_words(verify_case(runtime(), actor, case_id, _audit_key()), process, vocab)
+    return render_template("auditor/case.html", instance=log.instance, events=timeline(shown, vocab, process),
+                           verdict=verdict,
                            payments=page_payments(runtime(), actor, case_id, log.instance.tenant_id))
 
 
 @bp.get("/cases/<case_id>/events/<int:seq>")
 @login_required
+@reads()
 def replay_step(case_id: str, seq: int):
     """Show the case as it stood right after event `seq`, rebuilt by replaying the log."""
     actor = require("audit.verify")
@@ -69,6 +101,19 @@ def replay_step(case_id: str, seq: int):
                            words=vocab,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})
 
+
+
+def _in_words(verdict: Verdict, process: str | None, vocab: Vocabulary) -> Verdict:
+    """The verdict as the staff read it: each variable it names called by its label, as the forms call it (one
+    process's, else any form's)."""
+    if not verdict.problem:
+        return verdict
+    return replace(verdict, problem=NAME.sub(lambda name: vocab.label(process, name[0]), verdict.problem))
+
+
+def _audit_key() -> bytes:
+    """The key the cases' checkpoints are signed with (the nightly run's)."""
+    return current_app.config["AUDIT_KEY"].encode()
 
 
 def _form_order(vocab, process: str, variables: dict) -> list[tuple]:

@@ -1,5 +1,7 @@
 """Auditors read a case's event log and step through its state at each event, rebuilt by replay."""
 
+import pytest
+
 from tests.conftest import typed
 from tests.support.dibao_steps import Case
 
@@ -64,8 +66,10 @@ def test_audit_reads_refuse_other_roles_and_unknown_events(login_as, clock):
     case = Case(login_as)
     assert _audit(login_as, f"/cases/{case.id}/events", "window_cg").status_code == 403
     assert _audit(login_as, f"/cases/{case.id}/events/1/state", "finance").status_code == 403
-    missing = _audit(login_as, f"/cases/{case.id}/events/9/state")
-    assert missing.status_code == 404 and missing.json["field"] == "seq"
+    for seq in ("9", "0", "-1", "99999999999999999999", "1.5", "x"):  # none is an event's: 404 naming it
+        missing = _audit(login_as, f"/cases/{case.id}/events/{seq}/state")
+        assert missing.status_code == 404 and missing.json["field"] == "seq", (seq, missing.json)
+        assert missing.json["message"] == f"案件 {case.id} 没有事件 {seq}"
     assert _audit(login_as, "/cases/no-such-case/events").status_code == 404
     assert _audit(login_as, f"/cases/{case.id}/events/1/state", "supervisor").status_code == 200
 
@@ -85,3 +89,22 @@ def test_an_auditor_cannot_change_anything(login_as, clock):
     ]
     assert [r.status_code for r in refused] == [403] * len(refused)
     assert _audit(login_as, f"/cases/{case.id}/events").json["events"][-1]["seq"] == 1
+
+
+@pytest.mark.parametrize("path, params, named", [
+    ("/cases/{id}/verify", {"full": "true"}, "full"),
+    ("/verify", {"caseId": "{id}"}, "caseId"),
+    ("/verify", {"maxResults": "1", "tenantId": "other"}, "maxResults"),
+    ("/cases/{id}/events", {"firstResult": "1"}, "firstResult"),
+    ("/cases/{id}/events/1/state", {"deserializeValues": "false"}, "deserializeValues"),
+    ("/access-log", {"caseId": "{id}", "foo": "1"}, "foo"),
+])
+def test_audit_reads_refuse_a_parameter_they_do_not_read_naming_it(login_as, clock, path, params, named):
+    case = Case(login_as)
+    api = login_as("auditor")
+    answer = api.client.get(f"/api/audit{path.format(id=case.id)}", headers=api.headers,
+                            query_string={k: v.format(id=case.id) for k, v in params.items()})
+    assert answer.status_code == 400 and answer.json["field"] == named, answer.json
+    assert answer.json["message"].startswith(f"{named}: 不支持此参数")
+    anonymous = api.client.get(f"/api/audit{path.format(id=case.id)}", query_string=params)
+    assert anonymous.status_code == 401  # who asks is checked first

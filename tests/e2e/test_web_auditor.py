@@ -4,11 +4,12 @@ import json
 import re
 import uuid
 
+import pytest
 from sqlalchemy import select, update
 
 from app.store.tables import AccessLog, CaseEvent
 from tests.support.dibao_steps import Case, unique_id_number
-from tests.support.tamper import tamper_rows
+from tests.support.tamper import rechained, tamper_rows
 from tests.support.web_client import Web
 
 
@@ -74,3 +75,40 @@ def test_a_tampered_history_is_reported_on_the_case_and_in_the_scope_check(app, 
     assert '<p class="verdict-bad">未通过：第 3 个事件起' in web.get(f"/auditor/cases/{case.id}").text
     failures = web.get("/auditor/verify").text
     assert f'<tr data-case="{case.id}">' in failures and "件未通过" in failures
+
+
+def test_a_case_whose_recorded_input_cannot_be_replayed_fails_on_its_pages(app, runtime, login_as, clock):
+    case = Case.investigated(login_as)
+    tamper_rows(runtime, *rechained(runtime, case.id, 2, lambda inputs: {**inputs, "taskId": {"a": 1}}))
+    web = Web(app, "auditor")
+    failed = "第 2 个事件起重放事件 2（complete）失败："
+    assert f'<p class="verdict-bad">未通过：{failed}' in web.get(f"/auditor/cases/{case.id}").text
+    assert f'<tr data-case="{case.id}">' in web.get("/auditor/verify").text
+    step = web.get(f"/auditor/cases/{case.id}/events/2")
+    assert step.status_code == 409 and "重放到事件 2 时失败" in step.text
+    assert web.get(f"/auditor/cases/{case.id}/events/1").status_code == 200
+
+
+@pytest.mark.parametrize("page, params, named", [
+    ("/auditor/verify", {"caseId": "{id}"}, "caseId"),
+    ("/auditor", {"q": "DB", "page": "2"}, "page"),
+    ("/auditor/cases/{id}", {"full": "1"}, "full"),
+    ("/auditor/cases/{id}/events/1", {"seq": "2"}, "seq"),
+    ("/auditor", {"q": "张" * 41}, "q"),  # longer than the search box takes: refused, not cut
+])
+def test_the_auditor_pages_refuse_a_parameter_they_do_not_take_naming_it(app, login_as, clock, page, params, named):
+    case = Case(login_as)
+    answer = Web(app, "auditor").get(page.format(id=case.id), **{k: v.format(id=case.id) for k, v in params.items()})
+    assert answer.status_code == 400 and f"{named}: " in answer.text
+
+
+
+def test_a_verdict_on_the_pages_names_the_variables_by_their_labels(app, runtime, login_as, clock):
+    case = Case.investigated(login_as)
+    tamper_rows(runtime, *rechained(runtime, case.id, 2, lambda inputs: {
+        **inputs, "variables": {**inputs["variables"], "per_capita_income": 9999.0}}))
+    web = Web(app, "auditor")
+    verdict = web.get(f"/auditor/cases/{case.id}").text.split('<p class="verdict-bad">')[1].split("</p>")[0]
+    assert "数据变化不符：家庭月人均收入（元）" in verdict and "per_capita_income" not in verdict
+    failure = web.get("/auditor/verify").text.split(f'<tr data-case="{case.id}">')[1].split("</tr>")[0]
+    assert "人均收入" in failure and "per_capita_income" not in failure

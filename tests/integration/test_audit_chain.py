@@ -12,7 +12,7 @@ from app.services import definitions, provenance
 from app.services.forms import all_components
 from app.store.tables import CaseEvent, FormDefinition, ProcessDefinition, ProcessInstance, Resource
 from tests.support.dibao_steps import Case, accept_variables
-from tests.support.tamper import tamper_rows
+from tests.support.tamper import rechained, tamper_rows
 
 
 def _verify(login_as, case: Case) -> dict:
@@ -190,25 +190,34 @@ def test_an_edited_stored_form_schema_is_refused_not_used(runtime, login_as, clo
 def test_an_edited_event_with_a_recomputed_chain_is_caught_by_replay(runtime, login_as, clock):
     """Whoever rewrites an input and re-hashes the whole chain still fails: replay gives another state."""
     case = Case.investigated(login_as)
-    with runtime.unit_of_work() as uow:
-        events = list(uow.session.scalars(select(CaseEvent).where(CaseEvent.process_instance_id == case.id)
-                                          .order_by(CaseEvent.seq)))
-        previous, statements = None, []
-        for event in events:
-            inputs = event.inputs
-            if event.seq == 2:
-                inputs = {**inputs, "variables": {**inputs["variables"], "per_capita_income": 9999.0}}
-            digest = event_digest(event.process_instance_id, event.seq, event.at, event.actor, event.command,
-                                  event.target, inputs, event.changed, event.state_hash, previous)
-            statements.append(update(CaseEvent).where(CaseEvent.id == event.id)
-                              .values(inputs=inputs, hash=digest))
-            previous = digest
-    tamper_rows(runtime, *statements, update(ProcessInstance).where(ProcessInstance.id == case.id)
-                .values(last_event_hash=previous))
+    tamper_rows(runtime, *rechained(runtime, case.id, 2, lambda inputs: {
+        **inputs, "variables": {**inputs["variables"], "per_capita_income": 9999.0}}))
     verdict = _verify(login_as, case)
     assert verdict["ok"] is False and verdict["firstBadEvent"] == 2
     # the verdict names the variable; its values (an income) are read through the replayed states, masked
     assert "per_capita_income" in verdict["problem"] and "9999" not in verdict["problem"]
+
+
+@pytest.mark.parametrize("edit", [
+    *(lambda inputs, task_id=task_id: {**inputs, "taskId": task_id} for task_id in (None, {"a": 1}, ["x"], 12)),
+    lambda inputs: {**inputs, "variables": ["x"]},
+    lambda inputs: ["not", "an", "object"],
+], ids=["task id null", "task id an object", "task id a list", "task id a number", "data a list", "inputs a list"])
+def test_a_malformed_recorded_input_fails_its_case_alone_naming_the_event(runtime, runner, login_as, clock, edit):
+    """An input the engine cannot take (a re-hashed chain keeps it from the hash checks) is that case's failed
+    replay: every verifier says so and verifies the other cases; reading its state there is refused."""
+    case, other = Case.investigated(login_as), Case.investigated(login_as)
+    tamper_rows(runtime, *rechained(runtime, case.id, 2, edit))
+    failed = "重放事件 2（complete）失败："
+    verdict = _verify(login_as, case)
+    assert verdict["ok"] is False and verdict["firstBadEvent"] == 2 and verdict["problem"].startswith(failed)
+    auditor = login_as("auditor")
+    report = auditor.client.get("/api/audit/verify", headers=auditor.headers).json
+    assert [f["firstBadEvent"] for f in report["failed"] if f["caseId"] in (case.id, other.id)] == [2]
+    state = auditor.client.get(f"/api/audit/cases/{case.id}/events/2/state", headers=auditor.headers)
+    assert state.status_code == 409 and state.json["message"].startswith("重放到事件 2 时失败")
+    result = runner.invoke(args=["audit-verify", "--processes", "1"])  # the case has no checkpoint: replayed whole
+    assert f"FAILED {case.id} at event 2: {failed}" in result.output and other.id not in result.output
 
 
 def test_changed_stored_case_data_is_caught_by_replay(runtime, login_as, clock):

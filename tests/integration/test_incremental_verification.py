@@ -14,6 +14,8 @@ from sqlalchemy.exc import DBAPIError
 import app.services.audit as audit_module
 from app.domain.actors import SYSTEM
 from app.domain.audit import checkpoint_signature, event_digest, variables_digest
+from app.services.calendar_history import CalendarsInForce
+from app.services.replay import DefinitionsAtHand, replay
 from app.services.verification import (
     VerificationRun,
     _compared,
@@ -26,9 +28,11 @@ from app.services.verification import (
     verify_night,
 )
 from app.store.digests import has_row_versions
+from app.store.queries import case_events
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from tests.support.dibao_steps import Case
 from tests.support.tamper import tamper_rows
+from tests.support.web_client import Web
 
 KEY = b"test-audit-key"  # as the tests' app is configured (AUDIT_KEY)
 RUN = VerificationRun(KEY)
@@ -130,7 +134,22 @@ TAMPERING = {
                              4, "签名无效"),
     # the checkpoint's saved state swapped
     "checkpoint state": (lambda rt, c: [_forged_checkpoint(c, state=b"forged")], 4, "状态"),
+    # the last event removed and the case row put back as it stood after the one before: a consistent history
+    "truncated": (lambda rt, c: _truncated(rt, c, 3), 4, "检查点"),
 }
+
+
+def _truncated(runtime, case_id: str, seq: int) -> list:
+    """The events after `seq` removed and the case row given the state and data replay reaches at `seq`."""
+    with runtime.reading() as uow:
+        case = uow.session.get(ProcessInstance, case_id)
+        events = list(uow.session.scalars(case_events(case)))[:seq]
+        definitions, calendars = DefinitionsAtHand(uow.session), CalendarsInForce(uow.session)
+        *_, step = replay(definitions.engine(case.definition_id), lambda at: calendars.at(at, case.org_path), events,
+                          definitions.engine)
+    return [delete(CaseEvent).where(CaseEvent.process_instance_id == case_id, CaseEvent.seq > seq),
+            _case_row(case_id, version=seq, last_event_hash=events[-1].hash, workflow=step.state,
+                      variables=step.variables)]
 
 
 def _resigned(runtime, case_id: str, key: bytes):
@@ -144,13 +163,20 @@ def _resigned(runtime, case_id: str, key: bytes):
 
 
 @pytest.mark.parametrize("kind", list(TAMPERING))
-def test_tampering_with_checkpointed_events_or_the_checkpoint_is_found(runtime, login_as, clock, kind):
+def test_tampering_with_checkpointed_events_or_the_checkpoint_is_found(app, runtime, login_as, clock, kind):
     case = _checkpointed(runtime, login_as)
     tamper, bad_event, words = TAMPERING[kind]
     tamper_rows(runtime, *tamper(runtime, case.id))
     verdict = verify_batch(runtime, RUN, [case.id])[0]
     assert verdict.ok is False and verdict.first_bad_event == bad_event and words in verdict.problem, verdict
     assert _checkpoint(runtime, case.id).seq in (1, 4)  # a failed case keeps no new checkpoint
+    # an auditor asking for the case, or for every case in scope, gets the nightly run's verdict
+    auditor = login_as("auditor")
+    asked = auditor.client.get(f"/api/audit/cases/{case.id}/verify", headers=auditor.headers).json
+    assert (asked["ok"], asked["firstBadEvent"], asked["problem"]) == (False, bad_event, verdict.problem)
+    scope = auditor.client.get("/api/audit/verify", headers=auditor.headers).json["failed"]
+    assert [f["problem"] for f in scope if f["caseId"] == case.id] == [verdict.problem]
+    assert '<p class="verdict-bad">未通过' in Web(app, "auditor").get(f"/auditor/cases/{case.id}").text
 
 
 def test_an_event_after_the_checkpoint_is_replayed_and_a_forged_one_caught(runtime, login_as, clock):

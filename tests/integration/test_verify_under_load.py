@@ -16,6 +16,7 @@ from app.store.tables import ProcessInstance
 from tests.conftest import typed
 
 CASES = 6
+KEY = b"test-audit-key"  # the audit key: these cases are never checkpointed, so any
 
 
 def _cases_in_a_village(login_as) -> tuple[list[str], list[str]]:
@@ -53,12 +54,12 @@ def test_verification_finds_no_tampering_while_commands_append_events(runtime, l
     try:
         began = time.monotonic()
         while time.monotonic() - began < 3 or done[0] < 20:
-            verdicts += [v for v in verify_all(runtime, auditor) if v.case_id in ids]
-            verdicts += [verify_case(runtime, auditor, case_id) for case_id in ids[:2]]
+            verdicts += [v for v in verify_all(runtime, auditor, KEY) if v.case_id in ids]
+            verdicts += [verify_case(runtime, auditor, case_id, KEY) for case_id in ids[:2]]
             passes += 1
     finally:
         stop.set()
         load.join()
     assert done[0] >= 20 and passes >= 2
     assert [(v.case_id, v.problem) for v in verdicts if not v.ok] == []
-    assert all(v.ok for case_id in ids for v in [verify_case(runtime, auditor, case_id)])
+    assert all(v.ok for case_id in ids for v in [verify_case(runtime, auditor, case_id, KEY)])

@@ -33,7 +33,7 @@ SHOWS_VARIABLES = {("GET", f"{ER}/process-instance/<instance_id>/variables"),
                    ("POST", f"{ER}/process-definition/<definition_id>/start"),
                    ("POST", f"{ER}/process-definition/key/<key>/tenant-id/<tenant_id>/start"),
                    ("GET", "/api/audit/cases/<case_id>/events"),
-                   ("GET", "/api/audit/cases/<case_id>/events/<int:seq>/state")}
+                   ("GET", "/api/audit/cases/<case_id>/events/<seq>/state")}
 SEES_WHOLE = PERMISSIONS["personal.unmasked"]
 
 

@@ -226,7 +226,7 @@ ER = "/engine-rest"
 REQUESTS = {
     ("GET", "/api/audit/access-log"): lambda c, t, w: {"path": "/api/audit/access-log"},
     ("GET", "/api/audit/cases/<case_id>/events"): lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/events"},
-    ("GET", "/api/audit/cases/<case_id>/events/<int:seq>/state"):
+    ("GET", "/api/audit/cases/<case_id>/events/<seq>/state"):
         lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/events/1/state"},
     ("GET", "/api/audit/cases/<case_id>/verify"): lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/verify"},
     ("GET", "/api/audit/verify"): lambda c, t, w: {"path": "/api/audit/verify"},
