@@ -50,13 +50,15 @@ def ledger_digest(values: tuple[Any, ...] | list[Any]) -> str:
 
 
 def checkpoint_signature(key: bytes, case_id: str, seq: int, event_hash: str, state_hash: str,
-                         variables_hash: str, case_data_hash: str, case_row_version: int | None = None) -> str:
+                         variables_hash: str, case_data_hash: str, case_row_version: int | None = None,
+                         case_identity_hash: str | None = None, case_status_hash: str | None = None) -> str:
     """Return the HMAC-SHA256 of a verified case's checkpoint: its last verified event, the state and the data
-    replay reached there, the hash of the case's data as stored then and, where the database has one, the version
-    of the case row it was taken from. Whoever changes the events up to it, or the checkpoint, without the key is
-    found."""
+    replay reached there, the hash of the case's data as stored then, where the database has one the version of the
+    case row it was taken from and, since migration 0045, the hashes of the row's other columns (those its start
+    fixed, and those its commands move). Whoever changes the events up to it, or the checkpoint, without the key is
+    found. A checkpoint signed before 0045 holds neither row hash and is signed without them."""
     return checkpoint_signer(key)(case_id, seq, event_hash, state_hash, variables_hash, case_data_hash,
-                                  case_row_version)
+                                  case_row_version, case_identity_hash, case_status_hash)
 
 
 @functools.lru_cache(maxsize=4)
@@ -66,17 +68,24 @@ def checkpoint_signer(key: bytes) -> Callable[..., str]:
     keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def sign(case_id: str, seq: int, event_hash: str, state_hash: str, variables_hash: str, case_data_hash: str,
-             case_row_version: int | None = None) -> str:
+             case_row_version: int | None = None, case_identity_hash: str | None = None,
+             case_status_hash: str | None = None) -> str:
+        hashed = case_identity_hash is not None or case_status_hash is not None
         if type(case_id) is str and type(event_hash) is str and type(state_hash) is str and \
                 type(variables_hash) is str and type(case_data_hash) is str and type(seq) is int and \
                 (case_row_version is None or type(case_row_version) is int) and \
-                _PLAIN.fullmatch(case_id + event_hash + state_hash + variables_hash + case_data_hash):
+                (not hashed or (type(case_identity_hash) is str and type(case_status_hash) is str)) and \
+                _PLAIN.fullmatch(case_id + event_hash + state_hash + variables_hash + case_data_hash +
+                                 (f"{case_identity_hash}{case_status_hash}" if hashed else "")):
             text = f'["{case_id}",{seq},"{event_hash}","{state_hash}","{variables_hash}","{case_data_hash}"' + \
-                (f",{case_row_version}]" if case_row_version is not None else "]")
+                (f",{case_row_version}" if case_row_version is not None else "") + \
+                (f',"{case_identity_hash}","{case_status_hash}"]' if hashed else "]")
         else:
             signed: list[Any] = [case_id, seq, event_hash, state_hash, variables_hash, case_data_hash]
             if case_row_version is not None:
                 signed.append(case_row_version)
+            if hashed:
+                signed.extend([case_identity_hash, case_status_hash])
             text = json.dumps(signed, separators=(",", ":"))
         mac = keyed.copy()
         mac.update(text.encode("utf-8"))

@@ -16,6 +16,7 @@ from app.store.tenancy import in_scope
 from .attachment_audit import stored_attachments_problem
 from .calendar_history import CalendarsInForce
 from .case_data import case_in_scope, scrubbed
+from .case_row_audit import case_row_problem
 from .notice_audit import replayed_notice_problem, stored_notices_problem
 from .notices import COMMAND as NOTICE
 from .projection import hash_of
@@ -116,7 +117,8 @@ def verdict_of(session, instance: ProcessInstance, events: list[CaseEvent], foun
 
 def chain_problem(instance: ProcessInstance, events: list[CaseEvent],
                   recorded_previous: list[str | None] | None = None) -> tuple[int, str] | None:
-    """Sequence, content hashes, chaining, the case's last hash and its stored state.
+    """Sequence, content hashes, chaining, the case's last hash, its stored state and the row's other columns
+    (`case_row_problem`: business key, starter, definition, county, suspension, end, as the log records them).
 
     Each event's hash is recomputed over its content and the hash of the event before it (the database keeps no
     copy of that: migration 0039), so an event edited, removed, inserted or moved breaks the hash of the first
@@ -133,7 +135,7 @@ def chain_problem(instance: ProcessInstance, events: list[CaseEvent],
         return len(events) + 1, "案件记录的最后事件哈希与日志不符（日志末尾的事件缺失）"
     if not events or events[-1].state_hash != state_digest(instance.workflow):
         return len(events), "存储的案件状态与最后事件记录的状态不符"
-    return None
+    return case_row_problem(instance, events)
 
 
 def missing_definition(instance: ProcessInstance, events: list[CaseEvent],

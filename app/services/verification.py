@@ -1,7 +1,8 @@
 """The nightly verification of every case, which scales with what changed since the last night.
 
 A case that verifies keeps a checkpoint: its last verified event by seq and hash, the state and data replay
-reached there, the hash of the case's data as stored then, all signed with the audit key (HMAC).
+reached there, the hashes of the case's data and of its row's other columns as stored then (IDENTITY, STATUS), all
+signed with the audit key (HMAC).
 
 Each night one query per range of a few thousand case ids compares each case's row with its checkpoint: its last
 event (`version`) and last event hash and, on PostgreSQL, the row's version (`row_version`, the transaction that
@@ -9,7 +10,8 @@ last wrote the row, which a trigger moves on any write whatever the statement sa
 checkpoint names and signs. On PostgreSQL the query reads two covering indexes and no case row. A case whose row
 still has the checkpoint's version, at a checkpoint whose signature holds, is unchanged: it is confirmed without
 loading its events, state or data, or hashing anything. A row written since is hashed by the database
-(app/store/digests.py) and confirmed if its stored state and data still hash as the checkpoint says; its
+(app/store/digests.py) and confirmed if its stored state, data and other columns still hash as the checkpoint
+says; its
 checkpoint is then signed again with the row's new version. Where the database keeps no row versions (SQLite)
 every row is hashed. Every other case — changed, never verified, or whose
 checkpoint's signature fails — is verified in full: its whole chain re-hashed, its notices and attachments
@@ -18,8 +20,9 @@ also verifies in full one in `rehash_every` unchanged cases (chosen by the case 
 is re-hashed once in that many nights whatever anyone writes in the database).
 
 What the comparison finds the same night: a checkpointed history re-chained (its last hash moves), events
-added or removed through the case row, the stored state or data changed (whoever wrote the row: its version
-moves, and a checkpoint given the new version without the key fails its signature), a checkpoint changed or
+added or removed through the case row, the stored state, data or any other column of the row changed (business
+key, org path, county, starter, definition, state, end, suspension, variable types; whoever wrote the row: its
+version moves, and a checkpoint given the new version without the key fails its signature), a checkpoint changed or
 forged without the key. What only the whole-chain check finds (the night a case's turn comes, a night it changes, or
 `--full`): an event edited in place or removed without touching the case row — on PostgreSQL that takes
 disabling the append-only trigger (migration 0007) as the table's owner —, the case row's state or data changed
@@ -28,6 +31,10 @@ notice (its texts, or its kind, date, unit, business key, task, step or template
 case) or attachment, a checkpoint's saved state or data changed (harmless until used: they are checked before
 any replay starts from them), a deployment changed under an unchanged case. A full replay (`full`) re-runs every
 event of every case, in several processes.
+
+The full verification checks the row's columns against the log (app/services/case_row_audit.py); what the log does
+not record (the org path, the declared variable types) must hash as the checkpoint signed it: the org path always,
+the variable types while no event has come since. A case never verified has no checkpoint to hold those two to.
 
 What the database refuses on PostgreSQL (migration 0046), so that it takes what editing an event takes (disabling
 the trigger as the table's owner, or a superuser's replicating session): deleting a checkpoint or moving it back to
@@ -49,7 +56,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.audit import checkpoint_signature, checkpoint_signer, state_digest, variables_digest
-from app.store.digests import has_row_versions, stored_sha256
+from app.store.digests import has_row_versions, stored_row_sha256, stored_sha256
 from app.store.partitions import earliest_row_of
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
 from app.store.tenancy import in_scope
@@ -151,16 +158,33 @@ def _verify_in_child(batch) -> list[Verdict]:
     return _verify(rt, actor, run, batch)
 
 
+# the case row's columns beside its state and data, each hashed as one: those its start fixed, which no command
+# changes, and those its commands move (each with an event); the full verification checks them against the log
+# (app/services/case_row_audit.py) and a checkpoint signs their hashes
+IDENTITY = (ProcessInstance.business_key, ProcessInstance.org_path, ProcessInstance.tenant_id,
+            ProcessInstance.started_by, ProcessInstance.started_at, ProcessInstance.definition_key)
+STATUS = (ProcessInstance.definition_id, ProcessInstance.state, ProcessInstance.ended_at, ProcessInstance.suspended,
+          ProcessInstance.variable_types)
+
+
+def _row_hashes() -> list:
+    """The sha256 of the case row's stored data, identity and status columns, computed by the database."""
+    return [stored_sha256(ProcessInstance.variables).label("stored_data_hash"),
+            stored_row_sha256(*IDENTITY).label("stored_identity_hash"),
+            stored_row_sha256(*STATUS).label("stored_status_hash")]
+
+
 def _compared(hashed: bool):
     """Each case's row beside its checkpoint, as the nightly run compares them: the row's last event and version
-    and, `hashed`, the sha256 of its stored state and data (computed by the database, which reads ~5 KB a case)."""
-    hashes = [stored_sha256(ProcessInstance.workflow).label("stored_state_hash"),
-              stored_sha256(ProcessInstance.variables).label("stored_data_hash")] if hashed else []
+    and, `hashed`, the sha256 of its stored state, data and other columns (computed by the database, which reads
+    ~5 KB a case)."""
+    hashes = [stored_sha256(ProcessInstance.workflow).label("stored_state_hash"), *_row_hashes()] if hashed else []
     return (select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.last_event_hash,
                    ProcessInstance.row_version,
                    AuditCheckpoint.seq, AuditCheckpoint.event_hash, AuditCheckpoint.state_hash,
                    AuditCheckpoint.variables_hash, AuditCheckpoint.case_data_hash, AuditCheckpoint.case_row_version,
-                   AuditCheckpoint.signature, *hashes)  # in this order: the night unpacks the first eleven
+                   AuditCheckpoint.case_identity_hash, AuditCheckpoint.case_status_hash,
+                   AuditCheckpoint.signature, *hashes)  # in this order: the night unpacks the first thirteen
             .outerjoin(AuditCheckpoint, AuditCheckpoint.process_instance_id == ProcessInstance.id))
 
 
@@ -171,7 +195,8 @@ def verify_night(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
     On PostgreSQL one query reads each row's version (`row_version`) beside its checkpoint's: a row nobody has written
     since its checkpoint is confirmed on that alone. A row written since (by the service without a new event, or
     behind its back) is hashed by the database and confirmed if its state and data still hash as the checkpoint
-    says, which is then signed again with the row's new version. Where the database keeps no row versions
+    says (and its other columns as the checkpoint's row hashes say), which is then signed again with the row's new
+    version. Where the database keeps no row versions
     (SQLite), the first query hashes every row."""
     return _night(rt, run, [ProcessInstance.id.in_(ids)])
 
@@ -184,10 +209,10 @@ def _night(rt: Runtime, run: VerificationRun, where: list) -> list[Verdict]:
     confirmed, rewritten, others = [], [], []
     for row in rows:  # the checks of `_signed_at_last_event`, written out: this loop runs once per case a night
         case_id, version, last_hash, row_version, seq, event_hash, state_hash, variables_hash, data_hash, \
-            checkpoint_version, signature = row[:11]
+            checkpoint_version, identity_hash, status_hash, signature = row[:13]
         if seq is None or version != seq or last_hash != event_hash or _rehash_tonight(run, case_id) or \
-                not compare(sign(case_id, seq, event_hash, state_hash, variables_hash, data_hash, checkpoint_version),
-                            signature):
+                not compare(sign(case_id, seq, event_hash, state_hash, variables_hash, data_hash, checkpoint_version,
+                                 identity_hash, status_hash), signature):
             others.append(case_id)
         elif versions and row_version == checkpoint_version:
             confirmed.append(Verdict(case_id, True, seq))
@@ -207,9 +232,9 @@ def _night(rt: Runtime, run: VerificationRun, where: list) -> list[Verdict]:
 
 
 def _rehashed(rt: Runtime, run: VerificationRun, ids: list[str]) -> tuple[list[Verdict], list[str]]:
-    """Compare the rows written since their checkpoint by their hashes: those whose state and data hash as the
-    checkpoint says are confirmed and their checkpoint signed again with the row's version; return them, and the
-    ids of the others."""
+    """Compare the rows written since their checkpoint by their hashes: those whose state, data and other columns
+    hash as the checkpoint says are confirmed and their checkpoint signed again with the row's version; return
+    them, and the ids of the others."""
     with rt.reading() as uow:
         rows = uow.session.connection().execute(_compared(hashed=True).where(ProcessInstance.id.in_(ids))).all()
     held, resigned, changed = [], [], []
@@ -219,7 +244,8 @@ def _rehashed(rt: Runtime, run: VerificationRun, ids: list[str]) -> tuple[list[V
             held.append(Verdict(row.id, True, row.seq))
             resigned.append({"pid": row.id, "old": row.signature, "version": row.row_version,
                              "signature": signer(row.id, row.seq, row.event_hash, row.state_hash,
-                                                 row.variables_hash, row.case_data_hash, row.row_version)})
+                                                 row.variables_hash, row.case_data_hash, row.row_version,
+                                                 row.case_identity_hash, row.case_status_hash)})
         else:
             changed.append(row.id)
     if resigned:
@@ -238,13 +264,15 @@ def _signed_at_last_event(signer: Callable[..., str], row) -> bool:
     if row.seq is None or row.version != row.seq or row.last_event_hash != row.event_hash:
         return False
     expected = signer(row.id, row.seq, row.event_hash, row.state_hash, row.variables_hash, row.case_data_hash,
-                      row.case_row_version)
+                      row.case_row_version, row.case_identity_hash, row.case_status_hash)
     return hmac.compare_digest(expected, row.signature)
 
 
 def _hashes_hold(row) -> bool:
-    """The case's stored state and data hash as its checkpoint says."""
-    return (row.stored_state_hash, row.stored_data_hash) == (row.state_hash, row.case_data_hash)
+    """The case's stored state, data and other columns hash as its checkpoint says (a checkpoint signed before
+    migration 0045 has no row hashes: its case is verified in full, once)."""
+    return (row.stored_state_hash, row.stored_data_hash, row.stored_identity_hash, row.stored_status_hash) == \
+        (row.state_hash, row.case_data_hash, row.case_identity_hash, row.case_status_hash)
 
 
 def _rehash_tonight(run: VerificationRun, case_id: str) -> bool:
@@ -261,9 +289,8 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
         session = uow.session
         cases = list(session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids))
                                      .order_by(ProcessInstance.id)))
-        stored = {row.id: (row.data_hash, row.version) for row in session.execute(
-            select(ProcessInstance.id, stored_sha256(ProcessInstance.variables).label("data_hash"),
-                   ProcessInstance.row_version.label("version")).where(ProcessInstance.id.in_(ids)))}
+        stored = {row.id: StoredRow(*row[1:]) for row in session.execute(
+            select(ProcessInstance.id, *_row_hashes(), ProcessInstance.row_version).where(ProcessInstance.id.in_(ids)))}
         events: dict[str, list[CaseEvent]] = {case_id: [] for case_id in ids}
         # plain rows, not mapped objects: a night reads millions of events and changes none
         since = min((earliest_row_of(c.started_at) for c in cases), default=None)
@@ -277,7 +304,7 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
         verdicts, kept = [], []
         for case in cases:
             verdict, checkpoint = _verify_case(session, run, case, events[case.id], checkpoints.get(case.id),
-                                               definitions, calendars, *stored[case.id])
+                                               definitions, calendars, stored[case.id])
             verdicts.append(verdict)
             if checkpoint is not None:
                 kept.append(checkpoint)
@@ -318,24 +345,40 @@ def by_reference(session, kept: list[dict]) -> None:
             checkpoint["state"] = checkpoint["variables"] = None
 
 
+@dataclass(frozen=True)
+class StoredRow:
+    """What a case row hashes to as stored (app/store/digests.py), and its version (PostgreSQL)."""
+
+    data_hash: str
+    identity_hash: str
+    status_hash: str
+    version: int | None
+
+    def kept_by(self, checkpoint: AuditCheckpoint) -> bool:
+        """The checkpoint was taken from this very row."""
+        return (checkpoint.case_data_hash, checkpoint.case_identity_hash, checkpoint.case_status_hash,
+                checkpoint.case_row_version) == (self.data_hash, self.identity_hash, self.status_hash, self.version)
+
+
 def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: list[CaseEvent],
                  checkpoint: AuditCheckpoint | None, definitions, calendars,
-                 data_hash: str, version: int | None) -> tuple[Verdict, dict | None]:
+                 stored: StoredRow) -> tuple[Verdict, dict | None]:
     found = chain_problem(case, events) or stored_notices_problem(session, case, events) \
         or stored_attachments_problem(session, case, events)
     saved = saved_at(case, checkpoint) if checkpoint is not None else None
     if found is None and checkpoint is not None:
-        found = checkpoint_problem(run.key, case, events, checkpoint, *saved)
+        found = checkpoint_problem(run.key, case, events, checkpoint, *saved) or \
+            row_problem(checkpoint, events, stored)
     found = found or definition_problem(case, events, definitions)
     if found is not None:
         return verdict_of(session, case, events, found), None
     start = {} if run.full or checkpoint is None else {"seq": checkpoint.seq, "state": saved[0], "variables": saved[1]}
     replayed = replay_from(session, case, events, definitions, calendars, **start)
     verdict = verdict_of(session, case, events, replayed.problem)
-    if not verdict.ok or (checkpoint is not None and checkpoint.seq == len(events)
-                          and (checkpoint.case_data_hash, checkpoint.case_row_version) == (data_hash, version)):
+    if not verdict.ok or (checkpoint is not None and checkpoint.seq == len(events) and stored.kept_by(checkpoint)):
         return verdict, None
-    return verdict, new_checkpoint(run.key, case, events[-1], replayed.state, replayed.variables, data_hash, version)
+    return verdict, new_checkpoint(run.key, case, events[-1], replayed.state, replayed.variables, stored.data_hash,
+                                   stored.version, stored.identity_hash, stored.status_hash)
 
 
 def saved_at(case: ProcessInstance, checkpoint: AuditCheckpoint) -> tuple[bytes, dict]:
@@ -351,7 +394,8 @@ def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent
     """The checkpoint is signed with the audit key, the events up to it are those it was signed over, and the
     `state` and `variables` it was taken at (`saved_at`) are those it signed."""
     expected = checkpoint_signature(key, case.id, checkpoint.seq, checkpoint.event_hash, checkpoint.state_hash,
-                                    checkpoint.variables_hash, checkpoint.case_data_hash, checkpoint.case_row_version)
+                                    checkpoint.variables_hash, checkpoint.case_data_hash, checkpoint.case_row_version,
+                                    checkpoint.case_identity_hash, checkpoint.case_status_hash)
     if not hmac.compare_digest(expected, checkpoint.signature or ""):
         return checkpoint.seq, "审计检查点的签名无效（检查点被修改或伪造）"
     if checkpoint.seq > len(events) or events[checkpoint.seq - 1].hash != checkpoint.event_hash:
@@ -367,14 +411,29 @@ def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent
     return None
 
 
+def row_problem(checkpoint: AuditCheckpoint, events: list[CaseEvent], stored: StoredRow) -> tuple[int, str] | None:
+    """The case row's columns the log cannot prove (its org path, its declared variable types) are as its checkpoint
+    signed them: those its start fixed always, those its commands move while no event has come since."""
+    if checkpoint.case_identity_hash is not None and stored.identity_hash != checkpoint.case_identity_hash:
+        return len(events), "案件记录的所属单位、业务标识或发起信息在审计检查点之后被改写"
+    if checkpoint.case_status_hash is not None and checkpoint.seq == len(events) and \
+            stored.status_hash != checkpoint.case_status_hash:
+        return len(events), "案件记录的状态、流程定义或变量类型在审计检查点之后被改写，却没有相应的事件"
+    return None
+
+
 def new_checkpoint(key: bytes, case: ProcessInstance, last: CaseEvent, state: bytes, variables: dict,
-                   case_data_hash: str, case_row_version: int | None = None) -> dict:
+                   case_data_hash: str, case_row_version: int | None = None, case_identity_hash: str | None = None,
+                   case_status_hash: str | None = None) -> dict:
     """The signed checkpoint of a case verified up to its event `last`, whose data was stored as `case_data_hash`
-    in the version `case_row_version` of its row."""
+    and its other columns as `case_identity_hash` and `case_status_hash` in the version `case_row_version` of its
+    row."""
     variables_hash = variables_digest(variables)
     return {"process_instance_id": case.id, "tenant_id": case.tenant_id, "seq": last.seq, "event_hash": last.hash,
             "state": state, "state_hash": last.state_hash, "variables": variables, "variables_hash": variables_hash,
             "case_data_hash": case_data_hash, "case_row_version": case_row_version,
+            "case_identity_hash": case_identity_hash, "case_status_hash": case_status_hash,
             "signature": checkpoint_signature(key, case.id, last.seq, last.hash, last.state_hash, variables_hash,
-                                              case_data_hash, case_row_version),
+                                              case_data_hash, case_row_version, case_identity_hash,
+                                              case_status_hash),
             "verified_at": clock.now()}

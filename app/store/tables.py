@@ -427,7 +427,8 @@ class AuditCheckpoint(Base):
     # and data, are read only for the cases that changed
     __table_args__ = (Index("ix_audit_checkpoint_compared", "process_instance_id",
                             postgresql_include=["seq", "event_hash", "state_hash", "variables_hash", "case_data_hash",
-                                                "case_row_version", "signature"]),)
+                                                "case_row_version", "case_identity_hash", "case_status_hash",
+                                                "signature"]),)
     process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
     tenant_id: Mapped[str | None] = county_column(from_org_path=False)
     seq: Mapped[int] = mapped_column()
@@ -446,6 +447,11 @@ class AuditCheckpoint(Base):
     # write of the row; none on SQLite): while the row still has it, the nightly run confirms the case without
     # hashing its state and data
     case_row_version: Mapped[int | None] = mapped_column(BigInteger)
+    # the sha256 of the case row's other columns as stored when it verified (app/store/digests.py
+    # stored_row_sha256; app/services/verification.py IDENTITY and STATUS): those its start fixed, which never change,
+    # and those its commands move, which change only with an event. None: signed before migration 0045
+    case_identity_hash: Mapped[str | None] = mapped_column(String(64))
+    case_status_hash: Mapped[str | None] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(64))
     verified_at: Mapped[datetime] = mapped_column()
 

@@ -22,12 +22,12 @@ table's owner disabling them, bypasses them, the same threat the append-only tri
 neither, as it keeps no append-only trigger.
 
 Revision ID: 0046
-Revises: 0044
+Revises: 0045
 """
 from alembic import op
 
 revision = '0046'
-down_revision = '0044'
+down_revision = '0045'
 branch_labels = None
 depends_on = None
 

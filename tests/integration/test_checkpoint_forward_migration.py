@@ -25,6 +25,6 @@ def _triggers(engine) -> set[str]:
 def test_the_upgrade_makes_the_triggers_and_the_downgrade_drops_them(app):
     engine = app.extensions["db_engine"]
     assert _triggers(engine) == TRIGGERS
-    with at_revision(app, "0044") as engine:
+    with at_revision(app, "0045") as engine:
         assert _triggers(engine) == set()
     assert _triggers(engine) == TRIGGERS

@@ -29,7 +29,7 @@ from app.services.verification import (
 )
 from app.store.digests import has_row_versions
 from app.store.queries import case_events
-from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
+from app.store.tables import AuditCheckpoint, CaseEvent, ProcessDefinition, ProcessInstance
 from tests.support.dibao_steps import Case
 from tests.support.tamper import tamper_rows
 from tests.support.web_client import Web
@@ -79,7 +79,9 @@ def test_a_verified_case_keeps_a_signed_checkpoint_and_later_runs_replay_only_wh
         assert checkpoint.variables_hash == variables_digest(saved_at(row, checkpoint)[1])
     assert checkpoint.signature == checkpoint_signature(KEY, case.id, 4, checkpoint.event_hash, checkpoint.state_hash,
                                                         checkpoint.variables_hash, checkpoint.case_data_hash,
-                                                        checkpoint.case_row_version)
+                                                        checkpoint.case_row_version, checkpoint.case_identity_hash,
+                                                        checkpoint.case_status_hash)
+    assert None not in (checkpoint.case_identity_hash, checkpoint.case_status_hash)
     assert checkpoint.case_row_version == _row_version(runtime, case.id)  # PostgreSQL's, by a trigger; none on SQLite
     assert verify_batch(runtime, RUN, [case.id])[0].ok and replayed == [4, 0]  # nothing new: nothing replayed
     case.complete("reviewer_cg", "township_review", opinion="approve", proposed_amount=1140.0)
@@ -268,7 +270,8 @@ def test_a_case_row_rewritten_unchanged_behind_the_services_back_is_hashed_once_
     assert checkpoint.case_row_version == _row_version(runtime, case.id)
     assert checkpoint.signature == checkpoint_signature(
         KEY, case.id, 4, checkpoint.event_hash, checkpoint.state_hash, checkpoint.variables_hash,
-        checkpoint.case_data_hash, checkpoint.case_row_version)
+        checkpoint.case_data_hash, checkpoint.case_row_version, checkpoint.case_identity_hash,
+        checkpoint.case_status_hash)
     if _has_row_versions(runtime):
         assert checkpoint.case_row_version != before  # signed again with the row's new version
         assert any("sha256" in s for s in statements) and any(s.startswith("UPDATE audit_checkpoint")
@@ -293,10 +296,31 @@ def test_a_checkpoint_kept_before_row_versions_holds_and_is_signed_again_with_th
     case = _checkpointed(runtime, login_as)
     night, _ = _nights(case.id)
     old = _checkpoint(runtime, case.id)
-    tamper_rows(runtime, _forged_checkpoint(case.id, case_row_version=None, signature=checkpoint_signature(
-        KEY, case.id, 4, old.event_hash, old.state_hash, old.variables_hash, old.case_data_hash)))  # as 0027 signed
-    assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4]
-    assert _checkpoint(runtime, case.id).case_row_version == _row_version(runtime, case.id)
+    tamper_rows(runtime, _forged_checkpoint(  # as 0027 signed: no row version, no row hashes
+        case.id, case_row_version=None, case_identity_hash=None, case_status_hash=None, signature=checkpoint_signature(
+            KEY, case.id, 4, old.event_hash, old.state_hash, old.variables_hash, old.case_data_hash)))
+    assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 0]  # verified whole once, nothing new
+    again = _checkpoint(runtime, case.id)
+    assert again.case_row_version == _row_version(runtime, case.id)
+    assert (again.case_identity_hash, again.case_status_hash) == (old.case_identity_hash, old.case_status_hash)
+    assert verify_night(runtime, night, [case.id])[0].ok and replayed == [4, 0]
+
+
+def test_a_checkpoint_signed_before_row_hashes_confirms_its_unchanged_row_and_is_signed_again_on_its_turn(
+        runtime, login_as, clock, replayed):
+    case = _checkpointed(runtime, login_as)
+    night, its_turn = _nights(case.id)
+    old = _checkpoint(runtime, case.id)
+    tamper_rows(runtime, _forged_checkpoint(  # as signed before migration 0045
+        case.id, case_identity_hash=None, case_status_hash=None, signature=checkpoint_signature(
+            KEY, case.id, 4, old.event_hash, old.state_hash, old.variables_hash, old.case_data_hash,
+            old.case_row_version)))
+    verdict, statements = _night_counted(runtime, night, case.id)
+    assert verdict.ok
+    if _has_row_versions(runtime):  # its row unwritten since: confirmed by its version, as before
+        assert len(statements) == 1 and replayed == [4]
+    assert verify_night(runtime, its_turn, [case.id])[0].ok
+    assert _checkpoint(runtime, case.id).case_identity_hash == old.case_identity_hash
 
 
 def _with_the_rows_version(runtime, case_id: str, *statements) -> list:
@@ -336,6 +360,66 @@ FOUND_THE_SAME_NIGHT = {
         delete(CaseEvent).where(CaseEvent.process_instance_id == c, CaseEvent.seq == 4),
         _case_row(c, version=3, last_event_hash=_event(rt, c, 3).hash)], 3, "状态"),
 }
+def _other_definition(runtime, case_id: str) -> str:
+    with runtime.reading() as uow:
+        current = uow.session.get(ProcessInstance, case_id).definition_id
+        return uow.session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.id != current)
+                                  .order_by(ProcessDefinition.id).limit(1))
+
+
+# the case row's other columns written behind the service's back, no event recorded: the log proves them wrong
+# (the start event, the suspension events, the verified workflow), or the checkpoint's signed row hashes do
+CASE_ROW = {
+    "case ended": (lambda rt, c: [_case_row(c, state="EXTERNALLY_TERMINATED", ended_at=ProcessInstance.started_at)],
+                   4, "办理状态", True),
+    "case suspended": (lambda rt, c: [_case_row(c, suspended=True)], 4, "挂起", True),
+    "business key": (lambda rt, c: [_case_row(c, business_key="DB-FORGED")], 1, "业务标识", True),
+    "starter": (lambda rt, c: [_case_row(c, started_by="nobody")], 1, "发起人", True),
+    "county": (lambda rt, c: [_case_row(c, tenant_id="other")], 1, "所属县", True),
+    "definition": (lambda rt, c: [_case_row(c, definition_id=_other_definition(rt, c))], 1, "流程定义", True),
+    # what no event records: the signed checkpoint keeps it
+    "org path": (lambda rt, c: [_case_row(c, org_path="/sfx/hd/")], 4, "所属单位", False),
+    "variable types": (lambda rt, c: [_case_row(c, variable_types={"per_capita_income": {"type": "String"}})],
+                       4, "变量类型", False),
+}
+
+
+@pytest.mark.parametrize("kind", list(CASE_ROW))
+def test_a_case_row_column_written_behind_the_services_back_is_found_the_same_night_and_by_every_verification(
+        runtime, login_as, clock, kind):
+    case = _checkpointed(runtime, login_as)
+    tamper, bad_event, words, in_the_log = CASE_ROW[kind]
+    tamper_rows(runtime, *tamper(runtime, case.id))
+    night, _ = _nights(case.id)
+    for verdict in (verify_night(runtime, night, [case.id])[0],
+                    verify_batch(runtime, VerificationRun(KEY, full=True), [case.id])[0]):
+        assert verdict.ok is False and verdict.first_bad_event == bad_event and words in verdict.problem, verdict
+    if in_the_log:  # found without a checkpoint too (the auditor's verification of one case)
+        verdict = audit_module.verify_case(runtime, SYSTEM, case.id)
+        assert verdict.ok is False and words in verdict.problem, verdict
+
+
+def test_an_org_path_changed_before_a_later_event_is_still_found(runtime, login_as, clock):
+    case = _checkpointed(runtime, login_as)
+    tamper_rows(runtime, _case_row(case.id, org_path="/sfx/cg/x/"))
+    assert login_as("supervisor").put(f"/process-instance/{case.id}/suspended", {"suspended": True}).status_code == 204
+    night, _ = _nights(case.id)
+    verdict = verify_night(runtime, night, [case.id])[0]
+    assert verdict.ok is False and "所属单位" in verdict.problem, verdict
+
+
+def test_a_case_suspended_cancelled_or_completed_through_the_service_verifies(runtime, login_as, clock):
+    suspended, cancelled = _checkpointed(runtime, login_as), _checkpointed(runtime, login_as)
+    supervisor = login_as("supervisor")
+    assert supervisor.put(f"/process-instance/{suspended.id}/suspended", {"suspended": True}).status_code == 204
+    assert supervisor.delete(f"/process-instance/{cancelled.id}").status_code == 204
+    night, _ = _nights(suspended.id)
+    verdicts = verify_night(runtime, night, [suspended.id, cancelled.id])
+    assert [v.ok for v in verdicts] == [True, True], verdicts
+    with runtime.reading() as uow:
+        assert uow.session.get(ProcessInstance, cancelled.id).state == "EXTERNALLY_TERMINATED"
+
+
 # found only by the whole-chain check: the night the case's turn comes (or it changes, or --full)
 FOUND_ON_ITS_TURN = {kind: TAMPERING[kind] for kind in ("edited", "deleted", "checkpoint data", "checkpoint state")}
 

@@ -31,3 +31,14 @@ def test_a_version_is_signed_and_none_is_not_a_version():
     assert with_version != checkpoint_signature(KEY, "c", 4, HEX, HEX, HEX, HEX, 8)
     assert with_version != checkpoint_signature(KEY, "c", 4, HEX, HEX, HEX, HEX)
     assert checkpoint_signature(b"other", "c", 4, HEX, HEX, HEX, HEX, 7) != with_version
+
+
+@pytest.mark.parametrize("version", [None, 7])
+def test_the_row_hashes_are_signed_after_the_rest_and_a_checkpoint_without_them_keeps_its_signature(version):
+    other = hashlib.sha256(b"y").hexdigest()
+    expected = _as_json("c", 4, HEX, HEX, HEX, HEX, version=version)
+    assert checkpoint_signature(KEY, "c", 4, HEX, HEX, HEX, HEX, version, None, None) == expected
+    signed = [*(["c", 4, HEX, HEX, HEX, HEX] + ([] if version is None else [version])), HEX, other]
+    with_rows = hmac.new(KEY, json.dumps(signed, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
+    assert checkpoint_signer(KEY)("c", 4, HEX, HEX, HEX, HEX, version, HEX, other) == with_rows
+    assert checkpoint_signature(KEY, "c", 4, HEX, HEX, HEX, HEX, version, other, HEX) != with_rows
