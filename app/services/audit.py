@@ -46,11 +46,11 @@ def verify_instance(session, instance: ProcessInstance, key: bytes, definitions:
         or stored_attachments_problem(session, instance, events) or _checkpoint_problem(session, key, instance, events)
     if found is None and definitions is not None:
         found = definition_problem(instance, events, definitions)
-        key = ReplayedWhole.key(instance, events)
-        if found is None and (replayed is None or not replayed.holds(key)):
+        whole = ReplayedWhole.key(instance, events)
+        if found is None and (replayed is None or not replayed.holds(whole)):
             found = replay_from(session, instance, events, definitions, calendars).problem
             if found is None and replayed is not None:
-                replayed.keep(key)
+                replayed.keep(whole)
     return verdict_of(session, instance, events, found)
 
 
@@ -81,12 +81,13 @@ _replayed_whole = ReplayedWhole()  # the auditor's pages open one case many time
 def _checkpoint_problem(session, key: bytes, instance: ProcessInstance,
                         events: list[CaseEvent]) -> tuple[int, str] | None:
     """What the case's signed checkpoint, if it has one, says against its events, state and data."""
-    from .verification import checkpoint_problem, saved_at  # that module builds on this one
+    from .verification import checkpoint_problem, row_problem, saved_at, stored_rows  # it builds on this module
 
     checkpoint = session.get(AuditCheckpoint, instance.id)
     if checkpoint is None:
         return None
-    return checkpoint_problem(key, instance, events, checkpoint, *saved_at(instance, checkpoint))
+    return checkpoint_problem(key, instance, events, checkpoint, *saved_at(instance, checkpoint)) or \
+        row_problem(checkpoint, events, stored_rows(session, [instance.id])[instance.id])
 
 
 def _verify_called(session, instance: ProcessInstance, key: bytes, definitions: DefinitionsAtHand | None,

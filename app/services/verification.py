@@ -289,8 +289,7 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
         session = uow.session
         cases = list(session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids))
                                      .order_by(ProcessInstance.id)))
-        stored = {row.id: StoredRow(*row[1:]) for row in session.execute(
-            select(ProcessInstance.id, *_row_hashes(), ProcessInstance.row_version).where(ProcessInstance.id.in_(ids)))}
+        stored = stored_rows(session, ids)
         events: dict[str, list[CaseEvent]] = {case_id: [] for case_id in ids}
         # plain rows, not mapped objects: a night reads millions of events and changes none
         since = min((earliest_row_of(c.started_at) for c in cases), default=None)
@@ -358,6 +357,12 @@ class StoredRow:
         """The checkpoint was taken from this very row."""
         return (checkpoint.case_data_hash, checkpoint.case_identity_hash, checkpoint.case_status_hash,
                 checkpoint.case_row_version) == (self.data_hash, self.identity_hash, self.status_hash, self.version)
+
+
+def stored_rows(session, ids: list[str]) -> dict[str, StoredRow]:
+    """What each case row of `ids` hashes to as stored, by id."""
+    return {row.id: StoredRow(*row[1:]) for row in session.execute(
+        select(ProcessInstance.id, *_row_hashes(), ProcessInstance.row_version).where(ProcessInstance.id.in_(ids)))}
 
 
 def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: list[CaseEvent],
