@@ -141,7 +141,9 @@ def signed_copies(app, url: str, copies: int) -> Iterator[None]:
     exist beside them, for as long as the block runs. The copies have no events: only the nightly comparison, which
     reads none, may meet them (a night without turns, NO_TURNS)."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.dialects import postgresql
 
+    from app.services.verification import row_hashes
     from app.store.tables import AuditCheckpoint, ProcessInstance
 
     engine = create_engine(url)
@@ -149,13 +151,16 @@ def signed_copies(app, url: str, copies: int) -> Iterator[None]:
     checkpoint_columns = [c.name for c in AuditCheckpoint.__table__.c]
     copied = ", ".join("n.new_id" if c == "id" else "p.business_key || '-' || n.k" if c == "business_key"
                        else f"p.{c}" for c in case_columns)
-    # as app/domain/audit.py checkpoint_signature signs it, with the copy's row version (its trigger set it)
-    version = "np.row_version"
-    signed = ("encode(hmac('[\"' || n.new_id || '\",' || a.seq || ',\"' || a.event_hash || '\",\"' || a.state_hash"
-              " || '\",\"' || a.variables_hash || '\",\"' || a.case_data_hash || '\",' || " + version
-              + " || ']', :key, 'sha256'), 'hex')")
-    replaced = {"process_instance_id": "n.new_id", "signature": signed, "case_row_version": version}
-    checkpoints = ", ".join(replaced.get(c, f"a.{c}") for c in checkpoint_columns)
+    # each copy's checkpoint: the row hashes of the copy (its business key differs), computed as the night computes
+    # them, and signed as app/domain/audit.py checkpoint_signature signs it, with the copy's row version
+    identity, status = (str(h.element.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+                        for h in row_hashes()[1:])
+    signed = ("encode(hmac('[\"' || s.new_id || '\",' || s.seq || ',\"' || s.event_hash || '\",\"' || s.state_hash"
+              " || '\",\"' || s.variables_hash || '\",\"' || s.case_data_hash || '\",' || s.new_version"
+              " || ',\"' || s.identity_hash || '\",\"' || s.status_hash || '\"]', :key, 'sha256'), 'hex')")
+    replaced = {"process_instance_id": "s.new_id", "signature": signed, "case_row_version": "s.new_version",
+                "case_identity_hash": "s.identity_hash", "case_status_hash": "s.status_hash"}
+    checkpoints = ", ".join(replaced.get(c, f"s.{c}") for c in checkpoint_columns)
     with engine.begin() as conn:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pgcrypto"))
         conn.execute(text("DROP TABLE IF EXISTS bench_copy"))
@@ -166,8 +171,10 @@ def signed_copies(app, url: str, copies: int) -> Iterator[None]:
         conn.execute(text(f"INSERT INTO process_instance ({', '.join(case_columns)}) SELECT {copied} "
                           "FROM bench_copy n JOIN process_instance p ON p.id = n.old_id"))
         conn.execute(text(f"INSERT INTO audit_checkpoint ({', '.join(checkpoint_columns)}) SELECT {checkpoints} "
-                          "FROM bench_copy n JOIN audit_checkpoint a ON a.process_instance_id = n.old_id "
-                          "JOIN process_instance np ON np.id = n.new_id"),
+                          "FROM (SELECT a.*, n.new_id, process_instance.row_version AS new_version, "
+                          f"{identity} AS identity_hash, {status} AS status_hash FROM bench_copy n "
+                          "JOIN audit_checkpoint a ON a.process_instance_id = n.old_id "
+                          "JOIN process_instance ON process_instance.id = n.new_id) s"),
                      {"key": app.config["AUDIT_KEY"]})
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

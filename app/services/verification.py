@@ -167,7 +167,7 @@ STATUS = (ProcessInstance.definition_id, ProcessInstance.state, ProcessInstance.
           ProcessInstance.variable_types)
 
 
-def _row_hashes() -> list:
+def row_hashes() -> list:
     """The sha256 of the case row's stored data, identity and status columns, computed by the database."""
     return [stored_sha256(ProcessInstance.variables).label("stored_data_hash"),
             stored_row_sha256(*IDENTITY).label("stored_identity_hash"),
@@ -178,7 +178,7 @@ def _compared(hashed: bool):
     """Each case's row beside its checkpoint, as the nightly run compares them: the row's last event and version
     and, `hashed`, the sha256 of its stored state, data and other columns (computed by the database, which reads
     ~5 KB a case)."""
-    hashes = [stored_sha256(ProcessInstance.workflow).label("stored_state_hash"), *_row_hashes()] if hashed else []
+    hashes = [stored_sha256(ProcessInstance.workflow).label("stored_state_hash"), *row_hashes()] if hashed else []
     return (select(ProcessInstance.id, ProcessInstance.version, ProcessInstance.last_event_hash,
                    ProcessInstance.row_version,
                    AuditCheckpoint.seq, AuditCheckpoint.event_hash, AuditCheckpoint.state_hash,
@@ -362,7 +362,7 @@ class StoredRow:
 def stored_rows(session, ids: list[str]) -> dict[str, StoredRow]:
     """What each case row of `ids` hashes to as stored, by id."""
     return {row.id: StoredRow(*row[1:]) for row in session.execute(
-        select(ProcessInstance.id, *_row_hashes(), ProcessInstance.row_version).where(ProcessInstance.id.in_(ids)))}
+        select(ProcessInstance.id, *row_hashes(), ProcessInstance.row_version).where(ProcessInstance.id.in_(ids)))}
 
 
 def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: list[CaseEvent],
