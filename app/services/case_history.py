@@ -44,14 +44,16 @@ class StateAt:
 
 
 def shown_event_inputs(view: CaseView, event: CaseEvent) -> tuple[dict, dict]:
-    """Return an event's inputs and changed data as the reader of `view` may see them."""
-    inputs = dict(event.inputs or {})
+    """Return an event's inputs and changed data as the reader of `view` may see them; a record that is not an
+    object (only a rewritten log holds one: its verification fails at that event) is shown empty, since its values
+    cannot be masked field by field."""
+    inputs = dict(event.inputs) if isinstance(event.inputs, dict) else {}
     if isinstance(inputs.get("variables"), dict):
         inputs["variables"] = view.shown(inputs["variables"])
     message = inputs.get("message")
     if isinstance(message, dict) and isinstance(message.get("variables"), dict):  # a case a message started
         inputs["message"] = {**message, "variables": view.shown(message["variables"])}
-    return inputs, view.shown(event.changed or {})
+    return inputs, view.shown(event.changed if isinstance(event.changed, dict) else {})
 
 
 def _case(session: Session, actor: Actor, case_id: str) -> ProcessInstance:

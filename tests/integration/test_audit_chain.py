@@ -216,6 +216,8 @@ def test_a_malformed_recorded_input_fails_its_case_alone_naming_the_event(runtim
     assert [f["firstBadEvent"] for f in report["failed"] if f["caseId"] in (case.id, other.id)] == [2]
     state = auditor.client.get(f"/api/audit/cases/{case.id}/events/2/state", headers=auditor.headers)
     assert state.status_code == 409 and state.json["message"].startswith("重放到事件 2 时失败")
+    events = auditor.client.get(f"/api/audit/cases/{case.id}/events", headers=auditor.headers)
+    assert events.status_code == 200 and [e["seq"] for e in events.json["events"]] == [1, 2, 3, 4], events.json
     result = runner.invoke(args=["audit-verify", "--processes", "1"])  # the case has no checkpoint: replayed whole
     assert f"FAILED {case.id} at event 2: {failed}" in result.output and other.id not in result.output
 
