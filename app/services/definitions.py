@@ -102,16 +102,27 @@ def cached_form(session: Session, form_id: str) -> dict | None:
     return _forms[form_id]
 
 
-def form_as_deployed(session: Session, row: FormDefinition, deployment_id: str | None = None) -> bool:
+def form_as_deployed(session: Session, row: FormDefinition, deployment_id: str | None = None,
+                     files: dict[tuple[str, str], list[dict]] | None = None) -> bool:
     """Whether a stored form schema is the file it was deployed from, and any file of the same form in deployment
-    `deployment_id`: tasks are validated with the row, a definition's digest covers its deployment's files."""
-    files = session.execute(select(Resource.deployment_id, Resource.name, Resource.content).where(
-        Resource.deployment_id.in_({row.deployment_id, deployment_id or row.deployment_id}),
-        or_(*(Resource.name.endswith(suffix) for suffix in FORM_FILES)))).all()
-    found = [(deployment, schema) for deployment, name, content in files
-             if (schema := _schema_or_none(name, content)) is not None and schema.get("id") == row.key]
-    return any(deployment == row.deployment_id for deployment, _ in found) and all(
-        schema == row.schema for _, schema in found)
+    `deployment_id`: tasks are validated with the row, a definition's digest covers its deployment's files. `files`:
+    `deployed_forms` of both deployments, where the caller checks several forms."""
+    deployments = {row.deployment_id, deployment_id or row.deployment_id}
+    files = deployed_forms(session, deployments) if files is None else files
+    found = [schema for deployment in deployments for schema in files.get((deployment, row.key), [])]
+    return bool(files.get((row.deployment_id, row.key))) and all(schema == row.schema for schema in found)
+
+
+def deployed_forms(session: Session, deployment_ids: set[str]) -> dict[tuple[str, str], list[dict]]:
+    """The form files of the deployments, each read once, by deployment and the form id they deploy."""
+    files: dict[tuple[str, str], list[dict]] = {}
+    for deployment, name, content in session.execute(select(Resource.deployment_id, Resource.name, Resource.content)
+                                                      .where(Resource.deployment_id.in_(deployment_ids),
+                                                             or_(*(Resource.name.endswith(s) for s in FORM_FILES)))):
+        schema = _schema_or_none(name, content)
+        if schema is not None:
+            files.setdefault((deployment, schema.get("id")), []).append(schema)
+    return files
 
 
 def _schema_or_none(name: str, content: bytes) -> dict | None:

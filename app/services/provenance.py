@@ -10,7 +10,7 @@ from app.domain.errors import EngineFailure
 from app.engine.activities import activities_from_json
 from app.store.tables import FormDefinition, ProcessDefinition, Resource
 
-from .definitions import form_as_deployed
+from .definitions import deployed_forms, form_as_deployed
 
 _digests: dict[str, str] = {}
 
@@ -30,8 +30,9 @@ def altered_forms(session: Session, definition: ProcessDefinition) -> dict[str, 
     form is gone), by id."""
     bound = {info.form_id for info in activities_from_json(definition.activities).values() if info.form_id}
     rows = {form_id: session.get(FormDefinition, form_id) for form_id in sorted(bound)}
+    files = deployed_forms(session, {definition.deployment_id, *(row.deployment_id for row in rows.values() if row)})
     return {form_id: row.schema if row else None for form_id, row in rows.items()
-            if row is None or not form_as_deployed(session, row, definition.deployment_id)}
+            if row is None or not form_as_deployed(session, row, definition.deployment_id, files)}
 
 
 def digest_at_start(session: Session, definition: ProcessDefinition) -> str:
