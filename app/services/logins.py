@@ -1,25 +1,35 @@
-"""Sign-in with a rate limit: failed attempts are rows in `login_failure`, so every process sees them.
+"""Sign-in with a rate limit: attempts are rows in `login_failure`, so every process sees them.
 
-An attempt is counted before its password is checked: its row is committed first, then the pair's rows are
-counted, so of any number of concurrent attempts at most `max_failures` reach the password check (the k-th row
-committed sees at least k rows). An attempt that finds more than `max_failures` rows gets 429 unchecked and
-withdraws its row; a failed one leaves its row as the failure; a success clears the pair's rows. So after
-`max_failures` failures within `window`, further attempts (right or wrong) get 429 until the oldest failure
-leaves the window. Verified pairs cached by `users` skip the database entirely.
+An attempt is recorded before its password is checked, and its row says whether its check failed (`failed_at`)
+or is still running. An attempt goes on to the check only while fewer than `max_failures` rows of its pair (user
+and address) lie before it in the window: so of any number of concurrent attempts, across processes, at most
+`max_failures` are checked at once (on PostgreSQL the pair's rows are numbered in the order they commit, under a
+transaction-level advisory lock of the pair). When `max_failures` of the rows before it are failures, the pair is
+locked out: further attempts (right or wrong) get 429 until the oldest failure leaves the window, and every process
+forgets the user's verified pairs (announced as a change of the user's credentials), so none lets them in from its
+cache. When the rows before it are attempts still being checked — the same right password sent from several
+threads, or checked once by each of several processes — it waits a moment for them: a success clears the pair's
+rows, and a right password is never counted as a failed one. A failed attempt leaves its row as the failure.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, text, update
 
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.errors import TooManyAttempts
+from app.domain.errors import TooManyAttempts, Unauthenticated
+from app.store.broadcast import announce
 from app.store.tables import LoginFailure
 
 from .runtime import Runtime
-from .users import authenticate, cached_actor
+from .users import CREDENTIALS, authenticate, cached_actor
+
+# the pauses (s) of an attempt waiting for the attempts before it to be checked: a check is one KDF (tens of ms)
+SETTLING = (0.05, 0.1, 0.2, 0.4, 0.8)
+_PAIR_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:pair, 0))")
 
 
 @dataclass(frozen=True)
@@ -42,26 +52,45 @@ def sign_in(rt: Runtime, username: str, password: str, remote_addr: str,
         return actor
     username, remote_addr = username[:64], (remote_addr or "unknown")[:64]
     attempt = _record_attempt(rt, username, remote_addr)
-    attempts = _recent_attempts(rt, username, remote_addr, policy)
-    if len(attempts) > policy.max_failures:
-        _withdraw_attempt(rt, attempt)
-        retry = attempts[0] + policy.window - clock.now()
-        raise TooManyAttempts("登录失败次数过多，请稍后再试", retry_after=max(1, int(retry.total_seconds()) + 1))
-    actor = authenticate(rt, username, password)  # Unauthenticated: the attempt's row stays, as the failure
-    _clear_failures(rt, username, remote_addr)
+    _wait_for_the_check(rt, username, remote_addr, attempt, policy)
+    try:
+        actor = authenticate(rt, username, password)
+    except Unauthenticated:
+        _record_failure(rt, username, remote_addr, attempt, policy)
+        raise
+    _clear_attempts(rt, username, remote_addr)
     return actor
 
 
-def _recent_attempts(rt: Runtime, username: str, remote_addr: str, policy: LoginPolicy) -> list:
-    since = clock.now() - policy.window
+def _wait_for_the_check(rt: Runtime, username: str, remote_addr: str, attempt: int, policy: LoginPolicy) -> None:
+    """Return once this attempt may be checked; raise TooManyAttempts when its pair is locked out, or when the
+    attempts before it are still being checked after the last pause."""
+    for pause in (*SETTLING, None):
+        before = _attempts_before(rt, username, remote_addr, attempt, policy)
+        if len(before) < policy.max_failures:
+            return
+        failures = sorted(at for at, failed_at in before if failed_at is not None)
+        if len(failures) >= policy.max_failures or pause is None:
+            _withdraw_attempt(rt, attempt)
+            retry = failures[0] + policy.window - clock.now() if len(failures) >= policy.max_failures \
+                else timedelta(seconds=1)
+            raise TooManyAttempts("登录失败次数过多，请稍后再试", retry_after=max(1, int(retry.total_seconds()) + 1))
+        time.sleep(pause)
+
+
+def _attempts_before(rt: Runtime, username: str, remote_addr: str, attempt: int, policy: LoginPolicy) -> list:
+    """(at, failed_at) of the pair's attempts in the window recorded before `attempt`."""
     with rt.reading() as uow:
-        return list(uow.session.scalars(
-            select(LoginFailure.at).where(LoginFailure.username == username, LoginFailure.remote_addr == remote_addr,
-                                          LoginFailure.at > since).order_by(LoginFailure.at)))
+        return list(uow.session.execute(
+            select(LoginFailure.at, LoginFailure.failed_at).where(
+                LoginFailure.username == username, LoginFailure.remote_addr == remote_addr,
+                LoginFailure.at > clock.now() - policy.window, LoginFailure.id < attempt)))
 
 
 def _record_attempt(rt: Runtime, username: str, remote_addr: str) -> int:
     with rt.unit_of_work() as uow:
+        if uow.session.get_bind().dialect.name == "postgresql":  # the pair's rows numbered as they commit
+            uow.session.execute(_PAIR_LOCK, {"pair": f"login_failure\t{username}\t{remote_addr}"})
         row = LoginFailure(username=username, remote_addr=remote_addr, at=clock.now())
         uow.session.add(row)
         uow.session.flush()
@@ -70,13 +99,31 @@ def _record_attempt(rt: Runtime, username: str, remote_addr: str) -> int:
     return attempt
 
 
+def _record_failure(rt: Runtime, username: str, remote_addr: str, attempt: int, policy: LoginPolicy) -> None:
+    """The attempt's row becomes a failure (a new row, if a success of the pair cleared it meanwhile); the failure
+    that locks the pair out makes every process forget the user's verified pairs."""
+    moment = clock.now()
+    with rt.unit_of_work() as uow:
+        session = uow.session
+        if session.execute(update(LoginFailure).where(LoginFailure.id == attempt)
+                           .values(failed_at=moment)).rowcount == 0:
+            session.add(LoginFailure(username=username, remote_addr=remote_addr, at=moment, failed_at=moment))
+            session.flush()
+        failures = session.scalar(select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.username == username, LoginFailure.remote_addr == remote_addr,
+            LoginFailure.at > moment - policy.window, LoginFailure.failed_at.is_not(None)))
+        if failures >= policy.max_failures:
+            announce(session, CREDENTIALS, username)
+        uow.commit()
+
+
 def _withdraw_attempt(rt: Runtime, attempt: int) -> None:
     with rt.unit_of_work() as uow:
         uow.session.execute(delete(LoginFailure).where(LoginFailure.id == attempt))
         uow.commit()
 
 
-def _clear_failures(rt: Runtime, username: str, remote_addr: str) -> None:
+def _clear_attempts(rt: Runtime, username: str, remote_addr: str) -> None:
     with rt.unit_of_work() as uow:
         uow.session.execute(delete(LoginFailure).where(LoginFailure.username == username,
                                                        LoginFailure.remote_addr == remote_addr))

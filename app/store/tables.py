@@ -624,7 +624,8 @@ class WebSession(Base):
 
 
 class LoginFailure(Base):
-    """One failed sign-in, kept for the rate limit (per username and client address, in a time window)."""
+    """A sign-in attempt being checked (`failed_at` NULL) or that failed, kept for the rate limit (per username and
+    client address, in a time window); an attempt that succeeds removes the pair's rows."""
 
     __tablename__ = "login_failure"
     __table_args__ = (Index("ix_login_failure_who", "username", "remote_addr", "at"),)
@@ -632,6 +633,7 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(64))
     remote_addr: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
+    failed_at: Mapped[datetime | None]
 
 
 class Benefit(Base):

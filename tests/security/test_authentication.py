@@ -46,6 +46,43 @@ def test_failed_logins_are_rate_limited_per_user_and_address(app, client, login_
     assert again.status_code == 200
 
 
+def test_a_locked_out_user_is_refused_even_where_their_password_was_verified(app, client, login_as):
+    login_as("auditor")  # a fresh credentials cache
+    address = _address()
+    assert client.get("/engine-rest/task", headers=_basic("auditor", "demo123"), environ_base=address).status_code \
+        == 200  # the pair is now verified and kept by this process (as by a node that served it)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        wrong = client.get("/engine-rest/task", headers=_basic("auditor", "guess"), environ_base=address)
+        assert wrong.status_code == 401
+    locked = client.get("/engine-rest/task", headers=_basic("auditor", "demo123"), environ_base=address)
+    assert locked.status_code == 429, "the verified pair let a locked-out user in"
+
+
+def test_attempts_still_being_checked_are_waited_for_not_counted_as_failures(app, runtime, login_as):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import delete
+
+    from app.domain import clock
+    from app.services.logins import LoginPolicy, sign_in
+    from app.store.tables import LoginFailure
+
+    login_as("finance")  # a fresh credentials cache
+    policy, address = LoginPolicy(), _address()["REMOTE_ADDR"]
+    with runtime.unit_of_work() as uow:  # as many attempts of the pair as the limit, each still being checked
+        uow.session.add_all(LoginFailure(username="finance", remote_addr=address, at=clock.now())
+                            for _ in range(policy.max_failures))
+        uow.commit()
+    with ThreadPoolExecutor(1) as pool:
+        signing_in = pool.submit(sign_in, runtime, "finance", "demo123", address, policy)
+        time.sleep(0.1)
+        with runtime.unit_of_work() as uow:  # one of them succeeded: the pair's rows are cleared
+            uow.session.execute(delete(LoginFailure).where(LoginFailure.username == "finance",
+                                                           LoginFailure.remote_addr == address))
+            uow.commit()
+        assert signing_in.result(timeout=30).username == "finance"
+
+
 def test_integration_token_is_shown_once_works_as_bearer_and_can_be_revoked(client, login_as, runtime, clock):
     designer = login_as("designer")
     created = client.post("/api/tokens", json={"name": "Camunda Modeler"}, headers=designer.headers)

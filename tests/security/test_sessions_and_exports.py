@@ -121,3 +121,13 @@ def test_a_business_key_written_as_a_formula_is_exported_as_text(login_as, clock
         sheet = load_workbook(io.BytesIO(response.data)).active
         cells = [c for row in sheet.iter_rows() for c in row if c.value == business_key]
         assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_the_right_password_sent_from_many_threads_at_once_is_never_refused(app, live_url):
+    from app.services.users import forget_credentials
+
+    forget_credentials()  # every thread must sign in through the count, none from the cache
+    headers = "Basic " + base64.b64encode(b"finance2:demo123").decode()
+    with ThreadPoolExecutor(12) as pool:
+        statuses = list(pool.map(lambda _: _status(live_url, headers), range(12)))
+    assert statuses == [200] * 12, statuses
