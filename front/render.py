@@ -35,11 +35,13 @@ def upstreams() -> list[str]:
 
 
 def servers(kind: str, count: int) -> str:
-    """One server line per upstream. Of several, the commands backend checks each (/health) and the reads and long
-    polls follow its verdict, so a machine that is gone gets no requests; a lone upstream is never marked down."""
+    """One server line per upstream. Of several, the commands backend checks each (/ready: the process answers, its
+    database answers, and it hears the other processes' changes) and the reads and long polls follow its verdict, so
+    a machine that is gone, or that serves from caches it can no longer keep fresh, gets no requests; a lone upstream
+    is never marked down."""
     listed = upstreams()
     checked = len(listed) > 1 and kind != "PROBES"
-    lines = ["    balance leastconn"] + (["    option httpchk GET /health"] if checked and kind == "COMMANDS" else [])
+    lines = ["    balance leastconn"] + (["    option httpchk GET /ready"] if checked and kind == "COMMANDS" else [])
     for n, address in enumerate(listed, start=1):
         health = ("check inter 2s fall 2 rise 1" if kind == "COMMANDS" else f"track commands/app{n}") if checked else ""
         lines.append(f"    server app{n} {address} maxconn {count} {health}".rstrip())

@@ -1,6 +1,7 @@
 """/health: liveness, the process answers (no database, no lock); /ready: readiness, the database answers
-within READY_TIMEOUT_MS and its schema is current."""
+within READY_TIMEOUT_MS, its schema is current and (PostgreSQL) the process hears other processes' changes."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic.config import Config as AlembicConfig
@@ -24,10 +25,11 @@ def health():
 
 @bp.get("/ready")
 def ready():
-    """Answer 200 only when the database answers quickly and is migrated to the newest revision."""
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    head = ScriptDirectory.from_config(config).get_current_head()
+    """Answer 200 only when the database answers quickly and is migrated to the newest revision, and this process
+    hears the changes other processes announce (a process that cannot would serve what its caches kept)."""
+    if not runtime().broadcast.listening:
+        return jsonify({"status": "DOWN", "listener": "not listening for other processes' changes"}), 503
+    head = _head()
     try:
         with runtime().reading() as uow:  # a probe every few seconds must not roll back a pooled connection
             if uow.session.bind.dialect.name == "postgresql":
@@ -40,3 +42,11 @@ def ready():
         return jsonify({"status": "DOWN", "database": type(cause).__name__}), 503
     status = 200 if current == head else 503
     return jsonify({"status": "UP" if status == 200 else "DOWN", "schema": current, "expected": head}), status
+
+
+@cache
+def _head() -> str | None:
+    """The newest migration (the files do not change while the process runs)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()

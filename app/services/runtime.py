@@ -40,7 +40,7 @@ class Runtime:
     @property
     def calendar(self) -> WorkCalendar:
         calendar = self._calendar
-        if calendar is None or (not self.broadcast.crosses_processes
+        if calendar is None or (not self.broadcast.listening
                                 and time.monotonic() - self._loaded > CALENDAR_RECHECK_SECONDS):
             calendar = self.refresh_calendar()
         return calendar

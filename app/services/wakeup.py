@@ -3,8 +3,9 @@
 One small interface (`Wakeup`: `mark`, `version`, `wait`): a commit that opened, unlocked, re-tried or
 failed (with a retry timeout) an external task announces it (`mark(session)`) on the runtime's broadcast,
 which wakes this process's waiters at once and, on PostgreSQL, every other process's through NOTIFY
-(app/store/broadcast.py), on any node. Without a cross-process broadcast (SQLite), tasks made available by
-other processes are noticed by one poller thread per process, which runs only while requests wait and reads
+(app/store/broadcast.py), on any node. Without a cross-process broadcast (SQLite), or while this process is not
+listening to it (its connection lost: the loss wakes every waiter, which then waits again), tasks made available
+by other processes are noticed by one poller thread per process, which runs only while requests wait and reads
 one count a second.
 """
 
@@ -31,7 +32,6 @@ class Wakeup:
         self._version = 0
         self._waiting = 0
         self._poller: threading.Thread | None = None
-        self._polls = not rt.broadcast.crosses_processes
         rt.broadcast.subscribe(EXTERNAL_TASK, lambda _key: self.notify())
 
     @staticmethod
@@ -52,7 +52,7 @@ class Wakeup:
         """Return once something changed after version `seen`, or after `timeout` seconds."""
         with self._changed:
             self._waiting += 1
-            if self._polls:
+            if not self._rt.broadcast.listening:
                 self._ensure_poller()
             try:
                 self._changed.wait_for(lambda: self._version != seen, timeout)
