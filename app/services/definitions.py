@@ -1,6 +1,6 @@
 """Look up deployed definitions and forms (latest version unless pinned)."""
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, undefer_group
 
 from app.domain.actors import Actor
@@ -139,7 +139,14 @@ def latest_form(session: Session, key: str) -> FormDefinition | None:
 
 
 def next_version(session: Session, table, key: str, tenant_id: str | None = None) -> int:
-    """The next version of `key` (process definitions count their versions per county, as Camunda per tenant)."""
+    """The next version of `key` (process definitions count their versions per county, as Camunda per tenant).
+
+    Two deployments of one key at once, on two processes, are given consecutive versions, as Camunda serialises
+    them: on PostgreSQL the first holds a transaction-level advisory lock of the key until it commits, and the
+    second reads the latest version once it has the lock (each statement sees what committed before it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": f"{table.__tablename__}\t{key}\t{tenant_id or ''}"})
     query = select(func.max(table.version)).where(table.key == key)
     if hasattr(table, "tenant_id"):
         query = query.where(same_tenant(table.tenant_id, tenant_id))
