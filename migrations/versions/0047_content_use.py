@@ -30,8 +30,8 @@ depends_on = None
 
 BATCH = 1000
 ADD = ("INSERT INTO content_use (sha256, process_instance_id, tenant_id) "
-       "SELECT :sha256, :case_id, :tenant_id WHERE EXISTS (SELECT 1 FROM content WHERE sha256 = :sha256) "
-       "ON CONFLICT DO NOTHING")
+       "SELECT CAST(:sha256 AS VARCHAR(64)), CAST(:case_id AS VARCHAR(36)), CAST(:tenant_id AS VARCHAR(64)) "
+       "WHERE EXISTS (SELECT 1 FROM content WHERE sha256 = CAST(:sha256 AS VARCHAR(64))) ON CONFLICT DO NOTHING")
 
 
 def upgrade():
