@@ -64,6 +64,7 @@ from app.store.tables import (
 )
 from app.store.types import UTCDateTime
 
+from .archived_contents import ArchivedContent, archived_content, changed_contents, contents_problem
 from .audit import Verdict, chain_problem, definition_problem, missing_definition, replay_from, verdict_of
 from .calendar_history import CalendarsInForce
 from .contents import release_contents
@@ -320,15 +321,6 @@ def _as_written(session: Session, roots: list[ProcessInstance], written: dict[st
 
 
 @dataclass(frozen=True)
-class ArchivedContent:
-    """A content an archive line holds: the sha256 and size it was kept under, and its bytes."""
-
-    sha256: str
-    size: int
-    data: bytes
-
-
-@dataclass(frozen=True)
 class ArchivedLine:
     """One case of an archive file, as rows again: the case, its events (with the previous hash each recorded),
     its notices, the contents it holds (None: written before archives held them) and the sha256 of the files
@@ -359,27 +351,13 @@ def read_archive(path: Path, key: bytes) -> Iterator[ArchivedLine]:
     signer = hmac.new(key, b"".join(lines[:-1]), hashlib.sha256)
     if not hmac.compare_digest(signer.hexdigest().encode(), signature.encode()):
         raise ValidationFailed(f"档案文件 {path.name} 的签名无效（文件被修改或不是本服务生成的）"
-                               f"{_changed_contents(path, lines[1:-1])}", field="archive")
+                               f"{changed_contents(lines[1:-1])}", field="archive")
     header = _json_line(path, 1, lines[0])
     kind = header.get("format") if isinstance(header, dict) else None
     if kind not in (FORMAT, WITHOUT_CONTENTS):
         raise ValidationFailed(f"档案文件 {path.name} 第 1 行不是本服务的档案格式（{kind}）", field="archive")
     for number, line in enumerate(lines[1:-1], start=2):
         yield _archived_line(path, number, _json_line(path, number, line), kind == FORMAT)
-
-
-def _changed_contents(path: Path, lines: list[bytes]) -> str:
-    """Where a file whose signature fails holds a content its bytes no longer hash to: the line, case and sha256
-    (what a changed byte of a file's content shows); nothing where none, or where a line cannot be read."""
-    for number, raw in enumerate(lines, start=2):
-        try:
-            line = json.loads(raw.decode())
-            for content in line.get("contents") or []:
-                if _content_problem(_archived_content(content)) is not None:
-                    return f"：第 {number} 行案件 {line['case']['id']} 的内容 {content['sha256']} 与其哈希不符"
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
-            continue
-    return ""
 
 
 def _json_line(path: Path, number: int, line: bytes):
@@ -396,49 +374,17 @@ def _archived_line(path: Path, number: int, line, with_contents: bool = True) ->
     """A case line as rows; only a key holder's forgery can sign a line that is not one."""
     try:
         events = line["events"]
-        contents = {c.sha256: c for c in map(_archived_content, line["contents"])} if with_contents else None
-        attached = tuple(a["sha256"] for part in (line, *line["called"]) for a in part["attachments"] if a["sha256"])
+        contents, attached = None, ()
+        if with_contents:  # (what an archive written before held is read as it was)
+            contents = {c.sha256: c for c in map(archived_content, line["contents"])}
+            attached = tuple(a["sha256"] for part in (line, *line["called"]) for a in part["attachments"]
+                             if a["sha256"])
         return ArchivedLine(from_json(ProcessInstance, line["case"]), [from_json(CaseEvent, e) for e in events],
                             [e.get("prev_hash") for e in events], [from_json(Notice, n) for n in line["notices"]],
                             contents, attached)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise ValidationFailed(f"档案文件 {path.name} 第 {number} 行不是案件记录（{type(err).__name__}: {err}）",
                                field="archive") from err
-
-
-def _archived_content(content) -> ArchivedContent:
-    """A content of a line; a value that is not one raises KeyError, TypeError or ValueError (bad base64)."""
-    if not isinstance(content["sha256"], str) or not isinstance(content["size"], int):
-        raise TypeError(f"内容 {content['sha256']} 的哈希或大小不是文本、整数")
-    return ArchivedContent(content["sha256"], content["size"], base64.b64decode(content["data"], validate=True))
-
-
-def _content_problem(content: ArchivedContent) -> str | None:
-    if hashlib.sha256(content.data).hexdigest() != content.sha256 or len(content.data) != content.size:
-        return f"档案中的内容 {content.sha256} 与其哈希或大小不符（被修改）"
-    return None
-
-
-def contents_problem(line: ArchivedLine) -> tuple[int, str] | None:
-    """Every content the line holds hashes to its sha256 and has its size, and every content its events (and its
-    attachments) refer to is in it: the first that is not, with the first event that refers to it."""
-    if line.contents is None:  # written before archives held contents
-        return None
-    first: dict[str, int] = {}
-    for event in line.events:
-        for sha in referenced_in(event.inputs):
-            first.setdefault(sha, event.seq)
-    for content in line.contents.values():
-        problem = _content_problem(content)
-        if problem is not None:
-            return first.get(content.sha256, len(line.events)), problem
-    for sha, seq in first.items():
-        if sha not in line.contents:
-            return seq, f"事件 {seq} 引用的内容 {sha} 不在档案中"
-    for sha in line.attached:
-        if sha not in line.contents:
-            return len(line.events), f"附件的内容 {sha} 不在档案中"
-    return None
 
 
 def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes) -> list[Verdict]:
@@ -456,7 +402,7 @@ def _verify_archived(session: Session, line: ArchivedLine, definitions, calendar
     if missing is not None:  # nothing to replay on, nor the marks a verdict is masked by: the verdict names it
         return Verdict(case.id, False, len(events), 1, missing)
     found = chain_problem(case, events, line.recorded) or notices_problem(line.notices, events) \
-        or contents_problem(line)
+        or contents_problem(events, line.contents, line.attached)
     found = found or definition_problem(case, events, definitions) or replay_from(
         session, case, events, definitions, calendars).problem
     return verdict_of(session, case, events, found)

@@ -577,3 +577,25 @@ def test_a_file_another_case_references_while_its_last_case_is_removed_stays(app
     assert done[0].archived >= 1 and _rows(runtime, CaseEvent, removed) == 0
     assert _stored(runtime, scan) == [True]
     assert window.get(f"/task/{task_id}/attachment/{made[0].json['id']}/data").data == scan
+
+
+def test_an_archive_written_before_archives_held_files_verifies_as_it_did(county, client, clock, tmp_path):
+    runtime = county
+    case_id, task_id = _started_with(client, _bytes("before"))
+    assert Api(client, "window_rt").post(f"/task/{task_id}/complete", {}).status_code == 204
+    clock.advance(days=31)
+    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
+    lines, number, line = _line_of(archive, case_id)
+    del line["contents"]
+    _re_signed_line(archive, lines, number, line)  # a line without its files, in an archive that says it holds them
+    with pytest.raises(ValidationFailed, match=f"第 {number + 1} 行不是案件记录"):
+        verify_archive(runtime, SYSTEM, archive, KEY)
+    header = json.loads(lines[0])
+    lines[0] = json.dumps({**header, "format": retention.WITHOUT_CONTENTS})
+    _re_signed_line(archive, lines, number, line)
+    verdicts = verify_archive(runtime, SYSTEM, archive, KEY)
+    assert case_id in {v.case_id for v in verdicts} and all(v.ok for v in verdicts), verdicts
+    lines[0] = json.dumps({**header, "format": "another/1"})
+    _re_signed_line(archive, lines, number, line)
+    with pytest.raises(ValidationFailed, match="第 1 行不是本服务的档案格式"):
+        verify_archive(runtime, SYSTEM, archive, KEY)
