@@ -125,10 +125,10 @@ def _attach(rt: Runtime, session: Session, actor: Actor, instance: ProcessInstan
                      description=new.description or None, type=new.type or None, url=new.url or None,
                      sha256=reference.get("sha256"), size=reference.get("size"), media_type=kind,
                      created=clock.now(), created_by=actor.username, tenant_id=instance.tenant_id)
-    if new.content is not None:
-        keep_contents(session, (new.content,))
     inputs = AttachmentInputs(row.id, row.name, row.task_id, row.sha256, row.size, kind, row.url)
     run_command(rt, session, instance, Issued(ATTACH, inputs, actor, row.created, row.activity_id))
+    if new.content is not None:  # after the case's move, as every command: the case row is locked before a content
+        keep_contents(session, instance, (new.content,))
     session.add(row)
     return row
 

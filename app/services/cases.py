@@ -99,12 +99,12 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         events = with_following(event, [notice.issued(cmd.actor) for notice in notices])  # a notice issued at start
         row.update(version=events[-1]["seq"], last_event_hash=events[-1]["hash"])
         instance.version, instance.last_event_hash = row["version"], row["last_event_hash"]
-        keep_contents(uow.session, cmd.typed.contents)
         with Writes(uow.session) as writes:
             writes.add_case(ProcessInstance.__table__, row)
             insert_event(writes, *events)
             project(writes, instance, changes, moment)
             insert_notices(writes, instance, notices)
+        keep_contents(uow.session, instance, cmd.typed.contents)  # its use names the case row, written now
         uow.commit()
         return instance
 

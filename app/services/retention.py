@@ -2,12 +2,14 @@
 county's `history_time_to_live_days`) is written to a signed archive file and removed from the database.
 
 The archive is JSON lines: a header, one line per case (the case row with its stored state, its whole event
-chain, notices, history, attachments, findings, escalations, benefit facts and read log), and a last line
-holding the HMAC-SHA256 of every line before it under the audit key. As Camunda gives a process tree its root's
+chain, notices, history, attachments, findings, escalations, benefit facts, read log, and the bytes of every
+content the case and its called instances ever used, once each), and a last line holding the HMAC-SHA256 of every
+line before it under the audit key. As Camunda gives a process tree its root's
 removal time, a case is due when its root case is, and an instance a call activity started is archived in its root
 case's line (`called`) and removed with it. A case is removed only in the transaction that records where it was
-archived, and only if it has neither moved nor been read since it was written out. An archived case
-still verifies from its file (`verify_archive`): the file's signature, the chain, the notices, the definition
+archived, and only if it has neither moved nor been read since it was written out; a content it used goes with
+it, in that transaction, unless another case still uses it. An archived case still verifies from its file
+(`verify_archive`): the file's signature, the chain, the notices, the contents its events refer to, the definition
 it ran on and a replay of every event to the archived state.
 """
 
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import Actor
+from app.domain.contents import referenced_in
 from app.domain.county_settings import SETTINGS
 from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.retention import retention_ends
@@ -39,6 +42,8 @@ from app.store.tables import (
     BenefitChange,
     CaseEvent,
     CasePerson,
+    Content,
+    ContentUse,
     CountySetting,
     Escalation,
     EventSubscription,
@@ -59,8 +64,10 @@ from app.store.tables import (
 )
 from app.store.types import UTCDateTime
 
+from .archived_contents import ArchivedContent, archived_content, changed_contents, contents_problem
 from .audit import Verdict, chain_problem, definition_problem, missing_definition, replay_from, verdict_of
 from .calendar_history import CalendarsInForce
+from .contents import release_contents
 from .notice_audit import notices_problem
 from .partition_upkeep import drop_emptied_partitions
 from .replay import DefinitionsAtHand
@@ -68,7 +75,8 @@ from .runtime import Runtime
 from .settings import county_unit
 
 SETTING = "history_time_to_live_days"
-FORMAT = "assistance-history-archive/1"
+FORMAT = "assistance-history-archive/2"
+WITHOUT_CONTENTS = "assistance-history-archive/1"  # written before archives kept contents: its lines have none
 # what an archive line keeps of a case besides its row and events, by the name the line gives it
 KEPT = {"notices": Notice, "history": HistoryActivity, "attachments": Attachment, "findings": HouseholdFinding,
         "escalations": Escalation, "benefits": Benefit, "benefit_changes": BenefitChange, "reads": AccessLog,
@@ -76,9 +84,17 @@ KEPT = {"notices": Notice, "history": HistoryActivity, "attachments": Attachment
 # every row of a case, removed in this order (then its read log, as written out; the case row last)
 REMOVED = (Task, ExternalTask, Job, EventSubscription, Incident, HistoryIncident, JobLog, HistoryActivity, Escalation,
            HouseholdFinding, Notice, Attachment, TaskDraft, AuditCheckpoint, CaseEvent, BenefitChange, Benefit,
-           CasePerson)
-# what a case was written out as: its last event's hash and the ids of its read log (with its called instances')
-Written = tuple[str | None, frozenset[int]]
+           CasePerson, ContentUse)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a case was written out as: its last event's hash, the ids of its read log and the sha256 of the
+    contents its line holds (with its called instances')."""
+
+    last_event_hash: str | None
+    reads: frozenset[int]
+    contents: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -165,8 +181,9 @@ def _write_archive(rt: Runtime, path: Path, key: bytes, moment: datetime, due: l
             with rt.reading(snapshot=True) as uow:
                 for case_line in _case_lines(uow.session, chunk):
                     line(case_line)
-                    written[case_line["case"]["id"]] = (case_line["case"]["last_event_hash"], frozenset(
-                        read["id"] for part in (case_line, *case_line["called"]) for read in part["reads"]))
+                    written[case_line["case"]["id"]] = Written(case_line["case"]["last_event_hash"], frozenset(
+                        read["id"] for part in (case_line, *case_line["called"]) for read in part["reads"]),
+                        frozenset(c["sha256"] for c in case_line["contents"]))
         out.write((json.dumps({"signature": signer.hexdigest(), "algorithm": "HMAC-SHA256"}) + "\n").encode())
         out.flush()
         os.fsync(out.fileno())
@@ -175,10 +192,11 @@ def _write_archive(rt: Runtime, path: Path, key: bytes, moment: datetime, due: l
 
 def _case_lines(session: Session, ids: list[str]) -> Iterator[dict]:
     """The line of each case, holding those of the instances its call activities started (which have no events:
-    the case's own record what moved them)."""
+    the case's own record what moved them), and the contents they used."""
     tree = list(session.scalars(select(ProcessInstance).where(_in_trees(ids)).order_by(ProcessInstance.id)))
     related = {name: _by_case(session, model, [c.id for c in tree]) for name, model in KEPT.items()}
     events = _by_case(session, CaseEvent, ids, CaseEvent.seq)
+    uses = _by_case(session, ContentUse, ids)
 
     def rows(case: ProcessInstance) -> dict:
         return {"case": to_json(case), **{name: [to_json(r) for r in rows.get(case.id, [])]
@@ -186,8 +204,22 @@ def _case_lines(session: Session, ids: list[str]) -> Iterator[dict]:
 
     for case in tree:
         if case.root_process_instance_id is None:
+            called = [c for c in tree if c.root_process_instance_id == case.id]
+            used = {u.sha256 for u in uses.get(case.id, [])} | {
+                sha for e in events.get(case.id, []) for sha in referenced_in(e.inputs)} | {
+                a.sha256 for c in (case, *called) for a in related["attachments"].get(c.id, []) if a.sha256}
             yield {**rows(case), "events": events_json(events.get(case.id, [])),
-                   "called": [rows(c) for c in tree if c.root_process_instance_id == case.id]}
+                   "called": [rows(c) for c in called], "contents": _contents(session, used)}
+
+
+def _contents(session: Session, used: set[str]) -> list[dict]:
+    """The stored contents among `used`, with their bytes (read case by case: a line's files are in memory at once,
+    not a batch's); one the database no longer holds is not in the line, which its verification then names."""
+    if not used:
+        return []
+    return [{"sha256": sha, "size": size, "data": base64.b64encode(data).decode()}
+            for sha, size, data in session.execute(select(Content.sha256, Content.size, Content.data).where(
+                Content.sha256.in_(used)).order_by(Content.sha256))]
 
 
 def _in_trees(ids: list[str]):
@@ -262,7 +294,10 @@ def _remove(rt: Runtime, archive: str, written: dict[str, Written], moment: date
             session.execute(delete(model).where(model.process_instance_id.in_(ids)))
         # a read logged after this check stays (a case read as it goes is not lost from the log)
         session.execute(delete(AccessLog).where(AccessLog.process_instance_id.in_(ids), AccessLog.id.in_(
-            [read for c in cases if c.root_process_instance_id is None for read in written[c.id][1]])))
+            [read for c in cases if c.root_process_instance_id is None for read in written[c.id].reads])))
+        # only bytes the archive holds; their uses by these cases are gone, others' keep them
+        release_contents(session, {sha for c in cases if c.root_process_instance_id is None
+                                   for sha in written[c.id].contents})
         session.add_all(ArchivedCase(process_instance_id=c.id, tenant_id=c.tenant_id, definition_id=c.definition_id,
                                      business_key=c.business_key, ended_at=c.ended_at, archive=archive,
                                      archived_at=moment) for c in cases)
@@ -280,19 +315,23 @@ def _as_written(session: Session, roots: list[ProcessInstance], written: dict[st
     for read, case_id in session.execute(select(AccessLog.id, AccessLog.process_instance_id).where(
             AccessLog.process_instance_id.in_(list(tree)))):
         reads[tree[case_id].root_process_instance_id or case_id].add(read)
-    kept = {c.id for c in roots if c.state != "ACTIVE" and (c.last_event_hash, reads[c.id]) == written[c.id]}
+    kept = {c.id for c in roots if c.state != "ACTIVE"
+            and (c.last_event_hash, reads[c.id]) == (written[c.id].last_event_hash, written[c.id].reads)}
     return [c for c in tree.values() if (c.root_process_instance_id or c.id) in kept]
 
 
 @dataclass(frozen=True)
 class ArchivedLine:
-    """One case of an archive file, as rows again: the case, its events (with the previous hash each recorded)
-    and its notices."""
+    """One case of an archive file, as rows again: the case, its events (with the previous hash each recorded),
+    its notices, the contents it holds (None: written before archives held them) and the sha256 of the files
+    attached to the case and its called instances."""
 
     case: ProcessInstance
     events: list[CaseEvent]
     recorded: list[str | None]
     notices: list[Notice]
+    contents: dict[str, ArchivedContent] | None = None
+    attached: tuple[str, ...] = ()
 
 
 def read_archive(path: Path, key: bytes) -> Iterator[ArchivedLine]:
@@ -311,9 +350,14 @@ def read_archive(path: Path, key: bytes) -> Iterator[ArchivedLine]:
                                field="archive")
     signer = hmac.new(key, b"".join(lines[:-1]), hashlib.sha256)
     if not hmac.compare_digest(signer.hexdigest().encode(), signature.encode()):
-        raise ValidationFailed(f"档案文件 {path.name} 的签名无效（文件被修改或不是本服务生成的）", field="archive")
+        raise ValidationFailed(f"档案文件 {path.name} 的签名无效（文件被修改或不是本服务生成的）"
+                               f"{changed_contents(lines[1:-1])}", field="archive")
+    header = _json_line(path, 1, lines[0])
+    kind = header.get("format") if isinstance(header, dict) else None
+    if kind not in (FORMAT, WITHOUT_CONTENTS):
+        raise ValidationFailed(f"档案文件 {path.name} 第 1 行不是本服务的档案格式（{kind}）", field="archive")
     for number, line in enumerate(lines[1:-1], start=2):
-        yield _archived_line(path, number, _json_line(path, number, line))
+        yield _archived_line(path, number, _json_line(path, number, line), kind == FORMAT)
 
 
 def _json_line(path: Path, number: int, line: bytes):
@@ -326,12 +370,18 @@ def _json_line(path: Path, number: int, line: bytes):
                                field="archive") from err
 
 
-def _archived_line(path: Path, number: int, line) -> ArchivedLine:
+def _archived_line(path: Path, number: int, line, with_contents: bool = True) -> ArchivedLine:
     """A case line as rows; only a key holder's forgery can sign a line that is not one."""
     try:
         events = line["events"]
+        contents, attached = None, ()
+        if with_contents:  # (what an archive written before held is read as it was)
+            contents = {c.sha256: c for c in map(archived_content, line["contents"])}
+            attached = tuple(a["sha256"] for part in (line, *line["called"]) for a in part["attachments"]
+                             if a["sha256"])
         return ArchivedLine(from_json(ProcessInstance, line["case"]), [from_json(CaseEvent, e) for e in events],
-                            [e.get("prev_hash") for e in events], [from_json(Notice, n) for n in line["notices"]])
+                            [e.get("prev_hash") for e in events], [from_json(Notice, n) for n in line["notices"]],
+                            contents, attached)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise ValidationFailed(f"档案文件 {path.name} 第 {number} 行不是案件记录（{type(err).__name__}: {err}）",
                                field="archive") from err
@@ -351,7 +401,8 @@ def _verify_archived(session: Session, line: ArchivedLine, definitions, calendar
     missing = missing_definition(case, events, definitions)
     if missing is not None:  # nothing to replay on, nor the marks a verdict is masked by: the verdict names it
         return Verdict(case.id, False, len(events), 1, missing)
-    found = chain_problem(case, events, line.recorded) or notices_problem(line.notices, events)
+    found = chain_problem(case, events, line.recorded) or notices_problem(line.notices, events) \
+        or contents_problem(events, line.contents, line.attached)
     found = found or definition_problem(case, events, definitions) or replay_from(
         session, case, events, definitions, calendars).problem
     return verdict_of(session, case, events, found)

@@ -21,7 +21,7 @@ def keep_typed(session: Session, instance: ProcessInstance, typed: Typed | None)
     """Store the contents a command's variables refer to and remember their declared types on the case."""
     if typed is None:
         return
-    keep_contents(session, typed.contents)
+    keep_contents(session, instance, typed.contents)
     types = merged_types(instance.variable_types, typed.types)
     if types != (instance.variable_types or None):  # most commands declare nothing their JSON does not say
         with Writes(session) as writes:

@@ -600,6 +600,18 @@ class Content(Base):
     created: Mapped[datetime] = mapped_column()
 
 
+class ContentUse(Base):
+    """Which case references which content (an attachment's bytes, a Bytes or File variable's value, now or in
+    its history): written by the command that stores or references the content, in its transaction; the history
+    clean-up removes a content with the last case that uses it (app/services/contents.py). A content a call
+    activity's instance uses is its root case's."""
+
+    __tablename__ = "content_use"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), primary_key=True, index=True)
+    tenant_id: Mapped[str | None] = county_column(from_org_path=False)
+
+
 class ApiToken(Base):
     """A per-integration bearer token: only its sha256 is stored; it acts as its owner until revoked."""
 

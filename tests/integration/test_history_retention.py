@@ -2,10 +2,13 @@
 JSON-lines file and removed; an archived case still verifies from its file. The clean-up runs for a county of
 its own here (`rt`), so the shared test database's other cases stay."""
 
+import base64
 import hashlib
 import hmac
 import json
 import stat
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -16,12 +19,22 @@ from app import create_app
 from app.config import Config
 from app.domain.actors import SYSTEM
 from app.domain.errors import ValidationFailed
-from app.services import definitions, retention
+from app.services import attachments, definitions, retention
 from app.services.case_data import forget_marks
 from app.services.retention import clean_up_history, verify_archive
 from app.store.broadcast import EVERYTHING
-from app.store.tables import AccessLog, ArchivedCase, CaseEvent, HistoryActivity, JobLog, ProcessInstance
+from app.store.tables import (
+    AccessLog,
+    ArchivedCase,
+    CaseEvent,
+    Content,
+    ContentUse,
+    HistoryActivity,
+    JobLog,
+    ProcessInstance,
+)
 from tests.conftest import Api
+from tests.support.attachments import attach
 from tests.support.deployments import deploy_files, window_process
 from tests.support.org import add_county
 
@@ -381,3 +394,208 @@ def test_the_default_archive_folder_does_not_depend_on_the_working_directory(mon
     finally:
         service.extensions["runtime"].broadcast.stop()
         service.extensions["db_engine"].dispose()
+
+
+def _file(data: bytes, name: str = "身份证.pdf") -> dict:
+    return {"value": base64.b64encode(data).decode(), "type": "File",
+            "valueInfo": {"filename": name, "mimeType": "application/pdf"}}
+
+
+def _bytes(label: str) -> bytes:
+    """A file of this test's own (no other test's case shares it)."""
+    return f"%PDF-1.4 {label} {uuid.uuid4()}".encode()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _started_with(client, proof: bytes, key: str = "retention_short") -> tuple[str, str]:
+    """A case started with the File variable `proof`: its id and its open task's."""
+    window = Api(client, "window_rt")
+    started = window.post(f"/process-definition/key/{key}/start", {
+        "businessKey": f"RT-{uuid.uuid4().hex[:8]}", "variables": {"proof": _file(proof)}})
+    assert started.status_code == 200, started.json
+    return started.json["id"], window.get("/task", processInstanceId=started.json["id"]).json[0]["id"]
+
+
+def _stored(runtime, *contents: bytes) -> list[bool]:
+    with runtime.reading() as uow:
+        kept = set(uow.session.scalars(select(Content.sha256).where(Content.sha256.in_([_sha(c) for c in contents]))))
+    return [_sha(c) in kept for c in contents]
+
+
+def _line_of(archive: Path, case_id: str) -> tuple[list[str], int, dict]:
+    lines = archive.read_text().splitlines()
+    number = next(n for n, line in enumerate(lines) if f'"id":"{case_id}"' in line and '"events"' in line)
+    return lines, number, json.loads(lines[number])
+
+
+def _re_signed_line(archive: Path, lines: list[str], number: int, case: dict) -> None:
+    body = "\n".join([*lines[:number], json.dumps(case, ensure_ascii=False), *lines[number + 1:-1]]) + "\n"
+    archive.write_text(body + json.dumps({"signature": hmac.new(KEY, body.encode(), hashlib.sha256).hexdigest()})
+                       + "\n")
+
+
+def test_a_removed_case_takes_the_files_it_alone_used_and_its_archive_holds_them_all(county, client, clock,
+                                                                                    tmp_path):
+    runtime, window = county, Api(client, "window_rt")
+    shared, scan, first, later = _bytes("shared"), _bytes("scan"), _bytes("first"), _bytes("later")
+    case_id, task_id = _started_with(client, first)
+    made = attach(window, task_id, scan)
+    assert made.status_code == 200, made.json
+    # the proof given at the start is replaced: the first stays in the case's history, and in its archive
+    assert window.post(f"/task/{task_id}/complete", {"variables": {
+        "proof": _file(later), "shared": _file(shared)}}).status_code == 204
+    other, other_task = _started_with(client, shared)  # runs on: the shared bytes stay with it
+    clock.advance(days=31)
+    done = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    assert done.archived >= 1
+    _, _, line = _line_of(done.archive, case_id)
+    held = {c["sha256"]: base64.b64decode(c["data"]) for c in line["contents"]}
+    assert held == {_sha(c): c for c in (first, later, shared, scan)}
+    assert len(line["contents"]) == 4 and all(c["size"] == len(held[c["sha256"]]) for c in line["contents"])
+    verdicts = verify_archive(runtime, SYSTEM, done.archive, KEY)
+    assert all(v.ok for v in verdicts) and case_id in {v.case_id for v in verdicts}, verdicts
+    assert _stored(runtime, first, later, scan, shared) == [False, False, False, True]
+    assert _rows(runtime, ContentUse, case_id) == 0
+    # the other case still serves its file; the removed one's reads answer 404, not 500
+    assert window.get(f"/process-instance/{other}/variables/proof/data").data == shared
+    gone = [window.get(f"/process-instance/{case_id}/variables/proof/data"),
+            window.get(f"/history/variable-instance/{case_id}:proof/data"),
+            window.get(f"/task/{task_id}/attachment/{made.json['id']}/data"),
+            window.get(f"/task/{task_id}/attachment/{made.json['id']}")]
+    assert [r.status_code for r in gone] == [404] * 4, [r.json for r in gone]
+    # and when that case too is removed, so are the bytes
+    assert window.post(f"/task/{other_task}/complete", {}).status_code == 204
+    clock.advance(days=31)
+    last = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    assert [c["sha256"] for c in _line_of(last.archive, other)[2]["contents"]] == [_sha(shared)]
+    assert _stored(runtime, shared) == [False]
+    assert all(v.ok for v in verify_archive(runtime, SYSTEM, last.archive, KEY))
+
+
+def test_a_changed_archived_file_is_found_naming_it_and_a_missing_one_naming_its_event(county, client, clock,
+                                                                                     tmp_path):
+    runtime, window = county, Api(client, "window_rt")
+    proof = _bytes("proof")
+    case_id, task_id = _started_with(client, proof)
+    assert window.post(f"/task/{task_id}/complete", {}).status_code == 204
+    clock.advance(days=31)
+    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
+    lines, number, line = _line_of(archive, case_id)
+    content = line["contents"][0]
+    changed = bytearray(base64.b64decode(content["data"]))
+    changed[-1] ^= 1
+    content["data"] = base64.b64encode(bytes(changed)).decode()
+    unsigned = "\n".join([*lines[:number], json.dumps(line, ensure_ascii=False), *lines[number + 1:]]) + "\n"
+    archive.write_text(unsigned)
+    with pytest.raises(ValidationFailed, match=f"签名无效.*第 {number + 1} 行案件 {case_id} 的内容 {_sha(proof)}"):
+        verify_archive(runtime, SYSTEM, archive, KEY)
+    _re_signed_line(archive, lines, number, line)  # the key holder's forgery: the file is signed, its content is not
+    verdict = next(v for v in verify_archive(runtime, SYSTEM, archive, KEY) if v.case_id == case_id)
+    assert (verdict.ok, verdict.first_bad_event) == (False, 1) and _sha(proof) in verdict.problem, verdict
+    line["contents"] = []
+    _re_signed_line(archive, lines, number, line)
+    verdict = next(v for v in verify_archive(runtime, SYSTEM, archive, KEY) if v.case_id == case_id)
+    assert (verdict.ok, verdict.first_bad_event) == (False, 1), verdict
+    assert verdict.problem == f"事件 1 引用的内容 {_sha(proof)} 不在档案中"
+
+
+def test_a_file_attached_in_a_called_instance_is_in_its_cases_line_and_goes_with_it(county, client, clock,
+                                                                                  tmp_path):
+    runtime, window = county, Api(client, "window_rt")
+    made = deploy_files(Api(client, "designer"), {"child.bpmn": _process("retention_child", "1"),
+                                                  "parent.bpmn": PARENT})
+    assert made.status_code == 200, made.json
+    case_id = window.post("/process-definition/key/retention_parent/start",
+                          {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json["id"]
+    called = window.get("/process-instance", superProcessInstance=case_id).json[0]["id"]
+    task = window.get("/task", processInstanceId=called).json[0]
+    scan = _bytes("called")
+    assert attach(window, task["id"], scan).status_code == 200
+    assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
+    task = window.get("/task", processInstanceId=case_id).json[0]
+    assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
+    clock.advance(days=31)
+    done = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt")
+    line = _line_of(done.archive, case_id)[2]
+    assert [c["sha256"] for c in line["contents"]] == [_sha(scan)] and line["called"][0]["attachments"]
+    assert _stored(runtime, scan) == [False]
+    assert all(v.ok for v in verify_archive(runtime, SYSTEM, done.archive, KEY))
+
+
+def _paused(monkeypatch, module, name: str):
+    """Have `module.name` pause after it has run, until the returned gate opens (its transaction still open);
+    `ran` is set when it has."""
+    real, ran, gate = getattr(module, name), threading.Event(), threading.Event()
+
+    def run_then_wait(*args, **kwargs):
+        result = real(*args, **kwargs)
+        monkeypatch.setattr(module, name, real)
+        ran.set()
+        assert gate.wait(10)
+        return result
+    monkeypatch.setattr(module, name, run_then_wait)
+    return ran, gate
+
+
+def _in_thread(action) -> tuple[threading.Thread, list]:
+    outcome: list = []
+    thread = threading.Thread(target=lambda: outcome.append(action()))
+    thread.start()
+    return thread, outcome
+
+
+@pytest.mark.parametrize("first", ["command", "clean-up"])
+def test_a_file_another_case_references_while_its_last_case_is_removed_stays(app, county, client, clock, tmp_path,
+                                                                            monkeypatch, first):
+    """A command that attaches bytes a case being removed used (that case's last user): whichever of the two
+    transactions locks the content first, the other waits, and the file is there after both, served to the case
+    that now uses it. Committed first, the command keeps the content; the clean-up committed first, the command
+    stores it again."""
+    runtime, window = county, Api(client, "window_rt")
+    scan = _bytes("raced")
+    removed, task_id = _started_with(client, scan)
+    assert window.post(f"/task/{task_id}/complete", {}).status_code == 204
+    clock.advance(days=31)
+    _, task_id = _started_with(client, _bytes("other"))
+    module, name = (attachments, "keep_contents") if first == "command" else (retention, "release_contents")
+    ran, gate = _paused(monkeypatch, module, name)
+    commands, cleanups = [], []
+    steps = [lambda: commands.append(_in_thread(lambda: attach(Api(app.test_client(), "window_rt"), task_id, scan))),
+             lambda: cleanups.append(_in_thread(lambda: clean_up_history(runtime, SYSTEM, KEY, tmp_path,
+                                                                         county="rt")))]
+    steps[0 if first == "command" else 1]()
+    assert ran.wait(10)  # the first holds its lock, its transaction open
+    steps[1 if first == "command" else 0]()
+    time.sleep(0.5)  # the second reaches the lock and waits (the lock timeout is 2 s)
+    gate.set()
+    (command, made), (cleanup, done) = commands[0], cleanups[0]
+    command.join(10), cleanup.join(10)
+    assert made[0].status_code == 200, made[0].json
+    assert done[0].archived >= 1 and _rows(runtime, CaseEvent, removed) == 0
+    assert _stored(runtime, scan) == [True]
+    assert window.get(f"/task/{task_id}/attachment/{made[0].json['id']}/data").data == scan
+
+
+def test_an_archive_written_before_archives_held_files_verifies_as_it_did(county, client, clock, tmp_path):
+    runtime = county
+    case_id, task_id = _started_with(client, _bytes("before"))
+    assert Api(client, "window_rt").post(f"/task/{task_id}/complete", {}).status_code == 204
+    clock.advance(days=31)
+    archive = clean_up_history(runtime, SYSTEM, KEY, tmp_path, county="rt").archive
+    lines, number, line = _line_of(archive, case_id)
+    del line["contents"]
+    _re_signed_line(archive, lines, number, line)  # a line without its files, in an archive that says it holds them
+    with pytest.raises(ValidationFailed, match=f"第 {number + 1} 行不是案件记录"):
+        verify_archive(runtime, SYSTEM, archive, KEY)
+    header = json.loads(lines[0])
+    lines[0] = json.dumps({**header, "format": retention.WITHOUT_CONTENTS})
+    _re_signed_line(archive, lines, number, line)
+    verdicts = verify_archive(runtime, SYSTEM, archive, KEY)
+    assert case_id in {v.case_id for v in verdicts} and all(v.ok for v in verdicts), verdicts
+    lines[0] = json.dumps({**header, "format": "another/1"})
+    _re_signed_line(archive, lines, number, line)
+    with pytest.raises(ValidationFailed, match="第 1 行不是本服务的档案格式"):
+        verify_archive(runtime, SYSTEM, archive, KEY)

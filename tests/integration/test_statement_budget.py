@@ -5,6 +5,8 @@ statements are counted. A multi-row write must be one statement (its rows as one
 an executemany that the count would see once but the server would run once per row.
 """
 
+import base64
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -12,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from tests.conftest import typed
+from tests.support.deployments import deploy_files, window_process
 from tests.support.dibao_steps import Case, accept_variables
 
 STATEMENTS_PER_COMPLETION = 8
@@ -140,3 +143,27 @@ def test_a_tasklist_clients_list_and_claim_cost_one_and_two_statements(runtime, 
     sqlite = runtime.session_factory.kw["bind"].dialect.name == "sqlite"
     assert (listed["statements"], listed["commits"]) == (1, 1), listed["sql"]
     assert (claimed["statements"], claimed["commits"]) == (5 if sqlite else 2, 1), claimed["sql"]
+
+
+def test_a_completion_that_stores_a_file_costs_four_statements_more(runtime, login_as):
+    """Storing a File variable's bytes: the case's use of them, the content read (and locked against the history
+    clean-up's removal), the content written, and the variable's declared type on the case row. A completion that
+    sets no file costs none of them."""
+    window = login_as("window_cg")
+    made = deploy_files(login_as("designer"), {"budget.bpmn": window_process("budget_files", "文件计数")})
+    assert made.status_code == 200, made.json
+    counted = {}
+    for kind in ("plain", "plain", "file", "file"):  # the first of each signs in and builds its statements
+        case = window.post("/process-definition/key/budget_files/start", {}).json
+        task = window.get("/task", processInstanceId=case["id"]).json[0]
+        data = f"%PDF-1.4 {uuid.uuid4()}".encode()
+        variables = {"proof": {"value": base64.b64encode(data).decode(), "type": "File",
+                               "valueInfo": {"filename": "证明.pdf"}}} if kind == "file" else {}
+        with counting(runtime.session_factory.kw["bind"]) as counts:
+            assert window.post(f"/task/{task['id']}/complete", {"variables": variables}).status_code == 204
+        counted[kind] = counts
+    plain, file = counted["plain"]["sql"], counted["file"]["sql"]
+    assert file[:len(plain)] == plain and len(file) - len(plain) == 4, (plain, file)
+    assert file[len(plain):len(plain) + 3] == ["INSERT INTO content_use", "SELECT content.sha256 FROM",
+                                               "INSERT INTO content"], file
+    assert counted["file"]["commits"] == 1
