@@ -7,7 +7,7 @@ refused 429 as if it had guessed. The row now records when its check failed; NUL
 logins.py).
 
 Revision ID: 0052
-Revises: 0046
+Revises: 0047
 """
 import sqlalchemy as sa
 from alembic import op
@@ -15,7 +15,7 @@ from alembic import op
 import app.store.types
 
 revision = '0052'
-down_revision = '0046'
+down_revision = '0047'
 branch_labels = None
 depends_on = None
 
