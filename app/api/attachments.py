@@ -48,12 +48,12 @@ def dto(info: AttachmentInfo, removal: datetime | None) -> dict:
             "rootProcessInstanceId": info.case_id, "links": [{"method": "GET", "href": href, "rel": "self"}]}
 
 
+_page = with_removal(dto, lambda info: info.case_id)
+
+
 @bp.get("/<task_id>/attachment")
 def index(task_id: str):
     return jsonify(_page(task_attachments(runtime(), actor(), task_id)))
-
-
-_page = with_removal(dto, lambda info: info.case_id)
 
 
 @bp.post("/<task_id>/attachment/create")

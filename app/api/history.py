@@ -85,6 +85,9 @@ def variable_data(variable_id: str):
     return binary_response(*variable_content(runtime(), row.value, row.declared, row.name))
 
 
+_variables = with_removal(dto.history_variable, lambda row: row.instance.id)
+
+
 @bp.route("/variable-instance", methods=["GET", "POST"])
 @takes_args
 def variables():
@@ -94,9 +97,6 @@ def variables():
     sorting = params.pop("sorting")
     rows = variable_rows(runtime(), actor(), params, sorting, page["firstResult"], page["maxResults"], False)
     return jsonify(_variables(rows, deserialize))
-
-
-_variables = with_removal(dto.history_variable, lambda row: row.instance.id)
 
 
 @bp.route("/variable-instance/count", methods=["GET", "POST"])

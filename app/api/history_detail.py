@@ -86,14 +86,14 @@ def _shape(detail, removal, deserialize: bool) -> dict:
             "initial": detail.revision == 0, "revision": detail.revision, "errorMessage": None}
 
 
+_page = with_removal(_shape, lambda detail: detail.instance.id)
+
+
 def details():
     params, page = _query(request.method == "POST", paged=True)
     rows = detail_rows(runtime(), actor(), params, params.pop("sorting"), page.get("firstResult", 0),
                        page.get("maxResults"))
     return jsonify(_page(rows, page.get("deserializeValues", True)))
-
-
-_page = with_removal(_shape, lambda detail: detail.instance.id)
 
 
 def count():
