@@ -5,6 +5,8 @@ Created from a multipart body as Camunda's `…/attachment/create` reads it (par
 those who may read the case (each read logged); the content is served as Camunda serves it, as a download.
 """
 
+from datetime import datetime
+
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -18,6 +20,7 @@ from app.services.attachments import (
     task_attachments,
 )
 
+from .removal import removal_date, removal_of, with_removal
 from .support import actor, camunda_date, runtime
 
 bp = Blueprint("task_attachment", __name__, url_prefix="/task")
@@ -36,17 +39,21 @@ def allow_attachment_bodies() -> None:
             raise RequestEntityTooLarge()
 
 
-def dto(info: AttachmentInfo) -> dict:
+def dto(info: AttachmentInfo, removal: datetime | None) -> dict:
     """Camunda's AttachmentDto."""
     href = url_for("engine_rest.task_attachment.get", task_id=info.task_id, attachment_id=info.id, _external=True)
     return {"id": info.id, "name": info.name, "description": info.description, "taskId": info.task_id,
-            "type": info.type, "url": info.url, "createTime": camunda_date(info.created), "removalTime": None,
+            "type": info.type, "url": info.url, "createTime": camunda_date(info.created),
+            "removalTime": removal_date(removal),
             "rootProcessInstanceId": info.case_id, "links": [{"method": "GET", "href": href, "rel": "self"}]}
+
+
+_page = with_removal(dto, lambda info: info.case_id)
 
 
 @bp.get("/<task_id>/attachment")
 def index(task_id: str):
-    return jsonify([dto(info) for info in task_attachments(runtime(), actor(), task_id)])
+    return jsonify(_page(task_attachments(runtime(), actor(), task_id)))
 
 
 @bp.post("/<task_id>/attachment/create")
@@ -61,7 +68,8 @@ def create(task_id: str):
     new = NewAttachment(_text("attachment-name"), _text("attachment-description"), _text("attachment-type"),
                         _text("url"), content.read() if content is not None else _bytes("content"),
                         current_app.config["ATTACHMENT_MAX_BYTES"])
-    return jsonify(dto(add_task_attachment(runtime(), actor(), task_id, new)))
+    info = add_task_attachment(runtime(), actor(), task_id, new)
+    return jsonify(dto(info, removal_of(info.case_id)))
 
 
 def _text(name: str) -> str | None:
@@ -84,7 +92,8 @@ def _bytes(name: str) -> bytes | None:
 
 @bp.get("/<task_id>/attachment/<attachment_id>")
 def get(task_id: str, attachment_id: str):
-    return jsonify(dto(task_attachment(runtime(), actor(), task_id, attachment_id)[0]))
+    info = task_attachment(runtime(), actor(), task_id, attachment_id)[0]
+    return jsonify(dto(info, removal_of(info.case_id)))
 
 
 @bp.get("/<task_id>/attachment/<attachment_id>/data")

@@ -8,6 +8,7 @@ from app.services.deploy import deploy
 
 from . import dto
 from .queries import register_list
+from .removal import time_to_live_of
 from .schemas import DeleteDeploymentArgs
 from .support import accepts, actor, args, runtime
 
@@ -53,7 +54,7 @@ def create_deployment():
     if result.deployment is None:
         return jsonify({"id": None, "name": form.get("deployment-name"), "deployedProcessDefinitions": None,
                         "message": "没有变化的文件，未产生新版本"}), 200
-    return jsonify(dto.deployment_with_definitions(result))
+    return jsonify(dto.deployment_with_definitions(result, time_to_live_of(result.definitions)))
 
 
 @bp.get("/registered")

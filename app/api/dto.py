@@ -6,6 +6,7 @@ from flask import request
 
 from app.services.forms import is_client_form
 
+from .removal import removal_date, with_removal
 from .support import camunda_date
 from .variables import to_camunda, typed_value
 
@@ -61,14 +62,15 @@ def instance(row) -> dict:
             "rootProcessInstanceId": row.root_process_instance_id or row.id}
 
 
-def definition(row) -> dict:
+def definition(row, time_to_live: int) -> dict:
+    """Camunda's ProcessDefinitionDto; `time_to_live`: the days its cases are kept (app/services/removal_times.py)."""
     return {"id": row.id, "key": row.key, "name": row.name, "version": row.version, "category": None,
             "description": None, "deploymentId": row.deployment_id, "resource": row.resource_name,
             "diagram": None, "suspended": row.suspended, "tenantId": row.tenant_id,
-            "versionTag": row.version_tag, "historyTimeToLive": row.history_time_to_live, "startableInTasklist": True}
+            "versionTag": row.version_tag, "historyTimeToLive": time_to_live, "startableInTasklist": True}
 
 
-def history_instance(row, definition_name: str | None = None, delete_reason: str | None = None) -> dict:
+def history_instance(row, removal, definition_name: str | None = None, delete_reason: str | None = None) -> dict:
     state = "SUSPENDED" if row.state == "ACTIVE" and row.suspended else row.state
     return {"id": row.id, "rootProcessInstanceId": row.root_process_instance_id or row.id,
             "superProcessInstanceId": row.super_process_instance_id,
@@ -77,14 +79,15 @@ def history_instance(row, definition_name: str | None = None, delete_reason: str
             "processDefinitionKey": row.definition_key,
             "processDefinitionVersion": definition_version(row.definition_id),
             "processDefinitionId": row.definition_id, "businessKey": row.business_key,
-            "startTime": camunda_date(row.started_at), "endTime": camunda_date(row.ended_at), "removalTime": None,
+            "startTime": camunda_date(row.started_at), "endTime": camunda_date(row.ended_at),
+            "removalTime": removal_date(removal),
             "durationInMillis": _millis(row.started_at, row.ended_at), "startUserId": row.started_by,
             "startActivityId": None, "deleteReason": getattr(row, "delete_reason", delete_reason),
             "tenantId": row.tenant_id, "state": state,
             "restartedProcessInstanceId": None}
 
 
-def activity(row) -> dict:
+def activity(row, removal) -> dict:
     return {"id": row.id, "parentActivityInstanceId": row.process_instance_id, "activityId": row.activity_id,
             "activityName": row.activity_name, "activityType": row.activity_type,
             "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
@@ -95,7 +98,8 @@ def activity(row) -> dict:
             "calledCaseInstanceId": None,
             "startTime": camunda_date(row.start_time), "endTime": camunda_date(row.end_time),
             "durationInMillis": _millis(row.start_time, row.end_time), "canceled": row.canceled,
-            "completeScope": row.activity_type.endswith("EndEvent"), "tenantId": row.tenant_id, "removalTime": None,
+            "completeScope": row.activity_type.endswith("EndEvent"), "tenantId": row.tenant_id,
+            "removalTime": removal_date(removal),
             "rootProcessInstanceId": row.process_instance_id}
 
 
@@ -103,7 +107,7 @@ def _delete_reason(row) -> str | None:
     return row.delete_reason or ("completed" if row.end_time else None)
 
 
-def history_task(row) -> dict:
+def history_task(row, removal) -> dict:
     return {"id": row.id, "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
             "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
             "caseDefinitionKey": None, **CASE_FIELDS, "activityInstanceId": row.id, "name": row.activity_name,
@@ -111,7 +115,7 @@ def history_task(row) -> dict:
             "startTime": camunda_date(row.start_time), "endTime": camunda_date(row.end_time),
             "duration": _millis(row.start_time, row.end_time), "taskDefinitionKey": row.activity_id,
             "priority": row.priority if row.priority is not None else 50, "due": camunda_date(row.due),
-            "parentTaskId": None, "followUp": None, "tenantId": row.tenant_id, "removalTime": None,
+            "parentTaskId": None, "followUp": None, "tenantId": row.tenant_id, "removalTime": removal_date(removal),
             "rootProcessInstanceId": row.process_instance_id,
             "taskState": ("Completed" if row.end_time and not row.canceled else "Deleted" if row.end_time
                           else "Created"),
@@ -195,7 +199,7 @@ def activity_tree(tree) -> dict:
             **_incident_refs([i for i in tree.incidents if i.activity_id is None])}
 
 
-def history_variable(row, deserialize: bool = True) -> dict:
+def history_variable(row, removal, deserialize: bool = True) -> dict:
     """A case variable as Camunda's historic (and runtime) variable instance."""
     case = row.instance
     return {"id": row.id, "name": row.name, **typed_value(row.value, row.declared, deserialize),
@@ -203,7 +207,8 @@ def history_variable(row, deserialize: bool = True) -> dict:
             "processInstanceId": case.id, "executionId": case.id, "activityInstanceId": case.id,
             "caseDefinitionKey": None, "caseDefinitionId": None, "caseInstanceId": None, "caseExecutionId": None,
             "taskId": None, "tenantId": case.tenant_id, "errorMessage": None, "state": "CREATED",
-            "createTime": camunda_date(case.started_at), "removalTime": None, "rootProcessInstanceId": case.id}
+            "createTime": camunda_date(case.started_at), "removalTime": removal_date(removal),
+            "rootProcessInstanceId": case.id}
 
 
 def deployment(row) -> dict:
@@ -211,9 +216,10 @@ def deployment(row) -> dict:
             "deploymentTime": camunda_date(row.deployed_at), "links": []}
 
 
-def deployment_with_definitions(result) -> dict:
+def deployment_with_definitions(result, times_to_live: dict[str, int]) -> dict:
     return {**deployment(result.deployment),
-            "deployedProcessDefinitions": {p.id: definition(p) for p in result.definitions} or None,
+            "deployedProcessDefinitions": {p.id: definition(p, times_to_live[p.id]) for p in result.definitions}
+            or None,
             "deployedForms": {f.id: {"id": f.id, "key": f.key, "version": f.version} for f in result.forms} or None,
             "deployedNoticeTemplates": {t.id: {"id": t.id, "kind": t.key, "version": t.version}
                                         for t in result.templates} or None,
@@ -225,8 +231,8 @@ def resource(row) -> dict:
     return {"id": row.id, "name": row.name, "deploymentId": row.deployment_id}
 
 
-def called_definition(called) -> dict:
-    return {**definition(called.definition), "calledFromActivityIds": called.called_from,
+def called_definition(called, time_to_live: int) -> dict:
+    return {**definition(called.definition, time_to_live), "calledFromActivityIds": called.called_from,
             "callingProcessDefinitionId": called.calling_id}
 
 
@@ -248,16 +254,21 @@ def event_subscription(row) -> dict:
             "activityId": row.activity_id, "createdDate": camunda_date(row.created), "tenantId": row.tenant_id}
 
 
-def comment(found) -> dict:
+def comment(found, removal) -> dict:
     """A task comment (办理意见) as Camunda's CommentDto."""
     return {"id": found.id, "userId": found.user_id, "time": camunda_date(found.time),
             "taskId": found.task_id, "processInstanceId": found.process_instance_id,
-            "message": found.message, "removalTime": None, "rootProcessInstanceId": found.process_instance_id,
+            "message": found.message, "removalTime": removal_date(removal),
+            "rootProcessInstanceId": found.process_instance_id,
             "links": [{"method": "GET", "href": f"{request.url_root}engine-rest/task/{found.task_id}/comment/"
                        f"{found.id}", "rel": "self"}]}
 
 
-def user_operation(row) -> dict:
+# a page of comments, each with its case's removal time
+comment_page = with_removal(comment, lambda found: found.process_instance_id)
+
+
+def user_operation(row, removal) -> dict:
     """A case event as an entry of Camunda's user operation log (UserOperationLogEntryDto)."""
     return {"id": row.id, "userId": row.actor, "timestamp": camunda_date(row.at), "operationId": row.id,
             "operationType": row.operation_type, "entityType": row.entity_type, "category": row.category,
@@ -266,7 +277,7 @@ def user_operation(row) -> dict:
             "processDefinitionKey": row.definition_key, "processInstanceId": row.process_instance_id,
             "executionId": row.process_instance_id, "caseDefinitionId": None, "caseInstanceId": None,
             "caseExecutionId": None, "taskId": row.task_id, "externalTaskId": row.external_task_id,
-            "batchId": None, "jobId": row.job_id, "jobDefinitionId": None, "removalTime": None,
+            "batchId": None, "jobId": row.job_id, "jobDefinitionId": None, "removalTime": removal_date(removal),
             "rootProcessInstanceId": row.process_instance_id}
 
 
@@ -284,13 +295,13 @@ def completed_batch(batch_type: str, total: int, user_id: str, started) -> dict:
             "createUserId": user_id, "startTime": camunda_date(started), "executionStartTime": camunda_date(started)}
 
 
-def history_incident(row) -> dict:
+def history_incident(row, removal) -> dict:
     """Camunda's HistoricIncidentDto: an incident open, resolved, or deleted with its case."""
     failed_job = row.type == "failedJob"
     return {"id": row.id, "processDefinitionKey": row.definition_key, "processDefinitionId": row.definition_id,
             "processInstanceId": row.process_instance_id, "executionId": row.process_instance_id,
             "rootProcessInstanceId": row.process_instance_id, "createTime": camunda_date(row.created),
-            "endTime": camunda_date(row.end_time), "removalTime": None, "incidentType": row.type,
+            "endTime": camunda_date(row.end_time), "removalTime": removal_date(removal), "incidentType": row.type,
             "activityId": row.activity_id, "failedActivityId": row.failed_activity_id, "causeIncidentId": row.id,
             "rootCauseIncidentId": row.id, "configuration": row.job_id or row.id,
             "historyConfiguration": row.history_configuration,
@@ -299,9 +310,10 @@ def history_incident(row) -> dict:
             "deleted": row.state == "deleted", "resolved": row.state == "resolved", "annotation": None}
 
 
-def job_log(row) -> dict:
+def job_log(row, removal) -> dict:
     """Camunda's HistoricJobLogDto: one entry of a job's life."""
-    return {"id": row.id, "timestamp": camunda_date(row.logged_at), "removalTime": None, "jobId": row.job_id,
+    return {"id": row.id, "timestamp": camunda_date(row.logged_at), "removalTime": removal_date(removal),
+            "jobId": row.job_id,
             "jobDueDate": camunda_date(row.job_due), "jobRetries": row.job_retries, "jobPriority": 0,
             "jobExceptionMessage": row.exception_message, "failedActivityId": row.failed_activity_id,
             "jobDefinitionId": job_definition_id(row), "jobDefinitionType": row.job_type,

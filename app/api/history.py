@@ -11,17 +11,23 @@ from app.services.variable_reads import variable_content
 
 from . import dto
 from .queries import register_list
+from .removal import removal_of, with_removal
 from .schemas import DeserializeArgs
 from .support import accepts, actor, args, binary_response, runtime, takes_args
 from .variable_queries import variable_query
 
 bp = Blueprint("history", __name__, url_prefix="/history")
-register_list(bp, "/process-instance", "history/process-instance", dto.history_instance)
-register_list(bp, "/activity-instance", "history/activity-instance", dto.activity)
-register_list(bp, "/task", "history/task", dto.history_task)
-register_list(bp, "/user-operation", "history/user-operation", dto.user_operation, post=False)
-register_list(bp, "/incident", "history/incident", dto.history_incident, post=False)
-register_list(bp, "/job-log", "history/job-log", dto.job_log)
+_CASE = lambda row: row.process_instance_id  # noqa: E731 the case a history row belongs to
+register_list(bp, "/process-instance", "history/process-instance",
+              with_removal(dto.history_instance, lambda row: row.id), by_page=True)
+register_list(bp, "/activity-instance", "history/activity-instance", with_removal(dto.activity, _CASE),
+              by_page=True)
+register_list(bp, "/task", "history/task", with_removal(dto.history_task, _CASE), by_page=True)
+register_list(bp, "/user-operation", "history/user-operation", with_removal(dto.user_operation, _CASE), post=False,
+              by_page=True)
+register_list(bp, "/incident", "history/incident", with_removal(dto.history_incident, _CASE), post=False,
+              by_page=True)
+register_list(bp, "/job-log", "history/job-log", with_removal(dto.job_log, _CASE), by_page=True)
 
 
 def _job_log_entry(log_id: str):
@@ -34,7 +40,8 @@ def _job_log_entry(log_id: str):
 
 @bp.get("/job-log/<log_id>")
 def job_log_entry(log_id: str):
-    return jsonify(dto.job_log(_job_log_entry(log_id)))
+    entry = _job_log_entry(log_id)
+    return jsonify(dto.job_log(entry, removal_of(entry.process_instance_id)))
 
 
 @bp.get("/job-log/<log_id>/stacktrace")
@@ -48,12 +55,13 @@ def job_log_stacktrace(log_id: str):
 @bp.get("/process-instance/<instance_id>")
 def instance(instance_id: str):
     row, name, reason = history_case(runtime(), actor(), instance_id)
-    return jsonify(dto.history_instance(row, name, reason))
+    return jsonify(dto.history_instance(row, removal_of(row.id), name, reason))
 
 
 @bp.get("/activity-instance/<activity_id>")
 def activity(activity_id: str):
-    return jsonify(dto.activity(row_in_scope(runtime(), actor(), "history activity", activity_id)))
+    row = row_in_scope(runtime(), actor(), "history activity", activity_id)
+    return jsonify(dto.activity(row, removal_of(row.process_instance_id)))
 
 
 def _variable(variable_id: str):
@@ -67,13 +75,17 @@ def _variable(variable_id: str):
 @bp.get("/variable-instance/<variable_id>")
 @accepts(query=DeserializeArgs)
 def variable(variable_id: str):
-    return jsonify(dto.history_variable(_variable(variable_id), args()["deserializeValues"]))
+    row = _variable(variable_id)
+    return jsonify(dto.history_variable(row, removal_of(row.instance.id), args()["deserializeValues"]))
 
 
 @bp.get("/variable-instance/<variable_id>/data")
 def variable_data(variable_id: str):
     row = _variable(variable_id)
     return binary_response(*variable_content(runtime(), row.value, row.declared, row.name))
+
+
+_variables = with_removal(dto.history_variable, lambda row: row.instance.id)
 
 
 @bp.route("/variable-instance", methods=["GET", "POST"])
@@ -84,7 +96,7 @@ def variables():
     deserialize = params.pop("deserializeValues")
     sorting = params.pop("sorting")
     rows = variable_rows(runtime(), actor(), params, sorting, page["firstResult"], page["maxResults"], False)
-    return jsonify([dto.history_variable(row, deserialize) for row in rows])
+    return jsonify(_variables(rows, deserialize))
 
 
 @bp.route("/variable-instance/count", methods=["GET", "POST"])

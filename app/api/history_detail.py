@@ -9,6 +9,7 @@ from app.services.history_details import SORT_BY, count_details, detail_rows, on
 
 from .fields import CamundaBoolean, CamundaDateTime, StrictSchema
 from .queries import LIST_ROUTES, PageArgs, strings
+from .removal import removal_date, removal_of, with_removal
 from .support import accepts, actor, args, camunda_date, json_object, runtime, takes_args
 from .variables import typed_value
 
@@ -71,7 +72,7 @@ def _query(post: bool, paged: bool) -> tuple[dict, dict]:
     return {**params, "sorting": sorting}, page
 
 
-def _shape(detail, deserialize: bool) -> dict:
+def _shape(detail, removal, deserialize: bool) -> dict:
     case = detail.instance
     typed = typed_value(detail.value, detail.declared, deserialize)
     return {"id": detail.id, "type": "variableUpdate", "processDefinitionKey": case.definition_key,
@@ -79,17 +80,20 @@ def _shape(detail, deserialize: bool) -> dict:
             "activityInstanceId": detail.task_id or case.id, "executionId": case.id, "caseDefinitionKey": None,
             "caseDefinitionId": None, "caseInstanceId": None, "caseExecutionId": None, "taskId": detail.task_id,
             "tenantId": case.tenant_id, "userOperationId": str(detail.event_id), "time": camunda_date(detail.time),
-            "removalTime": None, "rootProcessInstanceId": case.id, "variableName": detail.name,
+            "removalTime": removal_date(removal), "rootProcessInstanceId": case.id, "variableName": detail.name,
             "variableInstanceId": detail.variable_instance_id, "variableType": typed["type"],
             "value": typed["value"], "valueInfo": typed.get("valueInfo", {}),
             "initial": detail.revision == 0, "revision": detail.revision, "errorMessage": None}
+
+
+_page = with_removal(_shape, lambda detail: detail.instance.id)
 
 
 def details():
     params, page = _query(request.method == "POST", paged=True)
     rows = detail_rows(runtime(), actor(), params, params.pop("sorting"), page.get("firstResult", 0),
                        page.get("maxResults"))
-    return jsonify([_shape(d, page.get("deserializeValues", True)) for d in rows])
+    return jsonify(_page(rows, page.get("deserializeValues", True)))
 
 
 def count():
@@ -105,4 +109,5 @@ bp.add_url_rule("/count", "count_history_detail", takes_args(count), methods=["G
 @bp.get("/<detail_id>")
 @accepts(query=DetailArgs)
 def get_detail(detail_id: str):
-    return jsonify(_shape(one_detail(runtime(), actor(), detail_id), args()["deserializeValue"]))
+    detail = one_detail(runtime(), actor(), detail_id)
+    return jsonify(_shape(detail, removal_of(detail.instance.id), args()["deserializeValue"]))

@@ -13,12 +13,13 @@ from app.services.variable_reads import shown_types
 
 from . import dto
 from .queries import register_list
+from .removal import time_to_live_of, with_time_to_live
 from .schemas import DefinitionSuspensionBody, StartBody
 from .support import accepts, actor, body, runtime
 from .variables import parse, to_camunda
 
 bp = Blueprint("process_definition", __name__, url_prefix="/process-definition")
-register_list(bp, "", "process-definition", dto.definition, post=False)
+register_list(bp, "", "process-definition", with_time_to_live(dto.definition), post=False, by_page=True)
 
 
 def _which(key: str | None, definition_id: str | None, tenant_id: str | None) -> tuple[str | None, str | None]:
@@ -34,7 +35,8 @@ def _which(key: str | None, definition_id: str | None, tenant_id: str | None) ->
 @bp.get("/<definition_id>")
 def get_definition(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
     key, definition_id = _which(key, definition_id, tenant_id)
-    return jsonify(dto.definition(repository.definition(runtime(), actor(), definition_id, key)))
+    row = repository.definition(runtime(), actor(), definition_id, key)
+    return jsonify(dto.definition(row, time_to_live_of([row])[row.id]))
 
 
 @bp.get("/key/<key>/xml")
@@ -67,8 +69,8 @@ def start_form_key(key: str | None = None, definition_id: str | None = None, ten
 
 @bp.get("/<definition_id>/static-called-process-definitions")
 def called_definitions(definition_id: str):
-    return jsonify([dto.called_definition(c) for c in repository.called_definitions(runtime(), actor(),
-                                                                                   definition_id)])
+    return jsonify(with_time_to_live(dto.called_definition, lambda called: called.definition)(
+        repository.called_definitions(runtime(), actor(), definition_id)))
 
 
 @bp.post("/key/<key>/start")

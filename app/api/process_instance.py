@@ -170,4 +170,4 @@ def modify_activities(instance_id: str):
 @bp.get("/<instance_id>/comment")
 def comments_of(instance_id: str):
     """Every comment (办理意见) on the case's tasks, oldest first."""
-    return jsonify([dto.comment(c) for c in case_comments(runtime(), actor(), instance_id)])
+    return jsonify(dto.comment_page(case_comments(runtime(), actor(), instance_id)))

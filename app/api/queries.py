@@ -115,12 +115,15 @@ def is_query(method: str, path: str) -> bool:
     return method == "POST" and path.removesuffix("/count") in LIST_ROUTES
 
 
-def register_list(bp: Blueprint, path: str, name: str, shape: Callable, post: bool = True) -> None:
-    """Serve GET `path`, GET `path/count` and (with `post`) their POST query variants for list `name`."""
+def register_list(bp: Blueprint, path: str, name: str, shape: Callable, post: bool = True,
+                  by_page: bool = False) -> None:
+    """Serve GET `path`, GET `path/count` and (with `post`) their POST query variants for list `name`; `shape`
+    shapes each row, or with `by_page` the whole page (what its rows need looked up, looked up once)."""
 
     def rows():
         query = _query(name, request.method == "POST", paged=True)
-        return jsonify([shape(row) for row in list_rows(runtime(), actor(), query)])
+        found = list_rows(runtime(), actor(), query)
+        return jsonify(shape(found) if by_page else [shape(row) for row in found])
 
     def count():
         return jsonify({"count": count_rows(runtime(), actor(), _query(name, request.method == "POST", paged=False))})

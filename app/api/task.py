@@ -12,6 +12,7 @@ from app.services.variable_reads import shown_types, task_variables, variable_da
 
 from . import dto
 from .queries import register_list
+from .removal import removal_of
 from .schemas import (
     CommentBody,
     DeserializeArgs,
@@ -162,13 +163,13 @@ def identity_links(task_id: str):
 def create_comment(task_id: str):
     """Write a comment (办理意见) on the task; it is kept in the case's log."""
     data = body()
-    return jsonify(dto.comment(comments.add_comment(runtime(), actor(), task_id, data["message"],
-                                                 data["processInstanceId"])))
+    found = comments.add_comment(runtime(), actor(), task_id, data["message"], data["processInstanceId"])
+    return jsonify(dto.comment(found, removal_of(found.process_instance_id)))
 
 
 @bp.get("/<task_id>/comment")
 def list_comments(task_id: str):
-    return jsonify([dto.comment(c) for c in comments.task_comments(runtime(), actor(), task_id)])
+    return jsonify(dto.comment_page(comments.task_comments(runtime(), actor(), task_id)))
 
 
 @bp.get("/<task_id>/comment/<comment_id>")
@@ -176,7 +177,7 @@ def get_comment(task_id: str, comment_id: str):
     found = [c for c in comments.task_comments(runtime(), actor(), task_id) if c.id == comment_id]
     if not found:
         raise NotFound(f"任务 {task_id} 没有意见 {comment_id}", field="commentId")
-    return jsonify(dto.comment(found[0]))
+    return jsonify(dto.comment(found[0], removal_of(found[0].process_instance_id)))
 
 
 @bp.post("/<task_id>/identity-links")

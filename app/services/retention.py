@@ -134,9 +134,7 @@ def due_cases(rt: Runtime, moment: datetime, county: str | None = None) -> list[
     their call activities started go with them, whatever their own processes' retention."""
     with rt.reading() as uow:
         session = uow.session
-        county_days = {row.county_path: int(row.value.get("value")) for row in session.scalars(
-            select(CountySetting).where(CountySetting.key == SETTING))}
-        default = int(SETTINGS[SETTING].default)
+        county_days, default = county_retention(session)
         shortest = min([default, *county_days.values(), *(d for d in session.scalars(
             select(ProcessDefinition.history_time_to_live).where(
                 ProcessDefinition.history_time_to_live.is_not(None))))])
@@ -149,14 +147,28 @@ def due_cases(rt: Runtime, moment: datetime, county: str | None = None) -> list[
         if county is not None:
             query = query.where(ProcessInstance.tenant_id == county)
         rows = session.execute(query.order_by(ProcessInstance.id))
-        return [row.id for row in rows if (ends := retention_ends(row.ended_at, _days(row, county_days, default)))
-                is not None and ends < moment]
+        return [row.id for row in rows if (ends := removal_time(row, county_days, default)) is not None
+                and ends < moment]
 
 
-def _days(row, county_days: dict[str, int], default: int) -> int:
-    if row.history_time_to_live is not None:
-        return row.history_time_to_live
-    return county_days.get("/" + row.org_path.strip("/").split("/")[0] + "/", default)
+def county_retention(session: Session) -> tuple[dict[str, int], int]:
+    """The `history_time_to_live_days` each county set, by the county's path, and the default of the others."""
+    return ({row.county_path: int(row.value.get("value")) for row in session.scalars(
+        select(CountySetting).where(CountySetting.key == SETTING))}, int(SETTINGS[SETTING].default))
+
+
+def removal_time(row, county_days: dict[str, int], default: int) -> datetime | None:
+    """When the clean-up removes a finished root case (`row`: its `ended_at`, `org_path` and its definition's
+    `history_time_to_live`), with the instances its call activities started: its end plus its process's days, else
+    its county's (Camunda's removal time, strategy "end"); None when that is past the last date (never)."""
+    return retention_ends(row.ended_at, kept_days(row.history_time_to_live, row.org_path, county_days, default))
+
+
+def kept_days(definition_days: int | None, org_path: str, county_days: dict[str, int], default: int) -> int:
+    """How many days a case of a unit at `org_path` is kept after its end: its process's, else its county's."""
+    if definition_days is not None:
+        return definition_days
+    return county_days.get("/" + org_path.strip("/").split("/")[0] + "/", default)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
