@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.domain.actors import Actor
+from app.domain.errors import NotFound
 from app.domain.orgs import tenant_of
-from app.store.tables import ExternalTask, Job, Task
+from app.store.tables import ExternalTask, Job, ProcessDefinition, Task
 from app.store.tenancy import in_scope
 
 from .catalogue import ProcessSource, definition_source
-from .definitions import cached_definition, latest_definition
+from .definitions import cached_definition, latest_definition_or_none, visible_definitions
 from .runtime import Runtime
 
 
@@ -38,6 +39,17 @@ class Waiting:
         return sorted({d for d, _ in self.per_version} | {self.definition_id}, key=lambda d: d != self.definition_id)
 
 
+def _diagram_of(session, actor: Actor, process: str) -> str:
+    """The version a start by key runs for me; for the province, a key no shared version has is drawn on the
+    highest county version it sees (the caption says whose)."""
+    row = latest_definition_or_none(session, process, tenant_of(actor.org_path)) or session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == process, visible_definitions(actor))
+        .order_by(ProcessDefinition.version.desc(), ProcessDefinition.tenant_id).limit(1)).first()
+    if row is None:
+        raise NotFound(f"没有已部署的流程 {process}", field="process")
+    return row.id
+
+
 def waiting_per_step(rt: Runtime, actor: Actor, process: str) -> Waiting:
     """Return the latest diagram of `process` for me and how many cases in scope wait at each step of each version.
 
@@ -46,7 +58,7 @@ def waiting_per_step(rt: Runtime, actor: Actor, process: str) -> Waiting:
     """
     actor.require("supervision.read")
     with rt.reading() as uow:
-        shown = latest_definition(uow.session, process, tenant_of(actor.org_path)).id
+        shown = _diagram_of(uow.session, actor, process)
     source = definition_source(rt, actor, shown)
     counts: Counter[tuple[str, str]] = Counter()
     with rt.reading() as uow:

@@ -207,3 +207,12 @@ def test_the_compliance_exports_are_offered_only_for_a_process_with_a_compliance
     linshi = web.get("/supervisor", process="linshi").text
     assert "尚无时限考核口径" in linshi and "达标情况" not in linshi
     assert web.get("/supervisor/export/compliance.csv", process="linshi").status_code == 400  # as before
+
+
+def test_the_province_heatmap_of_a_process_only_a_county_has_draws_that_countys_version(web_app):
+    key = f"vo_{uuid.uuid4().hex[:8]}"
+    _deploy(web_app, "designer_cc", _process(key, f"版本{key[-4:]}", "陈仓受理"), key, "cc")
+    _start(web_app, "window_cc", key)
+    page = Web(web_app, "supervisor_province").get("/supervisor", process=key)
+    assert page.status_code == 200 and "流程图为陈仓县第 1 版）" in page.text
+    assert re.findall(r'<tr data-activity="t"><td>([^<]*)</td><td>(\d+)</td>', page.text) == [("陈仓受理", "1")]
