@@ -7,7 +7,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from app.services.compliance import compliance as compliance_figures
 from app.services.exports import attachment, export
 from app.services.supervision import act_on_escalation, late_tasks, list_escalations
-from app.services.supervision_tables import compliance_table, escalations_table, tasks_table
+from app.services.supervision_tables import compliance_table, escalations_export, tasks_table
 from app.services.vocabulary import vocabulary
 
 from .schemas import in_range
@@ -102,7 +102,7 @@ def escalations():
     params = args(EscalationQuery)
     rows = list_escalations(runtime(), actor(), params.get("state"))
     if params["format"] != "json":
-        return _file(escalations_table(rows, vocabulary(runtime())), params["format"])
+        return _file(escalations_export(runtime(), rows), params["format"])
     return jsonify([{"id": e.id, "processInstanceId": e.process_instance_id, "businessKey": e.business_key,
                      "process": e.definition_key, "timer": e.timer_activity_id, "activity": e.activity_id,
                      "taskId": e.task_id, "created": camunda_date(e.created), "state": e.state,

@@ -30,6 +30,14 @@ class Definition:
         """The process's key (its BPMN id)."""
         return str(self.spec["spec"]["name"])
 
+    @property
+    def starts_by_hand(self) -> bool:
+        """Whether the process has a none start event (a start event with no trigger), where a start by hand or by
+        key begins; one with only message, timer or signal starts is started by its trigger (as in Camunda 7)."""
+        return any(spec.get("typename") == "StartEvent"
+                   and (spec.get("event_definition") or {}).get("typename") == "NoneEventDefinition"
+                   for spec in self.spec["spec"]["task_specs"].values())
+
     @cached_property
     def called(self) -> dict[str, Activities]:
         """The activities of each process this one calls, directly or not (process key -> activities)."""

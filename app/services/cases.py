@@ -31,7 +31,7 @@ from .case_data import (
 )
 from .commands import CancelCase, ClaimTask, CompleteTask, StartCase
 from .contents import keep_contents
-from .definitions import cached_definition, cached_form, latest_definition, visible_definition
+from .definitions import cached_definition, cached_form, latest_definition, version_in_words, visible_definition
 from .form_files import check_files
 from .forms import form_fields, is_client_form, validate_submission
 from .household_file import CONFIRMED, check_household, check_start
@@ -65,7 +65,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
                              or cmd.variables.get("county"))
         definition = _case_definition(uow.session, cmd, tenant_of(org_path))
         if definition.suspended:
-            raise Conflict(f"流程定义 {definition.id} 已挂起，不能发起新案件")
+            raise Conflict(f"{definition.name or definition.key}（{version_in_words(uow.session, definition)}）已挂起，"
+                           "不能发起新案件")
         refuse_active_duplicate(uow.session, cmd.actor, definition.key, cmd.business_key)
         spec = cached_definition(uow.session, definition.id)
         if cmd.message:

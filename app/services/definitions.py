@@ -5,10 +5,10 @@ from sqlalchemy.orm import Session, undefer_group
 
 from app.domain.actors import Actor
 from app.domain.errors import EngineFailure, NotFound
-from app.domain.orgs import tenant_of
+from app.domain.orgs import tenant_of, version_words
 from app.engine.changes import Definition
 from app.store.listing import visible_tenant
-from app.store.tables import FormDefinition, ProcessDefinition, Resource
+from app.store.tables import FormDefinition, OrgUnit, ProcessDefinition, Resource
 
 from .forms import FORM_FILES, file_schema
 
@@ -31,6 +31,12 @@ def latest_definition_or_none(session: Session, key: str, tenant_id: str | None)
         if row is not None:
             return row
     return None
+
+
+def version_in_words(session: Session, row: ProcessDefinition) -> str:
+    """Which version of its process a definition is, and whose, as staff read it: 示范县第 2 版, 省级共享第 1 版."""
+    county = session.scalar(select(OrgUnit.name).where(OrgUnit.code == row.tenant_id)) if row.tenant_id else None
+    return version_words(county or row.tenant_id, row.version)
 
 
 def county_latest(session: Session, actor: Actor, key: str, tenant_id: str) -> ProcessDefinition:

@@ -27,6 +27,7 @@ class OpenIncident:
     activity_id: str | None
     created: datetime
     message: str
+    definition_id: str | None = None  # the version the case runs on, which names the step
 
 
 def open_incidents(rt: Runtime, actor: Actor, limit: int = 200) -> list[OpenIncident]:
@@ -37,8 +38,8 @@ def open_incidents(rt: Runtime, actor: Actor, limit: int = 200) -> list[OpenInci
              .where(in_scope(Incident, actor))
              .order_by(Incident.created, Incident.id).limit(limit))
     with rt.reading() as uow:
-        return [OpenIncident(i.id, i.type, i.process_instance_id, key, process, i.activity_id, i.created, i.message)
-                for i, key, process in uow.session.execute(query).tuples()]
+        return [OpenIncident(i.id, i.type, i.process_instance_id, key, process, i.activity_id, i.created, i.message,
+                             i.definition_id) for i, key, process in uow.session.execute(query).tuples()]
 
 
 def retry_incident(rt: Runtime, actor: Actor, incident_id: str) -> None:

@@ -232,6 +232,7 @@ class WaitingTimer:
     activity_id: str
     due: datetime | None
     provisional: bool
+    definition_id: str | None = None  # the version the case runs on, which names the timer
 
 
 @dataclass(frozen=True)
@@ -259,5 +260,6 @@ def waiting_timers(rt: Runtime, actor: Actor, process: str | None = None, search
         keys = dict(uow.session.execute(select(ProcessInstance.id, ProcessInstance.business_key).where(
             ProcessInstance.id.in_({j.process_instance_id for j in jobs}))).tuples().all())
         return WaitingTimers([WaitingTimer(j.id, j.process_instance_id, keys.get(j.process_instance_id),
-                                           j.definition_key, j.activity_id, j.due, j.due_provisional) for j in jobs],
+                                           j.definition_key, j.activity_id, j.due, j.due_provisional,
+                                           j.definition_id) for j in jobs],
                              total or 0)

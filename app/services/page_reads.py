@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from app.domain.actors import Actor
 from app.domain.orgs import tenant_of
+from app.engine.changes import Definition
 from app.store.queries import (
     activity_query,
     case_events,
@@ -26,7 +27,7 @@ from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from . import registry
 from .case_data import AUDIT_SEARCH, INBOX_SEARCH, WEB_CASE_PAGE, WEB_INBOX, CaseView, case_in_scope, open_case
-from .definitions import cached_definition, latest_definition_or_none, may_see_tenant
+from .definitions import cached_definition, may_see_tenant
 from .runtime import Runtime
 
 
@@ -121,17 +122,23 @@ def case_list(rt: Runtime, actor: Actor, params: dict, page: int, size: int) -> 
 
 
 def start_choices(rt: Runtime, actor: Actor) -> tuple[list[Any], list[OrgUnit]]:
-    """Return the latest definitions and the villages of my unit, to start a case in."""
+    """Return the definitions I may start a case of here, each key once as a start by key runs it (my county's
+    latest version, else the shared latest), and the villages of my unit, to start a case in."""
     actor.require("case.start")
+    county = tenant_of(actor.org_path)
     with rt.reading() as uow:
-        keys = dict.fromkeys(d.key for d in uow.session.scalars(definition_query({"latestVersion": True}))
-                             if may_see_tenant(actor, d.tenant_id))
-        # each key once, as the version a start by key runs for me: my county's own, else the shared one
-        own = [latest_definition_or_none(uow.session, key, tenant_of(actor.org_path)) for key in keys]
-        # camunda:isStartableInTasklist="false": started by its caller or a client, never offered here
-        startable = [d for d in own
-                     if d is not None and cached_definition(uow.session, d.id).spec.get("startableInTasklist", True)]
+        latest = {(d.key, d.tenant_id): d for d in uow.session.scalars(definition_query({"latestVersion": True}))
+                  if may_see_tenant(actor, d.tenant_id)}
+        chosen = (latest.get((key, county)) or latest.get((key, None)) for key in dict.fromkeys(k for k, _ in latest))
+        startable = [d for d in chosen if d is not None and _offered(cached_definition(uow.session, d.id), d)]
         return startable, list(uow.session.scalars(villages_in(actor)))
+
+
+def _offered(spec: Definition, row: Any) -> bool:
+    """Whether the start page offers a version: not suspended (a start would be refused), not
+    camunda:isStartableInTasklist="false" (started by its caller or a client), and with a none start event (a
+    process with only message or timer starts is started by its message or timer, never by hand)."""
+    return not row.suspended and spec.spec.get("startableInTasklist", True) and spec.starts_by_hand
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,13 @@ def list_escalations(rt: Runtime, actor: Actor, state: str | None) -> list[Escal
         return rows
 
 
+def case_versions(rt: Runtime, case_ids: set[str]) -> dict[str, str]:
+    """The version (definition id) each of the cases runs on, to name its steps as that version does."""
+    with rt.reading() as uow:
+        return dict(uow.session.execute(select(ProcessInstance.id, ProcessInstance.definition_id).where(
+            ProcessInstance.id.in_(case_ids))).tuples().all())
+
+
 _NEXT_STATE = {"acknowledge": "ACKNOWLEDGED", "reassign": "ACKNOWLEDGED", "close": "CLOSED"}
 
 

@@ -6,7 +6,7 @@ from app.domain.roles import ROLE_NAMES
 from .compliance import TownshipCompliance, compliance
 from .exports import Percent, Table, local_text
 from .runtime import Runtime
-from .supervision import LateTask, late_tasks, list_escalations
+from .supervision import LateTask, case_versions, late_tasks, list_escalations
 from .vocabulary import Vocabulary, vocabulary
 
 ESCALATION_STATES = {"OPEN": "待处理", "ACKNOWLEDGED": "已签收", "CLOSED": "已关闭"}
@@ -15,7 +15,7 @@ ESCALATION_STATES = {"OPEN": "待处理", "ACKNOWLEDGED": "已签收", "CLOSED":
 def tasks_table(items: list[LateTask], words: Vocabulary, due_soon: bool = False) -> Table:
     headers = ["业务编号", "乡镇（街道）", "业务", "环节", "办理岗位", "办理人", "到期时间", "逾期工作日"]
     rows = [[i.task.business_key, i.township, words.process(i.task.definition_key),
-             words.step(i.task.definition_key, i.task.activity_id),
+             words.step(i.task.definition_key, i.task.activity_id, i.task.definition_id),
              "、".join(ROLE_NAMES.get(g, g) for g in i.task.candidate_groups), words.person(i.task.assignee),
              local_text(i.task.due), i.workdays_overdue]
             for i in items]
@@ -40,11 +40,13 @@ def _percent(share: float | None) -> Percent | None:
     return None if share is None else Percent(share)
 
 
-def escalations_table(rows, words: Vocabulary) -> Table:
+def escalations_table(rows, words: Vocabulary, versions: dict[str, str]) -> Table:
+    """The escalations, each step named as its case's version names it (`versions`: case id -> definition id)."""
     headers = ["业务编号", "业务", "超时环节", "期限", "产生时间", "状态", "跟进人", "处理意见", "处理人", "处理时间"]
     return Table("escalations", "督办记录", headers, [
-        [e.business_key, words.process(e.definition_key), words.step(e.definition_key, e.activity_id),
-         words.step(e.definition_key, e.timer_activity_id), local_text(e.created),
+        [e.business_key, words.process(e.definition_key),
+         words.step(e.definition_key, e.activity_id, versions.get(e.process_instance_id)),
+         words.step(e.definition_key, e.timer_activity_id, versions.get(e.process_instance_id)), local_text(e.created),
          ESCALATION_STATES.get(e.state, e.state), words.person(e.assignee), e.comment, words.person(e.updated_by),
          local_text(e.updated)]
         for e in rows])
@@ -56,4 +58,9 @@ def supervision_table(rt: Runtime, actor: Actor, table: str, params: dict) -> Ta
         return tasks_table(late_tasks(rt, actor, params)[0], vocabulary(rt), params.get("state") == "due_soon")
     if table == "compliance":
         return compliance_table(compliance(rt, actor, params))
-    return escalations_table(list_escalations(rt, actor, params.get("state")), vocabulary(rt))
+    return escalations_export(rt, list_escalations(rt, actor, params.get("state")))
+
+
+def escalations_export(rt: Runtime, rows: list) -> Table:
+    """The escalations as a table, each step named as its case's version names it."""
+    return escalations_table(rows, vocabulary(rt), case_versions(rt, {e.process_instance_id for e in rows}))

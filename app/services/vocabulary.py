@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app.domain.clock import local
 from app.domain.county_settings import SETTINGS
+from app.domain.orgs import version_words
 from app.domain.roles import ROLE_NAMES
 from app.store.queries import latest_forms
 from app.store.tables import FormDefinition, OrgUnit, ProcessDefinition, User
@@ -49,6 +50,8 @@ class Vocabulary:
     percent: frozenset[str]
     settings: dict[str, tuple[str, ...]]  # the county settings a process's case panel shows
     messages: dict[str, str] = field(default_factory=dict)
+    own_steps: dict[str, dict[str, str]] = field(default_factory=dict)  # per definition id: its own elements' names
+    versions: dict[str, str] = field(default_factory=dict)  # per definition id: 示范县第 2 版 / 省级共享第 1 版
 
     def process(self, key: str | None) -> str:
         """Name a process by its key."""
@@ -62,12 +65,18 @@ class Vocabulary:
                 return found
         return name
 
-    def step(self, process: str | None, activity_id: str | None) -> str:
-        """Name a BPMN element of a process (a task, an event, a timer)."""
+    def step(self, process: str | None, activity_id: str | None, definition_id: str | None = None) -> str:
+        """Name a BPMN element of a process (a task, an event, a timer) as the version `definition_id` names it,
+        when given (a county's version may name a step its own way); else as the process's versions do."""
         if not activity_id:
             return ""
-        return (self.steps.get(process or "", {}).get(activity_id) or self.messages.get(activity_id)
+        return (self.own_steps.get(definition_id or "", {}).get(activity_id)
+                or self.steps.get(process or "", {}).get(activity_id) or self.messages.get(activity_id)
                 or self.steps.get(COMMON, {}).get(activity_id) or activity_id)
+
+    def version(self, definition_id: str | None) -> str:
+        """Say which version of its process a definition is, and whose: 示范县第 2 版, 省级共享第 1 版."""
+        return self.versions.get(definition_id or "", "")
 
     def person(self, username: str | None) -> str:
         """Name a user by their display name (a worker system keeps its id)."""
@@ -134,15 +143,20 @@ def _build(session) -> Vocabulary:
     steps: dict[str, dict[str, str]] = {COMMON: dict(reviewed.get("steps", {}))}
     processes = dict(reviewed.get("processes", {}))
     forms = {row.key: row.schema for row in session.scalars(latest_forms())}
+    places = {u.code: u.name for u in session.scalars(select(OrgUnit))}
+    own_steps: dict[str, dict[str, str]] = {}
+    versions: dict[str, str] = {}
     # every version's steps, a county's own versions first: the shared latest names a step they share
     for row in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.tenant_id.is_(None),
                                                                   ProcessDefinition.version)):
         definition = cached_definition(session, row.id)
         processes.setdefault(row.key, row.name)
         own = reviewed.get("process", {}).get(row.key, {})
-        steps.setdefault(row.key, {}).update(
-            {**{a: info.name for a, info in definition.activities.items() if info.name},
-             **own.get("steps", {})})
+        own_steps[row.id] = {**{a: info.name for a, info in definition.activities.items() if info.name},
+                             **own.get("steps", {})}
+        steps.setdefault(row.key, {}).update(own_steps[row.id])
+        versions[row.id] = version_words(places.get(row.tenant_id, row.tenant_id) if row.tenant_id else None,
+                                         row.version)
         scope_labels = labels.setdefault(row.key, dict(own.get("labels", {})))
         scope_values = values.setdefault(row.key, {k: dict(v) for k, v in own.get("values", {}).items()})
         for info in definition.activities.values():
@@ -153,11 +167,11 @@ def _build(session) -> Vocabulary:
         _form_words(schema, labels[COMMON], values[COMMON])
     return Vocabulary(
         processes, labels, values, steps,
-        places={u.code: u.name for u in session.scalars(select(OrgUnit))},
+        places=places,
         people={u.username: u.display_name for u in session.scalars(select(User))},
         percent=frozenset(reviewed.get("percent", {}).get("fields", [])),
         settings={k: tuple(v.get("settings", ())) for k, v in reviewed.get("process", {}).items()},
-        messages=dict(reviewed.get("messages", {})))
+        messages=dict(reviewed.get("messages", {})), own_steps=own_steps, versions=versions)
 
 
 _cache: dict[str, object] = {}

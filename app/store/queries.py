@@ -89,15 +89,25 @@ def job_query(actor: Actor, params: dict[str, Any]) -> Any:
     return query.order_by(Job.due, Job.id)
 
 
+def latest_of_its_county() -> Any:
+    """The condition that a definition is the latest version of its key for its county (a shared one: of the shared
+    ones), as Camunda's `latestVersion` per tenant: versions are numbered per county, so one county's deployment
+    never hides another county's or the shared latest."""
+    other = aliased(ProcessDefinition)
+    top = select(other.version).where(
+        other.key == ProcessDefinition.key,
+        func.coalesce(other.tenant_id, "") == func.coalesce(ProcessDefinition.tenant_id, "")) \
+        .order_by(other.version.desc()).limit(1)
+    return ProcessDefinition.version == top.scalar_subquery()
+
+
 def definition_query(params: dict[str, Any]) -> Any:
     query = select(ProcessDefinition)
     if params.get("key"):
         query = query.where(ProcessDefinition.key == params["key"])
     if params.get("latestVersion"):
-        other = aliased(ProcessDefinition)
-        newest = select(func.max(other.version)).where(other.key == ProcessDefinition.key).scalar_subquery()
-        query = query.where(ProcessDefinition.version == newest)
-    return query.order_by(ProcessDefinition.key, ProcessDefinition.version)
+        query = query.where(latest_of_its_county())
+    return query.order_by(ProcessDefinition.key, ProcessDefinition.tenant_id, ProcessDefinition.version)
 
 
 def inbox_query(actor: Actor, params: dict[str, Any], village_path: str | None = None,

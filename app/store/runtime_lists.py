@@ -27,6 +27,7 @@ from .listing import (
     visible_tenant,
     when_true,
 )
+from .queries import latest_of_its_county
 from .tables import (
     Deployment,
     EventSubscription,
@@ -300,14 +301,7 @@ def _definitions(actor: Actor) -> Any:
 
 
 def _latest(flag: bool) -> Any:
-    if not flag:
-        return None
-    other = aliased(ProcessDefinition)
-    top = select(other.version).where(  # the latest of each key per tenant, as Camunda's latestVersion
-        other.key == ProcessDefinition.key,
-        func.coalesce(other.tenant_id, "") == func.coalesce(ProcessDefinition.tenant_id, "")) \
-        .order_by(other.version.desc()).limit(1)
-    return ProcessDefinition.version == top.scalar_subquery()
+    return latest_of_its_county() if flag else None
 
 
 def _deployed(compare: Any) -> Any:

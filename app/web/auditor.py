@@ -77,8 +77,8 @@ def case(case_id: str):
     shown = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
     vocab, process = words(), log.instance.definition_key
     verdict = _in_words(verify_case(runtime(), actor, case_id, _audit_key()), process, vocab)
-    return render_template("auditor/case.html", instance=log.instance, events=timeline(shown, vocab, process),
-                           verdict=verdict,
+    return render_template("auditor/case.html", instance=log.instance, verdict=verdict,
+                           events=timeline(shown, vocab, process, log.instance.definition_id),
                            payments=page_payments(runtime(), actor, case_id, log.instance.tenant_id))
 
 
@@ -96,7 +96,7 @@ def replay_step(case_id: str, seq: int):
     waiting = [t["activityId"] for t in found.snapshot.open_tasks] + [w["activityId"] for w in found.snapshot.waiting]
     state = [(k, vocab.label(process, k), vocab.shown(process, k, v))
              for k, v in _form_order(vocab, process, found.variables)]
-    entry = timeline([(found.event, inputs, changed)], vocab, process)[0]
+    entry = timeline([(found.event, inputs, changed)], vocab, process, found.instance.definition_id)[0]
     return render_template("auditor/replay.html", found=found, source=source, entry=entry, state=state,
                            words=vocab,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})

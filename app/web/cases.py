@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import Conflict, NotFound, ValidationFailed
 from app.services.attachments import case_attachments
 from app.services.cases import start_case
 from app.services.commands import CorrelateMessage, StartCase, VoidCase
@@ -72,8 +72,9 @@ def create():
             raise ValidationFailed("请选择业务类型", field="process")
         instance = start_case(runtime(), StartCase(actor, key, form.get("business_key", "").strip()
                                                     or _business_key(key), variables))
-    except (ValidationFailed, NotFound) as err:
-        return render_template("case_new.html", **_start_choices(actor), form=form, error=err.message), 422
+    except (ValidationFailed, NotFound, Conflict) as err:
+        status = 409 if isinstance(err, Conflict) else 422  # a suspended version: its name and whose, in words
+        return render_template("case_new.html", **_start_choices(actor), form=form, error=err.message), status
     flash(f"已受理新申请 {instance.business_key}", "success")
     first = next_task_of(runtime(), actor, instance.id)
     target = url_for("tasks.show", task_id=first.id) if first else url_for("cases.show", instance_id=instance.id)
@@ -89,16 +90,22 @@ def show(instance_id: str):
     shown, history, tasks, jobs = found.view.variables, found.history, found.tasks, found.jobs
     vocab, process = words(), found.instance.definition_key
     data = {"facts": case_facts(shown, process, vocab), "referrals": _referrals(shown),
-            "pending_needs": _pending_needs(shown, history), "documents": shown.get("documents") or []}
+            "pending_needs": _pending_needs(shown, history), "documents": shown.get("documents") or [],
+            "names": _step_names(vocab, found.instance)}
     return render_template("case.html", instance=found.instance, history=_steps(history), tasks=tasks, jobs=jobs,
                            events=found.events, diagram=_diagram(history, tasks, jobs), actor=actor,
-                           bpmn_xml=found.xml.decode("utf-8") if found.xml else "", names=vocab.steps.get(process, {}),
+                           bpmn_xml=found.xml.decode("utf-8") if found.xml else "",
                            has_viewer=_has_viewer(), payments=page_payments(runtime(), actor, found.instance.id,
                                                                            found.instance.tenant_id),
                            notices=notices_of(actor, found.view), voided=voided(found.events),
                            in_publicity=any(j.activity_id == "publicity" for j in jobs),
                            attachments=case_attachments(runtime(), actor, found.instance.id),
                            **data)
+
+
+def _step_names(vocab, instance) -> dict[str, str]:
+    """The steps' names as the case's own version names them (then as the process's other versions do)."""
+    return {**vocab.steps.get(instance.definition_key, {}), **vocab.own_steps.get(instance.definition_id, {})}
 
 
 def _diagram(history, tasks, jobs) -> dict:

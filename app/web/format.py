@@ -17,9 +17,10 @@ from .forms import shown_value
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 STATE_NAMES = {"ACTIVE": "办理中", "COMPLETED": "已办结", "EXTERNALLY_TERMINATED": "已终止"}
 
-def event_title(event, process: str | None) -> str:
-    """Describe a case event in a sentence: the command and the step it acted on, in the staff's words."""
-    return registry.title(event.command, words().step(process, event.target))
+def event_title(event, process: str | None, definition_id: str | None = None) -> str:
+    """Describe a case event in a sentence: the command and the step it acted on, in the staff's words (as the
+    case's version names it)."""
+    return registry.title(event.command, words().step(process, event.target, definition_id))
 
 
 def cst(value: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
@@ -59,7 +60,8 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(lambda g: ROLE_NAMES.get(g, g), "role")
     app.add_template_filter(lambda k: words().process(k), "process")
     app.add_template_filter(lambda u: words().person(u), "person")
-    app.add_template_filter(lambda a, p: words().step(p, a), "step")
+    app.add_template_filter(lambda a, p, d=None: words().step(p, a, d), "step")
+    app.add_template_filter(lambda d: words().version(d), "version")
     app.add_template_filter(lambda s: STATE_NAMES.get(s, s), "case_state")
     app.add_template_filter(lambda s: PAYMENT_STATES.get(s, s), "payment_status")
     app.add_template_filter(lambda s: RUN_STATES.get(s, s), "run_state")

@@ -14,11 +14,12 @@ from app.services.compliance import MILESTONES, compliance
 from app.services.exports import FORMATS, attachment, export
 from app.services.incidents import open_incidents, retry_incident
 from app.services.jobs import fire_job, set_job_due, waiting_timers
-from app.services.supervision import act_on_escalation, late_tasks, list_escalations
+from app.services.supervision import act_on_escalation, case_versions, late_tasks, list_escalations
 from app.services.supervision_tables import supervision_table
 from app.services.workload import waiting_per_step
 
 from .auth import login_required, require, runtime
+from .facts import words
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
@@ -44,23 +45,29 @@ def index():
     due_soon, _ = late_tasks(runtime(), actor, {"process": process, "state": "due_soon"})
     figures = compliance(runtime(), actor, {"process": process}) if process in MILESTONES else None
     escalations = [e for e in list_escalations(runtime(), actor, None) if e.state != "CLOSED"]
-    source, counts = waiting_per_step(runtime(), actor, process)
+    versions = case_versions(runtime(), {e.process_instance_id for e in escalations})
+    waiting = waiting_per_step(runtime(), actor, process)
     return render_template("supervisor/index.html", process=process, processes=processes, buckets=buckets,
                            late=_per_township_and_step(overdue, due_soon), overdue=overdue[:50],
-                           figures=figures, escalations=escalations, source=source, counts=counts,
+                           figures=figures, escalations=escalations, waiting=waiting, source=waiting.source,
+                           counts=waiting.counts, versions=versions,
                            may_act=actor.may("supervision.act"))
 
 
 def _per_township_and_step(overdue, due_soon) -> list[dict]:
-    """Rows (township, step) with their overdue and due-soon counts, most overdue first."""
-    late = Counter((i.township, i.task.activity_id) for i in overdue)
-    soon = Counter((i.township, i.task.activity_id) for i in due_soon)
-    # a step counts by id; its label is the name most of its tasks carry (a redeployment may rename it)
-    named = Counter((i.task.activity_id, i.task.name) for i in [*overdue, *due_soon])
-    names = {a: n for (a, n), _ in reversed(named.most_common())}
+    """Rows (township, step) with their overdue and due-soon counts, most overdue first. A step is named as each
+    task's own version names it (the exports' words): a county's version that renames a step gives its own row,
+    never another county's wording."""
+    vocab = words()
+
+    def row(item) -> tuple[str, str, str]:
+        task = item.task
+        return item.township, task.activity_id, vocab.step(task.definition_key, task.activity_id, task.definition_id)
+
+    late, soon = Counter(map(row, overdue)), Counter(map(row, due_soon))
     keys = sorted(set(late) | set(soon), key=lambda k: (-late[k], -soon[k], k))
-    return [{"township": t or "县直", "step": names[a], "overdue": late[(t, a)], "due_soon": soon[(t, a)]}
-            for t, a in keys]
+    return [{"township": t or "县直", "step": name, "overdue": late[(t, a, name)], "due_soon": soon[(t, a, name)]}
+            for t, a, name in keys]
 
 
 @bp.get("/export/<table>.<fmt>")

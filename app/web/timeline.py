@@ -40,7 +40,8 @@ def _attachment_rows(inputs: dict) -> list[tuple[str, str, str]]:
     return rows
 
 
-def timeline(shown_events: list[tuple], words: Vocabulary, process: str | None) -> list[Entry]:
+def timeline(shown_events: list[tuple], words: Vocabulary, process: str | None,
+             definition_id: str | None = None) -> list[Entry]:
     """Each event with the data it recorded credited to it: a task completed in a parallel branch enters the
     case data only when the branches join, so its values show on its own event, never on the joining one."""
     known: dict = {}
@@ -63,5 +64,5 @@ def timeline(shown_events: list[tuple], words: Vocabulary, process: str | None) 
         if isinstance(inputs.get("reason"), str):  # a void's or a cancellation's own words
             shown.insert(0, ("原因", "", inputs["reason"]))
         shown += _attachment_rows(inputs)
-        entries.append(Entry(event, event_title(event, process), words.person(event.actor), shown))
+        entries.append(Entry(event, event_title(event, process, definition_id), words.person(event.actor), shown))
     return entries

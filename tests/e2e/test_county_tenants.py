@@ -9,14 +9,11 @@ import uuid
 from io import BytesIO
 
 import pytest
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
-from werkzeug.security import generate_password_hash
 from werkzeug.test import encode_multipart
 
-from app.store.tables import User
-from tests.conftest import PASSWORD, Api
-from tests.support.org import add_county
+from tests.conftest import Api
+from tests.support.org import add_county, add_province_user
 from tests.support.web_client import Web
 
 COUNTIES = {"ta": ("泰安县", "tazhen"), "cc": ("陈仓县", "cczhen")}
@@ -48,11 +45,7 @@ def counties(app):
     runtime = app.extensions["runtime"]
     for code, (name, township) in COUNTIES.items():
         add_county(runtime, code, name, township, county_roles=("designer",))
-    with runtime.unit_of_work() as uow:
-        if uow.session.scalar(select(User).where(User.username == "auditor_province")) is None:
-            uow.session.add(User(username="auditor_province", display_name="省审计",
-                                 password_hash=generate_password_hash(PASSWORD), org_path="/", groups=["auditor"]))
-            uow.commit()
+    add_province_user(runtime, "auditor_province", "auditor", "省审计")
     return runtime
 
 
@@ -313,10 +306,9 @@ def test_the_start_page_offers_each_process_once_as_a_start_by_key_runs_it(deplo
         return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", label)).strip() for label in
                 re.findall(r'value="linshi"[^>]*>(.*?)</label>', page, re.S)]
 
-    assert offered("window_ta") == ["临时救助 （第 1 版）"]  # 泰安's own
-    assert offered("window_cc") == ["临时救助 （第 1 版）"]  # 陈仓's own
-    shared = offered("window_cg")
-    assert len(shared) == 1 and shared[0].startswith("临时救助审批")  # 示范县: the province's shared diagram
+    assert offered("window_ta") == ["临时救助 （泰安县第 1 版）"]  # 泰安's own
+    assert offered("window_cc") == ["临时救助 （陈仓县第 1 版）"]  # 陈仓's own
+    assert offered("window_cg") == ["临时救助审批 （省级共享第 1 版）"]  # 示范县: the province's shared diagram
 
 
 def test_tenant_filters_given_together_answer_as_camunda(deployed, login_as):

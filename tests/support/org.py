@@ -26,3 +26,12 @@ def add_county(runtime, code: str, name: str, township: str, *, county_roles: tu
                        groups=[role]) for role in county_roles)])
             uow.commit()
     return county
+
+
+def add_province_user(runtime, username: str, role: str, display_name: str) -> None:
+    """A user `username` of the role at the province (unit '/'), who sees every county; one already there is left."""
+    with runtime.unit_of_work() as uow:
+        if uow.session.scalar(select(User).where(User.username == username)) is None:
+            uow.session.add(User(username=username, display_name=display_name, password_hash=_password, org_path="/",
+                                 groups=[role]))
+            uow.commit()
