@@ -122,6 +122,8 @@ def process_source(rt: Runtime, actor: Actor, key: str, version: int | None = No
     or SHARED); without `tenant`, the only version of that number the actor sees (several: refused, naming
     `fields[1]`); without `version`, the latest (of `tenant`, else the first in `_first_in_force`'s order)."""
     actor.require("definition.read")
+    if version is not None and not 0 < version < 2**31:  # no version has such a number (nor may a query bind it)
+        raise NotFound(f"流程 {key} 没有第 {version} 版", field=fields[0])
     owner = _owners(rt, actor)
     with rt.reading() as uow:
         query = select(ProcessDefinition).where(ProcessDefinition.key == key, visible_definitions(actor))
@@ -146,11 +148,13 @@ def process_source(rt: Runtime, actor: Actor, key: str, version: int | None = No
 def definition_source(rt: Runtime, actor: Actor, definition_id: str) -> ProcessSource:
     """Return the BPMN file of one deployed definition (the version a case runs on)."""
     actor.require("definition.read")
+    owner = _owners(rt, actor)
     with rt.reading() as uow:
-        return _source(uow.session, get_definition(uow.session, definition_id))
+        row = get_definition(uow.session, definition_id)
+        return _source(uow.session, row, owner(row.tenant_id))
 
 
-def _source(session, row: ProcessDefinition, owner: str = PROVINCE) -> ProcessSource:
+def _source(session, row: ProcessDefinition, owner: str) -> ProcessSource:
     files = {r.name: r.content for r in session.scalars(
         select(Resource).where(Resource.deployment_id == row.deployment_id))}
     companions = {name: content for name, content in files.items() if name.endswith(".dmn")}
@@ -271,7 +275,7 @@ def deploy_preview(rt: Runtime, actor: Actor, xml: str, tenant_id: str | None) -
     with rt.reading() as uow:
         session = uow.session
         row = latest_definition_or_none(session, key, tenant_id) if key else None
-        base = _source(session, row) if row is not None else None
+        base = _source(session, row, owner(row.tenant_id)) if row is not None else None
         version = next_version(session, ProcessDefinition, key, tenant_id) if key else 1
         running = session.scalar(select(func.count()).select_from(ProcessInstance).where(
             ProcessInstance.definition_id == row.id, ProcessInstance.state == "ACTIVE",

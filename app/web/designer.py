@@ -116,7 +116,7 @@ def diff(key: str):
 def _version(values: Mapping[str, str]) -> int | None:
     """The `version` a link or form names (None: not named); anything but a version number is refused."""
     value = values.get("version")
-    if value is not None and not (value.isdigit() and int(value) > 0):
+    if value is not None and not (value.isascii() and value.isdigit() and int(value) > 0):
         raise ValidationFailed(f"版本号须为正整数：{value}", field="version")
     return None if value is None else int(value)
 
@@ -133,7 +133,7 @@ def _version_ref(name: str) -> VersionRef:
     """A version to compare: its number, or `<tenant>:<number>` where the number alone is ambiguous."""
     value = request.args.get(name, "")
     tenant, colon, number = value.rpartition(":")
-    if not (number.isdigit() and int(number) > 0) or (colon and not tenant):
+    if not (number.isascii() and number.isdigit() and int(number) > 0) or (colon and not tenant):
         raise ValidationFailed("请选择要比较的两个版本", field=name)
     return int(number), tenant or None
 

@@ -88,7 +88,10 @@ def test_a_countys_designer_sees_whose_each_version_is_and_each_link_opens_exact
     assert web.get(f"/designer/processes/{key}/1.bpmn", tenant="ta").status_code == 404  # another county's
     assert web.get(f"/designer/processes/{key}/1.bpmn", tenant="zz").status_code == 404
     assert web.get(f"/designer/processes/{key}/1.bpmn", tenant="").status_code == 400
-    assert web.get(f"/designer/processes/{key}/edit", version="abc").status_code == 400
+    for hostile in ("abc", "²", "0"):
+        assert web.get(f"/designer/processes/{key}/edit", version=hostile).status_code == 400
+    assert web.get(f"/designer/processes/{key}/{2**64}.bpmn", tenant="sfx").status_code == 404
+    assert web.get(f"/designer/processes/{key}/diff", old=f"sfx:{2**64}", new="sfx:1").status_code == 404
     row = re.search(rf'<tr data-key="{key}".*?</tr>', web.get("/designer").text, re.S)[0]
     assert 'data-version="1" data-tenant="sfx"' in row and '<span class="owner">本县</span>' in row
     assert "另有：省级共享第 1 版" in row
