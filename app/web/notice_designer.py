@@ -4,12 +4,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from app.domain.errors import DeploymentRefused
 from app.domain.notices import KINDS
-from app.domain.orgs import tenant_of
 from app.services.deploy import deploy
 from app.services.notice_templates import ALLOWED_FILTERS, ALLOWED_TESTS
 from app.services.notice_versions import template_text
 
-from .auth import login_required, require, runtime
+from .auth import login_required, runtime
+from .designer import require_shared_editor
 
 bp = Blueprint("notice_designer", __name__, url_prefix="/designer/notices")
 
@@ -23,18 +23,17 @@ def _editor(kind: str, text: str, error: str | None = None, status: int = 200):
 @login_required
 def edit(kind: str):
     """Open the latest template of a notice kind in the editor."""
-    return _editor(kind, template_text(runtime(), require("deployment.create"), kind))
+    return _editor(kind, template_text(runtime(), require_shared_editor(), kind))
 
 
 @bp.post("/<kind>/deploy")
 @login_required
 def deploy_template(kind: str):
     """Deploy the edited text as the kind's next version; a refusal comes back with the text kept."""
-    actor = require("deployment.create")
+    actor = require_shared_editor()
     text = request.form.get("text", "").replace("\r\n", "\n")
     try:
         result = deploy(runtime(), actor, f"{kind}.notice", {f"{kind}.notice": text.encode("utf-8")},
-                        tenant_id=tenant_of(actor.org_path),
                         source="web-notice-editor", changed_only=True)
     except DeploymentRefused as err:
         return _editor(kind, text, err.message, 400)

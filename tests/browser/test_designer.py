@@ -78,7 +78,7 @@ def test_designer_renames_a_task_and_changes_its_group_then_deploys_a_new_versio
     tab.shot("designer-deploy-confirm")
     assert _definition(login_as, key)["version"] == 1
     page.get_by_role("button", name="确认部署").click()
-    expect(page.locator(".flash", has_text=f"（{key}）第 2 版")).to_be_visible()
+    expect(page.locator(".flash", has_text=f"（{key}）省级共享第 2 版")).to_be_visible()
     expect(page.locator("#versions tr[data-version]")).to_have_count(2)
     tab.shot("designer-process-versions")
     deployed = _definition(login_as, key)

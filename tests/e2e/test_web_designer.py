@@ -31,7 +31,7 @@ def _latest(login_as, key: str) -> dict:
 def test_the_designer_lists_every_process_with_its_latest_version(app):
     page = Web(app, "designer").get("/designer").text
     for key in ("dibao", "linshi", "tekun"):
-        assert re.search(rf'<tr data-key="{key}" data-version="\d+">', page)
+        assert re.search(rf'<tr data-key="{key}" data-version="\d+" data-tenant="shared">', page)
     assert 'data-key="dibao_accept"' in page  # the forms too
 
 
@@ -53,7 +53,7 @@ def test_the_modeler_deploys_an_edited_diagram_as_the_next_version(app, login_as
     latest = _latest(login_as, key)
     assert latest["version"] == 2 and latest["name"] == "界面测试流程"
     assert 'name="镇街初审"' in login_as("designer").get(f"/process-definition/key/{key}/xml").get_json()["bpmn20Xml"]
-    assert '<tr data-version="2">' in web.get(response.location).text
+    assert '<tr data-version="2" data-tenant="shared">' in web.get(response.location).text
     first = web.get(f"/designer/processes/{key}/1.bpmn")
     assert first.data.decode() == PROCESS.format(key=key) and first.headers["Content-Disposition"].endswith(".bpmn")
     unchanged = web.post("/designer/processes/deploy", {"xml": edited, "resource_name": f"{key}.bpmn", "key": key,
