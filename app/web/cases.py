@@ -10,6 +10,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
 from app.domain.errors import NotFound, ValidationFailed
+from app.services.archived_cases import Archived
 from app.services.attachments import case_attachments
 from app.services.cases import start_case
 from app.services.commands import CorrelateMessage, StartCase, VoidCase
@@ -99,6 +100,12 @@ def show(instance_id: str):
                            in_publicity=any(j.activity_id == "publicity" for j in jobs),
                            attachments=case_attachments(runtime(), actor, found.instance.id),
                            **data)
+
+
+def archived_page(record: Archived):
+    """Say that a case the reader may see was archived — when, to which file — where its page was (a records
+    officer produces the file for an appeal or an audit; auditors verify it from there)."""
+    return render_template("archived_case.html", record=record, county=words().places.get(record.county or "", ""))
 
 
 def _diagram(history, tasks, jobs) -> dict:

@@ -22,6 +22,7 @@ from app.services.retention import clean_up_history, verify_archive
 from app.store.broadcast import EVERYTHING
 from app.store.tables import AccessLog, ArchivedCase, CaseEvent, HistoryActivity, JobLog, ProcessInstance
 from tests.conftest import Api
+from tests.support.archiving import finished_case
 from tests.support.deployments import deploy_files, window_process
 from tests.support.org import add_county
 
@@ -65,11 +66,7 @@ def county(app):
 
 
 def _finished(client, key: str, window_of: str = "window_rt") -> str:
-    window = Api(client, window_of)
-    case = window.post(f"/process-definition/key/{key}/start", {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json
-    task = window.get("/task", processInstanceId=case["id"]).json[0]
-    assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
-    return case["id"]
+    return finished_case(client, key, window_of)
 
 
 def _archived_case(runtime, client, clock, tmp_path):
