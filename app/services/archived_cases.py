@@ -103,6 +103,17 @@ def archived_case(rt: Runtime, actor: Actor, case_id: str) -> Archived:
     return found
 
 
+def archived_with_key(rt: Runtime, actor: Actor, business_key: str) -> list[Archived]:
+    """The archived cases in the actor's scope with exactly this business key (a worker's search of their cases by
+    business key tells them of those too), the most recently archived first."""
+    actor.require("case.read")
+    query = _query(actor).where(ArchivedCase.business_key == business_key,
+                                ArchivedCase.root_process_instance_id.is_(None))
+    with rt.reading() as uow:
+        return [_archived(*row) for row in uow.session.execute(
+            query.order_by(ArchivedCase.archived_at.desc(), ArchivedCase.process_instance_id).limit(100))]
+
+
 def find_archived(rt: Runtime, actor: Actor, wanted: ArchivedQuery) -> list[Archived]:
     """The archived cases in the actor's scope that `wanted` finds, the most recently archived first (cases: the
     instances their call activities started are archived with them)."""

@@ -10,7 +10,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
 from app.domain.errors import NotFound, ValidationFailed
-from app.services.archived_cases import Archived
+from app.services.archived_cases import Archived, archived_with_key
 from app.services.attachments import case_attachments
 from app.services.cases import start_case
 from app.services.commands import CorrelateMessage, StartCase, VoidCase
@@ -32,15 +32,17 @@ KEY_PREFIXES = {"dibao": "DB", "linshi": "LS", "tekun": "TK"}
 @bp.get("")
 @login_required
 def index():
-    """List the cases in my scope, newest first, by process, state and business key."""
+    """List the cases in my scope, newest first, by process, state and business key; a search by business key
+    also names the archived cases that had it."""
     actor = require("case.read")
     args = request.args
     params = {"processDefinitionKey": args.get("process") or None, "businessKey": args.get("q", "").strip() or None,
               "active": {"active": True, "ended": False}.get(args.get("state", ""))}
     page = max(1, args.get("page", 1, type=int) or 1)
     cases, total = case_list(runtime(), actor, params, page, PAGE_SIZE)
+    archived = archived_with_key(runtime(), actor, params["businessKey"]) if params["businessKey"] else []
     return render_template("cases.html", cases=cases, total=total, page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)), args=args)
+                           pages=max(1, -(-total // PAGE_SIZE)), args=args, archived=archived)
 
 
 @bp.get("/new")

@@ -206,3 +206,14 @@ def test_a_case_archived_before_migration_0049_is_told_to_the_countys_users_only
     assert Web(app, "window_ar").get(f"/cases/{case_id}").status_code == 404
     assert Web(app, "auditor_ar").get(f"/cases/{case_id}").status_code == 200
 
+
+
+def test_a_workers_search_by_business_key_names_the_archived_case_in_their_scope_only(app, county, client, clock,
+                                                                                      archive_dir):
+    case_id, key, archive = _archived(app, client, clock)
+    page = Web(app, "window_ar").get("/cases", q=key).text
+    assert "没有符合条件的案件" in page  # none in the database: the archived one is named beside that
+    assert re.findall(r'<li data-case="([^"]+)">', page) == [case_id]
+    assert archive in page and "归档于 2026-10-29" in page
+    for user in ("window2_ar", "window_cg"):
+        assert 'id="archived-with-key"' not in Web(app, user).get("/cases", q=key).text, user
