@@ -93,16 +93,6 @@ def case_not_found(session: Session, actor: Actor, case_id: str, field: str | No
     return NotFound(f"案件 {case_id} 不存在", field=field) if record is None else CaseArchived(record, field)
 
 
-def archived_case(rt: Runtime, actor: Actor, case_id: str) -> Archived:
-    """The archived case `case_id` in the actor's scope, else NotFound as for any case out of it."""
-    actor.require("case.read")
-    with rt.reading() as uow:
-        found = archived_in_scope(uow.session, actor, case_id)
-    if found is None:
-        raise NotFound(f"案件 {case_id} 不存在", field="id")
-    return found
-
-
 def archived_with_key(rt: Runtime, actor: Actor, business_key: str) -> list[Archived]:
     """The archived cases in the actor's scope with exactly this business key (a worker's search of their cases by
     business key tells them of those too), the most recently archived first."""
