@@ -1,14 +1,16 @@
-"""/api/audit: case histories for auditors — event log, state at any event by replay, verification, access log."""
+"""/api/audit: case histories for auditors — event log, state at any event by replay, verification, access log, and
+the cases the history clean-up archived (this service's own extension: Camunda keeps no record of them)."""
 
 from flask import Blueprint, current_app, jsonify
 from marshmallow import fields, validate
 
 from app.domain.errors import NotFound
 from app.services.access_log import access_log
+from app.services.archived_cases import ArchivedQuery, find_archived
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
 
-from .fields import StrictSchema
+from .fields import CamundaDateTime, StrictSchema
 from .support import accepts, actor, args, camunda_date, runtime
 
 bp = Blueprint("audit", __name__, url_prefix="/api/audit")
@@ -17,6 +19,17 @@ bp = Blueprint("audit", __name__, url_prefix="/api/audit")
 class AccessLogQuery(StrictSchema):
     caseId = fields.String(load_default=None)
     maxResults = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
+
+
+class ArchivedCasesQuery(StrictSchema):
+    businessKey = fields.String(load_default=None)
+    tenantId = fields.String(load_default=None)
+    finishedAfter = CamundaDateTime(load_default=None)
+    finishedBefore = CamundaDateTime(load_default=None)
+    archivedAfter = CamundaDateTime(load_default=None)
+    archivedBefore = CamundaDateTime(load_default=None)
+    firstResult = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    maxResults = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 def _audit_key() -> bytes:
@@ -88,3 +101,18 @@ def access_log_entries():
     rows = access_log(runtime(), actor(), params["caseId"], params["maxResults"])
     return jsonify([{"id": r.id, "at": camunda_date(r.at), "user": r.username, "caseId": r.process_instance_id,
                      "what": r.what, "masked": r.masked} for r in rows])
+
+
+@bp.get("/archived-cases")
+@accepts(query=ArchivedCasesQuery)
+def archived_cases():
+    """The cases in scope the history clean-up archived, the most recently archived first, each with its file."""
+    p = args()
+    found = find_archived(runtime(), actor(), ArchivedQuery(
+        business_key=p["businessKey"], county=p["tenantId"], ended_after=p["finishedAfter"],
+        ended_before=p["finishedBefore"], archived_after=p["archivedAfter"], archived_before=p["archivedBefore"],
+        first=p["firstResult"], limit=p["maxResults"]))
+    return jsonify([{"caseId": a.case_id, "businessKey": a.business_key, "tenantId": a.county,
+                     "processDefinitionId": a.definition_id, "processDefinitionKey": a.definition_key,
+                     "endTime": camunda_date(a.ended_at), "archivedAt": camunda_date(a.archived_at),
+                     "archive": a.archive} for a in found])

@@ -29,6 +29,7 @@ from app.store.tables import ProcessDefinition, ProcessInstance
 from app.store.tenancy import in_scope
 
 from .access_log import record_read
+from .archived_cases import case_not_found
 from .definitions import cached_definition, cached_form
 from .forms import form_marks
 
@@ -97,10 +98,11 @@ class CaseView:
 
 
 def case_in_scope(session: Session, actor: Actor, case_id: str, field: str | None = "id") -> ProcessInstance:
-    """The case, if the actor's scope covers it; else NotFound naming `field` (other scopes are not revealed)."""
+    """The case, if the actor's scope covers it; else NotFound naming `field`, saying so if the case was archived
+    (other scopes are not revealed)."""
     instance = visible_instance(session, actor, case_id)
     if instance is None:
-        raise NotFound(f"案件 {case_id} 不存在", field=field)
+        raise case_not_found(session, actor, case_id, field)
     return instance
 
 

@@ -312,7 +312,8 @@ def _remove(rt: Runtime, archive: str, written: dict[str, Written], moment: date
                                    for sha in written[c.id].contents})
         session.add_all(ArchivedCase(process_instance_id=c.id, tenant_id=c.tenant_id, definition_id=c.definition_id,
                                      business_key=c.business_key, ended_at=c.ended_at, archive=archive,
-                                     archived_at=moment) for c in cases)
+                                     archived_at=moment, org_path=c.org_path,
+                                     root_process_instance_id=c.root_process_instance_id) for c in cases)
         session.flush()
         session.execute(delete(ProcessInstance).where(ProcessInstance.id.in_(ids)))
         uow.commit()
@@ -399,13 +400,15 @@ def _archived_line(path: Path, number: int, line, with_contents: bool = True) ->
                                field="archive") from err
 
 
-def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes) -> list[Verdict]:
-    """Verify an archive file: its signature, then each case from its lines alone (with the definitions and
-    calendars still in the database): chain, notices, definition, and a replay to its archived state."""
+def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes, case_id: str | None = None) -> list[Verdict]:
+    """Verify an archive file: its signature, then each case (or only the case `case_id`) from its lines alone
+    (with the definitions and calendars still in the database): chain, notices, definition, and a replay to its
+    archived state."""
     actor.require("audit.verify")
     with rt.reading() as uow:
         definitions, calendars = DefinitionsAtHand(uow.session), CalendarsInForce(uow.session)
-        return [_verify_archived(uow.session, line, definitions, calendars) for line in read_archive(path, key)]
+        return [_verify_archived(uow.session, line, definitions, calendars) for line in read_archive(path, key)
+                if case_id is None or line.case.id == case_id]
 
 
 def _verify_archived(session: Session, line: ArchivedLine, definitions, calendars) -> Verdict:

@@ -463,10 +463,16 @@ class ArchivedCase(Base):
     process_instance_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str | None] = county_column(from_org_path=False)
     definition_id: Mapped[str] = mapped_column(String(120))
-    business_key: Mapped[str | None] = mapped_column(String(200))
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
     ended_at: Mapped[datetime] = mapped_column()
     archive: Mapped[str] = mapped_column(String(300))  # the archive file's name
     archived_at: Mapped[datetime] = mapped_column()
+    # the case's unit, which scopes who may be told of it; for a case archived before migration 0049, its county's
+    # (its own is in its archive file only): those are shown to the county's users alone
+    org_path: Mapped[str] = mapped_column(String(400))
+    # the case whose call activity started it (archived in that case's line); NULL for a case, and for every row
+    # archived before migration 0049
+    root_process_instance_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class CalendarYear(Base):

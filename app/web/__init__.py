@@ -17,9 +17,11 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import DomainError, NotPermitted, Unauthenticated
+from app.services.archived_cases import CaseArchived
 
 from .attachments import allow_upload_bodies
 from .auth import StaleForm, check_csrf, csrf_field, csrf_token, current_actor, display_name
+from .cases import archived_page
 from .format import register_filters
 
 # Each module under app/web/ that defines `bp`; add a line for a new area.
@@ -97,6 +99,8 @@ def _error_page(err: DomainError):
         # an expired or replaced session's form: back to it, where the browser's draft restores what was typed
         flash("页面已过期（可能已重新登录），您填写的内容已从本机草稿恢复，请核对后再次提交。", "error")
         return redirect(back)
+    if isinstance(err, CaseArchived) and request.method == "GET":  # told only to whoever may see the case
+        return archived_page(err.record)
     # a permission code means nothing to the reader; the page says what to do instead
     message = None if isinstance(err, NotPermitted) else err.message
     page = _page(err.status, message)

@@ -1,13 +1,17 @@
-"""审计: find a case, read its event log as a timeline, step through its state event by event, verify histories."""
+"""审计: find a case, read its event log as a timeline, step through its state event by event, verify histories;
+find the cases the history clean-up archived and verify one from its archive file."""
 
 import re
 from dataclasses import replace
 from functools import wraps
+from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, request
 
 from app.domain.county_settings import SETTINGS
 from app.domain.errors import ValidationFailed
+from app.services.archived_cases import ArchivedQuery, find_archived
+from app.services.archived_verification import verify_archived_case
 from app.services.audit import Verdict, verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
@@ -49,11 +53,35 @@ def index():
     """Search cases by business key, case id, applicant's name or 身份证; without a search, list the newest cases in
     scope."""
     actor = require("audit.verify")
-    q = request.args.get("q", "").strip()
-    if len(q) > LONGEST_SEARCH:
-        raise ValidationFailed(f"q: 查找内容最多 {LONGEST_SEARCH} 个字，现为 {len(q)} 个", field="q")
+    q = _search_text()
     found = find_cases(runtime(), actor, q, RECENT if not q else 200)
-    return render_template("auditor/index.html", cases=found.cases, applicants=found.applicants, q=q)
+    archived = find_archived(runtime(), actor, ArchivedQuery(text=q, limit=200)) if q else []
+    return render_template("auditor/index.html", cases=found.cases, applicants=found.applicants, q=q,
+                           archived=archived, places=words().places)
+
+
+@bp.get("/archived")
+@login_required
+@reads("q")
+def archived():
+    """List the cases in scope the history clean-up archived, the most recently archived first, each with its file;
+    `q` finds them by business key (or case id)."""
+    actor = require("audit.verify")
+    q = _search_text()
+    found = find_archived(runtime(), actor, ArchivedQuery(text=q or None, limit=RECENT if not q else 200))
+    return render_template("auditor/archived.html", archived=found, q=q, places=words().places)
+
+
+@bp.get("/archived/<case_id>/verify")
+@login_required
+@reads()
+def verify_archived(case_id: str):
+    """Verify one archived case from its archive file (as flask history-verify-archive), and show the verdict."""
+    actor = require("audit.verify")
+    checked = verify_archived_case(runtime(), actor, case_id, Path(current_app.config["HISTORY_ARCHIVE_DIR"]),
+                                   _audit_key())
+    verdict = _in_words(checked.verdict, checked.record.definition_key, words())
+    return render_template("auditor/archived_verify.html", record=checked.record, verdict=verdict)
 
 
 @bp.get("/verify")
@@ -101,6 +129,14 @@ def replay_step(case_id: str, seq: int):
                            words=vocab,
                            marks={"done": sorted(done - set(waiting)), "waiting": waiting})
 
+
+
+def _search_text() -> str:
+    """The search box's text (`q`), refused beyond its maxlength."""
+    q = request.args.get("q", "").strip()
+    if len(q) > LONGEST_SEARCH:
+        raise ValidationFailed(f"q: 查找内容最多 {LONGEST_SEARCH} 个字，现为 {len(q)} 个", field="q")
+    return q
 
 
 def _in_words(verdict: Verdict, process: str | None, vocab: Vocabulary) -> Verdict:

@@ -10,6 +10,7 @@ from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import local
 from app.domain.errors import Conflict, NotFound, ValidationFailed
+from app.services.archived_cases import Archived, archived_with_key
 from app.services.attachments import case_attachments
 from app.services.cases import start_case
 from app.services.commands import CorrelateMessage, StartCase, VoidCase
@@ -31,15 +32,17 @@ KEY_PREFIXES = {"dibao": "DB", "linshi": "LS", "tekun": "TK"}
 @bp.get("")
 @login_required
 def index():
-    """List the cases in my scope, newest first, by process, state and business key."""
+    """List the cases in my scope, newest first, by process, state and business key; a search by business key
+    also names the archived cases that had it."""
     actor = require("case.read")
     args = request.args
     params = {"processDefinitionKey": args.get("process") or None, "businessKey": args.get("q", "").strip() or None,
               "active": {"active": True, "ended": False}.get(args.get("state", ""))}
     page = max(1, args.get("page", 1, type=int) or 1)
     cases, total = case_list(runtime(), actor, params, page, PAGE_SIZE)
+    archived = archived_with_key(runtime(), actor, params["businessKey"]) if params["businessKey"] else []
     return render_template("cases.html", cases=cases, total=total, page=page,
-                           pages=max(1, -(-total // PAGE_SIZE)), args=args)
+                           pages=max(1, -(-total // PAGE_SIZE)), args=args, archived=archived)
 
 
 @bp.get("/new")
@@ -106,6 +109,12 @@ def show(instance_id: str):
 def _step_names(vocab, instance) -> dict[str, str]:
     """The steps' names as the case's own version names them (then as the process's other versions do)."""
     return {**vocab.steps.get(instance.definition_key, {}), **vocab.own_steps.get(instance.definition_id, {})}
+
+
+def archived_page(record: Archived):
+    """Say that a case the reader may see was archived — when, to which file — where its page was (a records
+    officer produces the file for an appeal or an audit; auditors verify it from there)."""
+    return render_template("archived_case.html", record=record, county=words().places.get(record.county or "", ""))
 
 
 def _diagram(history, tasks, jobs) -> dict:

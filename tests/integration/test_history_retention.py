@@ -34,6 +34,7 @@ from app.store.tables import (
     ProcessInstance,
 )
 from tests.conftest import Api
+from tests.support.archiving import finished_case
 from tests.support.attachments import attach
 from tests.support.deployments import deploy_files, window_process
 from tests.support.org import add_county
@@ -78,11 +79,7 @@ def county(app):
 
 
 def _finished(client, key: str, window_of: str = "window_rt") -> str:
-    window = Api(client, window_of)
-    case = window.post(f"/process-definition/key/{key}/start", {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json
-    task = window.get("/task", processInstanceId=case["id"]).json[0]
-    assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
-    return case["id"]
+    return finished_case(client, key, window_of)
 
 
 def _archived_case(runtime, client, clock, tmp_path):

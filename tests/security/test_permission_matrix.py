@@ -129,6 +129,8 @@ WEB_PAGES = {
     "/auditor": "/auditor?q={key}", "/auditor/verify": "/auditor/verify",
     "/auditor/cases/<case_id>": "/auditor/cases/{case}",
     "/auditor/cases/<case_id>/events/<int:seq>": "/auditor/cases/{case}/events/1",
+    "/auditor/archived": "/auditor/archived?q={key}",
+    "/auditor/archived/<case_id>/verify": "/auditor/archived/{case}/verify",
     "/supervisor": "/supervisor", "/supervisor/export/<table>.<fmt>": "/supervisor/export/tasks.csv",
     "/supervisor/timers": "/supervisor/timers", "/supervisor/incidents": "/supervisor/incidents",
     "/designer": "/designer", "/designer/processes/new": "/designer/processes/new",

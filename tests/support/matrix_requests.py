@@ -225,6 +225,7 @@ ER = "/engine-rest"
 # (method, rule) -> function(ctx, target, username) -> dict(path=..., json=... | deploy=...)
 REQUESTS = {
     ("GET", "/api/audit/access-log"): lambda c, t, w: {"path": "/api/audit/access-log"},
+    ("GET", "/api/audit/archived-cases"): lambda c, t, w: {"path": "/api/audit/archived-cases"},
     ("GET", "/api/audit/cases/<case_id>/events"): lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/events"},
     ("GET", "/api/audit/cases/<case_id>/events/<seq>/state"):
         lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/events/1/state"},
