@@ -1,9 +1,10 @@
 """/api/audit: case histories for auditors — event log, state at any event by replay, verification, access log."""
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 
 from app.domain.errors import NotFound
+from app.extensions import audit_keys
 from app.services.access_log import access_log
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
@@ -18,10 +19,6 @@ class AccessLogQuery(StrictSchema):
     caseId = fields.String(load_default=None)
     maxResults = fields.Integer(load_default=1000, validate=validate.Range(min=1, max=10000))
 
-
-def _audit_key() -> bytes:
-    """The key the cases' checkpoints are signed with (the nightly run's)."""
-    return current_app.config["AUDIT_KEY"].encode()
 
 
 def _dump(verdict) -> dict:
@@ -70,13 +67,13 @@ def _event_number(case_id: str, seq: str) -> int:
 
 @bp.get("/cases/<case_id>/verify")
 def verify_one(case_id: str):
-    return jsonify(_dump(verify_case(runtime(), actor(), case_id, _audit_key())))
+    return jsonify(_dump(verify_case(runtime(), actor(), case_id, audit_keys())))
 
 
 @bp.get("/verify")
 def verify_scope():
     """Verify every case in scope; list the failures and count the rest."""
-    verdicts = list(verify_all(runtime(), actor(), _audit_key()))
+    verdicts = list(verify_all(runtime(), actor(), audit_keys()))
     return jsonify({"cases": len(verdicts), "failed": [_dump(v) for v in verdicts if not v.ok]})
 
 

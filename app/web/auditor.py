@@ -4,10 +4,11 @@ import re
 from dataclasses import replace
 from functools import wraps
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 
 from app.domain.county_settings import SETTINGS
 from app.domain.errors import ValidationFailed
+from app.extensions import audit_keys
 from app.services.audit import Verdict, verify_all, verify_case
 from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
@@ -62,7 +63,7 @@ def index():
 def verify():
     """Verify every case history in scope and list the failures."""
     actor = require("audit.verify")
-    verdicts, vocab = list(verify_all(runtime(), actor, _audit_key())), words()
+    verdicts, vocab = list(verify_all(runtime(), actor, audit_keys())), words()
     return render_template("auditor/verify.html", total=len(verdicts),
                            failed=[_in_words(v, None, vocab) for v in verdicts if not v.ok])
 
@@ -76,7 +77,7 @@ def case(case_id: str):
     log = case_log(runtime(), actor, case_id)
     shown = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
     vocab, process = words(), log.instance.definition_key
-    verdict = _in_words(verify_case(runtime(), actor, case_id, _audit_key()), process, vocab)
+    verdict = _in_words(verify_case(runtime(), actor, case_id, audit_keys()), process, vocab)
     return render_template("auditor/case.html", instance=log.instance, events=timeline(shown, vocab, process),
                            verdict=verdict,
                            payments=page_payments(runtime(), actor, case_id, log.instance.tenant_id))
@@ -110,10 +111,6 @@ def _in_words(verdict: Verdict, process: str | None, vocab: Vocabulary) -> Verdi
         return verdict
     return replace(verdict, problem=NAME.sub(lambda name: vocab.label(process, name[0]), verdict.problem))
 
-
-def _audit_key() -> bytes:
-    """The key the cases' checkpoints are signed with (the nightly run's)."""
-    return current_app.config["AUDIT_KEY"].encode()
 
 
 def _form_order(vocab, process: str, variables: dict) -> list[tuple]:
