@@ -1,5 +1,6 @@
-"""flask commands of the audit: verify every case (the nightly run), name the audit keys."""
+"""flask commands of the audit: verify every case (the nightly run), name the audit keys, re-baseline a case."""
 
+import getpass
 import os
 from collections import Counter
 from pathlib import Path
@@ -10,9 +11,11 @@ from flask.cli import AppGroup
 
 from app.domain.actors import SYSTEM
 from app.domain.audit import AuditKeys, key_id
+from app.domain.errors import DomainError
 from app.extensions import audit_keys, runtime
 from app.services.audit import Verdict, count_cases
 from app.services.payroll.ledger import ArchivedHeads, verify_payment_ledgers
+from app.services.rebaseline import rebaseline_case
 from app.services.verification import VerificationRun, verify_cases
 
 
@@ -56,6 +59,23 @@ def register_audit_commands(app: Flask) -> None:
         for key in keys.retired:
             click.echo(f"retired {key_id(key)}")
 
+    @audit_group.command("rebaseline")
+    @click.argument("case_id")
+    @click.option("--reason", required=True, help="What the investigation found: why the case is re-baselined.")
+    @click.option("--by", default=None, help="Who re-baselines it (default: the OS user running the command).")
+    def audit_rebaseline_command(case_id, reason, by):
+        """Verify a case whole from its first event, without its old checkpoint, and only if it holds give it a new
+        signed checkpoint; record who, when, the old checkpoint and the reason (audit_rebaseline). Exit 1 if not."""
+        user = _os_user()
+        try:
+            done = rebaseline_case(runtime(), SYSTEM, case_id, audit_keys(), by if by is not None else user, user,
+                                   reason)
+        except DomainError as err:
+            raise click.ClickException(err.message) from err
+        old = f"checkpoint at event {done.old_seq}" if done.old_seq is not None else "no checkpoint"
+        click.echo(f"case {done.case_id} verified whole and re-baselined: {old} replaced by a checkpoint at event "
+                   f"{done.new_seq}")
+
     app.cli.add_command(audit_group)
 
 
@@ -75,3 +95,10 @@ def _report(verdicts, keys: AuditKeys) -> list[Verdict]:
                    f"key {key_id(keys.current)}: " + ", ".join(f"{n} of key {k}" for k, n in sorted(resigned.items())))
     return failures
 
+
+def _os_user() -> str:
+    """The account the command runs as."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no name for the uid (a container's): the uid itself
+        return f"uid {os.getuid()}"

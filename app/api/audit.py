@@ -8,6 +8,7 @@ from app.extensions import audit_keys
 from app.services.access_log import access_log
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
+from app.services.rebaseline import rebaselines
 
 from .fields import StrictSchema
 from .support import accepts, actor, args, camunda_date, runtime
@@ -75,6 +76,15 @@ def verify_scope():
     """Verify every case in scope; list the failures and count the rest."""
     verdicts = list(verify_all(runtime(), actor(), audit_keys()))
     return jsonify({"cases": len(verdicts), "failed": [_dump(v) for v in verdicts if not v.ok]})
+
+
+@bp.get("/cases/<case_id>/rebaselines")
+def case_rebaselines(case_id: str):
+    """The case's audit re-baselines (flask audit rebaseline), newest first: who, when, the checkpoint replaced, why."""
+    return jsonify([{"id": r.id, "caseId": r.process_instance_id, "at": camunda_date(r.at), "by": r.rebaselined_by,
+                     "osUser": r.os_user, "reason": r.reason, "oldSeq": r.old_seq, "oldEventHash": r.old_event_hash,
+                     "oldSignature": r.old_signature, "newSeq": r.new_seq}
+                    for r in rebaselines(runtime(), actor(), case_id)])
 
 
 @bp.get("/access-log")

@@ -42,6 +42,11 @@ an earlier event — which would have the next night verify a consistently rewri
 outside the history clean-up; an event appended that its case row's version does not reach at commit, a second
 event with a seq taken, or one dated before the case's rows may be. The verification itself never deletes a
 checkpoint: it writes over it, and never back. SQLite keeps none of these triggers, as it keeps no append-only one.
+
+The key rotates (`VerificationRun.retired`): checkpoints are signed with the current key only; one whose signature
+fails under it is tried under the retired keys, and one that holds there is treated as signed, and signed again with
+the current key once confirmed (its verdict names the retired key), so the common case costs one HMAC as before.
+An auditor re-baselines a case after an investigated failure (app/services/rebaseline.py).
 """
 
 import hashlib

@@ -14,6 +14,7 @@ from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
 from app.services.page_reads import find_cases, finished_by
 from app.services.payroll.reads import page_payments
+from app.services.rebaseline import rebaselines
 from app.services.vocabulary import Vocabulary
 
 from .auth import login_required, require, runtime
@@ -79,7 +80,7 @@ def case(case_id: str):
     vocab, process = words(), log.instance.definition_key
     verdict = _in_words(verify_case(runtime(), actor, case_id, audit_keys()), process, vocab)
     return render_template("auditor/case.html", instance=log.instance, events=timeline(shown, vocab, process),
-                           verdict=verdict,
+                           verdict=verdict, rebaselines=rebaselines(runtime(), actor, case_id),
                            payments=page_payments(runtime(), actor, case_id, log.instance.tenant_id))
 
 
