@@ -1,22 +1,18 @@
 """flask commands: deploy the workflows, load the demo organisation."""
 
-import os
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
 
+from app.cli_audit import register_audit_commands
 from app.cli_history import register_history_commands
 from app.cli_supervision import register_deadline_commands
 from app.domain.actors import SYSTEM
 from app.extensions import runtime
-from app.services.audit import count_cases
 from app.services.calendar import load_year, parse_year
 from app.services.deploy import deploy
-from app.services.payroll.ledger import ArchivedHeads, verify_payment_ledgers
 from app.services.users import load_demo
-from app.services.verification import VerificationRun, verify_cases
 
 ROOT = Path(__file__).parent.parent
 DEPLOYED_FOLDERS = tuple(ROOT / name for name in ("workflows", "forms", "notices"))
@@ -33,6 +29,7 @@ def deploy_directory(runtime, *folders: Path) -> list[str]:
 def register(app: Flask) -> None:
     register_deadline_commands(app)
     register_history_commands(app)
+    register_audit_commands(app)
 
     @app.cli.command("deploy")
     @click.option("--dir", "folders", multiple=True, type=click.Path(exists=True, file_okay=False))
@@ -51,42 +48,6 @@ def register(app: Flask) -> None:
         click.echo(f"{loaded.year}: {loaded.holidays} holidays, {loaded.workdays} make-up working days; "
                    f"{loaded.recomputed_tasks} provisional task deadline(s), "
                    f"{loaded.recomputed_jobs} timer(s) recomputed")
-
-    @app.cli.command("audit-verify")
-    @click.option("--full", is_flag=True, help="Replay every event of every case, not only those after each "
-                                              "case's signed checkpoint.")
-    @click.option("--processes", type=click.IntRange(1, 64), default=os.cpu_count() or 1, show_default=True,
-                  help="Verify in this many processes.")
-    @click.option("--rehash-every", type=click.IntRange(1, 366), default=30, show_default=True,
-                  help="Nights in which every unchanged case is verified in full once (a share each night).")
-    @click.option("--archive-dir", type=click.Path(file_okay=False), default=None,
-                  help="Where the history archives are (default HISTORY_ARCHIVE_DIR): an archived payroll case's "
-                       "ledger head is read from its archive.")
-    def audit_verify_command(full, processes, rehash_every, archive_dir):
-        """Verify every case: its whole hash chain, its signed checkpoint, the definition used, and a replay of the
-        events after the checkpoint (all of them with --full) to the stored state; exit 1 if any fails."""
-        rt = runtime()
-        run = VerificationRun(current_app.config["AUDIT_KEY"].encode(), full=full, processes=processes,
-                              rehash_every=rehash_every)
-        with click.progressbar(verify_cases(rt, SYSTEM, run), length=count_cases(rt, SYSTEM),
-                               label="verifying cases") as verdicts:
-            failures = [v for v in verdicts if not v.ok]
-        for v in failures:
-            click.echo(f"FAILED {v.case_id} at event {v.first_bad_event}: {v.problem}")
-        click.echo(f"{len(failures)} case(s) failed verification")
-        archives = ArchivedHeads(Path(archive_dir or current_app.config["HISTORY_ARCHIVE_DIR"]),
-                                 current_app.config["AUDIT_KEY"].encode())
-        ledgers = verify_payment_ledgers(rt, SYSTEM, archives)
-        for v in ledgers:
-            if not v.ok:
-                click.echo(f"FAILED payment ledger {v.county_path} at entry {v.seq}: {v.problem}")
-        bad_ledgers = sum(not v.ok for v in ledgers)
-        click.echo(f"{len(ledgers)} payment ledger(s) checked, {bad_ledgers} failed verification")
-        raise SystemExit(1 if failures or bad_ledgers else 0)
-
-    audit_group = AppGroup("audit", help="Audit case histories.")
-    audit_group.add_command(audit_verify_command, "verify")  # `flask audit verify` = `flask audit-verify`
-    app.cli.add_command(audit_group)
 
     @app.cli.command("camunda-table")
     def camunda_table():

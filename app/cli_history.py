@@ -7,7 +7,7 @@ from flask import Flask, current_app
 
 from app.domain.actors import SYSTEM
 from app.domain.errors import DomainError
-from app.extensions import runtime
+from app.extensions import audit_keys, runtime
 from app.services.partition_upkeep import keep_partitions
 from app.services.retention import clean_up_history, verify_archive
 
@@ -22,7 +22,7 @@ def register_history_commands(app: Flask) -> None:
         to a signed JSON-lines file, and remove it from the database."""
         folder = Path(archive_dir or current_app.config["HISTORY_ARCHIVE_DIR"])
         try:
-            done = clean_up_history(runtime(), SYSTEM, current_app.config["AUDIT_KEY"].encode(), folder, county)
+            done = clean_up_history(runtime(), SYSTEM, audit_keys().current, folder, county)
         except DomainError as err:
             if err.field == "county":
                 raise click.BadParameter(err.message, param_hint="'--county'") from err
@@ -51,12 +51,14 @@ def register_history_commands(app: Flask) -> None:
     def history_verify_archive_command(path):
         """Verify a history archive: its signature, and every case in it from its lines; exit 1 if any fails."""
         try:
-            verdicts = verify_archive(runtime(), SYSTEM, Path(path), current_app.config["AUDIT_KEY"].encode())
+            verdicts = verify_archive(runtime(), SYSTEM, Path(path), audit_keys())
         except DomainError as err:
             raise click.ClickException(err.message) from err
         failures = [v for v in verdicts if not v.ok]
         for v in failures:
             click.echo(f"FAILED {v.case_id} at event {v.first_bad_event}: {v.problem}")
-        click.echo(f"{len(verdicts)} archived case(s) checked, {len(failures)} failed verification")
+        retired = next((v.retired_key for v in verdicts if v.retired_key), None)
+        click.echo(f"{len(verdicts)} archived case(s) checked, {len(failures)} failed verification"
+                   + (f"; the file is signed with the retired audit key {retired}" if retired else ""))
         raise SystemExit(1 if failures else 0)
 

@@ -21,6 +21,14 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def retired_keys(listed: str) -> tuple[str, ...]:
+    """The retired audit keys of AUDIT_KEYS_RETIRED: comma-separated, spaces around each ignored, none empty."""
+    keys = tuple(key.strip() for key in listed.split(",")) if listed.strip() else ()
+    if "" in keys:
+        raise RuntimeError("AUDIT_KEYS_RETIRED: an empty key in the list (two commas, or one at an end)")
+    return keys
+
+
 class Config:
     def __init__(self, **overrides):
         env = os.environ
@@ -29,6 +37,8 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY") or (DEMO_SECRET_KEY if self.DEMO else None)
         # signs audit checkpoints and history archives (HMAC-SHA256); unset, a key derived from SECRET_KEY
         self.AUDIT_KEY = env.get("AUDIT_KEY")
+        # keys AUDIT_KEY replaced (comma-separated): what they signed still holds until the night signs it again
+        self.AUDIT_KEYS_RETIRED = retired_keys(env.get("AUDIT_KEYS_RETIRED", ""))
         # where flask history-cleanup writes the signed archives of the cases it removes
         self.HISTORY_ARCHIVE_DIR = env.get("HISTORY_ARCHIVE_DIR", str(INSTANCE / "archive"))
         self.HOST = env.get("HOST") or env.get("FLASK_RUN_HOST") or "127.0.0.1"  # where gunicorn / flask run listen

@@ -1,14 +1,16 @@
 """/api/audit: case histories for auditors — event log, state at any event by replay, verification, access log, and
 the cases the history clean-up archived (this service's own extension: Camunda keeps no record of them)."""
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from marshmallow import fields, validate
 
 from app.domain.errors import NotFound
+from app.extensions import audit_keys
 from app.services.access_log import access_log
 from app.services.archived_cases import ArchivedQuery, find_archived
 from app.services.audit import verify_all, verify_case
 from app.services.case_history import StateAt, case_log, shown_event_inputs, state_at
+from app.services.rebaseline import rebaselines
 
 from .fields import CamundaDateTime, StrictSchema
 from .support import accepts, actor, args, camunda_date, runtime
@@ -31,10 +33,6 @@ class ArchivedCasesQuery(StrictSchema):
     firstResult = fields.Integer(load_default=0, validate=validate.Range(min=0))
     maxResults = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
-
-def _audit_key() -> bytes:
-    """The key the cases' checkpoints are signed with (the nightly run's)."""
-    return current_app.config["AUDIT_KEY"].encode()
 
 
 def _dump(verdict) -> dict:
@@ -83,14 +81,23 @@ def _event_number(case_id: str, seq: str) -> int:
 
 @bp.get("/cases/<case_id>/verify")
 def verify_one(case_id: str):
-    return jsonify(_dump(verify_case(runtime(), actor(), case_id, _audit_key())))
+    return jsonify(_dump(verify_case(runtime(), actor(), case_id, audit_keys())))
 
 
 @bp.get("/verify")
 def verify_scope():
     """Verify every case in scope; list the failures and count the rest."""
-    verdicts = list(verify_all(runtime(), actor(), _audit_key()))
+    verdicts = list(verify_all(runtime(), actor(), audit_keys()))
     return jsonify({"cases": len(verdicts), "failed": [_dump(v) for v in verdicts if not v.ok]})
+
+
+@bp.get("/cases/<case_id>/rebaselines")
+def case_rebaselines(case_id: str):
+    """The case's audit re-baselines (flask audit rebaseline), newest first: who, when, the checkpoint replaced, why."""
+    return jsonify([{"id": r.id, "caseId": r.process_instance_id, "at": camunda_date(r.at), "by": r.rebaselined_by,
+                     "osUser": r.os_user, "reason": r.reason, "oldSeq": r.old_seq, "oldEventHash": r.old_event_hash,
+                     "oldSignature": r.old_signature, "newSeq": r.new_seq}
+                    for r in rebaselines(runtime(), actor(), case_id)])
 
 
 @bp.get("/access-log")

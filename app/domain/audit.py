@@ -6,6 +6,7 @@ import hmac
 import json
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,7 +62,7 @@ def checkpoint_signature(key: bytes, case_id: str, seq: int, event_hash: str, st
                                   case_row_version, case_identity_hash, case_status_hash)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=16)
 def checkpoint_signer(key: bytes) -> Callable[..., str]:
     """`checkpoint_signature` under one key, for a nightly run that checks millions: the keyed HMAC is set up
     once, and the signed JSON array is written directly where json.dumps would write it the same way."""
@@ -95,6 +96,41 @@ def checkpoint_signer(key: bytes) -> Callable[..., str]:
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9_.:-]*")  # a string json.dumps writes as it is, between quotes
+
+
+def key_id(key: bytes) -> str:
+    """A name for an audit key that does not disclose it: the start of its HMAC of a fixed text (as a signature
+    made with it does not disclose it either)."""
+    return hmac.new(key, b"assistance audit key id", hashlib.sha256).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """The audit key that signs (`current`), and the retired keys a signature made before a rotation may still hold
+    under: tried only where the current key's fails, so nothing costs more while every signature is current."""
+
+    current: bytes
+    retired: tuple[bytes, ...] = ()
+
+    @staticmethod
+    def of(keys: "bytes | AuditKeys") -> "AuditKeys":
+        """`keys` as AuditKeys: a lone key is the current one, with none retired."""
+        return keys if isinstance(keys, AuditKeys) else AuditKeys(keys)
+
+    def retired_checkpoint_key(self, signature: str | None, *signed: Any) -> bytes | None:
+        """The retired key a checkpoint's `signature` holds under (over `signed`, as `checkpoint_signature` takes
+        them), if any."""
+        for key in self.retired:
+            if hmac.compare_digest(checkpoint_signer(key)(*signed), signature or ""):
+                return key
+        return None
+
+    def archive_key(self, content: bytes, signature: str) -> bytes | None:
+        """The key, current or retired, under which `signature` is the HMAC-SHA256 of an archive's `content`."""
+        for key in (self.current, *self.retired):
+            if hmac.compare_digest(hmac.new(key, content, hashlib.sha256).hexdigest().encode(), signature.encode()):
+                return key
+        return None
 
 
 def variables_digest(variables: dict[str, Any]) -> str:

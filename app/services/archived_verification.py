@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.domain.actors import Actor
+from app.domain.audit import AuditKeys
 from app.domain.errors import NotFound, ValidationFailed
 
 from .archived_cases import Archived, archived_in_scope
@@ -20,7 +21,8 @@ class ArchivedVerdict:
     path: Path  # where the file was looked for
 
 
-def verify_archived_case(rt: Runtime, actor: Actor, case_id: str, folder: Path, key: bytes) -> ArchivedVerdict:
+def verify_archived_case(rt: Runtime, actor: Actor, case_id: str, folder: Path,
+                         key: bytes | AuditKeys) -> ArchivedVerdict:
     """Verify the archived case `case_id` (in the actor's scope, else NotFound) from its file in `folder`. A file
     that is not there, or whose signature or lines do not hold, fails the case, naming the file: that is what the
     auditor has to know of it."""

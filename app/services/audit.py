@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from app.domain.actors import Actor
-from app.domain.audit import state_digest, variables_digest
+from app.domain.audit import AuditKeys, state_digest, variables_digest
 from app.domain.errors import DomainError
 from app.domain.kept import Kept
 from app.store.queries import case_events
@@ -31,9 +31,13 @@ class Verdict:
     events: int
     first_bad_event: int | None = None
     problem: str | None = None
+    # the id (app/domain/audit.py key_id) of the retired audit key whose signature held where the current key's did
+    # not: the case's checkpoint's (which the verification then signs again with the current key), an archive's
+    retired_key: str | None = None
 
 
-def verify_instance(session, instance: ProcessInstance, key: bytes, definitions: DefinitionsAtHand | None = None,
+def verify_instance(session, instance: ProcessInstance, key: bytes | AuditKeys,
+                    definitions: DefinitionsAtHand | None = None,
                     calendars: CalendarsInForce | None = None, replayed: "ReplayedWhole | None" = None) -> Verdict:
     """Check the chain and the case's signed checkpoint (under the audit `key`), as the nightly run does, then (given
     definitions and calendar history) the definition used and a full replay (not again for a case `replayed` holds
@@ -78,7 +82,7 @@ class ReplayedWhole:
 _replayed_whole = ReplayedWhole()  # the auditor's pages open one case many times between its changes
 
 
-def _checkpoint_problem(session, key: bytes, instance: ProcessInstance,
+def _checkpoint_problem(session, key: bytes | AuditKeys, instance: ProcessInstance,
                         events: list[CaseEvent]) -> tuple[int, str] | None:
     """What the case's signed checkpoint, if it has one, says against its events, state and data."""
     from .verification import checkpoint_problem, row_problem, saved_at, stored_rows  # it builds on this module
@@ -90,7 +94,7 @@ def _checkpoint_problem(session, key: bytes, instance: ProcessInstance,
         row_problem(checkpoint, events, stored_rows(session, [instance.id])[instance.id])
 
 
-def _verify_called(session, instance: ProcessInstance, key: bytes, definitions: DefinitionsAtHand | None,
+def _verify_called(session, instance: ProcessInstance, key: bytes | AuditKeys, definitions: DefinitionsAtHand | None,
                    calendars: CalendarsInForce | None, replayed: "ReplayedWhole | None") -> Verdict:
     root = session.get(ProcessInstance, instance.root_process_instance_id)
     if root is None:
@@ -213,7 +217,7 @@ def _event_problem(event: CaseEvent, expected: int, previous: str | None, record
     return None
 
 
-def verify_case(rt: Runtime, actor: Actor, case_id: str, key: bytes) -> Verdict:
+def verify_case(rt: Runtime, actor: Actor, case_id: str, key: bytes | AuditKeys) -> Verdict:
     """Verify one case in the actor's scope: chain, checkpoint (signed with the audit `key`), definition, replay."""
     actor.require("audit.verify")
     with rt.reading(snapshot=True) as uow:  # the case and its events as of one moment, whatever runs meanwhile
@@ -222,7 +226,7 @@ def verify_case(rt: Runtime, actor: Actor, case_id: str, key: bytes) -> Verdict:
                                CalendarsInForce(uow.session), _replayed_whole)
 
 
-def verify_all(rt: Runtime, actor: Actor, key: bytes, batch: int = 500) -> Iterator[Verdict]:
+def verify_all(rt: Runtime, actor: Actor, key: bytes | AuditKeys, batch: int = 500) -> Iterator[Verdict]:
     """Verify every case in the actor's scope (checkpoints signed with the audit `key`), a batch of cases per unit
     of work."""
     actor.require("audit.verify")

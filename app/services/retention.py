@@ -19,7 +19,7 @@ import hmac
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import Actor
+from app.domain.audit import AuditKeys, key_id
 from app.domain.contents import referenced_in
 from app.domain.county_settings import SETTINGS
 from app.domain.errors import Forbidden, ValidationFailed
@@ -347,9 +348,15 @@ class ArchivedLine:
     attached: tuple[str, ...] = ()
 
 
-def read_archive(path: Path, key: bytes) -> Iterator[ArchivedLine]:
+def read_archive(path: Path, key: bytes | AuditKeys) -> Iterator[ArchivedLine]:
     """The cases of an archive file, once its signature holds; a file that is not a whole signed archive, or a
     line that is not a case, is refused naming the file and the line."""
+    yield from _cases(path, signed_lines(path, key)[0])
+
+
+def signed_lines(path: Path, key: bytes | AuditKeys) -> tuple[list[bytes], str | None]:
+    """The lines of an archive file whose signature holds under the audit key or a key it replaced, and that
+    retired key's id (None: the current key)."""
     try:
         lines = path.read_bytes().splitlines(keepends=True)
     except OSError as err:
@@ -361,16 +368,26 @@ def read_archive(path: Path, key: bytes) -> Iterator[ArchivedLine]:
     if not isinstance(signature, str):
         raise ValidationFailed(f"档案文件 {path.name} 的最后一行（第 {len(lines)} 行）不是签名（文件不完整或被修改）",
                                field="archive")
-    signer = hmac.new(key, b"".join(lines[:-1]), hashlib.sha256)
-    if not hmac.compare_digest(signer.hexdigest().encode(), signature.encode()):
-        raise ValidationFailed(f"档案文件 {path.name} 的签名无效（文件被修改或不是本服务生成的）"
-                               f"{changed_contents(lines[1:-1])}", field="archive")
+    keys = AuditKeys.of(key)
+    signed_with = keys.archive_key(b"".join(lines[:-1]), signature)
+    if signed_with is None:
+        raise ValidationFailed(f"档案文件 {path.name} 的签名无效：当前及已停用的审计密钥下均不成立（文件被修改或不是"
+                               f"本服务生成的）{changed_contents(lines[1:-1])}", field="archive")
+    if _format(path, lines) not in (FORMAT, WITHOUT_CONTENTS):
+        raise ValidationFailed(f"档案文件 {path.name} 第 1 行不是本服务的档案格式（{_format(path, lines)}）",
+                               field="archive")
+    return lines, None if signed_with == keys.current else key_id(signed_with)
+
+
+def _format(path: Path, lines: list[bytes]):
     header = _json_line(path, 1, lines[0])
-    kind = header.get("format") if isinstance(header, dict) else None
-    if kind not in (FORMAT, WITHOUT_CONTENTS):
-        raise ValidationFailed(f"档案文件 {path.name} 第 1 行不是本服务的档案格式（{kind}）", field="archive")
+    return header.get("format") if isinstance(header, dict) else None
+
+
+def _cases(path: Path, lines: list[bytes]) -> Iterator[ArchivedLine]:
+    with_contents = _format(path, lines) == FORMAT
     for number, line in enumerate(lines[1:-1], start=2):
-        yield _archived_line(path, number, _json_line(path, number, line), kind == FORMAT)
+        yield _archived_line(path, number, _json_line(path, number, line), with_contents)
 
 
 def _json_line(path: Path, number: int, line: bytes):
@@ -400,15 +417,17 @@ def _archived_line(path: Path, number: int, line, with_contents: bool = True) ->
                                field="archive") from err
 
 
-def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes, case_id: str | None = None) -> list[Verdict]:
+def verify_archive(rt: Runtime, actor: Actor, path: Path, key: bytes | AuditKeys,
+                   case_id: str | None = None) -> list[Verdict]:
     """Verify an archive file: its signature, then each case (or only the case `case_id`) from its lines alone
     (with the definitions and calendars still in the database): chain, notices, definition, and a replay to its
-    archived state."""
+    archived state. A file signed with a retired key says which in each verdict."""
     actor.require("audit.verify")
+    lines, retired = signed_lines(path, key)
     with rt.reading() as uow:
         definitions, calendars = DefinitionsAtHand(uow.session), CalendarsInForce(uow.session)
-        return [_verify_archived(uow.session, line, definitions, calendars) for line in read_archive(path, key)
-                if case_id is None or line.case.id == case_id]
+        return [replace(_verify_archived(uow.session, line, definitions, calendars), retired_key=retired)
+                for line in _cases(path, lines) if case_id is None or line.case.id == case_id]
 
 
 def _verify_archived(session: Session, line: ArchivedLine, definitions, calendars) -> Verdict:

@@ -42,6 +42,11 @@ an earlier event — which would have the next night verify a consistently rewri
 outside the history clean-up; an event appended that its case row's version does not reach at commit, a second
 event with a seq taken, or one dated before the case's rows may be. The verification itself never deletes a
 checkpoint: it writes over it, and never back. SQLite keeps none of these triggers, as it keeps no append-only one.
+
+The key rotates (`VerificationRun.retired`): checkpoints are signed with the current key only; one whose signature
+fails under it is tried under the retired keys, and one that holds there is treated as signed, and signed again with
+the current key once confirmed (its verdict names the retired key), so the common case costs one HMAC as before.
+An auditor re-baselines a case after an investigated failure (app/services/rebaseline.py).
 """
 
 import hashlib
@@ -55,7 +60,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.domain import clock
 from app.domain.actors import Actor
-from app.domain.audit import checkpoint_signature, checkpoint_signer, state_digest, variables_digest
+from app.domain.audit import (
+    AuditKeys,
+    checkpoint_signature,
+    checkpoint_signer,
+    key_id,
+    state_digest,
+    variables_digest,
+)
 from app.store.digests import has_row_versions, stored_row_sha256, stored_sha256
 from app.store.partitions import earliest_row_of
 from app.store.tables import AuditCheckpoint, CaseEvent, ProcessInstance
@@ -78,6 +90,11 @@ class VerificationRun:
     triage: int = 5000  # cases compared with their checkpoints in one query (the nightly run)
     rehash_every: int = 30  # each night, one unchanged case in this many is verified in full all the same
     night: int = 0  # the night's number (a date's ordinal), which picks those cases; 0: today
+    retired: tuple[bytes, ...] = ()  # keys `key` replaced: a checkpoint signed with one holds, and is signed again
+
+    @property
+    def keys(self) -> AuditKeys:
+        return AuditKeys(self.key, self.retired)
 
 
 def verify_cases(rt: Runtime, actor: Actor, run: VerificationRun) -> Iterator[Verdict]:
@@ -205,23 +222,34 @@ def _night(rt: Runtime, run: VerificationRun, where: list) -> list[Verdict]:
     with rt.reading() as uow:  # one statement: one moment; plain rows (no ORM loading: millions a night)
         versions = has_row_versions(uow.session.get_bind().dialect.name)
         rows = uow.session.connection().execute(_compared(hashed=not versions).where(*where)).all()
-    sign, compare = checkpoint_signer(run.key), hmac.compare_digest
-    confirmed, rewritten, others = [], [], []
+    keys = run.keys
+    sign, compare = checkpoint_signer(keys.current), hmac.compare_digest
+    confirmed, rewritten, others, resigned = [], [], [], []
     for row in rows:  # the checks of `_signed_at_last_event`, written out: this loop runs once per case a night
         case_id, version, last_hash, row_version, seq, event_hash, state_hash, variables_hash, data_hash, \
             checkpoint_version, identity_hash, status_hash, signature = row[:13]
-        if seq is None or version != seq or last_hash != event_hash or _rehash_tonight(run, case_id) or \
-                not compare(sign(case_id, seq, event_hash, state_hash, variables_hash, data_hash, checkpoint_version,
-                                 identity_hash, status_hash), signature):
+        if seq is None or version != seq or last_hash != event_hash or _rehash_tonight(run, case_id):
             others.append(case_id)
-        elif versions and row_version == checkpoint_version:
-            confirmed.append(Verdict(case_id, True, seq))
-        elif versions:
+            continue
+        retired = None
+        if not compare(sign(case_id, seq, event_hash, state_hash, variables_hash, data_hash, checkpoint_version,
+                            identity_hash, status_hash), signature):
+            retired = keys.retired_checkpoint_key(
+                signature, case_id, seq, event_hash, state_hash, variables_hash, data_hash, checkpoint_version,
+                identity_hash, status_hash) if keys.retired else None
+            if retired is None:  # signed under no key the service holds: forged
+                others.append(case_id)
+                continue
+        if versions and row_version != checkpoint_version:
             rewritten.append(case_id)
-        elif _hashes_hold(row):
-            confirmed.append(Verdict(case_id, True, seq))
-        else:
+        elif not versions and not _hashes_hold(row):
             others.append(case_id)
+        elif retired is None:
+            confirmed.append(Verdict(case_id, True, seq))
+        else:  # as unchanged as one signed with the current key: signed again with it, so none needs the old key
+            confirmed.append(Verdict(case_id, True, seq, retired_key=key_id(retired)))
+            resigned.append(_signed_again(sign, row, checkpoint_version))
+    _sign_again(rt, resigned)
     if rewritten:
         held, changed = _rehashed(rt, run, rewritten)
         confirmed.extend(held)
@@ -238,34 +266,50 @@ def _rehashed(rt: Runtime, run: VerificationRun, ids: list[str]) -> tuple[list[V
     with rt.reading() as uow:
         rows = uow.session.connection().execute(_compared(hashed=True).where(ProcessInstance.id.in_(ids))).all()
     held, resigned, changed = [], [], []
-    signer = checkpoint_signer(run.key)
+    keys = run.keys
+    signer = checkpoint_signer(keys.current)
     for row in rows:
-        if _signed_at_last_event(signer, row) and _hashes_hold(row):
-            held.append(Verdict(row.id, True, row.seq))
-            resigned.append({"pid": row.id, "old": row.signature, "version": row.row_version,
-                             "signature": signer(row.id, row.seq, row.event_hash, row.state_hash,
-                                                 row.variables_hash, row.case_data_hash, row.row_version,
-                                                 row.case_identity_hash, row.case_status_hash)})
+        signed, retired = _signed_at_last_event(keys, row)
+        if signed and _hashes_hold(row):
+            held.append(Verdict(row.id, True, row.seq, retired_key=key_id(retired) if retired else None))
+            resigned.append(_signed_again(signer, row, row.row_version))
         else:
             changed.append(row.id)
-    if resigned:
-        table = AuditCheckpoint.__table__
-        with rt.unit_of_work() as uow:  # only a checkpoint nobody replaced meanwhile
-            uow.session.execute(update(table).where(table.c.process_instance_id == bindparam("pid"),
-                                                    table.c.signature == bindparam("old"))
-                                .values(case_row_version=bindparam("version"), signature=bindparam("signature")),
-                                resigned)
-            uow.commit()
+    _sign_again(rt, resigned)
     return held, changed
 
 
-def _signed_at_last_event(signer: Callable[..., str], row) -> bool:
-    """The case has a checkpoint at its last event (by seq and hash), and the checkpoint's signature holds."""
+def _signed_again(signer: Callable[..., str], row, version: int | None) -> dict:
+    """The checkpoint of a confirmed case's `row` signed with the current key (`signer`), for the row's `version`."""
+    return {"pid": row.id, "old": row.signature, "version": version,
+            "signature": signer(row.id, row.seq, row.event_hash, row.state_hash, row.variables_hash,
+                                row.case_data_hash, version, row.case_identity_hash, row.case_status_hash)}
+
+
+def _sign_again(rt: Runtime, resigned: list[dict]) -> None:
+    """Sign confirmed checkpoints again (`_signed_again`): only those nobody replaced meanwhile, none moved."""
+    if not resigned:
+        return
+    table = AuditCheckpoint.__table__
+    with rt.unit_of_work() as uow:
+        uow.session.execute(update(table).where(table.c.process_instance_id == bindparam("pid"),
+                                                table.c.signature == bindparam("old"))
+                            .values(case_row_version=bindparam("version"), signature=bindparam("signature")),
+                            resigned)
+        uow.commit()
+
+
+def _signed_at_last_event(keys: AuditKeys, row) -> tuple[bool, bytes | None]:
+    """Whether the case has a checkpoint at its last event (by seq and hash) whose signature holds; and the retired
+    key it holds under, where not the current one."""
     if row.seq is None or row.version != row.seq or row.last_event_hash != row.event_hash:
-        return False
-    expected = signer(row.id, row.seq, row.event_hash, row.state_hash, row.variables_hash, row.case_data_hash,
-                      row.case_row_version, row.case_identity_hash, row.case_status_hash)
-    return hmac.compare_digest(expected, row.signature)
+        return False, None
+    signed = (row.id, row.seq, row.event_hash, row.state_hash, row.variables_hash, row.case_data_hash,
+              row.case_row_version, row.case_identity_hash, row.case_status_hash)
+    if hmac.compare_digest(checkpoint_signer(keys.current)(*signed), row.signature):
+        return True, None
+    retired = keys.retired_checkpoint_key(row.signature, *signed)
+    return retired is not None, retired
 
 
 def _hashes_hold(row) -> bool:
@@ -310,12 +354,12 @@ def verify_batch(rt: Runtime, run: VerificationRun, ids: list[str]) -> list[Verd
     if kept:
         with rt.unit_of_work() as uow:
             by_reference(uow.session, kept)
-            uow.session.execute(_upsert(uow.session.get_bind().dialect.name), kept)
+            uow.session.execute(checkpoint_upsert(uow.session.get_bind().dialect.name), kept)
             uow.commit()
     return verdicts
 
 
-def _upsert(dialect: str):
+def checkpoint_upsert(dialect: str):
     """Write checkpoints over the cases' own, never moving one back: where a run that read the case later has
     already written a checkpoint at a later event, it stays. A checkpoint is never deleted (on PostgreSQL a
     trigger refuses it, and lowering its seq, outside the history clean-up; migration 0046)."""
@@ -372,7 +416,7 @@ def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: l
         or stored_attachments_problem(session, case, events)
     saved = saved_at(case, checkpoint) if checkpoint is not None else None
     if found is None and checkpoint is not None:
-        found = checkpoint_problem(run.key, case, events, checkpoint, *saved) or \
+        found = checkpoint_problem(run.keys, case, events, checkpoint, *saved) or \
             row_problem(checkpoint, events, stored)
     found = found or definition_problem(case, events, definitions)
     if found is not None:
@@ -380,7 +424,10 @@ def _verify_case(session, run: VerificationRun, case: ProcessInstance, events: l
     start = {} if run.full or checkpoint is None else {"seq": checkpoint.seq, "state": saved[0], "variables": saved[1]}
     replayed = replay_from(session, case, events, definitions, calendars, **start)
     verdict = verdict_of(session, case, events, replayed.problem)
-    if not verdict.ok or (checkpoint is not None and checkpoint.seq == len(events) and stored.kept_by(checkpoint)):
+    retired = retired_key(run.keys, checkpoint) if checkpoint is not None and verdict.ok else None
+    if retired is not None:  # signed again below with the current key, though the case has not moved
+        verdict = replace(verdict, retired_key=key_id(retired))
+    elif not verdict.ok or (checkpoint is not None and checkpoint.seq == len(events) and stored.kept_by(checkpoint)):
         return verdict, None
     return verdict, new_checkpoint(run.key, case, events[-1], replayed.state, replayed.variables, stored.data_hash,
                                    stored.version, stored.identity_hash, stored.status_hash)
@@ -394,14 +441,31 @@ def saved_at(case: ProcessInstance, checkpoint: AuditCheckpoint) -> tuple[bytes,
     return state, variables
 
 
-def checkpoint_problem(key: bytes, case: ProcessInstance, events: list[CaseEvent], checkpoint: AuditCheckpoint,
-                       state: bytes, variables: dict) -> tuple[int, str] | None:
-    """The checkpoint is signed with the audit key, the events up to it are those it was signed over, and the
-    `state` and `variables` it was taken at (`saved_at`) are those it signed."""
-    expected = checkpoint_signature(key, case.id, checkpoint.seq, checkpoint.event_hash, checkpoint.state_hash,
-                                    checkpoint.variables_hash, checkpoint.case_data_hash, checkpoint.case_row_version,
-                                    checkpoint.case_identity_hash, checkpoint.case_status_hash)
-    if not hmac.compare_digest(expected, checkpoint.signature or ""):
+def _signed(checkpoint: AuditCheckpoint) -> tuple:
+    """What a checkpoint's signature is over, in the order `checkpoint_signature` takes it."""
+    return (checkpoint.process_instance_id, checkpoint.seq, checkpoint.event_hash, checkpoint.state_hash,
+            checkpoint.variables_hash, checkpoint.case_data_hash, checkpoint.case_row_version,
+            checkpoint.case_identity_hash, checkpoint.case_status_hash)
+
+
+def _current_signature_holds(keys: AuditKeys, checkpoint: AuditCheckpoint) -> bool:
+    return hmac.compare_digest(checkpoint_signature(keys.current, *_signed(checkpoint)), checkpoint.signature or "")
+
+
+def retired_key(keys: AuditKeys, checkpoint: AuditCheckpoint) -> bytes | None:
+    """The retired key the checkpoint's signature holds under, where the current key's does not."""
+    if not keys.retired or _current_signature_holds(keys, checkpoint):
+        return None
+    return keys.retired_checkpoint_key(checkpoint.signature, *_signed(checkpoint))
+
+
+def checkpoint_problem(key: bytes | AuditKeys, case: ProcessInstance, events: list[CaseEvent],
+                       checkpoint: AuditCheckpoint, state: bytes, variables: dict) -> tuple[int, str] | None:
+    """The checkpoint is the case's, signed with the audit key (or one it replaced), the events up to it are those
+    it was signed over, and the `state` and `variables` it was taken at (`saved_at`) are those it signed."""
+    keys = AuditKeys.of(key)
+    if checkpoint.process_instance_id != case.id or \
+            (not _current_signature_holds(keys, checkpoint) and retired_key(keys, checkpoint) is None):
         return checkpoint.seq, "审计检查点的签名无效（检查点被修改或伪造）"
     if checkpoint.seq > len(events) or events[checkpoint.seq - 1].hash != checkpoint.event_hash:
         return min(checkpoint.seq, len(events) + 1), "已核验的事件与签名的审计检查点不符（已核验的事件被改写或删除）"

@@ -475,6 +475,28 @@ class ArchivedCase(Base):
     root_process_instance_id: Mapped[str | None] = mapped_column(String(36))
 
 
+class AuditRebaseline(Base):
+    """An auditor's re-baseline of a case after an investigated verification failure (flask audit rebaseline): the
+    case verified whole without its old checkpoint and was given a new one. Append-only on PostgreSQL (migration
+    0048); kept when the case is archived and removed: it is the audit's own trail."""
+
+    __tablename__ = "audit_rebaseline"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    process_instance_id: Mapped[str] = mapped_column(String(36), index=True)  # no FK: it outlives the case row
+    tenant_id: Mapped[str | None] = county_column()
+    org_path: Mapped[str] = mapped_column(String(400))  # the case's, which scopes who may read the record
+    at: Mapped[datetime] = mapped_column()
+    rebaselined_by: Mapped[str] = mapped_column(String(64))  # the name given (--by), else the OS user
+    os_user: Mapped[str] = mapped_column(String(64))  # the account the command ran as
+    reason: Mapped[str] = mapped_column(Text)
+    # the checkpoint replaced (none: the case had none): its event, that event's hash then, its signature
+    old_seq: Mapped[int | None] = mapped_column()
+    old_event_hash: Mapped[str | None] = mapped_column(String(64))
+    old_signature: Mapped[str | None] = mapped_column(String(64))
+    new_seq: Mapped[int] = mapped_column()
+    new_signature: Mapped[str] = mapped_column(String(64))
+
+
 class CalendarYear(Base):
     """A year of official holidays and 调休 working days loaded by an admin (newer than chinesecalendar)."""
 

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, render_template, request
 
 from app.domain.county_settings import SETTINGS
 from app.domain.errors import ValidationFailed
+from app.extensions import audit_keys
 from app.services.archived_cases import ArchivedQuery, find_archived
 from app.services.archived_verification import verify_archived_case
 from app.services.audit import Verdict, verify_all, verify_case
@@ -17,6 +18,7 @@ from app.services.case_history import case_log, shown_event_inputs, state_at
 from app.services.catalogue import definition_source
 from app.services.page_reads import find_cases, finished_by
 from app.services.payroll.reads import page_payments
+from app.services.rebaseline import rebaselines
 from app.services.vocabulary import Vocabulary
 
 from .auth import login_required, require, runtime
@@ -79,7 +81,7 @@ def verify_archived(case_id: str):
     """Verify one archived case from its archive file (as flask history-verify-archive), and show the verdict."""
     actor = require("audit.verify")
     checked = verify_archived_case(runtime(), actor, case_id, Path(current_app.config["HISTORY_ARCHIVE_DIR"]),
-                                   _audit_key())
+                                   audit_keys())
     verdict = _in_words(checked.verdict, checked.record.definition_key, words())
     return render_template("auditor/archived_verify.html", record=checked.record, verdict=verdict)
 
@@ -90,7 +92,7 @@ def verify_archived(case_id: str):
 def verify():
     """Verify every case history in scope and list the failures."""
     actor = require("audit.verify")
-    verdicts, vocab = list(verify_all(runtime(), actor, _audit_key())), words()
+    verdicts, vocab = list(verify_all(runtime(), actor, audit_keys())), words()
     return render_template("auditor/verify.html", total=len(verdicts),
                            failed=[_in_words(v, None, vocab) for v in verdicts if not v.ok])
 
@@ -104,9 +106,10 @@ def case(case_id: str):
     log = case_log(runtime(), actor, case_id)
     shown = [(e, *shown_event_inputs(log.view, e)) for e in log.events]
     vocab, process = words(), log.instance.definition_key
-    verdict = _in_words(verify_case(runtime(), actor, case_id, _audit_key()), process, vocab)
+    verdict = _in_words(verify_case(runtime(), actor, case_id, audit_keys()), process, vocab)
     return render_template("auditor/case.html", instance=log.instance, verdict=verdict,
                            events=timeline(shown, vocab, process, log.instance.definition_id),
+                           rebaselines=rebaselines(runtime(), actor, case_id),
                            payments=page_payments(runtime(), actor, case_id, log.instance.tenant_id))
 
 
@@ -146,10 +149,6 @@ def _in_words(verdict: Verdict, process: str | None, vocab: Vocabulary) -> Verdi
         return verdict
     return replace(verdict, problem=NAME.sub(lambda name: vocab.label(process, name[0]), verdict.problem))
 
-
-def _audit_key() -> bytes:
-    """The key the cases' checkpoints are signed with (the nightly run's)."""
-    return current_app.config["AUDIT_KEY"].encode()
 
 
 def _form_order(vocab, process: str, variables: dict) -> list[tuple]:

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, text
 from app import create_app
 from app.config import Config
 from app.domain.actors import SYSTEM
+from app.domain.audit import AuditKeys, key_id
 from app.domain.errors import ValidationFailed
 from app.services import attachments, definitions, retention
 from app.services.case_data import forget_marks
@@ -188,6 +189,38 @@ def test_the_cli_archives_to_a_file_only_the_service_may_read_and_verifies(count
     assert (stat.S_IMODE(folder.stat().st_mode), stat.S_IMODE(archive.stat().st_mode)) == (0o700, 0o600)
     checked = runner.invoke(args=["history-verify-archive", str(archive)])
     assert checked.exit_code == 0 and "1 archived case(s) checked, 0 failed" in checked.output
+
+
+def test_an_archive_written_before_a_key_rotation_verifies_under_the_retired_key_naming_it(
+        app, county, client, clock, runner, tmp_path, monkeypatch):
+    old = app.config["AUDIT_KEY"]  # the CLI's, which signs the archive
+    case_id = _finished(client, "retention_short")
+    clock.advance(days=31)
+    folder = tmp_path / "archive"
+    assert runner.invoke(args=["history-cleanup", "--county", "rt", "--archive-dir", str(folder)]).exit_code == 0
+    archive = next(folder.glob("history-*.jsonl"))
+    rotated = AuditKeys(b"the-key-after-the-rotation", (old.encode(),))
+    verdicts = verify_archive(county, SYSTEM, archive, rotated)
+    assert [(v.case_id, v.ok, v.retired_key) for v in verdicts] == [(case_id, True, key_id(old.encode()))]
+    with pytest.raises(ValidationFailed, match="签名无效"):  # the retired key no longer listed: refused
+        verify_archive(county, SYSTEM, archive, AuditKeys(rotated.current))
+    monkeypatch.setitem(app.config, "AUDIT_KEY", rotated.current.decode())
+    monkeypatch.setitem(app.config, "AUDIT_KEYS_RETIRED", (old,))
+    checked = runner.invoke(args=["history-verify-archive", str(archive)])
+    assert checked.exit_code == 0 and "1 archived case(s) checked, 0 failed verification; the file is signed with " \
+        f"the retired audit key {key_id(old.encode())}" in checked.output, checked.output
+    assert old not in checked.output
+    # an archive written now is signed with the current key only
+    _finished(client, "retention_short")
+    clock.advance(days=31)
+    assert runner.invoke(args=["history-cleanup", "--county", "rt", "--archive-dir", str(folder)]).exit_code == 0
+    newer = next(path for path in folder.glob("history-*.jsonl") if path != archive)
+    assert [v.retired_key for v in verify_archive(county, SYSTEM, newer, AuditKeys(rotated.current))] == [None]
+    with pytest.raises(ValidationFailed, match="签名无效"):
+        verify_archive(county, SYSTEM, newer, AuditKeys(old.encode()))
+    monkeypatch.setitem(app.config, "AUDIT_KEYS_RETIRED", ())
+    refused = runner.invoke(args=["history-verify-archive", str(archive)])
+    assert refused.exit_code == 1 and "签名无效" in refused.output, refused.output
 
 
 EVENT_KEYS = ["id", "process_instance_id", "seq", "at", "actor", "command", "target", "inputs", "changed",

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.domain.audit import LEDGER_FIELDS, ledger_digest, ledger_time
+from app.domain.audit import LEDGER_FIELDS, AuditKeys, ledger_digest, ledger_time
 from app.domain.errors import DomainError
 from app.domain.orgs import tenant_of
 from app.store.bulk import bulk_insert
@@ -136,7 +136,7 @@ class ArchivedHeads:
     """The ledger heads recorded by the payroll cases of the archive files in `folder`, each file read (and its
     signature checked with `key`) once."""
 
-    def __init__(self, folder: Path, key: bytes):
+    def __init__(self, folder: Path, key: bytes | AuditKeys):
         self.folder, self.key = folder, key
         self._files: dict[str, dict[str | None, set[str]]] = {}
 
