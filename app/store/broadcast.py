@@ -129,8 +129,10 @@ class Broadcast:
                 if self.connected.is_set():  # what was cached may change unheard from now on
                     self.connected.clear()
                     # the pool's connections went the same way, most likely (a restart, a failover): the reads
-                    # that refill the caches, outside any command's retry, must not meet them
-                    self._engine.dispose()
+                    # that refill the caches, outside any command's retry, must not meet them. Each connection made
+                    # before now is closed and replaced at its next checkout (what SQLAlchemy does to a pool when a
+                    # connection of it is found broken; disposing of the pool would leave those checked out unclosed)
+                    self._engine.pool._invalidate(None, _checkin=False)  # type: ignore[arg-type]
                     self._everything()
                 if self._stopped.is_set() or "does not exist" in str(err):  # stopped, or the database is gone
                     return
