@@ -7,6 +7,7 @@ from app.services import external_tasks as service
 from app.services.external_tasks import FetchRequest, TopicRequest
 
 from . import dto
+from .idempotency import no_content
 from .queries import register_list
 from .schemas import (
     BpmnErrorBody,
@@ -81,6 +82,7 @@ def topic_names():
 
 @bp.post("/<task_id>/complete")
 @accepts(body=ExternalCompleteBody)
+@no_content
 def complete(task_id: str):
     data = body()
     parsed = parse(data["variables"])
@@ -91,6 +93,7 @@ def complete(task_id: str):
 
 @bp.post("/<task_id>/failure")
 @accepts(body=ExternalFailureBody)
+@no_content
 def failure(task_id: str):
     data = body()
     service.report_failure(runtime(), actor(), task_id, data["workerId"], data["errorMessage"],
@@ -100,6 +103,7 @@ def failure(task_id: str):
 
 @bp.post("/<task_id>/bpmnError")
 @accepts(body=BpmnErrorBody)
+@no_content
 def bpmn_error(task_id: str):
     data = body()
     parsed = parse(data["variables"])
@@ -110,6 +114,7 @@ def bpmn_error(task_id: str):
 
 @bp.post("/<task_id>/extendLock")
 @accepts(body=ExtendLockBody)
+@no_content
 def extend_lock(task_id: str):
     data = body()
     service.change_lock(runtime(), actor(), task_id, data["workerId"], data["newDuration"])
@@ -118,6 +123,7 @@ def extend_lock(task_id: str):
 
 @bp.post("/<task_id>/unlock")
 @accepts(body=NoBody)
+@no_content
 def unlock(task_id: str):
     body()
     service.change_lock(runtime(), actor(), task_id, None, None)
@@ -126,6 +132,7 @@ def unlock(task_id: str):
 
 @bp.post("/<task_id>/lock")
 @accepts(body=LockBody)
+@no_content
 def lock(task_id: str):
     data = body()
     service.lock_task(runtime(), actor(), task_id, data["workerId"], data["lockDuration"])
@@ -134,6 +141,7 @@ def lock(task_id: str):
 
 @bp.put("/<task_id>/retries")
 @accepts(body=RetriesOnlyBody)
+@no_content
 def set_retries(task_id: str):
     """New retries for a task (above 0 resolves its incident), e.g. once the cause of a failure is repaired."""
     service.set_retries(runtime(), actor(), [task_id], body()["retries"])
@@ -142,6 +150,7 @@ def set_retries(task_id: str):
 
 @bp.put("/retries")
 @accepts(body=ExternalRetriesBody)
+@no_content
 def set_many_retries():
     data = body()
     service.set_retries(runtime(), actor(), data["externalTaskIds"], data["retries"])
@@ -150,6 +159,7 @@ def set_many_retries():
 
 @bp.put("/<task_id>/priority")
 @accepts(body=PriorityBody)
+@no_content
 def set_priority(task_id: str):
     service.set_priority(runtime(), actor(), task_id, body()["priority"])
     return "", 204

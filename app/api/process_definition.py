@@ -3,7 +3,7 @@
 from flask import Blueprint, jsonify
 
 from app.domain.errors import ValidationFailed
-from app.services import repository, suspension
+from app.services import case_views, repository, suspension
 from app.services.case_data import START_RESULT
 from app.services.case_reads import command_result
 from app.services.cases import start_case
@@ -12,6 +12,7 @@ from app.services.suspension import DefinitionSuspension
 from app.services.variable_reads import shown_types
 
 from . import dto
+from .idempotency import answers_with_started_case, no_content, started_case
 from .queries import register_list
 from .removal import time_to_live_of, with_time_to_live
 from .schemas import DefinitionSuspensionBody, StartBody
@@ -76,15 +77,20 @@ def called_definitions(definition_id: str):
 @bp.post("/key/<key>/start")
 @bp.post("/key/<key>/tenant-id/<tenant_id>/start")
 @bp.post("/<definition_id>/start")
+@answers_with_started_case
 @accepts(body=StartBody)
 def start(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
     """Start a case of the latest version of a key (within a county's own versions when one is named), or of one
-    version (Camunda POST …/start)."""
+    version (Camunda POST …/start). A retry of a start that committed but whose answer was lost is answered with
+    the case it created, as that case is now."""
     data = body()
-    key, definition_id = _which(key, definition_id, tenant_id)
     parsed = parse(data["variables"])
-    instance = start_case(runtime(), StartCase(actor(), key, data["businessKey"], parsed.values, typed=parsed.typed,
-                                               definition_id=definition_id))
+    if (created := started_case()) is not None:
+        instance = case_views.started_case(runtime(), actor(), created)
+    else:
+        key, definition_id = _which(key, definition_id, tenant_id)
+        instance = start_case(runtime(), StartCase(actor(), key, data["businessKey"], parsed.values,
+                                                   typed=parsed.typed, definition_id=definition_id))
     result = dto.instance(instance)
     if data["withVariablesInReturn"]:
         view = command_result(runtime(), actor(), instance.id, START_RESULT, parsed.values)
@@ -116,6 +122,7 @@ def _suspension(data: dict, definition_id: str | None, key: str | None, tenant_i
 @bp.put("/key/<key>/tenant-id/<tenant_id>/suspended")
 @bp.put("/suspended")
 @accepts(body=DefinitionSuspensionBody)
+@no_content
 def suspend(key: str | None = None, definition_id: str | None = None, tenant_id: str | None = None):
     """Suspend or activate a definition (no new case starts): by id; the latest version of a key (a county's own
     when its tenant id is named, else the one GET …/key/{key} gives); or every version of a key. With

@@ -15,6 +15,7 @@ from app.services.repair import modify_variables
 from app.services.variable_reads import case_variables, variable_data
 
 from . import dto
+from .idempotency import no_content
 from .modification import modify_instance
 from .queries import register_list
 from .schemas import (
@@ -74,6 +75,7 @@ def activity_instances(instance_id: str):
 
 @bp.delete("/<instance_id>")
 @accepts(query=DeleteInstanceArgs)
+@no_content
 def delete_instance(instance_id: str):
     params = args()
     try:
@@ -113,6 +115,7 @@ def correlate():
 
 @bp.post("/<instance_id>/variables")
 @accepts(body=VariableModifications)
+@no_content
 def modify(instance_id: str):
     """Change or delete case variables (Camunda's modifications), e.g. to repair the cause of an incident."""
     data = body()
@@ -123,6 +126,7 @@ def modify(instance_id: str):
 
 @bp.put("/<instance_id>/variables/<name>")
 @accepts(body=TypedValueBody)
+@no_content
 def put_variable(instance_id: str, name: str):
     parsed = parse({name: body()}, "body")
     modify_variables(runtime(), actor(), instance_id, parsed.values, parsed.typed)
@@ -130,12 +134,14 @@ def put_variable(instance_id: str, name: str):
 
 
 @bp.delete("/<instance_id>/variables/<name>")
+@no_content
 def delete_variable(instance_id: str, name: str):
     modify_variables(runtime(), actor(), instance_id, {}, deletions=(name,))
     return "", 204
 
 
 @bp.post("/<instance_id>/variables/<name>/data")
+@no_content
 def post_variable_content(instance_id: str, name: str):
     """Set a Bytes or File variable from a multipart upload (`data`, and `valueType` Bytes or File)."""
     parsed = parse({name: uploaded_variable()}, "data")
@@ -145,6 +151,7 @@ def post_variable_content(instance_id: str, name: str):
 
 @bp.put("/<instance_id>/suspended")
 @accepts(body=SuspensionBody)
+@no_content
 def suspend(instance_id: str):
     suspension.suspend_case(runtime(), actor(), instance_id, body()["suspended"])
     return "", 204
@@ -152,6 +159,7 @@ def suspend(instance_id: str):
 
 @bp.put("/suspended")
 @accepts(body=CasesSuspensionBody)
+@no_content
 def suspend_many():
     """Suspend or activate the running cases named, or those of a definition or of every version of a key."""
     data = body()

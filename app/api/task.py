@@ -11,6 +11,7 @@ from app.services.commands import ClaimTask, CompleteTask
 from app.services.variable_reads import shown_types, task_variables, variable_data
 
 from . import dto
+from .idempotency import answers_no_content, no_content
 from .queries import register_list
 from .removal import removal_of
 from .schemas import (
@@ -83,12 +84,14 @@ def variable_content(task_id: str, name: str):
 
 @bp.post("/<task_id>/claim")
 @accepts(body=UserIdBody)
+@no_content
 def claim(task_id: str):
     claim_task(runtime(), ClaimTask(actor(), task_id, body()["userId"]))
     return "", 204
 
 
 @bp.post("/<task_id>/unclaim")
+@no_content
 def unclaim(task_id: str):
     claim_task(runtime(), ClaimTask(actor(), task_id, None))
     return "", 204
@@ -96,6 +99,7 @@ def unclaim(task_id: str):
 
 @bp.post("/<task_id>/assignee")
 @accepts(body=UserIdBody)
+@no_content
 def set_assignee(task_id: str):
     claim_task(runtime(), ClaimTask(actor(), task_id, body()["userId"]))
     return "", 204
@@ -108,6 +112,8 @@ def complete(task_id: str):
     """Complete a task with form variables; 204, or 200 with variables when asked."""
     data = body()
     parsed = parse(data["variables"])
+    if not data["withVariablesInReturn"]:
+        answers_no_content()
     view = complete_task(runtime(), CompleteTask(actor(), task_id, parsed.values, data["withVariablesInReturn"],
                                                  parsed.typed))
     if view is None:

@@ -11,6 +11,7 @@ from app.store.history_lists import delete_reason
 from app.store.partitions import earliest_row_of
 from app.store.tables import HistoryActivity, Incident, Job, ProcessDefinition, ProcessInstance
 
+from .case_data import case_in_scope
 from .runtime import Runtime
 from .variable_reads import visible_case
 
@@ -30,6 +31,12 @@ def running_case(rt: Runtime, actor: Actor, instance_id: str) -> ProcessInstance
     if row.state != "ACTIVE":
         raise NotFound(f"案件 {instance_id} 已结束", field="id")
     return row
+
+
+def started_case(rt: Runtime, actor: Actor, instance_id: str) -> ProcessInstance:
+    """The case a start the actor sent created, running or ended, as it is now (to answer that start again)."""
+    with rt.reading() as uow:
+        return case_in_scope(uow.session, actor, instance_id)
 
 
 def history_case(rt: Runtime, actor: Actor, instance_id: str) -> tuple[ProcessInstance, str | None, str | None]:

@@ -35,6 +35,7 @@ from .definitions import cached_definition, cached_form, latest_definition, vers
 from .form_files import check_files
 from .forms import form_fields, is_client_form, validate_submission
 from .household_file import CONFIRMED, check_household, check_start
+from .idempotency import note_started_case
 from .inputs import initiator, refuse_reserved, start_inputs
 from .notices import insert_notices, notices_to_issue
 from .projection import event_row, insert_event, new_state, project, with_following
@@ -105,6 +106,7 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
             insert_event(writes, *events)
             project(writes, instance, changes, moment)
             insert_notices(writes, instance, notices)
+            note_started_case(writes, case_id)  # a retry with the request's key is answered with this case
         keep_contents(uow.session, instance, cmd.typed.contents)  # its use names the case row, written now
         uow.commit()
         return instance

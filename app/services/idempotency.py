@@ -1,17 +1,21 @@
 """Idempotency keys for the API: attach one to the request's command, find the first answer a key was given,
 store it, and delete the keys that have expired. The key itself is written by the unit of work, first thing in
-the command's own transaction (app/store/scope.py), so a command and its key commit together or not at all."""
+the command's own transaction (app/store/scope.py), so a command and its key commit together or not at all; with
+it, the answer when it is known before the command runs (`expect_answer`), and a start's case (`note_started_case`),
+so that a retry after a node died between the commit and storing the answer still gets it."""
 
 import time
 from datetime import datetime
 
-from app.store.idempotency import KeyInUse, KnownKey, PendingKey, find_key, purge_keys, store_answer
+from app.store.idempotency import Answer, KeyInUse, KnownKey, PendingKey, find_key, purge_keys, store_answer
 from app.store.scope import current_scope, end_scope
+from app.store.tables import IdempotencyKey
+from app.store.writes import Writes
 
 from .runtime import Runtime
 
-__all__ = ["KeyInUse", "KnownKey", "PendingKey", "attach", "attached_key", "committed_key", "find_answer",
-           "keep_answer", "purge_expired"]
+__all__ = ["Answer", "KeyInUse", "KnownKey", "PendingKey", "answer_recorded", "attach", "attached_key",
+           "committed_key", "expect_answer", "find_answer", "keep_answer", "note_started_case", "purge_expired"]
 
 
 def attach(pending: PendingKey) -> bool:
@@ -21,6 +25,28 @@ def attach(pending: PendingKey) -> bool:
         return False
     scope.key, scope.commits = pending, 0  # what signing in committed is not the command
     return True
+
+
+def expect_answer(answer: Answer) -> None:
+    """The answer the request's command gets if it commits, known before it runs: recorded with its key, in its own
+    transaction. Only for a command of one transaction (a later one could still fail and change the answer)."""
+    scope = current_scope()
+    if scope is not None and scope.key is not None and scope.commits == 0:
+        scope.answer = answer
+
+
+def answer_recorded() -> Answer | None:
+    """The answer recorded with the committed key of the request, if it was known before the command ran."""
+    scope = current_scope()
+    return scope.answer if scope is not None and scope.key is not None and scope.commits else None
+
+
+def note_started_case(writes: Writes, case_id: str) -> None:
+    """Have the key of the request's command (a start) name the case it creates, written with the case."""
+    scope = current_scope()
+    if scope is not None and scope.key is not None and scope.commits == 0:
+        writes.update_rows(IdempotencyKey.__table__, [{"owner": scope.key.owner, "key": scope.key.key,
+                                                       "case_id": case_id}], ("owner", "key"))
 
 
 def committed_key() -> PendingKey | None:

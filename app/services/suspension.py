@@ -76,6 +76,14 @@ def suspend_cases(rt: Runtime, actor: Actor, suspended: bool, instance_ids: list
     """Suspend (or activate) the running cases in scope named, or those of a definition or of every version
     of a key, in one transaction; return how many changed."""
     actor.require("case.suspend")
+    with rt.unit_of_work() as uow:
+        changed = _suspend_running(rt, uow.session, actor, suspended, instance_ids, definition_id, key)
+        uow.commit()
+        return changed
+
+
+def _suspend_running(rt: Runtime, session: Session, actor: Actor, suspended: bool, instance_ids: list[str] | None,
+                     definition_id: str | None, key: str | None) -> int:
     query = select(ProcessInstance).where(ProcessInstance.state == "ACTIVE",
                                           in_scope(ProcessInstance, actor))
     if instance_ids is not None:
@@ -84,13 +92,11 @@ def suspend_cases(rt: Runtime, actor: Actor, suspended: bool, instance_ids: list
         query = query.where(ProcessInstance.definition_id == definition_id)
     if key is not None:
         query = query.where(ProcessInstance.definition_key == key)
-    with rt.unit_of_work() as uow:
-        cases = [c for c in uow.session.scalars(query.order_by(ProcessInstance.started_at, ProcessInstance.id))
-                 if bool(c.suspended) != suspended]
-        for instance in cases:
-            _suspend(rt, uow.session, actor, instance, suspended)
-        uow.commit()
-        return len(cases)
+    cases = [c for c in session.scalars(query.order_by(ProcessInstance.started_at, ProcessInstance.id))
+             if bool(c.suspended) != suspended]
+    for instance in cases:
+        _suspend(rt, session, actor, instance, suspended)
+    return len(cases)
 
 
 def _named(session: Session, actor: Actor, change: DefinitionSuspension) -> list[ProcessDefinition]:
@@ -110,9 +116,12 @@ def _named(session: Session, actor: Actor, change: DefinitionSuspension) -> list
 
 
 def suspend_definitions(rt: Runtime, actor: Actor, change: DefinitionSuspension) -> None:
-    """Suspend (or activate) the definitions `change` names; with `include_instances`, their cases too. A county's
-    designer changes the county's own versions only: the shared ones are the province's."""
+    """Suspend (or activate) the definitions `change` names; with `include_instances`, their cases too, in the same
+    transaction (one command, as Camunda's): a node that dies midway leaves all as it was. A county's designer
+    changes the county's own versions only: the shared ones are the province's."""
     actor.require("deployment.create")
+    if change.include_instances:
+        actor.require("case.suspend")
     own = tenant_of(actor.org_path)
     with rt.unit_of_work() as uow:
         rows = _named(uow.session, actor, change)
@@ -121,7 +130,8 @@ def suspend_definitions(rt: Runtime, actor: Actor, change: DefinitionSuspension)
             raise Forbidden(f"流程定义 {shared.id} 是省级共享的，县级设计员不能挂起或激活", field=change.field)
         for row in rows:
             row.suspended = change.suspended
+        if change.include_instances:
+            uow.session.flush()  # the definitions first, always in that order: two such commands cannot deadlock
+            for row in rows:
+                _suspend_running(rt, uow.session, actor, change.suspended, None, row.id, None)
         uow.commit()
-    if change.include_instances:
-        for row in rows:
-            suspend_cases(rt, actor, change.suspended, definition_id=row.id)

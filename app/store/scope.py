@@ -3,7 +3,8 @@
 A command commits only before the request's deadline: past it the client (or the front, which
 answers 504 in its place) no longer waits, so a commit then would change what nobody is told
 about. A command sent with an Idempotency-Key records the key first thing in its own transaction,
-so a second request with the same key waits for the first to end, then finds its answer. The scope
+so a second request with the same key waits for the first to end, then finds its answer; an answer
+known before the command runs (a 204) is recorded with the key, so the two cannot part. The scope
 is per thread (a context variable), set when a request begins and cleared when it ends; work
 outside requests (the scheduler, CLI commands) has none.
 """
@@ -16,20 +17,21 @@ from sqlalchemy.orm import Session
 
 from app.domain.errors import Unavailable
 
-from .idempotency import PendingKey, record_key
+from .idempotency import Answer, PendingKey, record_key
 
 
 @dataclass
 class RequestScope:
     deadline: float  # time.monotonic()
     key: PendingKey | None = None
+    answer: Answer | None = None  # the answer the command will be given if it commits, when known before it runs
     commits: int = 0
     county: str | None = None  # the county of the user served (app/store/tenancy.py), once authenticated
 
     def on_begin(self, session: Session) -> None:
         """Add the idempotency key to the transaction of a command, until one has committed."""
         if self.key is not None and self.commits == 0:
-            record_key(session, self.key)
+            record_key(session, self.key, self.answer)
 
     def before_commit(self) -> None:
         """Refuse a commit past the deadline."""

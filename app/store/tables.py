@@ -813,9 +813,11 @@ class IdempotencyKey(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the method, path and body
     created_at: Mapped[datetime] = mapped_column(index=True)
-    status: Mapped[int | None] = mapped_column()  # None until the answer is stored, just after the commit
+    # the answer: written with the key when known before the commit (a 204), else stored just after it (None until)
+    status: Mapped[int | None] = mapped_column()
     content_type: Mapped[str | None] = mapped_column(String(100))
     body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    case_id: Mapped[str | None] = mapped_column(String(64))  # the case a start created, in its transaction (0053)
 class NoticeTemplate(Base):
     """A version of the template of one notice kind (`notices/<kind>.notice`), immutable once deployed."""
 

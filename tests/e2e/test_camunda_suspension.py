@@ -67,3 +67,62 @@ def test_cases_by_id_in_one_request(login_as):
     both = api.put("/process-instance/suspended", {"suspended": False, "processDefinitionKey": "dibao",
                                                    "processInstanceIds": [cases[0].id]})
     assert both.status_code == 400
+
+
+class NodeKilled(BaseException):
+    """The node died midway through a command (a BaseException: no handler answers it)."""
+
+
+def test_a_definition_suspended_with_its_cases_is_one_command_a_retry_with_its_key_completes(
+        runtime, login_as, monkeypatch):
+    """Camunda's includeProcessInstances: the definition and its cases in one transaction. A node killed while the
+    cases are being suspended leaves all as it was; the retry with the same key does it all."""
+    from app.services import suspension
+
+    key = f"susp_{uuid.uuid4().hex[:8]}"
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": ONE_TASK.format(key=key)}).status_code == 200
+    window = login_as("window_cg")
+    running = [window.post(f"/process-definition/key/{key}/start", {"variables": typed()}).json["id"]
+               for _ in range(3)]
+    designer, supervisor = login_as("designer"), login_as("supervisor")
+    url = f"/engine-rest/process-definition/key/{key}/suspended"
+    body = {"suspended": True, "includeProcessInstances": True}
+    headers = {**designer.headers, "Idempotency-Key": f"suspend-{key}"}
+    suspend_one, seen = suspension._suspend, []
+
+    def killed_at_the_second_case(*args, **kwargs):
+        if len(seen) == 1:
+            raise NodeKilled
+        seen.append(suspend_one(*args, **kwargs))
+
+    monkeypatch.setattr(suspension, "_suspend", killed_at_the_second_case)
+    try:
+        designer.client.put(url, json=body, headers=headers)
+    except NodeKilled:
+        pass
+    monkeypatch.undo()
+    assert len(seen) == 1
+    assert designer.get(f"/process-definition/key/{key}").json["suspended"] is False  # nothing of it stands
+    assert [supervisor.get(f"/process-instance/{c}").json["suspended"] for c in running] == [False] * 3
+    done = designer.client.put(url, json=body, headers=headers)
+    assert done.status_code == 204 and "Idempotent-Replayed" not in done.headers, done.text
+    assert designer.get(f"/process-definition/key/{key}").json["suspended"] is True
+    assert [supervisor.get(f"/process-instance/{c}").json["suspended"] for c in running] == [True] * 3
+    assert supervisor.get("/task/count", processDefinitionKey=key, suspended="true").json == {"count": 3}
+    again = designer.client.put(url, json=body, headers=headers)
+    assert again.status_code == 204 and again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_designer_who_may_not_suspend_cases_changes_no_definition_either(login_as, monkeypatch):
+    """includeProcessInstances asks for the cases too: refused as a whole before anything changes."""
+    from app.domain import actors
+
+    key = f"susp_{uuid.uuid4().hex[:8]}"
+    assert deploy_files(login_as("designer"), {f"{key}.bpmn": ONE_TASK.format(key=key)}).status_code == 200
+    designer = login_as("designer")
+    monkeypatch.setitem(actors.PERMISSIONS, "case.suspend", frozenset({"supervisor"}))
+    refused = designer.put(f"/process-definition/key/{key}/suspended", {"suspended": True,
+                                                                        "includeProcessInstances": True})
+    assert refused.status_code == 403
+    monkeypatch.undo()
+    assert designer.get(f"/process-definition/key/{key}").json["suspended"] is False

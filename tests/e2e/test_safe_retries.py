@@ -154,3 +154,83 @@ def test_two_different_starts_with_one_business_key_at_once_make_one_case(runtim
         thread.join()
     assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
     assert _active(runtime, "dibao", business_key) == 1
+
+
+def _killed_before_storing_answers(monkeypatch) -> None:
+    """A node killed right after a command committed, before it stored the answer in a transaction of its own."""
+    from app.services import idempotency
+
+    monkeypatch.setattr(idempotency, "keep_answer", lambda *args, **kwargs: None)
+
+
+def _stored(runtime, owner: str, key: str) -> IdempotencyKey:
+    with runtime.reading() as uow:
+        return uow.session.get(IdempotencyKey, (owner, key))
+
+
+@pytest.mark.fault("retried starts and completions")
+def test_a_completion_whose_node_died_before_storing_its_answer_is_answered_204_again(runtime, login_as,
+                                                                                     monkeypatch):
+    """The 204 is known before the completion runs: it is recorded with the key, in the completion's transaction."""
+    _killed_before_storing_answers(monkeypatch)
+    case = Case(login_as)
+    window, task = login_as("window_cg"), case.task("window_cg", "accept")
+    headers = {**window.headers, "Idempotency-Key": "accept-" + task["id"]}
+    url, body = f"/engine-rest/task/{task['id']}/complete", {"variables": accept_variables()}
+    assert window.client.post(url, json=body, headers=headers).status_code == 204
+    assert _stored(runtime, "window_cg", headers["Idempotency-Key"]).status == 204
+    again = window.client.post(url, json=body, headers=headers)
+    assert again.status_code == 204 and again.headers["Idempotent-Replayed"] == "true", again.text
+    assert [t["taskDefinitionKey"] for t in login_as("investigator_cg").get(
+        "/task", processInstanceId=case.id).json] == ["home_visit"]
+    # a claim, an unclaim and a variable's change: the same
+    supervisor, task = login_as("supervisor"), case.task("investigator_cg", "home_visit")
+    investigator = login_as("investigator_cg")
+    for api, method, path, body in ((investigator, "post", f"/task/{task['id']}/claim", {"userId": "investigator_cg"}),
+                                    (investigator, "post", f"/task/{task['id']}/unclaim", None),
+                                    (supervisor, "put", f"/process-instance/{case.id}/variables/note",
+                                     {"value": "复核", "type": "String"})):
+        headers = {**api.headers, "Idempotency-Key": str(uuid.uuid4())}
+        send = getattr(api.client, method)
+        assert send(f"/engine-rest{path}", json=body, headers=headers).status_code == 204
+        again = send(f"/engine-rest{path}", json=body, headers=headers)
+        assert again.status_code == 204 and again.headers["Idempotent-Replayed"] == "true", (path, again.text)
+
+
+@pytest.mark.fault("retried starts and completions")
+def test_a_start_whose_node_died_before_storing_its_answer_is_answered_with_the_case_it_made(runtime, login_as,
+                                                                                           monkeypatch):
+    _killed_before_storing_answers(monkeypatch)
+    window, business_key, key = login_as("window_cg"), _key(), str(uuid.uuid4())
+    first = _start(window, business_key, key)
+    assert first.status_code == 200 and _stored(runtime, "window_cg", key).case_id == first.json["id"]
+    again = _start(window, business_key, key)
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true", again.text
+    assert again.json == first.json
+    assert _active(runtime, "dibao", business_key) == 1
+    # with the case's variables in the answer: those it holds now
+    asked = {"businessKey": _key(), "withVariablesInReturn": True}
+    headers = {**window.headers, "Idempotency-Key": str(uuid.uuid4())}
+    url = "/engine-rest/process-definition/key/dibao/start"
+    first = window.client.post(url, json=asked, headers=headers)
+    again = window.client.post(url, json=asked, headers=headers)
+    assert first.status_code == again.status_code == 200 and again.json == first.json
+    assert _active(runtime, "dibao", asked["businessKey"]) == 1
+    # the same key on another request is still refused
+    assert _start(window, _key(), key).status_code == 422
+
+
+def test_a_command_whose_answer_was_lost_and_cannot_be_rebuilt_says_it_took_effect(runtime, login_as, monkeypatch):
+    """A completion answered with the case's variables: its answer is stored after the commit only."""
+    _killed_before_storing_answers(monkeypatch)
+    case = Case(login_as)
+    window, task = login_as("window_cg"), case.task("window_cg", "accept")
+    headers = {**window.headers, "Idempotency-Key": str(uuid.uuid4())}
+    url, body = f"/engine-rest/task/{task['id']}/complete", {"variables": accept_variables(),
+                                                             "withVariablesInReturn": True}
+    assert window.client.post(url, json=body, headers=headers).status_code == 200
+    again = window.client.post(url, json=body, headers=headers)
+    assert again.status_code == 409 and again.json["field"] == "Idempotency-Key"
+    assert "已执行并保存" in again.json["message"] and "不会再执行" in again.json["message"]
+    assert [t["taskDefinitionKey"] for t in login_as("investigator_cg").get(
+        "/task", processInstanceId=case.id).json] == ["home_visit"]

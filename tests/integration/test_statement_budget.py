@@ -167,3 +167,25 @@ def test_a_completion_that_stores_a_file_costs_four_statements_more(runtime, log
     assert file[len(plain):len(plain) + 3] == ["INSERT INTO content_use", "SELECT content.sha256 FROM",
                                                "INSERT INTO content"], file
     assert counted["file"]["commits"] == 1
+
+
+def test_a_completion_with_an_idempotency_key_costs_three_statements_more_and_no_write_after_it(runtime, login_as):
+    """The key is looked up (a read of its own), then recorded first thing in the completion's transaction (its
+    expired namesake deleted, then it inserted) with the completion's 204: its answer needs no write after the
+    commit."""
+    window = login_as("window_cg")
+    made = deploy_files(login_as("designer"), {"budget.bpmn": window_process("budget_keys", "键计数")})
+    assert made.status_code == 200, made.json
+    counted = {}
+    for kind in ("plain", "plain", "keyed", "keyed"):  # the first of each signs in and builds its statements
+        case = window.post("/process-definition/key/budget_keys/start", {}).json
+        task = window.get("/task", processInstanceId=case["id"]).json[0]
+        headers = {**window.headers, "Idempotency-Key": str(uuid.uuid4())} if kind == "keyed" else window.headers
+        with counting(runtime.session_factory.kw["bind"]) as counts:
+            done = window.client.post(f"/engine-rest/task/{task['id']}/complete", json={}, headers=headers)
+            assert done.status_code == 204
+        counted[kind] = counts
+    plain, keyed = counted["plain"]["sql"], counted["keyed"]["sql"]
+    assert [sql.split()[0] for sql in keyed[:3]] == ["SELECT", "DELETE", "INSERT"], keyed
+    assert all("idempotency_key" in sql for sql in keyed[:3]) and keyed[3:] == plain, (plain, keyed)
+    assert counted["plain"]["commits"] == 1 and counted["keyed"]["commits"] == 2  # the look-up's read, the command
