@@ -5,13 +5,13 @@ answer and every retry a 409. The key now names its case in the start's transact
 the case (app/api/idempotency.py).
 
 Revision ID: 0053
-Revises: 0052
+Revises: 0048
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0053'
-down_revision = '0052'
+down_revision = '0048'
 branch_labels = None
 depends_on = None
 
