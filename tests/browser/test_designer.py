@@ -128,3 +128,41 @@ def test_the_form_editor_speaks_chinese(browse):
     expect(page.get_by_placeholder("搜索组件")).to_be_visible()
     tab.shot("designer-form-editor")
     assert tab.errors == []
+
+
+COLLECTED = "<bpmn:loopDataOutputRef>referrals</bpmn:loopDataOutputRef>"
+
+
+@pytest.mark.parametrize("key", ["dibao", "tekun", "linshi", "referral_intake"])
+def test_the_modeler_keeps_what_collects_the_referrals_of_a_shipped_process(browse, key):
+    """bpmn-js drops a `loopDataOutputRef` naming no element of the file: the shipped processes name a data object,
+    so the modeler saves the collection as it opened it."""
+    tab = browse("designer")
+    page = tab.page
+    tab.errors = watch_errors(page)
+    page.goto(f"/designer/processes/{key}/edit")
+    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
+    saved = page.evaluate("async () => (await window.currentModeler.saveXML({ format: true })).xml")
+    assert COLLECTED in saved and 'id="referrals"' in saved
+    assert tab.errors == []
+
+
+def test_a_process_edited_in_the_modeler_still_collects_the_referrals(browse, login_as):
+    tab = browse("designer")
+    page = tab.page
+    tab.errors = watch_errors(page)
+    page.goto("/designer/processes/linshi/edit")
+    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
+    page.click(".djs-element[data-element-id='accept']", force=True)
+    _open_group(page, "general")
+    page.fill("#bio-properties-panel-name", "窗口受理")
+    page.wait_for_function("() => window.currentModeler.get('elementRegistry').get('accept')"
+                           ".businessObject.name === '窗口受理'")
+    page.get_by_role("button", name="部署新版本").click()
+    expect(page.locator("#changed-elements li[data-element='accept']")).to_have_count(1)
+    expect(page.locator("#changed-elements li[data-element='refer_needs']")).to_have_count(0)
+    page.get_by_role("button", name="确认部署").click()
+    expect(page.locator(".flash", has_text="（linshi）第 2 版")).to_be_visible()
+    deployed = _definition(login_as, "linshi")
+    assert deployed["version"] == 2 and 'name="窗口受理"' in deployed["xml"] and COLLECTED in deployed["xml"]
+    assert tab.errors == []
