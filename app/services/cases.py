@@ -61,8 +61,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
     cmd.actor.require("case.report" if cmd.message else "case.start")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
-                             or cmd.variables.get("county"))
+        org_path = case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
+                            or cmd.variables.get("county"))
         definition = _case_definition(uow.session, cmd, tenant_of(org_path))
         if definition.suspended:
             raise Conflict(f"流程定义 {definition.id} 已挂起，不能发起新案件")
@@ -121,7 +121,9 @@ def _case_definition(session: Session, cmd: StartCase, county: str | None):
     return definition
 
 
-def _case_org(session: Session, actor: Actor, village: str | None) -> str:
+def case_org(session: Session, actor: Actor, village: str | None) -> str:
+    """The unit of a new case: the village (or township) named, which must lie in the actor's scope, else the
+    actor's own."""
     if not village:
         return actor.org_path
     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == village))
