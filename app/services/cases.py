@@ -66,7 +66,7 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         definition = _case_definition(uow.session, cmd, tenant_of(org_path))
         if definition.suspended:
             raise Conflict(f"流程定义 {definition.id} 已挂起，不能发起新案件")
-        refuse_active_duplicate(uow.session, cmd.actor, definition.key, cmd.business_key)
+        refuse_active_duplicate(uow.session, cmd.actor, definition.key, cmd.business_key, tenant_of(org_path))
         spec = cached_definition(uow.session, definition.id)
         if cmd.message:
             refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)

@@ -441,3 +441,24 @@ def test_a_second_key_starting_at_a_message_a_county_sees_is_refused_at_deployme
                                    f"{two}.bpmn": _message_process(two, message + "_x")}, {})
     assert both.status_code == 400 and message + "_x" in both.json["message"], both.json
     assert designer.get("/process-definition", key=one).json == []
+
+
+def test_a_business_key_is_one_active_case_per_process_within_a_county(deployed, app, login_as):
+    """Counties are kept apart, as Camunda keeps tenants apart: another county's active case of the process
+    neither holds the key nor shows through a refusal; within the county the rule and its message are as before."""
+    client = deployed[0]
+    business_key = f"LS-K-{uuid.uuid4().hex[:8]}"
+    starts = {county: Api(client, f"window_{county}").post("/process-definition/key/linshi/start",
+                                                            {"businessKey": business_key}) for county in ("ta", "cc")}
+    assert [r.status_code for r in starts.values()] == [200, 200], [r.json for r in starts.values()]
+    assert {r.json["tenantId"] for r in starts.values()} == {"ta", "cc"}
+    again = Api(client, "window_ta").post("/process-definition/key/linshi/start", {"businessKey": business_key})
+    assert again.status_code == 409 and again.json["field"] == "businessKey", again.json
+    assert starts["ta"].json["id"] in again.json["message"] and starts["cc"].json["id"] not in again.json["message"]
+    assert "同时发起" not in again.json["message"]
+    # the page start, with a key another county's case holds
+    shared_key = f"DB-K-{uuid.uuid4().hex[:8]}"
+    held = Api(client, "window_cc").post("/process-definition/key/linshi/start", {"businessKey": shared_key})
+    assert held.status_code == 200, held.json
+    page = Web(app, "window_ta").post("/cases/new", {"process": "linshi", "business_key": shared_key})
+    assert page.status_code == 302, re.sub(r"\s+", " ", page.text)[-600:]
