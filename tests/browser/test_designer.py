@@ -1,6 +1,7 @@
 """The designer edits a deployed process in the bpmn-js modeler and deploys it as a new version."""
 
 import io
+import re
 import uuid
 from pathlib import Path
 
@@ -165,4 +166,29 @@ def test_a_process_edited_in_the_modeler_still_collects_the_referrals(browse, lo
     expect(page.locator(".flash", has_text="（linshi）第 2 版")).to_be_visible()
     deployed = _definition(login_as, "linshi")
     assert deployed["version"] == 2 and 'name="窗口受理"' in deployed["xml"] and COLLECTED in deployed["xml"]
+    assert tab.errors == []
+
+
+def test_a_version_deployed_before_the_data_object_keeps_its_collection_in_the_modeler(browse, login_as):
+    """A stored version whose `loopDataOutputRef` names no element (as the shipped files did): the modeler declares
+    the data object it names, so what it saves still collects, and deploys."""
+    key = f"legacy_{uuid.uuid4().hex[:8]}"
+    shipped = (Path(__file__).parents[2] / "workflows" / "linshi.bpmn").read_text(encoding="utf-8")
+    legacy = re.sub(r"\s*<!--[^>]*-->\s*<bpmn:dataObject id=\"referrals\"[^>]*/>", "", shipped)
+    assert COLLECTED in legacy and 'id="referrals"' not in legacy
+    data = {"deployment-name": key, "data": (io.BytesIO(legacy.replace('"linshi"', f'"{key}"').encode()),
+                                             f"{key}.bpmn")}
+    deployed = login_as("designer").post("/deployment/create", data=data, content_type="multipart/form-data")
+    assert deployed.status_code == 200, deployed.get_json()
+    tab = browse("designer")
+    page = tab.page
+    tab.errors = watch_errors(page)
+    page.goto(f"/designer/processes/{key}/edit")
+    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
+    saved = page.evaluate("async () => (await window.currentModeler.saveXML({ format: true })).xml")
+    assert COLLECTED in saved and 'id="referrals"' in saved
+    page.get_by_role("button", name="部署新版本").click()
+    page.get_by_role("button", name="确认部署").click()
+    expect(page.locator(".flash", has_text=f"（{key}）第 2 版")).to_be_visible()
+    assert COLLECTED in _definition(login_as, key)["xml"]
     assert tab.errors == []
