@@ -133,6 +133,6 @@ def message_start_key(rt: Runtime, message: str, county: str | None) -> str | No
     with rt.reading() as uow:
         keys = sorted(key for key, messages in message_starts(uow.session, county).items() if message in messages)
     if len(keys) > 1:
-        raise ValidationFailed(f"消息 {message} 是 {' 与 '.join(keys)} 两个流程的开始消息，不能确定发起哪一个",
+        raise ValidationFailed(f"消息 {message} 是流程 {'、'.join(keys)} 的开始消息，不能确定发起哪一个",
                                field="messageName")
     return keys[0] if keys else None

@@ -462,3 +462,21 @@ def test_a_business_key_is_one_active_case_per_process_within_a_county(deployed,
     assert held.status_code == 200, held.json
     page = Web(app, "window_ta").post("/cases/new", {"process": "linshi", "business_key": shared_key})
     assert page.status_code == 302, re.sub(r"\s+", " ", page.text)[-600:]
+
+
+def test_two_keys_starting_at_one_message_deployed_before_the_rule_are_refused_not_picked(deployed, app):
+    from app.store.tables import ProcessDefinition
+
+    client, runtime = deployed[0], app.extensions["runtime"]
+    message = f"twice_{uuid.uuid4().hex[:6]}"
+    keys = sorted(f"{name}_{uuid.uuid4().hex[:6]}" for name in ("first", "second"))
+    for key, sent in zip(keys, (message, message + "_other"), strict=True):
+        _deploy(Api(client, "designer_cc"), _message_process(key, sent), "cc", f"{key}.bpmn")
+    with runtime.unit_of_work() as uow:  # as a deployment before the refusal could have left them
+        row = uow.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == keys[1]))
+        row.activities = {**row.activities, "found": {**row.activities["found"], "message": message}}
+        uow.commit()
+    refused = _report(client, "cc", message)
+    assert refused.status_code == 400 and refused.json["field"] == "messageName", refused.json
+    assert all(key in refused.json["message"] for key in keys)
+    assert Api(client, "designer").get("/process-instance", processDefinitionKey=keys[0]).json == []
