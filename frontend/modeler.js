@@ -124,6 +124,27 @@ function offerGroups(panel, listId) {
   attach();
 }
 
+// A multi-instance's `loopDataOutputRef` names the variable it collects into (as the service reads it); bpmn-js
+// resolves it as the id of a data element and drops it on save when no element has that id, which would make the
+// activity a plain multi-instance. Declare the data object it names in the activity's process, so it is kept (the
+// shipped processes declare it themselves; versions deployed before they did, do not).
+function keepCollectedOutputs(modeler, warnings) {
+  const moddle = modeler.get('moddle');
+  for (const { element, property, value } of warnings || []) {
+    const container = element && element.$parent && element.$parent.$parent;
+    if (property !== 'bpmn:loopDataOutputRef' || !value || !container || !container.get('flowElements')) {
+      continue;
+    }
+    const dataObject = moddle.create('bpmn:DataObject', { id: value, isCollection: true });
+    dataObject.$parent = container;
+    container.get('flowElements').push(dataObject);
+    if (moddle.ids && !moddle.ids.assigned(value)) {
+      moddle.ids.claim(value, dataObject);
+    }
+    element.set('loopDataOutputRef', dataObject);
+  }
+}
+
 async function open({ canvas, panel, xml, errors, form, field, lintStatus, groupList }) {
   const modeler = new Modeler({
     container: canvas,
@@ -142,7 +163,8 @@ async function open({ canvas, panel, xml, errors, form, field, lintStatus, group
   reportLint(modeler, lintStatus);
   modeler.on('import.parse.complete', linkFlows);
   try {
-    await modeler.importXML(xml);
+    const { warnings } = await modeler.importXML(xml);
+    keepCollectedOutputs(modeler, warnings);
   } catch (err) {
     canvas.textContent = `流程图无法打开：${err.message}`;
     canvas.classList.add('diagram-error');

@@ -141,6 +141,31 @@ def _receive_task(el: Any) -> str | None:
 def _multi_instance(el: Any) -> str | None:
     if el.find(f"{{{BPMN}}}loopDataInputRef") is not None and not _c(el, "collection"):
         return "多实例请用 camunda:collection 与 camunda:elementVariable 指定集合"
+    return _collected_output(el)
+
+
+def _collected_output(el: Any) -> str | None:
+    """A multi-instance call activity collects each instance's `outputDataItem` into the list `loopDataOutputRef`
+    names (app/engine/parser.py); Camunda 7 and SpiffWorkflow's Camunda parser read neither. Half of the pair, or
+    the pair elsewhere, would run as a plain multi-instance with nothing collected: refused. A modeler (bpmn-js,
+    Camunda Modeler) drops a `loopDataOutputRef` that names no element of the file, leaving the `outputDataItem`."""
+    activity = el.getparent()
+    name = activity.get("id") or _local(activity)
+    output = el.find(f"{{{BPMN}}}loopDataOutputRef")
+    item = el.find(f"{{{BPMN}}}outputDataItem")
+    if output is None and item is None:
+        return None
+    if output is None:
+        return (f"多实例 {name} 有 outputDataItem 而没有 loopDataOutputRef：各实例的输出不会被收集，流程的含义已改变"
+                "（建模器会丢弃指向不存在元素的 loopDataOutputRef：请以同名的 bpmn:dataObject 声明收集到的变量，"
+                "再设置 loopDataOutputRef）")
+    if not (output.text or "").strip():
+        return f"多实例 {name} 的 loopDataOutputRef 为空：须写收集到的变量名"
+    if item is None:
+        return f"多实例 {name} 有 loopDataOutputRef 而没有 outputDataItem：不知道收集各实例的哪个变量"
+    if _local(activity) != "callActivity":
+        return (f"多实例 {name}：收集输出（loopDataOutputRef / outputDataItem）只支持多实例调用活动，"
+                "Camunda 7 不执行它们")
     return None
 
 

@@ -43,6 +43,18 @@ class Definition:
         """The activities of each process this one calls, directly or not (process key -> activities)."""
         return {key: activities_from_json(stored) for key, stored in (self.spec.get("called") or {}).items()}
 
+    @cached_property
+    def start_events(self) -> dict[str, str]:
+        """The process's own start events (not a subprocess's): id -> SpiffWorkflow's event definition type
+        (`NoneEventDefinition` for a none start event, which `…/start` starts at)."""
+        specs = self.spec["spec"]["task_specs"]
+        found = {}
+        for name in specs.get("Start", {}).get("outputs", []):
+            split = specs[name]
+            for event in split["outputs"] if split["typename"] == "StartEventSplit" else [name]:
+                found[event] = specs[event].get("event_definition", {}).get("typename", "")
+        return found
+
     def activity(self, activity_id: str) -> ActivityInfo:
         """Return what is known of an activity of this process, or of a process it calls."""
         for group in (self.activities, *self.called.values()):

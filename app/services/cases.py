@@ -14,7 +14,7 @@ from app.engine.changes import Definition
 from app.engine.determinism import seed_for
 from app.engine.functions import FunctionContext
 from app.store.queries import with_case
-from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task, User
+from app.store.tables import HistoryActivity, OrgUnit, ProcessDefinition, ProcessInstance, Task, User
 from app.store.writes import Writes
 
 from .business_keys import refuse_active_duplicate
@@ -62,16 +62,18 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
     cmd.actor.require("case.report" if cmd.message else "case.start")
     moment = clock.now()
     with rt.unit_of_work() as uow:
-        org_path = _case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
-                             or cmd.variables.get("county"))
+        org_path = case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
+                            or cmd.variables.get("county"))
         definition = _case_definition(uow.session, cmd, tenant_of(org_path))
         if definition.suspended:
             raise Conflict(f"{definition.name or definition.key}（{version_in_words(uow.session, definition)}）已挂起，"
                            "不能发起新案件")
-        refuse_active_duplicate(uow.session, cmd.actor, definition.key, cmd.business_key)
+        refuse_active_duplicate(uow.session, cmd.actor, definition.key, cmd.business_key, tenant_of(org_path))
         spec = cached_definition(uow.session, definition.id)
         if cmd.message:
             refuse_undeclared(spec, _message_start(spec, cmd.message), cmd.message, cmd.variables)
+        else:
+            refuse_without_none_start(spec, definition, "id" if cmd.definition_id else "key")
         given = start_inputs(uow.session, spec, cmd.message, cmd.variables,
                              FunctionContext(moment, rt.calendar_for(org_path)))
         if not cmd.message and not cmd.actor.trusted:
@@ -124,7 +126,9 @@ def _case_definition(session: Session, cmd: StartCase, county: str | None):
     return definition
 
 
-def _case_org(session: Session, actor: Actor, village: str | None) -> str:
+def case_org(session: Session, actor: Actor, village: str | None) -> str:
+    """The unit of a new case: the village (or township) named, which must lie in the actor's scope, else the
+    actor's own."""
     if not village:
         return actor.org_path
     unit = session.scalar(select(OrgUnit).where(OrgUnit.code == village))
@@ -257,6 +261,20 @@ def _check_assignment(session: Session, actor: Actor, task: Task, user_id: str) 
     user = session.scalar(select(User).where(User.username == user_id, User.active.is_(True)))
     if user is None or not OrgScope(user.org_path).covers(task.org_path):
         raise ValidationFailed(f"用户 {user_id} 不存在或不在任务所属单位范围内", field="userId")
+
+
+def refuse_without_none_start(spec: Definition, definition: ProcessDefinition, field: str) -> None:
+    """A start that names no message begins at the process's none start event; a process without one starts
+    only at its other start events (a message: POST /message). Camunda 7 refuses it likewise: "Process '…' has
+    no default start activity (e.g. none start event), hence you cannot use 'startProcessInstanceBy...'"."""
+    if "NoneEventDefinition" in spec.start_events.values():
+        return
+    messages = [spec.activity(event).message for event in spec.start_events]
+    by = "、".join(f"{event}（消息 {message}）" if message else event
+                   for event, message in zip(spec.start_events, messages, strict=True))
+    raise ValidationFailed(f"流程 {definition.name}（{definition.key} 第 {definition.version} 版）没有无触发的开始事件"
+                           f"（none start event），不能直接发起：只能由开始事件 {by or '（无）'} 发起"
+                           f"{'，即 POST /message 发送该消息' if any(messages) else ''}", field=field)
 
 
 def _message_start(definition: Definition, message: str) -> str | None:

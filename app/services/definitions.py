@@ -157,3 +157,29 @@ def next_version(session: Session, table, key: str, tenant_id: str | None = None
     if hasattr(table, "tenant_id"):
         query = query.where(same_tenant(table.tenant_id, tenant_id))
     return (session.scalar(query) or 0) + 1
+
+
+def message_starts(session: Session, county: str | None) -> dict[str, dict[str, str]]:
+    """The message start events a start by key in `county` reaches: for each key, the county's latest version if it
+    deployed the key, else the latest shared one — key -> {message name: start event id}; keys of the province's
+    own (`county` None) are the shared ones. Another county's definitions are never looked at."""
+    tenants = [ProcessDefinition.tenant_id.is_(None)] + ([ProcessDefinition.tenant_id == county] if county else [])
+    latest = (select(ProcessDefinition.key, ProcessDefinition.tenant_id,
+                     func.max(ProcessDefinition.version).label("version"))
+              .where(or_(*tenants)).group_by(ProcessDefinition.key, ProcessDefinition.tenant_id).subquery())
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.tenant_id, ProcessDefinition.activities)
+        .join(latest, (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version)
+              & same_tenant_as(ProcessDefinition.tenant_id, latest.c.tenant_id))
+        .order_by(ProcessDefinition.key, ProcessDefinition.tenant_id.is_(None)))  # the county's own row first
+    found: dict[str, dict[str, str]] = {}
+    for key, _tenant, activities in rows:
+        if key not in found:
+            found[key] = {info["message"]: activity_id for activity_id, info in (activities or {}).items()
+                          if info.get("type") == "startEvent" and info.get("message")}
+    return found
+
+
+def same_tenant_as(column, other):
+    """Two tenant columns name the same county, or are both shared (NULL)."""
+    return or_(column == other, column.is_(None) & other.is_(None))

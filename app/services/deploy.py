@@ -20,7 +20,7 @@ from app.store.broadcast import announce
 from app.store.tables import Deployment, FormDefinition, NoticeTemplate, OrgUnit, ProcessDefinition, Resource
 
 from .case_data import DEFINITIONS
-from .definitions import latest_definition_or_none, latest_form, next_version, same_tenant
+from .definitions import latest_definition_or_none, latest_form, message_starts, next_version, same_tenant
 from .form_checks import display_problem, field_problem
 from .forms import FORM_FILES, FORM_TYPES, all_components, check_marks, file_schema, form_fields, is_client_form
 from .notice_templates import TEMPLATE_SUFFIX, check_template, kind_of
@@ -57,6 +57,7 @@ def deploy(rt: Runtime, actor: Actor, name: str, files: dict[str, bytes], source
                                      _deployed_process(session, tenant_id)) if bpmn else []
         for process in processes:
             _check_storable(process)
+        _refuse_shared_message_starts(session, processes, tenant_id)
         deployment = Deployment(id=str(uuid4()), name=name, source=source, deployed_at=moment,
                                 deployed_by=actor.username, tenant_id=tenant_id)
         result = DeployResult(deployment)
@@ -103,6 +104,35 @@ def _check_tenant_deployment(actor: Actor, tenant_id: str | None, dmn: dict, for
     if shared is not None:
         raise DeploymentRefused("县级部署（tenant-id）只能包含 .bpmn 流程：决策表、表单与通知模板由省级共享部署",
                                 file=shared)
+
+
+def _refuse_shared_message_starts(session, processes: list[ParsedProcess], tenant_id: str | None) -> None:
+    """Refuse a message start event whose message name another key already starts among what one county sees (its
+    own latest versions and the shared ones its own do not replace): `POST /message` could not tell which process
+    to start. Camunda 7 refuses a second message start subscription of one name within a tenant ("there already
+    is a message event subscription for the message with name …"); here a county also sees the shared processes,
+    so a shared deployment is checked against every county's view, a county's against its own."""
+    starting = {p.key: {a.message: activity_id for activity_id, a in p.activities.items()
+                        if a.type == "startEvent" and a.message} for p in processes}
+    if not any(starting.values()):
+        return
+    counties = [tenant_id] if tenant_id is not None else [None, *session.scalars(
+        select(ProcessDefinition.tenant_id).where(ProcessDefinition.tenant_id.is_not(None)).distinct())]
+    for county in counties:
+        seen = message_starts(session, county)
+        own = set() if county is None else set(session.scalars(select(ProcessDefinition.key).where(
+            ProcessDefinition.tenant_id == county).distinct()))
+        shown = [p for p in processes if tenant_id is not None or p.key not in own]  # a county's own one wins
+        seen.update({p.key: starting[p.key] for p in shown})
+        for process in shown:
+            for message, activity_id in starting[process.key].items():
+                others = sorted(key for key, messages in seen.items() if key != process.key and message in messages)
+                if others:
+                    where = f"县 {county} 可见的" if county else "省级共享的"
+                    raise DeploymentRefused(
+                        f"消息 {message} 已是流程 {others[0]} 的开始消息，流程 {process.key} 不能再以它开始："
+                        f"{where}可见的两个流程以同名消息开始，POST /message 无法确定发起哪一个"
+                        f"（Camunda 7 同样拒绝同名的第二个消息开始订阅）", file=process.resource, element=activity_id)
 
 
 def _check_tenant_exists(session, tenant_id: str | None) -> None:

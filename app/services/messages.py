@@ -2,23 +2,23 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import REPORTED_MESSAGES
 from app.domain.errors import ValidationFailed
-from app.engine.activities import activities_from_json
+from app.domain.orgs import tenant_of
 from app.engine.runner import CaseRun
-from app.store.tables import EventSubscription, ProcessDefinition, ProcessInstance
+from app.store.tables import EventSubscription, ProcessInstance
 from app.store.tenancy import in_scope
 
 from .called_instances import CallBinder
 from .case_commands import run_command
 from .case_data import MESSAGE_RESULT, open_case
-from .cases import refuse_undeclared, start_case
+from .cases import case_org, refuse_undeclared, start_case
 from .commands import CorrelateMessage, StartCase
-from .definitions import cached_definition
+from .definitions import cached_definition, message_starts
 from .inputs import refuse_reserved
 from .registry import MESSAGE, Issued, MessageInputs
 from .runtime import Runtime
@@ -43,7 +43,7 @@ def receive_message(rt: Runtime, cmd: CorrelateMessage, with_variables: bool = F
     goes to the case waiting for it — exactly one, or with `all` every one.
     """
     aimed = cmd.process_instance_id or cmd.correlation_keys or cmd.local_correlation_keys
-    key = None if aimed else message_start_key(rt, cmd.message)
+    key = None if aimed else message_start_key(rt, cmd.message, _case_county(rt, cmd))
     if key is None:
         return correlate_message(rt, cmd, with_variables)
     if not (cmd.variables.get("village") or cmd.variables.get("township")):
@@ -114,15 +114,25 @@ def correlate_message(rt: Runtime, cmd: CorrelateMessage, with_variables: bool =
         return results
 
 
-def message_start_key(rt: Runtime, message: str) -> str | None:
-    """Return the key of the process whose latest version starts at a message start event named `message`."""
-    latest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
-              .group_by(ProcessDefinition.key).subquery())
-    query = select(ProcessDefinition).join(latest, (ProcessDefinition.key == latest.c.key)
-                                           & (ProcessDefinition.version == latest.c.version))
+def _case_county(rt: Runtime, cmd: CorrelateMessage) -> str | None:
+    """The county a case the message starts would belong to: the unit its variables name (as `start_case` reads
+    them), else the sender's; a unit the sender may not name is refused by `start_case`, not here."""
     with rt.reading() as uow:
-        for definition in uow.session.scalars(query):
-            if any(a.type == "startEvent" and a.message == message
-                   for a in activities_from_json(definition.activities or {}).values()):
-                return definition.key
-    return None
+        try:
+            return tenant_of(case_org(uow.session, cmd.actor, cmd.variables.get("village")
+                                      or cmd.variables.get("township") or cmd.variables.get("county")))
+        except ValidationFailed:
+            return tenant_of(cmd.actor.org_path)
+
+
+def message_start_key(rt: Runtime, message: str, county: str | None) -> str | None:
+    """Return the key whose version a start by key in `county` uses (the county's own, else the shared one) starts
+    at a message start event named `message`; None when no such key (then the message goes to waiting cases).
+    Deployment refuses a second key of one message name visible to a county; two found (deployed before that
+    rule) are refused here rather than one picked."""
+    with rt.reading() as uow:
+        keys = sorted(key for key, messages in message_starts(uow.session, county).items() if message in messages)
+    if len(keys) > 1:
+        raise ValidationFailed(f"消息 {message} 是流程 {'、'.join(keys)} 的开始消息，不能确定发起哪一个",
+                               field="messageName")
+    return keys[0] if keys else None

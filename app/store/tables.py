@@ -132,9 +132,14 @@ class ProcessInstance(Base):
     __tablename__ = "process_instance"
     # one active case per process and business key: a retried start cannot make a second one (migration 0017)
     # (migration 0032: instances a call activity started are not cases started, and may share their caller's key)
-    __table_args__ = (Index("uq_process_instance_active_business_key", "definition_key", "business_key", unique=True,
-                            postgresql_where=text(ACTIVE_STARTED_WITH_KEY),
-                            sqlite_where=text(ACTIVE_STARTED_WITH_KEY)),
+    # within a county (migration 0050: counties are tenants, kept apart; the province's own cases, tenant NULL,
+    # have an index of their own, as a unique index counts NULLs as all different)
+    __table_args__ = (Index("uq_process_instance_active_business_key", "tenant_id", "definition_key", "business_key",
+                            unique=True, postgresql_where=text(ACTIVE_STARTED_WITH_KEY + " AND tenant_id IS NOT NULL"),
+                            sqlite_where=text(ACTIVE_STARTED_WITH_KEY + " AND tenant_id IS NOT NULL")),
+                      Index("uq_process_instance_active_business_key_province", "definition_key", "business_key",
+                            unique=True, postgresql_where=text(ACTIVE_STARTED_WITH_KEY + " AND tenant_id IS NULL"),
+                            sqlite_where=text(ACTIVE_STARTED_WITH_KEY + " AND tenant_id IS NULL")),
                       # a county's cases started since a day (compliance): its org paths' range, then the day
                       Index("ix_process_instance_org_started", "org_path", "started_at",
                             postgresql_ops={"org_path": "varchar_pattern_ops"}),

@@ -15,8 +15,9 @@ from .scope import current_scope
 
 CONFLICT_MESSAGE = "案件已被他人同时修改，请刷新后重试"
 DUPLICATE_BUSINESS_KEY = "业务键已由同一流程的另一个进行中的案件使用（同时发起）"
-# PostgreSQL names the index; SQLite names its columns
+# PostgreSQL names the index (the counties' or the province's, migration 0050); SQLite names its columns
 _ACTIVE_BUSINESS_KEY = ("uq_process_instance_active_business_key",
+                        "process_instance.tenant_id, process_instance.definition_key, process_instance.business_key",
                         "process_instance.definition_key, process_instance.business_key")
 
 

@@ -1,6 +1,7 @@
 """The designer edits a deployed process in the bpmn-js modeler and deploys it as a new version."""
 
 import io
+import re
 import uuid
 from pathlib import Path
 
@@ -127,4 +128,67 @@ def test_the_form_editor_speaks_chinese(browse):
     expect(page.locator(".fjs-palette-container")).not_to_contain_text("Text field")
     expect(page.get_by_placeholder("搜索组件")).to_be_visible()
     tab.shot("designer-form-editor")
+    assert tab.errors == []
+
+
+COLLECTED = "<bpmn:loopDataOutputRef>referrals</bpmn:loopDataOutputRef>"
+
+
+@pytest.mark.parametrize("key", ["dibao", "tekun", "linshi", "referral_intake"])
+def test_the_modeler_keeps_what_collects_the_referrals_of_a_shipped_process(browse, key):
+    """bpmn-js drops a `loopDataOutputRef` naming no element of the file: the shipped processes name a data object,
+    so the modeler saves the collection as it opened it."""
+    tab = browse("designer")
+    page = tab.page
+    tab.errors = watch_errors(page)
+    page.goto(f"/designer/processes/{key}/edit")
+    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
+    saved = page.evaluate("async () => (await window.currentModeler.saveXML({ format: true })).xml")
+    assert COLLECTED in saved and 'id="referrals"' in saved
+    assert tab.errors == []
+
+
+def test_a_process_edited_in_the_modeler_still_collects_the_referrals(browse, login_as):
+    tab = browse("designer")
+    page = tab.page
+    tab.errors = watch_errors(page)
+    page.goto("/designer/processes/linshi/edit")
+    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
+    page.click(".djs-element[data-element-id='accept']", force=True)
+    _open_group(page, "general")
+    page.fill("#bio-properties-panel-name", "窗口受理")
+    page.wait_for_function("() => window.currentModeler.get('elementRegistry').get('accept')"
+                           ".businessObject.name === '窗口受理'")
+    page.get_by_role("button", name="部署新版本").click()
+    expect(page.locator("#changed-elements li[data-element='accept']")).to_have_count(1)
+    expect(page.locator("#changed-elements li[data-element='refer_needs']")).to_have_count(0)
+    page.get_by_role("button", name="确认部署").click()
+    expect(page.locator(".flash", has_text="（linshi）第 2 版")).to_be_visible()
+    deployed = _definition(login_as, "linshi")
+    assert deployed["version"] == 2 and 'name="窗口受理"' in deployed["xml"] and COLLECTED in deployed["xml"]
+    assert tab.errors == []
+
+
+def test_a_version_deployed_before_the_data_object_keeps_its_collection_in_the_modeler(browse, login_as):
+    """A stored version whose `loopDataOutputRef` names no element (as the shipped files did): the modeler declares
+    the data object it names, so what it saves still collects, and deploys."""
+    key = f"legacy_{uuid.uuid4().hex[:8]}"
+    shipped = (Path(__file__).parents[2] / "workflows" / "linshi.bpmn").read_text(encoding="utf-8")
+    legacy = re.sub(r"\s*<!--[^>]*-->\s*<bpmn:dataObject id=\"referrals\"[^>]*/>", "", shipped)
+    assert COLLECTED in legacy and 'id="referrals"' not in legacy
+    data = {"deployment-name": key, "data": (io.BytesIO(legacy.replace('"linshi"', f'"{key}"').encode()),
+                                             f"{key}.bpmn")}
+    deployed = login_as("designer").post("/deployment/create", data=data, content_type="multipart/form-data")
+    assert deployed.status_code == 200, deployed.get_json()
+    tab = browse("designer")
+    page = tab.page
+    tab.errors = watch_errors(page)
+    page.goto(f"/designer/processes/{key}/edit")
+    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
+    saved = page.evaluate("async () => (await window.currentModeler.saveXML({ format: true })).xml")
+    assert COLLECTED in saved and 'id="referrals"' in saved
+    page.get_by_role("button", name="部署新版本").click()
+    page.get_by_role("button", name="确认部署").click()
+    expect(page.locator(".flash", has_text=f"（{key}）第 2 版")).to_be_visible()
+    assert COLLECTED in _definition(login_as, key)["xml"]
     assert tab.errors == []

@@ -88,3 +88,44 @@ def test_fields_the_service_cannot_honour_are_refused(login_as, cases):
                                                            field: value})
         assert response.status_code == 400 and response.json["field"] == field, response.json
     assert _waiting(login_as, a)
+
+
+MESSAGE_ONLY = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
+  <bpmn:message id="M" name="{key}_found"/>
+  <bpmn:process id="{key}" name="主动发现核实" isExecutable="true">
+    <bpmn:startEvent id="found"><bpmn:extensionElements><camunda:properties>
+      <camunda:property name="variables" value="village"/></camunda:properties></bpmn:extensionElements>
+      <bpmn:messageEventDefinition id="md" messageRef="M"/></bpmn:startEvent>
+    <bpmn:userTask id="t" name="核实" camunda:candidateGroups="window" /><bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f1" sourceRef="found" targetRef="t" />
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_process_without_a_none_start_event_is_started_only_by_its_message(app, login_as):
+    """As Camunda 7 ("Process '…' has no default start activity (e.g. none start event), hence you cannot use
+    'startProcessInstanceBy...'"): …/start is refused, naming the definition and its start event; nothing starts."""
+    from tests.support.deployments import deploy_files
+    from tests.support.web_client import Web
+
+    key = f"found_{uuid.uuid4().hex[:8]}"
+    deployed = deploy_files(login_as("designer"), {f"{key}.bpmn": MESSAGE_ONLY.format(key=key)})
+    assert deployed.status_code == 200, deployed.json
+    [definition_id] = deployed.json["deployedProcessDefinitions"]
+    window = login_as("window_cg")
+    for path, field in ((f"/process-definition/key/{key}/start", "key"),
+                        (f"/process-definition/{definition_id}/start", "id")):
+        refused = window.post(path, {"businessKey": f"X-{uuid.uuid4().hex[:8]}"})
+        assert refused.status_code == 400 and refused.json["field"] == field, refused.json
+        assert all(word in refused.json["message"] for word in (key, "found", f"{key}_found", "none start event"))
+    page = Web(app, "window_cg").post("/cases/new", {"process": key, "village": "dongguan"})
+    assert page.status_code == 422 and "none start event" in page.text
+    assert login_as("supervisor").get("/process-instance", processDefinitionKey=key).json == []
+    started = window.post("/message", {"messageName": f"{key}_found", "businessKey": f"F-{uuid.uuid4().hex[:8]}",
+                                       "processVariables": typed(village="dongguan"), "resultEnabled": True})
+    assert started.status_code == 200, started.json
+    assert [t["taskDefinitionKey"] for t in login_as("supervisor").get(
+        "/task", processInstanceId=started.json[0]["processInstance"]["id"]).json] == ["t"]

@@ -9,6 +9,7 @@ import uuid
 from io import BytesIO
 
 import pytest
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -358,3 +359,117 @@ def test_a_user_is_a_member_of_their_countys_tenant(deployed, login_as):
     for refused in (province.get("/group", memberOfTenant="ta"),
                     province.post("/group/count", {"memberOfTenant": "ta"})):
         assert refused.status_code == 400 and refused.json["field"] == "memberOfTenant", refused.json
+
+
+def _message_process(key: str, message: str, task: str = "核实") -> str:
+    """A process that starts at the message `message` (carrying the township) and waits at a window task."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
+  <bpmn:message id="M" name="{message}"/>
+  <bpmn:process id="{key}" name="主动发现" isExecutable="true">
+    <bpmn:startEvent id="found"><bpmn:extensionElements><camunda:properties>
+      <camunda:property name="variables" value="township"/></camunda:properties></bpmn:extensionElements>
+      <bpmn:messageEventDefinition id="md" messageRef="M"/></bpmn:startEvent>
+    <bpmn:userTask id="t" name="{task}" camunda:candidateGroups="window" /><bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f1" sourceRef="found" targetRef="t" />
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _report(client, county: str, message: str):
+    return Api(client, f"window_{county}").post("/message", {
+        "messageName": message, "businessKey": f"MS-{county}-{uuid.uuid4().hex[:8]}", "resultEnabled": True,
+        "processVariables": {"township": {"value": COUNTIES[county][1], "type": "String"}}})
+
+
+def test_a_message_start_resolves_among_the_countys_processes_then_the_shared_ones(deployed, login_as):
+    client = deployed[0]
+    secret, message = f"cc_secret_{uuid.uuid4().hex[:6]}", f"cc_ping_{uuid.uuid4().hex[:6]}"
+    _deploy(Api(client, "designer_cc"), _message_process(secret, message), "cc", f"{secret}.bpmn")
+    unknown = _report(client, "ta", message)  # as for any message no process starts and no case awaits
+    assert unknown.status_code == 400 and unknown.json["field"] == "messageName", unknown.json
+    assert secret not in str(unknown.json) and "没有案件在等待消息" in unknown.json["message"]
+    started = _report(client, "cc", message)
+    assert started.status_code == 200, started.json
+    case = started.json[0]["processInstance"]
+    assert case["tenantId"] == "cc" and case["definitionId"].startswith(f"{secret}:1:")
+    # one key, the shared version and a county's own: the county's starts its cases, the others' the shared one
+    key, shared_message = f"found_{uuid.uuid4().hex[:6]}", f"found_ping_{uuid.uuid4().hex[:6]}"
+    designer = Api(client, "designer")
+    _deploy(designer, _message_process(key, shared_message), None, f"{key}.bpmn")
+    own = _deploy(designer, _message_process(key, shared_message, "泰安核实"), "ta", f"{key}.bpmn")
+    for county, tenant in (("ta", "ta"), ("cc", None)):
+        started = _report(client, county, shared_message)
+        assert started.status_code == 200, started.json
+        case = started.json[0]["processInstance"]
+        assert case["tenantId"] == county and case["definitionId"].startswith(f"{key}:1:")
+        definition = designer.get(f"/process-definition/{case['definitionId']}").json
+        assert definition["tenantId"] == tenant
+    assert next(iter(own["deployedProcessDefinitions"])).startswith(f"{key}:1:")
+
+
+def test_a_second_key_starting_at_a_message_a_county_sees_is_refused_at_deployment(deployed, login_as):
+    client = deployed[0]
+    county_designer, designer = Api(client, "designer_cc"), Api(client, "designer")
+    mine = f"cc_disc_{uuid.uuid4().hex[:6]}"
+    refused = _deploy_with(county_designer, {f"{mine}.bpmn": _message_process(mine, "proactive_discovery")},
+                           {"tenant-id": "cc"})  # the shared 低保 starts at it: which would the message start?
+    assert refused.status_code == 400, refused.json
+    assert (refused.json["file"], refused.json["element"]) == (f"{mine}.bpmn", "found")
+    assert all(word in refused.json["message"] for word in ("proactive_discovery", mine, "dibao"))
+    assert designer.get("/process-definition", key=mine).json == []
+    # per county: two counties' own keys may share a message name, which the province then cannot take
+    message = f"local_{uuid.uuid4().hex[:6]}"
+    ta_key, cc_key, shared_key = (f"{c}_{uuid.uuid4().hex[:6]}" for c in ("ta", "cc", "sh"))
+    _deploy(designer, _message_process(ta_key, message), "ta", f"{ta_key}.bpmn")
+    _deploy(county_designer, _message_process(cc_key, message), "cc", f"{cc_key}.bpmn")
+    refused = _deploy_with(designer, {f"{shared_key}.bpmn": _message_process(shared_key, message)}, {})
+    assert refused.status_code == 400 and refused.json["element"] == "found", refused.json
+    assert message in refused.json["message"] and shared_key in refused.json["message"]
+    # two keys of one deployment
+    one, two = f"one_{uuid.uuid4().hex[:6]}", f"two_{uuid.uuid4().hex[:6]}"
+    both = _deploy_with(designer, {f"{one}.bpmn": _message_process(one, message + "_x"),
+                                   f"{two}.bpmn": _message_process(two, message + "_x")}, {})
+    assert both.status_code == 400 and message + "_x" in both.json["message"], both.json
+    assert designer.get("/process-definition", key=one).json == []
+
+
+def test_a_business_key_is_one_active_case_per_process_within_a_county(deployed, app, login_as):
+    """Counties are kept apart, as Camunda keeps tenants apart: another county's active case of the process
+    neither holds the key nor shows through a refusal; within the county the rule and its message are as before."""
+    client = deployed[0]
+    business_key = f"LS-K-{uuid.uuid4().hex[:8]}"
+    starts = {county: Api(client, f"window_{county}").post("/process-definition/key/linshi/start",
+                                                            {"businessKey": business_key}) for county in ("ta", "cc")}
+    assert [r.status_code for r in starts.values()] == [200, 200], [r.json for r in starts.values()]
+    assert {r.json["tenantId"] for r in starts.values()} == {"ta", "cc"}
+    again = Api(client, "window_ta").post("/process-definition/key/linshi/start", {"businessKey": business_key})
+    assert again.status_code == 409 and again.json["field"] == "businessKey", again.json
+    assert starts["ta"].json["id"] in again.json["message"] and starts["cc"].json["id"] not in again.json["message"]
+    assert "同时发起" not in again.json["message"]
+    # the page start, with a key another county's case holds
+    shared_key = f"DB-K-{uuid.uuid4().hex[:8]}"
+    held = Api(client, "window_cc").post("/process-definition/key/linshi/start", {"businessKey": shared_key})
+    assert held.status_code == 200, held.json
+    page = Web(app, "window_ta").post("/cases/new", {"process": "linshi", "business_key": shared_key})
+    assert page.status_code == 302, re.sub(r"\s+", " ", page.text)[-600:]
+
+
+def test_two_keys_starting_at_one_message_deployed_before_the_rule_are_refused_not_picked(deployed, app):
+    from app.store.tables import ProcessDefinition
+
+    client, runtime = deployed[0], app.extensions["runtime"]
+    message = f"twice_{uuid.uuid4().hex[:6]}"
+    keys = sorted(f"{name}_{uuid.uuid4().hex[:6]}" for name in ("first", "second"))
+    for key, sent in zip(keys, (message, message + "_other"), strict=True):
+        _deploy(Api(client, "designer_cc"), _message_process(key, sent), "cc", f"{key}.bpmn")
+    with runtime.unit_of_work() as uow:  # as a deployment before the refusal could have left them
+        row = uow.session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == keys[1]))
+        row.activities = {**row.activities, "found": {**row.activities["found"], "message": message}}
+        uow.commit()
+    refused = _report(client, "cc", message)
+    assert refused.status_code == 400 and refused.json["field"] == "messageName", refused.json
+    assert all(key in refused.json["message"] for key in keys)
+    assert Api(client, "designer").get("/process-instance", processDefinitionKey=keys[0]).json == []

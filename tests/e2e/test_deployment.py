@@ -109,3 +109,39 @@ def test_only_designersdeploy_files(login_as):
 def test_xml_of_latest_version_is_served(login_as):
     response = login_as("window_cg").get("/process-definition/key/dibao/xml")
     assert response.status_code == 200 and 'id="dibao"' in response.json["bpmn20Xml"]
+
+
+LINSHI = (ROOT / "workflows" / "linshi.bpmn").read_text()
+COLLECTED = "<bpmn:loopDataOutputRef>referrals</bpmn:loopDataOutputRef>"
+ITEM = '<bpmn:outputDataItem id="referral" name="referral"/>'
+
+
+@pytest.mark.parametrize("edit, words", [
+    # what bpmn-js and Camunda Modeler save when the reference names no element of the file
+    (lambda xml: xml.replace(COLLECTED, ""), "没有 loopDataOutputRef"),
+    (lambda xml: xml.replace(ITEM, ""), "没有 outputDataItem"),
+    (lambda xml: xml.replace(COLLECTED, "<bpmn:loopDataOutputRef> </bpmn:loopDataOutputRef>"), "为空"),
+])
+def test_a_multi_instance_collecting_half_its_output_is_refused_naming_it(login_as, edit, words):
+    """Without both, the call activity would run as a plain multi-instance: `referrals` never set, no word said."""
+    designer = login_as("designer")
+    before = _count(designer, "linshi")
+    edited = edit(LINSHI)
+    assert edited != LINSHI
+    response = deploy_files(designer, {"linshi.bpmn": edited})
+    assert response.status_code == 400, response.json
+    assert (response.json["file"], response.json["element"]) == ("linshi.bpmn", "refer_needs")
+    assert words in response.json["message"] and "refer_needs" in response.json["message"]
+    assert _count(designer, "linshi") == before
+
+
+def test_collecting_outputs_on_another_kind_of_multi_instance_is_refused(login_as):
+    body = ('<bpmn:userTask id="t" camunda:candidateGroups="window"><bpmn:multiInstanceLoopCharacteristics '
+            'camunda:collection="needs" camunda:elementVariable="need"><bpmn:loopDataOutputRef>answers'
+            '</bpmn:loopDataOutputRef><bpmn:outputDataItem id="answer" name="answer"/>'
+            '</bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>')
+    designer = login_as("designer")
+    response = deploy_files(designer, {"mi_user.bpmn": minimal_process("mi_user_collect", body)})
+    assert response.status_code == 400, response.json
+    assert response.json["element"] == "t" and "只支持多实例调用活动" in response.json["message"]
+    assert _count(designer, "mi_user_collect") == 0
