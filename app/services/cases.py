@@ -56,6 +56,10 @@ from .runtime import Runtime
 from .settings import settings_in_force
 from .typed import keep_typed, merged_types
 
+# processes the monthly roll starts (app/services/payroll), whose cases it finds by their business keys: a case of
+# one started by hand could take a roll's key in another county and stand in for its case
+SERVICE_STARTED = frozenset({"payroll", "bank_account_fix"})
+
 
 def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
     """Start a case of the latest version of `cmd.key` in the actor's org unit."""
@@ -65,6 +69,9 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         org_path = case_org(uow.session, cmd.actor, cmd.variables.get("village") or cmd.variables.get("township")
                             or cmd.variables.get("county"))
         definition = _case_definition(uow.session, cmd, tenant_of(org_path))
+        if definition.key in SERVICE_STARTED and not cmd.actor.trusted:
+            raise Forbidden(f"流程 {definition.key} 由发放批次启动，不能直接发起",
+                            field="id" if cmd.definition_id else "key")
         if definition.suspended:
             raise Conflict(f"{definition.name or definition.key}（{version_in_words(uow.session, definition)}）已挂起，"
                            "不能发起新案件")

@@ -27,6 +27,7 @@ from app.store.tables import HistoryActivity, OrgUnit, ProcessInstance, Task
 
 from . import registry
 from .case_data import AUDIT_SEARCH, INBOX_SEARCH, WEB_CASE_PAGE, WEB_INBOX, CaseView, case_in_scope, open_case
+from .cases import SERVICE_STARTED
 from .definitions import cached_definition, may_see_tenant
 from .runtime import Runtime
 
@@ -138,7 +139,8 @@ def _offered(spec: Definition, row: Any) -> bool:
     """Whether the start page offers a version: not suspended (a start would be refused), not
     camunda:isStartableInTasklist="false" (started by its caller or a client), and with a none start event (a
     process with only message or timer starts is started by its message or timer, never by hand)."""
-    return not row.suspended and spec.spec.get("startableInTasklist", True) and spec.starts_by_hand
+    return not row.suspended and spec.spec.get("startableInTasklist", True) and spec.starts_by_hand \
+        and row.key not in SERVICE_STARTED
 
 
 @dataclass(frozen=True)

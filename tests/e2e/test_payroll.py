@@ -1,8 +1,11 @@
 """The monthly roll over HTTP: the amount in force each month, the end of payment, 补发 for a household approved
 after its first month's roll, review with 双人复核, and frozen rolls."""
 
+import pytest
 
+from tests.conftest import typed
 from tests.support.payroll_steps import Finance, Household, Supported, amounts, at, new_county
+from tests.support.web_client import Web
 
 
 def test_a_household_is_paid_every_month_and_the_roll_follows_a_recheck_change(client, login_as, runtime, clock):
@@ -154,3 +157,14 @@ def test_the_monthly_timer_makes_next_months_roll_on_the_county_payroll_day(clie
     payroll_tick(runtime, only={county.code})  # once a month
     assert len(finance.call("GET", f"/runs?county={county.code}").json) == 1
     assert finance.lines(runs[0]["id"])[0]["caseId"] == household.id
+
+
+@pytest.mark.parametrize("key", ["payroll", "bank_account_fix"])
+def test_the_processes_the_monthly_roll_starts_are_not_started_by_hand(app, login_as, key):
+    """The roll finds its case by business key: a case started by hand could take another county's roll key (keys
+    are unique per county) and stand in for its case."""
+    started = login_as("window_cg").post(f"/process-definition/key/{key}/start",
+                                         {"businessKey": "PR-sfx-2026-12", "variables": typed(village="dongguan")})
+    assert started.status_code == 403 and started.json["field"] == "key", started.json
+    page = Web(app, "window_cg").get("/cases/new")
+    assert f'value="{key}"' not in page.text
