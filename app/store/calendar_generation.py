@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from .tables import CalendarGeneration
 
+READ_ONLY = "read_only"  # session.info: a read's unit of work (app/store/unit_of_work.py)
 _HELD = "calendar_generation"  # session.info: the generation this transaction read with the shared lock
 GENERATION_SHARED = func.calendar_generation_shared().label("calendar_generation")
 
 
 def holds_lock(session: Session) -> bool:
-    """Whether commands on this database hold the calendar lock (PostgreSQL)."""
-    return session.get_bind().dialect.name == "postgresql"
+    """Whether this session's commands hold the calendar lock: on PostgreSQL, unless it only reads."""
+    return session.get_bind().dialect.name == "postgresql" and not session.info.get(READ_ONLY)
 
 
 def remember(session: Session, generation: Any) -> None:
