@@ -84,10 +84,11 @@ def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None,
         owed = owe_recompute(uow.session, Affected(provisional=True), f"{year} 年日历载入", actor.username)
         change_calendar(uow.session)
         announce(uow.session, CALENDAR)
+        progress = Progress.of(owed)
         if answer is not None:
-            answer(uow.session, YearLoaded(year, len(holidays), len(workdays), Progress.of(owed)))
+            answer(uow.session, YearLoaded(year, len(holidays), len(workdays), progress))
         uow.commit()
-    return YearLoaded(year, len(holidays), len(workdays), work_off(rt, owed.id, budget_seconds))
+    return YearLoaded(year, len(holidays), len(workdays), work_off(rt, progress, budget_seconds))
 
 
 def _checked_year(data: dict) -> tuple[int, dict, dict]:

@@ -100,12 +100,13 @@ def _unit(session, actor: Actor, code: str) -> OrgUnit:
 
 
 def _owe(session: Session, day: date, org_path: str, cause: str, actor: Actor, closure: Closure | None,
-         answer: Answer | None) -> int:
+         answer: Answer | None) -> Progress:
     """The rest of a closure's transaction: the recompute it owes, the generation raised, the broadcast, the answer."""
     since = datetime.combine(day, datetime.min.time(), CHINA_TZ)
     owed = owe_recompute(session, Affected(org_path=org_path, since=since), cause, actor.username)
     change_calendar(session)
     announce(session, CALENDAR)
+    progress = Progress.of(owed)
     if answer is not None:
-        answer(session, closure, Progress.of(owed))
-    return owed.id
+        answer(session, closure, progress)
+    return progress

@@ -89,19 +89,24 @@ def owe_recompute(session: Session, affected: Affected, cause: str, actor: str) 
     return row
 
 
-def work_off(rt: Runtime, recompute_id: int, budget_seconds: float = INLINE_SECONDS) -> Progress:
-    """Work off one recompute, batch after batch, for up to `budget_seconds`; return where it stands. A batch that
-    fails, or the recompute being worked by another process, stops it here: the scheduler goes on."""
-    began = time.monotonic()
-    while time.monotonic() - began < budget_seconds:
+def work_off(rt: Runtime, owed: Progress, budget_seconds: float = INLINE_SECONDS) -> Progress:
+    """Work off the recompute `owed` (as its change committed it), batch after batch, for up to `budget_seconds`;
+    return where it stands. A failed batch, or the recompute being worked by another process, stops it here: the
+    change stands and the scheduler goes on, so neither is the answer's concern."""
+    progress, began = owed, time.monotonic()
+    while not progress.finished and time.monotonic() - began < budget_seconds:
         try:
-            progress = recompute_batch(rt, recompute_id)
-        except DomainError as err:  # a lock or statement timeout, the database away: the next poll tries again
-            log.warning("recompute %s: a batch failed, the scheduler goes on: %s", recompute_id, err.message)
-            progress = None
-        if progress is None or progress.finished:
+            done = recompute_batch(rt, owed.id)
+        except DomainError as err:  # a lock or statement timeout, the database away
+            log.warning("recompute %s: a batch failed, the scheduler goes on: %s", owed.id, err.message)
             break
-    return recompute_progress(rt, recompute_id)
+        except Exception:
+            log.exception("recompute %s: a batch failed, the scheduler goes on", owed.id)
+            break
+        if done is None:  # another process is working it
+            break
+        progress = done
+    return progress
 
 
 def work_off_all(rt: Runtime, budget_seconds: float) -> int:
@@ -120,11 +125,6 @@ def work_off_all(rt: Runtime, budget_seconds: float) -> int:
         batches += 1
         time.sleep(0)  # let the requests of this process run between batches
     return batches
-
-
-def recompute_progress(rt: Runtime, recompute_id: int) -> Progress:
-    with rt.reading() as uow:
-        return Progress.of(uow.session.get_one(DeadlineRecompute, recompute_id))
 
 
 def recompute_progress_visible(rt: Runtime, actor: Actor, recompute_id: int) -> Progress:

@@ -18,7 +18,7 @@ from app.services import closures, deadlines
 from app.services.cases import start_case
 from app.services.commands import StartCase
 from app.services.users import authenticate
-from app.store.tables import ProcessInstance, Task
+from app.store.tables import DeadlineRecompute, ProcessInstance, Task
 from tests.conftest import PASSWORD
 from tests.support.deployments import deploy_files, minimal_process
 
@@ -181,3 +181,30 @@ def test_a_start_after_a_closure_counts_it_though_its_process_never_heard_of_the
     with runtime.reading() as uow:
         assert uow.session.scalar(select(ProcessInstance.business_key).where(
             ProcessInstance.id == started[0])) == "late-0"
+    deadlines.work_off_all(runtime, budget_seconds=60)  # the recompute it owes moves nothing more
+    assert _dues(runtime, started) == {started[0]: date(2026, 12, 30)}
+
+
+def test_a_failed_batch_leaves_the_change_in_force_and_the_next_poll_finishes_it(
+        runtime, login_as, due_process, monkeypatch):
+    ids = _start(runtime, "failing", 2, "2027-01-04")  # Mon: due Tue 01-05
+    designer = login_as("designer")
+
+    def fails(*_args, **_kwargs):
+        raise RuntimeError("lost the connection mid-batch")
+
+    monkeypatch.setattr(deadlines, "_recompute_tasks", fails)
+    added = designer.client.post(URL, json={"org": "cg", "day": "2027-01-05", "reason": "停电"},
+                                 headers=designer.headers)
+    assert added.status_code == 201, added.json  # the change is in force; its recompute is owed
+    owed = added.json["recompute"]
+    assert owed["finished"] is False and owed["affectedTasks"] == 2 and added.json["recomputedTasks"] == 0
+    assert deadlines.work_off_all(runtime, budget_seconds=60) == 0  # the poll fails too, and says why
+    with runtime.reading() as uow:
+        assert "lost the connection" in uow.session.scalar(select(DeadlineRecompute.last_error).where(
+            DeadlineRecompute.id == owed["id"]))
+    monkeypatch.undo()
+    deadlines.work_off_all(runtime, budget_seconds=60)
+    assert set(_dues(runtime, ids).values()) == {date(2027, 1, 6)}
+    progress = designer.client.get(f"/api/calendar/recomputes/{owed['id']}", headers=designer.headers).json
+    assert progress["finished"] is True and progress["tasks"] == 2
