@@ -44,10 +44,11 @@ def register(app: Flask) -> None:
     def calendar_load_command(path):
         """Load a year of holidays and 调休 days from a JSON file; recompute provisional deadlines."""
         loaded = load_year(runtime(), SYSTEM, parse_year(Path(path).read_bytes()),
-                           source=Path(path).name)
+                           source=Path(path).name, budget_seconds=float("inf"))
         click.echo(f"{loaded.year}: {loaded.holidays} holidays, {loaded.workdays} make-up working days; "
-                   f"{loaded.recomputed_tasks} provisional task deadline(s), "
-                   f"{loaded.recomputed_jobs} timer(s) recomputed")
+                   f"{loaded.recompute.tasks} provisional task deadline(s), "
+                   f"{loaded.recompute.jobs} timer(s) recomputed"
+                   + ("" if loaded.recompute.finished else "; the scheduler recomputes the rest"))
 
     @app.cli.command("camunda-table")
     def camunda_table():

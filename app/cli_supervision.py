@@ -25,13 +25,14 @@ def register_deadline_commands(app: Flask) -> None:
                 found = [c for c in list_closures(rt, SYSTEM) if c.org == org and c.day == day.date()]
                 if not found:
                     raise click.ClickException(f"no closure of {org} on {day.date()}")
-                recomputed = remove_closure(rt, SYSTEM, found[0].id)
+                recomputed = remove_closure(rt, SYSTEM, found[0].id, budget_seconds=float("inf"))
             else:
-                _, recomputed = add_closure(rt, SYSTEM, org, day.date(), reason or "")
+                _, recomputed = add_closure(rt, SYSTEM, org, day.date(), reason or "", budget_seconds=float("inf"))
         except DomainError as err:
             raise click.ClickException(f"{err.field}: {err.message}") from err
         click.echo(f"{org} {day.date()}: {'removed' if remove else 'closed'}; {recomputed.tasks} task deadline(s), "
-                   f"{recomputed.jobs} timer(s) recomputed")
+                   f"{recomputed.jobs} timer(s) recomputed" + ("" if recomputed.finished else
+                                                             "; the scheduler recomputes the rest"))
 
 
 

@@ -4,6 +4,7 @@ Each poll fires timers for a share of the interval (SCHEDULER_BUSY_SHARE), so re
 answering during a backlog; while no request is being served by this process, it goes on
 for most of the interval, so an idle process drains a backlog at full speed.
 
+A second job as often works off the deadline recomputes a calendar change owes (app/services/deadlines.py).
 It starts from app/wsgi.py in serving processes only, and every ten minutes also deletes the
 idempotency keys older than IDEMPOTENCY_KEY_HOURS. APScheduler's lines about each poll (running,
 executed, skipped while the previous poll still runs) are DEBUG records; a failed poll is logged
@@ -19,6 +20,7 @@ from flask import Flask, g
 
 from app.api.idempotency import purge_expired
 from app.metrics import SCHEDULER_POLL_FAILURES, engine_time
+from app.services.deadlines import work_off_all
 from app.services.jobs import catch_up
 from app.services.partition_upkeep import keep_partitions
 from app.services.payroll.runs import payroll_tick
@@ -108,6 +110,15 @@ def start_scheduler(app: Flask) -> BackgroundScheduler | None:
             log.exception("timer poll failed")
 
     scheduler.add_job(tick, "interval", seconds=interval, max_instances=1, coalesce=True, id="fire_due_jobs")
+
+    def recompute():
+        try:
+            work_off_all(runtime, budget)
+        except Exception:  # the database away: the recomputes wait in their rows for the next poll
+            log.exception("deadline recompute poll failed")
+
+    scheduler.add_job(recompute, "interval", seconds=interval, max_instances=1, coalesce=True,
+                      id="recompute_deadlines")
 
     def payroll():
         try:

@@ -226,6 +226,7 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/api/calendar/closures"): Access(READ, LISTING),
     ("POST", "/api/calendar/closures"): Access("deployment.create"),
     ("DELETE", "/api/calendar/closures/<int:closure_id>"): Access("deployment.create"),
+    ("GET", "/api/calendar/recomputes/<int:recompute_id>"): Access("deployment.create"),
     ("GET", "/api/supervision/tasks"): Access("supervision.read", LISTING),
     ("GET", "/api/supervision/compliance"): Access("supervision.read", LISTING),
     ("GET", "/api/supervision/escalations"): Access("supervision.read", LISTING),

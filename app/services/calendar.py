@@ -6,20 +6,23 @@ the year recomputes every open task and timer job whose due date was provisional
 """
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from chinese_calendar import constants
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.errors import ValidationFailed
 from app.domain.workcalendar import WorkCalendar
 from app.store.broadcast import announce
+from app.store.calendar_generation import change_calendar, read_generation
 from app.store.tables import CalendarClosure, CalendarYear, CalendarYearVersion
 
-from .deadlines import Affected, Recomputed, recompute_deadlines
+from .deadlines import INLINE_SECONDS, Affected, Progress, owe_recompute, work_off
 from .runtime import CALENDAR, Runtime
 
 
@@ -29,18 +32,20 @@ def official_calendar() -> WorkCalendar:
     return WorkCalendar(holidays, workdays, {d.year for d in holidays | workdays})
 
 
-def current_calendar(rt: Runtime) -> WorkCalendar:
-    """Return the official calendar with every loaded year and local closure applied over it."""
+def current_calendar(rt: Runtime) -> tuple[WorkCalendar, int]:
+    """Return the official calendar with every loaded year and local closure applied over it, and the generation it
+    is at least as new as (read first: a change committed meanwhile is in the calendar, not in the number)."""
     calendar = official_calendar()
     closures: dict[str, set[date]] = {}
     with rt.reading() as uow:
+        generation = read_generation(uow.session)
         for row in uow.session.scalars(select(CalendarYear).order_by(CalendarYear.year)):
             calendar = calendar.with_year(row.year, map(date.fromisoformat, row.holidays),
                                           map(date.fromisoformat, row.workdays))
         for path, day in uow.session.execute(select(CalendarClosure.org_path, CalendarClosure.day)
                                              .where(CalendarClosure.removed_at.is_(None))):
             closures.setdefault(path, set()).add(day)
-    return calendar.with_closures({path: frozenset(days) for path, days in closures.items()})
+    return calendar.with_closures({path: frozenset(days) for path, days in closures.items()}), generation
 
 
 @dataclass
@@ -48,8 +53,7 @@ class YearLoaded:
     year: int
     holidays: int
     workdays: int
-    recomputed_tasks: int
-    recomputed_jobs: int
+    recompute: Progress
 
 
 def parse_year(content: bytes | str) -> dict:
@@ -63,8 +67,11 @@ def parse_year(content: bytes | str) -> dict:
     return data
 
 
-def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None) -> YearLoaded:
-    """Store a year's holidays and make-up working days, then recompute provisional due dates."""
+def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None,
+              answer: Callable[[Session, YearLoaded], None] | None = None,
+              budget_seconds: float = INLINE_SECONDS) -> YearLoaded:
+    """Store a year's holidays and make-up working days with the recompute of the provisional due dates it owes
+    (`answer` is given both in that transaction); then up to `budget_seconds` of the recompute run."""
     actor.require("deployment.create")
     year, holidays, workdays = _checked_year(data)
     with rt.unit_of_work() as uow:
@@ -74,10 +81,14 @@ def load_year(rt: Runtime, actor: Actor, data: dict, source: str | None = None) 
         uow.session.add(row)
         uow.session.add(CalendarYearVersion(year=year, holidays=holidays, workdays=workdays, source=source,
                                             loaded_at=row.loaded_at, loaded_by=row.loaded_by))
+        owed = owe_recompute(uow.session, Affected(provisional=True), f"{year} 年日历载入", actor.username)
+        change_calendar(uow.session)
         announce(uow.session, CALENDAR)
+        progress = Progress.of(owed)
+        if answer is not None:
+            answer(uow.session, YearLoaded(year, len(holidays), len(workdays), progress))
         uow.commit()
-    recomputed = recompute_provisional(rt)
-    return YearLoaded(year, len(holidays), len(workdays), recomputed.tasks, recomputed.jobs)
+    return YearLoaded(year, len(holidays), len(workdays), work_off(rt, progress, budget_seconds))
 
 
 def _checked_year(data: dict) -> tuple[int, dict, dict]:
@@ -101,8 +112,3 @@ def _checked_year(data: dict) -> tuple[int, dict, dict]:
     if both:
         raise ValidationFailed(f"日期既是假日又是工作日：{', '.join(sorted(both))}", field="workdays")
     return year, days["holidays"], days["workdays"]
-
-
-def recompute_provisional(rt: Runtime) -> Recomputed:
-    """Re-evaluate every open task due date and timer job whose deadline was counted provisionally."""
-    return recompute_deadlines(rt, Affected(provisional=True))

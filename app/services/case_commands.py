@@ -46,8 +46,8 @@ def run_command(rt: Runtime, session: Session, instance: ProcessInstance, issued
     given = getattr(issued.inputs, "variables", None)
     binder = CallBinder(session, instance.tenant_id)
     with errors_quote_no_personal_values(session, definition.id, before, given if isinstance(given, dict) else {}):
-        changes = command.run(definition, rt.calendar_for(instance.org_path), seed, instance.workflow, issued.inputs,
-                              lambda other: cached_definition(session, other), binder)
+        changes = command.run(definition, rt.calendar_for(instance.org_path, session), seed, instance.workflow,
+                              issued.inputs, lambda other: cached_definition(session, other), binder)
     issued = with_bindings(issued, binder)
     notices = notices_to_issue(session, instance, changes, issued.moment, instance.version + 2)
     with Writes(session) as writes:

@@ -82,7 +82,7 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
         else:
             refuse_without_none_start(spec, definition, "id" if cmd.definition_id else "key")
         given = start_inputs(uow.session, spec, cmd.message, cmd.variables,
-                             FunctionContext(moment, rt.calendar_for(org_path)))
+                             FunctionContext(moment, rt.calendar_for(org_path, uow.session)))
         if not cmd.message and not cmd.actor.trusted:
             check_start(uow.session, cmd.actor, _has_intake(uow.session, spec), given)
         variables = {**settings_in_force(uow.session, org_path), **given,
@@ -93,8 +93,8 @@ def start_case(rt: Runtime, cmd: StartCase) -> ProcessInstance:
                         definition.id)
         binder = CallBinder(uow.session, tenant_of(org_path))
         with errors_quote_no_personal_values(uow.session, definition.id, variables):
-            changes = START.run(spec, rt.calendar_for(org_path), seed_for(case_id, 1, moment), None, issued.inputs,
-                                binder=binder)
+            changes = START.run(spec, rt.calendar_for(org_path, uow.session), seed_for(case_id, 1, moment), None,
+                                issued.inputs, binder=binder)
         issued = with_bindings(issued, binder)
         row = {"id": case_id, "definition_id": definition.id, "definition_key": definition.key,
                "business_key": cmd.business_key, "org_path": org_path, "tenant_id": tenant_of(org_path),
@@ -210,7 +210,7 @@ def _validated(session, actor: Actor, task: Task, instance: ProcessInstance, sub
     if schema is None:
         raise NotFound(f"任务 {task.activity_id} 的表单 {task.form_key} 未部署", field="formKey")
     accepted = validate_submission(schema, submitted, instance.variables or {},
-                                   FunctionContext(moment, rt.calendar_for(instance.org_path)),
+                                   FunctionContext(moment, rt.calendar_for(instance.org_path, session)),
                                    case_marks(session, instance.definition_id))
     if _is_intake(schema):  # 一户一档
         check_household(session, actor, instance.id, accepted)

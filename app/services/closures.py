@@ -2,22 +2,27 @@
 
 A closure belongs to an org unit: a county closure counts for every township in it, a
 township closure only there. Adding or removing one recomputes the open deadlines of
-that unit's cases that fall on or after the day; new deadlines count it at once.
+that unit's cases that fall on or after the day; new deadlines count it at once. The
+closure and the recompute it owes commit together; the recompute is worked off in
+batches afterwards (app/services/deadlines.py).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.domain import clock
 from app.domain.actors import Actor
 from app.domain.clock import CHINA_TZ
 from app.domain.errors import NotFound, ValidationFailed
 from app.store.broadcast import announce
+from app.store.calendar_generation import change_calendar
 from app.store.tables import CalendarClosure, OrgUnit
 
-from .deadlines import Affected, Recomputed, recompute_deadlines
+from .deadlines import INLINE_SECONDS, Affected, Progress, owe_recompute, work_off
 from .runtime import CALENDAR, Runtime
 
 
@@ -31,8 +36,14 @@ class Closure:
     created_by: str
 
 
-def add_closure(rt: Runtime, actor: Actor, org: str, day: date, reason: str) -> tuple[Closure, Recomputed]:
-    """Close a county or township for one day and move the open deadlines it affects."""
+# what the change is answered with, stored in its transaction (the request's Idempotency-Key answer)
+Answer = Callable[[Session, "Closure | None", Progress], None]
+
+
+def add_closure(rt: Runtime, actor: Actor, org: str, day: date, reason: str, answer: Answer | None = None,
+                budget_seconds: float = INLINE_SECONDS) -> tuple[Closure, Progress]:
+    """Close a county or township for one day and move the open deadlines it affects: the closure and the recompute
+    it owes commit together (`answer` is given both in that transaction); then up to `budget_seconds` of it run."""
     actor.require("deployment.create")
     if not reason.strip():
         raise ValidationFailed("须说明停止办公的原因", field="reason")
@@ -45,24 +56,25 @@ def add_closure(rt: Runtime, actor: Actor, org: str, day: date, reason: str) -> 
         row = CalendarClosure(org_path=unit.path, day=day, reason=reason.strip(), created=clock.now(),
                               created_by=actor.username)
         uow.session.add(row)
-        announce(uow.session, CALENDAR)
-        uow.commit()
+        uow.session.flush()
         closure = Closure(row.id, unit.code, unit.name, day, row.reason, row.created_by)
-    return closure, _recompute(rt, closure.day, unit.path)
+        owed = _owe(uow.session, day, unit.path, f"停止办公日 {row.id} 登记", actor, closure, answer)
+        uow.commit()
+    return closure, work_off(rt, owed, budget_seconds)
 
 
-def remove_closure(rt: Runtime, actor: Actor, closure_id: int) -> Recomputed:
-    """Withdraw a closure day (entered by mistake) and move the deadlines back."""
+def remove_closure(rt: Runtime, actor: Actor, closure_id: int, answer: Answer | None = None,
+                   budget_seconds: float = INLINE_SECONDS) -> Progress:
+    """Withdraw a closure day (entered by mistake) and move the deadlines back, as `add_closure` does."""
     actor.require("deployment.create")
     with rt.unit_of_work() as uow:
         row = uow.session.get(CalendarClosure, closure_id)
         if row is None or row.removed_at is not None or not actor.scope.covers(row.org_path):
             raise NotFound(f"停止办公日 {closure_id} 不存在", field="id")
-        day, path = row.day, row.org_path
         row.removed_at, row.removed_by = clock.now(), actor.username
-        announce(uow.session, CALENDAR)
+        owed = _owe(uow.session, row.day, row.org_path, f"停止办公日 {row.id} 撤销", actor, None, answer)
         uow.commit()
-    return _recompute(rt, day, path)
+    return work_off(rt, owed, budget_seconds)
 
 
 def list_closures(rt: Runtime, actor: Actor) -> list[Closure]:
@@ -87,6 +99,14 @@ def _unit(session, actor: Actor, code: str) -> OrgUnit:
     return unit
 
 
-def _recompute(rt: Runtime, day: date, org_path: str) -> Recomputed:
+def _owe(session: Session, day: date, org_path: str, cause: str, actor: Actor, closure: Closure | None,
+         answer: Answer | None) -> Progress:
+    """The rest of a closure's transaction: the recompute it owes, the generation raised, the broadcast, the answer."""
     since = datetime.combine(day, datetime.min.time(), CHINA_TZ)
-    return recompute_deadlines(rt, Affected(org_path=org_path, since=since))
+    owed = owe_recompute(session, Affected(org_path=org_path, since=since), cause, actor.username)
+    change_calendar(session)
+    announce(session, CALENDAR)
+    progress = Progress.of(owed)
+    if answer is not None:
+        answer(session, closure, progress)
+    return progress

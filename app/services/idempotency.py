@@ -7,6 +7,8 @@ so that a retry after a node died between the commit and storing the answer stil
 import time
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from app.store.idempotency import Answer, KeyInUse, KnownKey, PendingKey, find_key, purge_keys, store_answer
 from app.store.scope import current_scope, end_scope
 from app.store.tables import IdempotencyKey
@@ -14,8 +16,9 @@ from app.store.writes import Writes
 
 from .runtime import Runtime
 
-__all__ = ["Answer", "KeyInUse", "KnownKey", "PendingKey", "answer_recorded", "attach", "attached_key",
-           "committed_key", "expect_answer", "find_answer", "keep_answer", "note_started_case", "purge_expired"]
+__all__ = ["Answer", "KeyInUse", "KnownKey", "PendingKey", "answer_in_transaction", "answer_recorded", "attach",
+           "attached_key", "committed_key", "expect_answer", "find_answer", "keep_answer", "note_started_case",
+           "purge_expired"]
 
 
 def attach(pending: PendingKey) -> bool:
@@ -69,6 +72,16 @@ def find_answer(rt: Runtime, pending: PendingKey, wait: float = 1.0) -> KnownKey
         if known is None or known.status is not None or time.monotonic() >= until:
             return known
         time.sleep(0.05)
+
+
+def answer_in_transaction(session: Session, status: int, content_type: str, body: bytes) -> None:
+    """Store the answer of the request's command in the command's own transaction, for a command that knows it before
+    committing and goes on working after (a calendar change's recompute): a repeat after the process died in
+    between gets it, not a 409. The answer given after the commit replaces it."""
+    pending = attached_key()
+    scope = current_scope()
+    if pending is not None and scope is not None and not scope.commits:
+        store_answer(session, pending.owner, pending.key, status, content_type, body)
 
 
 def keep_answer(rt: Runtime, pending: PendingKey, status: int, content_type: str | None, body: bytes) -> None:

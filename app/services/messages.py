@@ -83,8 +83,8 @@ def _waiting(rt: Runtime, session: Session, cmd: CorrelateMessage) -> list[tuple
 
 
 def _scope_data(rt: Runtime, session: Session, instance: ProcessInstance, task_id: str) -> dict:
-    run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path), clock.now(),
-                  binder=CallBinder(session, instance.tenant_id))
+    run = CaseRun(cached_definition(session, instance.definition_id), rt.calendar_for(instance.org_path, session),
+                  clock.now(), binder=CallBinder(session, instance.tenant_id))
     return run.load(instance.workflow).scope_data(task_id)
 
 

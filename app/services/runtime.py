@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.workcalendar import WorkCalendar
 from app.store.broadcast import Broadcast
+from app.store.calendar_generation import held_generation
 from app.store.unit_of_work import UnitOfWork
 
 # without a cross-process broadcast (SQLite), a process re-reads the calendar at most this long after a change
@@ -18,12 +19,13 @@ CALENDAR = "calendar"  # the broadcast topic of a loaded year or a closure day a
 class Runtime:
     """The session factory; the calendar, re-read when any process announces a change to it."""
 
-    def __init__(self, session_factory: sessionmaker[Session], load_calendar: Callable[["Runtime"], WorkCalendar],
-                 broadcast: Broadcast):
+    def __init__(self, session_factory: sessionmaker[Session],
+                 load_calendar: Callable[["Runtime"], tuple[WorkCalendar, int]], broadcast: Broadcast):
         self.session_factory = session_factory
         self.broadcast = broadcast
         self._load_calendar = load_calendar
         self._calendar: WorkCalendar | None = None
+        self._generation = 0  # the calendar_generation the cached calendar is at least as new as
         self._loaded = 0.0
         self._calendar_changes = 0  # announcements heard; a read that began before the last one is stale
         self._calendar_lock = threading.Lock()
@@ -45,18 +47,26 @@ class Runtime:
             calendar = self.refresh_calendar()
         return calendar
 
-    def calendar_for(self, org_path: str) -> WorkCalendar:
-        """Return the calendar of the org unit a case belongs to (with its local closure days)."""
+    def calendar_for(self, org_path: str, session: Session | None = None) -> WorkCalendar:
+        """Return the calendar of the org unit a case belongs to (with its local closure days). A command that
+        stores what it computes passes its `session`: on PostgreSQL the calendar is then no older than the last one
+        committed, and no change commits before the command does (app/store/calendar_generation.py)."""
+        if session is not None and (committed := held_generation(session)) is not None:
+            with self._calendar_lock:
+                calendar, generation = self._calendar, self._generation
+            if calendar is None or generation < committed:
+                calendar = self.refresh_calendar()
+            return calendar.for_org(org_path)
         return self.calendar.for_org(org_path)
 
     def refresh_calendar(self) -> WorkCalendar:
         """Re-read the calendar now; kept unless a change was announced while it was being read."""
         with self._calendar_lock:
             seen = self._calendar_changes
-        calendar = self._load_calendar(self)
+        calendar, generation = self._load_calendar(self)
         with self._calendar_lock:
-            if seen == self._calendar_changes:
-                self._calendar, self._loaded = calendar, time.monotonic()
+            if seen == self._calendar_changes and generation >= self._generation:
+                self._calendar, self._generation, self._loaded = calendar, generation, time.monotonic()
         return calendar
 
     def _calendar_changed(self, _key: str) -> None:

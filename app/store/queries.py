@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.domain.actors import Actor
 
+from .calendar_generation import GENERATION_SHARED, holds_lock, remember
 from .db import GENERIC_PLAN
 from .partitions import earliest_row_of
 from .tables import (
@@ -26,15 +27,23 @@ from .tenancy import in_scope
 
 
 @functools.cache
-def _with_case(model: Any) -> Any:
-    return (select(model, ProcessInstance).join(ProcessInstance, ProcessInstance.id == model.process_instance_id)
+def _with_case(model: Any, calendar: bool) -> Any:
+    columns = (model, ProcessInstance, GENERATION_SHARED) if calendar else (model, ProcessInstance)
+    return (select(*columns).join(ProcessInstance, ProcessInstance.id == model.process_instance_id)
             .where(model.id == bindparam("row_id")))
 
 
 def with_case(session: Session, model: Any, row_id: str) -> tuple[Any, Any]:
-    """A case's task, job or external task and the case itself in one query: (row, case), or (None, None)."""
-    found = session.execute(_with_case(model), {"row_id": row_id}).first()
-    return (found[0], found[1]) if found is not None else (None, None)
+    """A case's task, job or external task and the case itself in one query: (row, case), or (None, None). On
+    PostgreSQL the same statement holds the calendar for the command and reads its generation
+    (app/store/calendar_generation.py)."""
+    calendar = holds_lock(session)
+    found = session.execute(_with_case(model, calendar), {"row_id": row_id}).first()
+    if found is None:
+        return None, None
+    if calendar:
+        remember(session, found[2])
+    return found[0], found[1]
 
 
 def instance_query(actor: Actor, params: dict[str, Any]) -> Any:

@@ -527,6 +527,43 @@ class CalendarYearVersion(Base):
     loaded_by: Mapped[str] = mapped_column(String(64))
 
 
+class CalendarGeneration(Base):
+    """How many times the calendar changed (one row): a command that computes deadlines checks the calendar it
+    holds is no older (app/store/calendar_generation.py)."""
+
+    __tablename__ = "calendar_generation"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class DeadlineRecompute(Base):
+    """The open deadlines a calendar change moves, owed from the change's own transaction until worked off.
+
+    The affected rows are those of `org_path` due from `since` on (a closure day), or the provisional ones (a loaded
+    year); each batch moves `task_after` / `job_after` (the last id done, in id order) in its own transaction.
+    """
+
+    __tablename__ = "deadline_recompute"
+    __table_args__ = (Index("ix_deadline_recompute_open", "id", postgresql_where=text("finished_at IS NULL"),
+                            sqlite_where=text("finished_at IS NULL")),)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    provisional: Mapped[bool] = mapped_column()
+    org_path: Mapped[str | None] = mapped_column(String(400))
+    since: Mapped[datetime | None] = mapped_column()
+    cause: Mapped[str] = mapped_column(String(200))  # what changed: "closure 3 added", "year 2027 loaded"
+    created: Mapped[datetime] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(64))
+    affected_tasks: Mapped[int] = mapped_column()  # counted by the change: how many are being moved
+    affected_jobs: Mapped[int] = mapped_column()
+    tasks: Mapped[int] = mapped_column(default=0)  # recomputed so far
+    jobs: Mapped[int] = mapped_column(default=0)
+    task_after: Mapped[str | None] = mapped_column(String(36))
+    job_after: Mapped[str | None] = mapped_column(String(36))
+    tasks_done: Mapped[bool] = mapped_column(default=False)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(String(2000))  # the last failed batch's, retried next poll
+
+
 class CalendarClosure(Base):
     """A local closure day (flood, epidemic): not a working day for deadlines of cases under `org_path`.
 

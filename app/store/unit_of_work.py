@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.domain.errors import Conflict
 
+from .calendar_generation import READ_ONLY
 from .failures import unavailable
 from .scope import current_scope
 
@@ -83,6 +84,7 @@ class UnitOfWork:
 
     def _begin_reading(self) -> None:
         """A read-only transaction; a `snapshot` sees every row as of its first statement (REPEATABLE READ)."""
+        self.session.info[READ_ONLY] = True  # nothing it computes is stored: it holds no calendar lock
         options: dict[str, Any] = {"postgresql_readonly": True}
         dialect = self.session.get_bind().dialect.name
         if self.snapshot and dialect == "postgresql":

@@ -41,6 +41,17 @@ def _closure(ctx, t, who):
     return t.extra["closure"]
 
 
+def _recompute(ctx, t, who):
+    """The recompute of a closure of the target's township, made by a designer of that scope."""
+    if "recompute" not in t.extra:
+        owner = "designer" if t.scope == "own" else "designer_qt"
+        made = ctx.call(owner, "POST", "/api/calendar/closures",
+                        json={"org": t.township, "day": _day(), "reason": "matrix"})
+        assert made.status_code == 201, made.json
+        t.extra["recompute"] = made.json["recompute"]["id"]
+    return t.extra["recompute"]
+
+
 def _token(ctx, t, who):
     """The caller's own token when they may hold one (own scope), else another user's."""
     owner = who if t.scope == "own" and ctx.may_hold_token(who) else ("designer" if t.scope == "own" else "designer_qt")
@@ -239,6 +250,8 @@ REQUESTS = {
     ("GET", "/api/calendar/closures"): lambda c, t, w: {"path": "/api/calendar/closures"},
     ("DELETE", "/api/calendar/closures/<int:closure_id>"):
         lambda c, t, w: {"path": f"/api/calendar/closures/{_closure(c, t, w)}"},
+    ("GET", "/api/calendar/recomputes/<int:recompute_id>"):
+        lambda c, t, w: {"path": f"/api/calendar/recomputes/{_recompute(c, t, w)}"},
     ("GET", "/api/cases/<case_id>/notices"): lambda c, t, w: {"path": f"/api/cases/{t.case_id}/notices"},
     ("GET", "/api/cases/<case_id>/notices/<notice_id>/pdf"):
         lambda c, t, w: {"path": f"/api/cases/{t.case_id}/notices/{t.notice_id}/pdf"},
