@@ -7,7 +7,6 @@ import re
 import pytest
 from sqlalchemy import update
 
-import app.services.audit as audit_module
 from app.domain.audit import AuditKeys, checkpoint_signature, key_id
 from app.services.verification import VerificationRun, _rehash_tonight, verify_batch, verify_night
 from app.store.tables import AuditCheckpoint, ProcessInstance
@@ -25,20 +24,6 @@ ROTATED = VerificationRun(CURRENT, retired=(RETIRED,))
 def _audit_keys(app, monkeypatch):
     monkeypatch.setitem(app.config, "AUDIT_KEY", CURRENT.decode())
     monkeypatch.setitem(app.config, "AUDIT_KEYS_RETIRED", (RETIRED.decode(),))
-
-
-@pytest.fixture
-def replayed(monkeypatch):
-    """Count the events replay re-runs."""
-    counted = []
-    original = audit_module.replay
-
-    def counting(definition, calendar_at, events, *args):
-        counted.append(len(events))
-        return original(definition, calendar_at, events, *args)
-
-    monkeypatch.setattr(audit_module, "replay", counting)
-    return counted
 
 
 def _checkpointed_under(runtime, login_as, key: bytes) -> Case:

@@ -55,20 +55,6 @@ def _checkpoint(runtime, case_id: str) -> AuditCheckpoint:
         return uow.session.get(AuditCheckpoint, case_id)
 
 
-@pytest.fixture
-def replayed(monkeypatch):
-    """Count the events replay re-runs."""
-    counted = []
-    original = audit_module.replay
-
-    def counting(definition, calendar_at, events, *args):
-        counted.append(len(events))
-        return original(definition, calendar_at, events, *args)
-
-    monkeypatch.setattr(audit_module, "replay", counting)
-    return counted
-
-
 def test_a_verified_case_keeps_a_signed_checkpoint_and_later_runs_replay_only_what_is_new(
         runtime, login_as, clock, replayed):
     case = _checkpointed(runtime, login_as)
