@@ -235,6 +235,7 @@ ENDPOINT_ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/api/audit/cases/<case_id>/verify"): Access("audit.verify"),
     ("GET", "/api/audit/cases/<case_id>/events"): Access("audit.verify"),
     ("GET", "/api/audit/cases/<case_id>/events/<seq>/state"): Access("audit.verify"),
+    ("GET", "/api/audit/cases/<case_id>/rebaselines"): Access("audit.verify"),
     ("GET", "/api/audit/access-log"): Access("audit.verify", LISTING),
     ("GET", "/api/audit/archived-cases"): Access("audit.verify", LISTING),
     ("GET", "/api/households/<id_number>/findings"): Access("finding.read", LISTING),

@@ -163,7 +163,7 @@ def test_a_process_edited_in_the_modeler_still_collects_the_referrals(browse, lo
     expect(page.locator("#changed-elements li[data-element='accept']")).to_have_count(1)
     expect(page.locator("#changed-elements li[data-element='refer_needs']")).to_have_count(0)
     page.get_by_role("button", name="确认部署").click()
-    expect(page.locator(".flash", has_text="（linshi）第 2 版")).to_be_visible()
+    expect(page.locator(".flash", has_text="（linshi）省级共享第 2 版")).to_be_visible()
     deployed = _definition(login_as, "linshi")
     assert deployed["version"] == 2 and 'name="窗口受理"' in deployed["xml"] and COLLECTED in deployed["xml"]
     assert tab.errors == []
@@ -189,6 +189,6 @@ def test_a_version_deployed_before_the_data_object_keeps_its_collection_in_the_m
     assert COLLECTED in saved and 'id="referrals"' in saved
     page.get_by_role("button", name="部署新版本").click()
     page.get_by_role("button", name="确认部署").click()
-    expect(page.locator(".flash", has_text=f"（{key}）第 2 版")).to_be_visible()
+    expect(page.locator(".flash", has_text=f"（{key}）省级共享第 2 版")).to_be_visible()
     assert COLLECTED in _definition(login_as, key)["xml"]
     assert tab.errors == []

@@ -241,6 +241,8 @@ REQUESTS = {
     ("GET", "/api/audit/cases/<case_id>/events/<seq>/state"):
         lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/events/1/state"},
     ("GET", "/api/audit/cases/<case_id>/verify"): lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/verify"},
+    ("GET", "/api/audit/cases/<case_id>/rebaselines"):
+        lambda c, t, w: {"path": f"/api/audit/cases/{t.case_id}/rebaselines"},
     ("GET", "/api/audit/verify"): lambda c, t, w: {"path": "/api/audit/verify"},
     ("PUT", "/api/calendar/<int:year>"): lambda c, t, w: {
         "path": "/api/calendar/2031", "json": {"year": 2031, "holidays": {"2031-01-01": "元旦"}, "workdays": {}}},
