@@ -16,7 +16,7 @@ from app.domain.actors import Actor
 from app.domain.errors import Forbidden, NotFound, ValidationFailed
 from app.domain.orgs import tenant_of
 from app.engine.model_diff import ElementDiff, canonical_lines, element_diff, element_names, process_ids
-from app.store.tables import Deployment, FormDefinition, OrgUnit, ProcessDefinition, ProcessInstance, Resource
+from app.store.tables import Deployment, FormDefinition, ProcessDefinition, ProcessInstance, Resource
 from app.store.tenancy import in_scope
 
 from .definitions import (
@@ -28,6 +28,7 @@ from .definitions import (
     visible_definitions,
 )
 from .runtime import Runtime
+from .settings import county_names
 
 SHARED = "shared"  # the `tenant` naming the province's shared versions (a county's are named by its code)
 PROVINCE = "省级共享"
@@ -66,13 +67,6 @@ class ProcessSource:
     @property
     def tenant(self) -> str:
         return SHARED if self.tenant_id is None else self.tenant_id
-
-
-def county_names(rt: Runtime, actor: Actor) -> dict[str, str]:
-    """The names of the counties the actor sees (a county's user: their own), by code."""
-    with rt.reading() as uow:  # as payroll.reads.counties_in_scope, which lies above this module (it starts cases)
-        return dict(uow.session.execute(select(OrgUnit.code, OrgUnit.name).where(
-            OrgUnit.level == "county", OrgUnit.path.like(actor.scope.like_pattern)).order_by(OrgUnit.code)).all())
 
 
 def _owners(rt: Runtime, actor: Actor, names: dict[str, str] | None = None) -> Callable[[str | None], str]:

@@ -56,3 +56,10 @@ def county_unit(session, actor: Actor, code: str) -> OrgUnit:
     if county is None or not (actor.scope.covers(county.path) or county.path.startswith(actor.org_path)):
         raise NotFound(f"县（区）{code} 不存在", field="county")
     return county
+
+
+def county_names(rt: Runtime, actor: Actor) -> dict[str, str]:
+    """The names of the counties the actor sees (a county's user: their own), by code, in code order."""
+    with rt.reading() as uow:
+        return dict(uow.session.execute(select(OrgUnit.code, OrgUnit.name).where(
+            OrgUnit.level == "county", OrgUnit.path.like(actor.scope.like_pattern)).order_by(OrgUnit.code)).all())

@@ -17,6 +17,7 @@ from app.store.tables import OrgUnit, PaymentLedger, PayrollLine, PayrollRun, Pr
 
 from ..case_data import PAYMENTS, case_in_scope, open_case
 from ..runtime import Runtime
+from ..settings import county_names
 from .build import previous_regular
 from .runs import county_unit
 
@@ -177,11 +178,7 @@ _PAYMENTS = text(
 
 def counties_in_scope(rt: Runtime, actor: Actor) -> list[dict]:
     """The counties the actor may start runs or change standards in: code and name."""
-    with rt.reading() as uow:
-        return [{"code": code, "name": name} for code, name in uow.session.execute(
-            select(OrgUnit.code, OrgUnit.name).where(OrgUnit.level == "county",
-                                                     OrgUnit.path.like(actor.scope.like_pattern))
-            .order_by(OrgUnit.code))]
+    return [{"code": code, "name": name} for code, name in county_names(rt, actor).items()]
 
 
 def unit_codes(rt: Runtime, paths: set[str]) -> dict[str, str]:
