@@ -141,12 +141,16 @@ def test_the_modeler_keeps_what_collects_the_referrals_of_a_shipped_process(brow
     tab = browse("designer")
     page = tab.page
     tab.errors = watch_errors(page)
-    page.goto(f"/designer/processes/{key}/edit")
-    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
-    saved = page.evaluate("async () => (await window.currentModeler.saveXML({ format: true })).xml")
+    saved = _saved_in_modeler(page, key)
     assert COLLECTED in saved and 'id="referrals"' in saved
     assert tab.errors == []
 
+
+def _saved_in_modeler(page, key: str) -> str:
+    """The XML the modeler saves of the latest version of `key`, opened and saved untouched."""
+    page.goto(f"/designer/processes/{key}/edit")
+    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
+    return page.evaluate("async () => (await window.currentModeler.saveXML({ format: true })).xml")
 
 def test_a_process_edited_in_the_modeler_still_collects_the_referrals(browse, login_as):
     tab = browse("designer")
@@ -183,9 +187,7 @@ def test_a_version_deployed_before_the_data_object_keeps_its_collection_in_the_m
     tab = browse("designer")
     page = tab.page
     tab.errors = watch_errors(page)
-    page.goto(f"/designer/processes/{key}/edit")
-    expect(page.locator("#canvas")).to_have_attribute("data-modeler-ready", "true")
-    saved = page.evaluate("async () => (await window.currentModeler.saveXML({ format: true })).xml")
+    saved = _saved_in_modeler(page, key)
     assert COLLECTED in saved and 'id="referrals"' in saved
     page.get_by_role("button", name="部署新版本").click()
     page.get_by_role("button", name="确认部署").click()

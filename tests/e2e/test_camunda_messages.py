@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import typed
 from tests.support.deployments import deploy_fixture
+from tests.support.diagrams import message_start
 
 
 @pytest.fixture(scope="module")
@@ -90,21 +91,6 @@ def test_fields_the_service_cannot_honour_are_refused(login_as, cases):
     assert _waiting(login_as, a)
 
 
-MESSAGE_ONLY = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
-  <bpmn:message id="M" name="{key}_found"/>
-  <bpmn:process id="{key}" name="主动发现核实" isExecutable="true">
-    <bpmn:startEvent id="found"><bpmn:extensionElements><camunda:properties>
-      <camunda:property name="variables" value="village"/></camunda:properties></bpmn:extensionElements>
-      <bpmn:messageEventDefinition id="md" messageRef="M"/></bpmn:startEvent>
-    <bpmn:userTask id="t" name="核实" camunda:candidateGroups="window" /><bpmn:endEvent id="e" />
-    <bpmn:sequenceFlow id="f1" sourceRef="found" targetRef="t" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
-
-
 def test_a_process_without_a_none_start_event_is_started_only_by_its_message(app, login_as):
     """As Camunda 7 ("Process '…' has no default start activity (e.g. none start event), hence you cannot use
     'startProcessInstanceBy...'"): …/start is refused, naming the definition and its start event; nothing starts."""
@@ -112,7 +98,8 @@ def test_a_process_without_a_none_start_event_is_started_only_by_its_message(app
     from tests.support.web_client import Web
 
     key = f"found_{uuid.uuid4().hex[:8]}"
-    deployed = deploy_files(login_as("designer"), {f"{key}.bpmn": MESSAGE_ONLY.format(key=key)})
+    diagram = message_start(key, f"{key}_found", carried="village")
+    deployed = deploy_files(login_as("designer"), {f"{key}.bpmn": diagram})
     assert deployed.status_code == 200, deployed.json
     [definition_id] = deployed.json["deployedProcessDefinitions"]
     window = login_as("window_cg")

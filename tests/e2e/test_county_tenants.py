@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from tests.conftest import Api
+from tests.support.diagrams import message_start
 from tests.support.org import add_county, add_province_user
 from tests.support.web_client import Web
 
@@ -363,19 +364,7 @@ def test_a_user_is_a_member_of_their_countys_tenant(deployed, login_as):
 
 def _message_process(key: str, message: str, task: str = "核实") -> str:
     """A process that starts at the message `message` (carrying the township) and waits at a window task."""
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
-  <bpmn:message id="M" name="{message}"/>
-  <bpmn:process id="{key}" name="主动发现" isExecutable="true">
-    <bpmn:startEvent id="found"><bpmn:extensionElements><camunda:properties>
-      <camunda:property name="variables" value="township"/></camunda:properties></bpmn:extensionElements>
-      <bpmn:messageEventDefinition id="md" messageRef="M"/></bpmn:startEvent>
-    <bpmn:userTask id="t" name="{task}" camunda:candidateGroups="window" /><bpmn:endEvent id="e" />
-    <bpmn:sequenceFlow id="f1" sourceRef="found" targetRef="t" />
-    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
+    return message_start(key, message, task=task)
 
 
 def _report(client, county: str, message: str):

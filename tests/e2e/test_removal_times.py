@@ -12,7 +12,7 @@ from sqlalchemy import event
 from werkzeug.test import encode_multipart
 
 from tests.conftest import Api, typed
-from tests.support.deployments import deploy_files, deploy_fixture, minimal_process, window_process
+from tests.support.deployments import calling_process, deploy_files, deploy_fixture, minimal_process, window_process
 from tests.support.org import add_county
 
 FOREVER = 2147483647  # the longest time to live Camunda reads (an int): its removal lies past the last date
@@ -20,18 +20,7 @@ SETTING = "/api/counties/{}/settings/history_time_to_live_days"
 CHILD = minimal_process("removal_child", '<bpmn:userTask id="inside" name="被调用的受理" '
                                          'camunda:candidateGroups="window" />', first="inside") \
     .replace('isExecutable="true"', 'isExecutable="true" camunda:historyTimeToLive="1"')
-# a call activity, then the window's 审核: the case runs on after the instance it called has ended
-PARENT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
-  <bpmn:process id="removal_parent" name="调用方" isExecutable="true" camunda:historyTimeToLive="P30D">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="c" />
-    <bpmn:callActivity id="c" name="被调用" calledElement="removal_child" />
-    <bpmn:sequenceFlow id="f2" sourceRef="c" targetRef="t" />
-    <bpmn:userTask id="t" name="审核" camunda:candidateGroups="window" />
-    <bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
+PARENT = calling_process("removal_parent", "调用方", "removal_child")
 
 
 @pytest.fixture(scope="module")

@@ -37,25 +37,14 @@ from app.store.tables import (
 from tests.conftest import Api
 from tests.support.archiving import finished_case
 from tests.support.attachments import attach
-from tests.support.deployments import deploy_files, window_process
+from tests.support.deployments import calling_process, deploy_files, window_process
 from tests.support.org import add_county
 
 KEY = b"test-archive-key"
 # pages show a process by its name
 NAMES = {"retention_short": "档案短期保存", "retention_plain": "档案按县保存", "retention_timed": "档案催办",
          "retention_child": "档案被调用", "retention_forever": "档案最长保存"}
-# a call activity, then the window's 审核: the case runs on after the instance it called has ended
-PARENT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
-  <bpmn:process id="retention_parent" name="档案调用方" isExecutable="true" camunda:historyTimeToLive="P30D">
-    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="c" />
-    <bpmn:callActivity id="c" name="被调用" calledElement="retention_child" />
-    <bpmn:sequenceFlow id="f2" sourceRef="c" targetRef="t" />
-    <bpmn:userTask id="t" name="审核" camunda:candidateGroups="window" />
-    <bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
-  </bpmn:process>
-</bpmn:definitions>"""
+PARENT = calling_process("retention_parent", "档案调用方", "retention_child")
 
 
 def _process(key: str, ttl: str | None) -> str:
@@ -277,16 +266,21 @@ def test_a_case_another_run_archived_meanwhile_is_reported_as_such(county, clien
         assert uow.session.get(ArchivedCase, case_id).archive == other[0].archive.name
 
 
-def test_a_called_instance_is_kept_while_its_case_runs_and_goes_with_it_into_the_same_line(county, client, clock,
-                                                                                          tmp_path):
-    """Camunda's removal time of a process tree is its root's: the called instance's own one day does not count."""
-    runtime, window = county, Api(client, "window_rt")
+def _case_calling_a_process(client, window) -> tuple[str, str]:
+    """A case of retention_parent (its process kept 30 days) started by `window`, and the instance of
+    retention_child (kept 1 day) its call activity started: (case id, called instance id)."""
     made = deploy_files(Api(client, "designer"), {"child.bpmn": _process("retention_child", "1"),
                                                   "parent.bpmn": PARENT})
     assert made.status_code == 200, made.json
     case_id = window.post("/process-definition/key/retention_parent/start",
                           {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json["id"]
-    called = window.get("/process-instance", superProcessInstance=case_id).json[0]["id"]
+    return case_id, window.get("/process-instance", superProcessInstance=case_id).json[0]["id"]
+
+def test_a_called_instance_is_kept_while_its_case_runs_and_goes_with_it_into_the_same_line(county, client, clock,
+                                                                                          tmp_path):
+    """Camunda's removal time of a process tree is its root's: the called instance's own one day does not count."""
+    runtime, window = county, Api(client, "window_rt")
+    case_id, called = _case_calling_a_process(client, window)
     task = window.get("/task", processInstanceId=called).json[0]
     assert window.post(f"/task/{task['id']}/complete", {}).status_code == 204
     clock.advance(days=2)
@@ -535,12 +529,7 @@ def test_a_changed_archived_file_is_found_naming_it_and_a_missing_one_naming_its
 def test_a_file_attached_in_a_called_instance_is_in_its_cases_line_and_goes_with_it(county, client, clock,
                                                                                   tmp_path):
     runtime, window = county, Api(client, "window_rt")
-    made = deploy_files(Api(client, "designer"), {"child.bpmn": _process("retention_child", "1"),
-                                                  "parent.bpmn": PARENT})
-    assert made.status_code == 200, made.json
-    case_id = window.post("/process-definition/key/retention_parent/start",
-                          {"businessKey": f"RT-{uuid.uuid4().hex[:8]}"}).json["id"]
-    called = window.get("/process-instance", superProcessInstance=case_id).json[0]["id"]
+    case_id, called = _case_calling_a_process(client, window)
     task = window.get("/task", processInstanceId=called).json[0]
     scan = _bytes("called")
     assert attach(window, task["id"], scan).status_code == 200

@@ -145,23 +145,32 @@ def test_a_tasklist_clients_list_and_claim_cost_one_and_two_statements(runtime, 
     assert (claimed["statements"], claimed["commits"]) == (5 if sqlite else 2, 1), claimed["sql"]
 
 
+def _completions_counted(runtime, login_as, key: str, kind: str, complete) -> dict:
+    """The statements of a plain completion and of one of `kind` (`complete(kind, window, task)` sends it), each
+    counted the second time (the first signs in and builds its statements), by kind."""
+    window = login_as("window_cg")
+    made = deploy_files(login_as("designer"), {"budget.bpmn": window_process(key, f"{key}计数")})
+    assert made.status_code == 200, made.json
+    counted = {}
+    for each in ("plain", "plain", kind, kind):
+        case = window.post(f"/process-definition/key/{key}/start", {}).json
+        task = window.get("/task", processInstanceId=case["id"]).json[0]
+        with counting(runtime.session_factory.kw["bind"]) as counts:
+            assert complete(each, window, task).status_code == 204
+        counted[each] = counts
+    return counted
+
 def test_a_completion_that_stores_a_file_costs_four_statements_more(runtime, login_as):
     """Storing a File variable's bytes: the case's use of them, the content read (and locked against the history
     clean-up's removal), the content written, and the variable's declared type on the case row. A completion that
     sets no file costs none of them."""
-    window = login_as("window_cg")
-    made = deploy_files(login_as("designer"), {"budget.bpmn": window_process("budget_files", "文件计数")})
-    assert made.status_code == 200, made.json
-    counted = {}
-    for kind in ("plain", "plain", "file", "file"):  # the first of each signs in and builds its statements
-        case = window.post("/process-definition/key/budget_files/start", {}).json
-        task = window.get("/task", processInstanceId=case["id"]).json[0]
+    def complete(kind, window, task):
         data = f"%PDF-1.4 {uuid.uuid4()}".encode()
         variables = {"proof": {"value": base64.b64encode(data).decode(), "type": "File",
                                "valueInfo": {"filename": "证明.pdf"}}} if kind == "file" else {}
-        with counting(runtime.session_factory.kw["bind"]) as counts:
-            assert window.post(f"/task/{task['id']}/complete", {"variables": variables}).status_code == 204
-        counted[kind] = counts
+        return window.post(f"/task/{task['id']}/complete", {"variables": variables})
+
+    counted = _completions_counted(runtime, login_as, "budget_files", "file", complete)
     plain, file = counted["plain"]["sql"], counted["file"]["sql"]
     assert file[:len(plain)] == plain and len(file) - len(plain) == 4, (plain, file)
     assert file[len(plain):len(plain) + 3] == ["INSERT INTO content_use", "SELECT content.sha256 FROM",
@@ -173,18 +182,11 @@ def test_a_completion_with_an_idempotency_key_costs_three_statements_more_and_no
     """The key is looked up (a read of its own), then recorded first thing in the completion's transaction (its
     expired namesake deleted, then it inserted) with the completion's 204: its answer needs no write after the
     commit."""
-    window = login_as("window_cg")
-    made = deploy_files(login_as("designer"), {"budget.bpmn": window_process("budget_keys", "键计数")})
-    assert made.status_code == 200, made.json
-    counted = {}
-    for kind in ("plain", "plain", "keyed", "keyed"):  # the first of each signs in and builds its statements
-        case = window.post("/process-definition/key/budget_keys/start", {}).json
-        task = window.get("/task", processInstanceId=case["id"]).json[0]
+    def complete(kind, window, task):
         headers = {**window.headers, "Idempotency-Key": str(uuid.uuid4())} if kind == "keyed" else window.headers
-        with counting(runtime.session_factory.kw["bind"]) as counts:
-            done = window.client.post(f"/engine-rest/task/{task['id']}/complete", json={}, headers=headers)
-            assert done.status_code == 204
-        counted[kind] = counts
+        return window.client.post(f"/engine-rest/task/{task['id']}/complete", json={}, headers=headers)
+
+    counted = _completions_counted(runtime, login_as, "budget_keys", "keyed", complete)
     plain, keyed = counted["plain"]["sql"], counted["keyed"]["sql"]
     assert [sql.split()[0] for sql in keyed[:3]] == ["SELECT", "DELETE", "INSERT"], keyed
     assert all("idempotency_key" in sql for sql in keyed[:3]) and keyed[3:] == plain, (plain, keyed)

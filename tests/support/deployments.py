@@ -49,6 +49,21 @@ def window_process(key: str, name: str, ttl: str | None = None, reminder: str | 
 </bpmn:definitions>"""
 
 
+def calling_process(key: str, name: str, called: str) -> str:
+    """A process kept 30 days (`camunda:historyTimeToLive` P30D): a call activity of `called`, then the window's
+    审核, so the case runs on after the instance it called has ended."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
+  <bpmn:process id="{key}" name="{name}" isExecutable="true" camunda:historyTimeToLive="P30D">
+    <bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="c" />
+    <bpmn:callActivity id="c" name="被调用" calledElement="{called}" />
+    <bpmn:sequenceFlow id="f2" sourceRef="c" targetRef="t" />
+    <bpmn:userTask id="t" name="审核" camunda:candidateGroups="window" />
+    <bpmn:sequenceFlow id="f3" sourceRef="t" targetRef="e" /><bpmn:endEvent id="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
+
 def minimal_process(key: str, body: str, first: str = "t") -> str:
     """A process start → `first` → end, with `body` declaring `first`."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>

@@ -98,3 +98,21 @@ def dmn(decision: str, input_expression: str = "amount", input_entry: str = "&lt
     </decisionTable>
   </decision>
 </definitions>"""
+
+
+def message_start(key: str, message: str, carried: str = "township", task: str = "核实") -> str:
+    """A process that starts only at the message `message` (carrying the variable `carried`) and waits at a window
+    task named `task`."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://example.com">
+  <bpmn:message id="M" name="{message}"/>
+  <bpmn:process id="{key}" name="主动发现" isExecutable="true">
+    <bpmn:startEvent id="found"><bpmn:extensionElements><camunda:properties>
+      <camunda:property name="variables" value="{carried}"/></camunda:properties></bpmn:extensionElements>
+      <bpmn:messageEventDefinition id="md" messageRef="M"/></bpmn:startEvent>
+    <bpmn:userTask id="t" name="{task}" camunda:candidateGroups="window" /><bpmn:endEvent id="e" />
+    <bpmn:sequenceFlow id="f1" sourceRef="found" targetRef="t" />
+    <bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>"""
